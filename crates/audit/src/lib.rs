@@ -1,0 +1,411 @@
+//! The audit log: append-only, hash-chained, written inside the same
+//! transaction as the change it records.
+//!
+//! Two chains run through the same rows: the **global** chain (every entry, in
+//! `seq` order) and one **tenant** chain per controller (its entries, in
+//! `tenant_seq` order). Each entry's hash covers its contents and the previous
+//! hash of its chain, so changing, removing or reordering any stored entry
+//! breaks a link that [`verify`] names.
+//!
+//! Concurrency: every audited write begins with [`begin`], which takes the
+//! write lock of the chain (`BEGIN IMMEDIATE` on SQLite, a row lock on the
+//! `global` head on PostgreSQL). Appends are therefore serialized and the chain
+//! can never fork. Entries hold ids and field names, never personal data.
+
+mod chain;
+pub mod grpc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    TransactionOptions, TransactionTrait, sea_query::Expr,
+};
+use store::entities::{audit_events, audit_heads};
+
+pub use chain::{content_digest, link_hash};
+
+/// Who did it. Tokens give `token:<id>`; local operator commands give `cli:<command>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+}
+
+impl Actor {
+    pub fn cli(command: &str) -> Actor {
+        Actor {
+            id: format!("cli:{command}"),
+            role: "operator".into(),
+        }
+    }
+    pub fn system(component: &str) -> Actor {
+        Actor {
+            id: format!("system:{component}"),
+            role: "system".into(),
+        }
+    }
+}
+
+/// What to record. `details` must hold ids and field names only.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub tenant_id: Option<String>,
+    pub actor: Actor,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+}
+
+impl Record {
+    pub fn new(actor: &Actor, action: &str, object_type: &str, object_id: &str) -> Record {
+        Record {
+            tenant_id: None,
+            actor: actor.clone(),
+            action: action.into(),
+            object_type: object_type.into(),
+            object_id: object_id.into(),
+            reason: None,
+            details: serde_json::Value::Object(Default::default()),
+        }
+    }
+    pub fn tenant(mut self, tenant_id: impl Into<String>) -> Record {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+    pub fn reason(mut self, reason: impl Into<String>) -> Record {
+        self.reason = Some(reason.into());
+        self
+    }
+    pub fn details(mut self, details: serde_json::Value) -> Record {
+        self.details = details;
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("audit chain head is missing: the database was not migrated")]
+    MissingHead,
+}
+
+const GLOBAL: &str = "global";
+
+fn tenant_chain(tenant: &str) -> String {
+    format!("tenant:{tenant}")
+}
+
+/// Begins a write transaction that holds the audit chain's lock. Every
+/// mutation in Custodian goes through this, so the change and its audit entry
+/// commit or roll back together.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, AuditError> {
+    let txn = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?
+        }
+        _ => db.begin().await?,
+    };
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT seq FROM audit_heads WHERE chain = 'global' FOR UPDATE",
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
+/// Appends one entry to the global chain and, for a tenant's event, to that
+/// tenant's chain. Must run inside a transaction opened by [`begin`].
+pub async fn append<C: ConnectionTrait>(
+    txn: &C,
+    record: Record,
+) -> Result<audit_events::Model, AuditError> {
+    let at = store::now_micros();
+    append_at(txn, record, at).await
+}
+
+async fn append_at<C: ConnectionTrait>(
+    txn: &C,
+    record: Record,
+    at: DateTime<Utc>,
+) -> Result<audit_events::Model, AuditError> {
+    let head = audit_heads::Entity::find_by_id(GLOBAL.to_owned())
+        .one(txn)
+        .await?
+        .ok_or(AuditError::MissingHead)?;
+    let seq = head.seq + 1;
+
+    let (tenant_seq, tenant_prev) = match &record.tenant_id {
+        Some(t) => {
+            let h = audit_heads::Entity::find_by_id(tenant_chain(t))
+                .one(txn)
+                .await?;
+            match h {
+                Some(h) => (h.seq + 1, Some(h.hash)),
+                None => (1, Some(store::GENESIS_HASH.to_owned())),
+            }
+        }
+        None => (0, None),
+    };
+
+    let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".into());
+    let mut model = audit_events::Model {
+        seq,
+        at,
+        tenant_id: record.tenant_id.clone(),
+        tenant_seq,
+        actor_id: record.actor.id,
+        actor_role: record.actor.role,
+        action: record.action,
+        object_type: record.object_type,
+        object_id: record.object_id,
+        reason: record.reason,
+        details,
+        prev_hash: head.hash.clone(),
+        hash: String::new(),
+        tenant_prev_hash: tenant_prev.clone(),
+        tenant_hash: None,
+    };
+    let digest = content_digest(&model);
+    model.hash = link_hash("global", &model.prev_hash, &digest);
+    model.tenant_hash = tenant_prev
+        .as_deref()
+        .map(|p| link_hash("tenant", p, &digest));
+
+    audit_events::ActiveModel::from(model.clone())
+        .insert(txn)
+        .await?;
+
+    audit_heads::Entity::update_many()
+        .col_expr(audit_heads::Column::Seq, Expr::value(seq))
+        .col_expr(audit_heads::Column::Hash, Expr::value(model.hash.clone()))
+        .filter(audit_heads::Column::Chain.eq(GLOBAL))
+        .exec(txn)
+        .await?;
+    if let (Some(t), Some(th)) = (&model.tenant_id, &model.tenant_hash) {
+        let chain = tenant_chain(t);
+        if tenant_seq == 1 {
+            audit_heads::ActiveModel {
+                chain: Set(chain),
+                seq: Set(1),
+                hash: Set(th.clone()),
+            }
+            .insert(txn)
+            .await?;
+        } else {
+            audit_heads::Entity::update_many()
+                .col_expr(audit_heads::Column::Seq, Expr::value(tenant_seq))
+                .col_expr(audit_heads::Column::Hash, Expr::value(th.clone()))
+                .filter(audit_heads::Column::Chain.eq(chain))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(model)
+}
+
+/// The outcome of walking every chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: u64,
+    pub tenants: u64,
+    /// The first broken link found, in global order; `None` when intact.
+    pub broken: Option<BrokenLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub seq: i64,
+    /// `global` or `tenant:<id>`.
+    pub chain: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "entry {} ({} chain): {}",
+            self.seq, self.chain, self.reason
+        )
+    }
+}
+
+/// Walks the global chain and every tenant chain in pages, recomputing each
+/// hash, and checks the stored heads against the last entries.
+pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, AuditError> {
+    use std::collections::HashMap;
+    const PAGE: u64 = 2_000;
+    let mut prev_global = store::GENESIS_HASH.to_owned();
+    let mut expected_seq = 1i64;
+    let mut tenants: HashMap<String, (i64, String)> = HashMap::new();
+    let mut entries = 0u64;
+    let mut after = 0i64;
+    let broken = |seq: i64, chain: &str, reason: String| VerifyReport {
+        entries: 0,
+        tenants: 0,
+        broken: Some(BrokenLink {
+            seq,
+            chain: chain.into(),
+            reason,
+        }),
+    };
+    loop {
+        let page = audit_events::Entity::find()
+            .filter(audit_events::Column::Seq.gt(after))
+            .order_by_asc(audit_events::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            after = e.seq;
+            entries += 1;
+            if e.seq != expected_seq {
+                return Ok(broken(
+                    expected_seq,
+                    GLOBAL,
+                    format!("entry missing: next stored entry is {}", e.seq),
+                ));
+            }
+            expected_seq += 1;
+            if e.prev_hash != prev_global {
+                return Ok(broken(
+                    e.seq,
+                    GLOBAL,
+                    "previous hash does not match the entry before it".into(),
+                ));
+            }
+            let digest = content_digest(e);
+            if link_hash("global", &e.prev_hash, &digest) != e.hash {
+                return Ok(broken(
+                    e.seq,
+                    GLOBAL,
+                    "hash does not match the stored contents".into(),
+                ));
+            }
+            prev_global = e.hash.clone();
+            if let Some(t) = &e.tenant_id {
+                let chain = tenant_chain(t);
+                let (last_seq, last_hash) = tenants
+                    .entry(t.clone())
+                    .or_insert((0, store::GENESIS_HASH.to_owned()))
+                    .clone();
+                if e.tenant_seq != last_seq + 1 {
+                    return Ok(broken(
+                        e.seq,
+                        &chain,
+                        format!("tenant sequence jumps from {last_seq} to {}", e.tenant_seq),
+                    ));
+                }
+                if e.tenant_prev_hash.as_deref() != Some(last_hash.as_str()) {
+                    return Ok(broken(
+                        e.seq,
+                        &chain,
+                        "previous tenant hash does not match".into(),
+                    ));
+                }
+                let th = link_hash("tenant", &last_hash, &digest);
+                if e.tenant_hash.as_deref() != Some(th.as_str()) {
+                    return Ok(broken(
+                        e.seq,
+                        &chain,
+                        "tenant hash does not match the stored contents".into(),
+                    ));
+                }
+                tenants.insert(t.clone(), (e.tenant_seq, th));
+            } else if e.tenant_seq != 0 || e.tenant_hash.is_some() || e.tenant_prev_hash.is_some() {
+                return Ok(broken(
+                    e.seq,
+                    GLOBAL,
+                    "tenant chain fields on an entry without a tenant".into(),
+                ));
+            }
+        }
+    }
+    // The heads must point at the last entries: this catches truncation of the
+    // newest entries, which no link inside the remaining chain can reveal.
+    let heads = audit_heads::Entity::find().all(db).await?;
+    for h in heads {
+        if h.chain == GLOBAL {
+            if h.seq != expected_seq - 1 || h.hash != prev_global {
+                return Ok(broken(
+                    h.seq,
+                    GLOBAL,
+                    format!(
+                        "chain head says {} entries but {} are stored",
+                        h.seq,
+                        expected_seq - 1
+                    ),
+                ));
+            }
+        } else if let Some(t) = h.chain.strip_prefix("tenant:") {
+            let ok = tenants
+                .get(t)
+                .is_some_and(|(s, hash)| *s == h.seq && *hash == h.hash);
+            if !ok {
+                return Ok(broken(
+                    h.seq,
+                    &h.chain,
+                    "tenant chain head does not match its last entry".into(),
+                ));
+            }
+        }
+    }
+    Ok(VerifyReport {
+        entries,
+        tenants: tenants.len() as u64,
+        broken: None,
+    })
+}
+
+/// Filter for [`list`]. `tenant_id` is applied as given: callers scope it.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub tenant_id: Option<String>,
+    pub action_prefix: Option<String>,
+    pub object_id: Option<String>,
+    /// Only entries with a seq greater than this.
+    pub after_seq: i64,
+    pub limit: u64,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &ListFilter,
+) -> Result<Vec<audit_events::Model>, AuditError> {
+    let mut q = audit_events::Entity::find().filter(audit_events::Column::Seq.gt(filter.after_seq));
+    if let Some(t) = &filter.tenant_id {
+        q = q.filter(audit_events::Column::TenantId.eq(t.clone()));
+    }
+    if let Some(p) = &filter.action_prefix {
+        q = q.filter(audit_events::Column::Action.starts_with(p.clone()));
+    }
+    if let Some(o) = &filter.object_id {
+        q = q.filter(audit_events::Column::ObjectId.eq(o.clone()));
+    }
+    Ok(q.order_by_asc(audit_events::Column::Seq)
+        .limit(filter.limit)
+        .all(db)
+        .await?)
+}
+
+impl From<&auth::Principal> for Actor {
+    fn from(p: &auth::Principal) -> Actor {
+        Actor {
+            id: p.actor_id(),
+            role: p.role.as_str().to_owned(),
+        }
+    }
+}

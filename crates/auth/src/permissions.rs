@@ -1,0 +1,103 @@
+//! The permission table: every RPC of Custodian, the roles that may call it.
+//! A method missing from this table is denied to everyone (default deny), and
+//! a test checks that the table and the proto contract list the same methods.
+//!
+//! Tenant scoping is not decided here: a tenant-bound role that passes this
+//! table still only ever sees its own tenant (the handler filters by
+//! [`crate::Principal::scope`]).
+
+use crate::Role::{self, Admin, Auditor, Controller, Service, Worker};
+
+#[derive(Debug)]
+pub struct MethodPermission {
+    /// The gRPC path: `/package.Service/Method`.
+    pub method: &'static str,
+    pub roles: &'static [Role],
+}
+
+const fn p(method: &'static str, roles: &'static [Role]) -> MethodPermission {
+    MethodPermission { method, roles }
+}
+
+pub const TABLE: &[MethodPermission] = &[
+    // ControllerService: admins manage all; a controller (or its service
+    // token) reads its own record; a controller updates its own record.
+    p("/custodian.v1.ControllerService/CreateController", &[Admin]),
+    p(
+        "/custodian.v1.ControllerService/GetController",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.ControllerService/ListControllers",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.ControllerService/UpdateController",
+        &[Admin, Controller],
+    ),
+    // AuditService: controllers see their own tenant's events.
+    p(
+        "/custodian.v1.AuditService/ListEvents",
+        &[Admin, Auditor, Controller],
+    ),
+    // DeadlineService: computing a rule reveals nothing; obligations are scoped.
+    p(
+        "/custodian.v1.DeadlineService/Compute",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+    p(
+        "/custodian.v1.DeadlineService/ListRules",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+    p(
+        "/custodian.v1.DeadlineService/ListObligations",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+];
+
+/// Health checks and reflection stay open, as DESIGN.md requires.
+pub fn is_open(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/")
+        || path.starts_with("/grpc.reflection.v1.ServerReflection/")
+        || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/")
+}
+
+pub fn lookup(path: &str) -> Option<&'static MethodPermission> {
+    TABLE.iter().find(|m| m.method == path)
+}
+
+/// Whether `role` may call `path`.
+pub fn allows(path: &str, role: Role) -> bool {
+    lookup(path).is_some_and(|m| m.roles.contains(&role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_duplicates() {
+        for (i, a) in TABLE.iter().enumerate() {
+            assert!(
+                !TABLE[i + 1..].iter().any(|b| b.method == a.method),
+                "duplicate {}",
+                a.method
+            );
+            assert!(!a.roles.is_empty(), "{} has no roles", a.method);
+        }
+    }
+
+    #[test]
+    fn defaults_deny() {
+        assert!(!allows("/custodian.v1.Nope/Nope", Admin));
+        assert!(allows(
+            "/custodian.v1.ControllerService/CreateController",
+            Admin
+        ));
+        assert!(!allows(
+            "/custodian.v1.ControllerService/CreateController",
+            Controller
+        ));
+        assert!(is_open("/grpc.health.v1.Health/Check"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Bearer tokens: `cst_` followed by 43 base64url characters (256 random
+//! bits). Only the SHA-256 of the token is stored, so a database copy does not
+//! hand out credentials; the token itself is shown once, at creation.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+use store::entities::api_tokens;
+
+use crate::{Principal, Role};
+
+pub const PREFIX: &str = "cst_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("role {0} needs --tenant (the controller id it acts for)")]
+    TenantRequired(Role),
+    #[error("role {0} is processor-wide and takes no --tenant")]
+    TenantNotAllowed(Role),
+    #[error("token name must be 1 to 100 printable characters")]
+    BadName,
+    #[error("no token with id {0}")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// A token as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub tenant: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub fn hash_token(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "{PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// Checks a new token's fields before anything is written.
+pub fn validate_new(role: Role, tenant: Option<&str>, name: &str) -> Result<(), TokenError> {
+    match (role.requires_tenant(), tenant) {
+        (true, None) => return Err(TokenError::TenantRequired(role)),
+        (false, Some(_)) => return Err(TokenError::TenantNotAllowed(role)),
+        _ => {}
+    }
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(TokenError::BadName);
+    }
+    Ok(())
+}
+
+/// Creates a token; returns its info and the secret, which is never stored.
+/// The caller checks that the tenant exists and audits the creation in the
+/// same transaction.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    role: Role,
+    tenant: Option<&str>,
+    name: &str,
+) -> Result<(TokenInfo, String), TokenError> {
+    validate_new(role, tenant, name)?;
+    let secret = generate_secret();
+    let model = api_tokens::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.to_owned(),
+        role: role.as_str().to_owned(),
+        tenant_id: tenant.map(str::to_owned),
+        token_hash: hash_token(&secret),
+        created_at: store::now_micros(),
+        revoked_at: None,
+    };
+    api_tokens::ActiveModel::from(model.clone())
+        .insert(db)
+        .await?;
+    Ok((to_info(model), secret))
+}
+
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<TokenInfo>, TokenError> {
+    let rows = api_tokens::Entity::find()
+        .order_by_asc(api_tokens::Column::CreatedAt)
+        .order_by_asc(api_tokens::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(to_info).collect())
+}
+
+/// Revokes a token. Revoking a revoked token is a no-op that keeps the first
+/// revocation time. Returns the token as it is now.
+pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<TokenInfo, TokenError> {
+    let row = api_tokens::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| TokenError::NotFound(id.to_owned()))?;
+    if row.revoked_at.is_some() {
+        return Ok(to_info(row));
+    }
+    let mut am: api_tokens::ActiveModel = row.into();
+    am.revoked_at = Set(Some(store::now_micros()));
+    Ok(to_info(am.update(db).await?))
+}
+
+/// Looks a presented secret up. Unknown and revoked tokens give `None`.
+pub async fn authenticate<C: ConnectionTrait>(
+    db: &C,
+    secret: &str,
+) -> Result<Option<Principal>, sea_orm::DbErr> {
+    if !secret.starts_with(PREFIX) || secret.len() > 128 {
+        return Ok(None);
+    }
+    let row = api_tokens::Entity::find()
+        .filter(api_tokens::Column::TokenHash.eq(hash_token(secret)))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .one(db)
+        .await?;
+    Ok(row.and_then(|r| {
+        let role = r.role.parse().ok()?;
+        Some(Principal {
+            token_id: r.id,
+            name: r.name,
+            role,
+            tenant: r.tenant_id,
+        })
+    }))
+}
+
+fn to_info(m: api_tokens::Model) -> TokenInfo {
+    TokenInfo {
+        id: m.id,
+        name: m.name,
+        // Only this module writes roles, always from a parsed `Role`.
+        role: m.role.parse().unwrap_or(Role::Auditor),
+        tenant: m.tenant_id,
+        created_at: m.created_at,
+        revoked_at: m.revoked_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_prefixed() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert!(a.starts_with(PREFIX));
+        assert_eq!(a.len(), PREFIX.len() + 43);
+        assert_ne!(a, b);
+        assert_eq!(hash_token(&a).len(), 64);
+    }
+
+    #[test]
+    fn tenant_rules() {
+        assert!(validate_new(Role::Admin, None, "ops").is_ok());
+        assert!(matches!(
+            validate_new(Role::Admin, Some("t"), "ops"),
+            Err(TokenError::TenantNotAllowed(_))
+        ));
+        assert!(matches!(
+            validate_new(Role::Controller, None, "c"),
+            Err(TokenError::TenantRequired(_))
+        ));
+        assert!(validate_new(Role::Service, Some("t"), "svc").is_ok());
+        assert!(matches!(
+            validate_new(Role::Admin, None, ""),
+            Err(TokenError::BadName)
+        ));
+    }
+}

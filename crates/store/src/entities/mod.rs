@@ -1,0 +1,14 @@
+//! One module per table, grouped by the service that owns the table.
+//!
+//! | table          | owner                 |
+//! |----------------|-----------------------|
+//! | `api_tokens`   | `auth`                |
+//! | `audit_events`, `audit_heads` | `audit` |
+//! | `controllers`  | `services/controllers` |
+//! | `keystore_info` (key store database) | `store` |
+
+pub mod api_tokens;
+pub mod audit_events;
+pub mod audit_heads;
+pub mod controllers;
+pub mod keystore_info;

@@ -1,0 +1,31 @@
+//! Migrations, one file per migration. Main database: [`Migrator`]; key store
+//! database: [`KeystoreMigrator`]. Never edit a migration that has shipped; add one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_foundation;
+mod m20261121_000002_keystore;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_foundation::Migration)]
+    }
+}
+
+pub struct KeystoreMigrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for KeystoreMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000002_keystore::Migration)]
+    }
+
+    // The key store keeps its own migration history table, distinct from the
+    // main database's, so the two can never be confused after a restore.
+    fn migration_table_name() -> DynIden {
+        "keystore_migrations".into_iden()
+    }
+}

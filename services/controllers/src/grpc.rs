@@ -1,0 +1,222 @@
+//! The thin gRPC adapter: proto request → validated domain command → repo →
+//! proto response. Errors become `tonic::Status` in one place.
+
+use auth::{Principal, Role};
+use proto::v1::{self as pb, controller_service_server::ControllerService};
+use tonic::{Request, Response, Status};
+
+use crate::domain::*;
+use crate::repo::ControllerRepo;
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+pub struct ControllerGrpc {
+    repo: ControllerRepo,
+}
+
+impl ControllerGrpc {
+    pub fn new(repo: ControllerRepo) -> Self {
+        Self { repo }
+    }
+}
+
+impl From<ControllerError> for Status {
+    fn from(e: ControllerError) -> Status {
+        match e {
+            ControllerError::Invalid(f) => Status::invalid_argument(f.to_string()),
+            ControllerError::NotFound => Status::not_found("controller not found"),
+            e @ ControllerError::KvkTaken(_) => Status::already_exists(e.to_string()),
+            ControllerError::Forbidden(m) => Status::permission_denied(m),
+            ControllerError::Precondition(m) => Status::failed_precondition(m),
+            ControllerError::Internal(m) => {
+                tracing::error!(error = %m, "controller service internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl From<Controller> for pb::Controller {
+    fn from(c: Controller) -> Self {
+        pb::Controller {
+            id: c.id,
+            legal_name: c.legal_name,
+            kvk_number: c.kvk_number,
+            country: c.country,
+            privacy_email: c.privacy_email,
+            dpo_name: c.dpo_name,
+            dpo_email: c.dpo_email,
+            webhook_url: c.webhook_url.unwrap_or_default(),
+            webhook_secret_set: c.webhook_secret_set,
+            created_at: ts(c.created_at),
+            updated_at: ts(c.updated_at),
+        }
+    }
+}
+
+impl TryFrom<pb::CreateControllerRequest> for NewController {
+    type Error = FieldError;
+    fn try_from(r: pb::CreateControllerRequest) -> Result<Self, FieldError> {
+        let webhook = match (r.webhook_url.trim().is_empty(), r.webhook_secret.is_empty()) {
+            (true, true) => None,
+            (true, false) => {
+                return Err(FieldError {
+                    field: "webhook_url",
+                    reason: "required when webhook_secret is set".into(),
+                });
+            }
+            (false, true) => {
+                // Check the URL first so a bad URL is reported as such.
+                WebhookUrl::parse("webhook_url", &r.webhook_url)?;
+                return Err(FieldError {
+                    field: "webhook_secret",
+                    reason: "required when webhook_url is set".into(),
+                });
+            }
+            (false, false) => Some(Webhook {
+                url: WebhookUrl::parse("webhook_url", &r.webhook_url)?,
+                secret: WebhookSecret::parse("webhook_secret", &r.webhook_secret)?,
+            }),
+        };
+        Ok(NewController {
+            legal_name: LegalName::parse("legal_name", &r.legal_name)?,
+            kvk_number: KvkNumber::parse("kvk_number", &r.kvk_number)?,
+            country: CountryCode::parse("country", &r.country)?,
+            privacy_email: Email::parse("privacy_email", &r.privacy_email)?,
+            dpo_name: PersonName::parse("dpo_name", &r.dpo_name)?,
+            dpo_email: Email::parse("dpo_email", &r.dpo_email)?,
+            webhook,
+        })
+    }
+}
+
+impl TryFrom<&pb::UpdateControllerRequest> for ControllerPatch {
+    type Error = FieldError;
+    fn try_from(r: &pb::UpdateControllerRequest) -> Result<Self, FieldError> {
+        fn opt<T>(
+            v: &Option<String>,
+            f: impl Fn(&str) -> Result<T, FieldError>,
+        ) -> Result<Option<T>, FieldError> {
+            v.as_deref().map(f).transpose()
+        }
+        Ok(ControllerPatch {
+            legal_name: opt(&r.legal_name, |s| LegalName::parse("legal_name", s))?,
+            kvk_number: opt(&r.kvk_number, |s| KvkNumber::parse("kvk_number", s))?,
+            country: opt(&r.country, |s| CountryCode::parse("country", s))?,
+            privacy_email: opt(&r.privacy_email, |s| Email::parse("privacy_email", s))?,
+            dpo_name: opt(&r.dpo_name, |s| PersonName::parse("dpo_name", s))?,
+            dpo_email: opt(&r.dpo_email, |s| Email::parse("dpo_email", s))?,
+            webhook_url: opt(&r.webhook_url, |s| WebhookUrl::parse("webhook_url", s))?,
+            webhook_secret: opt(&r.webhook_secret, |s| {
+                WebhookSecret::parse("webhook_secret", s)
+            })?,
+        })
+    }
+}
+
+/// Parses a page request into (after, limit) where the repo is asked for one
+/// more than the page so we know whether there is a next page.
+fn page(p: Option<&pb::PageRequest>) -> Result<(Option<String>, u32), FieldError> {
+    let (size, token) = p
+        .map(|p| (p.page_size, p.page_token.as_str()))
+        .unwrap_or((0, ""));
+    if size > MAX_PAGE {
+        return Err(FieldError {
+            field: "page.page_size",
+            reason: format!("must be at most {MAX_PAGE}"),
+        });
+    }
+    let size = if size == 0 { DEFAULT_PAGE } else { size };
+    let after = if token.is_empty() {
+        None
+    } else {
+        Some(
+            ControllerId::parse("page.page_token", token)?
+                .as_str()
+                .to_owned(),
+        )
+    };
+    Ok((after, size))
+}
+
+#[tonic::async_trait]
+impl ControllerService for ControllerGrpc {
+    async fn create_controller(
+        &self,
+        req: Request<pb::CreateControllerRequest>,
+    ) -> Result<Response<pb::Controller>, Status> {
+        let who = Principal::from_request(&req)?;
+        let cmd = NewController::try_from(req.into_inner()).map_err(ControllerError::from)?;
+        let c = self.repo.create(&audit::Actor::from(&who), cmd).await?;
+        Ok(Response::new(c.into()))
+    }
+
+    async fn get_controller(
+        &self,
+        req: Request<pb::GetControllerRequest>,
+    ) -> Result<Response<pb::Controller>, Status> {
+        let who = Principal::from_request(&req)?;
+        let id = ControllerId::parse("id", &req.get_ref().id).map_err(ControllerError::from)?;
+        let c = self.repo.get(&who.scope(), &id).await?;
+        Ok(Response::new(c.into()))
+    }
+
+    async fn list_controllers(
+        &self,
+        req: Request<pb::ListControllersRequest>,
+    ) -> Result<Response<pb::ListControllersResponse>, Status> {
+        let who = Principal::from_request(&req)?;
+        let (after, size) = page(req.get_ref().page.as_ref()).map_err(ControllerError::from)?;
+        let mut rows = self
+            .repo
+            .list(&who.scope(), after.as_deref(), u64::from(size) + 1)
+            .await?;
+        let next = if rows.len() > size as usize {
+            rows.truncate(size as usize);
+            rows.last().map(|c| c.id.clone()).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListControllersResponse {
+            controllers: rows.into_iter().map(Into::into).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_controller(
+        &self,
+        req: Request<pb::UpdateControllerRequest>,
+    ) -> Result<Response<pb::Controller>, Status> {
+        let who = Principal::from_request(&req)?;
+        let r = req.get_ref();
+        let id = ControllerId::parse("id", &r.id).map_err(ControllerError::from)?;
+        // Tenant first: another tenant's id is NotFound even with a bad body.
+        if !who.scope().allows(id.as_str()) {
+            return Err(ControllerError::NotFound.into());
+        }
+        let patch = ControllerPatch::try_from(r).map_err(ControllerError::from)?;
+        if who.role == Role::Controller && patch.webhook_secret.is_some() {
+            return Err(ControllerError::Forbidden(
+                "a controller token may not set webhook_secret",
+            )
+            .into());
+        }
+        if patch.fields().is_empty() {
+            return Err(ControllerError::Invalid(FieldError {
+                field: "update",
+                reason: "no field to change was given".into(),
+            })
+            .into());
+        }
+        let c = self
+            .repo
+            .update(&audit::Actor::from(&who), &who.scope(), &id, patch)
+            .await?;
+        Ok(Response::new(c.into()))
+    }
+}

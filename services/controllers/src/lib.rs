@@ -1,0 +1,24 @@
+//! ControllerService: the provider's customers, who are Custodian's tenants.
+//!
+//! - [`domain`]: validated values and commands (no IO).
+//! - [`repo`]: the `controllers` table, audited writes.
+//! - [`grpc`]: the thin tonic adapter.
+//!
+//! A controller's id is its tenant id: a `controller` or `service` token bound
+//! to tenant T sees exactly the controller T.
+
+pub mod domain;
+pub mod grpc;
+pub mod repo;
+
+pub use grpc::ControllerGrpc;
+pub use repo::ControllerRepo;
+
+/// Builds the tonic service over a database connection.
+pub fn service(
+    db: sea_orm::DatabaseConnection,
+) -> proto::v1::controller_service_server::ControllerServiceServer<ControllerGrpc> {
+    proto::v1::controller_service_server::ControllerServiceServer::new(ControllerGrpc::new(
+        ControllerRepo::new(db),
+    ))
+}

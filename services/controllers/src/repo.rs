@@ -1,0 +1,202 @@
+//! Storage of controllers (table `controllers`, owned by this service). Every
+//! mutation and its audit entry commit in one transaction.
+
+use audit::{Actor, Record};
+use auth::Scope;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr,
+};
+use serde_json::json;
+use store::entities::controllers as tbl;
+
+use crate::domain::{Controller, ControllerError, ControllerId, ControllerPatch, NewController};
+
+#[derive(Clone)]
+pub struct ControllerRepo {
+    db: DatabaseConnection,
+}
+
+fn internal(e: impl std::fmt::Display) -> ControllerError {
+    ControllerError::Internal(e.to_string())
+}
+
+fn from_audit(e: audit::AuditError) -> ControllerError {
+    internal(e)
+}
+
+fn to_domain(m: tbl::Model) -> Controller {
+    Controller {
+        id: m.id,
+        legal_name: m.legal_name,
+        kvk_number: m.kvk_number,
+        country: m.country,
+        privacy_email: m.privacy_email,
+        dpo_name: m.dpo_name,
+        dpo_email: m.dpo_email,
+        webhook_url: m.webhook_url,
+        webhook_secret_set: m.webhook_secret.is_some(),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+fn map_db(e: sea_orm::DbErr, kvk: &str) -> ControllerError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ControllerError::KvkTaken(kvk.to_owned()),
+        _ => internal(e),
+    }
+}
+
+impl ControllerRepo {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        new: NewController,
+    ) -> Result<Controller, ControllerError> {
+        let id = ControllerId::new();
+        let now = store::now_micros();
+        let kvk = new.kvk_number.as_str().to_owned();
+        let model = tbl::Model {
+            id: id.as_str().to_owned(),
+            legal_name: new.legal_name.into_inner(),
+            kvk_number: new.kvk_number.into_inner(),
+            country: new.country.into_inner(),
+            privacy_email: new.privacy_email.into_inner(),
+            dpo_name: new.dpo_name.into_inner(),
+            dpo_email: new.dpo_email.into_inner(),
+            webhook_url: new.webhook.as_ref().map(|w| w.url.as_str().to_owned()),
+            webhook_secret: new.webhook.as_ref().map(|w| w.secret.expose().to_owned()),
+            created_at: now,
+            updated_at: now,
+        };
+        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let saved = tbl::ActiveModel::from(model)
+            .insert(&txn)
+            .await
+            .map_err(|e| map_db(e, &kvk))?;
+        audit::append(
+            &txn,
+            Record::new(actor, "controller.create", "controller", &saved.id)
+                .tenant(&saved.id)
+                .details(json!({ "webhook": saved.webhook_url.is_some() })),
+        )
+        .await
+        .map_err(from_audit)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(to_domain(saved))
+    }
+
+    /// A controller in the caller's scope; another tenant's is `NotFound`.
+    pub async fn get(
+        &self,
+        scope: &Scope,
+        id: &ControllerId,
+    ) -> Result<Controller, ControllerError> {
+        if !scope.allows(id.as_str()) {
+            return Err(ControllerError::NotFound);
+        }
+        tbl::Entity::find_by_id(id.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(to_domain)
+            .ok_or(ControllerError::NotFound)
+    }
+
+    /// Controllers in id order after `after`, at most `limit`.
+    pub async fn list(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Controller>, ControllerError> {
+        let mut q = tbl::Entity::find();
+        if let Scope::Tenant(t) = scope {
+            q = q.filter(tbl::Column::Id.eq(t.clone()));
+        }
+        if let Some(a) = after {
+            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+        }
+        let rows = q
+            .order_by_asc(tbl::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(to_domain).collect())
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &ControllerId,
+        patch: ControllerPatch,
+    ) -> Result<Controller, ControllerError> {
+        if !scope.allows(id.as_str()) {
+            return Err(ControllerError::NotFound);
+        }
+        let fields = patch.fields();
+        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let row = tbl::Entity::find_by_id(id.as_str().to_owned())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .ok_or(ControllerError::NotFound)?;
+        let has_secret = row.webhook_secret.is_some() || patch.webhook_secret.is_some();
+        let url_after = patch.webhook_url.is_some() || row.webhook_url.is_some();
+        if url_after && !has_secret {
+            return Err(ControllerError::Invalid(crate::domain::FieldError {
+                field: "webhook_secret",
+                reason: "required when webhook_url is set".into(),
+            }));
+        }
+        let kvk = patch
+            .kvk_number
+            .as_ref()
+            .map(|k| k.as_str().to_owned())
+            .unwrap_or_default();
+        let mut am: tbl::ActiveModel = row.into();
+        if let Some(v) = patch.legal_name {
+            am.legal_name = Set(v.into_inner());
+        }
+        if let Some(v) = patch.kvk_number {
+            am.kvk_number = Set(v.into_inner());
+        }
+        if let Some(v) = patch.country {
+            am.country = Set(v.into_inner());
+        }
+        if let Some(v) = patch.privacy_email {
+            am.privacy_email = Set(v.into_inner());
+        }
+        if let Some(v) = patch.dpo_name {
+            am.dpo_name = Set(v.into_inner());
+        }
+        if let Some(v) = patch.dpo_email {
+            am.dpo_email = Set(v.into_inner());
+        }
+        if let Some(v) = patch.webhook_url {
+            am.webhook_url = Set(Some(v.into_inner()));
+        }
+        if let Some(v) = patch.webhook_secret {
+            am.webhook_secret = Set(Some(v.expose().to_owned()));
+        }
+        am.updated_at = Set(store::now_micros());
+        let saved = am.update(&txn).await.map_err(|e| map_db(e, &kvk))?;
+        audit::append(
+            &txn,
+            Record::new(actor, "controller.update", "controller", &saved.id)
+                .tenant(&saved.id)
+                .details(json!({ "fields": fields })),
+        )
+        .await
+        .map_err(from_audit)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(to_domain(saved))
+    }
+}

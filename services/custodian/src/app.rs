@@ -1,0 +1,210 @@
+//! Assembling and running the server: which services to host (`--target`),
+//! health and reflection, the auth layer, graceful shutdown.
+//!
+//! `run(config, listener, shutdown)` is the whole server; `main` only parses
+//! flags, binds the port and passes SIGINT/SIGTERM as `shutdown`. Tests call
+//! `run` on `127.0.0.1:0` with their own shutdown future (mini-redis style).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context;
+use auth::layer::{AuthLayer, Authenticator};
+use proto::service_names;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic_health::ServingStatus;
+
+use crate::config::Config;
+
+/// A service the server can host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Controllers,
+    Audit,
+}
+
+impl Target {
+    pub const ALL: [Target; 2] = [Target::Controllers, Target::Audit];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Controllers => "controllers",
+            Target::Audit => "audit",
+        }
+    }
+
+    /// The fully qualified gRPC service name health and reflection report.
+    pub fn grpc_name(self) -> &'static str {
+        match self {
+            Target::Controllers => service_names::CONTROLLERS,
+            Target::Audit => service_names::AUDIT,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown target {0:?}: known targets are all, {known}", known = Target::ALL.map(Target::name).join(", "))]
+pub struct UnknownTarget(pub String);
+
+/// Parses `all` or a comma list such as `controllers,audit`.
+pub fn parse_targets(s: &str) -> Result<BTreeSet<Target>, UnknownTarget> {
+    let mut set = BTreeSet::new();
+    for part in s.split(',').map(str::trim) {
+        if part == "all" {
+            set.extend(Target::ALL);
+            continue;
+        }
+        let t = Target::ALL
+            .into_iter()
+            .find(|t| t.name() == part)
+            .ok_or_else(|| UnknownTarget(part.to_owned()))?;
+        set.insert(t);
+    }
+    Ok(set)
+}
+
+fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'static> {
+    let mut b = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health");
+    for t in targets {
+        b = b.with_service_name(t.grpc_name());
+    }
+    b
+}
+
+/// Runs the server until `shutdown` resolves, then flips health to
+/// NOT_SERVING, keeps serving for the grace period, stops accepting and
+/// lets in-flight calls finish.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let targets = parse_targets(&config.target)?;
+    let db_url = config.database_url();
+    let db = store::open_main(&db_url)
+        .await
+        .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
+    let ks_url = config.keystore_url();
+    let _keystore = store::open_keystore(&ks_url)
+        .await
+        .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
+
+    let (health, health_svc) = tonic_health::server::health_reporter();
+    let mut routes = tonic::service::RoutesBuilder::default();
+    routes.add_service(health_svc);
+    for t in &targets {
+        match t {
+            Target::Controllers => {
+                routes.add_service(controllers::service(db.clone()));
+            }
+            Target::Audit => {
+                routes.add_service(audit::grpc::service(db.clone()));
+            }
+        }
+    }
+    // Reflection advertises exactly what this process hosts.
+    routes.add_service(reflection(&targets).build_v1()?);
+    routes.add_service(reflection(&targets).build_v1alpha()?);
+    for t in &targets {
+        health
+            .set_service_status(t.grpc_name(), ServingStatus::Serving)
+            .await;
+    }
+    health.set_service_status("", ServingStatus::Serving).await;
+
+    let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        %addr,
+        targets = %targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(","),
+        database = %store::redact_url(&db_url),
+        "custodian serving"
+    );
+
+    let grace = Duration::from_millis(config.shutdown_grace_ms);
+    let names: Vec<&'static str> = targets.iter().map(|t| t.grpc_name()).collect();
+    let stop = async move {
+        shutdown.await;
+        tracing::info!(
+            grace_ms = grace.as_millis() as u64,
+            "shutdown requested: health is NOT_SERVING, draining"
+        );
+        for n in names {
+            health
+                .set_service_status(n, ServingStatus::NotServing)
+                .await;
+        }
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        tokio::time::sleep(grace).await;
+        tracing::info!("no longer accepting connections; finishing in-flight calls");
+    };
+
+    tonic::transport::Server::builder()
+        .layer(AuthLayer::new(auth))
+        .add_routes(routes.routes())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+        .await?;
+    db.close().await.ok();
+    tracing::info!("custodian stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(parse_targets("all").unwrap().len(), Target::ALL.len());
+        assert_eq!(
+            parse_targets("controllers, audit")
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![Target::Controllers, Target::Audit]
+        );
+        let e = parse_targets("controllers,vaults").unwrap_err();
+        assert!(e.to_string().contains("\"vaults\""), "{e}");
+        assert!(
+            e.to_string()
+                .contains("known targets are all, controllers, audit"),
+            "{e}"
+        );
+    }
+}

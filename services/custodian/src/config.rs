@@ -1,0 +1,165 @@
+//! Layered configuration: defaults → optional TOML file (`--config` or
+//! `CUSTODIAN_CONFIG`) → `CUSTODIAN_*` environment → command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Config {
+    /// Address the gRPC server binds.
+    pub listen: String,
+    /// Where the embedded SQLite databases and key files live.
+    pub data_dir: PathBuf,
+    /// Overrides `sqlite://<data_dir>/custodian.db`.
+    pub database_url: Option<String>,
+    /// Overrides `sqlite://<data_dir>/keys.db`.
+    pub keystore_url: Option<String>,
+    /// `all` or a comma list of services to host.
+    pub target: String,
+    pub log_format: LogFormat,
+    /// A tracing filter directive.
+    pub log_level: String,
+    /// After SIGINT/SIGTERM: how long health reports NOT_SERVING while the
+    /// server still accepts calls, so load balancers drain it first.
+    pub shutdown_grace_ms: u64,
+    /// How long a verified token is cached; revocations take effect within it.
+    pub auth_cache_ttl_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:50051".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            keystore_url: None,
+            target: "all".into(),
+            log_format: LogFormat::Pretty,
+            log_level: "info,sqlx=warn,sea_orm_migration=warn".into(),
+            shutdown_grace_ms: 1_000,
+            auth_cache_ttl_ms: 5_000,
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers in force.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keystore_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers. `file` is the explicit config file, if any; a named
+    /// file that does not exist is an error.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    f.display()
+                )));
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        fig.merge(Env::prefixed("CUSTODIAN_").only(&[
+            "listen",
+            "data_dir",
+            "database_url",
+            "keystore_url",
+            "target",
+            "log_format",
+            "log_level",
+            "shutdown_grace_ms",
+            "auth_cache_ttl_ms",
+        ]))
+        .merge(Serialized::defaults(overrides))
+        .extract()
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| store::default_database_url(&self.data_dir))
+    }
+
+    pub fn keystore_url(&self) -> String {
+        self.keystore_url
+            .clone()
+            .unwrap_or_else(|| store::default_keystore_url(&self.data_dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "listen = \"127.0.0.1:6000\"\ntarget = \"audit\"\nlog_level = \"debug\"",
+            )?;
+            jail.set_env("CUSTODIAN_TARGET", "controllers");
+            let c = Config::load(Some(Path::new("c.toml")), &Overrides::default())?;
+            assert_eq!(c.listen, "127.0.0.1:6000"); // file over default
+            assert_eq!(c.target, "controllers"); // env over file
+            assert_eq!(c.log_level, "debug");
+            let o = Overrides {
+                target: Some("deadlines".into()),
+                ..Default::default()
+            };
+            let c = Config::load(Some(Path::new("c.toml")), &o)?;
+            assert_eq!(c.target, "deadlines"); // flag over env
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults() {
+        figment::Jail::expect_with(|_| {
+            let c = Config::load(None, &Overrides::default())?;
+            assert_eq!(c.listen, "127.0.0.1:50051");
+            assert_eq!(c.database_url(), "sqlite://./data/custodian.db?mode=rwc");
+            assert_eq!(c.keystore_url(), "sqlite://./data/keys.db?mode=rwc");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        assert!(
+            Config::load(
+                Some(Path::new("/nonexistent/custodian.toml")),
+                &Overrides::default()
+            )
+            .is_err()
+        );
+    }
+}

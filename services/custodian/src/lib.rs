@@ -1,0 +1,11 @@
+//! The Custodian server: configuration, assembly of the hosted services, and
+//! the operator commands (`migrate`, `tokens`, `audit verify`). The binary in
+//! `main.rs` is a thin command-line front over this library, so the end-to-end
+//! tests start exactly the server that ships.
+
+pub mod app;
+pub mod config;
+pub mod ops;
+
+pub use app::{Target, parse_targets, run};
+pub use config::{Config, LogFormat, Overrides};

@@ -1,0 +1,246 @@
+//! `custodian`: the server and its operator commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use custodian::config::{Config, LogFormat, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "custodian",
+    version,
+    about = "GDPR processor-agreement and data-lifecycle service"
+)]
+struct Cli {
+    /// A TOML config file (layered over the defaults, under CUSTODIAN_* and flags).
+    #[arg(long, global = true, env = "CUSTODIAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StorageArgs {
+    /// Directory of the embedded SQLite databases and key files [default: ./data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Main database URL; overrides the SQLite default (env CUSTODIAN_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Key store database URL [default: sqlite under the data dir] (env CUSTODIAN_KEYSTORE_URL).
+    #[arg(long, global = true)]
+    keystore_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve gRPC until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Create or upgrade both databases, then exit.
+    Migrate,
+    /// Manage API tokens (works on the database directly).
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:50051] (env CUSTODIAN_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// `all` or a comma list of services to host (env CUSTODIAN_TARGET).
+    #[arg(long)]
+    target: Option<String>,
+    /// Log output (env CUSTODIAN_LOG_FORMAT).
+    #[arg(long, value_parser = ["pretty", "json"])]
+    log_format: Option<String>,
+    /// Log filter, for instance `info,sqlx=warn` (env CUSTODIAN_LOG_LEVEL).
+    #[arg(long)]
+    log_level: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum TokensCmd {
+    /// Create a token and print it, alone, on stdout. It is shown only once.
+    Create {
+        /// admin, service, worker, controller or auditor.
+        #[arg(long)]
+        role: String,
+        /// The controller id a service or controller token acts for.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "unnamed")]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        output: String,
+    },
+    /// Revoke a token by id.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk every chain; exit 1 and name the first broken link if any.
+    Verify,
+}
+
+fn init_logs(format: LogFormat, level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => b.json().init(),
+        LogFormat::Pretty => b.init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        match real_main(cli).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn overrides(storage: &StorageArgs) -> Overrides {
+    Overrides {
+        data_dir: storage.data_dir.clone(),
+        database_url: storage.database_url.clone(),
+        keystore_url: storage.keystore_url.clone(),
+        ..Default::default()
+    }
+}
+
+async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut ov = overrides(&cli.storage);
+    match cli.command {
+        Command::Serve(a) => {
+            ov.listen = a.listen;
+            ov.target = a.target;
+            ov.log_format = match a.log_format.as_deref() {
+                Some("json") => Some(LogFormat::Json),
+                Some(_) => Some(LogFormat::Pretty),
+                None => None,
+            };
+            ov.log_level = a.log_level;
+            let config = Config::load(cli.config.as_deref(), &ov)?;
+            init_logs(config.log_format, &config.log_level);
+            // Unknown targets fail before anything binds or opens.
+            custodian::parse_targets(&config.target)?;
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+            custodian::run(config, listener, custodian::app::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = Config::load(cli.config.as_deref(), &ov)?;
+            let r = custodian::ops::migrate(&config).await?;
+            eprintln!(
+                "migrated: {} migration(s) on the database, {} on the key store",
+                r.main_applied, r.keystore_applied
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tokens(cmd) => {
+            let config = Config::load(cli.config.as_deref(), &ov)?;
+            match cmd {
+                TokensCmd::Create { role, tenant, name } => {
+                    let role: auth::Role = role.parse()?;
+                    let (info, secret) =
+                        custodian::ops::create_token(&config, role, tenant.as_deref(), &name)
+                            .await?;
+                    eprintln!(
+                        "created token {} (role {}); it is shown only now",
+                        info.id, info.role
+                    );
+                    println!("{secret}");
+                }
+                TokensCmd::List { output } => {
+                    let list = custodian::ops::list_tokens(&config).await?;
+                    if output == "json" {
+                        let v: Vec<_> = list
+                            .iter()
+                            .map(|t| {
+                                serde_json::json!({
+                                    "id": t.id, "name": t.name, "role": t.role.as_str(),
+                                    "tenant": t.tenant, "created_at": t.created_at.to_rfc3339(),
+                                    "revoked_at": t.revoked_at.map(|r| r.to_rfc3339()),
+                                })
+                            })
+                            .collect();
+                        println!("{}", serde_json::to_string_pretty(&v)?);
+                    } else {
+                        println!(
+                            "{:<36}  {:<10}  {:<36}  {:<8}  NAME",
+                            "ID", "ROLE", "TENANT", "STATE"
+                        );
+                        for t in list {
+                            println!(
+                                "{:<36}  {:<10}  {:<36}  {:<8}  {}",
+                                t.id,
+                                t.role.as_str(),
+                                t.tenant.as_deref().unwrap_or("-"),
+                                if t.revoked_at.is_some() {
+                                    "revoked"
+                                } else {
+                                    "active"
+                                },
+                                t.name
+                            );
+                        }
+                    }
+                }
+                TokensCmd::Revoke { id } => {
+                    let t = custodian::ops::revoke_token(&config, &id).await?;
+                    eprintln!("revoked token {}", t.id);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let config = Config::load(cli.config.as_deref(), &ov)?;
+            let r = custodian::ops::verify_audit(&config).await?;
+            match r.broken {
+                None => {
+                    println!(
+                        "audit log intact: {} entries, {} tenant chains",
+                        r.entries, r.tenants
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    eprintln!("audit log BROKEN at {b}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}

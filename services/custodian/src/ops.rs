@@ -1,0 +1,87 @@
+//! Operator commands that work on the databases directly, without a server.
+
+use anyhow::{Context, bail};
+use audit::{Actor, Record};
+use auth::{Role, Scope, tokens};
+use serde_json::json;
+
+use crate::config::Config;
+
+pub async fn migrate(config: &Config) -> anyhow::Result<store::MigrationReport> {
+    Ok(store::migrate(&config.database_url(), &config.keystore_url()).await?)
+}
+
+async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::DatabaseConnection> {
+    let url = config.database_url();
+    store::open_main(&url)
+        .await
+        .with_context(|| format!("open database {}", store::redact_url(&url)))
+}
+
+/// Creates a token and returns (info, secret). The tenant must be an existing
+/// controller; the creation is audited in the same transaction.
+pub async fn create_token(
+    config: &Config,
+    role: Role,
+    tenant: Option<&str>,
+    name: &str,
+) -> anyhow::Result<(tokens::TokenInfo, String)> {
+    tokens::validate_new(role, tenant, name)?;
+    let db = main_db(config).await?;
+    let tenant = match tenant {
+        Some(t) => {
+            let id = controllers::domain::ControllerId::parse("tenant", t)
+                .map_err(|e| anyhow::anyhow!("--tenant: {}", e.reason))?;
+            controllers::ControllerRepo::new(db.clone())
+                .get(&Scope::All, &id)
+                .await
+                .map_err(|_| anyhow::anyhow!("--tenant: no controller with id {}", id.as_str()))?;
+            Some(id.as_str().to_owned())
+        }
+        None => None,
+    };
+    let txn = audit::begin(&db).await?;
+    let (info, secret) = tokens::create(&txn, role, tenant.as_deref(), name).await?;
+    let mut rec = Record::new(
+        &Actor::cli("tokens create"),
+        "token.create",
+        "token",
+        &info.id,
+    )
+    .details(json!({ "role": role.as_str() }));
+    if let Some(t) = &info.tenant {
+        rec = rec.tenant(t);
+    }
+    audit::append(&txn, rec).await?;
+    txn.commit().await?;
+    Ok((info, secret))
+}
+
+pub async fn list_tokens(config: &Config) -> anyhow::Result<Vec<tokens::TokenInfo>> {
+    let db = main_db(config).await?;
+    Ok(tokens::list(&db).await?)
+}
+
+pub async fn revoke_token(config: &Config, id: &str) -> anyhow::Result<tokens::TokenInfo> {
+    let db = main_db(config).await?;
+    let txn = audit::begin(&db).await?;
+    let before = tokens::list(&txn).await?.into_iter().find(|t| t.id == id);
+    let Some(before) = before else {
+        bail!("no token with id {id}");
+    };
+    let info = tokens::revoke(&txn, id).await?;
+    if before.revoked_at.is_none() {
+        let mut rec = Record::new(&Actor::cli("tokens revoke"), "token.revoke", "token", id);
+        if let Some(t) = &info.tenant {
+            rec = rec.tenant(t);
+        }
+        audit::append(&txn, rec).await?;
+    }
+    txn.commit().await?;
+    Ok(info)
+}
+
+pub async fn verify_audit(config: &Config) -> anyhow::Result<audit::VerifyReport> {
+    let db = main_db(config).await?;
+    Ok(audit::verify(&db).await?)
+}
