@@ -1,1 +1,198 @@
+//! `spawn_app()`: the one way end-to-end tests start Custodian. It runs the
+//! real server (`custodian::run`) on `127.0.0.1:0` over a fresh database of the
+//! requested backend and hands back a connected channel and an admin token.
 
+use std::net::SocketAddr;
+
+use auth::Role;
+use custodian::Config;
+use proto::v1 as pb;
+use testkit::TestDb;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+pub use testkit::{Backend, all_dbs};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub channel: Channel,
+    pub admin: String,
+    pub config: Config,
+    pub backend: Backend,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow_result::Result>>,
+}
+
+mod anyhow_result {
+    pub type Result = std::result::Result<(), String>;
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Clone)]
+pub struct AppOptions {
+    pub target: String,
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            target: "all".into(),
+            shutdown_grace_ms: 100,
+        }
+    }
+}
+
+pub async fn spawn_app(db: &TestDb) -> TestApp {
+    spawn_app_with(db, AppOptions::default()).await
+}
+
+pub fn config_for(db: &TestDb, opts: &AppOptions) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: db.dir.path().to_path_buf(),
+        database_url: Some(db.url.clone()),
+        keystore_url: Some(db.keystore_url.clone()),
+        target: opts.target.clone(),
+        shutdown_grace_ms: opts.shutdown_grace_ms,
+        // Tests revoke tokens and expect the next call to fail.
+        auth_cache_ttl_ms: 0,
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app_with(db: &TestDb, opts: AppOptions) -> TestApp {
+    let config = config_for(db, &opts);
+    let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "test-admin")
+        .await
+        .expect("create admin token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let cfg = config.clone();
+    let handle = tokio::spawn(async move {
+        custodian::run(cfg, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .map_err(|e| format!("{e:#}"))
+    });
+    let channel = connect(addr).await;
+    TestApp {
+        addr,
+        channel,
+        admin,
+        config,
+        backend: db.backend,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+async fn connect(addr: SocketAddr) -> Channel {
+    let url = format!("http://{addr}");
+    for _ in 0..200 {
+        if let Ok(c) = Channel::from_shared(url.clone())
+            .expect("url")
+            .connect()
+            .await
+        {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("server at {addr} did not come up");
+}
+
+/// A request carrying `authorization: Bearer <token>`.
+pub fn req<T>(token: &str, msg: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    r.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    r
+}
+
+impl TestApp {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn controllers(&self) -> pb::controller_service_client::ControllerServiceClient<Channel> {
+        pb::controller_service_client::ControllerServiceClient::new(self.channel.clone())
+    }
+
+    pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
+        pb::audit_service_client::AuditServiceClient::new(self.channel.clone())
+    }
+
+    /// A token of `role`, created the way an operator would.
+    pub async fn token(&self, role: Role, tenant: Option<&str>) -> String {
+        custodian::ops::create_token(&self.config, role, tenant, &format!("test-{role}"))
+            .await
+            .expect("create token")
+            .1
+    }
+
+    /// Creates a valid controller through the API as admin.
+    pub async fn create_controller(&self, legal_name: &str, kvk: &str) -> pb::Controller {
+        self.controllers()
+            .create_controller(req(&self.admin, valid_controller(legal_name, kvk)))
+            .await
+            .expect("create controller")
+            .into_inner()
+    }
+
+    /// Opens the main database directly, as an operator with file access would.
+    pub async fn db(&self) -> store::sea_orm::DatabaseConnection {
+        store::connect(&self.config.database_url())
+            .await
+            .expect("connect")
+    }
+
+    /// Requests shutdown and returns once the server task has ended.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server result");
+        }
+    }
+
+    pub fn trigger_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    pub async fn wait_stopped(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+pub fn valid_controller(legal_name: &str, kvk: &str) -> pb::CreateControllerRequest {
+    pb::CreateControllerRequest {
+        legal_name: legal_name.into(),
+        kvk_number: kvk.into(),
+        country: "NL".into(),
+        privacy_email: "privacy@example.nl".into(),
+        dpo_name: "Dana Prins".into(),
+        dpo_email: "dpo@example.nl".into(),
+        webhook_url: "https://hooks.example.nl/custodian".into(),
+        webhook_secret: "s".repeat(40),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

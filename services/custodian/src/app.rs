@@ -76,7 +76,8 @@ fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'
     let mut b = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name("grpc.health.v1.Health");
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection");
     for t in targets {
         b = b.with_service_name(t.grpc_name());
     }

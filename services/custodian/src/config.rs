@@ -76,14 +76,14 @@ pub struct Overrides {
 impl Config {
     /// Loads the layers. `file` is the explicit config file, if any; a named
     /// file that does not exist is an error.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(f) = file {
             if !f.exists() {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "config file {} does not exist",
                     f.display()
-                )));
+                ))));
             }
             fig = fig.merge(Toml::file(f));
         }
@@ -100,6 +100,7 @@ impl Config {
         ]))
         .merge(Serialized::defaults(overrides))
         .extract()
+        .map_err(Box::new)
     }
 
     pub fn database_url(&self) -> String {
@@ -116,6 +117,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's Jail API fixes the closure's error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -127,7 +130,8 @@ mod tests {
                 "listen = \"127.0.0.1:6000\"\ntarget = \"audit\"\nlog_level = \"debug\"",
             )?;
             jail.set_env("CUSTODIAN_TARGET", "controllers");
-            let c = Config::load(Some(Path::new("c.toml")), &Overrides::default())?;
+            let c =
+                Config::load(Some(Path::new("c.toml")), &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.listen, "127.0.0.1:6000"); // file over default
             assert_eq!(c.target, "controllers"); // env over file
             assert_eq!(c.log_level, "debug");
@@ -135,7 +139,7 @@ mod tests {
                 target: Some("deadlines".into()),
                 ..Default::default()
             };
-            let c = Config::load(Some(Path::new("c.toml")), &o)?;
+            let c = Config::load(Some(Path::new("c.toml")), &o).map_err(|e| *e)?;
             assert_eq!(c.target, "deadlines"); // flag over env
             Ok(())
         });
@@ -144,7 +148,7 @@ mod tests {
     #[test]
     fn defaults() {
         figment::Jail::expect_with(|_| {
-            let c = Config::load(None, &Overrides::default())?;
+            let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.listen, "127.0.0.1:50051");
             assert_eq!(c.database_url(), "sqlite://./data/custodian.db?mode=rwc");
             assert_eq!(c.keystore_url(), "sqlite://./data/keys.db?mode=rwc");

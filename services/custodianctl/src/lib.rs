@@ -1,1 +1,385 @@
+//! `custodianctl`: the operator and DPO client. It speaks only gRPC.
+//!
+//! [`run`] takes the arguments and two writers and returns the exit code, so
+//! the end-to-end tests drive exactly the code the binary runs.
 
+mod output;
+
+use std::io::Write;
+
+use clap::{Args, Parser, Subcommand};
+use proto::v1 as pb;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+
+use output::{Out, Table};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "custodianctl",
+    version,
+    about = "Command-line client for Custodian"
+)]
+pub struct Cli {
+    /// Server address.
+    #[arg(
+        long,
+        global = true,
+        env = "CUSTODIAN_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    server: String,
+    /// Bearer token.
+    #[arg(long, global = true, env = "CUSTODIAN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, default_value = "table", value_parser = ["table", "json"])]
+    output: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Health of the server and of each hosted service.
+    Health,
+    /// Controllers (the provider's customers, Custodian's tenants).
+    #[command(subcommand)]
+    Controllers(ControllersCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ControllersCmd {
+    Create(CreateController),
+    Get {
+        id: String,
+    },
+    List {
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+    Update(UpdateController),
+}
+
+#[derive(Args, Debug)]
+struct CreateController {
+    #[arg(long)]
+    legal_name: String,
+    #[arg(long)]
+    kvk: String,
+    #[arg(long, default_value = "NL")]
+    country: String,
+    #[arg(long)]
+    privacy_email: String,
+    #[arg(long)]
+    dpo_name: String,
+    #[arg(long)]
+    dpo_email: String,
+    #[arg(long, default_value = "")]
+    webhook_url: String,
+    #[arg(
+        long,
+        default_value = "",
+        env = "CUSTODIAN_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    webhook_secret: String,
+}
+
+#[derive(Args, Debug)]
+struct UpdateController {
+    id: String,
+    #[arg(long)]
+    legal_name: Option<String>,
+    #[arg(long)]
+    kvk: Option<String>,
+    #[arg(long)]
+    country: Option<String>,
+    #[arg(long)]
+    privacy_email: Option<String>,
+    #[arg(long)]
+    dpo_name: Option<String>,
+    #[arg(long)]
+    dpo_email: Option<String>,
+    #[arg(long)]
+    webhook_url: Option<String>,
+    #[arg(long)]
+    webhook_secret: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCmd {
+    List {
+        #[arg(long, default_value = "")]
+        tenant: String,
+        #[arg(long, default_value = "")]
+        action_prefix: String,
+        #[arg(long, default_value = "")]
+        object_id: String,
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+}
+
+/// Runs one command. Exit codes: 0 success, 1 a gRPC or connection error
+/// (printed as `error: CODE: message`), 2 bad command-line usage.
+pub async fn run<I, S>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version go to stdout with exit 0; usage errors exit 2.
+            if e.use_stderr() {
+                let _ = write!(err, "{e}");
+                return 2;
+            }
+            let _ = write!(out, "{e}");
+            return 0;
+        }
+    };
+    match execute(cli, out).await {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+#[derive(Debug)]
+enum CtlError {
+    Connect(String),
+    Rpc(tonic::Status),
+    Usage(String),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for CtlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CtlError::Connect(m) => write!(f, "cannot connect: {m}"),
+            CtlError::Rpc(s) => write!(f, "{:?}: {}", s.code(), s.message()),
+            CtlError::Usage(m) => f.write_str(m),
+            CtlError::Io(e) => write!(f, "output: {e}"),
+        }
+    }
+}
+
+impl From<tonic::Status> for CtlError {
+    fn from(s: tonic::Status) -> Self {
+        CtlError::Rpc(s)
+    }
+}
+impl From<std::io::Error> for CtlError {
+    fn from(e: std::io::Error) -> Self {
+        CtlError::Io(e)
+    }
+}
+
+struct Conn {
+    channel: Channel,
+    token: Option<MetadataValue<tonic::metadata::Ascii>>,
+}
+
+impl Conn {
+    async fn open(server: &str, token: Option<&str>) -> Result<Conn, CtlError> {
+        let endpoint = Channel::from_shared(server.to_owned())
+            .map_err(|e| CtlError::Usage(format!("--server: {e}")))?;
+        let channel = endpoint
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .connect()
+            .await
+            .map_err(|e| CtlError::Connect(format!("{server}: {e}")))?;
+        let token = token
+            .map(|t| {
+                MetadataValue::try_from(format!("Bearer {t}"))
+                    .map_err(|_| CtlError::Usage("--token: not a valid header value".into()))
+            })
+            .transpose()?;
+        Ok(Conn { channel, token })
+    }
+
+    fn req<T>(&self, msg: T) -> tonic::Request<T> {
+        let mut r = tonic::Request::new(msg);
+        if let Some(t) = &self.token {
+            r.metadata_mut().insert("authorization", t.clone());
+        }
+        r
+    }
+}
+
+fn page(page_size: u32, page_token: String) -> Option<pb::PageRequest> {
+    Some(pb::PageRequest {
+        page_size,
+        page_token,
+    })
+}
+
+async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
+    let o = Out::new(out, cli.output == "json");
+    let conn = Conn::open(&cli.server, cli.token.as_deref()).await?;
+    match cli.command {
+        Command::Health => health(&conn, o).await,
+        Command::Controllers(c) => controllers(&conn, c, o).await,
+        Command::Audit(AuditCmd::List {
+            tenant,
+            action_prefix,
+            object_id,
+            page_size,
+            page_token,
+        }) => {
+            let mut client =
+                pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());
+            let r = client
+                .list_events(conn.req(pb::ListEventsRequest {
+                    page: page(page_size, page_token),
+                    tenant_id: tenant,
+                    action_prefix,
+                    object_id,
+                }))
+                .await?
+                .into_inner();
+            let rows: Vec<_> = r.events.iter().map(output::audit_event).collect();
+            o.list(
+                "events",
+                rows,
+                &r.next_page_token,
+                Table::new(&["SEQ", "AT", "TENANT", "ACTOR", "ACTION", "OBJECT"], |v| {
+                    vec![
+                        v["seq"].to_string(),
+                        v["at"].as_str().unwrap_or("").to_owned(),
+                        v["tenant_id"].as_str().unwrap_or("").to_owned(),
+                        v["actor_id"].as_str().unwrap_or("").to_owned(),
+                        v["action"].as_str().unwrap_or("").to_owned(),
+                        format!(
+                            "{}:{}",
+                            v["object_type"].as_str().unwrap_or(""),
+                            v["object_id"].as_str().unwrap_or("")
+                        ),
+                    ]
+                }),
+            )
+        }
+    }
+}
+
+async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let mut client = HealthClient::new(conn.channel.clone());
+    let mut rows = Vec::new();
+    for service in [
+        "",
+        proto::service_names::CONTROLLERS,
+        proto::service_names::AUDIT,
+        proto::service_names::DEADLINES,
+    ] {
+        let status = match client
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+        {
+            Ok(r) => format!("{:?}", r.into_inner().status()).to_uppercase(),
+            Err(s) if s.code() == tonic::Code::NotFound => "NOT_HOSTED".into(),
+            Err(s) => return Err(s.into()),
+        };
+        let name = if service.is_empty() {
+            "(server)"
+        } else {
+            service
+        };
+        rows.push(serde_json::json!({ "service": name, "status": status }));
+    }
+    o.list(
+        "services",
+        rows,
+        "",
+        Table::new(&["SERVICE", "STATUS"], |v| {
+            vec![
+                v["service"].as_str().unwrap_or("").into(),
+                v["status"].as_str().unwrap_or("").into(),
+            ]
+        }),
+    )
+}
+
+async fn controllers(conn: &Conn, cmd: ControllersCmd, o: Out<'_>) -> Result<(), CtlError> {
+    let mut client =
+        pb::controller_service_client::ControllerServiceClient::new(conn.channel.clone());
+    let one = |c: pb::Controller, o: Out<'_>| o.object(output::controller(&c));
+    match cmd {
+        ControllersCmd::Create(a) => {
+            let c = client
+                .create_controller(conn.req(pb::CreateControllerRequest {
+                    legal_name: a.legal_name,
+                    kvk_number: a.kvk,
+                    country: a.country,
+                    privacy_email: a.privacy_email,
+                    dpo_name: a.dpo_name,
+                    dpo_email: a.dpo_email,
+                    webhook_url: a.webhook_url,
+                    webhook_secret: a.webhook_secret,
+                }))
+                .await?
+                .into_inner();
+            one(c, o)
+        }
+        ControllersCmd::Get { id } => {
+            let c = client
+                .get_controller(conn.req(pb::GetControllerRequest { id }))
+                .await?
+                .into_inner();
+            one(c, o)
+        }
+        ControllersCmd::List {
+            page_size,
+            page_token,
+        } => {
+            let r = client
+                .list_controllers(conn.req(pb::ListControllersRequest {
+                    page: page(page_size, page_token),
+                }))
+                .await?
+                .into_inner();
+            let rows: Vec<_> = r.controllers.iter().map(output::controller).collect();
+            o.list(
+                "controllers",
+                rows,
+                &r.next_page_token,
+                Table::new(&["ID", "LEGAL NAME", "KVK", "COUNTRY", "DPO E-MAIL"], |v| {
+                    ["id", "legal_name", "kvk_number", "country", "dpo_email"]
+                        .iter()
+                        .map(|k| v[*k].as_str().unwrap_or("").to_owned())
+                        .collect()
+                }),
+            )
+        }
+        ControllersCmd::Update(a) => {
+            let c = client
+                .update_controller(conn.req(pb::UpdateControllerRequest {
+                    id: a.id,
+                    legal_name: a.legal_name,
+                    kvk_number: a.kvk,
+                    country: a.country,
+                    privacy_email: a.privacy_email,
+                    dpo_name: a.dpo_name,
+                    dpo_email: a.dpo_email,
+                    webhook_url: a.webhook_url,
+                    webhook_secret: a.webhook_secret,
+                }))
+                .await?
+                .into_inner();
+            one(c, o)
+        }
+    }
+}

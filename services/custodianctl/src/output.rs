@@ -1,0 +1,135 @@
+//! Rendering: human tables by default, JSON with `--output json`.
+
+use std::io::Write;
+
+use proto::v1 as pb;
+use serde_json::{Value, json};
+
+use crate::CtlError;
+
+pub struct Out<'a> {
+    w: &'a mut dyn Write,
+    json: bool,
+}
+
+pub struct Table {
+    headers: &'static [&'static str],
+    row: fn(&Value) -> Vec<String>,
+}
+
+impl Table {
+    pub fn new(headers: &'static [&'static str], row: fn(&Value) -> Vec<String>) -> Table {
+        Table { headers, row }
+    }
+}
+
+impl<'a> Out<'a> {
+    pub fn new(w: &'a mut dyn Write, json: bool) -> Out<'a> {
+        Out { w, json }
+    }
+
+    /// One object: pretty JSON, or `key: value` lines.
+    pub fn object(self, v: Value) -> Result<(), CtlError> {
+        if self.json {
+            writeln!(
+                self.w,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )?;
+        } else if let Value::Object(m) = &v {
+            let width = m.keys().map(String::len).max().unwrap_or(0);
+            for (k, val) in m {
+                let s = match val {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                writeln!(self.w, "{k:<width$}  {s}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A list: `{"<key>": [...], "next_page_token": ...}` or a table.
+    pub fn list(
+        self,
+        key: &str,
+        rows: Vec<Value>,
+        next: &str,
+        table: Table,
+    ) -> Result<(), CtlError> {
+        if self.json {
+            let mut m = serde_json::Map::new();
+            m.insert(key.to_owned(), Value::Array(rows));
+            if !next.is_empty() {
+                m.insert("next_page_token".into(), Value::String(next.to_owned()));
+            }
+            writeln!(
+                self.w,
+                "{}",
+                serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+            )?;
+            return Ok(());
+        }
+        let cells: Vec<Vec<String>> = rows.iter().map(|r| (table.row)(r)).collect();
+        let mut widths: Vec<usize> = table.headers.iter().map(|h| h.len()).collect();
+        for r in &cells {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        let line = |cols: Vec<String>| {
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        };
+        writeln!(
+            self.w,
+            "{}",
+            line(table.headers.iter().map(|h| h.to_string()).collect())
+        )?;
+        for r in cells {
+            writeln!(self.w, "{}", line(r))?;
+        }
+        if !next.is_empty() {
+            writeln!(self.w, "(more: --page-token {next})")?;
+        }
+        Ok(())
+    }
+}
+
+pub fn controller(c: &pb::Controller) -> Value {
+    json!({
+        "id": c.id,
+        "legal_name": c.legal_name,
+        "kvk_number": c.kvk_number,
+        "country": c.country,
+        "privacy_email": c.privacy_email,
+        "dpo_name": c.dpo_name,
+        "dpo_email": c.dpo_email,
+        "webhook_url": c.webhook_url,
+        "webhook_secret_set": c.webhook_secret_set,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    })
+}
+
+pub fn audit_event(e: &pb::AuditEvent) -> Value {
+    json!({
+        "seq": e.seq,
+        "at": e.at,
+        "tenant_id": e.tenant_id,
+        "tenant_seq": e.tenant_seq,
+        "actor_id": e.actor_id,
+        "actor_role": e.actor_role,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "reason": e.reason,
+        "details": serde_json::from_str::<Value>(&e.details_json).unwrap_or(Value::Null),
+        "hash": e.hash,
+    })
+}

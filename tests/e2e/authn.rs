@@ -1,0 +1,93 @@
+use auth::Role;
+use custodian_tests::*;
+use proto::v1 as pb;
+use tonic::Code;
+
+#[tokio::test]
+async fn missing_bad_and_revoked_tokens_are_unauthenticated() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let mut c = app.controllers();
+        let e = c
+            .list_controllers(pb::ListControllersRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+        assert!(
+            e.message().contains("missing bearer token"),
+            "{}",
+            e.message()
+        );
+
+        let e = c
+            .list_controllers(req("cst_not-a-real-token", Default::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::Unauthenticated);
+        let mut r = tonic::Request::new(pb::ListControllersRequest::default());
+        r.metadata_mut()
+            .insert("authorization", "Basic abc".parse().unwrap());
+        assert_eq!(
+            c.list_controllers(r).await.unwrap_err().code(),
+            Code::Unauthenticated
+        );
+
+        let auditor = app.token(Role::Auditor, None).await;
+        c.list_controllers(req(&auditor, Default::default()))
+            .await
+            .expect("auditor can list");
+        let id = custodian::ops::list_tokens(&app.config)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.role == Role::Auditor)
+            .unwrap()
+            .id;
+        custodian::ops::revoke_token(&app.config, &id)
+            .await
+            .unwrap();
+        let e = c
+            .list_controllers(req(&auditor, Default::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::Unauthenticated, "revoked token still works");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_role_is_permission_denied() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let worker = app.token(Role::Worker, None).await;
+        let e = app
+            .controllers()
+            .create_controller(req(&worker, valid_controller("Acme B.V.", "12345678")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        let auditor = app.token(Role::Auditor, None).await;
+        let e = app
+            .controllers()
+            .create_controller(req(&auditor, valid_controller("Acme B.V.", "12345678")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        let c = app.create_controller("Acme B.V.", "12345678").await;
+        let ctrl = app.token(Role::Controller, Some(&c.id)).await;
+        let e = app
+            .controllers()
+            .create_controller(req(&ctrl, valid_controller("Other B.V.", "87654321")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        // Nothing was written by the refused calls.
+        let all = app
+            .controllers()
+            .list_controllers(req(&app.admin, Default::default()))
+            .await
+            .unwrap();
+        assert_eq!(all.into_inner().controllers.len(), 1);
+        app.stop().await;
+    }
+}
