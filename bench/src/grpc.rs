@@ -1,0 +1,134 @@
+//! Unary `ControllerService.GetController` over loopback with concurrent
+//! clients, against the real server on the embedded SQLite default.
+
+use std::time::{Duration, Instant};
+
+use auth::Role;
+use proto::v1 as pb;
+use tonic::transport::Channel;
+
+use crate::{Row, Section};
+
+fn pct(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i]) / 1000.0
+}
+
+pub async fn get_controller(seconds: u64, clients: usize) -> anyhow::Result<Section> {
+    let dir = tempfile::tempdir()?;
+    let config = custodian::Config {
+        data_dir: dir.path().to_path_buf(),
+        log_level: "warn".into(),
+        ..Default::default()
+    };
+    let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "bench").await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let cfg = config.clone();
+    let server = tokio::spawn(async move {
+        custodian::run(cfg, listener, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let url = format!("http://{addr}");
+    let mut channel = None;
+    for _ in 0..200 {
+        if let Ok(c) = Channel::from_shared(url.clone())?.connect().await {
+            channel = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let channel = channel.ok_or_else(|| anyhow::anyhow!("server did not start"))?;
+    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {admin}").parse()?;
+    let mut client = pb::controller_service_client::ControllerServiceClient::new(channel.clone());
+    let mut r = tonic::Request::new(pb::CreateControllerRequest {
+        legal_name: "Bench B.V.".into(),
+        kvk_number: "12345678".into(),
+        country: "NL".into(),
+        privacy_email: "privacy@bench.nl".into(),
+        dpo_name: "Bench".into(),
+        dpo_email: "dpo@bench.nl".into(),
+        ..Default::default()
+    });
+    r.metadata_mut().insert("authorization", bearer.clone());
+    let id = client.create_controller(r).await?.into_inner().id;
+
+    // A few HTTP/2 connections shared by the clients, as a real caller pool would.
+    let conns: Vec<Channel> = {
+        let mut v = Vec::new();
+        for _ in 0..4 {
+            v.push(Channel::from_shared(url.clone())?.connect().await?);
+        }
+        v
+    };
+    let run_phase = |dur: Duration| {
+        let mut tasks = Vec::new();
+        for i in 0..clients {
+            let ch = conns[i % conns.len()].clone();
+            let bearer = bearer.clone();
+            let id = id.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = pb::controller_service_client::ControllerServiceClient::new(ch);
+                let mut lat = Vec::with_capacity(100_000);
+                let mut errors = 0u64;
+                let end = Instant::now() + dur;
+                while Instant::now() < end {
+                    let mut r = tonic::Request::new(pb::GetControllerRequest { id: id.clone() });
+                    r.metadata_mut().insert("authorization", bearer.clone());
+                    let t = Instant::now();
+                    match c.get_controller(r).await {
+                        Ok(_) => lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
+                        Err(_) => errors += 1,
+                    }
+                }
+                (lat, errors)
+            }));
+        }
+        tasks
+    };
+    // Warm up (connections, caches, SQLite page cache), then measure.
+    for t in run_phase(Duration::from_secs(2)) {
+        t.await?;
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in run_phase(Duration::from_secs(seconds)) {
+        let (l, e) = t.await?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+
+    Ok(Section {
+        title: "gRPC: ControllerService.GetController".into(),
+        about: format!(
+            "Unary GetController over loopback, {clients} concurrent clients on 4 HTTP/2 connections, \
+             real bearer-token auth (cache TTL 5 s, the default) and the embedded SQLite database."
+        ),
+        aim: "at least 10,000 requests/s with p99 under 5 ms on a 2-core machine".into(),
+        rows: vec![Row {
+            name: "GetController".into(),
+            cells: vec![
+                ("requests".into(), all.len().to_string()),
+                ("errors".into(), errors.to_string()),
+                (
+                    "requests/s".into(),
+                    format!("{:.0}", all.len() as f64 / elapsed),
+                ),
+                ("p50 ms".into(), format!("{:.3}", pct(&all, 0.50))),
+                ("p99 ms".into(), format!("{:.3}", pct(&all, 0.99))),
+                ("max ms".into(), format!("{:.3}", pct(&all, 1.0))),
+            ],
+        }],
+    })
+}

@@ -1,0 +1,137 @@
+//! `make bench`: runs every benchmark and writes `docs/benchmarks.md` with the
+//! machine, the command and the date. A benchmark here reports numbers; it
+//! never asserts on them.
+
+mod grpc;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    /// Where to write the report.
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: PathBuf,
+    /// Seconds each load phase runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent clients for the gRPC benchmark.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+}
+
+/// One row of a result table.
+pub struct Row {
+    pub name: String,
+    pub cells: Vec<(String, String)>,
+}
+
+pub struct Section {
+    pub title: String,
+    pub about: String,
+    pub aim: String,
+    pub rows: Vec<Row>,
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!(
+        "{cores} cores ({cpu}), {mem} memory, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+fn render(sections: &[Section], args: &Args) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Benchmarks\n");
+    let _ = writeln!(
+        s,
+        "Written by `make bench` (`cargo run --release -p custodian-bench -- --out docs/benchmarks.md`); do not edit by hand.\n"
+    );
+    let _ = writeln!(
+        s,
+        "- date: {}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    let _ = writeln!(s, "- machine: {}", machine());
+    let _ = writeln!(
+        s,
+        "- command: `make bench` (load phases of {} s, {} concurrent clients)",
+        args.seconds, args.clients
+    );
+    let _ = writeln!(
+        s,
+        "- build: release profile; client and server in one process on loopback\n"
+    );
+    for sec in sections {
+        let _ = writeln!(s, "## {}\n", sec.title);
+        let _ = writeln!(s, "{}\n", sec.about);
+        let _ = writeln!(s, "Aim: {}\n", sec.aim);
+        if let Some(first) = sec.rows.first() {
+            let _ = write!(s, "| case |");
+            for (h, _) in &first.cells {
+                let _ = write!(s, " {h} |");
+            }
+            let _ = writeln!(s);
+            let _ = write!(s, "|---|");
+            for _ in &first.cells {
+                let _ = write!(s, "---:|");
+            }
+            let _ = writeln!(s);
+            for r in &sec.rows {
+                let _ = write!(s, "| {} |", r.name);
+                for (_, v) in &r.cells {
+                    let _ = write!(s, " {v} |");
+                }
+                let _ = writeln!(s);
+            }
+            let _ = writeln!(s);
+        }
+    }
+    s
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let sections = rt.block_on(async {
+        anyhow::Ok(vec![
+            grpc::get_controller(args.seconds, args.clients).await?,
+        ])
+    })?;
+    let report = render(&sections, &args);
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, &report)?;
+    print!("{report}");
+    Ok(())
+}
