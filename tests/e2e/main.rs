@@ -5,4 +5,5 @@ mod audit_log;
 mod authn;
 mod controllers;
 mod ctl;
+mod deadlines;
 mod server;

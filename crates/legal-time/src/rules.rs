@@ -826,7 +826,15 @@ fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleEr
 }
 
 fn switching(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleError> {
-    let n = p.u32("notice_months", 2, 1, 2)?;
+    let n = p.u32("notice_months", 2, 1, 120)?;
+    if n > 2 {
+        return Err(RuleError::BadParam {
+            param: "notice_months".into(),
+            reason: format!(
+                "the Data Act allows at most 2 months' notice (art. 25(2)(d)), got {n}"
+            ),
+        });
+    }
     let election = p.choice("election", &["switch", "on_prem", "erase"], "switch")?;
     let cal = p.calendar()?;
     let r = start.date();

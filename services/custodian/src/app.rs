@@ -24,15 +24,17 @@ use crate::config::Config;
 pub enum Target {
     Controllers,
     Audit,
+    Deadlines,
 }
 
 impl Target {
-    pub const ALL: [Target; 2] = [Target::Controllers, Target::Audit];
+    pub const ALL: [Target; 3] = [Target::Controllers, Target::Audit, Target::Deadlines];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Controllers => "controllers",
             Target::Audit => "audit",
+            Target::Deadlines => "deadlines",
         }
     }
 
@@ -41,6 +43,7 @@ impl Target {
         match self {
             Target::Controllers => service_names::CONTROLLERS,
             Target::Audit => service_names::AUDIT,
+            Target::Deadlines => service_names::DEADLINES,
         }
     }
 }
@@ -112,6 +115,11 @@ pub async fn run(
             }
             Target::Audit => {
                 routes.add_service(audit::grpc::service(db.clone()));
+            }
+            Target::Deadlines => {
+                // Services that own deadlines register their obligation
+                // sources here as they are added.
+                routes.add_service(deadlines::service(Vec::new()));
             }
         }
     }
@@ -204,7 +212,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit"),
+                .contains("known targets are all, controllers, audit, deadlines"),
             "{e}"
         );
     }

@@ -47,6 +47,30 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The deadline rule catalogue (no database needed).
+    #[command(subcommand)]
+    Deadlines(DeadlinesCmd),
+}
+
+#[derive(Subcommand)]
+enum DeadlinesCmd {
+    /// Compute one rule and print its result as JSON.
+    Compute {
+        /// A rule id of the catalogue, for instance dsr.response.
+        #[arg(long)]
+        rule: String,
+        /// An RFC 3339 instant, or a date for rules that start from a day.
+        #[arg(long)]
+        at: String,
+        /// A rule parameter, KEY=VALUE; repeatable.
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// List the catalogue with each rule's citation and parameters.
+    Rules {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        output: String,
+    },
 }
 
 #[derive(Args)]
@@ -225,6 +249,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Deadlines(cmd) => Ok(deadlines(cmd)),
         Command::Audit(AuditCmd::Verify) => {
             let config = Config::load(cli.config.as_deref(), &ov)?;
             let r = custodian::ops::verify_audit(&config).await?;
@@ -241,6 +266,62 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+    }
+}
+
+/// `custodian deadlines`: exit 0 with the JSON on stdout, or exit 2 with the
+/// reason on stderr (legal-rules.md, "custodian deadlines compute").
+fn deadlines(cmd: DeadlinesCmd) -> ExitCode {
+    match cmd {
+        DeadlinesCmd::Compute { rule, at, params } => {
+            let mut map = std::collections::BTreeMap::new();
+            for p in params {
+                let Some((k, v)) = p.split_once('=') else {
+                    eprintln!("error: --param {p:?}: expected KEY=VALUE");
+                    return ExitCode::from(2);
+                };
+                if map
+                    .insert(k.trim().to_owned(), v.trim().to_owned())
+                    .is_some()
+                {
+                    eprintln!("error: --param {k}: given twice");
+                    return ExitCode::from(2);
+                }
+            }
+            match legal_time::compute(&rule, &at, &map) {
+                Ok(o) => {
+                    println!("{}", legal_time::json::to_string(&o));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        DeadlinesCmd::Rules { output } => {
+            if output == "json" {
+                let v = legal_time::json::catalogue_value(legal_time::CATALOGUE);
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                for r in legal_time::CATALOGUE {
+                    println!("{}  ({})", r.id, r.kind.as_str());
+                    println!("  {}", r.summary);
+                    println!("  starts at: {}", r.start_description);
+                    println!("  citation:  {}", r.citation);
+                    for p in r.params {
+                        let d = if p.default.is_empty() {
+                            "optional".to_owned()
+                        } else {
+                            format!("default {}", p.default)
+                        };
+                        println!("  --param {}=...  ({d}) {}", p.name, p.description);
+                    }
+                    println!();
+                }
+            }
+            ExitCode::SUCCESS
         }
     }
 }

@@ -49,6 +49,40 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Deadlines: compute a rule, list the catalogue, list open obligations.
+    #[command(subcommand)]
+    Deadlines(DeadlinesCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum DeadlinesCmd {
+    /// Compute one rule on the server; prints the same JSON as `custodian deadlines compute`.
+    Compute {
+        #[arg(long)]
+        rule: String,
+        #[arg(long)]
+        at: String,
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// The rule catalogue.
+    Rules,
+    /// Open obligations (due soon, overdue) across services.
+    Obligations {
+        #[arg(long, default_value = "")]
+        tenant: String,
+        #[arg(long, default_value = "")]
+        service: String,
+        /// RFC 3339: only obligations due before this.
+        #[arg(long, default_value = "")]
+        due_before: String,
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -231,6 +265,7 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
     match cli.command {
         Command::Health => health(&conn, o).await,
         Command::Controllers(c) => controllers(&conn, c, o).await,
+        Command::Deadlines(c) => deadlines(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
@@ -380,6 +415,102 @@ async fn controllers(conn: &Conn, cmd: ControllersCmd, o: Out<'_>) -> Result<(),
                 .await?
                 .into_inner();
             one(c, o)
+        }
+    }
+}
+
+async fn deadlines(conn: &Conn, cmd: DeadlinesCmd, o: Out<'_>) -> Result<(), CtlError> {
+    let mut client = pb::deadline_service_client::DeadlineServiceClient::new(conn.channel.clone());
+    match cmd {
+        DeadlinesCmd::Compute { rule, at, params } => {
+            let mut map = std::collections::HashMap::new();
+            for p in params {
+                let (k, v) = p
+                    .split_once('=')
+                    .ok_or_else(|| CtlError::Usage(format!("--param {p:?}: expected KEY=VALUE")))?;
+                map.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+            let r = client
+                .compute(conn.req(pb::ComputeRequest {
+                    rule,
+                    at,
+                    params: map,
+                }))
+                .await?
+                .into_inner();
+            // The server's JSON is the contract; print it as is in both modes.
+            o.raw(&r.json)
+        }
+        DeadlinesCmd::Rules => {
+            let r = client
+                .list_rules(conn.req(pb::ListRulesRequest {}))
+                .await?
+                .into_inner();
+            let rows: Vec<_> = r.rules.iter().map(output::rule).collect();
+            o.list(
+                "rules",
+                rows,
+                "",
+                Table::new(&["RULE", "KIND", "CITATION"], |v| {
+                    ["id", "kind", "citation"]
+                        .iter()
+                        .map(|k| v[*k].as_str().unwrap_or("").to_owned())
+                        .collect()
+                }),
+            )
+        }
+        DeadlinesCmd::Obligations {
+            tenant,
+            service,
+            due_before,
+            overdue,
+            page_size,
+            page_token,
+        } => {
+            let r = client
+                .list_obligations(conn.req(pb::ListObligationsRequest {
+                    page: page(page_size, page_token),
+                    tenant_id: tenant,
+                    service,
+                    due_before,
+                    overdue_only: overdue,
+                }))
+                .await?
+                .into_inner();
+            let rows: Vec<_> = r.obligations.iter().map(output::obligation).collect();
+            o.list(
+                "obligations",
+                rows,
+                &r.next_page_token,
+                Table::new(
+                    &[
+                        "DUE (STRICT)",
+                        "OVERDUE",
+                        "SERVICE",
+                        "TENANT",
+                        "OBJECT",
+                        "WHAT",
+                    ],
+                    |v| {
+                        vec![
+                            v["due_strict"].as_str().unwrap_or("").to_owned(),
+                            if v["overdue"].as_bool().unwrap_or(false) {
+                                "yes".into()
+                            } else {
+                                "".into()
+                            },
+                            v["service"].as_str().unwrap_or("").to_owned(),
+                            v["tenant_id"].as_str().unwrap_or("").to_owned(),
+                            format!(
+                                "{}:{}",
+                                v["object_type"].as_str().unwrap_or(""),
+                                v["object_id"].as_str().unwrap_or("")
+                            ),
+                            v["description"].as_str().unwrap_or("").to_owned(),
+                        ]
+                    },
+                ),
+            )
         }
     }
 }

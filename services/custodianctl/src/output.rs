@@ -49,6 +49,12 @@ impl<'a> Out<'a> {
         Ok(())
     }
 
+    /// Text that is already the output (the server's own JSON).
+    pub fn raw(self, text: &str) -> Result<(), CtlError> {
+        writeln!(self.w, "{text}")?;
+        Ok(())
+    }
+
     /// A list: `{"<key>": [...], "next_page_token": ...}` or a table.
     pub fn list(
         self,
@@ -131,5 +137,31 @@ pub fn audit_event(e: &pb::AuditEvent) -> Value {
         "reason": e.reason,
         "details": serde_json::from_str::<Value>(&e.details_json).unwrap_or(Value::Null),
         "hash": e.hash,
+    })
+}
+
+pub fn rule(r: &pb::RuleInfo) -> Value {
+    json!({
+        "id": r.id,
+        "kind": r.kind,
+        "citation": r.citation,
+        "starts_at": r.starts_at,
+        "summary": r.summary,
+        "params": r.params.iter().map(|p| json!({"name": p.name, "default": p.default_value, "description": p.description})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn obligation(o: &pb::Obligation) -> Value {
+    json!({
+        "service": o.service,
+        "tenant_id": o.tenant_id,
+        "object_type": o.object_type,
+        "object_id": o.object_id,
+        "description": o.description,
+        "rule": o.rule,
+        "citation": o.citation,
+        "due_strict": o.due_strict,
+        "due_lenient": o.due_lenient,
+        "overdue": o.overdue,
     })
 }
