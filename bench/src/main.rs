@@ -22,6 +22,15 @@ struct Args {
     clients: usize,
 }
 
+/// PostgreSQL runs too when TEST_DATABASE_URL names a server (as in CI).
+async fn postgres_db() -> Option<testkit::TestDb> {
+    if testkit::backends().contains(&testkit::Backend::Postgres) {
+        Some(testkit::TestDb::new(testkit::Backend::Postgres).await)
+    } else {
+        None
+    }
+}
+
 /// One row of a result table.
 pub struct Row {
     pub name: String,
@@ -123,9 +132,11 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let sections = rt.block_on(async {
-        anyhow::Ok(vec![
-            grpc::get_controller(args.seconds, args.clients).await?,
-        ])
+        let mut v = vec![grpc::get_controller(args.seconds, args.clients, None).await?];
+        if let Some(pg) = postgres_db().await {
+            v.push(grpc::get_controller(args.seconds, args.clients, Some(&pg)).await?);
+        }
+        anyhow::Ok(v)
     })?;
     let report = render(&sections, &args);
     if let Some(dir) = args.out.parent() {

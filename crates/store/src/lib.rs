@@ -64,7 +64,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
                 source,
             })?;
         }
-        opts.max_connections(8).min_connections(1);
+        // sqlx runs each SQLite connection on its own thread; more of them
+        // let reads overlap the hand-offs (measured: 8 → 16 connections took
+        // point reads from ~13k/s to ~16k/s on 2 cores). WAL allows many readers.
+        opts.max_connections(16).min_connections(1);
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)

@@ -14,7 +14,6 @@ use anyhow::Context;
 use auth::layer::{AuthLayer, Authenticator};
 use proto::service_names;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic_health::ServingStatus;
 
 use crate::config::Config;
@@ -165,7 +164,12 @@ pub async fn run(
     tonic::transport::Server::builder()
         .layer(AuthLayer::new(auth))
         .add_routes(routes.routes())
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+        // Small unary responses must not wait for delayed ACKs (Nagle): set
+        // TCP_NODELAY on every accepted connection.
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            stop,
+        )
         .await?;
     db.close().await.ok();
     tracing::info!("custodian stopped");
