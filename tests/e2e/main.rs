@@ -7,3 +7,4 @@ mod controllers;
 mod ctl;
 mod deadlines;
 mod server;
+mod vault;

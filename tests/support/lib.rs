@@ -62,6 +62,13 @@ pub fn config_for(db: &TestDb, opts: &AppOptions) -> Config {
 }
 
 pub async fn spawn_app_with(db: &TestDb, opts: AppOptions) -> TestApp {
+    // Server errors show in a failing test's output (RUST_LOG to see more).
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .try_init();
     let config = config_for(db, &opts);
     let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "test-admin")
         .await
@@ -123,6 +130,12 @@ impl TestApp {
 
     pub fn controllers(&self) -> pb::controller_service_client::ControllerServiceClient<Channel> {
         pb::controller_service_client::ControllerServiceClient::new(self.channel.clone())
+    }
+
+    pub fn vault(&self) -> pb::vault_service_client::VaultServiceClient<Channel> {
+        pb::vault_service_client::VaultServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024)
     }
 
     pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
@@ -195,4 +208,38 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// A valid candidate for `PutCandidate`.
+pub fn valid_candidate(external_ref: &str, name: &str, email: &str) -> pb::PutCandidateRequest {
+    pb::PutCandidateRequest {
+        tenant_id: String::new(),
+        external_ref: external_ref.into(),
+        vacancy_ref: "vac-2026-001".into(),
+        applied_on: "2026-03-01".into(),
+        payload: Some(pb::CandidatePayload {
+            name: name.into(),
+            email: email.into(),
+            phone: "06 1234 5678".into(),
+            cv: format!("CV of {name}: ten years of Rust").into_bytes(),
+            cv_filename: "cv.pdf".into(),
+            cv_content_type: "application/pdf".into(),
+            notes: "strong candidate".into(),
+            custom_fields: [("source".to_string(), "linkedin".to_string())]
+                .into_iter()
+                .collect(),
+        }),
+        categories: vec!["identity".into(), "contact".into(), "cv".into()],
+    }
+}
+
+/// Today in Europe/Amsterdam, shifted by `days` (negative: the past). Tests
+/// never hard-code "now": they must pass on any day.
+pub fn day(days: i64) -> chrono::NaiveDate {
+    legal_time::period::local_date(chrono::Utc::now()) + chrono::Duration::days(days)
+}
+
+/// How the API prints the `delete_after` of a last permitted day.
+pub fn end_of(d: chrono::NaiveDate) -> String {
+    legal_time::period::end_of_day_exclusive(d).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

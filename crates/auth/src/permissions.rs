@@ -53,6 +53,63 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.DeadlineService/ListObligations",
         &[Admin, Auditor, Controller, Service, Worker],
     ),
+    // VaultService: decrypting reads are for admins and the tenant's own
+    // services (auditors never decrypt); controllers see metadata, certificates
+    // and their policy, place holds and instruct erasure.
+    p("/custodian.v1.VaultService/PutCandidate", &[Admin, Service]),
+    p(
+        "/custodian.v1.VaultService/PutCandidates",
+        &[Admin, Service],
+    ),
+    p("/custodian.v1.VaultService/GetCandidate", &[Admin, Service]),
+    p(
+        "/custodian.v1.VaultService/ListCandidates",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/UpdateCandidate",
+        &[Admin, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/FindCandidates",
+        &[Admin, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/CloseProcedure",
+        &[Admin, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/RecordConsent",
+        &[Admin, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/WithdrawConsent",
+        &[Admin, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/PlaceLegalHold",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/ReleaseLegalHold",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/EraseCandidate",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetDeletionCertificate",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetRetentionPolicy",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/SetRetentionPolicy",
+        &[Admin, Controller],
+    ),
 ];
 
 /// Health checks and reflection stay open, as DESIGN.md requires.

@@ -270,6 +270,16 @@ pub const CATALOGUE: &[RuleSpec] = &[
                 "",
                 "the day talent-pool consent was withdrawn (date)",
             ),
+            param(
+                "weeks",
+                "4",
+                "the controller's period without consent, in weeks, 1 to 52",
+            ),
+            param(
+                "months",
+                "12",
+                "the controller's period with talent-pool consent, in months, 1 to 24",
+            ),
         ],
     },
     RuleSpec {
@@ -780,8 +790,10 @@ fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleEr
     let end = start.date();
     let consent = p.choice("consent", &["none", "talent_pool"], "none")?;
     let withdrawn = p.date("withdrawn_at")?;
+    let weeks = p.u32("weeks", 4, 1, 52)?;
+    let months = p.u32("months", 12, 1, 24)?;
     let mut notes = Vec::new();
-    let four_weeks = period::add_weeks(end, 4);
+    let without_consent = period::add_weeks(end, weeks);
     let due = match (consent, withdrawn) {
         ("none", Some(_)) => {
             return Err(RuleError::BadParam {
@@ -791,24 +803,26 @@ fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleEr
         }
         ("none", None) => {
             notes.push(format!(
-                "4 weeks after the procedure ended on {end} (AP guidance, NVP Sollicitatiecode)"
+                "{weeks} weeks after the procedure ended on {end} (AP guidance: 4 weeks; NVP Sollicitatiecode)"
             ));
-            four_weeks
+            without_consent
         }
         (_, None) => {
-            let m = period::add_months(end, 12);
-            notes.push(format!("12 months after the procedure ended on {end}, with the candidate's talent-pool consent"));
-            notes.extend(clamp_note(end, 12, m));
+            let m = period::add_months(end, months);
+            notes.push(format!(
+                "{months} months after the procedure ended on {end}, with the candidate's talent-pool consent (AP guidance: up to 12)"
+            ));
+            notes.extend(clamp_note(end, months, m));
             m.date
         }
         (_, Some(w)) if w < end => {
             notes.push(format!(
-                "consent was withdrawn on {w}, before the procedure ended: the 4-week period without consent applies"
+                "consent was withdrawn on {w}, before the procedure ended: the {weeks}-week period without consent applies"
             ));
-            four_weeks
+            without_consent
         }
         (_, Some(w)) => {
-            let m = period::add_months(end, 12).date;
+            let m = period::add_months(end, months).date;
             notes.push(format!(
                 "talent-pool consent was withdrawn on {w}: delete that day (GDPR art. 17(1)(b))"
             ));

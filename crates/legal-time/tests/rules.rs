@@ -598,3 +598,22 @@ fn json_shape() {
     assert!(v.get("strict").is_none() && v["milestones"].as_array().unwrap().len() == 6);
     assert_eq!(v["milestones"][0]["name"], "notice_end");
 }
+
+#[test]
+fn retention_applicant_takes_the_controllers_periods() {
+    assert_eq!(
+        days(&ok("retention.applicant", "2026-06-10", &[("weeks", "2")])).0,
+        d("2026-06-24")
+    );
+    assert_eq!(
+        days(&ok(
+            "retention.applicant",
+            "2026-06-10",
+            &[("consent", "talent_pool"), ("months", "6")]
+        ))
+        .0,
+        d("2026-12-10")
+    );
+    assert!(run("retention.applicant", "2026-06-10", &[("weeks", "0")]).is_err());
+    assert!(run("retention.applicant", "2026-06-10", &[("months", "25")]).is_err());
+}

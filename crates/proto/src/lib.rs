@@ -15,4 +15,5 @@ pub mod service_names {
     pub const CONTROLLERS: &str = "custodian.v1.ControllerService";
     pub const AUDIT: &str = "custodian.v1.AuditService";
     pub const DEADLINES: &str = "custodian.v1.DeadlineService";
+    pub const VAULT: &str = "custodian.v1.VaultService";
 }

@@ -24,16 +24,23 @@ pub enum Target {
     Controllers,
     Audit,
     Deadlines,
+    Vault,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Controllers, Target::Audit, Target::Deadlines];
+    pub const ALL: [Target; 4] = [
+        Target::Controllers,
+        Target::Audit,
+        Target::Deadlines,
+        Target::Vault,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Controllers => "controllers",
             Target::Audit => "audit",
             Target::Deadlines => "deadlines",
+            Target::Vault => "vault",
         }
     }
 
@@ -43,6 +50,7 @@ impl Target {
             Target::Controllers => service_names::CONTROLLERS,
             Target::Audit => service_names::AUDIT,
             Target::Deadlines => service_names::DEADLINES,
+            Target::Vault => service_names::VAULT,
         }
     }
 }
@@ -100,9 +108,17 @@ pub async fn run(
         .await
         .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
     let ks_url = config.keystore_url();
-    let _keystore = store::open_keystore(&ks_url)
-        .await
-        .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
+    let vault = if targets.contains(&Target::Vault) {
+        let v = crate::vault::open(&config, db.clone()).await?;
+        crate::vault::reconcile_at_start(&v).await?;
+        Some(v)
+    } else {
+        // The key store is still created and migrated, so both databases exist.
+        store::open_keystore(&ks_url)
+            .await
+            .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
+        None
+    };
 
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
@@ -119,6 +135,11 @@ pub async fn run(
                 // Services that own deadlines register their obligation
                 // sources here as they are added.
                 routes.add_service(deadlines::service(Vec::new()));
+            }
+            Target::Vault => {
+                if let Some(v) = &vault {
+                    routes.add_service(vault::grpc::service(v.clone()));
+                }
             }
         }
     }
@@ -216,7 +237,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit, deadlines"),
+                .contains("known targets are all, controllers, audit, deadlines, vault"),
             "{e}"
         );
     }

@@ -36,6 +36,19 @@ pub struct Config {
     pub shutdown_grace_ms: u64,
     /// How long a verified token is cached; revocations take effect within it.
     pub auth_cache_ttl_ms: u64,
+    /// The master key file; default `<data_dir>/master.key`, created on first
+    /// start. `CUSTODIAN_MASTER_KEY` (hex, environment only) takes precedence.
+    pub master_key_file: Option<PathBuf>,
+    /// The append-only shred ledger file; default `<data_dir>/shred-ledger.jsonl`.
+    pub ledger_file: Option<PathBuf>,
+    /// The largest CV document the vault accepts, in bytes.
+    pub max_document_bytes: usize,
+    /// Seconds between retention sweeps of `custodian worker`.
+    pub worker_interval_secs: u64,
+    /// Candidates claimed per sweep batch.
+    pub worker_batch: u64,
+    /// Seconds a claim stays exclusive before another worker may take it over.
+    pub worker_lease_secs: u64,
 }
 
 impl Default for Config {
@@ -50,6 +63,12 @@ impl Default for Config {
             log_level: "info,sqlx=warn,sea_orm_migration=warn".into(),
             shutdown_grace_ms: 1_000,
             auth_cache_ttl_ms: 5_000,
+            master_key_file: None,
+            ledger_file: None,
+            max_document_bytes: 10 * 1024 * 1024,
+            worker_interval_secs: 60,
+            worker_batch: 1_000,
+            worker_lease_secs: 300,
         }
     }
 }
@@ -97,6 +116,12 @@ impl Config {
             "log_level",
             "shutdown_grace_ms",
             "auth_cache_ttl_ms",
+            "master_key_file",
+            "ledger_file",
+            "max_document_bytes",
+            "worker_interval_secs",
+            "worker_batch",
+            "worker_lease_secs",
         ]))
         .merge(Serialized::defaults(overrides))
         .extract()
@@ -107,6 +132,12 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| store::default_database_url(&self.data_dir))
+    }
+
+    pub fn ledger_file(&self) -> PathBuf {
+        self.ledger_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("shred-ledger.jsonl"))
     }
 
     pub fn keystore_url(&self) -> String {

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod ops;
+pub mod vault;
 
 pub use app::{Target, parse_targets, run};
 pub use config::{Config, LogFormat, Overrides};

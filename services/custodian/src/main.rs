@@ -50,6 +50,40 @@ enum Command {
     /// The deadline rule catalogue (no database needed).
     #[command(subcommand)]
     Deadlines(DeadlinesCmd),
+    /// Retention sweeps: claim due candidates, crypto-shred them, certify.
+    Worker(WorkerArgs),
+    /// Vault keys: rotation and the erasure fence.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    /// One sweep, print its counters as JSON, exit.
+    #[arg(long)]
+    once: bool,
+    /// Candidates per batch (env CUSTODIAN_WORKER_BATCH).
+    #[arg(long)]
+    batch: Option<u64>,
+    /// Seconds a claim stays exclusive (env CUSTODIAN_WORKER_LEASE_SECS).
+    #[arg(long)]
+    lease_secs: Option<u64>,
+    /// Seconds between sweeps (env CUSTODIAN_WORKER_INTERVAL_SECS).
+    #[arg(long)]
+    interval_secs: Option<u64>,
+    #[arg(long, value_parser = ["pretty", "json"])]
+    log_format: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// New KEK versions; rewrap every DEK; destroy the old versions.
+    Rotate {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Shred again whatever the ledger says is gone (also runs at every start).
+    Reconcile,
 }
 
 #[derive(Subcommand)]
@@ -250,6 +284,76 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Deadlines(cmd) => Ok(deadlines(cmd)),
+        Command::Worker(a) => {
+            ov.log_format = match a.log_format.as_deref() {
+                Some("json") => Some(LogFormat::Json),
+                Some(_) => Some(LogFormat::Pretty),
+                None => None,
+            };
+            let mut config = Config::load(cli.config.as_deref(), &ov)?;
+            if let Some(b) = a.batch {
+                config.worker_batch = b;
+            }
+            if let Some(l) = a.lease_secs {
+                config.worker_lease_secs = l;
+            }
+            if let Some(i) = a.interval_secs {
+                config.worker_interval_secs = i;
+            }
+            init_logs(config.log_format, &config.log_level);
+            if a.once {
+                let r = custodian::ops::sweep_once(&config).await?;
+                println!("{}", serde_json::to_string(&r)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let v = custodian::ops::open_vault(&config).await?;
+            let actor = audit::Actor::system("vault-worker");
+            let stop = custodian::app::shutdown_signal();
+            tokio::pin!(stop);
+            let mut totals = vault::SweepReport::default();
+            loop {
+                match v.sweep(&actor, config.worker_batch.max(1)).await {
+                    Ok(r) => {
+                        totals.batches += r.batches;
+                        totals.claimed += r.claimed;
+                        totals.shredded += r.shredded;
+                        tracing::info!(
+                            shredded = r.shredded,
+                            claimed = r.claimed,
+                            batches = r.batches,
+                            total_shredded = totals.shredded,
+                            reshredded_keys = r.reconcile.reshredded_keys,
+                            "retention sweep"
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "retention sweep failed; retrying next interval")
+                    }
+                }
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(config.worker_interval_secs.max(1))) => {}
+                }
+            }
+            tracing::info!(total_shredded = totals.shredded, "worker stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(cmd) => {
+            let config = Config::load(cli.config.as_deref(), &ov)?;
+            match cmd {
+                KeysCmd::Rotate { tenant } => {
+                    for (t, v, n) in custodian::ops::rotate_keys(&config, tenant.as_deref()).await?
+                    {
+                        println!("tenant {t}: KEK version {v}, {n} keys rewrapped");
+                    }
+                }
+                KeysCmd::Reconcile => {
+                    let r = custodian::ops::reconcile(&config).await?;
+                    println!("{}", serde_json::to_string(&r)?);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCmd::Verify) => {
             let config = Config::load(cli.config.as_deref(), &ov)?;
             let r = custodian::ops::verify_audit(&config).await?;

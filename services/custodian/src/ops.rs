@@ -85,3 +85,52 @@ pub async fn verify_audit(config: &Config) -> anyhow::Result<audit::VerifyReport
     let db = main_db(config).await?;
     Ok(audit::verify(&db).await?)
 }
+
+/// Opens the vault as a command-line process (worker, keys) would.
+pub async fn open_vault(config: &Config) -> anyhow::Result<std::sync::Arc<vault::Vault>> {
+    let db = main_db(config).await?;
+    crate::vault::open(config, db).await
+}
+
+/// One retention sweep (the erasure fence first).
+pub async fn sweep_once(config: &Config) -> anyhow::Result<vault::SweepReport> {
+    let v = open_vault(config).await?;
+    Ok(
+        v.sweep(&Actor::system("vault-worker"), config.worker_batch.max(1))
+            .await?,
+    )
+}
+
+/// `custodian keys rotate`: a new KEK version per tenant (or one), every DEK
+/// rewrapped, old versions destroyed. Payload rows are not touched.
+pub async fn rotate_keys(
+    config: &Config,
+    tenant: Option<&str>,
+) -> anyhow::Result<Vec<(String, u32, u64)>> {
+    let v = open_vault(config).await?;
+    let tenants = match tenant {
+        Some(t) => vec![t.to_owned()],
+        None => v.keys.tenants().await?,
+    };
+    let mut out = Vec::new();
+    let db = main_db(config).await?;
+    for t in tenants {
+        let (version, n) = v.keys.rotate(&t).await?;
+        let txn = audit::begin(&db).await?;
+        audit::append(
+            &txn,
+            Record::new(&Actor::cli("keys rotate"), "kek.rotate", "tenant_kek", &t)
+                .tenant(&t)
+                .details(json!({ "version": version, "rewrapped": n })),
+        )
+        .await?;
+        txn.commit().await?;
+        out.push((t, version, n));
+    }
+    Ok(out)
+}
+
+pub async fn reconcile(config: &Config) -> anyhow::Result<vault::ReconcileReport> {
+    let v = open_vault(config).await?;
+    crate::vault::reconcile_at_start(&v).await
+}

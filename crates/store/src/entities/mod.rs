@@ -6,9 +6,11 @@
 //! | `audit_events`, `audit_heads` | `audit` |
 //! | `controllers`  | `services/controllers` |
 //! | `keystore_info` (key store database) | `store` |
+//! | `vault::*` (both databases) | `services/vault` |
 
 pub mod api_tokens;
 pub mod audit_events;
 pub mod audit_heads;
 pub mod controllers;
 pub mod keystore_info;
+pub mod vault;

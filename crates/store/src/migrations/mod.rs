@@ -5,13 +5,18 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261121_000002_keystore;
+mod m20261121_000003_vault;
+mod m20261121_000004_vault_keys;
 
 pub struct Migrator;
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261121_000001_foundation::Migration),
+            Box::new(m20261121_000003_vault::Migration),
+        ]
     }
 }
 
@@ -20,7 +25,10 @@ pub struct KeystoreMigrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for KeystoreMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000002_keystore::Migration)]
+        vec![
+            Box::new(m20261121_000002_keystore::Migration),
+            Box::new(m20261121_000004_vault_keys::Migration),
+        ]
     }
 
     // The key store keeps its own migration history table, distinct from the

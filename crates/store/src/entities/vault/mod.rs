@@ -1,0 +1,18 @@
+//! Tables of the candidate vault (owner: services/vault). `candidates`,
+//! `candidate_documents`, `candidate_index`, `retention_policies`,
+//! `deletion_certificates` and `vault_state` live in the main database;
+//! `master_check`, `tenant_keks`, `tenant_index_keys`, `candidate_deks`,
+//! `shred_ledger` and `keystore_state` in the key store.
+
+pub mod candidate_deks;
+pub mod candidate_documents;
+pub mod candidate_index;
+pub mod candidates;
+pub mod deletion_certificates;
+pub mod keystore_state;
+pub mod master_check;
+pub mod retention_policies;
+pub mod shred_ledger;
+pub mod tenant_index_keys;
+pub mod tenant_keks;
+pub mod vault_state;

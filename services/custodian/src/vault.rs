@@ -1,0 +1,100 @@
+//! Opening the vault: the key store, the master key (created on the embedded
+//! default, verified always), and the erasure fence run at every start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use vault::keys::{KeyStore, MasterKeySource, load_master};
+use vault::{TenantDirectory, Vault};
+
+use crate::config::Config;
+
+/// The vault's view of tenants, served by the controllers service in-process.
+struct Controllers(controllers::ControllerRepo);
+
+impl TenantDirectory for Controllers {
+    fn exists<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+        Box::pin(async move {
+            match controllers::domain::ControllerId::parse("tenant_id", tenant) {
+                Ok(id) => self.0.get(&auth::Scope::All, &id).await.is_ok(),
+                Err(_) => false,
+            }
+        })
+    }
+}
+
+fn master_source(config: &Config) -> MasterKeySource {
+    if let Ok(hex) = std::env::var("CUSTODIAN_MASTER_KEY")
+        && !hex.trim().is_empty()
+    {
+        return MasterKeySource::Hex(hex);
+    }
+    match &config.master_key_file {
+        Some(p) => MasterKeySource::File(p.clone()),
+        None => MasterKeySource::DefaultFile(config.data_dir.join("master.key")),
+    }
+}
+
+/// Opens both databases and the key material. A wrong master key is an error.
+pub async fn open(
+    config: &Config,
+    main: store::sea_orm::DatabaseConnection,
+) -> anyhow::Result<Arc<Vault>> {
+    let ks_url = config.keystore_url();
+    let keystore = store::open_keystore(&ks_url)
+        .await
+        .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
+    let loaded = load_master(
+        &keystore,
+        &master_source(config),
+        &store::redact_url(&ks_url),
+    )
+    .await?;
+    if let Some(path) = &loaded.created {
+        tracing::warn!(
+            path = %path.display(),
+            "created a new master key (mode 0600); back it up apart from the databases: without it no candidate can be decrypted"
+        );
+    }
+    let keys = Arc::new(KeyStore::new(keystore, loaded.key));
+    let tenants = Arc::new(Controllers(controllers::ControllerRepo::new(main.clone())));
+    let mut v = Vault::new(
+        main,
+        keys,
+        config.ledger_file(),
+        vault::domain::Limits {
+            max_document_bytes: config.max_document_bytes,
+        },
+        tenants,
+    );
+    v.lease = Duration::from_secs(config.worker_lease_secs.max(1));
+    Ok(Arc::new(v))
+}
+
+/// The erasure fence, run at every start of a process that hosts the vault:
+/// shreds again whatever the ledger says is gone but a restored database
+/// still holds.
+pub async fn reconcile_at_start(vault: &Vault) -> anyhow::Result<vault::ReconcileReport> {
+    let r = vault
+        .reconcile(&audit::Actor::system("vault-reconcile"))
+        .await?;
+    if r.reshredded_keys > 0 || r.removed_rows > 0 || r.restored_ledger_entries > 0 {
+        tracing::warn!(
+            reshredded_keys = r.reshredded_keys,
+            removed_rows = r.removed_rows,
+            restored_ledger_entries = r.restored_ledger_entries,
+            "erasure fence: shredded again what a restored database still held"
+        );
+    } else {
+        tracing::info!(
+            appended_to_file = r.appended_to_file,
+            applied = r.applied_to_main,
+            "erasure fence checked"
+        );
+    }
+    Ok(r)
+}

@@ -1,0 +1,721 @@
+//! The vault's domain: validated commands, the retention policy and how it
+//! sets `delete_after`. No IO, no tonic, no sea-orm.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+pub fn field_err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("candidate not found")]
+    NotFound,
+    #[error("{0}")]
+    Precondition(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<FieldError> for VaultError {
+    fn from(e: FieldError) -> Self {
+        VaultError::Invalid(e)
+    }
+}
+
+pub fn internal(e: impl fmt::Display) -> VaultError {
+    VaultError::Internal(e.to_string())
+}
+
+/// Data categories a candidate record may be tagged with (GDPR art. 30(1)(c)).
+pub const CATEGORIES: &[&str] = &[
+    "identity",
+    "contact",
+    "cv",
+    "education",
+    "employment_history",
+    "skills",
+    "assessment",
+    "correspondence",
+    "references",
+    "compensation",
+    "certificate_of_conduct",
+    "special_category",
+];
+
+/// The payload's schema version, bound into every ciphertext's associated data.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn reference(field: &str, s: &str) -> Result<String, FieldError> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 100 {
+        return Err(field_err(field, "must be 1 to 100 characters"));
+    }
+    // An id, not personal data: no '@', no spaces.
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c))
+    {
+        return Err(field_err(
+            field,
+            "may contain only letters, digits and . _ : / - (an id, not personal data)",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| field_err(field, format!("expected YYYY-MM-DD, got {s:?}")))?;
+    if chrono::Datelike::year(&d) < 2000 {
+        return Err(field_err(field, "must be in 2000 or later"));
+    }
+    Ok(d)
+}
+
+fn not_future(field: &str, d: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+    if d > today {
+        return Err(field_err(field, format!("{d} is in the future")));
+    }
+    Ok(d)
+}
+
+/// The personal data of a candidate, validated. Serialized (JSON) only to be
+/// sealed under the candidate's DEK; the CV travels separately.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Profile {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub notes: String,
+    pub custom_fields: BTreeMap<String, String>,
+    pub cv_filename: String,
+    pub cv_content_type: String,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Profile(<personal data>)")
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Payload {
+    pub profile: Profile,
+    pub cv: Vec<u8>,
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Payload(<personal data>, cv {} bytes)", self.cv.len())
+    }
+}
+
+/// Limits the vault enforces on a payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_document_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_document_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn validate_payload(
+    prefix: &str,
+    name: &str,
+    email: &str,
+    phone: &str,
+    cv: Vec<u8>,
+    cv_filename: &str,
+    cv_content_type: &str,
+    notes: &str,
+    custom: BTreeMap<String, String>,
+    limits: Limits,
+) -> Result<Payload, FieldError> {
+    let f = |n: &str| format!("{prefix}{n}");
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(field_err(f("name"), "must be 1 to 200 characters"));
+    }
+    let email = email.trim();
+    if !email.is_empty()
+        && (email.len() > 254
+            || vault_crypto::normalize_email(email).is_none()
+            || email.contains(char::is_whitespace))
+    {
+        return Err(field_err(f("email"), "must be an e-mail address"));
+    }
+    let phone = phone.trim();
+    if !phone.is_empty() && vault_crypto::normalize_phone(phone).is_none() {
+        return Err(field_err(
+            f("phone"),
+            "must be a phone number (8 to 15 digits)",
+        ));
+    }
+    if cv.len() > limits.max_document_bytes {
+        return Err(field_err(
+            f("cv"),
+            format!(
+                "is {} bytes; the limit is {} bytes",
+                cv.len(),
+                limits.max_document_bytes
+            ),
+        ));
+    }
+    if cv_filename.chars().count() > 255 || cv_content_type.len() > 100 {
+        return Err(field_err(
+            f("cv_filename"),
+            "file name at most 255 characters, content type at most 100",
+        ));
+    }
+    if !cv.is_empty() && cv_filename.trim().is_empty() {
+        return Err(field_err(f("cv_filename"), "required with a cv"));
+    }
+    if notes.len() > 64 * 1024 {
+        return Err(field_err(f("notes"), "must be at most 64 KiB"));
+    }
+    if custom.len() > 50 {
+        return Err(field_err(f("custom_fields"), "at most 50 fields"));
+    }
+    for (k, v) in &custom {
+        if k.is_empty()
+            || k.len() > 64
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(field_err(
+                f("custom_fields"),
+                format!("key {k:?}: 1 to 64 of a-z, 0-9, _"),
+            ));
+        }
+        if v.len() > 4096 {
+            return Err(field_err(
+                f("custom_fields"),
+                format!("value of {k:?} is over 4 KiB"),
+            ));
+        }
+    }
+    Ok(Payload {
+        profile: Profile {
+            name: name.to_owned(),
+            email: email.to_owned(),
+            phone: phone.to_owned(),
+            notes: notes.to_owned(),
+            custom_fields: custom,
+            cv_filename: cv_filename.trim().to_owned(),
+            cv_content_type: cv_content_type.trim().to_owned(),
+        },
+        cv,
+    })
+}
+
+pub fn validate_categories(field: &str, cats: &[String]) -> Result<Vec<String>, FieldError> {
+    if cats.is_empty() {
+        return Err(field_err(
+            field,
+            format!("at least one of: {}", CATEGORIES.join(", ")),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in cats {
+        let c = c.trim();
+        if !CATEGORIES.contains(&c) {
+            return Err(field_err(
+                field,
+                format!("unknown category {c:?}; known: {}", CATEGORIES.join(", ")),
+            ));
+        }
+        if !out.iter().any(|x| x == c) {
+            out.push(c.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// A new candidate, validated.
+#[derive(Debug, Clone)]
+pub struct NewCandidate {
+    pub external_ref: String,
+    pub vacancy_ref: String,
+    pub applied_on: NaiveDate,
+    pub categories: Vec<String>,
+    pub payload: Payload,
+}
+
+impl NewCandidate {
+    pub fn validate(
+        prefix: &str,
+        external_ref: &str,
+        vacancy_ref: &str,
+        applied_on: &str,
+        categories: &[String],
+        payload: Payload,
+        today: NaiveDate,
+    ) -> Result<NewCandidate, FieldError> {
+        Ok(NewCandidate {
+            external_ref: reference(&format!("{prefix}external_ref"), external_ref)?,
+            vacancy_ref: reference(&format!("{prefix}vacancy_ref"), vacancy_ref)?,
+            applied_on: not_future(
+                &format!("{prefix}applied_on"),
+                parse_date(&format!("{prefix}applied_on"), applied_on)?,
+                today,
+            )?,
+            categories: validate_categories(&format!("{prefix}categories"), categories)?,
+            payload,
+        })
+    }
+}
+
+pub fn validate_vacancy_ref(s: &str) -> Result<String, FieldError> {
+    reference("vacancy_ref", s)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Rejected,
+    Withdrawn,
+    Hired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Rejected => "rejected",
+            Status::Withdrawn => "withdrawn",
+            Status::Hired => "hired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Open,
+            Status::Rejected,
+            Status::Withdrawn,
+            Status::Hired,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+    /// The outcomes CloseProcedure accepts.
+    pub fn parse_outcome(s: &str) -> Result<Status, FieldError> {
+        match Status::parse(s.trim()) {
+            Some(Status::Open) | None => Err(field_err(
+                "outcome",
+                "expected rejected, withdrawn or hired",
+            )),
+            Some(x) => Ok(x),
+        }
+    }
+}
+
+pub fn validate_close(
+    closed_on: &str,
+    applied_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
+    let d = not_future("closed_on", parse_date("closed_on", closed_on)?, today)?;
+    if d < applied_on {
+        return Err(field_err(
+            "closed_on",
+            format!("{d} is before the applied date {applied_on}"),
+        ));
+    }
+    Ok(d)
+}
+
+pub fn validate_reason(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(field_err(field, format!("must be 1 to {max} characters")));
+    }
+    Ok(t.to_owned())
+}
+
+/// Why a candidate was erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EraseReason {
+    Retention,
+    Request,
+    ContractEnd,
+    ControllerInstruction,
+}
+
+impl EraseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EraseReason::Retention => "retention",
+            EraseReason::Request => "request",
+            EraseReason::ContractEnd => "contract_end",
+            EraseReason::ControllerInstruction => "controller_instruction",
+        }
+    }
+    /// The reasons a caller may give (retention is the worker's).
+    pub fn parse_requested(s: &str) -> Result<EraseReason, FieldError> {
+        match s.trim() {
+            "request" => Ok(EraseReason::Request),
+            "contract_end" => Ok(EraseReason::ContractEnd),
+            "controller_instruction" => Ok(EraseReason::ControllerInstruction),
+            _ => Err(field_err(
+                "reason",
+                "expected request, contract_end or controller_instruction",
+            )),
+        }
+    }
+}
+
+/// A tenant's retention policy (defaults: legal-rules.md E1, E2; hired: a
+/// product decision, see docs/vault.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub rejected_weeks: u32,
+    pub talent_pool_months: u32,
+    pub hired_months: u32,
+    pub anchor: Anchor,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            rejected_weeks: 4,
+            talent_pool_months: 12,
+            hired_months: 3,
+            anchor: Anchor::RejectionCommunicated,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    RejectionCommunicated,
+    VacancyClosed,
+}
+
+impl Anchor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anchor::RejectionCommunicated => "rejection_communicated",
+            Anchor::VacancyClosed => "vacancy_closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Anchor> {
+        match s {
+            "rejection_communicated" | "" => Some(Anchor::RejectionCommunicated),
+            "vacancy_closed" => Some(Anchor::VacancyClosed),
+            _ => None,
+        }
+    }
+}
+
+impl Policy {
+    pub fn validate(
+        rejected_weeks: u32,
+        talent_pool_months: u32,
+        hired_months: u32,
+        anchor: &str,
+    ) -> Result<Policy, FieldError> {
+        if !(1..=52).contains(&rejected_weeks) {
+            return Err(field_err("rejected_weeks", "must be 1 to 52"));
+        }
+        if !(1..=24).contains(&talent_pool_months) {
+            return Err(field_err("talent_pool_months", "must be 1 to 24"));
+        }
+        if !(1..=120).contains(&hired_months) {
+            return Err(field_err("hired_months", "must be 1 to 120"));
+        }
+        let anchor = Anchor::parse(anchor.trim()).ok_or_else(|| {
+            field_err(
+                "anchor",
+                "expected rejection_communicated or vacancy_closed",
+            )
+        })?;
+        Ok(Policy {
+            rejected_weeks,
+            talent_pool_months,
+            hired_months,
+            anchor,
+        })
+    }
+}
+
+/// The retention inputs of one candidate.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionInputs {
+    pub status: Status,
+    pub closed_on: Option<NaiveDate>,
+    pub talent_pool: bool,
+    pub consent_withdrawn_on: Option<NaiveDate>,
+}
+
+/// When the candidate's data must be gone, and why. `None` while the
+/// procedure is open: no retention period runs yet. The instant is the first
+/// moment after the last permitted day (the strict reading; retention is
+/// never rolled, legal-rules.md C9).
+pub fn delete_after(
+    inputs: &RetentionInputs,
+    policy: &Policy,
+) -> Result<Option<(DateTime<Utc>, String)>, VaultError> {
+    let Some(closed) = inputs.closed_on else {
+        return Ok(None);
+    };
+    if inputs.status == Status::Open {
+        return Ok(None);
+    }
+    if inputs.status == Status::Hired {
+        let end = legal_time::period::add_months(closed, policy.hired_months).date;
+        return Ok(Some((
+            legal_time::period::end_of_day_exclusive(end),
+            format!(
+                "hired on {closed}: handed off to the employer's records, removed {} month(s) later, after {end} (tenant policy)",
+                policy.hired_months
+            ),
+        )));
+    }
+    let mut params = BTreeMap::new();
+    params.insert("weeks".to_owned(), policy.rejected_weeks.to_string());
+    params.insert("months".to_owned(), policy.talent_pool_months.to_string());
+    if inputs.talent_pool || inputs.consent_withdrawn_on.is_some() {
+        params.insert("consent".to_owned(), "talent_pool".to_owned());
+    }
+    if let Some(w) = inputs.consent_withdrawn_on {
+        params.insert("withdrawn_at".to_owned(), w.to_string());
+    }
+    let o = legal_time::compute("retention.applicant", &closed.to_string(), &params)
+        .map_err(internal)?;
+    let (strict, _) = o
+        .reading(None)
+        .ok_or_else(|| internal("retention rule has one reading"))?;
+    let basis = format!(
+        "{} ({}): {} ({}, closed {closed}; delete after {})",
+        o.rule,
+        o.citation,
+        inputs.status.as_str(),
+        if inputs.consent_withdrawn_on.is_some() {
+            "talent-pool consent withdrawn"
+        } else if inputs.talent_pool {
+            "talent-pool consent"
+        } else {
+            "no consent"
+        },
+        strict.date.map(|d| d.to_string()).unwrap_or_default()
+    );
+    Ok(Some((strict.instant, basis)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn retention_by_outcome() {
+        let p = Policy::default();
+        let open = RetentionInputs {
+            status: Status::Open,
+            closed_on: None,
+            talent_pool: false,
+            consent_withdrawn_on: None,
+        };
+        assert!(delete_after(&open, &p).unwrap().is_none());
+        let rejected = RetentionInputs {
+            status: Status::Rejected,
+            closed_on: Some(d("2026-06-10")),
+            ..open
+        };
+        let (t, basis) = delete_after(&rejected, &p).unwrap().unwrap();
+        assert_eq!(
+            t.to_rfc3339(),
+            "2026-07-08T22:00:00+00:00",
+            "after 2026-07-08, Amsterdam midnight"
+        );
+        assert!(basis.starts_with("retention.applicant"), "{basis}");
+        let pool = RetentionInputs {
+            talent_pool: true,
+            ..rejected
+        };
+        assert_eq!(
+            delete_after(&pool, &p).unwrap().unwrap().0.to_rfc3339(),
+            "2027-06-10T22:00:00+00:00"
+        );
+        let withdrawn = RetentionInputs {
+            consent_withdrawn_on: Some(d("2026-09-01")),
+            ..pool
+        };
+        assert_eq!(
+            delete_after(&withdrawn, &p)
+                .unwrap()
+                .unwrap()
+                .0
+                .to_rfc3339(),
+            "2026-09-01T22:00:00+00:00"
+        );
+        let hired = RetentionInputs {
+            status: Status::Hired,
+            ..rejected
+        };
+        assert_eq!(
+            delete_after(&hired, &p).unwrap().unwrap().0.to_rfc3339(),
+            "2026-09-10T22:00:00+00:00"
+        );
+        let custom = Policy {
+            rejected_weeks: 2,
+            ..p
+        };
+        assert_eq!(
+            delete_after(&rejected, &custom)
+                .unwrap()
+                .unwrap()
+                .0
+                .to_rfc3339(),
+            "2026-06-24T22:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn validation() {
+        let today = d("2026-11-21");
+        let ok = |r: &str| {
+            NewCandidate::validate(
+                "",
+                r,
+                "vac-1",
+                "2026-01-01",
+                &["cv".into()],
+                Payload::default(),
+                today,
+            )
+        };
+        assert!(ok("ats:123").is_ok());
+        assert_eq!(ok("jan@example.nl").unwrap_err().field, "external_ref");
+        assert_eq!(ok("").unwrap_err().field, "external_ref");
+        let e = NewCandidate::validate(
+            "",
+            "r",
+            "v",
+            "2030-01-01",
+            &["cv".into()],
+            Payload::default(),
+            today,
+        )
+        .unwrap_err();
+        assert!(e.reason.contains("future"));
+        let e = NewCandidate::validate(
+            "",
+            "r",
+            "v",
+            "2026-01-01",
+            &["hobbies".into()],
+            Payload::default(),
+            today,
+        )
+        .unwrap_err();
+        assert!(e.reason.contains("unknown category"), "{e}");
+        let e = validate_close("2025-12-31", d("2026-01-01"), today).unwrap_err();
+        assert!(e.reason.contains("before the applied date"));
+        let big = vec![0u8; 11];
+        let e = validate_payload(
+            "payload.",
+            "Jan",
+            "",
+            "",
+            big,
+            "cv.pdf",
+            "",
+            "",
+            BTreeMap::new(),
+            Limits {
+                max_document_bytes: 10,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "payload.cv");
+        assert!(
+            validate_payload(
+                "",
+                "",
+                "",
+                "",
+                vec![],
+                "",
+                "",
+                "",
+                BTreeMap::new(),
+                Limits::default()
+            )
+            .is_err()
+        );
+        assert!(
+            validate_payload(
+                "",
+                "Jan",
+                "not-an-email",
+                "",
+                vec![],
+                "",
+                "",
+                "",
+                BTreeMap::new(),
+                Limits::default()
+            )
+            .is_err()
+        );
+        assert!(
+            validate_payload(
+                "",
+                "Jan",
+                "",
+                "123",
+                vec![],
+                "",
+                "",
+                "",
+                BTreeMap::new(),
+                Limits::default()
+            )
+            .is_err()
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                Profile {
+                    name: "Jan".into(),
+                    ..Default::default()
+                }
+            ),
+            "Profile(<personal data>)"
+        );
+    }
+}

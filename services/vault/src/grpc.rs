@@ -1,0 +1,483 @@
+//! The thin gRPC adapter of VaultService.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use auth::{Principal, Scope};
+use proto::v1::{self as pb, vault_service_server::VaultService};
+use store::entities::vault::{candidates, deletion_certificates, retention_policies};
+use tonic::{Request, Response, Status};
+
+use crate::domain::*;
+use crate::service::{Vault, today};
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+const MAX_BATCH: usize = 1000;
+
+pub struct VaultGrpc {
+    vault: Arc<Vault>,
+}
+
+impl VaultGrpc {
+    pub fn new(vault: Arc<Vault>) -> Self {
+        Self { vault }
+    }
+}
+
+impl From<VaultError> for Status {
+    fn from(e: VaultError) -> Status {
+        match e {
+            VaultError::Invalid(f) => Status::invalid_argument(f.to_string()),
+            VaultError::NotFound => Status::not_found("candidate not found"),
+            VaultError::Precondition(m) => Status::failed_precondition(m),
+            VaultError::AlreadyExists(m) => Status::already_exists(m),
+            VaultError::Internal(m) => {
+                tracing::error!(error = %m, "vault internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+impl From<FieldError> for Status {
+    fn from(e: FieldError) -> Status {
+        VaultError::Invalid(e).into()
+    }
+}
+
+fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
+    pb::Candidate {
+        id: r.id.clone(),
+        tenant_id: r.tenant_id.clone(),
+        external_ref: r.external_ref.clone(),
+        vacancy_ref: r.vacancy_ref.clone(),
+        applied_on: r.applied_on.to_string(),
+        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
+        status: r.status.clone(),
+        closed_on: r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+        consent: r.consent.clone(),
+        consent_withdrawn_on: r
+            .consent_withdrawn_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        legal_hold: r.legal_hold,
+        legal_hold_reason: r.hold_reason.clone().unwrap_or_default(),
+        delete_after: r.delete_after.map(ts).unwrap_or_default(),
+        retention_basis: r.retention_basis.clone().unwrap_or_default(),
+        has_cv: r.cv_size > 0,
+        cv_size: r.cv_size as u64,
+        created_at: ts(r.created_at),
+        updated_at: ts(r.updated_at),
+    }
+}
+
+pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertificate {
+    pb::DeletionCertificate {
+        candidate_id: c.candidate_id.clone(),
+        tenant_id: c.tenant_id.clone(),
+        external_ref: c.external_ref.clone(),
+        reason: c.reason.clone(),
+        basis: c.basis.clone(),
+        shredded_at: ts(c.shredded_at),
+        ledger_seq: c.ledger_seq as u64,
+        ledger_hash: c.ledger_hash.clone(),
+        destroyed: vec![
+            "the candidate's data encryption key (every copy of the payload, in every backup, is now unreadable)".into(),
+            "the encrypted profile: name, e-mail, phone, notes, custom fields".into(),
+            "the encrypted CV document".into(),
+            "the blind-index entries".into(),
+        ],
+    }
+}
+
+fn policy_pb(
+    tenant: &str,
+    p: &Policy,
+    updated: Option<&retention_policies::Model>,
+) -> pb::RetentionPolicy {
+    pb::RetentionPolicy {
+        tenant_id: tenant.to_owned(),
+        rejected_weeks: p.rejected_weeks,
+        talent_pool_months: p.talent_pool_months,
+        hired_months: p.hired_months,
+        anchor: p.anchor.as_str().into(),
+        updated_at: updated.map(|u| ts(u.updated_at)).unwrap_or_default(),
+    }
+}
+
+fn payload(
+    prefix: &str,
+    p: Option<pb::CandidatePayload>,
+    limits: Limits,
+) -> Result<Payload, VaultError> {
+    let p = p.ok_or_else(|| field_err(format!("{prefix}payload"), "required"))?;
+    let pre = format!("{prefix}payload.");
+    Ok(validate_payload(
+        &pre,
+        &p.name,
+        &p.email,
+        &p.phone,
+        p.cv,
+        &p.cv_filename,
+        &p.cv_content_type,
+        &p.notes,
+        p.custom_fields.into_iter().collect::<BTreeMap<_, _>>(),
+        limits,
+    )?)
+}
+
+fn new_candidate(
+    prefix: &str,
+    r: pb::PutCandidateRequest,
+    limits: Limits,
+) -> Result<NewCandidate, VaultError> {
+    let payload = payload(prefix, r.payload, limits)?;
+    Ok(NewCandidate::validate(
+        prefix,
+        &r.external_ref,
+        &r.vacancy_ref,
+        &r.applied_on,
+        &r.categories,
+        payload,
+        today(),
+    )?)
+}
+
+fn id(field: &str, s: &str) -> Result<String, VaultError> {
+    uuid::Uuid::parse_str(s.trim())
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| field_err(field, format!("must be a UUID, got {s:?}")).into())
+}
+
+fn who<T>(req: &Request<T>) -> Result<(Principal, audit::Actor, Scope), Status> {
+    let p = Principal::from_request(req)?;
+    let a = audit::Actor::from(&p);
+    let s = p.scope();
+    Ok((p, a, s))
+}
+
+#[tonic::async_trait]
+impl VaultService for VaultGrpc {
+    async fn put_candidate(
+        &self,
+        req: Request<pb::PutCandidateRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
+        let c = new_candidate("", r, self.vault.limits)?;
+        let rows = self.vault.put(&actor, &tenant, vec![c]).await?;
+        Ok(Response::new(candidate_pb(&rows[0])))
+    }
+
+    async fn put_candidates(
+        &self,
+        req: Request<pb::PutCandidatesRequest>,
+    ) -> Result<Response<pb::PutCandidatesResponse>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
+        if r.candidates.is_empty() || r.candidates.len() > MAX_BATCH {
+            return Err(VaultError::from(field_err(
+                "candidates",
+                format!("1 to {MAX_BATCH} per call"),
+            ))
+            .into());
+        }
+        let mut items = Vec::with_capacity(r.candidates.len());
+        let mut refs = std::collections::HashSet::new();
+        for (i, c) in r.candidates.into_iter().enumerate() {
+            let prefix = format!("candidates[{i}].");
+            if !c.tenant_id.is_empty() && c.tenant_id != tenant {
+                return Err(VaultError::from(field_err(
+                    format!("{prefix}tenant_id"),
+                    "must be empty or the batch's tenant",
+                ))
+                .into());
+            }
+            let n = new_candidate(&prefix, c, self.vault.limits)?;
+            if !refs.insert(n.external_ref.clone()) {
+                return Err(VaultError::from(field_err(
+                    format!("{prefix}external_ref"),
+                    "appears twice in the batch",
+                ))
+                .into());
+            }
+            items.push(n);
+        }
+        let rows = self.vault.put(&actor, &tenant, items).await?;
+        Ok(Response::new(pb::PutCandidatesResponse {
+            candidates: rows.iter().map(candidate_pb).collect(),
+        }))
+    }
+
+    async fn get_candidate(
+        &self,
+        req: Request<pb::GetCandidateRequest>,
+    ) -> Result<Response<pb::CandidateRecord>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let purpose = validate_reason("purpose", &r.purpose, 500)?;
+        let (row, p) = self.vault.get(&actor, &scope, &id, &purpose).await?;
+        Ok(Response::new(pb::CandidateRecord {
+            candidate: Some(candidate_pb(&row)),
+            payload: Some(pb::CandidatePayload {
+                name: p.profile.name.clone(),
+                email: p.profile.email.clone(),
+                phone: p.profile.phone.clone(),
+                cv: p.cv,
+                cv_filename: p.profile.cv_filename.clone(),
+                cv_content_type: p.profile.cv_content_type.clone(),
+                notes: p.profile.notes.clone(),
+                custom_fields: p.profile.custom_fields.clone().into_iter().collect(),
+            }),
+        }))
+    }
+
+    async fn list_candidates(
+        &self,
+        req: Request<pb::ListCandidatesRequest>,
+    ) -> Result<Response<pb::ListCandidatesResponse>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let (size, token) = r
+            .page
+            .map(|p| (p.page_size, p.page_token))
+            .unwrap_or_default();
+        if size > MAX_PAGE {
+            return Err(VaultError::from(field_err(
+                "page.page_size",
+                format!("must be at most {MAX_PAGE}"),
+            ))
+            .into());
+        }
+        let size = if size == 0 { DEFAULT_PAGE } else { size };
+        let after = if token.is_empty() {
+            None
+        } else {
+            Some(id("page.page_token", &token)?)
+        };
+        let tenant = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
+        if let (Scope::Tenant(own), Some(t)) = (&scope, &tenant)
+            && own != t
+        {
+            return Ok(Response::new(pb::ListCandidatesResponse::default()));
+        }
+        let vacancy = if r.vacancy_ref.trim().is_empty() {
+            None
+        } else {
+            Some(validate_vacancy_ref(&r.vacancy_ref)?)
+        };
+        let mut rows = self
+            .vault
+            .list(
+                &scope,
+                tenant.as_deref(),
+                vacancy.as_deref(),
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
+            .await?;
+        let next = if rows.len() > size as usize {
+            rows.truncate(size as usize);
+            rows.last().map(|c| c.id.clone()).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListCandidatesResponse {
+            candidates: rows.iter().map(candidate_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_candidate(
+        &self,
+        req: Request<pb::UpdateCandidateRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let payload = match r.payload {
+            Some(p) => Some(payload("", Some(p), self.vault.limits)?),
+            None => None,
+        };
+        let vacancy = r
+            .vacancy_ref
+            .as_deref()
+            .map(validate_vacancy_ref)
+            .transpose()?;
+        let categories = if r.categories.is_empty() {
+            None
+        } else {
+            Some(validate_categories("categories", &r.categories)?)
+        };
+        if payload.is_none() && vacancy.is_none() && categories.is_none() {
+            return Err(
+                VaultError::from(field_err("update", "no field to change was given")).into(),
+            );
+        }
+        let row = self
+            .vault
+            .update(&actor, &scope, &id, payload, vacancy, categories)
+            .await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn find_candidates(
+        &self,
+        req: Request<pb::FindCandidatesRequest>,
+    ) -> Result<Response<pb::ListCandidatesResponse>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
+        let rows = self
+            .vault
+            .find_by_index(&scope, &tenant, &r.email, &r.phone)
+            .await?;
+        Ok(Response::new(pb::ListCandidatesResponse {
+            candidates: rows.iter().map(candidate_pb).collect(),
+            next_page_token: String::new(),
+        }))
+    }
+
+    async fn close_procedure(
+        &self,
+        req: Request<pb::CloseProcedureRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let outcome = crate::domain::Status::parse_outcome(&r.outcome).map_err(VaultError::from)?;
+        let row = self
+            .vault
+            .close(&actor, &scope, &id, outcome, &r.closed_on)
+            .await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn record_consent(
+        &self,
+        req: Request<pb::RecordConsentRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let row = self
+            .vault
+            .record_consent(&actor, &scope, &id, &r.given_on)
+            .await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn withdraw_consent(
+        &self,
+        req: Request<pb::WithdrawConsentRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let row = self
+            .vault
+            .withdraw_consent(&actor, &scope, &id, &r.withdrawn_on)
+            .await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn place_legal_hold(
+        &self,
+        req: Request<pb::PlaceLegalHoldRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let reason = validate_reason("reason", &r.reason, 500)?;
+        let row = self.vault.place_hold(&actor, &scope, &id, &reason).await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn release_legal_hold(
+        &self,
+        req: Request<pb::ReleaseLegalHoldRequest>,
+    ) -> Result<Response<pb::Candidate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let reason = validate_reason("reason", &r.reason, 500)?;
+        let row = self
+            .vault
+            .release_hold(&actor, &scope, &id, &reason)
+            .await?;
+        Ok(Response::new(candidate_pb(&row)))
+    }
+
+    async fn erase_candidate(
+        &self,
+        req: Request<pb::EraseCandidateRequest>,
+    ) -> Result<Response<pb::DeletionCertificate>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let id = id("id", &r.id)?;
+        let reason = EraseReason::parse_requested(&r.reason)?;
+        if r.reference.chars().count() > 200 {
+            return Err(
+                VaultError::from(field_err("reference", "must be at most 200 characters")).into(),
+            );
+        }
+        let cert = self
+            .vault
+            .erase(&actor, &scope, &id, reason, r.reference.trim())
+            .await?;
+        Ok(Response::new(certificate_pb(&cert)))
+    }
+
+    async fn get_deletion_certificate(
+        &self,
+        req: Request<pb::GetDeletionCertificateRequest>,
+    ) -> Result<Response<pb::DeletionCertificate>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let id = id("candidate_id", &req.get_ref().candidate_id)?;
+        let cert = self.vault.certificate(&scope, &id).await?;
+        Ok(Response::new(certificate_pb(&cert)))
+    }
+
+    async fn get_retention_policy(
+        &self,
+        req: Request<pb::GetRetentionPolicyRequest>,
+    ) -> Result<Response<pb::RetentionPolicy>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let tenant = self
+            .vault
+            .write_tenant(&scope, &req.get_ref().tenant_id)
+            .await?;
+        let p = self.vault.policy(&tenant).await?;
+        Ok(Response::new(policy_pb(&tenant, &p, None)))
+    }
+
+    async fn set_retention_policy(
+        &self,
+        req: Request<pb::SetRetentionPolicyRequest>,
+    ) -> Result<Response<pb::RetentionPolicy>, Status> {
+        let (_, actor, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
+        let p = Policy::validate(
+            r.rejected_weeks,
+            r.talent_pool_months,
+            r.hired_months,
+            &r.anchor,
+        )?;
+        let saved = self.vault.set_policy(&actor, &tenant, p.clone()).await?;
+        Ok(Response::new(policy_pb(&tenant, &p, Some(&saved))))
+    }
+}
+
+pub fn service(vault: Arc<Vault>) -> pb::vault_service_server::VaultServiceServer<VaultGrpc> {
+    pb::vault_service_server::VaultServiceServer::new(VaultGrpc::new(vault))
+        .max_decoding_message_size(64 * 1024 * 1024)
+}

@@ -1,0 +1,481 @@
+//! The key store database (DESIGN.md: its own database, backed up apart):
+//! the master-key check value, tenant KEK versions, tenant blind-index keys,
+//! and one wrapped DEK per candidate.
+//!
+//! Unwrapped KEKs and index keys are cached in memory by (tenant, version):
+//! a version never changes once written, so the cache cannot go stale. Which
+//! version is *active* is read from the database inside the transaction that
+//! wraps new DEKs, so a rotation by another process is always seen.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionOptions, TransactionTrait,
+};
+use store::entities::vault::{
+    candidate_deks, master_check, shred_ledger, tenant_index_keys, tenant_keks,
+};
+use vault_crypto::{Dek, IndexKey, Kek, MasterKey};
+
+use crate::domain::{VaultError, internal};
+
+/// Where the master key comes from, in order: the environment variable
+/// `CUSTODIAN_MASTER_KEY` (64 hex characters), a configured key file, or
+/// `master.key` in the data directory, created on first start.
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    Hex(String),
+    File(PathBuf),
+    /// The embedded default: created (mode 0600) if the key store is new.
+    DefaultFile(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "the master key does not match the key store: it is not the key the tenant keys were wrapped with"
+    )]
+    WrongMasterKey,
+    #[error("master key: {0}")]
+    Invalid(String),
+    #[error(
+        "the key store at {0} already holds keys but the master key file {1} is missing; restore the key file, or set CUSTODIAN_MASTER_KEY"
+    )]
+    MissingKeyFile(String, String),
+    #[error("key store: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("master key file {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+/// Whether a master key was created on this start (the caller logs it).
+pub struct LoadedMaster {
+    pub key: MasterKey,
+    pub created: Option<PathBuf>,
+}
+
+fn read_key_file(path: &Path) -> Result<MasterKey, KeyError> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| KeyError::Io(path.display().to_string(), e))?,
+    );
+    MasterKey::from_hex(&text).map_err(|e| KeyError::Invalid(format!("{}: {e}", path.display())))
+}
+
+fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), KeyError> {
+    use std::io::Write;
+    let io = |e| KeyError::Io(path.display().to_string(), e);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(io)?;
+    f.write_all(key.to_hex().as_bytes()).map_err(io)?;
+    f.write_all(b"\n").map_err(io)?;
+    f.sync_all().map_err(io)?;
+    Ok(())
+}
+
+/// Loads the master key and proves it against the key store's check value;
+/// on a new key store, stores the check value (and creates the default key
+/// file when that is the source). A wrong key is an error, never garbage.
+pub async fn load_master(
+    keystore: &DatabaseConnection,
+    source: &MasterKeySource,
+    keystore_name: &str,
+) -> Result<LoadedMaster, KeyError> {
+    let check = master_check::Entity::find_by_id(1).one(keystore).await?;
+    let (key, created) = match source {
+        MasterKeySource::Hex(h) => (
+            MasterKey::from_hex(h)
+                .map_err(|e| KeyError::Invalid(format!("CUSTODIAN_MASTER_KEY: {e}")))?,
+            None,
+        ),
+        MasterKeySource::File(p) => (read_key_file(p)?, None),
+        MasterKeySource::DefaultFile(p) => {
+            if p.exists() {
+                (read_key_file(p)?, None)
+            } else if check.is_some() {
+                return Err(KeyError::MissingKeyFile(
+                    keystore_name.to_owned(),
+                    p.display().to_string(),
+                ));
+            } else {
+                let k = MasterKey::generate();
+                write_key_file(p, &k)?;
+                (k, Some(p.clone()))
+            }
+        }
+    };
+    match check {
+        Some(c) => {
+            if !key.verify_check_value(&c.value) {
+                return Err(KeyError::WrongMasterKey);
+            }
+        }
+        None => {
+            master_check::ActiveModel {
+                id: Set(1),
+                value: Set(key.check_value()),
+                created_at: Set(store::now_micros()),
+            }
+            .insert(keystore)
+            .await?;
+        }
+    }
+    Ok(LoadedMaster { key, created })
+}
+
+/// Begins a key-store write transaction that serializes with every other
+/// writer of the ledger and of KEK versions.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        let txn = db.begin().await?;
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT id FROM keystore_state WHERE id = 1 FOR UPDATE",
+        ))
+        .await?;
+        Ok(txn)
+    }
+}
+
+pub struct KeyStore {
+    pub db: DatabaseConnection,
+    master: MasterKey,
+    keks: RwLock<HashMap<(String, u32), Arc<Kek>>>,
+    index_keys: RwLock<HashMap<String, Arc<IndexKey>>>,
+}
+
+impl KeyStore {
+    pub fn new(db: DatabaseConnection, master: MasterKey) -> KeyStore {
+        KeyStore {
+            db,
+            master,
+            keks: RwLock::default(),
+            index_keys: RwLock::default(),
+        }
+    }
+
+    fn cached_kek(&self, tenant: &str, version: u32) -> Option<Arc<Kek>> {
+        self.keks
+            .read()
+            .ok()?
+            .get(&(tenant.to_owned(), version))
+            .cloned()
+    }
+
+    fn cache_kek(&self, tenant: &str, kek: Kek) -> Arc<Kek> {
+        let k = Arc::new(kek);
+        if let Ok(mut c) = self.keks.write() {
+            c.insert((tenant.to_owned(), k.version()), k.clone());
+        }
+        k
+    }
+
+    /// A specific KEK version of a tenant.
+    pub async fn kek<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant: &str,
+        version: u32,
+    ) -> Result<Arc<Kek>, VaultError> {
+        if let Some(k) = self.cached_kek(tenant, version) {
+            return Ok(k);
+        }
+        let row = tenant_keks::Entity::find_by_id((tenant.to_owned(), version as i32))
+            .one(db)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                internal(format!(
+                    "KEK version {version} of tenant {tenant} is missing"
+                ))
+            })?;
+        let kek = self
+            .master
+            .unwrap_kek(tenant, &row.wrapped)
+            .map_err(internal)?;
+        Ok(self.cache_kek(tenant, kek))
+    }
+
+    /// The tenant's newest KEK, created as version 1 on first use.
+    pub async fn active_kek<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant: &str,
+    ) -> Result<Arc<Kek>, VaultError> {
+        let newest = tenant_keks::Entity::find()
+            .filter(tenant_keks::Column::TenantId.eq(tenant))
+            .order_by_desc(tenant_keks::Column::Version)
+            .one(db)
+            .await
+            .map_err(internal)?;
+        match newest {
+            Some(row) => {
+                let v = row.version as u32;
+                if let Some(k) = self.cached_kek(tenant, v) {
+                    return Ok(k);
+                }
+                let kek = self
+                    .master
+                    .unwrap_kek(tenant, &row.wrapped)
+                    .map_err(internal)?;
+                Ok(self.cache_kek(tenant, kek))
+            }
+            None => {
+                let kek = Kek::generate(1);
+                self.insert_kek(db, tenant, &kek).await?;
+                Ok(self.cache_kek(tenant, kek))
+            }
+        }
+    }
+
+    pub async fn insert_kek<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant: &str,
+        kek: &Kek,
+    ) -> Result<(), VaultError> {
+        tenant_keks::ActiveModel {
+            tenant_id: Set(tenant.to_owned()),
+            version: Set(kek.version() as i32),
+            wrapped: Set(self.master.wrap_kek(tenant, kek)),
+            created_at: Set(store::now_micros()),
+        }
+        .insert(db)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    /// The tenant's blind-index key, created on first use.
+    pub async fn index_key(&self, tenant: &str) -> Result<Arc<IndexKey>, VaultError> {
+        if let Some(k) = self
+            .index_keys
+            .read()
+            .ok()
+            .and_then(|c| c.get(tenant).cloned())
+        {
+            return Ok(k);
+        }
+        let row = tenant_index_keys::Entity::find_by_id(tenant.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        let key = match row {
+            Some(r) => self
+                .master
+                .unwrap_index_key(tenant, &r.wrapped)
+                .map_err(internal)?,
+            None => {
+                let k = IndexKey::generate();
+                tenant_index_keys::Entity::insert(tenant_index_keys::ActiveModel {
+                    tenant_id: Set(tenant.to_owned()),
+                    wrapped: Set(self.master.wrap_index_key(tenant, &k)),
+                })
+                .on_conflict(
+                    OnConflict::column(tenant_index_keys::Column::TenantId)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(internal)?;
+                // Another process may have won the race: use what is stored.
+                let r = tenant_index_keys::Entity::find_by_id(tenant.to_owned())
+                    .one(&self.db)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| internal("index key vanished"))?;
+                self.master
+                    .unwrap_index_key(tenant, &r.wrapped)
+                    .map_err(internal)?
+            }
+        };
+        let key = Arc::new(key);
+        if let Ok(mut c) = self.index_keys.write() {
+            c.insert(tenant.to_owned(), key.clone());
+        }
+        Ok(key)
+    }
+
+    /// Creates one random DEK per new candidate, wrapped under the tenant's
+    /// active KEK, in one key-store transaction. The erasure fence: an id that
+    /// the shred ledger names can never get a key again.
+    pub async fn create_deks(
+        &self,
+        tenant: &str,
+        candidates: &[String],
+    ) -> Result<Vec<Dek>, VaultError> {
+        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let fenced = shred_ledger::Entity::find()
+            .filter(shred_ledger::Column::CandidateId.is_in(candidates.iter().cloned()))
+            .count_rows(&txn)
+            .await?;
+        if fenced > 0 {
+            return Err(VaultError::Precondition(
+                "a shredded candidate id can never get a new key".into(),
+            ));
+        }
+        let kek = self.active_kek(&txn, tenant).await?;
+        let mut deks = Vec::with_capacity(candidates.len());
+        let mut rows = Vec::with_capacity(candidates.len());
+        for id in candidates {
+            let dek = Dek::generate();
+            rows.push(candidate_deks::ActiveModel {
+                candidate_id: Set(id.clone()),
+                tenant_id: Set(tenant.to_owned()),
+                kek_version: Set(kek.version() as i32),
+                wrapped: Set(kek.wrap_dek(tenant, id, &dek)),
+            });
+            deks.push(dek);
+        }
+        for chunk in rows.chunks(500) {
+            candidate_deks::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(deks)
+    }
+
+    /// Removes DEKs that were created for candidates whose insert then failed.
+    pub async fn discard_deks(&self, candidates: &[String]) -> Result<(), VaultError> {
+        candidate_deks::Entity::delete_many()
+            .filter(candidate_deks::Column::CandidateId.is_in(candidates.iter().cloned()))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// The candidate's DEK, or `None` once it has been destroyed.
+    pub async fn dek(&self, tenant: &str, candidate: &str) -> Result<Option<Dek>, VaultError> {
+        let Some(row) = candidate_deks::Entity::find_by_id(candidate.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        if row.tenant_id != tenant {
+            return Ok(None);
+        }
+        let kek = self.kek(&self.db, tenant, row.kek_version as u32).await?;
+        kek.unwrap_dek(tenant, candidate, &row.wrapped)
+            .map(Some)
+            .map_err(internal)
+    }
+
+    /// KEK rotation for one tenant: a new version, every DEK rewrapped under it
+    /// in batches (payload rows are not touched), then the old versions are
+    /// destroyed once no DEK refers to them. Returns (new version, DEKs rewrapped).
+    pub async fn rotate(&self, tenant: &str) -> Result<(u32, u64), VaultError> {
+        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let current = self.active_kek(&txn, tenant).await?;
+        let next = Kek::generate(current.version() + 1);
+        self.insert_kek(&txn, tenant, &next).await?;
+        txn.commit().await.map_err(internal)?;
+        let next = self.cache_kek(tenant, next);
+        let mut rewrapped = 0u64;
+        loop {
+            let batch = candidate_deks::Entity::find()
+                .filter(candidate_deks::Column::TenantId.eq(tenant))
+                .filter(candidate_deks::Column::KekVersion.lt(next.version() as i32))
+                .limit(1000)
+                .all(&self.db)
+                .await
+                .map_err(internal)?;
+            if batch.is_empty() {
+                break;
+            }
+            let txn = begin_write(&self.db).await.map_err(internal)?;
+            for row in batch {
+                let old = self.kek(&txn, tenant, row.kek_version as u32).await?;
+                let wrapped = old
+                    .rewrap(&next, tenant, &row.candidate_id, &row.wrapped)
+                    .map_err(internal)?;
+                // Only if still present and unchanged: a shred may have won.
+                candidate_deks::Entity::update_many()
+                    .col_expr(
+                        candidate_deks::Column::Wrapped,
+                        sea_orm::sea_query::Expr::value(wrapped),
+                    )
+                    .col_expr(
+                        candidate_deks::Column::KekVersion,
+                        sea_orm::sea_query::Expr::value(next.version() as i32),
+                    )
+                    .filter(candidate_deks::Column::CandidateId.eq(row.candidate_id))
+                    .filter(candidate_deks::Column::KekVersion.eq(row.kek_version))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+                rewrapped += 1;
+            }
+            txn.commit().await.map_err(internal)?;
+        }
+        // Destroy old versions in the same transaction that proves nothing uses them.
+        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let still = candidate_deks::Entity::find()
+            .filter(candidate_deks::Column::TenantId.eq(tenant))
+            .filter(candidate_deks::Column::KekVersion.lt(next.version() as i32))
+            .count_rows(&txn)
+            .await?;
+        if still == 0 {
+            tenant_keks::Entity::delete_many()
+                .filter(tenant_keks::Column::TenantId.eq(tenant))
+                .filter(tenant_keks::Column::Version.lt(next.version() as i32))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok((next.version(), rewrapped))
+    }
+
+    /// Every tenant that has a KEK.
+    pub async fn tenants(&self) -> Result<Vec<String>, VaultError> {
+        let rows = tenant_keks::Entity::find()
+            .select_only()
+            .column(tenant_keks::Column::TenantId)
+            .distinct()
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows)
+    }
+}
+
+trait CountRows {
+    async fn count_rows<C: ConnectionTrait>(self, db: &C) -> Result<u64, VaultError>;
+}
+
+impl<E: EntityTrait> CountRows for sea_orm::Select<E>
+where
+    E::Model: Sync,
+{
+    async fn count_rows<C: ConnectionTrait>(self, db: &C) -> Result<u64, VaultError> {
+        use sea_orm::PaginatorTrait;
+        self.count(db).await.map_err(internal)
+    }
+}
