@@ -8,3 +8,4 @@ mod ctl;
 mod deadlines;
 mod server;
 mod vault;
+mod vault_sweep;

@@ -193,6 +193,9 @@ pub async fn run(
         )
         .await?;
     db.close().await.ok();
+    if let Some(v) = vault {
+        v.keys.db.clone().close().await.ok();
+    }
     tracing::info!("custodian stopped");
     Ok(())
 }

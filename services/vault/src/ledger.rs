@@ -82,8 +82,10 @@ impl LedgerFile {
     }
 
     /// Opens (creating) the file and takes the exclusive lock; the lock is
-    /// released when the returned file is dropped.
-    pub fn lock(&self) -> std::io::Result<File> {
+    /// released when the returned file is dropped. Waits without blocking the
+    /// async runtime: a blocking `flock` here would stall the very task that
+    /// holds the lock when both run on one thread.
+    pub async fn lock(&self) -> std::io::Result<File> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -92,8 +94,17 @@ impl LedgerFile {
             .append(true)
             .create(true)
             .open(&self.path)?;
-        f.lock()?;
-        Ok(f)
+        let mut wait = std::time::Duration::from_millis(1);
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(f),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
     }
 
     /// Reads the complete lines after `offset`. A torn last line (a crash in
@@ -169,11 +180,27 @@ mod tests {
         e
     }
 
-    #[test]
-    fn append_read_and_torn_tail() {
+    #[tokio::test]
+    async fn the_lock_is_exclusive_and_waits_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let lf = LedgerFile::new(dir.path().join("l.jsonl"));
-        let mut f = lf.lock().unwrap();
+        let held = lf.lock().await.unwrap();
+        let second = LedgerFile::new(dir.path().join("l.jsonl"));
+        let waiting =
+            tokio::time::timeout(std::time::Duration::from_millis(100), second.lock()).await;
+        assert!(waiting.is_err(), "a second holder must wait");
+        drop(held);
+        tokio::time::timeout(std::time::Duration::from_secs(2), second.lock())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn append_read_and_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let lf = LedgerFile::new(dir.path().join("l.jsonl"));
+        let mut f = lf.lock().await.unwrap();
         let a = entry(1, store::GENESIS_HASH);
         let b = entry(2, &a.hash);
         let end = LedgerFile::append(&mut f, &[a.clone(), b.clone()]).unwrap();

@@ -1092,7 +1092,7 @@ impl Vault {
     async fn reconcile_file(&self) -> Result<ReconcileReport, VaultError> {
         let _guard = self.ledger_lock.lock().await;
         let mut report = ReconcileReport::default();
-        let mut file = self.ledger.lock().map_err(internal)?;
+        let mut file = self.ledger.lock().await.map_err(internal)?;
         let state = keystore_state::Entity::find_by_id(1)
             .one(&self.keys.db)
             .await
