@@ -8,4 +8,5 @@ mod ctl;
 mod deadlines;
 mod server;
 mod vault;
+mod vault_rules;
 mod vault_sweep;
