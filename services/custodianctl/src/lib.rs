@@ -4,6 +4,7 @@
 //! the end-to-end tests drive exactly the code the binary runs.
 
 mod output;
+mod vault_cmd;
 
 use std::io::Write;
 
@@ -52,6 +53,9 @@ enum Command {
     /// Deadlines: compute a rule, list the catalogue, list open obligations.
     #[command(subcommand)]
     Deadlines(DeadlinesCmd),
+    /// The candidate vault.
+    #[command(subcommand)]
+    Vault(vault_cmd::VaultCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -191,7 +195,7 @@ where
 }
 
 #[derive(Debug)]
-enum CtlError {
+pub(crate) enum CtlError {
     Connect(String),
     Rpc(tonic::Status),
     Usage(String),
@@ -220,8 +224,8 @@ impl From<std::io::Error> for CtlError {
     }
 }
 
-struct Conn {
-    channel: Channel,
+pub(crate) struct Conn {
+    pub(crate) channel: Channel,
     token: Option<MetadataValue<tonic::metadata::Ascii>>,
 }
 
@@ -243,7 +247,7 @@ impl Conn {
         Ok(Conn { channel, token })
     }
 
-    fn req<T>(&self, msg: T) -> tonic::Request<T> {
+    pub(crate) fn req<T>(&self, msg: T) -> tonic::Request<T> {
         let mut r = tonic::Request::new(msg);
         if let Some(t) = &self.token {
             r.metadata_mut().insert("authorization", t.clone());
@@ -252,7 +256,7 @@ impl Conn {
     }
 }
 
-fn page(page_size: u32, page_token: String) -> Option<pb::PageRequest> {
+pub(crate) fn page(page_size: u32, page_token: String) -> Option<pb::PageRequest> {
     Some(pb::PageRequest {
         page_size,
         page_token,
@@ -266,6 +270,7 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Health => health(&conn, o).await,
         Command::Controllers(c) => controllers(&conn, c, o).await,
         Command::Deadlines(c) => deadlines(&conn, c, o).await,
+        Command::Vault(c) => vault_cmd::run(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
