@@ -3,6 +3,7 @@
 //! never asserts on them.
 
 mod grpc;
+mod vault;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -20,6 +21,15 @@ struct Args {
     /// Concurrent clients for the gRPC benchmark.
     #[arg(long, default_value_t = 32)]
     clients: usize,
+    /// Candidates in the sweep benchmark's store (half of them due).
+    #[arg(long, default_value_t = 2_000_000)]
+    sweep_rows: u64,
+    /// Candidates ingested at 1 KiB (64 KiB: a tenth of it).
+    #[arg(long, default_value_t = 40_000)]
+    ingest: usize,
+    /// Run only these sections (grpc, crypto, ingest, sweep); default all.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 /// PostgreSQL runs too when TEST_DATABASE_URL names a server (as in CI).
@@ -131,10 +141,29 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let want = |s: &str| args.only.is_empty() || args.only.iter().any(|o| o == s);
     let sections = rt.block_on(async {
-        let mut v = vec![grpc::get_controller(args.seconds, args.clients, None).await?];
-        if let Some(pg) = postgres_db().await {
-            v.push(grpc::get_controller(args.seconds, args.clients, Some(&pg)).await?);
+        let mut v = Vec::new();
+        if want("grpc") {
+            v.push(grpc::get_controller(args.seconds, args.clients, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(grpc::get_controller(args.seconds, args.clients, Some(&pg)).await?);
+            }
+        }
+        if want("crypto") {
+            v.push(vault::crypto());
+        }
+        if want("ingest") {
+            v.push(vault::ingest(args.ingest, args.ingest / 10, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(vault::ingest(args.ingest, args.ingest / 10, Some(&pg)).await?);
+            }
+        }
+        if want("sweep") {
+            v.push(vault::sweep(args.sweep_rows, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(vault::sweep(args.sweep_rows, Some(&pg)).await?);
+            }
         }
         anyhow::Ok(v)
     })?;

@@ -322,6 +322,7 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         proto::service_names::CONTROLLERS,
         proto::service_names::AUDIT,
         proto::service_names::DEADLINES,
+        proto::service_names::VAULT,
     ] {
         let status = match client
             .check(HealthCheckRequest {
