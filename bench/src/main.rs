@@ -86,6 +86,21 @@ fn machine() -> String {
     )
 }
 
+/// Which PostgreSQL the run used; over TCP, sqlx 0.9.0 stalls (no TCP_NODELAY).
+fn postgres_line() -> String {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) if u.contains("host=/") => format!(
+            "`{}` (Unix socket: sqlx 0.9.0 does not set TCP_NODELAY, see docs/operations.md)",
+            store::redact_url(&u)
+        ),
+        Some(u) => format!("`{}` (TCP)", store::redact_url(&u)),
+        None => "not run (set TEST_DATABASE_URL)".to_owned(),
+    }
+}
+
 fn render(sections: &[Section], args: &Args) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Benchmarks\n");
@@ -106,8 +121,9 @@ fn render(sections: &[Section], args: &Args) -> String {
     );
     let _ = writeln!(
         s,
-        "- build: release profile; client and server in one process on loopback\n"
+        "- build: release profile; client and server in one process on loopback"
     );
+    let _ = writeln!(s, "- PostgreSQL: {}\n", postgres_line());
     for sec in sections {
         let _ = writeln!(s, "## {}\n", sec.title);
         let _ = writeln!(s, "{}\n", sec.about);

@@ -366,7 +366,7 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
                 Default::default(),
                 Default::default(),
             )?;
-            Ok(vault::domain::NewCandidate::validate(
+            vault::domain::NewCandidate::validate(
                 "",
                 &format!("real-{i}"),
                 "vac-1",
@@ -374,7 +374,7 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
                 &["cv".to_string()],
                 p,
                 today,
-            )?)
+            )
         })
         .collect::<Result<Vec<_>, vault::domain::FieldError>>()
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -196,61 +196,126 @@ async fn overdue_candidates_are_hidden_at_once_and_shredded_by_the_sweep() {
     }
 }
 
-#[tokio::test]
-async fn plaintext_never_reaches_the_disk() {
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let app = spawn_app(&db).await;
-    let t = app.create_controller("Alpha B.V.", "11111111").await;
-    let svc = app.token(Role::Service, Some(&t.id)).await;
-    let mut c = valid_candidate(
-        "ats-77",
-        "Zebediah Quibbleworth",
-        "zebediah.quibbleworth@example.nl",
-    );
-    c.payload.as_mut().unwrap().cv =
-        b"Curriculum of Zebediah: xylophone virtuoso and Rust compiler hacker".to_vec();
-    c.payload.as_mut().unwrap().phone = "+31 6 98765432".into();
-    let put = app
-        .vault()
-        .put_candidate(req(&svc, c))
-        .await
-        .unwrap()
-        .into_inner();
-    app.vault()
-        .get_candidate(req(&svc, get(&put.id)))
+const NEEDLES: [&[u8]; 5] = [
+    b"Zebediah",
+    b"Quibbleworth",
+    b"zebediah.quibbleworth",
+    b"xylophone virtuoso",
+    b"98765432",
+];
+
+fn assert_clean(what: &str, bytes: &[u8]) {
+    for n in NEEDLES {
+        assert!(
+            !bytes.windows(n.len()).any(|w| w == n),
+            "{what} contains {:?}",
+            String::from_utf8_lossy(n)
+        );
+        // bytea renders as hex in PostgreSQL's text form.
+        let hex = n.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert!(
+            !bytes.windows(hex.len()).any(|w| w == hex.as_bytes()),
+            "{what} contains hex of {:?}",
+            String::from_utf8_lossy(n)
+        );
+    }
+}
+
+/// Every row of every table of a PostgreSQL database, as text.
+async fn pg_dump_text(url: &str) -> Vec<(String, String)> {
+    let conn = store::connect(url).await.unwrap();
+    let tables = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = 'public'".to_owned(),
+        ))
         .await
         .unwrap();
-    close(&app, &svc, &put.id, "rejected", day(-60)).await;
-    custodian::ops::sweep_once(&app.config).await.unwrap();
-    app.stop().await;
-    let needles: [&[u8]; 5] = [
-        b"Zebediah",
-        b"Quibbleworth",
-        b"zebediah.quibbleworth",
-        b"xylophone virtuoso",
-        b"98765432",
-    ];
-    let mut scanned = 0;
-    for entry in std::fs::read_dir(db.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        // SQLite removes its -shm file when the last connection closes.
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        scanned += 1;
-        for n in needles {
-            assert!(
-                !bytes.windows(n.len()).any(|w| w == n),
-                "{} contains {:?}",
-                path.display(),
-                String::from_utf8_lossy(n)
-            );
+    let mut out = Vec::new();
+    for t in tables {
+        let name: String = t.try_get("", "t").unwrap();
+        let rows = conn
+            .query_all_raw(Statement::from_string(
+                conn.get_database_backend(),
+                format!("SELECT CAST(x AS text) AS r FROM \"{name}\" x"),
+            ))
+            .await
+            .unwrap();
+        for r in rows {
+            out.push((name.clone(), r.try_get::<String>("", "r").unwrap()));
         }
     }
-    assert!(
-        scanned >= 4,
-        "database files, key store files and the ledger file were scanned"
-    );
+    conn.close().await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn plaintext_never_reaches_the_disk() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        let mut c = valid_candidate(
+            "ats-77",
+            "Zebediah Quibbleworth",
+            "zebediah.quibbleworth@example.nl",
+        );
+        c.payload.as_mut().unwrap().cv =
+            b"Curriculum of Zebediah: xylophone virtuoso and Rust compiler hacker".to_vec();
+        c.payload.as_mut().unwrap().phone = "+31 6 98765432".into();
+        let put = app
+            .vault()
+            .put_candidate(req(&svc, c))
+            .await
+            .unwrap()
+            .into_inner();
+        let kept = app
+            .vault()
+            .put_candidate(req(&svc, {
+                let mut k = valid_candidate(
+                    "ats-78",
+                    "Zebediah Quibbleworth",
+                    "zebediah.quibbleworth@example.nl",
+                );
+                k.payload.as_mut().unwrap().phone = "+31 6 98765432".into();
+                k
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        app.vault()
+            .get_candidate(req(&svc, get(&put.id)))
+            .await
+            .unwrap();
+        close(&app, &svc, &put.id, "rejected", day(-60)).await;
+        custodian::ops::sweep_once(&app.config).await.unwrap();
+        app.stop().await;
+        // Every file of the data directory: databases (SQLite), WAL, key
+        // files, the ledger file. One candidate is still stored, encrypted.
+        let mut scanned = 0;
+        for entry in std::fs::read_dir(db.dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            // SQLite removes its -shm file when the last connection closes.
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            scanned += 1;
+            assert_clean(&path.display().to_string(), &bytes);
+        }
+        assert!(scanned >= 2, "{}: files scanned", db.backend);
+        if db.backend == Backend::Postgres {
+            let mut rows = pg_dump_text(&db.url).await;
+            rows.extend(pg_dump_text(&db.keystore_url).await);
+            assert!(
+                rows.iter().any(|(t, _)| t == "candidates"),
+                "the stored candidate was read back"
+            );
+            for (table, row) in rows {
+                assert_clean(&format!("postgres table {table}"), row.as_bytes());
+            }
+        }
+        let _ = kept;
+    }
 }
 
 #[tokio::test]
@@ -415,19 +480,74 @@ fn restore_db_files(backup: &std::path::Path, live: &std::path::Path) {
     }
 }
 
+fn db_name(url: &str) -> String {
+    url.split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// PostgreSQL: a copy of each database (`CREATE DATABASE … TEMPLATE`) is the backup.
+async fn pg_admin(sql: &str) {
+    let admin = store::connect(&std::env::var("TEST_DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    admin
+        .execute_raw(Statement::from_string(
+            admin.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+}
+
+async fn backup(db: &testkit::TestDb, dir: &std::path::Path) {
+    match db.backend {
+        Backend::Sqlite => backup_db_files(db.dir.path(), dir).await,
+        Backend::Postgres => {
+            for url in [&db.url, &db.keystore_url] {
+                let n = db_name(url);
+                pg_admin(&format!("CREATE DATABASE \"{n}_bk\" TEMPLATE \"{n}\"")).await;
+            }
+        }
+    }
+}
+
+async fn restore(db: &testkit::TestDb, dir: &std::path::Path) {
+    match db.backend {
+        Backend::Sqlite => restore_db_files(dir, db.dir.path()),
+        Backend::Postgres => {
+            for url in [&db.url, &db.keystore_url] {
+                let n = db_name(url);
+                pg_admin(&format!("DROP DATABASE \"{n}\" WITH (FORCE)")).await;
+                pg_admin(&format!("CREATE DATABASE \"{n}\" TEMPLATE \"{n}_bk\"")).await;
+                pg_admin(&format!("DROP DATABASE \"{n}_bk\"")).await;
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_backup_restore_cannot_bring_erased_candidates_back() {
-    // SQLite: the database files are the backup.
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let app = spawn_app(&db).await;
+    for db in all_dbs().await {
+        backup_restore(&db).await;
+    }
+}
+
+async fn backup_restore(db: &testkit::TestDb) {
+    let app = spawn_app(db).await;
     let t = app.create_controller("Alpha B.V.", "11111111").await;
     let svc = app.token(Role::Service, Some(&t.id)).await;
     let cs = put_many(&app, &svc, "b", 4).await;
     app.stop().await;
-    let backup = db.dir.path().join("backup");
-    backup_db_files(db.dir.path(), &backup).await;
+    let backup_dir = db.dir.path().join("backup");
+    backup(db, &backup_dir).await;
 
-    let app = spawn_app(&db).await;
+    let app = spawn_app(db).await;
     let mut v = app.vault();
     for c in &cs[0..2] {
         v.erase_candidate(req(
@@ -442,16 +562,11 @@ async fn a_backup_restore_cannot_bring_erased_candidates_back() {
         .unwrap();
     }
     app.stop().await;
-    restore_db_files(&backup, db.dir.path());
+    restore(db, &backup_dir).await;
 
-    // Before the fence runs, the restored files hold the erased rows and keys.
+    // Before the fence runs, the restored databases hold the erased rows and keys.
     {
-        let keys = store::connect(&format!(
-            "sqlite://{}",
-            db.dir.path().join("keys.db").display()
-        ))
-        .await
-        .unwrap();
+        let keys = store::connect(&db.keystore_url).await.unwrap();
         use store::entities::vault::candidate_deks;
         assert_eq!(
             candidate_deks::Entity::find().count(&keys).await.unwrap(),
@@ -459,7 +574,7 @@ async fn a_backup_restore_cannot_bring_erased_candidates_back() {
         );
         keys.close().await.unwrap();
     }
-    let app = spawn_app(&db).await; // start: reconcile runs
+    let app = spawn_app(db).await; // start: reconcile runs
     let mut v = app.vault();
     for c in &cs[0..2] {
         assert_eq!(

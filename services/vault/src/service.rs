@@ -290,7 +290,7 @@ impl Vault {
                         _ => internal(e),
                     })?;
             }
-            for chunk in docs.chunks(50) {
+            for chunk in docs.chunks(500) {
                 candidate_documents::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await.map_err(internal)?;
             }
             for chunk in index.chunks(500) {
