@@ -325,16 +325,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
     ) -> Result<candidates::Model, VaultError> {
-        let row = candidates::Entity::find_by_id(id.to_owned())
-            .filter(visible(Utc::now()))
-            .one(db)
-            .await
-            .map_err(internal)?
-            .ok_or(VaultError::NotFound)?;
-        if !scope.allows(&row.tenant_id) {
-            return Err(VaultError::NotFound);
-        }
-        Ok(row)
+        self.lookup(db, scope, id, false).await
     }
 
     /// Like [`Self::find_visible`], but locks the row (`FOR UPDATE` on
@@ -345,9 +336,21 @@ impl Vault {
         scope: &Scope,
         id: &str,
     ) -> Result<candidates::Model, VaultError> {
-        let row = candidates::Entity::find_by_id(id.to_owned())
-            .filter(visible(Utc::now()))
-            .lock_exclusive()
+        self.lookup(db, scope, id, true).await
+    }
+
+    async fn lookup<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        scope: &Scope,
+        id: &str,
+        lock: bool,
+    ) -> Result<candidates::Model, VaultError> {
+        let mut q = candidates::Entity::find_by_id(id.to_owned()).filter(visible(Utc::now()));
+        if lock {
+            q = q.lock_exclusive();
+        }
+        let row = q
             .one(db)
             .await
             .map_err(internal)?
