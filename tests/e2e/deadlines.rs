@@ -194,3 +194,187 @@ async fn list_obligations_validates_and_scopes() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn obligations_come_from_the_vault_scoped_filtered_and_flagged_overdue() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let b = app.create_controller("Beta B.V.", "22222222").await;
+        let sa = app.token(Role::Service, Some(&a.id)).await;
+        let ca = app.token(Role::Controller, Some(&a.id)).await;
+        let cb = app.token(Role::Controller, Some(&b.id)).await;
+        let mut v = app.vault();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(
+                v.put_candidate(req(
+                    &sa,
+                    valid_candidate(&format!("o-{i}"), "Anna", "anna@example.nl"),
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .id,
+            );
+        }
+        let close = |id: &str, outcome: &str, on: chrono::NaiveDate| pb::CloseProcedureRequest {
+            id: id.into(),
+            outcome: outcome.into(),
+            closed_on: on.to_string(),
+        };
+        v.close_procedure(req(&sa, close(&ids[0], "rejected", day(-1))))
+            .await
+            .unwrap();
+        v.close_procedure(req(&sa, close(&ids[1], "hired", day(-1))))
+            .await
+            .unwrap();
+        // Overdue (the worker has not run) and overdue-but-held.
+        v.close_procedure(req(&sa, close(&ids[3], "rejected", day(-1))))
+            .await
+            .unwrap();
+        v.place_legal_hold(req(
+            &sa,
+            pb::PlaceLegalHoldRequest {
+                id: ids[3].clone(),
+                reason: "dispute".into(),
+            },
+        ))
+        .await
+        .unwrap();
+        let conn = app.db().await;
+        use store::sea_orm::ConnectionTrait;
+        for id in [&ids[2], &ids[3]] {
+            conn.execute_raw(store::sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                format!("UPDATE candidates SET status = 'rejected', delete_after = '2026-01-01T00:00:00Z' WHERE id = '{id}'"),
+            ))
+            .await
+            .unwrap();
+        }
+        let mut d = pb::deadline_service_client::DeadlineServiceClient::new(app.channel.clone());
+        let all = d
+            .list_obligations(req(&app.admin, Default::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        let got: Vec<(&str, bool, &str)> = all
+            .iter()
+            .map(|o| (o.object_id.as_str(), o.overdue, o.rule.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ids[2].as_str(), true, "retention.applicant"),
+                (ids[0].as_str(), false, "retention.applicant"),
+                (ids[1].as_str(), false, "vault.hired_handoff")
+            ],
+            "earliest first; the held and the open candidates have no obligation"
+        );
+        assert!(
+            all.iter().all(|o| o.service == "vault"
+                && o.tenant_id == a.id
+                && o.object_type == "candidate")
+        );
+        assert_eq!(
+            all[1].due_strict,
+            legal_time::json::format_instant(legal_time::period::end_of_day_exclusive(
+                day(-1) + chrono::Duration::days(28)
+            ))
+        );
+
+        let mine = d
+            .list_obligations(req(&ca, Default::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        assert_eq!(mine.len(), 3);
+        assert!(
+            d.list_obligations(req(&cb, Default::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .obligations
+                .is_empty()
+        );
+        let overdue = d
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    overdue_only: true,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        assert_eq!(overdue.len(), 1);
+        let soon = d
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    due_before: legal_time::json::format_instant(
+                        chrono::Utc::now() + chrono::Duration::days(40),
+                    ),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        assert_eq!(soon.len(), 2);
+        let page = d
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    page: Some(pb::PageRequest {
+                        page_size: 2,
+                        page_token: String::new(),
+                    }),
+                    service: "vault".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(page.obligations.len(), 2);
+        let rest = d
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    page: Some(pb::PageRequest {
+                        page_size: 2,
+                        page_token: page.next_page_token,
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(rest.obligations.len(), 1);
+        assert!(rest.next_page_token.is_empty());
+
+        // The worker catches up: the overdue obligation is gone.
+        custodian::ops::sweep_once(&app.config).await.unwrap();
+        let after = d
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    overdue_only: true,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        assert!(after.is_empty());
+        app.stop().await;
+    }
+}

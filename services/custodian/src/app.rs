@@ -132,9 +132,13 @@ pub async fn run(
                 routes.add_service(audit::grpc::service(db.clone()));
             }
             Target::Deadlines => {
-                // Services that own deadlines register their obligation
-                // sources here as they are added.
-                routes.add_service(deadlines::service(Vec::new()));
+                // Every hosted service that owns deadlines is a source. (A
+                // service hosted elsewhere would be a gRPC client of the same trait.)
+                let mut sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
+                if let Some(v) = &vault {
+                    sources.push(v.clone());
+                }
+                routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
                 if let Some(v) = &vault {

@@ -167,6 +167,7 @@ impl DeadlineService for DeadlineGrpc {
             query: ObligationQuery {
                 tenant: scope.filter(requested.as_deref()),
                 due_before,
+                ..Default::default()
             },
             service,
             overdue_only: r.overdue_only,

@@ -30,6 +30,11 @@ pub struct Obligation {
 pub struct ObligationQuery {
     pub tenant: Option<String>,
     pub due_before: Option<DateTime<Utc>>,
+    /// Only obligations due at or before this (the overdue filter).
+    pub due_by: Option<DateTime<Utc>>,
+    /// A source returns at most this many, earliest strict due first: enough
+    /// for the merged page, never the whole table.
+    pub limit: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +83,11 @@ impl Obligations {
     /// whether more follow.
     pub async fn list(&self, req: &ListRequest) -> Result<(Vec<Obligation>, bool), SourceError> {
         let mut all = Vec::new();
+        let mut query = req.query.clone();
+        query.limit = (req.offset + req.limit + 1) as u64;
+        if req.overdue_only {
+            query.due_by = Some(req.now);
+        }
         for s in &self.sources {
             if req
                 .service
@@ -86,7 +96,8 @@ impl Obligations {
             {
                 continue;
             }
-            let mut got = s.open_obligations(&req.query).await?;
+            let mut got = s.open_obligations(&query).await?;
+            // Sources filter in their own queries; this guards the contract.
             got.retain(|o| {
                 req.query.tenant.as_deref().is_none_or(|t| t == o.tenant_id)
                     && req.query.due_before.is_none_or(|b| o.due_strict < b)
@@ -173,7 +184,7 @@ mod tests {
             .list(&ListRequest {
                 query: ObligationQuery {
                     tenant: Some("t1".into()),
-                    due_before: None,
+                    ..Default::default()
                 },
                 ..base.clone()
             })
@@ -202,8 +213,8 @@ mod tests {
         let (early, _) = o
             .list(&ListRequest {
                 query: ObligationQuery {
-                    tenant: None,
                     due_before: Some(before),
+                    ..Default::default()
                 },
                 ..base.clone()
             })

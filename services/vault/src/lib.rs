@@ -13,6 +13,7 @@ pub mod domain;
 pub mod grpc;
 pub mod keys;
 pub mod ledger;
+pub mod obligations;
 pub mod service;
 
 pub use service::{ReconcileReport, SweepReport, TenantDirectory, Vault};
