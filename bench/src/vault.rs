@@ -33,7 +33,6 @@ fn seal_throughput(size: usize, raw: bool) -> f64 {
     let cipher = aes_gcm::Aes256Gcm::new((&key).into());
     let start = Instant::now();
     let mut bytes = 0usize;
-    let mut n = 0u64;
     while start.elapsed() < Duration::from_secs(1) {
         if raw {
             let nonce: [u8; 12] = vault_crypto::random_bytes();
@@ -45,9 +44,7 @@ fn seal_throughput(size: usize, raw: bool) -> f64 {
             std::hint::black_box(dek.seal(&ctx, &data));
         }
         bytes += size;
-        n += 1;
     }
-    let _ = n;
     bytes as f64 / 1024.0 / 1024.0 / start.elapsed().as_secs_f64()
 }
 

@@ -20,12 +20,11 @@ pub struct TestApp {
     pub config: Config,
     pub backend: Backend,
     shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<tokio::task::JoinHandle<anyhow_result::Result>>,
+    handle: Option<tokio::task::JoinHandle<ServerResult>>,
 }
 
-mod anyhow_result {
-    pub type Result = std::result::Result<(), String>;
-}
+/// What the server task ends with (its error rendered, so tests can print it).
+type ServerResult = Result<(), String>;
 
 /// Options for [`spawn_app_with`].
 #[derive(Clone)]

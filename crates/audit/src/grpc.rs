@@ -3,6 +3,7 @@
 
 use auth::{Principal, Scope};
 use proto::v1::{self as pb, audit_service_server::AuditService};
+use proto::wire;
 use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status};
 
@@ -28,7 +29,7 @@ pub fn service(db: DatabaseConnection) -> pb::audit_service_server::AuditService
 fn to_pb(e: store::entities::audit_events::Model) -> pb::AuditEvent {
     pb::AuditEvent {
         seq: e.seq as u64,
-        at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        at: wire::timestamp(e.at),
         tenant_id: e.tenant_id.unwrap_or_default(),
         tenant_seq: e.tenant_seq as u64,
         actor_id: e.actor_id,
@@ -51,16 +52,8 @@ impl AuditService for AuditGrpc {
     ) -> Result<Response<pb::ListEventsResponse>, Status> {
         let who = Principal::from_request(&req)?;
         let r = req.into_inner();
-        let (size, token) = r
-            .page
-            .map(|p| (p.page_size, p.page_token))
-            .unwrap_or_default();
-        if size > MAX_PAGE {
-            return Err(Status::invalid_argument(format!(
-                "page.page_size: must be at most {MAX_PAGE}"
-            )));
-        }
-        let size = if size == 0 { DEFAULT_PAGE } else { size };
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|e| Status::invalid_argument(format!("{}: {e}", wire::PAGE_SIZE_FIELD)))?;
         let after_seq = if token.is_empty() {
             0
         } else {
@@ -91,12 +84,7 @@ impl AuditService for AuditGrpc {
             tracing::error!(error = %e, "audit list failed");
             Status::internal("internal error")
         })?;
-        let next = if rows.len() > size as usize {
-            rows.truncate(size as usize);
-            rows.last().map(|e| e.seq.to_string()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = wire::finish_page(&mut rows, size, |e| e.seq.to_string());
         Ok(Response::new(pb::ListEventsResponse {
             events: rows.into_iter().map(to_pb).collect(),
             next_page_token: next,

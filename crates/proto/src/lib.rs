@@ -1,5 +1,6 @@
-//! The gRPC contract of Custodian: code generated from `proto/custodian/v1`
-//! and the descriptor set that server reflection serves. Nothing else lives here.
+//! The gRPC contract of Custodian: code generated from `proto/custodian/v1`,
+//! the descriptor set that server reflection serves, and [`wire`]: the few
+//! conventions of the contract every adapter applies the same way.
 
 #[allow(clippy::all, clippy::pedantic)]
 pub mod v1 {
@@ -16,4 +17,80 @@ pub mod service_names {
     pub const AUDIT: &str = "custodian.v1.AuditService";
     pub const DEADLINES: &str = "custodian.v1.DeadlineService";
     pub const VAULT: &str = "custodian.v1.VaultService";
+}
+
+/// Conventions of the wire format shared by every service adapter.
+pub mod wire {
+    use chrono::{DateTime, SecondsFormat, Utc};
+
+    /// Instants on the wire: RFC 3339, UTC, microseconds.
+    pub fn timestamp(t: DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// The field a page-size error names.
+    pub const PAGE_SIZE_FIELD: &str = "page.page_size";
+    /// The field a page-token error names.
+    pub const PAGE_TOKEN_FIELD: &str = "page.page_token";
+
+    /// The page size asked for (0 means `default`) and the raw token; the
+    /// error is the reason for [`PAGE_SIZE_FIELD`]. Each service parses its
+    /// own token, since what a token encodes differs per list.
+    pub fn page(
+        p: Option<&super::v1::PageRequest>,
+        default: u32,
+        max: u32,
+    ) -> Result<(u32, String), String> {
+        let (size, token) = p
+            .map(|p| (p.page_size, p.page_token.clone()))
+            .unwrap_or_default();
+        if size > max {
+            return Err(format!("must be at most {max}"));
+        }
+        Ok((if size == 0 { default } else { size }, token))
+    }
+
+    /// Lists fetch one row more than the page: drop it, and return the token
+    /// of the next page (empty when this is the last one).
+    pub fn finish_page<T>(rows: &mut Vec<T>, size: u32, token: impl Fn(&T) -> String) -> String {
+        if rows.len() > size as usize {
+            rows.truncate(size as usize);
+            rows.last().map(token).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::v1::PageRequest;
+
+        #[test]
+        fn paging() {
+            assert_eq!(page(None, 50, 500), Ok((50, String::new())));
+            let p = PageRequest {
+                page_size: 7,
+                page_token: "t".into(),
+            };
+            assert_eq!(page(Some(&p), 50, 500), Ok((7, "t".into())));
+            let big = PageRequest {
+                page_size: 501,
+                page_token: String::new(),
+            };
+            assert_eq!(page(Some(&big), 50, 500), Err("must be at most 500".into()));
+            let mut rows = vec![1, 2, 3];
+            assert_eq!(finish_page(&mut rows, 2, |r| r.to_string()), "2");
+            assert_eq!(rows, vec![1, 2]);
+            assert_eq!(finish_page(&mut rows, 2, |r| r.to_string()), "");
+        }
+
+        #[test]
+        fn timestamps_are_utc_micros() {
+            let t = DateTime::parse_from_rfc3339("2026-03-27T16:00:00.5+01:00")
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(timestamp(t), "2026-03-27T15:00:00.500000Z");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use auth::{Principal, Role};
 use proto::v1::{self as pb, controller_service_server::ControllerService};
+use proto::wire;
 use tonic::{Request, Response, Status};
 
 use crate::domain::*;
@@ -37,10 +38,6 @@ impl From<ControllerError> for Status {
     }
 }
 
-fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 impl From<Controller> for pb::Controller {
     fn from(c: Controller) -> Self {
         pb::Controller {
@@ -53,8 +50,8 @@ impl From<Controller> for pb::Controller {
             dpo_email: c.dpo_email,
             webhook_url: c.webhook_url.unwrap_or_default(),
             webhook_secret_set: c.webhook_secret_set,
-            created_at: ts(c.created_at),
-            updated_at: ts(c.updated_at),
+            created_at: wire::timestamp(c.created_at),
+            updated_at: wire::timestamp(c.updated_at),
         }
     }
 }
@@ -122,21 +119,15 @@ impl TryFrom<&pb::UpdateControllerRequest> for ControllerPatch {
 /// Parses a page request into (after, limit) where the repo is asked for one
 /// more than the page so we know whether there is a next page.
 fn page(p: Option<&pb::PageRequest>) -> Result<(Option<String>, u32), FieldError> {
-    let (size, token) = p
-        .map(|p| (p.page_size, p.page_token.as_str()))
-        .unwrap_or((0, ""));
-    if size > MAX_PAGE {
-        return Err(FieldError {
-            field: "page.page_size",
-            reason: format!("must be at most {MAX_PAGE}"),
-        });
-    }
-    let size = if size == 0 { DEFAULT_PAGE } else { size };
+    let (size, token) = wire::page(p, DEFAULT_PAGE, MAX_PAGE).map_err(|reason| FieldError {
+        field: wire::PAGE_SIZE_FIELD,
+        reason,
+    })?;
     let after = if token.is_empty() {
         None
     } else {
         Some(
-            ControllerId::parse("page.page_token", token)?
+            ControllerId::parse(wire::PAGE_TOKEN_FIELD, &token)?
                 .as_str()
                 .to_owned(),
         )
@@ -176,12 +167,7 @@ impl ControllerService for ControllerGrpc {
             .repo
             .list(&who.scope(), after.as_deref(), u64::from(size) + 1)
             .await?;
-        let next = if rows.len() > size as usize {
-            rows.truncate(size as usize);
-            rows.last().map(|c| c.id.clone()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = wire::finish_page(&mut rows, size, |c| c.id.clone());
         Ok(Response::new(pb::ListControllersResponse {
             controllers: rows.into_iter().map(Into::into).collect(),
             next_page_token: next,

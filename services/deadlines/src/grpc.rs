@@ -118,16 +118,10 @@ impl DeadlineService for DeadlineGrpc {
     ) -> Result<Response<pb::ListObligationsResponse>, Status> {
         let who = Principal::from_request(&req)?;
         let r = req.into_inner();
-        let (size, token) = r
-            .page
-            .map(|p| (p.page_size, p.page_token))
-            .unwrap_or_default();
-        if size > MAX_PAGE {
-            return Err(Status::invalid_argument(format!(
-                "page.page_size: must be at most {MAX_PAGE}"
-            )));
-        }
-        let size = if size == 0 { DEFAULT_PAGE } else { size };
+        let (size, token) =
+            proto::wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE).map_err(|e| {
+                Status::invalid_argument(format!("{}: {e}", proto::wire::PAGE_SIZE_FIELD))
+            })?;
         let offset = if token.is_empty() {
             0
         } else {

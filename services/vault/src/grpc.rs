@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use auth::{Principal, Scope};
 use proto::v1::{self as pb, vault_service_server::VaultService};
+use proto::wire;
 use store::entities::vault::{candidates, deletion_certificates, retention_policies};
 use tonic::{Request, Response, Status};
 
@@ -46,10 +47,6 @@ impl From<FieldError> for Status {
     }
 }
 
-fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
     pb::Candidate {
         id: r.id.clone(),
@@ -67,12 +64,12 @@ pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
             .unwrap_or_default(),
         legal_hold: r.legal_hold,
         legal_hold_reason: r.hold_reason.clone().unwrap_or_default(),
-        delete_after: r.delete_after.map(ts).unwrap_or_default(),
+        delete_after: r.delete_after.map(wire::timestamp).unwrap_or_default(),
         retention_basis: r.retention_basis.clone().unwrap_or_default(),
         has_cv: r.cv_size > 0,
         cv_size: r.cv_size as u64,
-        created_at: ts(r.created_at),
-        updated_at: ts(r.updated_at),
+        created_at: wire::timestamp(r.created_at),
+        updated_at: wire::timestamp(r.updated_at),
     }
 }
 
@@ -83,7 +80,7 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertifica
         external_ref: c.external_ref.clone(),
         reason: c.reason.clone(),
         basis: c.basis.clone(),
-        shredded_at: ts(c.shredded_at),
+        shredded_at: wire::timestamp(c.shredded_at),
         ledger_seq: c.ledger_seq as u64,
         ledger_hash: c.ledger_hash.clone(),
         destroyed: vec![
@@ -106,7 +103,9 @@ fn policy_pb(
         talent_pool_months: p.talent_pool_months,
         hired_months: p.hired_months,
         anchor: p.anchor.as_str().into(),
-        updated_at: updated.map(|u| ts(u.updated_at)).unwrap_or_default(),
+        updated_at: updated
+            .map(|u| wire::timestamp(u.updated_at))
+            .unwrap_or_default(),
     }
 }
 
@@ -246,22 +245,12 @@ impl VaultService for VaultGrpc {
     ) -> Result<Response<pb::ListCandidatesResponse>, Status> {
         let (_, _, scope) = who(&req)?;
         let r = req.into_inner();
-        let (size, token) = r
-            .page
-            .map(|p| (p.page_size, p.page_token))
-            .unwrap_or_default();
-        if size > MAX_PAGE {
-            return Err(VaultError::from(field_err(
-                "page.page_size",
-                format!("must be at most {MAX_PAGE}"),
-            ))
-            .into());
-        }
-        let size = if size == 0 { DEFAULT_PAGE } else { size };
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|reason| field_err(wire::PAGE_SIZE_FIELD, reason))?;
         let after = if token.is_empty() {
             None
         } else {
-            Some(id("page.page_token", &token)?)
+            Some(id(wire::PAGE_TOKEN_FIELD, &token)?)
         };
         let tenant = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
         if let (Scope::Tenant(own), Some(t)) = (&scope, &tenant)
@@ -284,12 +273,7 @@ impl VaultService for VaultGrpc {
                 u64::from(size) + 1,
             )
             .await?;
-        let next = if rows.len() > size as usize {
-            rows.truncate(size as usize);
-            rows.last().map(|c| c.id.clone()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = wire::finish_page(&mut rows, size, |c| c.id.clone());
         Ok(Response::new(pb::ListCandidatesResponse {
             candidates: rows.iter().map(candidate_pb).collect(),
             next_page_token: next,

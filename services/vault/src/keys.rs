@@ -14,7 +14,8 @@ use std::sync::{Arc, RwLock};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionOptions, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use store::entities::vault::{
     candidate_deks, master_check, shred_ledger, tenant_index_keys, tenant_keks,
@@ -328,8 +329,9 @@ impl KeyStore {
         let txn = begin_write(&self.db).await.map_err(internal)?;
         let fenced = shred_ledger::Entity::find()
             .filter(shred_ledger::Column::CandidateId.is_in(candidates.iter().cloned()))
-            .count_rows(&txn)
-            .await?;
+            .count(&txn)
+            .await
+            .map_err(internal)?;
         if fenced > 0 {
             return Err(VaultError::Precondition(
                 "a shredded candidate id can never get a new key".into(),
@@ -438,8 +440,9 @@ impl KeyStore {
         let still = candidate_deks::Entity::find()
             .filter(candidate_deks::Column::TenantId.eq(tenant))
             .filter(candidate_deks::Column::KekVersion.lt(next.version() as i32))
-            .count_rows(&txn)
-            .await?;
+            .count(&txn)
+            .await
+            .map_err(internal)?;
         if still == 0 {
             tenant_keks::Entity::delete_many()
                 .filter(tenant_keks::Column::TenantId.eq(tenant))
@@ -463,19 +466,5 @@ impl KeyStore {
             .await
             .map_err(internal)?;
         Ok(rows)
-    }
-}
-
-trait CountRows {
-    async fn count_rows<C: ConnectionTrait>(self, db: &C) -> Result<u64, VaultError>;
-}
-
-impl<E: EntityTrait> CountRows for sea_orm::Select<E>
-where
-    E::Model: Sync,
-{
-    async fn count_rows<C: ConnectionTrait>(self, db: &C) -> Result<u64, VaultError> {
-        use sea_orm::PaginatorTrait;
-        self.count(db).await.map_err(internal)
     }
 }

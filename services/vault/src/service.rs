@@ -47,12 +47,6 @@ pub struct Vault {
     pub lease: Duration,
 }
 
-/// A candidate's metadata as the API shows it.
-#[derive(Debug, Clone)]
-pub struct Meta {
-    pub row: candidates::Model,
-}
-
 /// What one reconcile pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ReconcileReport {
