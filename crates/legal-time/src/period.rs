@@ -73,6 +73,21 @@ pub fn add_months(d: NaiveDate, n: u32) -> MonthEnd {
     }
 }
 
+/// A month period counted backwards from `d` (a notice period before the end
+/// of a term): the same date `n` months earlier, or the last day of that
+/// month when the date does not exist. Backward periods are never rolled.
+pub fn sub_months(d: NaiveDate, n: u32) -> MonthEnd {
+    let total = d.year() * 12 + d.month0() as i32 - n as i32;
+    let year = total.div_euclid(12);
+    let month = total.rem_euclid(12) as u32 + 1;
+    let last = last_day_of_month(year, month);
+    let day = d.day().min(last);
+    MonthEnd {
+        date: NaiveDate::from_ymd_opt(year, month, day).expect("clamped day exists"),
+        clamped: day != d.day(),
+    }
+}
+
 /// Year period: the same date `n` years later (29 February → 28 February).
 pub fn add_years(d: NaiveDate, n: u32) -> MonthEnd {
     add_months(d, 12 * n)

@@ -257,6 +257,33 @@ pub const CATALOGUE: &[RuleSpec] = &[
         ],
     },
     RuleSpec {
+        id: "agreement.renewal",
+        kind: Kind::Composite,
+        citation: "processing agreement term and notice clauses (seed 000 art. 5.1-5.2: one year, renewing, two months' notice; seed 004 art. 4.2: three months when none agreed)",
+        starts_at: StartsAt::Date,
+        start_description: "the contract's start date (date)",
+        summary: "the end of the contract period a notice given on as_of can still stop, and the last day to give that notice",
+        params: &[
+            param("term_months", "12", "the initial term in months, 1 to 120"),
+            param(
+                "renewal_months",
+                "",
+                "each renewal's length in months, 1 to 120; default: the initial term",
+            ),
+            param("auto_renew", "true", "true or false"),
+            param(
+                "notice",
+                "3 months",
+                "the notice period before the end of a period: N days, N weeks or N months, N from 0",
+            ),
+            param(
+                "as_of",
+                "",
+                "the day notice would be given (date); default: the start date",
+            ),
+        ],
+    },
+    RuleSpec {
         id: "retention.applicant",
         kind: Kind::Deadline,
         citation: "GDPR art. 5(1)(e) and 17(1)(b); AP guidance on applicant data; NVP Sollicitatiecode art. 6.3",
@@ -411,6 +438,7 @@ pub fn compute(
         "dsr.extended_response" => dsr_extended(start, &p)?,
         "subprocessor.objection_window" => objection_window(start, &p)?,
         "retention.applicant" => retention(start, &p)?,
+        "agreement.renewal" => renewal(start, &p)?,
         "dataact.switching" => switching(start, &p)?,
         _ => unreachable!("every catalogue rule is dispatched"),
     };
@@ -784,6 +812,151 @@ fn objection_window(start: Start, p: &Params) -> Result<(Readings, Vec<String>),
         },
         notes,
     ))
+}
+
+/// A notice period: how far before the end of a contract period notice must
+/// be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticePeriod {
+    Days(u32),
+    Weeks(u32),
+    Months(u32),
+}
+
+impl NoticePeriod {
+    /// Parses `N days`, `N weeks` or `N months` (singular accepted).
+    pub fn parse(s: &str) -> Option<NoticePeriod> {
+        let mut it = s.split_whitespace();
+        let n: u32 = it.next()?.parse().ok()?;
+        let unit = it.next()?;
+        if it.next().is_some() || n > 3650 {
+            return None;
+        }
+        match unit.trim_end_matches('s') {
+            "day" => Some(NoticePeriod::Days(n)),
+            "week" => Some(NoticePeriod::Weeks(n)),
+            "month" => Some(NoticePeriod::Months(n)),
+            _ => None,
+        }
+    }
+
+    /// The last day notice is in time for a period whose last day is
+    /// `last_day`: N before the end of that day, counted backwards (the
+    /// end-of-period roll of Reg. 1182/71 art. 3(4) does not apply backwards).
+    pub fn last_notice_day(self, last_day: NaiveDate) -> NaiveDate {
+        let end = last_day + Days::new(1);
+        let back = match self {
+            NoticePeriod::Days(n) => end - Days::new(u64::from(n)),
+            NoticePeriod::Weeks(n) => end - Days::new(7 * u64::from(n)),
+            NoticePeriod::Months(n) => period::sub_months(end, n).date,
+        };
+        back - Days::new(1)
+    }
+}
+
+impl std::fmt::Display for NoticePeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (n, u) = match self {
+            NoticePeriod::Days(n) => (n, "day"),
+            NoticePeriod::Weeks(n) => (n, "week"),
+            NoticePeriod::Months(n) => (n, "month"),
+        };
+        write!(f, "{n} {u}{}", if *n == 1 { "" } else { "s" })
+    }
+}
+
+/// The first day of contract period `k` (0 = the initial term), counted from
+/// the start date each time so month clamps never drift.
+fn period_start(start: NaiveDate, term: u32, renewal: u32, k: u32) -> NaiveDate {
+    if k == 0 {
+        start
+    } else {
+        period::add_months(start, term + (k - 1) * renewal).date
+    }
+}
+
+fn renewal(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleError> {
+    let term = p.u32("term_months", 12, 1, 120)?;
+    let renew = p.u32("renewal_months", term, 1, 120)?;
+    let auto = p.choice("auto_renew", &["true", "false"], "true")? == "true";
+    let notice = match p.raw("notice") {
+        None => NoticePeriod::Months(3),
+        Some(v) => NoticePeriod::parse(v).ok_or_else(|| RuleError::BadParam {
+            param: "notice".into(),
+            reason: format!("expected N days, N weeks or N months with N from 0, got {v:?}"),
+        })?,
+    };
+    let s = start.date();
+    let as_of = p.date("as_of")?.unwrap_or(s);
+    let mut notes = Vec::new();
+    let day = |d: NaiveDate| Reading::day(d);
+    if !auto {
+        let last = period_start(s, term, renew, 1) - Days::new(1);
+        notes.push(format!(
+            "a fixed term of {term} month(s) from {s}: the contract ends after {last} without renewal"
+        ));
+        let ms = vec![Milestone {
+            name: "period_end",
+            kind: Kind::NotBefore,
+            strict: day(last),
+            lenient: day(last),
+        }];
+        return Ok((Readings::Milestones(ms), notes));
+    }
+    // Notice longer than a period would be due before that period began.
+    for (k, len) in [(0, term), (1, renew)] {
+        let first = period_start(s, term, renew, k);
+        let last = period_start(s, term, renew, k + 1) - Days::new(1);
+        if notice.last_notice_day(last) < first {
+            return Err(RuleError::BadParam {
+                param: "notice".into(),
+                reason: format!(
+                    "a notice period of {notice} is longer than a {len}-month period, so notice would be due before the period began"
+                ),
+            });
+        }
+    }
+    // The first period whose notice deadline has not passed on as_of.
+    let mut k = 0;
+    let (last, by) = loop {
+        let last = period_start(s, term, renew, k + 1) - Days::new(1);
+        let by = notice.last_notice_day(last);
+        if by >= as_of {
+            break (last, by);
+        }
+        k += 1;
+        if k > 12 * 200 {
+            return Err(RuleError::Impossible("as_of is too far after the start".into()));
+        }
+    };
+    if k > 0 {
+        let missed = period_start(s, term, renew, k) - Days::new(1);
+        notes.push(format!(
+            "notice on {as_of} is too late for the period ending {missed}: the contract renews once more"
+        ));
+    }
+    notes.push(format!(
+        "{notice}' notice before the end of the period ending {last}: notice must be given by {by}; counted backwards, so never rolled (Reg. 1182/71 art. 3(4) applies to the end of a period only)"
+    ));
+    notes.push(format!(
+        "without notice the contract renews for {renew} month(s) from {}",
+        last + Days::new(1)
+    ));
+    let ms = vec![
+        Milestone {
+            name: "notice_by",
+            kind: Kind::Deadline,
+            strict: day(by),
+            lenient: day(by),
+        },
+        Milestone {
+            name: "period_end",
+            kind: Kind::NotBefore,
+            strict: day(last),
+            lenient: day(last),
+        },
+    ];
+    Ok((Readings::Milestones(ms), notes))
 }
 
 fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleError> {

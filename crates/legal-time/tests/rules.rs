@@ -617,3 +617,91 @@ fn retention_applicant_takes_the_controllers_periods() {
     assert!(run("retention.applicant", "2026-06-10", &[("weeks", "0")]).is_err());
     assert!(run("retention.applicant", "2026-06-10", &[("months", "25")]).is_err());
 }
+
+// agreement.renewal: seed 000 art. 5.1-5.2 (one year from the start date,
+// renewing by one year, two months' notice before the end of the period).
+#[test]
+fn renewal_seed_000() {
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-15",
+        &[("notice", "2 months"), ("as_of", "2026-06-01")],
+    );
+    assert_eq!(o.kind, Kind::Composite);
+    // The first year runs 2026-01-15 .. 2027-01-14; two months before the
+    // end of 2027-01-14 is the end of 2026-11-14.
+    assert_eq!(milestone(&o, "period_end"), (d("2027-01-14"), d("2027-01-14")));
+    assert_eq!(milestone(&o, "notice_by"), (d("2026-11-14"), d("2026-11-14")));
+    // The last day itself is still in time.
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-15",
+        &[("notice", "2 months"), ("as_of", "2026-11-14")],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2027-01-14"));
+    // One day later the contract renews once more: the next period counts.
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-15",
+        &[("notice", "2 months"), ("as_of", "2026-11-15")],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2028-01-14"));
+    assert_eq!(milestone(&o, "notice_by").0, d("2027-11-14"));
+    assert!(o.notes.iter().any(|n| n.contains("too late")), "{:?}", o.notes);
+}
+
+#[test]
+fn renewal_defaults_and_units() {
+    // Seed 004 art. 4.2: three months when no notice period was agreed;
+    // 2027-03-01 minus three months is 2026-12-01, so the last day is 30 Nov.
+    let o = ok("agreement.renewal", "2026-03-01", &[]);
+    assert_eq!(milestone(&o, "period_end").0, d("2027-02-28"));
+    assert_eq!(milestone(&o, "notice_by").0, d("2026-11-30"));
+    // Backwards month counting clamps: 31 May minus 3 months is 28 Feb.
+    let o = ok(
+        "agreement.renewal",
+        "2026-05-31",
+        &[("notice", "3 months")],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2027-05-30"));
+    assert_eq!(milestone(&o, "notice_by").0, d("2027-02-27"));
+    // Zero notice: notice on the last day of the period is in time.
+    let o = ok("agreement.renewal", "2026-01-15", &[("notice", "0 days")]);
+    assert_eq!(milestone(&o, "notice_by").0, d("2027-01-14"));
+    // 30 days before the end of 14 January is the end of 15 December.
+    let o = ok("agreement.renewal", "2026-01-15", &[("notice", "30 days")]);
+    assert_eq!(milestone(&o, "notice_by").0, d("2026-12-15"));
+    // A renewal length that differs from the term.
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-15",
+        &[
+            ("term_months", "24"),
+            ("renewal_months", "12"),
+            ("notice", "1 month"),
+            ("as_of", "2028-01-01"),
+        ],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2029-01-14"));
+    // A fixed term has only its end.
+    let o = ok("agreement.renewal", "2026-01-15", &[("auto_renew", "false")]);
+    assert_eq!(milestone(&o, "period_end").0, d("2027-01-14"));
+    assert!(o.reading(Some("notice_by")).is_none());
+}
+
+#[test]
+fn renewal_rejects_bad_input() {
+    for bad in ["-1 months", "2 fortnights", "months", "2", "1.5 months"] {
+        let e = run("agreement.renewal", "2026-01-15", &[("notice", bad)]).unwrap_err();
+        assert!(matches!(e, RuleError::BadParam { ref param, .. } if param == "notice"), "{bad}: {e}");
+    }
+    let e = run(
+        "agreement.renewal",
+        "2026-01-15",
+        &[("term_months", "1"), ("notice", "2 months")],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("longer than"), "{e}");
+    let e = run("agreement.renewal", "2026-01-15", &[("term_months", "0")]).unwrap_err();
+    assert!(e.to_string().contains("term_months"), "{e}");
+}

@@ -17,6 +17,9 @@ pub mod service_names {
     pub const AUDIT: &str = "custodian.v1.AuditService";
     pub const DEADLINES: &str = "custodian.v1.DeadlineService";
     pub const VAULT: &str = "custodian.v1.VaultService";
+    pub const AGREEMENTS: &str = "custodian.v1.AgreementService";
+    pub const SUBPROCESSORS: &str = "custodian.v1.SubprocessorService";
+    pub const NOTIFICATIONS: &str = "custodian.v1.NotificationService";
 }
 
 /// Conventions of the wire format shared by every service adapter.

@@ -7,6 +7,9 @@
 //! | `controllers`  | `services/controllers` |
 //! | `keystore_info` (key store database) | `store` |
 //! | `vault::*` (both databases) | `services/vault` |
+//! | `outbox::*` (`outbox_messages`, `outbox_attempts`) | `crates/outbox` |
+//! | `agreements::*` (`agreements`, `agreement_versions`) | `services/agreements` |
+//! | `subprocessors::*` (`subprocessors`, `subprocessor_*`) | `services/subprocessors` |
 
 pub mod api_tokens;
 pub mod audit_events;
@@ -14,3 +17,6 @@ pub mod audit_heads;
 pub mod controllers;
 pub mod keystore_info;
 pub mod vault;
+pub mod outbox;
+pub mod agreements;
+pub mod subprocessors;

@@ -7,6 +7,9 @@ mod m20261121_000001_foundation;
 mod m20261121_000002_keystore;
 mod m20261121_000003_vault;
 mod m20261121_000004_vault_keys;
+mod m20261122_000005_outbox;
+mod m20261122_000006_agreements;
+mod m20261122_000007_subprocessors;
 
 pub struct Migrator;
 
@@ -16,6 +19,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000003_vault::Migration),
+            Box::new(m20261122_000005_outbox::Migration),
+            Box::new(m20261122_000006_agreements::Migration),
+            Box::new(m20261122_000007_subprocessors::Migration),
         ]
     }
 }

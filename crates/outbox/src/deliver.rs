@@ -1,0 +1,365 @@
+//! Delivery: claim what is due, POST it, record the attempt.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use audit::{Actor, Record};
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::stream::{self, StreamExt};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Statement};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use store::entities::outbox::attempts;
+
+use crate::{OutboxError, Status, internal, signature};
+
+/// Where a tenant's messages go.
+pub struct Endpoint {
+    pub url: String,
+    pub secret: SecretString,
+}
+
+/// Resolves a tenant's webhook. Implemented over the controllers service by
+/// the binary, so the outbox never reads the `controllers` table.
+pub trait Endpoints: Send + Sync {
+    fn endpoint<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<Option<Endpoint>, String>>;
+}
+
+/// Retries, timeouts and batch sizes.
+#[derive(Debug, Clone)]
+pub struct DeliveryPolicy {
+    /// Attempts before a message is dead-lettered.
+    pub max_attempts: u32,
+    /// The wait after the first failure; it doubles after each further one.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// One HTTP request, connect to last byte.
+    pub timeout: Duration,
+    /// How long a claim is exclusive; a worker that dies loses it after this.
+    pub lease: Duration,
+    /// Messages claimed per round.
+    pub batch: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            max_attempts: 10,
+            backoff_base: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(60),
+            batch: 100,
+            concurrency: 8,
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// The wait after failed attempt `n` (1-based): base * 2^(n-1), capped.
+    pub fn backoff(&self, n: u32) -> Duration {
+        let factor = 1u32.checked_shl(n.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.backoff_base
+            .checked_mul(factor)
+            .unwrap_or(self.backoff_max)
+            .min(self.backoff_max)
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryReport {
+    pub claimed: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub dead: u64,
+}
+
+struct Claimed {
+    id: String,
+    tenant_id: String,
+    topic: String,
+    body: String,
+    attempts: u32,
+}
+
+struct Outcome {
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    duration_ms: u64,
+    http_status: u16,
+    error: Option<String>,
+}
+
+pub struct Deliverer {
+    db: DatabaseConnection,
+    endpoints: Arc<dyn Endpoints>,
+    client: reqwest::Client,
+    policy: DeliveryPolicy,
+    actor: Actor,
+}
+
+impl Deliverer {
+    /// `extra_roots` are PEM certificates trusted besides the public web
+    /// roots (a private CA in front of a customer's receiver, or a test CA).
+    pub fn new(
+        db: DatabaseConnection,
+        endpoints: Arc<dyn Endpoints>,
+        policy: DeliveryPolicy,
+        extra_roots: Option<&[u8]>,
+    ) -> Result<Self, OutboxError> {
+        let mut b = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout)
+            // A redirect is a failed delivery, never a hop to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(true)
+            .user_agent(concat!("custodian-webhooks/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = extra_roots {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| internal(format!("webhook CA file: {e}")))?;
+            if certs.is_empty() {
+                return Err(internal("webhook CA file holds no certificate"));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let client = b.build().map_err(internal)?;
+        Ok(Self {
+            db,
+            endpoints,
+            client,
+            policy,
+            actor: Actor::system("outbox-worker"),
+        })
+    }
+
+    /// One round: claims up to `batch` due messages, delivers them
+    /// concurrently and records each attempt.
+    pub async fn run_once(&self) -> Result<DeliveryReport, OutboxError> {
+        let claimed = self.claim(store::now_micros()).await?;
+        let mut report = DeliveryReport {
+            claimed: claimed.len() as u64,
+            ..Default::default()
+        };
+        let results: Vec<Result<Status, OutboxError>> = stream::iter(claimed)
+            .map(|c| async move {
+                let outcome = self.attempt(&c).await;
+                self.record(&c, outcome).await
+            })
+            .buffer_unordered(self.policy.concurrency.max(1))
+            .collect()
+            .await;
+        for r in results {
+            match r? {
+                Status::Delivered => report.delivered += 1,
+                Status::Dead => report.dead += 1,
+                Status::Pending => report.failed += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, OutboxError> {
+        let until = now + chrono::Duration::from_std(self.policy.lease).unwrap_or_default();
+        let lock = if store::is_postgres(&self.db) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        // The inner select walks idx_outbox_due (status, next_attempt_at):
+        // the cost follows what is due. A claim whose lease ran out (its
+        // worker died mid-delivery) is due again.
+        let sql = format!(
+            "UPDATE outbox_messages SET claimed_until = $2 \
+             WHERE id IN ( \
+               SELECT id FROM outbox_messages \
+               WHERE status = 'pending' AND next_attempt_at <= $1 \
+                 AND (claimed_until IS NULL OR claimed_until < $1) \
+               ORDER BY next_attempt_at LIMIT $3{lock}) \
+             RETURNING id, tenant_id, topic, body, attempts"
+        );
+        let values: Vec<sea_orm::Value> = vec![
+            now.into(),
+            until.into(),
+            (self.policy.batch.max(1) as i64).into(),
+        ];
+        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
+        let rows = self.db.query_all_raw(stmt).await.map_err(internal)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.try_get("", "id").map_err(internal)?,
+                    tenant_id: r.try_get("", "tenant_id").map_err(internal)?,
+                    topic: r.try_get("", "topic").map_err(internal)?,
+                    body: r.try_get("", "body").map_err(internal)?,
+                    attempts: r.try_get::<i32>("", "attempts").map_err(internal)?.max(0) as u32,
+                })
+            })
+            .collect()
+    }
+
+    async fn attempt(&self, c: &Claimed) -> Outcome {
+        let started_at = store::now_micros();
+        let clock = Instant::now();
+        let (http_status, error) = match self.endpoints.endpoint(&c.tenant_id).await {
+            Err(e) => (0, Some(format!("webhook lookup failed: {e}"))),
+            Ok(None) => (0, Some("the controller has no webhook configured".to_owned())),
+            Ok(Some(ep)) => self.post(&ep, c).await,
+        };
+        let finished_at = store::now_micros();
+        Outcome {
+            started_at,
+            finished_at,
+            duration_ms: clock.elapsed().as_millis() as u64,
+            http_status,
+            error,
+        }
+    }
+
+    async fn post(&self, ep: &Endpoint, c: &Claimed) -> (u16, Option<String>) {
+        let t = Utc::now().timestamp();
+        let sig = signature::sign(ep.secret.expose_secret().as_bytes(), t, c.body.as_bytes());
+        let res = self
+            .client
+            .post(&ep.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(signature::HEADER, sig)
+            .header(signature::MESSAGE_ID_HEADER, &c.id)
+            .header(signature::TOPIC_HEADER, &c.topic)
+            .body(c.body.clone())
+            .send()
+            .await;
+        match res {
+            Ok(r) if r.status().is_success() => (r.status().as_u16(), None),
+            Ok(r) => (
+                r.status().as_u16(),
+                Some(format!("the webhook answered HTTP {}", r.status().as_u16())),
+            ),
+            // The error chain names the cause (timeout, refused, TLS) without
+            // the URL's query, which may hold a customer's token.
+            Err(e) => (0, Some(describe(&e))),
+        }
+    }
+
+    /// Records the attempt and moves the message on, in one audited
+    /// transaction. Only a pending message changes state, and the first
+    /// delivery's time stays: a duplicate delivery never moves it.
+    async fn record(&self, c: &Claimed, o: Outcome) -> Result<Status, OutboxError> {
+        let number = c.attempts + 1;
+        let delivered = o.error.is_none();
+        let status = if delivered {
+            Status::Delivered
+        } else if number >= self.policy.max_attempts {
+            Status::Dead
+        } else {
+            Status::Pending
+        };
+        let next = o.finished_at
+            + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        attempts::ActiveModel::from(attempts::Model {
+            id: uuid::Uuid::now_v7().hyphenated().to_string(),
+            message_id: c.id.clone(),
+            number: number as i32,
+            started_at: o.started_at,
+            duration_ms: o.duration_ms as i64,
+            http_status: i32::from(o.http_status),
+            outcome: if delivered { "delivered" } else { "failed" }.to_owned(),
+            error: o.error.clone(),
+        })
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        let sql = "UPDATE outbox_messages SET status = $1, attempts = $2, next_attempt_at = $3, \
+                   delivered_at = COALESCE(delivered_at, $4), last_error = $5, claimed_until = NULL \
+                   WHERE id = $6 AND status = 'pending'";
+        let values: Vec<sea_orm::Value> = vec![
+            status.as_str().into(),
+            (number as i32).into(),
+            next.into(),
+            (if delivered { Some(o.finished_at) } else { None }).into(),
+            o.error.clone().into(),
+            c.id.clone().into(),
+        ];
+        txn.execute_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await
+        .map_err(internal)?;
+        let action = match status {
+            Status::Delivered => "notification.delivered",
+            Status::Dead => "notification.dead",
+            Status::Pending => "notification.attempt_failed",
+        };
+        audit::append(
+            &txn,
+            Record::new(&self.actor, action, "notification", &c.id)
+                .tenant(&c.tenant_id)
+                .details(json!({
+                    "topic": c.topic,
+                    "attempt": number,
+                    "http_status": o.http_status,
+                })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        match status {
+            Status::Delivered => tracing::info!(message = %c.id, attempt = number, "notification delivered"),
+            Status::Dead => tracing::warn!(message = %c.id, attempt = number, error = ?o.error, "notification dead-lettered"),
+            Status::Pending => tracing::info!(message = %c.id, attempt = number, error = ?o.error, "notification delivery failed; will retry"),
+        }
+        Ok(status)
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "redirected"
+    } else if e.is_builder() {
+        "invalid webhook URL"
+    } else {
+        "request failed"
+    };
+    let mut causes = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        causes.push(s.to_string());
+        src = s.source();
+    }
+    if causes.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {}", causes.join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = DeliveryPolicy {
+            backoff_base: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        assert_eq!(p.backoff(1), Duration::from_secs(30));
+        assert_eq!(p.backoff(2), Duration::from_secs(60));
+        assert_eq!(p.backoff(5), Duration::from_secs(480));
+        assert_eq!(p.backoff(8), Duration::from_secs(3600));
+        assert_eq!(p.backoff(40), Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,161 @@
+//! NotificationService: the outbox as the API shows it.
+
+use auth::Principal;
+use proto::v1::{self as pb, notification_service_server::NotificationService};
+use proto::wire;
+use tonic::{Request, Response, Status};
+
+use crate::{Attempt, ListFilter, Message, Outbox, OutboxError};
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+impl From<OutboxError> for Status {
+    fn from(e: OutboxError) -> Status {
+        match e {
+            OutboxError::NotFound => Status::not_found("notification not found"),
+            OutboxError::Precondition(m) => Status::failed_precondition(m),
+            e @ OutboxError::Invalid { .. } => Status::invalid_argument(e.to_string()),
+            OutboxError::Internal(m) => {
+                tracing::error!(error = %m, "notification service internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+pub fn attempt_pb(a: &Attempt) -> pb::DeliveryAttempt {
+    pb::DeliveryAttempt {
+        number: a.number,
+        started_at: wire::timestamp(a.started_at),
+        duration_ms: a.duration_ms.min(u64::from(u32::MAX)) as u32,
+        http_status: u32::from(a.http_status),
+        outcome: if a.delivered { "delivered" } else { "failed" }.into(),
+        error: a.error.clone().unwrap_or_default(),
+    }
+}
+
+pub fn notification_pb(m: &Message) -> pb::Notification {
+    pb::Notification {
+        id: m.id.clone(),
+        controller_id: m.tenant_id.clone(),
+        topic: m.topic.clone(),
+        subject_type: m.subject_type.clone(),
+        subject_id: m.subject_id.clone(),
+        status: m.status.as_str().into(),
+        created_at: wire::timestamp(m.created_at),
+        delivered_at: m.delivered_at.map(wire::timestamp).unwrap_or_default(),
+        attempts: m.attempts,
+        next_attempt_at: if m.status == crate::Status::Pending {
+            wire::timestamp(m.next_attempt_at)
+        } else {
+            String::new()
+        },
+        last_error: m.last_error.clone().unwrap_or_default(),
+        body: m.body.clone(),
+        attempt_log: m.attempt_log.iter().map(attempt_pb).collect(),
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> Status {
+    Status::from(OutboxError::Invalid {
+        field,
+        reason: reason.into(),
+    })
+}
+
+fn uuid_field(field: &'static str, s: &str) -> Result<String, Status> {
+    uuid::Uuid::parse_str(s.trim())
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| invalid(field, format!("must be a UUID, got {s:?}")))
+}
+
+pub struct NotificationGrpc {
+    outbox: Outbox,
+}
+
+pub fn service(
+    db: sea_orm::DatabaseConnection,
+) -> pb::notification_service_server::NotificationServiceServer<NotificationGrpc> {
+    pb::notification_service_server::NotificationServiceServer::new(NotificationGrpc {
+        outbox: Outbox::new(db),
+    })
+}
+
+#[tonic::async_trait]
+impl NotificationService for NotificationGrpc {
+    async fn list_notifications(
+        &self,
+        request: Request<pb::ListNotificationsRequest>,
+    ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|e| invalid(wire::PAGE_SIZE_FIELD, e))?;
+        let requested = if r.controller_id.trim().is_empty() {
+            None
+        } else {
+            Some(uuid_field("controller_id", &r.controller_id)?)
+        };
+        let scope = p.scope();
+        if let (Some(req), auth::Scope::Tenant(t)) = (&requested, &scope)
+            && req != t
+        {
+            // Another tenant's list is empty, not an error that confirms it exists.
+            return Ok(Response::new(pb::ListNotificationsResponse::default()));
+        }
+        let status = match r.status.trim() {
+            "" => None,
+            s => Some(crate::Status::parse(s).ok_or_else(|| {
+                invalid("status", format!("expected pending, delivered or dead, got {s:?}"))
+            })?),
+        };
+        let after = if token.is_empty() {
+            None
+        } else {
+            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
+        };
+        let filter = ListFilter {
+            tenant: scope.filter(requested.as_deref()),
+            status,
+            topic: Some(r.topic.trim().to_owned()).filter(|t| !t.is_empty()),
+        };
+        let mut rows = self
+            .outbox
+            .list(&filter, after.as_deref(), u64::from(size) + 1)
+            .await?;
+        let next = wire::finish_page(&mut rows, size, |m| m.id.clone());
+        Ok(Response::new(pb::ListNotificationsResponse {
+            notifications: rows.iter().map(notification_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn get_notification(
+        &self,
+        request: Request<pb::GetNotificationRequest>,
+    ) -> Result<Response<pb::Notification>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = uuid_field("id", &request.get_ref().id)?;
+        let m = self.outbox.get(&p.scope(), &id).await?;
+        Ok(Response::new(notification_pb(&m)))
+    }
+
+    async fn retry_notification(
+        &self,
+        request: Request<pb::RetryNotificationRequest>,
+    ) -> Result<Response<pb::Notification>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.get_ref();
+        let id = uuid_field("id", &r.id)?;
+        let reason = r.reason.trim();
+        if reason.is_empty() {
+            return Err(invalid("reason", "must not be empty"));
+        }
+        let m = self
+            .outbox
+            .retry(&audit::Actor::from(&p), &p.scope(), &id, reason)
+            .await?;
+        Ok(Response::new(notification_pb(&m)))
+    }
+}

@@ -1,0 +1,334 @@
+//! The transactional outbox (DESIGN.md, Notifications). Everything that must
+//! reach a controller is a row in `outbox_messages`, written by the service
+//! in the same transaction as the change it reports ([`enqueue`]), so a
+//! notice exists exactly when its cause committed. `custodian worker` runs a
+//! [`Deliverer`]: it claims due messages, POSTs each to the controller's
+//! webhook with an HMAC-SHA256 signature ([`signature`]), records every
+//! attempt in `outbox_attempts`, retries with exponential backoff and
+//! dead-letters after the last attempt.
+//!
+//! The time a message was delivered is a legal fact (an objection window
+//! starts then): `delivered_at` is the moment the 2xx response arrived,
+//! never the time of enqueueing, and the first successful delivery wins.
+//! Delivery is at least once; receivers deduplicate by message id.
+//!
+//! Owns the tables `outbox_messages` and `outbox_attempts`.
+
+mod deliver;
+pub mod grpc;
+pub mod signature;
+
+use std::collections::HashMap;
+
+use audit::{Actor, Record};
+use auth::Scope;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use store::entities::outbox::{attempts, messages};
+
+pub use deliver::{Deliverer, DeliveryPolicy, DeliveryReport, Endpoint, Endpoints};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("notification not found")]
+    NotFound,
+    #[error("{0}")]
+    Precondition(String),
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+fn internal(e: impl std::fmt::Display) -> OutboxError {
+    OutboxError::Internal(e.to_string())
+}
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Delivered,
+    /// Every attempt failed; an admin may put it back ([`Outbox::retry`]).
+    Dead,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Delivered => "delivered",
+            Status::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "pending" => Some(Status::Pending),
+            "delivered" => Some(Status::Delivered),
+            "dead" => Some(Status::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A message to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub tenant: &'a str,
+    /// What the message is, for instance `subprocessor.change_notice`.
+    pub topic: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    /// The message-specific part of the body.
+    pub data: serde_json::Value,
+}
+
+/// Writes a message in the caller's transaction and returns its id. The
+/// body is fixed here: every attempt sends the same bytes.
+pub async fn enqueue<C: ConnectionTrait>(
+    txn: &C,
+    m: NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, sea_orm::DbErr> {
+    let id = uuid::Uuid::now_v7().hyphenated().to_string();
+    let body = json!({
+        "id": id,
+        "topic": m.topic,
+        "controller_id": m.tenant,
+        "subject": { "type": m.subject_type, "id": m.subject_id },
+        "created_at": proto::wire::timestamp(now),
+        "data": m.data,
+    });
+    messages::ActiveModel::from(messages::Model {
+        id: id.clone(),
+        tenant_id: m.tenant.to_owned(),
+        topic: m.topic.to_owned(),
+        subject_type: m.subject_type.to_owned(),
+        subject_id: m.subject_id.to_owned(),
+        body: body.to_string(),
+        status: Status::Pending.as_str().to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_until: None,
+        created_at: now,
+        delivered_at: None,
+        last_error: None,
+    })
+    .insert(txn)
+    .await?;
+    Ok(id)
+}
+
+/// One delivery attempt as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub number: u32,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// 0 when no response came.
+    pub http_status: u16,
+    pub delivered: bool,
+    pub error: Option<String>,
+}
+
+/// A message with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    pub tenant_id: String,
+    pub topic: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub status: Status,
+    pub body: String,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Filled when asked for.
+    pub attempt_log: Vec<Attempt>,
+}
+
+fn to_message(m: messages::Model) -> Message {
+    Message {
+        status: Status::parse(&m.status).unwrap_or(Status::Pending),
+        id: m.id,
+        tenant_id: m.tenant_id,
+        topic: m.topic,
+        subject_type: m.subject_type,
+        subject_id: m.subject_id,
+        body: m.body,
+        attempts: m.attempts.max(0) as u32,
+        next_attempt_at: m.next_attempt_at,
+        created_at: m.created_at,
+        delivered_at: m.delivered_at,
+        last_error: m.last_error,
+        attempt_log: Vec::new(),
+    }
+}
+
+fn to_attempt(a: attempts::Model) -> Attempt {
+    Attempt {
+        number: a.number.max(0) as u32,
+        started_at: a.started_at,
+        duration_ms: a.duration_ms.max(0) as u64,
+        http_status: a.http_status.clamp(0, u16::MAX as i32) as u16,
+        delivered: a.outcome == "delivered",
+        error: a.error,
+    }
+}
+
+/// What a list is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub tenant: Option<String>,
+    pub status: Option<Status>,
+    pub topic: Option<String>,
+}
+
+/// Reads and administers the outbox.
+#[derive(Clone)]
+pub struct Outbox {
+    db: DatabaseConnection,
+}
+
+impl Outbox {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn attempts_of(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<Attempt>>, OutboxError> {
+        let mut out: HashMap<String, Vec<Attempt>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = attempts::Entity::find()
+            .filter(attempts::Column::MessageId.is_in(ids.iter().cloned()))
+            .order_by_asc(attempts::Column::MessageId)
+            .order_by_asc(attempts::Column::Number)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        for r in rows {
+            out.entry(r.message_id.clone()).or_default().push(to_attempt(r));
+        }
+        Ok(out)
+    }
+
+    /// A message in the caller's scope with its attempts; another tenant's
+    /// is `NotFound`.
+    pub async fn get(&self, scope: &Scope, id: &str) -> Result<Message, OutboxError> {
+        let row = messages::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .filter(|m| scope.allows(&m.tenant_id))
+            .ok_or(OutboxError::NotFound)?;
+        let mut m = to_message(row);
+        m.attempt_log = self
+            .attempts_of(std::slice::from_ref(&m.id))
+            .await?
+            .remove(&m.id)
+            .unwrap_or_default();
+        Ok(m)
+    }
+
+    /// Messages by id, with their attempts (for services that show the
+    /// delivery of their notices). Unknown ids are absent from the map.
+    pub async fn by_ids(&self, ids: &[String]) -> Result<HashMap<String, Message>, OutboxError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = messages::Entity::find()
+            .filter(messages::Column::Id.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut log = self.attempts_of(ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut m = to_message(r);
+                m.attempt_log = log.remove(&m.id).unwrap_or_default();
+                (m.id.clone(), m)
+            })
+            .collect())
+    }
+
+    /// Messages in id (creation) order after `after`, at most `limit`.
+    pub async fn list(
+        &self,
+        f: &ListFilter,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Message>, OutboxError> {
+        let mut q = messages::Entity::find();
+        if let Some(t) = &f.tenant {
+            q = q.filter(messages::Column::TenantId.eq(t.clone()));
+        }
+        if let Some(s) = f.status {
+            q = q.filter(messages::Column::Status.eq(s.as_str()));
+        }
+        if let Some(t) = &f.topic {
+            q = q.filter(messages::Column::Topic.eq(t.clone()));
+        }
+        if let Some(a) = after {
+            q = q.filter(messages::Column::Id.gt(a.to_owned()));
+        }
+        let rows = q
+            .order_by_asc(messages::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(to_message).collect())
+    }
+
+    /// Puts a dead message back in the queue, due now, with a fresh round
+    /// of attempts; the earlier attempts stay in the log.
+    pub async fn retry(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reason: &str,
+    ) -> Result<Message, OutboxError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let row = messages::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .filter(|m| scope.allows(&m.tenant_id))
+            .ok_or(OutboxError::NotFound)?;
+        if row.status != Status::Dead.as_str() {
+            return Err(OutboxError::Precondition(format!(
+                "notification is {}; only a dead notification can be retried",
+                row.status
+            )));
+        }
+        let tenant = row.tenant_id.clone();
+        let mut am: messages::ActiveModel = row.into();
+        am.status = Set(Status::Pending.as_str().to_owned());
+        am.next_attempt_at = Set(store::now_micros());
+        am.claimed_until = Set(None);
+        am.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "notification.retry", "notification", id)
+                .tenant(&tenant)
+                .reason(reason),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.get(&Scope::All, id).await
+    }
+}

@@ -1,0 +1,236 @@
+//! Tables of `services/subprocessors` in the main database.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Subprocessors {
+    Table,
+    Id,
+    LegalName,
+    Address,
+    Country,
+    Service,
+    DataCategories,
+    ContactEmail,
+    FlowdownContractRef,
+    FlowdownDate,
+    AdequacyScopeMet,
+    TiaReference,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SubprocessorAuthorisations {
+    Table,
+    Id,
+    TenantId,
+    SubprocessorId,
+    Basis,
+    Reference,
+    EffectiveFrom,
+    RecordedBy,
+    NoticeId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SubprocessorChanges {
+    Table,
+    Id,
+    Kind,
+    SubprocessorId,
+    ReplacesId,
+    EffectiveOn,
+    Description,
+    CreatedAt,
+    CreatedBy,
+}
+
+#[derive(DeriveIden)]
+enum SubprocessorNotices {
+    Table,
+    Id,
+    ChangeId,
+    TenantId,
+    Kind,
+    SubprocessorId,
+    ReplacesId,
+    EffectiveOn,
+    Mode,
+    ObjectionDays,
+    MessageId,
+    Approval,
+    ApprovedAt,
+    ApprovalReference,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SubprocessorObjections {
+    Table,
+    Id,
+    NoticeId,
+    TenantId,
+    FiledAt,
+    FiledBy,
+    Reason,
+    Resolution,
+    ResolvedAt,
+    ResolutionNote,
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Subprocessors::Table)
+                .if_not_exists()
+                .col(string(Subprocessors::Id).primary_key())
+                .col(string(Subprocessors::LegalName))
+                .col(text(Subprocessors::Address))
+                .col(string(Subprocessors::Country))
+                .col(text(Subprocessors::Service))
+                .col(text(Subprocessors::DataCategories))
+                .col(string(Subprocessors::ContactEmail))
+                .col(string(Subprocessors::FlowdownContractRef))
+                .col(date_null(Subprocessors::FlowdownDate))
+                .col(boolean(Subprocessors::AdequacyScopeMet))
+                .col(string_null(Subprocessors::TiaReference))
+                .col(timestamp_with_time_zone(Subprocessors::CreatedAt))
+                .col(timestamp_with_time_zone(Subprocessors::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SubprocessorAuthorisations::Table)
+                .if_not_exists()
+                .col(string(SubprocessorAuthorisations::Id).primary_key())
+                .col(string(SubprocessorAuthorisations::TenantId))
+                .col(string(SubprocessorAuthorisations::SubprocessorId))
+                .col(string(SubprocessorAuthorisations::Basis))
+                .col(text(SubprocessorAuthorisations::Reference))
+                .col(timestamp_with_time_zone(SubprocessorAuthorisations::EffectiveFrom))
+                .col(string(SubprocessorAuthorisations::RecordedBy))
+                .col(string_null(SubprocessorAuthorisations::NoticeId))
+                .col(timestamp_with_time_zone(SubprocessorAuthorisations::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SubprocessorChanges::Table)
+                .if_not_exists()
+                .col(string(SubprocessorChanges::Id).primary_key())
+                .col(string(SubprocessorChanges::Kind))
+                .col(string(SubprocessorChanges::SubprocessorId))
+                .col(string_null(SubprocessorChanges::ReplacesId))
+                .col(date(SubprocessorChanges::EffectiveOn))
+                .col(text(SubprocessorChanges::Description))
+                .col(timestamp_with_time_zone(SubprocessorChanges::CreatedAt))
+                .col(string(SubprocessorChanges::CreatedBy))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SubprocessorNotices::Table)
+                .if_not_exists()
+                .col(string(SubprocessorNotices::Id).primary_key())
+                .col(string(SubprocessorNotices::ChangeId))
+                .col(string(SubprocessorNotices::TenantId))
+                .col(string(SubprocessorNotices::Kind))
+                .col(string(SubprocessorNotices::SubprocessorId))
+                .col(string_null(SubprocessorNotices::ReplacesId))
+                .col(date(SubprocessorNotices::EffectiveOn))
+                .col(string(SubprocessorNotices::Mode))
+                .col(integer(SubprocessorNotices::ObjectionDays))
+                .col(string(SubprocessorNotices::MessageId))
+                .col(string_null(SubprocessorNotices::Approval))
+                .col(timestamp_with_time_zone_null(SubprocessorNotices::ApprovedAt))
+                .col(text_null(SubprocessorNotices::ApprovalReference))
+                .col(timestamp_with_time_zone(SubprocessorNotices::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SubprocessorObjections::Table)
+                .if_not_exists()
+                .col(string(SubprocessorObjections::Id).primary_key())
+                .col(string(SubprocessorObjections::NoticeId))
+                .col(string(SubprocessorObjections::TenantId))
+                .col(timestamp_with_time_zone(SubprocessorObjections::FiledAt))
+                .col(string(SubprocessorObjections::FiledBy))
+                .col(text(SubprocessorObjections::Reason))
+                .col(string_null(SubprocessorObjections::Resolution))
+                .col(timestamp_with_time_zone_null(SubprocessorObjections::ResolvedAt))
+                .col(text_null(SubprocessorObjections::ResolutionNote))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sp_auth_tenant")
+                .table(SubprocessorAuthorisations::Table)
+                .col(SubprocessorAuthorisations::TenantId)
+                .col(SubprocessorAuthorisations::SubprocessorId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sp_notices_tenant")
+                .table(SubprocessorNotices::Table)
+                .col(SubprocessorNotices::TenantId)
+                .col(SubprocessorNotices::Id)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sp_notices_change")
+                .table(SubprocessorNotices::Table)
+                .col(SubprocessorNotices::ChangeId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_sp_notices_change_tenant")
+                .table(SubprocessorNotices::Table)
+                .col(SubprocessorNotices::ChangeId)
+                .col(SubprocessorNotices::TenantId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sp_objections_notice")
+                .table(SubprocessorObjections::Table)
+                .col(SubprocessorObjections::NoticeId)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            SubprocessorObjections::Table.into_iden(),
+            SubprocessorNotices::Table.into_iden(),
+            SubprocessorChanges::Table.into_iden(),
+            SubprocessorAuthorisations::Table.into_iden(),
+            Subprocessors::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! The agreements' deadlines for DeadlineService: for an agreement in force,
+//! the last day to give notice before the next renewal and the end of the
+//! current period (rule agreement.renewal), or the end date once notice was
+//! given. Agreements in force are one per controller, so computing them per
+//! call costs what is in force, not what is stored.
+
+use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+
+use crate::domain::Status;
+use crate::service::{Agreements, today};
+
+const CITATION: &str = "processing agreement term and notice clauses; GDPR art. 28(3)";
+
+impl Agreements {
+    pub async fn obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, String> {
+        let today = today();
+        let mut out = Vec::new();
+        for a in self.all_in_force().await.map_err(|e| e.to_string())? {
+            if let Some(t) = &q.tenant
+                && t != &a.tenant_id
+            {
+                continue;
+            }
+            let mut push = |description: String, date: chrono::NaiveDate| {
+                let due = legal_time::period::end_of_day_exclusive(date);
+                out.push(Obligation {
+                    service: "agreements",
+                    tenant_id: a.tenant_id.clone(),
+                    object_type: "agreement",
+                    object_id: a.id.clone(),
+                    description,
+                    rule: "agreement.renewal",
+                    citation: CITATION,
+                    due_strict: due,
+                    due_lenient: due,
+                });
+            };
+            match a.status {
+                Status::Terminating => {
+                    if let Some(e) = a.ends_on {
+                        push(
+                            format!(
+                                "agreement {} ends; then {} within {} days",
+                                a.terms.reference,
+                                match a.terms.end_of_contract {
+                                    crate::domain::EndOfContract::ReturnThenDelete =>
+                                        "return the data and delete it",
+                                    crate::domain::EndOfContract::Delete => "delete the data",
+                                },
+                                a.terms.deletion_term_days
+                            ),
+                            e,
+                        );
+                    }
+                }
+                _ => {
+                    let s = a.terms.schedule(today)?;
+                    if let Some(by) = s.notice_by {
+                        push(
+                            format!(
+                                "last day for notice ({}) to stop agreement {} renewing after {}",
+                                a.terms.notice_text(),
+                                a.terms.reference,
+                                s.period_end
+                            ),
+                            by,
+                        );
+                        push(
+                            format!(
+                                "agreement {} renews for {} month(s) unless notice was given",
+                                a.terms.reference, a.terms.renewal_months
+                            ),
+                            s.period_end,
+                        );
+                    } else {
+                        push(
+                            format!("the fixed term of agreement {} ends", a.terms.reference),
+                            s.period_end,
+                        );
+                    }
+                }
+            }
+        }
+        out.retain(|o| {
+            q.due_before.is_none_or(|b| o.due_strict < b) && q.due_by.is_none_or(|b| o.due_strict <= b)
+        });
+        out.sort_by(|x, y| (x.due_strict, &x.object_id).cmp(&(y.due_strict, &y.object_id)));
+        out.truncate(q.limit.max(1) as usize);
+        Ok(out)
+    }
+}
+
+/// The agreements service as an obligation source.
+pub struct AgreementObligations(pub std::sync::Arc<Agreements>);
+
+impl ObligationSource for AgreementObligations {
+    fn service(&self) -> &'static str {
+        "agreements"
+    }
+
+    fn open_obligations<'a>(
+        &'a self,
+        q: &'a ObligationQuery,
+    ) -> deadlines::obligations::SourceFuture<'a> {
+        Box::pin(async move {
+            self.0.obligations(q).await.map_err(|message| SourceError {
+                service: "agreements",
+                message,
+            })
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! What the agreements service needs from other services, as traits. The
+//! binary implements them in-process (over the controllers and
+//! sub-processors services); a split deployment would implement them as
+//! gRPC clients. This crate never reads another service's tables.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+/// A controller as the record of processing names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerInfo {
+    pub id: String,
+    pub legal_name: String,
+    pub kvk_number: String,
+    pub country: String,
+    pub privacy_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+}
+
+pub trait ControllerDirectory: Send + Sync {
+    fn controller<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, String>>;
+}
+
+/// A sub-processor engaged for a controller, with the chapter V basis of
+/// the transfer to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagedSubprocessor {
+    pub id: String,
+    pub legal_name: String,
+    pub address: String,
+    pub country: String,
+    pub service: String,
+    pub contact_email: String,
+    /// `eea`, `adequacy` or `scc`.
+    pub mechanism: String,
+    pub explanation: String,
+    /// The safeguards document (the transfer impact assessment), if any.
+    pub safeguards_doc: Option<String>,
+    /// false when SCCs are needed and no assessment is on record.
+    pub permitted: bool,
+}
+
+pub trait SubprocessorSource: Send + Sync {
+    /// The sub-processors allowed to process `tenant`'s data at `at`.
+    fn engaged<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<EngagedSubprocessor>, String>>;
+}
