@@ -20,6 +20,92 @@ const fn p(method: &'static str, roles: &'static [Role]) -> MethodPermission {
 }
 
 pub const TABLE: &[MethodPermission] = &[
+    // AgreementService: admins write; tenants read their own; auditors and
+    // controllers take the record of processing.
+    p("/custodian.v1.AgreementService/CreateAgreement", &[Admin]),
+    p(
+        "/custodian.v1.AgreementService/GetAgreement",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.AgreementService/ListAgreements",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.AgreementService/ListAgreementVersions",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p("/custodian.v1.AgreementService/AmendAgreement", &[Admin]),
+    p("/custodian.v1.AgreementService/ActivateAgreement", &[Admin]),
+    p("/custodian.v1.AgreementService/TerminateAgreement", &[Admin]),
+    p("/custodian.v1.AgreementService/EndAgreement", &[Admin]),
+    p(
+        "/custodian.v1.AgreementService/ExportProcessingRecord",
+        &[Admin, Auditor, Controller],
+    ),
+    // SubprocessorService: admins keep the register and announce changes;
+    // a controller objects, approves and reads its own notices and list.
+    p("/custodian.v1.SubprocessorService/RegisterSubprocessor", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/GetSubprocessor",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/ListSubprocessors",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p("/custodian.v1.SubprocessorService/UpdateSubprocessor", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/ClassifyTransfer",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/AuthoriseSubprocessor",
+        &[Admin],
+    ),
+    p("/custodian.v1.SubprocessorService/ProposeChange", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/GetChange",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/ListNotices",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/GetNotice",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/RecordObjection",
+        &[Admin, Controller],
+    ),
+    p("/custodian.v1.SubprocessorService/ResolveObjection", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/RecordApproval",
+        &[Admin, Controller],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/CheckEngagement",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+    p(
+        "/custodian.v1.SubprocessorService/ListAuthorisedSubprocessors",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    // NotificationService: the outbox with its attempts.
+    p(
+        "/custodian.v1.NotificationService/ListNotifications",
+        &[Admin, Auditor, Controller, Worker],
+    ),
+    p(
+        "/custodian.v1.NotificationService/GetNotification",
+        &[Admin, Auditor, Controller, Worker],
+    ),
+    p(
+        "/custodian.v1.NotificationService/RetryNotification",
+        &[Admin],
+    ),
     // ControllerService: admins manage all; a controller (or its service
     // token) reads its own record; a controller updates its own record.
     p("/custodian.v1.ControllerService/CreateController", &[Admin]),

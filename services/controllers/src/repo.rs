@@ -108,6 +108,19 @@ impl ControllerRepo {
             .ok_or(ControllerError::NotFound)
     }
 
+    /// The webhook URL and secret of a controller, for the outbox worker
+    /// only: the secret never leaves the process any other way.
+    pub async fn webhook(&self, id: &str) -> Result<Option<(String, String)>, ControllerError> {
+        let row = tbl::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(row.and_then(|r| match (r.webhook_url, r.webhook_secret) {
+            (Some(u), Some(s)) => Some((u, s)),
+            _ => None,
+        }))
+    }
+
     /// Controllers in id order after `after`, at most `limit`.
     pub async fn list(
         &self,

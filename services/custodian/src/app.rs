@@ -25,14 +25,20 @@ pub enum Target {
     Audit,
     Deadlines,
     Vault,
+    Agreements,
+    Subprocessors,
+    Notifications,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 7] = [
         Target::Controllers,
         Target::Audit,
         Target::Deadlines,
         Target::Vault,
+        Target::Agreements,
+        Target::Subprocessors,
+        Target::Notifications,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +47,9 @@ impl Target {
             Target::Audit => "audit",
             Target::Deadlines => "deadlines",
             Target::Vault => "vault",
+            Target::Agreements => "agreements",
+            Target::Subprocessors => "subprocessors",
+            Target::Notifications => "notifications",
         }
     }
 
@@ -51,6 +60,9 @@ impl Target {
             Target::Audit => service_names::AUDIT,
             Target::Deadlines => service_names::DEADLINES,
             Target::Vault => service_names::VAULT,
+            Target::Agreements => service_names::AGREEMENTS,
+            Target::Subprocessors => service_names::SUBPROCESSORS,
+            Target::Notifications => service_names::NOTIFICATIONS,
         }
     }
 }
@@ -120,6 +132,10 @@ pub async fn run(
         None
     };
 
+    // Agreements and sub-processors refer to each other through traits;
+    // both are cheap to build, so they exist whatever is hosted.
+    let processing = crate::wiring::processing(&config, db.clone());
+
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
     routes.add_service(health_svc);
@@ -138,12 +154,31 @@ pub async fn run(
                 if let Some(v) = &vault {
                     sources.push(v.clone());
                 }
+                if targets.contains(&Target::Agreements) {
+                    sources.push(std::sync::Arc::new(agreements::AgreementObligations(
+                        processing.agreements.clone(),
+                    )));
+                }
+                if targets.contains(&Target::Subprocessors) {
+                    sources.push(std::sync::Arc::new(subprocessors::SubprocessorObligations(
+                        processing.subprocessors.clone(),
+                    )));
+                }
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
                 if let Some(v) = &vault {
                     routes.add_service(vault::grpc::service(v.clone()));
                 }
+            }
+            Target::Agreements => {
+                routes.add_service(agreements::service(processing.agreements.clone()));
+            }
+            Target::Subprocessors => {
+                routes.add_service(subprocessors::service(processing.subprocessors.clone()));
+            }
+            Target::Notifications => {
+                routes.add_service(outbox::grpc::service(db.clone()));
             }
         }
     }
@@ -244,7 +279,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit, deadlines, vault"),
+                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications"),
             "{e}"
         );
     }

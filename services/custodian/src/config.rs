@@ -49,6 +49,34 @@ pub struct Config {
     pub worker_batch: u64,
     /// Seconds a claim stays exclusive before another worker may take it over.
     pub worker_lease_secs: u64,
+    /// Milliseconds between outbox delivery rounds of `custodian worker`.
+    pub outbox_poll_ms: u64,
+    /// Webhook delivery: attempts before a message is dead-lettered.
+    pub webhook_max_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each one.
+    pub webhook_backoff_base_ms: u64,
+    /// The longest wait between attempts.
+    pub webhook_backoff_max_ms: u64,
+    /// One webhook request, connect to last byte.
+    pub webhook_timeout_ms: u64,
+    /// PEM certificates trusted for webhooks besides the public web roots
+    /// (a customer's private CA).
+    pub webhook_ca_file: Option<PathBuf>,
+    /// The processor's identity for the record of processing (art. 30(2)(a)).
+    pub processor: Processor,
+}
+
+/// The processor (the provider running Custodian), as the record names it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct Processor {
+    pub name: String,
+    pub address: String,
+    pub contact_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+    /// The representative in the Union (art. 27), where applicable.
+    pub representative: String,
 }
 
 impl Default for Config {
@@ -69,6 +97,13 @@ impl Default for Config {
             worker_interval_secs: 60,
             worker_batch: 1_000,
             worker_lease_secs: 300,
+            outbox_poll_ms: 2_000,
+            webhook_max_attempts: 10,
+            webhook_backoff_base_ms: 30_000,
+            webhook_backoff_max_ms: 3_600_000,
+            webhook_timeout_ms: 10_000,
+            webhook_ca_file: None,
+            processor: Processor::default(),
         }
     }
 }
@@ -122,7 +157,15 @@ impl Config {
             "worker_interval_secs",
             "worker_batch",
             "worker_lease_secs",
+            "outbox_poll_ms",
+            "webhook_max_attempts",
+            "webhook_backoff_base_ms",
+            "webhook_backoff_max_ms",
+            "webhook_timeout_ms",
+            "webhook_ca_file",
         ]))
+        // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
+        .merge(Env::prefixed("CUSTODIAN_PROCESSOR__").map(|k| format!("processor.{}", k.as_str().to_lowercase()).into()))
         .merge(Serialized::defaults(overrides))
         .extract()
         .map_err(Box::new)
@@ -138,6 +181,18 @@ impl Config {
         self.ledger_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("shred-ledger.jsonl"))
+    }
+
+    /// The webhook delivery policy.
+    pub fn delivery_policy(&self) -> outbox::DeliveryPolicy {
+        use std::time::Duration;
+        outbox::DeliveryPolicy {
+            max_attempts: self.webhook_max_attempts.max(1),
+            backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
+            backoff_max: Duration::from_millis(self.webhook_backoff_max_ms.max(self.webhook_backoff_base_ms)),
+            timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
+            ..outbox::DeliveryPolicy::default()
+        }
     }
 
     pub fn keystore_url(&self) -> String {

@@ -7,6 +7,8 @@ pub mod app;
 pub mod config;
 pub mod ops;
 pub mod vault;
+pub mod wiring;
+pub mod worker;
 
 pub use app::{Target, parse_targets, run};
 pub use config::{Config, LogFormat, Overrides};

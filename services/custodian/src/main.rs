@@ -59,7 +59,8 @@ enum Command {
 
 #[derive(Args)]
 struct WorkerArgs {
-    /// One sweep, print its counters as JSON, exit.
+    /// One retention sweep and one outbox delivery round, print their
+    /// counters as JSON, exit.
     #[arg(long)]
     once: bool,
     /// Candidates per batch (env CUSTODIAN_WORKER_BATCH).
@@ -302,40 +303,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             init_logs(config.log_format, &config.log_level);
             if a.once {
-                let r = custodian::ops::sweep_once(&config).await?;
-                println!("{}", serde_json::to_string(&r)?);
+                let sweep = custodian::ops::sweep_once(&config).await?;
+                let delivery = custodian::worker::deliver_once(&config).await?;
+                println!(
+                    "{}",
+                    serde_json::json!({ "sweep": sweep, "delivery": delivery })
+                );
                 return Ok(ExitCode::SUCCESS);
             }
-            let v = custodian::ops::open_vault(&config).await?;
-            let actor = audit::Actor::system("vault-worker");
-            let stop = custodian::app::shutdown_signal();
-            tokio::pin!(stop);
-            let mut totals = vault::SweepReport::default();
-            loop {
-                match v.sweep(&actor, config.worker_batch.max(1)).await {
-                    Ok(r) => {
-                        totals.batches += r.batches;
-                        totals.claimed += r.claimed;
-                        totals.shredded += r.shredded;
-                        tracing::info!(
-                            shredded = r.shredded,
-                            claimed = r.claimed,
-                            batches = r.batches,
-                            total_shredded = totals.shredded,
-                            reshredded_keys = r.reconcile.reshredded_keys,
-                            "retention sweep"
-                        );
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "retention sweep failed; retrying next interval")
-                    }
-                }
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(config.worker_interval_secs.max(1))) => {}
-                }
-            }
-            tracing::info!(total_shredded = totals.shredded, "worker stopped");
+            custodian::worker::run(config, custodian::app::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(cmd) => {

@@ -182,6 +182,7 @@ fn rules_lists_every_rule_with_citation_and_parameters() {
             "dsr.extension_notice",
             "dsr.extended_response",
             "subprocessor.objection_window",
+            "agreement.renewal",
             "retention.applicant",
             "dataact.switching"
         ]

@@ -1,0 +1,192 @@
+//! The in-process implementations of the traits through which services
+//! reach each other (DESIGN.md invariant 2). Each adapter calls the other
+//! service's public API, never its tables. A split deployment would put a
+//! gRPC client behind the same traits.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+/// The controllers service, as the agreements service and the outbox see it.
+pub struct ControllerDirectory(pub controllers::ControllerRepo);
+
+impl agreements::ports::ControllerDirectory for ControllerDirectory {
+    fn controller<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<agreements::ports::ControllerInfo>, String>> {
+        Box::pin(async move {
+            let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", id) else {
+                return Ok(None);
+            };
+            match self.0.get(&auth::Scope::All, &cid).await {
+                Ok(c) => Ok(Some(agreements::ports::ControllerInfo {
+                    id: c.id,
+                    legal_name: c.legal_name,
+                    kvk_number: c.kvk_number,
+                    country: c.country,
+                    privacy_email: c.privacy_email,
+                    dpo_name: c.dpo_name,
+                    dpo_email: c.dpo_email,
+                })),
+                Err(controllers::domain::ControllerError::NotFound) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+}
+
+impl outbox::Endpoints for ControllerDirectory {
+    fn endpoint<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<Option<outbox::Endpoint>, String>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .webhook(tenant)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|(url, secret)| outbox::Endpoint {
+                    url,
+                    secret: secrecy::SecretString::from(secret),
+                }))
+        })
+    }
+}
+
+/// The agreements service, as the sub-processors service sees it.
+pub struct AgreementDirectory(pub Arc<agreements::Agreements>);
+
+fn terms(a: &agreements::Agreement) -> subprocessors::ports::ControllerTerms {
+    subprocessors::ports::ControllerTerms {
+        tenant: a.tenant_id.clone(),
+        agreement_id: a.id.clone(),
+        mode: a.terms.subprocessor_authorisation,
+        objection_days: a.terms.objection_period_days,
+    }
+}
+
+impl subprocessors::ports::AgreementDirectory for AgreementDirectory {
+    fn in_force_at<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<subprocessors::ports::ControllerTerms>, String>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .in_force_at(tenant, at)
+                .await
+                .map_err(|e| e.to_string())?
+                .as_ref()
+                .map(terms))
+        })
+    }
+
+    fn all_in_force(
+        &self,
+    ) -> BoxFuture<'_, Result<Vec<subprocessors::ports::ControllerTerms>, String>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .all_in_force()
+                .await
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(terms)
+                .collect())
+        })
+    }
+}
+
+/// The sub-processors service, as the record of processing sees it.
+pub struct SubprocessorSource(pub Arc<subprocessors::Subprocessors>);
+
+impl agreements::ports::SubprocessorSource for SubprocessorSource {
+    fn engaged<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, String>> {
+        Box::pin(async move {
+            let list = self.0.engaged(tenant, at).await.map_err(|e| e.to_string())?;
+            Ok(list
+                .into_iter()
+                .map(|(s, c)| agreements::ports::EngagedSubprocessor {
+                    mechanism: c.mechanism.as_str().into(),
+                    permitted: c.permitted(),
+                    explanation: c.explanation.clone(),
+                    safeguards_doc: match &c.mechanism {
+                        transfers_mechanism::Scc { tia_reference } => tia_reference.clone(),
+                        _ => None,
+                    },
+                    id: s.id,
+                    legal_name: s.legal_name,
+                    address: s.address,
+                    country: s.country,
+                    service: s.service,
+                    contact_email: s.contact_email,
+                })
+                .collect())
+        })
+    }
+}
+
+use transfers::Mechanism as transfers_mechanism;
+
+/// The agreements and sub-processors services, connected to each other and
+/// to the controllers service.
+pub struct Processing {
+    pub agreements: Arc<agreements::Agreements>,
+    pub subprocessors: Arc<subprocessors::Subprocessors>,
+}
+
+pub fn processing(
+    config: &crate::Config,
+    db: store::sea_orm::DatabaseConnection,
+) -> Processing {
+    let p = &config.processor;
+    let agreements = Arc::new(agreements::Agreements::new(
+        db.clone(),
+        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(db.clone()))),
+        agreements::ProcessorIdentity {
+            name: p.name.clone(),
+            address: p.address.clone(),
+            contact_email: p.contact_email.clone(),
+            dpo_name: p.dpo_name.clone(),
+            dpo_email: p.dpo_email.clone(),
+            representative: p.representative.clone(),
+        },
+    ));
+    let subprocessors = Arc::new(subprocessors::Subprocessors::new(
+        db,
+        Arc::new(AgreementDirectory(agreements.clone())),
+    ));
+    agreements.set_subprocessors(Arc::new(SubprocessorSource(subprocessors.clone())));
+    Processing {
+        agreements,
+        subprocessors,
+    }
+}
+
+/// The outbox deliverer over the controllers' webhooks.
+pub fn deliverer(
+    config: &crate::Config,
+    db: store::sea_orm::DatabaseConnection,
+) -> anyhow::Result<outbox::Deliverer> {
+    let ca = match &config.webhook_ca_file {
+        Some(p) => Some(
+            std::fs::read(p)
+                .map_err(|e| anyhow::anyhow!("webhook_ca_file {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    Ok(outbox::Deliverer::new(
+        db.clone(),
+        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(db))),
+        config.delivery_policy(),
+        ca.as_deref(),
+    )?)
+}

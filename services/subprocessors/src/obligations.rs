@@ -1,0 +1,66 @@
+//! Open objection windows for DeadlineService: a delivered notice that adds
+//! a sub-processor under general authorisation may not take effect before
+//! its window closes. Change notices are rare (a few a year per
+//! controller), so the source reads the general add/replace notices and
+//! keeps those whose window is open.
+
+use std::sync::Arc;
+
+use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+
+use crate::Subprocessors;
+
+const CITATION: &str = "GDPR art. 28(2); processing agreement objection period";
+
+pub struct SubprocessorObligations(pub Arc<Subprocessors>);
+
+impl ObligationSource for SubprocessorObligations {
+    fn service(&self) -> &'static str {
+        "subprocessors"
+    }
+
+    fn open_obligations<'a>(
+        &'a self,
+        q: &'a ObligationQuery,
+    ) -> deadlines::obligations::SourceFuture<'a> {
+        Box::pin(async move {
+            let err = |e: crate::domain::SubprocessorError| SourceError {
+                service: "subprocessors",
+                message: e.to_string(),
+            };
+            let views = self
+                .0
+                .open_windows(q.tenant.as_deref(), store::now_micros())
+                .await
+                .map_err(err)?;
+            let mut out: Vec<Obligation> = views
+                .into_iter()
+                .filter_map(|v| {
+                    let w = v.window?;
+                    Some(Obligation {
+                        service: "subprocessors",
+                        tenant_id: v.tenant_id,
+                        object_type: "subprocessor_notice",
+                        object_id: v.id,
+                        description: format!(
+                            "objection window for {} {} closes; the change may take effect after it if no objection was filed",
+                            v.kind.as_str(),
+                            v.subprocessor_name
+                        ),
+                        rule: "subprocessor.objection_window",
+                        citation: CITATION,
+                        due_strict: w.closes_at,
+                        due_lenient: w.closes_at_lenient,
+                    })
+                })
+                .filter(|o| {
+                    q.due_before.is_none_or(|b| o.due_strict < b)
+                        && q.due_by.is_none_or(|b| o.due_strict <= b)
+                })
+                .collect();
+            out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
+            out.truncate(q.limit.max(1) as usize);
+            Ok(out)
+        })
+    }
+}
