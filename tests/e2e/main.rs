@@ -1,6 +1,7 @@
 //! End-to-end tests: real servers on 127.0.0.1:0, real gRPC, every backend
 //! under test (SQLite always; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod agreements;
 mod audit_log;
 mod authn;
 mod controllers;

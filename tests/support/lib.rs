@@ -13,6 +13,8 @@ use tonic::transport::Channel;
 
 pub use testkit::{Backend, all_dbs};
 
+pub mod webhook;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub channel: Channel,
@@ -137,6 +139,66 @@ impl TestApp {
             .max_encoding_message_size(64 * 1024 * 1024)
     }
 
+    pub fn agreements(&self) -> pb::agreement_service_client::AgreementServiceClient<Channel> {
+        pb::agreement_service_client::AgreementServiceClient::new(self.channel.clone())
+    }
+
+    pub fn subprocessors(
+        &self,
+    ) -> pb::subprocessor_service_client::SubprocessorServiceClient<Channel> {
+        pb::subprocessor_service_client::SubprocessorServiceClient::new(self.channel.clone())
+    }
+
+    pub fn notifications(
+        &self,
+    ) -> pb::notification_service_client::NotificationServiceClient<Channel> {
+        pb::notification_service_client::NotificationServiceClient::new(self.channel.clone())
+    }
+
+    /// One outbox delivery round, as `custodian worker` runs it, with this
+    /// app's configuration (plus `ca_file` trusted for webhooks).
+    pub async fn deliver(&self, ca_file: Option<&std::path::Path>) -> outbox::DeliveryReport {
+        let mut c = self.config.clone();
+        c.webhook_ca_file = ca_file.map(|p| p.to_path_buf());
+        c.webhook_backoff_base_ms = 0;
+        custodian::worker::deliver_once(&c).await.expect("deliver")
+    }
+
+    /// A controller with an active agreement (terms as given, or valid
+    /// defaults), returning (controller, agreement).
+    pub async fn controller_with_agreement(
+        &self,
+        name: &str,
+        kvk: &str,
+        terms: Option<pb::AgreementTerms>,
+    ) -> (pb::Controller, pb::Agreement) {
+        let c = self.create_controller(name, kvk).await;
+        let mut a = self.agreements();
+        let created = a
+            .create_agreement(req(
+                &self.admin,
+                pb::CreateAgreementRequest {
+                    controller_id: c.id.clone(),
+                    terms: Some(terms.unwrap_or_else(valid_terms)),
+                },
+            ))
+            .await
+            .expect("create agreement")
+            .into_inner();
+        let active = a
+            .activate_agreement(req(
+                &self.admin,
+                pb::AgreementTransitionRequest {
+                    id: created.id,
+                    reason: "signed".into(),
+                },
+            ))
+            .await
+            .expect("activate")
+            .into_inner();
+        (c, active)
+    }
+
     pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
         pb::audit_service_client::AuditServiceClient::new(self.channel.clone())
     }
@@ -206,6 +268,56 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Valid agreement terms: seed 000's term (one year, renewing, two months'
+/// notice) starting a year before today, general authorisation, 14 days.
+pub fn valid_terms() -> pb::AgreementTerms {
+    pb::AgreementTerms {
+        reference: "DPA-2026-001".into(),
+        purposes: vec!["hosting the recruitment platform and its vacancy pages".into()],
+        data_categories: vec![
+            "identification".into(),
+            "contact".into(),
+            "cv_and_work_history".into(),
+        ],
+        data_subject_categories: vec!["candidates".into()],
+        special_categories: false,
+        processing_locations: vec!["NL".into()],
+        subprocessor_authorisation: "general".into(),
+        objection_period_days: Some(14),
+        breach_notice_sla_hours: Some(24),
+        end_of_contract: "return_then_delete".into(),
+        deletion_term_days: Some(30),
+        contract_start: day(-300).to_string(),
+        term_months: Some(12),
+        auto_renew: true,
+        renewal_months: None,
+        notice_period: Some(2),
+        notice_period_unit: "months".into(),
+        audits_per_year: Some(1),
+        security_measures: vec![
+            "AES-256-GCM encryption at rest".into(),
+            "TLS 1.2+ in transit".into(),
+        ],
+        controller_representative: String::new(),
+    }
+}
+
+/// A valid sub-processor registration in `country`.
+pub fn valid_subprocessor(name: &str, country: &str) -> pb::RegisterSubprocessorRequest {
+    pb::RegisterSubprocessorRequest {
+        legal_name: name.into(),
+        address: "Keizersgracht 1, 1015 CC Amsterdam".into(),
+        country: country.into(),
+        service: "managed hosting".into(),
+        data_categories: vec!["identification".into(), "contact".into()],
+        contact_email: "privacy@sub.example".into(),
+        flowdown_contract_ref: "SUB-DPA-7".into(),
+        flowdown_date: "2026-01-10".into(),
+        adequacy_scope_met: false,
+        tia_reference: String::new(),
     }
 }
 

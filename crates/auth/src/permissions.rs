@@ -37,7 +37,10 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     p("/custodian.v1.AgreementService/AmendAgreement", &[Admin]),
     p("/custodian.v1.AgreementService/ActivateAgreement", &[Admin]),
-    p("/custodian.v1.AgreementService/TerminateAgreement", &[Admin]),
+    p(
+        "/custodian.v1.AgreementService/TerminateAgreement",
+        &[Admin],
+    ),
     p("/custodian.v1.AgreementService/EndAgreement", &[Admin]),
     p(
         "/custodian.v1.AgreementService/ExportProcessingRecord",
@@ -45,7 +48,10 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     // SubprocessorService: admins keep the register and announce changes;
     // a controller objects, approves and reads its own notices and list.
-    p("/custodian.v1.SubprocessorService/RegisterSubprocessor", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/RegisterSubprocessor",
+        &[Admin],
+    ),
     p(
         "/custodian.v1.SubprocessorService/GetSubprocessor",
         &[Admin, Auditor, Controller, Service],
@@ -54,7 +60,10 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.SubprocessorService/ListSubprocessors",
         &[Admin, Auditor, Controller, Service],
     ),
-    p("/custodian.v1.SubprocessorService/UpdateSubprocessor", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/UpdateSubprocessor",
+        &[Admin],
+    ),
     p(
         "/custodian.v1.SubprocessorService/ClassifyTransfer",
         &[Admin, Auditor, Controller, Service],
@@ -80,7 +89,10 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.SubprocessorService/RecordObjection",
         &[Admin, Controller],
     ),
-    p("/custodian.v1.SubprocessorService/ResolveObjection", &[Admin]),
+    p(
+        "/custodian.v1.SubprocessorService/ResolveObjection",
+        &[Admin],
+    ),
     p(
         "/custodian.v1.SubprocessorService/RecordApproval",
         &[Admin, Controller],

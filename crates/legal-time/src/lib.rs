@@ -17,6 +17,6 @@ pub mod rules;
 
 pub use calendar::Calendar;
 pub use rules::{
-    CATALOGUE, Kind, Milestone, NoticePeriod, Outcome, Reading, Readings, RuleError, RuleSpec, Start,
-    compute,
+    CATALOGUE, Kind, Milestone, NoticePeriod, Outcome, Reading, Readings, RuleError, RuleSpec,
+    Start, compute,
 };

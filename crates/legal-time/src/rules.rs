@@ -926,7 +926,9 @@ fn renewal(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleErro
         }
         k += 1;
         if k > 12 * 200 {
-            return Err(RuleError::Impossible("as_of is too far after the start".into()));
+            return Err(RuleError::Impossible(
+                "as_of is too far after the start".into(),
+            ));
         }
     };
     if k > 0 {

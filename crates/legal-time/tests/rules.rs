@@ -630,8 +630,14 @@ fn renewal_seed_000() {
     assert_eq!(o.kind, Kind::Composite);
     // The first year runs 2026-01-15 .. 2027-01-14; two months before the
     // end of 2027-01-14 is the end of 2026-11-14.
-    assert_eq!(milestone(&o, "period_end"), (d("2027-01-14"), d("2027-01-14")));
-    assert_eq!(milestone(&o, "notice_by"), (d("2026-11-14"), d("2026-11-14")));
+    assert_eq!(
+        milestone(&o, "period_end"),
+        (d("2027-01-14"), d("2027-01-14"))
+    );
+    assert_eq!(
+        milestone(&o, "notice_by"),
+        (d("2026-11-14"), d("2026-11-14"))
+    );
     // The last day itself is still in time.
     let o = ok(
         "agreement.renewal",
@@ -647,7 +653,11 @@ fn renewal_seed_000() {
     );
     assert_eq!(milestone(&o, "period_end").0, d("2028-01-14"));
     assert_eq!(milestone(&o, "notice_by").0, d("2027-11-14"));
-    assert!(o.notes.iter().any(|n| n.contains("too late")), "{:?}", o.notes);
+    assert!(
+        o.notes.iter().any(|n| n.contains("too late")),
+        "{:?}",
+        o.notes
+    );
 }
 
 #[test]
@@ -658,11 +668,7 @@ fn renewal_defaults_and_units() {
     assert_eq!(milestone(&o, "period_end").0, d("2027-02-28"));
     assert_eq!(milestone(&o, "notice_by").0, d("2026-11-30"));
     // Backwards month counting clamps: 31 May minus 3 months is 28 Feb.
-    let o = ok(
-        "agreement.renewal",
-        "2026-05-31",
-        &[("notice", "3 months")],
-    );
+    let o = ok("agreement.renewal", "2026-05-31", &[("notice", "3 months")]);
     assert_eq!(milestone(&o, "period_end").0, d("2027-05-30"));
     assert_eq!(milestone(&o, "notice_by").0, d("2027-02-27"));
     // Zero notice: notice on the last day of the period is in time.
@@ -684,7 +690,11 @@ fn renewal_defaults_and_units() {
     );
     assert_eq!(milestone(&o, "period_end").0, d("2029-01-14"));
     // A fixed term has only its end.
-    let o = ok("agreement.renewal", "2026-01-15", &[("auto_renew", "false")]);
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-15",
+        &[("auto_renew", "false")],
+    );
     assert_eq!(milestone(&o, "period_end").0, d("2027-01-14"));
     assert!(o.reading(Some("notice_by")).is_none());
 }
@@ -693,7 +703,10 @@ fn renewal_defaults_and_units() {
 fn renewal_rejects_bad_input() {
     for bad in ["-1 months", "2 fortnights", "months", "2", "1.5 months"] {
         let e = run("agreement.renewal", "2026-01-15", &[("notice", bad)]).unwrap_err();
-        assert!(matches!(e, RuleError::BadParam { ref param, .. } if param == "notice"), "{bad}: {e}");
+        assert!(
+            matches!(e, RuleError::BadParam { ref param, .. } if param == "notice"),
+            "{bad}: {e}"
+        );
     }
     let e = run(
         "agreement.renewal",

@@ -208,7 +208,10 @@ impl Deliverer {
         let clock = Instant::now();
         let (http_status, error) = match self.endpoints.endpoint(&c.tenant_id).await {
             Err(e) => (0, Some(format!("webhook lookup failed: {e}"))),
-            Ok(None) => (0, Some("the controller has no webhook configured".to_owned())),
+            Ok(None) => (
+                0,
+                Some("the controller has no webhook configured".to_owned()),
+            ),
             Ok(Some(ep)) => self.post(&ep, c).await,
         };
         let finished_at = store::now_micros();
@@ -312,9 +315,15 @@ impl Deliverer {
         .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         match status {
-            Status::Delivered => tracing::info!(message = %c.id, attempt = number, "notification delivered"),
-            Status::Dead => tracing::warn!(message = %c.id, attempt = number, error = ?o.error, "notification dead-lettered"),
-            Status::Pending => tracing::info!(message = %c.id, attempt = number, error = ?o.error, "notification delivery failed; will retry"),
+            Status::Delivered => {
+                tracing::info!(message = %c.id, attempt = number, "notification delivered")
+            }
+            Status::Dead => {
+                tracing::warn!(message = %c.id, attempt = number, error = ?o.error, "notification dead-lettered")
+            }
+            Status::Pending => {
+                tracing::info!(message = %c.id, attempt = number, error = ?o.error, "notification delivery failed; will retry")
+            }
         }
         Ok(status)
     }

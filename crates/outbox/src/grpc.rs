@@ -107,7 +107,10 @@ impl NotificationService for NotificationGrpc {
         let status = match r.status.trim() {
             "" => None,
             s => Some(crate::Status::parse(s).ok_or_else(|| {
-                invalid("status", format!("expected pending, delivered or dead, got {s:?}"))
+                invalid(
+                    "status",
+                    format!("expected pending, delivered or dead, got {s:?}"),
+                )
             })?),
         };
         let after = if token.is_empty() {

@@ -218,7 +218,9 @@ impl Outbox {
             .await
             .map_err(internal)?;
         for r in rows {
-            out.entry(r.message_id.clone()).or_default().push(to_attempt(r));
+            out.entry(r.message_id.clone())
+                .or_default()
+                .push(to_attempt(r));
         }
         Ok(out)
     }

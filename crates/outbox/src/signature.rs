@@ -29,7 +29,10 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Vec<u8> {
 
 /// The header value for `body` signed at `timestamp` (unix seconds).
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    format!("t={timestamp},v1={}", hex::encode(mac(secret, timestamp, body)))
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac(secret, timestamp, body))
+    )
 }
 
 /// Why a signature was refused.
@@ -83,7 +86,10 @@ mod tests {
     fn sign_and_verify() {
         let h = sign(b"secret", 1_700_000_000, b"{\"a\":1}");
         assert!(h.starts_with("t=1700000000,v1="));
-        assert_eq!(verify(b"secret", &h, b"{\"a\":1}", 1_700_000_100, 300), Ok(()));
+        assert_eq!(
+            verify(b"secret", &h, b"{\"a\":1}", 1_700_000_100, 300),
+            Ok(())
+        );
         assert_eq!(
             verify(b"secret", &h, b"{\"a\":2}", 1_700_000_100, 300),
             Err(VerifyError::Mismatch)
@@ -107,10 +113,7 @@ mod tests {
         // HMAC-SHA256("key", "0.The quick brown fox jumps over the lazy dog"),
         // computed independently (python3 -c 'import hmac,hashlib; ...').
         let h = sign(b"key", 0, b"The quick brown fox jumps over the lazy dog");
-        assert_eq!(
-            h,
-            format!("t=0,v1={}", KNOWN)
-        );
+        assert_eq!(h, format!("t=0,v1={}", KNOWN));
     }
 
     const KNOWN: &str = "8511f28f7a1949f0c42772b447d68b2daf760f5f0439a20a17e3b4e7cd395763";

@@ -101,7 +101,12 @@ pub const ADEQUACY: &[Adequacy] = &[
     },
     whole("JE", "Jersey", "2008/393/EC", ymd(2008, 5, 8)),
     whole("NZ", "New Zealand", "2013/65/EU", ymd(2012, 12, 19)),
-    whole("KR", "Republic of Korea", "(EU) 2022/254", ymd(2021, 12, 17)),
+    whole(
+        "KR",
+        "Republic of Korea",
+        "(EU) 2022/254",
+        ymd(2021, 12, 17),
+    ),
     whole("CH", "Switzerland", "2000/518/EC", ymd(2000, 7, 26)),
     Adequacy {
         country: "GB",
@@ -181,7 +186,12 @@ impl Classification {
     /// Whether data may go there on this basis: the EEA, a valid adequacy
     /// decision, or SCCs with an assessment on record.
     pub fn permitted(&self) -> bool {
-        !matches!(self.mechanism, Mechanism::Scc { tia_reference: None })
+        !matches!(
+            self.mechanism,
+            Mechanism::Scc {
+                tia_reference: None
+            }
+        )
     }
 }
 
@@ -279,13 +289,26 @@ mod tests {
         assert_eq!(x.mechanism.as_str(), "adequacy");
         assert!(x.is_transfer() && x.permitted());
         // The UK renewal runs until 27 December 2031 inclusive.
-        assert_eq!(at("GB", "2031-12-27", false, None).mechanism.as_str(), "adequacy");
+        assert_eq!(
+            at("GB", "2031-12-27", false, None).mechanism.as_str(),
+            "adequacy"
+        );
         let after = at("GB", "2031-12-28", false, None);
         assert_eq!(after.mechanism.as_str(), "scc");
-        assert!(after.explanation.contains("expired"), "{}", after.explanation);
+        assert!(
+            after.explanation.contains("expired"),
+            "{}",
+            after.explanation
+        );
         // Brazil's decision of 26 January 2026 does not reach back.
-        assert_eq!(at("BR", "2025-12-31", false, None).mechanism.as_str(), "scc");
-        assert_eq!(at("BR", "2026-02-01", false, None).mechanism.as_str(), "adequacy");
+        assert_eq!(
+            at("BR", "2025-12-31", false, None).mechanism.as_str(),
+            "scc"
+        );
+        assert_eq!(
+            at("BR", "2026-02-01", false, None).mechanism.as_str(),
+            "adequacy"
+        );
     }
 
     #[test]
@@ -294,7 +317,12 @@ mod tests {
         assert_eq!(x.mechanism.as_str(), "adequacy");
         assert!(x.explanation.contains("2023/1795"), "{}", x.explanation);
         let x = at("US", "2026-11-21", false, None);
-        assert_eq!(x.mechanism, Mechanism::Scc { tia_reference: None });
+        assert_eq!(
+            x.mechanism,
+            Mechanism::Scc {
+                tia_reference: None
+            }
+        );
         assert!(!x.permitted());
         assert!(x.explanation.contains("HR data"), "{}", x.explanation);
         let x = at("US", "2026-11-21", false, Some("TIA-2026-07"));
@@ -308,7 +336,11 @@ mod tests {
         let x = at("IN", "2026-11-21", true, None);
         assert_eq!(x.mechanism.as_str(), "scc");
         assert!(!x.permitted());
-        assert!(x.explanation.contains("no EU adequacy decision"), "{}", x.explanation);
+        assert!(
+            x.explanation.contains("no EU adequacy decision"),
+            "{}",
+            x.explanation
+        );
         assert!(at("IN", "2026-11-21", false, Some("TIA-1")).permitted());
     }
 

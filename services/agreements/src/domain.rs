@@ -181,10 +181,16 @@ pub const DATA_CATEGORIES: &[(&str, &str)] = &[
     ("correspondence", "messages between candidate and employer"),
     ("identity_documents", "copies of identity documents, BSN"),
     ("financial", "salary expectations, bank details"),
-    ("online_identifiers", "IP addresses, cookie ids, account ids"),
+    (
+        "online_identifiers",
+        "IP addresses, cookie ids, account ids",
+    ),
     ("usage", "logs of the use of the service"),
     ("media", "photos, video interviews"),
-    ("special_category", "data under GDPR art. 9 or criminal data under art. 10"),
+    (
+        "special_category",
+        "data under GDPR art. 9 or criminal data under art. 10",
+    ),
 ];
 
 /// The vocabulary of data-subject categories an agreement may name.
@@ -223,7 +229,11 @@ fn vocab(
     Ok(out)
 }
 
-fn text_list(field: &'static str, values: &[String], max: usize) -> Result<Vec<String>, FieldError> {
+fn text_list(
+    field: &'static str,
+    values: &[String],
+    max: usize,
+) -> Result<Vec<String>, FieldError> {
     if values.is_empty() {
         return Err(err(field, "must hold at least one entry"));
     }
@@ -420,7 +430,10 @@ impl Terms {
                 ));
             }
             Some(n) if n > 3650 => {
-                return Err(err("terms.notice_period", format!("must be at most 3650, got {n}")));
+                return Err(err(
+                    "terms.notice_period",
+                    format!("must be at most 3650, got {n}"),
+                ));
             }
             Some(n) => n as u32,
         };
@@ -437,8 +450,11 @@ impl Terms {
         };
         let audits_per_year = bounded("terms.audits_per_year", i.audits_per_year, 1, 0, 12)?;
         let security_measures = text_list("terms.security_measures", &i.security_measures, 1000)?;
-        let controller_representative =
-            optional_text("terms.controller_representative", &i.controller_representative, 300)?;
+        let controller_representative = optional_text(
+            "terms.controller_representative",
+            &i.controller_representative,
+            300,
+        )?;
         let t = Terms {
             reference,
             purposes,
@@ -468,7 +484,11 @@ impl Terms {
     }
 
     pub fn notice_text(&self) -> String {
-        format!("{} {}", self.notice_period, self.notice_period_unit.as_str())
+        format!(
+            "{} {}",
+            self.notice_period,
+            self.notice_period_unit.as_str()
+        )
     }
 
     /// The contract dates as of `as_of` (rule agreement.renewal).
@@ -478,16 +498,15 @@ impl Terms {
         p.insert("renewal_months".to_owned(), self.renewal_months.to_string());
         p.insert("auto_renew".to_owned(), self.auto_renew.to_string());
         p.insert("notice".to_owned(), self.notice_text());
-        p.insert("as_of".to_owned(), as_of.max(self.contract_start).to_string());
-        let o = legal_time::compute(
-            "agreement.renewal",
-            &self.contract_start.to_string(),
-            &p,
-        )
-        .map_err(|e| match e {
-            legal_time::RuleError::BadParam { reason, .. } => reason,
-            e => e.to_string(),
-        })?;
+        p.insert(
+            "as_of".to_owned(),
+            as_of.max(self.contract_start).to_string(),
+        );
+        let o = legal_time::compute("agreement.renewal", &self.contract_start.to_string(), &p)
+            .map_err(|e| match e {
+                legal_time::RuleError::BadParam { reason, .. } => reason,
+                e => e.to_string(),
+            })?;
         let period_end = o
             .reading(Some("period_end"))
             .and_then(|(s, _)| s.date)
@@ -559,29 +578,92 @@ mod tests {
     #[test]
     fn every_rule() {
         let cases: Vec<(Box<dyn Fn(&mut TermsInput)>, &str)> = vec![
-            (Box::new(|i| i.objection_period_days = Some(0)), "terms.objection_period_days"),
-            (Box::new(|i| i.objection_period_days = Some(91)), "terms.objection_period_days"),
-            (Box::new(|i| i.notice_period = Some(-1)), "terms.notice_period"),
-            (Box::new(|i| i.notice_period = Some(13)), "terms.notice_period"),
-            (Box::new(|i| i.notice_period_unit = "years".into()), "terms.notice_period_unit"),
-            (Box::new(|i| i.data_categories = vec!["dna".into()]), "terms.data_categories"),
-            (Box::new(|i| i.data_categories.clear()), "terms.data_categories"),
-            (Box::new(|i| i.data_subject_categories = vec!["pets".into()]), "terms.data_subject_categories"),
-            (Box::new(|i| i.processing_locations = vec!["XX".into()]), "terms.processing_locations"),
-            (Box::new(|i| i.processing_locations = vec!["nl".into()]), "terms.processing_locations"),
-            (Box::new(|i| i.processing_locations.clear()), "terms.processing_locations"),
-            (Box::new(|i| i.subprocessor_authorisation = "none".into()), "terms.subprocessor_authorisation"),
-            (Box::new(|i| i.breach_notice_sla_hours = Some(0)), "terms.breach_notice_sla_hours"),
-            (Box::new(|i| i.end_of_contract = "keep".into()), "terms.end_of_contract"),
-            (Box::new(|i| i.deletion_term_days = Some(-5)), "terms.deletion_term_days"),
-            (Box::new(|i| i.contract_start = "15-01-2026".into()), "terms.contract_start"),
-            (Box::new(|i| i.contract_start = String::new()), "terms.contract_start"),
+            (
+                Box::new(|i| i.objection_period_days = Some(0)),
+                "terms.objection_period_days",
+            ),
+            (
+                Box::new(|i| i.objection_period_days = Some(91)),
+                "terms.objection_period_days",
+            ),
+            (
+                Box::new(|i| i.notice_period = Some(-1)),
+                "terms.notice_period",
+            ),
+            (
+                Box::new(|i| i.notice_period = Some(13)),
+                "terms.notice_period",
+            ),
+            (
+                Box::new(|i| i.notice_period_unit = "years".into()),
+                "terms.notice_period_unit",
+            ),
+            (
+                Box::new(|i| i.data_categories = vec!["dna".into()]),
+                "terms.data_categories",
+            ),
+            (
+                Box::new(|i| i.data_categories.clear()),
+                "terms.data_categories",
+            ),
+            (
+                Box::new(|i| i.data_subject_categories = vec!["pets".into()]),
+                "terms.data_subject_categories",
+            ),
+            (
+                Box::new(|i| i.processing_locations = vec!["XX".into()]),
+                "terms.processing_locations",
+            ),
+            (
+                Box::new(|i| i.processing_locations = vec!["nl".into()]),
+                "terms.processing_locations",
+            ),
+            (
+                Box::new(|i| i.processing_locations.clear()),
+                "terms.processing_locations",
+            ),
+            (
+                Box::new(|i| i.subprocessor_authorisation = "none".into()),
+                "terms.subprocessor_authorisation",
+            ),
+            (
+                Box::new(|i| i.breach_notice_sla_hours = Some(0)),
+                "terms.breach_notice_sla_hours",
+            ),
+            (
+                Box::new(|i| i.end_of_contract = "keep".into()),
+                "terms.end_of_contract",
+            ),
+            (
+                Box::new(|i| i.deletion_term_days = Some(-5)),
+                "terms.deletion_term_days",
+            ),
+            (
+                Box::new(|i| i.contract_start = "15-01-2026".into()),
+                "terms.contract_start",
+            ),
+            (
+                Box::new(|i| i.contract_start = String::new()),
+                "terms.contract_start",
+            ),
             (Box::new(|i| i.term_months = Some(0)), "terms.term_months"),
-            (Box::new(|i| i.audits_per_year = Some(13)), "terms.audits_per_year"),
-            (Box::new(|i| i.security_measures.clear()), "terms.security_measures"),
-            (Box::new(|i| i.purposes = vec!["  ".into()]), "terms.purposes"),
+            (
+                Box::new(|i| i.audits_per_year = Some(13)),
+                "terms.audits_per_year",
+            ),
+            (
+                Box::new(|i| i.security_measures.clear()),
+                "terms.security_measures",
+            ),
+            (
+                Box::new(|i| i.purposes = vec!["  ".into()]),
+                "terms.purposes",
+            ),
             (Box::new(|i| i.reference = String::new()), "terms.reference"),
-            (Box::new(|i| i.data_categories = vec!["special_category".into()]), "terms.special_categories"),
+            (
+                Box::new(|i| i.data_categories = vec!["special_category".into()]),
+                "terms.special_categories",
+            ),
         ];
         for (f, want) in cases {
             let mut i = input();
@@ -621,14 +703,23 @@ mod tests {
             assert_eq!(t.check(from).is_ok(), ok, "{t:?} from {from:?}");
         }
         let e = Activate.check(Ended).unwrap_err().to_string();
-        assert!(e.contains("the agreement is ended; only an agreement that is draft can be activated"), "{e}");
+        assert!(
+            e.contains("the agreement is ended; only an agreement that is draft can be activated"),
+            "{e}"
+        );
     }
 
     #[test]
     fn end_after_notice_follows_the_term() {
         let t = Terms::parse(input()).unwrap();
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        assert_eq!(end_after_notice(&t, d("2026-11-14")).unwrap(), d("2027-01-14"));
-        assert_eq!(end_after_notice(&t, d("2026-11-15")).unwrap(), d("2028-01-14"));
+        assert_eq!(
+            end_after_notice(&t, d("2026-11-14")).unwrap(),
+            d("2027-01-14")
+        );
+        assert_eq!(
+            end_after_notice(&t, d("2026-11-15")).unwrap(),
+            d("2028-01-14")
+        );
     }
 }

@@ -122,11 +122,15 @@ pub fn agreement_pb(a: &Agreement) -> pb::Agreement {
             notice_by: String::new(),
             notes: vec!["notice was given: the agreement ends on ends_on".into()],
         }),
-        _ => a.terms.schedule(today()).ok().map(|s| pb::AgreementSchedule {
-            period_end: s.period_end.to_string(),
-            notice_by: s.notice_by.map(|d| d.to_string()).unwrap_or_default(),
-            notes: s.notes,
-        }),
+        _ => a
+            .terms
+            .schedule(today())
+            .ok()
+            .map(|s| pb::AgreementSchedule {
+                period_end: s.period_end.to_string(),
+                notice_by: s.notice_by.map(|d| d.to_string()).unwrap_or_default(),
+                notes: s.notes,
+            }),
     };
     pb::Agreement {
         id: a.id.clone(),
@@ -219,7 +223,12 @@ impl AgreementService for AgreementGrpc {
         let tenant = scope.filter(requested.as_deref());
         let mut rows = self
             .svc
-            .list(tenant.as_deref(), status, after.as_deref(), u64::from(size) + 1)
+            .list(
+                tenant.as_deref(),
+                status,
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
             .await?;
         let next = wire::finish_page(&mut rows, size, |a| a.id.clone());
         Ok(Response::new(pb::ListAgreementsResponse {

@@ -82,7 +82,8 @@ impl Agreements {
             }
         }
         out.retain(|o| {
-            q.due_before.is_none_or(|b| o.due_strict < b) && q.due_by.is_none_or(|b| o.due_strict <= b)
+            q.due_before.is_none_or(|b| o.due_strict < b)
+                && q.due_by.is_none_or(|b| o.due_strict <= b)
         });
         out.sort_by(|x, y| (x.due_strict, &x.object_id).cmp(&(y.due_strict, &y.object_id)));
         out.truncate(q.limit.max(1) as usize);

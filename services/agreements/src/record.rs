@@ -25,7 +25,10 @@ impl Format {
             "" | "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
             "markdown" | "md" => Ok(Format::Markdown),
-            x => Err(err("format", format!("expected json, csv or markdown, got {x:?}"))),
+            x => Err(err(
+                "format",
+                format!("expected json, csv or markdown, got {x:?}"),
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -231,12 +234,16 @@ impl Agreements {
         if let Some(t) = tenant {
             agreements.retain(|a| a.tenant_id == t);
             if agreements.is_empty() {
-                return Err(AgreementError::NotFound("agreement in force for this controller"));
+                return Err(AgreementError::NotFound(
+                    "agreement in force for this controller",
+                ));
             }
         }
         let source = self.subprocessors.get();
         if source.is_none() {
-            warnings.push("sub-processors are not available to this process; the record lists none".into());
+            warnings.push(
+                "sub-processors are not available to this process; the record lists none".into(),
+            );
         }
         let mut controllers = Vec::new();
         for a in &agreements {
@@ -245,7 +252,12 @@ impl Agreements {
                 .controller(&a.tenant_id)
                 .await
                 .map_err(internal)?
-                .ok_or_else(|| internal(format!("controller {} of agreement {} is missing", a.tenant_id, a.id)))?;
+                .ok_or_else(|| {
+                    internal(format!(
+                        "controller {} of agreement {} is missing",
+                        a.tenant_id, a.id
+                    ))
+                })?;
             let engaged = match source {
                 Some(s) => s.engaged(&a.tenant_id, now).await.map_err(internal)?,
                 None => Vec::new(),
@@ -315,7 +327,10 @@ fn transfer_text(t: &Transfer) -> String {
     } else {
         format!(", safeguards {}", t.art49_safeguards_doc)
     };
-    format!("{} to {} ({}{doc})", t.recipient, t.country_or_io, t.mechanism)
+    format!(
+        "{} to {} ({}{doc})",
+        t.recipient, t.country_or_io, t.mechanism
+    )
 }
 
 fn csv(r: &ProcessingRecord) -> String {
@@ -360,7 +375,10 @@ fn csv(r: &ProcessingRecord) -> String {
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
-        if matches!(ch, '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\') {
+        if matches!(
+            ch,
+            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\'
+        ) {
             out.push('\\');
         }
         if ch == '\n' || ch == '\r' {
@@ -374,13 +392,22 @@ fn md(s: &str) -> String {
 
 fn markdown(r: &ProcessingRecord) -> String {
     let mut o = String::new();
-    o.push_str(&format!("# {}\n\nGenerated {}.\n\n", r.title, r.generated_at));
+    o.push_str(&format!(
+        "# {}\n\nGenerated {}.\n\n",
+        r.title, r.generated_at
+    ));
     o.push_str("## Processor (art. 30(2)(a))\n\n| field | value |\n|---|---|\n");
     o.push_str(&format!("| name | {} |\n", md(&r.processor.name)));
     o.push_str(&format!("| address | {} |\n", md(&r.processor_address)));
     o.push_str(&format!("| contact | {} |\n", md(&r.processor.contact)));
-    o.push_str(&format!("| representative | {} |\n", md(&r.processor.representative)));
-    o.push_str(&format!("| data protection officer | {} |\n\n", md(&r.processor.dpo)));
+    o.push_str(&format!(
+        "| representative | {} |\n",
+        md(&r.processor.representative)
+    ));
+    o.push_str(&format!(
+        "| data protection officer | {} |\n\n",
+        md(&r.processor.dpo)
+    ));
     if !r.warnings.is_empty() {
         o.push_str("## Warnings\n\n");
         for w in &r.warnings {
@@ -394,8 +421,14 @@ fn markdown(r: &ProcessingRecord) -> String {
         o.push_str(&format!("| controller id | {} |\n", md(&c.controller_id)));
         o.push_str(&format!("| KvK number | {} |\n", md(&c.kvk_number)));
         o.push_str(&format!("| contact | {} |\n", md(&c.party.contact)));
-        o.push_str(&format!("| representative | {} |\n", md(&c.party.representative)));
-        o.push_str(&format!("| data protection officer | {} |\n", md(&c.party.dpo)));
+        o.push_str(&format!(
+            "| representative | {} |\n",
+            md(&c.party.representative)
+        ));
+        o.push_str(&format!(
+            "| data protection officer | {} |\n",
+            md(&c.party.dpo)
+        ));
         o.push_str(&format!(
             "| agreement | {} version {} ({}) |\n",
             md(&c.agreement_reference),
@@ -406,7 +439,10 @@ fn markdown(r: &ProcessingRecord) -> String {
             "| categories of processing (b) | {} |\n",
             md(&c.processing_categories.join("; "))
         ));
-        o.push_str(&format!("| categories of personal data | {} |\n", md(&c.data_categories.join("; "))));
+        o.push_str(&format!(
+            "| categories of personal data | {} |\n",
+            md(&c.data_categories.join("; "))
+        ));
         o.push_str(&format!(
             "| categories of data subjects | {} |\n",
             md(&c.data_subject_categories.join("; "))

@@ -190,7 +190,11 @@ impl Agreements {
         assemble(a, v)
     }
 
-    pub async fn versions(&self, scope: &Scope, id: &str) -> Result<Vec<Agreement>, AgreementError> {
+    pub async fn versions(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<Agreement>, AgreementError> {
         let a = self.row(&self.db, scope, id).await?;
         let vs = versions::Entity::find()
             .filter(versions::Column::AgreementId.eq(id.to_owned()))
@@ -260,7 +264,9 @@ impl Agreements {
     /// Every agreement in force now (active or terminating).
     pub async fn all_in_force(&self) -> Result<Vec<Agreement>, AgreementError> {
         let rows = tbl::Entity::find()
-            .filter(tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]))
+            .filter(
+                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
+            )
             .order_by_asc(tbl::Column::Id)
             .all(&self.db)
             .await
@@ -332,7 +338,9 @@ impl Agreements {
         Transition::Activate.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
         let other = tbl::Entity::find()
             .filter(tbl::Column::TenantId.eq(a.tenant_id.clone()))
-            .filter(tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]))
+            .filter(
+                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
+            )
             .one(&txn)
             .await
             .map_err(internal)?;
@@ -390,7 +398,10 @@ impl Agreements {
         if notice_on < terms.contract_start {
             return Err(err(
                 "notice_given_on",
-                format!("must not be before the contract start {}", terms.contract_start),
+                format!(
+                    "must not be before the contract start {}",
+                    terms.contract_start
+                ),
             )
             .into());
         }

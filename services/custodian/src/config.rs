@@ -165,7 +165,10 @@ impl Config {
             "webhook_ca_file",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
-        .merge(Env::prefixed("CUSTODIAN_PROCESSOR__").map(|k| format!("processor.{}", k.as_str().to_lowercase()).into()))
+        .merge(
+            Env::prefixed("CUSTODIAN_PROCESSOR__")
+                .map(|k| format!("processor.{}", k.as_str().to_lowercase()).into()),
+        )
         .merge(Serialized::defaults(overrides))
         .extract()
         .map_err(Box::new)
@@ -189,7 +192,10 @@ impl Config {
         outbox::DeliveryPolicy {
             max_attempts: self.webhook_max_attempts.max(1),
             backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
-            backoff_max: Duration::from_millis(self.webhook_backoff_max_ms.max(self.webhook_backoff_base_ms)),
+            backoff_max: Duration::from_millis(
+                self.webhook_backoff_max_ms
+                    .max(self.webhook_backoff_base_ms),
+            ),
             timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
             ..outbox::DeliveryPolicy::default()
         }

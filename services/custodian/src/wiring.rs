@@ -111,7 +111,11 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, String>> {
         Box::pin(async move {
-            let list = self.0.engaged(tenant, at).await.map_err(|e| e.to_string())?;
+            let list = self
+                .0
+                .engaged(tenant, at)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(list
                 .into_iter()
                 .map(|(s, c)| agreements::ports::EngagedSubprocessor {
@@ -143,14 +147,13 @@ pub struct Processing {
     pub subprocessors: Arc<subprocessors::Subprocessors>,
 }
 
-pub fn processing(
-    config: &crate::Config,
-    db: store::sea_orm::DatabaseConnection,
-) -> Processing {
+pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection) -> Processing {
     let p = &config.processor;
     let agreements = Arc::new(agreements::Agreements::new(
         db.clone(),
-        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(db.clone()))),
+        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(
+            db.clone(),
+        ))),
         agreements::ProcessorIdentity {
             name: p.name.clone(),
             address: p.address.clone(),

@@ -26,7 +26,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     tokio::pin!(shutdown);
     let mut sweep_every =
         tokio::time::interval(Duration::from_secs(config.worker_interval_secs.max(1)));
-    let mut deliver_every = tokio::time::interval(Duration::from_millis(config.outbox_poll_ms.max(10)));
+    let mut deliver_every =
+        tokio::time::interval(Duration::from_millis(config.outbox_poll_ms.max(10)));
     sweep_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     deliver_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shredded = 0u64;
@@ -74,6 +75,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             }
         }
     }
-    tracing::info!(total_shredded = shredded, total_delivered = delivered, "worker stopped");
+    tracing::info!(
+        total_shredded = shredded,
+        total_delivered = delivered,
+        "worker stopped"
+    );
     Ok(())
 }

@@ -113,7 +113,10 @@ impl ChangeKind {
             "add" => Ok(ChangeKind::Add),
             "replace" => Ok(ChangeKind::Replace),
             "remove" => Ok(ChangeKind::Remove),
-            x => Err(err("kind", format!("expected add, replace or remove, got {x:?}"))),
+            x => Err(err(
+                "kind",
+                format!("expected add, replace or remove, got {x:?}"),
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -186,7 +189,9 @@ pub fn window(delivered_at: DateTime<Utc>, days: u32) -> Result<Window, String> 
         &p,
     )
     .map_err(|e| e.to_string())?;
-    let (s, l) = o.reading(None).ok_or("the objection window has one reading")?;
+    let (s, l) = o
+        .reading(None)
+        .ok_or("the objection window has one reading")?;
     Ok(Window {
         opened_at: delivered_at,
         last_day: s.date.ok_or("a day rule")?,
@@ -446,15 +451,21 @@ pub fn evaluate(
         };
     }
     // Not authorised: say what is pending, the most advanced notice first.
-    let pending = notices.iter().filter(|n| n.adds(sub)).max_by_key(|n| n.delivered_at);
+    let pending = notices
+        .iter()
+        .filter(|n| n.adds(sub))
+        .max_by_key(|n| n.delivered_at);
     let reason = match pending {
-        None => "not authorised for this controller: no written authorisation and no change notice".to_owned(),
+        None => "not authorised for this controller: no written authorisation and no change notice"
+            .to_owned(),
         Some(n) => pending_reason(n, at),
     };
     Decision {
         allowed: false,
         reason,
-        basis: pending.map(|n| format!("notice {}", n.id)).unwrap_or_default(),
+        basis: pending
+            .map(|n| format!("notice {}", n.id))
+            .unwrap_or_default(),
         since: None,
     }
 }
@@ -485,10 +496,9 @@ fn pending_reason(n: &NoticeFacts, at: DateTime<Utc>) -> String {
             n.id
         ),
         NoticeStatus::Refused => format!("the controller refused change notice {}", n.id),
-        NoticeStatus::Approved | NoticeStatus::Scheduled => format!(
-            "change notice {} takes effect on {}",
-            n.id, n.effective_on
-        ),
+        NoticeStatus::Approved | NoticeStatus::Scheduled => {
+            format!("change notice {} takes effect on {}", n.id, n.effective_on)
+        }
         NoticeStatus::InEffect => format!("change notice {} is in effect", n.id),
     }
 }
@@ -539,20 +549,44 @@ mod tests {
         assert_eq!(w.closes_at, t("2026-03-13T23:00:00Z"));
         // Delivered a day later: the window moves with it.
         let w = window(t("2026-02-28T15:00:00Z"), 14).unwrap();
-        assert_eq!(w.last_day, d("2026-03-16"), "14 March is a Saturday: rolled to Monday");
+        assert_eq!(
+            w.last_day,
+            d("2026-03-16"),
+            "14 March is a Saturday: rolled to Monday"
+        );
         assert_eq!(w.last_day_lenient, d("2026-03-14"));
     }
 
     #[test]
     fn general_authorisation_after_the_window() {
         let n = add(Mode::General, Some("2026-02-27T15:00:00Z"));
-        let before = evaluate("s", &[], std::slice::from_ref(&n), t("2026-03-13T22:59:59Z"));
+        let before = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2026-03-13T22:59:59Z"),
+        );
         assert!(!before.allowed);
-        assert!(before.reason.contains("runs until the end of 2026-03-13"), "{}", before.reason);
-        assert_eq!(notice_status(&n, t("2026-03-10T00:00:00Z")), NoticeStatus::WindowOpen);
-        let after = evaluate("s", &[], std::slice::from_ref(&n), t("2026-03-13T23:00:00Z"));
+        assert!(
+            before.reason.contains("runs until the end of 2026-03-13"),
+            "{}",
+            before.reason
+        );
+        assert_eq!(
+            notice_status(&n, t("2026-03-10T00:00:00Z")),
+            NoticeStatus::WindowOpen
+        );
+        let after = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2026-03-13T23:00:00Z"),
+        );
         assert!(after.allowed, "{}", after.reason);
-        assert_eq!(notice_status(&n, t("2026-03-14T00:00:00Z")), NoticeStatus::InEffect);
+        assert_eq!(
+            notice_status(&n, t("2026-03-14T00:00:00Z")),
+            NoticeStatus::InEffect
+        );
     }
 
     #[test]
@@ -561,7 +595,10 @@ mod tests {
         let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
         assert!(!x.allowed);
         assert!(x.reason.contains("not been delivered"), "{}", x.reason);
-        assert_eq!(notice_status(&n, t("2027-01-01T00:00:00Z")), NoticeStatus::AwaitingDelivery);
+        assert_eq!(
+            notice_status(&n, t("2027-01-01T00:00:00Z")),
+            NoticeStatus::AwaitingDelivery
+        );
     }
 
     #[test]
@@ -576,7 +613,10 @@ mod tests {
         assert!(!x.allowed);
         assert!(x.reason.contains("objected"), "{}", x.reason);
         // Before the objection was filed, the window was simply open.
-        assert_eq!(notice_status(&n, t("2026-03-04T00:00:00Z")), NoticeStatus::WindowOpen);
+        assert_eq!(
+            notice_status(&n, t("2026-03-04T00:00:00Z")),
+            NoticeStatus::WindowOpen
+        );
         // Withdrawn after the window closed: allowed from the withdrawal.
         n.objections[0].resolution = Some((Resolution::Withdrawn, t("2026-04-01T08:00:00Z")));
         let x = evaluate("s", &[], &[n.clone()], t("2026-04-01T08:00:00Z"));
@@ -588,7 +628,10 @@ mod tests {
         let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
         assert!(!x.allowed);
         assert!(x.reason.contains("upheld"), "{}", x.reason);
-        assert_eq!(notice_status(&n, t("2027-01-01T00:00:00Z")), NoticeStatus::Blocked);
+        assert_eq!(
+            notice_status(&n, t("2027-01-01T00:00:00Z")),
+            NoticeStatus::Blocked
+        );
     }
 
     #[test]
@@ -596,13 +639,20 @@ mod tests {
         let mut n = add(Mode::Specific, Some("2026-02-27T15:00:00Z"));
         let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
         assert!(!x.allowed);
-        assert!(x.reason.contains("silence is never approval"), "{}", x.reason);
+        assert!(
+            x.reason.contains("silence is never approval"),
+            "{}",
+            x.reason
+        );
         n.approval = Some((true, t("2026-02-28T09:00:00Z")));
         // Approved before the effective date: allowed from that date.
         assert!(!evaluate("s", &[], &[n.clone()], t("2026-03-01T12:00:00Z")).allowed);
         assert!(evaluate("s", &[], &[n.clone()], t("2026-03-02T00:00:00Z")).allowed);
         n.approval = Some((false, t("2026-02-28T09:00:00Z")));
-        assert_eq!(notice_status(&n, t("2026-03-05T00:00:00Z")), NoticeStatus::Refused);
+        assert_eq!(
+            notice_status(&n, t("2026-03-05T00:00:00Z")),
+            NoticeStatus::Refused
+        );
         assert!(!evaluate("s", &[], &[n], t("2026-03-05T00:00:00Z")).allowed);
     }
 

@@ -88,7 +88,10 @@ fn tenant_in_scope(scope: &Scope, tenant: &str) -> Result<(), SubprocessorError>
     }
 }
 
-pub fn classification_pb(c: &transfers::Classification, on: chrono::NaiveDate) -> pb::TransferClassification {
+pub fn classification_pb(
+    c: &transfers::Classification,
+    on: chrono::NaiveDate,
+) -> pb::TransferClassification {
     pb::TransferClassification {
         country: c.country.clone(),
         mechanism: c.mechanism.as_str().into(),
@@ -131,7 +134,10 @@ fn objection_pb(o: &Objection) -> pb::Objection {
         filed_at: wire::timestamp(o.filed_at),
         filed_by: o.filed_by.clone(),
         reason: o.reason.clone(),
-        resolution: o.resolution.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+        resolution: o
+            .resolution
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
         resolved_at: o.resolved_at.map(wire::timestamp).unwrap_or_default(),
         resolution_note: o.resolution_note.clone().unwrap_or_default(),
     }
@@ -263,8 +269,16 @@ impl SubprocessorService for SubprocessorGrpc {
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let patch = SubprocessorPatch {
-            address: r.address.as_deref().map(|s| text("address", s, 500)).transpose()?,
-            service: r.service.as_deref().map(|s| text("service", s, 500)).transpose()?,
+            address: r
+                .address
+                .as_deref()
+                .map(|s| text("address", s, 500))
+                .transpose()?,
+            service: r
+                .service
+                .as_deref()
+                .map(|s| text("service", s, 500))
+                .transpose()?,
             data_categories: if r.data_categories.is_empty() {
                 None
             } else {
@@ -354,7 +368,11 @@ impl SubprocessorService for SubprocessorGrpc {
                 return Err(err("replaces_id", "must differ from subprocessor_id").into());
             }
             (ChangeKind::Add | ChangeKind::Remove, Some(_)) => {
-                return Err(err("replaces_id", "only a replacement names the sub-processor it replaces").into());
+                return Err(err(
+                    "replaces_id",
+                    "only a replacement names the sub-processor it replaces",
+                )
+                .into());
             }
             _ => {}
         }
@@ -425,7 +443,12 @@ impl SubprocessorService for SubprocessorGrpc {
         let tenant = scope.filter(requested.as_deref());
         let mut rows = self
             .svc
-            .list_notices(tenant.as_deref(), change.as_deref(), after.as_deref(), u64::from(size) + 1)
+            .list_notices(
+                tenant.as_deref(),
+                change.as_deref(),
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
             .await?;
         let next = wire::finish_page(&mut rows, size, |n| n.id.clone());
         Ok(Response::new(pb::ListNoticesResponse {

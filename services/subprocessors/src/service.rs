@@ -141,7 +141,10 @@ pub struct Objection {
 
 fn to_objection(o: objections::Model) -> Objection {
     Objection {
-        resolution: o.resolution.as_deref().and_then(|r| Resolution::parse(r).ok()),
+        resolution: o
+            .resolution
+            .as_deref()
+            .and_then(|r| Resolution::parse(r).ok()),
         id: o.id,
         notice_id: o.notice_id,
         tenant_id: o.tenant_id,
@@ -235,7 +238,10 @@ impl TenantFacts {
             effective_on: n.effective_on,
             mode: parse_mode(&n.mode),
             objection_days: n.objection_days.max(1) as u32,
-            delivered_at: self.messages.get(&n.message_id).and_then(|m| m.delivered_at),
+            delivered_at: self
+                .messages
+                .get(&n.message_id)
+                .and_then(|m| m.delivered_at),
             approval: match (n.approval.as_deref(), n.approved_at) {
                 (Some("approved"), Some(t)) => Some((true, t)),
                 (Some("refused"), Some(t)) => Some((false, t)),
@@ -250,7 +256,9 @@ impl TenantFacts {
                             id: o.id.clone(),
                             filed_at: o.filed_at,
                             resolution: match (
-                                o.resolution.as_deref().and_then(|r| Resolution::parse(r).ok()),
+                                o.resolution
+                                    .as_deref()
+                                    .and_then(|r| Resolution::parse(r).ok()),
                                 o.resolved_at,
                             ) {
                                 (Some(r), Some(t)) => Some((r, t)),
@@ -285,7 +293,11 @@ impl TenantFacts {
 
     /// Every sub-processor this controller has any fact about.
     fn subprocessor_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.grants.iter().map(|g| g.subprocessor_id.clone()).collect();
+        let mut ids: Vec<String> = self
+            .grants
+            .iter()
+            .map(|g| g.subprocessor_id.clone())
+            .collect();
         for n in &self.notices {
             ids.push(n.subprocessor_id.clone());
             ids.extend(n.replaces_id.clone());
@@ -556,8 +568,15 @@ impl Subprocessors {
             .collect())
     }
 
-    async fn terms(&self, tenant: &str, at: DateTime<Utc>) -> Result<Option<ControllerTerms>, SubprocessorError> {
-        self.agreements.in_force_at(tenant, at).await.map_err(internal)
+    async fn terms(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ControllerTerms>, SubprocessorError> {
+        self.agreements
+            .in_force_at(tenant, at)
+            .await
+            .map_err(internal)
     }
 
     // ----- authorisation --------------------------------------------------
@@ -630,7 +649,10 @@ impl Subprocessors {
         let sub = self.sub_row(&self.db, &p.subprocessor_id).await?;
         let replaced = match &p.replaces_id {
             Some(r) => Some(self.sub_row(&self.db, r).await.map_err(|_| {
-                SubprocessorError::Invalid(err("replaces_id", format!("no sub-processor with id {r}")))
+                SubprocessorError::Invalid(err(
+                    "replaces_id",
+                    format!("no sub-processor with id {r}"),
+                ))
             })?),
             None => None,
         };
@@ -689,14 +711,19 @@ impl Subprocessors {
         .map_err(internal)?;
         audit::append(
             &txn,
-            Record::new(actor, "subprocessor.change_proposed", "subprocessor_change", &change_id)
-                .details(json!({
-                    "kind": p.kind.as_str(),
-                    "subprocessor": p.subprocessor_id,
-                    "replaces": p.replaces_id,
-                    "effective_on": p.effective_on.to_string(),
-                    "controllers": targets.len(),
-                })),
+            Record::new(
+                actor,
+                "subprocessor.change_proposed",
+                "subprocessor_change",
+                &change_id,
+            )
+            .details(json!({
+                "kind": p.kind.as_str(),
+                "subprocessor": p.subprocessor_id,
+                "replaces": p.replaces_id,
+                "effective_on": p.effective_on.to_string(),
+                "controllers": targets.len(),
+            })),
         )
         .await
         .map_err(internal)?;
@@ -773,9 +800,14 @@ impl Subprocessors {
             .map_err(internal)?;
             audit::append(
                 &txn,
-                Record::new(actor, "subprocessor.notice", "subprocessor_notice", &notice_id)
-                    .tenant(&t.tenant)
-                    .details(json!({ "change": change_id, "mode": t.mode.as_str() })),
+                Record::new(
+                    actor,
+                    "subprocessor.notice",
+                    "subprocessor_notice",
+                    &notice_id,
+                )
+                .tenant(&t.tenant)
+                .details(json!({ "change": change_id, "mode": t.mode.as_str() })),
             )
             .await
             .map_err(internal)?;
@@ -784,7 +816,11 @@ impl Subprocessors {
         self.get_change(&Scope::All, &change_id).await
     }
 
-    pub async fn get_change(&self, scope: &Scope, id: &str) -> Result<ChangeView, SubprocessorError> {
+    pub async fn get_change(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<ChangeView, SubprocessorError> {
         let c = changes::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await
@@ -859,7 +895,11 @@ impl Subprocessors {
             .ok_or(SubprocessorError::NotFound("notice"))
     }
 
-    pub async fn get_notice(&self, scope: &Scope, id: &str) -> Result<NoticeView, SubprocessorError> {
+    pub async fn get_notice(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<NoticeView, SubprocessorError> {
         let n = self.notice_row(&self.db, scope, id).await?;
         let facts = self.complete(Vec::new(), vec![n.clone()]).await?;
         let mut v = self.views(&facts, &[n], store::now_micros()).await?;
@@ -918,9 +958,14 @@ impl Subprocessors {
         .map_err(internal)?;
         audit::append(
             &txn,
-            Record::new(actor, "subprocessor.objection", "subprocessor_notice", &n.id)
-                .tenant(&n.tenant_id)
-                .details(json!({ "objection": o.id })),
+            Record::new(
+                actor,
+                "subprocessor.objection",
+                "subprocessor_notice",
+                &n.id,
+            )
+            .tenant(&n.tenant_id)
+            .details(json!({ "objection": o.id })),
         )
         .await
         .map_err(internal)?;
@@ -957,9 +1002,14 @@ impl Subprocessors {
         let o = am.update(&txn).await.map_err(internal)?;
         audit::append(
             &txn,
-            Record::new(actor, "subprocessor.objection_resolved", "subprocessor_notice", &notice)
-                .tenant(&tenant)
-                .details(json!({ "objection": objection_id, "resolution": resolution.as_str() })),
+            Record::new(
+                actor,
+                "subprocessor.objection_resolved",
+                "subprocessor_notice",
+                &notice,
+            )
+            .tenant(&tenant)
+            .details(json!({ "objection": objection_id, "resolution": resolution.as_str() })),
         )
         .await
         .map_err(internal)?;
@@ -1021,7 +1071,11 @@ impl Subprocessors {
             &txn,
             Record::new(
                 actor,
-                if approved { "subprocessor.approved" } else { "subprocessor.refused" },
+                if approved {
+                    "subprocessor.approved"
+                } else {
+                    "subprocessor.refused"
+                },
                 "subprocessor_notice",
                 notice_id,
             )
@@ -1051,11 +1105,16 @@ impl Subprocessors {
             since: None,
         };
         let decision = match self.terms(tenant, at).await? {
-            None => blocked("the controller had no processing agreement in force at that moment".into()),
+            None => {
+                blocked("the controller had no processing agreement in force at that moment".into())
+            }
             Some(_) => {
                 let d = self.facts(tenant).await?.decide(sub_id, at);
                 if d.allowed && !transfer.permitted() {
-                    blocked(format!("authorised, but the transfer is not: {}", transfer.explanation))
+                    blocked(format!(
+                        "authorised, but the transfer is not: {}",
+                        transfer.explanation
+                    ))
                 } else {
                     d
                 }

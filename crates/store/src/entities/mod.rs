@@ -11,12 +11,12 @@
 //! | `agreements::*` (`agreements`, `agreement_versions`) | `services/agreements` |
 //! | `subprocessors::*` (`subprocessors`, `subprocessor_*`) | `services/subprocessors` |
 
+pub mod agreements;
 pub mod api_tokens;
 pub mod audit_events;
 pub mod audit_heads;
 pub mod controllers;
 pub mod keystore_info;
-pub mod vault;
 pub mod outbox;
-pub mod agreements;
 pub mod subprocessors;
+pub mod vault;

@@ -61,7 +61,11 @@ impl MigrationTrait for Migration {
                 .col(text(AgreementVersions::Note))
                 .col(timestamp_with_time_zone(AgreementVersions::CreatedAt))
                 .col(string(AgreementVersions::CreatedBy))
-                .primary_key(Index::create().col(AgreementVersions::AgreementId).col(AgreementVersions::Version))
+                .primary_key(
+                    Index::create()
+                        .col(AgreementVersions::AgreementId)
+                        .col(AgreementVersions::Version),
+                )
                 .to_owned(),
         )
         .await?;

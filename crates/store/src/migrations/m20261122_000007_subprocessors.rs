@@ -115,10 +115,14 @@ impl MigrationTrait for Migration {
                 .col(string(SubprocessorAuthorisations::SubprocessorId))
                 .col(string(SubprocessorAuthorisations::Basis))
                 .col(text(SubprocessorAuthorisations::Reference))
-                .col(timestamp_with_time_zone(SubprocessorAuthorisations::EffectiveFrom))
+                .col(timestamp_with_time_zone(
+                    SubprocessorAuthorisations::EffectiveFrom,
+                ))
                 .col(string(SubprocessorAuthorisations::RecordedBy))
                 .col(string_null(SubprocessorAuthorisations::NoticeId))
-                .col(timestamp_with_time_zone(SubprocessorAuthorisations::CreatedAt))
+                .col(timestamp_with_time_zone(
+                    SubprocessorAuthorisations::CreatedAt,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -152,7 +156,9 @@ impl MigrationTrait for Migration {
                 .col(integer(SubprocessorNotices::ObjectionDays))
                 .col(string(SubprocessorNotices::MessageId))
                 .col(string_null(SubprocessorNotices::Approval))
-                .col(timestamp_with_time_zone_null(SubprocessorNotices::ApprovedAt))
+                .col(timestamp_with_time_zone_null(
+                    SubprocessorNotices::ApprovedAt,
+                ))
                 .col(text_null(SubprocessorNotices::ApprovalReference))
                 .col(timestamp_with_time_zone(SubprocessorNotices::CreatedAt))
                 .to_owned(),
@@ -169,7 +175,9 @@ impl MigrationTrait for Migration {
                 .col(string(SubprocessorObjections::FiledBy))
                 .col(text(SubprocessorObjections::Reason))
                 .col(string_null(SubprocessorObjections::Resolution))
-                .col(timestamp_with_time_zone_null(SubprocessorObjections::ResolvedAt))
+                .col(timestamp_with_time_zone_null(
+                    SubprocessorObjections::ResolvedAt,
+                ))
                 .col(text_null(SubprocessorObjections::ResolutionNote))
                 .to_owned(),
         )
