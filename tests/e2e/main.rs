@@ -8,6 +8,7 @@ mod controllers;
 mod ctl;
 mod deadlines;
 mod server;
+mod subprocessors;
 mod vault;
 mod vault_rules;
 mod vault_sweep;

@@ -161,7 +161,24 @@ impl TestApp {
         let mut c = self.config.clone();
         c.webhook_ca_file = ca_file.map(|p| p.to_path_buf());
         c.webhook_backoff_base_ms = 0;
+        c.webhook_timeout_ms = 5_000;
         custodian::worker::deliver_once(&c).await.expect("deliver")
+    }
+
+    /// Points a controller's webhook at `url` with `secret`.
+    pub async fn set_webhook(&self, controller_id: &str, url: &str, secret: &str) {
+        self.controllers()
+            .update_controller(req(
+                &self.admin,
+                pb::UpdateControllerRequest {
+                    id: controller_id.into(),
+                    webhook_url: Some(url.into()),
+                    webhook_secret: Some(secret.into()),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("set webhook");
     }
 
     /// A controller with an active agreement (terms as given, or valid

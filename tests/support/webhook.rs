@@ -24,8 +24,8 @@ pub struct Received {
 }
 
 pub struct Receiver {
-    /// `https://127.0.0.1:<port>/hook`
-    pub url: String,
+    /// `https://127.0.0.1:<port>`; a webhook is this plus a path.
+    pub base: String,
     /// The CA certificate (PEM) to trust, written to a file.
     pub ca_file: PathBuf,
     received: Arc<Mutex<Vec<Received>>>,
@@ -33,8 +33,13 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Starts a receiver answering with `script` in order, then 200s.
-    pub async fn start(dir: &std::path::Path, script: Vec<u16>) -> Receiver {
+    /// Starts a receiver. A request to path P is answered with the next
+    /// status of `script[P]`, then 200s.
+    pub async fn start(dir: &std::path::Path, script: &[(&str, &[u16])]) -> Receiver {
+        let script: HashMap<String, std::vec::IntoIter<u16>> = script
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.to_vec().into_iter()))
+            .collect();
         let ca_key = rcgen::KeyPair::generate().expect("ca key");
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -65,7 +70,7 @@ impl Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(script.into_iter()));
+        let script = Arc::new(Mutex::new(script));
         let rec = received.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -82,7 +87,12 @@ impl Receiver {
                     let Some((path, headers, body)) = read_request(&mut tls).await else {
                         return;
                     };
-                    let status = script.lock().unwrap().next().unwrap_or(200);
+                    let status = script
+                        .lock()
+                        .unwrap()
+                        .get_mut(&path)
+                        .and_then(|s| s.next())
+                        .unwrap_or(200);
                     rec.lock().unwrap().push(Received {
                         path,
                         headers,
@@ -99,7 +109,7 @@ impl Receiver {
             }
         });
         Receiver {
-            url: format!("https://127.0.0.1:{port}/hook"),
+            base: format!("https://127.0.0.1:{port}"),
             ca_file,
             received,
             task,
