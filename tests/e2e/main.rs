@@ -6,6 +6,7 @@ mod audit_log;
 mod authn;
 mod controllers;
 mod ctl;
+mod ctl_processing;
 mod deadlines;
 mod server;
 mod subprocessors;

@@ -4,6 +4,7 @@
 //! the end-to-end tests drive exactly the code the binary runs.
 
 mod output;
+mod processing_cmd;
 mod vault_cmd;
 
 use std::io::Write;
@@ -56,6 +57,15 @@ enum Command {
     /// The candidate vault.
     #[command(subcommand)]
     Vault(vault_cmd::VaultCmd),
+    /// Processing agreements and the record of processing.
+    #[command(subcommand)]
+    Agreements(processing_cmd::AgreementsCmd),
+    /// Sub-processors: register, authorisations, change notices, objections.
+    #[command(subcommand)]
+    Subprocessors(processing_cmd::SubprocessorsCmd),
+    /// The outbox: messages to controllers and their delivery attempts.
+    #[command(subcommand)]
+    Notifications(processing_cmd::NotificationsCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +281,9 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Controllers(c) => controllers(&conn, c, o).await,
         Command::Deadlines(c) => deadlines(&conn, c, o).await,
         Command::Vault(c) => vault_cmd::run(&conn, c, o).await,
+        Command::Agreements(c) => processing_cmd::agreements(&conn, c, o).await,
+        Command::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
+        Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
@@ -323,6 +336,9 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         proto::service_names::AUDIT,
         proto::service_names::DEADLINES,
         proto::service_names::VAULT,
+        proto::service_names::AGREEMENTS,
+        proto::service_names::SUBPROCESSORS,
+        proto::service_names::NOTIFICATIONS,
     ] {
         let status = match client
             .check(HealthCheckRequest {
