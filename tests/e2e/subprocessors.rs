@@ -941,3 +941,67 @@ async fn annex_replacement_removal_and_transfer_checks() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_worker_loop_delivers_notices_until_shutdown() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let rx = Receiver::start(db.dir.path(), &[]).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        app.set_webhook(&a.id, &format!("{}/hook", rx.base), &secret('a'))
+            .await;
+        let mut cfg = app.config.clone();
+        cfg.webhook_ca_file = Some(rx.ca_file.clone());
+        cfg.outbox_poll_ms = 20;
+        let (tx, stop) = tokio::sync::oneshot::channel::<()>();
+        let worker = tokio::spawn(custodian::worker::run(cfg, async {
+            let _ = stop.await;
+        }));
+        let sub = app
+            .subprocessors()
+            .register_subprocessor(req(
+                &app.admin,
+                valid_subprocessor("Search Cloud B.V.", "NL"),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let change = app
+            .subprocessors()
+            .propose_change(req(
+                &app.admin,
+                pb::ProposeChangeRequest {
+                    kind: "add".into(),
+                    subprocessor_id: sub.id.clone(),
+                    effective_on: day(0).to_string(),
+                    description: "search".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let id = change.notices[0].id.clone();
+        let mut delivered = String::new();
+        for _ in 0..400 {
+            let n = app
+                .subprocessors()
+                .get_notice(req(&app.admin, pb::GetNoticeRequest { id: id.clone() }))
+                .await
+                .unwrap()
+                .into_inner();
+            if !n.delivered_at.is_empty() {
+                delivered = n.delivered_at;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(!delivered.is_empty(), "the worker delivered the notice");
+        assert_eq!(rx.received().len(), 1);
+        tx.send(()).unwrap();
+        worker.await.unwrap().unwrap();
+        app.stop().await;
+    }
+}

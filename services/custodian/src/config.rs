@@ -249,6 +249,28 @@ mod tests {
     }
 
     #[test]
+    fn processor_identity_and_webhooks_from_file_and_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "webhook_max_attempts = 4\n[processor]\nname = \"Klik B.V.\"\ndpo_email = \"dpo@klik.nl\"\n",
+            )?;
+            jail.set_env("CUSTODIAN_PROCESSOR__CONTACT_EMAIL", "privacy@klik.nl");
+            jail.set_env("CUSTODIAN_WEBHOOK_TIMEOUT_MS", "2500");
+            let c =
+                Config::load(Some(Path::new("c.toml")), &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(c.processor.name, "Klik B.V.");
+            assert_eq!(c.processor.dpo_email, "dpo@klik.nl");
+            assert_eq!(c.processor.contact_email, "privacy@klik.nl");
+            assert_eq!(c.webhook_max_attempts, 4);
+            let p = c.delivery_policy();
+            assert_eq!(p.max_attempts, 4);
+            assert_eq!(p.timeout, std::time::Duration::from_millis(2500));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn missing_file_is_an_error() {
         assert!(
             Config::load(
