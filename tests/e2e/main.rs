@@ -8,6 +8,7 @@ mod controllers;
 mod ctl;
 mod ctl_processing;
 mod deadlines;
+mod processing_edges;
 mod server;
 mod subprocessors;
 mod vault;
