@@ -36,9 +36,9 @@ impl Receiver {
     /// Starts a receiver. A request to path P is answered with the next
     /// status of `script[P]`, then 200s.
     pub async fn start(dir: &std::path::Path, script: &[(&str, &[u16])]) -> Receiver {
-        let script: HashMap<String, std::vec::IntoIter<u16>> = script
+        let script: HashMap<String, std::collections::VecDeque<u16>> = script
             .iter()
-            .map(|(p, s)| (p.to_string(), s.to_vec().into_iter()))
+            .map(|(p, s)| (p.to_string(), s.iter().copied().collect()))
             .collect();
         let ca_key = rcgen::KeyPair::generate().expect("ca key");
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
@@ -91,7 +91,7 @@ impl Receiver {
                         .lock()
                         .unwrap()
                         .get_mut(&path)
-                        .and_then(|s| s.next())
+                        .and_then(|s| s.pop_front())
                         .unwrap_or(200);
                     rec.lock().unwrap().push(Received {
                         path,

@@ -577,7 +577,8 @@ mod tests {
 
     #[test]
     fn every_rule() {
-        let cases: Vec<(Box<dyn Fn(&mut TermsInput)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut TermsInput)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 Box::new(|i| i.objection_period_days = Some(0)),
                 "terms.objection_period_days",

@@ -497,6 +497,15 @@ fn markdown(r: &ProcessingRecord) -> String {
     o
 }
 
+/// The record rendered in a format.
+pub fn export(r: &ProcessingRecord, f: Format) -> Result<String, AgreementError> {
+    let s = render(r, f);
+    if s.is_empty() {
+        return Err(internal("the record rendered empty"));
+    }
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,13 +525,4 @@ mod tests {
         assert_eq!(md("line\nbreak"), "line break");
         assert_eq!(md(""), "(none)");
     }
-}
-
-/// The format's name and the record rendered.
-pub fn export(r: &ProcessingRecord, f: Format) -> Result<String, AgreementError> {
-    let s = render(r, f);
-    if s.is_empty() {
-        return Err(internal("the record rendered empty"));
-    }
-    Ok(s)
 }

@@ -592,7 +592,12 @@ mod tests {
     #[test]
     fn not_delivered_means_no_window() {
         let n = add(Mode::General, None);
-        let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
+        let x = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2027-01-01T00:00:00Z"),
+        );
         assert!(!x.allowed);
         assert!(x.reason.contains("not been delivered"), "{}", x.reason);
         assert_eq!(
@@ -609,7 +614,12 @@ mod tests {
             filed_at: t("2026-03-05T10:00:00Z"),
             resolution: None,
         });
-        let x = evaluate("s", &[], &[n.clone()], t("2026-06-01T00:00:00Z"));
+        let x = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2026-06-01T00:00:00Z"),
+        );
         assert!(!x.allowed);
         assert!(x.reason.contains("objected"), "{}", x.reason);
         // Before the objection was filed, the window was simply open.
@@ -619,13 +629,31 @@ mod tests {
         );
         // Withdrawn after the window closed: allowed from the withdrawal.
         n.objections[0].resolution = Some((Resolution::Withdrawn, t("2026-04-01T08:00:00Z")));
-        let x = evaluate("s", &[], &[n.clone()], t("2026-04-01T08:00:00Z"));
+        let x = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2026-04-01T08:00:00Z"),
+        );
         assert!(x.allowed, "{}", x.reason);
         assert_eq!(x.since, Some(t("2026-04-01T08:00:00Z")));
-        assert!(!evaluate("s", &[], &[n.clone()], t("2026-03-31T00:00:00Z")).allowed);
+        assert!(
+            !evaluate(
+                "s",
+                &[],
+                std::slice::from_ref(&n),
+                t("2026-03-31T00:00:00Z")
+            )
+            .allowed
+        );
         // Sustained: blocked for good.
         n.objections[0].resolution = Some((Resolution::Sustained, t("2026-04-01T08:00:00Z")));
-        let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
+        let x = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2027-01-01T00:00:00Z"),
+        );
         assert!(!x.allowed);
         assert!(x.reason.contains("upheld"), "{}", x.reason);
         assert_eq!(
@@ -637,7 +665,12 @@ mod tests {
     #[test]
     fn specific_needs_an_approval_and_silence_is_not_one() {
         let mut n = add(Mode::Specific, Some("2026-02-27T15:00:00Z"));
-        let x = evaluate("s", &[], &[n.clone()], t("2027-01-01T00:00:00Z"));
+        let x = evaluate(
+            "s",
+            &[],
+            std::slice::from_ref(&n),
+            t("2027-01-01T00:00:00Z"),
+        );
         assert!(!x.allowed);
         assert!(
             x.reason.contains("silence is never approval"),
@@ -646,8 +679,24 @@ mod tests {
         );
         n.approval = Some((true, t("2026-02-28T09:00:00Z")));
         // Approved before the effective date: allowed from that date.
-        assert!(!evaluate("s", &[], &[n.clone()], t("2026-03-01T12:00:00Z")).allowed);
-        assert!(evaluate("s", &[], &[n.clone()], t("2026-03-02T00:00:00Z")).allowed);
+        assert!(
+            !evaluate(
+                "s",
+                &[],
+                std::slice::from_ref(&n),
+                t("2026-03-01T12:00:00Z")
+            )
+            .allowed
+        );
+        assert!(
+            evaluate(
+                "s",
+                &[],
+                std::slice::from_ref(&n),
+                t("2026-03-02T00:00:00Z")
+            )
+            .allowed
+        );
         n.approval = Some((false, t("2026-02-28T09:00:00Z")));
         assert_eq!(
             notice_status(&n, t("2026-03-05T00:00:00Z")),
