@@ -3,6 +3,7 @@
 //! never asserts on them.
 
 mod grpc;
+mod notices;
 mod vault;
 
 use std::fmt::Write as _;
@@ -27,7 +28,10 @@ struct Args {
     /// Candidates ingested at 1 KiB (64 KiB: a tenth of it).
     #[arg(long, default_value_t = 40_000)]
     ingest: usize,
-    /// Run only these sections (grpc, crypto, ingest, sweep); default all.
+    /// Controllers a change notice reaches in the notices benchmark.
+    #[arg(long, default_value_t = 1_000)]
+    notice_controllers: usize,
+    /// Run only these sections (grpc, crypto, ingest, sweep, notices); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -179,6 +183,12 @@ fn main() -> anyhow::Result<()> {
             v.push(vault::sweep(args.sweep_rows, None).await?);
             if let Some(pg) = postgres_db().await {
                 v.push(vault::sweep(args.sweep_rows, Some(&pg)).await?);
+            }
+        }
+        if want("notices") {
+            v.push(notices::run(args.notice_controllers, false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(notices::run(args.notice_controllers, true).await?);
             }
         }
         anyhow::Ok(v)
