@@ -407,10 +407,12 @@ impl Terms {
         }
         let contract_start = date("terms.contract_start", &i.contract_start)?;
         let year = chrono::Datelike::year(&contract_start);
-        if !(2000..=2100).contains(&year) {
+        // The calendar covers 2000-2099; a start up to 2089 leaves room
+        // for every renewal date the schedule computes.
+        if !(2000..=2089).contains(&year) {
             return Err(err(
                 "terms.contract_start",
-                format!("must be in the years 2000 to 2100, got {contract_start}"),
+                format!("must be in the years 2000 to 2089, got {contract_start}"),
             ));
         }
         let term_months = bounded("terms.term_months", i.term_months, 12, 1, 120)?;

@@ -54,7 +54,15 @@ impl Agreements {
                     }
                 }
                 _ => {
-                    let s = a.terms.schedule(today)?;
+                    // One agreement whose dates cannot be computed (beyond the
+                    // calendar) must not hide every other obligation.
+                    let s = match a.terms.schedule(today) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(agreement = %a.id, error = %e, "agreement dates not computable");
+                            continue;
+                        }
+                    };
                     if let Some(by) = s.notice_by {
                         push(
                             format!(
