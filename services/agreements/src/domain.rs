@@ -649,6 +649,10 @@ mod tests {
                 Box::new(|i| i.contract_start = String::new()),
                 "terms.contract_start",
             ),
+            (
+                Box::new(|i| i.contract_start = "2095-01-01".into()),
+                "terms.contract_start",
+            ),
             (Box::new(|i| i.term_months = Some(0)), "terms.term_months"),
             (
                 Box::new(|i| i.audits_per_year = Some(13)),
