@@ -1,25 +1,6 @@
 use auth::Role;
 use custodian_tests::*;
 
-struct Ran {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-async fn ctl(app: &TestApp, token: &str, args: &[&str]) -> Ran {
-    let url = app.url();
-    let mut full = vec!["custodianctl", "--server", &url, "--token", token];
-    full.extend_from_slice(args);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = custodianctl::run(full.iter().map(|s| s.to_string()), &mut out, &mut err).await;
-    Ran {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
-}
-
 #[tokio::test]
 async fn custodianctl_drives_controllers_audit_and_health() {
     for db in all_dbs().await {

@@ -7,25 +7,6 @@ use custodian_tests::webhook::Receiver;
 use custodian_tests::*;
 use serde_json::Value;
 
-struct Ran {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-async fn ctl(app: &TestApp, token: &str, args: &[&str]) -> Ran {
-    let url = app.url();
-    let mut full = vec!["custodianctl", "--server", &url, "--token", token];
-    full.extend_from_slice(args);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = custodianctl::run(full.iter().map(|s| s.to_string()), &mut out, &mut err).await;
-    Ran {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
-}
-
 async fn json(app: &TestApp, token: &str, args: &[&str]) -> Value {
     let mut a = vec!["--output", "json"];
     a.extend_from_slice(args);

@@ -114,6 +114,27 @@ async fn connect(addr: SocketAddr) -> Channel {
     panic!("server at {addr} did not come up");
 }
 
+/// What a `custodianctl` run printed, and its exit code.
+pub struct Ran {
+    pub code: i32,
+    pub out: String,
+    pub err: String,
+}
+
+/// Runs the shipped `custodianctl` code against `app` with `token`.
+pub async fn ctl(app: &TestApp, token: &str, args: &[&str]) -> Ran {
+    let url = app.url();
+    let mut full = vec!["custodianctl", "--server", &url, "--token", token];
+    full.extend_from_slice(args);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = custodianctl::run(full.iter().map(|s| s.to_string()), &mut out, &mut err).await;
+    Ran {
+        code,
+        out: String::from_utf8(out).unwrap(),
+        err: String::from_utf8(err).unwrap(),
+    }
+}
+
 /// A request carrying `authorization: Bearer <token>`.
 pub fn req<T>(token: &str, msg: T) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);

@@ -65,9 +65,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Status {
 }
 
 fn uuid_field(field: &'static str, s: &str) -> Result<String, Status> {
-    uuid::Uuid::parse_str(s.trim())
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| invalid(field, format!("must be a UUID, got {s:?}")))
+    wire::uuid(s).ok_or_else(|| invalid(field, format!("must be a UUID, got {s:?}")))
 }
 
 pub struct NotificationGrpc {

@@ -31,6 +31,14 @@ pub mod wire {
         t.to_rfc3339_opts(SecondsFormat::Micros, true)
     }
 
+    /// An id on the wire: a UUID in any accepted spelling, returned
+    /// hyphenated and lower case (the form ids are stored in).
+    pub fn uuid(s: &str) -> Option<String> {
+        uuid::Uuid::parse_str(s.trim())
+            .ok()
+            .map(|u| u.hyphenated().to_string())
+    }
+
     /// The field a page-size error names.
     pub const PAGE_SIZE_FIELD: &str = "page.page_size";
     /// The field a page-token error names.

@@ -204,7 +204,8 @@ pub const SUBJECT_CATEGORIES: &[(&str, &str)] = &[
     ("users", "the controller's users of the service"),
 ];
 
-fn vocab(
+/// The values of a vocabulary field, deduplicated; an unknown one names the known ones.
+pub fn vocab(
     field: &'static str,
     values: &[String],
     known: &[(&str, &str)],

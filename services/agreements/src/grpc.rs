@@ -46,9 +46,7 @@ impl From<FieldError> for Status {
 }
 
 fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(s.trim())
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| err(field, format!("must be a UUID, got {s:?}")))
+    wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
 }
 
 fn optional_date(field: &'static str, s: &str) -> Result<Option<chrono::NaiveDate>, FieldError> {

@@ -64,25 +64,7 @@ pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
 }
 
 pub fn categories(field: &'static str, values: &[String]) -> Result<Vec<String>, FieldError> {
-    let known = agreements::domain::DATA_CATEGORIES;
-    if values.is_empty() {
-        return Err(err(field, "must name at least one category"));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for v in values {
-        let t = v.trim();
-        if !known.iter().any(|(k, _)| *k == t) {
-            let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
-            return Err(err(
-                field,
-                format!("unknown category {t:?}; known: {}", names.join(", ")),
-            ));
-        }
-        if !out.iter().any(|o| o == t) {
-            out.push(t.to_owned());
-        }
-    }
-    Ok(out)
+    agreements::domain::vocab(field, values, agreements::domain::DATA_CATEGORIES)
 }
 
 /// A register entry, validated.

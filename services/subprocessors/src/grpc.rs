@@ -44,9 +44,7 @@ impl From<SubprocessorError> for Status {
 // the impl in `agreements::grpc`, the same mapping as `SubprocessorError::Invalid`.
 
 fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(s.trim())
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| err(field, format!("must be a UUID, got {s:?}")))
+    wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
 }
 
 fn optional_uuid(field: &'static str, s: &str) -> Result<Option<String>, FieldError> {

@@ -729,21 +729,15 @@ impl Subprocessors {
         .map_err(internal)?;
         let on = legal_time::period::local_date(now);
         let who = |s: &subs::Model| {
-            let c = transfers::classify(
-                &transfers::Recipient {
-                    country: &s.country,
-                    adequacy_scope_met: s.adequacy_scope_met,
-                    tia_reference: s.tia_reference.as_deref(),
-                },
-                on,
-            );
+            let s = to_sub(s.clone());
+            let c = s.classify(on);
             json!({
                 "id": s.id,
                 "legal_name": s.legal_name,
                 "address": s.address,
                 "country": s.country,
                 "service": s.service,
-                "data_categories": serde_json::from_str::<serde_json::Value>(&s.data_categories).unwrap_or_default(),
+                "data_categories": s.data_categories,
                 "contact_email": s.contact_email,
                 "transfer": { "mechanism": c.mechanism.as_str(), "explanation": c.explanation },
             })
