@@ -330,7 +330,7 @@ impl AgreementService for AgreementGrpc {
         }
         let tenant = scope.filter(requested.as_deref());
         let rec = self.svc.processing_record(tenant.as_deref()).await?;
-        let content = record::export(&rec, format)?;
+        let content = record::render(&rec, format);
         Ok(Response::new(pb::ProcessingRecordExport {
             format: format.as_str().into(),
             content_type: format.content_type().into(),

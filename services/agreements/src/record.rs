@@ -497,15 +497,6 @@ fn markdown(r: &ProcessingRecord) -> String {
     o
 }
 
-/// The record rendered in a format.
-pub fn export(r: &ProcessingRecord, f: Format) -> Result<String, AgreementError> {
-    let s = render(r, f);
-    if s.is_empty() {
-        return Err(internal("the record rendered empty"));
-    }
-    Ok(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

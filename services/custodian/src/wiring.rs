@@ -123,7 +123,7 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
                     permitted: c.permitted(),
                     explanation: c.explanation.clone(),
                     safeguards_doc: match &c.mechanism {
-                        transfers_mechanism::Scc { tia_reference } => tia_reference.clone(),
+                        transfers::Mechanism::Scc { tia_reference } => tia_reference.clone(),
                         _ => None,
                     },
                     id: s.id,
@@ -137,8 +137,6 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
         })
     }
 }
-
-use transfers::Mechanism as transfers_mechanism;
 
 /// The agreements and sub-processors services, connected to each other and
 /// to the controllers service.

@@ -229,6 +229,40 @@ struct TenantFacts {
 }
 
 impl TenantFacts {
+    fn empty() -> TenantFacts {
+        TenantFacts {
+            grants: Vec::new(),
+            notices: Vec::new(),
+            objections: HashMap::new(),
+            messages: HashMap::new(),
+        }
+    }
+
+    /// Per controller: each grant, notice, objection and message moves to
+    /// the tenant it belongs to.
+    fn split(mut self) -> HashMap<String, TenantFacts> {
+        let mut out: HashMap<String, TenantFacts> = HashMap::new();
+        for g in self.grants {
+            out.entry(g.tenant_id.clone())
+                .or_insert_with(TenantFacts::empty)
+                .grants
+                .push(g);
+        }
+        for n in self.notices {
+            let f = out
+                .entry(n.tenant_id.clone())
+                .or_insert_with(TenantFacts::empty);
+            if let Some(o) = self.objections.remove(&n.id) {
+                f.objections.insert(n.id.clone(), o);
+            }
+            if let Some(m) = self.messages.remove(&n.message_id) {
+                f.messages.insert(n.message_id.clone(), m);
+            }
+            f.notices.push(n);
+        }
+        out
+    }
+
     fn notice_facts(&self, n: &notices::Model) -> NoticeFacts {
         NoticeFacts {
             id: n.id.clone(),
@@ -458,19 +492,37 @@ impl Subprocessors {
     // ----- facts ----------------------------------------------------------
 
     async fn facts(&self, tenant: &str) -> Result<TenantFacts, SubprocessorError> {
-        let g = grants::Entity::find()
-            .filter(grants::Column::TenantId.eq(tenant.to_owned()))
-            .order_by_asc(grants::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        let n = notices::Entity::find()
-            .filter(notices::Column::TenantId.eq(tenant.to_owned()))
-            .order_by_asc(notices::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        self.complete(g, n).await
+        let mut all = self.facts_of(&[tenant.to_owned()]).await?;
+        Ok(all.remove(tenant).unwrap_or_else(TenantFacts::empty))
+    }
+
+    /// The facts of many controllers in a few queries (per chunk of 500
+    /// tenants), not a few queries per controller.
+    async fn facts_of(
+        &self,
+        tenants: &[String],
+    ) -> Result<HashMap<String, TenantFacts>, SubprocessorError> {
+        let mut g = Vec::new();
+        let mut n = Vec::new();
+        for chunk in tenants.chunks(500) {
+            g.extend(
+                grants::Entity::find()
+                    .filter(grants::Column::TenantId.is_in(chunk.iter().cloned()))
+                    .order_by_asc(grants::Column::Id)
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?,
+            );
+            n.extend(
+                notices::Entity::find()
+                    .filter(notices::Column::TenantId.is_in(chunk.iter().cloned()))
+                    .order_by_asc(notices::Column::Id)
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?,
+            );
+        }
+        Ok(self.complete(g, n).await?.split())
     }
 
     async fn complete(
@@ -501,17 +553,22 @@ impl Subprocessors {
         })
     }
 
-    async fn names(&self, ids: &[String]) -> Result<HashMap<String, String>, SubprocessorError> {
+    /// Register entries by id, in one query.
+    async fn by_ids(
+        &self,
+        ids: impl IntoIterator<Item = String>,
+    ) -> Result<HashMap<String, Subprocessor>, SubprocessorError> {
+        let ids: Vec<String> = ids.into_iter().collect();
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         Ok(subs::Entity::find()
-            .filter(subs::Column::Id.is_in(ids.iter().cloned()))
+            .filter(subs::Column::Id.is_in(ids))
             .all(&self.db)
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|s| (s.id, s.legal_name))
+            .map(|s| (s.id.clone(), to_sub(s)))
             .collect())
     }
 
@@ -535,7 +592,12 @@ impl Subprocessors {
                 .collect()
         };
         let sub_ids: Vec<String> = rows.iter().map(|n| n.subprocessor_id.clone()).collect();
-        let names = self.names(&sub_ids).await?;
+        let names: HashMap<String, String> = self
+            .by_ids(sub_ids)
+            .await?
+            .into_iter()
+            .map(|(id, s)| (id, s.legal_name))
+            .collect();
         Ok(rows
             .iter()
             .map(|n| {
@@ -664,8 +726,11 @@ impl Subprocessors {
                 ChangeKind::Remove => Some(p.subprocessor_id.as_str()),
                 ChangeKind::Replace => p.replaces_id.as_deref(),
             };
-            for t in self.agreements.all_in_force().await.map_err(internal)? {
-                let facts = self.facts(&t.tenant).await?;
+            let in_force = self.agreements.all_in_force().await.map_err(internal)?;
+            let tenants: Vec<String> = in_force.iter().map(|t| t.tenant.clone()).collect();
+            let mut all = self.facts_of(&tenants).await?;
+            for t in in_force {
+                let facts = all.remove(&t.tenant).unwrap_or_else(TenantFacts::empty);
                 let affected = match gone {
                     // An addition reaches everyone not already authorised.
                     None => !facts.decide(&p.subprocessor_id, now).allowed,
@@ -1127,13 +1192,22 @@ impl Subprocessors {
         let at = store::now_micros();
         let facts = self.facts(tenant).await?;
         let mode = self.terms(tenant, at).await?.map(|t| t.mode);
-        let mut current = Vec::new();
-        for id in facts.subprocessor_ids() {
-            let d = facts.decide(&id, at);
-            if d.allowed {
-                current.push((self.get(&id).await?, d));
-            }
-        }
+        let allowed: Vec<(String, Decision)> = facts
+            .subprocessor_ids()
+            .into_iter()
+            .map(|id| {
+                let d = facts.decide(&id, at);
+                (id, d)
+            })
+            .filter(|(_, d)| d.allowed)
+            .collect();
+        let mut register = self
+            .by_ids(allowed.iter().map(|(id, _)| id.clone()))
+            .await?;
+        let current = allowed
+            .into_iter()
+            .filter_map(|(id, d)| register.remove(&id).map(|s| (s, d)))
+            .collect();
         let mut rows = facts.notices.clone();
         rows.reverse();
         let notices = self.views(&facts, &rows, at).await?;
@@ -1159,14 +1233,20 @@ impl Subprocessors {
     ) -> Result<Vec<(Subprocessor, transfers::Classification)>, SubprocessorError> {
         let facts = self.facts(tenant).await?;
         let on = legal_time::period::local_date(at);
-        let mut out = Vec::new();
-        for id in facts.subprocessor_ids() {
-            if facts.decide(&id, at).allowed {
-                let s = self.get(&id).await?;
+        let allowed: Vec<String> = facts
+            .subprocessor_ids()
+            .into_iter()
+            .filter(|id| facts.decide(id, at).allowed)
+            .collect();
+        let mut register = self.by_ids(allowed.iter().cloned()).await?;
+        let out: Vec<(Subprocessor, transfers::Classification)> = allowed
+            .iter()
+            .filter_map(|id| register.remove(id))
+            .map(|s| {
                 let c = s.classify(on);
-                out.push((s, c));
-            }
-        }
+                (s, c)
+            })
+            .collect();
         Ok(out)
     }
 
