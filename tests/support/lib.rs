@@ -340,6 +340,7 @@ pub fn valid_terms() -> pb::AgreementTerms {
             "TLS 1.2+ in transit".into(),
         ],
         controller_representative: String::new(),
+        processor_may_notify_authority: false,
     }
 }
 

@@ -105,6 +105,49 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.SubprocessorService/ListAuthorisedSubprocessors",
         &[Admin, Auditor, Controller, Service],
     ),
+    // BreachService: admins take incidents, assess and send notices; a
+    // controller reads its own notices, acknowledges them and records its
+    // authority notification and art. 34 decision; auditors read everything.
+    p("/custodian.v1.BreachService/ReportIncident", &[Admin]),
+    p("/custodian.v1.BreachService/AssessIncident", &[Admin]),
+    p("/custodian.v1.BreachService/GetIncident", &[Admin, Auditor]),
+    p(
+        "/custodian.v1.BreachService/ListIncidents",
+        &[Admin, Auditor],
+    ),
+    p(
+        "/custodian.v1.BreachService/GetBreachNotice",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/ListBreachNotices",
+        &[Admin, Auditor, Controller],
+    ),
+    p("/custodian.v1.BreachService/SendNotice", &[Admin]),
+    p(
+        "/custodian.v1.BreachService/AcknowledgeNotice",
+        &[Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/RecordAuthorityNotification",
+        &[Admin, Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/DecideSubjectCommunication",
+        &[Admin, Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/GetTimeline",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/GetAuthorityDraft",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.BreachService/ExportRegister",
+        &[Admin, Auditor, Controller],
+    ),
     // NotificationService: the outbox with its attempts.
     p(
         "/custodian.v1.NotificationService/ListNotifications",

@@ -20,6 +20,7 @@ pub mod service_names {
     pub const AGREEMENTS: &str = "custodian.v1.AgreementService";
     pub const SUBPROCESSORS: &str = "custodian.v1.SubprocessorService";
     pub const NOTIFICATIONS: &str = "custodian.v1.NotificationService";
+    pub const BREACHES: &str = "custodian.v1.BreachService";
 }
 
 /// Conventions of the wire format shared by every service adapter.

@@ -305,6 +305,7 @@ pub struct TermsInput {
     pub audits_per_year: Option<i32>,
     pub security_measures: Vec<String>,
     pub controller_representative: String,
+    pub processor_may_notify_authority: bool,
 }
 
 /// Valid terms, with every default applied. Stored as JSON per version.
@@ -330,6 +331,10 @@ pub struct Terms {
     pub audits_per_year: u32,
     pub security_measures: Vec<String>,
     pub controller_representative: Option<String>,
+    /// Seed 002 art. 17.17: the processor may notify the authority itself.
+    /// Absent in versions stored before this term existed: false.
+    #[serde(default)]
+    pub processor_may_notify_authority: bool,
 }
 
 impl Terms {
@@ -479,6 +484,7 @@ impl Terms {
             audits_per_year,
             security_measures,
             controller_representative,
+            processor_may_notify_authority: i.processor_may_notify_authority,
         };
         // The notice period must fit in a period: the rule says why if not.
         t.schedule(contract_start)

@@ -79,6 +79,7 @@ pub fn terms_input(t: pb::AgreementTerms) -> TermsInput {
         audits_per_year: t.audits_per_year,
         security_measures: t.security_measures,
         controller_representative: t.controller_representative,
+        processor_may_notify_authority: t.processor_may_notify_authority,
     }
 }
 
@@ -109,6 +110,7 @@ pub fn terms_pb(t: &Terms) -> pb::AgreementTerms {
         audits_per_year: Some(t.audits_per_year as i32),
         security_measures: t.security_measures.clone(),
         controller_representative: t.controller_representative.clone().unwrap_or_default(),
+        processor_may_notify_authority: t.processor_may_notify_authority,
     }
 }
 

@@ -308,7 +308,7 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// One CSV field (RFC 4180), with a leading formula character defused so a
 /// spreadsheet never executes a cell.
-fn cell(s: &str) -> String {
+pub fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
@@ -372,7 +372,7 @@ fn csv(r: &ProcessingRecord) -> String {
 
 /// Markdown text with the characters that would break a table or start
 /// markup escaped.
-fn md(s: &str) -> String {
+pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if matches!(

@@ -28,10 +28,11 @@ pub enum Target {
     Agreements,
     Subprocessors,
     Notifications,
+    Breaches,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 8] = [
         Target::Controllers,
         Target::Audit,
         Target::Deadlines,
@@ -39,6 +40,7 @@ impl Target {
         Target::Agreements,
         Target::Subprocessors,
         Target::Notifications,
+        Target::Breaches,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Target {
             Target::Agreements => "agreements",
             Target::Subprocessors => "subprocessors",
             Target::Notifications => "notifications",
+            Target::Breaches => "breaches",
         }
     }
 
@@ -63,6 +66,7 @@ impl Target {
             Target::Agreements => service_names::AGREEMENTS,
             Target::Subprocessors => service_names::SUBPROCESSORS,
             Target::Notifications => service_names::NOTIFICATIONS,
+            Target::Breaches => service_names::BREACHES,
         }
     }
 }
@@ -132,8 +136,8 @@ pub async fn run(
         None
     };
 
-    // Agreements and sub-processors refer to each other through traits;
-    // both are cheap to build, so they exist whatever is hosted.
+    // Agreements, sub-processors and breaches refer to each other through
+    // traits; they are cheap to build, so they exist whatever is hosted.
     let processing = crate::wiring::processing(&config, db.clone());
 
     let (health, health_svc) = tonic_health::server::health_reporter();
@@ -164,6 +168,11 @@ pub async fn run(
                         processing.subprocessors.clone(),
                     )));
                 }
+                if targets.contains(&Target::Breaches) {
+                    sources.push(std::sync::Arc::new(breaches::BreachObligations(
+                        processing.breaches.clone(),
+                    )));
+                }
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
@@ -179,6 +188,9 @@ pub async fn run(
             }
             Target::Notifications => {
                 routes.add_service(outbox::grpc::service(db.clone()));
+            }
+            Target::Breaches => {
+                routes.add_service(breaches::service(processing.breaches.clone()));
             }
         }
     }
@@ -279,7 +291,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications"),
+                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications, breaches"),
             "{e}"
         );
     }

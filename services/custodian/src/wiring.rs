@@ -138,37 +138,82 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
     }
 }
 
-/// The agreements and sub-processors services, connected to each other and
-/// to the controllers service.
+/// The controllers and agreements services, as the breach service sees them.
+pub struct BreachDirectory {
+    controllers: ControllerDirectory,
+    agreements: Arc<agreements::Agreements>,
+}
+
+impl breaches::ports::Directory for BreachDirectory {
+    fn controller<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<breaches::ports::ControllerInfo>, String>> {
+        agreements::ports::ControllerDirectory::controller(&self.controllers, id)
+    }
+
+    fn terms_at<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<breaches::ports::BreachTerms>, String>> {
+        Box::pin(async move {
+            Ok(self
+                .agreements
+                .in_force_at(tenant, at)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|a| breaches::ports::BreachTerms {
+                    agreement_id: a.id,
+                    sla_hours: a.terms.breach_notice_sla_hours,
+                    processor_may_notify_authority: a.terms.processor_may_notify_authority,
+                }))
+        })
+    }
+}
+
+/// The agreements, sub-processors and breach services, connected to each
+/// other and to the controllers service.
 pub struct Processing {
     pub agreements: Arc<agreements::Agreements>,
     pub subprocessors: Arc<subprocessors::Subprocessors>,
+    pub breaches: Arc<breaches::Breaches>,
 }
 
 pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection) -> Processing {
     let p = &config.processor;
+    let identity = agreements::ProcessorIdentity {
+        name: p.name.clone(),
+        address: p.address.clone(),
+        contact_email: p.contact_email.clone(),
+        dpo_name: p.dpo_name.clone(),
+        dpo_email: p.dpo_email.clone(),
+        representative: p.representative.clone(),
+    };
     let agreements = Arc::new(agreements::Agreements::new(
         db.clone(),
         Arc::new(ControllerDirectory(controllers::ControllerRepo::new(
             db.clone(),
         ))),
-        agreements::ProcessorIdentity {
-            name: p.name.clone(),
-            address: p.address.clone(),
-            contact_email: p.contact_email.clone(),
-            dpo_name: p.dpo_name.clone(),
-            dpo_email: p.dpo_email.clone(),
-            representative: p.representative.clone(),
-        },
+        identity.clone(),
     ));
     let subprocessors = Arc::new(subprocessors::Subprocessors::new(
-        db,
+        db.clone(),
         Arc::new(AgreementDirectory(agreements.clone())),
     ));
     agreements.set_subprocessors(Arc::new(SubprocessorSource(subprocessors.clone())));
+    let breaches = Arc::new(breaches::Breaches::new(
+        db.clone(),
+        Arc::new(BreachDirectory {
+            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
+            agreements: agreements.clone(),
+        }),
+        identity,
+    ));
     Processing {
         agreements,
         subprocessors,
+        breaches,
     }
 }
 

@@ -284,6 +284,7 @@ fn terms_from_file(path: &PathBuf) -> Result<pb::AgreementTerms, CtlError> {
         "audits_per_year",
         "security_measures",
         "controller_representative",
+        "processor_may_notify_authority",
     ];
     if let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(CtlError::Usage(format!(
@@ -333,6 +334,9 @@ fn terms_from_file(path: &PathBuf) -> Result<pb::AgreementTerms, CtlError> {
         audits_per_year: int("audits_per_year")?,
         security_measures: list("security_measures"),
         controller_representative: s("controller_representative"),
+        processor_may_notify_authority: v["processor_may_notify_authority"]
+            .as_bool()
+            .unwrap_or(false),
     })
 }
 
@@ -358,6 +362,7 @@ fn terms_json(t: &pb::AgreementTerms) -> Value {
         "audits_per_year": t.audits_per_year,
         "security_measures": t.security_measures,
         "controller_representative": t.controller_representative,
+        "processor_may_notify_authority": t.processor_may_notify_authority,
     })
 }
 

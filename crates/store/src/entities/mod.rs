@@ -10,11 +10,13 @@
 //! | `outbox::*` (`outbox_messages`, `outbox_attempts`) | `crates/outbox` |
 //! | `agreements::*` (`agreements`, `agreement_versions`) | `services/agreements` |
 //! | `subprocessors::*` (`subprocessors`, `subprocessor_*`) | `services/subprocessors` |
+//! | `breaches::*` (`breach_*`) | `services/breaches` |
 
 pub mod agreements;
 pub mod api_tokens;
 pub mod audit_events;
 pub mod audit_heads;
+pub mod breaches;
 pub mod controllers;
 pub mod keystore_info;
 pub mod outbox;

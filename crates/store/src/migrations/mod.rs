@@ -10,6 +10,7 @@ mod m20261121_000004_vault_keys;
 mod m20261122_000005_outbox;
 mod m20261122_000006_agreements;
 mod m20261122_000007_subprocessors;
+mod m20261122_000008_breaches;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_outbox::Migration),
             Box::new(m20261122_000006_agreements::Migration),
             Box::new(m20261122_000007_subprocessors::Migration),
+            Box::new(m20261122_000008_breaches::Migration),
         ]
     }
 }

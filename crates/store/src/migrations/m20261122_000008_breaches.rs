@@ -1,0 +1,282 @@
+//! Tables of `services/breaches` in the main database.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum BreachIncidents {
+    Table,
+    Id,
+    Status,
+    DiscoveredAt,
+    DiscoveredBy,
+    Description,
+    Systems,
+    InternalNotes,
+    ReportedAt,
+    ReportedBy,
+    DismissalBasis,
+    DismissalReason,
+    DecidedAt,
+    DecidedBy,
+}
+
+#[derive(DeriveIden)]
+enum BreachAssessments {
+    Table,
+    Id,
+    IncidentId,
+    Version,
+    AssessedAt,
+    AssessedBy,
+    Body,
+}
+
+#[derive(DeriveIden)]
+enum BreachNotices {
+    Table,
+    Id,
+    IncidentId,
+    TenantId,
+    AgreementId,
+    SlaHours,
+    ProcessorMayNotify,
+    CreatedAt,
+    CancelledAt,
+    ControllerAwareAt,
+    AcknowledgedAt,
+    AcknowledgedBy,
+}
+
+#[derive(DeriveIden)]
+enum BreachNoticeSends {
+    Table,
+    Id,
+    NoticeId,
+    IncidentId,
+    TenantId,
+    Phase,
+    Sequence,
+    SentAt,
+    SentBy,
+    MessageId,
+    Content,
+    Missing,
+}
+
+#[derive(DeriveIden)]
+enum BreachAuthorityNotifications {
+    Table,
+    Id,
+    NoticeId,
+    TenantId,
+    Phase,
+    NotifiedAt,
+    ByParty,
+    Reference,
+    ReasonsForDelay,
+    Late,
+    RecordedAt,
+    RecordedBy,
+}
+
+#[derive(DeriveIden)]
+enum BreachSubjectDecisions {
+    Table,
+    Id,
+    NoticeId,
+    TenantId,
+    Decision,
+    Details,
+    CommunicatedAt,
+    DecidedAt,
+    DecidedBy,
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(BreachIncidents::Table)
+                .if_not_exists()
+                .col(string(BreachIncidents::Id).primary_key())
+                .col(string(BreachIncidents::Status))
+                .col(timestamp_with_time_zone(BreachIncidents::DiscoveredAt))
+                .col(string(BreachIncidents::DiscoveredBy))
+                .col(text(BreachIncidents::Description))
+                .col(text(BreachIncidents::Systems))
+                .col(text_null(BreachIncidents::InternalNotes))
+                .col(timestamp_with_time_zone(BreachIncidents::ReportedAt))
+                .col(string(BreachIncidents::ReportedBy))
+                .col(string_null(BreachIncidents::DismissalBasis))
+                .col(text_null(BreachIncidents::DismissalReason))
+                .col(timestamp_with_time_zone_null(BreachIncidents::DecidedAt))
+                .col(string_null(BreachIncidents::DecidedBy))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(BreachAssessments::Table)
+                .if_not_exists()
+                .col(string(BreachAssessments::Id).primary_key())
+                .col(string(BreachAssessments::IncidentId))
+                .col(integer(BreachAssessments::Version))
+                .col(timestamp_with_time_zone(BreachAssessments::AssessedAt))
+                .col(string(BreachAssessments::AssessedBy))
+                .col(text(BreachAssessments::Body))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(BreachNotices::Table)
+                .if_not_exists()
+                .col(string(BreachNotices::Id).primary_key())
+                .col(string(BreachNotices::IncidentId))
+                .col(string(BreachNotices::TenantId))
+                .col(string_null(BreachNotices::AgreementId))
+                .col(integer(BreachNotices::SlaHours))
+                .col(boolean(BreachNotices::ProcessorMayNotify))
+                .col(timestamp_with_time_zone(BreachNotices::CreatedAt))
+                .col(timestamp_with_time_zone_null(BreachNotices::CancelledAt))
+                .col(timestamp_with_time_zone_null(
+                    BreachNotices::ControllerAwareAt,
+                ))
+                .col(timestamp_with_time_zone_null(BreachNotices::AcknowledgedAt))
+                .col(string_null(BreachNotices::AcknowledgedBy))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(BreachNoticeSends::Table)
+                .if_not_exists()
+                .col(string(BreachNoticeSends::Id).primary_key())
+                .col(string(BreachNoticeSends::NoticeId))
+                .col(string(BreachNoticeSends::IncidentId))
+                .col(string(BreachNoticeSends::TenantId))
+                .col(string(BreachNoticeSends::Phase))
+                .col(integer(BreachNoticeSends::Sequence))
+                .col(timestamp_with_time_zone(BreachNoticeSends::SentAt))
+                .col(string(BreachNoticeSends::SentBy))
+                .col(string(BreachNoticeSends::MessageId))
+                .col(text(BreachNoticeSends::Content))
+                .col(text(BreachNoticeSends::Missing))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(BreachAuthorityNotifications::Table)
+                .if_not_exists()
+                .col(string(BreachAuthorityNotifications::Id).primary_key())
+                .col(string(BreachAuthorityNotifications::NoticeId))
+                .col(string(BreachAuthorityNotifications::TenantId))
+                .col(string(BreachAuthorityNotifications::Phase))
+                .col(timestamp_with_time_zone(
+                    BreachAuthorityNotifications::NotifiedAt,
+                ))
+                .col(string(BreachAuthorityNotifications::ByParty))
+                .col(string_null(BreachAuthorityNotifications::Reference))
+                .col(text_null(BreachAuthorityNotifications::ReasonsForDelay))
+                .col(boolean(BreachAuthorityNotifications::Late))
+                .col(timestamp_with_time_zone(
+                    BreachAuthorityNotifications::RecordedAt,
+                ))
+                .col(string(BreachAuthorityNotifications::RecordedBy))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(BreachSubjectDecisions::Table)
+                .if_not_exists()
+                .col(string(BreachSubjectDecisions::Id).primary_key())
+                .col(string(BreachSubjectDecisions::NoticeId))
+                .col(string(BreachSubjectDecisions::TenantId))
+                .col(string(BreachSubjectDecisions::Decision))
+                .col(text(BreachSubjectDecisions::Details))
+                .col(timestamp_with_time_zone_null(
+                    BreachSubjectDecisions::CommunicatedAt,
+                ))
+                .col(timestamp_with_time_zone(BreachSubjectDecisions::DecidedAt))
+                .col(string(BreachSubjectDecisions::DecidedBy))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_breach_assessments_version")
+                .table(BreachAssessments::Table)
+                .col(BreachAssessments::IncidentId)
+                .col(BreachAssessments::Version)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_breach_notices_incident_tenant")
+                .table(BreachNotices::Table)
+                .col(BreachNotices::IncidentId)
+                .col(BreachNotices::TenantId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_breach_notices_tenant")
+                .table(BreachNotices::Table)
+                .col(BreachNotices::TenantId)
+                .col(BreachNotices::Id)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_breach_sends_sequence")
+                .table(BreachNoticeSends::Table)
+                .col(BreachNoticeSends::NoticeId)
+                .col(BreachNoticeSends::Sequence)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_breach_authority_notice")
+                .table(BreachAuthorityNotifications::Table)
+                .col(BreachAuthorityNotifications::NoticeId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_breach_decisions_notice")
+                .table(BreachSubjectDecisions::Table)
+                .col(BreachSubjectDecisions::NoticeId)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            BreachSubjectDecisions::Table.into_iden(),
+            BreachAuthorityNotifications::Table.into_iden(),
+            BreachNoticeSends::Table.into_iden(),
+            BreachNotices::Table.into_iden(),
+            BreachAssessments::Table.into_iden(),
+            BreachIncidents::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

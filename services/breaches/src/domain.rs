@@ -1,0 +1,1167 @@
+//! The breach domain, pure: the vocabularies, validation of incidents and
+//! assessments, the content items a notice must carry and which are still
+//! missing, the clocks and their states, and the checks of the authority
+//! notification and the art. 34 decision. No IO.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use agreements::domain::{FieldError, err, text};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BreachError {
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Precondition(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<FieldError> for BreachError {
+    fn from(e: FieldError) -> Self {
+        BreachError::Invalid(e)
+    }
+}
+
+/// Generates a closed vocabulary: parse (naming the known values) and as_str.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn parse(field: &'static str, s: &str) -> Result<$name, FieldError> {
+                match s.trim() {
+                    $($s => Ok($name::$variant),)+
+                    x => Err(err(field, format!(
+                        "expected {}, got {x:?}",
+                        [$($s),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Where an incident stands.
+    Status {
+        Reported = "reported",
+        Dismissed = "dismissed",
+        Confirmed = "confirmed",
+    }
+);
+
+vocabulary!(
+    /// Why an incident is not a personal-data breach.
+    DismissalBasis {
+        NoPersonalData = "no_personal_data",
+        VulnerabilityNotExploited = "vulnerability_not_exploited",
+        NotASecurityIncident = "not_a_security_incident",
+    }
+);
+
+vocabulary!(
+    /// The security property the breach compromised (EDPB 9/2022).
+    Nature {
+        Confidentiality = "confidentiality",
+        Integrity = "integrity",
+        Availability = "availability",
+    }
+);
+
+vocabulary!(
+    /// The processor's assessment of the risk to data subjects (legal-rules.md A1).
+    Risk {
+        Unlikely = "unlikely",
+        Risk = "risk",
+        High = "high",
+    }
+);
+
+vocabulary!(
+    /// A send of the notice to the controller (art. 33(4) phases).
+    Phase {
+        Initial = "initial",
+        Supplement = "supplement",
+    }
+);
+
+vocabulary!(
+    /// A notification to the supervisory authority; the AP lets one be
+    /// supplemented or withdrawn.
+    AuthorityPhase {
+        Initial = "initial",
+        Supplement = "supplement",
+        Withdrawal = "withdrawal",
+    }
+);
+
+vocabulary!(
+    /// The art. 34 decision.
+    SubjectChoice {
+        Communicate = "communicate",
+        Exception34_3A = "exception_34_3_a",
+        Exception34_3B = "exception_34_3_b",
+        Exception34_3C = "exception_34_3_c",
+        NotRequired = "not_required",
+    }
+);
+
+/// The oldest instant any breach field may hold: the calendar starts in 2000.
+pub fn instant_in_range(
+    field: &'static str,
+    t: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, FieldError> {
+    if t > now {
+        return Err(err(
+            field,
+            format!(
+                "must not be in the future, got {}",
+                proto::wire::timestamp(t)
+            ),
+        ));
+    }
+    if chrono::Datelike::year(&t) < 2000 {
+        return Err(err(
+            field,
+            format!(
+                "must be in 2000 or later, got {}",
+                proto::wire::timestamp(t)
+            ),
+        ));
+    }
+    Ok(t)
+}
+
+/// A reported incident, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncident {
+    pub discovered_at: DateTime<Utc>,
+    pub discovered_by: String,
+    pub description: String,
+    pub systems: Vec<String>,
+    pub internal_notes: Option<String>,
+}
+
+/// One affected controller with its approximate numbers (unknown = None).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    pub controller_id: String,
+    pub subjects_approx: Option<u64>,
+    pub records_approx: Option<u64>,
+}
+
+/// What is known about a confirmed breach; stored as JSON per version.
+/// Empty lists and `None` mean "not known yet".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub summary: Option<String>,
+    pub nature: Vec<Nature>,
+    pub occurred_from: Option<DateTime<Utc>>,
+    pub occurred_until: Option<DateTime<Utc>>,
+    pub data_categories: Vec<String>,
+    pub subject_categories: Vec<String>,
+    pub encrypted: bool,
+    pub key_safe: bool,
+    pub protection: Option<String>,
+    pub likely_consequences: Option<String>,
+    pub measures_taken: Option<String>,
+    pub measures_proposed: Option<String>,
+    pub risk: Risk,
+    pub risk_reasoning: Option<String>,
+    pub affected: Vec<Affected>,
+    pub contact: Option<String>,
+    pub internal_notes: Option<String>,
+}
+
+impl Assessment {
+    pub fn affected(&self, controller: &str) -> Option<&Affected> {
+        self.affected.iter().find(|a| a.controller_id == controller)
+    }
+}
+
+/// An assessment as it arrives.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentInput {
+    pub summary: String,
+    pub nature: Vec<String>,
+    pub occurred_from: Option<DateTime<Utc>>,
+    pub occurred_until: Option<DateTime<Utc>>,
+    pub data_categories: Vec<String>,
+    pub subject_categories: Vec<String>,
+    pub encrypted: bool,
+    pub key_safe: bool,
+    pub protection: String,
+    pub likely_consequences: String,
+    pub measures_taken: String,
+    pub measures_proposed: String,
+    pub risk: String,
+    pub risk_reasoning: String,
+    pub affected: Vec<(String, Option<u64>, Option<u64>)>,
+    pub contact: String,
+    pub internal_notes: String,
+}
+
+fn optional(field: &'static str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        text(field, s, max).map(Some)
+    }
+}
+
+/// An optional vocabulary list: empty means unknown.
+fn optional_vocab(
+    field: &'static str,
+    values: &[String],
+    known: &[(&str, &str)],
+) -> Result<Vec<String>, FieldError> {
+    if values.is_empty() {
+        Ok(Vec::new())
+    } else {
+        agreements::domain::vocab(field, values, known)
+    }
+}
+
+/// At most this many subjects or records: a number beyond it is a typo.
+const MAX_COUNT: u64 = 10_000_000_000;
+
+impl Assessment {
+    pub fn parse(i: AssessmentInput, now: DateTime<Utc>) -> Result<Assessment, FieldError> {
+        let summary = optional("assessment.summary", &i.summary, 4000)?;
+        let mut nature = Vec::new();
+        for n in &i.nature {
+            let v = Nature::parse("assessment.nature", n)?;
+            if !nature.contains(&v) {
+                nature.push(v);
+            }
+        }
+        let occurred_from = i
+            .occurred_from
+            .map(|t| instant_in_range("assessment.occurred_from", t, now))
+            .transpose()?;
+        let occurred_until = i
+            .occurred_until
+            .map(|t| instant_in_range("assessment.occurred_until", t, now))
+            .transpose()?;
+        if let (Some(f), Some(u)) = (occurred_from, occurred_until)
+            && u < f
+        {
+            return Err(err(
+                "assessment.occurred_until",
+                "must not be before occurred_from",
+            ));
+        }
+        let data_categories = optional_vocab(
+            "assessment.data_categories",
+            &i.data_categories,
+            agreements::domain::DATA_CATEGORIES,
+        )?;
+        let subject_categories = optional_vocab(
+            "assessment.subject_categories",
+            &i.subject_categories,
+            agreements::domain::SUBJECT_CATEGORIES,
+        )?;
+        if i.key_safe && !i.encrypted {
+            return Err(err(
+                "assessment.key_safe",
+                "can only be true when encrypted is true",
+            ));
+        }
+        if i.risk.trim().is_empty() {
+            return Err(err(
+                "assessment.risk",
+                "must not be empty: expected unlikely, risk or high",
+            ));
+        }
+        let risk = Risk::parse("assessment.risk", &i.risk)?;
+        if i.affected.is_empty() {
+            return Err(err(
+                "assessment.affected",
+                "must name at least one affected controller",
+            ));
+        }
+        let mut affected: Vec<Affected> = Vec::new();
+        for (id, subjects, records) in &i.affected {
+            let Some(cid) = proto::wire::uuid(id) else {
+                return Err(err(
+                    "assessment.affected.controller_id",
+                    format!("must be a UUID, got {id:?}"),
+                ));
+            };
+            if affected.iter().any(|a| a.controller_id == cid) {
+                return Err(err(
+                    "assessment.affected",
+                    format!("names controller {cid} twice"),
+                ));
+            }
+            for (field, v) in [
+                ("assessment.affected.subjects_approx", subjects),
+                ("assessment.affected.records_approx", records),
+            ] {
+                if v.is_some_and(|n| n > MAX_COUNT) {
+                    return Err(err(field, format!("must be at most {MAX_COUNT}")));
+                }
+            }
+            affected.push(Affected {
+                controller_id: cid,
+                subjects_approx: *subjects,
+                records_approx: *records,
+            });
+        }
+        Ok(Assessment {
+            summary,
+            nature,
+            occurred_from,
+            occurred_until,
+            data_categories,
+            subject_categories,
+            encrypted: i.encrypted,
+            key_safe: i.key_safe,
+            protection: optional("assessment.protection", &i.protection, 2000)?,
+            likely_consequences: optional(
+                "assessment.likely_consequences",
+                &i.likely_consequences,
+                4000,
+            )?,
+            measures_taken: optional("assessment.measures_taken", &i.measures_taken, 4000)?,
+            measures_proposed: optional(
+                "assessment.measures_proposed",
+                &i.measures_proposed,
+                4000,
+            )?,
+            risk,
+            risk_reasoning: optional("assessment.risk_reasoning", &i.risk_reasoning, 4000)?,
+            affected,
+            contact: optional("assessment.contact", &i.contact, 500)?,
+            internal_notes: optional("assessment.internal_notes", &i.internal_notes, 8000)?,
+        })
+    }
+}
+
+// ----- content items ------------------------------------------------------
+
+/// The content a notice to the controller must carry: seed 001 Bijlage 1
+/// art. 6.3 (a)-(h) and GDPR art. 33(3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Item {
+    Nature,
+    Consequences,
+    DataCategories,
+    Protection,
+    Measures,
+    SubjectCategories,
+    SubjectsApprox,
+    RecordsApprox,
+    Contact,
+}
+
+impl Item {
+    pub const ALL: [Item; 9] = [
+        Item::Nature,
+        Item::Consequences,
+        Item::DataCategories,
+        Item::Protection,
+        Item::Measures,
+        Item::SubjectCategories,
+        Item::SubjectsApprox,
+        Item::RecordsApprox,
+        Item::Contact,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Item::Nature => "nature",
+            Item::Consequences => "consequences",
+            Item::DataCategories => "data_categories",
+            Item::Protection => "protection",
+            Item::Measures => "measures",
+            Item::SubjectCategories => "subject_categories",
+            Item::SubjectsApprox => "subjects_approx",
+            Item::RecordsApprox => "records_approx",
+            Item::Contact => "contact",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Item::Nature => "the nature of the breach",
+            Item::Consequences => "the likely consequences",
+            Item::DataCategories => "the categories of personal data concerned",
+            Item::Protection => "whether and how the data was protected",
+            Item::Measures => "the measures taken or proposed",
+            Item::SubjectCategories => "the categories of data subjects",
+            Item::SubjectsApprox => "the approximate number of data subjects",
+            Item::RecordsApprox => "the approximate number of personal-data records",
+            Item::Contact => "the contact point for follow-up",
+        }
+    }
+
+    pub fn citation(self) -> &'static str {
+        match self {
+            Item::Nature => "seed 001 Bijlage 1 art. 6.3(a); GDPR art. 33(3)(a)",
+            Item::Consequences => "seed 001 Bijlage 1 art. 6.3(b); GDPR art. 33(3)(c)",
+            Item::DataCategories => "seed 001 Bijlage 1 art. 6.3(c); GDPR art. 33(3)(a)",
+            Item::Protection => "seed 001 Bijlage 1 art. 6.3(d); GDPR art. 34(3)(a)",
+            Item::Measures => "seed 001 Bijlage 1 art. 6.3(e); GDPR art. 33(3)(d)",
+            Item::SubjectCategories => "seed 001 Bijlage 1 art. 6.3(f); GDPR art. 33(3)(a)",
+            Item::SubjectsApprox => "seed 001 Bijlage 1 art. 6.3(g); GDPR art. 33(3)(a)",
+            Item::RecordsApprox => "GDPR art. 33(3)(a)",
+            Item::Contact => "seed 001 Bijlage 1 art. 6.3(h); GDPR art. 33(3)(b)",
+        }
+    }
+
+    /// Whether the assessment answers this item for one controller.
+    /// `contact` is the contact point in effect (the assessment's, else
+    /// the processor's configured DPO or contact).
+    pub fn known(self, a: &Assessment, aff: Option<&Affected>, contact: Option<&str>) -> bool {
+        match self {
+            Item::Nature => !a.nature.is_empty() && a.summary.is_some(),
+            Item::Consequences => a.likely_consequences.is_some(),
+            Item::DataCategories => !a.data_categories.is_empty(),
+            Item::Protection => a.protection.is_some(),
+            Item::Measures => a.measures_taken.is_some() || a.measures_proposed.is_some(),
+            Item::SubjectCategories => !a.subject_categories.is_empty(),
+            Item::SubjectsApprox => aff.and_then(|x| x.subjects_approx).is_some(),
+            Item::RecordsApprox => aff.and_then(|x| x.records_approx).is_some(),
+            Item::Contact => contact.is_some(),
+        }
+    }
+}
+
+/// Every item with whether it is known, in the order of art. 6.3.
+/// `processor_contact` is item (h) when the assessment names no other.
+pub fn content(
+    a: &Assessment,
+    controller: &str,
+    processor_contact: Option<&str>,
+) -> Vec<(Item, bool)> {
+    let aff = a.affected(controller);
+    let contact = contact_point(a, processor_contact);
+    Item::ALL
+        .iter()
+        .map(|i| (*i, i.known(a, aff, contact)))
+        .collect()
+}
+
+pub fn missing(a: &Assessment, controller: &str, processor_contact: Option<&str>) -> Vec<Item> {
+    content(a, controller, processor_contact)
+        .into_iter()
+        .filter(|(_, k)| !k)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The contact point in effect: the assessment's, else the processor's.
+pub fn contact_point<'a>(a: &'a Assessment, processor: Option<&'a str>) -> Option<&'a str> {
+    a.contact.as_deref().or(processor)
+}
+
+// ----- clocks -------------------------------------------------------------
+
+/// Where a clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockState {
+    /// Running, not yet due.
+    Open,
+    /// Past the strict reading and not done.
+    Overdue,
+    /// Done by the strict reading.
+    Met,
+    /// Done after the strict reading.
+    Late,
+    /// The act is not required (an authority notice for a risk assessed unlikely).
+    NotRequired,
+}
+
+impl ClockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockState::Open => "open",
+            ClockState::Overdue => "overdue",
+            ClockState::Met => "met",
+            ClockState::Late => "late",
+            ClockState::NotRequired => "not_required",
+        }
+    }
+}
+
+/// A clock: its rule, both readings, what it counts from, and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    pub rule: &'static str,
+    pub strict: DateTime<Utc>,
+    pub lenient: DateTime<Utc>,
+    pub basis: String,
+    pub notes: Vec<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: ClockState,
+}
+
+pub fn state(
+    strict: DateTime<Utc>,
+    done_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ClockState {
+    match done_at {
+        Some(d) if d <= strict => ClockState::Met,
+        Some(_) => ClockState::Late,
+        None if now >= strict => ClockState::Overdue,
+        None => ClockState::Open,
+    }
+}
+
+fn single(
+    rule: &str,
+    start: DateTime<Utc>,
+    params: &[(&str, String)],
+) -> Result<legal_time::Outcome, String> {
+    let p: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    legal_time::compute(rule, &proto::wire::timestamp(start), &p).map_err(|e| e.to_string())
+}
+
+/// The processor-to-controller clock (rule breach.controller_notice): the
+/// agreement's SLA in elapsed hours from the processor's discovery. It is
+/// met when the initial notice reached the controller (`delivered_at`).
+pub fn controller_clock(
+    discovered_at: DateTime<Utc>,
+    sla_hours: u32,
+    delivered_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Clock, String> {
+    let o = single(
+        "breach.controller_notice",
+        discovered_at,
+        &[("sla_hours", sla_hours.to_string())],
+    )?;
+    let (s, l) = o
+        .reading(None)
+        .ok_or("breach.controller_notice has one reading")?;
+    Ok(Clock {
+        rule: "breach.controller_notice",
+        strict: s.instant,
+        lenient: l.instant,
+        basis: format!(
+            "the processor's discovery at {}, plus the agreement's SLA of {sla_hours} hours",
+            proto::wire::timestamp(discovered_at)
+        ),
+        notes: o.notes,
+        done_at: delivered_at,
+        state: state(s.instant, delivered_at, now),
+    })
+}
+
+/// What the controller's awareness rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awareness {
+    /// The controller acknowledged the notice and said when it became aware.
+    Acknowledged(DateTime<Utc>),
+    /// Not acknowledged, but the initial notice was delivered: the EDPB
+    /// presumes awareness once the processor has informed the controller.
+    Delivered(DateTime<Utc>),
+    /// Nothing reached the controller yet.
+    Unknown,
+}
+
+/// The 72-hour clock (rule breach.authority_notice): strict from the
+/// processor's awareness, lenient from the controller's. While the
+/// controller's awareness is unknown both readings count from the
+/// processor's.
+pub fn authority_clock(
+    processor_aware_at: DateTime<Utc>,
+    controller: Awareness,
+    risk: Risk,
+    notified_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Clock, String> {
+    let (start, basis) = match controller {
+        Awareness::Acknowledged(t) => (
+            t,
+            format!(
+                "strict: the processor's awareness at {}; lenient: the controller's awareness at {} (acknowledged)",
+                proto::wire::timestamp(processor_aware_at),
+                proto::wire::timestamp(t)
+            ),
+        ),
+        Awareness::Delivered(t) => (
+            t,
+            format!(
+                "strict: the processor's awareness at {}; lenient: the delivery of the initial notice at {} (EDPB 9/2022: the controller is aware once the processor has informed it); not yet acknowledged",
+                proto::wire::timestamp(processor_aware_at),
+                proto::wire::timestamp(t)
+            ),
+        ),
+        Awareness::Unknown => (
+            processor_aware_at,
+            format!(
+                "the processor's awareness at {}; the controller's awareness is not known yet (no notice delivered)",
+                proto::wire::timestamp(processor_aware_at)
+            ),
+        ),
+    };
+    let o = single(
+        "breach.authority_notice",
+        start,
+        &[(
+            "processor_aware_at",
+            proto::wire::timestamp(processor_aware_at),
+        )],
+    )?;
+    let (s, l) = o
+        .reading(None)
+        .ok_or("breach.authority_notice has one reading")?;
+    let mut notes = o.notes;
+    let st = if risk == Risk::Unlikely && notified_at.is_none() {
+        notes.push(
+            "the risk is assessed as unlikely: art. 33(1) requires no notification, but the breach stays in the register (art. 33(5))"
+                .into(),
+        );
+        ClockState::NotRequired
+    } else {
+        state(s.instant, notified_at, now)
+    };
+    if let Some(n) = notified_at
+        && n > s.instant
+        && n <= l.instant
+    {
+        notes.push("late by the strict reading, in time by the lenient reading".into());
+    }
+    Ok(Clock {
+        rule: "breach.authority_notice",
+        strict: s.instant,
+        lenient: l.instant,
+        basis,
+        notes,
+        done_at: notified_at,
+        state: st,
+    })
+}
+
+/// Hours between discovery and the assessment beyond which the EDPB's
+/// "short initial investigation" is flagged (legal-rules.md A3).
+pub const INVESTIGATION_FLAG_HOURS: i64 = 24;
+
+pub fn investigation_flag(
+    discovered_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let until = decided_at.unwrap_or(now);
+    let hours = (until - discovered_at).num_hours();
+    if hours <= INVESTIGATION_FLAG_HOURS {
+        return None;
+    }
+    Some(match decided_at {
+        Some(_) => format!(
+            "the investigation took {hours} hours, more than {INVESTIGATION_FLAG_HOURS}: EDPB 9/2022 allows only a short investigation before awareness"
+        ),
+        None => format!(
+            "not assessed {hours} hours after discovery, more than {INVESTIGATION_FLAG_HOURS}: EDPB 9/2022 allows only a short investigation before awareness"
+        ),
+    })
+}
+
+// ----- checks -------------------------------------------------------------
+
+/// Which phase a send is, given how many were sent before; an asserted
+/// phase must agree.
+pub fn send_phase(previous: usize, asserted: Option<Phase>) -> Result<Phase, BreachError> {
+    let actual = if previous == 0 {
+        Phase::Initial
+    } else {
+        Phase::Supplement
+    };
+    match asserted {
+        Some(Phase::Initial) if previous > 0 => Err(BreachError::Precondition(format!(
+            "the initial notice was already sent ({previous} send(s)); send a supplement"
+        ))),
+        Some(Phase::Supplement) if previous == 0 => Err(BreachError::Precondition(
+            "nothing was sent yet: the first send is the initial notice".into(),
+        )),
+        _ => Ok(actual),
+    }
+}
+
+/// An authority notification already recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorityFact {
+    pub phase: AuthorityPhase,
+    pub notified_at: DateTime<Utc>,
+}
+
+/// Checks a new authority notification against those recorded; returns
+/// whether it is late (an initial one after the strict reading). A late
+/// initial notification must give the reasons for the delay (art. 33(1)).
+pub fn check_authority(
+    phase: AuthorityPhase,
+    notified_at: DateTime<Utc>,
+    reasons: Option<&str>,
+    recorded: &[AuthorityFact],
+    strict_due: DateTime<Utc>,
+) -> Result<bool, BreachError> {
+    let initial = recorded.iter().find(|f| f.phase == AuthorityPhase::Initial);
+    if let Some(w) = recorded
+        .iter()
+        .find(|f| f.phase == AuthorityPhase::Withdrawal)
+    {
+        return Err(BreachError::Precondition(format!(
+            "the notification was withdrawn at {}; nothing can follow a withdrawal",
+            proto::wire::timestamp(w.notified_at)
+        )));
+    }
+    match (phase, initial) {
+        (AuthorityPhase::Initial, Some(i)) => Err(BreachError::Precondition(format!(
+            "the initial notification was recorded at {}; record a supplement or a withdrawal",
+            proto::wire::timestamp(i.notified_at)
+        ))),
+        (AuthorityPhase::Initial, None) => {
+            let late = notified_at > strict_due;
+            if late && reasons.is_none() {
+                return Err(err(
+                    "reasons_for_delay",
+                    format!(
+                        "required: the notification at {} is later than 72 hours after awareness ({}, strict reading; GDPR art. 33(1))",
+                        proto::wire::timestamp(notified_at),
+                        proto::wire::timestamp(strict_due)
+                    ),
+                )
+                .into());
+            }
+            Ok(late)
+        }
+        (_, None) => Err(BreachError::Precondition(format!(
+            "no initial notification is recorded; a {} needs one",
+            phase.as_str()
+        ))),
+        (_, Some(i)) if notified_at < i.notified_at => Err(err(
+            "notified_at",
+            format!(
+                "must not be before the initial notification at {}",
+                proto::wire::timestamp(i.notified_at)
+            ),
+        )
+        .into()),
+        _ => Ok(false),
+    }
+}
+
+/// Checks an art. 34 decision against the assessment.
+pub fn check_subject_choice(
+    choice: SubjectChoice,
+    details: Option<&str>,
+    communicated_at: Option<DateTime<Utc>>,
+    a: &Assessment,
+) -> Result<(), BreachError> {
+    if communicated_at.is_some() && choice != SubjectChoice::Communicate {
+        return Err(err(
+            "communicated_at",
+            "only applies to the decision communicate",
+        )
+        .into());
+    }
+    match choice {
+        SubjectChoice::NotRequired if a.risk == Risk::High => Err(BreachError::Precondition(
+            "the assessed risk is high: art. 34(1) requires communicating to the data subjects unless an exception of art. 34(3) applies".into(),
+        )),
+        SubjectChoice::Exception34_3A if !(a.encrypted && a.key_safe) => {
+            Err(BreachError::Precondition(
+                "exception_34_3_a needs data made unintelligible, such as encryption with the key safe; the assessment does not record the data as encrypted with the key safe".into(),
+            ))
+        }
+        SubjectChoice::Exception34_3B if details.is_none() => Err(err(
+            "details",
+            "required for exception_34_3_b: the subsequent measures that keep the high risk from materialising",
+        )
+        .into()),
+        SubjectChoice::Exception34_3C if details.is_none() => Err(err(
+            "details",
+            "required for exception_34_3_c: the public communication or equally effective measure used instead (art. 34(3)(c))",
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// Where the art. 34 communication stands for one notice.
+pub fn subject_communication(
+    risk: Option<Risk>,
+    latest: Option<(SubjectChoice, Option<DateTime<Utc>>)>,
+) -> &'static str {
+    match (risk, latest) {
+        (None, _) => "",
+        (_, Some((SubjectChoice::Communicate, Some(_)))) => "communicated",
+        (_, Some((SubjectChoice::Communicate, None))) => "required",
+        (_, Some((SubjectChoice::NotRequired, _))) => "not_required",
+        (_, Some(_)) => "exception",
+        (Some(Risk::High), None) => "undecided",
+        (Some(_), None) => "not_required",
+    }
+}
+
+/// Whether a dismissal is allowed from here.
+pub fn check_dismissal(status: Status, sends: usize) -> Result<(), BreachError> {
+    match status {
+        Status::Dismissed => Err(BreachError::Precondition(
+            "the incident is already dismissed".into(),
+        )),
+        Status::Confirmed if sends > 0 => Err(BreachError::Precondition(format!(
+            "the incident is confirmed and {sends} notice send(s) reached controllers; it cannot be dismissed"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    const C: &str = "0190f5d0-0000-7000-8000-000000000001";
+
+    fn input() -> AssessmentInput {
+        AssessmentInput {
+            risk: "risk".into(),
+            affected: vec![(C.into(), None, None)],
+            ..Default::default()
+        }
+    }
+
+    fn full() -> Assessment {
+        Assessment::parse(
+            AssessmentInput {
+                summary: "A misconfigured bucket exposed CVs".into(),
+                nature: vec!["confidentiality".into()],
+                data_categories: vec!["cv_and_work_history".into()],
+                subject_categories: vec!["candidates".into()],
+                protection: "stored unencrypted".into(),
+                likely_consequences: "phishing".into(),
+                measures_taken: "bucket closed".into(),
+                contact: "dpo@processor.example".into(),
+                affected: vec![(C.into(), Some(120), Some(300))],
+                ..input()
+            },
+            t("2026-11-01T00:00:00Z"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_minimal_assessment_lacks_every_item_but_the_processor_contact() {
+        let a = Assessment::parse(input(), t("2026-11-01T00:00:00Z")).unwrap();
+        let m = missing(&a, C, Some("dpo@processor.example"));
+        assert_eq!(
+            m,
+            vec![
+                Item::Nature,
+                Item::Consequences,
+                Item::DataCategories,
+                Item::Protection,
+                Item::Measures,
+                Item::SubjectCategories,
+                Item::SubjectsApprox,
+                Item::RecordsApprox
+            ]
+        );
+        assert!(missing(&a, C, None).contains(&Item::Contact));
+        assert!(missing(&full(), C, None).is_empty());
+        // Another controller's numbers are not this one's.
+        let other = "0190f5d0-0000-7000-8000-000000000002";
+        assert_eq!(
+            missing(&full(), other, None),
+            vec![Item::SubjectsApprox, Item::RecordsApprox]
+        );
+    }
+
+    #[test]
+    fn the_nature_needs_both_the_property_and_a_summary() {
+        let mut a = full();
+        a.summary = None;
+        assert_eq!(missing(&a, C, None), vec![Item::Nature]);
+        let mut a = full();
+        a.nature.clear();
+        assert_eq!(missing(&a, C, None), vec![Item::Nature]);
+    }
+
+    #[test]
+    fn assessment_validation_names_the_field() {
+        let now = t("2026-11-01T00:00:00Z");
+        let cases: Vec<(Box<dyn Fn(&mut AssessmentInput)>, &str)> = vec![
+            (Box::new(|i| i.risk = String::new()), "assessment.risk"),
+            (Box::new(|i| i.risk = "severe".into()), "assessment.risk"),
+            (
+                Box::new(|i| i.nature = vec!["leak".into()]),
+                "assessment.nature",
+            ),
+            (
+                Box::new(|i| i.data_categories = vec!["dna".into()]),
+                "assessment.data_categories",
+            ),
+            (
+                Box::new(|i| i.subject_categories = vec!["pets".into()]),
+                "assessment.subject_categories",
+            ),
+            (Box::new(|i| i.key_safe = true), "assessment.key_safe"),
+            (Box::new(|i| i.affected.clear()), "assessment.affected"),
+            (
+                Box::new(|i| i.affected = vec![("nope".into(), None, None)]),
+                "assessment.affected.controller_id",
+            ),
+            (
+                Box::new(|i| i.affected.push((C.into(), None, None))),
+                "assessment.affected",
+            ),
+            (
+                Box::new(|i| i.affected = vec![(C.into(), Some(MAX_COUNT + 1), None)]),
+                "assessment.affected.subjects_approx",
+            ),
+            (
+                Box::new(|i| i.occurred_from = Some(t("2026-12-01T00:00:00Z"))),
+                "assessment.occurred_from",
+            ),
+            (
+                Box::new(|i| {
+                    i.occurred_from = Some(t("2026-10-02T00:00:00Z"));
+                    i.occurred_until = Some(t("2026-10-01T00:00:00Z"));
+                }),
+                "assessment.occurred_until",
+            ),
+            (
+                Box::new(|i| i.summary = "x".repeat(4001)),
+                "assessment.summary",
+            ),
+        ];
+        for (f, field) in cases {
+            let mut i = input();
+            f(&mut i);
+            let e = Assessment::parse(i, now).unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+        }
+    }
+
+    #[test]
+    fn controller_clock_runs_in_elapsed_hours_across_both_dst_changes() {
+        let now = t("2026-11-21T00:00:00Z");
+        // Spring: 2026-03-29 02:00 CET becomes 03:00 CEST. 24 elapsed hours
+        // from Saturday 10:00 CET end at Sunday 11:00 CEST.
+        let c = controller_clock(t("2026-03-28T10:00:00+01:00"), 24, None, now).unwrap();
+        assert_eq!(c.strict, t("2026-03-29T11:00:00+02:00"));
+        assert_eq!(c.strict, c.lenient);
+        // Autumn: 2026-10-25 03:00 CEST becomes 02:00 CET: 48 hours from
+        // Friday 10:00 CEST end at Sunday 09:00 CET.
+        let c = controller_clock(t("2026-10-23T10:00:00+02:00"), 48, None, now).unwrap();
+        assert_eq!(c.strict, t("2026-10-25T09:00:00+01:00"));
+        assert_eq!(c.state, ClockState::Overdue);
+        let met = controller_clock(
+            t("2026-10-23T10:00:00+02:00"),
+            48,
+            Some(t("2026-10-25T09:00:00+01:00")),
+            now,
+        )
+        .unwrap();
+        assert_eq!(met.state, ClockState::Met, "delivered at the last instant");
+        let late = controller_clock(
+            t("2026-10-23T10:00:00+02:00"),
+            48,
+            Some(t("2026-10-25T09:00:01+01:00")),
+            now,
+        )
+        .unwrap();
+        assert_eq!(late.state, ClockState::Late);
+    }
+
+    #[test]
+    fn authority_clock_does_not_stop_for_the_easter_weekend() {
+        // Good Friday 2026-04-03, Easter Monday 2026-04-06 are holidays: 72
+        // hours from Thursday 16:00 end on Sunday 16:00, no extension.
+        let pa = t("2026-04-02T16:00:00+02:00");
+        let c = authority_clock(pa, Awareness::Unknown, Risk::Risk, None, pa).unwrap();
+        assert_eq!(c.strict, t("2026-04-05T16:00:00+02:00"));
+        assert_eq!(c.lenient, c.strict);
+        assert_eq!(c.state, ClockState::Open);
+    }
+
+    #[test]
+    fn authority_clock_strict_from_processor_lenient_from_controller() {
+        let pa = t("2026-03-27T16:00:00+01:00");
+        // Acknowledged two days later, across the spring DST change.
+        let ca = t("2026-03-29T09:30:00+02:00");
+        let c = authority_clock(pa, Awareness::Acknowledged(ca), Risk::High, None, ca).unwrap();
+        assert_eq!(c.strict, t("2026-03-30T17:00:00+02:00"));
+        assert_eq!(c.lenient, t("2026-04-01T09:30:00+02:00"));
+        assert!(c.basis.contains("acknowledged"), "{}", c.basis);
+        // Delivery stands in until the acknowledgement.
+        let d = t("2026-03-28T08:00:00+01:00");
+        let c = authority_clock(pa, Awareness::Delivered(d), Risk::High, None, d).unwrap();
+        // 08:00 CET plus 72 elapsed hours is 09:00 CEST: the wall clock moves.
+        assert_eq!(c.lenient, t("2026-03-31T09:00:00+02:00"));
+        assert!(c.basis.contains("EDPB"), "{}", c.basis);
+        // Autumn: 72 hours from Friday 12:00 CEST end Monday 11:00 CET.
+        let pa = t("2026-10-23T12:00:00+02:00");
+        let c = authority_clock(pa, Awareness::Unknown, Risk::Risk, None, pa).unwrap();
+        assert_eq!(c.strict, t("2026-10-26T11:00:00+01:00"));
+        // A notification between the readings is late strictly, noted.
+        let pa = t("2026-03-27T16:00:00+01:00");
+        let c = authority_clock(
+            pa,
+            Awareness::Acknowledged(ca),
+            Risk::High,
+            Some(t("2026-03-31T12:00:00+02:00")),
+            t("2026-11-01T00:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(c.state, ClockState::Late);
+        assert!(c.notes.iter().any(|n| n.contains("lenient reading")));
+    }
+
+    #[test]
+    fn an_unlikely_risk_needs_no_authority_notice() {
+        let pa = t("2026-03-27T16:00:00+01:00");
+        let c = authority_clock(pa, Awareness::Unknown, Risk::Unlikely, None, pa).unwrap();
+        assert_eq!(c.state, ClockState::NotRequired);
+    }
+
+    #[test]
+    fn late_initial_notification_needs_reasons() {
+        let due = t("2026-03-30T17:00:00+02:00");
+        let late = t("2026-03-31T10:00:00+02:00");
+        let e = check_authority(AuthorityPhase::Initial, late, None, &[], due).unwrap_err();
+        assert!(
+            matches!(&e, BreachError::Invalid(f) if f.field == "reasons_for_delay"),
+            "{e}"
+        );
+        assert!(
+            check_authority(
+                AuthorityPhase::Initial,
+                late,
+                Some("waited for forensics"),
+                &[],
+                due
+            )
+            .unwrap()
+        );
+        assert!(!check_authority(AuthorityPhase::Initial, due, None, &[], due).unwrap());
+        let init = [AuthorityFact {
+            phase: AuthorityPhase::Initial,
+            notified_at: due,
+        }];
+        assert!(matches!(
+            check_authority(AuthorityPhase::Initial, late, Some("x"), &init, due),
+            Err(BreachError::Precondition(_))
+        ));
+        assert!(matches!(
+            check_authority(AuthorityPhase::Supplement, late, None, &[], due),
+            Err(BreachError::Precondition(_))
+        ));
+        // A supplement is never "late": only the first notification is measured.
+        assert!(!check_authority(AuthorityPhase::Supplement, late, None, &init, due).unwrap());
+        let withdrawn = [
+            init[0],
+            AuthorityFact {
+                phase: AuthorityPhase::Withdrawal,
+                notified_at: late,
+            },
+        ];
+        assert!(matches!(
+            check_authority(AuthorityPhase::Supplement, late, None, &withdrawn, due),
+            Err(BreachError::Precondition(_))
+        ));
+    }
+
+    #[test]
+    fn the_encryption_exception_needs_encryption_with_a_safe_key() {
+        let mut a = full();
+        a.risk = Risk::High;
+        assert!(matches!(
+            check_subject_choice(SubjectChoice::Exception34_3A, None, None, &a),
+            Err(BreachError::Precondition(_))
+        ));
+        a.encrypted = true;
+        assert!(check_subject_choice(SubjectChoice::Exception34_3A, None, None, &a).is_err());
+        a.key_safe = true;
+        check_subject_choice(SubjectChoice::Exception34_3A, None, None, &a).unwrap();
+        assert!(matches!(
+            check_subject_choice(SubjectChoice::NotRequired, None, None, &a),
+            Err(BreachError::Precondition(_))
+        ));
+        assert!(matches!(
+            check_subject_choice(SubjectChoice::Exception34_3C, None, None, &a),
+            Err(BreachError::Invalid(_))
+        ));
+        assert!(matches!(
+            check_subject_choice(
+                SubjectChoice::NotRequired,
+                None,
+                Some(t("2026-11-01T00:00:00Z")),
+                &a
+            ),
+            Err(BreachError::Invalid(_))
+        ));
+        a.risk = Risk::Risk;
+        check_subject_choice(SubjectChoice::NotRequired, None, None, &a).unwrap();
+    }
+
+    #[test]
+    fn subject_communication_states() {
+        use SubjectChoice::*;
+        assert_eq!(subject_communication(Some(Risk::High), None), "undecided");
+        assert_eq!(
+            subject_communication(Some(Risk::Risk), None),
+            "not_required"
+        );
+        assert_eq!(
+            subject_communication(Some(Risk::High), Some((Communicate, None))),
+            "required"
+        );
+        assert_eq!(
+            subject_communication(
+                Some(Risk::High),
+                Some((Communicate, Some(t("2026-11-01T00:00:00Z"))))
+            ),
+            "communicated"
+        );
+        assert_eq!(
+            subject_communication(Some(Risk::High), Some((Exception34_3A, None))),
+            "exception"
+        );
+    }
+
+    #[test]
+    fn phases_and_dismissal() {
+        assert_eq!(send_phase(0, None).unwrap(), Phase::Initial);
+        assert_eq!(send_phase(2, None).unwrap(), Phase::Supplement);
+        assert!(send_phase(1, Some(Phase::Initial)).is_err());
+        assert!(send_phase(0, Some(Phase::Supplement)).is_err());
+        check_dismissal(Status::Reported, 0).unwrap();
+        check_dismissal(Status::Confirmed, 0).unwrap();
+        assert!(check_dismissal(Status::Confirmed, 1).is_err());
+        assert!(check_dismissal(Status::Dismissed, 0).is_err());
+    }
+
+    #[test]
+    fn investigation_longer_than_a_day_is_flagged() {
+        let d = t("2026-11-01T08:00:00Z");
+        assert!(investigation_flag(d, Some(t("2026-11-02T08:00:00Z")), d).is_none());
+        let f = investigation_flag(d, Some(t("2026-11-02T09:00:00Z")), d).unwrap();
+        assert!(f.contains("25 hours"), "{f}");
+        assert!(investigation_flag(d, None, t("2026-11-03T08:00:00Z")).is_some());
+    }
+}

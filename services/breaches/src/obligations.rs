@@ -1,0 +1,116 @@
+//! Open breach clocks for DeadlineService: an incident not yet assessed
+//! (counted against the strictest default SLA, 24 hours, since its
+//! controllers are not known yet), a notice whose initial send has not
+//! reached the controller (rule breach.controller_notice), and a notice
+//! whose authority notification is not recorded while the risk requires
+//! one (rule breach.authority_notice, strict and lenient). Overdue ones are
+//! flagged by DeadlineService (strict due in the past). Breaches are rare,
+//! so the source reads the incidents that are not dismissed and keeps the
+//! open clocks.
+
+use std::sync::Arc;
+
+use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+
+use crate::Breaches;
+use crate::domain::{ClockState, Status};
+
+const NOTICE_CITATION: &str = "GDPR art. 33(2); processing agreement breach notice SLA";
+const AUTHORITY_CITATION: &str = "GDPR art. 33(1); EDPB Guidelines 9/2022";
+
+pub struct BreachObligations(pub Arc<Breaches>);
+
+fn open(s: ClockState) -> bool {
+    matches!(s, ClockState::Open | ClockState::Overdue)
+}
+
+impl ObligationSource for BreachObligations {
+    fn service(&self) -> &'static str {
+        "breaches"
+    }
+
+    fn open_obligations<'a>(
+        &'a self,
+        q: &'a ObligationQuery,
+    ) -> deadlines::obligations::SourceFuture<'a> {
+        Box::pin(async move {
+            let err = |e: crate::domain::BreachError| SourceError {
+                service: "breaches",
+                message: e.to_string(),
+            };
+            let views = self.0.open_views(q.tenant.as_deref()).await.map_err(err)?;
+            let mut out = Vec::new();
+            for v in views {
+                if v.status == Status::Reported && q.tenant.is_none() {
+                    let c = crate::domain::controller_clock(
+                        v.row.discovered_at,
+                        crate::service::DEFAULT_SLA_HOURS,
+                        None,
+                        store::now_micros(),
+                    )
+                    .map_err(|m| SourceError {
+                        service: "breaches",
+                        message: m,
+                    })?;
+                    out.push(Obligation {
+                        service: "breaches",
+                        tenant_id: String::new(),
+                        object_type: "breach_incident",
+                        object_id: v.row.id.clone(),
+                        description: "assess the incident and notify the affected controllers; their SLA runs from the discovery (24 hours unless an agreement allows more)".into(),
+                        rule: "breach.controller_notice",
+                        citation: NOTICE_CITATION,
+                        due_strict: c.strict,
+                        due_lenient: c.lenient,
+                    });
+                }
+                if v.status != Status::Confirmed {
+                    continue;
+                }
+                for n in v.notices.iter().filter(|n| n.row.cancelled_at.is_none()) {
+                    if open(n.controller_clock.state) {
+                        out.push(Obligation {
+                            service: "breaches",
+                            tenant_id: n.row.tenant_id.clone(),
+                            object_type: "breach_notice",
+                            object_id: n.row.id.clone(),
+                            description: format!(
+                                "notify the controller of breach {} (SLA {} hours from discovery; met when the initial notice is delivered)",
+                                v.row.id, n.row.sla_hours
+                            ),
+                            rule: "breach.controller_notice",
+                            citation: NOTICE_CITATION,
+                            due_strict: n.controller_clock.strict,
+                            due_lenient: n.controller_clock.lenient,
+                        });
+                    }
+                    if open(n.authority_clock.state) {
+                        out.push(Obligation {
+                            service: "breaches",
+                            tenant_id: n.row.tenant_id.clone(),
+                            object_type: "breach_notice",
+                            object_id: n.row.id.clone(),
+                            description: format!(
+                                "the controller notifies the supervisory authority of breach {} (72 hours; strict from the processor's awareness, lenient from the controller's)",
+                                v.row.id
+                            ),
+                            rule: "breach.authority_notice",
+                            citation: AUTHORITY_CITATION,
+                            due_strict: n.authority_clock.strict,
+                            due_lenient: n.authority_clock.lenient,
+                        });
+                    }
+                }
+            }
+            out.retain(|o| {
+                q.due_before.is_none_or(|b| o.due_strict < b)
+                    && q.due_by.is_none_or(|b| o.due_strict <= b)
+            });
+            out.sort_by(|a, b| {
+                (a.due_strict, &a.object_id, a.rule).cmp(&(b.due_strict, &b.object_id, b.rule))
+            });
+            out.truncate(q.limit.max(1) as usize);
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,33 @@
+//! What the breach service needs from other services, as a trait: the
+//! binary implements it in-process over the controllers and agreements
+//! services; a split deployment would implement it as a gRPC client. This
+//! crate never reads another service's tables.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+pub use agreements::ports::ControllerInfo;
+
+/// The terms of a controller's agreement that govern breach notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreachTerms {
+    pub agreement_id: String,
+    /// Hours within which the processor notifies the controller.
+    pub sla_hours: u32,
+    /// Seed 002 art. 17.17: the processor may notify the authority itself.
+    pub processor_may_notify_authority: bool,
+}
+
+pub trait Directory: Send + Sync {
+    /// A controller's identity and contacts, if it exists.
+    fn controller<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, String>>;
+    /// The breach terms of the agreement in force for `tenant` at `at`.
+    fn terms_at<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<BreachTerms>, String>>;
+}
