@@ -904,7 +904,8 @@ mod tests {
     #[test]
     fn assessment_validation_names_the_field() {
         let now = t("2026-11-01T00:00:00Z");
-        let cases: Vec<(Box<dyn Fn(&mut AssessmentInput)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut AssessmentInput)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|i| i.risk = String::new()), "assessment.risk"),
             (Box::new(|i| i.risk = "severe".into()), "assessment.risk"),
             (

@@ -285,10 +285,10 @@ fn decision(r: pb::AssessIncidentRequest) -> Result<Decision, FieldError> {
             let a = r
                 .assessment
                 .ok_or_else(|| err("assessment", "required when confirming"))?;
-            Ok(Decision::Confirm(Assessment::parse(
+            Ok(Decision::Confirm(Box::new(Assessment::parse(
                 assessment_input(a)?,
                 store::now_micros(),
-            )?))
+            )?)))
         }
         x => Err(err(
             "decision",

@@ -147,7 +147,7 @@ pub enum Decision {
         basis: DismissalBasis,
         reason: String,
     },
-    Confirm(Assessment),
+    Confirm(Box<Assessment>),
 }
 
 /// A validated authority notification.
@@ -845,7 +845,7 @@ impl crate::Breaches {
         // The view as of now, read inside the transaction's lock.
         let v = {
             let f = self
-                .facts(&[n.incident_id.clone()], Some(&n.tenant_id))
+                .facts(std::slice::from_ref(&n.incident_id), Some(&n.tenant_id))
                 .await?
                 .pop()
                 .ok_or(BreachError::NotFound("incident"))?;
