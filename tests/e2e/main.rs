@@ -4,6 +4,7 @@
 mod agreements;
 mod audit_log;
 mod authn;
+mod breaches;
 mod controllers;
 mod ctl;
 mod ctl_processing;

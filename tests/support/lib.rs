@@ -170,6 +170,14 @@ impl TestApp {
         pb::subprocessor_service_client::SubprocessorServiceClient::new(self.channel.clone())
     }
 
+    pub fn breaches(&self) -> pb::breach_service_client::BreachServiceClient<Channel> {
+        pb::breach_service_client::BreachServiceClient::new(self.channel.clone())
+    }
+
+    pub fn deadlines(&self) -> pb::deadline_service_client::DeadlineServiceClient<Channel> {
+        pb::deadline_service_client::DeadlineServiceClient::new(self.channel.clone())
+    }
+
     pub fn notifications(
         &self,
     ) -> pb::notification_service_client::NotificationServiceClient<Channel> {
