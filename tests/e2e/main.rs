@@ -7,6 +7,7 @@ mod authn;
 mod breaches;
 mod controllers;
 mod ctl;
+mod ctl_breaches;
 mod ctl_processing;
 mod deadlines;
 mod processing_edges;

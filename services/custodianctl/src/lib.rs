@@ -3,6 +3,7 @@
 //! [`run`] takes the arguments and two writers and returns the exit code, so
 //! the end-to-end tests drive exactly the code the binary runs.
 
+mod breaches_cmd;
 mod output;
 mod processing_cmd;
 mod vault_cmd;
@@ -66,6 +67,10 @@ enum Command {
     /// The outbox: messages to controllers and their delivery attempts.
     #[command(subcommand)]
     Notifications(processing_cmd::NotificationsCmd),
+    /// Personal-data breaches: incidents, notices and their clocks, the
+    /// authority notification, the art. 34 decision, the register.
+    #[command(subcommand)]
+    Breaches(breaches_cmd::BreachesCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -284,6 +289,7 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Agreements(c) => processing_cmd::agreements(&conn, c, o).await,
         Command::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
         Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
+        Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
@@ -339,6 +345,7 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         proto::service_names::AGREEMENTS,
         proto::service_names::SUBPROCESSORS,
         proto::service_names::NOTIFICATIONS,
+        proto::service_names::BREACHES,
     ] {
         let status = match client
             .check(HealthCheckRequest {
