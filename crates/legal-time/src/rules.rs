@@ -243,7 +243,7 @@ pub const CATALOGUE: &[RuleSpec] = &[
     RuleSpec {
         id: "subprocessor.objection_window",
         kind: Kind::NotBefore,
-        citation: "GDPR art. 28(2); processing agreement (seed 001 Bijlage 1 art. 4: two weeks); SCC 2021/915 clause 7.7(a)",
+        citation: "GDPR art. 28(2); processing agreement (seed 001 annex 1 art. 4: two weeks); SCC 2021/915 clause 7.7(a)",
         starts_at: StartsAt::InstantOrDate,
         start_description: "the moment the change notice was delivered (instant)",
         summary: "the new sub-processor may process this controller's data only after the objection window",

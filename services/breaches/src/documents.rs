@@ -1,6 +1,6 @@
 //! What the breach service renders from its views, pure: the timeline of an
 //! incident, the draft of the authority notification (the questions of the
-//! AP's "Meldformulier datalekken", filled from the record, unknowns
+//! AP's breach notification form, filled from the record, unknowns
 //! marked) and the register of every incident (GDPR art. 33(5)).
 
 use agreements::record::{Format, cell, md};
@@ -570,7 +570,7 @@ pub const UNKNOWN: &str = "UNKNOWN";
 
 pub fn draft_json(n: &NoticeView, sections: &[Section], now: DateTime<Utc>) -> String {
     let v = json!({
-        "form": "Autoriteit Persoonsgegevens, Meldformulier datalekken (draft, to be submitted by the controller through the AP's online form)",
+        "form": "Autoriteit Persoonsgegevens: breach notification form (draft, to be submitted by the controller through the AP's online form)",
         "notice_id": n.row.id,
         "incident_id": n.row.incident_id,
         "controller_id": n.row.tenant_id,
@@ -594,7 +594,7 @@ pub fn draft_markdown(n: &NoticeView, sections: &[Section], now: DateTime<Utc>) 
     let mut o = format!(
         "# Breach notification draft for the Autoriteit Persoonsgegevens\n\n\
          Notice {} of incident {}, controller {}. Generated {}. \
-         Submit through the AP's online form (Meldformulier datalekken); \
+         Submit through the AP's online breach notification form; \
          fields marked **{UNKNOWN}** are not yet on record.\n",
         md(&n.row.id),
         md(&n.row.incident_id),

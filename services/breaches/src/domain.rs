@@ -354,7 +354,7 @@ impl Assessment {
 
 // ----- content items ------------------------------------------------------
 
-/// The content a notice to the controller must carry: seed 001 Bijlage 1
+/// The content a notice to the controller must carry: seed 001 annex 1
 /// art. 6.3 (a)-(h) and GDPR art. 33(3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Item {
@@ -412,15 +412,15 @@ impl Item {
 
     pub fn citation(self) -> &'static str {
         match self {
-            Item::Nature => "seed 001 Bijlage 1 art. 6.3(a); GDPR art. 33(3)(a)",
-            Item::Consequences => "seed 001 Bijlage 1 art. 6.3(b); GDPR art. 33(3)(c)",
-            Item::DataCategories => "seed 001 Bijlage 1 art. 6.3(c); GDPR art. 33(3)(a)",
-            Item::Protection => "seed 001 Bijlage 1 art. 6.3(d); GDPR art. 34(3)(a)",
-            Item::Measures => "seed 001 Bijlage 1 art. 6.3(e); GDPR art. 33(3)(d)",
-            Item::SubjectCategories => "seed 001 Bijlage 1 art. 6.3(f); GDPR art. 33(3)(a)",
-            Item::SubjectsApprox => "seed 001 Bijlage 1 art. 6.3(g); GDPR art. 33(3)(a)",
+            Item::Nature => "seed 001 annex 1 art. 6.3(a); GDPR art. 33(3)(a)",
+            Item::Consequences => "seed 001 annex 1 art. 6.3(b); GDPR art. 33(3)(c)",
+            Item::DataCategories => "seed 001 annex 1 art. 6.3(c); GDPR art. 33(3)(a)",
+            Item::Protection => "seed 001 annex 1 art. 6.3(d); GDPR art. 34(3)(a)",
+            Item::Measures => "seed 001 annex 1 art. 6.3(e); GDPR art. 33(3)(d)",
+            Item::SubjectCategories => "seed 001 annex 1 art. 6.3(f); GDPR art. 33(3)(a)",
+            Item::SubjectsApprox => "seed 001 annex 1 art. 6.3(g); GDPR art. 33(3)(a)",
             Item::RecordsApprox => "GDPR art. 33(3)(a)",
-            Item::Contact => "seed 001 Bijlage 1 art. 6.3(h); GDPR art. 33(3)(b)",
+            Item::Contact => "seed 001 annex 1 art. 6.3(h); GDPR art. 33(3)(b)",
         }
     }
 
