@@ -585,6 +585,24 @@ mod tests {
     }
 
     #[test]
+    fn versions_stored_before_the_authority_term_read_as_not_authorised() {
+        let t = Terms::parse(input()).unwrap();
+        assert!(!t.processor_may_notify_authority);
+        let mut v = serde_json::to_value(&t).unwrap();
+        v.as_object_mut()
+            .unwrap()
+            .remove("processor_may_notify_authority");
+        let old: Terms = serde_json::from_value(v).unwrap();
+        assert_eq!(old, t);
+        let granted = Terms::parse(TermsInput {
+            processor_may_notify_authority: true,
+            ..input()
+        })
+        .unwrap();
+        assert!(granted.processor_may_notify_authority);
+    }
+
+    #[test]
     fn every_rule() {
         type Edit = Box<dyn Fn(&mut TermsInput)>;
         let cases: Vec<(Edit, &str)> = vec![
