@@ -255,12 +255,49 @@ pub fn text(field: &'static str, s: &str, max: usize) -> Result<String, FieldErr
     Ok(t.to_owned())
 }
 
-fn optional_text(field: &'static str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_text(
+    field: &'static str,
+    s: &str,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     if s.trim().is_empty() {
         Ok(None)
     } else {
         text(field, s, max).map(Some)
     }
+}
+
+/// An id on the wire (any UUID spelling), returned in the stored form.
+pub fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
+    proto::wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
+}
+
+/// An optional id: empty is `None`.
+pub fn optional_uuid(field: &'static str, s: &str) -> Result<Option<String>, FieldError> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        uuid_field(field, s).map(Some)
+    }
+}
+
+/// An optional RFC 3339 instant, truncated to the microseconds the
+/// databases keep: empty is `None`.
+pub fn instant(
+    field: &'static str,
+    s: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| Some(store::truncate_micros(t.with_timezone(&chrono::Utc))))
+        .map_err(|_| {
+            err(
+                field,
+                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {s:?}"),
+            )
+        })
 }
 
 fn bounded(

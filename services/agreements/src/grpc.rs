@@ -45,10 +45,6 @@ impl From<FieldError> for Status {
     }
 }
 
-fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
-}
-
 fn optional_date(field: &'static str, s: &str) -> Result<Option<chrono::NaiveDate>, FieldError> {
     if s.trim().is_empty() {
         Ok(None)

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use agreements::domain::{FieldError, err, text};
+pub use agreements::domain::{
+    FieldError, err, instant, optional_text, optional_uuid, text, uuid_field,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BreachError {
@@ -215,14 +217,6 @@ pub struct AssessmentInput {
     pub internal_notes: String,
 }
 
-fn optional(field: &'static str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(field, s, max).map(Some)
-    }
-}
-
 /// An optional vocabulary list: empty means unknown.
 fn optional_vocab(
     field: &'static str,
@@ -241,7 +235,7 @@ const MAX_COUNT: u64 = 10_000_000_000;
 
 impl Assessment {
     pub fn parse(i: AssessmentInput, now: DateTime<Utc>) -> Result<Assessment, FieldError> {
-        let summary = optional("assessment.summary", &i.summary, 4000)?;
+        let summary = optional_text("assessment.summary", &i.summary, 4000)?;
         let mut nature = Vec::new();
         for n in &i.nature {
             let v = Nature::parse("assessment.nature", n)?;
@@ -331,23 +325,23 @@ impl Assessment {
             subject_categories,
             encrypted: i.encrypted,
             key_safe: i.key_safe,
-            protection: optional("assessment.protection", &i.protection, 2000)?,
-            likely_consequences: optional(
+            protection: optional_text("assessment.protection", &i.protection, 2000)?,
+            likely_consequences: optional_text(
                 "assessment.likely_consequences",
                 &i.likely_consequences,
                 4000,
             )?,
-            measures_taken: optional("assessment.measures_taken", &i.measures_taken, 4000)?,
-            measures_proposed: optional(
+            measures_taken: optional_text("assessment.measures_taken", &i.measures_taken, 4000)?,
+            measures_proposed: optional_text(
                 "assessment.measures_proposed",
                 &i.measures_proposed,
                 4000,
             )?,
             risk,
-            risk_reasoning: optional("assessment.risk_reasoning", &i.risk_reasoning, 4000)?,
+            risk_reasoning: optional_text("assessment.risk_reasoning", &i.risk_reasoning, 4000)?,
             affected,
-            contact: optional("assessment.contact", &i.contact, 500)?,
-            internal_notes: optional("assessment.internal_notes", &i.internal_notes, 8000)?,
+            contact: optional_text("assessment.contact", &i.contact, 500)?,
+            internal_notes: optional_text("assessment.internal_notes", &i.internal_notes, 8000)?,
         })
     }
 }

@@ -42,40 +42,6 @@ impl From<BreachError> for Status {
     }
 }
 
-fn id_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
-}
-
-fn optional_id(field: &'static str, s: &str) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        id_field(field, s).map(Some)
-    }
-}
-
-fn instant(field: &'static str, s: &str) -> Result<Option<DateTime<Utc>>, FieldError> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| Some(store::truncate_micros(t.with_timezone(&Utc))))
-        .map_err(|_| {
-            err(
-                field,
-                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {s:?}"),
-            )
-        })
-}
-
-fn optional_text(field: &'static str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(field, s, max).map(Some)
-    }
-}
-
 fn opt_ts(t: Option<DateTime<Utc>>) -> String {
     t.map(wire::timestamp).unwrap_or_default()
 }
@@ -325,7 +291,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::Incident>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("incident_id", &r.incident_id)?;
+        let id = uuid_field("incident_id", &r.incident_id)?;
         let d = decision(r)?;
         let v = self.svc.assess(&Actor::from(&p), &id, d).await?;
         Ok(Response::new(incident_pb(&v)))
@@ -335,7 +301,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::GetIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let id = id_field("id", &request.get_ref().id)?;
+        let id = uuid_field("id", &request.get_ref().id)?;
         let v = self.svc.incident(&id).await?;
         Ok(Response::new(incident_pb(&v)))
     }
@@ -347,7 +313,7 @@ impl BreachService for BreachGrpc {
         let r = request.into_inner();
         let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
             .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_id(wire::PAGE_TOKEN_FIELD, &token)?;
+        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
         let status = if r.status.trim().is_empty() {
             None
         } else {
@@ -369,7 +335,7 @@ impl BreachService for BreachGrpc {
         request: Request<pb::GetBreachNoticeRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
-        let id = id_field("id", &request.get_ref().id)?;
+        let id = uuid_field("id", &request.get_ref().id)?;
         let v = self.svc.notice(&p.scope(), &id).await?;
         Ok(Response::new(notice_pb(&v)))
     }
@@ -382,9 +348,9 @@ impl BreachService for BreachGrpc {
         let r = request.into_inner();
         let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
             .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_id(wire::PAGE_TOKEN_FIELD, &token)?;
-        let controller = optional_id("controller_id", &r.controller_id)?;
-        let incident = optional_id("incident_id", &r.incident_id)?;
+        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let controller = optional_uuid("controller_id", &r.controller_id)?;
+        let incident = optional_uuid("incident_id", &r.incident_id)?;
         let mut rows = self
             .svc
             .notices(
@@ -408,7 +374,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("notice_id", &r.notice_id)?;
+        let id = uuid_field("notice_id", &r.notice_id)?;
         let phase = if r.phase.trim().is_empty() {
             None
         } else {
@@ -425,7 +391,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("notice_id", &r.notice_id)?;
+        let id = uuid_field("notice_id", &r.notice_id)?;
         let aware = instant("aware_at", &r.aware_at)?;
         let v = self
             .svc
@@ -440,7 +406,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("notice_id", &r.notice_id)?;
+        let id = uuid_field("notice_id", &r.notice_id)?;
         let input = AuthorityInput {
             phase: if r.phase.trim().is_empty() {
                 AuthorityPhase::Initial
@@ -465,7 +431,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("notice_id", &r.notice_id)?;
+        let id = uuid_field("notice_id", &r.notice_id)?;
         if r.decision.trim().is_empty() {
             return Err(err(
                 "decision",
@@ -490,7 +456,7 @@ impl BreachService for BreachGrpc {
         request: Request<pb::GetTimelineRequest>,
     ) -> Result<Response<pb::Timeline>, Status> {
         let p = Principal::from_request(&request)?;
-        let id = id_field("incident_id", &request.get_ref().incident_id)?;
+        let id = uuid_field("incident_id", &request.get_ref().incident_id)?;
         let scope = p.scope();
         let v = self.svc.scoped(&scope, &id).await?;
         let internal = matches!(scope, Scope::All);
@@ -516,7 +482,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::Document>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = id_field("notice_id", &r.notice_id)?;
+        let id = uuid_field("notice_id", &r.notice_id)?;
         let format = match Format::parse(&r.format)? {
             Format::Csv => {
                 return Err(err("format", "expected json or markdown, got \"csv\"").into());
@@ -547,7 +513,7 @@ impl BreachService for BreachGrpc {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
         let format = Format::parse(&r.format)?;
-        let controller = optional_id("controller_id", &r.controller_id)?;
+        let controller = optional_uuid("controller_id", &r.controller_id)?;
         let scope = p.scope();
         let views = self
             .svc

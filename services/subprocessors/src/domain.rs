@@ -12,7 +12,10 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use agreements::domain::{AuthorisationMode as Mode, FieldError, err, text};
+pub use agreements::domain::{
+    AuthorisationMode as Mode, FieldError, err, instant, optional_text, optional_uuid, text,
+    uuid_field,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubprocessorError {

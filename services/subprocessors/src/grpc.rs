@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use audit::Actor;
 use auth::{Principal, Scope};
-use chrono::{DateTime, Utc};
 use proto::v1::{self as pb, subprocessor_service_server::SubprocessorService};
 use proto::wire;
 use tonic::{Request, Response, Status};
@@ -42,40 +41,6 @@ impl From<SubprocessorError> for Status {
 
 // `FieldError` (shared with agreements) converts to INVALID_ARGUMENT through
 // the impl in `agreements::grpc`, the same mapping as `SubprocessorError::Invalid`.
-
-fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
-}
-
-fn optional_uuid(field: &'static str, s: &str) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        uuid_field(field, s).map(Some)
-    }
-}
-
-fn instant(field: &'static str, s: &str) -> Result<Option<DateTime<Utc>>, FieldError> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| Some(store::truncate_micros(t.with_timezone(&Utc))))
-        .map_err(|_| {
-            err(
-                field,
-                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {s:?}"),
-            )
-        })
-}
-
-fn optional_text(field: &'static str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(field, s, max).map(Some)
-    }
-}
 
 /// A tenant-bound caller asking about another tenant gets `NotFound`.
 fn tenant_in_scope(scope: &Scope, tenant: &str) -> Result<(), SubprocessorError> {
