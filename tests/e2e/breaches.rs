@@ -1456,3 +1456,55 @@ async fn bad_input_is_refused_for_every_rpc_and_writes_nothing() {
         assert_eq!(e.code(), Code::NotFound);
     }
 }
+
+#[tokio::test]
+async fn a_controller_pages_through_the_notices_that_reached_it() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        // Three incidents for A: the second notice is never sent.
+        let mut sent = Vec::new();
+        for i in 0..3 {
+            let inc = report(
+                &app,
+                store::truncate_micros(Utc::now() - Duration::hours(1)),
+            )
+            .await;
+            let inc = confirm(&app, &inc.id, partial(&[(&a.id, None)], "risk")).await;
+            let n = notice_of(&inc, &a.id).id.clone();
+            if i != 1 {
+                send(&app, &n).await;
+                sent.push(n);
+            }
+        }
+        let mut seen = Vec::new();
+        let mut token = String::new();
+        loop {
+            let r = app
+                .breaches()
+                .list_breach_notices(req(
+                    &a_tok,
+                    pb::ListBreachNoticesRequest {
+                        page: Some(pb::PageRequest {
+                            page_size: 1,
+                            page_token: token.clone(),
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(r.notices.len(), 1, "every page is full");
+            seen.extend(r.notices.into_iter().map(|n| n.id));
+            if r.next_page_token.is_empty() {
+                break;
+            }
+            token = r.next_page_token;
+        }
+        assert_eq!(seen, sent);
+    }
+}
