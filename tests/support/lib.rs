@@ -349,6 +349,7 @@ pub fn valid_terms() -> pb::AgreementTerms {
         ],
         controller_representative: String::new(),
         processor_may_notify_authority: false,
+        dsr_identity_suspension: String::new(),
     }
 }
 

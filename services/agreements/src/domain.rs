@@ -343,6 +343,7 @@ pub struct TermsInput {
     pub security_measures: Vec<String>,
     pub controller_representative: String,
     pub processor_may_notify_authority: bool,
+    pub dsr_identity_suspension: String,
 }
 
 /// Valid terms, with every default applied. Stored as JSON per version.
@@ -372,6 +373,14 @@ pub struct Terms {
     /// Absent in versions stored before this term existed: false.
     #[serde(default)]
     pub processor_may_notify_authority: bool,
+    /// `none`, `suspend` or `restart` (legal-rules.md B6); absent in
+    /// versions stored before this term existed: `none`.
+    #[serde(default = "suspension_none")]
+    pub dsr_identity_suspension: String,
+}
+
+fn suspension_none() -> String {
+    "none".into()
 }
 
 impl Terms {
@@ -494,6 +503,18 @@ impl Terms {
             }
         };
         let audits_per_year = bounded("terms.audits_per_year", i.audits_per_year, 1, 0, 12)?;
+        let dsr_identity_suspension = match i.dsr_identity_suspension.trim() {
+            "" | "none" => "none",
+            "suspend" => "suspend",
+            "restart" => "restart",
+            x => {
+                return Err(err(
+                    "terms.dsr_identity_suspension",
+                    format!("expected none, suspend or restart, got {x:?}"),
+                ));
+            }
+        }
+        .to_owned();
         let security_measures = text_list("terms.security_measures", &i.security_measures, 1000)?;
         let controller_representative = optional_text(
             "terms.controller_representative",
@@ -522,6 +543,7 @@ impl Terms {
             security_measures,
             controller_representative,
             processor_may_notify_authority: i.processor_may_notify_authority,
+            dsr_identity_suspension,
         };
         // The notice period must fit in a period: the rule says why if not.
         t.schedule(contract_start)
@@ -622,15 +644,25 @@ mod tests {
     }
 
     #[test]
-    fn versions_stored_before_the_authority_term_read_as_not_authorised() {
+    fn versions_stored_before_the_breach_and_request_terms_read_as_their_defaults() {
         let t = Terms::parse(input()).unwrap();
         assert!(!t.processor_may_notify_authority);
         let mut v = serde_json::to_value(&t).unwrap();
-        v.as_object_mut()
-            .unwrap()
-            .remove("processor_may_notify_authority");
+        let o = v.as_object_mut().unwrap();
+        o.remove("processor_may_notify_authority");
+        o.remove("dsr_identity_suspension");
         let old: Terms = serde_json::from_value(v).unwrap();
-        assert_eq!(old, t);
+        assert_eq!(old, t, "absent terms read as their defaults");
+        assert_eq!(old.dsr_identity_suspension, "none");
+        assert_eq!(
+            Terms::parse(TermsInput {
+                dsr_identity_suspension: "pause".into(),
+                ..input()
+            })
+            .unwrap_err()
+            .field,
+            "terms.dsr_identity_suspension"
+        );
         let granted = Terms::parse(TermsInput {
             processor_may_notify_authority: true,
             ..input()

@@ -76,6 +76,7 @@ pub fn terms_input(t: pb::AgreementTerms) -> TermsInput {
         security_measures: t.security_measures,
         controller_representative: t.controller_representative,
         processor_may_notify_authority: t.processor_may_notify_authority,
+        dsr_identity_suspension: t.dsr_identity_suspension,
     }
 }
 
@@ -107,6 +108,7 @@ pub fn terms_pb(t: &Terms) -> pb::AgreementTerms {
         security_measures: t.security_measures.clone(),
         controller_representative: t.controller_representative.clone().unwrap_or_default(),
         processor_may_notify_authority: t.processor_may_notify_authority,
+        dsr_identity_suspension: t.dsr_identity_suspension.clone(),
     }
 }
 

@@ -285,6 +285,7 @@ fn terms_from_file(path: &PathBuf) -> Result<pb::AgreementTerms, CtlError> {
         "security_measures",
         "controller_representative",
         "processor_may_notify_authority",
+        "dsr_identity_suspension",
     ];
     if let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(CtlError::Usage(format!(
@@ -337,6 +338,7 @@ fn terms_from_file(path: &PathBuf) -> Result<pb::AgreementTerms, CtlError> {
         processor_may_notify_authority: v["processor_may_notify_authority"]
             .as_bool()
             .unwrap_or(false),
+        dsr_identity_suspension: s("dsr_identity_suspension"),
     })
 }
 
@@ -363,6 +365,7 @@ fn terms_json(t: &pb::AgreementTerms) -> Value {
         "security_measures": t.security_measures,
         "controller_representative": t.controller_representative,
         "processor_may_notify_authority": t.processor_may_notify_authority,
+        "dsr_identity_suspension": t.dsr_identity_suspension,
     })
 }
 

@@ -70,6 +70,7 @@ pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
         cv_size: r.cv_size as u64,
         created_at: wire::timestamp(r.created_at),
         updated_at: wire::timestamp(r.updated_at),
+        restricted: r.restricted,
     }
 }
 

@@ -355,7 +355,9 @@ impl Vault {
         Ok(row)
     }
 
-    /// Decrypts a candidate for a stated purpose; the read is audited.
+    /// Decrypts a candidate for a stated purpose; the read is audited. A
+    /// candidate whose processing is restricted (GDPR art. 18) is refused:
+    /// only a data-subject request reads it ([`Self::read_for_request`]).
     pub async fn get(
         &self,
         actor: &Actor,
@@ -364,6 +366,36 @@ impl Vault {
         purpose: &str,
     ) -> Result<(candidates::Model, Payload), VaultError> {
         let row = self.find_visible(&self.main, scope, id).await?;
+        if row.restricted {
+            return Err(VaultError::Precondition(
+                "processing of this candidate is restricted (GDPR art. 18): ordinary reads are refused".into(),
+            ));
+        }
+        self.open_audited(actor, row, purpose).await
+    }
+
+    /// Decrypts a candidate for a data-subject request, restricted or not;
+    /// audited with the request as the purpose.
+    pub async fn read_for_request(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        id: &str,
+        request_id: &str,
+    ) -> Result<(candidates::Model, Payload), VaultError> {
+        let row = self
+            .find_visible(&self.main, &Scope::Tenant(tenant.to_owned()), id)
+            .await?;
+        self.open_audited(actor, row, &format!("data-subject request {request_id}"))
+            .await
+    }
+
+    async fn open_audited(
+        &self,
+        actor: &Actor,
+        row: candidates::Model,
+        purpose: &str,
+    ) -> Result<(candidates::Model, Payload), VaultError> {
         let dek = self
             .keys
             .dek(&row.tenant_id, &row.id)
@@ -398,6 +430,30 @@ impl Vault {
         Ok((row, Payload { profile, cv }))
     }
 
+    /// Marks a candidate's processing as restricted (GDPR art. 18): ordinary
+    /// reads refuse it from now on; retention and erasure still apply.
+    pub async fn restrict(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reference: &str,
+    ) -> Result<candidates::Model, VaultError> {
+        let reference = reference.to_owned();
+        self.change(
+            actor,
+            scope,
+            id,
+            "candidate.restrict",
+            Some(reference),
+            |row| {
+                row.restricted = true;
+                Ok(json!({}))
+            },
+        )
+        .await
+    }
+
     pub async fn list(
         &self,
         scope: &Scope,
@@ -424,13 +480,14 @@ impl Vault {
             .map_err(internal)
     }
 
-    pub async fn find_by_index(
+    /// The tenant's keyed blind-index hashes of a subject's e-mail address
+    /// and phone number (either may be empty, not both).
+    pub async fn subject_hashes(
         &self,
-        scope: &Scope,
         tenant: &str,
         email: &str,
         phone: &str,
-    ) -> Result<Vec<candidates::Model>, VaultError> {
+    ) -> Result<Vec<String>, VaultError> {
         let key = self.keys.index_key(tenant).await?;
         let mut hashes = Vec::new();
         if !email.trim().is_empty() {
@@ -448,24 +505,61 @@ impl Vault {
         if hashes.is_empty() {
             return Err(field_err("email", "give an e-mail address or a phone number").into());
         }
-        let ids: Vec<String> = candidate_index::Entity::find()
-            .filter(candidate_index::Column::TenantId.eq(tenant))
-            .filter(candidate_index::Column::Hash.is_in(hashes))
-            .all(&self.main)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|r| r.candidate_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut rows = candidates::Entity::find()
+        Ok(hashes)
+    }
+
+    /// A tenant's live candidates (restricted ones included) whose keyed
+    /// index holds one of `hashes`, or whose external reference is `external_ref`.
+    pub async fn match_subject(
+        &self,
+        tenant: &str,
+        hashes: &[String],
+        external_ref: Option<&str>,
+    ) -> Result<Vec<candidates::Model>, VaultError> {
+        let mut ids: HashSet<String> = if hashes.is_empty() {
+            HashSet::new()
+        } else {
+            candidate_index::Entity::find()
+                .filter(candidate_index::Column::TenantId.eq(tenant))
+                .filter(candidate_index::Column::Hash.is_in(hashes.iter().cloned()))
+                .all(&self.main)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| r.candidate_id)
+                .collect()
+        };
+        if let Some(r) = external_ref {
+            ids.extend(
+                candidates::Entity::find()
+                    .filter(candidates::Column::TenantId.eq(tenant))
+                    .filter(candidates::Column::ExternalRef.eq(r))
+                    .all(&self.main)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(|c| c.id),
+            );
+        }
+        candidates::Entity::find()
+            .filter(candidates::Column::TenantId.eq(tenant))
             .filter(candidates::Column::Id.is_in(ids))
             .filter(visible(Utc::now()))
             .order_by_asc(candidates::Column::Id)
             .all(&self.main)
             .await
-            .map_err(internal)?;
+            .map_err(internal)
+    }
+
+    pub async fn find_by_index(
+        &self,
+        scope: &Scope,
+        tenant: &str,
+        email: &str,
+        phone: &str,
+    ) -> Result<Vec<candidates::Model>, VaultError> {
+        let hashes = self.subject_hashes(tenant, email, phone).await?;
+        let mut rows = self.match_subject(tenant, &hashes, None).await?;
         rows.retain(|r| scope.allows(&r.tenant_id));
         Ok(rows)
     }
