@@ -148,6 +148,40 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.BreachService/ExportRegister",
         &[Admin, Auditor, Controller],
     ),
+    // RequestService: the controller (its own token), its services and
+    // admins act on a tenant's requests; auditors read.
+    p(
+        "/custodian.v1.RequestService/CreateRequest",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/GetRequest",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/ListRequests",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/RecordIdentityCheck",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/ExtendRequest",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/FulfilRequest",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/RefuseRequest",
+        &[Admin, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.RequestService/CloseRequest",
+        &[Admin, Controller, Service],
+    ),
     // NotificationService: the outbox with its attempts.
     p(
         "/custodian.v1.NotificationService/ListNotifications",
