@@ -21,6 +21,7 @@ pub mod service_names {
     pub const SUBPROCESSORS: &str = "custodian.v1.SubprocessorService";
     pub const NOTIFICATIONS: &str = "custodian.v1.NotificationService";
     pub const BREACHES: &str = "custodian.v1.BreachService";
+    pub const REQUESTS: &str = "custodian.v1.RequestService";
 }
 
 /// Conventions of the wire format shared by every service adapter.

@@ -29,10 +29,11 @@ pub enum Target {
     Subprocessors,
     Notifications,
     Breaches,
+    Requests,
 }
 
 impl Target {
-    pub const ALL: [Target; 8] = [
+    pub const ALL: [Target; 9] = [
         Target::Controllers,
         Target::Audit,
         Target::Deadlines,
@@ -41,6 +42,7 @@ impl Target {
         Target::Subprocessors,
         Target::Notifications,
         Target::Breaches,
+        Target::Requests,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Target {
             Target::Subprocessors => "subprocessors",
             Target::Notifications => "notifications",
             Target::Breaches => "breaches",
+            Target::Requests => "requests",
         }
     }
 
@@ -67,6 +70,7 @@ impl Target {
             Target::Subprocessors => service_names::SUBPROCESSORS,
             Target::Notifications => service_names::NOTIFICATIONS,
             Target::Breaches => service_names::BREACHES,
+            Target::Requests => service_names::REQUESTS,
         }
     }
 }
@@ -124,7 +128,8 @@ pub async fn run(
         .await
         .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
     let ks_url = config.keystore_url();
-    let vault = if targets.contains(&Target::Vault) {
+    // The request service works on the vault, so it opens it too.
+    let vault = if targets.contains(&Target::Vault) || targets.contains(&Target::Requests) {
         let v = crate::vault::open(&config, db.clone()).await?;
         crate::vault::reconcile_at_start(&v).await?;
         Some(v)
@@ -139,6 +144,9 @@ pub async fn run(
     // Agreements, sub-processors and breaches refer to each other through
     // traits; they are cheap to build, so they exist whatever is hosted.
     let processing = crate::wiring::processing(&config, db.clone());
+    let requests = vault
+        .as_ref()
+        .map(|v| crate::wiring::requests(db.clone(), v.clone(), processing.agreements.clone()));
 
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
@@ -173,6 +181,9 @@ pub async fn run(
                         processing.breaches.clone(),
                     )));
                 }
+                if let (true, Some(r)) = (targets.contains(&Target::Requests), &requests) {
+                    sources.push(std::sync::Arc::new(requests::RequestObligations(r.clone())));
+                }
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
@@ -191,6 +202,11 @@ pub async fn run(
             }
             Target::Breaches => {
                 routes.add_service(breaches::service(processing.breaches.clone()));
+            }
+            Target::Requests => {
+                if let Some(r) = &requests {
+                    routes.add_service(requests::service(r.clone()));
+                }
             }
         }
     }
@@ -291,7 +307,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications, breaches"),
+                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications, breaches, requests"),
             "{e}"
         );
     }

@@ -236,3 +236,202 @@ pub fn deliverer(
         ca.as_deref(),
     )?)
 }
+
+/// The vault, as the request service sees it: matching by keyed index,
+/// reads for a request, erasure, restriction and rewriting of a payload.
+pub struct SubjectVault(pub Arc<vault::Vault>);
+
+fn vault_err(e: vault::domain::VaultError) -> requests::ports::PortError {
+    use requests::ports::PortError;
+    match e {
+        vault::domain::VaultError::Invalid(f) => PortError::InvalidValue {
+            field: f.field,
+            reason: f.reason,
+        },
+        vault::domain::VaultError::Precondition(m) => PortError::Refused(m),
+        e => PortError::Failed(e.to_string()),
+    }
+}
+
+fn tenant_scope(tenant: &str) -> auth::Scope {
+    auth::Scope::Tenant(tenant.to_owned())
+}
+
+impl requests::ports::SubjectData for SubjectVault {
+    fn subject_hashes<'a>(
+        &'a self,
+        tenant: &'a str,
+        email: &'a str,
+        phone: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, requests::ports::PortError>> {
+        Box::pin(async move {
+            self.0
+                .subject_hashes(tenant, email, phone)
+                .await
+                .map_err(vault_err)
+        })
+    }
+
+    fn matching<'a>(
+        &'a self,
+        tenant: &'a str,
+        hashes: &'a [String],
+        candidate_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<proto::v1::Candidate>, requests::ports::PortError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .match_subject(tenant, hashes, candidate_ref)
+                .await
+                .map_err(vault_err)?
+                .iter()
+                .map(vault::grpc::candidate_pb)
+                .collect())
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<proto::v1::CandidatePayload, requests::ports::PortError>> {
+        Box::pin(async move {
+            let (_, p) = self
+                .0
+                .read_for_request(actor, tenant, id, request)
+                .await
+                .map_err(vault_err)?;
+            Ok(vault::grpc::payload_pb(p))
+        })
+    }
+
+    fn erase<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<proto::v1::DeletionCertificate, requests::ports::PortError>> {
+        Box::pin(async move {
+            let c = self
+                .0
+                .erase(
+                    actor,
+                    &tenant_scope(tenant),
+                    id,
+                    vault::domain::EraseReason::Request,
+                    &format!("data-subject request {request}"),
+                )
+                .await
+                .map_err(vault_err)?;
+            Ok(vault::grpc::certificate_pb(&c))
+        })
+    }
+
+    fn restrict<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<(), requests::ports::PortError>> {
+        Box::pin(async move {
+            self.0
+                .restrict(
+                    actor,
+                    &tenant_scope(tenant),
+                    id,
+                    &format!("data-subject request {request}"),
+                )
+                .await
+                .map_err(vault_err)?;
+            Ok(())
+        })
+    }
+
+    fn rewrite<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        payload: proto::v1::CandidatePayload,
+    ) -> BoxFuture<'a, Result<(), requests::ports::PortError>> {
+        Box::pin(async move {
+            let p = vault::grpc::payload("corrections.", Some(payload), self.0.limits)
+                .map_err(vault_err)
+                .map_err(|e| match e {
+                    requests::ports::PortError::InvalidValue { field, reason } => {
+                        requests::ports::PortError::InvalidValue {
+                            field: field.replacen("corrections.payload.", "corrections.", 1),
+                            reason,
+                        }
+                    }
+                    e => e,
+                })?;
+            self.0
+                .update(actor, &tenant_scope(tenant), id, Some(p), None, None)
+                .await
+                .map_err(vault_err)?;
+            Ok(())
+        })
+    }
+}
+
+/// The controllers and agreements services, as the request service sees them.
+pub struct RequestDirectory {
+    pub controllers: ControllerDirectory,
+    pub agreements: Arc<agreements::Agreements>,
+}
+
+impl requests::ports::Controllers for RequestDirectory {
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+        Box::pin(async move {
+            Ok(
+                agreements::ports::ControllerDirectory::controller(&self.controllers, tenant)
+                    .await?
+                    .is_some(),
+            )
+        })
+    }
+
+    fn suspension<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<String>, String>> {
+        Box::pin(async move {
+            let a = match self
+                .agreements
+                .in_force_at(tenant, at)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(a) => Some(a),
+                None => self
+                    .agreements
+                    .in_force_at(tenant, store::now_micros())
+                    .await
+                    .map_err(|e| e.to_string())?,
+            };
+            Ok(a.map(|a| a.terms.dsr_identity_suspension))
+        })
+    }
+}
+
+/// The request service over the vault.
+pub fn requests(
+    db: store::sea_orm::DatabaseConnection,
+    vault: Arc<vault::Vault>,
+    agreements: Arc<agreements::Agreements>,
+) -> Arc<requests::Requests> {
+    Arc::new(requests::Requests::new(
+        db.clone(),
+        Arc::new(SubjectVault(vault)),
+        Arc::new(RequestDirectory {
+            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
+            agreements,
+        }),
+    ))
+}

@@ -346,6 +346,7 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         proto::service_names::SUBPROCESSORS,
         proto::service_names::NOTIFICATIONS,
         proto::service_names::BREACHES,
+        proto::service_names::REQUESTS,
     ] {
         let status = match client
             .check(HealthCheckRequest {

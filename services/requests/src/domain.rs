@@ -14,6 +14,9 @@ pub use agreements::domain::{
 pub enum RequestError {
     #[error("{0}")]
     Invalid(FieldError),
+    /// A field error whose path is built at run time (`corrections.email`).
+    #[error("{field}: {reason}")]
+    InvalidValue { field: String, reason: String },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -111,6 +114,18 @@ impl Step {
             Step::Fulfil => "fulfil",
             Step::Refuse => "refuse",
             Step::Close => "close",
+        }
+    }
+
+    /// The audit action of the step.
+    pub fn action(self) -> &'static str {
+        match self {
+            Step::AskIdentity => "dsr.identity_asked",
+            Step::ReceiveIdentity => "dsr.identity_received",
+            Step::Extend => "dsr.extend",
+            Step::Fulfil => "dsr.fulfil",
+            Step::Refuse => "dsr.refuse",
+            Step::Close => "dsr.close",
         }
     }
 

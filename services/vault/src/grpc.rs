@@ -110,7 +110,8 @@ fn policy_pb(
     }
 }
 
-fn payload(
+/// A validated payload from its proto form; `prefix` names the field path.
+pub fn payload(
     prefix: &str,
     p: Option<pb::CandidatePayload>,
     limits: Limits,
@@ -129,6 +130,19 @@ fn payload(
         p.custom_fields.into_iter().collect::<BTreeMap<_, _>>(),
         limits,
     )?)
+}
+
+pub fn payload_pb(p: Payload) -> pb::CandidatePayload {
+    pb::CandidatePayload {
+        name: p.profile.name.clone(),
+        email: p.profile.email.clone(),
+        phone: p.profile.phone.clone(),
+        cv: p.cv,
+        cv_filename: p.profile.cv_filename.clone(),
+        cv_content_type: p.profile.cv_content_type.clone(),
+        notes: p.profile.notes.clone(),
+        custom_fields: p.profile.custom_fields.clone().into_iter().collect(),
+    }
 }
 
 fn new_candidate(
@@ -227,16 +241,7 @@ impl VaultService for VaultGrpc {
         let (row, p) = self.vault.get(&actor, &scope, &id, &purpose).await?;
         Ok(Response::new(pb::CandidateRecord {
             candidate: Some(candidate_pb(&row)),
-            payload: Some(pb::CandidatePayload {
-                name: p.profile.name.clone(),
-                email: p.profile.email.clone(),
-                phone: p.profile.phone.clone(),
-                cv: p.cv,
-                cv_filename: p.profile.cv_filename.clone(),
-                cv_content_type: p.profile.cv_content_type.clone(),
-                notes: p.profile.notes.clone(),
-                custom_fields: p.profile.custom_fields.clone().into_iter().collect(),
-            }),
+            payload: Some(payload_pb(p)),
         }))
     }
 

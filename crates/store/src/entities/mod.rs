@@ -11,6 +11,7 @@
 //! | `agreements::*` (`agreements`, `agreement_versions`) | `services/agreements` |
 //! | `subprocessors::*` (`subprocessors`, `subprocessor_*`) | `services/subprocessors` |
 //! | `breaches::*` (`breach_*`) | `services/breaches` |
+//! | `dsr_requests` | `services/requests` |
 
 pub mod agreements;
 pub mod api_tokens;
@@ -18,6 +19,7 @@ pub mod audit_events;
 pub mod audit_heads;
 pub mod breaches;
 pub mod controllers;
+pub mod dsr_requests;
 pub mod keystore_info;
 pub mod outbox;
 pub mod subprocessors;

@@ -11,6 +11,7 @@ mod m20261122_000005_outbox;
 mod m20261122_000006_agreements;
 mod m20261122_000007_subprocessors;
 mod m20261122_000008_breaches;
+mod m20261122_000009_requests;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_agreements::Migration),
             Box::new(m20261122_000007_subprocessors::Migration),
             Box::new(m20261122_000008_breaches::Migration),
+            Box::new(m20261122_000009_requests::Migration),
         ]
     }
 }

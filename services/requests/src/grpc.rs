@@ -1,0 +1,319 @@
+//! The thin gRPC adapter of RequestService.
+
+use std::sync::Arc;
+
+use audit::Actor;
+use auth::{Principal, Scope};
+use proto::v1::{self as pb, request_service_server::RequestService};
+use proto::wire;
+use tonic::{Request, Response, Status};
+
+use crate::domain::*;
+use crate::service::*;
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+pub struct RequestGrpc {
+    svc: Arc<Requests>,
+}
+
+impl RequestGrpc {
+    pub fn new(svc: Arc<Requests>) -> Self {
+        Self { svc }
+    }
+}
+
+impl From<RequestError> for Status {
+    fn from(e: RequestError) -> Status {
+        match e {
+            RequestError::Invalid(f) => Status::invalid_argument(f.to_string()),
+            e @ RequestError::InvalidValue { .. } => Status::invalid_argument(e.to_string()),
+            e @ RequestError::NotFound(_) => Status::not_found(e.to_string()),
+            RequestError::Precondition(m) => Status::failed_precondition(m),
+            RequestError::Internal(m) => {
+                tracing::error!(error = %m, "request service internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+fn deadline_pb(d: &Deadline) -> pb::RequestDeadline {
+    pb::RequestDeadline {
+        rule: d.rule.into(),
+        strict: wire::timestamp(d.strict),
+        lenient: wire::timestamp(d.lenient),
+        notes: d.notes.clone(),
+    }
+}
+
+fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(wire::timestamp).unwrap_or_default()
+}
+
+pub fn request_pb(v: &RequestView) -> pb::DataSubjectRequest {
+    let r = &v.row;
+    pb::DataSubjectRequest {
+        id: r.id.clone(),
+        controller_id: r.tenant_id.clone(),
+        r#type: r.kind.clone(),
+        channel: r.channel.clone(),
+        received_at: wire::timestamp(r.received_at),
+        status: r.state.clone(),
+        identified_by: serde_json::from_str(&r.identified_by).unwrap_or_default(),
+        candidate_ref: r.candidate_ref.clone().unwrap_or_default(),
+        description: r.description.clone().unwrap_or_default(),
+        suspension: r.suspension.clone(),
+        identity_requested_at: ts(r.identity_requested_at),
+        identity_received_at: ts(r.identity_received_at),
+        extended_at: ts(r.extended_at),
+        extension_reasons: r.extension_reasons.clone().unwrap_or_default(),
+        deadline: Some(deadline_pb(v.deadline())),
+        extension_notice: Some(deadline_pb(&v.extension_notice)),
+        response: Some(deadline_pb(&v.response)),
+        extended_response: Some(deadline_pb(&v.extended_response)),
+        forwarded_notification_id: r.forwarded_message_id.clone().unwrap_or_default(),
+        subject_informed_at: ts(r.subject_informed_at),
+        answered_at: ts(r.answered_at),
+        outcome: r.outcome.clone().unwrap_or_default(),
+        refusal_reasons: r.refusal_reasons.clone().unwrap_or_default(),
+        complaint_info: r.complaint_info.clone().unwrap_or_default(),
+        judicial_remedy_info: r.judicial_remedy_info.clone().unwrap_or_default(),
+        closed_at: ts(r.closed_at),
+        created_at: wire::timestamp(r.created_at),
+        late: v.late,
+    }
+}
+
+fn past(field: &'static str, s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
+    let t = instant(field, s)?;
+    if let Some(t) = t {
+        if t > store::now_micros() {
+            return Err(err(field, format!("must not be in the future, got {s:?}")));
+        }
+        if chrono::Datelike::year(&t) < 2000 {
+            return Err(err(field, format!("must be in 2000 or later, got {s:?}")));
+        }
+    }
+    Ok(t)
+}
+
+fn new_request(scope: &Scope, r: pb::CreateRequestRequest) -> Result<NewRequest, FieldError> {
+    let tenant = match scope {
+        Scope::Tenant(t) => {
+            if !r.controller_id.trim().is_empty()
+                && uuid_field("controller_id", &r.controller_id)? != *t
+            {
+                return Err(err(
+                    "controller_id",
+                    "a controller's token files requests for itself only",
+                ));
+            }
+            t.clone()
+        }
+        Scope::All => {
+            if r.controller_id.trim().is_empty() {
+                return Err(err("controller_id", "must not be empty"));
+            }
+            uuid_field("controller_id", &r.controller_id)?
+        }
+    };
+    if r.r#type.trim().is_empty() {
+        return Err(err(
+            "type",
+            "must not be empty: expected access, rectification, erasure, restriction, portability or objection",
+        ));
+    }
+    let kind = Kind::parse("type", &r.r#type)?;
+    if r.channel.trim().is_empty() {
+        return Err(err(
+            "channel",
+            "must not be empty: expected processor_direct or controller_instruction",
+        ));
+    }
+    let channel = Channel::parse("channel", &r.channel)?;
+    let received_at = past("received_at", &r.received_at)?
+        .ok_or_else(|| err("received_at", "must not be empty"))?;
+    let s = r.subject.unwrap_or_default();
+    let candidate_ref = optional_text("subject.candidate_ref", &s.candidate_ref, 200)?;
+    if s.email.trim().is_empty() && s.phone.trim().is_empty() && candidate_ref.is_none() {
+        return Err(err(
+            "subject",
+            "give an e-mail address, a phone number or a candidate reference",
+        ));
+    }
+    let subject_informed_at = past("subject_informed_at", &r.subject_informed_at)?;
+    if subject_informed_at.is_some() && channel != Channel::ProcessorDirect {
+        return Err(err(
+            "subject_informed_at",
+            "only for processor_direct requests",
+        ));
+    }
+    if subject_informed_at.is_some_and(|t| t < received_at) {
+        return Err(err("subject_informed_at", "must not be before received_at"));
+    }
+    Ok(NewRequest {
+        tenant,
+        kind,
+        channel,
+        received_at,
+        email: s.email,
+        phone: s.phone,
+        candidate_ref,
+        subject_informed_at,
+        description: optional_text("description", &r.description, 4000)?,
+    })
+}
+
+fn file_pb(f: &crate::export::File) -> pb::ExportFile {
+    pb::ExportFile {
+        name: f.name.clone(),
+        content_type: f.content_type.into(),
+        content: f.content.clone(),
+        sha256: f.sha256.clone(),
+    }
+}
+
+#[tonic::async_trait]
+impl RequestService for RequestGrpc {
+    async fn create_request(
+        &self,
+        request: Request<pb::CreateRequestRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let n = new_request(&p.scope(), request.into_inner())?;
+        let v = self.svc.create(&Actor::from(&p), n).await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+
+    async fn get_request(
+        &self,
+        request: Request<pb::GetRequestRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = uuid_field("id", &request.get_ref().id)?;
+        let v = self.svc.get(&p.scope(), &id).await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+
+    async fn list_requests(
+        &self,
+        request: Request<pb::ListRequestsRequest>,
+    ) -> Result<Response<pb::ListRequestsResponse>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
+        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let controller = optional_uuid("controller_id", &r.controller_id)?;
+        let state = if r.status.trim().is_empty() {
+            None
+        } else {
+            Some(State::parse("status", &r.status)?)
+        };
+        let mut rows = self
+            .svc
+            .list(
+                &p.scope(),
+                controller.as_deref(),
+                state,
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
+            .await?;
+        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        Ok(Response::new(pb::ListRequestsResponse {
+            requests: rows.iter().map(request_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn record_identity_check(
+        &self,
+        request: Request<pb::RecordIdentityCheckRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = uuid_field("id", &r.id)?;
+        let received = match r.step.trim() {
+            "asked" => false,
+            "received" => true,
+            x => return Err(err("step", format!("expected asked or received, got {x:?}")).into()),
+        };
+        let at = past("at", &r.at)?.unwrap_or_else(store::now_micros);
+        let v = self
+            .svc
+            .identity(&Actor::from(&p), &p.scope(), &id, received, at)
+            .await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+
+    async fn extend_request(
+        &self,
+        request: Request<pb::ExtendRequestRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = uuid_field("id", &r.id)?;
+        let reasons = text("reasons", &r.reasons, 4000)?;
+        let v = self
+            .svc
+            .extend(&Actor::from(&p), &p.scope(), &id, reasons)
+            .await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+
+    async fn fulfil_request(
+        &self,
+        request: Request<pb::FulfilRequestRequest>,
+    ) -> Result<Response<pb::FulfilResponse>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = uuid_field("id", &r.id)?;
+        let note = optional_text("note", &r.note, 4000)?;
+        let (v, f) = self
+            .svc
+            .fulfil(&Actor::from(&p), &p.scope(), &id, r.corrections, note)
+            .await?;
+        Ok(Response::new(pb::FulfilResponse {
+            request: Some(request_pb(&v)),
+            files: f.files.iter().map(file_pb).collect(),
+            certificates: f.certificates,
+        }))
+    }
+
+    async fn refuse_request(
+        &self,
+        request: Request<pb::RefuseRequestRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = uuid_field("id", &r.id)?;
+        let reasons = text("reasons", &r.reasons, 4000)?;
+        let complaint = optional_text("complaint_info", &r.complaint_info, 4000)?;
+        let remedy = optional_text("judicial_remedy_info", &r.judicial_remedy_info, 4000)?;
+        let v = self
+            .svc
+            .refuse(
+                &Actor::from(&p),
+                &p.scope(),
+                &id,
+                reasons,
+                complaint,
+                remedy,
+            )
+            .await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+
+    async fn close_request(
+        &self,
+        request: Request<pb::CloseRequestRequest>,
+    ) -> Result<Response<pb::DataSubjectRequest>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = uuid_field("id", &request.get_ref().id)?;
+        let v = self.svc.close(&Actor::from(&p), &p.scope(), &id).await?;
+        Ok(Response::new(request_pb(&v)))
+    }
+}
