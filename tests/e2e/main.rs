@@ -11,6 +11,7 @@ mod ctl_breaches;
 mod ctl_processing;
 mod deadlines;
 mod processing_edges;
+mod requests;
 mod server;
 mod subprocessors;
 mod vault;

@@ -9,13 +9,10 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use proto::v1 as pb;
 
-use crate::domain::FieldError;
-
 #[derive(Debug)]
 pub enum PortError {
-    /// The input was refused (for instance an e-mail address that is none).
-    Invalid(FieldError),
-    /// A value the vault refused, with its field path (`corrections.email`).
+    /// A value the vault refused (an e-mail address that is none), with
+    /// its field path (`email`, `corrections.email`).
     InvalidValue {
         field: String,
         reason: String,

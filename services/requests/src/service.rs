@@ -29,7 +29,6 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> RequestError {
 
 fn port(e: PortError) -> RequestError {
     match e {
-        PortError::Invalid(f) => RequestError::Invalid(f),
         PortError::InvalidValue { field, reason } => RequestError::InvalidValue { field, reason },
         PortError::Refused(m) => RequestError::Precondition(m),
         PortError::Failed(m) => RequestError::Internal(m),
@@ -215,14 +214,10 @@ impl Requests {
                 .subject_hashes(&n.tenant, &n.email, &n.phone)
                 .await
                 .map_err(|e| match e {
-                    PortError::Invalid(f) => RequestError::Invalid(err(
-                        if f.field == "phone" {
-                            "subject.phone"
-                        } else {
-                            "subject.email"
-                        },
-                        f.reason,
-                    )),
+                    PortError::InvalidValue { field, reason } => RequestError::InvalidValue {
+                        field: format!("subject.{field}"),
+                        reason,
+                    },
                     e => port(e),
                 })?
         };
