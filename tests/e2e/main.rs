@@ -9,6 +9,7 @@ mod controllers;
 mod ctl;
 mod ctl_breaches;
 mod ctl_processing;
+mod ctl_requests;
 mod deadlines;
 mod processing_edges;
 mod requests;

@@ -6,6 +6,7 @@
 mod breaches_cmd;
 mod output;
 mod processing_cmd;
+mod requests_cmd;
 mod vault_cmd;
 
 use std::io::Write;
@@ -71,6 +72,10 @@ enum Command {
     /// authority notification, the art. 34 decision, the register.
     #[command(subcommand)]
     Breaches(breaches_cmd::BreachesCmd),
+    /// Data-subject requests: intake, deadlines, identity, extension,
+    /// fulfilment (exports to a directory), refusal.
+    #[command(subcommand)]
+    Requests(requests_cmd::RequestsCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,6 +295,7 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
         Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
         Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
+        Command::Requests(c) => requests_cmd::requests(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,

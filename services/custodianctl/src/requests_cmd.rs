@@ -1,0 +1,349 @@
+//! `custodianctl requests ...`: one subcommand per RPC of RequestService;
+//! `fulfil --out DIR` writes an access or portability export to a directory.
+
+use std::path::{Component, Path, PathBuf};
+
+use clap::Subcommand;
+use proto::v1 as pb;
+use serde_json::{Value, json};
+
+use crate::output::{Out, Table};
+use crate::{Conn, CtlError, page};
+
+#[derive(Subcommand, Debug)]
+pub enum RequestsCmd {
+    /// Files a request; give at least one of --email, --phone, --candidate-ref.
+    Create {
+        /// Required for admins; a controller's token files for itself.
+        #[arg(long, default_value = "")]
+        controller: String,
+        /// access, rectification, erasure, restriction, portability or objection.
+        #[arg(long = "type")]
+        kind: String,
+        /// processor_direct or controller_instruction.
+        #[arg(long)]
+        channel: String,
+        #[arg(long)]
+        received_at: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        candidate_ref: String,
+        #[arg(long, default_value = "")]
+        subject_informed_at: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    Get {
+        id: String,
+    },
+    List {
+        #[arg(long, default_value = "")]
+        controller: String,
+        #[arg(long, default_value = "")]
+        status: String,
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+    /// Identity asked for, or received.
+    Identity {
+        id: String,
+        #[arg(long, value_parser = ["asked", "received"])]
+        step: String,
+        #[arg(long, default_value = "")]
+        at: String,
+    },
+    Extend {
+        id: String,
+        #[arg(long)]
+        reasons: String,
+    },
+    /// Carries the request out; an export is written to --out DIR.
+    Fulfil {
+        id: String,
+        /// Rectification: a JSON file with the corrected fields (name,
+        /// email, phone, notes, custom_fields).
+        #[arg(long)]
+        corrections: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    Refuse {
+        id: String,
+        #[arg(long)]
+        reasons: String,
+        #[arg(long, default_value = "")]
+        complaint_info: String,
+        #[arg(long, default_value = "")]
+        judicial_remedy_info: String,
+    },
+    Close {
+        id: String,
+    },
+}
+
+fn deadline(d: &Option<pb::RequestDeadline>) -> Value {
+    d.as_ref().map_or(
+        Value::Null,
+        |d| json!({ "rule": d.rule, "strict": d.strict, "lenient": d.lenient, "notes": d.notes }),
+    )
+}
+
+fn request(r: &pb::DataSubjectRequest) -> Value {
+    json!({
+        "id": r.id,
+        "controller_id": r.controller_id,
+        "type": r.r#type,
+        "channel": r.channel,
+        "status": r.status,
+        "received_at": r.received_at,
+        "identified_by": r.identified_by,
+        "candidate_ref": r.candidate_ref,
+        "suspension": r.suspension,
+        "identity_requested_at": r.identity_requested_at,
+        "identity_received_at": r.identity_received_at,
+        "extended_at": r.extended_at,
+        "extension_reasons": r.extension_reasons,
+        "deadline": deadline(&r.deadline),
+        "extension_notice": deadline(&r.extension_notice),
+        "forwarded_notification_id": r.forwarded_notification_id,
+        "subject_informed_at": r.subject_informed_at,
+        "answered_at": r.answered_at,
+        "late": r.late,
+        "outcome": serde_json::from_str::<Value>(&r.outcome).unwrap_or(Value::Null),
+        "refusal_reasons": r.refusal_reasons,
+        "complaint_info": r.complaint_info,
+        "judicial_remedy_info": r.judicial_remedy_info,
+        "closed_at": r.closed_at,
+    })
+}
+
+fn read_corrections(path: &Path) -> Result<pb::CandidatePayload, CtlError> {
+    let usage = |m: String| CtlError::Usage(format!("--corrections {}: {m}", path.display()));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).map_err(|e| usage(e.to_string()))?)
+            .map_err(|e| usage(format!("not JSON: {e}")))?;
+    const KNOWN: &[&str] = &["name", "email", "phone", "notes", "custom_fields"];
+    let Value::Object(m) = &v else {
+        return Err(usage("expected a JSON object".into()));
+    };
+    if let Some(k) = m.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(usage(format!(
+            "unknown field {k:?}; known: {}",
+            KNOWN.join(", ")
+        )));
+    }
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+    Ok(pb::CandidatePayload {
+        name: s("name"),
+        email: s("email"),
+        phone: s("phone"),
+        notes: s("notes"),
+        custom_fields: v["custom_fields"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Default::default()
+    })
+}
+
+/// Writes the export files under `dir`, refusing any name that would leave it.
+fn write_export(dir: &Path, files: &[pb::ExportFile]) -> Result<(), CtlError> {
+    for f in files {
+        let rel = Path::new(&f.name);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(CtlError::Usage(format!(
+                "the export names a file outside its directory: {:?}",
+                f.name
+            )));
+        }
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| CtlError::Usage(format!("--out {}: {e}", parent.display())))?;
+        }
+        std::fs::write(&path, &f.content)
+            .map_err(|e| CtlError::Usage(format!("--out {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+pub async fn requests(conn: &Conn, cmd: RequestsCmd, o: Out<'_>) -> Result<(), CtlError> {
+    let mut c = pb::request_service_client::RequestServiceClient::new(conn.channel.clone())
+        .max_decoding_message_size(256 * 1024 * 1024);
+    match cmd {
+        RequestsCmd::Create {
+            controller,
+            kind,
+            channel,
+            received_at,
+            email,
+            phone,
+            candidate_ref,
+            subject_informed_at,
+            description,
+        } => {
+            let r = c
+                .create_request(conn.req(pb::CreateRequestRequest {
+                    controller_id: controller,
+                    r#type: kind,
+                    channel,
+                    received_at,
+                    subject: Some(pb::SubjectIdentifiers {
+                        email,
+                        phone,
+                        candidate_ref,
+                    }),
+                    subject_informed_at,
+                    description,
+                }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+        RequestsCmd::Get { id } => {
+            let r = c
+                .get_request(conn.req(pb::GetRequestRequest { id }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+        RequestsCmd::List {
+            controller,
+            status,
+            page_size,
+            page_token,
+        } => {
+            let r = c
+                .list_requests(conn.req(pb::ListRequestsRequest {
+                    page: page(page_size, page_token),
+                    controller_id: controller,
+                    status,
+                }))
+                .await?
+                .into_inner();
+            o.list(
+                "requests",
+                r.requests.iter().map(request).collect(),
+                &r.next_page_token,
+                Table::new(
+                    &[
+                        "ID",
+                        "CONTROLLER",
+                        "TYPE",
+                        "STATUS",
+                        "RECEIVED",
+                        "DUE (STRICT)",
+                        "RULE",
+                    ],
+                    |v| {
+                        let s = |p: &str| {
+                            v.pointer(p)
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_owned()
+                        };
+                        vec![
+                            s("/id"),
+                            s("/controller_id"),
+                            s("/type"),
+                            s("/status"),
+                            s("/received_at"),
+                            s("/deadline/strict"),
+                            s("/deadline/rule"),
+                        ]
+                    },
+                ),
+            )
+        }
+        RequestsCmd::Identity { id, step, at } => {
+            let r = c
+                .record_identity_check(conn.req(pb::RecordIdentityCheckRequest { id, step, at }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+        RequestsCmd::Extend { id, reasons } => {
+            let r = c
+                .extend_request(conn.req(pb::ExtendRequestRequest { id, reasons }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+        RequestsCmd::Fulfil {
+            id,
+            corrections,
+            out,
+            note,
+        } => {
+            let corrections = corrections.as_deref().map(read_corrections).transpose()?;
+            let r = c
+                .fulfil_request(conn.req(pb::FulfilRequestRequest {
+                    id,
+                    corrections,
+                    note,
+                }))
+                .await?
+                .into_inner();
+            let written = match (&out, r.files.is_empty()) {
+                (Some(dir), false) => {
+                    write_export(dir, &r.files)?;
+                    Some(dir.display().to_string())
+                }
+                _ => None,
+            };
+            let mut v = r.request.as_ref().map(request).unwrap_or(Value::Null);
+            v["export"] = json!({
+                "written_to": written,
+                "files": r.files.iter().map(|f| json!({
+                    "name": f.name, "bytes": f.content.len(), "sha256": f.sha256,
+                })).collect::<Vec<_>>(),
+            });
+            v["certificates"] = json!(
+                r.certificates
+                    .iter()
+                    .map(|c| json!({
+                        "candidate_id": c.candidate_id,
+                        "shredded_at": c.shredded_at,
+                        "ledger_seq": c.ledger_seq,
+                    }))
+                    .collect::<Vec<_>>()
+            );
+            o.object(v)
+        }
+        RequestsCmd::Refuse {
+            id,
+            reasons,
+            complaint_info,
+            judicial_remedy_info,
+        } => {
+            let r = c
+                .refuse_request(conn.req(pb::RefuseRequestRequest {
+                    id,
+                    reasons,
+                    complaint_info,
+                    judicial_remedy_info,
+                }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+        RequestsCmd::Close { id } => {
+            let r = c
+                .close_request(conn.req(pb::CloseRequestRequest { id }))
+                .await?
+                .into_inner();
+            o.object(request(&r))
+        }
+    }
+}

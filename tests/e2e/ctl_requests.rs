@@ -1,0 +1,102 @@
+//! A data-subject request from `custodianctl`: filed by the controller,
+//! fulfilled with the export written to a directory whose manifest checks
+//! out, and an erasure with its certificate.
+
+use auth::Role;
+use custodian_tests::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+async fn json(app: &TestApp, token: &str, args: &[&str]) -> Value {
+    let mut a = vec!["--output", "json"];
+    a.extend_from_slice(args);
+    let r = ctl(app, token, &a).await;
+    assert_eq!(r.code, 0, "{args:?}: {}", r.err);
+    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
+}
+
+#[tokio::test]
+async fn a_controller_answers_requests_from_custodianctl() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let tok = app.token(Role::Controller, Some(&a.id)).await;
+        let mut cand = valid_candidate("A-1", "Jan de Vries", "jan@example.nl");
+        cand.tenant_id = a.id.clone();
+        app.vault()
+            .put_candidate(req(&app.admin, cand))
+            .await
+            .unwrap();
+        let received = proto::wire::timestamp(chrono::Utc::now() - chrono::Duration::hours(2));
+        let r = json(
+            &app,
+            &tok,
+            &[
+                "requests",
+                "create",
+                "--type",
+                "access",
+                "--channel",
+                "controller_instruction",
+                "--received-at",
+                &received,
+                "--email",
+                "jan@example.nl",
+            ],
+        )
+        .await;
+        assert_eq!(r["deadline"]["rule"], "dsr.response");
+        let id = r["id"].as_str().unwrap().to_owned();
+        let dir = db.dir.path().join("export");
+        let done = json(
+            &app,
+            &tok,
+            &["requests", "fulfil", &id, "--out", dir.to_str().unwrap()],
+        )
+        .await;
+        assert_eq!(done["status"], "answered");
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["counts"]["candidates"], 1);
+        for f in manifest["files"].as_array().unwrap() {
+            let bytes = std::fs::read(dir.join(f["name"].as_str().unwrap())).unwrap();
+            assert_eq!(f["sha256"], hex::encode(Sha256::digest(&bytes)));
+        }
+        let listed = ctl(&app, &tok, &["requests", "list"]).await;
+        assert!(listed.out.contains(&id) && listed.out.contains("answered"));
+
+        let er = json(
+            &app,
+            &tok,
+            &[
+                "requests",
+                "create",
+                "--type",
+                "erasure",
+                "--channel",
+                "controller_instruction",
+                "--received-at",
+                &received,
+                "--candidate-ref",
+                "A-1",
+            ],
+        )
+        .await;
+        let gone = json(
+            &app,
+            &tok,
+            &["requests", "fulfil", er["id"].as_str().unwrap()],
+        )
+        .await;
+        assert_eq!(gone["certificates"].as_array().unwrap().len(), 1);
+        let closed = json(
+            &app,
+            &tok,
+            &["requests", "close", er["id"].as_str().unwrap()],
+        )
+        .await;
+        assert_eq!(closed["status"], "closed");
+    }
+}
