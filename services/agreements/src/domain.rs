@@ -27,6 +27,38 @@ pub fn err(field: &'static str, reason: impl Into<String>) -> FieldError {
     }
 }
 
+/// A closed vocabulary: an enum with `ALL`, `as_str` and a `parse` whose
+/// error names the field and every known value. The services' domains
+/// (breaches, requests) declare theirs with it; the caller needs `serde`.
+#[macro_export]
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn parse(
+                field: &'static str,
+                s: &str,
+            ) -> Result<$name, $crate::domain::FieldError> {
+                match s.trim() {
+                    $($s => Ok($name::$variant),)+
+                    x => Err($crate::domain::err(field, format!(
+                        "expected {}, got {x:?}",
+                        [$($s),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AgreementError {
     #[error("{0}")]

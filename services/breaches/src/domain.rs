@@ -30,33 +30,7 @@ impl From<FieldError> for BreachError {
     }
 }
 
-/// Generates a closed vocabulary: parse (naming the known values) and as_str.
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(field: &'static str, s: &str) -> Result<$name, FieldError> {
-                match s.trim() {
-                    $($s => Ok($name::$variant),)+
-                    x => Err(err(field, format!(
-                        "expected {}, got {x:?}",
-                        [$($s),+].join(", ")
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-vocabulary!(
+agreements::vocabulary!(
     /// Where an incident stands.
     Status {
         Reported = "reported",
@@ -65,7 +39,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// Why an incident is not a personal-data breach.
     DismissalBasis {
         NoPersonalData = "no_personal_data",
@@ -74,7 +48,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// The security property the breach compromised (EDPB 9/2022).
     Nature {
         Confidentiality = "confidentiality",
@@ -83,7 +57,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// The processor's assessment of the risk to data subjects (legal-rules.md A1).
     Risk {
         Unlikely = "unlikely",
@@ -92,7 +66,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// A send of the notice to the controller (art. 33(4) phases).
     Phase {
         Initial = "initial",
@@ -100,7 +74,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// A notification to the supervisory authority; the AP lets one be
     /// supplemented or withdrawn.
     AuthorityPhase {
@@ -110,7 +84,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// The art. 34 decision.
     SubjectChoice {
         Communicate = "communicate",

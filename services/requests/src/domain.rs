@@ -31,30 +31,7 @@ impl From<FieldError> for RequestError {
     }
 }
 
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(field: &'static str, s: &str) -> Result<$name, FieldError> {
-                match s.trim() {
-                    $($s => Ok($name::$variant),)+
-                    x => Err(err(field, format!(
-                        "expected {}, got {x:?}",
-                        [$($s),+].join(", ")
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-vocabulary!(
+agreements::vocabulary!(
     /// The right exercised (GDPR art. 15-18, 20, 21).
     Kind {
         Access = "access",
@@ -66,7 +43,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// How the request reached Custodian.
     Channel {
         ProcessorDirect = "processor_direct",
@@ -74,7 +51,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// Where a request stands.
     State {
         Open = "open",
@@ -85,7 +62,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+agreements::vocabulary!(
     /// The controller's identity-suspension mode (legal-rules.md B6).
     Suspension {
         None = "none",
