@@ -259,7 +259,11 @@ mod tests {
         assert_eq!(r.lenient, t("2026-04-08T00:00:00+02:00"));
         assert_eq!(n.strict, r.strict);
         assert_eq!(x.rule, "dsr.extended_response");
-        assert!(x.strict > r.lenient);
+        // Three months from receipt (5 June, a Friday) is the earliest
+        // construction; two months after the rolled first month (7 June, a
+        // Sunday, rolled to Monday 8 June) the latest (legal-rules.md B5).
+        assert_eq!(x.strict, t("2026-06-06T00:00:00+02:00"));
+        assert_eq!(x.lenient, t("2026-06-09T00:00:00+02:00"));
     }
 
     #[test]
