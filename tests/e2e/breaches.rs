@@ -143,6 +143,22 @@ fn notice_of<'a>(inc: &'a pb::Incident, controller: &str) -> &'a pb::BreachNotic
         .expect("a notice for the controller")
 }
 
+/// The breach obligations `token` sees.
+async fn breach_obligations(app: &TestApp, token: &str) -> Vec<pb::Obligation> {
+    app.deadlines()
+        .list_obligations(req(
+            token,
+            pb::ListObligationsRequest {
+                service: "breaches".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .obligations
+}
+
 fn nf<T: std::fmt::Debug>(r: Result<T, tonic::Status>, what: &str) {
     let e = r.expect_err(what);
     assert_eq!(e.code(), Code::NotFound, "{what}: {e:?}");
@@ -588,19 +604,7 @@ async fn late_notification_needs_reasons_and_both_readings_show() {
         let n = notice_of(&inc, &a.id).clone();
         assert_eq!(n.controller_clock.as_ref().unwrap().state, "overdue");
         // The overdue clocks are listed and flagged.
-        let obligations = app
-            .deadlines()
-            .list_obligations(req(
-                &app.admin,
-                pb::ListObligationsRequest {
-                    service: "breaches".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let obligations = breach_obligations(&app, &app.admin).await;
         let notice_due = obligations
             .iter()
             .find(|o| o.rule == "breach.controller_notice" && o.object_id == n.id)
@@ -623,19 +627,7 @@ async fn late_notification_needs_reasons_and_both_readings_show() {
             .unwrap();
         // Strict from the processor's awareness (past), lenient from the
         // controller's (still open): the strict one is overdue.
-        let obligations = app
-            .deadlines()
-            .list_obligations(req(
-                &a_tok,
-                pb::ListObligationsRequest {
-                    service: "breaches".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let obligations = breach_obligations(&app, &a_tok).await;
         let sa = obligations
             .iter()
             .find(|o| o.rule == "breach.authority_notice")
@@ -723,19 +715,7 @@ async fn late_notification_needs_reasons_and_both_readings_show() {
             .unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
         // Recorded: the authority clock leaves the obligations.
-        let left = app
-            .deadlines()
-            .list_obligations(req(
-                &a_tok,
-                pb::ListObligationsRequest {
-                    service: "breaches".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let left = breach_obligations(&app, &a_tok).await;
         assert!(
             left.iter().all(|o| o.rule != "breach.authority_notice"),
             "{left:?}"
@@ -806,19 +786,7 @@ async fn a_vulnerability_that_was_never_a_breach_is_dismissed_and_registered() {
         )
         .await;
         // Unassessed, it is an open obligation of the processor.
-        let open = app
-            .deadlines()
-            .list_obligations(req(
-                &app.admin,
-                pb::ListObligationsRequest {
-                    service: "breaches".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let open = breach_obligations(&app, &app.admin).await;
         assert!(open.iter().any(|o| o.object_id == inc.id));
         let mut b = app.breaches();
         let dismiss = |basis: &str, reason: &str| pb::AssessIncidentRequest {
@@ -890,19 +858,7 @@ async fn a_vulnerability_that_was_never_a_breach_is_dismissed_and_registered() {
             "vulnerability_not_exploited"
         );
         assert_eq!(r["incidents"][0]["notified"], false);
-        let open = app
-            .deadlines()
-            .list_obligations(req(
-                &app.admin,
-                pb::ListObligationsRequest {
-                    service: "breaches".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let open = breach_obligations(&app, &app.admin).await;
         assert!(open.iter().all(|o| o.object_id != inc.id));
     }
 }

@@ -23,21 +23,44 @@ fn ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-async fn put(
-    app: &TestApp,
-    token: &str,
-    tenant: &str,
-    r: &str,
-    name: &str,
-    email: &str,
-) -> pb::Candidate {
+/// Stores a candidate for `tenant` as admin.
+async fn put(app: &TestApp, tenant: &str, r: &str, name: &str, email: &str) -> pb::Candidate {
     let mut c = valid_candidate(r, name, email);
     c.tenant_id = tenant.into();
     app.vault()
-        .put_candidate(req(token, c))
+        .put_candidate(req(&app.admin, c))
         .await
         .expect("put candidate")
         .into_inner()
+}
+
+/// A candidate read as admin with a purpose.
+async fn read(
+    app: &TestApp,
+    id: &str,
+    purpose: &str,
+) -> Result<tonic::Response<pb::CandidateRecord>, tonic::Status> {
+    app.vault()
+        .get_candidate(req(
+            &app.admin,
+            pb::GetCandidateRequest {
+                id: id.into(),
+                purpose: purpose.into(),
+            },
+        ))
+        .await
+}
+
+/// The manifest of an export.
+fn manifest(out: &pb::FulfilResponse) -> serde_json::Value {
+    serde_json::from_slice(
+        &out.files
+            .iter()
+            .find(|f| f.name == "manifest.json")
+            .unwrap()
+            .content,
+    )
+    .unwrap()
 }
 
 fn create(controller: &str, kind: &str, email: &str) -> pb::CreateRequestRequest {
@@ -91,42 +114,10 @@ async fn processor_direct_requests_are_forwarded_and_the_access_export_is_exact(
         let a_tok = app.token(Role::Controller, Some(&a.id)).await;
         // The subject applied twice at A; another person at A; the same
         // address at B (another controller's data, never in A's export).
-        let c1 = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-1",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
-        let c2 = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-2",
-            "J. de Vries",
-            "JAN@example.nl",
-        )
-        .await;
-        put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-3",
-            "Piet Jansen",
-            "piet@example.nl",
-        )
-        .await;
-        put(
-            &app,
-            &app.admin,
-            &b.id,
-            "B-1",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
+        let c1 = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let c2 = put(&app, &a.id, "A-2", "J. de Vries", "JAN@example.nl").await;
+        put(&app, &a.id, "A-3", "Piet Jansen", "piet@example.nl").await;
+        put(&app, &b.id, "B-1", "Jan de Vries", "jan@example.nl").await;
 
         let mut r = create(&a.id, "access", "jan@example.nl");
         r.channel = "processor_direct".into();
@@ -244,33 +235,9 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
         let (a, _) = app
             .controller_with_agreement("Acme B.V.", "12345678", None)
             .await;
-        let c1 = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-1",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
-        let c2 = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-2",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
-        let other = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-3",
-            "Piet Jansen",
-            "piet@example.nl",
-        )
-        .await;
+        let c1 = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let c2 = put(&app, &a.id, "A-2", "Jan de Vries", "jan@example.nl").await;
+        let other = put(&app, &a.id, "A-3", "Piet Jansen", "piet@example.nl").await;
         app.vault()
             .place_legal_hold(req(
                 &app.admin,
@@ -301,17 +268,7 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
         assert!(done.complaint_info.contains("Autoriteit Persoonsgegevens"));
         assert!(!done.judicial_remedy_info.is_empty());
         // Nothing reads, finds or exports the erased candidate.
-        let e = app
-            .vault()
-            .get_candidate(req(
-                &app.admin,
-                pb::GetCandidateRequest {
-                    id: c1.id.clone(),
-                    purpose: "check".into(),
-                },
-            ))
-            .await
-            .unwrap_err();
+        let e = read(&app, &c1.id, "check").await.unwrap_err();
         assert_eq!(e.code(), Code::NotFound);
         let found = app
             .vault()
@@ -355,16 +312,7 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
             .unwrap()
             .into_inner();
         assert!(cert.basis.contains(&r.id));
-        app.vault()
-            .get_candidate(req(
-                &app.admin,
-                pb::GetCandidateRequest {
-                    id: other.id.clone(),
-                    purpose: "check".into(),
-                },
-            ))
-            .await
-            .unwrap();
+        read(&app, &other.id, "check").await.unwrap();
     }
 }
 
@@ -375,15 +323,7 @@ async fn restriction_refuses_ordinary_reads_and_rectification_corrects() {
         let (a, _) = app
             .controller_with_agreement("Acme B.V.", "12345678", None)
             .await;
-        let c = put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-1",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
+        let c = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
         // Rectification first: the e-mail address was wrong.
         let mut rect = create(&a.id, "rectification", "");
         rect.subject = Some(pb::SubjectIdentifiers {
@@ -443,18 +383,7 @@ async fn restriction_refuses_ordinary_reads_and_rectification_corrects() {
             .unwrap()
             .into_inner();
         assert!(fixed.request.unwrap().outcome.contains("\"email\""));
-        let rec = app
-            .vault()
-            .get_candidate(req(
-                &app.admin,
-                pb::GetCandidateRequest {
-                    id: c.id.clone(),
-                    purpose: "check".into(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let rec = read(&app, &c.id, "check").await.unwrap().into_inner();
         let p = rec.payload.unwrap();
         assert_eq!(p.email, "jan@vries.nl");
         assert_eq!(p.name, "Jan de Vries");
@@ -484,17 +413,7 @@ async fn restriction_refuses_ordinary_reads_and_rectification_corrects() {
             .unwrap()
             .into_inner();
         fulfil(&app, &app.admin, &rs.id).await;
-        let e = app
-            .vault()
-            .get_candidate(req(
-                &app.admin,
-                pb::GetCandidateRequest {
-                    id: c.id.clone(),
-                    purpose: "screening".into(),
-                },
-            ))
-            .await
-            .unwrap_err();
+        let e = read(&app, &c.id, "screening").await.unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
         assert!(e.message().contains("art. 18"), "{}", e.message());
         let listed = app
@@ -517,14 +436,7 @@ async fn restriction_refuses_ordinary_reads_and_rectification_corrects() {
             .unwrap()
             .into_inner();
         let ex = fulfil(&app, &app.admin, &access.id).await;
-        let m: serde_json::Value = serde_json::from_slice(
-            &ex.files
-                .iter()
-                .find(|f| f.name == "manifest.json")
-                .unwrap()
-                .content,
-        )
-        .unwrap();
+        let m: serde_json::Value = manifest(&ex);
         assert_eq!(m["counts"]["candidates"], 1);
     }
 }
@@ -697,15 +609,7 @@ async fn tenant_isolation_and_bad_input() {
             .controller_with_agreement("Beta B.V.", "87654321", None)
             .await;
         let b_tok = app.token(Role::Controller, Some(&b.id)).await;
-        put(
-            &app,
-            &app.admin,
-            &a.id,
-            "A-1",
-            "Jan de Vries",
-            "jan@example.nl",
-        )
-        .await;
+        put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
         let ra = requests(&app)
             .create_request(req(&app.admin, create(&a.id, "access", "jan@example.nl")))
             .await
@@ -786,14 +690,7 @@ async fn tenant_isolation_and_bad_input() {
             .unwrap()
             .into_inner();
         let ex = fulfil(&app, &b_tok, &rb.id).await;
-        let m: serde_json::Value = serde_json::from_slice(
-            &ex.files
-                .iter()
-                .find(|f| f.name == "manifest.json")
-                .unwrap()
-                .content,
-        )
-        .unwrap();
+        let m: serde_json::Value = manifest(&ex);
         assert_eq!(m["counts"]["candidates"], 0);
 
         // Bad input names the field and writes nothing.

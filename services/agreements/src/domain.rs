@@ -299,6 +299,34 @@ pub fn optional_text(
     }
 }
 
+/// An instant that has happened: not in the future, and in 2000 or later
+/// (where the calendar starts).
+pub fn instant_in_range(
+    field: &'static str,
+    t: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, FieldError> {
+    if t > now {
+        return Err(err(
+            field,
+            format!(
+                "must not be in the future, got {}",
+                proto::wire::timestamp(t)
+            ),
+        ));
+    }
+    if chrono::Datelike::year(&t) < 2000 {
+        return Err(err(
+            field,
+            format!(
+                "must be in 2000 or later, got {}",
+                proto::wire::timestamp(t)
+            ),
+        ));
+    }
+    Ok(t)
+}
+
 /// An id on the wire (any UUID spelling), returned in the stored form.
 pub fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
     proto::wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))

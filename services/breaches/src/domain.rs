@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use agreements::domain::{
-    FieldError, err, instant, optional_text, optional_uuid, text, uuid_field,
+    FieldError, err, instant, instant_in_range, optional_text, optional_uuid, text, uuid_field,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -94,33 +94,6 @@ agreements::vocabulary!(
         NotRequired = "not_required",
     }
 );
-
-/// The oldest instant any breach field may hold: the calendar starts in 2000.
-pub fn instant_in_range(
-    field: &'static str,
-    t: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, FieldError> {
-    if t > now {
-        return Err(err(
-            field,
-            format!(
-                "must not be in the future, got {}",
-                proto::wire::timestamp(t)
-            ),
-        ));
-    }
-    if chrono::Datelike::year(&t) < 2000 {
-        return Err(err(
-            field,
-            format!(
-                "must be in 2000 or later, got {}",
-                proto::wire::timestamp(t)
-            ),
-        ));
-    }
-    Ok(t)
-}
 
 /// A reported incident, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]

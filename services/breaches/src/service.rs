@@ -25,6 +25,10 @@ use store::entities::breaches::{
     subject_decisions as decisions,
 };
 
+/// The processor's own identity: its contact point is item (h) unless an
+/// assessment names another.
+pub use agreements::ProcessorIdentity;
+
 use crate::domain::*;
 use crate::ports::Directory;
 
@@ -37,10 +41,6 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> BreachError {
 fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }
-
-/// The processor's own identity: its contact point is item (h) unless an
-/// assessment names another.
-pub use agreements::ProcessorIdentity;
 
 impl crate::Breaches {
     fn processor_contact(&self) -> Option<String> {
@@ -448,7 +448,7 @@ impl crate::Breaches {
         if !scope.allows(&n.tenant_id) {
             return Err(BreachError::NotFound("breach notice"));
         }
-        let tenant = tenant_of(scope);
+        let tenant = scope.filter(None);
         let inc = self.load(&n.incident_id, tenant.as_deref()).await?;
         let v = inc
             .notices
@@ -1126,7 +1126,7 @@ impl crate::Breaches {
     /// The incident as `scope` may see it: everything for admins and
     /// auditors; for a controller, its own sent notice only.
     pub async fn scoped(&self, scope: &Scope, id: &str) -> Result<IncidentView, BreachError> {
-        let tenant = tenant_of(scope);
+        let tenant = scope.filter(None);
         let mut v = self.load(id, tenant.as_deref()).await?;
         if tenant.is_some() {
             v.notices.retain(|n| !n.sends.is_empty());
@@ -1241,10 +1241,3 @@ impl crate::Breaches {
 
 /// The SLA when no agreement is in force: the rule's default, 24 hours.
 pub const DEFAULT_SLA_HOURS: u32 = 24;
-
-pub fn tenant_of(scope: &Scope) -> Option<String> {
-    match scope {
-        Scope::All => None,
-        Scope::Tenant(t) => Some(t.clone()),
-    }
-}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 pub use agreements::domain::{
-    FieldError, err, instant, optional_text, optional_uuid, text, uuid_field,
+    FieldError, err, instant, instant_in_range, optional_text, optional_uuid, text, uuid_field,
 };
 
 #[derive(Debug, thiserror::Error)]

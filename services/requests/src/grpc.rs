@@ -86,17 +86,11 @@ pub fn request_pb(v: &RequestView) -> pb::DataSubjectRequest {
     }
 }
 
+/// An optional instant that has happened (not in the future, 2000 or later).
 fn past(field: &'static str, s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
-    let t = instant(field, s)?;
-    if let Some(t) = t {
-        if t > store::now_micros() {
-            return Err(err(field, format!("must not be in the future, got {s:?}")));
-        }
-        if chrono::Datelike::year(&t) < 2000 {
-            return Err(err(field, format!("must be in 2000 or later, got {s:?}")));
-        }
-    }
-    Ok(t)
+    instant(field, s)?
+        .map(|t| instant_in_range(field, t, store::now_micros()))
+        .transpose()
 }
 
 fn new_request(scope: &Scope, r: pb::CreateRequestRequest) -> Result<NewRequest, FieldError> {
