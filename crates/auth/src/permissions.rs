@@ -182,6 +182,47 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.RequestService/CloseRequest",
         &[Admin, Controller, Service],
     ),
+    // SwitchingService: the customer requests, extends, confirms and
+    // downloads; the provider (admin) declares unfeasibility, records
+    // charges and exits; auditors read.
+    p(
+        "/custodian.v1.SwitchingService/RequestSwitch",
+        &[Admin, Controller],
+    ),
+    p("/custodian.v1.SwitchingService/DeclareUnfeasible", &[Admin]),
+    p(
+        "/custodian.v1.SwitchingService/ExtendTransition",
+        &[Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/StartExport",
+        &[Admin, Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/GetExport",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/DownloadExport",
+        &[Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/ConfirmSwitchComplete",
+        &[Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/TerminateAgreement",
+        &[Admin],
+    ),
+    p("/custodian.v1.SwitchingService/RecordCharge", &[Admin]),
+    p(
+        "/custodian.v1.SwitchingService/GetSwitch",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.SwitchingService/ListSwitches",
+        &[Admin, Auditor, Controller],
+    ),
     // NotificationService: the outbox with its attempts.
     p(
         "/custodian.v1.NotificationService/ListNotifications",

@@ -116,6 +116,20 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<TokenInfo, T
     Ok(to_info(am.update(db).await?))
 }
 
+/// Revokes every live token bound to `tenant` (its erasure); returns how many.
+pub async fn revoke_tenant<C: ConnectionTrait>(db: &C, tenant: &str) -> Result<u64, TokenError> {
+    let r = api_tokens::Entity::update_many()
+        .col_expr(
+            api_tokens::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(store::now_micros()),
+        )
+        .filter(api_tokens::Column::TenantId.eq(tenant))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// Looks a presented secret up. Unknown and revoked tokens give `None`.
 pub async fn authenticate<C: ConnectionTrait>(
     db: &C,

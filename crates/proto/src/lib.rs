@@ -22,6 +22,7 @@ pub mod service_names {
     pub const NOTIFICATIONS: &str = "custodian.v1.NotificationService";
     pub const BREACHES: &str = "custodian.v1.BreachService";
     pub const REQUESTS: &str = "custodian.v1.RequestService";
+    pub const SWITCHING: &str = "custodian.v1.SwitchingService";
 }
 
 /// Conventions of the wire format shared by every service adapter.

@@ -3,6 +3,7 @@
 
 use audit::{Actor, Record};
 use auth::Scope;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, SqlErr,
@@ -119,6 +120,40 @@ impl ControllerRepo {
             (Some(u), Some(s)) => Some((u, s)),
             _ => None,
         }))
+    }
+
+    /// Closes an erased tenant: its webhook (URL and secret) is removed and
+    /// every token bound to it revoked, in one audited transaction. The
+    /// controller's record (company name, registration, contacts) stays
+    /// beside the agreements it signed. Returns (webhooks removed, tokens revoked).
+    pub async fn close(&self, actor: &Actor, id: &str) -> Result<(u64, u64), ControllerError> {
+        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let hooks = tbl::Entity::update_many()
+            .col_expr(tbl::Column::WebhookUrl, Expr::value(Option::<String>::None))
+            .col_expr(
+                tbl::Column::WebhookSecret,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(tbl::Column::UpdatedAt, Expr::value(store::now_micros()))
+            .filter(tbl::Column::Id.eq(id))
+            .filter(tbl::Column::WebhookUrl.is_not_null())
+            .exec(&txn)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        let tokens = auth::tokens::revoke_tenant(&txn, id)
+            .await
+            .map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "controller.close", "controller", id)
+                .tenant(id)
+                .details(json!({ "webhook_removed": hooks > 0, "tokens_revoked": tokens })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok((hooks, tokens))
     }
 
     /// Controllers in id order after `after`, at most `limit`.

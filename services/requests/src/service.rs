@@ -133,6 +133,28 @@ impl Requests {
         }
     }
 
+    /// Deletes every request of an erased tenant (they hold the subjects'
+    /// blind-index hashes); audited. Returns how many.
+    pub async fn erase_tenant(&self, actor: &Actor, tenant: &str) -> Result<u64, RequestError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let n = tbl::Entity::delete_many()
+            .filter(tbl::Column::TenantId.eq(tenant))
+            .exec(&txn)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        audit::append(
+            &txn,
+            Record::new(actor, "dsr.tenant_erased", "tenant", tenant)
+                .tenant(tenant)
+                .details(json!({ "requests_deleted": n })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(n)
+    }
+
     async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, RequestError> {
         let r = tbl::Entity::find_by_id(id.to_owned())
             .one(&self.db)

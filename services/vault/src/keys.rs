@@ -18,7 +18,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use store::entities::vault::{
-    candidate_deks, master_check, shred_ledger, tenant_index_keys, tenant_keks,
+    candidate_deks, master_check, shred_ledger, tenant_index_keys, tenant_keks, tenant_shreds,
 };
 use vault_crypto::{Dek, IndexKey, Kek, MasterKey};
 
@@ -242,6 +242,7 @@ impl KeyStore {
                 Ok(self.cache_kek(tenant, kek))
             }
             None => {
+                self.refuse_if_erased(db, tenant).await?;
                 let kek = Kek::generate(1);
                 self.insert_kek(db, tenant, &kek).await?;
                 Ok(self.cache_kek(tenant, kek))
@@ -287,6 +288,7 @@ impl KeyStore {
                 .unwrap_index_key(tenant, &r.wrapped)
                 .map_err(internal)?,
             None => {
+                self.refuse_if_erased(&self.db, tenant).await?;
                 let k = IndexKey::generate();
                 tenant_index_keys::Entity::insert(tenant_index_keys::ActiveModel {
                     tenant_id: Set(tenant.to_owned()),
@@ -453,6 +455,114 @@ impl KeyStore {
         }
         txn.commit().await.map_err(internal)?;
         Ok((next.version(), rewrapped))
+    }
+
+    /// The tenant-erasure fence: an erased tenant never gets a key again.
+    async fn refuse_if_erased<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant: &str,
+    ) -> Result<(), VaultError> {
+        let fenced = tenant_shreds::Entity::find_by_id(tenant.to_owned())
+            .one(db)
+            .await
+            .map_err(internal)?;
+        match fenced {
+            Some(f) => Err(VaultError::Precondition(format!(
+                "tenant {tenant} was erased on {}: it can never hold data again",
+                f.destroyed_at.format("%Y-%m-%d")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Destroys every key of a tenant in one key-store transaction: its KEK
+    /// versions, its blind-index key and every DEK (candidates' and exports'),
+    /// and records the fence. From the commit on, every ciphertext of the
+    /// tenant anywhere (rows, backups, export chunks) is noise. Idempotent:
+    /// a second call returns the first call's record.
+    pub async fn destroy_tenant(&self, tenant: &str) -> Result<tenant_shreds::Model, VaultError> {
+        let txn = begin_write(&self.db).await.map_err(internal)?;
+        if let Some(done) = tenant_shreds::Entity::find_by_id(tenant.to_owned())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+        {
+            txn.commit().await.map_err(internal)?;
+            self.forget(tenant);
+            return Ok(done);
+        }
+        let versions: Vec<i32> = tenant_keks::Entity::find()
+            .select_only()
+            .column(tenant_keks::Column::Version)
+            .filter(tenant_keks::Column::TenantId.eq(tenant))
+            .order_by_asc(tenant_keks::Column::Version)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(internal)?;
+        let deks = candidate_deks::Entity::delete_many()
+            .filter(candidate_deks::Column::TenantId.eq(tenant))
+            .exec(&txn)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        let index = tenant_index_keys::Entity::delete_many()
+            .filter(tenant_index_keys::Column::TenantId.eq(tenant))
+            .exec(&txn)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        tenant_keks::Entity::delete_many()
+            .filter(tenant_keks::Column::TenantId.eq(tenant))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        let row = tenant_shreds::ActiveModel {
+            tenant_id: Set(tenant.to_owned()),
+            destroyed_at: Set(store::now_micros()),
+            kek_versions: Set(serde_json::to_string(&versions).map_err(internal)?),
+            keys_destroyed: Set((deks + index + versions.len() as u64) as i64),
+        }
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.forget(tenant);
+        Ok(row)
+    }
+
+    /// Drops a tenant's unwrapped keys from this process's caches.
+    fn forget(&self, tenant: &str) {
+        if let Ok(mut c) = self.keks.write() {
+            c.retain(|(t, _), _| t != tenant);
+        }
+        if let Ok(mut c) = self.index_keys.write() {
+            c.remove(tenant);
+        }
+    }
+
+    /// The DEKs of several candidates of one tenant (those that still exist).
+    pub async fn deks(
+        &self,
+        tenant: &str,
+        ids: &[String],
+    ) -> Result<HashMap<String, Dek>, VaultError> {
+        let rows = candidate_deks::Entity::find()
+            .filter(candidate_deks::Column::CandidateId.is_in(ids.iter().cloned()))
+            .filter(candidate_deks::Column::TenantId.eq(tenant))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let kek = self.kek(&self.db, tenant, row.kek_version as u32).await?;
+            let dek = kek
+                .unwrap_dek(tenant, &row.candidate_id, &row.wrapped)
+                .map_err(internal)?;
+            out.insert(row.candidate_id, dek);
+        }
+        Ok(out)
     }
 
     /// Every tenant that has a KEK.

@@ -12,6 +12,7 @@
 //! | `subprocessors::*` (`subprocessors`, `subprocessor_*`) | `services/subprocessors` |
 //! | `breaches::*` (`breach_*`) | `services/breaches` |
 //! | `dsr_requests` | `services/requests` |
+//! | `switching::*` (`switching_*`) | `services/switching` |
 
 pub mod agreements;
 pub mod api_tokens;
@@ -23,4 +24,5 @@ pub mod dsr_requests;
 pub mod keystore_info;
 pub mod outbox;
 pub mod subprocessors;
+pub mod switching;
 pub mod vault;

@@ -12,6 +12,8 @@ mod m20261122_000006_agreements;
 mod m20261122_000007_subprocessors;
 mod m20261122_000008_breaches;
 mod m20261122_000009_requests;
+mod m20261123_000010_switching;
+mod m20261123_000011_tenant_shreds;
 
 pub struct Migrator;
 
@@ -26,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_subprocessors::Migration),
             Box::new(m20261122_000008_breaches::Migration),
             Box::new(m20261122_000009_requests::Migration),
+            Box::new(m20261123_000010_switching::Migration),
         ]
     }
 }
@@ -38,6 +41,7 @@ impl MigratorTrait for KeystoreMigrator {
         vec![
             Box::new(m20261121_000002_keystore::Migration),
             Box::new(m20261121_000004_vault_keys::Migration),
+            Box::new(m20261123_000011_tenant_shreds::Migration),
         ]
     }
 

@@ -2,7 +2,7 @@
 //! `candidate_documents`, `candidate_index`, `retention_policies`,
 //! `deletion_certificates` and `vault_state` live in the main database;
 //! `master_check`, `tenant_keks`, `tenant_index_keys`, `candidate_deks`,
-//! `shred_ledger` and `keystore_state` in the key store.
+//! `shred_ledger`, `tenant_shreds` and `keystore_state` in the key store.
 
 pub mod candidate_deks;
 pub mod candidate_documents;
@@ -15,4 +15,5 @@ pub mod retention_policies;
 pub mod shred_ledger;
 pub mod tenant_index_keys;
 pub mod tenant_keks;
+pub mod tenant_shreds;
 pub mod vault_state;

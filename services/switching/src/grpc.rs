@@ -1,0 +1,446 @@
+//! The thin gRPC adapter of SwitchingService.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use audit::Actor;
+use auth::{Principal, Scope};
+use futures::Stream;
+use proto::v1::{self as pb, switching_service_server::SwitchingService};
+use proto::wire;
+use tonic::{Request, Response, Status};
+
+use crate::bundle::FileEntry;
+use crate::domain::*;
+use crate::service::*;
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+pub struct SwitchingGrpc {
+    svc: Arc<Switching>,
+}
+
+impl SwitchingGrpc {
+    pub fn new(svc: Arc<Switching>) -> Self {
+        Self { svc }
+    }
+}
+
+impl From<SwitchError> for Status {
+    fn from(e: SwitchError) -> Status {
+        match e {
+            SwitchError::Invalid(f) => Status::invalid_argument(f.to_string()),
+            e @ SwitchError::NotFound(_) => Status::not_found(e.to_string()),
+            SwitchError::Forbidden(m) => Status::permission_denied(m),
+            SwitchError::Precondition(m) => Status::failed_precondition(m),
+            SwitchError::Internal(m) => {
+                tracing::error!(error = %m, "switching service internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(wire::timestamp).unwrap_or_default()
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub fn certificate_pb(id: &str, json: &str) -> Option<pb::ErasureCertificate> {
+    let c: Certificate = serde_json::from_str(json).ok()?;
+    let (_, sha) = c.seal();
+    Some(pb::ErasureCertificate {
+        switch_id: id.to_owned(),
+        controller_id: c.controller_id.clone(),
+        kek_destroyed_at: c.kek_destroyed_at.clone(),
+        kek_versions: c.kek_versions.clone(),
+        keys_destroyed: c.keys_destroyed,
+        rows_deleted: c
+            .rows_deleted
+            .iter()
+            .map(|(t, n)| format!("{t}={n}"))
+            .collect(),
+        retained: c.retained.clone(),
+        completed_at: c.completed_at.clone(),
+        sha256: sha,
+        json: json.to_owned(),
+    })
+}
+
+pub fn charge_pb(c: &store::entities::switching::charges::Model) -> pb::SwitchingCharge {
+    pb::SwitchingCharge {
+        id: c.id.clone(),
+        switch_id: c.switch_id.clone(),
+        amount_cents: c.amount_cents.max(0) as u64,
+        charged_on: c.charged_on.to_string(),
+        direct_cost_cents: c.direct_cost_cents.max(0) as u64,
+        description: c.description.clone(),
+        legal_review: c.legal_review,
+        recorded_at: wire::timestamp(c.recorded_at),
+    }
+}
+
+pub fn switch_pb(v: &SwitchView) -> pb::Switch {
+    let r = &v.row;
+    pb::Switch {
+        id: r.id.clone(),
+        controller_id: r.tenant_id.clone(),
+        kind: r.kind.clone(),
+        election: r.election.clone(),
+        notice_months: r.notice_months.max(0) as u32,
+        requested_at: wire::timestamp(r.requested_at),
+        destination: r.destination.clone().unwrap_or_default(),
+        status: r.status.clone(),
+        rule: v.plan.rule.into(),
+        milestones: v
+            .plan
+            .milestones
+            .iter()
+            .map(|m| pb::SwitchMilestone {
+                name: m.name.into(),
+                strict: wire::timestamp(m.strict.instant),
+                lenient: wire::timestamp(m.lenient.instant),
+                kind: m.kind.into(),
+            })
+            .collect(),
+        notes: v.plan.notes.clone(),
+        unfeasible_declared_at: ts(r.unfeasible_declared_at),
+        unfeasibility_reasons: r.unfeasibility_reasons.clone().unwrap_or_default(),
+        alternative_transition_end: day(r.alternative_transition_end),
+        extended_transition_end: day(r.extended_transition_end),
+        completed_at: ts(r.completed_at),
+        contract_end: v
+            .plan
+            .get("contract_end")
+            .and_then(|m| m.strict.date)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        retrieval_open: v.retrieval_open,
+        erasure_due_from: ts(v.erasure_due_from),
+        certificate: r
+            .certificate
+            .as_deref()
+            .and_then(|j| certificate_pb(&r.id, j)),
+        charges: v.charges.iter().map(charge_pb).collect(),
+        termination_reason: r.termination_reason.clone().unwrap_or_default(),
+    }
+}
+
+pub fn export_pb(
+    e: &store::entities::switching::exports::Model,
+    v: &SwitchView,
+) -> pb::SwitchExport {
+    let files: Vec<FileEntry> = e
+        .files
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or_default();
+    pb::SwitchExport {
+        id: e.id.clone(),
+        switch_id: e.switch_id.clone(),
+        controller_id: e.tenant_id.clone(),
+        status: e.status.clone(),
+        started_at: wire::timestamp(e.started_at),
+        ready_at: ts(e.ready_at),
+        error: e.error.clone().unwrap_or_default(),
+        files: files.iter().map(file_pb).collect(),
+        candidates: e.candidates.max(0) as u64,
+        manifest_sha256: e.manifest_sha256.clone().unwrap_or_default(),
+        downloads: e.downloads.max(0) as u32,
+        available_until: ts(v.plan.retrieval_until()),
+        documents: e.documents.max(0) as u64,
+    }
+}
+
+fn switch_id(s: &str) -> Result<String, FieldError> {
+    uuid_field("switch_id", s)
+}
+
+/// The tenant a request acts for: a controller's own; an admin names it.
+fn tenant_of(scope: &Scope, requested: &str) -> Result<String, SwitchError> {
+    match scope {
+        Scope::Tenant(t) => {
+            if !requested.trim().is_empty() && uuid_field("controller_id", requested)? != *t {
+                return Err(SwitchError::NotFound("controller"));
+            }
+            Ok(t.clone())
+        }
+        Scope::All => {
+            if requested.trim().is_empty() {
+                return Err(err("controller_id", "must not be empty").into());
+            }
+            Ok(uuid_field("controller_id", requested)?)
+        }
+    }
+}
+
+fn new_switch(scope: &Scope, r: pb::RequestSwitchRequest) -> Result<NewSwitch, SwitchError> {
+    let tenant = tenant_of(scope, &r.controller_id)?;
+    if r.election.trim().is_empty() {
+        return Err(err(
+            "election",
+            "must not be empty: expected switch, on_prem or erase",
+        )
+        .into());
+    }
+    let election = Election::parse("election", &r.election)?;
+    let requested_at = instant("requested_at", &r.requested_at)?
+        .map(|t| instant_in_range("requested_at", t, store::now_micros()))
+        .transpose()?;
+    let destination = if r.destination.trim().is_empty() {
+        None
+    } else {
+        Some(text("destination", &r.destination, 500)?)
+    };
+    if destination.is_some() && election != Election::Switch {
+        return Err(err(
+            "destination",
+            "only a switch to another provider has a destination",
+        )
+        .into());
+    }
+    Ok(NewSwitch {
+        tenant,
+        election,
+        notice_months: r.notice_months,
+        requested_at,
+        destination,
+    })
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::ExportChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl SwitchingService for SwitchingGrpc {
+    async fn request_switch(
+        &self,
+        request: Request<pb::RequestSwitchRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let n = new_switch(&p.scope(), request.into_inner())?;
+        let v = self.svc.request(&Actor::from(&p), n).await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn declare_unfeasible(
+        &self,
+        request: Request<pb::DeclareUnfeasibleRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = switch_id(&r.switch_id)?;
+        let reasons = text("reasons", &r.reasons, 4000)?;
+        let alt = date("alternative_transition_end", &r.alternative_transition_end)?;
+        let v = self
+            .svc
+            .declare_unfeasible(&Actor::from(&p), &p.scope(), &id, reasons, alt)
+            .await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn extend_transition(
+        &self,
+        request: Request<pb::ExtendTransitionRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = switch_id(&r.switch_id)?;
+        let end = date("transition_end", &r.transition_end)?;
+        let v = self
+            .svc
+            .extend(&Actor::from(&p), &p.scope(), &id, end)
+            .await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn start_export(
+        &self,
+        request: Request<pb::StartExportRequest>,
+    ) -> Result<Response<pb::SwitchExport>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = switch_id(&request.into_inner().switch_id)?;
+        let e = self
+            .svc
+            .start_export(&Actor::from(&p), &p.scope(), &id)
+            .await?;
+        let v = self.svc.get(&p.scope(), &id).await?;
+        Ok(Response::new(export_pb(&e, &v)))
+    }
+
+    async fn get_export(
+        &self,
+        request: Request<pb::GetExportRequest>,
+    ) -> Result<Response<pb::SwitchExport>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = uuid_field("export_id", &request.into_inner().export_id)?;
+        let (e, v) = self.svc.get_export(&p.scope(), &id).await?;
+        Ok(Response::new(export_pb(&e, &v)))
+    }
+
+    type DownloadExportStream = ChunkStream;
+
+    async fn download_export(
+        &self,
+        request: Request<pb::DownloadExportRequest>,
+    ) -> Result<Response<ChunkStream>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = uuid_field("export_id", &request.into_inner().export_id)?;
+        let (e, key) = self
+            .svc
+            .begin_download(&Actor::from(&p), &p.scope(), &id)
+            .await?;
+        let svc = self.svc.clone();
+        // A small channel: the stream reads ahead at most a few chunks.
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        tokio::spawn(async move {
+            let mut after = None;
+            let mut offset = 0u64;
+            // One chunk is held back to know whether it ends its file.
+            let mut held: Option<crate::bundle::Chunk> = None;
+            loop {
+                let page = match svc.chunks(&e, &key, after).await {
+                    Ok(p) => p,
+                    Err(err) => {
+                        let _ = tx.send(Err(Status::from(err))).await;
+                        return;
+                    }
+                };
+                let done = page.is_empty();
+                for c in page {
+                    after = Some((c.file_no, c.seq));
+                    if let Some(h) = held.take() {
+                        let last = h.file_no != c.file_no;
+                        let len = h.data.len() as u64;
+                        let msg = pb::ExportChunk {
+                            path: h.path,
+                            offset,
+                            data: h.data,
+                            last,
+                        };
+                        offset = if last { 0 } else { offset + len };
+                        if tx.send(Ok(msg)).await.is_err() {
+                            return;
+                        }
+                    }
+                    held = Some(c);
+                }
+                if done {
+                    if let Some(h) = held.take() {
+                        let _ = tx
+                            .send(Ok(pb::ExportChunk {
+                                path: h.path,
+                                offset,
+                                data: h.data,
+                                last: true,
+                            }))
+                            .await;
+                    }
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+
+    async fn confirm_switch_complete(
+        &self,
+        request: Request<pb::ConfirmSwitchCompleteRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = switch_id(&request.into_inner().switch_id)?;
+        let v = self.svc.confirm(&Actor::from(&p), &p.scope(), &id).await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn terminate_agreement(
+        &self,
+        request: Request<pb::ExitAgreementRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_of(&p.scope(), &r.controller_id)?;
+        let end = if r.contract_end.trim().is_empty() {
+            None
+        } else {
+            Some(date("contract_end", &r.contract_end)?)
+        };
+        let reason = text("reason", &r.reason, 2000)?;
+        let v = self
+            .svc
+            .terminate(&Actor::from(&p), &tenant, end, reason)
+            .await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn record_charge(
+        &self,
+        request: Request<pb::RecordChargeRequest>,
+    ) -> Result<Response<pb::SwitchingCharge>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = switch_id(&r.switch_id)?;
+        let c = self
+            .svc
+            .record_charge(
+                &Actor::from(&p),
+                &p.scope(),
+                &id,
+                r.amount_cents,
+                &r.charged_on,
+                r.direct_cost_cents,
+                &r.description,
+            )
+            .await?;
+        Ok(Response::new(charge_pb(&c)))
+    }
+
+    async fn get_switch(
+        &self,
+        request: Request<pb::GetSwitchRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let id = switch_id(&request.into_inner().switch_id)?;
+        let v = self.svc.get(&p.scope(), &id).await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn list_switches(
+        &self,
+        request: Request<pb::ListSwitchesRequest>,
+    ) -> Result<Response<pb::ListSwitchesResponse>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
+        let after = if token.trim().is_empty() {
+            None
+        } else {
+            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
+        };
+        let controller = if r.controller_id.trim().is_empty() {
+            None
+        } else {
+            Some(uuid_field("controller_id", &r.controller_id)?)
+        };
+        let mut rows = self
+            .svc
+            .list(
+                &p.scope(),
+                controller.as_deref(),
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
+            .await?;
+        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        Ok(Response::new(pb::ListSwitchesResponse {
+            switches: rows.iter().map(switch_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+}

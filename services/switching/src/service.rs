@@ -1,0 +1,1233 @@
+//! The switching service: tables `switching_requests`, `switching_exports`,
+//! `switching_export_chunks`, `switching_charges` (owned here). Milestones
+//! are recomputed from the stored facts on every read. Every write is
+//! audited in the same transaction. Export bundles are built in the
+//! background by streaming pages of the tenant's data into sealed chunks.
+
+use std::sync::Arc;
+
+use audit::{Actor, Record};
+use auth::Scope;
+use chrono::{DateTime, NaiveDate, Utc};
+use proto::v1 as pb;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use store::entities::switching::{charges, export_chunks, exports, requests as tbl};
+use vault_crypto::{Dek, FieldContext};
+
+use crate::bundle::{self, Bundle, Chunk, FileEntry};
+use crate::domain::*;
+use crate::ports::{ExportCandidate, TenantData};
+
+/// Candidates per page while building a bundle.
+pub const PAGE: u64 = 500;
+/// Chunks per query while streaming a download (1 MiB).
+const STREAM_PAGE: u64 = 4;
+
+/// A validated new Data Act request.
+#[derive(Debug, Clone)]
+pub struct NewSwitch {
+    pub tenant: String,
+    pub election: Election,
+    pub notice_months: u32,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub destination: Option<String>,
+}
+
+/// A switch as shown: the row, its milestones, charges and certificate.
+#[derive(Debug, Clone)]
+pub struct SwitchView {
+    pub row: tbl::Model,
+    pub kind: Kind,
+    pub status: Status,
+    pub plan: Plan,
+    pub retrieval_open: bool,
+    /// When the worker may erase the tenant, once the conditions hold.
+    pub erasure_due_from: Option<DateTime<Utc>>,
+    pub charges: Vec<charges::Model>,
+}
+
+impl SwitchView {
+    /// Whether the worker may erase the tenant now.
+    pub fn erasable(&self, now: DateTime<Utc>) -> bool {
+        self.status != Status::Erased && self.erasure_due_from.is_some_and(|t| now >= t)
+    }
+}
+
+fn facts(r: &tbl::Model) -> Result<Facts, SwitchError> {
+    Ok(Facts {
+        kind: Kind::parse("kind", &r.kind).map_err(internal)?,
+        election: r.election.clone(),
+        notice_months: r.notice_months.max(0) as u32,
+        requested_at: r.requested_at,
+        alternative_transition_end: r.alternative_transition_end,
+        extended_transition_end: r.extended_transition_end,
+        completed_at: r.completed_at,
+        contract_end: r.contract_end,
+        deletion_term_days: r.deletion_term_days.map(|d| d.max(0) as u32),
+    })
+}
+
+pub fn view(
+    r: tbl::Model,
+    charges: Vec<charges::Model>,
+    now: DateTime<Utc>,
+) -> Result<SwitchView, SwitchError> {
+    let f = facts(&r)?;
+    let plan = plan(&f).map_err(internal)?;
+    let status = Status::parse("status", &r.status).map_err(internal)?;
+    let retrieval_open =
+        status != Status::Erased && plan.retrieval_until().is_some_and(|t| now < t);
+    // Erasure waits for the end of the retrieval period and, for a switch
+    // or a move on premises, for the customer's confirmation (art. 25(2)(h)).
+    let confirmed = match f.kind {
+        Kind::Termination => true,
+        Kind::DataAct => r.election == Election::Erase.as_str() || r.completed_at.is_some(),
+    };
+    let erasure_due_from = if confirmed { plan.erasure_from() } else { None };
+    Ok(SwitchView {
+        kind: f.kind,
+        status,
+        plan,
+        retrieval_open,
+        erasure_due_from,
+        charges,
+        row: r,
+    })
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+fn seal_ctx<'a>(tenant: &'a str, key_id: &'a str, field: &'a str) -> FieldContext<'a> {
+    FieldContext {
+        tenant,
+        candidate: key_id,
+        field,
+        schema_version: 1,
+    }
+}
+
+pub struct Switching {
+    db: DatabaseConnection,
+    data: Arc<dyn TenantData>,
+}
+
+impl Switching {
+    pub fn new(db: DatabaseConnection, data: Arc<dyn TenantData>) -> Self {
+        Self { db, data }
+    }
+
+    async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, SwitchError> {
+        let r = tbl::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .ok_or(SwitchError::NotFound("switch"))?;
+        if !scope.allows(&r.tenant_id) {
+            return Err(SwitchError::NotFound("switch"));
+        }
+        Ok(r)
+    }
+
+    async fn charges_of(&self, id: &str) -> Result<Vec<charges::Model>, SwitchError> {
+        charges::Entity::find()
+            .filter(charges::Column::SwitchId.eq(id))
+            .order_by_asc(charges::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn get(&self, scope: &Scope, id: &str) -> Result<SwitchView, SwitchError> {
+        let r = self.row(scope, id).await?;
+        let c = self.charges_of(id).await?;
+        view(r, c, store::now_micros())
+    }
+
+    pub async fn list(
+        &self,
+        scope: &Scope,
+        controller: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<SwitchView>, SwitchError> {
+        let mut q = tbl::Entity::find();
+        if let Some(t) = scope.filter(controller) {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        if let Some(a) = after {
+            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+        }
+        let rows = q
+            .order_by_asc(tbl::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let now = store::now_micros();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let c = self.charges_of(&r.id).await?;
+            out.push(view(r, c, now)?);
+        }
+        Ok(out)
+    }
+
+    /// Switches not yet erased, for obligations and the worker.
+    pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<SwitchView>, SwitchError> {
+        let mut q = tbl::Entity::find().filter(tbl::Column::Status.ne(Status::Erased.as_str()));
+        if let Some(t) = tenant {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        let now = store::now_micros();
+        q.order_by_asc(tbl::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| view(r, Vec::new(), now))
+            .collect()
+    }
+
+    /// Refuses a second open switch or exit, and an erased tenant.
+    async fn check_no_other(&self, tenant: &str) -> Result<(), SwitchError> {
+        let others = tbl::Entity::find()
+            .filter(tbl::Column::TenantId.eq(tenant))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        if let Some(o) = others.iter().find(|o| o.status == Status::Erased.as_str()) {
+            return Err(SwitchError::Precondition(format!(
+                "controller {tenant} was erased by switch {}",
+                o.id
+            )));
+        }
+        if let Some(o) = others.iter().find(|o| o.status == Status::Active.as_str()) {
+            return Err(SwitchError::Precondition(format!(
+                "switch {} of this controller is still active",
+                o.id
+            )));
+        }
+        Ok(())
+    }
+
+    async fn insert(
+        &self,
+        actor: &Actor,
+        row: tbl::Model,
+        action: &str,
+        details: Value,
+    ) -> Result<SwitchView, SwitchError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let m = tbl::ActiveModel::from(row)
+            .insert(&txn)
+            .await
+            .map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, action, "switch", &m.id)
+                .tenant(&m.tenant_id)
+                .details(details),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        view(m, Vec::new(), store::now_micros())
+    }
+
+    /// The customer's switching request (Data Act art. 25(3)).
+    pub async fn request(&self, actor: &Actor, n: NewSwitch) -> Result<SwitchView, SwitchError> {
+        let now = store::now_micros();
+        if !self.data.exists(&n.tenant).await.map_err(internal)? {
+            return Err(SwitchError::NotFound("controller"));
+        }
+        let at = n.requested_at.unwrap_or(now);
+        let terms = self
+            .data
+            .exit_terms(&n.tenant, at)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                SwitchError::Precondition(format!(
+                    "controller {} had no agreement in force at {}",
+                    n.tenant,
+                    proto::wire::timestamp(at)
+                ))
+            })?;
+        let months = notice_months(n.notice_months, terms.notice_months)?;
+        self.check_no_other(&n.tenant).await?;
+        let row = tbl::Model {
+            id: new_id(),
+            tenant_id: n.tenant.clone(),
+            kind: Kind::DataAct.as_str().into(),
+            election: n.election.as_str().into(),
+            notice_months: months as i32,
+            requested_at: at,
+            destination: n.destination.clone(),
+            status: Status::Active.as_str().into(),
+            unfeasible_declared_at: None,
+            unfeasibility_reasons: None,
+            alternative_transition_end: None,
+            extended_transition_end: None,
+            completed_at: None,
+            contract_end: None,
+            deletion_term_days: None,
+            termination_reason: None,
+            certificate: None,
+            erased_at: None,
+            created_at: now,
+            created_by: actor.id.clone(),
+        };
+        // Validate the milestones before anything is written.
+        view(row.clone(), Vec::new(), now)?;
+        self.insert(
+            actor,
+            row,
+            "switching.request",
+            json!({ "election": n.election.as_str(), "notice_months": months, "agreement_id": terms.agreement_id }),
+        )
+        .await
+    }
+
+    /// An exit without a Data Act request, by the agreement's terms.
+    pub async fn terminate(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        contract_end: Option<NaiveDate>,
+        reason: String,
+    ) -> Result<SwitchView, SwitchError> {
+        let now = store::now_micros();
+        if !self.data.exists(tenant).await.map_err(internal)? {
+            return Err(SwitchError::NotFound("controller"));
+        }
+        let terms = self
+            .data
+            .exit_terms(tenant, now)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                SwitchError::Precondition(format!("controller {tenant} has no agreement in force"))
+            })?;
+        let today = legal_time::period::local_date(now);
+        let end = match (contract_end, terms.ends_on) {
+            (Some(e), Some(t)) if e != t => {
+                return Err(err(
+                    "contract_end",
+                    format!(
+                        "agreement {} was terminated to end on {t}, got {e}",
+                        terms.agreement_id
+                    ),
+                )
+                .into());
+            }
+            (Some(e), _) => e,
+            (None, Some(t)) => t,
+            (None, None) => {
+                return Err(err(
+                    "contract_end",
+                    "must not be empty: the agreement has not been terminated, so its last day must be given",
+                )
+                .into());
+            }
+        };
+        if end < today {
+            return Err(err(
+                "contract_end",
+                format!("must not be before today ({today}), got {end}"),
+            )
+            .into());
+        }
+        self.check_no_other(tenant).await?;
+        let row = tbl::Model {
+            id: new_id(),
+            tenant_id: tenant.to_owned(),
+            kind: Kind::Termination.as_str().into(),
+            election: terms.end_of_contract.clone(),
+            notice_months: 0,
+            requested_at: now,
+            destination: None,
+            status: Status::Active.as_str().into(),
+            unfeasible_declared_at: None,
+            unfeasibility_reasons: None,
+            alternative_transition_end: None,
+            extended_transition_end: None,
+            completed_at: None,
+            contract_end: Some(end),
+            deletion_term_days: Some(terms.deletion_term_days as i32),
+            termination_reason: Some(reason),
+            certificate: None,
+            erased_at: None,
+            created_at: now,
+            created_by: actor.id.clone(),
+        };
+        self.insert(
+            actor,
+            row,
+            "switching.terminate",
+            json!({ "agreement_id": terms.agreement_id, "contract_end": end.to_string(), "end_of_contract": terms.end_of_contract, "deletion_term_days": terms.deletion_term_days }),
+        )
+        .await
+    }
+
+    /// Loads an active Data Act switch for a change.
+    async fn active_data_act(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(tbl::Model, SwitchView), SwitchError> {
+        let r = self.row(scope, id).await?;
+        let v = view(r.clone(), Vec::new(), store::now_micros())?;
+        if v.kind != Kind::DataAct {
+            return Err(SwitchError::Precondition(
+                "this is an agreement exit, not a Data Act switch".into(),
+            ));
+        }
+        if v.status != Status::Active {
+            return Err(SwitchError::Precondition(format!(
+                "the switch is {}, not active",
+                v.status.as_str()
+            )));
+        }
+        Ok((r, v))
+    }
+
+    async fn update(
+        &self,
+        actor: &Actor,
+        row: tbl::ActiveModel,
+        action: &str,
+        details: Value,
+    ) -> Result<SwitchView, SwitchError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let m = row.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, action, "switch", &m.id)
+                .tenant(&m.tenant_id)
+                .details(details),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        let c = self.charges_of(&m.id).await?;
+        view(m, c, store::now_micros())
+    }
+
+    pub async fn declare_unfeasible(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reasons: String,
+        alt_end: NaiveDate,
+    ) -> Result<SwitchView, SwitchError> {
+        let (r, v) = self.active_data_act(scope, id).await?;
+        let election = Election::parse("election", &r.election).map_err(internal)?;
+        check_unfeasible(
+            &v.plan,
+            election,
+            r.unfeasible_declared_at.is_some(),
+            alt_end,
+            store::now_micros(),
+        )?;
+        let mut am: tbl::ActiveModel = r.into();
+        am.unfeasible_declared_at = Set(Some(store::now_micros()));
+        am.unfeasibility_reasons = Set(Some(reasons));
+        am.alternative_transition_end = Set(Some(alt_end));
+        self.update(
+            actor,
+            am,
+            "switching.unfeasible",
+            json!({ "alternative_transition_end": alt_end.to_string() }),
+        )
+        .await
+    }
+
+    pub async fn extend(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        new_end: NaiveDate,
+    ) -> Result<SwitchView, SwitchError> {
+        let (r, v) = self.active_data_act(scope, id).await?;
+        let election = Election::parse("election", &r.election).map_err(internal)?;
+        check_extension(
+            &v.plan,
+            election,
+            r.extended_transition_end.is_some(),
+            new_end,
+            store::now_micros(),
+        )?;
+        let mut am: tbl::ActiveModel = r.into();
+        am.extended_transition_end = Set(Some(new_end));
+        self.update(
+            actor,
+            am,
+            "switching.extend",
+            json!({ "transition_end": new_end.to_string() }),
+        )
+        .await
+    }
+
+    pub async fn confirm(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<SwitchView, SwitchError> {
+        let (r, _) = self.active_data_act(scope, id).await?;
+        if r.election == Election::Erase.as_str() {
+            return Err(SwitchError::Precondition(
+                "the customer elected erasure: there is no switch to confirm; the contract ends with the notice period".into(),
+            ));
+        }
+        let mut am: tbl::ActiveModel = r.into();
+        am.completed_at = Set(Some(store::now_micros()));
+        am.status = Set(Status::Completed.as_str().into());
+        self.update(actor, am, "switching.confirm", json!({})).await
+    }
+
+    pub async fn record_charge(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        amount_cents: u64,
+        charged_on: &str,
+        direct_cost_cents: u64,
+        description: &str,
+    ) -> Result<charges::Model, SwitchError> {
+        let r = self.row(scope, id).await?;
+        let v = view(r.clone(), Vec::new(), store::now_micros())?;
+        if v.kind != Kind::DataAct {
+            return Err(SwitchError::Precondition(
+                "switching charges apply to Data Act switches only".into(),
+            ));
+        }
+        let c = check_charge(
+            amount_cents,
+            charged_on,
+            direct_cost_cents,
+            description,
+            v.plan.transition_end(),
+        )?;
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let m = charges::ActiveModel::from(charges::Model {
+            id: new_id(),
+            switch_id: r.id.clone(),
+            tenant_id: r.tenant_id.clone(),
+            amount_cents: c.amount_cents as i64,
+            charged_on: c.charged_on,
+            direct_cost_cents: c.direct_cost_cents as i64,
+            description: c.description,
+            legal_review: c.legal_review,
+            recorded_at: store::now_micros(),
+            recorded_by: actor.id.clone(),
+        })
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.charge", "switch", &r.id)
+                .tenant(&r.tenant_id)
+                .details(json!({ "charge_id": m.id, "amount_cents": c.amount_cents, "charged_on": c.charged_on.to_string(), "legal_review": c.legal_review })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(m)
+    }
+
+    // ---- exports ----
+
+    async fn export_row(&self, scope: &Scope, id: &str) -> Result<exports::Model, SwitchError> {
+        let e = exports::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .ok_or(SwitchError::NotFound("export"))?;
+        if !scope.allows(&e.tenant_id) {
+            return Err(SwitchError::NotFound("export"));
+        }
+        Ok(e)
+    }
+
+    /// An export with the switch it belongs to (for its availability).
+    pub async fn get_export(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(exports::Model, SwitchView), SwitchError> {
+        let e = self.export_row(scope, id).await?;
+        let v = self.get(scope, &e.switch_id).await?;
+        Ok((e, v))
+    }
+
+    /// Starts building a bundle; the build runs in the background.
+    pub async fn start_export(
+        self: &Arc<Self>,
+        actor: &Actor,
+        scope: &Scope,
+        switch_id: &str,
+    ) -> Result<exports::Model, SwitchError> {
+        let v = self.get(scope, switch_id).await?;
+        if v.status == Status::Erased {
+            return Err(SwitchError::Precondition("the tenant was erased".into()));
+        }
+        if v.kind == Kind::DataAct && v.row.election == Election::Erase.as_str() {
+            return Err(SwitchError::Precondition(
+                "the customer elected erasure (art. 25(3)(c)): nothing is exported".into(),
+            ));
+        }
+        if v.kind == Kind::Termination && v.row.election == ExitChoice::Delete.as_str() {
+            return Err(SwitchError::Precondition(
+                "the agreement's end-of-contract choice is delete: nothing is returned (amend the agreement to return_then_delete first)".into(),
+            ));
+        }
+        if !v.retrieval_open {
+            return Err(SwitchError::Precondition(format!(
+                "the retrieval period ended at {}; the data can no longer be exported",
+                v.plan
+                    .retrieval_until()
+                    .map(proto::wire::timestamp)
+                    .unwrap_or_default()
+            )));
+        }
+        let building = exports::Entity::find()
+            .filter(exports::Column::SwitchId.eq(switch_id))
+            .filter(exports::Column::Status.eq(ExportStatus::Building.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        if let Some(b) = building {
+            return Err(SwitchError::Precondition(format!(
+                "export {} of this switch is still being built",
+                b.id
+            )));
+        }
+        let id = new_id();
+        let tenant = v.row.tenant_id.clone();
+        self.data.export_key(&tenant, &id).await.map_err(internal)?;
+        let now = store::now_micros();
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let m = exports::ActiveModel::from(exports::Model {
+            id: id.clone(),
+            switch_id: switch_id.to_owned(),
+            tenant_id: tenant.clone(),
+            status: ExportStatus::Building.as_str().into(),
+            started_at: now,
+            ready_at: None,
+            error: None,
+            wrapped_key_id: format!("export:{id}"),
+            files: None,
+            manifest_sha256: None,
+            candidates: 0,
+            documents: 0,
+            downloads: 0,
+            created_by: actor.id.clone(),
+        })
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.export_start", "export", &id)
+                .tenant(&tenant)
+                .details(json!({ "switch_id": switch_id })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.spawn_build(actor.clone(), id);
+        Ok(m)
+    }
+
+    fn spawn_build(self: &Arc<Self>, actor: Actor, id: String) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.build(&actor, &id).await {
+                tracing::error!(export = %id, error = %e, "export build failed");
+                let _ = me.fail(&actor, &id, &e.to_string()).await;
+            }
+        });
+    }
+
+    /// Restarts builds that a stopped process left unfinished.
+    pub async fn resume_exports(self: &Arc<Self>) -> Result<usize, SwitchError> {
+        let open = exports::Entity::find()
+            .filter(exports::Column::Status.eq(ExportStatus::Building.as_str()))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let actor = Actor::system("switching");
+        for e in &open {
+            self.spawn_build(actor.clone(), e.id.clone());
+        }
+        Ok(open.len())
+    }
+
+    async fn fail(&self, actor: &Actor, id: &str, error: &str) -> Result<(), SwitchError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let Some(e) = exports::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(());
+        };
+        let tenant = e.tenant_id.clone();
+        let mut am: exports::ActiveModel = e.into();
+        am.status = Set(ExportStatus::Failed.as_str().into());
+        am.error = Set(Some(error.chars().take(500).collect()));
+        am.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.export_failed", "export", id).tenant(&tenant),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn store_chunks(
+        &self,
+        tenant: &str,
+        export: &str,
+        key: &Dek,
+        chunks: Vec<Chunk>,
+    ) -> Result<(), SwitchError> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let key_id = format!("export:{export}");
+        let rows: Vec<export_chunks::ActiveModel> = chunks
+            .into_iter()
+            .map(|c| {
+                let field = format!("{}/{}", c.file_no, c.seq);
+                export_chunks::ActiveModel::from(export_chunks::Model {
+                    export_id: export.to_owned(),
+                    file_no: c.file_no,
+                    seq: c.seq,
+                    data: key.seal(&seal_ctx(tenant, &key_id, &field), &c.data),
+                    path: c.path,
+                })
+            })
+            .collect();
+        // A few rows per statement: each holds up to 256 KiB.
+        for batch in rows.chunks(8) {
+            export_chunks::Entity::insert_many(batch.to_vec())
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Builds a bundle by streaming: pages of candidates, then the other
+    /// categories, each cut into sealed chunks as it is written.
+    pub async fn build(&self, actor: &Actor, id: &str) -> Result<(), SwitchError> {
+        let e = exports::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .ok_or(SwitchError::NotFound("export"))?;
+        let tenant = e.tenant_id.clone();
+        // A resumed build starts over.
+        export_chunks::Entity::delete_many()
+            .filter(export_chunks::Column::ExportId.eq(id))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        let key = self
+            .data
+            .open_export_key(&tenant, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("the export key was destroyed"))?;
+        let mut b = Bundle::new();
+        let cj = b.open("candidates.jsonl", "jsonl");
+        let cc = b.open("candidates.csv", "csv");
+        b.row(cc, CANDIDATE_COLUMNS, false);
+        let (mut candidates, mut documents) = (0u64, 0u64);
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .data
+                .candidates(&tenant, after.as_deref(), PAGE)
+                .await
+                .map_err(internal)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.meta.id.clone());
+            for c in &page {
+                let doc = if c.payload.cv.is_empty() {
+                    None
+                } else {
+                    let path = format!(
+                        "files/{}/{}",
+                        c.meta.id,
+                        bundle::safe_name(&c.payload.cv_filename)
+                    );
+                    let f = b.whole(path, "original", &c.payload.cv);
+                    documents += 1;
+                    Some(b.entry(f))
+                };
+                write_candidate(&mut b, cj, cc, c, doc.as_ref());
+                candidates += 1;
+            }
+            self.store_chunks(&tenant, id, &key, b.take_chunks())
+                .await?;
+        }
+        b.close(cj);
+        b.close(cc);
+        let retention = self.data.retention(&tenant).await.map_err(internal)?;
+        b.whole("retention.json", "json", &pretty(&retention));
+        let ag = b.open("agreements.jsonl", "jsonl");
+        for v in self.data.agreements(&tenant).await.map_err(internal)? {
+            b.line(ag, &v);
+        }
+        b.close(ag);
+        let config = self.data.configuration(&tenant).await.map_err(internal)?;
+        b.whole("configuration.json", "json", &pretty(&config));
+        self.store_chunks(&tenant, id, &key, b.take_chunks())
+            .await?;
+        let aj = b.open("audit.jsonl", "jsonl");
+        let ac = b.open("audit.csv", "csv");
+        b.row(ac, AUDIT_COLUMNS, false);
+        let mut after_seq = 0i64;
+        loop {
+            let page = audit::list(
+                &self.db,
+                &audit::ListFilter {
+                    tenant_id: Some(tenant.clone()),
+                    after_seq,
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            for a in &page {
+                write_audit(&mut b, aj, ac, a);
+            }
+            self.store_chunks(&tenant, id, &key, b.take_chunks())
+                .await?;
+        }
+        let header = json!({
+            "export_id": id,
+            "switch_id": e.switch_id,
+            "controller_id": tenant,
+            "created_at": proto::wire::timestamp(store::now_micros()),
+            "schemas": {
+                "candidates": "custodian.candidate.v1",
+                "audit": "custodian.audit.v1",
+                "agreements": "custodian.agreement_version.v1",
+            },
+            "counts": { "candidates": candidates, "documents": documents },
+            "formats": "JSON Lines (UTF-8, one object per line), CSV (RFC 4180, UTF-8, header row, values unaltered), JSON, and the original documents under files/<candidate id>/",
+            "excluded": [
+                "encryption keys and blind-index keys: security measures of the provider, not exportable data (Data Act art. 30(6))",
+                "candidates already erased: their deletion certificates are in the audit trail",
+            ],
+        });
+        let (entries, manifest, rest) = b.finish(header);
+        self.store_chunks(&tenant, id, &key, rest).await?;
+        let manifest_sha = hex::encode(Sha256::digest(manifest.as_bytes()));
+        let top: Vec<FileEntry> = entries
+            .into_iter()
+            .filter(|f| f.format != "original")
+            .collect();
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let mut am: exports::ActiveModel = e.into();
+        am.status = Set(ExportStatus::Ready.as_str().into());
+        am.ready_at = Set(Some(store::now_micros()));
+        am.files = Set(Some(serde_json::to_string(&top).map_err(internal)?));
+        am.manifest_sha256 = Set(Some(manifest_sha.clone()));
+        am.candidates = Set(candidates as i64);
+        am.documents = Set(documents as i64);
+        am.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.export_ready", "export", id)
+                .tenant(&tenant)
+                .details(json!({ "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Checks a download and counts it (audited); the caller then streams
+    /// [`Self::chunks`].
+    pub async fn begin_download(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(exports::Model, Dek), SwitchError> {
+        let (e, v) = self.get_export(scope, id).await?;
+        if e.status != ExportStatus::Ready.as_str() {
+            return Err(SwitchError::Precondition(format!(
+                "the export is {}, not ready",
+                e.status
+            )));
+        }
+        if !v.retrieval_open {
+            return Err(SwitchError::Precondition(format!(
+                "the retrieval period ended at {}; downloads are refused",
+                v.plan
+                    .retrieval_until()
+                    .map(proto::wire::timestamp)
+                    .unwrap_or_default()
+            )));
+        }
+        let key = self
+            .data
+            .open_export_key(&e.tenant_id, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| SwitchError::Precondition("the export's key was destroyed".into()))?;
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let tenant = e.tenant_id.clone();
+        let n = e.downloads + 1;
+        let mut am: exports::ActiveModel = e.into();
+        am.downloads = Set(n);
+        let e = am.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.export_download", "export", id)
+                .tenant(&tenant)
+                .details(json!({ "download": n })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok((e, key))
+    }
+
+    /// One page of an export's chunks after (file_no, seq), opened.
+    pub async fn chunks(
+        &self,
+        e: &exports::Model,
+        key: &Dek,
+        after: Option<(i32, i32)>,
+    ) -> Result<Vec<Chunk>, SwitchError> {
+        let mut q = export_chunks::Entity::find().filter(export_chunks::Column::ExportId.eq(&e.id));
+        if let Some((f, s)) = after {
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(export_chunks::Column::FileNo.gt(f))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(export_chunks::Column::FileNo.eq(f))
+                            .add(export_chunks::Column::Seq.gt(s)),
+                    ),
+            );
+        }
+        let rows = q
+            .order_by_asc(export_chunks::Column::FileNo)
+            .order_by_asc(export_chunks::Column::Seq)
+            .limit(STREAM_PAGE)
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let key_id = format!("export:{}", e.id);
+        rows.into_iter()
+            .map(|r| {
+                let field = format!("{}/{}", r.file_no, r.seq);
+                let data = key
+                    .open(&seal_ctx(&e.tenant_id, &key_id, &field), &r.data)
+                    .map_err(internal)?;
+                Ok(Chunk {
+                    file_no: r.file_no,
+                    seq: r.seq,
+                    path: r.path,
+                    data,
+                })
+            })
+            .collect()
+    }
+
+    // ---- erasure ----
+
+    /// Erases every tenant whose switch or exit is due (worker step).
+    /// Returns the switches erased.
+    pub async fn erase_due(&self, actor: &Actor) -> Result<Vec<String>, SwitchError> {
+        let now = store::now_micros();
+        let mut done = Vec::new();
+        for v in self.open(None).await? {
+            if v.erasable(now) {
+                done.push(self.erase(actor, v).await?);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Erases one tenant: keys and rows everywhere (through the port), its
+    /// export bundles here, then the certificate. Safe to repeat.
+    async fn erase(&self, actor: &Actor, v: SwitchView) -> Result<String, SwitchError> {
+        let tenant = v.row.tenant_id.clone();
+        let erased = self.data.erase(actor, &tenant).await.map_err(internal)?;
+        let mut rows: std::collections::BTreeMap<String, u64> = erased
+            .rows_deleted
+            .iter()
+            .map(|(t, n)| (t.clone(), *n))
+            .collect();
+        let chunks = export_chunks::Entity::delete_many()
+            .filter(
+                export_chunks::Column::ExportId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(exports::Column::Id)
+                        .from(exports::Entity)
+                        .and_where(exports::Column::TenantId.eq(&tenant))
+                        .to_owned(),
+                ),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        rows.insert("switching_export_chunks".into(), chunks);
+        let now = store::now_micros();
+        let basis = match v.kind {
+            Kind::DataAct => format!(
+                "Data Act art. 25(2)(h): {} requested {}, retrieval period ended",
+                v.row.election,
+                proto::wire::timestamp(v.row.requested_at)
+            ),
+            Kind::Termination => format!(
+                "GDPR art. 28(3)(g): the agreement ended on {} ({})",
+                v.row
+                    .contract_end
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                v.row.election
+            ),
+        };
+        let cert = Certificate {
+            schema: "custodian.tenant_erasure.v1".into(),
+            switch_id: v.row.id.clone(),
+            controller_id: tenant.clone(),
+            basis,
+            kek_destroyed_at: erased
+                .kek_destroyed_at
+                .map(proto::wire::timestamp)
+                .unwrap_or_default(),
+            kek_versions: erased.kek_versions.clone(),
+            keys_destroyed: erased.keys_destroyed,
+            rows_deleted: rows,
+            retained: retained(),
+            completed_at: proto::wire::timestamp(now),
+        };
+        let (json, sha) = cert.seal();
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        exports::Entity::delete_many()
+            .filter(exports::Column::TenantId.eq(&tenant))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        let id = v.row.id.clone();
+        let mut am: tbl::ActiveModel = v.row.into();
+        am.status = Set(Status::Erased.as_str().into());
+        am.erased_at = Set(Some(now));
+        am.certificate = Set(Some(json));
+        am.update(&txn).await.map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "switching.tenant_erased", "switch", &id)
+                .tenant(&tenant)
+                .details(json!({ "certificate_sha256": sha })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(id)
+    }
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(v).expect("a JSON value serializes")
+}
+
+pub const CANDIDATE_COLUMNS: &[&str] = &[
+    "id",
+    "external_ref",
+    "vacancy_ref",
+    "applied_on",
+    "status",
+    "closed_on",
+    "consent",
+    "consent_withdrawn_on",
+    "categories",
+    "legal_hold",
+    "restricted",
+    "delete_after",
+    "retention_basis",
+    "created_at",
+    "updated_at",
+    "name",
+    "email",
+    "phone",
+    "notes",
+    "custom_fields",
+    "cv_path",
+    "cv_content_type",
+    "cv_bytes",
+    "cv_sha256",
+];
+
+fn write_candidate(
+    b: &mut Bundle,
+    jsonl: bundle::FileId,
+    csv: bundle::FileId,
+    c: &ExportCandidate,
+    doc: Option<&FileEntry>,
+) {
+    let m = &c.meta;
+    let p = &c.payload;
+    let cv = doc.map(|d| {
+        json!({ "path": d.path, "filename": p.cv_filename, "content_type": p.cv_content_type, "bytes": d.bytes, "sha256": d.sha256 })
+    });
+    b.line(
+        jsonl,
+        &json!({
+            "schema": "custodian.candidate.v1",
+            "id": m.id,
+            "external_ref": m.external_ref,
+            "vacancy_ref": m.vacancy_ref,
+            "applied_on": m.applied_on,
+            "status": m.status,
+            "closed_on": m.closed_on,
+            "consent": m.consent,
+            "consent_withdrawn_on": m.consent_withdrawn_on,
+            "categories": m.categories,
+            "legal_hold": m.legal_hold,
+            "legal_hold_reason": m.legal_hold_reason,
+            "restricted": m.restricted,
+            "retention": { "delete_after": m.delete_after, "basis": m.retention_basis },
+            "created_at": m.created_at,
+            "updated_at": m.updated_at,
+            "name": p.name,
+            "email": p.email,
+            "phone": p.phone,
+            "notes": p.notes,
+            "custom_fields": p.custom_fields,
+            "cv": cv,
+        }),
+    );
+    let custom = serde_json::to_string(&p.custom_fields).unwrap_or_default();
+    let bytes = doc.map(|d| d.bytes.to_string()).unwrap_or_default();
+    b.row(
+        csv,
+        &[
+            &m.id,
+            &m.external_ref,
+            &m.vacancy_ref,
+            &m.applied_on,
+            &m.status,
+            &m.closed_on,
+            &m.consent,
+            &m.consent_withdrawn_on,
+            &m.categories.join(";"),
+            if m.legal_hold { "true" } else { "false" },
+            if m.restricted { "true" } else { "false" },
+            &m.delete_after,
+            &m.retention_basis,
+            &m.created_at,
+            &m.updated_at,
+            &p.name,
+            &p.email,
+            &p.phone,
+            &p.notes,
+            &custom,
+            doc.map(|d| d.path.as_str()).unwrap_or(""),
+            if doc.is_some() {
+                &p.cv_content_type
+            } else {
+                ""
+            },
+            &bytes,
+            doc.map(|d| d.sha256.as_str()).unwrap_or(""),
+        ],
+        true,
+    );
+}
+
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "seq",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "reason",
+    "details",
+    "hash",
+];
+
+fn write_audit(
+    b: &mut Bundle,
+    jsonl: bundle::FileId,
+    csv: bundle::FileId,
+    a: &store::entities::audit_events::Model,
+) {
+    let at = proto::wire::timestamp(a.at);
+    let details: Value = serde_json::from_str(&a.details).unwrap_or(Value::Null);
+    b.line(
+        jsonl,
+        &json!({
+            "schema": "custodian.audit.v1",
+            "seq": a.seq,
+            "tenant_seq": a.tenant_seq,
+            "at": at,
+            "actor_id": a.actor_id,
+            "actor_role": a.actor_role,
+            "action": a.action,
+            "object_type": a.object_type,
+            "object_id": a.object_id,
+            "reason": a.reason,
+            "details": details,
+            "hash": a.hash,
+            "tenant_hash": a.tenant_hash,
+        }),
+    );
+    b.row(
+        csv,
+        &[
+            &a.seq.to_string(),
+            &at,
+            &a.actor_id,
+            &a.actor_role,
+            &a.action,
+            &a.object_type,
+            &a.object_id,
+            a.reason.as_deref().unwrap_or(""),
+            &a.details,
+            &a.hash,
+        ],
+        true,
+    );
+}
+
+/// Proto of an export chunk list entry.
+pub fn file_pb(f: &FileEntry) -> pb::BundleFile {
+    pb::BundleFile {
+        path: f.path.clone(),
+        bytes: f.bytes,
+        sha256: f.sha256.clone(),
+        records: f.records,
+    }
+}
