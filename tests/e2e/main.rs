@@ -15,6 +15,7 @@ mod processing_edges;
 mod requests;
 mod server;
 mod subprocessors;
+mod switching;
 mod vault;
 mod vault_rules;
 mod vault_sweep;

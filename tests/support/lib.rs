@@ -174,6 +174,69 @@ impl TestApp {
         pb::breach_service_client::BreachServiceClient::new(self.channel.clone())
     }
 
+    pub fn switching(&self) -> pb::switching_service_client::SwitchingServiceClient<Channel> {
+        pb::switching_service_client::SwitchingServiceClient::new(self.channel.clone())
+    }
+
+    /// One tenant-erasure round of the worker; the switches erased.
+    pub async fn erase_tenants(&self) -> Vec<String> {
+        custodian::worker::erase_tenants_once(&self.config)
+            .await
+            .expect("erase tenants")
+    }
+
+    /// Waits until an export is no longer building; returns it.
+    pub async fn export_ready(&self, token: &str, id: &str) -> pb::SwitchExport {
+        for _ in 0..600 {
+            let e = self
+                .switching()
+                .get_export(req(
+                    token,
+                    pb::GetExportRequest {
+                        export_id: id.into(),
+                    },
+                ))
+                .await
+                .expect("get export")
+                .into_inner();
+            if e.status != "building" {
+                return e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("export {id} still building after 30 s");
+    }
+
+    /// Downloads an export: every file, reassembled by path, in order.
+    pub async fn download(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<std::collections::BTreeMap<String, Vec<u8>>, tonic::Status> {
+        let mut s = self
+            .switching()
+            .download_export(req(
+                token,
+                pb::DownloadExportRequest {
+                    export_id: id.into(),
+                },
+            ))
+            .await?
+            .into_inner();
+        let mut files: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+        while let Some(c) = s.message().await? {
+            let f = files.entry(c.path.clone()).or_default();
+            assert_eq!(
+                f.len() as u64,
+                c.offset,
+                "chunks of {} arrive in order",
+                c.path
+            );
+            f.extend_from_slice(&c.data);
+        }
+        Ok(files)
+    }
+
     pub fn deadlines(&self) -> pb::deadline_service_client::DeadlineServiceClient<Channel> {
         pb::deadline_service_client::DeadlineServiceClient::new(self.channel.clone())
     }

@@ -30,10 +30,11 @@ pub enum Target {
     Notifications,
     Breaches,
     Requests,
+    Switching,
 }
 
 impl Target {
-    pub const ALL: [Target; 9] = [
+    pub const ALL: [Target; 10] = [
         Target::Controllers,
         Target::Audit,
         Target::Deadlines,
@@ -43,6 +44,7 @@ impl Target {
         Target::Notifications,
         Target::Breaches,
         Target::Requests,
+        Target::Switching,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Target {
             Target::Notifications => "notifications",
             Target::Breaches => "breaches",
             Target::Requests => "requests",
+            Target::Switching => "switching",
         }
     }
 
@@ -71,6 +74,7 @@ impl Target {
             Target::Notifications => service_names::NOTIFICATIONS,
             Target::Breaches => service_names::BREACHES,
             Target::Requests => service_names::REQUESTS,
+            Target::Switching => service_names::SWITCHING,
         }
     }
 }
@@ -128,8 +132,11 @@ pub async fn run(
         .await
         .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
     let ks_url = config.keystore_url();
-    // The request service works on the vault, so it opens it too.
-    let vault = if targets.contains(&Target::Vault) || targets.contains(&Target::Requests) {
+    // The request and switching services work on the vault, so they open it too.
+    let vault = if targets.contains(&Target::Vault)
+        || targets.contains(&Target::Requests)
+        || targets.contains(&Target::Switching)
+    {
         let v = crate::vault::open(&config, db.clone()).await?;
         crate::vault::reconcile_at_start(&v).await?;
         Some(v)
@@ -147,6 +154,23 @@ pub async fn run(
     let requests = vault
         .as_ref()
         .map(|v| crate::wiring::requests(db.clone(), v.clone(), processing.agreements.clone()));
+    let switching = match (&vault, &requests) {
+        (Some(v), Some(r)) if targets.contains(&Target::Switching) => {
+            let s = crate::wiring::switching(
+                db.clone(),
+                v.clone(),
+                processing.agreements.clone(),
+                r.clone(),
+            );
+            // Export builds a stopped process left unfinished start over.
+            let resumed = s.resume_exports().await?;
+            if resumed > 0 {
+                tracing::info!(resumed, "resumed unfinished export builds");
+            }
+            Some(s)
+        }
+        _ => None,
+    };
 
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
@@ -184,6 +208,11 @@ pub async fn run(
                 if let (true, Some(r)) = (targets.contains(&Target::Requests), &requests) {
                     sources.push(std::sync::Arc::new(requests::RequestObligations(r.clone())));
                 }
+                if let Some(s) = &switching {
+                    sources.push(std::sync::Arc::new(switching::SwitchingObligations(
+                        s.clone(),
+                    )));
+                }
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
@@ -206,6 +235,11 @@ pub async fn run(
             Target::Requests => {
                 if let Some(r) = &requests {
                     routes.add_service(requests::service(r.clone()));
+                }
+            }
+            Target::Switching => {
+                if let Some(s) = &switching {
+                    routes.add_service(switching::service(s.clone()));
                 }
             }
         }
@@ -307,7 +341,7 @@ mod tests {
         assert!(e.to_string().contains("\"vaults\""), "{e}");
         assert!(
             e.to_string()
-                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications, breaches, requests"),
+                .contains("known targets are all, controllers, audit, deadlines, vault, agreements, subprocessors, notifications, breaches, requests, switching"),
             "{e}"
         );
     }

@@ -435,3 +435,241 @@ pub fn requests(
         }),
     ))
 }
+
+/// The vault, agreements, controllers and requests services, as the
+/// switching service sees them: the tenant's exportable data, its exit
+/// terms, and its erasure (keys first, then rows, then its access).
+pub struct SwitchingTenant {
+    pub vault: Arc<vault::Vault>,
+    pub agreements: Arc<agreements::Agreements>,
+    pub controllers: controllers::ControllerRepo,
+    pub requests: Arc<requests::Requests>,
+}
+
+impl SwitchingTenant {
+    async fn controller(
+        &self,
+        tenant: &str,
+    ) -> Result<Option<controllers::domain::Controller>, String> {
+        let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", tenant) else {
+            return Ok(None);
+        };
+        match self.controllers.get(&auth::Scope::All, &cid).await {
+            Ok(c) => Ok(Some(c)),
+            Err(controllers::domain::ControllerError::NotFound) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl switching::ports::TenantData for SwitchingTenant {
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+        Box::pin(async move { Ok(self.controller(tenant).await?.is_some()) })
+    }
+
+    fn exit_terms<'a>(
+        &'a self,
+        tenant: &'a str,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<switching::ports::ExitTerms>, String>> {
+        Box::pin(async move {
+            let a = self
+                .agreements
+                .in_force_at(tenant, at)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(a.map(|a| switching::ports::ExitTerms {
+                notice_months: switching::domain::agreement_notice_months(
+                    a.terms.notice_period,
+                    a.terms.notice_period_unit.as_str(),
+                ),
+                end_of_contract: a.terms.end_of_contract.as_str().into(),
+                deletion_term_days: a.terms.deletion_term_days,
+                ends_on: a.ends_on,
+                agreement_id: a.id,
+            }))
+        })
+    }
+
+    fn candidates<'a>(
+        &'a self,
+        tenant: &'a str,
+        after: Option<&'a str>,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<switching::ports::ExportCandidate>, String>> {
+        Box::pin(async move {
+            Ok(self
+                .vault
+                .export_page(tenant, after, limit)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|(row, p)| switching::ports::ExportCandidate {
+                    meta: vault::grpc::candidate_pb(&row),
+                    payload: vault::grpc::payload_pb(p),
+                })
+                .collect())
+        })
+    }
+
+    fn retention<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<serde_json::Value, String>> {
+        Box::pin(async move {
+            let p = self.vault.policy(tenant).await.map_err(|e| e.to_string())?;
+            Ok(serde_json::json!({
+                "schema": "custodian.retention_policy.v1",
+                "rejected_weeks": p.rejected_weeks,
+                "talent_pool_months": p.talent_pool_months,
+                "hired_months": p.hired_months,
+                "anchor": p.anchor.as_str(),
+            }))
+        })
+    }
+
+    fn agreements<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<serde_json::Value>, String>> {
+        Box::pin(async move {
+            let scope = tenant_scope(tenant);
+            let mut out = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = self
+                    .agreements
+                    .list(Some(tenant), None, after.as_deref(), 100)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id.clone());
+                for a in &page {
+                    for v in self
+                        .agreements
+                        .versions(&scope, &a.id)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    {
+                        out.push(serde_json::json!({
+                            "schema": "custodian.agreement_version.v1",
+                            "agreement_id": v.id,
+                            "version": v.version,
+                            "status": v.status.as_str(),
+                            "activated_at": v.activated_at.map(proto::wire::timestamp),
+                            "notice_given_on": v.notice_given_on.map(|d| d.to_string()),
+                            "ends_on": v.ends_on.map(|d| d.to_string()),
+                            "note": v.version_note,
+                            "terms": v.terms,
+                        }));
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn configuration<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<serde_json::Value, String>> {
+        Box::pin(async move {
+            let c = self
+                .controller(tenant)
+                .await?
+                .ok_or_else(|| format!("controller {tenant} not found"))?;
+            Ok(serde_json::json!({
+                "schema": "custodian.configuration.v1",
+                "controller": {
+                    "id": c.id,
+                    "legal_name": c.legal_name,
+                    "kvk_number": c.kvk_number,
+                    "country": c.country,
+                    "privacy_email": c.privacy_email,
+                    "dpo_name": c.dpo_name,
+                    "dpo_email": c.dpo_email,
+                    "webhook_url": c.webhook_url,
+                },
+                "note": "the webhook secret and API tokens are access credentials, not exported",
+            }))
+        })
+    }
+
+    fn export_key<'a>(
+        &'a self,
+        tenant: &'a str,
+        export_id: &'a str,
+    ) -> BoxFuture<'a, Result<vault_crypto::Dek, String>> {
+        Box::pin(async move {
+            self.vault
+                .export_key(tenant, export_id)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn open_export_key<'a>(
+        &'a self,
+        tenant: &'a str,
+        export_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<vault_crypto::Dek>, String>> {
+        Box::pin(async move {
+            self.vault
+                .open_export_key(tenant, export_id)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn erase<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<switching::ports::Erased, String>> {
+        Box::pin(async move {
+            let v = self
+                .vault
+                .erase_tenant(actor, tenant)
+                .await
+                .map_err(|e| e.to_string())?;
+            let dsr = self
+                .requests
+                .erase_tenant(actor, tenant)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (hooks, tokens) = self
+                .controllers
+                .close(actor, tenant)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut rows = v.rows_deleted;
+            rows.push(("dsr_requests".into(), dsr));
+            rows.push(("api_tokens (revoked)".into(), tokens));
+            rows.push(("controllers.webhook (removed)".into(), hooks));
+            Ok(switching::ports::Erased {
+                kek_destroyed_at: Some(v.keys_destroyed_at),
+                kek_versions: v.kek_versions,
+                keys_destroyed: v.keys_destroyed,
+                rows_deleted: rows,
+            })
+        })
+    }
+}
+
+/// The switching service over the vault, agreements, controllers and requests.
+pub fn switching(
+    db: store::sea_orm::DatabaseConnection,
+    vault: Arc<vault::Vault>,
+    agreements: Arc<agreements::Agreements>,
+    requests: Arc<requests::Requests>,
+) -> Arc<switching::Switching> {
+    Arc::new(switching::Switching::new(
+        db.clone(),
+        Arc::new(SwitchingTenant {
+            vault,
+            agreements,
+            controllers: controllers::ControllerRepo::new(db),
+            requests,
+        }),
+    ))
+}

@@ -1,5 +1,6 @@
-//! `custodian worker`: the retention sweep of the vault and the delivery of
-//! the outbox, each on its own interval, until shutdown. Several workers may
+//! `custodian worker`: the retention sweep of the vault (followed by the
+//! erasure of tenants whose switch or exit is due) and the delivery of the
+//! outbox, each on its own interval, until shutdown. Several workers may
 //! run side by side: both claim their work with leases (and SKIP LOCKED on
 //! PostgreSQL).
 
@@ -17,12 +18,39 @@ pub async fn deliver_once(config: &Config) -> anyhow::Result<outbox::DeliveryRep
     Ok(r)
 }
 
+/// The switching service over an opened vault, for the erasure step.
+fn switching(
+    config: &Config,
+    db: store::sea_orm::DatabaseConnection,
+    v: std::sync::Arc<vault::Vault>,
+) -> std::sync::Arc<switching::Switching> {
+    let processing = crate::wiring::processing(config, db.clone());
+    let requests = crate::wiring::requests(db.clone(), v.clone(), processing.agreements.clone());
+    crate::wiring::switching(db, v, processing.agreements, requests)
+}
+
+/// One tenant-erasure round: every tenant whose switch or exit is due is
+/// erased (keys first, then rows) and gets its certificate. Returns the
+/// switches erased.
+pub async fn erase_tenants_once(config: &Config) -> anyhow::Result<Vec<String>> {
+    let v = crate::ops::open_vault(config).await?;
+    let db = store::open_main(&config.database_url()).await?;
+    let s = switching(config, db.clone(), v);
+    let done = s
+        .erase_due(&audit::Actor::system("switching-worker"))
+        .await?;
+    db.close().await.ok();
+    Ok(done)
+}
+
 /// Runs until `shutdown` resolves.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let v = crate::ops::open_vault(&config).await?;
     let db = store::open_main(&config.database_url()).await?;
-    let deliverer = crate::wiring::deliverer(&config, db)?;
+    let deliverer = crate::wiring::deliverer(&config, db.clone())?;
+    let switching = switching(&config, db, v.clone());
     let actor = audit::Actor::system("vault-worker");
+    let eraser = audit::Actor::system("switching-worker");
     tokio::pin!(shutdown);
     let mut sweep_every =
         tokio::time::interval(Duration::from_secs(config.worker_interval_secs.max(1)));
@@ -49,6 +77,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                         );
                     }
                     Err(e) => tracing::error!(error = %e, "retention sweep failed; retrying next interval"),
+                }
+                match switching.erase_due(&eraser).await {
+                    Ok(done) if done.is_empty() => {}
+                    Ok(done) => tracing::info!(switches = ?done, "tenants erased"),
+                    Err(e) => tracing::error!(error = %e, "tenant erasure failed; retrying next interval"),
                 }
             }
             _ = deliver_every.tick() => {

@@ -1,0 +1,512 @@
+//! SwitchingService end to end: a Data Act switch whose milestones match
+//! rule dataact.switching, an export bundle that verifies (checksums,
+//! counts, every candidate decrypts to what was stored, each file parses as
+//! its format), the customer's confirmation, the worker's tenant erasure
+//! (keys first, then rows) with its certificate and another tenant intact;
+//! a late unfeasibility declaration refused; downloads refused after the
+//! retrieval period; one extension; switching charges and the 2027-01-12
+//! cut-off; an agreement exit; tenant isolation and bad input for every RPC.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use auth::Role;
+use chrono::{DateTime, Duration, Utc};
+use custodian_tests::*;
+use proto::v1 as pb;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use store::entities::switching::requests as switches;
+use tonic::Code;
+
+fn ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Stores a candidate for `tenant` as admin; returns it with what was stored.
+async fn put(
+    app: &TestApp,
+    tenant: &str,
+    r: &str,
+    name: &str,
+    email: &str,
+) -> (pb::Candidate, pb::CandidatePayload) {
+    let mut c = valid_candidate(r, name, email);
+    c.tenant_id = tenant.into();
+    let payload = c.payload.clone().unwrap();
+    let stored = app
+        .vault()
+        .put_candidate(req(&app.admin, c))
+        .await
+        .expect("put candidate")
+        .into_inner();
+    (stored, payload)
+}
+
+fn request(controller: &str, election: &str) -> pb::RequestSwitchRequest {
+    pb::RequestSwitchRequest {
+        controller_id: controller.into(),
+        election: election.into(),
+        ..Default::default()
+    }
+}
+
+fn milestone<'a>(s: &'a pb::Switch, name: &str) -> &'a pb::SwitchMilestone {
+    s.milestones
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no milestone {name} in {:?}", s.milestones))
+}
+
+/// Moves a switch's request time back (the clock is computed from it).
+async fn backdate(app: &TestApp, id: &str, by: Duration) {
+    let db = app.db().await;
+    let row = switches::Entity::find_by_id(id.to_owned())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    switches::Entity::update_many()
+        .col_expr(
+            switches::Column::RequestedAt,
+            sea_orm::sea_query::Expr::value(row.requested_at - by),
+        )
+        .filter(switches::Column::Id.eq(id))
+        .exec(&db)
+        .await
+        .unwrap();
+}
+
+async fn get(app: &TestApp, token: &str, id: &str) -> Result<pb::Switch, tonic::Status> {
+    app.switching()
+        .get_switch(req(
+            token,
+            pb::GetSwitchRequest {
+                switch_id: id.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn start_export(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+) -> Result<pb::SwitchExport, tonic::Status> {
+    app.switching()
+        .start_export(req(
+            token,
+            pb::StartExportRequest {
+                switch_id: id.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Checks every file against the manifest; returns the manifest.
+fn verify(files: &BTreeMap<String, Vec<u8>>) -> serde_json::Value {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(files.get("manifest.json").expect("manifest.json")).unwrap();
+    assert_eq!(manifest["schema"], "custodian.export.v1");
+    let listed = manifest["files"].as_array().unwrap();
+    let mut paths = BTreeSet::new();
+    for f in listed {
+        let path = f["path"].as_str().unwrap();
+        let bytes = files
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} not in the bundle"));
+        assert_eq!(
+            bytes.len() as u64,
+            f["bytes"].as_u64().unwrap(),
+            "{path} size"
+        );
+        assert_eq!(
+            hex::encode(Sha256::digest(bytes)),
+            f["sha256"].as_str().unwrap(),
+            "{path} checksum"
+        );
+        match f["format"].as_str().unwrap() {
+            "jsonl" => {
+                let lines: Vec<&[u8]> = bytes
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                assert_eq!(
+                    lines.len() as u64,
+                    f["records"].as_u64().unwrap(),
+                    "{path} records"
+                );
+                for l in lines {
+                    serde_json::from_slice::<serde_json::Value>(l).expect("a JSON line");
+                }
+            }
+            "csv" => {
+                let rows = parse_csv(std::str::from_utf8(bytes).unwrap());
+                assert_eq!(
+                    rows.len() as u64,
+                    f["records"].as_u64().unwrap() + 1,
+                    "{path} rows"
+                );
+                let width = rows[0].len();
+                assert!(
+                    rows.iter().all(|r| r.len() == width),
+                    "{path} is rectangular"
+                );
+            }
+            "json" => {
+                serde_json::from_slice::<serde_json::Value>(bytes).expect("JSON");
+            }
+            _ => {}
+        }
+        paths.insert(path.to_owned());
+    }
+    paths.insert("manifest.json".into());
+    assert_eq!(
+        paths,
+        files.keys().cloned().collect(),
+        "the manifest lists every file"
+    );
+    manifest
+}
+
+/// A minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF).
+fn parse_csv(s: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    rows
+}
+
+#[tokio::test]
+async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, a_agreement) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let mut stored = BTreeMap::new();
+        for (r, name, email) in [
+            ("A-1", "Jan de Vries", "jan@example.nl"),
+            ("A-2", "Anna \"Annie\" Bakker, MSc", "anna@example.nl"),
+            ("A-3", "Piet Jansen", "piet@example.nl"),
+        ] {
+            let (c, p) = put(&app, &a.id, r, name, email).await;
+            stored.insert(c.id.clone(), p);
+        }
+        let (b_cand, _) = put(&app, &b.id, "B-1", "Bea Beta", "bea@example.nl").await;
+
+        // The request and its milestones, as rule dataact.switching computes them.
+        let s = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "switch")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            (s.kind.as_str(), s.status.as_str(), s.notice_months),
+            ("data_act", "active", 2)
+        );
+        assert_eq!(s.rule, "dataact.switching");
+        let expect = legal_time::compute(
+            "dataact.switching",
+            &s.requested_at,
+            &BTreeMap::from([("notice_months".to_owned(), "2".to_owned())]),
+        )
+        .unwrap();
+        for name in [
+            "notice_end",
+            "transition_end",
+            "retrieval_end",
+            "erasure_not_before",
+            "unfeasibility_notice",
+            "alternative_transition_max_end",
+        ] {
+            let (strict, lenient) = expect.reading(Some(name)).unwrap();
+            let m = milestone(&s, name);
+            assert_eq!(ts(&m.strict), strict.instant, "{name}");
+            assert_eq!(ts(&m.lenient), lenient.instant, "{name}");
+        }
+        assert!(s.retrieval_open);
+        assert!(
+            s.erasure_due_from.is_empty(),
+            "no erasure before the switch is confirmed"
+        );
+        // A second request while one is active is refused.
+        let e = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "erase")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+
+        // The milestones are obligations.
+        let obligations = app
+            .deadlines()
+            .list_obligations(req(
+                &a_tok,
+                pb::ListObligationsRequest {
+                    service: "switching".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        let names: Vec<&str> = obligations.iter().map(|o| o.description.as_str()).collect();
+        assert_eq!(obligations.len(), 3, "{names:?}");
+        assert!(
+            obligations
+                .iter()
+                .all(|o| o.rule == "dataact.switching" && o.object_id == s.id)
+        );
+        let te = obligations
+            .iter()
+            .find(|o| o.description.starts_with("complete the transition"))
+            .unwrap();
+        assert_eq!(
+            ts(&te.due_strict),
+            ts(&milestone(&s, "transition_end").strict)
+        );
+
+        // The export bundle.
+        let e = start_export(&app, &a_tok, &s.id).await.unwrap();
+        assert_eq!(e.status, "building");
+        let e = app.export_ready(&a_tok, &e.id).await;
+        assert_eq!(e.status, "ready", "{}", e.error);
+        assert_eq!((e.candidates, e.documents), (3, 3));
+        assert_eq!(
+            ts(&e.available_until),
+            ts(&milestone(&s, "retrieval_end").strict)
+        );
+        let export_id = e.id.clone();
+        let files = app.download(&a_tok, &e.id).await.unwrap();
+        let manifest = verify(&files);
+        assert_eq!(
+            hex::encode(Sha256::digest(&files["manifest.json"])),
+            e.manifest_sha256
+        );
+        assert_eq!(manifest["counts"]["candidates"], 3);
+        assert_eq!(manifest["controller_id"], a.id);
+        // Every candidate decrypts to what was stored, with its document.
+        let lines: Vec<serde_json::Value> = files["candidates.jsonl"]
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        for l in &lines {
+            let p = &stored[l["id"].as_str().unwrap()];
+            assert_eq!(l["name"], p.name);
+            assert_eq!(l["email"], p.email);
+            assert_eq!(l["phone"], p.phone);
+            assert_eq!(l["notes"], p.notes);
+            let path = l["cv"]["path"].as_str().unwrap();
+            assert_eq!(files[path], p.cv, "{path}");
+            assert_eq!(l["cv"]["sha256"], hex::encode(Sha256::digest(&p.cv)));
+        }
+        let csv = parse_csv(std::str::from_utf8(&files["candidates.csv"]).unwrap());
+        let name_col = csv[0].iter().position(|h| h == "name").unwrap();
+        assert!(
+            csv.iter()
+                .any(|r| r[name_col] == "Anna \"Annie\" Bakker, MSc"),
+            "CSV keeps the value exactly"
+        );
+        // The agreements, audit trail and configuration are there; nothing of B.
+        assert!(
+            std::str::from_utf8(&files["agreements.jsonl"])
+                .unwrap()
+                .contains(&a_agreement.id)
+        );
+        assert!(
+            std::str::from_utf8(&files["audit.jsonl"])
+                .unwrap()
+                .contains("switching.request")
+        );
+        assert!(
+            std::str::from_utf8(&files["configuration.json"])
+                .unwrap()
+                .contains("Acme B.V.")
+        );
+        for (path, bytes) in &files {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("bea@example.nl") && !text.contains(&b.id),
+                "{path} holds B's data"
+            );
+        }
+        let again = app.export_ready(&a_tok, &e.id).await;
+        assert_eq!(again.downloads, 1);
+
+        // Confirmation, then (the clock moved past the retrieval period) erasure.
+        let done = app
+            .switching()
+            .confirm_switch_complete(req(
+                &a_tok,
+                pb::ConfirmSwitchCompleteRequest {
+                    switch_id: s.id.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(done.status, "completed");
+        assert!(!milestone(&done, "contract_end").strict.is_empty());
+        assert!(
+            app.erase_tenants().await.is_empty(),
+            "not before erasure_not_before"
+        );
+        backdate(&app, &s.id, Duration::days(200)).await;
+        assert_eq!(app.erase_tenants().await, vec![s.id.clone()]);
+        assert!(app.erase_tenants().await.is_empty(), "erased once");
+
+        let erased = get(&app, &app.admin, &s.id).await.unwrap();
+        assert_eq!(erased.status, "erased");
+        let cert = erased.certificate.unwrap();
+        assert_eq!(
+            cert.sha256,
+            hex::encode(Sha256::digest(cert.json.as_bytes()))
+        );
+        assert_eq!(cert.controller_id, a.id);
+        assert_eq!(cert.kek_versions, vec![1]);
+        assert!(
+            cert.keys_destroyed >= 5,
+            "3 candidate keys, 1 export key, the index key and the KEK: {}",
+            cert.keys_destroyed
+        );
+        assert!(
+            cert.rows_deleted.contains(&"candidates=3".to_owned()),
+            "{:?}",
+            cert.rows_deleted
+        );
+        assert!(!cert.retained.is_empty());
+
+        // Nothing of A is readable; B is intact.
+        for id in stored.keys() {
+            let e = app
+                .vault()
+                .get_candidate(req(
+                    &app.admin,
+                    pb::GetCandidateRequest {
+                        id: id.clone(),
+                        purpose: "check".into(),
+                    },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::NotFound);
+        }
+        let dbc = app.db().await;
+        use store::entities::vault::{candidate_documents, candidate_index, candidates};
+        assert_eq!(
+            candidates::Entity::find()
+                .filter(candidates::Column::TenantId.eq(&a.id))
+                .count(&dbc)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            candidate_documents::Entity::find()
+                .filter(candidate_documents::Column::TenantId.eq(&a.id))
+                .count(&dbc)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            candidate_index::Entity::find()
+                .filter(candidate_index::Column::TenantId.eq(&a.id))
+                .count(&dbc)
+                .await
+                .unwrap(),
+            0
+        );
+        let ks = store::connect(&app.config.keystore_url()).await.unwrap();
+        use store::entities::vault::{candidate_deks, tenant_keks};
+        assert_eq!(
+            tenant_keks::Entity::find()
+                .filter(tenant_keks::Column::TenantId.eq(&a.id))
+                .count(&ks)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            candidate_deks::Entity::find()
+                .filter(candidate_deks::Column::TenantId.eq(&a.id))
+                .count(&ks)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            tenant_keks::Entity::find()
+                .filter(tenant_keks::Column::TenantId.eq(&b.id))
+                .count(&ks)
+                .await
+                .unwrap(),
+            1
+        );
+        let b_read = app
+            .vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: b_cand.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(b_read.payload.unwrap().email, "bea@example.nl");
+        // A can never hold data again; the export is gone.
+        let mut again = valid_candidate("A-9", "New", "new@example.nl");
+        again.tenant_id = a.id.clone();
+        let e = app
+            .vault()
+            .put_candidate(req(&app.admin, again))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        assert!(e.message().contains("erased"), "{e:?}");
+        let gone = app
+            .switching()
+            .get_export(req(
+                &app.admin,
+                pb::GetExportRequest {
+                    export_id: export_id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(gone.code(), Code::NotFound);
+        app.stop().await;
+    }
+}
