@@ -510,3 +510,665 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn late_unfeasibility_is_refused_and_the_windows_close() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+
+        // A request received 40 days ago: 14 working days have passed.
+        let mut r = request(&a.id, "on_prem");
+        r.notice_months = 1;
+        r.requested_at =
+            proto::wire::timestamp(store::truncate_micros(Utc::now() - Duration::days(40)));
+        let late = app
+            .switching()
+            .request_switch(req(&app.admin, r))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(late.notice_months, 1);
+        let te = milestone(&late, "transition_end").strict.clone();
+        let unfeasible = |id: &str, end: &str| pb::DeclareUnfeasibleRequest {
+            switch_id: id.into(),
+            reasons: "the candidate archive needs a format conversion".into(),
+            alternative_transition_end: end.into(),
+        };
+        let alt = (ts(&te) + Duration::days(60)).date_naive().to_string();
+        let e = app
+            .switching()
+            .declare_unfeasible(req(&app.admin, unfeasible(&late.id, &alt)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        assert!(e.message().contains("14 working days"), "{e:?}");
+        let unchanged = get(&app, &app.admin, &late.id).await.unwrap();
+        assert!(
+            unchanged.unfeasible_declared_at.is_empty(),
+            "nothing written"
+        );
+        assert_eq!(milestone(&unchanged, "transition_end").strict, te);
+
+        // In time: the alternative moves the transition, retrieval and erasure.
+        let s = app
+            .switching()
+            .request_switch(req(&b_tok, request("", "switch")))
+            .await
+            .unwrap()
+            .into_inner();
+        let te = ts(&milestone(&s, "transition_end").strict);
+        let max = ts(&milestone(&s, "alternative_transition_max_end").strict);
+        let too_long = (max + Duration::days(1)).date_naive().to_string();
+        let e = app
+            .switching()
+            .declare_unfeasible(req(&app.admin, unfeasible(&s.id, &too_long)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(
+            e.message().starts_with("alternative_transition_end:"),
+            "{e:?}"
+        );
+        let alt_end = te.date_naive() + Duration::days(60);
+        let declared = app
+            .switching()
+            .declare_unfeasible(req(&app.admin, unfeasible(&s.id, &alt_end.to_string())))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(declared.alternative_transition_end, alt_end.to_string());
+        assert_eq!(
+            ts(&milestone(&declared, "transition_end").strict),
+            legal_time::Reading::day(alt_end).instant
+        );
+        assert!(
+            ts(&milestone(&declared, "retrieval_end").lenient)
+                >= legal_time::Reading::day(alt_end + Duration::days(30)).instant
+        );
+        let e = app
+            .switching()
+            .declare_unfeasible(req(&app.admin, unfeasible(&s.id, &alt_end.to_string())))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "declared once");
+
+        // One extension, by the customer.
+        let ext = |end: chrono::NaiveDate| pb::ExtendTransitionRequest {
+            switch_id: s.id.clone(),
+            transition_end: end.to_string(),
+        };
+        let e = app
+            .switching()
+            .extend_transition(req(&app.admin, ext(alt_end + Duration::days(10))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied, "the customer extends");
+        let e = app
+            .switching()
+            .extend_transition(req(&b_tok, ext(alt_end)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().starts_with("transition_end:"), "{e:?}");
+        let extended = app
+            .switching()
+            .extend_transition(req(&b_tok, ext(alt_end + Duration::days(10))))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            extended.extended_transition_end,
+            (alt_end + Duration::days(10)).to_string()
+        );
+        let e = app
+            .switching()
+            .extend_transition(req(&b_tok, ext(alt_end + Duration::days(20))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "once only");
+
+        // Switching charges: reduced before 12 January 2027, none from then on.
+        let charge = |on: &str, amount: u64| pb::RecordChargeRequest {
+            switch_id: s.id.clone(),
+            amount_cents: amount,
+            charged_on: on.into(),
+            direct_cost_cents: 50_000,
+            description: "data egress for the candidate archive".into(),
+        };
+        let c = app
+            .switching()
+            .record_charge(req(&app.admin, charge("2026-11-01", 40_000)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(c.amount_cents, 40_000);
+        for (on, amount, field) in [
+            ("2027-01-12", 100, "charged_on"),
+            ("2027-03-01", 100, "charged_on"),
+            ("2026-11-01", 60_000, "amount_cents"),
+        ] {
+            let e = app
+                .switching()
+                .record_charge(req(&app.admin, charge(on, amount)))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument);
+            assert!(e.message().starts_with(&format!("{field}:")), "{e:?}");
+        }
+        let e = app
+            .switching()
+            .record_charge(req(&b_tok, charge("2026-11-01", 1)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        let shown = get(&app, &b_tok, &s.id).await.unwrap();
+        assert_eq!(shown.charges.len(), 1, "refused charges leave nothing");
+
+        // An export while retrieval is open; after the retrieval period, none.
+        let e = start_export(&app, &a_tok, &late.id).await.unwrap();
+        let e = app.export_ready(&a_tok, &e.id).await;
+        assert_eq!(e.status, "ready");
+        assert!(app.download(&a_tok, &e.id).await.is_ok());
+        backdate(&app, &late.id, Duration::days(150)).await;
+        let closed = get(&app, &a_tok, &late.id).await.unwrap();
+        assert!(!closed.retrieval_open);
+        let refused = app.download(&a_tok, &e.id).await.unwrap_err();
+        assert_eq!(refused.code(), Code::FailedPrecondition);
+        assert!(
+            refused.message().contains("retrieval period ended"),
+            "{refused:?}"
+        );
+        let refused = start_export(&app, &a_tok, &late.id).await.unwrap_err();
+        assert_eq!(refused.code(), Code::FailedPrecondition);
+        assert_eq!(
+            app.export_ready(&a_tok, &e.id).await.downloads,
+            1,
+            "a refused download is not counted"
+        );
+        // Not confirmed: the worker waits for the customer's confirmation.
+        assert!(app.erase_tenants().await.is_empty());
+        let obligations = app
+            .deadlines()
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    service: "switching".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        let late_o: Vec<_> = obligations
+            .iter()
+            .filter(|o| o.object_id == late.id)
+            .collect();
+        assert!(
+            !late_o.is_empty() && late_o.iter().all(|o| o.overdue),
+            "{late_o:?}"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_exit_follows_the_agreement_and_an_erasure_election_exports_nothing() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let exit = |controller: &str, end: &str| pb::ExitAgreementRequest {
+            controller_id: controller.into(),
+            contract_end: end.into(),
+            reason: "the customer did not renew".into(),
+        };
+        let s = app
+            .switching()
+            .terminate_agreement(req(&app.admin, exit(&a.id, &day(10).to_string())))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            (s.kind.as_str(), s.election.as_str(), s.rule.as_str()),
+            ("termination", "return_then_delete", "agreement.exit")
+        );
+        assert_eq!(milestone(&s, "contract_end").strict, end_of(day(10)));
+        assert_eq!(
+            milestone(&s, "deletion_due").strict,
+            end_of(day(40)),
+            "the agreement's 30-day deletion term"
+        );
+        assert_eq!(milestone(&s, "retrieval_end").strict, end_of(day(10)));
+        let e = start_export(&app, &a_tok, &s.id).await.unwrap();
+        assert_eq!(app.export_ready(&a_tok, &e.id).await.candidates, 1);
+        assert!(
+            app.erase_tenants().await.is_empty(),
+            "not before the agreement ends"
+        );
+        let o = app
+            .deadlines()
+            .list_obligations(req(
+                &a_tok,
+                pb::ListObligationsRequest {
+                    service: "switching".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .obligations;
+        assert_eq!(o.len(), 1);
+        assert_eq!(ts(&o[0].due_strict), ts(&end_of(day(40))));
+
+        // The customer's erasure election: nothing to export, nothing to extend.
+        let er = app
+            .switching()
+            .request_switch(req(&b_tok, request("", "erase")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            milestone(&er, "contract_end").strict,
+            milestone(&er, "notice_end").strict
+        );
+        assert!(
+            !er.erasure_due_from.is_empty(),
+            "erasure needs no confirmation"
+        );
+        let e = start_export(&app, &b_tok, &er.id).await.unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        let e = app
+            .switching()
+            .confirm_switch_complete(req(
+                &b_tok,
+                pb::ConfirmSwitchCompleteRequest {
+                    switch_id: er.id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn another_tenant_sees_nothing_and_bad_input_names_the_field() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let (nobody, _) = (app.create_controller("No Deal B.V.", "11223344").await, ());
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        let auditor = app.token(Role::Auditor, None).await;
+        let s = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "switch")))
+            .await
+            .unwrap()
+            .into_inner();
+        let e = start_export(&app, &a_tok, &s.id).await.unwrap();
+        app.export_ready(&a_tok, &e.id).await;
+        let sid = || s.id.clone();
+        let mut c = app.switching();
+
+        // Another tenant: NOT_FOUND everywhere, and an empty list.
+        let codes = [
+            c.get_switch(req(&b_tok, pb::GetSwitchRequest { switch_id: sid() }))
+                .await
+                .unwrap_err()
+                .code(),
+            c.extend_transition(req(
+                &b_tok,
+                pb::ExtendTransitionRequest {
+                    switch_id: sid(),
+                    transition_end: day(300).to_string(),
+                },
+            ))
+            .await
+            .unwrap_err()
+            .code(),
+            c.confirm_switch_complete(req(
+                &b_tok,
+                pb::ConfirmSwitchCompleteRequest { switch_id: sid() },
+            ))
+            .await
+            .unwrap_err()
+            .code(),
+            c.start_export(req(&b_tok, pb::StartExportRequest { switch_id: sid() }))
+                .await
+                .unwrap_err()
+                .code(),
+            c.get_export(req(
+                &b_tok,
+                pb::GetExportRequest {
+                    export_id: e.id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err()
+            .code(),
+            app.download(&b_tok, &e.id).await.unwrap_err().code(),
+            c.request_switch(req(&b_tok, request(&a.id, "switch")))
+                .await
+                .unwrap_err()
+                .code(),
+        ];
+        assert!(codes.iter().all(|c| *c == Code::NotFound), "{codes:?}");
+        let listed = c
+            .list_switches(req(&b_tok, pb::ListSwitchesRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(listed.switches.is_empty());
+        let listed = c
+            .list_switches(req(
+                &auditor,
+                pb::ListSwitchesRequest {
+                    controller_id: a.id.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.switches.len(), 1);
+        // Who may do what: the provider declares, the customer downloads.
+        assert_eq!(
+            c.declare_unfeasible(req(
+                &a_tok,
+                pb::DeclareUnfeasibleRequest {
+                    switch_id: sid(),
+                    ..Default::default()
+                }
+            ))
+            .await
+            .unwrap_err()
+            .code(),
+            Code::PermissionDenied
+        );
+        assert_eq!(
+            app.download(&app.admin, &e.id).await.unwrap_err().code(),
+            Code::PermissionDenied
+        );
+        assert_eq!(
+            app.download(&auditor, &e.id).await.unwrap_err().code(),
+            Code::PermissionDenied
+        );
+
+        // Bad input: INVALID_ARGUMENT naming the field; nothing written.
+        let future = proto::wire::timestamp(Utc::now() + Duration::days(2));
+        let bad: Vec<(&str, Result<tonic::Response<pb::Switch>, tonic::Status>)> = vec![
+            (
+                "election",
+                c.request_switch(req(&app.admin, request(&b.id, "teleport")))
+                    .await,
+            ),
+            (
+                "election",
+                c.request_switch(req(&app.admin, request(&b.id, ""))).await,
+            ),
+            (
+                "controller_id",
+                c.request_switch(req(&app.admin, request("", "switch")))
+                    .await,
+            ),
+            (
+                "controller_id",
+                c.request_switch(req(&app.admin, request("nope", "switch")))
+                    .await,
+            ),
+            (
+                "notice_months",
+                c.request_switch(req(
+                    &app.admin,
+                    pb::RequestSwitchRequest {
+                        notice_months: 3,
+                        ..request(&b.id, "switch")
+                    },
+                ))
+                .await,
+            ),
+            (
+                "requested_at",
+                c.request_switch(req(
+                    &app.admin,
+                    pb::RequestSwitchRequest {
+                        requested_at: future,
+                        ..request(&b.id, "switch")
+                    },
+                ))
+                .await,
+            ),
+            (
+                "requested_at",
+                c.request_switch(req(
+                    &app.admin,
+                    pb::RequestSwitchRequest {
+                        requested_at: "yesterday".into(),
+                        ..request(&b.id, "switch")
+                    },
+                ))
+                .await,
+            ),
+            (
+                "destination",
+                c.request_switch(req(
+                    &app.admin,
+                    pb::RequestSwitchRequest {
+                        destination: "Other Cloud".into(),
+                        ..request(&b.id, "erase")
+                    },
+                ))
+                .await,
+            ),
+            (
+                "switch_id",
+                c.declare_unfeasible(req(
+                    &app.admin,
+                    pb::DeclareUnfeasibleRequest {
+                        switch_id: "x".into(),
+                        ..Default::default()
+                    },
+                ))
+                .await,
+            ),
+            (
+                "reasons",
+                c.declare_unfeasible(req(
+                    &app.admin,
+                    pb::DeclareUnfeasibleRequest {
+                        switch_id: sid(),
+                        reasons: " ".into(),
+                        alternative_transition_end: day(100).to_string(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "alternative_transition_end",
+                c.declare_unfeasible(req(
+                    &app.admin,
+                    pb::DeclareUnfeasibleRequest {
+                        switch_id: sid(),
+                        reasons: "r".into(),
+                        alternative_transition_end: "soon".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "transition_end",
+                c.extend_transition(req(
+                    &a_tok,
+                    pb::ExtendTransitionRequest {
+                        switch_id: sid(),
+                        transition_end: "31-12-2027".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "switch_id",
+                c.confirm_switch_complete(req(
+                    &a_tok,
+                    pb::ConfirmSwitchCompleteRequest {
+                        switch_id: "".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "switch_id",
+                c.get_switch(req(
+                    &a_tok,
+                    pb::GetSwitchRequest {
+                        switch_id: "1".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "contract_end",
+                c.terminate_agreement(req(
+                    &app.admin,
+                    pb::ExitAgreementRequest {
+                        controller_id: b.id.clone(),
+                        contract_end: day(-1).to_string(),
+                        reason: "r".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "contract_end",
+                c.terminate_agreement(req(
+                    &app.admin,
+                    pb::ExitAgreementRequest {
+                        controller_id: b.id.clone(),
+                        contract_end: String::new(),
+                        reason: "r".into(),
+                    },
+                ))
+                .await,
+            ),
+            (
+                "reason",
+                c.terminate_agreement(req(
+                    &app.admin,
+                    pb::ExitAgreementRequest {
+                        controller_id: b.id.clone(),
+                        contract_end: day(5).to_string(),
+                        reason: "".into(),
+                    },
+                ))
+                .await,
+            ),
+        ];
+        for (field, r) in bad {
+            let e = r.unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{field}: {e:?}");
+            assert!(
+                e.message().starts_with(&format!("{field}:")),
+                "{field}: {e:?}"
+            );
+        }
+        for (field, e) in [
+            (
+                "switch_id",
+                c.start_export(req(
+                    &a_tok,
+                    pb::StartExportRequest {
+                        switch_id: "x".into(),
+                    },
+                ))
+                .await
+                .unwrap_err(),
+            ),
+            (
+                "export_id",
+                c.get_export(req(
+                    &a_tok,
+                    pb::GetExportRequest {
+                        export_id: "x".into(),
+                    },
+                ))
+                .await
+                .unwrap_err(),
+            ),
+            ("export_id", app.download(&a_tok, "x").await.unwrap_err()),
+            (
+                "amount_cents",
+                c.record_charge(req(
+                    &app.admin,
+                    pb::RecordChargeRequest {
+                        switch_id: sid(),
+                        charged_on: "2026-11-01".into(),
+                        direct_cost_cents: 5,
+                        description: "d".into(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap_err(),
+            ),
+            (
+                "page.page_token",
+                c.list_switches(req(
+                    &a_tok,
+                    pb::ListSwitchesRequest {
+                        page: Some(pb::PageRequest {
+                            page_size: 10,
+                            page_token: "zz".into(),
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap_err(),
+            ),
+        ] {
+            assert_eq!(e.code(), Code::InvalidArgument, "{field}: {e:?}");
+            assert!(
+                e.message().starts_with(&format!("{field}:")),
+                "{field}: {e:?}"
+            );
+        }
+        // Without an agreement there is nothing to switch from.
+        let e = c
+            .request_switch(req(&app.admin, request(&nobody.id, "switch")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        let listed = c
+            .list_switches(req(&app.admin, pb::ListSwitchesRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.switches.len(), 1, "nothing was written by bad input");
+        app.stop().await;
+    }
+}

@@ -391,10 +391,12 @@ impl SwitchingService for SwitchingGrpc {
                 &Actor::from(&p),
                 &p.scope(),
                 &id,
-                r.amount_cents,
-                &r.charged_on,
-                r.direct_cost_cents,
-                &r.description,
+                &ChargeInput {
+                    amount_cents: r.amount_cents,
+                    charged_on: &r.charged_on,
+                    direct_cost_cents: r.direct_cost_cents,
+                    description: &r.description,
+                },
             )
             .await?;
         Ok(Response::new(charge_pb(&c)))

@@ -38,6 +38,14 @@ pub struct NewSwitch {
     pub destination: Option<String>,
 }
 
+/// A switching charge as asked for (checked by [`check_charge`]).
+pub struct ChargeInput<'a> {
+    pub amount_cents: u64,
+    pub charged_on: &'a str,
+    pub direct_cost_cents: u64,
+    pub description: &'a str,
+}
+
 /// A switch as shown: the row, its milestones, charges and certificate.
 #[derive(Debug, Clone)]
 pub struct SwitchView {
@@ -248,18 +256,28 @@ impl Switching {
             return Err(SwitchError::NotFound("controller"));
         }
         let at = n.requested_at.unwrap_or(now);
-        let terms = self
+        // The agreement in force when the request arrived; one recorded in
+        // Custodian only later (a request by letter) is the one in force now.
+        let terms = match self
             .data
             .exit_terms(&n.tenant, at)
             .await
             .map_err(internal)?
-            .ok_or_else(|| {
-                SwitchError::Precondition(format!(
-                    "controller {} had no agreement in force at {}",
-                    n.tenant,
-                    proto::wire::timestamp(at)
-                ))
-            })?;
+        {
+            Some(t) => Some(t),
+            None => self
+                .data
+                .exit_terms(&n.tenant, now)
+                .await
+                .map_err(internal)?,
+        };
+        let terms = terms.ok_or_else(|| {
+            SwitchError::Precondition(format!(
+                "controller {} had no agreement in force at {}",
+                n.tenant,
+                proto::wire::timestamp(at)
+            ))
+        })?;
         let months = notice_months(n.notice_months, terms.notice_months)?;
         self.check_no_other(&n.tenant).await?;
         let row = tbl::Model {
@@ -500,10 +518,7 @@ impl Switching {
         actor: &Actor,
         scope: &Scope,
         id: &str,
-        amount_cents: u64,
-        charged_on: &str,
-        direct_cost_cents: u64,
-        description: &str,
+        input: &ChargeInput<'_>,
     ) -> Result<charges::Model, SwitchError> {
         let r = self.row(scope, id).await?;
         let v = view(r.clone(), Vec::new(), store::now_micros())?;
@@ -513,10 +528,10 @@ impl Switching {
             ));
         }
         let c = check_charge(
-            amount_cents,
-            charged_on,
-            direct_cost_cents,
-            description,
+            input.amount_cents,
+            input.charged_on,
+            input.direct_cost_cents,
+            input.description,
             v.plan.transition_end(),
         )?;
         let txn = audit::begin(&self.db).await.map_err(internal)?;
