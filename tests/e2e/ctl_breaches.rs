@@ -6,15 +6,6 @@
 use auth::Role;
 use chrono::{Duration, Utc};
 use custodian_tests::*;
-use serde_json::Value;
-
-async fn json(app: &TestApp, token: &str, args: &[&str]) -> Value {
-    let mut a = vec!["--output", "json"];
-    a.extend_from_slice(args);
-    let r = ctl(app, token, &a).await;
-    assert_eq!(r.code, 0, "{args:?}: {}", r.err);
-    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
-}
 
 #[tokio::test]
 async fn a_dpo_handles_a_breach_from_custodianctl() {
@@ -26,7 +17,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
             .await;
         let c_tok = app.token(Role::Controller, Some(&c.id)).await;
         let discovered = proto::wire::timestamp(Utc::now() - Duration::days(4));
-        let inc = json(
+        let inc = ctl_json(
             &app,
             &admin,
             &[
@@ -78,7 +69,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
             .to_string(),
         )
         .unwrap();
-        let inc = json(
+        let inc = ctl_json(
             &app,
             &admin,
             &[
@@ -92,7 +83,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
         .await;
         assert_eq!(inc["status"], "confirmed");
         let notice = inc["notices"][0]["id"].as_str().unwrap().to_owned();
-        let sent = json(&app, &admin, &["breaches", "send", &notice]).await;
+        let sent = ctl_json(&app, &admin, &["breaches", "send", &notice]).await;
         assert_eq!(sent["sends"][0]["phase"], "initial");
         assert!(
             sent["missing"]
@@ -103,7 +94,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
         );
 
         // The controller's side, with its own token.
-        let acked = json(&app, &c_tok, &["breaches", "acknowledge", &notice]).await;
+        let acked = ctl_json(&app, &c_tok, &["breaches", "acknowledge", &notice]).await;
         assert_eq!(acked["status"], "acknowledged");
         assert_eq!(acked["authority_clock"]["state"], "overdue");
         let now = proto::wire::timestamp(Utc::now());
@@ -115,7 +106,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
         .await;
         assert_eq!(r.code, 1);
         assert!(r.err.contains("reasons_for_delay"), "{}", r.err);
-        let done = json(
+        let done = ctl_json(
             &app,
             &c_tok,
             &[
@@ -133,7 +124,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
         .await;
         assert_eq!(done["authority_notifications"][0]["late"], true);
 
-        let tl = json(&app, &c_tok, &["breaches", "timeline", &id]).await;
+        let tl = ctl_json(&app, &c_tok, &["breaches", "timeline", &id]).await;
         let kinds: Vec<&str> = tl["events"]
             .as_array()
             .unwrap()
@@ -144,7 +135,7 @@ async fn a_dpo_handles_a_breach_from_custodianctl() {
         assert!(!tl.to_string().contains("badge logs"));
 
         let draft = db.dir.path().join("draft.md");
-        let w = json(
+        let w = ctl_json(
             &app,
             &c_tok,
             &[

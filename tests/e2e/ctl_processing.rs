@@ -5,15 +5,6 @@
 use auth::Role;
 use custodian_tests::webhook::Receiver;
 use custodian_tests::*;
-use serde_json::Value;
-
-async fn json(app: &TestApp, token: &str, args: &[&str]) -> Value {
-    let mut a = vec!["--output", "json"];
-    a.extend_from_slice(args);
-    let r = ctl(app, token, &a).await;
-    assert_eq!(r.code, 0, "{args:?}: {}", r.err);
-    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
-}
 
 #[tokio::test]
 async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
@@ -48,7 +39,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         .unwrap();
         let cid = c.id.as_str();
         let tpath = terms.to_str().unwrap();
-        let a = json(
+        let a = ctl_json(
             &app,
             &admin,
             &[
@@ -63,7 +54,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         .await;
         assert_eq!(a["status"], "draft");
         let aid = a["id"].as_str().unwrap().to_owned();
-        let a = json(
+        let a = ctl_json(
             &app,
             &admin,
             &["agreements", "activate", &aid, "--reason", "signed"],
@@ -123,7 +114,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
             r.err
         );
 
-        let s = json(
+        let s = ctl_json(
             &app,
             &admin,
             &[
@@ -152,7 +143,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         .await;
         assert_eq!(s["transfer"]["mechanism"], "eea");
         let sid = s["id"].as_str().unwrap().to_owned();
-        let ch = json(
+        let ch = ctl_json(
             &app,
             &admin,
             &[
@@ -175,7 +166,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         // The worker delivers; the window opens at the delivery.
         let r = app.deliver(Some(&rx.ca_file)).await;
         assert_eq!(r.delivered, 1, "{r:?}");
-        let n = json(&app, &admin, &["subprocessors", "notice", &notice_id]).await;
+        let n = ctl_json(&app, &admin, &["subprocessors", "notice", &notice_id]).await;
         assert_eq!(n["status"], "window_open");
         assert_eq!(n["window"]["opened_at"], n["delivered_at"]);
         let r = ctl(&app, &admin, &["subprocessors", "notices"]).await;
@@ -187,7 +178,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
 
         // The controller objects with its own token; engagement is blocked.
         let ctl_tok = app.token(Role::Controller, Some(cid)).await;
-        let o = json(
+        let o = ctl_json(
             &app,
             &ctl_tok,
             &[
@@ -200,7 +191,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         )
         .await;
         assert_eq!(o["controller_id"], cid);
-        let d = json(
+        let d = ctl_json(
             &app,
             &admin,
             &[
@@ -214,7 +205,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
         )
         .await;
         assert_eq!(d["allowed"], false);
-        let l = json(
+        let l = ctl_json(
             &app,
             &ctl_tok,
             &["subprocessors", "authorised", "--controller", cid],
@@ -231,7 +222,7 @@ async fn a_dpo_runs_agreements_and_subprocessors_from_custodianctl() {
 
         // The record of processing, written to a file for the regulator.
         let out = db.dir.path().join("record.md");
-        let w = json(
+        let w = ctl_json(
             &app,
             &admin,
             &[

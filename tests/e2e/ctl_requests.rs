@@ -7,14 +7,6 @@ use custodian_tests::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-async fn json(app: &TestApp, token: &str, args: &[&str]) -> Value {
-    let mut a = vec!["--output", "json"];
-    a.extend_from_slice(args);
-    let r = ctl(app, token, &a).await;
-    assert_eq!(r.code, 0, "{args:?}: {}", r.err);
-    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
-}
-
 #[tokio::test]
 async fn a_controller_answers_requests_from_custodianctl() {
     for db in all_dbs().await {
@@ -30,7 +22,7 @@ async fn a_controller_answers_requests_from_custodianctl() {
             .await
             .unwrap();
         let received = proto::wire::timestamp(chrono::Utc::now() - chrono::Duration::hours(2));
-        let r = json(
+        let r = ctl_json(
             &app,
             &tok,
             &[
@@ -50,7 +42,7 @@ async fn a_controller_answers_requests_from_custodianctl() {
         assert_eq!(r["deadline"]["rule"], "dsr.response");
         let id = r["id"].as_str().unwrap().to_owned();
         let dir = db.dir.path().join("export");
-        let done = json(
+        let done = ctl_json(
             &app,
             &tok,
             &["requests", "fulfil", &id, "--out", dir.to_str().unwrap()],
@@ -67,7 +59,7 @@ async fn a_controller_answers_requests_from_custodianctl() {
         let listed = ctl(&app, &tok, &["requests", "list"]).await;
         assert!(listed.out.contains(&id) && listed.out.contains("answered"));
 
-        let er = json(
+        let er = ctl_json(
             &app,
             &tok,
             &[
@@ -84,14 +76,14 @@ async fn a_controller_answers_requests_from_custodianctl() {
             ],
         )
         .await;
-        let gone = json(
+        let gone = ctl_json(
             &app,
             &tok,
             &["requests", "fulfil", er["id"].as_str().unwrap()],
         )
         .await;
         assert_eq!(gone["certificates"].as_array().unwrap().len(), 1);
-        let closed = json(
+        let closed = ctl_json(
             &app,
             &tok,
             &["requests", "close", er["id"].as_str().unwrap()],

@@ -10,6 +10,7 @@ mod ctl;
 mod ctl_breaches;
 mod ctl_processing;
 mod ctl_requests;
+mod ctl_switching;
 mod deadlines;
 mod processing_edges;
 mod requests;

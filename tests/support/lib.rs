@@ -122,6 +122,15 @@ pub struct Ran {
 }
 
 /// Runs the shipped `custodianctl` code against `app` with `token`.
+/// Runs custodianctl with `--output json`, asserts success, parses the output.
+pub async fn ctl_json(app: &TestApp, token: &str, args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["--output", "json"];
+    a.extend_from_slice(args);
+    let r = ctl(app, token, &a).await;
+    assert_eq!(r.code, 0, "{args:?}: {}", r.err);
+    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
+}
+
 pub async fn ctl(app: &TestApp, token: &str, args: &[&str]) -> Ran {
     let url = app.url();
     let mut full = vec!["custodianctl", "--server", &url, "--token", token];

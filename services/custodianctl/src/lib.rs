@@ -7,6 +7,7 @@ mod breaches_cmd;
 mod output;
 mod processing_cmd;
 mod requests_cmd;
+mod switching_cmd;
 mod vault_cmd;
 
 use std::io::Write;
@@ -76,6 +77,11 @@ enum Command {
     /// fulfilment (exports to a directory), refusal.
     #[command(subcommand)]
     Requests(requests_cmd::RequestsCmd),
+    /// Data Act switching and exit: requests, milestones, unfeasibility,
+    /// extension, the export bundle (downloaded and verified), confirmation,
+    /// agreement exits, switching charges.
+    #[command(subcommand)]
+    Switching(switching_cmd::SwitchingCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -296,6 +302,7 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
         Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
         Command::Requests(c) => requests_cmd::requests(&conn, c, o).await,
+        Command::Switching(c) => switching_cmd::switching(&conn, c, o).await,
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
@@ -353,6 +360,7 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         proto::service_names::NOTIFICATIONS,
         proto::service_names::BREACHES,
         proto::service_names::REQUESTS,
+        proto::service_names::SWITCHING,
     ] {
         let status = match client
             .check(HealthCheckRequest {

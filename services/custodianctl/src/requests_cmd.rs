@@ -157,21 +157,26 @@ fn read_corrections(path: &Path) -> Result<pb::CandidatePayload, CtlError> {
     })
 }
 
-/// Writes the export files under `dir`, refusing any name that would leave it.
+/// The path of a bundle file under `dir`, refusing any name that would leave it.
+pub(crate) fn inside(dir: &Path, name: &str) -> Result<PathBuf, CtlError> {
+    let rel = Path::new(name);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(CtlError::Usage(format!(
+            "the export names a file outside its directory: {name:?}"
+        )));
+    }
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| CtlError::Usage(format!("--out {}: {e}", parent.display())))?;
+    }
+    Ok(path)
+}
+
+/// Writes the export files under `dir`.
 fn write_export(dir: &Path, files: &[pb::ExportFile]) -> Result<(), CtlError> {
     for f in files {
-        let rel = Path::new(&f.name);
-        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(CtlError::Usage(format!(
-                "the export names a file outside its directory: {:?}",
-                f.name
-            )));
-        }
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| CtlError::Usage(format!("--out {}: {e}", parent.display())))?;
-        }
+        let path = inside(dir, &f.name)?;
         std::fs::write(&path, &f.content)
             .map_err(|e| CtlError::Usage(format!("--out {}: {e}", path.display())))?;
     }
