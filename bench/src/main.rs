@@ -2,6 +2,7 @@
 //! machine, the command and the date. A benchmark here reports numbers; it
 //! never asserts on them.
 
+mod export;
 mod grpc;
 mod notices;
 mod vault;
@@ -31,7 +32,10 @@ struct Args {
     /// Controllers a change notice reaches in the notices benchmark.
     #[arg(long, default_value_t = 1_000)]
     notice_controllers: usize,
-    /// Run only these sections (grpc, crypto, ingest, sweep, notices); default all.
+    /// Candidates in the Data Act export benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    export_candidates: usize,
+    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -189,6 +193,12 @@ fn main() -> anyhow::Result<()> {
             v.push(notices::run(args.notice_controllers, false).await?);
             if testkit::backends().contains(&testkit::Backend::Postgres) {
                 v.push(notices::run(args.notice_controllers, true).await?);
+            }
+        }
+        if want("export") {
+            v.push(export::run(args.export_candidates, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(export::run(args.export_candidates, Some(&pg)).await?);
             }
         }
         anyhow::Ok(v)

@@ -1,27 +1,34 @@
 //! The export bundle, built by streaming (pure: no IO). Files are written
 //! record by record; each keeps a running SHA-256, byte and record count,
-//! and a buffer of at most [`CHUNK`] bytes that is cut into a [`Chunk`] when
-//! full. The caller drains the chunks after every page (seals and stores
-//! them), so memory stays bounded by the open files' buffers and one page,
-//! however large the tenant is. `manifest.json` is written last, with the
-//! schema, counts and SHA-256 of every other file.
+//! and a buffer of at most [`CHUNK`] bytes. What a file emits is a *piece*
+//! (path, offset, bytes, last); pieces of all files are packed in bundle
+//! order into chunks of about [`CHUNK`] bytes, so a tenant's 100,000 small
+//! documents make a few hundred chunks, not 100,000. The caller drains the
+//! finished chunks after every page (seals and stores them), so memory stays
+//! bounded by the open files' buffers, one page and one manifest entry per
+//! file (about 150 bytes), however large the tenant is. `manifest.json` is
+//! written last, streamed like any file, with the schema, counts and SHA-256
+//! of every other file.
+//!
+//! Chunk framing, repeated: path length (u32 BE), path (UTF-8), offset (u64
+//! BE), last (u8), data length (u32 BE), data.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-/// Chunk size: what one stored row and one streamed message hold.
+/// Chunk size: what one stored row holds, and the largest piece.
 pub const CHUNK: usize = 256 * 1024;
 pub const SCHEMA: &str = "custodian.export.v1";
 pub const MANIFEST: &str = "manifest.json";
 
-/// One piece of one file, in plaintext (the service seals it).
+/// A piece of one file, as stored in a chunk and streamed to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub file_no: i32,
-    pub seq: i32,
+pub struct Piece {
     pub path: String,
+    pub offset: u64,
     pub data: Vec<u8>,
+    pub last: bool,
 }
 
 /// A finished file as the manifest lists it.
@@ -39,18 +46,17 @@ pub struct FileEntry {
 pub struct FileId(usize);
 
 struct OpenFile {
-    no: i32,
     path: String,
     format: &'static str,
     hasher: Sha256,
     bytes: u64,
     records: u64,
-    seq: i32,
+    /// Where `buf` starts in the file.
+    offset: u64,
     buf: Vec<u8>,
 }
 
-/// An open file, or, once closed, only its manifest entry (about 150
-/// bytes per document: the manifest must list them all).
+/// An open file, or, once closed, only its manifest entry.
 enum Slot {
     Open(OpenFile),
     Done(FileEntry),
@@ -59,7 +65,19 @@ enum Slot {
 #[derive(Default)]
 pub struct Bundle {
     files: Vec<Slot>,
-    out: Vec<Chunk>,
+    /// The chunk being packed.
+    chunk: Vec<u8>,
+    /// Finished chunks (plaintext), not yet taken.
+    out: Vec<Vec<u8>>,
+}
+
+/// What [`Bundle::finish`] leaves: the entries of every file but the
+/// documents (the manifest last), the manifest's SHA-256, the last chunks.
+pub struct Finished {
+    pub files: Vec<FileEntry>,
+    pub documents: u64,
+    pub manifest_sha256: String,
+    pub chunks: Vec<Vec<u8>>,
 }
 
 impl Bundle {
@@ -69,27 +87,35 @@ impl Bundle {
 
     pub fn open(&mut self, path: impl Into<String>, format: &'static str) -> FileId {
         self.files.push(Slot::Open(OpenFile {
-            no: self.files.len() as i32,
             path: path.into(),
             format,
             hasher: Sha256::new(),
             bytes: 0,
             records: 0,
-            seq: 0,
+            offset: 0,
             buf: Vec::new(),
         }));
         FileId(self.files.len() - 1)
     }
 
-    fn cut(f: &mut OpenFile, out: &mut Vec<Chunk>) {
-        let data = std::mem::take(&mut f.buf);
-        out.push(Chunk {
-            file_no: f.no,
-            seq: f.seq,
-            path: f.path.clone(),
-            data,
-        });
-        f.seq += 1;
+    /// Appends one piece to the chunk being packed; cuts it when full.
+    fn pack(
+        chunk: &mut Vec<u8>,
+        out: &mut Vec<Vec<u8>>,
+        path: &str,
+        offset: u64,
+        data: &[u8],
+        last: bool,
+    ) {
+        chunk.extend_from_slice(&(path.len() as u32).to_be_bytes());
+        chunk.extend_from_slice(path.as_bytes());
+        chunk.extend_from_slice(&offset.to_be_bytes());
+        chunk.push(u8::from(last));
+        chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        chunk.extend_from_slice(data);
+        if chunk.len() >= CHUNK {
+            out.push(std::mem::take(chunk));
+        }
     }
 
     /// Appends bytes; `record` counts one record (a line, a row).
@@ -103,12 +129,20 @@ impl Bundle {
             f.records += 1;
         }
         while !bytes.is_empty() {
-            let room = CHUNK - f.buf.len();
-            let n = room.min(bytes.len());
+            let n = (CHUNK - f.buf.len()).min(bytes.len());
             f.buf.extend_from_slice(&bytes[..n]);
             bytes = &bytes[n..];
             if f.buf.len() == CHUNK {
-                Self::cut(f, &mut self.out);
+                Self::pack(
+                    &mut self.chunk,
+                    &mut self.out,
+                    &f.path,
+                    f.offset,
+                    &f.buf,
+                    false,
+                );
+                f.offset += f.buf.len() as u64;
+                f.buf.clear();
             }
         }
     }
@@ -139,14 +173,19 @@ impl Bundle {
         self.write(id, s.as_bytes(), record);
     }
 
-    /// Ends a file: its last chunk (an empty file has one empty chunk).
+    /// Ends a file with its last piece (an empty file has one empty piece).
     pub fn close(&mut self, id: FileId) {
         let Slot::Open(f) = &mut self.files[id.0] else {
             return;
         };
-        if !f.buf.is_empty() || f.seq == 0 {
-            Self::cut(f, &mut self.out);
-        }
+        Self::pack(
+            &mut self.chunk,
+            &mut self.out,
+            &f.path,
+            f.offset,
+            &f.buf,
+            true,
+        );
         let entry = FileEntry {
             path: std::mem::take(&mut f.path),
             format: f.format.into(),
@@ -165,8 +204,8 @@ impl Bundle {
         id
     }
 
-    /// The chunks cut since the last call.
-    pub fn take_chunks(&mut self) -> Vec<Chunk> {
+    /// The chunks finished since the last call.
+    pub fn take_chunks(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.out)
     }
 
@@ -178,25 +217,80 @@ impl Bundle {
         }
     }
 
-    /// Closes every file and writes `manifest.json` (itself not listed).
-    /// Returns the entries (the manifest last) and the manifest's text.
-    pub fn finish(mut self, header: Value) -> (Vec<FileEntry>, String, Vec<Chunk>) {
+    /// Closes every file and streams `manifest.json` (itself not listed):
+    /// `header` with `schema` and `files` added.
+    pub fn finish(mut self, header: Value) -> Finished {
         for i in 0..self.files.len() {
             self.close(FileId(i));
         }
-        let entries: Vec<FileEntry> = (0..self.files.len())
-            .map(|i| self.entry(FileId(i)))
-            .collect();
-        let mut manifest = header;
-        manifest["schema"] = json!(SCHEMA);
-        manifest["files"] = serde_json::to_value(&entries).expect("entries serialize");
-        let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-        let m = self.whole(MANIFEST, "json", text.as_bytes());
-        let mut all = entries;
-        all.push(self.entry(m));
-        let chunks = self.take_chunks();
-        (all, text, chunks)
+        let mut head = header;
+        head["schema"] = json!(SCHEMA);
+        let head = serde_json::to_string_pretty(&head).expect("manifest serializes");
+        let head = head.trim_end().trim_end_matches('}').trim_end();
+        let m = self.open(MANIFEST, "json");
+        self.write(m, head.as_bytes(), false);
+        self.write(m, b",\n  \"files\": [", false);
+        let mut files = Vec::new();
+        let mut documents = 0;
+        for i in 0..m.0 {
+            let Slot::Done(e) = &self.files[i] else {
+                continue;
+            };
+            let line = serde_json::to_string(e).expect("entry serializes");
+            let sep: &[u8] = if i == 0 { b"\n    " } else { b",\n    " };
+            let e = e.clone();
+            self.write(m, sep, false);
+            self.write(m, line.as_bytes(), false);
+            if e.format == "original" {
+                documents += 1;
+            } else {
+                files.push(e);
+            }
+        }
+        self.write(m, b"\n  ]\n}\n", false);
+        self.close(m);
+        let manifest = self.entry(m);
+        let manifest_sha256 = manifest.sha256.clone();
+        files.push(manifest);
+        if !self.chunk.is_empty() {
+            let last = std::mem::take(&mut self.chunk);
+            self.out.push(last);
+        }
+        Finished {
+            files,
+            documents,
+            manifest_sha256,
+            chunks: self.take_chunks(),
+        }
     }
+}
+
+/// The pieces of one chunk, in order.
+pub fn pieces(chunk: &[u8]) -> Result<Vec<Piece>, String> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    let take = |at: &mut usize, n: usize| -> Result<&[u8], String> {
+        let s = chunk
+            .get(*at..*at + n)
+            .ok_or_else(|| format!("chunk truncated at byte {at}"))?;
+        *at += n;
+        Ok(s)
+    };
+    while at < chunk.len() {
+        let n = u32::from_be_bytes(take(&mut at, 4)?.try_into().expect("4 bytes")) as usize;
+        let path = String::from_utf8(take(&mut at, n)?.to_vec()).map_err(|e| e.to_string())?;
+        let offset = u64::from_be_bytes(take(&mut at, 8)?.try_into().expect("8 bytes"));
+        let last = take(&mut at, 1)?[0] == 1;
+        let n = u32::from_be_bytes(take(&mut at, 4)?.try_into().expect("4 bytes")) as usize;
+        let data = take(&mut at, n)?.to_vec();
+        out.push(Piece {
+            path,
+            offset,
+            data,
+            last,
+        });
+    }
+    Ok(out)
 }
 
 /// A file name safe inside the bundle: no separators, no leading dots, no
@@ -223,38 +317,64 @@ pub fn safe_name(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
-    fn reassemble(chunks: &[Chunk], file_no: i32) -> Vec<u8> {
-        let mut out = Vec::new();
-        for c in chunks.iter().filter(|c| c.file_no == file_no) {
-            out.extend_from_slice(&c.data);
+    fn files(chunks: &[Vec<u8>]) -> BTreeMap<String, Vec<u8>> {
+        let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for c in chunks {
+            for p in pieces(c).unwrap() {
+                let f = out.entry(p.path).or_default();
+                assert_eq!(f.len() as u64, p.offset, "pieces arrive in order");
+                f.extend_from_slice(&p.data);
+            }
         }
         out
     }
 
     #[test]
-    fn files_are_cut_into_chunks_and_hashed_whole() {
+    fn files_are_packed_into_chunks_and_hashed_whole() {
         let mut b = Bundle::new();
         let a = b.open("a.jsonl", "jsonl");
         let big = vec![b'x'; CHUNK * 2 + 10];
         b.write(a, &big, true);
         let mut chunks = b.take_chunks();
-        assert_eq!(chunks.len(), 2, "two full chunks are cut while writing");
-        assert!(chunks.iter().all(|c| c.data.len() == CHUNK));
-        let e = b.whole("empty.json", "json", b"");
-        assert_eq!(b.entry(e).bytes, 0);
-        let (entries, manifest, rest) = b.finish(json!({ "controller_id": "t" }));
-        chunks.extend(rest);
-        assert_eq!(reassemble(&chunks, 0), big);
-        assert_eq!(entries[0].sha256, hex::encode(Sha256::digest(&big)));
-        assert_eq!(entries[0].records, 1);
-        // The empty file still has one (empty) chunk; the manifest is last.
-        assert_eq!(chunks.iter().filter(|c| c.file_no == 1).count(), 1);
-        assert_eq!(entries.last().unwrap().path, MANIFEST);
-        let m: Value = serde_json::from_str(&manifest).unwrap();
+        assert_eq!(chunks.len(), 2, "two full pieces are cut while writing");
+        for i in 0..1000 {
+            b.whole(format!("files/{i}/cv.pdf"), "original", &[b'd'; 100]);
+        }
+        b.whole("empty.json", "json", b"");
+        let done = b.finish(json!({ "controller_id": "t" }));
+        chunks.extend(done.chunks);
+        assert!(
+            chunks.len() <= 4,
+            "1000 small documents share chunks: {}",
+            chunks.len()
+        );
+        let got = files(&chunks);
+        assert_eq!(got["a.jsonl"], big);
+        assert_eq!(got["files/999/cv.pdf"], vec![b'd'; 100]);
+        assert_eq!(got["empty.json"], b"");
+        assert_eq!(done.documents, 1000);
+        assert_eq!(done.files[0].sha256, hex::encode(Sha256::digest(&big)));
+        assert_eq!(done.files[0].records, 1);
+        assert_eq!(done.files.last().unwrap().path, MANIFEST);
+        let m: Value = serde_json::from_slice(&got[MANIFEST]).unwrap();
         assert_eq!(m["schema"], SCHEMA);
-        assert_eq!(m["files"].as_array().unwrap().len(), 2);
-        assert_eq!(reassemble(&chunks, 2), manifest.as_bytes());
+        assert_eq!(m["controller_id"], "t");
+        assert_eq!(m["files"].as_array().unwrap().len(), 1002);
+        assert_eq!(
+            done.manifest_sha256,
+            hex::encode(Sha256::digest(&got[MANIFEST]))
+        );
+    }
+
+    #[test]
+    fn a_truncated_chunk_is_an_error() {
+        let mut b = Bundle::new();
+        b.whole("x.json", "json", b"{}");
+        let done = b.finish(json!({}));
+        let c = &done.chunks[0];
+        assert!(pieces(&c[..c.len() - 1]).is_err());
     }
 
     #[test]
@@ -263,9 +383,9 @@ mod tests {
         let f = b.open("x.csv", "csv");
         b.row(f, &["+31612345678", "a,b", "say \"hi\"", "=1"], true);
         b.close(f);
-        let chunks = b.take_chunks();
+        let done = b.finish(json!({}));
         assert_eq!(
-            String::from_utf8(reassemble(&chunks, 0)).unwrap(),
+            String::from_utf8(files(&done.chunks)["x.csv"].clone()).unwrap(),
             "+31612345678,\"a,b\",\"say \"\"hi\"\"\",=1\r\n"
         );
     }

@@ -298,48 +298,28 @@ impl SwitchingService for SwitchingGrpc {
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         tokio::spawn(async move {
             let mut after = None;
-            let mut offset = 0u64;
-            // One chunk is held back to know whether it ends its file.
-            let mut held: Option<crate::bundle::Chunk> = None;
             loop {
-                let page = match svc.chunks(&e, &key, after).await {
+                let (pieces, last) = match svc.pieces(&e, &key, after).await {
                     Ok(p) => p,
                     Err(err) => {
                         let _ = tx.send(Err(Status::from(err))).await;
                         return;
                     }
                 };
-                let done = page.is_empty();
-                for c in page {
-                    after = Some((c.file_no, c.seq));
-                    if let Some(h) = held.take() {
-                        let last = h.file_no != c.file_no;
-                        let len = h.data.len() as u64;
-                        let msg = pb::ExportChunk {
-                            path: h.path,
-                            offset,
-                            data: h.data,
-                            last,
-                        };
-                        offset = if last { 0 } else { offset + len };
-                        if tx.send(Ok(msg)).await.is_err() {
-                            return;
-                        }
-                    }
-                    held = Some(c);
-                }
-                if done {
-                    if let Some(h) = held.take() {
-                        let _ = tx
-                            .send(Ok(pb::ExportChunk {
-                                path: h.path,
-                                offset,
-                                data: h.data,
-                                last: true,
-                            }))
-                            .await;
-                    }
+                if last.is_none() {
                     return;
+                }
+                after = last;
+                for p in pieces {
+                    let msg = pb::ExportChunk {
+                        path: p.path,
+                        offset: p.offset,
+                        data: p.data,
+                        last: p.last,
+                    };
+                    if tx.send(Ok(msg)).await.is_err() {
+                        return;
+                    }
                 }
             }
         });

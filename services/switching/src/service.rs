@@ -15,11 +15,11 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
 use store::entities::switching::{charges, export_chunks, exports, requests as tbl};
 use vault_crypto::{Dek, FieldContext};
 
-use crate::bundle::{self, Bundle, Chunk, FileEntry};
+use crate::bundle::{self, Bundle, FileEntry, Piece};
 use crate::domain::*;
 use crate::ports::{ExportCandidate, TenantData};
 
@@ -714,33 +714,32 @@ impl Switching {
         Ok(())
     }
 
+    /// Seals and stores finished chunks, numbering them from `*seq`.
     async fn store_chunks(
         &self,
         tenant: &str,
         export: &str,
         key: &Dek,
-        chunks: Vec<Chunk>,
+        chunks: Vec<Vec<u8>>,
+        seq: &mut i32,
     ) -> Result<(), SwitchError> {
         if chunks.is_empty() {
             return Ok(());
         }
         let key_id = format!("export:{export}");
-        let rows: Vec<export_chunks::ActiveModel> = chunks
-            .into_iter()
-            .map(|c| {
-                let field = format!("{}/{}", c.file_no, c.seq);
-                export_chunks::ActiveModel::from(export_chunks::Model {
-                    export_id: export.to_owned(),
-                    file_no: c.file_no,
-                    seq: c.seq,
-                    data: key.seal(&seal_ctx(tenant, &key_id, &field), &c.data),
-                    path: c.path,
-                })
-            })
-            .collect();
-        // A few rows per statement: each holds up to 256 KiB.
-        for batch in rows.chunks(8) {
-            export_chunks::Entity::insert_many(batch.to_vec())
+        let mut rows = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            let field = seq.to_string();
+            rows.push(export_chunks::ActiveModel::from(export_chunks::Model {
+                export_id: export.to_owned(),
+                seq: *seq,
+                data: key.seal(&seal_ctx(tenant, &key_id, &field), &c),
+            }));
+            *seq += 1;
+        }
+        // One row per statement: each holds about 256 KiB.
+        for row in rows {
+            export_chunks::Entity::insert(row)
                 .exec_without_returning(&self.db)
                 .await
                 .map_err(internal)?;
@@ -769,6 +768,7 @@ impl Switching {
             .await
             .map_err(internal)?
             .ok_or_else(|| internal("the export key was destroyed"))?;
+        let mut seq = 0i32;
         let mut b = Bundle::new();
         let cj = b.open("candidates.jsonl", "jsonl");
         let cc = b.open("candidates.csv", "csv");
@@ -799,7 +799,7 @@ impl Switching {
                 write_candidate(&mut b, cj, cc, c, doc.as_ref());
                 candidates += 1;
             }
-            self.store_chunks(&tenant, id, &key, b.take_chunks())
+            self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
                 .await?;
         }
         b.close(cj);
@@ -813,7 +813,7 @@ impl Switching {
         b.close(ag);
         let config = self.data.configuration(&tenant).await.map_err(internal)?;
         b.whole("configuration.json", "json", &pretty(&config));
-        self.store_chunks(&tenant, id, &key, b.take_chunks())
+        self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
             .await?;
         let aj = b.open("audit.jsonl", "jsonl");
         let ac = b.open("audit.csv", "csv");
@@ -836,7 +836,7 @@ impl Switching {
             for a in &page {
                 write_audit(&mut b, aj, ac, a);
             }
-            self.store_chunks(&tenant, id, &key, b.take_chunks())
+            self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
                 .await?;
         }
         let header = json!({
@@ -856,13 +856,12 @@ impl Switching {
                 "candidates already erased: their deletion certificates are in the audit trail",
             ],
         });
-        let (entries, manifest, rest) = b.finish(header);
-        self.store_chunks(&tenant, id, &key, rest).await?;
-        let manifest_sha = hex::encode(Sha256::digest(manifest.as_bytes()));
-        let top: Vec<FileEntry> = entries
-            .into_iter()
-            .filter(|f| f.format != "original")
-            .collect();
+        let done = b.finish(header);
+        self.store_chunks(&tenant, id, &key, done.chunks, &mut seq)
+            .await?;
+        let manifest_sha = done.manifest_sha256;
+        let top: Vec<FileEntry> = done.files;
+        debug_assert_eq!(done.documents, documents);
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         let mut am: exports::ActiveModel = e.into();
         am.status = Set(ExportStatus::Ready.as_str().into());
@@ -932,47 +931,35 @@ impl Switching {
         Ok((e, key))
     }
 
-    /// One page of an export's chunks after (file_no, seq), opened.
-    pub async fn chunks(
+    /// The pieces of the next few chunks of an export after `after` (a
+    /// chunk seq), opened, with the seq of the last chunk read.
+    pub async fn pieces(
         &self,
         e: &exports::Model,
         key: &Dek,
-        after: Option<(i32, i32)>,
-    ) -> Result<Vec<Chunk>, SwitchError> {
+        after: Option<i32>,
+    ) -> Result<(Vec<Piece>, Option<i32>), SwitchError> {
         let mut q = export_chunks::Entity::find().filter(export_chunks::Column::ExportId.eq(&e.id));
-        if let Some((f, s)) = after {
-            q = q.filter(
-                sea_orm::Condition::any()
-                    .add(export_chunks::Column::FileNo.gt(f))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(export_chunks::Column::FileNo.eq(f))
-                            .add(export_chunks::Column::Seq.gt(s)),
-                    ),
-            );
+        if let Some(s) = after {
+            q = q.filter(export_chunks::Column::Seq.gt(s));
         }
         let rows = q
-            .order_by_asc(export_chunks::Column::FileNo)
             .order_by_asc(export_chunks::Column::Seq)
             .limit(STREAM_PAGE)
             .all(&self.db)
             .await
             .map_err(internal)?;
         let key_id = format!("export:{}", e.id);
-        rows.into_iter()
-            .map(|r| {
-                let field = format!("{}/{}", r.file_no, r.seq);
-                let data = key
-                    .open(&seal_ctx(&e.tenant_id, &key_id, &field), &r.data)
-                    .map_err(internal)?;
-                Ok(Chunk {
-                    file_no: r.file_no,
-                    seq: r.seq,
-                    path: r.path,
-                    data,
-                })
-            })
-            .collect()
+        let last = rows.last().map(|r| r.seq);
+        let mut out = Vec::new();
+        for r in rows {
+            let field = r.seq.to_string();
+            let plain = key
+                .open(&seal_ctx(&e.tenant_id, &key_id, &field), &r.data)
+                .map_err(internal)?;
+            out.extend(bundle::pieces(&plain).map_err(internal)?);
+        }
+        Ok((out, last))
     }
 
     // ---- erasure ----

@@ -53,9 +53,7 @@ enum SwitchingExports {
 enum SwitchingExportChunks {
     Table,
     ExportId,
-    FileNo,
     Seq,
-    Path,
     Data,
 }
 
@@ -151,14 +149,11 @@ impl MigrationTrait for Migration {
                 .table(SwitchingExportChunks::Table)
                 .if_not_exists()
                 .col(string(SwitchingExportChunks::ExportId))
-                .col(integer(SwitchingExportChunks::FileNo))
                 .col(integer(SwitchingExportChunks::Seq))
-                .col(text(SwitchingExportChunks::Path))
                 .col(blob(SwitchingExportChunks::Data))
                 .primary_key(
                     Index::create()
                         .col(SwitchingExportChunks::ExportId)
-                        .col(SwitchingExportChunks::FileNo)
                         .col(SwitchingExportChunks::Seq),
                 )
                 .to_owned(),
