@@ -14,6 +14,7 @@ mod m20261122_000008_breaches;
 mod m20261122_000009_requests;
 mod m20261123_000010_switching;
 mod m20261123_000011_tenant_shreds;
+mod m20261123_000012_candidates_by_tenant;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_breaches::Migration),
             Box::new(m20261122_000009_requests::Migration),
             Box::new(m20261123_000010_switching::Migration),
+            Box::new(m20261123_000012_candidates_by_tenant::Migration),
         ]
     }
 }
