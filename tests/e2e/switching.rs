@@ -265,19 +265,7 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
         assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
 
         // The milestones are obligations.
-        let obligations = app
-            .deadlines()
-            .list_obligations(req(
-                &a_tok,
-                pb::ListObligationsRequest {
-                    service: "switching".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let obligations = app.obligations(&a_tok, "switching").await;
         let names: Vec<&str> = obligations.iter().map(|o| o.description.as_str()).collect();
         assert_eq!(obligations.len(), 3, "{names:?}");
         assert!(
@@ -696,19 +684,7 @@ async fn late_unfeasibility_is_refused_and_the_windows_close() {
         );
         // Not confirmed: the worker waits for the customer's confirmation.
         assert!(app.erase_tenants().await.is_empty());
-        let obligations = app
-            .deadlines()
-            .list_obligations(req(
-                &app.admin,
-                pb::ListObligationsRequest {
-                    service: "switching".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let obligations = app.obligations(&app.admin, "switching").await;
         let late_o: Vec<_> = obligations
             .iter()
             .filter(|o| o.object_id == late.id)
@@ -762,19 +738,7 @@ async fn an_exit_follows_the_agreement_and_an_erasure_election_exports_nothing()
             app.erase_tenants().await.is_empty(),
             "not before the agreement ends"
         );
-        let o = app
-            .deadlines()
-            .list_obligations(req(
-                &a_tok,
-                pb::ListObligationsRequest {
-                    service: "switching".into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .obligations;
+        let o = app.obligations(&a_tok, "switching").await;
         assert_eq!(o.len(), 1);
         assert_eq!(ts(&o[0].due_strict), ts(&end_of(day(40))));
 
@@ -921,70 +885,46 @@ async fn another_tenant_sees_nothing_and_bad_input_names_the_field() {
 
         // Bad input: INVALID_ARGUMENT naming the field; nothing written.
         let future = proto::wire::timestamp(Utc::now() + Duration::days(2));
-        let bad: Vec<(&str, Result<tonic::Response<pb::Switch>, tonic::Status>)> = vec![
-            (
-                "election",
-                c.request_switch(req(&app.admin, request(&b.id, "teleport")))
-                    .await,
-            ),
-            (
-                "election",
-                c.request_switch(req(&app.admin, request(&b.id, ""))).await,
-            ),
-            (
-                "controller_id",
-                c.request_switch(req(&app.admin, request("", "switch")))
-                    .await,
-            ),
-            (
-                "controller_id",
-                c.request_switch(req(&app.admin, request("nope", "switch")))
-                    .await,
-            ),
+        // RequestSwitch: one case per field, as data.
+        let switch_cases = [
+            ("election", request(&b.id, "teleport")),
+            ("election", request(&b.id, "")),
+            ("controller_id", request("", "switch")),
+            ("controller_id", request("nope", "switch")),
             (
                 "notice_months",
-                c.request_switch(req(
-                    &app.admin,
-                    pb::RequestSwitchRequest {
-                        notice_months: 3,
-                        ..request(&b.id, "switch")
-                    },
-                ))
-                .await,
+                pb::RequestSwitchRequest {
+                    notice_months: 3,
+                    ..request(&b.id, "switch")
+                },
             ),
             (
                 "requested_at",
-                c.request_switch(req(
-                    &app.admin,
-                    pb::RequestSwitchRequest {
-                        requested_at: future,
-                        ..request(&b.id, "switch")
-                    },
-                ))
-                .await,
+                pb::RequestSwitchRequest {
+                    requested_at: future,
+                    ..request(&b.id, "switch")
+                },
             ),
             (
                 "requested_at",
-                c.request_switch(req(
-                    &app.admin,
-                    pb::RequestSwitchRequest {
-                        requested_at: "yesterday".into(),
-                        ..request(&b.id, "switch")
-                    },
-                ))
-                .await,
+                pb::RequestSwitchRequest {
+                    requested_at: "yesterday".into(),
+                    ..request(&b.id, "switch")
+                },
             ),
             (
                 "destination",
-                c.request_switch(req(
-                    &app.admin,
-                    pb::RequestSwitchRequest {
-                        destination: "Other Cloud".into(),
-                        ..request(&b.id, "erase")
-                    },
-                ))
-                .await,
+                pb::RequestSwitchRequest {
+                    destination: "Other Cloud".into(),
+                    ..request(&b.id, "erase")
+                },
             ),
+        ];
+        let mut bad: Vec<(&str, Result<tonic::Response<pb::Switch>, tonic::Status>)> = Vec::new();
+        for (field, r) in switch_cases {
+            bad.push((field, c.request_switch(req(&app.admin, r)).await));
+        }
+        bad.extend([
             (
                 "switch_id",
                 c.declare_unfeasible(req(
@@ -1087,7 +1027,7 @@ async fn another_tenant_sees_nothing_and_bad_input_names_the_field() {
                 ))
                 .await,
             ),
-        ];
+        ]);
         for (field, r) in bad {
             let e = r.unwrap_err();
             assert_eq!(e.code(), Code::InvalidArgument, "{field}: {e:?}");

@@ -187,6 +187,22 @@ impl TestApp {
         pb::switching_service_client::SwitchingServiceClient::new(self.channel.clone())
     }
 
+    /// `DeadlineService.ListObligations` of one service, as `token` sees it.
+    pub async fn obligations(&self, token: &str, service: &str) -> Vec<pb::Obligation> {
+        self.deadlines()
+            .list_obligations(req(
+                token,
+                pb::ListObligationsRequest {
+                    service: service.into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("list obligations")
+            .into_inner()
+            .obligations
+    }
+
     /// One tenant-erasure round of the worker; the switches erased.
     pub async fn erase_tenants(&self) -> Vec<String> {
         custodian::worker::erase_tenants_once(&self.config)

@@ -178,13 +178,26 @@ impl Switching {
             .all(&self.db)
             .await
             .map_err(internal)?;
-        let now = store::now_micros();
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let c = self.charges_of(&r.id).await?;
-            out.push(view(r, c, now)?);
+        // The page's charges in one query, grouped by switch.
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut by_switch: std::collections::HashMap<String, Vec<charges::Model>> =
+            std::collections::HashMap::new();
+        for c in charges::Entity::find()
+            .filter(charges::Column::SwitchId.is_in(ids))
+            .order_by_asc(charges::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            by_switch.entry(c.switch_id.clone()).or_default().push(c);
         }
-        Ok(out)
+        let now = store::now_micros();
+        rows.into_iter()
+            .map(|r| {
+                let c = by_switch.remove(&r.id).unwrap_or_default();
+                view(r, c, now)
+            })
+            .collect()
     }
 
     /// Switches not yet erased, for obligations and the worker.
