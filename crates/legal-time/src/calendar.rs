@@ -136,11 +136,15 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("Easter is a valid date")
 }
 
-/// Koningsdag: 27 April, or Saturday 26 April when the 27th is a Sunday.
+/// Koningsdag, "the day on which the monarch's birthday is celebrated"
+/// (Atw art. 3(1), legal-rules.md section F): from 2014 27 April, or Saturday
+/// 26 April when the 27th is a Sunday; from 2000 to 2013 (Koninginnedag)
+/// 30 April, or Saturday 29 April when the 30th is a Sunday.
 pub fn koningsdag(year: i32) -> NaiveDate {
-    let d = NaiveDate::from_ymd_opt(year, 4, 27).expect("valid");
+    let day = if year >= 2014 { 27 } else { 30 };
+    let d = NaiveDate::from_ymd_opt(year, 4, day).expect("valid");
     if d.weekday() == Weekday::Sun {
-        NaiveDate::from_ymd_opt(year, 4, 26).expect("valid")
+        d.pred_opt().expect("valid")
     } else {
         d
     }
@@ -227,6 +231,28 @@ mod tests {
         assert_eq!(koningsdag(2031), d(2031, 4, 26));
         assert_eq!(koningsdag(2026), d(2026, 4, 27));
         assert_eq!(Calendar::NlAtw.holiday(d(2031, 4, 27)), None);
+    }
+
+    #[test]
+    fn koninginnedag_was_30_april_before_2014() {
+        // legal-rules.md section F (corrected): 2000-2013 the day was 30 April,
+        // Saturday 29 April when the 30th was a Sunday (2000 and 2006).
+        assert_eq!(koningsdag(2010), d(2010, 4, 30));
+        assert_eq!(koningsdag(2013), d(2013, 4, 30));
+        assert_eq!(koningsdag(2000), d(2000, 4, 29));
+        assert_eq!(koningsdag(2006), d(2006, 4, 29));
+        assert_eq!(koningsdag(2014), d(2014, 4, 26)); // the 27th was a Sunday
+        assert_eq!(koningsdag(2015), d(2015, 4, 27));
+        assert!(Calendar::NlAtw.is_working_day(d(2010, 4, 27)));
+        assert!(!Calendar::NlAtw.is_working_day(d(2010, 4, 30)));
+        assert_eq!(Calendar::NlAtw.holiday(d(2010, 4, 30)), Some("Koningsdag"));
+        // Every year: the celebrated day is in April, never a Sunday.
+        for y in MIN_YEAR..=MAX_YEAR {
+            let k = koningsdag(y);
+            assert_ne!(k.weekday(), Weekday::Sun, "{y}");
+            let expect = if y >= 2014 { 27 } else { 30 };
+            assert!(k.day() == expect || k.day() == expect - 1, "{y}: {k}");
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The JSON shape of a rule result, exactly as legal-rules.md specifies for
 //! `custodian deadlines compute`; the gRPC `Compute` returns the same text.
 
+use crate::zone::Amsterdam;
 use chrono::SecondsFormat;
-use chrono_tz::Europe::Amsterdam;
 use serde::Serialize;
 
 use crate::rules::{Outcome, Reading, Readings, RuleSpec};

@@ -7,13 +7,17 @@
 //!   rule id, citation, strict and lenient readings and notes in words.
 //! - [`json`]: the JSON contract of `custodian deadlines compute`.
 //!
-//! Pure: no IO, no async. The Europe/Amsterdam zone rules are compiled in
-//! (chrono-tz), so results do not depend on the host's zoneinfo.
+//! - [`zone`]: Europe/Amsterdam: the compiled zone data (chrono-tz) where it
+//!   has transitions, the EU summer-time rule after it (from 2100).
+//!
+//! Pure: no IO, no async. The Europe/Amsterdam zone rules are compiled in,
+//! so results do not depend on the host's zoneinfo.
 
 pub mod calendar;
 pub mod json;
 pub mod period;
 pub mod rules;
+pub mod zone;
 
 pub use calendar::Calendar;
 pub use rules::{

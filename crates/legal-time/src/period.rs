@@ -2,8 +2,8 @@
 //! working day, working-day and office-hour counting, and elapsed-hour clocks
 //! (legal-rules.md C2–C4, C7, section G).
 
+use crate::zone::Amsterdam;
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Europe::Amsterdam;
 
 use crate::calendar::Calendar;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::zone::Amsterdam;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use chrono_tz::Europe::Amsterdam;
 
 use crate::calendar::{Calendar, MAX_YEAR, MIN_YEAR};
 use crate::period::{self, MonthEnd, Roll};
@@ -867,11 +867,27 @@ impl std::fmt::Display for NoticePeriod {
 
 /// The first day of contract period `k` (0 = the initial term), counted from
 /// the start date each time so month clamps never drift.
+/// The first day of contract period `k` (0 = the initial term).
 fn period_start(start: NaiveDate, term: u32, renewal: u32, k: u32) -> NaiveDate {
     if k == 0 {
         start
     } else {
-        period::add_months(start, term + (k - 1) * renewal).date
+        period_last_day(start, term + (k - 1) * renewal) + Days::new(1)
+    }
+}
+
+/// The last day of a contract term of `months` months from `start` (the start
+/// day is the term's first day, docs/deadlines.md "Contract terms in months"):
+/// the day before the same date `months` later, or, when that date does not
+/// exist, the last day of that month (the month-end clamp of C3): a one-month
+/// term from 31 January ends on 28 (29) February, from 15 January on
+/// 14 February.
+pub fn period_last_day(start: NaiveDate, months: u32) -> NaiveDate {
+    let m = period::add_months(start, months);
+    if m.clamped {
+        m.date
+    } else {
+        m.date - Days::new(1)
     }
 }
 
@@ -891,7 +907,7 @@ fn renewal(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleErro
     let mut notes = Vec::new();
     let day = |d: NaiveDate| Reading::day(d);
     if !auto {
-        let last = period_start(s, term, renew, 1) - Days::new(1);
+        let last = period_last_day(s, term);
         notes.push(format!(
             "a fixed term of {term} month(s) from {s}: the contract ends after {last} without renewal"
         ));
@@ -997,11 +1013,20 @@ fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleEr
             without_consent
         }
         (_, Some(w)) => {
-            let m = period::add_months(end, months).date;
-            notes.push(format!(
-                "talent-pool consent was withdrawn on {w}: delete that day (GDPR art. 17(1)(b))"
-            ));
-            w.min(m)
+            let m = period::add_months(end, months);
+            if w <= m.date {
+                notes.push(format!(
+                    "talent-pool consent was withdrawn on {w}, within the {months} months after the procedure ended on {end}: delete that day (GDPR art. 17(1)(b))"
+                ));
+                w
+            } else {
+                notes.push(format!(
+                    "{months} months after the procedure ended on {end}, with the candidate's talent-pool consent (AP guidance: up to 12): the maximum ends on {}, before the withdrawal recorded for {w}, so the maximum applies",
+                    m.date
+                ));
+                notes.extend(clamp_note(end, months, m));
+                m.date
+            }
         }
     };
     notes.push("guidance, not law: the GDPR fixes no retention period; retention maxima are never rolled forward (legal-rules.md C9, E5)".into());

@@ -109,4 +109,68 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn every_instant_2000_to_2110_carries_the_eu_offset(
+        s in 946_684_800i64..4_449_513_600i64, // 2000-01-01 .. 2111-01-01
+    ) {
+        let t = Utc.timestamp_opt(s, 0).unwrap();
+        let printed = legal_time::json::format_instant(t);
+        let expect = if eu_summer(t) { "+02:00" } else { "+01:00" };
+        prop_assert!(printed.ends_with(expect), "{t}: {printed}, expected {expect}");
+        // The printed wall-clock time names the same instant.
+        prop_assert_eq!(DateTime::parse_from_rfc3339(&printed).unwrap().with_timezone(&Utc), t);
+    }
+
+    #[test]
+    fn every_result_of_the_catalogue_carries_the_offset_in_force_then(
+        t in instant(),
+        (rule_i, params) in (0..legal_time::CATALOGUE.len())
+            .prop_flat_map(|i| (Just(i), params(legal_time::CATALOGUE[i].id))),
+    ) {
+        // Starts 2000-2098 reach results in 2100 and beyond (talent pool,
+        // renewals); every one must be printed with the offset of its instant.
+        let spec = &legal_time::CATALOGUE[rule_i];
+        let o = compute(spec.id, &t.to_rfc3339(), &params).unwrap();
+        let readings: Vec<legal_time::Reading> = match &o.readings {
+            Readings::Single { strict, lenient } => vec![*strict, *lenient],
+            Readings::Milestones(ms) => ms.iter().flat_map(|m| [m.strict, m.lenient]).collect(),
+        };
+        for r in readings {
+            let printed = legal_time::json::format_instant(r.instant);
+            let expect = if eu_summer(r.instant) { "+02:00" } else { "+01:00" };
+            prop_assert!(printed.ends_with(expect), "{}: {printed}", spec.id);
+            if let Some(d) = r.date {
+                // A day's deadline is 00:00 local of the next day.
+                prop_assert!(printed.starts_with(&format!("{}T00:00:00", d.succ_opt().unwrap())), "{}: {printed}", spec.id);
+            }
+        }
+    }
+}
+
+/// The EU summer-time rule written out independently of the crate: from
+/// 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+/// October.
+fn eu_summer(t: DateTime<Utc>) -> bool {
+    use chrono::{Datelike, Weekday};
+    let last_sunday = |m: u32| {
+        let mut d = NaiveDate::from_ymd_opt(t.year(), m, 31).unwrap();
+        while d.weekday() != Weekday::Sun {
+            d = d.pred_opt().unwrap();
+        }
+        Utc.from_utc_datetime(&d.and_hms_opt(1, 0, 0).unwrap())
+    };
+    t >= last_sunday(3) && t < last_sunday(10)
+}
+
+#[test]
+fn talent_pool_consent_from_june_2099_ends_in_summer_2100() {
+    let mut p = BTreeMap::new();
+    p.insert("consent".to_owned(), "talent_pool".to_owned());
+    let o = compute("retention.applicant", "2099-06-10", &p).unwrap();
+    let (s, _) = o.reading(None).unwrap();
+    assert_eq!(
+        legal_time::json::format_instant(s.instant),
+        "2100-06-11T00:00:00+02:00"
+    );
 }

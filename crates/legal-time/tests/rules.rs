@@ -430,6 +430,27 @@ fn retention_applicant_periods_never_roll() {
         &[("consent", "talent_pool"), ("withdrawn_at", "2026-09-01")],
     );
     assert_eq!(days(&o).0, d("2026-09-01"));
+    assert!(
+        notes(&o).contains("withdrawn on 2026-09-01"),
+        "{}",
+        notes(&o)
+    );
+    // Withdrawn after the 12-month maximum: the maximum applies, and the note
+    // says so rather than "delete that day" of the withdrawal.
+    let o = ok(
+        "retention.applicant",
+        "2026-06-10",
+        &[("consent", "talent_pool"), ("withdrawn_at", "2027-08-01")],
+    );
+    assert_eq!(days(&o).0, d("2027-06-10"));
+    assert!(!notes(&o).contains("delete that day"), "{}", notes(&o));
+    assert!(
+        notes(&o).contains(
+            "the maximum ends on 2027-06-10, before the withdrawal recorded for 2027-08-01"
+        ),
+        "{}",
+        notes(&o)
+    );
     // Withdrawn before the procedure ended: back to 4 weeks.
     let o = ok(
         "retention.applicant",
@@ -697,6 +718,48 @@ fn renewal_defaults_and_units() {
     );
     assert_eq!(milestone(&o, "period_end").0, d("2027-01-14"));
     assert!(o.reading(Some("notice_by")).is_none());
+}
+
+#[test]
+fn renewal_terms_from_the_29th_to_the_31st_clamp_to_the_month_end() {
+    // docs/deadlines.md "Contract terms in months": the day before the same
+    // date, or the month's last day when that date does not exist (C3).
+    let one = |start: &str, as_of: &str| {
+        let o = ok(
+            "agreement.renewal",
+            start,
+            &[("term_months", "1"), ("notice", "0 days"), ("as_of", as_of)],
+        );
+        milestone(&o, "period_end").0
+    };
+    assert_eq!(one("2026-01-31", "2026-01-31"), d("2026-02-28"));
+    assert_eq!(one("2026-01-30", "2026-01-30"), d("2026-02-28"));
+    assert_eq!(one("2026-01-29", "2026-01-29"), d("2026-02-28"));
+    assert_eq!(one("2026-01-28", "2026-01-28"), d("2026-02-27"));
+    assert_eq!(one("2028-01-31", "2028-01-31"), d("2028-02-29")); // leap year
+    assert_eq!(one("2028-01-29", "2028-01-29"), d("2028-02-28"));
+    assert_eq!(one("2026-03-31", "2026-03-31"), d("2026-04-30"));
+    assert_eq!(one("2026-01-15", "2026-01-15"), d("2026-02-14"));
+    assert_eq!(one("2026-03-01", "2026-03-01"), d("2026-03-31"));
+    // Later periods count from the start date, so they never drift: from
+    // 31 January the periods end 28 Feb, 30 Mar, 30 Apr, 30 May.
+    assert_eq!(one("2026-01-31", "2026-03-01"), d("2026-03-30"));
+    assert_eq!(one("2026-01-31", "2026-03-31"), d("2026-04-30"));
+    assert_eq!(one("2026-01-31", "2026-05-01"), d("2026-05-30"));
+    // A fixed term has the same end.
+    let o = ok(
+        "agreement.renewal",
+        "2026-01-31",
+        &[("term_months", "1"), ("auto_renew", "false")],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2026-02-28"));
+    // A year from 29 February ends on 28 February.
+    let o = ok(
+        "agreement.renewal",
+        "2028-02-29",
+        &[("auto_renew", "false")],
+    );
+    assert_eq!(milestone(&o, "period_end").0, d("2029-02-28"));
 }
 
 #[test]
