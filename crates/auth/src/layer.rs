@@ -132,14 +132,81 @@ pub async fn check(
     }
 }
 
-impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
+/// The most a request body may hold before it is refused (the vault's
+/// batch limit is 64 MiB of messages; tonic's own limit applies after).
+const MAX_BODY_BYTES: usize = 65 * 1024 * 1024;
+
+/// The longest status message sent back; a longer one (a bug: errors quote
+/// at most a short part of a value, `proto::wire::quote`) is cut here, so a
+/// standard client (16 KiB metadata limit) always sees the real code.
+pub const MAX_STATUS_MESSAGE: usize = 1024;
+
+/// The request gate after authentication: reads the (unary) request body,
+/// checks every string field of every message against `proto::limits`, and
+/// hands the same bytes on. An oversized field is `INVALID_ARGUMENT` naming
+/// it, before any handler or database sees the value.
+async fn gate(
+    path: &str,
+    req: http::Request<tonic::body::Body>,
+) -> Result<http::Request<tonic::body::Body>, Status> {
+    use http_body_util::BodyExt;
+    let (parts, body) = req.into_parts();
+    let bytes = http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                Status::resource_exhausted(format!(
+                    "request body: over {MAX_BODY_BYTES} bytes"
+                ))
+            } else {
+                Status::invalid_argument("request body: could not be read")
+            }
+        })?
+        .to_bytes();
+    // gRPC framing: 1 byte compressed flag, 4 bytes big-endian length.
+    let mut rest = &bytes[..];
+    while rest.len() >= 5 {
+        let len = u32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        let Some(frame) = rest.get(5..5 + len) else {
+            break;
+        };
+        if rest[0] == 0 {
+            proto::limits::check(path, frame).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        }
+        rest = &rest[5 + len..];
+    }
+    Ok(http::Request::from_parts(
+        parts,
+        tonic::body::Body::new(http_body_util::Full::new(bytes)),
+    ))
+}
+
+/// Cuts a status message over [`MAX_STATUS_MESSAGE`] bytes (trailers-only
+/// responses carry the status in the headers).
+fn cap_status(mut resp: http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body> {
+    let long = resp
+        .headers()
+        .get("grpc-message")
+        .is_some_and(|v| v.len() > MAX_STATUS_MESSAGE);
+    if long && let Some(st) = Status::from_header_map(resp.headers()) {
+        let mut cut: String = st.message().chars().take(MAX_STATUS_MESSAGE / 4).collect();
+        cut.push_str("… (message cut)");
+        tracing::warn!(code = ?st.code(), "a status message over {MAX_STATUS_MESSAGE} bytes was cut");
+        let _ = Status::new(st.code(), cut).add_header(resp.headers_mut());
+    }
+    resp
+}
+
+impl<S> tower::Service<http::Request<tonic::body::Body>> for AuthService<S>
 where
-    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
-        + Clone
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+        > + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -149,7 +216,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<tonic::body::Body>) -> Self::Future {
         // Take the service that was driven to readiness; leave a fresh clone.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -159,7 +226,11 @@ where
             match check(&auth, &path, req.headers()).await {
                 Ok(Some(p)) => {
                     req.extensions_mut().insert(p);
-                    inner.call(req).await
+                    let req = match gate(&path, req).await {
+                        Ok(r) => r,
+                        Err(status) => return Ok(status.into_http()),
+                    };
+                    inner.call(req).await.map(cap_status)
                 }
                 Ok(None) => inner.call(req).await,
                 Err(status) => Ok(status.into_http()),

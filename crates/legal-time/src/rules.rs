@@ -91,11 +91,25 @@ impl Outcome {
     }
 }
 
+/// A bad value as an error may show it: at most 24 characters, with the full
+/// length when cut (the same convention as `proto::wire::quote`, which this
+/// crate cannot depend on).
+pub fn quote(s: &str) -> String {
+    const MAX: usize = 24;
+    let n = s.chars().count();
+    if n <= MAX {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head:?}… ({n} characters)")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("unknown rule {rule:?}; known rules: {known}")]
+    #[error("unknown rule {}; known rules: {known}", quote(.rule))]
     UnknownRule { rule: String, known: String },
-    #[error("rule {rule} has no parameter {param:?}; its parameters: {known}")]
+    #[error("rule {rule} has no parameter {}; its parameters: {known}", quote(.param))]
     UnknownParam {
         rule: &'static str,
         param: String,
@@ -109,7 +123,7 @@ pub enum RuleError {
     },
     #[error("parameter {param}: {reason}")]
     BadParam { param: String, reason: String },
-    #[error("start {value:?}: {reason}")]
+    #[error("start {}: {reason}", quote(.value))]
     BadStart { value: String, reason: String },
     #[error("{0}")]
     Impossible(String),
@@ -470,7 +484,7 @@ impl Params<'_> {
         };
         let n: u32 = v.parse().map_err(|_| RuleError::BadParam {
             param: name.into(),
-            reason: format!("expected a whole number, got {v:?}"),
+            reason: format!("expected a whole number, got {}", quote(v)),
         })?;
         if !(min..=max).contains(&n) {
             return Err(RuleError::BadParam {
@@ -496,7 +510,7 @@ impl Params<'_> {
             .copied()
             .ok_or_else(|| RuleError::BadParam {
                 param: name.into(),
-                reason: format!("expected one of {}, got {v:?}", choices.join(", ")),
+                reason: format!("expected one of {}, got {}", choices.join(", "), quote(v)),
             })
     }
 
@@ -508,7 +522,7 @@ impl Params<'_> {
             .map(|t| Some(t.with_timezone(&Utc)))
             .map_err(|_| RuleError::BadParam {
                 param: name.into(),
-                reason: format!("expected an RFC 3339 instant, got {v:?}"),
+                reason: format!("expected an RFC 3339 instant, got {}", quote(v)),
             })
     }
 
@@ -520,7 +534,7 @@ impl Params<'_> {
             .map(|s| Some(s.date()))
             .map_err(|_| RuleError::BadParam {
                 param: name.into(),
-                reason: format!("expected a date (2026-06-10) or an RFC 3339 instant, got {v:?}"),
+                reason: format!("expected a date (2026-06-10) or an RFC 3339 instant, got {}", quote(v)),
             })
     }
 
@@ -530,7 +544,7 @@ impl Params<'_> {
         };
         Calendar::parse(v).ok_or_else(|| RuleError::BadParam {
             param: "calendar".into(),
-            reason: format!("expected NL-ATW or NL-ATW+KB, got {v:?}"),
+            reason: format!("expected NL-ATW or NL-ATW+KB, got {}", quote(v)),
         })
     }
 }
@@ -899,7 +913,7 @@ fn renewal(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleErro
         None => NoticePeriod::Months(3),
         Some(v) => NoticePeriod::parse(v).ok_or_else(|| RuleError::BadParam {
             param: "notice".into(),
-            reason: format!("expected N days, N weeks or N months with N from 0, got {v:?}"),
+            reason: format!("expected N days, N weeks or N months with N from 0, got {}", quote(v)),
         })?,
     };
     let s = start.date();

@@ -25,9 +25,28 @@ pub mod service_names {
     pub const SWITCHING: &str = "custodian.v1.SwitchingService";
 }
 
+pub mod limits;
+
 /// Conventions of the wire format shared by every service adapter.
 pub mod wire {
     use chrono::{DateTime, SecondsFormat, Utc};
+
+    /// How many characters of a bad value an error message may quote.
+    pub const QUOTE_CHARS: usize = 24;
+
+    /// A bad value as an error message may show it: Debug-quoted, at most
+    /// [`QUOTE_CHARS`] characters, with the full length when it was cut
+    /// (`"xxxxxxxxxxxxxxxxxxxxxxxx"… (20000 characters)`). An error names the
+    /// field and the rule; it never echoes a whole value.
+    pub fn quote(s: &str) -> String {
+        let n = s.chars().count();
+        if n <= QUOTE_CHARS {
+            format!("{s:?}")
+        } else {
+            let head: String = s.chars().take(QUOTE_CHARS).collect();
+            format!("{head:?}… ({n} characters)")
+        }
+    }
 
     /// Instants on the wire: RFC 3339, UTC, microseconds.
     pub fn timestamp(t: DateTime<Utc>) -> String {

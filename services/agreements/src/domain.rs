@@ -50,8 +50,9 @@ macro_rules! vocabulary {
                 match s.trim() {
                     $($s => Ok($name::$variant),)+
                     x => Err($crate::domain::err(field, format!(
-                        "expected {}, got {x:?}",
-                        [$($s),+].join(", ")
+                        "expected {}, got {}",
+                        [$($s),+].join(", "),
+                        proto::wire::quote(x)
                     ))),
                 }
             }
@@ -252,7 +253,7 @@ pub fn vocab(
             let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
             return Err(err(
                 field,
-                format!("unknown category {t:?}; known: {}", names.join(", ")),
+                format!("unknown category {}; known: {}", proto::wire::quote(t), names.join(", ")),
             ));
         }
         if !out.iter().any(|o| o == t) {
@@ -329,7 +330,7 @@ pub fn instant_in_range(
 
 /// An id on the wire (any UUID spelling), returned in the stored form.
 pub fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    proto::wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {s:?}")))
+    proto::wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {}", proto::wire::quote(s))))
 }
 
 /// An optional id: empty is `None`.
@@ -355,7 +356,7 @@ pub fn instant(
         .map_err(|_| {
             err(
                 field,
-                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {s:?}"),
+                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {}", proto::wire::quote(s)),
             )
         })
 }
@@ -376,7 +377,7 @@ fn bounded(
 
 pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| err(field, format!("must be a date YYYY-MM-DD, got {s:?}")))
+        .map_err(|_| err(field, format!("must be a date YYYY-MM-DD, got {}", proto::wire::quote(s))))
 }
 
 /// Terms as they arrive, before validation.
@@ -471,7 +472,7 @@ impl Terms {
             if !transfers::is_country(t) {
                 return Err(err(
                     "terms.processing_locations",
-                    format!("must be ISO 3166-1 alpha-2 codes in upper case, got {t:?}"),
+                    format!("must be ISO 3166-1 alpha-2 codes in upper case, got {}", proto::wire::quote(t)),
                 ));
             }
             if !processing_locations.iter().any(|x| x == t) {
@@ -484,7 +485,7 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.subprocessor_authorisation",
-                    format!("expected general or specific, got {x:?}"),
+                    format!("expected general or specific, got {}", proto::wire::quote(x)),
                 ));
             }
         };
@@ -508,7 +509,7 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.end_of_contract",
-                    format!("expected return_then_delete or delete, got {x:?}"),
+                    format!("expected return_then_delete or delete, got {}", proto::wire::quote(x)),
                 ));
             }
         };
@@ -558,7 +559,7 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.notice_period_unit",
-                    format!("expected days, weeks or months, got {x:?}"),
+                    format!("expected days, weeks or months, got {}", proto::wire::quote(x)),
                 ));
             }
         };
@@ -570,7 +571,7 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.dsr_identity_suspension",
-                    format!("expected none, suspend or restart, got {x:?}"),
+                    format!("expected none, suspend or restart, got {}", proto::wire::quote(x)),
                 ));
             }
         }

@@ -203,7 +203,7 @@ impl AgreementService for AgreementGrpc {
             s => Some(crate::domain::Status::parse(s).ok_or_else(|| {
                 err(
                     "status",
-                    format!("expected draft, active, terminating or ended, got {s:?}"),
+                    format!("expected draft, active, terminating or ended, got {}", proto::wire::quote(s)),
                 )
             })?),
         };

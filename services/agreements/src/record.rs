@@ -27,7 +27,7 @@ impl Format {
             "markdown" | "md" => Ok(Format::Markdown),
             x => Err(err(
                 "format",
-                format!("expected json, csv or markdown, got {x:?}"),
+                format!("expected json, csv or markdown, got {}", proto::wire::quote(x)),
             )),
         }
     }

@@ -240,7 +240,7 @@ impl Assessment {
             let Some(cid) = proto::wire::uuid(id) else {
                 return Err(err(
                     "assessment.affected.controller_id",
-                    format!("must be a UUID, got {id:?}"),
+                    format!("must be a UUID, got {}", proto::wire::quote(id)),
                 ));
             };
             if affected.iter().any(|a| a.controller_id == cid) {

@@ -258,7 +258,7 @@ fn decision(r: pb::AssessIncidentRequest) -> Result<Decision, FieldError> {
         }
         x => Err(err(
             "decision",
-            format!("expected confirm or dismiss, got {x:?}"),
+            format!("expected confirm or dismiss, got {}", proto::wire::quote(x)),
         )),
     }
 }

@@ -145,7 +145,8 @@ impl DeadlineService for DeadlineGrpc {
             && !self.obligations.services().contains(&s.as_str())
         {
             return Err(Status::invalid_argument(format!(
-                "service: no obligations come from {s:?}; sources: {}",
+                "service: no obligations come from {}; sources: {}",
+                proto::wire::quote(s),
                 self.obligations.services().join(", ")
             )));
         }

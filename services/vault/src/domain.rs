@@ -89,7 +89,7 @@ fn reference(field: &str, s: &str) -> Result<String, FieldError> {
 
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| field_err(field, format!("expected YYYY-MM-DD, got {s:?}")))?;
+        .map_err(|_| field_err(field, format!("expected YYYY-MM-DD, got {}", proto::wire::quote(s))))?;
     if chrono::Datelike::year(&d) < 2000 {
         return Err(field_err(field, "must be in 2000 or later"));
     }
@@ -215,13 +215,13 @@ pub fn validate_payload(
         {
             return Err(field_err(
                 f("custom_fields"),
-                format!("key {k:?}: 1 to 64 of a-z, 0-9, _"),
+                format!("key {}: 1 to 64 of a-z, 0-9, _", proto::wire::quote(k)),
             ));
         }
         if v.len() > 4096 {
             return Err(field_err(
                 f("custom_fields"),
-                format!("value of {k:?} is over 4 KiB"),
+                format!("value of {} is over 4 KiB", proto::wire::quote(k)),
             ));
         }
     }
@@ -252,7 +252,7 @@ pub fn validate_categories(field: &str, cats: &[String]) -> Result<Vec<String>, 
         if !CATEGORIES.contains(&c) {
             return Err(field_err(
                 field,
-                format!("unknown category {c:?}; known: {}", CATEGORIES.join(", ")),
+                format!("unknown category {}; known: {}", proto::wire::quote(c), CATEGORIES.join(", ")),
             ));
         }
         if !out.iter().any(|x| x == c) {

@@ -155,6 +155,13 @@ impl Vault {
     /// processor-wide caller must name an existing tenant.
     pub async fn write_tenant(&self, scope: &Scope, requested: &str) -> Result<String, VaultError> {
         let requested = requested.trim();
+        if !requested.is_empty() && proto::wire::uuid(requested).is_none() {
+            return Err(field_err(
+                "tenant_id",
+                format!("must be a UUID, got {}", proto::wire::quote(requested)),
+            )
+            .into());
+        }
         match scope {
             Scope::Tenant(t) => {
                 if !requested.is_empty() && requested != t {
