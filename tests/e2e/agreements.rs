@@ -515,6 +515,24 @@ async fn a_controller_never_sees_another_controllers_agreements() {
         ))
         .await
         .unwrap();
+        // A version beyond the stored 32-bit range: INVALID_ARGUMENT, not a
+        // wrapped lookup.
+        let e = a
+            .get_agreement(req(
+                &a_tok,
+                pb::GetAgreementRequest {
+                    id: a_agr.id.clone(),
+                    version: u32::MAX,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+        assert!(
+            e.message()
+                .starts_with("version: must be at most 2147483647"),
+            "{e:?}"
+        );
         // Other's: NOT_FOUND, exactly like a missing id.
         let e = a
             .get_agreement(req(

@@ -186,6 +186,17 @@ async fn list_obligations_validates_and_scopes() {
             },
             "page.page_token:",
         ),
+        (
+            // An offset that would overflow the source query's limit.
+            pb::ListObligationsRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 5,
+                    page_token: u64::MAX.to_string(),
+                }),
+                ..Default::default()
+            },
+            "page.page_token:",
+        ),
     ] {
         let e = client
             .list_obligations(req(&app.admin, r))

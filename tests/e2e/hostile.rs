@@ -8,7 +8,9 @@
 use auth::Role;
 use custodian_tests::*;
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value,
+};
 use store::sea_orm::{ConnectionTrait, Statement};
 use tonic::Code;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -175,7 +177,13 @@ async fn audit_count(app: &TestApp) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-async fn call(app: &TestApp, token: &str, path: &str, body: Vec<u8>, streaming: bool) -> tonic::Status {
+async fn call(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Vec<u8>,
+    streaming: bool,
+) -> tonic::Status {
     // A fresh connection each call: an oversized status can break the one it
     // arrives on, and each RPC is judged on its own.
     let channel = tonic::transport::Channel::from_shared(app.url())
@@ -226,7 +234,14 @@ async fn every_rpc_refuses_oversized_strings_with_a_short_message_and_writes_not
                 checked += 1;
                 let path = format!("/{}/{}", service.full_name(), m.name());
                 let body = msg.encode_to_vec();
-                let mut st = call(&app, &app.admin, &path, body.clone(), m.is_server_streaming()).await;
+                let mut st = call(
+                    &app,
+                    &app.admin,
+                    &path,
+                    body.clone(),
+                    m.is_server_streaming(),
+                )
+                .await;
                 if st.code() == Code::PermissionDenied {
                     // Controller-only RPCs (acknowledge, download, confirm, ...).
                     st = call(&app, &controller, &path, body, m.is_server_streaming()).await;
@@ -257,7 +272,11 @@ async fn every_rpc_refuses_oversized_strings_with_a_short_message_and_writes_not
             failures.len(),
             failures.join("\n")
         );
-        assert_eq!(audit_count(&app).await, before, "a refused request wrote an audit entry");
+        assert_eq!(
+            audit_count(&app).await,
+            before,
+            "a refused request wrote an audit entry"
+        );
         app.stop().await;
     }
 }
@@ -294,22 +313,52 @@ async fn every_string_field_has_a_limit_and_never_gives_internal() {
                 for (field, msg) in one_field_cases(&m.input(), &over, 3) {
                     fields += 1;
                     let st = send(msg.encode_to_vec()).await;
-                    if st.code() != Code::InvalidArgument || !st.message().starts_with(&format!("{field}: must be at most")) {
-                        failures.push(format!("{path} {field} over its limit: {:?} {}", st.code(), st.message().chars().take(120).collect::<String>()));
+                    if st.code() != Code::InvalidArgument
+                        || !st
+                            .message()
+                            .starts_with(&format!("{field}: must be at most"))
+                    {
+                        failures.push(format!(
+                            "{path} {field} over its limit: {:?} {}",
+                            st.code(),
+                            st.message().chars().take(120).collect::<String>()
+                        ));
                     }
                 }
                 for (field, msg) in one_field_cases(&m.input(), &under, 3) {
                     let st = send(msg.encode_to_vec()).await;
-                    let bad_code = matches!(st.code(), Code::Internal | Code::Unknown | Code::ResourceExhausted | Code::Unavailable);
-                    if bad_code || st.message().len() > MAX_MESSAGE || st.message().contains(&"z".repeat(64)) {
-                        failures.push(format!("{path} {field} at {LONG}: {:?} {}", st.code(), st.message().chars().take(120).collect::<String>()));
+                    let bad_code = matches!(
+                        st.code(),
+                        Code::Internal
+                            | Code::Unknown
+                            | Code::ResourceExhausted
+                            | Code::Unavailable
+                    );
+                    if bad_code
+                        || st.message().len() > MAX_MESSAGE
+                        || st.message().contains(&"z".repeat(64))
+                    {
+                        failures.push(format!(
+                            "{path} {field} at {LONG}: {:?} {}",
+                            st.code(),
+                            st.message().chars().take(120).collect::<String>()
+                        ));
                     }
                 }
             }
         }
         assert!(fields > 200, "only {fields} string fields");
-        assert!(failures.is_empty(), "{:?}:\n{}", db.backend, failures.join("\n"));
-        assert_eq!(audit_count(&app).await, before, "a refused request wrote an audit entry");
+        assert!(
+            failures.is_empty(),
+            "{:?}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+        assert_eq!(
+            audit_count(&app).await,
+            before,
+            "a refused request wrote an audit entry"
+        );
         app.stop().await;
     }
 }
@@ -332,7 +381,10 @@ async fn long_filter_and_long_id_are_invalid_argument() {
             .await
             .unwrap_err();
         assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
-        assert_eq!(e.message(), "action_prefix: must be at most 200 bytes, got 50000 bytes");
+        assert_eq!(
+            e.message(),
+            "action_prefix: must be at most 200 bytes, got 50000 bytes"
+        );
         let e = app
             .subprocessors()
             .get_notice(req(
@@ -345,8 +397,73 @@ async fn long_filter_and_long_id_are_invalid_argument() {
             .unwrap_err();
         assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
         assert!(e.message().len() < 120, "{}", e.message());
-        assert!(e.message().starts_with("id: must be a UUID, got \"nnnnnnnnnnnnnnnnnnnnnnnn\"… (20000 characters)"), "{}", e.message());
+        assert!(
+            e.message().starts_with(
+                "id: must be a UUID, got \"nnnnnnnnnnnnnnnnnnnnnnnn\"… (20000 characters)"
+            ),
+            "{}",
+            e.message()
+        );
         app.stop().await;
     }
 }
 
+/// Every integer field at the extremes of its wire type, one RPC at a time
+/// with all of them set: the service answers with a real code (an
+/// out-of-range value is INVALID_ARGUMENT), never INTERNAL or a panic.
+#[tokio::test]
+async fn integer_extremes_never_give_internal() {
+    fn extreme(desc: &MessageDescriptor, high: bool, depth: usize) -> DynamicMessage {
+        let mut m = DynamicMessage::new(desc.clone());
+        for f in desc.fields() {
+            if f.is_map() {
+                continue;
+            }
+            let v = match f.kind() {
+                Kind::Uint64 | Kind::Fixed64 => Value::U64(if high { u64::MAX } else { 0 }),
+                Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+                    Value::I64(if high { i64::MAX } else { i64::MIN })
+                }
+                Kind::Uint32 | Kind::Fixed32 => Value::U32(if high { u32::MAX } else { 0 }),
+                Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+                    Value::I32(if high { i32::MAX } else { i32::MIN })
+                }
+                Kind::Message(inner) if depth > 0 => {
+                    Value::Message(extreme(&inner, high, depth - 1))
+                }
+                _ => continue,
+            };
+            let v = if f.is_list() { Value::List(vec![v]) } else { v };
+            m.set_field(&f, v);
+        }
+        m
+    }
+    let pool = DescriptorPool::decode(proto::FILE_DESCRIPTOR_SET).expect("descriptor set");
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let mut failures = Vec::new();
+        for service in pool.services() {
+            for m in service.methods() {
+                let path = format!("/{}/{}", service.full_name(), m.name());
+                for high in [true, false] {
+                    let body = extreme(&m.input(), high, 3).encode_to_vec();
+                    let st = call(&app, &app.admin, &path, body, m.is_server_streaming()).await;
+                    if matches!(st.code(), Code::Internal | Code::Unknown) {
+                        failures.push(format!(
+                            "{path} (high: {high}): {:?} {}",
+                            st.code(),
+                            st.message()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{:?}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+        app.stop().await;
+    }
+}

@@ -643,6 +643,8 @@ async fn late_unfeasibility_is_refused_and_the_windows_close() {
             ("2027-01-12", 100, "charged_on"),
             ("2027-03-01", 100, "charged_on"),
             ("2026-11-01", 60_000, "amount_cents"),
+            // Over i64::MAX: refused, not wrapped to 0 by a cast.
+            ("2026-11-01", 9_223_372_036_854_775_813, "amount_cents"),
         ] {
             let e = app
                 .switching()
@@ -658,6 +660,19 @@ async fn late_unfeasibility_is_refused_and_the_windows_close() {
             .await
             .unwrap_err();
         assert_eq!(e.code(), Code::PermissionDenied);
+        let mut huge = charge("2026-11-01", 1);
+        huge.direct_cost_cents = u64::MAX;
+        let e = app
+            .switching()
+            .record_charge(req(&app.admin, huge))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(
+            e.message()
+                .starts_with("direct_cost_cents: must be at most 9223372036854775807"),
+            "{e:?}"
+        );
         let shown = get(&app, &b_tok, &s.id).await.unwrap();
         assert_eq!(shown.charges.len(), 1, "refused charges leave nothing");
 

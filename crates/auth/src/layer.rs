@@ -156,9 +156,7 @@ async fn gate(
         .await
         .map_err(|e| {
             if e.is::<http_body_util::LengthLimitError>() {
-                Status::resource_exhausted(format!(
-                    "request body: over {MAX_BODY_BYTES} bytes"
-                ))
+                Status::resource_exhausted(format!("request body: over {MAX_BODY_BYTES} bytes"))
             } else {
                 Status::invalid_argument("request body: could not be read")
             }
@@ -172,7 +170,8 @@ async fn gate(
             break;
         };
         if rest[0] == 0 {
-            proto::limits::check(path, frame).map_err(|e| Status::invalid_argument(e.to_string()))?;
+            proto::limits::check(path, frame)
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
         }
         rest = &rest[5 + len..];
     }

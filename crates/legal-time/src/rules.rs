@@ -534,7 +534,10 @@ impl Params<'_> {
             .map(|s| Some(s.date()))
             .map_err(|_| RuleError::BadParam {
                 param: name.into(),
-                reason: format!("expected a date (2026-06-10) or an RFC 3339 instant, got {}", quote(v)),
+                reason: format!(
+                    "expected a date (2026-06-10) or an RFC 3339 instant, got {}",
+                    quote(v)
+                ),
             })
     }
 
@@ -913,7 +916,10 @@ fn renewal(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleErro
         None => NoticePeriod::Months(3),
         Some(v) => NoticePeriod::parse(v).ok_or_else(|| RuleError::BadParam {
             param: "notice".into(),
-            reason: format!("expected N days, N weeks or N months with N from 0, got {}", quote(v)),
+            reason: format!(
+                "expected N days, N weeks or N months with N from 0, got {}",
+                quote(v)
+            ),
         })?,
     };
     let s = start.date();

@@ -65,7 +65,12 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Status {
 }
 
 fn uuid_field(field: &'static str, s: &str) -> Result<String, Status> {
-    wire::uuid(s).ok_or_else(|| invalid(field, format!("must be a UUID, got {}", proto::wire::quote(s))))
+    wire::uuid(s).ok_or_else(|| {
+        invalid(
+            field,
+            format!("must be a UUID, got {}", proto::wire::quote(s)),
+        )
+    })
 }
 
 pub struct NotificationGrpc {
@@ -107,7 +112,10 @@ impl NotificationService for NotificationGrpc {
             s => Some(crate::Status::parse(s).ok_or_else(|| {
                 invalid(
                     "status",
-                    format!("expected pending, delivered or dead, got {}", proto::wire::quote(s)),
+                    format!(
+                        "expected pending, delivered or dead, got {}",
+                        proto::wire::quote(s)
+                    ),
                 )
             })?),
         };

@@ -107,7 +107,12 @@ pub fn check(path: &str, message: &[u8]) -> Result<(), Oversized> {
 /// Nesting deeper than this is not walked (the contract nests three levels).
 const MAX_DEPTH: usize = 16;
 
-fn walk(desc: &MessageDescriptor, mut buf: &[u8], prefix: &str, depth: usize) -> Result<(), Oversized> {
+fn walk(
+    desc: &MessageDescriptor,
+    mut buf: &[u8],
+    prefix: &str,
+    depth: usize,
+) -> Result<(), Oversized> {
     let mut seen: HashMap<u32, usize> = HashMap::new();
     while !buf.is_empty() {
         let Some(key) = varint(&mut buf) else {
@@ -202,8 +207,12 @@ mod tests {
         let pool = DescriptorPool::decode(crate::FILE_DESCRIPTOR_SET).unwrap();
         for (name, _) in LIMITS {
             let (msg, field) = name.rsplit_once('.').unwrap();
-            let m = pool.get_message_by_name(msg).unwrap_or_else(|| panic!("{name}"));
-            let f = m.get_field_by_name(field).unwrap_or_else(|| panic!("{name}"));
+            let m = pool
+                .get_message_by_name(msg)
+                .unwrap_or_else(|| panic!("{name}"));
+            let f = m
+                .get_field_by_name(field)
+                .unwrap_or_else(|| panic!("{name}"));
             assert!(matches!(f.kind(), Kind::String), "{name}");
         }
     }
@@ -216,7 +225,10 @@ mod tests {
         };
         let e = check("/custodian.v1.AuditService/ListEvents", &r.encode_to_vec()).unwrap_err();
         assert_eq!(e.field, "action_prefix");
-        assert_eq!(e.to_string(), "action_prefix: must be at most 200 bytes, got 201 bytes");
+        assert_eq!(
+            e.to_string(),
+            "action_prefix: must be at most 200 bytes, got 201 bytes"
+        );
         let ok = pb::ListEventsRequest {
             action_prefix: "x".repeat(200),
             ..Default::default()
@@ -241,7 +253,11 @@ mod tests {
             tenant_id: String::new(),
             candidates: vec![good.clone(), good, bad],
         };
-        let e = check("/custodian.v1.VaultService/PutCandidates", &batch.encode_to_vec()).unwrap_err();
+        let e = check(
+            "/custodian.v1.VaultService/PutCandidates",
+            &batch.encode_to_vec(),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "candidates[2].payload.name");
         let mut p = std::collections::HashMap::new();
         p.insert("k".to_owned(), "v".repeat(DEFAULT_MAX_BYTES + 1));

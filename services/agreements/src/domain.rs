@@ -253,7 +253,11 @@ pub fn vocab(
             let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
             return Err(err(
                 field,
-                format!("unknown category {}; known: {}", proto::wire::quote(t), names.join(", ")),
+                format!(
+                    "unknown category {}; known: {}",
+                    proto::wire::quote(t),
+                    names.join(", ")
+                ),
             ));
         }
         if !out.iter().any(|o| o == t) {
@@ -330,7 +334,12 @@ pub fn instant_in_range(
 
 /// An id on the wire (any UUID spelling), returned in the stored form.
 pub fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    proto::wire::uuid(s).ok_or_else(|| err(field, format!("must be a UUID, got {}", proto::wire::quote(s))))
+    proto::wire::uuid(s).ok_or_else(|| {
+        err(
+            field,
+            format!("must be a UUID, got {}", proto::wire::quote(s)),
+        )
+    })
 }
 
 /// An optional id: empty is `None`.
@@ -356,7 +365,10 @@ pub fn instant(
         .map_err(|_| {
             err(
                 field,
-                format!("must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {}", proto::wire::quote(s)),
+                format!(
+                    "must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {}",
+                    proto::wire::quote(s)
+                ),
             )
         })
 }
@@ -376,8 +388,12 @@ fn bounded(
 }
 
 pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| err(field, format!("must be a date YYYY-MM-DD, got {}", proto::wire::quote(s))))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        err(
+            field,
+            format!("must be a date YYYY-MM-DD, got {}", proto::wire::quote(s)),
+        )
+    })
 }
 
 /// Terms as they arrive, before validation.
@@ -472,7 +488,10 @@ impl Terms {
             if !transfers::is_country(t) {
                 return Err(err(
                     "terms.processing_locations",
-                    format!("must be ISO 3166-1 alpha-2 codes in upper case, got {}", proto::wire::quote(t)),
+                    format!(
+                        "must be ISO 3166-1 alpha-2 codes in upper case, got {}",
+                        proto::wire::quote(t)
+                    ),
                 ));
             }
             if !processing_locations.iter().any(|x| x == t) {
@@ -485,7 +504,10 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.subprocessor_authorisation",
-                    format!("expected general or specific, got {}", proto::wire::quote(x)),
+                    format!(
+                        "expected general or specific, got {}",
+                        proto::wire::quote(x)
+                    ),
                 ));
             }
         };
@@ -509,7 +531,10 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.end_of_contract",
-                    format!("expected return_then_delete or delete, got {}", proto::wire::quote(x)),
+                    format!(
+                        "expected return_then_delete or delete, got {}",
+                        proto::wire::quote(x)
+                    ),
                 ));
             }
         };
@@ -559,7 +584,10 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.notice_period_unit",
-                    format!("expected days, weeks or months, got {}", proto::wire::quote(x)),
+                    format!(
+                        "expected days, weeks or months, got {}",
+                        proto::wire::quote(x)
+                    ),
                 ));
             }
         };
@@ -571,7 +599,10 @@ impl Terms {
             x => {
                 return Err(err(
                     "terms.dsr_identity_suspension",
-                    format!("expected none, suspend or restart, got {}", proto::wire::quote(x)),
+                    format!(
+                        "expected none, suspend or restart, got {}",
+                        proto::wire::quote(x)
+                    ),
                 ));
             }
         }

@@ -180,6 +180,15 @@ impl AgreementService for AgreementGrpc {
         let p = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
+        // Versions are stored as 32-bit signed integers: a larger one is
+        // refused, never wrapped.
+        if i32::try_from(r.version).is_err() {
+            return Err(Status::invalid_argument(format!(
+                "version: must be at most {}, got {}",
+                i32::MAX,
+                r.version
+            )));
+        }
         let v = (r.version > 0).then_some(r.version);
         let a = self.svc.get(&p.scope(), &id, v).await?;
         Ok(Response::new(agreement_pb(&a)))
@@ -203,7 +212,10 @@ impl AgreementService for AgreementGrpc {
             s => Some(crate::domain::Status::parse(s).ok_or_else(|| {
                 err(
                     "status",
-                    format!("expected draft, active, terminating or ended, got {}", proto::wire::quote(s)),
+                    format!(
+                        "expected draft, active, terminating or ended, got {}",
+                        proto::wire::quote(s)
+                    ),
                 )
             })?),
         };

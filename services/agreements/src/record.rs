@@ -27,7 +27,10 @@ impl Format {
             "markdown" | "md" => Ok(Format::Markdown),
             x => Err(err(
                 "format",
-                format!("expected json, csv or markdown, got {}", proto::wire::quote(x)),
+                format!(
+                    "expected json, csv or markdown, got {}",
+                    proto::wire::quote(x)
+                ),
             )),
         }
     }

@@ -185,7 +185,9 @@ impl Agreements {
         version: Option<u32>,
     ) -> Result<Agreement, AgreementError> {
         let a = self.row(&self.db, scope, id).await?;
-        let want = version.map(|v| v as i32).unwrap_or(a.latest_version);
+        let want = version
+            .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
+            .unwrap_or(a.latest_version);
         let v = self.version_row(&self.db, id, want).await?;
         assemble(a, v)
     }

@@ -98,7 +98,10 @@ impl KvkNumber {
         if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(t.to_owned()))
         } else {
-            Err(err(field, format!("must be exactly 8 digits, got {}", proto::wire::quote(t))))
+            Err(err(
+                field,
+                format!("must be exactly 8 digits, got {}", proto::wire::quote(t)),
+            ))
         }
     }
 }
@@ -125,7 +128,12 @@ impl Email {
     /// with a dot and no empty labels, no spaces, at most 254 characters.
     pub fn parse(field: &'static str, s: &str) -> Result<Self, FieldError> {
         let t = s.trim();
-        let bad = || err(field, format!("must be an e-mail address, got {}", proto::wire::quote(t)));
+        let bad = || {
+            err(
+                field,
+                format!("must be an e-mail address, got {}", proto::wire::quote(t)),
+            )
+        };
         if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -187,8 +195,12 @@ impl WebhookSecret {
 pub struct ControllerId(String);
 impl ControllerId {
     pub fn parse(field: &'static str, s: &str) -> Result<Self, FieldError> {
-        let id = uuid::Uuid::parse_str(s.trim())
-            .map_err(|_| err(field, format!("must be a UUID, got {}", proto::wire::quote(s))))?;
+        let id = uuid::Uuid::parse_str(s.trim()).map_err(|_| {
+            err(
+                field,
+                format!("must be a UUID, got {}", proto::wire::quote(s)),
+            )
+        })?;
         Ok(Self(id.hyphenated().to_string()))
     }
     pub fn new() -> Self {

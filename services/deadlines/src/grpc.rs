@@ -12,6 +12,8 @@ use crate::obligations::{ListRequest, ObligationQuery, Obligations};
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1_000;
+/// The furthest a page token may point (a larger one was not issued here).
+const MAX_OFFSET: usize = 10_000_000;
 
 pub struct DeadlineGrpc {
     obligations: Obligations,
@@ -125,9 +127,13 @@ impl DeadlineService for DeadlineGrpc {
         let offset = if token.is_empty() {
             0
         } else {
-            token.parse::<usize>().map_err(|_| {
-                Status::invalid_argument("page.page_token: not a token this service issued")
-            })?
+            token
+                .parse::<usize>()
+                .ok()
+                .filter(|o| *o <= MAX_OFFSET)
+                .ok_or_else(|| {
+                    Status::invalid_argument("page.page_token: not a token this service issued")
+                })?
         };
         let due_before = if r.due_before.trim().is_empty() {
             None

@@ -46,7 +46,10 @@ pub fn email(field: &'static str, s: &str) -> Result<String, FieldError> {
     if ok {
         Ok(t)
     } else {
-        Err(err(field, format!("must be an e-mail address, got {}", proto::wire::quote(&t))))
+        Err(err(
+            field,
+            format!("must be an e-mail address, got {}", proto::wire::quote(&t)),
+        ))
     }
 }
 
@@ -57,7 +60,10 @@ pub fn country(field: &'static str, s: &str) -> Result<String, FieldError> {
     } else {
         Err(err(
             field,
-            format!("must be an ISO 3166-1 alpha-2 code in upper case, got {}", proto::wire::quote(t)),
+            format!(
+                "must be an ISO 3166-1 alpha-2 code in upper case, got {}",
+                proto::wire::quote(t)
+            ),
         ))
     }
 }
@@ -100,7 +106,10 @@ impl ChangeKind {
             "remove" => Ok(ChangeKind::Remove),
             x => Err(err(
                 "kind",
-                format!("expected add, replace or remove, got {}", proto::wire::quote(x)),
+                format!(
+                    "expected add, replace or remove, got {}",
+                    proto::wire::quote(x)
+                ),
             )),
         }
     }
@@ -131,7 +140,10 @@ impl Resolution {
             "contract_terminated" => Ok(Resolution::ContractTerminated),
             x => Err(err(
                 "resolution",
-                format!("expected withdrawn, sustained or contract_terminated, got {}", proto::wire::quote(x)),
+                format!(
+                    "expected withdrawn, sustained or contract_terminated, got {}",
+                    proto::wire::quote(x)
+                ),
             )),
         }
     }

@@ -399,6 +399,16 @@ pub fn check_charge(
     if amount_cents == 0 {
         return Err(err("amount_cents", "must be greater than zero"));
     }
+    // Stored as a signed 64-bit integer: a larger wire value is refused, never
+    // wrapped.
+    for (field, v) in [
+        ("amount_cents", amount_cents),
+        ("direct_cost_cents", direct_cost_cents),
+    ] {
+        if i64::try_from(v).is_err() {
+            return Err(err(field, format!("must be at most {}, got {v}", i64::MAX)));
+        }
+    }
     let on = date("charged_on", charged_on)?;
     let free = charge_free_from();
     if on >= free {

@@ -88,8 +88,12 @@ fn reference(field: &str, s: &str) -> Result<String, FieldError> {
 }
 
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| field_err(field, format!("expected YYYY-MM-DD, got {}", proto::wire::quote(s))))?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        field_err(
+            field,
+            format!("expected YYYY-MM-DD, got {}", proto::wire::quote(s)),
+        )
+    })?;
     if chrono::Datelike::year(&d) < 2000 {
         return Err(field_err(field, "must be in 2000 or later"));
     }
@@ -252,7 +256,11 @@ pub fn validate_categories(field: &str, cats: &[String]) -> Result<Vec<String>, 
         if !CATEGORIES.contains(&c) {
             return Err(field_err(
                 field,
-                format!("unknown category {}; known: {}", proto::wire::quote(c), CATEGORIES.join(", ")),
+                format!(
+                    "unknown category {}; known: {}",
+                    proto::wire::quote(c),
+                    CATEGORIES.join(", ")
+                ),
             ));
         }
         if !out.iter().any(|x| x == c) {

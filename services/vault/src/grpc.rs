@@ -165,7 +165,13 @@ fn new_candidate(
 fn id(field: &str, s: &str) -> Result<String, VaultError> {
     uuid::Uuid::parse_str(s.trim())
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| field_err(field, format!("must be a UUID, got {}", proto::wire::quote(s))).into())
+        .map_err(|_| {
+            field_err(
+                field,
+                format!("must be a UUID, got {}", proto::wire::quote(s)),
+            )
+            .into()
+        })
 }
 
 fn who<T>(req: &Request<T>) -> Result<(Principal, audit::Actor, Scope), Status> {
