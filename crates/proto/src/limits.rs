@@ -276,3 +276,36 @@ mod tests {
         assert!(check("/custodian.v1.AuditService/ListEvents", &[0x1a, 0x05, b'a']).is_ok());
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn docs_api_limits_lists_the_same_bounds() {
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/api-limits.md"
+        ))
+        .expect("docs/api-limits.md");
+        let mut listed: Vec<(String, usize)> = doc
+            .lines()
+            .filter_map(|l| {
+                let l = l.strip_prefix("| `custodian.v1.")?;
+                let (name, rest) = l.split_once("` | ")?;
+                let n = rest.trim_end_matches(" |").trim().parse().ok()?;
+                Some((format!("custodian.v1.{name}"), n))
+            })
+            .collect();
+        let mut code: Vec<(String, usize)> = super::LIMITS
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), *v))
+            .collect();
+        listed.sort();
+        code.sort();
+        assert_eq!(
+            listed, code,
+            "docs/api-limits.md and proto::limits::LIMITS differ"
+        );
+        assert!(doc.contains(&format!("{} bytes of UTF-8", "32,768")));
+        assert_eq!(super::DEFAULT_MAX_BYTES, 32_768);
+    }
+}

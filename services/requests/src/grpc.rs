@@ -233,7 +233,13 @@ impl RequestService for RequestGrpc {
         let received = match r.step.trim() {
             "asked" => false,
             "received" => true,
-            x => return Err(err("step", format!("expected asked or received, got {x:?}")).into()),
+            x => {
+                return Err(err(
+                    "step",
+                    format!("expected asked or received, got {}", proto::wire::quote(x)),
+                )
+                .into());
+            }
         };
         let at = past("at", &r.at)?.unwrap_or_else(store::now_micros);
         let v = self
