@@ -290,7 +290,6 @@ async fn every_string_field_has_a_limit_and_never_gives_internal() {
     let pool = DescriptorPool::decode(proto::FILE_DESCRIPTOR_SET).expect("descriptor set");
     for db in all_dbs().await {
         let app = spawn_app(&db).await;
-        let before = audit_count(&app).await;
         let c = app.create_controller("Alpha B.V.", "11111111").await;
         let controller = app.token(Role::Controller, Some(&c.id)).await;
         let before = audit_count(&app).await;

@@ -1127,3 +1127,137 @@ async fn another_tenant_sees_nothing_and_bad_input_names_the_field() {
         app.stop().await;
     }
 }
+
+/// A tenant erasure is in the append-only ledger file, so restoring both
+/// databases from a backup taken before it cannot bring the tenant back: at
+/// the next start the reconcile destroys the restored keys again, puts the
+/// fence back and deletes the restored rows; the tenant can never store again,
+/// and the other tenant is untouched.
+#[tokio::test]
+async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
+    use store::entities::vault::{candidates, tenant_keks, tenant_shreds};
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let (a_cand, _) = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let (b_cand, b_payload) = put(&app, &b.id, "B-1", "Bea Bakker", "bea@example.nl").await;
+        app.stop().await;
+        let backup_dir = db.dir.path().join("backup-before-erasure");
+        crate::vault_sweep::backup(&db, &backup_dir).await;
+
+        let app = spawn_app(&db).await;
+        let s = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "erase")))
+            .await
+            .unwrap()
+            .into_inner();
+        backdate(&app, &s.id, Duration::days(200)).await;
+        assert_eq!(app.erase_tenants().await, vec![s.id.clone()]);
+        let ledger = std::fs::read_to_string(app.config.ledger_file()).unwrap();
+        assert!(
+            ledger.contains(&format!("\"candidate_id\":\"tenant:{}\"", a.id)),
+            "the erasure is in the ledger file: {ledger}"
+        );
+        app.stop().await;
+
+        crate::vault_sweep::restore(&db, &backup_dir).await;
+        {
+            // The restored key store holds A's KEK again and no fence.
+            let ks = store::connect(&db.keystore_url).await.unwrap();
+            let keks = tenant_keks::Entity::find()
+                .filter(tenant_keks::Column::TenantId.eq(&a.id))
+                .count(&ks)
+                .await
+                .unwrap();
+            assert_eq!(keks, 1, "the backup predates the erasure");
+            assert!(
+                tenant_shreds::Entity::find_by_id(a.id.clone())
+                    .one(&ks)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            ks.close().await.unwrap();
+        }
+
+        let app = spawn_app(&db).await; // start: reconcile re-applies the ledger
+        // The server answers only once its start (and so the reconcile) is done.
+        app.controllers()
+            .get_controller(req(
+                &app.admin,
+                pb::GetControllerRequest { id: b.id.clone() },
+            ))
+            .await
+            .unwrap();
+        let ks = store::connect(&app.config.keystore_url()).await.unwrap();
+        assert_eq!(
+            tenant_keks::Entity::find()
+                .filter(tenant_keks::Column::TenantId.eq(&a.id))
+                .count(&ks)
+                .await
+                .unwrap(),
+            0,
+            "the restored KEK is destroyed again"
+        );
+        assert!(
+            tenant_shreds::Entity::find_by_id(a.id.clone())
+                .one(&ks)
+                .await
+                .unwrap()
+                .is_some(),
+            "the fence is back"
+        );
+        let main = app.db().await;
+        assert_eq!(
+            candidates::Entity::find()
+                .filter(candidates::Column::TenantId.eq(&a.id))
+                .count(&main)
+                .await
+                .unwrap(),
+            0,
+            "the restored rows are deleted again"
+        );
+        let e = app
+            .vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: a_cand.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        let mut again = valid_candidate("A-2", "Jan de Vries", "jan@example.nl");
+        again.tenant_id = a.id.clone();
+        let e = app
+            .vault()
+            .put_candidate(req(&app.admin, again))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        assert!(e.message().contains("was erased"), "{e:?}");
+        let b_read = app
+            .vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: b_cand.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(b_read.payload.unwrap().name, b_payload.name, "B is intact");
+        app.stop().await;
+    }
+}

@@ -505,7 +505,7 @@ async fn pg_admin(sql: &str) {
     admin.close().await.unwrap();
 }
 
-async fn backup(db: &testkit::TestDb, dir: &std::path::Path) {
+pub(crate) async fn backup(db: &testkit::TestDb, dir: &std::path::Path) {
     match db.backend {
         Backend::Sqlite => backup_db_files(db.dir.path(), dir).await,
         Backend::Postgres => {
@@ -517,7 +517,7 @@ async fn backup(db: &testkit::TestDb, dir: &std::path::Path) {
     }
 }
 
-async fn restore(db: &testkit::TestDb, dir: &std::path::Path) {
+pub(crate) async fn restore(db: &testkit::TestDb, dir: &std::path::Path) {
     match db.backend {
         Backend::Sqlite => restore_db_files(dir, db.dir.path()),
         Backend::Postgres => {

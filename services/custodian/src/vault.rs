@@ -82,8 +82,13 @@ pub async fn reconcile_at_start(vault: &Vault) -> anyhow::Result<vault::Reconcil
     let r = vault
         .reconcile(&audit::Actor::system("vault-reconcile"))
         .await?;
-    if r.reshredded_keys > 0 || r.removed_rows > 0 || r.restored_ledger_entries > 0 {
+    if r.reshredded_keys > 0
+        || r.removed_rows > 0
+        || r.restored_ledger_entries > 0
+        || r.reerased_tenants > 0
+    {
         tracing::warn!(
+            reerased_tenants = r.reerased_tenants,
             reshredded_keys = r.reshredded_keys,
             removed_rows = r.removed_rows,
             restored_ledger_entries = r.restored_ledger_entries,

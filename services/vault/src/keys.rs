@@ -481,7 +481,16 @@ impl KeyStore {
     /// and records the fence. From the commit on, every ciphertext of the
     /// tenant anywhere (rows, backups, export chunks) is noise. Idempotent:
     /// a second call returns the first call's record.
-    pub async fn destroy_tenant(&self, tenant: &str) -> Result<tenant_shreds::Model, VaultError> {
+    ///
+    /// The same transaction appends a tenant entry to the shred ledger
+    /// (`basis` says why), so the erasure is in the append-only ledger file
+    /// too and a key store restored from before it is erased again on
+    /// reconcile (`Vault::reconcile`).
+    pub async fn destroy_tenant(
+        &self,
+        tenant: &str,
+        basis: &str,
+    ) -> Result<tenant_shreds::Model, VaultError> {
         let txn = begin_write(&self.db).await.map_err(internal)?;
         if let Some(done) = tenant_shreds::Entity::find_by_id(tenant.to_owned())
             .one(&txn)
@@ -492,48 +501,37 @@ impl KeyStore {
             self.forget(tenant);
             return Ok(done);
         }
-        let versions: Vec<i32> = tenant_keks::Entity::find()
-            .select_only()
-            .column(tenant_keks::Column::Version)
-            .filter(tenant_keks::Column::TenantId.eq(tenant))
-            .order_by_asc(tenant_keks::Column::Version)
-            .into_tuple()
-            .all(&txn)
+        let row = destroy_tenant_keys(&txn, tenant, store::now_micros()).await?;
+        let head = shred_ledger::Entity::find()
+            .order_by_desc(shred_ledger::Column::Seq)
+            .one(&txn)
             .await
             .map_err(internal)?;
-        let deks = candidate_deks::Entity::delete_many()
-            .filter(candidate_deks::Column::TenantId.eq(tenant))
-            .exec(&txn)
-            .await
-            .map_err(internal)?
-            .rows_affected;
-        let index = tenant_index_keys::Entity::delete_many()
-            .filter(tenant_index_keys::Column::TenantId.eq(tenant))
-            .exec(&txn)
-            .await
-            .map_err(internal)?
-            .rows_affected;
-        tenant_keks::Entity::delete_many()
-            .filter(tenant_keks::Column::TenantId.eq(tenant))
-            .exec(&txn)
+        let (seq, prev) = head
+            .map(|h| (h.seq, h.hash))
+            .unwrap_or((0, store::GENESIS_HASH.to_owned()));
+        let mut e = crate::ledger::Entry {
+            seq: seq + 1,
+            candidate_id: crate::ledger::tenant_subject(tenant),
+            tenant_id: tenant.to_owned(),
+            reason: "tenant_erasure".into(),
+            basis: basis.to_owned(),
+            shredded_at: row.destroyed_at,
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash();
+        crate::service::entry_model(&e)
+            .insert(&txn)
             .await
             .map_err(internal)?;
-        let row = tenant_shreds::ActiveModel {
-            tenant_id: Set(tenant.to_owned()),
-            destroyed_at: Set(store::now_micros()),
-            kek_versions: Set(serde_json::to_string(&versions).map_err(internal)?),
-            keys_destroyed: Set((deks + index + versions.len() as u64) as i64),
-        }
-        .insert(&txn)
-        .await
-        .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         self.forget(tenant);
         Ok(row)
     }
 
     /// Drops a tenant's unwrapped keys from this process's caches.
-    fn forget(&self, tenant: &str) {
+    pub(crate) fn forget(&self, tenant: &str) {
         if let Ok(mut c) = self.keks.write() {
             c.retain(|(t, _), _| t != tenant);
         }
@@ -577,4 +575,57 @@ impl KeyStore {
             .map_err(internal)?;
         Ok(rows)
     }
+}
+
+/// Destroys every key of `tenant` in the caller's key-store transaction (its
+/// KEK versions, blind-index key and every DEK) and writes the fence row,
+/// unless the fence is already there. Used by the erasure itself and by
+/// reconcile when the ledger file knows an erasure a restored key store lost.
+pub(crate) async fn destroy_tenant_keys<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<tenant_shreds::Model, VaultError> {
+    if let Some(done) = tenant_shreds::Entity::find_by_id(tenant.to_owned())
+        .one(txn)
+        .await
+        .map_err(internal)?
+    {
+        return Ok(done);
+    }
+    let versions: Vec<i32> = tenant_keks::Entity::find()
+        .select_only()
+        .column(tenant_keks::Column::Version)
+        .filter(tenant_keks::Column::TenantId.eq(tenant))
+        .order_by_asc(tenant_keks::Column::Version)
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(internal)?;
+    let deks = candidate_deks::Entity::delete_many()
+        .filter(candidate_deks::Column::TenantId.eq(tenant))
+        .exec(txn)
+        .await
+        .map_err(internal)?
+        .rows_affected;
+    let index = tenant_index_keys::Entity::delete_many()
+        .filter(tenant_index_keys::Column::TenantId.eq(tenant))
+        .exec(txn)
+        .await
+        .map_err(internal)?
+        .rows_affected;
+    tenant_keks::Entity::delete_many()
+        .filter(tenant_keks::Column::TenantId.eq(tenant))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    tenant_shreds::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        destroyed_at: Set(at),
+        kek_versions: Set(serde_json::to_string(&versions).map_err(internal)?),
+        keys_destroyed: Set((deks + index + versions.len() as u64) as i64),
+    }
+    .insert(txn)
+    .await
+    .map_err(internal)
 }

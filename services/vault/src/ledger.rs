@@ -10,6 +10,12 @@
 //! 3. the main database, where `vault_state.applied_seq` says which ledger
 //!    entries have had their rows deleted and certificates issued.
 //!
+//! An entry records the crypto-shred of one candidate (its DEK destroyed) or
+//! of a whole tenant (every key of the tenant destroyed, the erasure fence
+//! set: Data Act switching and exits). A tenant entry's `candidate_id` is
+//! `tenant:<tenant id>` ([`Subject`]), so the hash format and the tables stay
+//! one shape, and a restore re-applies both kinds the same way.
+//!
 //! [`reconcile`] moves entries forward along file → key store → file → main.
 //! It is idempotent, and costs only what is new since each mark. A restored
 //! database has an older mark, so the entries after it are applied again:
@@ -37,7 +43,37 @@ pub struct Entry {
     pub hash: String,
 }
 
+/// What one ledger entry shredded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// One candidate: its DEK is gone.
+    Candidate(&'a str),
+    /// A whole tenant: its KEKs, blind-index key and every DEK are gone, and
+    /// the fence refuses it keys for ever.
+    Tenant(&'a str),
+}
+
+/// The `candidate_id` prefix of a tenant-erasure entry.
+pub const TENANT_SUBJECT_PREFIX: &str = "tenant:";
+
+/// The `candidate_id` a tenant-erasure entry carries.
+pub fn tenant_subject(tenant: &str) -> String {
+    format!("{TENANT_SUBJECT_PREFIX}{tenant}")
+}
+
+/// The subject of a ledger row's `candidate_id` column.
+pub fn subject(candidate_id: &str) -> Subject<'_> {
+    match candidate_id.strip_prefix(TENANT_SUBJECT_PREFIX) {
+        Some(t) => Subject::Tenant(t),
+        None => Subject::Candidate(candidate_id),
+    }
+}
+
 impl Entry {
+    pub fn subject(&self) -> Subject<'_> {
+        subject(&self.candidate_id)
+    }
+
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         for part in [

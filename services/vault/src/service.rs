@@ -11,19 +11,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, Statement,
 };
 use serde_json::json;
 use store::entities::vault::{
     candidate_deks, candidate_documents, candidate_index, candidates, deletion_certificates,
-    keystore_state, retention_policies, shred_ledger, vault_state,
+    keystore_state, retention_policies, shred_ledger, tenant_keks, vault_state,
 };
 use tokio::sync::Mutex;
 use vault_crypto::{Dek, FieldContext};
 
 use crate::domain::*;
 use crate::keys::{KeyStore, begin_write};
-use crate::ledger::{Entry, LedgerFile};
+use crate::ledger::{Entry, LedgerFile, Subject};
 
 /// Whether a tenant (controller) exists. The vault does not read the
 /// controllers table: the server wires this to the controllers service.
@@ -60,6 +60,9 @@ pub struct ReconcileReport {
     pub applied_to_main: u64,
     /// Candidate rows found for shredded candidates and deleted.
     pub removed_rows: u64,
+    /// Tenant erasures the key store had lost (a restore) and that were
+    /// applied again: keys destroyed, fence back.
+    pub reerased_tenants: u64,
 }
 
 impl ReconcileReport {
@@ -69,6 +72,7 @@ impl ReconcileReport {
         self.appended_to_file += o.appended_to_file;
         self.applied_to_main += o.applied_to_main;
         self.removed_rows += o.removed_rows;
+        self.reerased_tenants += o.reerased_tenants;
     }
 }
 
@@ -1209,6 +1213,7 @@ impl Vault {
             LedgerFile::read_from(&mut file, state.ledger_file_offset as u64).map_err(internal)?;
         let mut file_seq = state.ledger_file_seq;
         let mut offset = tail.end;
+        let mut erased = Vec::new();
         if !tail.entries.is_empty() {
             // The file knows shreds this key store does not: it was restored.
             let txn = begin_write(&self.keys.db).await.map_err(internal)?;
@@ -1230,14 +1235,38 @@ impl Vault {
                         report.restored_ledger_entries += 1;
                     }
                 }
-                let gone = candidate_deks::Entity::delete_by_id(e.candidate_id.clone())
-                    .exec(&txn)
-                    .await
-                    .map_err(internal)?;
-                report.reshredded_keys += gone.rows_affected;
+                match e.subject() {
+                    Subject::Candidate(id) => {
+                        let gone = candidate_deks::Entity::delete_by_id(id.to_owned())
+                            .exec(&txn)
+                            .await
+                            .map_err(internal)?;
+                        report.reshredded_keys += gone.rows_affected;
+                    }
+                    Subject::Tenant(t) => {
+                        // A tenant erasure the restored key store lost: its
+                        // keys came back with the backup; destroy them again
+                        // and put the fence back.
+                        let had_keys = tenant_keks::Entity::find()
+                            .filter(tenant_keks::Column::TenantId.eq(t))
+                            .count(&txn)
+                            .await
+                            .map_err(internal)?;
+                        let fence =
+                            crate::keys::destroy_tenant_keys(&txn, t, e.shredded_at).await?;
+                        if had_keys > 0 {
+                            report.reshredded_keys += fence.keys_destroyed.max(0) as u64;
+                            report.reerased_tenants += 1;
+                        }
+                        erased.push(t.to_owned());
+                    }
+                }
                 file_seq = file_seq.max(e.seq);
             }
             txn.commit().await.map_err(internal)?;
+            for t in &erased {
+                self.keys.forget(t);
+            }
         }
         // Entries the key store has that the file lacks (a crash between the
         // two, or the first run): append them.
@@ -1291,6 +1320,38 @@ impl Vault {
                 txn.rollback().await.map_err(internal)?;
                 break;
             }
+            // Tenant erasures: every row of the tenant goes (again, after a
+            // restore of the main database); they have no candidate
+            // certificate (the switching certificate is theirs).
+            let (tenant_entries, entries): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| {
+                matches!(crate::ledger::subject(&e.candidate_id), Subject::Tenant(_))
+            });
+            for e in &tenant_entries {
+                let rows = purge_tenant_rows(&txn, &e.tenant_id).await?;
+                let n: u64 = rows.iter().map(|(_, n)| n).sum();
+                if n > 0 {
+                    report.removed_rows += n;
+                    audit::append(
+                        &txn,
+                        Record::new(actor, "vault.tenant_erased", "tenant", &e.tenant_id)
+                            .tenant(&e.tenant_id)
+                            .details(json!({
+                                "ledger_seq": e.seq,
+                                "reapplied": true,
+                                "rows_deleted": rows.iter().map(|(t, n)| json!({ "table": t, "rows": n })).collect::<Vec<_>>(),
+                            })),
+                    )
+                    .await
+                    .map_err(internal)?;
+                }
+            }
+            let last_seq = tenant_entries
+                .iter()
+                .chain(entries.iter())
+                .map(|e| e.seq)
+                .max()
+                .unwrap_or(applied);
+            let applied_now = (tenant_entries.len() + entries.len()) as u64;
             let ids: Vec<String> = entries.iter().map(|e| e.candidate_id.clone()).collect();
             let present: BTreeMap<String, candidates::Model> = candidates::Entity::find()
                 .filter(candidates::Column::Id.is_in(ids.clone()))
@@ -1374,15 +1435,14 @@ impl Vault {
                 .await
                 .map_err(internal)?;
             }
-            let last = entries.last().map(|e| e.seq).unwrap_or(applied);
             vault_state::Entity::update_many()
-                .col_expr(vault_state::Column::AppliedSeq, Expr::value(last))
+                .col_expr(vault_state::Column::AppliedSeq, Expr::value(last_seq))
                 .filter(vault_state::Column::Id.eq(1))
                 .exec(&txn)
                 .await
                 .map_err(internal)?;
             txn.commit().await.map_err(internal)?;
-            report.applied_to_main += entries.len() as u64;
+            report.applied_to_main += applied_now;
         }
         Ok(report)
     }
@@ -1482,26 +1542,18 @@ impl Vault {
         actor: &Actor,
         tenant: &str,
     ) -> Result<TenantErasure, VaultError> {
-        let shred = self.keys.destroy_tenant(tenant).await?;
+        let shred = self
+            .keys
+            .destroy_tenant(
+                tenant,
+                "tenant erasure after switching or exit (Data Act art. 25(2)(h), GDPR art. 28(3)(g))",
+            )
+            .await?;
+        // The erasure's ledger entry reaches the append-only file before
+        // anything else happens, so no restore of the key store can undo it.
+        self.reconcile_file().await?;
         let txn = audit::begin(&self.main).await.map_err(internal)?;
-        let mut rows = Vec::new();
-        macro_rules! purge {
-            ($m:ident, $name:literal) => {
-                rows.push((
-                    $name,
-                    $m::Entity::delete_many()
-                        .filter($m::Column::TenantId.eq(tenant))
-                        .exec(&txn)
-                        .await
-                        .map_err(internal)?
-                        .rows_affected,
-                ));
-            };
-        }
-        purge!(candidate_index, "candidate_index");
-        purge!(candidate_documents, "candidate_documents");
-        purge!(candidates, "candidates");
-        purge!(retention_policies, "retention_policies");
+        let rows = purge_tenant_rows(&txn, tenant).await?;
         audit::append(
             &txn,
             Record::new(actor, "vault.tenant_erased", "tenant", tenant)
@@ -1545,7 +1597,34 @@ impl Vault {
     }
 }
 
-fn entry_model(e: &Entry) -> shred_ledger::ActiveModel {
+/// Deletes every vault row of an erased tenant (its keys are already gone);
+/// returns the rows deleted per table. Idempotent.
+async fn purge_tenant_rows<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &str,
+) -> Result<Vec<(&'static str, u64)>, VaultError> {
+    let mut rows = Vec::new();
+    macro_rules! purge {
+        ($m:ident, $name:literal) => {
+            rows.push((
+                $name,
+                $m::Entity::delete_many()
+                    .filter($m::Column::TenantId.eq(tenant))
+                    .exec(txn)
+                    .await
+                    .map_err(internal)?
+                    .rows_affected,
+            ));
+        };
+    }
+    purge!(candidate_index, "candidate_index");
+    purge!(candidate_documents, "candidate_documents");
+    purge!(candidates, "candidates");
+    purge!(retention_policies, "retention_policies");
+    Ok(rows)
+}
+
+pub(crate) fn entry_model(e: &Entry) -> shred_ledger::ActiveModel {
     shred_ledger::ActiveModel::from(shred_ledger::Model {
         seq: e.seq,
         candidate_id: e.candidate_id.clone(),
