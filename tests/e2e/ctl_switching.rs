@@ -1,7 +1,7 @@
 //! A Data Act switch from `custodianctl`: requested by the customer, the
 //! export built (--wait), downloaded to a directory and verified against its
 //! manifest, the switch confirmed; a charge past 2027-01-11 refused with the
-//! field named; an agreement exit by the provider.
+//! field named; an agreement exit by the provider; a request withdrawn.
 
 use auth::Role;
 use custodian_tests::*;
@@ -110,6 +110,32 @@ async fn a_customer_leaves_with_custodianctl() {
         .await;
         assert_eq!(exit["kind"], "termination");
         assert_eq!(exit["contract_end"], day(20).to_string());
+
+        // A third customer requests and then withdraws.
+        let (c, _) = app
+            .controller_with_agreement("Gamma B.V.", "11223344", None)
+            .await;
+        let c_tok = app.token(Role::Controller, Some(&c.id)).await;
+        let s = ctl_json(
+            &app,
+            &c_tok,
+            &["switching", "request", "--election", "on_prem"],
+        )
+        .await;
+        let w = ctl_json(
+            &app,
+            &c_tok,
+            &[
+                "switching",
+                "withdraw",
+                s["id"].as_str().unwrap(),
+                "--reason",
+                "we stay",
+            ],
+        )
+        .await;
+        assert_eq!(w["status"], "withdrawn");
+        assert_eq!(w["withdrawal_reason"], "we stay");
         app.stop().await;
     }
 }

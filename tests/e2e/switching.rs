@@ -1261,3 +1261,496 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
         app.stop().await;
     }
 }
+
+/// Sets stored facts of a switch directly (the clock of a test: the
+/// extended transition end and the confirmation move the milestones).
+async fn set_facts(
+    app: &TestApp,
+    id: &str,
+    extended_end: Option<chrono::NaiveDate>,
+    completed_at: Option<DateTime<Utc>>,
+    contract_end: Option<chrono::NaiveDate>,
+) {
+    let db = app.db().await;
+    let mut q = switches::Entity::update_many().filter(switches::Column::Id.eq(id));
+    if let Some(d) = extended_end {
+        q = q.col_expr(
+            switches::Column::ExtendedTransitionEnd,
+            sea_orm::sea_query::Expr::value(d),
+        );
+    }
+    if let Some(t) = completed_at {
+        q = q.col_expr(
+            switches::Column::CompletedAt,
+            sea_orm::sea_query::Expr::value(t),
+        );
+    }
+    if let Some(d) = contract_end {
+        q = q.col_expr(
+            switches::Column::ContractEnd,
+            sea_orm::sea_query::Expr::value(d),
+        );
+    }
+    q.exec(&db).await.unwrap();
+}
+
+/// The notices the receiver got for `path`, as (topic, data), in the order
+/// they were created (delivery order is not guaranteed; `created_at` and the
+/// time-ordered id are).
+fn notices_at(
+    rx: &custodian_tests::webhook::Receiver,
+    path: &str,
+) -> Vec<(String, serde_json::Value)> {
+    let mut got: Vec<(String, String, serde_json::Value)> = rx
+        .received()
+        .iter()
+        .filter(|r| r.path == path && r.status == 200)
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["topic"].as_str().unwrap().to_owned(),
+                v["data"].clone(),
+            )
+        })
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    got.into_iter().map(|(_, t, d)| (t, d)).collect()
+}
+
+/// Every milestone of a switch reaches the customer's webhook through the
+/// outbox: the request with its dates, unfeasibility, extension, export
+/// ready, the retrieval reminder 7 days before the end (once), completion,
+/// the agreement ended with the contract, the erasure with its certificate;
+/// the webhook is removed only after that last notice was delivered.
+#[tokio::test]
+async fn every_milestone_reaches_the_customer_and_the_agreement_ends_with_the_contract() {
+    use custodian_tests::webhook::Receiver;
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let rx = Receiver::start(db.dir.path(), &[]).await;
+        let (a, agreement) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        app.set_webhook(&a.id, &format!("{}/hook/a", rx.base), &"s".repeat(40))
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let deliver = || app.deliver(Some(&rx.ca_file));
+
+        let s = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "switch")))
+            .await
+            .unwrap()
+            .into_inner();
+        deliver().await;
+        let got = notices_at(&rx, "/hook/a");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "switching.requested");
+        let sent = &got[0].1["switch"];
+        assert_eq!(sent["id"], s.id.as_str());
+        let sent_ms: Vec<(String, String, String)> = sent["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().to_owned(),
+                    m["strict"].as_str().unwrap().to_owned(),
+                    m["lenient"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let shown: Vec<(String, String, String)> = s
+            .milestones
+            .iter()
+            .map(|m| (m.name.clone(), m.strict.clone(), m.lenient.clone()))
+            .collect();
+        assert_eq!(sent_ms, shown, "the computed dates as GetSwitch shows them");
+        assert!(!sent["notes"].as_array().unwrap().is_empty());
+
+        // Unfeasibility and the customer's extension.
+        let te = ts(&milestone(&s, "transition_end").strict).date_naive() - Duration::days(1);
+        let alt = te + Duration::days(20);
+        app.switching()
+            .declare_unfeasible(req(
+                &app.admin,
+                pb::DeclareUnfeasibleRequest {
+                    switch_id: s.id.clone(),
+                    reasons: "the archive migration needs a second data centre".into(),
+                    alternative_transition_end: alt.to_string(),
+                },
+            ))
+            .await
+            .unwrap();
+        app.switching()
+            .extend_transition(req(
+                &a_tok,
+                pb::ExtendTransitionRequest {
+                    switch_id: s.id.clone(),
+                    transition_end: (alt + Duration::days(5)).to_string(),
+                },
+            ))
+            .await
+            .unwrap();
+        let e = start_export(&app, &a_tok, &s.id).await.unwrap();
+        let ready = app.export_ready(&a_tok, &e.id).await;
+        deliver().await;
+        let topics: Vec<String> = notices_at(&rx, "/hook/a")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(
+            topics,
+            [
+                "switching.requested",
+                "switching.unfeasible",
+                "switching.extended",
+                "switching.export_ready"
+            ]
+        );
+        let got = notices_at(&rx, "/hook/a");
+        assert_eq!(
+            got[1].1["details"]["alternative_transition_end"],
+            alt.to_string()
+        );
+        assert_eq!(
+            got[1].1["details"]["reasons"],
+            "the archive migration needs a second data centre"
+        );
+        assert_eq!(got[3].1["details"]["export_id"], e.id.as_str());
+        assert_eq!(
+            got[3].1["details"]["manifest_sha256"],
+            ready.manifest_sha256.as_str()
+        );
+
+        // Seven days before the retrieval end: one reminder, not two.
+        assert!(app.advance_switching().await.reminded.is_empty(), "not yet");
+        set_facts(&app, &s.id, Some(day(-27)), None, None).await;
+        let now_view = get(&app, &a_tok, &s.id).await.unwrap();
+        let until = ts(&milestone(&now_view, "retrieval_end").strict);
+        assert!(
+            until - Utc::now() <= Duration::days(7) && until > Utc::now(),
+            "{until}"
+        );
+        assert_eq!(app.advance_switching().await.reminded, vec![s.id.clone()]);
+        assert!(
+            app.advance_switching().await.reminded.is_empty(),
+            "reminded once"
+        );
+        assert_eq!(
+            get(&app, &a_tok, &s.id)
+                .await
+                .unwrap()
+                .retrieval_reminded_for,
+            milestone(&now_view, "retrieval_end").strict
+        );
+
+        // Completion; the day after, the agreement ends by itself.
+        app.switching()
+            .confirm_switch_complete(req(
+                &a_tok,
+                pb::ConfirmSwitchCompleteRequest {
+                    switch_id: s.id.clone(),
+                },
+            ))
+            .await
+            .unwrap();
+        assert!(
+            app.advance_switching().await.agreements_ended.is_empty(),
+            "the contract ends at the end of the confirmation day"
+        );
+        set_facts(
+            &app,
+            &s.id,
+            None,
+            Some(Utc::now() - Duration::days(2)),
+            None,
+        )
+        .await;
+        assert_eq!(
+            app.advance_switching().await.agreements_ended,
+            vec![s.id.clone()]
+        );
+        assert!(
+            app.advance_switching().await.agreements_ended.is_empty(),
+            "once"
+        );
+        let ag = app
+            .agreements()
+            .get_agreement(req(
+                &app.admin,
+                pb::GetAgreementRequest {
+                    id: agreement.id.clone(),
+                    version: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ag.status, "ended");
+        assert!(
+            !get(&app, &app.admin, &s.id)
+                .await
+                .unwrap()
+                .agreement_ended_at
+                .is_empty()
+        );
+
+        // Erasure: the certificate goes out before the webhook is removed.
+        set_facts(&app, &s.id, Some(day(-90)), None, None).await;
+        let round = app.advance_switching().await;
+        assert_eq!(round.erased, vec![s.id.clone()]);
+        assert!(
+            round.webhooks_closed.is_empty(),
+            "the erasure notice is not delivered yet"
+        );
+        let c = app
+            .controllers()
+            .get_controller(req(
+                &app.admin,
+                pb::GetControllerRequest { id: a.id.clone() },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            !c.webhook_url.is_empty(),
+            "the webhook waits for the certificate"
+        );
+        deliver().await;
+        let got = notices_at(&rx, "/hook/a");
+        let topics: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            topics[4..],
+            [
+                "switching.retrieval_ending",
+                "switching.completed",
+                "switching.agreement_ended",
+                "switching.erased"
+            ]
+        );
+        assert!(got[4].1["details"]["days_left"].as_i64().unwrap() <= 7);
+        let erased = get(&app, &app.admin, &s.id).await.unwrap();
+        let cert = erased.certificate.clone().unwrap();
+        assert_eq!(
+            got[7].1["details"]["certificate_sha256"],
+            cert.sha256.as_str()
+        );
+        assert_eq!(
+            got[7].1["details"]["certificate"]["switch_id"],
+            s.id.as_str()
+        );
+        assert_eq!(
+            app.advance_switching().await.webhooks_closed,
+            vec![s.id.clone()]
+        );
+        let c = app
+            .controllers()
+            .get_controller(req(
+                &app.admin,
+                pb::GetControllerRequest { id: a.id.clone() },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            c.webhook_url.is_empty(),
+            "removed after the certificate was delivered"
+        );
+        assert!(
+            !get(&app, &app.admin, &s.id)
+                .await
+                .unwrap()
+                .webhook_closed_at
+                .is_empty()
+        );
+        app.stop().await;
+    }
+}
+
+/// A customer withdraws its request before the transition ends: audited,
+/// notified, the milestones stop (no obligations, no erasure even long
+/// after), and a new request is possible; after the transition, or for an
+/// exit, it cannot; another tenant sees NOT_FOUND; bad input is named.
+/// An exit's agreement ends by itself once the contract end has passed.
+#[tokio::test]
+async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
+    use custodian_tests::webhook::Receiver;
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let rx = Receiver::start(db.dir.path(), &[]).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, b_agreement) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        app.set_webhook(&a.id, &format!("{}/hook/a", rx.base), &"s".repeat(40))
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        let auditor = app.token(Role::Auditor, None).await;
+        let (cand, payload) = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
+        let withdraw = |id: &str, reason: &str| pb::WithdrawSwitchRequest {
+            switch_id: id.into(),
+            reason: reason.into(),
+        };
+        let s = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "erase")))
+            .await
+            .unwrap()
+            .into_inner();
+        // Another tenant: NOT_FOUND; an auditor: PERMISSION_DENIED; bad input.
+        let e = app
+            .switching()
+            .withdraw_switch(req(&b_tok, withdraw(&s.id, "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        let e = app
+            .switching()
+            .withdraw_switch(req(&auditor, withdraw(&s.id, "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        for (r, field) in [
+            (withdraw("not-a-uuid", ""), "switch_id:"),
+            (withdraw(&s.id, &"r".repeat(2001)), "reason:"),
+        ] {
+            let e = app
+                .switching()
+                .withdraw_switch(req(&a_tok, r))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+            assert!(e.message().starts_with(field), "{e:?}");
+        }
+        assert_eq!(
+            get(&app, &a_tok, &s.id).await.unwrap().status,
+            "active",
+            "nothing written"
+        );
+
+        let w = app
+            .switching()
+            .withdraw_switch(req(&a_tok, withdraw(&s.id, "we stay after all")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(w.status, "withdrawn");
+        assert_eq!(w.withdrawal_reason, "we stay after all");
+        assert!(!w.withdrawn_at.is_empty());
+        let e = app
+            .switching()
+            .withdraw_switch(req(&a_tok, withdraw(&s.id, "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "once");
+        assert!(
+            app.obligations(&a_tok, "switching")
+                .await
+                .iter()
+                .all(|o| o.object_id != s.id),
+            "the milestones stop"
+        );
+        backdate(&app, &s.id, Duration::days(400)).await;
+        assert_eq!(
+            app.advance_switching().await,
+            switching::service::Advance::default()
+        );
+        let read = app
+            .vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: cand.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(read.payload.unwrap().name, payload.name, "nothing erased");
+        app.deliver(Some(&rx.ca_file)).await;
+        let topics: Vec<String> = notices_at(&rx, "/hook/a")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(topics, ["switching.requested", "switching.withdrawn"]);
+        let conn = app.db().await;
+        let audited = audit::list(
+            &conn,
+            &audit::ListFilter {
+                action_prefix: Some("switching.withdraw".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(audited.len(), 1);
+
+        // A new request after a withdrawal; after its transition: refused.
+        let again = app
+            .switching()
+            .request_switch(req(&a_tok, request("", "switch")))
+            .await
+            .unwrap()
+            .into_inner();
+        backdate(&app, &again.id, Duration::days(200)).await;
+        let e = app
+            .switching()
+            .withdraw_switch(req(&a_tok, withdraw(&again.id, "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        assert!(e.message().contains("transition ended"), "{e:?}");
+
+        // An exit is not withdrawn; its agreement ends after the contract end.
+        let exit = app
+            .switching()
+            .terminate_agreement(req(
+                &app.admin,
+                pb::ExitAgreementRequest {
+                    controller_id: b.id.clone(),
+                    contract_end: day(5).to_string(),
+                    reason: "not renewed".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let e = app
+            .switching()
+            .withdraw_switch(req(&b_tok, withdraw(&exit.id, "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        assert!(
+            app.advance_switching().await.agreements_ended.is_empty(),
+            "not before the end"
+        );
+        set_facts(&app, &exit.id, None, None, Some(day(-1))).await;
+        assert_eq!(
+            app.advance_switching().await.agreements_ended,
+            vec![exit.id.clone()]
+        );
+        let ag = app
+            .agreements()
+            .get_agreement(req(
+                &app.admin,
+                pb::GetAgreementRequest {
+                    id: b_agreement.id.clone(),
+                    version: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ag.status, "ended");
+        app.stop().await;
+    }
+}

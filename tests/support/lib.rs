@@ -204,6 +204,14 @@ impl TestApp {
     }
 
     /// One tenant-erasure round of the worker; the switches erased.
+    /// One switching worker round (reminders, agreements ended, erasures,
+    /// webhooks removed), as `custodian worker --once` runs it.
+    pub async fn advance_switching(&self) -> switching::service::Advance {
+        custodian::worker::switching_once(&self.config)
+            .await
+            .expect("switching round")
+    }
+
     pub async fn erase_tenants(&self) -> Vec<String> {
         custodian::worker::erase_tenants_once(&self.config)
             .await

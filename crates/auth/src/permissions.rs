@@ -210,6 +210,11 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.SwitchingService/ConfirmSwitchComplete",
         &[Controller],
     ),
+    // The customer withdraws; an admin records a withdrawal received by letter.
+    p(
+        "/custodian.v1.SwitchingService/WithdrawSwitch",
+        &[Admin, Controller],
+    ),
     p(
         "/custodian.v1.SwitchingService/TerminateAgreement",
         &[Admin],

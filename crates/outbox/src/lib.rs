@@ -123,6 +123,13 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// Whether a message is settled: delivered, or dead-lettered after its
+/// last attempt (a missing message counts as settled: nothing will send it).
+pub async fn settled<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_orm::DbErr> {
+    let m = messages::Entity::find_by_id(id.to_owned()).one(db).await?;
+    Ok(m.is_none_or(|m| m.status != Status::Pending.as_str()))
+}
+
 /// One delivery attempt as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {

@@ -118,6 +118,9 @@ pub enum Transition {
     Activate,
     Terminate,
     End,
+    /// The contract ended with a switch or an exit (the worker): from
+    /// active or terminating straight to ended.
+    EndWithContract,
 }
 
 impl Transition {
@@ -127,6 +130,7 @@ impl Transition {
             Transition::Activate => &[Status::Draft],
             Transition::Terminate => &[Status::Active],
             Transition::End => &[Status::Terminating],
+            Transition::EndWithContract => &[Status::Active, Status::Terminating],
         }
     }
     fn verb(self) -> &'static str {
@@ -134,7 +138,7 @@ impl Transition {
             Transition::Amend => "amended",
             Transition::Activate => "activated",
             Transition::Terminate => "terminated",
-            Transition::End => "ended",
+            Transition::End | Transition::EndWithContract => "ended",
         }
     }
 

@@ -479,6 +479,57 @@ impl Agreements {
     }
 }
 
+impl Agreements {
+    /// Ends every agreement of `tenant` that is active or terminating,
+    /// because the contract ended on `contract_end` with a Data Act switch or
+    /// an exit (the switching worker calls this once that day is over). The
+    /// agreement's last day becomes `contract_end` unless it ended earlier.
+    /// Audited `agreement.end` with the reason. Idempotent: returns the ids
+    /// ended by this call (none the second time).
+    pub async fn end_with_contract(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        contract_end: NaiveDate,
+        reason: &str,
+    ) -> Result<Vec<String>, AgreementError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let rows = tbl::Entity::find()
+            .filter(tbl::Column::TenantId.eq(tenant.to_owned()))
+            .filter(
+                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
+            )
+            .all(&txn)
+            .await
+            .map_err(internal)?;
+        let now = store::now_micros();
+        let mut ended = Vec::new();
+        for a in rows {
+            Transition::EndWithContract.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
+            let id = a.id.clone();
+            let ends_on = a.ends_on.map_or(contract_end, |e| e.min(contract_end));
+            let mut am: tbl::ActiveModel = a.into();
+            am.status = Set(Status::Ended.as_str().into());
+            am.ends_on = Set(Some(ends_on));
+            am.ended_at = Set(Some(now));
+            am.updated_at = Set(now);
+            am.update(&txn).await.map_err(internal)?;
+            audit::append(
+                &txn,
+                Record::new(actor, "agreement.end", "agreement", &id)
+                    .tenant(tenant)
+                    .reason(reason)
+                    .details(json!({ "contract_end": contract_end.to_string(), "ends_on": ends_on.to_string() })),
+            )
+            .await
+            .map_err(internal)?;
+            ended.push(id);
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(ended)
+    }
+}
+
 async fn insert_version<C: ConnectionTrait>(
     c: &C,
     id: &str,

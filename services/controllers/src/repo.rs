@@ -127,6 +127,33 @@ impl ControllerRepo {
     /// controller's record (company name, registration, contacts) stays
     /// beside the agreements it signed. Returns (webhooks removed, tokens revoked).
     pub async fn close(&self, actor: &Actor, id: &str) -> Result<(u64, u64), ControllerError> {
+        let tokens = self.revoke_tokens(actor, id).await?;
+        let hooks = self.remove_webhook(actor, id).await?;
+        Ok((hooks, tokens))
+    }
+
+    /// Revokes every token bound to an erased tenant (audited
+    /// `controller.tokens_revoked`). Returns how many were revoked.
+    pub async fn revoke_tokens(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
+        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let tokens = auth::tokens::revoke_tenant(&txn, id)
+            .await
+            .map_err(internal)?;
+        audit::append(
+            &txn,
+            Record::new(actor, "controller.tokens_revoked", "controller", id)
+                .tenant(id)
+                .details(json!({ "tokens_revoked": tokens })),
+        )
+        .await
+        .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(tokens)
+    }
+
+    /// Removes an erased tenant's webhook URL and secret (audited
+    /// `controller.webhook_removed`). Returns 1 when there was one.
+    pub async fn remove_webhook(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
         let txn = audit::begin(&self.db).await.map_err(from_audit)?;
         let hooks = tbl::Entity::update_many()
             .col_expr(tbl::Column::WebhookUrl, Expr::value(Option::<String>::None))
@@ -141,19 +168,16 @@ impl ControllerRepo {
             .await
             .map_err(internal)?
             .rows_affected;
-        let tokens = auth::tokens::revoke_tenant(&txn, id)
-            .await
-            .map_err(internal)?;
         audit::append(
             &txn,
-            Record::new(actor, "controller.close", "controller", id)
+            Record::new(actor, "controller.webhook_removed", "controller", id)
                 .tenant(id)
-                .details(json!({ "webhook_removed": hooks > 0, "tokens_revoked": tokens })),
+                .details(json!({ "webhook_removed": hooks > 0 })),
         )
         .await
         .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
-        Ok((hooks, tokens))
+        Ok(hooks)
     }
 
     /// Controllers in id order after `after`, at most `limit`.

@@ -304,11 +304,11 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logs(config.log_format, &config.log_level);
             if a.once {
                 let sweep = custodian::ops::sweep_once(&config).await?;
-                let erased = custodian::worker::erase_tenants_once(&config).await?;
+                let switching = custodian::worker::switching_once(&config).await?;
                 let delivery = custodian::worker::deliver_once(&config).await?;
                 println!(
                     "{}",
-                    serde_json::json!({ "sweep": sweep, "tenants_erased": erased, "delivery": delivery })
+                    serde_json::json!({ "sweep": sweep, "tenants_erased": switching.erased, "switching": switching, "delivery": delivery })
                 );
                 return Ok(ExitCode::SUCCESS);
             }

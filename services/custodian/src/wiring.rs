@@ -637,21 +637,48 @@ impl switching::ports::TenantData for SwitchingTenant {
                 .erase_tenant(actor, tenant)
                 .await
                 .map_err(|e| e.to_string())?;
-            let (hooks, tokens) = self
+            let tokens = self
                 .controllers
-                .close(actor, tenant)
+                .revoke_tokens(actor, tenant)
                 .await
                 .map_err(|e| e.to_string())?;
             let mut rows = v.rows_deleted;
             rows.push(("dsr_requests".into(), dsr));
             rows.push(("api_tokens (revoked)".into(), tokens));
-            rows.push(("controllers.webhook (removed)".into(), hooks));
             Ok(switching::ports::Erased {
                 kek_destroyed_at: Some(v.keys_destroyed_at),
                 kek_versions: v.kek_versions,
                 keys_destroyed: v.keys_destroyed,
                 rows_deleted: rows,
             })
+        })
+    }
+
+    fn close_webhook<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<u64, String>> {
+        Box::pin(async move {
+            self.controllers
+                .remove_webhook(actor, tenant)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn end_agreements<'a>(
+        &'a self,
+        actor: &'a audit::Actor,
+        tenant: &'a str,
+        contract_end: chrono::NaiveDate,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, String>> {
+        Box::pin(async move {
+            self.agreements
+                .end_with_contract(actor, tenant, contract_end, reason)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }

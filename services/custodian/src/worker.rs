@@ -33,12 +33,16 @@ fn switching(
 /// erased (keys first, then rows) and gets its certificate. Returns the
 /// switches erased.
 pub async fn erase_tenants_once(config: &Config) -> anyhow::Result<Vec<String>> {
+    Ok(switching_once(config).await?.erased)
+}
+
+/// One switching round: retrieval reminders, agreements ended with their
+/// contracts, tenant erasures, webhooks removed after the erasure notice.
+pub async fn switching_once(config: &Config) -> anyhow::Result<switching::service::Advance> {
     let v = crate::ops::open_vault(config).await?;
     let db = store::open_main(&config.database_url()).await?;
     let s = switching(config, db.clone(), v);
-    let done = s
-        .erase_due(&audit::Actor::system("switching-worker"))
-        .await?;
+    let done = s.advance(&audit::Actor::system("switching-worker")).await?;
     db.close().await.ok();
     Ok(done)
 }
@@ -78,10 +82,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                     }
                     Err(e) => tracing::error!(error = %e, "retention sweep failed; retrying next interval"),
                 }
-                match switching.erase_due(&eraser).await {
-                    Ok(done) if done.is_empty() => {}
-                    Ok(done) => tracing::info!(switches = ?done, "tenants erased"),
-                    Err(e) => tracing::error!(error = %e, "tenant erasure failed; retrying next interval"),
+                match switching.advance(&eraser).await {
+                    Ok(done) if done == switching::service::Advance::default() => {}
+                    Ok(done) => tracing::info!(
+                        reminded = ?done.reminded,
+                        agreements_ended = ?done.agreements_ended,
+                        erased = ?done.erased,
+                        webhooks_closed = ?done.webhooks_closed,
+                        "switching round"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "switching round failed; retrying next interval"),
                 }
             }
             _ = deliver_every.tick() => {

@@ -79,6 +79,13 @@ pub enum SwitchingCmd {
     Confirm {
         id: String,
     },
+    /// The customer withdraws its request before the transition ends.
+    Withdraw {
+        id: String,
+        /// Why, in words (optional).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// An exit without a Data Act request, by the agreement's terms.
     Terminate {
         #[arg(long)]
@@ -125,6 +132,11 @@ fn switch(s: &pb::Switch) -> Value {
         "retrieval_open": s.retrieval_open,
         "erasure_due_from": s.erasure_due_from,
         "termination_reason": s.termination_reason,
+        "withdrawn_at": s.withdrawn_at,
+        "withdrawal_reason": s.withdrawal_reason,
+        "agreement_ended_at": s.agreement_ended_at,
+        "retrieval_reminded_for": s.retrieval_reminded_for,
+        "webhook_closed_at": s.webhook_closed_at,
         "charges": s.charges.iter().map(charge).collect::<Vec<_>>(),
         "certificate": s.certificate.as_ref().map(|c| json!({
             "sha256": c.sha256,
@@ -345,6 +357,16 @@ pub async fn switching(conn: &Conn, cmd: SwitchingCmd, o: Out<'_>) -> Result<(),
                 .confirm_switch_complete(
                     conn.req(pb::ConfirmSwitchCompleteRequest { switch_id: id }),
                 )
+                .await?
+                .into_inner();
+            o.object(switch(&s))
+        }
+        SwitchingCmd::Withdraw { id, reason } => {
+            let s = c
+                .withdraw_switch(conn.req(pb::WithdrawSwitchRequest {
+                    switch_id: id,
+                    reason,
+                }))
                 .await?
                 .into_inner();
             o.object(switch(&s))

@@ -79,6 +79,7 @@ agreements::vocabulary!(
     Status {
         Active = "active",
         Completed = "completed",
+        Withdrawn = "withdrawn",
         Erased = "erased",
     }
 );
@@ -148,6 +149,97 @@ impl Plan {
     /// The transition's last day as the provider must meet it (strict).
     pub fn transition_end(&self) -> Option<NaiveDate> {
         self.get("transition_end").and_then(|m| m.strict.date)
+    }
+
+    /// The contract's last day, once it is known (an erasure election's
+    /// notice end, a confirmed switch's confirmation day, an exit's end).
+    pub fn contract_end(&self) -> Option<NaiveDate> {
+        self.get("contract_end").and_then(|m| m.strict.date)
+    }
+
+    /// Until when the customer may withdraw its request: the end of the
+    /// transition (the current one, after an alternative or an extension),
+    /// or the contract end when that comes first (an erasure election ends
+    /// the contract with the notice period).
+    pub fn withdrawal_until(&self) -> Option<DateTime<Utc>> {
+        ["transition_end", "contract_end"]
+            .iter()
+            .filter_map(|n| self.get(n))
+            .map(|m| m.strict.instant)
+            .min()
+    }
+}
+
+/// How long before the end of the retrieval period the customer is reminded.
+pub const RETRIEVAL_REMINDER_DAYS: i64 = 7;
+
+/// The worker's decisions for one switch at `now` (pure: the service acts on
+/// them). Each is taken once: the stored marks say what was done.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Due {
+    /// Remind the customer that retrieval ends at this instant.
+    pub remind_retrieval_end: Option<DateTime<Utc>>,
+    /// End the agreement: the contract ended on this day.
+    pub end_agreement: Option<NaiveDate>,
+}
+
+/// What is due for a switch with these facts. A withdrawn or erased switch
+/// has nothing due; `retrievable` is false when nothing is handed back (an
+/// erasure election, an exit with deletion), so there is nothing to remind of.
+pub fn due(
+    status: Status,
+    plan: &Plan,
+    retrievable: bool,
+    reminded_for: Option<DateTime<Utc>>,
+    agreement_ended: bool,
+    now: DateTime<Utc>,
+) -> Due {
+    if matches!(status, Status::Withdrawn | Status::Erased) {
+        return Due::default();
+    }
+    let remind_retrieval_end = plan.retrieval_until().filter(|r| {
+        retrievable
+            && now < *r
+            && now >= *r - chrono::Duration::days(RETRIEVAL_REMINDER_DAYS)
+            && reminded_for != Some(*r)
+    });
+    let end_agreement = plan
+        .get("contract_end")
+        .filter(|m| !agreement_ended && now >= m.strict.instant)
+        .and_then(|m| m.strict.date);
+    Due {
+        remind_retrieval_end,
+        end_agreement,
+    }
+}
+
+/// Whether the customer may withdraw now (the transition has not ended).
+pub fn check_withdrawal(
+    kind: Kind,
+    status: Status,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<(), SwitchError> {
+    if kind != Kind::DataAct {
+        return Err(SwitchError::Precondition(
+            "an agreement exit is not a Data Act request: it cannot be withdrawn (amend or re-activate the agreement instead)".into(),
+        ));
+    }
+    if status != Status::Active {
+        return Err(SwitchError::Precondition(format!(
+            "the switch is {}, not active: it can no longer be withdrawn",
+            status.as_str()
+        )));
+    }
+    match plan.withdrawal_until() {
+        Some(until) if now < until => Ok(()),
+        Some(until) => Err(SwitchError::Precondition(format!(
+            "the transition ended at {}: the request can no longer be withdrawn",
+            proto::wire::timestamp(until)
+        ))),
+        None => Err(SwitchError::Precondition(
+            "the switch has no transition to withdraw from".into(),
+        )),
     }
 }
 
@@ -467,6 +559,7 @@ pub fn retained() -> Vec<String> {
         "per-candidate deletion certificates: ids, reasons and ledger hashes, the proof of earlier erasures".into(),
         "agreements and their versions, the controller's company record, breach records and sub-processor notices: the contract and the processor's own legal records".into(),
         "this switch, its charges and this certificate".into(),
+        "the controller's webhook address and secret, until this certificate has been delivered to it (then removed)".into(),
     ]
 }
 
@@ -684,5 +777,112 @@ mod tests {
         assert_eq!(hash, hex::encode(Sha256::digest(json.as_bytes())));
         let back: Certificate = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn the_retrieval_reminder_comes_once_in_the_last_seven_days() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+        let p = plan(&facts(at, 2, "switch")).unwrap();
+        let end = p.retrieval_until().unwrap();
+        let before = end - chrono::Duration::days(7) - chrono::Duration::seconds(1);
+        assert_eq!(
+            due(Status::Active, &p, true, None, false, before).remind_retrieval_end,
+            None
+        );
+        let in_window = end - chrono::Duration::days(7);
+        assert_eq!(
+            due(Status::Active, &p, true, None, false, in_window).remind_retrieval_end,
+            Some(end)
+        );
+        assert_eq!(
+            due(Status::Active, &p, true, Some(end), false, in_window).remind_retrieval_end,
+            None,
+            "reminded of this end already"
+        );
+        // A moved end is reminded again.
+        let older = end - chrono::Duration::days(20);
+        assert_eq!(
+            due(Status::Active, &p, true, Some(older), false, in_window).remind_retrieval_end,
+            Some(end)
+        );
+        assert_eq!(
+            due(Status::Active, &p, true, None, false, end).remind_retrieval_end,
+            None,
+            "ended"
+        );
+        assert_eq!(
+            due(Status::Withdrawn, &p, true, None, false, in_window),
+            Due::default()
+        );
+        // An erasure election has nothing to retrieve.
+        let e = plan(&facts(at, 2, "erase")).unwrap();
+        assert_eq!(
+            due(Status::Active, &e, false, None, false, in_window).remind_retrieval_end,
+            None
+        );
+    }
+
+    #[test]
+    fn the_agreement_ends_after_the_contract_end_day_once() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+        let p = plan(&facts(at, 2, "switch")).unwrap();
+        let later = at + chrono::Duration::days(400);
+        assert_eq!(
+            due(Status::Active, &p, true, None, false, later).end_agreement,
+            None,
+            "unconfirmed: no contract end"
+        );
+        let mut f = facts(at, 2, "switch");
+        f.completed_at = Some(Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());
+        let p = plan(&f).unwrap();
+        let end_of_day = Utc.with_ymd_and_hms(2026, 6, 1, 22, 0, 0).unwrap(); // 00:00 CEST
+        assert_eq!(
+            due(
+                Status::Completed,
+                &p,
+                true,
+                None,
+                false,
+                end_of_day - chrono::Duration::seconds(1)
+            )
+            .end_agreement,
+            None
+        );
+        assert_eq!(
+            due(Status::Completed, &p, true, None, false, end_of_day).end_agreement,
+            Some(d("2026-06-01"))
+        );
+        assert_eq!(
+            due(Status::Completed, &p, true, None, true, end_of_day).end_agreement,
+            None,
+            "once"
+        );
+    }
+
+    #[test]
+    fn withdrawal_until_the_transition_ends() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+        let p = plan(&facts(at, 2, "switch")).unwrap();
+        let until = p.withdrawal_until().unwrap();
+        assert_eq!(until, p.get("transition_end").unwrap().strict.instant);
+        assert!(
+            check_withdrawal(
+                Kind::DataAct,
+                Status::Active,
+                &p,
+                until - chrono::Duration::seconds(1)
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            check_withdrawal(Kind::DataAct, Status::Active, &p, until),
+            Err(SwitchError::Precondition(_))
+        ));
+        assert!(check_withdrawal(Kind::DataAct, Status::Completed, &p, at).is_err());
+        assert!(check_withdrawal(Kind::Termination, Status::Active, &p, at).is_err());
+        // An erasure election: until the contract (notice) end.
+        let e = plan(&facts(at, 2, "erase")).unwrap();
+        let until = e.withdrawal_until().unwrap();
+        assert_eq!(until, e.get("contract_end").unwrap().strict.instant);
     }
 }

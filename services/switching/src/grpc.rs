@@ -127,6 +127,11 @@ pub fn switch_pb(v: &SwitchView) -> pb::Switch {
             .and_then(|j| certificate_pb(&r.id, j)),
         charges: v.charges.iter().map(charge_pb).collect(),
         termination_reason: r.termination_reason.clone().unwrap_or_default(),
+        withdrawn_at: ts(r.withdrawn_at),
+        withdrawal_reason: r.withdrawal_reason.clone().unwrap_or_default(),
+        agreement_ended_at: ts(r.agreement_ended_at),
+        retrieval_reminded_for: ts(r.retrieval_reminded_for),
+        webhook_closed_at: ts(r.webhook_closed_at),
     }
 }
 
@@ -335,6 +340,22 @@ impl SwitchingService for SwitchingGrpc {
         let p = Principal::from_request(&request)?;
         let id = switch_id(&request.into_inner().switch_id)?;
         let v = self.svc.confirm(&Actor::from(&p), &p.scope(), &id).await?;
+        Ok(Response::new(switch_pb(&v)))
+    }
+
+    async fn withdraw_switch(
+        &self,
+        request: Request<pb::WithdrawSwitchRequest>,
+    ) -> Result<Response<pb::Switch>, Status> {
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = switch_id(&r.switch_id)?;
+        let reason = agreements::domain::optional_text("reason", &r.reason, 2000)
+            .map_err(SwitchError::from)?;
+        let v = self
+            .svc
+            .withdraw(&Actor::from(&p), &p.scope(), &id, reason)
+            .await?;
         Ok(Response::new(switch_pb(&v)))
     }
 

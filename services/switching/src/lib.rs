@@ -9,6 +9,7 @@
 //! - [`domain`]: vocabularies, milestones, the checks of every step (pure).
 //! - [`bundle`]: the streamed bundle writer and its manifest (pure).
 //! - [`service`]: the `switching_*` tables, audited steps, builds, erasure.
+//! - [`notices`]: the milestone notices to the customer's webhook (outbox).
 //! - [`obligations`]: milestones for DeadlineService.
 //! - [`ports`]: what it needs from the vault, agreements and controllers.
 //! - [`grpc`]: the thin tonic adapter.
@@ -16,6 +17,7 @@
 pub mod bundle;
 pub mod domain;
 pub mod grpc;
+pub mod notices;
 pub mod obligations;
 pub mod ports;
 pub mod service;

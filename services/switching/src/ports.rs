@@ -73,10 +73,28 @@ pub trait TenantData: Send + Sync {
         export_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Dek>, String>>;
     /// Erases the tenant everywhere but here: keys first (vault), then the
-    /// vault's rows, the requests, the webhook and tokens. Idempotent.
+    /// vault's rows, the requests, and its tokens. The webhook stays until
+    /// the erasure notice is settled ([`TenantData::close_webhook`]).
+    /// Idempotent.
     fn erase<'a>(
         &'a self,
         actor: &'a Actor,
         tenant: &'a str,
     ) -> BoxFuture<'a, Result<Erased, String>>;
+    /// Removes an erased tenant's webhook; returns 1 when there was one.
+    fn close_webhook<'a>(
+        &'a self,
+        actor: &'a Actor,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<u64, String>>;
+    /// Moves the tenant's agreements that are active or terminating to
+    /// `ended`, with the contract that ended on `contract_end`; returns the
+    /// ids of the agreements ended. Idempotent.
+    fn end_agreements<'a>(
+        &'a self,
+        actor: &'a Actor,
+        tenant: &'a str,
+        contract_end: NaiveDate,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, String>>;
 }

@@ -21,6 +21,7 @@ use vault_crypto::{Dek, FieldContext};
 
 use crate::bundle::{self, Bundle, FileEntry, Piece};
 use crate::domain::*;
+use crate::notices::{self, Event};
 use crate::ports::{ExportCandidate, TenantData};
 
 /// Candidates per page while building a bundle.
@@ -62,7 +63,8 @@ pub struct SwitchView {
 impl SwitchView {
     /// Whether the worker may erase the tenant now.
     pub fn erasable(&self, now: DateTime<Utc>) -> bool {
-        self.status != Status::Erased && self.erasure_due_from.is_some_and(|t| now >= t)
+        !matches!(self.status, Status::Erased | Status::Withdrawn)
+            && self.erasure_due_from.is_some_and(|t| now >= t)
     }
 }
 
@@ -119,6 +121,15 @@ fn seal_ctx<'a>(tenant: &'a str, key_id: &'a str, field: &'a str) -> FieldContex
         field,
         schema_version: 1,
     }
+}
+
+/// What one worker round did, by switch id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Advance {
+    pub reminded: Vec<String>,
+    pub agreements_ended: Vec<String>,
+    pub erased: Vec<String>,
+    pub webhooks_closed: Vec<String>,
 }
 
 pub struct Switching {
@@ -200,9 +211,11 @@ impl Switching {
             .collect()
     }
 
-    /// Switches not yet erased, for obligations and the worker.
+    /// Switches not yet erased nor withdrawn, for obligations and the worker.
     pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<SwitchView>, SwitchError> {
-        let mut q = tbl::Entity::find().filter(tbl::Column::Status.ne(Status::Erased.as_str()));
+        let mut q = tbl::Entity::find().filter(
+            tbl::Column::Status.is_not_in([Status::Erased.as_str(), Status::Withdrawn.as_str()]),
+        );
         if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
@@ -258,8 +271,13 @@ impl Switching {
         )
         .await
         .map_err(internal)?;
+        let now = store::now_micros();
+        let v = view(m, Vec::new(), now)?;
+        notices::enqueue(&txn, Event::Requested, &v, json!({}), now)
+            .await
+            .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
-        view(m, Vec::new(), store::now_micros())
+        Ok(v)
     }
 
     /// The customer's switching request (Data Act art. 25(3)).
@@ -314,6 +332,12 @@ impl Switching {
             erased_at: None,
             created_at: now,
             created_by: actor.id.clone(),
+            withdrawn_at: None,
+            withdrawal_reason: None,
+            agreement_ended_at: None,
+            retrieval_reminded_for: None,
+            erasure_notice_id: None,
+            webhook_closed_at: None,
         };
         // Validate the milestones before anything is written.
         view(row.clone(), Vec::new(), now)?;
@@ -397,6 +421,12 @@ impl Switching {
             erased_at: None,
             created_at: now,
             created_by: actor.id.clone(),
+            withdrawn_at: None,
+            withdrawal_reason: None,
+            agreement_ended_at: None,
+            retrieval_reminded_for: None,
+            erasure_notice_id: None,
+            webhook_closed_at: None,
         };
         self.insert(
             actor,
@@ -429,12 +459,15 @@ impl Switching {
         Ok((r, v))
     }
 
+    /// Writes a change of a switch with its audit entry and, when given, the
+    /// customer's notice of it, in one transaction.
     async fn update(
         &self,
         actor: &Actor,
         row: tbl::ActiveModel,
         action: &str,
         details: Value,
+        notice: Option<(Event, Value)>,
     ) -> Result<SwitchView, SwitchError> {
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         let m = row.update(&txn).await.map_err(internal)?;
@@ -446,9 +479,16 @@ impl Switching {
         )
         .await
         .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
         let c = self.charges_of(&m.id).await?;
-        view(m, c, store::now_micros())
+        let now = store::now_micros();
+        let v = view(m, c, now)?;
+        if let Some((event, extra)) = notice {
+            notices::enqueue(&txn, event, &v, extra, now)
+                .await
+                .map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(v)
     }
 
     pub async fn declare_unfeasible(
@@ -470,6 +510,7 @@ impl Switching {
         )?;
         let mut am: tbl::ActiveModel = r.into();
         am.unfeasible_declared_at = Set(Some(store::now_micros()));
+        let reasons_sent = reasons.clone();
         am.unfeasibility_reasons = Set(Some(reasons));
         am.alternative_transition_end = Set(Some(alt_end));
         self.update(
@@ -477,6 +518,10 @@ impl Switching {
             am,
             "switching.unfeasible",
             json!({ "alternative_transition_end": alt_end.to_string() }),
+            Some((
+                Event::Unfeasible,
+                json!({ "reasons": reasons_sent, "alternative_transition_end": alt_end.to_string() }),
+            )),
         )
         .await
     }
@@ -504,6 +549,10 @@ impl Switching {
             am,
             "switching.extend",
             json!({ "transition_end": new_end.to_string() }),
+            Some((
+                Event::Extended,
+                json!({ "transition_end": new_end.to_string() }),
+            )),
         )
         .await
     }
@@ -523,7 +572,14 @@ impl Switching {
         let mut am: tbl::ActiveModel = r.into();
         am.completed_at = Set(Some(store::now_micros()));
         am.status = Set(Status::Completed.as_str().into());
-        self.update(actor, am, "switching.confirm", json!({})).await
+        self.update(
+            actor,
+            am,
+            "switching.confirm",
+            json!({}),
+            Some((Event::Completed, json!({}))),
+        )
+        .await
     }
 
     pub async fn record_charge(
@@ -876,6 +932,7 @@ impl Switching {
         let top: Vec<FileEntry> = done.files;
         debug_assert_eq!(done.documents, documents);
         let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let switch_id = e.switch_id.clone();
         let mut am: exports::ActiveModel = e.into();
         am.status = Set(ExportStatus::Ready.as_str().into());
         am.ready_at = Set(Some(store::now_micros()));
@@ -889,6 +946,22 @@ impl Switching {
             Record::new(actor, "switching.export_ready", "export", id)
                 .tenant(&tenant)
                 .details(json!({ "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha })),
+        )
+        .await
+        .map_err(internal)?;
+        let sw = tbl::Entity::find_by_id(switch_id.clone())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .ok_or(SwitchError::NotFound("switch"))?;
+        let now = store::now_micros();
+        let v = view(sw, Vec::new(), now)?;
+        notices::enqueue(
+            &txn,
+            Event::ExportReady,
+            &v,
+            json!({ "export_id": id, "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha }),
+            now,
         )
         .await
         .map_err(internal)?;
@@ -980,14 +1053,135 @@ impl Switching {
     /// Erases every tenant whose switch or exit is due (worker step).
     /// Returns the switches erased.
     pub async fn erase_due(&self, actor: &Actor) -> Result<Vec<String>, SwitchError> {
+        Ok(self.advance(actor).await?.erased)
+    }
+
+    /// The worker's round over every switch: the retrieval reminder, the
+    /// agreement ended with the contract, the tenant erasure, and the
+    /// webhook removed once the erasure notice is settled. Every step is
+    /// marked on the switch, so a round repeated after a crash does nothing
+    /// twice (the notice of a step commits with its mark).
+    pub async fn advance(&self, actor: &Actor) -> Result<Advance, SwitchError> {
         let now = store::now_micros();
-        let mut done = Vec::new();
+        let mut out = Advance::default();
         for v in self.open(None).await? {
+            let status = v.status;
+            let retrievable = !(v.row.election == Election::Erase.as_str()
+                || v.row.election == ExitChoice::Delete.as_str());
+            let d = due(
+                status,
+                &v.plan,
+                retrievable,
+                v.row.retrieval_reminded_for,
+                v.row.agreement_ended_at.is_some(),
+                now,
+            );
+            if let Some(r) = d.remind_retrieval_end {
+                let mut am: tbl::ActiveModel = v.row.clone().into();
+                am.retrieval_reminded_for = Set(Some(r));
+                self.update(
+                    actor,
+                    am,
+                    "switching.retrieval_reminder",
+                    json!({ "retrieval_end": proto::wire::timestamp(r) }),
+                    Some((
+                        Event::RetrievalEnding,
+                        json!({ "retrieval_end": proto::wire::timestamp(r), "days_left": (r - now).num_days() }),
+                    )),
+                )
+                .await?;
+                out.reminded.push(v.row.id.clone());
+            }
+            if let Some(end) = d.end_agreement {
+                let reason = format!("the contract ended on {end} with switch {}", v.row.id);
+                let ended = self
+                    .data
+                    .end_agreements(actor, &v.row.tenant_id, end, &reason)
+                    .await
+                    .map_err(internal)?;
+                let mut am: tbl::ActiveModel = self.row(&Scope::All, &v.row.id).await?.into();
+                am.agreement_ended_at = Set(Some(store::now_micros()));
+                self.update(
+                    actor,
+                    am,
+                    "switching.agreement_ended",
+                    json!({ "contract_end": end.to_string(), "agreements": ended }),
+                    Some((
+                        Event::AgreementEnded,
+                        json!({ "contract_end": end.to_string(), "agreements": ended }),
+                    )),
+                )
+                .await?;
+                out.agreements_ended.push(v.row.id.clone());
+            }
             if v.erasable(now) {
-                done.push(self.erase(actor, v).await?);
+                let v = view(
+                    self.row(&Scope::All, &v.row.id).await?,
+                    Vec::new(),
+                    store::now_micros(),
+                )?;
+                out.erased.push(self.erase(actor, v).await?);
             }
         }
+        out.webhooks_closed = self.close_webhooks(actor).await?;
+        Ok(out)
+    }
+
+    /// Removes the webhook of every erased tenant whose erasure notice was
+    /// delivered or dead-lettered (the notice needs the webhook to go out).
+    async fn close_webhooks(&self, actor: &Actor) -> Result<Vec<String>, SwitchError> {
+        let rows = tbl::Entity::find()
+            .filter(tbl::Column::Status.eq(Status::Erased.as_str()))
+            .filter(tbl::Column::WebhookClosedAt.is_null())
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut done = Vec::new();
+        for r in rows {
+            let settled = match &r.erasure_notice_id {
+                Some(id) => outbox::settled(&self.db, id).await.map_err(internal)?,
+                None => true,
+            };
+            if !settled {
+                continue;
+            }
+            self.data
+                .close_webhook(actor, &r.tenant_id)
+                .await
+                .map_err(internal)?;
+            let id = r.id.clone();
+            let mut am: tbl::ActiveModel = r.into();
+            am.webhook_closed_at = Set(Some(store::now_micros()));
+            am.update(&self.db).await.map_err(internal)?;
+            done.push(id);
+        }
         Ok(done)
+    }
+
+    /// The customer withdraws its request before the transition ends: the
+    /// milestones stop, nothing is erased, the agreement goes on.
+    pub async fn withdraw(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reason: Option<String>,
+    ) -> Result<SwitchView, SwitchError> {
+        let r = self.row(scope, id).await?;
+        let v = view(r.clone(), Vec::new(), store::now_micros())?;
+        check_withdrawal(v.kind, v.status, &v.plan, store::now_micros())?;
+        let mut am: tbl::ActiveModel = r.into();
+        am.status = Set(Status::Withdrawn.as_str().into());
+        am.withdrawn_at = Set(Some(store::now_micros()));
+        am.withdrawal_reason = Set(reason.clone());
+        self.update(
+            actor,
+            am,
+            "switching.withdraw",
+            json!({ "reason_given": reason.is_some() }),
+            Some((Event::Withdrawn, json!({ "reason": reason }))),
+        )
+        .await
     }
 
     /// Erases one tenant: keys and rows everywhere (through the port), its
@@ -1057,7 +1251,23 @@ impl Switching {
         let mut am: tbl::ActiveModel = v.row.into();
         am.status = Set(Status::Erased.as_str().into());
         am.erased_at = Set(Some(now));
-        am.certificate = Set(Some(json));
+        am.certificate = Set(Some(json.clone()));
+        let m = am.update(&txn).await.map_err(internal)?;
+        // The certificate goes to the customer's webhook, which stays until
+        // this message is settled (`close_webhooks`).
+        let erased_view = view(m, Vec::new(), now)?;
+        let cert_value: Value = serde_json::from_str(&json).map_err(internal)?;
+        let notice = notices::enqueue(
+            &txn,
+            Event::Erased,
+            &erased_view,
+            json!({ "certificate": cert_value, "certificate_sha256": sha }),
+            now,
+        )
+        .await
+        .map_err(internal)?;
+        let mut am: tbl::ActiveModel = erased_view.row.into();
+        am.erasure_notice_id = Set(Some(notice));
         am.update(&txn).await.map_err(internal)?;
         audit::append(
             &txn,

@@ -15,6 +15,7 @@ mod m20261122_000009_requests;
 mod m20261123_000010_switching;
 mod m20261123_000011_tenant_shreds;
 mod m20261123_000012_candidates_by_tenant;
+mod m20261201_000013_switching_lifecycle;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_requests::Migration),
             Box::new(m20261123_000010_switching::Migration),
             Box::new(m20261123_000012_candidates_by_tenant::Migration),
+            Box::new(m20261201_000013_switching_lifecycle::Migration),
         ]
     }
 }

@@ -31,6 +31,18 @@ pub struct Model {
     pub erased_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub created_by: String,
+    /// The customer withdrew the request (migration 13).
+    pub withdrawn_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub withdrawal_reason: Option<String>,
+    /// When the worker moved the agreement to `ended` with the contract.
+    pub agreement_ended_at: Option<DateTimeUtc>,
+    /// The retrieval end the customer was last reminded of (7 days before).
+    pub retrieval_reminded_for: Option<DateTimeUtc>,
+    /// The outbox message that carries the erasure certificate.
+    pub erasure_notice_id: Option<String>,
+    /// When the webhook was removed, after the erasure notice was settled.
+    pub webhook_closed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
