@@ -849,3 +849,165 @@ async fn tenant_isolation_and_bad_input() {
         assert_eq!(e.code(), Code::PermissionDenied);
     }
 }
+
+/// legal-rules.md B7: the share of requests extended per controller and
+/// quarter, over gRPC and custodianctl; a controller sees only its own; a
+/// request received in an earlier quarter counts there; bad quarters are
+/// named.
+#[tokio::test]
+async fn the_share_of_extended_requests_per_controller_and_quarter() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        let auditor = app.token(Role::Auditor, None).await;
+        let mut ids = Vec::new();
+        for (tok, ctl, n) in [(&a_tok, &a.id, 4), (&b_tok, &b.id, 1)] {
+            for i in 0..n {
+                let r = requests(&app)
+                    .create_request(req(tok, create(ctl, "access", &format!("s{i}@example.nl"))))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                ids.push((tok.clone(), r.id));
+            }
+        }
+        // A extends one of four, B its only one.
+        for (tok, id) in [&ids[0], &ids[4]] {
+            requests(&app)
+                .extend_request(req(
+                    tok,
+                    pb::ExtendRequestRequest {
+                        id: id.clone(),
+                        reasons: "the subject's data spans many applications".into(),
+                    },
+                ))
+                .await
+                .unwrap();
+        }
+        // One of A's requests was received in an earlier quarter.
+        let earlier = Utc::now() - Duration::days(100);
+        {
+            let conn = app.db().await;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            use store::entities::dsr_requests as tbl;
+            tbl::Entity::update_many()
+                .col_expr(
+                    tbl::Column::ReceivedAt,
+                    sea_orm::sea_query::Expr::value(earlier),
+                )
+                .filter(tbl::Column::Id.eq(&ids[3].1))
+                .exec(&conn)
+                .await
+                .unwrap();
+        }
+        let quarter_of = |t: DateTime<Utc>| {
+            let d = legal_time::period::local_date(t);
+            format!(
+                "{}-Q{}",
+                chrono::Datelike::year(&d),
+                chrono::Datelike::month0(&d) / 3 + 1
+            )
+        };
+        let now_q = quarter_of(Utc::now());
+        let then_q = quarter_of(earlier);
+        let stats = |tok: &str, controller: &str| {
+            let tok = tok.to_owned();
+            let controller = controller.to_owned();
+            let app = &app;
+            async move {
+                requests(app)
+                    .get_extension_stats(req(
+                        &tok,
+                        pb::GetExtensionStatsRequest {
+                            controller_id: controller,
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .map(|r| r.into_inner())
+            }
+        };
+        let all = stats(&app.admin, "").await.unwrap();
+        assert_eq!(all.to_quarter, now_q);
+        assert!(all.note.contains("EDPB Guidelines 01/2022"));
+        let rows: Vec<(String, String, u64, u64, f64)> = all
+            .stats
+            .iter()
+            .map(|s| {
+                (
+                    s.controller_id.clone(),
+                    s.quarter.clone(),
+                    s.requests,
+                    s.extended,
+                    s.share,
+                )
+            })
+            .collect();
+        let mut expect = vec![
+            (a.id.clone(), then_q.clone(), 1, 0, 0.0),
+            (a.id.clone(), now_q.clone(), 3, 1, 1.0 / 3.0),
+            (b.id.clone(), now_q.clone(), 1, 1, 1.0),
+        ];
+        expect.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+        assert_eq!(rows, expect);
+        // A controller sees its own only; naming another is empty.
+        let own = stats(&a_tok, "").await.unwrap();
+        assert!(own.stats.iter().all(|s| s.controller_id == a.id));
+        assert_eq!(own.stats.len(), 2);
+        assert!(stats(&a_tok, &b.id).await.unwrap().stats.is_empty());
+        assert_eq!(stats(&auditor, &b.id).await.unwrap().stats.len(), 1);
+        // Bad input names the field.
+        for (r, field) in [
+            (
+                pb::GetExtensionStatsRequest {
+                    from_quarter: "2026-Q5".into(),
+                    ..Default::default()
+                },
+                "from_quarter:",
+            ),
+            (
+                pb::GetExtensionStatsRequest {
+                    from_quarter: "2026-Q4".into(),
+                    to_quarter: "2026-Q1".into(),
+                    ..Default::default()
+                },
+                "from_quarter:",
+            ),
+            (
+                pb::GetExtensionStatsRequest {
+                    controller_id: "nope".into(),
+                    ..Default::default()
+                },
+                "controller_id:",
+            ),
+        ] {
+            let e = requests(&app)
+                .get_extension_stats(req(&app.admin, r))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument);
+            assert!(e.message().starts_with(field), "{e:?}");
+        }
+        // The same through custodianctl.
+        let out = ctl_json(&app, &a_tok, &["requests", "extension-stats"]).await;
+        let now_row = out["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["quarter"] == now_q.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (now_row["requests"].as_u64(), now_row["extended"].as_u64()),
+            (Some(3), Some(1))
+        );
+        app.stop().await;
+    }
+}

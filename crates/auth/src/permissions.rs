@@ -182,6 +182,10 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.RequestService/CloseRequest",
         &[Admin, Controller, Service],
     ),
+    p(
+        "/custodian.v1.RequestService/GetExtensionStats",
+        &[Admin, Auditor, Controller, Service],
+    ),
     // SwitchingService: the customer requests, extends, confirms and
     // downloads; the provider (admin) declares unfeasibility, records
     // charges and exits; auditors read.

@@ -49,6 +49,18 @@ pub enum RequestsCmd {
         #[arg(long, default_value = "")]
         page_token: String,
     },
+    /// The share of requests extended per controller and quarter (B7).
+    ExtensionStats {
+        /// Admins and auditors: one controller (default: every one).
+        #[arg(long, default_value = "")]
+        controller: String,
+        /// First quarter, e.g. 2026-Q1 (default: three quarters before --to).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Last quarter (default: the current one).
+        #[arg(long, default_value = "")]
+        to: String,
+    },
     /// Identity asked for, or received.
     Identity {
         id: String,
@@ -215,6 +227,32 @@ pub async fn requests(conn: &Conn, cmd: RequestsCmd, o: Out<'_>) -> Result<(), C
                 .await?
                 .into_inner();
             o.object(request(&r))
+        }
+        RequestsCmd::ExtensionStats {
+            controller,
+            from,
+            to,
+        } => {
+            let r = c
+                .get_extension_stats(conn.req(pb::GetExtensionStatsRequest {
+                    controller_id: controller,
+                    from_quarter: from,
+                    to_quarter: to,
+                }))
+                .await?
+                .into_inner();
+            o.object(json!({
+                "from_quarter": r.from_quarter,
+                "to_quarter": r.to_quarter,
+                "note": r.note,
+                "stats": r.stats.iter().map(|s| json!({
+                    "controller_id": s.controller_id,
+                    "quarter": s.quarter,
+                    "requests": s.requests,
+                    "extended": s.extended,
+                    "share": s.share,
+                })).collect::<Vec<_>>(),
+            }))
         }
         RequestsCmd::Get { id } => {
             let r = c

@@ -191,6 +191,53 @@ impl RequestService for RequestGrpc {
         Ok(Response::new(request_pb(&v)))
     }
 
+    async fn get_extension_stats(
+        &self,
+        request: Request<pb::GetExtensionStatsRequest>,
+    ) -> Result<Response<pb::ExtensionStats>, Status> {
+        use crate::stats::{NOTE, Quarter, range};
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let controller = optional_uuid("controller_id", &r.controller_id)?;
+        let quarter = |field: &'static str, s: &str| -> Result<Option<Quarter>, Status> {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                Ok(Some(Quarter::parse(field, s).map_err(RequestError::from)?))
+            }
+        };
+        let from = quarter("from_quarter", &r.from_quarter)?;
+        let to = quarter("to_quarter", &r.to_quarter)?;
+        let today = legal_time::period::local_date(chrono::Utc::now());
+        let (from, to) = range(from, to, today).map_err(RequestError::from)?;
+        let scope = p.scope();
+        // Another tenant's figures are never shown: a tenant-bound caller
+        // naming another controller gets an empty answer, as for a missing one.
+        let stats = match (&scope, controller.as_deref()) {
+            (auth::Scope::Tenant(own), Some(c)) if own != c => Vec::new(),
+            _ => {
+                self.svc
+                    .extension_stats(&scope, controller.as_deref(), from, to)
+                    .await?
+            }
+        };
+        Ok(Response::new(pb::ExtensionStats {
+            stats: stats
+                .iter()
+                .map(|s| pb::ExtensionStat {
+                    controller_id: s.controller.clone(),
+                    quarter: s.quarter.to_string(),
+                    requests: s.requests,
+                    extended: s.extended,
+                    share: s.share(),
+                })
+                .collect(),
+            from_quarter: from.to_string(),
+            to_quarter: to.to_string(),
+            note: NOTE.into(),
+        }))
+    }
+
     async fn list_requests(
         &self,
         request: Request<pb::ListRequestsRequest>,

@@ -9,6 +9,7 @@
 //! - [`domain`]: vocabularies, state machine, deadlines, checks (pure).
 //! - [`export`]: the export bundle and the rectification merge (pure).
 //! - [`service`]: the `dsr_requests` table, audited steps, the outbox.
+//! - [`stats`]: the share of requests extended per controller and quarter (pure).
 //! - [`obligations`]: open requests for DeadlineService.
 //! - [`ports`]: what it needs from the vault, controllers and agreements.
 //! - [`grpc`]: the thin tonic adapter.
@@ -19,6 +20,7 @@ pub mod grpc;
 pub mod obligations;
 pub mod ports;
 pub mod service;
+pub mod stats;
 
 pub use obligations::RequestObligations;
 pub use service::Requests;

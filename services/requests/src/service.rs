@@ -200,6 +200,40 @@ impl Requests {
             .collect()
     }
 
+    /// The share of requests extended per controller and quarter of receipt
+    /// (legal-rules.md B7), for the quarters `from..=to`, within `scope`.
+    pub async fn extension_stats(
+        &self,
+        scope: &Scope,
+        controller: Option<&str>,
+        from: crate::stats::Quarter,
+        to: crate::stats::Quarter,
+    ) -> Result<Vec<crate::stats::Stat>, RequestError> {
+        // A day either side of the range in UTC; `group` cuts by the
+        // Amsterdam date.
+        let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
+        let hi =
+            legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
+        let mut q = tbl::Entity::find()
+            .select_only()
+            .column(tbl::Column::TenantId)
+            .column(tbl::Column::ReceivedAt)
+            .column(tbl::Column::ExtendedAt)
+            .filter(tbl::Column::ReceivedAt.gte(lo))
+            .filter(tbl::Column::ReceivedAt.lt(hi));
+        if let Some(t) = scope.filter(controller) {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+            q.into_tuple().all(&self.db).await.map_err(internal)?;
+        Ok(crate::stats::group(
+            rows.iter()
+                .map(|(t, at, ext)| (t.as_str(), *at, ext.is_some())),
+            from,
+            to,
+        ))
+    }
+
     /// Requests still waiting for an answer (for DeadlineService).
     pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<RequestView>, RequestError> {
         let mut q = tbl::Entity::find().filter(
