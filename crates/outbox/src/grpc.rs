@@ -12,15 +12,7 @@ const MAX_PAGE: u32 = 500;
 
 impl From<OutboxError> for Status {
     fn from(e: OutboxError) -> Status {
-        match e {
-            OutboxError::NotFound => Status::not_found("notification not found"),
-            OutboxError::Precondition(m) => Status::failed_precondition(m),
-            e @ OutboxError::Invalid { .. } => Status::invalid_argument(e.to_string()),
-            OutboxError::Internal(m) => {
-                tracing::error!(error = %m, "notification service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("notifications", &e)
     }
 }
 

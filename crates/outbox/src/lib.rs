@@ -44,6 +44,18 @@ pub enum OutboxError {
     Internal(String),
 }
 
+impl domain_kit::Classified for OutboxError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            OutboxError::NotFound => ErrorKind::NotFound,
+            OutboxError::Precondition(_) => ErrorKind::Precondition,
+            OutboxError::Invalid { .. } => ErrorKind::Invalid,
+            OutboxError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> OutboxError {
     OutboxError::Internal(e.to_string())
 }

@@ -26,40 +26,11 @@ pub mod service_names {
 }
 
 pub mod limits;
+pub mod status;
 
 /// Conventions of the wire format shared by every service adapter.
 pub mod wire {
-    use chrono::{DateTime, SecondsFormat, Utc};
-
-    /// How many characters of a bad value an error message may quote.
-    pub const QUOTE_CHARS: usize = 24;
-
-    /// A bad value as an error message may show it: Debug-quoted, at most
-    /// [`QUOTE_CHARS`] characters, with the full length when it was cut
-    /// (`"xxxxxxxxxxxxxxxxxxxxxxxx"… (20000 characters)`). An error names the
-    /// field and the rule; it never echoes a whole value.
-    pub fn quote(s: &str) -> String {
-        let n = s.chars().count();
-        if n <= QUOTE_CHARS {
-            format!("{s:?}")
-        } else {
-            let head: String = s.chars().take(QUOTE_CHARS).collect();
-            format!("{head:?}… ({n} characters)")
-        }
-    }
-
-    /// Instants on the wire: RFC 3339, UTC, microseconds.
-    pub fn timestamp(t: DateTime<Utc>) -> String {
-        t.to_rfc3339_opts(SecondsFormat::Micros, true)
-    }
-
-    /// An id on the wire: a UUID in any accepted spelling, returned
-    /// hyphenated and lower case (the form ids are stored in).
-    pub fn uuid(s: &str) -> Option<String> {
-        uuid::Uuid::parse_str(s.trim())
-            .ok()
-            .map(|u| u.hyphenated().to_string())
-    }
+    pub use domain_kit::{QUOTE_CHARS, quote, timestamp, uuid};
 
     /// The field a page-size error names.
     pub const PAGE_SIZE_FIELD: &str = "page.page_size";
@@ -98,6 +69,7 @@ pub mod wire {
     mod tests {
         use super::*;
         use crate::v1::PageRequest;
+        use chrono::{DateTime, Utc};
 
         #[test]
         fn paging() {

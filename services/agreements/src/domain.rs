@@ -2,63 +2,14 @@
 //! No IO, no tonic, no sea-orm. Calendar arithmetic is legal-time's.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// A field-level validation failure: which field, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub reason: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
-pub fn err(field: &'static str, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        reason: reason.into(),
-    }
-}
-
-/// A closed vocabulary: an enum with `ALL`, `as_str` and a `parse` whose
-/// error names the field and every known value. The services' domains
-/// (breaches, requests) declare theirs with it; the caller needs `serde`.
-#[macro_export]
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(
-                field: &'static str,
-                s: &str,
-            ) -> Result<$name, $crate::domain::FieldError> {
-                match s.trim() {
-                    $($s => Ok($name::$variant),)+
-                    x => Err($crate::domain::err(field, format!(
-                        "expected {}, got {}",
-                        [$($s),+].join(", "),
-                        proto::wire::quote(x)
-                    ))),
-                }
-            }
-        }
-    };
-}
+pub use domain_kit::{
+    AuthorisationMode, DATA_CATEGORIES, FieldError, SUBJECT_CATEGORIES, date, err, instant,
+    instant_in_range, optional_text, optional_uuid, text, uuid_field, vocab,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgreementError {
@@ -70,6 +21,18 @@ pub enum AgreementError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl domain_kit::Classified for AgreementError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            AgreementError::Invalid(_) => ErrorKind::Invalid,
+            AgreementError::NotFound(_) => ErrorKind::NotFound,
+            AgreementError::Precondition(_) => ErrorKind::Precondition,
+            AgreementError::Internal(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 impl From<FieldError> for AgreementError {
@@ -160,22 +123,6 @@ impl Transition {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AuthorisationMode {
-    General,
-    Specific,
-}
-
-impl AuthorisationMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthorisationMode::General => "general",
-            AuthorisationMode::Specific => "specific",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum EndOfContract {
     ReturnThenDelete,
     Delete,
@@ -208,69 +155,6 @@ impl NoticeUnit {
     }
 }
 
-/// The vocabulary of personal-data categories an agreement may name.
-pub const DATA_CATEGORIES: &[(&str, &str)] = &[
-    ("identification", "name, date of birth, nationality"),
-    ("contact", "address, e-mail, telephone"),
-    ("cv_and_work_history", "CV, employment history, references"),
-    ("education", "diplomas, certificates, courses"),
-    ("assessment", "test and assessment results, interview notes"),
-    ("correspondence", "messages between candidate and employer"),
-    ("identity_documents", "copies of identity documents, BSN"),
-    ("financial", "salary expectations, bank details"),
-    (
-        "online_identifiers",
-        "IP addresses, cookie ids, account ids",
-    ),
-    ("usage", "logs of the use of the service"),
-    ("media", "photos, video interviews"),
-    (
-        "special_category",
-        "data under GDPR art. 9 or criminal data under art. 10",
-    ),
-];
-
-/// The vocabulary of data-subject categories an agreement may name.
-pub const SUBJECT_CATEGORIES: &[(&str, &str)] = &[
-    ("candidates", "job applicants"),
-    ("employees", "the controller's staff"),
-    ("contractors", "freelancers and temporary workers"),
-    ("customer_contacts", "the controller's business contacts"),
-    ("referees", "people giving references"),
-    ("website_visitors", "visitors of vacancy pages"),
-    ("users", "the controller's users of the service"),
-];
-
-/// The values of a vocabulary field, deduplicated; an unknown one names the known ones.
-pub fn vocab(
-    field: &'static str,
-    values: &[String],
-    known: &[(&str, &str)],
-) -> Result<Vec<String>, FieldError> {
-    if values.is_empty() {
-        return Err(err(field, "must name at least one category"));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for v in values {
-        let t = v.trim();
-        if !known.iter().any(|(k, _)| *k == t) {
-            let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
-            return Err(err(
-                field,
-                format!(
-                    "unknown category {}; known: {}",
-                    proto::wire::quote(t),
-                    names.join(", ")
-                ),
-            ));
-        }
-        if !out.iter().any(|o| o == t) {
-            out.push(t.to_owned());
-        }
-    }
-    Ok(out)
-}
-
 fn text_list(
     field: &'static str,
     values: &[String],
@@ -280,101 +164,6 @@ fn text_list(
         return Err(err(field, "must hold at least one entry"));
     }
     values.iter().map(|v| text(field, v, max)).collect()
-}
-
-pub fn text(field: &'static str, s: &str, max: usize) -> Result<String, FieldError> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(err(field, "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(err(field, format!("must be at most {max} characters")));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(err(field, "must not contain control characters"));
-    }
-    Ok(t.to_owned())
-}
-
-pub fn optional_text(
-    field: &'static str,
-    s: &str,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(field, s, max).map(Some)
-    }
-}
-
-/// An instant that has happened: not in the future, and in 2000 or later
-/// (where the calendar starts).
-pub fn instant_in_range(
-    field: &'static str,
-    t: chrono::DateTime<chrono::Utc>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<chrono::DateTime<chrono::Utc>, FieldError> {
-    if t > now {
-        return Err(err(
-            field,
-            format!(
-                "must not be in the future, got {}",
-                proto::wire::timestamp(t)
-            ),
-        ));
-    }
-    if chrono::Datelike::year(&t) < 2000 {
-        return Err(err(
-            field,
-            format!(
-                "must be in 2000 or later, got {}",
-                proto::wire::timestamp(t)
-            ),
-        ));
-    }
-    Ok(t)
-}
-
-/// An id on the wire (any UUID spelling), returned in the stored form.
-pub fn uuid_field(field: &'static str, s: &str) -> Result<String, FieldError> {
-    proto::wire::uuid(s).ok_or_else(|| {
-        err(
-            field,
-            format!("must be a UUID, got {}", proto::wire::quote(s)),
-        )
-    })
-}
-
-/// An optional id: empty is `None`.
-pub fn optional_uuid(field: &'static str, s: &str) -> Result<Option<String>, FieldError> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        uuid_field(field, s).map(Some)
-    }
-}
-
-/// An optional RFC 3339 instant, truncated to the microseconds the
-/// databases keep: empty is `None`.
-pub fn instant(
-    field: &'static str,
-    s: &str,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| Some(store::truncate_micros(t.with_timezone(&chrono::Utc))))
-        .map_err(|_| {
-            err(
-                field,
-                format!(
-                    "must be an RFC 3339 instant such as 2026-03-27T16:00:00+01:00, got {}",
-                    proto::wire::quote(s)
-                ),
-            )
-        })
 }
 
 fn bounded(
@@ -389,15 +178,6 @@ fn bounded(
         Some(n) if n >= min as i32 && n <= max as i32 => Ok(n as u32),
         Some(n) => Err(err(field, format!("must be {min} to {max}, got {n}"))),
     }
-}
-
-pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        err(
-            field,
-            format!("must be a date YYYY-MM-DD, got {}", proto::wire::quote(s)),
-        )
-    })
 }
 
 /// Terms as they arrive, before validation.

@@ -27,21 +27,7 @@ impl AgreementGrpc {
 
 impl From<AgreementError> for Status {
     fn from(e: AgreementError) -> Status {
-        match e {
-            AgreementError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            e @ AgreementError::NotFound(_) => Status::not_found(e.to_string()),
-            AgreementError::Precondition(m) => Status::failed_precondition(m),
-            AgreementError::Internal(m) => {
-                tracing::error!(error = %m, "agreement service internal error");
-                Status::internal("internal error")
-            }
-        }
-    }
-}
-
-impl From<FieldError> for Status {
-    fn from(e: FieldError) -> Status {
-        AgreementError::Invalid(e).into()
+        proto::status::of("agreements", &e)
     }
 }
 

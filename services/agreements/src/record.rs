@@ -8,47 +8,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{AgreementError, Terms, err};
+use crate::domain::{AgreementError, Terms};
 use crate::ports::{ControllerInfo, EngagedSubprocessor};
 use crate::service::{Agreement, Agreements, ProcessorIdentity, internal};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    Markdown,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Result<Format, crate::domain::FieldError> {
-        match s.trim() {
-            "" | "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "markdown" | "md" => Ok(Format::Markdown),
-            x => Err(err(
-                "format",
-                format!(
-                    "expected json, csv or markdown, got {}",
-                    proto::wire::quote(x)
-                ),
-            )),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Markdown => "markdown",
-        }
-    }
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::Markdown => "text/markdown; charset=utf-8",
-        }
-    }
-}
+pub use domain_kit::{Format, cell, md};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Party {
@@ -309,21 +273,6 @@ pub const CSV_COLUMNS: &[&str] = &[
     "security_measures_summary",
 ];
 
-/// One CSV field (RFC 4180), with a leading formula character defused so a
-/// spreadsheet never executes a cell.
-pub fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 fn transfer_text(t: &Transfer) -> String {
     let doc = if t.art49_safeguards_doc.is_empty() {
         String::new()
@@ -371,26 +320,6 @@ fn csv(r: &ProcessingRecord) -> String {
         out.push_str("\r\n");
     }
     out
-}
-
-/// Markdown text with the characters that would break a table or start
-/// markup escaped.
-pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        if matches!(
-            ch,
-            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\'
-        ) {
-            out.push('\\');
-        }
-        if ch == '\n' || ch == '\r' {
-            out.push(' ');
-        } else {
-            out.push(ch);
-        }
-    }
-    if out.is_empty() { "(none)".into() } else { out }
 }
 
 fn markdown(r: &ProcessingRecord) -> String {

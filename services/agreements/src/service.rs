@@ -19,16 +19,7 @@ use store::entities::agreements::{agreement_versions as versions, agreements as 
 use crate::domain::*;
 use crate::ports::{ControllerDirectory, SubprocessorSource};
 
-/// The processor's own identity, for the record of processing (from config).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProcessorIdentity {
-    pub name: String,
-    pub address: String,
-    pub contact_email: String,
-    pub dpo_name: String,
-    pub dpo_email: String,
-    pub representative: String,
-}
+pub use domain_kit::ProcessorIdentity;
 
 /// An agreement at one version.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! AP's breach notification form, filled from the record, unknowns
 //! marked) and the register of every incident (GDPR art. 33(5)).
 
-use agreements::record::{Format, cell, md};
 use chrono::{DateTime, Utc};
+use domain_kit::{Format, cell, md};
 use serde_json::{Value, json};
 
 use crate::domain::*;
@@ -420,7 +420,7 @@ pub fn draft(
                     a.filter(|a| !a.data_categories.is_empty()).map(|a| {
                         a.data_categories
                             .iter()
-                            .map(|c| label(agreements::domain::DATA_CATEGORIES, c))
+                            .map(|c| label(domain_kit::DATA_CATEGORIES, c))
                             .collect::<Vec<_>>()
                             .join("; ")
                     }),
@@ -453,7 +453,7 @@ pub fn draft(
                     a.filter(|a| !a.subject_categories.is_empty()).map(|a| {
                         a.subject_categories
                             .iter()
-                            .map(|c| label(agreements::domain::SUBJECT_CATEGORIES, c))
+                            .map(|c| label(domain_kit::SUBJECT_CATEGORIES, c))
                             .collect::<Vec<_>>()
                             .join("; ")
                     }),

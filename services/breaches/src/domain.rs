@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use agreements::domain::{
+pub use domain_kit::{
     FieldError, err, instant, instant_in_range, optional_text, optional_uuid, text, uuid_field,
 };
 
@@ -24,13 +24,25 @@ pub enum BreachError {
     Internal(String),
 }
 
+impl domain_kit::Classified for BreachError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            BreachError::Invalid(_) => ErrorKind::Invalid,
+            BreachError::NotFound(_) => ErrorKind::NotFound,
+            BreachError::Precondition(_) => ErrorKind::Precondition,
+            BreachError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 impl From<FieldError> for BreachError {
     fn from(e: FieldError) -> Self {
         BreachError::Invalid(e)
     }
 }
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// Where an incident stands.
     Status {
         Reported = "reported",
@@ -39,7 +51,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// Why an incident is not a personal-data breach.
     DismissalBasis {
         NoPersonalData = "no_personal_data",
@@ -48,7 +60,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The security property the breach compromised (EDPB 9/2022).
     Nature {
         Confidentiality = "confidentiality",
@@ -57,7 +69,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The processor's assessment of the risk to data subjects (legal-rules.md A1).
     Risk {
         Unlikely = "unlikely",
@@ -66,7 +78,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// A send of the notice to the controller (art. 33(4) phases).
     Phase {
         Initial = "initial",
@@ -74,7 +86,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// A notification to the supervisory authority; the AP lets one be
     /// supplemented or withdrawn.
     AuthorityPhase {
@@ -84,7 +96,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The art. 34 decision.
     SubjectChoice {
         Communicate = "communicate",
@@ -173,7 +185,7 @@ fn optional_vocab(
     if values.is_empty() {
         Ok(Vec::new())
     } else {
-        agreements::domain::vocab(field, values, known)
+        domain_kit::vocab(field, values, known)
     }
 }
 
@@ -209,12 +221,12 @@ impl Assessment {
         let data_categories = optional_vocab(
             "assessment.data_categories",
             &i.data_categories,
-            agreements::domain::DATA_CATEGORIES,
+            domain_kit::DATA_CATEGORIES,
         )?;
         let subject_categories = optional_vocab(
             "assessment.subject_categories",
             &i.subject_categories,
-            agreements::domain::SUBJECT_CATEGORIES,
+            domain_kit::SUBJECT_CATEGORIES,
         )?;
         if i.key_safe && !i.encrypted {
             return Err(err(

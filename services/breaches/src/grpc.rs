@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use agreements::record::Format;
 use audit::Actor;
 use auth::{Principal, Scope};
 use chrono::{DateTime, Utc};
+use domain_kit::Format;
 use proto::v1::{self as pb, breach_service_server::BreachService};
 use proto::wire;
 use tonic::{Request, Response, Status};
@@ -30,15 +30,7 @@ impl BreachGrpc {
 
 impl From<BreachError> for Status {
     fn from(e: BreachError) -> Status {
-        match e {
-            BreachError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            e @ BreachError::NotFound(_) => Status::not_found(e.to_string()),
-            BreachError::Precondition(m) => Status::failed_precondition(m),
-            BreachError::Internal(m) => {
-                tracing::error!(error = %m, "breach service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("breaches", &e)
     }
 }
 

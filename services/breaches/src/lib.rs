@@ -30,7 +30,7 @@ pub use obligations::BreachObligations;
 pub struct Breaches {
     db: sea_orm::DatabaseConnection,
     directory: Arc<dyn ports::Directory>,
-    processor: agreements::ProcessorIdentity,
+    processor: domain_kit::ProcessorIdentity,
     outbox: outbox::Outbox,
 }
 

@@ -6,7 +6,17 @@
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-pub use agreements::ports::ControllerInfo;
+/// A controller's identity and contacts, as a breach notice names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerInfo {
+    pub id: String,
+    pub legal_name: String,
+    pub kvk_number: String,
+    pub country: String,
+    pub privacy_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+}
 
 /// The terms of a controller's agreement that govern breach notices.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,7 +27,7 @@ use store::entities::breaches::{
 
 /// The processor's own identity: its contact point is item (h) unless an
 /// assessment names another.
-pub use agreements::ProcessorIdentity;
+pub use domain_kit::ProcessorIdentity;
 
 use crate::domain::*;
 use crate::ports::Directory;

@@ -296,8 +296,22 @@ pub enum ControllerError {
     Forbidden(&'static str),
     #[error("{0}")]
     Precondition(String),
-    #[error("internal error")]
+    #[error("internal: {0}")]
     Internal(String),
+}
+
+impl domain_kit::Classified for ControllerError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            ControllerError::Invalid(_) => ErrorKind::Invalid,
+            ControllerError::NotFound => ErrorKind::NotFound,
+            ControllerError::KvkTaken(_) => ErrorKind::AlreadyExists,
+            ControllerError::Forbidden(_) => ErrorKind::Forbidden,
+            ControllerError::Precondition(_) => ErrorKind::Precondition,
+            ControllerError::Internal(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 impl From<FieldError> for ControllerError {

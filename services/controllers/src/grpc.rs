@@ -24,17 +24,7 @@ impl ControllerGrpc {
 
 impl From<ControllerError> for Status {
     fn from(e: ControllerError) -> Status {
-        match e {
-            ControllerError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            ControllerError::NotFound => Status::not_found("controller not found"),
-            e @ ControllerError::KvkTaken(_) => Status::already_exists(e.to_string()),
-            ControllerError::Forbidden(m) => Status::permission_denied(m),
-            ControllerError::Precondition(m) => Status::failed_precondition(m),
-            ControllerError::Internal(m) => {
-                tracing::error!(error = %m, "controller service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("controllers", &e)
     }
 }
 

@@ -149,7 +149,19 @@ impl breaches::ports::Directory for BreachDirectory {
         &'a self,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<breaches::ports::ControllerInfo>, String>> {
-        agreements::ports::ControllerDirectory::controller(&self.controllers, id)
+        Box::pin(async move {
+            let c =
+                agreements::ports::ControllerDirectory::controller(&self.controllers, id).await?;
+            Ok(c.map(|c| breaches::ports::ControllerInfo {
+                id: c.id,
+                legal_name: c.legal_name,
+                kvk_number: c.kvk_number,
+                country: c.country,
+                privacy_email: c.privacy_email,
+                dpo_name: c.dpo_name,
+                dpo_email: c.dpo_email,
+            }))
+        })
     }
 
     fn terms_at<'a>(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-pub use agreements::domain::{
+pub use domain_kit::{
     FieldError, err, instant, instant_in_range, optional_text, optional_uuid, text, uuid_field,
 };
 
@@ -25,13 +25,26 @@ pub enum RequestError {
     Internal(String),
 }
 
+impl domain_kit::Classified for RequestError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            RequestError::Invalid(_) => ErrorKind::Invalid,
+            RequestError::InvalidValue { .. } => ErrorKind::Invalid,
+            RequestError::NotFound(_) => ErrorKind::NotFound,
+            RequestError::Precondition(_) => ErrorKind::Precondition,
+            RequestError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 impl From<FieldError> for RequestError {
     fn from(e: FieldError) -> Self {
         RequestError::Invalid(e)
     }
 }
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The right exercised (GDPR art. 15-18, 20, 21).
     Kind {
         Access = "access",
@@ -43,7 +56,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// How the request reached Custodian.
     Channel {
         ProcessorDirect = "processor_direct",
@@ -51,7 +64,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// Where a request stands.
     State {
         Open = "open",
@@ -62,7 +75,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The controller's identity-suspension mode (legal-rules.md B6).
     Suspension {
         None = "none",

@@ -29,7 +29,7 @@ fn file(name: String, content_type: &'static str, content: Vec<u8>) -> File {
 
 /// One CSV field (RFC 4180), formula characters defused.
 fn cell(s: &str) -> String {
-    agreements::record::cell(s)
+    domain_kit::cell(s)
 }
 
 fn extension(filename: &str) -> String {

@@ -26,16 +26,7 @@ impl RequestGrpc {
 
 impl From<RequestError> for Status {
     fn from(e: RequestError) -> Status {
-        match e {
-            RequestError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            e @ RequestError::InvalidValue { .. } => Status::invalid_argument(e.to_string()),
-            e @ RequestError::NotFound(_) => Status::not_found(e.to_string()),
-            RequestError::Precondition(m) => Status::failed_precondition(m),
-            RequestError::Internal(m) => {
-                tracing::error!(error = %m, "request service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("requests", &e)
     }
 }
 

@@ -12,7 +12,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use agreements::domain::{
+pub use domain_kit::{
     AuthorisationMode as Mode, FieldError, err, instant, optional_text, optional_uuid, text,
     uuid_field,
 };
@@ -29,6 +29,19 @@ pub enum SubprocessorError {
     AlreadyExists(String),
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl domain_kit::Classified for SubprocessorError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            SubprocessorError::Invalid(_) => ErrorKind::Invalid,
+            SubprocessorError::NotFound(_) => ErrorKind::NotFound,
+            SubprocessorError::Precondition(_) => ErrorKind::Precondition,
+            SubprocessorError::AlreadyExists(_) => ErrorKind::AlreadyExists,
+            SubprocessorError::Internal(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 impl From<FieldError> for SubprocessorError {
@@ -69,11 +82,11 @@ pub fn country(field: &'static str, s: &str) -> Result<String, FieldError> {
 }
 
 pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
-    agreements::domain::date(field, s)
+    domain_kit::date(field, s)
 }
 
 pub fn categories(field: &'static str, values: &[String]) -> Result<Vec<String>, FieldError> {
-    agreements::domain::vocab(field, values, agreements::domain::DATA_CATEGORIES)
+    domain_kit::vocab(field, values, domain_kit::DATA_CATEGORIES)
 }
 
 /// A register entry, validated.

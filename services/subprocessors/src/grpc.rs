@@ -26,16 +26,7 @@ impl SubprocessorGrpc {
 
 impl From<SubprocessorError> for Status {
     fn from(e: SubprocessorError) -> Status {
-        match e {
-            SubprocessorError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            e @ SubprocessorError::NotFound(_) => Status::not_found(e.to_string()),
-            SubprocessorError::Precondition(m) => Status::failed_precondition(m),
-            SubprocessorError::AlreadyExists(m) => Status::already_exists(m),
-            SubprocessorError::Internal(m) => {
-                tracing::error!(error = %m, "sub-processor service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("subprocessors", &e)
     }
 }
 

@@ -11,7 +11,7 @@ use legal_time::{Calendar, Reading};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use agreements::domain::{FieldError, date, err, instant, instant_in_range, text, uuid_field};
+pub use domain_kit::{FieldError, date, err, instant, instant_in_range, text, uuid_field};
 
 pub const RULE: &str = "dataact.switching";
 /// Exits without a Data Act request follow the agreement, not a rule of law.
@@ -39,6 +39,19 @@ pub enum SwitchError {
     Internal(String),
 }
 
+impl domain_kit::Classified for SwitchError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            SwitchError::Invalid(_) => ErrorKind::Invalid,
+            SwitchError::NotFound(_) => ErrorKind::NotFound,
+            SwitchError::Forbidden(_) => ErrorKind::Forbidden,
+            SwitchError::Precondition(_) => ErrorKind::Precondition,
+            SwitchError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 impl From<FieldError> for SwitchError {
     fn from(e: FieldError) -> Self {
         SwitchError::Invalid(e)
@@ -49,7 +62,7 @@ pub fn internal(e: impl std::fmt::Display) -> SwitchError {
     SwitchError::Internal(e.to_string())
 }
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// A Data Act request or an exit at the end of the agreement.
     Kind {
         DataAct = "data_act",
@@ -57,7 +70,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The customer's decision (Data Act art. 25(3)).
     Election {
         Switch = "switch",
@@ -66,7 +79,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// The agreement's end-of-contract choice (GDPR art. 28(3)(g)).
     ExitChoice {
         ReturnThenDelete = "return_then_delete",
@@ -74,7 +87,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// Where a switch stands.
     Status {
         Active = "active",
@@ -84,7 +97,7 @@ agreements::vocabulary!(
     }
 );
 
-agreements::vocabulary!(
+domain_kit::vocabulary!(
     /// Where an export bundle stands.
     ExportStatus {
         Building = "building",

@@ -29,16 +29,7 @@ impl SwitchingGrpc {
 
 impl From<SwitchError> for Status {
     fn from(e: SwitchError) -> Status {
-        match e {
-            SwitchError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            e @ SwitchError::NotFound(_) => Status::not_found(e.to_string()),
-            SwitchError::Forbidden(m) => Status::permission_denied(m),
-            SwitchError::Precondition(m) => Status::failed_precondition(m),
-            SwitchError::Internal(m) => {
-                tracing::error!(error = %m, "switching service internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("switching", &e)
     }
 }
 
@@ -350,8 +341,8 @@ impl SwitchingService for SwitchingGrpc {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = switch_id(&r.switch_id)?;
-        let reason = agreements::domain::optional_text("reason", &r.reason, 2000)
-            .map_err(SwitchError::from)?;
+        let reason =
+            domain_kit::optional_text("reason", &r.reason, 2000).map_err(SwitchError::from)?;
         let v = self
             .svc
             .withdraw(&Actor::from(&p), &p.scope(), &id, reason)

@@ -36,8 +36,21 @@ pub enum VaultError {
     Precondition(String),
     #[error("{0}")]
     AlreadyExists(String),
-    #[error("internal error")]
+    #[error("internal: {0}")]
     Internal(String),
+}
+
+impl domain_kit::Classified for VaultError {
+    fn kind(&self) -> domain_kit::ErrorKind {
+        use domain_kit::ErrorKind;
+        match self {
+            VaultError::Invalid(_) => ErrorKind::Invalid,
+            VaultError::NotFound => ErrorKind::NotFound,
+            VaultError::Precondition(_) => ErrorKind::Precondition,
+            VaultError::AlreadyExists(_) => ErrorKind::AlreadyExists,
+            VaultError::Internal(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 impl From<FieldError> for VaultError {

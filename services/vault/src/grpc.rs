@@ -28,16 +28,7 @@ impl VaultGrpc {
 
 impl From<VaultError> for Status {
     fn from(e: VaultError) -> Status {
-        match e {
-            VaultError::Invalid(f) => Status::invalid_argument(f.to_string()),
-            VaultError::NotFound => Status::not_found("candidate not found"),
-            VaultError::Precondition(m) => Status::failed_precondition(m),
-            VaultError::AlreadyExists(m) => Status::already_exists(m),
-            VaultError::Internal(m) => {
-                tracing::error!(error = %m, "vault internal error");
-                Status::internal("internal error")
-            }
-        }
+        proto::status::of("vault", &e)
     }
 }
 

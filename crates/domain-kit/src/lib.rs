@@ -1,0 +1,116 @@
+//! The pure building blocks every service's domain shares, so that no service
+//! depends on another service's crate for them. No IO, no tonic, no sea-orm.
+//!
+//! - [`FieldError`] and the field parsers ([`text`], [`uuid_field`],
+//!   [`instant`], [`date`], ...), with [`quote`]: how a bad value may appear
+//!   in an error (at most 24 characters).
+//! - [`vocabulary!`]: a closed vocabulary as an enum with `parse`/`as_str`.
+//! - [`categories`]: the personal-data and data-subject categories.
+//! - [`render`]: export formats, CSV and Markdown escaping.
+//! - [`ProcessorIdentity`]: the processor as the records and notices name it.
+//! - [`ErrorKind`]: what kind of failure a service error is; one function in
+//!   `proto::status` maps kinds to gRPC codes.
+
+pub mod categories;
+pub mod field;
+pub mod render;
+
+pub use categories::{DATA_CATEGORIES, SUBJECT_CATEGORIES, vocab};
+pub use field::*;
+pub use render::{Format, cell, md};
+
+/// The processor's own identity, for the record of processing and breach
+/// notices (from configuration).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessorIdentity {
+    pub name: String,
+    pub address: String,
+    pub contact_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+    pub representative: String,
+}
+
+/// How a controller authorised sub-processors in its agreement (GDPR art.
+/// 28(2)): the agreement's term, and the sub-processor decision's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorisationMode {
+    General,
+    Specific,
+}
+
+impl AuthorisationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorisationMode::General => "general",
+            AuthorisationMode::Specific => "specific",
+        }
+    }
+}
+
+/// The kind of a service error: the only thing the gRPC mapping looks at
+/// (`proto::status::of`). Internal errors are logged there and never shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Invalid,
+    NotFound,
+    AlreadyExists,
+    Forbidden,
+    Precondition,
+    Unavailable,
+    Internal,
+}
+
+/// A service error that knows its kind; its `Display` is the message the
+/// caller sees (except for `Internal`).
+pub trait Classified: std::fmt::Display {
+    fn kind(&self) -> ErrorKind;
+}
+
+impl Classified for FieldError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Invalid
+    }
+}
+
+/// Adapters turn a field error into `INVALID_ARGUMENT` with `?` (feature
+/// `grpc`; the same code `proto::status::of` gives it).
+#[cfg(feature = "grpc")]
+impl From<FieldError> for tonic::Status {
+    fn from(e: FieldError) -> tonic::Status {
+        tonic::Status::invalid_argument(e.to_string())
+    }
+}
+
+/// A closed vocabulary: an enum with `ALL`, `as_str` and a `parse` whose
+/// error names the field and every known value. The caller needs `serde`.
+#[macro_export]
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn parse(
+                field: &'static str,
+                s: &str,
+            ) -> Result<$name, $crate::FieldError> {
+                match s.trim() {
+                    $($s => Ok($name::$variant),)+
+                    x => Err($crate::err(field, format!(
+                        "expected {}, got {}",
+                        [$($s),+].join(", "),
+                        $crate::quote(x)
+                    ))),
+                }
+            }
+        }
+    };
+}
