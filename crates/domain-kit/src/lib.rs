@@ -114,3 +114,77 @@ macro_rules! vocabulary {
         }
     };
 }
+
+/// The one error of every port between services, in-process or over gRPC:
+/// a small set of kinds, each with words for the caller. A service turns it
+/// into its own error keeping the kind, so a peer that is down is
+/// `UNAVAILABLE` to the caller, never `INTERNAL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortError {
+    /// The peer could not be reached, or did not answer in time.
+    Unavailable(String),
+    /// The peer has no such object (in the caller's tenant scope).
+    NotFound(String),
+    /// The peer refused a value, naming its field.
+    Invalid { field: String, reason: String },
+    /// The peer refused the step in the state it is in (a legal hold, a
+    /// destroyed key).
+    Refused(String),
+    /// Anything else; logged, shown as "internal error".
+    Internal(String),
+}
+
+impl std::fmt::Display for PortError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortError::Unavailable(m) => write!(f, "unavailable: {m}"),
+            PortError::NotFound(m) => write!(f, "{m} not found"),
+            PortError::Invalid { field, reason } => write!(f, "{field}: {reason}"),
+            PortError::Refused(m) => f.write_str(m),
+            PortError::Internal(m) => write!(f, "internal: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for PortError {}
+
+impl Classified for PortError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            PortError::Unavailable(_) => ErrorKind::Unavailable,
+            PortError::NotFound(_) => ErrorKind::NotFound,
+            PortError::Invalid { .. } => ErrorKind::Invalid,
+            PortError::Refused(_) => ErrorKind::Precondition,
+            PortError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl PortError {
+    /// An internal failure from anything displayable (a database error).
+    pub fn internal(e: impl std::fmt::Display) -> PortError {
+        PortError::Internal(e.to_string())
+    }
+    /// A service error of another crate, kept by its kind.
+    pub fn from_classified(e: &impl Classified) -> PortError {
+        let m = e.to_string();
+        match e.kind() {
+            ErrorKind::Unavailable => PortError::Unavailable(m),
+            ErrorKind::NotFound => PortError::NotFound(m.trim_end_matches(" not found").to_owned()),
+            ErrorKind::Invalid => match m.split_once(": ") {
+                Some((f, r)) => PortError::Invalid {
+                    field: f.to_owned(),
+                    reason: r.to_owned(),
+                },
+                None => PortError::Invalid {
+                    field: String::new(),
+                    reason: m,
+                },
+            },
+            ErrorKind::Precondition | ErrorKind::AlreadyExists | ErrorKind::Forbidden => {
+                PortError::Refused(m)
+            }
+            ErrorKind::Internal => PortError::Internal(m),
+        }
+    }
+}

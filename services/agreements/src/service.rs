@@ -287,6 +287,21 @@ impl Agreements {
         Ok(self.with_latest(hit.into_iter().collect()).await?.pop())
     }
 
+    /// The agreement that governs a step taken for `tenant` at `at`: the one
+    /// in force then; when none was (a request received by letter before its
+    /// agreement was recorded in Custodian), the one in force now. The one
+    /// rule every service uses for "the agreement of this request".
+    pub async fn governing_at(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Agreement>, AgreementError> {
+        match self.in_force_at(tenant, at).await? {
+            Some(a) => Ok(Some(a)),
+            None => self.in_force_at(tenant, store::now_micros()).await,
+        }
+    }
+
     pub async fn amend(
         &self,
         actor: &Actor,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use domain_kit::PortError;
 use futures::future::BoxFuture;
 
 /// The controllers service, as the agreements service and the outbox see it.
@@ -414,19 +415,11 @@ impl requests::ports::Controllers for RequestDirectory {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<String>, String>> {
         Box::pin(async move {
-            let a = match self
+            let a = self
                 .agreements
-                .in_force_at(tenant, at)
+                .governing_at(tenant, at)
                 .await
-                .map_err(|e| e.to_string())?
-            {
-                Some(a) => Some(a),
-                None => self
-                    .agreements
-                    .in_force_at(tenant, store::now_micros())
-                    .await
-                    .map_err(|e| e.to_string())?,
-            };
+                .map_err(|e| e.to_string())?;
             Ok(a.map(|a| a.terms.dsr_identity_suspension))
         })
     }
@@ -474,22 +467,33 @@ impl SwitchingTenant {
     }
 }
 
+/// A service error as a port error, keeping its kind.
+fn port(e: impl domain_kit::Classified) -> PortError {
+    PortError::from_classified(&e)
+}
+
 impl switching::ports::TenantData for SwitchingTenant {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move { Ok(self.controller(tenant).await?.is_some()) })
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
+        Box::pin(async move {
+            Ok(self
+                .controller(tenant)
+                .await
+                .map_err(PortError::Internal)?
+                .is_some())
+        })
     }
 
     fn exit_terms<'a>(
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<switching::ports::ExitTerms>, String>> {
+    ) -> BoxFuture<'a, Result<Option<switching::ports::ExitTerms>, PortError>> {
         Box::pin(async move {
             let a = self
                 .agreements
-                .in_force_at(tenant, at)
+                .governing_at(tenant, at)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(port)?;
             Ok(a.map(|a| switching::ports::ExitTerms {
                 notice_months: switching::domain::agreement_notice_months(
                     a.terms.notice_period,
@@ -508,17 +512,39 @@ impl switching::ports::TenantData for SwitchingTenant {
         tenant: &'a str,
         after: Option<&'a str>,
         limit: u64,
-    ) -> BoxFuture<'a, Result<Vec<switching::ports::ExportCandidate>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<switching::ports::ExportCandidate>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .vault
                 .export_page(tenant, after, limit)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(port)?
                 .into_iter()
-                .map(|(row, p)| switching::ports::ExportCandidate {
-                    meta: vault::grpc::candidate_pb(&row),
-                    payload: vault::grpc::payload_pb(p),
+                .map(|(r, p)| switching::ports::ExportCandidate {
+                    id: r.id,
+                    external_ref: r.external_ref,
+                    vacancy_ref: r.vacancy_ref,
+                    applied_on: r.applied_on,
+                    status: r.status,
+                    closed_on: r.closed_on,
+                    consent: r.consent,
+                    consent_withdrawn_on: r.consent_withdrawn_on,
+                    categories: serde_json::from_str(&r.categories).unwrap_or_default(),
+                    legal_hold: r.legal_hold,
+                    legal_hold_reason: r.hold_reason,
+                    restricted: r.restricted,
+                    delete_after: r.delete_after,
+                    retention_basis: r.retention_basis.unwrap_or_default(),
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                    name: p.profile.name,
+                    email: p.profile.email,
+                    phone: p.profile.phone,
+                    notes: p.profile.notes,
+                    custom_fields: p.profile.custom_fields.into_iter().collect(),
+                    cv: p.cv,
+                    cv_filename: p.profile.cv_filename,
+                    cv_content_type: p.profile.cv_content_type,
                 })
                 .collect())
         })
@@ -527,23 +553,22 @@ impl switching::ports::TenantData for SwitchingTenant {
     fn retention<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<serde_json::Value, String>> {
+    ) -> BoxFuture<'a, Result<switching::ports::RetentionSettings, PortError>> {
         Box::pin(async move {
-            let p = self.vault.policy(tenant).await.map_err(|e| e.to_string())?;
-            Ok(serde_json::json!({
-                "schema": "custodian.retention_policy.v1",
-                "rejected_weeks": p.rejected_weeks,
-                "talent_pool_months": p.talent_pool_months,
-                "hired_months": p.hired_months,
-                "anchor": p.anchor.as_str(),
-            }))
+            let p = self.vault.policy(tenant).await.map_err(port)?;
+            Ok(switching::ports::RetentionSettings {
+                rejected_weeks: p.rejected_weeks,
+                talent_pool_months: p.talent_pool_months,
+                hired_months: p.hired_months,
+                anchor: p.anchor.as_str().into(),
+            })
         })
     }
 
     fn agreements<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<serde_json::Value>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<switching::ports::AgreementVersion>, PortError>> {
         Box::pin(async move {
             let scope = tenant_scope(tenant);
             let mut out = Vec::new();
@@ -553,7 +578,7 @@ impl switching::ports::TenantData for SwitchingTenant {
                     .agreements
                     .list(Some(tenant), None, after.as_deref(), 100)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(port)?;
                 let Some(last) = page.last() else { break };
                 after = Some(last.id.clone());
                 for a in &page {
@@ -561,19 +586,19 @@ impl switching::ports::TenantData for SwitchingTenant {
                         .agreements
                         .versions(&scope, &a.id)
                         .await
-                        .map_err(|e| e.to_string())?
+                        .map_err(port)?
                     {
-                        out.push(serde_json::json!({
-                            "schema": "custodian.agreement_version.v1",
-                            "agreement_id": v.id,
-                            "version": v.version,
-                            "status": v.status.as_str(),
-                            "activated_at": v.activated_at.map(proto::wire::timestamp),
-                            "notice_given_on": v.notice_given_on.map(|d| d.to_string()),
-                            "ends_on": v.ends_on.map(|d| d.to_string()),
-                            "note": v.version_note,
-                            "terms": v.terms,
-                        }));
+                        out.push(switching::ports::AgreementVersion {
+                            terms_json: serde_json::to_string(&v.terms)
+                                .map_err(PortError::internal)?,
+                            agreement_id: v.id,
+                            version: v.version,
+                            status: v.status.as_str().into(),
+                            activated_at: v.activated_at,
+                            notice_given_on: v.notice_given_on,
+                            ends_on: v.ends_on,
+                            note: v.version_note,
+                        });
                     }
                 }
             }
@@ -584,52 +609,66 @@ impl switching::ports::TenantData for SwitchingTenant {
     fn configuration<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<serde_json::Value, String>> {
+    ) -> BoxFuture<'a, Result<switching::ports::ControllerRecord, PortError>> {
         Box::pin(async move {
             let c = self
                 .controller(tenant)
-                .await?
-                .ok_or_else(|| format!("controller {tenant} not found"))?;
-            Ok(serde_json::json!({
-                "schema": "custodian.configuration.v1",
-                "controller": {
-                    "id": c.id,
-                    "legal_name": c.legal_name,
-                    "kvk_number": c.kvk_number,
-                    "country": c.country,
-                    "privacy_email": c.privacy_email,
-                    "dpo_name": c.dpo_name,
-                    "dpo_email": c.dpo_email,
-                    "webhook_url": c.webhook_url,
-                },
-                "note": "the webhook secret and API tokens are access credentials, not exported",
-            }))
+                .await
+                .map_err(PortError::Internal)?
+                .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))?;
+            Ok(switching::ports::ControllerRecord {
+                id: c.id.to_string(),
+                legal_name: c.legal_name.to_string(),
+                kvk_number: c.kvk_number.to_string(),
+                country: c.country.to_string(),
+                privacy_email: c.privacy_email.to_string(),
+                dpo_name: c.dpo_name.to_string(),
+                dpo_email: c.dpo_email.to_string(),
+                webhook_url: c.webhook_url.map(|u| u.to_string()),
+            })
         })
     }
 
-    fn export_key<'a>(
+    fn create_export_key<'a>(
         &'a self,
         tenant: &'a str,
         export_id: &'a str,
-    ) -> BoxFuture<'a, Result<vault_crypto::Dek, String>> {
+    ) -> BoxFuture<'a, Result<(), PortError>> {
         Box::pin(async move {
             self.vault
-                .export_key(tenant, export_id)
+                .create_export_key(tenant, export_id)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(port)
         })
     }
 
-    fn open_export_key<'a>(
+    fn seal_export_chunk<'a>(
         &'a self,
         tenant: &'a str,
         export_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<vault_crypto::Dek>, String>> {
+        seq: i32,
+        plain: Vec<u8>,
+    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
         Box::pin(async move {
             self.vault
-                .open_export_key(tenant, export_id)
+                .seal_export_chunk(tenant, export_id, seq, &plain)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(port)
+        })
+    }
+
+    fn open_export_chunk<'a>(
+        &'a self,
+        tenant: &'a str,
+        export_id: &'a str,
+        seq: i32,
+        sealed: Vec<u8>,
+    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
+        Box::pin(async move {
+            self.vault
+                .open_export_chunk(tenant, export_id, seq, &sealed)
+                .await
+                .map_err(port)
         })
     }
 
@@ -637,23 +676,19 @@ impl switching::ports::TenantData for SwitchingTenant {
         &'a self,
         actor: &'a audit::Actor,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<switching::ports::Erased, String>> {
+    ) -> BoxFuture<'a, Result<switching::ports::Erased, PortError>> {
         Box::pin(async move {
-            let v = self
-                .vault
-                .erase_tenant(actor, tenant)
-                .await
-                .map_err(|e| e.to_string())?;
+            let v = self.vault.erase_tenant(actor, tenant).await.map_err(port)?;
             let dsr = self
                 .requests
                 .erase_tenant(actor, tenant)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(port)?;
             let tokens = self
                 .controllers
                 .revoke_tokens(actor, tenant)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(port)?;
             let mut rows = v.rows_deleted;
             rows.push(("dsr_requests".into(), dsr));
             rows.push(("api_tokens (revoked)".into(), tokens));
@@ -670,12 +705,12 @@ impl switching::ports::TenantData for SwitchingTenant {
         &'a self,
         actor: &'a audit::Actor,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<u64, String>> {
+    ) -> BoxFuture<'a, Result<u64, PortError>> {
         Box::pin(async move {
             self.controllers
                 .remove_webhook(actor, tenant)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(port)
         })
     }
 
@@ -685,12 +720,12 @@ impl switching::ports::TenantData for SwitchingTenant {
         tenant: &'a str,
         contract_end: chrono::NaiveDate,
         reason: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
         Box::pin(async move {
             self.agreements
                 .end_with_contract(actor, tenant, contract_end, reason)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(port)
         })
     }
 }

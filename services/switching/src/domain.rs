@@ -37,6 +37,15 @@ pub enum SwitchError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
+}
+
+impl From<domain_kit::PortError> for SwitchError {
+    fn from(e: domain_kit::PortError) -> Self {
+        SwitchError::Port(e)
+    }
 }
 
 impl domain_kit::Classified for SwitchError {
@@ -48,6 +57,7 @@ impl domain_kit::Classified for SwitchError {
             SwitchError::Forbidden(_) => ErrorKind::Forbidden,
             SwitchError::Precondition(_) => ErrorKind::Precondition,
             SwitchError::Internal(_) => ErrorKind::Internal,
+            SwitchError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

@@ -285,7 +285,7 @@ impl SwitchingService for SwitchingGrpc {
     ) -> Result<Response<ChunkStream>, Status> {
         let p = Principal::from_request(&request)?;
         let id = uuid_field("export_id", &request.into_inner().export_id)?;
-        let (e, key) = self
+        let e = self
             .svc
             .begin_download(&Actor::from(&p), &p.scope(), &id)
             .await?;
@@ -295,7 +295,7 @@ impl SwitchingService for SwitchingGrpc {
         tokio::spawn(async move {
             let mut after = None;
             loop {
-                let (pieces, last) = match svc.pieces(&e, &key, after).await {
+                let (pieces, last) = match svc.pieces(&e, after).await {
                     Ok(p) => p,
                     Err(err) => {
                         let _ = tx.send(Err(Status::from(err))).await;

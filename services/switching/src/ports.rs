@@ -1,14 +1,17 @@
-//! What the switching service needs from other services, as traits: the
-//! binary implements them in-process over the vault, the agreements, the
-//! controllers and the requests services. This crate never reads another
-//! service's tables.
+//! What the switching service needs from other services, as traits over
+//! this crate's own types (no proto messages, no JSON values, no storage
+//! models) with one error type (`domain_kit::PortError`). No key material
+//! crosses a port: the vault creates a bundle's key, seals and opens its
+//! chunks, and destroys the key with the tenant. The binary implements the
+//! traits in-process over the vault, agreements, controllers and requests
+//! services. This crate never reads another service's tables.
+
+use std::collections::BTreeMap;
 
 use audit::Actor;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain_kit::PortError;
 use futures::future::BoxFuture;
-use proto::v1 as pb;
-use serde_json::Value;
-use vault_crypto::Dek;
 
 /// The exit terms of the agreement in force.
 #[derive(Debug, Clone)]
@@ -23,10 +26,71 @@ pub struct ExitTerms {
     pub ends_on: Option<NaiveDate>,
 }
 
-/// One candidate as exported: metadata and decrypted payload.
+/// One candidate as exported: its metadata and its decrypted payload.
+#[derive(Debug, Clone)]
 pub struct ExportCandidate {
-    pub meta: pb::Candidate,
-    pub payload: pb::CandidatePayload,
+    pub id: String,
+    pub external_ref: String,
+    pub vacancy_ref: String,
+    pub applied_on: NaiveDate,
+    pub status: String,
+    pub closed_on: Option<NaiveDate>,
+    pub consent: String,
+    pub consent_withdrawn_on: Option<NaiveDate>,
+    pub categories: Vec<String>,
+    pub legal_hold: bool,
+    pub legal_hold_reason: Option<String>,
+    pub restricted: bool,
+    pub delete_after: Option<DateTime<Utc>>,
+    pub retention_basis: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub notes: String,
+    pub custom_fields: BTreeMap<String, String>,
+    pub cv: Vec<u8>,
+    pub cv_filename: String,
+    pub cv_content_type: String,
+}
+
+/// The tenant's retention settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionSettings {
+    pub rejected_weeks: u32,
+    pub talent_pool_months: u32,
+    pub hired_months: u32,
+    /// What the retention period counts from.
+    pub anchor: String,
+}
+
+/// One version of one of the tenant's agreements; `terms` is the agreement
+/// service's own rendering of the terms (it owns their shape).
+#[derive(Debug, Clone)]
+pub struct AgreementVersion {
+    pub agreement_id: String,
+    pub version: u32,
+    pub status: String,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub notice_given_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub note: String,
+    pub terms_json: String,
+}
+
+/// The controller's record as exported (no secrets: the webhook secret and
+/// tokens are access credentials).
+#[derive(Debug, Clone, Default)]
+pub struct ControllerRecord {
+    pub id: String,
+    pub legal_name: String,
+    pub kvk_number: String,
+    pub country: String,
+    pub privacy_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+    pub webhook_url: Option<String>,
 }
 
 /// What one erasure step did, for the certificate.
@@ -40,38 +104,60 @@ pub struct Erased {
 
 pub trait TenantData: Send + Sync {
     /// Whether the controller exists.
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>>;
-    /// The agreement in force at `at`, if any.
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>>;
+    /// The agreement governing `tenant` at `at` (agreements' `governing_at`
+    /// rule: the one in force then, else the one in force now), if any.
     fn exit_terms<'a>(
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<ExitTerms>, String>>;
+    ) -> BoxFuture<'a, Result<Option<ExitTerms>, PortError>>;
     /// One page of candidates in id order after `after`, decrypted.
     fn candidates<'a>(
         &'a self,
         tenant: &'a str,
         after: Option<&'a str>,
         limit: u64,
-    ) -> BoxFuture<'a, Result<Vec<ExportCandidate>, String>>;
-    /// The tenant's retention settings, as JSON.
-    fn retention<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<Value, String>>;
-    /// Every version of every agreement of the tenant, as JSON.
-    fn agreements<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<Vec<Value>, String>>;
-    /// The controller's record (no secrets), as JSON.
-    fn configuration<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<Value, String>>;
-    /// A new key for an export bundle, wrapped under the tenant's KEK.
-    fn export_key<'a>(
+    ) -> BoxFuture<'a, Result<Vec<ExportCandidate>, PortError>>;
+    /// The tenant's retention settings.
+    fn retention<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<RetentionSettings, PortError>>;
+    /// Every version of every agreement of the tenant.
+    fn agreements<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<AgreementVersion>, PortError>>;
+    /// The controller's record.
+    fn configuration<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<ControllerRecord, PortError>>;
+    /// Creates the key of an export bundle (wrapped under the tenant's KEK,
+    /// kept by the vault). Idempotent.
+    fn create_export_key<'a>(
         &'a self,
         tenant: &'a str,
         export_id: &'a str,
-    ) -> BoxFuture<'a, Result<Dek, String>>;
-    /// The key of an export bundle; `None` once destroyed.
-    fn open_export_key<'a>(
+    ) -> BoxFuture<'a, Result<(), PortError>>;
+    /// Seals one chunk of a bundle under its key, bound to the chunk's
+    /// sequence number. `Refused` once the key was destroyed.
+    fn seal_export_chunk<'a>(
         &'a self,
         tenant: &'a str,
         export_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Dek>, String>>;
+        seq: i32,
+        plain: Vec<u8>,
+    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>>;
+    /// Opens one sealed chunk. `Refused` once the key was destroyed.
+    fn open_export_chunk<'a>(
+        &'a self,
+        tenant: &'a str,
+        export_id: &'a str,
+        seq: i32,
+        sealed: Vec<u8>,
+    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>>;
     /// Erases the tenant everywhere but here: keys first (vault), then the
     /// vault's rows, the requests, and its tokens. The webhook stays until
     /// the erasure notice is settled ([`TenantData::close_webhook`]).
@@ -80,13 +166,13 @@ pub trait TenantData: Send + Sync {
         &'a self,
         actor: &'a Actor,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Erased, String>>;
+    ) -> BoxFuture<'a, Result<Erased, PortError>>;
     /// Removes an erased tenant's webhook; returns 1 when there was one.
     fn close_webhook<'a>(
         &'a self,
         actor: &'a Actor,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<u64, String>>;
+    ) -> BoxFuture<'a, Result<u64, PortError>>;
     /// Moves the tenant's agreements that are active or terminating to
     /// `ended`, with the contract that ended on `contract_end`; returns the
     /// ids of the agreements ended. Idempotent.
@@ -96,5 +182,5 @@ pub trait TenantData: Send + Sync {
         tenant: &'a str,
         contract_end: NaiveDate,
         reason: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
 }

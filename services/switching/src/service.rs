@@ -17,7 +17,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use store::entities::switching::{charges, export_chunks, exports, requests as tbl};
-use vault_crypto::{Dek, FieldContext};
 
 use crate::bundle::{self, Bundle, FileEntry, Piece};
 use crate::domain::*;
@@ -112,15 +111,6 @@ pub fn view(
 
 fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
-}
-
-fn seal_ctx<'a>(tenant: &'a str, key_id: &'a str, field: &'a str) -> FieldContext<'a> {
-    FieldContext {
-        tenant,
-        candidate: key_id,
-        field,
-        schema_version: 1,
-    }
 }
 
 /// What one worker round did, by switch id.
@@ -283,25 +273,13 @@ impl Switching {
     /// The customer's switching request (Data Act art. 25(3)).
     pub async fn request(&self, actor: &Actor, n: NewSwitch) -> Result<SwitchView, SwitchError> {
         let now = store::now_micros();
-        if !self.data.exists(&n.tenant).await.map_err(internal)? {
+        if !self.data.exists(&n.tenant).await? {
             return Err(SwitchError::NotFound("controller"));
         }
         let at = n.requested_at.unwrap_or(now);
-        // The agreement in force when the request arrived; one recorded in
-        // Custodian only later (a request by letter) is the one in force now.
-        let terms = match self
-            .data
-            .exit_terms(&n.tenant, at)
-            .await
-            .map_err(internal)?
-        {
-            Some(t) => Some(t),
-            None => self
-                .data
-                .exit_terms(&n.tenant, now)
-                .await
-                .map_err(internal)?,
-        };
+        // The agreement governing the request (agreements' `governing_at`:
+        // in force when it arrived, else the one in force now).
+        let terms = self.data.exit_terms(&n.tenant, at).await?;
         let terms = terms.ok_or_else(|| {
             SwitchError::Precondition(format!(
                 "controller {} had no agreement in force at {}",
@@ -359,17 +337,12 @@ impl Switching {
         reason: String,
     ) -> Result<SwitchView, SwitchError> {
         let now = store::now_micros();
-        if !self.data.exists(tenant).await.map_err(internal)? {
+        if !self.data.exists(tenant).await? {
             return Err(SwitchError::NotFound("controller"));
         }
-        let terms = self
-            .data
-            .exit_terms(tenant, now)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| {
-                SwitchError::Precondition(format!("controller {tenant} has no agreement in force"))
-            })?;
+        let terms = self.data.exit_terms(tenant, now).await?.ok_or_else(|| {
+            SwitchError::Precondition(format!("controller {tenant} has no agreement in force"))
+        })?;
         let today = legal_time::period::local_date(now);
         let end = match (contract_end, terms.ends_on) {
             (Some(e), Some(t)) if e != t => {
@@ -700,7 +673,7 @@ impl Switching {
         }
         let id = new_id();
         let tenant = v.row.tenant_id.clone();
-        self.data.export_key(&tenant, &id).await.map_err(internal)?;
+        self.data.create_export_key(&tenant, &id).await?;
         let now = store::now_micros();
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         let m = exports::ActiveModel::from(exports::Model {
@@ -788,21 +761,19 @@ impl Switching {
         &self,
         tenant: &str,
         export: &str,
-        key: &Dek,
         chunks: Vec<Vec<u8>>,
         seq: &mut i32,
     ) -> Result<(), SwitchError> {
         if chunks.is_empty() {
             return Ok(());
         }
-        let key_id = format!("export:{export}");
         let mut rows = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let field = seq.to_string();
+            let data = self.data.seal_export_chunk(tenant, export, *seq, c).await?;
             rows.push(export_chunks::ActiveModel::from(export_chunks::Model {
                 export_id: export.to_owned(),
                 seq: *seq,
-                data: key.seal(&seal_ctx(tenant, &key_id, &field), &c),
+                data,
             }));
             *seq += 1;
         }
@@ -831,12 +802,6 @@ impl Switching {
             .exec(&self.db)
             .await
             .map_err(internal)?;
-        let key = self
-            .data
-            .open_export_key(&tenant, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal("the export key was destroyed"))?;
         let mut seq = 0i32;
         let mut b = Bundle::new();
         let cj = b.open("candidates.jsonl", "jsonl");
@@ -848,41 +813,36 @@ impl Switching {
             let page = self
                 .data
                 .candidates(&tenant, after.as_deref(), PAGE)
-                .await
-                .map_err(internal)?;
+                .await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.meta.id.clone());
+            after = Some(last.id.clone());
             for c in &page {
-                let doc = if c.payload.cv.is_empty() {
+                let doc = if c.cv.is_empty() {
                     None
                 } else {
-                    let path = format!(
-                        "files/{}/{}",
-                        c.meta.id,
-                        bundle::safe_name(&c.payload.cv_filename)
-                    );
-                    let f = b.whole(path, "original", &c.payload.cv);
+                    let path = format!("files/{}/{}", c.id, bundle::safe_name(&c.cv_filename));
+                    let f = b.whole(path, "original", &c.cv);
                     documents += 1;
                     Some(b.entry(f))
                 };
                 write_candidate(&mut b, cj, cc, c, doc.as_ref());
                 candidates += 1;
             }
-            self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
+            self.store_chunks(&tenant, id, b.take_chunks(), &mut seq)
                 .await?;
         }
         b.close(cj);
         b.close(cc);
-        let retention = self.data.retention(&tenant).await.map_err(internal)?;
-        b.whole("retention.json", "json", &pretty(&retention));
+        let retention = retention_json(&self.data.retention(&tenant).await?);
+        b.whole("retention.json", "json", &retention);
         let ag = b.open("agreements.jsonl", "jsonl");
-        for v in self.data.agreements(&tenant).await.map_err(internal)? {
-            b.line(ag, &v);
+        for v in self.data.agreements(&tenant).await? {
+            b.line(ag, &agreement_json(&v)?);
         }
         b.close(ag);
-        let config = self.data.configuration(&tenant).await.map_err(internal)?;
-        b.whole("configuration.json", "json", &pretty(&config));
-        self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
+        let config = configuration_json(&self.data.configuration(&tenant).await?);
+        b.whole("configuration.json", "json", &config);
+        self.store_chunks(&tenant, id, b.take_chunks(), &mut seq)
             .await?;
         let aj = b.open("audit.jsonl", "jsonl");
         let ac = b.open("audit.csv", "csv");
@@ -905,7 +865,7 @@ impl Switching {
             for a in &page {
                 write_audit(&mut b, aj, ac, a);
             }
-            self.store_chunks(&tenant, id, &key, b.take_chunks(), &mut seq)
+            self.store_chunks(&tenant, id, b.take_chunks(), &mut seq)
                 .await?;
         }
         let header = json!({
@@ -926,7 +886,7 @@ impl Switching {
             ],
         });
         let done = b.finish(header);
-        self.store_chunks(&tenant, id, &key, done.chunks, &mut seq)
+        self.store_chunks(&tenant, id, done.chunks, &mut seq)
             .await?;
         let manifest_sha = done.manifest_sha256;
         let top: Vec<FileEntry> = done.files;
@@ -976,7 +936,7 @@ impl Switching {
         actor: &Actor,
         scope: &Scope,
         id: &str,
-    ) -> Result<(exports::Model, Dek), SwitchError> {
+    ) -> Result<exports::Model, SwitchError> {
         let (e, v) = self.get_export(scope, id).await?;
         if e.status != ExportStatus::Ready.as_str() {
             return Err(SwitchError::Precondition(format!(
@@ -993,12 +953,18 @@ impl Switching {
                     .unwrap_or_default()
             )));
         }
-        let key = self
-            .data
-            .open_export_key(&e.tenant_id, id)
+        // The first chunk must open before the download counts: the vault
+        // still holds the bundle's key and the data is intact.
+        let first = export_chunks::Entity::find()
+            .filter(export_chunks::Column::ExportId.eq(&e.id))
+            .order_by_asc(export_chunks::Column::Seq)
+            .one(&self.db)
             .await
             .map_err(internal)?
-            .ok_or_else(|| SwitchError::Precondition("the export's key was destroyed".into()))?;
+            .ok_or_else(|| internal("a ready export has no chunks"))?;
+        self.data
+            .open_export_chunk(&e.tenant_id, id, first.seq, first.data)
+            .await?;
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         let tenant = e.tenant_id.clone();
         let n = e.downloads + 1;
@@ -1014,7 +980,7 @@ impl Switching {
         .await
         .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
-        Ok((e, key))
+        Ok(e)
     }
 
     /// The pieces of the next few chunks of an export after `after` (a
@@ -1022,7 +988,6 @@ impl Switching {
     pub async fn pieces(
         &self,
         e: &exports::Model,
-        key: &Dek,
         after: Option<i32>,
     ) -> Result<(Vec<Piece>, Option<i32>), SwitchError> {
         let mut q = export_chunks::Entity::find().filter(export_chunks::Column::ExportId.eq(&e.id));
@@ -1035,14 +1000,13 @@ impl Switching {
             .all(&self.db)
             .await
             .map_err(internal)?;
-        let key_id = format!("export:{}", e.id);
         let last = rows.last().map(|r| r.seq);
         let mut out = Vec::new();
         for r in rows {
-            let field = r.seq.to_string();
-            let plain = key
-                .open(&seal_ctx(&e.tenant_id, &key_id, &field), &r.data)
-                .map_err(internal)?;
+            let plain = self
+                .data
+                .open_export_chunk(&e.tenant_id, &e.id, r.seq, r.data)
+                .await?;
             out.extend(bundle::pieces(&plain).map_err(internal)?);
         }
         Ok((out, last))
@@ -1097,8 +1061,7 @@ impl Switching {
                 let ended = self
                     .data
                     .end_agreements(actor, &v.row.tenant_id, end, &reason)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 let mut am: tbl::ActiveModel = self.row(&Scope::All, &v.row.id).await?.into();
                 am.agreement_ended_at = Set(Some(store::now_micros()));
                 self.update(
@@ -1145,10 +1108,7 @@ impl Switching {
             if !settled {
                 continue;
             }
-            self.data
-                .close_webhook(actor, &r.tenant_id)
-                .await
-                .map_err(internal)?;
+            self.data.close_webhook(actor, &r.tenant_id).await?;
             let id = r.id.clone();
             let mut am: tbl::ActiveModel = r.into();
             am.webhook_closed_at = Set(Some(store::now_micros()));
@@ -1188,7 +1148,7 @@ impl Switching {
     /// export bundles here, then the certificate. Safe to repeat.
     async fn erase(&self, actor: &Actor, v: SwitchView) -> Result<String, SwitchError> {
         let tenant = v.row.tenant_id.clone();
-        let erased = self.data.erase(actor, &tenant).await.map_err(internal)?;
+        let erased = self.data.erase(actor, &tenant).await?;
         let mut rows: std::collections::BTreeMap<String, u64> = erased
             .rows_deleted
             .iter()
@@ -1313,6 +1273,10 @@ pub const CANDIDATE_COLUMNS: &[&str] = &[
     "cv_sha256",
 ];
 
+fn day(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
 fn write_candidate(
     b: &mut Bundle,
     jsonl: bundle::FileId,
@@ -1320,66 +1284,73 @@ fn write_candidate(
     c: &ExportCandidate,
     doc: Option<&FileEntry>,
 ) {
-    let m = &c.meta;
-    let p = &c.payload;
     let cv = doc.map(|d| {
-        json!({ "path": d.path, "filename": p.cv_filename, "content_type": p.cv_content_type, "bytes": d.bytes, "sha256": d.sha256 })
+        json!({ "path": d.path, "filename": c.cv_filename, "content_type": c.cv_content_type, "bytes": d.bytes, "sha256": d.sha256 })
     });
+    let applied_on = c.applied_on.to_string();
+    let closed_on = day(c.closed_on);
+    let withdrawn_on = day(c.consent_withdrawn_on);
+    let delete_after = c
+        .delete_after
+        .map(proto::wire::timestamp)
+        .unwrap_or_default();
+    let created_at = proto::wire::timestamp(c.created_at);
+    let updated_at = proto::wire::timestamp(c.updated_at);
     b.line(
         jsonl,
         &json!({
             "schema": "custodian.candidate.v1",
-            "id": m.id,
-            "external_ref": m.external_ref,
-            "vacancy_ref": m.vacancy_ref,
-            "applied_on": m.applied_on,
-            "status": m.status,
-            "closed_on": m.closed_on,
-            "consent": m.consent,
-            "consent_withdrawn_on": m.consent_withdrawn_on,
-            "categories": m.categories,
-            "legal_hold": m.legal_hold,
-            "legal_hold_reason": m.legal_hold_reason,
-            "restricted": m.restricted,
-            "retention": { "delete_after": m.delete_after, "basis": m.retention_basis },
-            "created_at": m.created_at,
-            "updated_at": m.updated_at,
-            "name": p.name,
-            "email": p.email,
-            "phone": p.phone,
-            "notes": p.notes,
-            "custom_fields": p.custom_fields,
+            "id": c.id,
+            "external_ref": c.external_ref,
+            "vacancy_ref": c.vacancy_ref,
+            "applied_on": applied_on,
+            "status": c.status,
+            "closed_on": closed_on,
+            "consent": c.consent,
+            "consent_withdrawn_on": withdrawn_on,
+            "categories": c.categories,
+            "legal_hold": c.legal_hold,
+            "legal_hold_reason": c.legal_hold_reason.clone().unwrap_or_default(),
+            "restricted": c.restricted,
+            "retention": { "delete_after": delete_after, "basis": c.retention_basis },
+            "created_at": created_at,
+            "updated_at": updated_at,
+            "name": c.name,
+            "email": c.email,
+            "phone": c.phone,
+            "notes": c.notes,
+            "custom_fields": c.custom_fields,
             "cv": cv,
         }),
     );
-    let custom = serde_json::to_string(&p.custom_fields).unwrap_or_default();
+    let custom = serde_json::to_string(&c.custom_fields).unwrap_or_default();
     let bytes = doc.map(|d| d.bytes.to_string()).unwrap_or_default();
     b.row(
         csv,
         &[
-            &m.id,
-            &m.external_ref,
-            &m.vacancy_ref,
-            &m.applied_on,
-            &m.status,
-            &m.closed_on,
-            &m.consent,
-            &m.consent_withdrawn_on,
-            &m.categories.join(";"),
-            if m.legal_hold { "true" } else { "false" },
-            if m.restricted { "true" } else { "false" },
-            &m.delete_after,
-            &m.retention_basis,
-            &m.created_at,
-            &m.updated_at,
-            &p.name,
-            &p.email,
-            &p.phone,
-            &p.notes,
+            &c.id,
+            &c.external_ref,
+            &c.vacancy_ref,
+            &applied_on,
+            &c.status,
+            &closed_on,
+            &c.consent,
+            &withdrawn_on,
+            &c.categories.join(";"),
+            if c.legal_hold { "true" } else { "false" },
+            if c.restricted { "true" } else { "false" },
+            &delete_after,
+            &c.retention_basis,
+            &created_at,
+            &updated_at,
+            &c.name,
+            &c.email,
+            &c.phone,
+            &c.notes,
             &custom,
             doc.map(|d| d.path.as_str()).unwrap_or(""),
             if doc.is_some() {
-                &p.cv_content_type
+                &c.cv_content_type
             } else {
                 ""
             },
@@ -1388,6 +1359,51 @@ fn write_candidate(
         ],
         true,
     );
+}
+
+/// `retention.json` of the bundle (schema `custodian.retention_policy.v1`).
+fn retention_json(p: &crate::ports::RetentionSettings) -> Vec<u8> {
+    pretty(&json!({
+        "schema": "custodian.retention_policy.v1",
+        "rejected_weeks": p.rejected_weeks,
+        "talent_pool_months": p.talent_pool_months,
+        "hired_months": p.hired_months,
+        "anchor": p.anchor,
+    }))
+}
+
+/// One line of `agreements.jsonl` (schema `custodian.agreement_version.v1`).
+fn agreement_json(v: &crate::ports::AgreementVersion) -> Result<Value, SwitchError> {
+    let terms: Value = serde_json::from_str(&v.terms_json).map_err(internal)?;
+    Ok(json!({
+        "schema": "custodian.agreement_version.v1",
+        "agreement_id": v.agreement_id,
+        "version": v.version,
+        "status": v.status,
+        "activated_at": v.activated_at.map(proto::wire::timestamp),
+        "notice_given_on": v.notice_given_on.map(|d| d.to_string()),
+        "ends_on": v.ends_on.map(|d| d.to_string()),
+        "note": v.note,
+        "terms": terms,
+    }))
+}
+
+/// `configuration.json` of the bundle (schema `custodian.configuration.v1`).
+fn configuration_json(c: &crate::ports::ControllerRecord) -> Vec<u8> {
+    pretty(&json!({
+        "schema": "custodian.configuration.v1",
+        "controller": {
+            "id": c.id,
+            "legal_name": c.legal_name,
+            "kvk_number": c.kvk_number,
+            "country": c.country,
+            "privacy_email": c.privacy_email,
+            "dpo_name": c.dpo_name,
+            "dpo_email": c.dpo_email,
+            "webhook_url": c.webhook_url,
+        },
+        "note": "the webhook secret and API tokens are access credentials, not exported",
+    }))
 }
 
 pub const AUDIT_COLUMNS: &[&str] = &[

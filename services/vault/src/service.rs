@@ -1514,22 +1514,61 @@ impl Vault {
     /// A fresh key for one export bundle of `tenant`, wrapped under the
     /// tenant's KEK in the key store (as `export:<id>` beside the candidates'
     /// DEKs, so KEK rotation rewraps it and tenant erasure destroys it).
-    pub async fn export_key(&self, tenant: &str, export_id: &str) -> Result<Dek, VaultError> {
+    /// The key never leaves the vault: [`Self::seal_export_chunk`] and
+    /// [`Self::open_export_chunk`] use it. Idempotent.
+    pub async fn create_export_key(&self, tenant: &str, export_id: &str) -> Result<(), VaultError> {
         let id = format!("export:{export_id}");
+        if self.keys.dek(tenant, &id).await?.is_some() {
+            return Ok(());
+        }
         self.keys
             .create_deks(tenant, std::slice::from_ref(&id))
             .await?
             .pop()
+            .map(|_| ())
             .ok_or_else(|| internal("no export key created"))
     }
 
-    /// The key of an export bundle, or `None` once destroyed.
-    pub async fn open_export_key(
+    async fn export_dek(&self, tenant: &str, export_id: &str) -> Result<Dek, VaultError> {
+        self.keys
+            .dek(tenant, &format!("export:{export_id}"))
+            .await?
+            .ok_or_else(|| {
+                VaultError::Precondition(format!(
+                    "the key of export {export_id} was destroyed: the bundle is noise"
+                ))
+            })
+    }
+
+    /// Seals one chunk of an export bundle (AES-256-GCM under the bundle's
+    /// key, bound to the tenant, the bundle and the chunk's number).
+    pub async fn seal_export_chunk(
         &self,
         tenant: &str,
         export_id: &str,
-    ) -> Result<Option<Dek>, VaultError> {
-        self.keys.dek(tenant, &format!("export:{export_id}")).await
+        seq: i32,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
+        let key = self.export_dek(tenant, export_id).await?;
+        let key_id = format!("export:{export_id}");
+        let field = seq.to_string();
+        Ok(key.seal(&export_ctx(tenant, &key_id, &field), plain))
+    }
+
+    /// Opens one sealed chunk of an export bundle; a chunk moved to another
+    /// place or altered does not open.
+    pub async fn open_export_chunk(
+        &self,
+        tenant: &str,
+        export_id: &str,
+        seq: i32,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
+        let key = self.export_dek(tenant, export_id).await?;
+        let key_id = format!("export:{export_id}");
+        let field = seq.to_string();
+        key.open(&export_ctx(tenant, &key_id, &field), sealed)
+            .map_err(|_| internal(format!("chunk {seq} of export {export_id} does not open")))
     }
 
     /// Erases a tenant from the vault (Data Act art. 25(2)(h), GDPR art.
@@ -1594,6 +1633,17 @@ impl Vault {
             report.shredded += r.applied_to_main;
         }
         Ok(report)
+    }
+}
+
+/// The associated data of an export chunk: tenant, `export:<id>`, the
+/// chunk's number (the same binding the chunks were always sealed with).
+fn export_ctx<'a>(tenant: &'a str, key_id: &'a str, field: &'a str) -> FieldContext<'a> {
+    FieldContext {
+        tenant,
+        candidate: key_id,
+        field,
+        schema_version: 1,
     }
 }
 
