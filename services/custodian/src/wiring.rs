@@ -254,15 +254,47 @@ pub fn deliverer(
 /// reads for a request, erasure, restriction and rewriting of a payload.
 pub struct SubjectVault(pub Arc<vault::Vault>);
 
-fn vault_err(e: vault::domain::VaultError) -> requests::ports::PortError {
-    use requests::ports::PortError;
+fn vault_err(e: vault::domain::VaultError) -> PortError {
     match e {
-        vault::domain::VaultError::Invalid(f) => PortError::InvalidValue {
+        vault::domain::VaultError::Invalid(f) => PortError::Invalid {
             field: f.field,
             reason: f.reason,
         },
-        vault::domain::VaultError::Precondition(m) => PortError::Refused(m),
-        e => PortError::Failed(e.to_string()),
+        e => PortError::from_classified(&e),
+    }
+}
+
+fn subject_candidate(
+    r: &store::entities::vault::candidates::Model,
+) -> requests::ports::SubjectCandidate {
+    requests::ports::SubjectCandidate {
+        id: r.id.clone(),
+        external_ref: r.external_ref.clone(),
+        vacancy_ref: r.vacancy_ref.clone(),
+        applied_on: r.applied_on,
+        status: r.status.clone(),
+        closed_on: r.closed_on,
+        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
+        consent: r.consent.clone(),
+        consent_withdrawn_on: r.consent_withdrawn_on,
+        delete_after: r.delete_after,
+        retention_basis: r.retention_basis.clone().unwrap_or_default(),
+        restricted: r.restricted,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+fn subject_payload(p: vault::domain::Payload) -> requests::ports::SubjectPayload {
+    requests::ports::SubjectPayload {
+        name: p.profile.name,
+        email: p.profile.email,
+        phone: p.profile.phone,
+        notes: p.profile.notes,
+        custom_fields: p.profile.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.profile.cv_filename,
+        cv_content_type: p.profile.cv_content_type,
     }
 }
 
@@ -276,7 +308,7 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         email: &'a str,
         phone: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, requests::ports::PortError>> {
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
         Box::pin(async move {
             self.0
                 .subject_hashes(tenant, email, phone)
@@ -290,7 +322,7 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         hashes: &'a [String],
         candidate_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<proto::v1::Candidate>, requests::ports::PortError>> {
+    ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .0
@@ -298,7 +330,7 @@ impl requests::ports::SubjectData for SubjectVault {
                 .await
                 .map_err(vault_err)?
                 .iter()
-                .map(vault::grpc::candidate_pb)
+                .map(subject_candidate)
                 .collect())
         })
     }
@@ -309,14 +341,14 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
-    ) -> BoxFuture<'a, Result<proto::v1::CandidatePayload, requests::ports::PortError>> {
+    ) -> BoxFuture<'a, Result<requests::ports::SubjectPayload, PortError>> {
         Box::pin(async move {
             let (_, p) = self
                 .0
                 .read_for_request(actor, tenant, id, request)
                 .await
                 .map_err(vault_err)?;
-            Ok(vault::grpc::payload_pb(p))
+            Ok(subject_payload(p))
         })
     }
 
@@ -326,7 +358,7 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
-    ) -> BoxFuture<'a, Result<proto::v1::DeletionCertificate, requests::ports::PortError>> {
+    ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
         Box::pin(async move {
             let c = self
                 .0
@@ -339,7 +371,18 @@ impl requests::ports::SubjectData for SubjectVault {
                 )
                 .await
                 .map_err(vault_err)?;
-            Ok(vault::grpc::certificate_pb(&c))
+            let pb = vault::grpc::certificate_pb(&c);
+            Ok(requests::ports::CandidateCertificate {
+                candidate_id: c.candidate_id,
+                tenant_id: c.tenant_id,
+                external_ref: c.external_ref,
+                reason: c.reason,
+                basis: c.basis,
+                shredded_at: c.shredded_at,
+                ledger_seq: c.ledger_seq.max(0) as u64,
+                ledger_hash: c.ledger_hash,
+                destroyed: pb.destroyed,
+            })
         })
     }
 
@@ -349,7 +392,7 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
-    ) -> BoxFuture<'a, Result<(), requests::ports::PortError>> {
+    ) -> BoxFuture<'a, Result<(), PortError>> {
         Box::pin(async move {
             self.0
                 .restrict(
@@ -369,18 +412,26 @@ impl requests::ports::SubjectData for SubjectVault {
         actor: &'a audit::Actor,
         tenant: &'a str,
         id: &'a str,
-        payload: proto::v1::CandidatePayload,
-    ) -> BoxFuture<'a, Result<(), requests::ports::PortError>> {
+        payload: requests::ports::SubjectPayload,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
         Box::pin(async move {
+            let payload = proto::v1::CandidatePayload {
+                name: payload.name,
+                email: payload.email,
+                phone: payload.phone,
+                cv: payload.cv,
+                cv_filename: payload.cv_filename,
+                cv_content_type: payload.cv_content_type,
+                notes: payload.notes,
+                custom_fields: payload.custom_fields.into_iter().collect(),
+            };
             let p = vault::grpc::payload("corrections.", Some(payload), self.0.limits)
                 .map_err(vault_err)
                 .map_err(|e| match e {
-                    requests::ports::PortError::InvalidValue { field, reason } => {
-                        requests::ports::PortError::InvalidValue {
-                            field: field.replacen("corrections.payload.", "corrections.", 1),
-                            reason,
-                        }
-                    }
+                    PortError::Invalid { field, reason } => PortError::Invalid {
+                        field: field.replacen("corrections.payload.", "corrections.", 1),
+                        reason,
+                    },
                     e => e,
                 })?;
             self.0
@@ -399,11 +450,12 @@ pub struct RequestDirectory {
 }
 
 impl requests::ports::Controllers for RequestDirectory {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
         Box::pin(async move {
             Ok(
                 agreements::ports::ControllerDirectory::controller(&self.controllers, tenant)
-                    .await?
+                    .await
+                    .map_err(PortError::Internal)?
                     .is_some(),
             )
         })
@@ -413,13 +465,13 @@ impl requests::ports::Controllers for RequestDirectory {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<String>, String>> {
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
         Box::pin(async move {
             let a = self
                 .agreements
                 .governing_at(tenant, at)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(port)?;
             Ok(a.map(|a| a.terms.dsr_identity_suspension))
         })
     }

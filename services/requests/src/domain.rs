@@ -23,6 +23,9 @@ pub enum RequestError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
 }
 
 impl domain_kit::Classified for RequestError {
@@ -34,6 +37,7 @@ impl domain_kit::Classified for RequestError {
             RequestError::NotFound(_) => ErrorKind::NotFound,
             RequestError::Precondition(_) => ErrorKind::Precondition,
             RequestError::Internal(_) => ErrorKind::Internal,
+            RequestError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

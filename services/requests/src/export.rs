@@ -4,7 +4,7 @@
 //! other file. Document paths use the candidate id, never a file name the
 //! subject chose (it may hold a name); the original name is in the JSON.
 
-use proto::v1 as pb;
+use crate::ports::{SubjectCandidate, SubjectPayload};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,7 @@ fn extension(filename: &str) -> String {
         .unwrap_or_default()
 }
 
-fn document_path(c: &pb::Candidate, p: &pb::CandidatePayload) -> String {
+fn document_path(c: &SubjectCandidate, p: &SubjectPayload) -> String {
     format!("documents/{}/cv{}", c.id, extension(&p.cv_filename))
 }
 
@@ -69,7 +69,7 @@ pub fn bundle(
     controller_id: &str,
     kind: &str,
     generated_at: &str,
-    subjects: &[(pb::Candidate, pb::CandidatePayload)],
+    subjects: &[(SubjectCandidate, SubjectPayload)],
 ) -> Vec<File> {
     let mut docs = Vec::new();
     let mut records = Vec::new();
@@ -84,22 +84,24 @@ pub fn bundle(
             )
         });
         let custom = serde_json::to_string(&p.custom_fields).unwrap_or_default();
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let applied_on = c.applied_on.to_string();
         records.push(json!({
             "candidate": {
                 "id": c.id,
                 "external_ref": c.external_ref,
                 "vacancy_ref": c.vacancy_ref,
-                "applied_on": c.applied_on,
+                "applied_on": applied_on,
                 "status": c.status,
-                "closed_on": c.closed_on,
+                "closed_on": day(c.closed_on),
                 "categories": c.categories,
                 "consent": c.consent,
-                "consent_withdrawn_on": c.consent_withdrawn_on,
-                "delete_after": c.delete_after,
+                "consent_withdrawn_on": day(c.consent_withdrawn_on),
+                "delete_after": c.delete_after.map(proto::wire::timestamp).unwrap_or_default(),
                 "retention_basis": c.retention_basis,
                 "restricted": c.restricted,
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
+                "created_at": proto::wire::timestamp(c.created_at),
+                "updated_at": proto::wire::timestamp(c.updated_at),
             },
             "profile": {
                 "name": p.name,
@@ -120,7 +122,7 @@ pub fn bundle(
             c.id.clone(),
             c.external_ref.clone(),
             c.vacancy_ref.clone(),
-            c.applied_on.clone(),
+            applied_on,
             c.status.clone(),
             c.categories.join("; "),
             c.consent.clone(),
@@ -195,10 +197,7 @@ pub fn outcome(files: &[File]) -> Value {
 /// Applies corrections to a payload: a non-empty field replaces the old
 /// one, a custom field given replaces that field, an empty cv keeps the
 /// document. Returns the fields changed.
-pub fn rectify(
-    current: &pb::CandidatePayload,
-    c: &pb::CandidatePayload,
-) -> (pb::CandidatePayload, Vec<String>) {
+pub fn rectify(current: &SubjectPayload, c: &SubjectPayload) -> (SubjectPayload, Vec<String>) {
     let mut next = current.clone();
     let mut changed = Vec::new();
     let mut set = |name: &str, target: &mut String, v: &str| {
@@ -230,14 +229,28 @@ pub fn rectify(
 mod tests {
     use super::*;
 
-    fn subject(id: &str, cv: &[u8]) -> (pb::Candidate, pb::CandidatePayload) {
+    fn subject(id: &str, cv: &[u8]) -> (SubjectCandidate, SubjectPayload) {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
         (
-            pb::Candidate {
+            SubjectCandidate {
                 id: id.into(),
                 external_ref: format!("ref-{id}"),
-                ..Default::default()
+                vacancy_ref: String::new(),
+                applied_on: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+                status: "open".into(),
+                closed_on: None,
+                categories: Vec::new(),
+                consent: "none".into(),
+                consent_withdrawn_on: None,
+                delete_after: None,
+                retention_basis: String::new(),
+                restricted: false,
+                created_at: t,
+                updated_at: t,
             },
-            pb::CandidatePayload {
+            SubjectPayload {
                 name: "Jan, \"de\" Vries".into(),
                 email: "jan@example.nl".into(),
                 cv: cv.to_vec(),
@@ -286,7 +299,7 @@ mod tests {
         let (_, cur) = subject("a", b"x");
         let (next, changed) = rectify(
             &cur,
-            &pb::CandidatePayload {
+            &SubjectPayload {
                 email: "jan@vries.nl".into(),
                 ..Default::default()
             },
@@ -295,7 +308,7 @@ mod tests {
         assert_eq!(next.email, "jan@vries.nl");
         assert_eq!(next.name, cur.name);
         assert_eq!(next.cv, cur.cv);
-        let (_, none) = rectify(&cur, &pb::CandidatePayload::default());
+        let (_, none) = rectify(&cur, &SubjectPayload::default());
         assert!(none.is_empty());
     }
 }

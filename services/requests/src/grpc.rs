@@ -312,12 +312,18 @@ impl RequestService for RequestGrpc {
         let note = optional_text("note", &r.note, 4000)?;
         let (v, f) = self
             .svc
-            .fulfil(&Actor::from(&p), &p.scope(), &id, r.corrections, note)
+            .fulfil(
+                &Actor::from(&p),
+                &p.scope(),
+                &id,
+                r.corrections.map(corrections),
+                note,
+            )
             .await?;
         Ok(Response::new(pb::FulfilResponse {
             request: Some(request_pb(&v)),
             files: f.files.iter().map(file_pb).collect(),
-            certificates: f.certificates,
+            certificates: f.certificates.iter().map(certificate_pb).collect(),
         }))
     }
 
@@ -353,5 +359,33 @@ impl RequestService for RequestGrpc {
         let id = uuid_field("id", &request.get_ref().id)?;
         let v = self.svc.close(&Actor::from(&p), &p.scope(), &id).await?;
         Ok(Response::new(request_pb(&v)))
+    }
+}
+
+/// The corrections of a rectification, as the service takes them.
+fn corrections(p: pb::CandidatePayload) -> crate::ports::SubjectPayload {
+    crate::ports::SubjectPayload {
+        name: p.name,
+        email: p.email,
+        phone: p.phone,
+        notes: p.notes,
+        custom_fields: p.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.cv_filename,
+        cv_content_type: p.cv_content_type,
+    }
+}
+
+fn certificate_pb(c: &crate::ports::CandidateCertificate) -> pb::DeletionCertificate {
+    pb::DeletionCertificate {
+        candidate_id: c.candidate_id.clone(),
+        tenant_id: c.tenant_id.clone(),
+        external_ref: c.external_ref.clone(),
+        reason: c.reason.clone(),
+        basis: c.basis.clone(),
+        shredded_at: wire::timestamp(c.shredded_at),
+        ledger_seq: c.ledger_seq,
+        ledger_hash: c.ledger_hash.clone(),
+        destroyed: c.destroyed.clone(),
     }
 }

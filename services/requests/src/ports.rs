@@ -1,25 +1,61 @@
-//! What the request service needs from other services, as traits: the
-//! binary implements them in-process over the vault, the controllers and
-//! the agreements services; a split deployment would implement them as
-//! gRPC clients, which is why they speak the proto types of the vault's
-//! contract. This crate never reads another service's tables.
+//! What the request service needs from other services, as traits over this
+//! crate's own types (no proto messages) with one error type
+//! (`domain_kit::PortError`): the binary implements them in-process over the
+//! vault, the controllers and the agreements services. This crate never
+//! reads another service's tables.
+
+use std::collections::BTreeMap;
 
 use audit::Actor;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+pub use domain_kit::PortError;
 use futures::future::BoxFuture;
-use proto::v1 as pb;
 
-#[derive(Debug)]
-pub enum PortError {
-    /// A value the vault refused (an e-mail address that is none), with
-    /// its field path (`email`, `corrections.email`).
-    InvalidValue {
-        field: String,
-        reason: String,
-    },
-    /// The vault refused the step for this candidate (a legal hold).
-    Refused(String),
-    Failed(String),
+/// A candidate that matched the subject: its metadata, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectCandidate {
+    pub id: String,
+    pub external_ref: String,
+    pub vacancy_ref: String,
+    pub applied_on: NaiveDate,
+    pub status: String,
+    pub closed_on: Option<NaiveDate>,
+    pub categories: Vec<String>,
+    pub consent: String,
+    pub consent_withdrawn_on: Option<NaiveDate>,
+    pub delete_after: Option<DateTime<Utc>>,
+    pub retention_basis: String,
+    pub restricted: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A candidate's personal data as read for a request, or as corrected
+/// (rectification: an empty field keeps the stored one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectPayload {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub notes: String,
+    pub custom_fields: BTreeMap<String, String>,
+    pub cv: Vec<u8>,
+    pub cv_filename: String,
+    pub cv_content_type: String,
+}
+
+/// The vault's deletion certificate of one candidate erased for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateCertificate {
+    pub candidate_id: String,
+    pub tenant_id: String,
+    pub external_ref: String,
+    pub reason: String,
+    pub basis: String,
+    pub shredded_at: DateTime<Utc>,
+    pub ledger_seq: u64,
+    pub ledger_hash: String,
+    pub destroyed: Vec<String>,
 }
 
 pub trait SubjectData: Send + Sync {
@@ -36,7 +72,7 @@ pub trait SubjectData: Send + Sync {
         tenant: &'a str,
         hashes: &'a [String],
         candidate_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<pb::Candidate>, PortError>>;
+    ) -> BoxFuture<'a, Result<Vec<SubjectCandidate>, PortError>>;
     /// Decrypts one candidate for the request (restricted ones too); audited.
     fn read<'a>(
         &'a self,
@@ -44,7 +80,7 @@ pub trait SubjectData: Send + Sync {
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
-    ) -> BoxFuture<'a, Result<pb::CandidatePayload, PortError>>;
+    ) -> BoxFuture<'a, Result<SubjectPayload, PortError>>;
     /// Erases one candidate; `Refused` while a legal hold is in place.
     fn erase<'a>(
         &'a self,
@@ -52,7 +88,7 @@ pub trait SubjectData: Send + Sync {
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
-    ) -> BoxFuture<'a, Result<pb::DeletionCertificate, PortError>>;
+    ) -> BoxFuture<'a, Result<CandidateCertificate, PortError>>;
     fn restrict<'a>(
         &'a self,
         actor: &'a Actor,
@@ -66,16 +102,17 @@ pub trait SubjectData: Send + Sync {
         actor: &'a Actor,
         tenant: &'a str,
         id: &'a str,
-        payload: pb::CandidatePayload,
+        payload: SubjectPayload,
     ) -> BoxFuture<'a, Result<(), PortError>>;
 }
 
 pub trait Controllers: Send + Sync {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, String>>;
-    /// The identity-suspension mode of the agreement in force at `at`.
+    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>>;
+    /// The identity-suspension mode of the agreement governing a request
+    /// received at `at` (agreements' `governing_at`).
     fn suspension<'a>(
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<String>, String>>;
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>>;
 }

@@ -9,7 +9,6 @@ use audit::{Actor, Record};
 use auth::Scope;
 use chrono::{DateTime, Utc};
 use outbox::NewMessage;
-use proto::v1 as pb;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -27,11 +26,12 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> RequestError {
     RequestError::Internal(e.to_string())
 }
 
+/// A peer's error as this service's, keeping its kind.
 fn port(e: PortError) -> RequestError {
     match e {
-        PortError::InvalidValue { field, reason } => RequestError::InvalidValue { field, reason },
+        PortError::Invalid { field, reason } => RequestError::InvalidValue { field, reason },
         PortError::Refused(m) => RequestError::Precondition(m),
-        PortError::Failed(m) => RequestError::Internal(m),
+        e => RequestError::Port(e),
     }
 }
 
@@ -76,7 +76,7 @@ impl RequestView {
 #[derive(Debug, Clone, Default)]
 pub struct Fulfilment {
     pub files: Vec<export::File>,
-    pub certificates: Vec<pb::DeletionCertificate>,
+    pub certificates: Vec<crate::ports::CandidateCertificate>,
 }
 
 pub struct Requests {
@@ -253,7 +253,7 @@ impl Requests {
 
     pub async fn create(&self, actor: &Actor, n: NewRequest) -> Result<RequestView, RequestError> {
         let now = store::now_micros();
-        if !self.controllers.exists(&n.tenant).await.map_err(internal)? {
+        if !self.controllers.exists(&n.tenant).await.map_err(port)? {
             return Err(err("controller_id", format!("no controller {}", n.tenant)).into());
         }
         let mut identified_by = Vec::new();
@@ -270,7 +270,7 @@ impl Requests {
                 .subject_hashes(&n.tenant, &n.email, &n.phone)
                 .await
                 .map_err(|e| match e {
-                    PortError::InvalidValue { field, reason } => RequestError::InvalidValue {
+                    PortError::Invalid { field, reason } => RequestError::InvalidValue {
                         field: format!("subject.{field}"),
                         reason,
                     },
@@ -284,7 +284,7 @@ impl Requests {
             .controllers
             .suspension(&n.tenant, n.received_at)
             .await
-            .map_err(internal)?
+            .map_err(port)?
             .unwrap_or_else(|| "none".into());
         let id = new_id();
         let matched = if n.channel == Channel::ProcessorDirect {
@@ -520,7 +520,7 @@ impl Requests {
         actor: &Actor,
         scope: &Scope,
         id: &str,
-        corrections: Option<pb::CandidatePayload>,
+        corrections: Option<crate::ports::SubjectPayload>,
         note: Option<String>,
     ) -> Result<(RequestView, Fulfilment), RequestError> {
         let r = self.row(scope, id).await?;
