@@ -188,3 +188,45 @@ impl PortError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct E(ErrorKind, &'static str);
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.1)
+        }
+    }
+    impl Classified for E {
+        fn kind(&self) -> ErrorKind {
+            self.0
+        }
+    }
+
+    #[test]
+    fn a_port_error_keeps_the_kind_of_the_service_error() {
+        let p =
+            PortError::from_classified(&E(ErrorKind::Invalid, "email: must be an e-mail address"));
+        assert_eq!(
+            p,
+            PortError::Invalid {
+                field: "email".into(),
+                reason: "must be an e-mail address".into()
+            }
+        );
+        assert_eq!(p.to_string(), "email: must be an e-mail address");
+        let p = PortError::from_classified(&E(ErrorKind::NotFound, "candidate not found"));
+        assert_eq!(p.to_string(), "candidate not found");
+        assert_eq!(p.kind(), ErrorKind::NotFound);
+        let p = PortError::from_classified(&E(ErrorKind::Precondition, "a legal hold is in place"));
+        assert_eq!(p, PortError::Refused("a legal hold is in place".into()));
+        assert_eq!(p.kind(), ErrorKind::Precondition);
+        assert_eq!(
+            PortError::Unavailable("vault".into()).kind(),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(PortError::internal("boom").kind(), ErrorKind::Internal);
+    }
+}

@@ -23,7 +23,10 @@ pub struct Endpoint {
 /// Resolves a tenant's webhook. Implemented over the controllers service by
 /// the binary, so the outbox never reads the `controllers` table.
 pub trait Endpoints: Send + Sync {
-    fn endpoint<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<Option<Endpoint>, String>>;
+    fn endpoint<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Endpoint>, domain_kit::PortError>>;
 }
 
 /// Retries, timeouts and batch sizes.

@@ -21,6 +21,15 @@ pub enum AgreementError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
+}
+
+impl From<domain_kit::PortError> for AgreementError {
+    fn from(e: domain_kit::PortError) -> Self {
+        AgreementError::Port(e)
+    }
 }
 
 impl domain_kit::Classified for AgreementError {
@@ -31,6 +40,7 @@ impl domain_kit::Classified for AgreementError {
             AgreementError::NotFound(_) => ErrorKind::NotFound,
             AgreementError::Precondition(_) => ErrorKind::Precondition,
             AgreementError::Internal(_) => ErrorKind::Internal,
+            AgreementError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

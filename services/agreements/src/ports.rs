@@ -4,6 +4,7 @@
 //! gRPC clients. This crate never reads another service's tables.
 
 use chrono::{DateTime, Utc};
+pub use domain_kit::PortError;
 use futures::future::BoxFuture;
 
 /// A controller as the record of processing names it.
@@ -22,7 +23,7 @@ pub trait ControllerDirectory: Send + Sync {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, String>>;
+    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, PortError>>;
 }
 
 /// A sub-processor engaged for a controller, with the chapter V basis of
@@ -50,5 +51,5 @@ pub trait SubprocessorSource: Send + Sync {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<EngagedSubprocessor>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<EngagedSubprocessor>, PortError>>;
 }

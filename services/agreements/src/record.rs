@@ -217,8 +217,7 @@ impl Agreements {
             let c = self
                 .controllers
                 .controller(&a.tenant_id)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or_else(|| {
                     internal(format!(
                         "controller {} of agreement {} is missing",

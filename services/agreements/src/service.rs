@@ -128,13 +128,7 @@ impl Agreements {
         tenant: &str,
         terms: Terms,
     ) -> Result<Agreement, AgreementError> {
-        if self
-            .controllers
-            .controller(tenant)
-            .await
-            .map_err(internal)?
-            .is_none()
-        {
+        if self.controllers.controller(tenant).await?.is_none() {
             return Err(AgreementError::NotFound("controller"));
         }
         let id = uuid::Uuid::now_v7().hyphenated().to_string();

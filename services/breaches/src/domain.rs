@@ -22,6 +22,15 @@ pub enum BreachError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
+}
+
+impl From<domain_kit::PortError> for BreachError {
+    fn from(e: domain_kit::PortError) -> Self {
+        BreachError::Port(e)
+    }
 }
 
 impl domain_kit::Classified for BreachError {
@@ -32,6 +41,7 @@ impl domain_kit::Classified for BreachError {
             BreachError::NotFound(_) => ErrorKind::NotFound,
             BreachError::Precondition(_) => ErrorKind::Precondition,
             BreachError::Internal(_) => ErrorKind::Internal,
+            BreachError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! crate never reads another service's tables.
 
 use chrono::{DateTime, Utc};
+pub use domain_kit::PortError;
 use futures::future::BoxFuture;
 
 /// A controller's identity and contacts, as a breach notice names them.
@@ -33,11 +34,11 @@ pub trait Directory: Send + Sync {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, String>>;
+    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, PortError>>;
     /// The breach terms of the agreement in force for `tenant` at `at`.
     fn terms_at<'a>(
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<BreachTerms>, String>>;
+    ) -> BoxFuture<'a, Result<Option<BreachTerms>, PortError>>;
 }

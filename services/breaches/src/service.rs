@@ -574,11 +574,7 @@ impl crate::Breaches {
         if let Decision::Confirm(a) = &d {
             let discovered = self.incident_row(&self.db, id).await?.discovered_at;
             for aff in &a.affected {
-                let c = self
-                    .directory
-                    .controller(&aff.controller_id)
-                    .await
-                    .map_err(internal)?;
+                let c = self.directory.controller(&aff.controller_id).await?;
                 if c.is_none() {
                     return Err(err(
                         "assessment.affected.controller_id",
@@ -589,15 +585,14 @@ impl crate::Breaches {
                 let t = match self
                     .directory
                     .terms_at(&aff.controller_id, discovered)
-                    .await
-                    .map_err(internal)?
+                    .await?
                 {
                     Some(t) => Some(t),
-                    None => self
-                        .directory
-                        .terms_at(&aff.controller_id, store::now_micros())
-                        .await
-                        .map_err(internal)?,
+                    None => {
+                        self.directory
+                            .terms_at(&aff.controller_id, store::now_micros())
+                            .await?
+                    }
                 };
                 terms.insert(aff.controller_id.clone(), t);
             }
@@ -1006,11 +1001,7 @@ impl crate::Breaches {
             Scope::Tenant(_) => "controller",
             Scope::All => {
                 let n = self.visible_row(&self.db, scope, id).await?;
-                let terms = self
-                    .directory
-                    .terms_at(&n.tenant_id, now)
-                    .await
-                    .map_err(internal)?;
+                let terms = self.directory.terms_at(&n.tenant_id, now).await?;
                 if !(terms.is_some_and(|t| t.processor_may_notify_authority)
                     || n.processor_may_notify)
                 {
@@ -1235,7 +1226,7 @@ impl crate::Breaches {
         &self,
         id: &str,
     ) -> Result<Option<crate::ports::ControllerInfo>, BreachError> {
-        self.directory.controller(id).await.map_err(internal)
+        self.directory.controller(id).await.map_err(Into::into)
     }
 }
 

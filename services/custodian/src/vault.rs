@@ -17,11 +17,15 @@ impl TenantDirectory for Controllers {
     fn exists<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+    ) -> futures::future::BoxFuture<'a, Result<bool, domain_kit::PortError>> {
         Box::pin(async move {
-            match controllers::domain::ControllerId::parse("tenant_id", tenant) {
-                Ok(id) => self.0.get(&auth::Scope::All, &id).await.is_ok(),
-                Err(_) => false,
+            let Ok(id) = controllers::domain::ControllerId::parse("tenant_id", tenant) else {
+                return Ok(false);
+            };
+            match self.0.get(&auth::Scope::All, &id).await {
+                Ok(_) => Ok(true),
+                Err(controllers::domain::ControllerError::NotFound) => Ok(false),
+                Err(e) => Err(domain_kit::PortError::from_classified(&e)),
             }
         })
     }

@@ -16,7 +16,7 @@ impl agreements::ports::ControllerDirectory for ControllerDirectory {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<agreements::ports::ControllerInfo>, String>> {
+    ) -> BoxFuture<'a, Result<Option<agreements::ports::ControllerInfo>, PortError>> {
         Box::pin(async move {
             let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", id) else {
                 return Ok(None);
@@ -32,7 +32,7 @@ impl agreements::ports::ControllerDirectory for ControllerDirectory {
                     dpo_email: c.dpo_email,
                 })),
                 Err(controllers::domain::ControllerError::NotFound) => Ok(None),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(port(e)),
             }
         })
     }
@@ -42,13 +42,13 @@ impl outbox::Endpoints for ControllerDirectory {
     fn endpoint<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Option<outbox::Endpoint>, String>> {
+    ) -> BoxFuture<'a, Result<Option<outbox::Endpoint>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .0
                 .webhook(tenant)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(port)?
                 .map(|(url, secret)| outbox::Endpoint {
                     url,
                     secret: secrecy::SecretString::from(secret),
@@ -74,13 +74,13 @@ impl subprocessors::ports::AgreementDirectory for AgreementDirectory {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<subprocessors::ports::ControllerTerms>, String>> {
+    ) -> BoxFuture<'a, Result<Option<subprocessors::ports::ControllerTerms>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .0
                 .in_force_at(tenant, at)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(port)?
                 .as_ref()
                 .map(terms))
         })
@@ -88,13 +88,13 @@ impl subprocessors::ports::AgreementDirectory for AgreementDirectory {
 
     fn all_in_force(
         &self,
-    ) -> BoxFuture<'_, Result<Vec<subprocessors::ports::ControllerTerms>, String>> {
+    ) -> BoxFuture<'_, Result<Vec<subprocessors::ports::ControllerTerms>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .0
                 .all_in_force()
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(port)?
                 .iter()
                 .map(terms)
                 .collect())
@@ -110,13 +110,9 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, PortError>> {
         Box::pin(async move {
-            let list = self
-                .0
-                .engaged(tenant, at)
-                .await
-                .map_err(|e| e.to_string())?;
+            let list = self.0.engaged(tenant, at).await.map_err(port)?;
             Ok(list
                 .into_iter()
                 .map(|(s, c)| agreements::ports::EngagedSubprocessor {
@@ -149,7 +145,7 @@ impl breaches::ports::Directory for BreachDirectory {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<breaches::ports::ControllerInfo>, String>> {
+    ) -> BoxFuture<'a, Result<Option<breaches::ports::ControllerInfo>, PortError>> {
         Box::pin(async move {
             let c =
                 agreements::ports::ControllerDirectory::controller(&self.controllers, id).await?;
@@ -169,13 +165,13 @@ impl breaches::ports::Directory for BreachDirectory {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<breaches::ports::BreachTerms>, String>> {
+    ) -> BoxFuture<'a, Result<Option<breaches::ports::BreachTerms>, PortError>> {
         Box::pin(async move {
             Ok(self
                 .agreements
                 .in_force_at(tenant, at)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(port)?
                 .map(|a| breaches::ports::BreachTerms {
                     agreement_id: a.id,
                     sla_hours: a.terms.breach_notice_sla_hours,
@@ -454,8 +450,7 @@ impl requests::ports::Controllers for RequestDirectory {
         Box::pin(async move {
             Ok(
                 agreements::ports::ControllerDirectory::controller(&self.controllers, tenant)
-                    .await
-                    .map_err(PortError::Internal)?
+                    .await?
                     .is_some(),
             )
         })

@@ -29,6 +29,15 @@ pub enum SubprocessorError {
     AlreadyExists(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
+}
+
+impl From<domain_kit::PortError> for SubprocessorError {
+    fn from(e: domain_kit::PortError) -> Self {
+        SubprocessorError::Port(e)
+    }
 }
 
 impl domain_kit::Classified for SubprocessorError {
@@ -40,6 +49,7 @@ impl domain_kit::Classified for SubprocessorError {
             SubprocessorError::Precondition(_) => ErrorKind::Precondition,
             SubprocessorError::AlreadyExists(_) => ErrorKind::AlreadyExists,
             SubprocessorError::Internal(_) => ErrorKind::Internal,
+            SubprocessorError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

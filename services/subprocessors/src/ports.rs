@@ -3,6 +3,7 @@
 //! implement it as a gRPC client. This crate never reads `agreements`.
 
 use chrono::{DateTime, Utc};
+pub use domain_kit::PortError;
 use futures::future::BoxFuture;
 
 use crate::domain::Mode;
@@ -22,7 +23,7 @@ pub trait AgreementDirectory: Send + Sync {
         &'a self,
         tenant: &'a str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<ControllerTerms>, String>>;
+    ) -> BoxFuture<'a, Result<Option<ControllerTerms>, PortError>>;
     /// Every controller with an agreement in force now.
-    fn all_in_force(&self) -> BoxFuture<'_, Result<Vec<ControllerTerms>, String>>;
+    fn all_in_force(&self) -> BoxFuture<'_, Result<Vec<ControllerTerms>, PortError>>;
 }

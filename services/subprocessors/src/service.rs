@@ -638,7 +638,7 @@ impl Subprocessors {
         self.agreements
             .in_force_at(tenant, at)
             .await
-            .map_err(internal)
+            .map_err(Into::into)
     }
 
     // ----- authorisation --------------------------------------------------
@@ -726,7 +726,7 @@ impl Subprocessors {
                 ChangeKind::Remove => Some(p.subprocessor_id.as_str()),
                 ChangeKind::Replace => p.replaces_id.as_deref(),
             };
-            let in_force = self.agreements.all_in_force().await.map_err(internal)?;
+            let in_force = self.agreements.all_in_force().await?;
             let tenants: Vec<String> = in_force.iter().map(|t| t.tenant.clone()).collect();
             let mut all = self.facts_of(&tenants).await?;
             for t in in_force {

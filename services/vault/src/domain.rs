@@ -38,6 +38,15 @@ pub enum VaultError {
     AlreadyExists(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
+    #[error("{0}")]
+    Port(domain_kit::PortError),
+}
+
+impl From<domain_kit::PortError> for VaultError {
+    fn from(e: domain_kit::PortError) -> Self {
+        VaultError::Port(e)
+    }
 }
 
 impl domain_kit::Classified for VaultError {
@@ -49,6 +58,7 @@ impl domain_kit::Classified for VaultError {
             VaultError::Precondition(_) => ErrorKind::Precondition,
             VaultError::AlreadyExists(_) => ErrorKind::AlreadyExists,
             VaultError::Internal(_) => ErrorKind::Internal,
+            VaultError::Port(e) => domain_kit::Classified::kind(e),
         }
     }
 }

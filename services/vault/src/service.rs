@@ -31,7 +31,9 @@ pub trait TenantDirectory: Send + Sync {
     fn exists<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>>;
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<bool, domain_kit::PortError>> + Send + 'a>,
+    >;
 }
 
 pub struct Vault {
@@ -177,7 +179,7 @@ impl Vault {
                 if requested.is_empty() {
                     return Err(field_err("tenant_id", "required for processor-wide tokens").into());
                 }
-                if !self.tenants.exists(requested).await {
+                if !self.tenants.exists(requested).await? {
                     return Err(VaultError::NotFound);
                 }
                 Ok(requested.to_owned())
