@@ -16,6 +16,7 @@ mod hostile;
 mod processing_edges;
 mod requests;
 mod server;
+mod split;
 mod subprocessors;
 mod switching;
 mod vault;

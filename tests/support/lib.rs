@@ -62,6 +62,37 @@ pub fn config_for(db: &TestDb, opts: &AppOptions) -> Config {
     }
 }
 
+/// Starts `custodian::run` with a configuration of the test's own (one
+/// process of a split deployment) on `listener`; `admin` is a token the
+/// test made for it. The backend only labels the app.
+pub async fn spawn_config(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    admin: String,
+    backend: Backend,
+) -> TestApp {
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let cfg = config.clone();
+    let handle = tokio::spawn(async move {
+        custodian::run(cfg, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .map_err(|e| format!("{e:#}"))
+    });
+    let channel = connect(addr).await;
+    TestApp {
+        addr,
+        channel,
+        admin,
+        config,
+        backend,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
 pub async fn spawn_app_with(db: &TestDb, opts: AppOptions) -> TestApp {
     // Server errors show in a failing test's output (RUST_LOG to see more).
     let _ = tracing_subscriber::fmt()

@@ -29,15 +29,20 @@ pub enum Role {
     Controller,
     /// Reads everything, never decrypts.
     Auditor,
+    /// Another Custodian process of a split deployment: the internal
+    /// `custodian.internal.v1` RPCs only, never a public one it is not
+    /// listed for; each call carries the tenant scope it acts in.
+    Peer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Service,
         Role::Worker,
         Role::Controller,
         Role::Auditor,
+        Role::Peer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +52,7 @@ impl Role {
             Role::Worker => "worker",
             Role::Controller => "controller",
             Role::Auditor => "auditor",
+            Role::Peer => "peer",
         }
     }
 
@@ -63,7 +69,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected one of admin, service, worker, controller, auditor")]
+#[error("unknown role {}: expected one of admin, service, worker, controller, auditor, peer", proto::wire::quote(.0))]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -6,7 +6,7 @@
 //! table still only ever sees its own tenant (the handler filters by
 //! [`crate::Principal::scope`]).
 
-use crate::Role::{self, Admin, Auditor, Controller, Service, Worker};
+use crate::Role::{self, Admin, Auditor, Controller, Peer, Service, Worker};
 
 #[derive(Debug)]
 pub struct MethodPermission {
@@ -335,6 +335,17 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.VaultService/SetRetentionPolicy",
         &[Admin, Controller],
     ),
+    // custodian.internal.v1: the peers of a split deployment only. No public
+    // role may call an internal RPC, and a peer token may call no public RPC.
+    p("/custodian.internal.v1.VaultPeer/SubjectHashes", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/MatchSubject", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/ReadForRequest", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/EraseForRequest", &[Peer]),
+    p(
+        "/custodian.internal.v1.VaultPeer/RestrictForRequest",
+        &[Peer],
+    ),
+    p("/custodian.internal.v1.VaultPeer/Rewrite", &[Peer]),
 ];
 
 /// Health checks and reflection stay open, as DESIGN.md requires.
@@ -381,5 +392,26 @@ mod tests {
             Controller
         ));
         assert!(is_open("/grpc.health.v1.Health/Check"));
+    }
+
+    #[test]
+    fn peers_call_internal_rpcs_only_and_no_one_else_does() {
+        for m in TABLE {
+            let internal = m.method.starts_with("/custodian.internal.");
+            assert_eq!(
+                m.roles.contains(&Peer),
+                internal,
+                "{}: the peer role is for internal RPCs, and only for them",
+                m.method
+            );
+            if internal {
+                assert_eq!(
+                    m.roles,
+                    &[Peer],
+                    "{}: internal RPCs are the peers' alone",
+                    m.method
+                );
+            }
+        }
     }
 }

@@ -7,6 +7,13 @@ pub mod v1 {
     tonic::include_proto!("custodian.v1");
 }
 
+/// The internal API between the processes of a split deployment
+/// (`custodian.internal.v1`), callable only by the `peer` role.
+#[allow(clippy::all, clippy::pedantic)]
+pub mod internal {
+    tonic::include_proto!("custodian.internal.v1");
+}
+
 /// The encoded `FileDescriptorSet` of every Custodian proto file.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/custodian_descriptor.bin"));
@@ -23,6 +30,7 @@ pub mod service_names {
     pub const BREACHES: &str = "custodian.v1.BreachService";
     pub const REQUESTS: &str = "custodian.v1.RequestService";
     pub const SWITCHING: &str = "custodian.v1.SwitchingService";
+    pub const VAULT_PEER: &str = "custodian.internal.v1.VaultPeer";
 }
 
 pub mod limits;

@@ -132,14 +132,28 @@ pub async fn run(
         .await
         .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
     let ks_url = config.keystore_url();
-    // The request and switching services work on the vault, so they open it too.
+    // A vault named in [peers] is reached over gRPC: this process then never
+    // opens the key store or the master key.
+    let remote_vault = match (&config.peers.vault, targets.contains(&Target::Vault)) {
+        (Some(url), false) => Some(crate::peers::Peer::connect("vault", url, &config)?),
+        _ => None,
+    };
+    if remote_vault.is_some() && targets.contains(&Target::Switching) {
+        anyhow::bail!(
+            "target switching still needs the vault in its own process (its peer API is not built yet): host vault with it, or leave peers.vault unset"
+        );
+    }
+    // The request and switching services work on the vault, so without a
+    // vault peer they open it in-process.
     let vault = if targets.contains(&Target::Vault)
-        || targets.contains(&Target::Requests)
-        || targets.contains(&Target::Switching)
+        || (remote_vault.is_none()
+            && (targets.contains(&Target::Requests) || targets.contains(&Target::Switching)))
     {
         let v = crate::vault::open(&config, db.clone()).await?;
         crate::vault::reconcile_at_start(&v).await?;
         Some(v)
+    } else if remote_vault.is_some() {
+        None
     } else {
         // The key store is still created and migrated, so both databases exist.
         store::open_keystore(&ks_url)
@@ -151,9 +165,19 @@ pub async fn run(
     // Agreements, sub-processors and breaches refer to each other through
     // traits; they are cheap to build, so they exist whatever is hosted.
     let processing = crate::wiring::processing(&config, db.clone());
-    let requests = vault
-        .as_ref()
-        .map(|v| crate::wiring::requests(db.clone(), v.clone(), processing.agreements.clone()));
+    let requests = match (&vault, remote_vault) {
+        (Some(v), _) => Some(crate::wiring::requests(
+            db.clone(),
+            v.clone(),
+            processing.agreements.clone(),
+        )),
+        (None, Some(peer)) => Some(crate::wiring::requests_over(
+            db.clone(),
+            std::sync::Arc::new(crate::peers::RemoteSubjectVault(peer)),
+            processing.agreements.clone(),
+        )),
+        (None, None) => None,
+    };
     let switching = match (&vault, &requests) {
         (Some(v), Some(r)) if targets.contains(&Target::Switching) => {
             let s = crate::wiring::switching(
@@ -218,6 +242,8 @@ pub async fn run(
             Target::Vault => {
                 if let Some(v) = &vault {
                     routes.add_service(vault::grpc::service(v.clone()));
+                    // What the other processes of a split ask of the vault.
+                    routes.add_service(vault::peer::service(v.clone()));
                 }
             }
             Target::Agreements => {

@@ -64,6 +64,24 @@ pub struct Config {
     pub webhook_ca_file: Option<PathBuf>,
     /// The processor's identity for the record of processing (art. 30(2)(a)).
     pub processor: Processor,
+    /// Where the services this process does not host are (a split
+    /// deployment): `[peers] vault = "http://vault:50051"`, or
+    /// `CUSTODIAN_PEERS__VAULT`. A peer named here is reached over gRPC with
+    /// `peer_token`; one not named is built in-process when needed.
+    pub peers: Peers,
+    /// The `peer` token this process presents to its peers
+    /// (`CUSTODIAN_PEER_TOKEN`).
+    pub peer_token: Option<String>,
+    /// The longest a peer call may take before it is `DEADLINE_EXCEEDED`.
+    pub peer_timeout_ms: u64,
+}
+
+/// The addresses of peer processes, by the service they host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct Peers {
+    /// The process hosting the vault (the only one that holds the keys).
+    pub vault: Option<String>,
 }
 
 /// The processor (the provider running Custodian), as the record names it.
@@ -104,6 +122,9 @@ impl Default for Config {
             webhook_timeout_ms: 10_000,
             webhook_ca_file: None,
             processor: Processor::default(),
+            peers: Peers::default(),
+            peer_token: None,
+            peer_timeout_ms: 5_000,
         }
     }
 }
@@ -163,11 +184,17 @@ impl Config {
             "webhook_backoff_max_ms",
             "webhook_timeout_ms",
             "webhook_ca_file",
+            "peer_token",
+            "peer_timeout_ms",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
         .merge(
             Env::prefixed("CUSTODIAN_PROCESSOR__")
                 .map(|k| format!("processor.{}", k.as_str().to_lowercase()).into()),
+        )
+        .merge(
+            Env::prefixed("CUSTODIAN_PEERS__")
+                .map(|k| format!("peers.{}", k.as_str().to_lowercase()).into()),
         )
         .merge(Serialized::defaults(overrides))
         .extract()

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod ops;
+pub mod peers;
 pub mod vault;
 pub mod wiring;
 pub mod worker;

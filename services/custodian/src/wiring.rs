@@ -472,20 +472,30 @@ impl requests::ports::Controllers for RequestDirectory {
     }
 }
 
+/// The request service over any implementation of its vault port (the
+/// in-process vault, or a vault peer over gRPC).
+pub fn requests_over(
+    db: store::sea_orm::DatabaseConnection,
+    subjects: Arc<dyn requests::ports::SubjectData>,
+    agreements: Arc<agreements::Agreements>,
+) -> Arc<requests::Requests> {
+    Arc::new(requests::Requests::new(
+        db.clone(),
+        subjects,
+        Arc::new(RequestDirectory {
+            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
+            agreements,
+        }),
+    ))
+}
+
 /// The request service over the vault.
 pub fn requests(
     db: store::sea_orm::DatabaseConnection,
     vault: Arc<vault::Vault>,
     agreements: Arc<agreements::Agreements>,
 ) -> Arc<requests::Requests> {
-    Arc::new(requests::Requests::new(
-        db.clone(),
-        Arc::new(SubjectVault(vault)),
-        Arc::new(RequestDirectory {
-            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
-            agreements,
-        }),
-    ))
+    requests_over(db, Arc::new(SubjectVault(vault)), agreements)
 }
 
 /// The vault, agreements, controllers and requests services, as the

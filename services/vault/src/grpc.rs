@@ -102,6 +102,18 @@ fn policy_pb(
 }
 
 /// A validated payload from its proto form; `prefix` names the field path.
+/// The corrections of a rectification as a payload, validated like any
+/// payload; errors name `corrections.<field>`.
+pub fn correction(p: pb::CandidatePayload, limits: Limits) -> Result<Payload, VaultError> {
+    payload("corrections.", Some(p), limits).map_err(|e| match e {
+        VaultError::Invalid(f) => VaultError::Invalid(crate::domain::FieldError {
+            field: f.field.replacen("corrections.payload.", "corrections.", 1),
+            reason: f.reason,
+        }),
+        e => e,
+    })
+}
+
 pub fn payload(
     prefix: &str,
     p: Option<pb::CandidatePayload>,

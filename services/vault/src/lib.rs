@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod keys;
 pub mod ledger;
 pub mod obligations;
+pub mod peer;
 pub mod service;
 
 pub use service::{ReconcileReport, SweepReport, TenantDirectory, Vault};

@@ -1,0 +1,349 @@
+//! The gRPC implementation of the ports, beside the in-process one in
+//! `wiring`: chosen when the configuration names a peer (`[peers] vault =
+//! ...`). Each client presents this process's `peer` token, carries the
+//! tenant scope it acts in (`x-custodian-scope`), bounds every call with
+//! `peer_timeout_ms` and retries idempotent calls once when the peer was
+//! unreachable. A peer that is down or slow is `PortError::Unavailable`
+//! naming it, which the calling service reports as `UNAVAILABLE`.
+
+use std::time::Duration;
+
+use domain_kit::PortError;
+use futures::future::BoxFuture;
+use proto::internal as ipb;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::config::Config;
+
+/// The metadata key of the scope a peer call acts in (the vault reads it).
+pub use vault::peer::SCOPE_HEADER;
+
+/// A connection to one peer, with the token and timeout of every call.
+#[derive(Clone)]
+pub struct Peer {
+    name: &'static str,
+    url: String,
+    channel: Channel,
+    token: String,
+    timeout: Duration,
+}
+
+impl Peer {
+    /// A lazily connected channel to `url`: a peer that is down at start is
+    /// reported on the first call, not as a start-up failure.
+    pub fn connect(name: &'static str, url: &str, config: &Config) -> anyhow::Result<Peer> {
+        let token = config
+            .peer_token
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "peers.{name} is set but peer_token is not: create one with `custodian tokens create --role peer` and set CUSTODIAN_PEER_TOKEN"
+                )
+            })?;
+        let timeout = Duration::from_millis(config.peer_timeout_ms.max(1));
+        let channel = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| anyhow::anyhow!("peers.{name}: {url} is not a URL: {e}"))?
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .connect_lazy();
+        Ok(Peer {
+            name,
+            url: url.to_owned(),
+            channel,
+            token,
+            timeout,
+        })
+    }
+
+    fn request<T>(&self, tenant: &str, msg: T) -> tonic::Request<T> {
+        let mut r = tonic::Request::new(msg);
+        r.set_timeout(self.timeout);
+        let md = r.metadata_mut();
+        if let Ok(v) = format!("Bearer {}", self.token).parse() {
+            md.insert("authorization", v);
+        }
+        if let Ok(v) = format!("tenant:{tenant}").parse() {
+            md.insert(SCOPE_HEADER, v);
+        }
+        r
+    }
+
+    /// The port error of a peer's status, keeping its kind.
+    fn error(&self, s: Status) -> PortError {
+        match s.code() {
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
+                PortError::Unavailable(format!(
+                    "peer {} at {} ({:?}): {}",
+                    self.name,
+                    self.url,
+                    s.code(),
+                    s.message()
+                ))
+            }
+            Code::NotFound => {
+                PortError::NotFound(s.message().trim_end_matches(" not found").into())
+            }
+            Code::InvalidArgument => match s.message().split_once(": ") {
+                Some((f, r)) => PortError::Invalid {
+                    field: f.to_owned(),
+                    reason: r.to_owned(),
+                },
+                None => PortError::Invalid {
+                    field: String::new(),
+                    reason: s.message().to_owned(),
+                },
+            },
+            Code::FailedPrecondition | Code::AlreadyExists => {
+                PortError::Refused(s.message().into())
+            }
+            c => PortError::Internal(format!(
+                "peer {} answered {c:?}: {}",
+                self.name,
+                s.message()
+            )),
+        }
+    }
+
+    fn vault(&self) -> ipb::vault_peer_client::VaultPeerClient<Channel> {
+        ipb::vault_peer_client::VaultPeerClient::new(self.channel.clone())
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024)
+    }
+}
+
+/// Runs an idempotent peer call, once more when the peer was unreachable.
+async fn retry<T, F, Fut>(peer: &Peer, mut call: F) -> Result<T, PortError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Status>>,
+{
+    match call().await {
+        Ok(v) => Ok(v),
+        Err(s) if matches!(s.code(), Code::Unavailable) => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            call().await.map_err(|s| peer.error(s))
+        }
+        Err(s) => Err(peer.error(s)),
+    }
+}
+
+fn date(s: &str) -> Result<Option<chrono::NaiveDate>, PortError> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| PortError::Internal(format!("the vault sent a date that is none: {s:?}")))
+}
+
+fn instant(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, PortError> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| PortError::Internal(format!("the vault sent an instant that is none: {s:?}")))
+}
+
+fn candidate(c: ipb::SubjectCandidate) -> Result<requests::ports::SubjectCandidate, PortError> {
+    let missing = || PortError::Internal("the vault sent a candidate without dates".into());
+    Ok(requests::ports::SubjectCandidate {
+        applied_on: date(&c.applied_on)?.ok_or_else(missing)?,
+        closed_on: date(&c.closed_on)?,
+        consent_withdrawn_on: date(&c.consent_withdrawn_on)?,
+        delete_after: instant(&c.delete_after)?,
+        created_at: instant(&c.created_at)?.ok_or_else(missing)?,
+        updated_at: instant(&c.updated_at)?.ok_or_else(missing)?,
+        id: c.id,
+        external_ref: c.external_ref,
+        vacancy_ref: c.vacancy_ref,
+        status: c.status,
+        categories: c.categories,
+        consent: c.consent,
+        retention_basis: c.retention_basis,
+        restricted: c.restricted,
+    })
+}
+
+fn payload(p: ipb::SubjectPayload) -> requests::ports::SubjectPayload {
+    requests::ports::SubjectPayload {
+        name: p.name,
+        email: p.email,
+        phone: p.phone,
+        notes: p.notes,
+        custom_fields: p.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.cv_filename,
+        cv_content_type: p.cv_content_type,
+    }
+}
+
+/// The vault of another process, as the request service sees it.
+pub struct RemoteSubjectVault(pub Peer);
+
+impl requests::ports::SubjectData for RemoteSubjectVault {
+    fn subject_hashes<'a>(
+        &'a self,
+        tenant: &'a str,
+        email: &'a str,
+        phone: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            retry(p, || async {
+                p.vault()
+                    .subject_hashes(p.request(
+                        tenant,
+                        ipb::SubjectHashesRequest {
+                            tenant_id: tenant.into(),
+                            email: email.into(),
+                            phone: phone.into(),
+                        },
+                    ))
+                    .await
+            })
+            .await
+            .map(|r| r.into_inner().hashes)
+        })
+    }
+
+    fn matching<'a>(
+        &'a self,
+        tenant: &'a str,
+        hashes: &'a [String],
+        candidate_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            let r = retry(p, || async {
+                p.vault()
+                    .match_subject(p.request(
+                        tenant,
+                        ipb::MatchSubjectRequest {
+                            tenant_id: tenant.into(),
+                            hashes: hashes.to_vec(),
+                            candidate_ref: candidate_ref.unwrap_or_default().into(),
+                        },
+                    ))
+                    .await
+            })
+            .await?;
+            r.into_inner()
+                .candidates
+                .into_iter()
+                .map(candidate)
+                .collect()
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        _actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<requests::ports::SubjectPayload, PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            retry(p, || async {
+                p.vault()
+                    .read_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .await
+            })
+            .await
+            .map(|r| payload(r.into_inner()))
+        })
+    }
+
+    fn erase<'a>(
+        &'a self,
+        _actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            // Erasure is idempotent: a repeat returns the first certificate.
+            let c = retry(p, || async {
+                p.vault()
+                    .erase_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .await
+            })
+            .await?
+            .into_inner();
+            Ok(requests::ports::CandidateCertificate {
+                shredded_at: instant(&c.shredded_at)?
+                    .ok_or_else(|| PortError::Internal("a certificate without a time".into()))?,
+                candidate_id: c.candidate_id,
+                tenant_id: c.tenant_id,
+                external_ref: c.external_ref,
+                reason: c.reason,
+                basis: c.basis,
+                ledger_seq: c.ledger_seq,
+                ledger_hash: c.ledger_hash,
+                destroyed: c.destroyed,
+            })
+        })
+    }
+
+    fn restrict<'a>(
+        &'a self,
+        _actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            retry(p, || async {
+                p.vault()
+                    .restrict_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .await
+            })
+            .await
+            .map(|_| ())
+        })
+    }
+
+    fn rewrite<'a>(
+        &'a self,
+        _actor: &'a audit::Actor,
+        tenant: &'a str,
+        id: &'a str,
+        payload: requests::ports::SubjectPayload,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            let msg = ipb::RewriteRequest {
+                tenant_id: tenant.into(),
+                candidate_id: id.into(),
+                payload: Some(ipb::SubjectPayload {
+                    name: payload.name,
+                    email: payload.email,
+                    phone: payload.phone,
+                    notes: payload.notes,
+                    custom_fields: payload.custom_fields.into_iter().collect(),
+                    cv: payload.cv,
+                    cv_filename: payload.cv_filename,
+                    cv_content_type: payload.cv_content_type,
+                }),
+            };
+            retry(p, || async {
+                p.vault().rewrite(p.request(tenant, msg.clone())).await
+            })
+            .await
+            .map(|_| ())
+        })
+    }
+}
+
+fn for_request(tenant: &str, id: &str, request: &str) -> ipb::CandidateForRequest {
+    ipb::CandidateForRequest {
+        tenant_id: tenant.into(),
+        candidate_id: id.into(),
+        request_id: request.into(),
+    }
+}

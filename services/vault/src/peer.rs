@@ -1,0 +1,262 @@
+//! `custodian.internal.v1.VaultPeer`: what other processes of a split
+//! deployment ask of the vault (the only process that holds the keys). A
+//! thin adapter like `grpc`: proto in, one vault call, proto out. The peer
+//! role is checked by the permission table; the tenant scope the peer acts
+//! in comes from the `x-custodian-scope` metadata and is enforced here: a
+//! tenant outside it is NOT_FOUND, as for any caller.
+
+use std::sync::Arc;
+
+use audit::Actor;
+use auth::{Principal, Scope};
+use proto::internal as ipb;
+use proto::v1 as pb;
+use proto::wire;
+use tonic::{Request, Response, Status};
+
+use crate::domain::{EraseReason, Payload, VaultError};
+use crate::service::Vault;
+
+/// The metadata key that carries the scope a peer acts in.
+pub const SCOPE_HEADER: &str = "x-custodian-scope";
+
+/// The scope of a peer call: `all` or `tenant:<uuid>` from the metadata.
+pub fn peer_scope<T>(req: &Request<T>) -> Result<(Principal, Scope), Status> {
+    let p = Principal::from_request(req)?;
+    let raw = req
+        .metadata()
+        .get(SCOPE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            Status::invalid_argument(format!("{SCOPE_HEADER}: required on every peer call"))
+        })?;
+    let scope = match raw.strip_prefix("tenant:") {
+        Some(t) => Scope::Tenant(wire::uuid(t).ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "{SCOPE_HEADER}: must be all or tenant:<uuid>, got {}",
+                wire::quote(raw)
+            ))
+        })?),
+        None if raw == "all" => Scope::All,
+        None => {
+            return Err(Status::invalid_argument(format!(
+                "{SCOPE_HEADER}: must be all or tenant:<uuid>, got {}",
+                wire::quote(raw)
+            )));
+        }
+    };
+    Ok((p, scope))
+}
+
+/// The tenant a peer call names, inside the scope it acts in.
+fn tenant_in(scope: &Scope, tenant: &str) -> Result<String, Status> {
+    let t = wire::uuid(tenant).ok_or_else(|| {
+        Status::invalid_argument(format!(
+            "tenant_id: must be a UUID, got {}",
+            wire::quote(tenant)
+        ))
+    })?;
+    if !scope.allows(&t) {
+        return Err(VaultError::NotFound.into());
+    }
+    Ok(t)
+}
+
+fn id_field(field: &str, s: &str) -> Result<String, Status> {
+    wire::uuid(s).ok_or_else(|| {
+        Status::invalid_argument(format!("{field}: must be a UUID, got {}", wire::quote(s)))
+    })
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub struct VaultPeerGrpc {
+    vault: Arc<Vault>,
+}
+
+pub fn service(vault: Arc<Vault>) -> ipb::vault_peer_server::VaultPeerServer<VaultPeerGrpc> {
+    ipb::vault_peer_server::VaultPeerServer::new(VaultPeerGrpc { vault })
+        .max_decoding_message_size(64 * 1024 * 1024)
+        .max_encoding_message_size(64 * 1024 * 1024)
+}
+
+fn payload_pb(p: Payload) -> ipb::SubjectPayload {
+    ipb::SubjectPayload {
+        name: p.profile.name,
+        email: p.profile.email,
+        phone: p.profile.phone,
+        notes: p.profile.notes,
+        custom_fields: p.profile.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.profile.cv_filename,
+        cv_content_type: p.profile.cv_content_type,
+    }
+}
+
+#[tonic::async_trait]
+impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
+    async fn subject_hashes(
+        &self,
+        request: Request<ipb::SubjectHashesRequest>,
+    ) -> Result<Response<ipb::SubjectHashesResponse>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let hashes = self
+            .vault
+            .subject_hashes(&tenant, &r.email, &r.phone)
+            .await?;
+        Ok(Response::new(ipb::SubjectHashesResponse { hashes }))
+    }
+
+    async fn match_subject(
+        &self,
+        request: Request<ipb::MatchSubjectRequest>,
+    ) -> Result<Response<ipb::MatchSubjectResponse>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let reference = (!r.candidate_ref.trim().is_empty()).then_some(r.candidate_ref.as_str());
+        let rows = self
+            .vault
+            .match_subject(&tenant, &r.hashes, reference)
+            .await?;
+        Ok(Response::new(ipb::MatchSubjectResponse {
+            candidates: rows
+                .iter()
+                .map(|c| ipb::SubjectCandidate {
+                    id: c.id.clone(),
+                    external_ref: c.external_ref.clone(),
+                    vacancy_ref: c.vacancy_ref.clone(),
+                    applied_on: c.applied_on.to_string(),
+                    status: c.status.clone(),
+                    closed_on: day(c.closed_on),
+                    categories: serde_json::from_str(&c.categories).unwrap_or_default(),
+                    consent: c.consent.clone(),
+                    consent_withdrawn_on: day(c.consent_withdrawn_on),
+                    delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
+                    retention_basis: c.retention_basis.clone().unwrap_or_default(),
+                    restricted: c.restricted,
+                    created_at: wire::timestamp(c.created_at),
+                    updated_at: wire::timestamp(c.updated_at),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn read_for_request(
+        &self,
+        request: Request<ipb::CandidateForRequest>,
+    ) -> Result<Response<ipb::SubjectPayload>, Status> {
+        let (p, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let id = id_field("candidate_id", &r.candidate_id)?;
+        let request_id = id_field("request_id", &r.request_id)?;
+        let (_, payload) = self
+            .vault
+            .read_for_request(&Actor::from(&p), &tenant, &id, &request_id)
+            .await?;
+        Ok(Response::new(payload_pb(payload)))
+    }
+
+    async fn erase_for_request(
+        &self,
+        request: Request<ipb::CandidateForRequest>,
+    ) -> Result<Response<ipb::CandidateCertificate>, Status> {
+        let (p, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let id = id_field("candidate_id", &r.candidate_id)?;
+        let request_id = id_field("request_id", &r.request_id)?;
+        let c = self
+            .vault
+            .erase(
+                &Actor::from(&p),
+                &Scope::Tenant(tenant),
+                &id,
+                EraseReason::Request,
+                &format!("data-subject request {request_id}"),
+            )
+            .await?;
+        let pb::DeletionCertificate {
+            candidate_id,
+            tenant_id,
+            external_ref,
+            reason,
+            basis,
+            shredded_at,
+            ledger_seq,
+            ledger_hash,
+            destroyed,
+        } = crate::grpc::certificate_pb(&c);
+        Ok(Response::new(ipb::CandidateCertificate {
+            candidate_id,
+            tenant_id,
+            external_ref,
+            reason,
+            basis,
+            shredded_at,
+            ledger_seq,
+            ledger_hash,
+            destroyed,
+        }))
+    }
+
+    async fn restrict_for_request(
+        &self,
+        request: Request<ipb::CandidateForRequest>,
+    ) -> Result<Response<ipb::Empty>, Status> {
+        let (p, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let id = id_field("candidate_id", &r.candidate_id)?;
+        let request_id = id_field("request_id", &r.request_id)?;
+        self.vault
+            .restrict(
+                &Actor::from(&p),
+                &Scope::Tenant(tenant),
+                &id,
+                &format!("data-subject request {request_id}"),
+            )
+            .await?;
+        Ok(Response::new(ipb::Empty {}))
+    }
+
+    async fn rewrite(
+        &self,
+        request: Request<ipb::RewriteRequest>,
+    ) -> Result<Response<ipb::Empty>, Status> {
+        let (p, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let id = id_field("candidate_id", &r.candidate_id)?;
+        let given = r.payload.unwrap_or_default();
+        let payload = crate::grpc::correction(
+            pb::CandidatePayload {
+                name: given.name,
+                email: given.email,
+                phone: given.phone,
+                cv: given.cv,
+                cv_filename: given.cv_filename,
+                cv_content_type: given.cv_content_type,
+                notes: given.notes,
+                custom_fields: given.custom_fields,
+            },
+            self.vault.limits,
+        )?;
+        self.vault
+            .update(
+                &Actor::from(&p),
+                &Scope::Tenant(tenant),
+                &id,
+                Some(payload),
+                None,
+                None,
+            )
+            .await?;
+        Ok(Response::new(ipb::Empty {}))
+    }
+}
