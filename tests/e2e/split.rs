@@ -234,3 +234,71 @@ async fn a_vault_peer_without_a_peer_token_is_a_start_up_error() {
     let e = custodian::run(cfg, listener, async {}).await.unwrap_err();
     assert!(format!("{e:#}").contains("peer_token"), "{e:#}");
 }
+
+/// DeadlineService in the vault process asks the requests process (its
+/// peer) for the open requests' obligations and merges them, tenant-scoped;
+/// a requests process that is down makes ListObligations UNAVAILABLE rather
+/// than silently short.
+#[tokio::test]
+async fn deadlines_merge_the_obligations_of_a_requests_peer() {
+    for db in all_dbs().await {
+        let req_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let req_url = format!("http://{}", req_listener.local_addr().unwrap());
+        let opts = AppOptions {
+            target: "vault,controllers,audit,agreements,deadlines".into(),
+            ..Default::default()
+        };
+        let mut vault_cfg = config_for(&db, &opts);
+        let (_, peer) = custodian::ops::create_token(&vault_cfg, Role::Peer, None, "test-peer")
+            .await
+            .unwrap();
+        let (_, admin) = custodian::ops::create_token(&vault_cfg, Role::Admin, None, "test-admin")
+            .await
+            .unwrap();
+        vault_cfg.peers.requests = Some(req_url.clone());
+        vault_cfg.peer_token = Some(peer.clone());
+        vault_cfg.peer_timeout_ms = 2_000;
+        let vault_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let vault_app = spawn_config(vault_cfg, vault_listener, admin, db.backend).await;
+        let (a, _) = vault_app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = vault_app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = vault_app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = vault_app.token(Role::Controller, Some(&b.id)).await;
+
+        let own = tempfile::tempdir().unwrap();
+        let cfg = requests_config(&db, own.path(), &vault_app, &peer);
+        let req_app = spawn_config(cfg, req_listener, vault_app.admin.clone(), db.backend).await;
+        let r = requests_client(&req_app)
+            .create_request(req(&a_tok, create(&a.id, "access", "jan@example.nl")))
+            .await
+            .unwrap()
+            .into_inner();
+
+        let from_vault_process = vault_app.obligations(&vault_app.admin, "requests").await;
+        assert_eq!(from_vault_process.len(), 1, "{from_vault_process:?}");
+        assert_eq!(from_vault_process[0].object_id, r.id);
+        assert_eq!(from_vault_process[0].rule, "dsr.response");
+        assert_eq!(vault_app.obligations(&a_tok, "requests").await.len(), 1);
+        assert!(
+            vault_app.obligations(&b_tok, "requests").await.is_empty(),
+            "another tenant's obligations never reach B"
+        );
+        // Every source at once: the peer's obligations merge with the rest.
+        let all = vault_app.obligations(&vault_app.admin, "").await;
+        assert!(all.iter().any(|o| o.object_id == r.id));
+
+        req_app.stop().await;
+        let e = vault_app
+            .deadlines()
+            .list_obligations(req(&vault_app.admin, pb::ListObligationsRequest::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+        assert!(e.message().contains("requests"), "{e:?}");
+        vault_app.stop().await;
+    }
+}

@@ -144,6 +144,35 @@ impl Principal {
     }
 }
 
+/// The metadata key that carries the scope a peer call acts in.
+pub const SCOPE_HEADER: &str = "x-custodian-scope";
+
+/// The caller and the scope of a peer call (`custodian.internal.v1`): the
+/// `peer` principal, and `all` or `tenant:<uuid>` from [`SCOPE_HEADER`],
+/// the scope of the caller the peer acts for. The callee enforces it.
+pub fn peer_scope<T>(req: &tonic::Request<T>) -> Result<(Principal, Scope), tonic::Status> {
+    let p = Principal::from_request(req)?;
+    let raw = req
+        .metadata()
+        .get(SCOPE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            tonic::Status::invalid_argument(format!("{SCOPE_HEADER}: required on every peer call"))
+        })?;
+    let bad = || {
+        tonic::Status::invalid_argument(format!(
+            "{SCOPE_HEADER}: must be all or tenant:<uuid>, got {}",
+            proto::wire::quote(raw)
+        ))
+    };
+    let scope = match raw.strip_prefix("tenant:") {
+        Some(t) => Scope::Tenant(proto::wire::uuid(t).ok_or_else(bad)?),
+        None if raw == "all" => Scope::All,
+        None => return Err(bad()),
+    };
+    Ok((p, scope))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -346,6 +346,10 @@ pub const TABLE: &[MethodPermission] = &[
         &[Peer],
     ),
     p("/custodian.internal.v1.VaultPeer/Rewrite", &[Peer]),
+    p(
+        "/custodian.internal.v1.ObligationsPeer/OpenObligations",
+        &[Peer],
+    ),
 ];
 
 /// Health checks and reflection stay open, as DESIGN.md requires.

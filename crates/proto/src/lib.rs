@@ -9,9 +9,14 @@ pub mod v1 {
 
 /// The internal API between the processes of a split deployment
 /// (`custodian.internal.v1`), callable only by the `peer` role.
-#[allow(clippy::all, clippy::pedantic)]
 pub mod internal {
-    tonic::include_proto!("custodian.internal.v1");
+    // Two levels deep, as the package is: its references to custodian.v1
+    // messages resolve as `super::super::v1`.
+    #[allow(clippy::all, clippy::pedantic)]
+    pub mod v1 {
+        tonic::include_proto!("custodian.internal.v1");
+    }
+    pub use v1::*;
 }
 
 /// The encoded `FileDescriptorSet` of every Custodian proto file.

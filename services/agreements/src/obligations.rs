@@ -26,11 +26,11 @@ impl Agreements {
                 out.push(Obligation {
                     service: "agreements",
                     tenant_id: a.tenant_id.clone(),
-                    object_type: "agreement",
+                    object_type: "agreement".into(),
                     object_id: a.id.clone(),
                     description,
-                    rule: "agreement.renewal",
-                    citation: CITATION,
+                    rule: "agreement.renewal".into(),
+                    citation: CITATION.into(),
                     due_strict: due,
                     due_lenient: due,
                 });

@@ -55,11 +55,11 @@ impl ObligationSource for BreachObligations {
                     out.push(Obligation {
                         service: "breaches",
                         tenant_id: String::new(),
-                        object_type: "breach_incident",
+                        object_type: "breach_incident".into(),
                         object_id: v.row.id.clone(),
                         description: "assess the incident and notify the affected controllers; their SLA runs from the discovery (24 hours unless an agreement allows more)".into(),
-                        rule: "breach.controller_notice",
-                        citation: NOTICE_CITATION,
+                        rule: "breach.controller_notice".into(),
+                        citation: NOTICE_CITATION.into(),
                         due_strict: c.strict,
                         due_lenient: c.lenient,
                     });
@@ -72,14 +72,14 @@ impl ObligationSource for BreachObligations {
                         out.push(Obligation {
                             service: "breaches",
                             tenant_id: n.row.tenant_id.clone(),
-                            object_type: "breach_notice",
+                            object_type: "breach_notice".into(),
                             object_id: n.row.id.clone(),
                             description: format!(
                                 "notify the controller of breach {} (SLA {} hours from discovery; met when the initial notice is delivered)",
                                 v.row.id, n.row.sla_hours
                             ),
-                            rule: "breach.controller_notice",
-                            citation: NOTICE_CITATION,
+                            rule: "breach.controller_notice".into(),
+                            citation: NOTICE_CITATION.into(),
                             due_strict: n.controller_clock.strict,
                             due_lenient: n.controller_clock.lenient,
                         });
@@ -88,14 +88,14 @@ impl ObligationSource for BreachObligations {
                         out.push(Obligation {
                             service: "breaches",
                             tenant_id: n.row.tenant_id.clone(),
-                            object_type: "breach_notice",
+                            object_type: "breach_notice".into(),
                             object_id: n.row.id.clone(),
                             description: format!(
                                 "the controller notifies the supervisory authority of breach {} (72 hours; strict from the processor's awareness, lenient from the controller's)",
                                 v.row.id
                             ),
-                            rule: "breach.authority_notice",
-                            citation: AUTHORITY_CITATION,
+                            rule: "breach.authority_notice".into(),
+                            citation: AUTHORITY_CITATION.into(),
                             due_strict: n.authority_clock.strict,
                             due_lenient: n.authority_clock.lenient,
                         });
@@ -107,7 +107,7 @@ impl ObligationSource for BreachObligations {
                     && q.due_by.is_none_or(|b| o.due_strict <= b)
             });
             out.sort_by(|a, b| {
-                (a.due_strict, &a.object_id, a.rule).cmp(&(b.due_strict, &b.object_id, b.rule))
+                (a.due_strict, &a.object_id, &a.rule).cmp(&(b.due_strict, &b.object_id, &b.rule))
             });
             out.truncate(q.limit.max(1) as usize);
             Ok(out)

@@ -196,6 +196,44 @@ pub async fn run(
         _ => None,
     };
 
+    // The obligation sources of the services this process hosts: merged by
+    // its own DeadlineService, and answered to the DeadlineService of a peer.
+    let mut hosted_sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
+    if let (true, Some(v)) = (targets.contains(&Target::Vault), &vault) {
+        hosted_sources.push(v.clone());
+    }
+    if targets.contains(&Target::Agreements) {
+        hosted_sources.push(std::sync::Arc::new(agreements::AgreementObligations(
+            processing.agreements.clone(),
+        )));
+    }
+    if targets.contains(&Target::Subprocessors) {
+        hosted_sources.push(std::sync::Arc::new(subprocessors::SubprocessorObligations(
+            processing.subprocessors.clone(),
+        )));
+    }
+    if targets.contains(&Target::Breaches) {
+        hosted_sources.push(std::sync::Arc::new(breaches::BreachObligations(
+            processing.breaches.clone(),
+        )));
+    }
+    if let (true, Some(r)) = (targets.contains(&Target::Requests), &requests) {
+        hosted_sources.push(std::sync::Arc::new(requests::RequestObligations(r.clone())));
+    }
+    if let Some(s) = &switching {
+        hosted_sources.push(std::sync::Arc::new(switching::SwitchingObligations(
+            s.clone(),
+        )));
+    }
+    // Sources hosted by peers: asked over gRPC (the same trait).
+    let mut peer_sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
+    if let (Some(url), false) = (&config.peers.requests, targets.contains(&Target::Requests)) {
+        peer_sources.push(std::sync::Arc::new(crate::peers::RemoteObligations {
+            peer: crate::peers::Peer::connect("requests", url, &config)?,
+            service: "requests",
+        }));
+    }
+
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
     routes.add_service(health_svc);
@@ -208,35 +246,13 @@ pub async fn run(
                 routes.add_service(audit::grpc::service(db.clone()));
             }
             Target::Deadlines => {
-                // Every hosted service that owns deadlines is a source. (A
-                // service hosted elsewhere would be a gRPC client of the same trait.)
-                let mut sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
-                if let Some(v) = &vault {
+                // Every hosted source, an in-process vault opened for the
+                // request or switching service, and every peer's.
+                let mut sources = hosted_sources.clone();
+                if let (false, Some(v)) = (targets.contains(&Target::Vault), &vault) {
                     sources.push(v.clone());
                 }
-                if targets.contains(&Target::Agreements) {
-                    sources.push(std::sync::Arc::new(agreements::AgreementObligations(
-                        processing.agreements.clone(),
-                    )));
-                }
-                if targets.contains(&Target::Subprocessors) {
-                    sources.push(std::sync::Arc::new(subprocessors::SubprocessorObligations(
-                        processing.subprocessors.clone(),
-                    )));
-                }
-                if targets.contains(&Target::Breaches) {
-                    sources.push(std::sync::Arc::new(breaches::BreachObligations(
-                        processing.breaches.clone(),
-                    )));
-                }
-                if let (true, Some(r)) = (targets.contains(&Target::Requests), &requests) {
-                    sources.push(std::sync::Arc::new(requests::RequestObligations(r.clone())));
-                }
-                if let Some(s) = &switching {
-                    sources.push(std::sync::Arc::new(switching::SwitchingObligations(
-                        s.clone(),
-                    )));
-                }
+                sources.extend(peer_sources.iter().cloned());
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
@@ -269,6 +285,10 @@ pub async fn run(
                 }
             }
         }
+    }
+    // What a peer's DeadlineService asks of this process (peers only).
+    if !hosted_sources.is_empty() {
+        routes.add_service(deadlines::peer::service(hosted_sources.clone()));
     }
     // Reflection advertises exactly what this process hosts.
     routes.add_service(reflection(&targets).build_v1()?);

@@ -82,6 +82,9 @@ pub struct Config {
 pub struct Peers {
     /// The process hosting the vault (the only one that holds the keys).
     pub vault: Option<String>,
+    /// The process hosting the request service: DeadlineService asks it for
+    /// the open requests' obligations.
+    pub requests: Option<String>,
 }
 
 /// The processor (the provider running Custodian), as the record names it.

@@ -17,7 +17,7 @@ use tonic::{Code, Status};
 use crate::config::Config;
 
 /// The metadata key of the scope a peer call acts in (the vault reads it).
-pub use vault::peer::SCOPE_HEADER;
+pub use auth::SCOPE_HEADER;
 
 /// A connection to one peer, with the token and timeout of every call.
 #[derive(Clone)]
@@ -57,14 +57,24 @@ impl Peer {
         })
     }
 
+    /// A call acting for one tenant.
     fn request<T>(&self, tenant: &str, msg: T) -> tonic::Request<T> {
+        self.scoped(&format!("tenant:{tenant}"), msg)
+    }
+
+    /// A call acting for a processor-wide caller (every tenant).
+    fn request_all<T>(&self, msg: T) -> tonic::Request<T> {
+        self.scoped("all", msg)
+    }
+
+    fn scoped<T>(&self, scope: &str, msg: T) -> tonic::Request<T> {
         let mut r = tonic::Request::new(msg);
         r.set_timeout(self.timeout);
         let md = r.metadata_mut();
         if let Ok(v) = format!("Bearer {}", self.token).parse() {
             md.insert("authorization", v);
         }
-        if let Ok(v) = format!("tenant:{tenant}").parse() {
+        if let Ok(v) = scope.parse() {
             md.insert(SCOPE_HEADER, v);
         }
         r
@@ -345,5 +355,75 @@ fn for_request(tenant: &str, id: &str, request: &str) -> ipb::CandidateForReques
         tenant_id: tenant.into(),
         candidate_id: id.into(),
         request_id: request.into(),
+    }
+}
+
+/// The obligations of a service hosted by a peer, as DeadlineService merges
+/// them: `open_obligations` of that process's `ObligationsPeer`.
+pub struct RemoteObligations {
+    pub peer: Peer,
+    /// The source asked (`requests`, ...); the obligations carry it.
+    pub service: &'static str,
+}
+
+impl deadlines::ObligationSource for RemoteObligations {
+    fn service(&self) -> &'static str {
+        self.service
+    }
+
+    fn open_obligations<'a>(
+        &'a self,
+        q: &'a deadlines::ObligationQuery,
+    ) -> deadlines::obligations::SourceFuture<'a> {
+        Box::pin(async move {
+            let p = &self.peer;
+            let fail = |e: PortError| deadlines::SourceError {
+                service: self.service,
+                message: e.to_string(),
+            };
+            let scope = q.tenant.clone();
+            let r = retry(p, || async {
+                let mut client =
+                    ipb::obligations_peer_client::ObligationsPeerClient::new(p.channel.clone());
+                let msg = ipb::OpenObligationsRequest {
+                    service: self.service.into(),
+                    tenant_id: q.tenant.clone().unwrap_or_default(),
+                    due_before: q.due_before.map(proto::wire::timestamp).unwrap_or_default(),
+                    due_by: q.due_by.map(proto::wire::timestamp).unwrap_or_default(),
+                    limit: q.limit,
+                };
+                let req = match &scope {
+                    Some(t) => p.request(t, msg),
+                    None => p.request_all(msg),
+                };
+                client.open_obligations(req).await
+            })
+            .await
+            .map_err(fail)?;
+            r.into_inner()
+                .obligations
+                .into_iter()
+                .map(|o| {
+                    let at = |s: &str| {
+                        instant(s).map_err(fail)?.ok_or_else(|| {
+                            fail(PortError::Internal(
+                                "an obligation without a due time".into(),
+                            ))
+                        })
+                    };
+                    Ok(deadlines::Obligation {
+                        service: self.service,
+                        due_strict: at(&o.due_strict)?,
+                        due_lenient: at(&o.due_lenient)?,
+                        tenant_id: o.tenant_id,
+                        object_type: o.object_type.into(),
+                        object_id: o.object_id,
+                        description: o.description,
+                        rule: o.rule.into(),
+                        citation: o.citation.into(),
+                    })
+                })
+                .collect()
+        })
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod grpc;
 pub mod obligations;
+pub mod peer;
 
 pub use grpc::DeadlineGrpc;
 pub use obligations::{Obligation, ObligationQuery, ObligationSource, Obligations, SourceError};

@@ -4,21 +4,25 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 
-/// An open deadline owned by an object of some service.
+/// An open deadline owned by an object of some service. The names are
+/// `'static` words when the source is in this process, and owned strings
+/// when it answered from a peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Obligation {
     /// The owning service, for instance `agreements`.
     pub service: &'static str,
     pub tenant_id: String,
-    pub object_type: &'static str,
+    pub object_type: Cow<'static, str>,
     pub object_id: String,
     /// What must happen, in words.
     pub description: String,
     /// The legal-time rule that computed it, and its citation.
-    pub rule: &'static str,
-    pub citation: &'static str,
+    pub rule: Cow<'static, str>,
+    pub citation: Cow<'static, str>,
     /// The reading Custodian schedules on.
     pub due_strict: DateTime<Utc>,
     pub due_lenient: DateTime<Utc>,
@@ -140,11 +144,11 @@ mod tests {
         Obligation {
             service,
             tenant_id: tenant.into(),
-            object_type: "thing",
+            object_type: "thing".into(),
             object_id: id.into(),
             description: "do it".into(),
-            rule: "dsr.response",
-            citation: "x",
+            rule: "dsr.response".into(),
+            citation: "x".into(),
             due_strict: t,
             due_lenient: t,
         }

@@ -36,7 +36,7 @@ impl ObligationSource for RequestObligations {
                     Obligation {
                         service: "requests",
                         tenant_id: v.row.tenant_id.clone(),
-                        object_type: "dsr_request",
+                        object_type: "dsr_request".into(),
                         object_id: v.row.id.clone(),
                         description: format!(
                             "answer the {} request received {}{}",
@@ -48,8 +48,8 @@ impl ObligationSource for RequestObligations {
                                 ""
                             }
                         ),
-                        rule: d.rule,
-                        citation: CITATION,
+                        rule: d.rule.into(),
+                        citation: CITATION.into(),
                         due_strict: d.strict,
                         due_lenient: d.lenient,
                     }

@@ -40,15 +40,15 @@ impl ObligationSource for SubprocessorObligations {
                     Some(Obligation {
                         service: "subprocessors",
                         tenant_id: v.tenant_id,
-                        object_type: "subprocessor_notice",
+                        object_type: "subprocessor_notice".into(),
                         object_id: v.id,
                         description: format!(
                             "objection window for {} {} closes; the change may take effect after it if no objection was filed",
                             v.kind.as_str(),
                             v.subprocessor_name
                         ),
-                        rule: "subprocessor.objection_window",
-                        citation: CITATION,
+                        rule: "subprocessor.objection_window".into(),
+                        citation: CITATION.into(),
                         due_strict: w.closes_at,
                         due_lenient: w.closes_at_lenient,
                     })

@@ -23,11 +23,11 @@ pub fn obligations(v: &SwitchView, now: DateTime<Utc>) -> Vec<Obligation> {
             out.push(Obligation {
                 service: "switching",
                 tenant_id: v.row.tenant_id.clone(),
-                object_type: "switch",
+                object_type: "switch".into(),
                 object_id: v.row.id.clone(),
                 description,
-                rule,
-                citation,
+                rule: rule.into(),
+                citation: citation.into(),
                 due_strict: m.strict.instant,
                 due_lenient: m.lenient.instant,
             });

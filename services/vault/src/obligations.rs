@@ -75,11 +75,11 @@ impl ObligationSource for Vault {
                     Some(Obligation {
                         service: "vault",
                         tenant_id: tenant,
-                        object_type: "candidate",
+                        object_type: "candidate".into(),
                         object_id: id,
                         description,
-                        rule,
-                        citation: RETENTION_CITATION,
+                        rule: rule.into(),
+                        citation: RETENTION_CITATION.into(),
                         // Retention maxima are never rolled: both readings agree.
                         due_strict: due,
                         due_lenient: due,

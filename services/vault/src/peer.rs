@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use audit::Actor;
-use auth::{Principal, Scope};
+use auth::Scope;
 use proto::internal as ipb;
 use proto::v1 as pb;
 use proto::wire;
@@ -17,36 +17,7 @@ use tonic::{Request, Response, Status};
 use crate::domain::{EraseReason, Payload, VaultError};
 use crate::service::Vault;
 
-/// The metadata key that carries the scope a peer acts in.
-pub const SCOPE_HEADER: &str = "x-custodian-scope";
-
-/// The scope of a peer call: `all` or `tenant:<uuid>` from the metadata.
-pub fn peer_scope<T>(req: &Request<T>) -> Result<(Principal, Scope), Status> {
-    let p = Principal::from_request(req)?;
-    let raw = req
-        .metadata()
-        .get(SCOPE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            Status::invalid_argument(format!("{SCOPE_HEADER}: required on every peer call"))
-        })?;
-    let scope = match raw.strip_prefix("tenant:") {
-        Some(t) => Scope::Tenant(wire::uuid(t).ok_or_else(|| {
-            Status::invalid_argument(format!(
-                "{SCOPE_HEADER}: must be all or tenant:<uuid>, got {}",
-                wire::quote(raw)
-            ))
-        })?),
-        None if raw == "all" => Scope::All,
-        None => {
-            return Err(Status::invalid_argument(format!(
-                "{SCOPE_HEADER}: must be all or tenant:<uuid>, got {}",
-                wire::quote(raw)
-            )));
-        }
-    };
-    Ok((p, scope))
-}
+pub use auth::{SCOPE_HEADER, peer_scope};
 
 /// The tenant a peer call names, inside the scope it acts in.
 fn tenant_in(scope: &Scope, tenant: &str) -> Result<String, Status> {
