@@ -3,8 +3,9 @@
 //! `peer` token. The requests process has no key-store URL and no master key
 //! and creates neither; the vault process alone decrypts. A peer token calls
 //! no public RPC and a controller token no internal one. A vault that is
-//! down gives UNAVAILABLE naming the peer, nothing is half-written, and the
-//! retry completes the request.
+//! down gives UNAVAILABLE naming the peer (and the requests process reports
+//! NOT_SERVING until it is back), nothing is half-written, and the retry
+//! completes the request.
 
 use auth::Role;
 use custodian::Config;
@@ -12,6 +13,30 @@ use custodian_tests::*;
 use proto::internal as ipb;
 use proto::v1 as pb;
 use tonic::Code;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+/// The health a process reports for one service.
+async fn health_of(app: &TestApp, service: &str) -> i32 {
+    tonic_health::pb::health_client::HealthClient::new(app.channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+}
+
+/// Waits (bounded) until the health of `service` is `want`.
+async fn wait_health(app: &TestApp, service: &str, want: ServingStatus) {
+    for _ in 0..100 {
+        if health_of(app, service).await == want as i32 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{service} never became {want:?}");
+}
 
 fn requests_client(
     app: &TestApp,
@@ -67,6 +92,7 @@ fn requests_config(
         auth_cache_ttl_ms: 0,
         peer_token: Some(peer.into()),
         peer_timeout_ms: 2_000,
+        peer_health_interval_ms: 50,
         ..Config::default()
     };
     c.peers.vault = Some(vault.url());
@@ -177,7 +203,20 @@ async fn requests_reach_the_vault_over_grpc_and_hold_no_keys() {
             .into_inner();
         let vault_url = vault_app.url();
         let addr = vault_app.addr;
+        wait_health(
+            &req_app,
+            proto::service_names::REQUESTS,
+            ServingStatus::Serving,
+        )
+        .await;
         vault_app.stop().await;
+        // Health says so before any caller tries.
+        wait_health(
+            &req_app,
+            proto::service_names::REQUESTS,
+            ServingStatus::NotServing,
+        )
+        .await;
         let e = fulfil(&req_app, &a_tok, &erase.id).await.unwrap_err();
         assert_eq!(e.code(), Code::Unavailable, "{e:?}");
         assert!(e.message().contains("peer vault"), "{e:?}");
@@ -198,6 +237,12 @@ async fn requests_reach_the_vault_over_grpc_and_hold_no_keys() {
         let vault_cfg = config_for(&db, &vault_opts);
         let vault_app = spawn_config(vault_cfg, listener, req_app.admin.clone(), db.backend).await;
         assert_eq!(vault_app.url(), vault_url);
+        wait_health(
+            &req_app,
+            proto::service_names::REQUESTS,
+            ServingStatus::Serving,
+        )
+        .await;
         let done = fulfil(&req_app, &a_tok, &erase.id).await.unwrap();
         assert_eq!(done.request.unwrap().status, "answered");
         assert_eq!(done.certificates.len(), 1);

@@ -165,6 +165,7 @@ pub async fn run(
     // Agreements, sub-processors and breaches refer to each other through
     // traits; they are cheap to build, so they exist whatever is hosted.
     let processing = crate::wiring::processing(&config, db.clone());
+    let vault_watch = remote_vault.clone();
     let requests = match (&vault, remote_vault) {
         (Some(v), _) => Some(crate::wiring::requests(
             db.clone(),
@@ -299,6 +300,33 @@ pub async fn run(
             .await;
     }
     health.set_service_status("", ServingStatus::Serving).await;
+    // A service whose required peer is unreachable reports NOT_SERVING, so
+    // a load balancer stops sending it work it cannot do.
+    let watcher = match (vault_watch, targets.contains(&Target::Requests)) {
+        (Some(peer), true) => {
+            let h = health.clone();
+            let every = Duration::from_millis(config.peer_health_interval_ms.max(10));
+            Some(tokio::spawn(async move {
+                let mut last = None;
+                loop {
+                    let up = peer.serving(proto::service_names::VAULT).await;
+                    if last != Some(up) {
+                        let status = if up {
+                            ServingStatus::Serving
+                        } else {
+                            tracing::warn!("peer vault unreachable: requests is NOT_SERVING");
+                            ServingStatus::NotServing
+                        };
+                        h.set_service_status(Target::Requests.grpc_name(), status)
+                            .await;
+                        last = Some(up);
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            }))
+        }
+        _ => None,
+    };
 
     let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
     let addr = listener.local_addr()?;
@@ -313,6 +341,9 @@ pub async fn run(
     let names: Vec<&'static str> = targets.iter().map(|t| t.grpc_name()).collect();
     let stop = async move {
         shutdown.await;
+        if let Some(w) = watcher {
+            w.abort();
+        }
         tracing::info!(
             grace_ms = grace.as_millis() as u64,
             "shutdown requested: health is NOT_SERVING, draining"

@@ -74,6 +74,9 @@ pub struct Config {
     pub peer_token: Option<String>,
     /// The longest a peer call may take before it is `DEADLINE_EXCEEDED`.
     pub peer_timeout_ms: u64,
+    /// How often a process checks the health of the peers its services
+    /// need; a service whose peer is unreachable reports NOT_SERVING.
+    pub peer_health_interval_ms: u64,
 }
 
 /// The addresses of peer processes, by the service they host.
@@ -128,6 +131,7 @@ impl Default for Config {
             peers: Peers::default(),
             peer_token: None,
             peer_timeout_ms: 5_000,
+            peer_health_interval_ms: 5_000,
         }
     }
 }
@@ -189,6 +193,7 @@ impl Config {
             "webhook_ca_file",
             "peer_token",
             "peer_timeout_ms",
+            "peer_health_interval_ms",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
         .merge(

@@ -116,6 +116,19 @@ impl Peer {
         }
     }
 
+    /// Whether the peer reports `service` SERVING (gRPC health, no token).
+    pub async fn serving(&self, service: &str) -> bool {
+        let mut c = tonic_health::pb::health_client::HealthClient::new(self.channel.clone());
+        let mut r = tonic::Request::new(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        });
+        r.set_timeout(self.timeout);
+        matches!(
+            c.check(r).await.map(|r| r.into_inner().status),
+            Ok(s) if s == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        )
+    }
+
     fn vault(&self) -> ipb::vault_peer_client::VaultPeerClient<Channel> {
         ipb::vault_peer_client::VaultPeerClient::new(self.channel.clone())
             .max_decoding_message_size(64 * 1024 * 1024)
