@@ -1294,6 +1294,25 @@ async fn set_facts(
     q.exec(&db).await.unwrap();
 }
 
+/// Withdraws a switch as `token`.
+async fn withdrawn(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    reason: &str,
+) -> Result<pb::Switch, tonic::Status> {
+    app.switching()
+        .withdraw_switch(req(
+            token,
+            pb::WithdrawSwitchRequest {
+                switch_id: id.into(),
+                reason: reason.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
 /// The notices the receiver got for `path`, as (topic, data), in the order
 /// they were created (delivery order is not guaranteed; `created_at` and the
 /// time-ordered id are).
@@ -1593,10 +1612,6 @@ async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
         let b_tok = app.token(Role::Controller, Some(&b.id)).await;
         let auditor = app.token(Role::Auditor, None).await;
         let (cand, payload) = put(&app, &a.id, "A-1", "Jan de Vries", "jan@example.nl").await;
-        let withdraw = |id: &str, reason: &str| pb::WithdrawSwitchRequest {
-            switch_id: id.into(),
-            reason: reason.into(),
-        };
         let s = app
             .switching()
             .request_switch(req(&a_tok, request("", "erase")))
@@ -1604,27 +1619,15 @@ async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
             .unwrap()
             .into_inner();
         // Another tenant: NOT_FOUND; an auditor: PERMISSION_DENIED; bad input.
-        let e = app
-            .switching()
-            .withdraw_switch(req(&b_tok, withdraw(&s.id, "")))
-            .await
-            .unwrap_err();
+        let e = withdrawn(&app, &b_tok, &s.id, "").await.unwrap_err();
         assert_eq!(e.code(), Code::NotFound);
-        let e = app
-            .switching()
-            .withdraw_switch(req(&auditor, withdraw(&s.id, "")))
-            .await
-            .unwrap_err();
+        let e = withdrawn(&app, &auditor, &s.id, "").await.unwrap_err();
         assert_eq!(e.code(), Code::PermissionDenied);
-        for (r, field) in [
-            (withdraw("not-a-uuid", ""), "switch_id:"),
-            (withdraw(&s.id, &"r".repeat(2001)), "reason:"),
+        for (id, reason, field) in [
+            ("not-a-uuid", String::new(), "switch_id:"),
+            (s.id.as_str(), "r".repeat(2001), "reason:"),
         ] {
-            let e = app
-                .switching()
-                .withdraw_switch(req(&a_tok, r))
-                .await
-                .unwrap_err();
+            let e = withdrawn(&app, &a_tok, id, &reason).await.unwrap_err();
             assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
             assert!(e.message().starts_with(field), "{e:?}");
         }
@@ -1634,20 +1637,13 @@ async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
             "nothing written"
         );
 
-        let w = app
-            .switching()
-            .withdraw_switch(req(&a_tok, withdraw(&s.id, "we stay after all")))
+        let w = withdrawn(&app, &a_tok, &s.id, "we stay after all")
             .await
-            .unwrap()
-            .into_inner();
+            .unwrap();
         assert_eq!(w.status, "withdrawn");
         assert_eq!(w.withdrawal_reason, "we stay after all");
         assert!(!w.withdrawn_at.is_empty());
-        let e = app
-            .switching()
-            .withdraw_switch(req(&a_tok, withdraw(&s.id, "")))
-            .await
-            .unwrap_err();
+        let e = withdrawn(&app, &a_tok, &s.id, "").await.unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition, "once");
         assert!(
             app.obligations(&a_tok, "switching")
@@ -1701,11 +1697,7 @@ async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
             .unwrap()
             .into_inner();
         backdate(&app, &again.id, Duration::days(200)).await;
-        let e = app
-            .switching()
-            .withdraw_switch(req(&a_tok, withdraw(&again.id, "")))
-            .await
-            .unwrap_err();
+        let e = withdrawn(&app, &a_tok, &again.id, "").await.unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
         assert!(e.message().contains("transition ended"), "{e:?}");
 
@@ -1723,11 +1715,7 @@ async fn a_customer_withdraws_a_switch_and_nothing_is_erased() {
             .await
             .unwrap()
             .into_inner();
-        let e = app
-            .switching()
-            .withdraw_switch(req(&b_tok, withdraw(&exit.id, "")))
-            .await
-            .unwrap_err();
+        let e = withdrawn(&app, &b_tok, &exit.id, "").await.unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
         assert!(
             app.advance_switching().await.agreements_ended.is_empty(),

@@ -4,25 +4,8 @@
 
 use std::fmt;
 
-/// A field-level validation failure: which field, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub reason: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
-fn err(field: &'static str, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        reason: reason.into(),
-    }
-}
+pub use domain_kit::FieldError;
+use domain_kit::{err, text};
 
 macro_rules! newtype {
     ($name:ident) => {
@@ -63,20 +46,6 @@ impl fmt::Debug for WebhookSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WebhookSecret(***)")
     }
-}
-
-fn text(field: &'static str, s: &str, max: usize) -> Result<String, FieldError> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(err(field, "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(err(field, format!("must be at most {max} characters")));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(err(field, "must not contain control characters"));
-    }
-    Ok(t.to_owned())
 }
 
 impl LegalName {

@@ -186,22 +186,24 @@ impl DeadlineService for DeadlineGrpc {
             String::new()
         };
         Ok(Response::new(pb::ListObligationsResponse {
-            obligations: page
-                .into_iter()
-                .map(|o| pb::Obligation {
-                    service: o.service.into(),
-                    tenant_id: o.tenant_id,
-                    object_type: o.object_type.into_owned(),
-                    object_id: o.object_id,
-                    description: o.description,
-                    rule: o.rule.into_owned(),
-                    citation: o.citation.into_owned(),
-                    due_strict: format_instant(o.due_strict),
-                    due_lenient: format_instant(o.due_lenient),
-                    overdue: o.due_strict <= now,
-                })
-                .collect(),
+            obligations: page.into_iter().map(|o| obligation_pb(o, now)).collect(),
             next_page_token: next,
         }))
+    }
+}
+
+/// An obligation on the wire, flagged overdue against `now`.
+pub fn obligation_pb(o: crate::Obligation, now: DateTime<Utc>) -> pb::Obligation {
+    pb::Obligation {
+        overdue: o.due_strict <= now,
+        service: o.service.into(),
+        tenant_id: o.tenant_id,
+        object_type: o.object_type.into_owned(),
+        object_id: o.object_id,
+        description: o.description,
+        rule: o.rule.into_owned(),
+        citation: o.citation.into_owned(),
+        due_strict: format_instant(o.due_strict),
+        due_lenient: format_instant(o.due_lenient),
     }
 }

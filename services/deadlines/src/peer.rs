@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use auth::Scope;
 use chrono::{DateTime, Utc};
-use legal_time::json::format_instant;
 use proto::internal as ipb;
-use proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::obligations::{ObligationQuery, ObligationSource};
@@ -71,18 +69,7 @@ impl ipb::obligations_peer_server::ObligationsPeer for ObligationsPeerGrpc {
         Ok(Response::new(ipb::OpenObligationsResponse {
             obligations: got
                 .into_iter()
-                .map(|o| pb::Obligation {
-                    overdue: o.due_strict <= now,
-                    service: o.service.into(),
-                    tenant_id: o.tenant_id,
-                    object_type: o.object_type.into_owned(),
-                    object_id: o.object_id,
-                    description: o.description,
-                    rule: o.rule.into_owned(),
-                    citation: o.citation.into_owned(),
-                    due_strict: format_instant(o.due_strict),
-                    due_lenient: format_instant(o.due_lenient),
-                })
+                .map(|o| crate::grpc::obligation_pb(o, now))
                 .collect(),
         }))
     }

@@ -39,6 +39,26 @@ fn id_field(field: &str, s: &str) -> Result<String, Status> {
     })
 }
 
+/// A call about one candidate for one request: the peer, the tenant (inside
+/// the scope), the candidate and the request ids, all checked.
+struct ForRequest {
+    actor: Actor,
+    tenant: String,
+    id: String,
+    request_id: String,
+}
+
+fn for_request(request: Request<ipb::CandidateForRequest>) -> Result<ForRequest, Status> {
+    let (p, scope) = peer_scope(&request)?;
+    let r = request.into_inner();
+    Ok(ForRequest {
+        actor: Actor::from(&p),
+        tenant: tenant_in(&scope, &r.tenant_id)?,
+        id: id_field("candidate_id", &r.candidate_id)?,
+        request_id: id_field("request_id", &r.request_id)?,
+    })
+}
+
 fn day(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
@@ -121,14 +141,10 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::CandidateForRequest>,
     ) -> Result<Response<ipb::SubjectPayload>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let r = request.into_inner();
-        let tenant = tenant_in(&scope, &r.tenant_id)?;
-        let id = id_field("candidate_id", &r.candidate_id)?;
-        let request_id = id_field("request_id", &r.request_id)?;
+        let f = for_request(request)?;
         let (_, payload) = self
             .vault
-            .read_for_request(&Actor::from(&p), &tenant, &id, &request_id)
+            .read_for_request(&f.actor, &f.tenant, &f.id, &f.request_id)
             .await?;
         Ok(Response::new(payload_pb(payload)))
     }
@@ -137,19 +153,15 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::CandidateForRequest>,
     ) -> Result<Response<ipb::CandidateCertificate>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let r = request.into_inner();
-        let tenant = tenant_in(&scope, &r.tenant_id)?;
-        let id = id_field("candidate_id", &r.candidate_id)?;
-        let request_id = id_field("request_id", &r.request_id)?;
+        let f = for_request(request)?;
         let c = self
             .vault
             .erase(
-                &Actor::from(&p),
-                &Scope::Tenant(tenant),
-                &id,
+                &f.actor,
+                &Scope::Tenant(f.tenant),
+                &f.id,
                 EraseReason::Request,
-                &format!("data-subject request {request_id}"),
+                &format!("data-subject request {}", f.request_id),
             )
             .await?;
         let pb::DeletionCertificate {
@@ -180,17 +192,13 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::CandidateForRequest>,
     ) -> Result<Response<ipb::Empty>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let r = request.into_inner();
-        let tenant = tenant_in(&scope, &r.tenant_id)?;
-        let id = id_field("candidate_id", &r.candidate_id)?;
-        let request_id = id_field("request_id", &r.request_id)?;
+        let f = for_request(request)?;
         self.vault
             .restrict(
-                &Actor::from(&p),
-                &Scope::Tenant(tenant),
-                &id,
-                &format!("data-subject request {request_id}"),
+                &f.actor,
+                &Scope::Tenant(f.tenant),
+                &f.id,
+                &format!("data-subject request {}", f.request_id),
             )
             .await?;
         Ok(Response::new(ipb::Empty {}))
