@@ -99,7 +99,7 @@ pub fn max_bytes(full_name: &str) -> usize {
 /// (health, reflection) and malformed bytes pass: they are not ours to judge.
 pub fn check(path: &str, message: &[u8]) -> Result<(), Oversized> {
     match index().methods.get(path) {
-        Some(desc) => walk(desc, message, "", 0),
+        Some(desc) => walk(desc, message, 0),
         None => Ok(()),
     }
 }
@@ -107,13 +107,11 @@ pub fn check(path: &str, message: &[u8]) -> Result<(), Oversized> {
 /// Nesting deeper than this is not walked (the contract nests three levels).
 const MAX_DEPTH: usize = 16;
 
-fn walk(
-    desc: &MessageDescriptor,
-    mut buf: &[u8],
-    prefix: &str,
-    depth: usize,
-) -> Result<(), Oversized> {
-    let mut seen: HashMap<u32, usize> = HashMap::new();
+/// Walks one message. Nothing is allocated on the way through: the path of
+/// an oversized field is built only when one is found, while returning.
+fn walk(desc: &MessageDescriptor, mut buf: &[u8], depth: usize) -> Result<(), Oversized> {
+    // Occurrences of repeated fields so far, to name `candidates[2]`.
+    let mut seen: Vec<(u32, usize)> = Vec::new();
     while !buf.is_empty() {
         let Some(key) = varint(&mut buf) else {
             return Ok(());
@@ -147,32 +145,46 @@ fn walk(
                 let Some(field) = desc.get_field(number) else {
                     continue;
                 };
-                let nth = seen.entry(number).or_insert(0);
-                let name = if field.is_list() {
-                    format!("{prefix}{}[{nth}]", field.name())
+                let nth = if field.is_list() && !field.is_map() {
+                    match seen.iter_mut().find(|(n, _)| *n == number) {
+                        Some((_, c)) => {
+                            *c += 1;
+                            Some(*c - 1)
+                        }
+                        None => {
+                            seen.push((number, 1));
+                            Some(0)
+                        }
+                    }
                 } else {
-                    format!("{prefix}{}", field.name())
+                    None
                 };
-                *nth += 1;
+                let name = || match nth {
+                    Some(i) => format!("{}[{i}]", field.name()),
+                    None => field.name().to_owned(),
+                };
                 match field.kind() {
                     Kind::String => {
                         let max = max_bytes(field.full_name());
                         if data.len() > max {
                             return Err(Oversized {
-                                field: name,
+                                field: name(),
                                 max,
                                 len: data.len(),
                             });
                         }
                     }
                     Kind::Message(m) if depth < MAX_DEPTH => {
-                        let p = if field.is_map() {
+                        walk(&m, data, depth + 1).map_err(|mut e| {
                             // A map entry names the map (`params.value`).
-                            format!("{prefix}{}.", field.name())
-                        } else {
-                            format!("{name}.")
-                        };
-                        walk(&m, data, &p, depth + 1)?;
+                            let parent = if field.is_map() {
+                                field.name().to_owned()
+                            } else {
+                                name()
+                            };
+                            e.field = format!("{parent}.{}", e.field);
+                            e
+                        })?;
                     }
                     _ => {}
                 }
