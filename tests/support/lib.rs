@@ -108,26 +108,7 @@ pub async fn spawn_app_with(db: &TestDb, opts: AppOptions) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let cfg = config.clone();
-    let handle = tokio::spawn(async move {
-        custodian::run(cfg, listener, async {
-            let _ = rx.await;
-        })
-        .await
-        .map_err(|e| format!("{e:#}"))
-    });
-    let channel = connect(addr).await;
-    TestApp {
-        addr,
-        channel,
-        admin,
-        config,
-        backend: db.backend,
-        shutdown: Some(tx),
-        handle: Some(handle),
-    }
+    spawn_config(config, listener, admin, db.backend).await
 }
 
 async fn connect(addr: SocketAddr) -> Channel {

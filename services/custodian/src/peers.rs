@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use domain_kit::PortError;
+use domain_kit::{ErrorKind, PortError};
 use futures::future::BoxFuture;
 use proto::internal as ipb;
 use tonic::transport::{Channel, Endpoint};
@@ -92,21 +92,10 @@ impl Peer {
                     s.message()
                 ))
             }
-            Code::NotFound => {
-                PortError::NotFound(s.message().trim_end_matches(" not found").into())
-            }
-            Code::InvalidArgument => match s.message().split_once(": ") {
-                Some((f, r)) => PortError::Invalid {
-                    field: f.to_owned(),
-                    reason: r.to_owned(),
-                },
-                None => PortError::Invalid {
-                    field: String::new(),
-                    reason: s.message().to_owned(),
-                },
-            },
+            Code::NotFound => PortError::from_classified(&Answer(&s, ErrorKind::NotFound)),
+            Code::InvalidArgument => PortError::from_classified(&Answer(&s, ErrorKind::Invalid)),
             Code::FailedPrecondition | Code::AlreadyExists => {
-                PortError::Refused(s.message().into())
+                PortError::from_classified(&Answer(&s, ErrorKind::Precondition))
             }
             c => PortError::Internal(format!(
                 "peer {} answered {c:?}: {}",
@@ -133,6 +122,22 @@ impl Peer {
         ipb::vault_peer_client::VaultPeerClient::new(self.channel.clone())
             .max_decoding_message_size(64 * 1024 * 1024)
             .max_encoding_message_size(64 * 1024 * 1024)
+    }
+}
+
+/// A peer's answer as a classified error, so its message is read back into
+/// a `PortError` the same way a service error of this process is.
+struct Answer<'a>(&'a Status, ErrorKind);
+
+impl std::fmt::Display for Answer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl domain_kit::Classified for Answer<'_> {
+    fn kind(&self) -> ErrorKind {
+        self.1
     }
 }
 

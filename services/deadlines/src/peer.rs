@@ -22,13 +22,8 @@ pub fn service(
     ipb::obligations_peer_server::ObligationsPeerServer::new(ObligationsPeerGrpc { sources })
 }
 
-fn instant(field: &str, s: &str) -> Result<Option<DateTime<Utc>>, Status> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_| Status::invalid_argument(format!("{field}: expected an RFC 3339 instant")))
+fn instant(field: &'static str, s: &str) -> Result<Option<DateTime<Utc>>, Status> {
+    Ok(domain_kit::instant(field, s)?)
 }
 
 #[tonic::async_trait]

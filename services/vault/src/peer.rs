@@ -21,23 +21,14 @@ pub use auth::{SCOPE_HEADER, peer_scope};
 
 /// The tenant a peer call names, inside the scope it acts in.
 fn tenant_in(scope: &Scope, tenant: &str) -> Result<String, Status> {
-    let t = wire::uuid(tenant).ok_or_else(|| {
-        Status::invalid_argument(format!(
-            "tenant_id: must be a UUID, got {}",
-            wire::quote(tenant)
-        ))
-    })?;
+    let t = domain_kit::uuid_field("tenant_id", tenant)?;
     if !scope.allows(&t) {
         return Err(VaultError::NotFound.into());
     }
     Ok(t)
 }
 
-fn id_field(field: &str, s: &str) -> Result<String, Status> {
-    wire::uuid(s).ok_or_else(|| {
-        Status::invalid_argument(format!("{field}: must be a UUID, got {}", wire::quote(s)))
-    })
-}
+use domain_kit::uuid_field as id_field;
 
 /// A call about one candidate for one request: the peer, the tenant (inside
 /// the scope), the candidate and the request ids, all checked.
