@@ -65,7 +65,11 @@ pub async fn run(controllers: usize, postgres: bool) -> anyhow::Result<Section> 
     let mut cfg = app.config.clone();
     cfg.webhook_ca_file = Some(rx.ca_file.clone());
     let db_conn = store::open_main(&cfg.database_url()).await?;
-    let deliverer = custodian::wiring::deliverer(&cfg, db_conn)?;
+    let deliverer = custodian::wiring::deliverer(
+        &cfg,
+        db_conn.clone(),
+        custodian::links::ControllersLink::Local(controllers::ControllerRepo::new(db_conn)),
+    )?;
     let t = Instant::now();
     let mut delivered = 0;
     while delivered < controllers as u64 {

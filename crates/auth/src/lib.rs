@@ -173,6 +173,21 @@ pub fn peer_scope<T>(req: &tonic::Request<T>) -> Result<(Principal, Scope), toni
     Ok((p, scope))
 }
 
+/// The tenant a peer call names (`field`, a UUID), inside the scope the peer
+/// acts in; a tenant outside it is NOT_FOUND, as for any caller.
+pub fn peer_tenant(scope: &Scope, field: &str, raw: &str) -> Result<String, tonic::Status> {
+    let t = proto::wire::uuid(raw.trim()).ok_or_else(|| {
+        tonic::Status::invalid_argument(format!(
+            "{field}: must be a UUID, got {}",
+            proto::wire::quote(raw)
+        ))
+    })?;
+    if !scope.allows(&t) {
+        return Err(tonic::Status::not_found(format!("{field}: no such tenant")));
+    }
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

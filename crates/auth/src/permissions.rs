@@ -350,6 +350,41 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.internal.v1.ObligationsPeer/OpenObligations",
         &[Peer],
     ),
+    p("/custodian.internal.v1.VaultPeer/ExportPage", &[Peer]),
+    p(
+        "/custodian.internal.v1.VaultPeer/RetentionSettings",
+        &[Peer],
+    ),
+    p("/custodian.internal.v1.VaultPeer/CreateExportKey", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/SealExportChunk", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/OpenExportChunk", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/EraseTenant", &[Peer]),
+    p(
+        "/custodian.internal.v1.ControllersPeer/GetController",
+        &[Peer],
+    ),
+    p("/custodian.internal.v1.ControllersPeer/GetWebhook", &[Peer]),
+    p(
+        "/custodian.internal.v1.ControllersPeer/RevokeTokens",
+        &[Peer],
+    ),
+    p(
+        "/custodian.internal.v1.ControllersPeer/RemoveWebhook",
+        &[Peer],
+    ),
+    p("/custodian.internal.v1.AgreementsPeer/InForceAt", &[Peer]),
+    p("/custodian.internal.v1.AgreementsPeer/GoverningAt", &[Peer]),
+    p("/custodian.internal.v1.AgreementsPeer/AllInForce", &[Peer]),
+    p(
+        "/custodian.internal.v1.AgreementsPeer/TenantVersions",
+        &[Peer],
+    ),
+    p(
+        "/custodian.internal.v1.AgreementsPeer/EndWithContract",
+        &[Peer],
+    ),
+    p("/custodian.internal.v1.SubprocessorsPeer/Engaged", &[Peer]),
+    p("/custodian.internal.v1.RequestsPeer/EraseTenant", &[Peer]),
 ];
 
 /// Health checks and reflection stay open, as DESIGN.md requires.

@@ -36,6 +36,10 @@ pub mod service_names {
     pub const REQUESTS: &str = "custodian.v1.RequestService";
     pub const SWITCHING: &str = "custodian.v1.SwitchingService";
     pub const VAULT_PEER: &str = "custodian.internal.v1.VaultPeer";
+    pub const CONTROLLERS_PEER: &str = "custodian.internal.v1.ControllersPeer";
+    pub const AGREEMENTS_PEER: &str = "custodian.internal.v1.AgreementsPeer";
+    pub const SUBPROCESSORS_PEER: &str = "custodian.internal.v1.SubprocessorsPeer";
+    pub const REQUESTS_PEER: &str = "custodian.internal.v1.RequestsPeer";
 }
 
 pub mod limits;

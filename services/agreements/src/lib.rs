@@ -13,6 +13,7 @@
 pub mod domain;
 pub mod grpc;
 pub mod obligations;
+pub mod peer;
 pub mod ports;
 pub mod record;
 pub mod service;

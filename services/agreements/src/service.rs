@@ -192,6 +192,23 @@ impl Agreements {
         vs.into_iter().map(|v| assemble(a.clone(), v)).collect()
     }
 
+    /// Every version of every agreement of `tenant`, agreement by agreement
+    /// in creation order (what a Data Act export carries).
+    pub async fn tenant_versions(&self, tenant: &str) -> Result<Vec<Agreement>, AgreementError> {
+        let scope = Scope::Tenant(tenant.to_owned());
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.list(Some(tenant), None, after.as_deref(), 100).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            for a in &page {
+                out.extend(self.versions(&scope, &a.id).await?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn with_latest(&self, rows: Vec<tbl::Model>) -> Result<Vec<Agreement>, AgreementError> {
         if rows.is_empty() {
             return Ok(Vec::new());

@@ -9,6 +9,7 @@
 
 pub mod domain;
 pub mod grpc;
+pub mod peer;
 pub mod repo;
 
 pub use grpc::ControllerGrpc;

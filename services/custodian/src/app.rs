@@ -10,7 +10,6 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::Context;
 use auth::layer::{AuthLayer, Authenticator};
 use proto::service_names;
 use tokio::net::TcpListener;
@@ -128,136 +127,30 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let targets = parse_targets(&config.target)?;
     let db_url = config.database_url();
-    let db = store::open_main(&db_url)
-        .await
-        .with_context(|| format!("open database {}", store::redact_url(&db_url)))?;
-    let ks_url = config.keystore_url();
-    // A vault named in [peers] is reached over gRPC: this process then never
-    // opens the key store or the master key.
-    let remote_vault = match (&config.peers.vault, targets.contains(&Target::Vault)) {
-        (Some(url), false) => Some(crate::peers::Peer::connect("vault", url, &config)?),
-        _ => None,
-    };
-    if remote_vault.is_some() && targets.contains(&Target::Switching) {
-        anyhow::bail!(
-            "target switching still needs the vault in its own process (its peer API is not built yet): host vault with it, or leave peers.vault unset"
-        );
-    }
-    // The request and switching services work on the vault, so without a
-    // vault peer they open it in-process.
-    let vault = if targets.contains(&Target::Vault)
-        || (remote_vault.is_none()
-            && (targets.contains(&Target::Requests) || targets.contains(&Target::Switching)))
-    {
-        let v = crate::vault::open(&config, db.clone()).await?;
-        crate::vault::reconcile_at_start(&v).await?;
-        Some(v)
-    } else if remote_vault.is_some() {
-        None
-    } else {
-        // The key store is still created and migrated, so both databases exist.
-        store::open_keystore(&ks_url)
-            .await
-            .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
-        None
-    };
-
-    // Agreements, sub-processors and breaches refer to each other through
-    // traits; they are cheap to build, so they exist whatever is hosted.
-    let processing = crate::wiring::processing(&config, db.clone());
-    let vault_watch = remote_vault.clone();
-    let requests = match (&vault, remote_vault) {
-        (Some(v), _) => Some(crate::wiring::requests(
-            db.clone(),
-            v.clone(),
-            processing.agreements.clone(),
-        )),
-        (None, Some(peer)) => Some(crate::wiring::requests_over(
-            db.clone(),
-            std::sync::Arc::new(crate::peers::RemoteSubjectVault(peer)),
-            processing.agreements.clone(),
-        )),
-        (None, None) => None,
-    };
-    let switching = match (&vault, &requests) {
-        (Some(v), Some(r)) if targets.contains(&Target::Switching) => {
-            let s = crate::wiring::switching(
-                db.clone(),
-                v.clone(),
-                processing.agreements.clone(),
-                r.clone(),
-            );
-            // Export builds a stopped process left unfinished start over.
-            let resumed = s.resume_exports().await?;
-            if resumed > 0 {
-                tracing::info!(resumed, "resumed unfinished export builds");
-            }
-            Some(s)
-        }
-        _ => None,
-    };
-
-    // The obligation sources of the services this process hosts: merged by
-    // its own DeadlineService, and answered to the DeadlineService of a peer.
-    let mut hosted_sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
-    if let (true, Some(v)) = (targets.contains(&Target::Vault), &vault) {
-        hosted_sources.push(v.clone());
-    }
-    if targets.contains(&Target::Agreements) {
-        hosted_sources.push(std::sync::Arc::new(agreements::AgreementObligations(
-            processing.agreements.clone(),
-        )));
-    }
-    if targets.contains(&Target::Subprocessors) {
-        hosted_sources.push(std::sync::Arc::new(subprocessors::SubprocessorObligations(
-            processing.subprocessors.clone(),
-        )));
-    }
-    if targets.contains(&Target::Breaches) {
-        hosted_sources.push(std::sync::Arc::new(breaches::BreachObligations(
-            processing.breaches.clone(),
-        )));
-    }
-    if let (true, Some(r)) = (targets.contains(&Target::Requests), &requests) {
-        hosted_sources.push(std::sync::Arc::new(requests::RequestObligations(r.clone())));
-    }
-    if let Some(s) = &switching {
-        hosted_sources.push(std::sync::Arc::new(switching::SwitchingObligations(
-            s.clone(),
-        )));
-    }
-    // Sources hosted by peers: asked over gRPC (the same trait).
-    let mut peer_sources: Vec<std::sync::Arc<dyn deadlines::ObligationSource>> = Vec::new();
-    if let (Some(url), false) = (&config.peers.requests, targets.contains(&Target::Requests)) {
-        peer_sources.push(std::sync::Arc::new(crate::peers::RemoteObligations {
-            peer: crate::peers::Peer::connect("requests", url, &config)?,
-            service: "requests",
-        }));
-    }
+    let built = crate::assembly::Assembly::build(&config, targets.clone()).await?;
+    let db = built.db.clone();
 
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
     routes.add_service(health_svc);
+    let processing = &built.processing;
     for t in &targets {
         match t {
             Target::Controllers => {
                 routes.add_service(controllers::service(db.clone()));
+                routes.add_service(controllers::peer::service(db.clone()));
             }
             Target::Audit => {
                 routes.add_service(audit::grpc::service(db.clone()));
             }
             Target::Deadlines => {
-                // Every hosted source, an in-process vault opened for the
-                // request or switching service, and every peer's.
-                let mut sources = hosted_sources.clone();
-                if let (false, Some(v)) = (targets.contains(&Target::Vault), &vault) {
-                    sources.push(v.clone());
-                }
-                sources.extend(peer_sources.iter().cloned());
+                // Every hosted source and every peer's.
+                let mut sources = built.hosted_sources.clone();
+                sources.extend(built.peer_sources.iter().cloned());
                 routes.add_service(deadlines::service(sources));
             }
             Target::Vault => {
-                if let Some(v) = &vault {
+                if let Some(v) = &built.vault {
                     routes.add_service(vault::grpc::service(v.clone()));
                     // What the other processes of a split ask of the vault.
                     routes.add_service(vault::peer::service(v.clone()));
@@ -265,9 +158,13 @@ pub async fn run(
             }
             Target::Agreements => {
                 routes.add_service(agreements::service(processing.agreements.clone()));
+                routes.add_service(agreements::peer::service(processing.agreements.clone()));
             }
             Target::Subprocessors => {
                 routes.add_service(subprocessors::service(processing.subprocessors.clone()));
+                routes.add_service(subprocessors::peer::service(
+                    processing.subprocessors.clone(),
+                ));
             }
             Target::Notifications => {
                 routes.add_service(outbox::grpc::service(db.clone()));
@@ -276,20 +173,21 @@ pub async fn run(
                 routes.add_service(breaches::service(processing.breaches.clone()));
             }
             Target::Requests => {
-                if let Some(r) = &requests {
+                if let Some(r) = &built.requests {
                     routes.add_service(requests::service(r.clone()));
+                    routes.add_service(requests::peer::service(r.clone()));
                 }
             }
             Target::Switching => {
-                if let Some(s) = &switching {
+                if let Some(s) = &built.switching {
                     routes.add_service(switching::service(s.clone()));
                 }
             }
         }
     }
     // What a peer's DeadlineService asks of this process (peers only).
-    if !hosted_sources.is_empty() {
-        routes.add_service(deadlines::peer::service(hosted_sources.clone()));
+    if !built.hosted_sources.is_empty() {
+        routes.add_service(deadlines::peer::service(built.hosted_sources.clone()));
     }
     // Reflection advertises exactly what this process hosts.
     routes.add_service(reflection(&targets).build_v1()?);
@@ -302,31 +200,40 @@ pub async fn run(
     health.set_service_status("", ServingStatus::Serving).await;
     // A service whose required peer is unreachable reports NOT_SERVING, so
     // a load balancer stops sending it work it cannot do.
-    let watcher = match (vault_watch, targets.contains(&Target::Requests)) {
-        (Some(peer), true) => {
-            let h = health.clone();
-            let every = Duration::from_millis(config.peer_health_interval_ms.max(10));
-            Some(tokio::spawn(async move {
-                let mut last = None;
-                loop {
-                    let up = peer.serving(proto::service_names::VAULT).await;
-                    if last != Some(up) {
-                        let status = if up {
+    let watcher = (!built.required.is_empty()).then(|| {
+        let h = health.clone();
+        let required = built.required.clone();
+        let every = Duration::from_millis(config.peer_health_interval_ms.max(10));
+        tokio::spawn(async move {
+            let mut last: std::collections::BTreeMap<Target, bool> = Default::default();
+            loop {
+                let mut up: std::collections::BTreeMap<Target, bool> = Default::default();
+                for (t, peer, service) in &required {
+                    let ok = peer.serving(service).await;
+                    if !ok {
+                        tracing::warn!(
+                            hosted = t.name(),
+                            peer = service,
+                            "a required peer is unreachable: NOT_SERVING"
+                        );
+                    }
+                    *up.entry(*t).or_insert(true) &= ok;
+                }
+                for (t, ok) in &up {
+                    if last.get(t) != Some(ok) {
+                        let status = if *ok {
                             ServingStatus::Serving
                         } else {
-                            tracing::warn!("peer vault unreachable: requests is NOT_SERVING");
                             ServingStatus::NotServing
                         };
-                        h.set_service_status(Target::Requests.grpc_name(), status)
-                            .await;
-                        last = Some(up);
+                        h.set_service_status(t.grpc_name(), status).await;
                     }
-                    tokio::time::sleep(every).await;
                 }
-            }))
-        }
-        _ => None,
-    };
+                last = up;
+                tokio::time::sleep(every).await;
+            }
+        })
+    });
 
     let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
     let addr = listener.local_addr()?;
@@ -370,10 +277,7 @@ pub async fn run(
             stop,
         )
         .await?;
-    db.close().await.ok();
-    if let Some(v) = vault {
-        v.keys.db.clone().close().await.ok();
-    }
+    built.close().await;
     tracing::info!("custodian stopped");
     Ok(())
 }

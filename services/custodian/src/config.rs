@@ -85,9 +85,22 @@ pub struct Config {
 pub struct Peers {
     /// The process hosting the vault (the only one that holds the keys).
     pub vault: Option<String>,
-    /// The process hosting the request service: DeadlineService asks it for
-    /// the open requests' obligations.
+    /// The process hosting the controllers service (controller records,
+    /// webhooks for outbox delivery, token revocation at a tenant's erasure).
+    pub controllers: Option<String>,
+    /// The process hosting the agreements service (the agreement governing
+    /// a tenant at an instant, its versions, ending it with the contract).
+    pub agreements: Option<String>,
+    /// The process hosting the sub-processors service (the record of
+    /// processing lists the engaged ones).
+    pub subprocessors: Option<String>,
+    /// The process hosting the request service (a tenant's erasure deletes
+    /// its requests; DeadlineService asks it for their obligations).
     pub requests: Option<String>,
+    /// The process hosting the breach service (its obligations).
+    pub breaches: Option<String>,
+    /// The process hosting the switching service (its obligations).
+    pub switching: Option<String>,
 }
 
 /// The processor (the provider running Custodian), as the record names it.

@@ -4,7 +4,9 @@
 //! tests start exactly the server that ships.
 
 pub mod app;
+pub mod assembly;
 pub mod config;
+pub mod links;
 pub mod ops;
 pub mod peers;
 pub mod vault;

@@ -11,7 +11,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<store::MigrationReport> 
     Ok(store::migrate(&config.database_url(), &config.keystore_url()).await?)
 }
 
-async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::DatabaseConnection> {
+pub async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::DatabaseConnection> {
     let url = config.database_url();
     store::open_main(&url)
         .await

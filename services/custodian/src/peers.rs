@@ -24,7 +24,7 @@ pub use auth::SCOPE_HEADER;
 pub struct Peer {
     name: &'static str,
     url: String,
-    channel: Channel,
+    pub(crate) channel: Channel,
     token: String,
     timeout: Duration,
 }
@@ -58,12 +58,12 @@ impl Peer {
     }
 
     /// A call acting for one tenant.
-    fn request<T>(&self, tenant: &str, msg: T) -> tonic::Request<T> {
+    pub(crate) fn request<T>(&self, tenant: &str, msg: T) -> tonic::Request<T> {
         self.scoped(&format!("tenant:{tenant}"), msg)
     }
 
     /// A call acting for a processor-wide caller (every tenant).
-    fn request_all<T>(&self, msg: T) -> tonic::Request<T> {
+    pub(crate) fn request_all<T>(&self, msg: T) -> tonic::Request<T> {
         self.scoped("all", msg)
     }
 
@@ -142,7 +142,7 @@ impl domain_kit::Classified for Answer<'_> {
 }
 
 /// Runs an idempotent peer call, once more when the peer was unreachable.
-async fn retry<T, F, Fut>(peer: &Peer, mut call: F) -> Result<T, PortError>
+pub(crate) async fn retry<T, F, Fut>(peer: &Peer, mut call: F) -> Result<T, PortError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, Status>>,
@@ -157,22 +157,22 @@ where
     }
 }
 
-fn date(s: &str) -> Result<Option<chrono::NaiveDate>, PortError> {
+pub(crate) fn date(s: &str) -> Result<Option<chrono::NaiveDate>, PortError> {
     if s.is_empty() {
         return Ok(None);
     }
     s.parse()
         .map(Some)
-        .map_err(|_| PortError::Internal(format!("the vault sent a date that is none: {s:?}")))
+        .map_err(|_| PortError::Internal(format!("a peer sent a date that is none: {s:?}")))
 }
 
-fn instant(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, PortError> {
+pub(crate) fn instant(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, PortError> {
     if s.is_empty() {
         return Ok(None);
     }
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| Some(t.with_timezone(&chrono::Utc)))
-        .map_err(|_| PortError::Internal(format!("the vault sent an instant that is none: {s:?}")))
+        .map_err(|_| PortError::Internal(format!("a peer sent an instant that is none: {s:?}")))
 }
 
 fn candidate(c: ipb::SubjectCandidate) -> Result<requests::ports::SubjectCandidate, PortError> {

@@ -1,7 +1,8 @@
-//! The in-process implementations of the traits through which services
-//! reach each other (DESIGN.md invariant 2). Each adapter calls the other
-//! service's public API, never its tables. A split deployment would put a
-//! gRPC client behind the same traits.
+//! The adapters through which services reach each other (DESIGN.md
+//! invariant 2): each implements one service's port over the links of
+//! [`crate::links`], so the same adapter serves the monolith (links in
+//! process) and a split deployment (links over gRPC). Wiring only: the
+//! rules stay in the services that own them.
 
 use std::sync::Arc;
 
@@ -9,8 +10,10 @@ use chrono::{DateTime, Utc};
 use domain_kit::PortError;
 use futures::future::BoxFuture;
 
+use crate::links::{AgreementsLink, ControllersLink, RequestsLink, SubprocessorsLink, VaultLink};
+
 /// The controllers service, as the agreements service and the outbox see it.
-pub struct ControllerDirectory(pub controllers::ControllerRepo);
+pub struct ControllerDirectory(pub ControllersLink);
 
 impl agreements::ports::ControllerDirectory for ControllerDirectory {
     fn controller<'a>(
@@ -18,11 +21,11 @@ impl agreements::ports::ControllerDirectory for ControllerDirectory {
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<agreements::ports::ControllerInfo>, PortError>> {
         Box::pin(async move {
-            let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", id) else {
-                return Ok(None);
-            };
-            match self.0.get(&auth::Scope::All, &cid).await {
-                Ok(c) => Ok(Some(agreements::ports::ControllerInfo {
+            Ok(self
+                .0
+                .controller(id)
+                .await?
+                .map(|c| agreements::ports::ControllerInfo {
                     id: c.id,
                     legal_name: c.legal_name,
                     kvk_number: c.kvk_number,
@@ -30,10 +33,7 @@ impl agreements::ports::ControllerDirectory for ControllerDirectory {
                     privacy_email: c.privacy_email,
                     dpo_name: c.dpo_name,
                     dpo_email: c.dpo_email,
-                })),
-                Err(controllers::domain::ControllerError::NotFound) => Ok(None),
-                Err(e) => Err(port(e)),
-            }
+                }))
         })
     }
 }
@@ -47,8 +47,7 @@ impl outbox::Endpoints for ControllerDirectory {
             Ok(self
                 .0
                 .webhook(tenant)
-                .await
-                .map_err(port)?
+                .await?
                 .map(|(url, secret)| outbox::Endpoint {
                     url,
                     secret: secrecy::SecretString::from(secret),
@@ -58,7 +57,7 @@ impl outbox::Endpoints for ControllerDirectory {
 }
 
 /// The agreements service, as the sub-processors service sees it.
-pub struct AgreementDirectory(pub Arc<agreements::Agreements>);
+pub struct AgreementDirectory(pub AgreementsLink);
 
 fn terms(a: &agreements::Agreement) -> subprocessors::ports::ControllerTerms {
     subprocessors::ports::ControllerTerms {
@@ -75,35 +74,18 @@ impl subprocessors::ports::AgreementDirectory for AgreementDirectory {
         tenant: &'a str,
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<subprocessors::ports::ControllerTerms>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .in_force_at(tenant, at)
-                .await
-                .map_err(port)?
-                .as_ref()
-                .map(terms))
-        })
+        Box::pin(async move { Ok(self.0.in_force_at(tenant, at).await?.as_ref().map(terms)) })
     }
 
     fn all_in_force(
         &self,
     ) -> BoxFuture<'_, Result<Vec<subprocessors::ports::ControllerTerms>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .all_in_force()
-                .await
-                .map_err(port)?
-                .iter()
-                .map(terms)
-                .collect())
-        })
+        Box::pin(async move { Ok(self.0.all_in_force().await?.iter().map(terms).collect()) })
     }
 }
 
 /// The sub-processors service, as the record of processing sees it.
-pub struct SubprocessorSource(pub Arc<subprocessors::Subprocessors>);
+pub struct SubprocessorSource(pub SubprocessorsLink);
 
 impl agreements::ports::SubprocessorSource for SubprocessorSource {
     fn engaged<'a>(
@@ -112,23 +94,22 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, PortError>> {
         Box::pin(async move {
-            let list = self.0.engaged(tenant, at).await.map_err(port)?;
-            Ok(list
+            Ok(self
+                .0
+                .engaged(tenant, at)
+                .await?
                 .into_iter()
-                .map(|(s, c)| agreements::ports::EngagedSubprocessor {
-                    mechanism: c.mechanism.as_str().into(),
-                    permitted: c.permitted(),
-                    explanation: c.explanation.clone(),
-                    safeguards_doc: match &c.mechanism {
-                        transfers::Mechanism::Scc { tia_reference } => tia_reference.clone(),
-                        _ => None,
-                    },
+                .map(|s| agreements::ports::EngagedSubprocessor {
+                    safeguards_doc: (!s.safeguards_doc.is_empty()).then_some(s.safeguards_doc),
                     id: s.id,
                     legal_name: s.legal_name,
                     address: s.address,
                     country: s.country,
                     service: s.service,
                     contact_email: s.contact_email,
+                    mechanism: s.mechanism,
+                    explanation: s.explanation,
+                    permitted: s.permitted,
                 })
                 .collect())
         })
@@ -138,7 +119,7 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
 /// The controllers and agreements services, as the breach service sees them.
 pub struct BreachDirectory {
     controllers: ControllerDirectory,
-    agreements: Arc<agreements::Agreements>,
+    agreements: AgreementsLink,
 }
 
 impl breaches::ports::Directory for BreachDirectory {
@@ -167,29 +148,44 @@ impl breaches::ports::Directory for BreachDirectory {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<breaches::ports::BreachTerms>, PortError>> {
         Box::pin(async move {
-            Ok(self
-                .agreements
-                .in_force_at(tenant, at)
-                .await
-                .map_err(port)?
-                .map(|a| breaches::ports::BreachTerms {
+            Ok(self.agreements.in_force_at(tenant, at).await?.map(|a| {
+                breaches::ports::BreachTerms {
                     agreement_id: a.id,
                     sla_hours: a.terms.breach_notice_sla_hours,
                     processor_may_notify_authority: a.terms.processor_may_notify_authority,
-                }))
+                }
+            }))
         })
     }
 }
 
+/// Where this process finds each service its own services depend on.
+#[derive(Clone)]
+pub struct Links {
+    pub controllers: ControllersLink,
+    /// `None`: in process, the [`Processing::agreements`] built here.
+    pub agreements: Option<crate::peers::Peer>,
+    pub subprocessors: Option<crate::peers::Peer>,
+}
+
 /// The agreements, sub-processors and breach services, connected to each
-/// other and to the controllers service.
+/// other and to the controllers service. Each is built here whether or not
+/// this process hosts it (they are cheap and touch no table until called);
+/// the links say which of them the others reach in process.
 pub struct Processing {
     pub agreements: Arc<agreements::Agreements>,
     pub subprocessors: Arc<subprocessors::Subprocessors>,
     pub breaches: Arc<breaches::Breaches>,
+    /// The agreements service as the others reach it.
+    pub agreements_link: AgreementsLink,
+    pub controllers_link: ControllersLink,
 }
 
-pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection) -> Processing {
+pub fn processing(
+    config: &crate::Config,
+    db: store::sea_orm::DatabaseConnection,
+    links: &Links,
+) -> Processing {
     let p = &config.processor;
     let identity = agreements::ProcessorIdentity {
         name: p.name.clone(),
@@ -201,21 +197,26 @@ pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection
     };
     let agreements = Arc::new(agreements::Agreements::new(
         db.clone(),
-        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(
-            db.clone(),
-        ))),
+        Arc::new(ControllerDirectory(links.controllers.clone())),
         identity.clone(),
     ));
+    let agreements_link = match &links.agreements {
+        Some(peer) => AgreementsLink::Remote(peer.clone()),
+        None => AgreementsLink::Local(agreements.clone()),
+    };
     let subprocessors = Arc::new(subprocessors::Subprocessors::new(
         db.clone(),
-        Arc::new(AgreementDirectory(agreements.clone())),
+        Arc::new(AgreementDirectory(agreements_link.clone())),
     ));
-    agreements.set_subprocessors(Arc::new(SubprocessorSource(subprocessors.clone())));
+    agreements.set_subprocessors(Arc::new(SubprocessorSource(match &links.subprocessors {
+        Some(peer) => SubprocessorsLink::Remote(peer.clone()),
+        None => SubprocessorsLink::Local(subprocessors.clone()),
+    })));
     let breaches = Arc::new(breaches::Breaches::new(
-        db.clone(),
+        db,
         Arc::new(BreachDirectory {
-            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
-            agreements: agreements.clone(),
+            controllers: ControllerDirectory(links.controllers.clone()),
+            agreements: agreements_link.clone(),
         }),
         identity,
     ));
@@ -223,6 +224,8 @@ pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection
         agreements,
         subprocessors,
         breaches,
+        agreements_link,
+        controllers_link: links.controllers.clone(),
     }
 }
 
@@ -230,6 +233,7 @@ pub fn processing(config: &crate::Config, db: store::sea_orm::DatabaseConnection
 pub fn deliverer(
     config: &crate::Config,
     db: store::sea_orm::DatabaseConnection,
+    controllers: ControllersLink,
 ) -> anyhow::Result<outbox::Deliverer> {
     let ca = match &config.webhook_ca_file {
         Some(p) => Some(
@@ -239,8 +243,8 @@ pub fn deliverer(
         None => None,
     };
     Ok(outbox::Deliverer::new(
-        db.clone(),
-        Arc::new(ControllerDirectory(controllers::ControllerRepo::new(db))),
+        db,
+        Arc::new(ControllerDirectory(controllers)),
         config.delivery_policy(),
         ca.as_deref(),
     )?)
@@ -441,19 +445,13 @@ impl requests::ports::SubjectData for SubjectVault {
 
 /// The controllers and agreements services, as the request service sees them.
 pub struct RequestDirectory {
-    pub controllers: ControllerDirectory,
-    pub agreements: Arc<agreements::Agreements>,
+    pub controllers: ControllersLink,
+    pub agreements: AgreementsLink,
 }
 
 impl requests::ports::Controllers for RequestDirectory {
     fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
-        Box::pin(async move {
-            Ok(
-                agreements::ports::ControllerDirectory::controller(&self.controllers, tenant)
-                    .await?
-                    .is_some(),
-            )
-        })
+        Box::pin(async move { Ok(self.controllers.controller(tenant).await?.is_some()) })
     }
 
     fn suspension<'a>(
@@ -462,11 +460,7 @@ impl requests::ports::Controllers for RequestDirectory {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
         Box::pin(async move {
-            let a = self
-                .agreements
-                .governing_at(tenant, at)
-                .await
-                .map_err(port)?;
+            let a = self.agreements.governing_at(tenant, at).await?;
             Ok(a.map(|a| a.terms.dsr_identity_suspension))
         })
     }
@@ -474,70 +468,34 @@ impl requests::ports::Controllers for RequestDirectory {
 
 /// The request service over any implementation of its vault port (the
 /// in-process vault, or a vault peer over gRPC).
-pub fn requests_over(
-    db: store::sea_orm::DatabaseConnection,
-    subjects: Arc<dyn requests::ports::SubjectData>,
-    agreements: Arc<agreements::Agreements>,
-) -> Arc<requests::Requests> {
-    Arc::new(requests::Requests::new(
-        db.clone(),
-        subjects,
-        Arc::new(RequestDirectory {
-            controllers: ControllerDirectory(controllers::ControllerRepo::new(db)),
-            agreements,
-        }),
-    ))
-}
-
-/// The request service over the vault.
 pub fn requests(
     db: store::sea_orm::DatabaseConnection,
-    vault: Arc<vault::Vault>,
-    agreements: Arc<agreements::Agreements>,
+    subjects: Arc<dyn requests::ports::SubjectData>,
+    processing: &Processing,
 ) -> Arc<requests::Requests> {
-    requests_over(db, Arc::new(SubjectVault(vault)), agreements)
+    Arc::new(requests::Requests::new(
+        db,
+        subjects,
+        Arc::new(RequestDirectory {
+            controllers: processing.controllers_link.clone(),
+            agreements: processing.agreements_link.clone(),
+        }),
+    ))
 }
 
 /// The vault, agreements, controllers and requests services, as the
 /// switching service sees them: the tenant's exportable data, its exit
 /// terms, and its erasure (keys first, then rows, then its access).
 pub struct SwitchingTenant {
-    pub vault: Arc<vault::Vault>,
-    pub agreements: Arc<agreements::Agreements>,
-    pub controllers: controllers::ControllerRepo,
-    pub requests: Arc<requests::Requests>,
-}
-
-impl SwitchingTenant {
-    async fn controller(
-        &self,
-        tenant: &str,
-    ) -> Result<Option<controllers::domain::Controller>, String> {
-        let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", tenant) else {
-            return Ok(None);
-        };
-        match self.controllers.get(&auth::Scope::All, &cid).await {
-            Ok(c) => Ok(Some(c)),
-            Err(controllers::domain::ControllerError::NotFound) => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-}
-
-/// A service error as a port error, keeping its kind.
-fn port(e: impl domain_kit::Classified) -> PortError {
-    PortError::from_classified(&e)
+    pub vault: VaultLink,
+    pub agreements: AgreementsLink,
+    pub controllers: ControllersLink,
+    pub requests: RequestsLink,
 }
 
 impl switching::ports::TenantData for SwitchingTenant {
     fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .controller(tenant)
-                .await
-                .map_err(PortError::Internal)?
-                .is_some())
-        })
+        Box::pin(async move { Ok(self.controllers.controller(tenant).await?.is_some()) })
     }
 
     fn exit_terms<'a>(
@@ -546,11 +504,7 @@ impl switching::ports::TenantData for SwitchingTenant {
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Option<switching::ports::ExitTerms>, PortError>> {
         Box::pin(async move {
-            let a = self
-                .agreements
-                .governing_at(tenant, at)
-                .await
-                .map_err(port)?;
+            let a = self.agreements.governing_at(tenant, at).await?;
             Ok(a.map(|a| switching::ports::ExitTerms {
                 notice_months: switching::domain::agreement_notice_months(
                     a.terms.notice_period,
@@ -570,56 +524,14 @@ impl switching::ports::TenantData for SwitchingTenant {
         after: Option<&'a str>,
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<switching::ports::ExportCandidate>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .vault
-                .export_page(tenant, after, limit)
-                .await
-                .map_err(port)?
-                .into_iter()
-                .map(|(r, p)| switching::ports::ExportCandidate {
-                    id: r.id,
-                    external_ref: r.external_ref,
-                    vacancy_ref: r.vacancy_ref,
-                    applied_on: r.applied_on,
-                    status: r.status,
-                    closed_on: r.closed_on,
-                    consent: r.consent,
-                    consent_withdrawn_on: r.consent_withdrawn_on,
-                    categories: serde_json::from_str(&r.categories).unwrap_or_default(),
-                    legal_hold: r.legal_hold,
-                    legal_hold_reason: r.hold_reason,
-                    restricted: r.restricted,
-                    delete_after: r.delete_after,
-                    retention_basis: r.retention_basis.unwrap_or_default(),
-                    created_at: r.created_at,
-                    updated_at: r.updated_at,
-                    name: p.profile.name,
-                    email: p.profile.email,
-                    phone: p.profile.phone,
-                    notes: p.profile.notes,
-                    custom_fields: p.profile.custom_fields.into_iter().collect(),
-                    cv: p.cv,
-                    cv_filename: p.profile.cv_filename,
-                    cv_content_type: p.profile.cv_content_type,
-                })
-                .collect())
-        })
+        Box::pin(self.vault.export_page(tenant, after, limit))
     }
 
     fn retention<'a>(
         &'a self,
         tenant: &'a str,
     ) -> BoxFuture<'a, Result<switching::ports::RetentionSettings, PortError>> {
-        Box::pin(async move {
-            let p = self.vault.policy(tenant).await.map_err(port)?;
-            Ok(switching::ports::RetentionSettings {
-                rejected_weeks: p.rejected_weeks,
-                talent_pool_months: p.talent_pool_months,
-                hired_months: p.hired_months,
-                anchor: p.anchor.as_str().into(),
-            })
-        })
+        Box::pin(self.vault.retention(tenant))
     }
 
     fn agreements<'a>(
@@ -627,39 +539,23 @@ impl switching::ports::TenantData for SwitchingTenant {
         tenant: &'a str,
     ) -> BoxFuture<'a, Result<Vec<switching::ports::AgreementVersion>, PortError>> {
         Box::pin(async move {
-            let scope = tenant_scope(tenant);
-            let mut out = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = self
-                    .agreements
-                    .list(Some(tenant), None, after.as_deref(), 100)
-                    .await
-                    .map_err(port)?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id.clone());
-                for a in &page {
-                    for v in self
-                        .agreements
-                        .versions(&scope, &a.id)
-                        .await
-                        .map_err(port)?
-                    {
-                        out.push(switching::ports::AgreementVersion {
-                            terms_json: serde_json::to_string(&v.terms)
-                                .map_err(PortError::internal)?,
-                            agreement_id: v.id,
-                            version: v.version,
-                            status: v.status.as_str().into(),
-                            activated_at: v.activated_at,
-                            notice_given_on: v.notice_given_on,
-                            ends_on: v.ends_on,
-                            note: v.version_note,
-                        });
-                    }
-                }
-            }
-            Ok(out)
+            self.agreements
+                .tenant_versions(tenant)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    Ok(switching::ports::AgreementVersion {
+                        terms_json: serde_json::to_string(&v.terms).map_err(PortError::internal)?,
+                        agreement_id: v.id,
+                        version: v.version,
+                        status: v.status.as_str().into(),
+                        activated_at: v.activated_at,
+                        notice_given_on: v.notice_given_on,
+                        ends_on: v.ends_on,
+                        note: v.version_note,
+                    })
+                })
+                .collect()
         })
     }
 
@@ -669,19 +565,19 @@ impl switching::ports::TenantData for SwitchingTenant {
     ) -> BoxFuture<'a, Result<switching::ports::ControllerRecord, PortError>> {
         Box::pin(async move {
             let c = self
+                .controllers
                 .controller(tenant)
-                .await
-                .map_err(PortError::Internal)?
+                .await?
                 .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))?;
             Ok(switching::ports::ControllerRecord {
-                id: c.id.to_string(),
-                legal_name: c.legal_name.to_string(),
-                kvk_number: c.kvk_number.to_string(),
-                country: c.country.to_string(),
-                privacy_email: c.privacy_email.to_string(),
-                dpo_name: c.dpo_name.to_string(),
-                dpo_email: c.dpo_email.to_string(),
-                webhook_url: c.webhook_url.map(|u| u.to_string()),
+                id: c.id,
+                legal_name: c.legal_name,
+                kvk_number: c.kvk_number,
+                country: c.country,
+                privacy_email: c.privacy_email,
+                dpo_name: c.dpo_name,
+                dpo_email: c.dpo_email,
+                webhook_url: c.webhook_url,
             })
         })
     }
@@ -691,12 +587,7 @@ impl switching::ports::TenantData for SwitchingTenant {
         tenant: &'a str,
         export_id: &'a str,
     ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(async move {
-            self.vault
-                .create_export_key(tenant, export_id)
-                .await
-                .map_err(port)
-        })
+        Box::pin(self.vault.create_export_key(tenant, export_id))
     }
 
     fn seal_export_chunk<'a>(
@@ -706,12 +597,7 @@ impl switching::ports::TenantData for SwitchingTenant {
         seq: i32,
         plain: Vec<u8>,
     ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
-        Box::pin(async move {
-            self.vault
-                .seal_export_chunk(tenant, export_id, seq, &plain)
-                .await
-                .map_err(port)
-        })
+        Box::pin(self.vault.export_chunk(true, tenant, export_id, seq, plain))
     }
 
     fn open_export_chunk<'a>(
@@ -721,12 +607,10 @@ impl switching::ports::TenantData for SwitchingTenant {
         seq: i32,
         sealed: Vec<u8>,
     ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
-        Box::pin(async move {
+        Box::pin(
             self.vault
-                .open_export_chunk(tenant, export_id, seq, &sealed)
-                .await
-                .map_err(port)
-        })
+                .export_chunk(false, tenant, export_id, seq, sealed),
+        )
     }
 
     fn erase<'a>(
@@ -735,17 +619,9 @@ impl switching::ports::TenantData for SwitchingTenant {
         tenant: &'a str,
     ) -> BoxFuture<'a, Result<switching::ports::Erased, PortError>> {
         Box::pin(async move {
-            let v = self.vault.erase_tenant(actor, tenant).await.map_err(port)?;
-            let dsr = self
-                .requests
-                .erase_tenant(actor, tenant)
-                .await
-                .map_err(port)?;
-            let tokens = self
-                .controllers
-                .revoke_tokens(actor, tenant)
-                .await
-                .map_err(port)?;
+            let v = self.vault.erase_tenant(actor, tenant).await?;
+            let dsr = self.requests.erase_tenant(actor, tenant).await?;
+            let tokens = self.controllers.revoke_tokens(actor, tenant).await?;
             let mut rows = v.rows_deleted;
             rows.push(("dsr_requests".into(), dsr));
             rows.push(("api_tokens (revoked)".into(), tokens));
@@ -763,12 +639,7 @@ impl switching::ports::TenantData for SwitchingTenant {
         actor: &'a audit::Actor,
         tenant: &'a str,
     ) -> BoxFuture<'a, Result<u64, PortError>> {
-        Box::pin(async move {
-            self.controllers
-                .remove_webhook(actor, tenant)
-                .await
-                .map_err(port)
-        })
+        Box::pin(self.controllers.remove_webhook(actor, tenant))
     }
 
     fn end_agreements<'a>(
@@ -778,28 +649,26 @@ impl switching::ports::TenantData for SwitchingTenant {
         contract_end: chrono::NaiveDate,
         reason: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
-        Box::pin(async move {
+        Box::pin(
             self.agreements
-                .end_with_contract(actor, tenant, contract_end, reason)
-                .await
-                .map_err(port)
-        })
+                .end_with_contract(actor, tenant, contract_end, reason),
+        )
     }
 }
 
-/// The switching service over the vault, agreements, controllers and requests.
+/// The switching service over its links.
 pub fn switching(
     db: store::sea_orm::DatabaseConnection,
-    vault: Arc<vault::Vault>,
-    agreements: Arc<agreements::Agreements>,
-    requests: Arc<requests::Requests>,
+    vault: VaultLink,
+    processing: &Processing,
+    requests: RequestsLink,
 ) -> Arc<switching::Switching> {
     Arc::new(switching::Switching::new(
-        db.clone(),
+        db,
         Arc::new(SwitchingTenant {
             vault,
-            agreements,
-            controllers: controllers::ControllerRepo::new(db),
+            agreements: processing.agreements_link.clone(),
+            controllers: processing.controllers_link.clone(),
             requests,
         }),
     ))

@@ -7,26 +7,25 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::app::Target;
+use crate::assembly::Assembly;
 use crate::config::Config;
+
+/// What this worker does, by the services its `target` names: the
+/// retention sweep where the vault is (it needs the keys), the switching
+/// round where switching is (reaching the vault, requests, controllers and
+/// agreements through their links), outbox delivery where notifications
+/// are (webhooks through the controllers link).
+async fn assemble(config: &Config) -> anyhow::Result<Assembly> {
+    Assembly::build(config, crate::app::parse_targets(&config.target)?).await
+}
 
 /// One delivery round of the outbox.
 pub async fn deliver_once(config: &Config) -> anyhow::Result<outbox::DeliveryReport> {
-    let db = store::open_main(&config.database_url()).await?;
-    let d = crate::wiring::deliverer(config, db.clone())?;
-    let r = d.run_once().await?;
-    db.close().await.ok();
+    let a = assemble(config).await?;
+    let r = a.deliverer(config)?.run_once().await?;
+    a.close().await;
     Ok(r)
-}
-
-/// The switching service over an opened vault, for the erasure step.
-fn switching(
-    config: &Config,
-    db: store::sea_orm::DatabaseConnection,
-    v: std::sync::Arc<vault::Vault>,
-) -> std::sync::Arc<switching::Switching> {
-    let processing = crate::wiring::processing(config, db.clone());
-    let requests = crate::wiring::requests(db.clone(), v.clone(), processing.agreements.clone());
-    crate::wiring::switching(db, v, processing.agreements, requests)
 }
 
 /// One tenant-erasure round: every tenant whose switch or exit is due is
@@ -39,20 +38,31 @@ pub async fn erase_tenants_once(config: &Config) -> anyhow::Result<Vec<String>> 
 /// One switching round: retrieval reminders, agreements ended with their
 /// contracts, tenant erasures, webhooks removed after the erasure notice.
 pub async fn switching_once(config: &Config) -> anyhow::Result<switching::service::Advance> {
-    let v = crate::ops::open_vault(config).await?;
-    let db = store::open_main(&config.database_url()).await?;
-    let s = switching(config, db.clone(), v);
+    let a = assemble(config).await?;
+    let s = a
+        .switching
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("target {} does not host switching", config.target))?;
     let done = s.advance(&audit::Actor::system("switching-worker")).await?;
-    db.close().await.ok();
+    a.close().await;
     Ok(done)
 }
 
 /// Runs until `shutdown` resolves.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let v = crate::ops::open_vault(&config).await?;
-    let db = store::open_main(&config.database_url()).await?;
-    let deliverer = crate::wiring::deliverer(&config, db.clone())?;
-    let switching = switching(&config, db, v.clone());
+    let a = assemble(&config).await?;
+    let sweeper = a.vault.clone().filter(|_| a.hosts(Target::Vault));
+    let switching = a.switching.clone();
+    let deliverer = match a.hosts(Target::Notifications) {
+        true => Some(a.deliverer(&config)?),
+        false => None,
+    };
+    tracing::info!(
+        sweep = sweeper.is_some(),
+        switching = switching.is_some(),
+        delivery = deliverer.is_some(),
+        "worker started"
+    );
     let actor = audit::Actor::system("vault-worker");
     let eraser = audit::Actor::system("switching-worker");
     tokio::pin!(shutdown);
@@ -68,6 +78,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         tokio::select! {
             _ = &mut shutdown => break,
             _ = sweep_every.tick() => {
+                if let Some(v) = &sweeper {
                 match v.sweep(&actor, config.worker_batch.max(1)).await {
                     Ok(r) => {
                         shredded += r.shredded;
@@ -82,6 +93,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                     }
                     Err(e) => tracing::error!(error = %e, "retention sweep failed; retrying next interval"),
                 }
+                }
+                if let Some(switching) = &switching {
                 match switching.advance(&eraser).await {
                     Ok(done) if done == switching::service::Advance::default() => {}
                     Ok(done) => tracing::info!(
@@ -93,8 +106,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                     ),
                     Err(e) => tracing::error!(error = %e, "switching round failed; retrying next interval"),
                 }
+                }
             }
-            _ = deliver_every.tick() => {
+            _ = deliver_every.tick(), if deliverer.is_some() => {
+                let Some(deliverer) = &deliverer else { continue };
                 // Drain what is due, a batch at a time, before sleeping again.
                 loop {
                     match deliverer.run_once().await {
@@ -123,5 +138,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         total_delivered = delivered,
         "worker stopped"
     );
+    a.close().await;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod export;
 pub mod grpc;
 pub mod obligations;
+pub mod peer;
 pub mod ports;
 pub mod service;
 pub mod stats;

@@ -14,6 +14,7 @@
 pub mod domain;
 pub mod grpc;
 pub mod obligations;
+pub mod peer;
 pub mod ports;
 pub mod service;
 

@@ -229,4 +229,120 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
             .await?;
         Ok(Response::new(ipb::Empty {}))
     }
+
+    async fn export_page(
+        &self,
+        request: Request<ipb::ExportPageRequest>,
+    ) -> Result<Response<ipb::ExportPageResponse>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let after = (!r.after.is_empty())
+            .then(|| id_field("after", &r.after))
+            .transpose()?;
+        let page = self
+            .vault
+            .export_page(&tenant, after.as_deref(), r.limit.clamp(1, 1000))
+            .await?;
+        Ok(Response::new(ipb::ExportPageResponse {
+            candidates: page
+                .into_iter()
+                .map(|(c, p)| ipb::ExportCandidate {
+                    categories: serde_json::from_str(&c.categories).unwrap_or_default(),
+                    applied_on: c.applied_on.to_string(),
+                    closed_on: day(c.closed_on),
+                    consent_withdrawn_on: day(c.consent_withdrawn_on),
+                    delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
+                    created_at: wire::timestamp(c.created_at),
+                    updated_at: wire::timestamp(c.updated_at),
+                    legal_hold_reason: c.hold_reason.unwrap_or_default(),
+                    retention_basis: c.retention_basis.unwrap_or_default(),
+                    id: c.id,
+                    external_ref: c.external_ref,
+                    vacancy_ref: c.vacancy_ref,
+                    status: c.status,
+                    consent: c.consent,
+                    legal_hold: c.legal_hold,
+                    restricted: c.restricted,
+                    payload: Some(payload_pb(p)),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn retention_settings(
+        &self,
+        request: Request<ipb::TenantRef>,
+    ) -> Result<Response<ipb::RetentionSettingsResponse>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let tenant = tenant_in(&scope, &request.into_inner().tenant_id)?;
+        let p = self.vault.policy(&tenant).await?;
+        Ok(Response::new(ipb::RetentionSettingsResponse {
+            rejected_weeks: p.rejected_weeks,
+            talent_pool_months: p.talent_pool_months,
+            hired_months: p.hired_months,
+            anchor: p.anchor.as_str().into(),
+        }))
+    }
+
+    async fn create_export_key(
+        &self,
+        request: Request<ipb::ExportKeyRef>,
+    ) -> Result<Response<ipb::Empty>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let export = id_field("export_id", &r.export_id)?;
+        self.vault.create_export_key(&tenant, &export).await?;
+        Ok(Response::new(ipb::Empty {}))
+    }
+
+    async fn seal_export_chunk(
+        &self,
+        request: Request<ipb::ExportChunk>,
+    ) -> Result<Response<ipb::ExportChunk>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let export = id_field("export_id", &r.export_id)?;
+        let data = self
+            .vault
+            .seal_export_chunk(&tenant, &export, r.seq, &r.data)
+            .await?;
+        Ok(Response::new(ipb::ExportChunk { data, ..r }))
+    }
+
+    async fn open_export_chunk(
+        &self,
+        request: Request<ipb::ExportChunk>,
+    ) -> Result<Response<ipb::ExportChunk>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let export = id_field("export_id", &r.export_id)?;
+        let data = self
+            .vault
+            .open_export_chunk(&tenant, &export, r.seq, &r.data)
+            .await?;
+        Ok(Response::new(ipb::ExportChunk { data, ..r }))
+    }
+
+    async fn erase_tenant(
+        &self,
+        request: Request<ipb::TenantRef>,
+    ) -> Result<Response<ipb::TenantErasure>, Status> {
+        let (p, scope) = peer_scope(&request)?;
+        let tenant = tenant_in(&scope, &request.into_inner().tenant_id)?;
+        let e = self.vault.erase_tenant(&Actor::from(&p), &tenant).await?;
+        Ok(Response::new(ipb::TenantErasure {
+            keys_destroyed_at: wire::timestamp(e.keys_destroyed_at),
+            kek_versions: e.kek_versions,
+            keys_destroyed: e.keys_destroyed,
+            rows_deleted: e
+                .rows_deleted
+                .into_iter()
+                .map(|(table, rows)| ipb::RowsDeleted { table, rows })
+                .collect(),
+        }))
+    }
 }

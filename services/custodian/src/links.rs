@@ -1,0 +1,613 @@
+//! How this process reaches each service its own services depend on: in
+//! process (`Local`, the service's own value over this process's database)
+//! or over gRPC (`Remote`, the peer named in `[peers]`). Each link offers
+//! exactly what the adapters of `wiring` need, in the providing service's
+//! domain types, so every adapter is written once for both shapes and the
+//! choice is made in one place ([`crate::assembly`]).
+//!
+//! A remote call carries the tenant scope it acts in, is bounded by
+//! `peer_timeout_ms` and is retried once when the peer was unreachable:
+//! every call here is idempotent (reads; erasures and revocations that a
+//! repeat finds done; export keys created once).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain_kit::PortError;
+use proto::internal as ipb;
+use tonic::transport::Channel;
+
+use crate::peers::{Peer, instant, retry};
+
+fn port(e: impl domain_kit::Classified) -> PortError {
+    PortError::from_classified(&e)
+}
+
+/// Not found is an answer (`None`) where the caller asks whether.
+fn found<T>(r: Result<T, PortError>) -> Result<Option<T>, PortError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(PortError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn required(s: &str, what: &str) -> Result<DateTime<Utc>, PortError> {
+    instant(s)?.ok_or_else(|| PortError::Internal(format!("a peer sent {what} without a time")))
+}
+
+/// The controllers service.
+#[derive(Clone)]
+pub enum ControllersLink {
+    Local(controllers::ControllerRepo),
+    Remote(Peer),
+}
+
+impl ControllersLink {
+    fn client(p: &Peer) -> ipb::controllers_peer_client::ControllersPeerClient<Channel> {
+        ipb::controllers_peer_client::ControllersPeerClient::new(p.channel.clone())
+    }
+
+    fn tenant(tenant: &str) -> ipb::TenantRef {
+        ipb::TenantRef {
+            tenant_id: tenant.into(),
+        }
+    }
+
+    /// The controller `id`, if there is one.
+    pub async fn controller(
+        &self,
+        id: &str,
+    ) -> Result<Option<controllers::domain::Controller>, PortError> {
+        let Ok(cid) = controllers::domain::ControllerId::parse("controller_id", id) else {
+            return Ok(None);
+        };
+        match self {
+            ControllersLink::Local(repo) => match repo.get(&auth::Scope::All, &cid).await {
+                Ok(c) => Ok(Some(c)),
+                Err(controllers::domain::ControllerError::NotFound) => Ok(None),
+                Err(e) => Err(port(e)),
+            },
+            ControllersLink::Remote(p) => {
+                let r = found(
+                    retry(p, || async {
+                        Self::client(p)
+                            .get_controller(p.request(cid.as_str(), Self::tenant(cid.as_str())))
+                            .await
+                    })
+                    .await,
+                )?;
+                let Some(r) = r else { return Ok(None) };
+                let c = r.into_inner();
+                Ok(Some(controllers::domain::Controller {
+                    created_at: required(&c.created_at, "a controller")?,
+                    updated_at: required(&c.updated_at, "a controller")?,
+                    id: c.id,
+                    legal_name: c.legal_name,
+                    kvk_number: c.kvk_number,
+                    country: c.country,
+                    privacy_email: c.privacy_email,
+                    dpo_name: c.dpo_name,
+                    dpo_email: c.dpo_email,
+                    webhook_url: (!c.webhook_url.is_empty()).then_some(c.webhook_url),
+                    webhook_secret_set: c.webhook_secret_set,
+                }))
+            }
+        }
+    }
+
+    /// The tenant's webhook URL and secret, if one is set.
+    pub async fn webhook(&self, tenant: &str) -> Result<Option<(String, String)>, PortError> {
+        match self {
+            ControllersLink::Local(repo) => repo.webhook(tenant).await.map_err(port),
+            ControllersLink::Remote(p) => {
+                let w = found(
+                    retry(p, || async {
+                        Self::client(p)
+                            .get_webhook(p.request(tenant, Self::tenant(tenant)))
+                            .await
+                    })
+                    .await,
+                )?;
+                Ok(w.map(|w| w.into_inner())
+                    .filter(|w| !w.url.is_empty())
+                    .map(|w| (w.url, w.secret)))
+            }
+        }
+    }
+
+    /// Revokes every token of the tenant; how many were revoked.
+    pub async fn revoke_tokens(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+    ) -> Result<u64, PortError> {
+        match self {
+            ControllersLink::Local(repo) => repo.revoke_tokens(actor, tenant).await.map_err(port),
+            ControllersLink::Remote(p) => retry(p, || async {
+                Self::client(p)
+                    .revoke_tokens(p.request(tenant, Self::tenant(tenant)))
+                    .await
+            })
+            .await
+            .map(|r| r.into_inner().count),
+        }
+    }
+
+    /// Removes the tenant's webhook; 1 when one was removed.
+    pub async fn remove_webhook(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+    ) -> Result<u64, PortError> {
+        match self {
+            ControllersLink::Local(repo) => repo.remove_webhook(actor, tenant).await.map_err(port),
+            ControllersLink::Remote(p) => retry(p, || async {
+                Self::client(p)
+                    .remove_webhook(p.request(tenant, Self::tenant(tenant)))
+                    .await
+            })
+            .await
+            .map(|r| r.into_inner().count),
+        }
+    }
+}
+
+/// The agreements service.
+#[derive(Clone)]
+pub enum AgreementsLink {
+    Local(Arc<agreements::Agreements>),
+    Remote(Peer),
+}
+
+impl AgreementsLink {
+    fn client(p: &Peer) -> ipb::agreements_peer_client::AgreementsPeerClient<Channel> {
+        ipb::agreements_peer_client::AgreementsPeerClient::new(p.channel.clone())
+            .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    fn at(tenant: &str, at: DateTime<Utc>) -> ipb::AgreementAt {
+        ipb::AgreementAt {
+            tenant_id: tenant.into(),
+            at: proto::wire::timestamp(at),
+        }
+    }
+
+    fn one(a: ipb::AgreementAnswer) -> Result<Option<agreements::Agreement>, PortError> {
+        a.agreement.map(agreements::peer::from_record).transpose()
+    }
+
+    fn list(l: ipb::AgreementList) -> Result<Vec<agreements::Agreement>, PortError> {
+        l.agreements
+            .into_iter()
+            .map(agreements::peer::from_record)
+            .collect()
+    }
+
+    /// The agreement in force for `tenant` at `at`.
+    pub async fn in_force_at(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<agreements::Agreement>, PortError> {
+        match self {
+            AgreementsLink::Local(a) => a.in_force_at(tenant, at).await.map_err(port),
+            AgreementsLink::Remote(p) => Self::one(
+                retry(p, || async {
+                    Self::client(p)
+                        .in_force_at(p.request(tenant, Self::at(tenant, at)))
+                        .await
+                })
+                .await?
+                .into_inner(),
+            ),
+        }
+    }
+
+    /// The agreement governing `tenant` at `at` (agreements' one rule).
+    pub async fn governing_at(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<agreements::Agreement>, PortError> {
+        match self {
+            AgreementsLink::Local(a) => a.governing_at(tenant, at).await.map_err(port),
+            AgreementsLink::Remote(p) => Self::one(
+                retry(p, || async {
+                    Self::client(p)
+                        .governing_at(p.request(tenant, Self::at(tenant, at)))
+                        .await
+                })
+                .await?
+                .into_inner(),
+            ),
+        }
+    }
+
+    /// Every agreement in force, of every tenant.
+    pub async fn all_in_force(&self) -> Result<Vec<agreements::Agreement>, PortError> {
+        match self {
+            AgreementsLink::Local(a) => a.all_in_force().await.map_err(port),
+            AgreementsLink::Remote(p) => Self::list(
+                retry(p, || async {
+                    Self::client(p)
+                        .all_in_force(p.request_all(ipb::Empty {}))
+                        .await
+                })
+                .await?
+                .into_inner(),
+            ),
+        }
+    }
+
+    /// Every version of every agreement of `tenant`.
+    pub async fn tenant_versions(
+        &self,
+        tenant: &str,
+    ) -> Result<Vec<agreements::Agreement>, PortError> {
+        match self {
+            AgreementsLink::Local(a) => a.tenant_versions(tenant).await.map_err(port),
+            AgreementsLink::Remote(p) => Self::list(
+                retry(p, || async {
+                    Self::client(p)
+                        .tenant_versions(p.request(
+                            tenant,
+                            ipb::TenantRef {
+                                tenant_id: tenant.into(),
+                            },
+                        ))
+                        .await
+                })
+                .await?
+                .into_inner(),
+            ),
+        }
+    }
+
+    /// Ends the tenant's agreements with its contract; their ids.
+    pub async fn end_with_contract(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        contract_end: NaiveDate,
+        reason: &str,
+    ) -> Result<Vec<String>, PortError> {
+        match self {
+            AgreementsLink::Local(a) => a
+                .end_with_contract(actor, tenant, contract_end, reason)
+                .await
+                .map_err(port),
+            AgreementsLink::Remote(p) => {
+                let msg = ipb::EndWithContractRequest {
+                    tenant_id: tenant.into(),
+                    contract_end: contract_end.to_string(),
+                    reason: reason.into(),
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .end_with_contract(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await
+                .map(|r| r.into_inner().agreement_ids)
+            }
+        }
+    }
+}
+
+/// The sub-processors service.
+#[derive(Clone)]
+pub enum SubprocessorsLink {
+    Local(Arc<subprocessors::Subprocessors>),
+    Remote(Peer),
+}
+
+impl SubprocessorsLink {
+    /// The sub-processors engaged for `tenant` at `at`, in their wire shape
+    /// (one conversion for both shapes).
+    pub async fn engaged(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<ipb::EngagedSubprocessor>, PortError> {
+        match self {
+            SubprocessorsLink::Local(s) => Ok(s
+                .engaged(tenant, at)
+                .await
+                .map_err(port)?
+                .into_iter()
+                .map(|(s, c)| subprocessors::peer::engaged_pb(s, &c))
+                .collect()),
+            SubprocessorsLink::Remote(p) => {
+                let msg = ipb::EngagedRequest {
+                    tenant_id: tenant.into(),
+                    at: proto::wire::timestamp(at),
+                };
+                retry(p, || async {
+                    ipb::subprocessors_peer_client::SubprocessorsPeerClient::new(p.channel.clone())
+                        .engaged(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await
+                .map(|r| r.into_inner().subprocessors)
+            }
+        }
+    }
+}
+
+/// The request service, as a tenant's erasure reaches it.
+#[derive(Clone)]
+pub enum RequestsLink {
+    Local(Arc<requests::Requests>),
+    Remote(Peer),
+}
+
+impl RequestsLink {
+    /// Deletes every request of the tenant; how many.
+    pub async fn erase_tenant(&self, actor: &audit::Actor, tenant: &str) -> Result<u64, PortError> {
+        match self {
+            RequestsLink::Local(r) => r.erase_tenant(actor, tenant).await.map_err(port),
+            RequestsLink::Remote(p) => retry(p, || async {
+                ipb::requests_peer_client::RequestsPeerClient::new(p.channel.clone())
+                    .erase_tenant(p.request(
+                        tenant,
+                        ipb::TenantRef {
+                            tenant_id: tenant.into(),
+                        },
+                    ))
+                    .await
+            })
+            .await
+            .map(|r| r.into_inner().count),
+        }
+    }
+}
+
+/// The vault, as the switching service reaches it (the request service has
+/// its own port, `requests::ports::SubjectData`).
+#[derive(Clone)]
+pub enum VaultLink {
+    Local(Arc<vault::Vault>),
+    Remote(Peer),
+}
+
+fn export_candidate_local(
+    r: store::entities::vault::candidates::Model,
+    p: vault::domain::Payload,
+) -> switching::ports::ExportCandidate {
+    switching::ports::ExportCandidate {
+        id: r.id,
+        external_ref: r.external_ref,
+        vacancy_ref: r.vacancy_ref,
+        applied_on: r.applied_on,
+        status: r.status,
+        closed_on: r.closed_on,
+        consent: r.consent,
+        consent_withdrawn_on: r.consent_withdrawn_on,
+        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
+        legal_hold: r.legal_hold,
+        legal_hold_reason: r.hold_reason,
+        restricted: r.restricted,
+        delete_after: r.delete_after,
+        retention_basis: r.retention_basis.unwrap_or_default(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        name: p.profile.name,
+        email: p.profile.email,
+        phone: p.profile.phone,
+        notes: p.profile.notes,
+        custom_fields: p.profile.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.profile.cv_filename,
+        cv_content_type: p.profile.cv_content_type,
+    }
+}
+
+fn export_candidate_remote(
+    c: ipb::ExportCandidate,
+) -> Result<switching::ports::ExportCandidate, PortError> {
+    let p = c.payload.unwrap_or_default();
+    Ok(switching::ports::ExportCandidate {
+        applied_on: crate::peers::date(&c.applied_on)?
+            .ok_or_else(|| PortError::Internal("a peer sent a candidate without a date".into()))?,
+        closed_on: crate::peers::date(&c.closed_on)?,
+        consent_withdrawn_on: crate::peers::date(&c.consent_withdrawn_on)?,
+        delete_after: instant(&c.delete_after)?,
+        created_at: required(&c.created_at, "a candidate")?,
+        updated_at: required(&c.updated_at, "a candidate")?,
+        legal_hold_reason: (!c.legal_hold_reason.is_empty()).then_some(c.legal_hold_reason),
+        id: c.id,
+        external_ref: c.external_ref,
+        vacancy_ref: c.vacancy_ref,
+        status: c.status,
+        consent: c.consent,
+        categories: c.categories,
+        legal_hold: c.legal_hold,
+        restricted: c.restricted,
+        retention_basis: c.retention_basis,
+        name: p.name,
+        email: p.email,
+        phone: p.phone,
+        notes: p.notes,
+        custom_fields: p.custom_fields.into_iter().collect(),
+        cv: p.cv,
+        cv_filename: p.cv_filename,
+        cv_content_type: p.cv_content_type,
+    })
+}
+
+impl VaultLink {
+    fn client(p: &Peer) -> ipb::vault_peer_client::VaultPeerClient<Channel> {
+        ipb::vault_peer_client::VaultPeerClient::new(p.channel.clone())
+            .max_decoding_message_size(256 * 1024 * 1024)
+            .max_encoding_message_size(256 * 1024 * 1024)
+    }
+
+    /// A page of the tenant's candidates, decrypted, in id order.
+    pub async fn export_page(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<switching::ports::ExportCandidate>, PortError> {
+        match self {
+            VaultLink::Local(v) => Ok(v
+                .export_page(tenant, after, limit)
+                .await
+                .map_err(port)?
+                .into_iter()
+                .map(|(r, p)| export_candidate_local(r, p))
+                .collect()),
+            VaultLink::Remote(p) => {
+                let msg = ipb::ExportPageRequest {
+                    tenant_id: tenant.into(),
+                    after: after.unwrap_or_default().into(),
+                    limit,
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .export_page(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await?
+                .into_inner()
+                .candidates
+                .into_iter()
+                .map(export_candidate_remote)
+                .collect()
+            }
+        }
+    }
+
+    /// The tenant's retention settings.
+    pub async fn retention(
+        &self,
+        tenant: &str,
+    ) -> Result<switching::ports::RetentionSettings, PortError> {
+        match self {
+            VaultLink::Local(v) => {
+                let p = v.policy(tenant).await.map_err(port)?;
+                Ok(switching::ports::RetentionSettings {
+                    rejected_weeks: p.rejected_weeks,
+                    talent_pool_months: p.talent_pool_months,
+                    hired_months: p.hired_months,
+                    anchor: p.anchor.as_str().into(),
+                })
+            }
+            VaultLink::Remote(p) => {
+                let r = retry(p, || async {
+                    Self::client(p)
+                        .retention_settings(p.request(
+                            tenant,
+                            ipb::TenantRef {
+                                tenant_id: tenant.into(),
+                            },
+                        ))
+                        .await
+                })
+                .await?
+                .into_inner();
+                Ok(switching::ports::RetentionSettings {
+                    rejected_weeks: r.rejected_weeks,
+                    talent_pool_months: r.talent_pool_months,
+                    hired_months: r.hired_months,
+                    anchor: r.anchor,
+                })
+            }
+        }
+    }
+
+    pub async fn create_export_key(&self, tenant: &str, export_id: &str) -> Result<(), PortError> {
+        match self {
+            VaultLink::Local(v) => v.create_export_key(tenant, export_id).await.map_err(port),
+            VaultLink::Remote(p) => {
+                let msg = ipb::ExportKeyRef {
+                    tenant_id: tenant.into(),
+                    export_id: export_id.into(),
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .create_export_key(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await
+                .map(|_| ())
+            }
+        }
+    }
+
+    /// Seals (`seal`) or opens one export chunk with the export's key.
+    pub async fn export_chunk(
+        &self,
+        seal: bool,
+        tenant: &str,
+        export_id: &str,
+        seq: i32,
+        data: Vec<u8>,
+    ) -> Result<Vec<u8>, PortError> {
+        match self {
+            VaultLink::Local(v) if seal => v
+                .seal_export_chunk(tenant, export_id, seq, &data)
+                .await
+                .map_err(port),
+            VaultLink::Local(v) => v
+                .open_export_chunk(tenant, export_id, seq, &data)
+                .await
+                .map_err(port),
+            VaultLink::Remote(p) => {
+                let msg = ipb::ExportChunk {
+                    tenant_id: tenant.into(),
+                    export_id: export_id.into(),
+                    seq,
+                    data,
+                };
+                retry(p, || async {
+                    let mut c = Self::client(p);
+                    let r = p.request(tenant, msg.clone());
+                    if seal {
+                        c.seal_export_chunk(r).await
+                    } else {
+                        c.open_export_chunk(r).await
+                    }
+                })
+                .await
+                .map(|r| r.into_inner().data)
+            }
+        }
+    }
+
+    /// Crypto-shreds the whole tenant.
+    pub async fn erase_tenant(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+    ) -> Result<vault::service::TenantErasure, PortError> {
+        match self {
+            VaultLink::Local(v) => v.erase_tenant(actor, tenant).await.map_err(port),
+            VaultLink::Remote(p) => {
+                let e = retry(p, || async {
+                    Self::client(p)
+                        .erase_tenant(p.request(
+                            tenant,
+                            ipb::TenantRef {
+                                tenant_id: tenant.into(),
+                            },
+                        ))
+                        .await
+                })
+                .await?
+                .into_inner();
+                Ok(vault::service::TenantErasure {
+                    keys_destroyed_at: required(&e.keys_destroyed_at, "a tenant erasure")?,
+                    kek_versions: e.kek_versions,
+                    keys_destroyed: e.keys_destroyed,
+                    rows_deleted: e
+                        .rows_deleted
+                        .into_iter()
+                        .map(|r| (r.table, r.rows))
+                        .collect(),
+                })
+            }
+        }
+    }
+}
