@@ -9,6 +9,7 @@
 
 use auth::Role;
 use chrono::{DateTime, Duration, Utc};
+use custodian_tests::split::deployments;
 use custodian_tests::webhook::Receiver;
 use custodian_tests::*;
 use proto::v1 as pb;
@@ -170,8 +171,9 @@ fn secret(c: char) -> String {
 
 #[tokio::test]
 async fn from_report_to_register() {
-    for db in all_dbs().await {
-        let app = spawn_app(&db).await;
+    // Both shapes: the monolith and the five-process split.
+    for d in deployments() {
+        let (db, app) = d.start().await;
         let rx = Receiver::start(db.dir.path(), &[]).await;
         let mut t48 = valid_terms();
         t48.breach_notice_sla_hours = Some(48);

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use auth::Role;
 use chrono::{DateTime, Duration, Utc};
+use custodian_tests::split::deployments;
 use custodian_tests::webhook::Receiver;
 use custodian_tests::*;
 use proto::v1 as pb;
@@ -80,8 +81,7 @@ fn create(controller: &str, kind: &str, email: &str) -> pb::CreateRequestRequest
 fn requests(
     app: &TestApp,
 ) -> pb::request_service_client::RequestServiceClient<tonic::transport::Channel> {
-    pb::request_service_client::RequestServiceClient::new(app.channel.clone())
-        .max_decoding_message_size(64 * 1024 * 1024)
+    app.requests().max_decoding_message_size(64 * 1024 * 1024)
 }
 
 async fn fulfil(app: &TestApp, token: &str, id: &str) -> pb::FulfilResponse {
@@ -100,8 +100,9 @@ async fn fulfil(app: &TestApp, token: &str, id: &str) -> pb::FulfilResponse {
 
 #[tokio::test]
 async fn processor_direct_requests_are_forwarded_and_the_access_export_is_exact() {
-    for db in all_dbs().await {
-        let app = spawn_app(&db).await;
+    // Both shapes: the monolith and the five-process split.
+    for d in deployments() {
+        let (db, app) = d.start().await;
         let rx = Receiver::start(db.dir.path(), &[]).await;
         let (a, _) = app
             .controller_with_agreement("Acme B.V.", "12345678", None)
@@ -230,8 +231,9 @@ async fn processor_direct_requests_are_forwarded_and_the_access_export_is_exact(
 
 #[tokio::test]
 async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
-    for db in all_dbs().await {
-        let app = spawn_app(&db).await;
+    // Both shapes: the monolith and the five-process split.
+    for d in deployments() {
+        let (_db, app) = d.start().await;
         let (a, _) = app
             .controller_with_agreement("Acme B.V.", "12345678", None)
             .await;

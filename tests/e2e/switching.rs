@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use auth::Role;
 use chrono::{DateTime, Duration, Utc};
+use custodian_tests::split::deployments;
 use custodian_tests::*;
 use proto::v1 as pb;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -200,8 +201,9 @@ fn parse_csv(s: &str) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
-    for db in all_dbs().await {
-        let app = spawn_app(&db).await;
+    // Both shapes: the monolith and the five-process split.
+    for d in deployments() {
+        let (_db, app) = d.start().await;
         let (a, a_agreement) = app
             .controller_with_agreement("Acme B.V.", "12345678", None)
             .await;
@@ -435,7 +437,9 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
                 .unwrap(),
             0
         );
-        let ks = store::connect(&app.config.keystore_url()).await.unwrap();
+        let ks = store::connect(&app.config_of(custodian::Target::Vault).keystore_url())
+            .await
+            .unwrap();
         use store::entities::vault::{candidate_deks, tenant_keks};
         assert_eq!(
             tenant_keks::Entity::find()
@@ -1160,7 +1164,8 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             .into_inner();
         backdate(&app, &s.id, Duration::days(200)).await;
         assert_eq!(app.erase_tenants().await, vec![s.id.clone()]);
-        let ledger = std::fs::read_to_string(app.config.ledger_file()).unwrap();
+        let ledger =
+            std::fs::read_to_string(app.config_of(custodian::Target::Vault).ledger_file()).unwrap();
         assert!(
             ledger.contains(&format!("\"candidate_id\":\"tenant:{}\"", a.id)),
             "the erasure is in the ledger file: {ledger}"
@@ -1196,7 +1201,9 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             ))
             .await
             .unwrap();
-        let ks = store::connect(&app.config.keystore_url()).await.unwrap();
+        let ks = store::connect(&app.config_of(custodian::Target::Vault).keystore_url())
+            .await
+            .unwrap();
         assert_eq!(
             tenant_keks::Entity::find()
                 .filter(tenant_keks::Column::TenantId.eq(&a.id))

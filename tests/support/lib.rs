@@ -13,6 +13,7 @@ use tonic::transport::Channel;
 
 pub use testkit::{Backend, all_dbs};
 
+pub mod split;
 pub mod webhook;
 
 pub struct TestApp {
@@ -21,6 +22,13 @@ pub struct TestApp {
     pub admin: String,
     pub config: Config,
     pub backend: Backend,
+    /// A split deployment: the other processes (this app is the first);
+    /// empty for a monolith. The client helpers route each call to the
+    /// process hosting its service.
+    pub others: Vec<TestApp>,
+    /// The database owner's URL, for an operator's direct look at the
+    /// tables (a split process's own URL may see only its service's).
+    pub owner_url: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<ServerResult>>,
 }
@@ -79,7 +87,11 @@ pub async fn spawn_config(
             let _ = rx.await;
         })
         .await
-        .map_err(|e| format!("{e:#}"))
+        .map_err(|e| {
+            // Shown in a failing test's output, before any call fails.
+            eprintln!("server on {addr} failed: {e:#}");
+            format!("{e:#}")
+        })
     });
     let channel = connect(addr).await;
     TestApp {
@@ -88,6 +100,8 @@ pub async fn spawn_config(
         admin,
         config,
         backend,
+        others: Vec::new(),
+        owner_url: None,
         shutdown: Some(tx),
         handle: Some(handle),
     }
@@ -171,32 +185,63 @@ impl TestApp {
         format!("http://{}", self.addr)
     }
 
+    /// Whether this process hosts `t`.
+    pub fn hosts(&self, t: custodian::Target) -> bool {
+        custodian::parse_targets(&self.config.target)
+            .map(|s| s.contains(&t))
+            .unwrap_or(false)
+    }
+
+    /// The process hosting `t` (this one in a monolith).
+    pub fn process(&self, t: custodian::Target) -> &TestApp {
+        self.others.iter().find(|o| o.hosts(t)).unwrap_or(self)
+    }
+
+    /// The configuration of the process hosting `t`.
+    pub fn config_of(&self, t: custodian::Target) -> &Config {
+        &self.process(t).config
+    }
+
+    fn channel_of(&self, t: custodian::Target) -> Channel {
+        self.process(t).channel.clone()
+    }
+
     pub fn controllers(&self) -> pb::controller_service_client::ControllerServiceClient<Channel> {
-        pb::controller_service_client::ControllerServiceClient::new(self.channel.clone())
+        pb::controller_service_client::ControllerServiceClient::new(
+            self.channel_of(custodian::Target::Controllers),
+        )
     }
 
     pub fn vault(&self) -> pb::vault_service_client::VaultServiceClient<Channel> {
-        pb::vault_service_client::VaultServiceClient::new(self.channel.clone())
+        pb::vault_service_client::VaultServiceClient::new(self.channel_of(custodian::Target::Vault))
             .max_decoding_message_size(64 * 1024 * 1024)
             .max_encoding_message_size(64 * 1024 * 1024)
     }
 
     pub fn agreements(&self) -> pb::agreement_service_client::AgreementServiceClient<Channel> {
-        pb::agreement_service_client::AgreementServiceClient::new(self.channel.clone())
+        pb::agreement_service_client::AgreementServiceClient::new(
+            self.channel_of(custodian::Target::Agreements),
+        )
     }
 
     pub fn subprocessors(
         &self,
     ) -> pb::subprocessor_service_client::SubprocessorServiceClient<Channel> {
-        pb::subprocessor_service_client::SubprocessorServiceClient::new(self.channel.clone())
+        pb::subprocessor_service_client::SubprocessorServiceClient::new(
+            self.channel_of(custodian::Target::Subprocessors),
+        )
     }
 
     pub fn breaches(&self) -> pb::breach_service_client::BreachServiceClient<Channel> {
-        pb::breach_service_client::BreachServiceClient::new(self.channel.clone())
+        pb::breach_service_client::BreachServiceClient::new(
+            self.channel_of(custodian::Target::Breaches),
+        )
     }
 
     pub fn switching(&self) -> pb::switching_service_client::SwitchingServiceClient<Channel> {
-        pb::switching_service_client::SwitchingServiceClient::new(self.channel.clone())
+        pb::switching_service_client::SwitchingServiceClient::new(
+            self.channel_of(custodian::Target::Switching),
+        )
     }
 
     /// `DeadlineService.ListObligations` of one service, as `token` sees it.
@@ -219,13 +264,13 @@ impl TestApp {
     /// One switching worker round (reminders, agreements ended, erasures,
     /// webhooks removed), as `custodian worker --once` runs it.
     pub async fn advance_switching(&self) -> switching::service::Advance {
-        custodian::worker::switching_once(&self.config)
+        custodian::worker::switching_once(self.config_of(custodian::Target::Switching))
             .await
             .expect("switching round")
     }
 
     pub async fn erase_tenants(&self) -> Vec<String> {
-        custodian::worker::erase_tenants_once(&self.config)
+        custodian::worker::erase_tenants_once(self.config_of(custodian::Target::Switching))
             .await
             .expect("erase tenants")
     }
@@ -282,20 +327,31 @@ impl TestApp {
         Ok(files)
     }
 
+    pub fn requests(&self) -> pb::request_service_client::RequestServiceClient<Channel> {
+        pb::request_service_client::RequestServiceClient::new(
+            self.channel_of(custodian::Target::Requests),
+        )
+        .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
     pub fn deadlines(&self) -> pb::deadline_service_client::DeadlineServiceClient<Channel> {
-        pb::deadline_service_client::DeadlineServiceClient::new(self.channel.clone())
+        pb::deadline_service_client::DeadlineServiceClient::new(
+            self.channel_of(custodian::Target::Deadlines),
+        )
     }
 
     pub fn notifications(
         &self,
     ) -> pb::notification_service_client::NotificationServiceClient<Channel> {
-        pb::notification_service_client::NotificationServiceClient::new(self.channel.clone())
+        pb::notification_service_client::NotificationServiceClient::new(
+            self.channel_of(custodian::Target::Notifications),
+        )
     }
 
     /// One outbox delivery round, as `custodian worker` runs it, with this
     /// app's configuration (plus `ca_file` trusted for webhooks).
     pub async fn deliver(&self, ca_file: Option<&std::path::Path>) -> outbox::DeliveryReport {
-        let mut c = self.config.clone();
+        let mut c = self.config_of(custodian::Target::Notifications).clone();
         c.webhook_ca_file = ca_file.map(|p| p.to_path_buf());
         c.webhook_backoff_base_ms = 0;
         c.webhook_timeout_ms = 5_000;
@@ -354,7 +410,7 @@ impl TestApp {
     }
 
     pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
-        pb::audit_service_client::AuditServiceClient::new(self.channel.clone())
+        pb::audit_service_client::AuditServiceClient::new(self.channel_of(custodian::Target::Audit))
     }
 
     /// A token of `role`, created the way an operator would.
@@ -376,13 +432,19 @@ impl TestApp {
 
     /// Opens the main database directly, as an operator with file access would.
     pub async fn db(&self) -> store::sea_orm::DatabaseConnection {
-        store::connect(&self.config.database_url())
-            .await
-            .expect("connect")
+        let url = self
+            .owner_url
+            .clone()
+            .unwrap_or_else(|| self.config.database_url());
+        store::connect(&url).await.expect("connect")
     }
 
-    /// Requests shutdown and returns once the server task has ended.
+    /// Requests shutdown and returns once the server task has ended (every
+    /// process of a split).
     pub async fn stop(mut self) {
+        for o in std::mem::take(&mut self.others) {
+            Box::pin(o.stop()).await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod migrations;
+pub mod schemas;
 
 use std::path::Path;
 use std::time::Duration;
@@ -41,6 +42,16 @@ pub enum StoreError {
         path: String,
         #[source]
         source: std::io::Error,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error(
+        "{pending} migration(s) of the {database} are not applied (first: {first}); run `custodian migrate` as the database owner, then start again"
+    )]
+    Pending {
+        database: &'static str,
+        pending: usize,
+        first: String,
     },
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -110,6 +121,40 @@ pub fn redact_url(url: &str) -> String {
 pub async fn open_main(url: &str) -> Result<DatabaseConnection, StoreError> {
     let db = connect(url).await?;
     migrations::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Connects to a database another role migrates (a split deployment's
+/// service role may not create tables) and checks that every migration of
+/// `M` is applied: a process never runs on a schema older than its code.
+pub async fn open_migrated<M: MigratorTrait>(
+    url: &str,
+    database: &'static str,
+) -> Result<DatabaseConnection, StoreError> {
+    let db = connect(url).await?;
+    let table = M::migration_table_name().to_string();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT version FROM {table}"),
+        ))
+        .await?;
+    let applied: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "version").ok())
+        .collect();
+    let pending: Vec<String> = M::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .filter(|n| !applied.contains(n))
+        .collect();
+    if let Some(first) = pending.first() {
+        return Err(StoreError::Pending {
+            database,
+            pending: pending.len(),
+            first: first.clone(),
+        });
+    }
     Ok(db)
 }
 

@@ -63,14 +63,6 @@ impl Assembly {
             hosts(Target::Requests) || (hosts(Target::Switching) && requests_peer.is_none());
         let needs_vault = hosts(Target::Vault)
             || (vault_peer.is_none() && (needs_requests || hosts(Target::Switching)));
-        let vault = if needs_vault {
-            let v = crate::vault::open(config, db.clone()).await?;
-            crate::vault::reconcile_at_start(&v).await?;
-            Some(v)
-        } else {
-            None
-        };
-
         let links = Links {
             controllers: match &controllers_peer {
                 Some(peer) => ControllersLink::Remote(peer.clone()),
@@ -78,6 +70,13 @@ impl Assembly {
             },
             agreements: agreements_peer.clone(),
             subprocessors: subprocessors_peer,
+        };
+        let vault = if needs_vault {
+            let v = crate::vault::open(config, db.clone(), links.controllers.clone()).await?;
+            crate::vault::reconcile_at_start(&v).await?;
+            Some(v)
+        } else {
+            None
         };
         let processing = wiring::processing(config, db.clone(), &links);
 
@@ -142,6 +141,11 @@ impl Assembly {
                 (&agreements_peer, sn::AGREEMENTS),
                 (&requests_peer, sn::REQUESTS),
             ],
+            &mut required,
+        );
+        need(
+            Target::Vault,
+            &[(&controllers_peer, sn::CONTROLLERS)],
             &mut required,
         );
         need(

@@ -69,6 +69,11 @@ pub struct Config {
     /// `CUSTODIAN_PEERS__VAULT`. A peer named here is reached over gRPC with
     /// `peer_token`; one not named is built in-process when needed.
     pub peers: Peers,
+    /// Apply pending migrations at start (the embedded default). A split
+    /// deployment's service roles may not create tables: set false there,
+    /// run `custodian migrate` as the owner, and each process then only
+    /// checks that no migration is pending.
+    pub migrate_on_start: bool,
     /// The `peer` token this process presents to its peers
     /// (`CUSTODIAN_PEER_TOKEN`).
     pub peer_token: Option<String>,
@@ -142,6 +147,7 @@ impl Default for Config {
             webhook_ca_file: None,
             processor: Processor::default(),
             peers: Peers::default(),
+            migrate_on_start: true,
             peer_token: None,
             peer_timeout_ms: 5_000,
             peer_health_interval_ms: 5_000,

@@ -40,7 +40,14 @@ enum Command {
     /// Serve gRPC until SIGINT or SIGTERM.
     Serve(ServeArgs),
     /// Create or upgrade both databases, then exit.
-    Migrate,
+    Migrate {
+        /// PostgreSQL: then put each service's tables in a schema of its
+        /// own and create a role per service with rights on its schema only
+        /// (plus the shared audit, outbox and token tables); only the vault
+        /// role may connect to the key store. Idempotent.
+        #[arg(long)]
+        per_service_schemas: bool,
+    },
     /// Manage API tokens (works on the database directly).
     #[command(subcommand)]
     Tokens(TokensCmd),
@@ -59,6 +66,11 @@ enum Command {
 
 #[derive(Args)]
 struct WorkerArgs {
+    /// The services whose jobs this worker does: the sweep with `vault`,
+    /// the switching round with `switching`, outbox delivery with
+    /// `notifications` [default: all] (env CUSTODIAN_TARGET).
+    #[arg(long)]
+    target: Option<String>,
     /// One retention sweep and one outbox delivery round, print their
     /// counters as JSON, exit.
     #[arg(long)]
@@ -219,13 +231,23 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             custodian::run(config, listener, custodian::app::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate => {
+        Command::Migrate {
+            per_service_schemas,
+        } => {
             let config = Config::load(cli.config.as_deref(), &ov)?;
             let r = custodian::ops::migrate(&config).await?;
             eprintln!(
                 "migrated: {} migration(s) on the database, {} on the key store",
                 r.main_applied, r.keystore_applied
             );
+            if per_service_schemas {
+                let p = custodian::ops::provision_schemas(&config).await?;
+                eprintln!(
+                    "per-service schemas: {} table(s) moved; roles {}",
+                    p.moved.len(),
+                    store::schemas::ROLES.map(store::schemas::role).join(", ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Tokens(cmd) => {
@@ -286,6 +308,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Deadlines(cmd) => Ok(deadlines(cmd)),
         Command::Worker(a) => {
+            ov.target = a.target;
             ov.log_format = match a.log_format.as_deref() {
                 Some("json") => Some(LogFormat::Json),
                 Some(_) => Some(LogFormat::Pretty),
@@ -303,13 +326,8 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             init_logs(config.log_format, &config.log_level);
             if a.once {
-                let sweep = custodian::ops::sweep_once(&config).await?;
-                let switching = custodian::worker::switching_once(&config).await?;
-                let delivery = custodian::worker::deliver_once(&config).await?;
-                println!(
-                    "{}",
-                    serde_json::json!({ "sweep": sweep, "tenants_erased": switching.erased, "switching": switching, "delivery": delivery })
-                );
+                let done = custodian::worker::once(&config).await?;
+                println!("{}", serde_json::to_string(&done)?);
                 return Ok(ExitCode::SUCCESS);
             }
             custodian::worker::run(config, custodian::app::shutdown_signal()).await?;

@@ -13,9 +13,11 @@ pub async fn migrate(config: &Config) -> anyhow::Result<store::MigrationReport> 
 
 pub async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::DatabaseConnection> {
     let url = config.database_url();
-    store::open_main(&url)
-        .await
-        .with_context(|| format!("open database {}", store::redact_url(&url)))
+    let db = match config.migrate_on_start {
+        true => store::open_main(&url).await,
+        false => store::open_migrated::<store::migrations::Migrator>(&url, "database").await,
+    };
+    db.with_context(|| format!("open database {}", store::redact_url(&url)))
 }
 
 /// Creates a token and returns (info, secret). The tenant must be an existing
@@ -89,7 +91,9 @@ pub async fn verify_audit(config: &Config) -> anyhow::Result<audit::VerifyReport
 /// Opens the vault as a command-line process (worker, keys) would.
 pub async fn open_vault(config: &Config) -> anyhow::Result<std::sync::Arc<vault::Vault>> {
     let db = main_db(config).await?;
-    crate::vault::open(config, db).await
+    let tenants =
+        crate::links::ControllersLink::Local(controllers::ControllerRepo::new(db.clone()));
+    crate::vault::open(config, db, tenants).await
 }
 
 /// One retention sweep (the erasure fence first).
@@ -133,4 +137,15 @@ pub async fn rotate_keys(
 pub async fn reconcile(config: &Config) -> anyhow::Result<vault::ReconcileReport> {
     let v = open_vault(config).await?;
     crate::vault::reconcile_at_start(&v).await
+}
+
+/// One schema per service and a role per service (PostgreSQL), after the
+/// migrations: see `store::schemas`.
+pub async fn provision_schemas(config: &Config) -> anyhow::Result<store::schemas::Provisioned> {
+    let main = store::connect(&config.database_url()).await?;
+    let keys = store::connect(&config.keystore_url()).await?;
+    let p = store::schemas::provision(&main, Some(&keys)).await?;
+    main.close().await.ok();
+    keys.close().await.ok();
+    Ok(p)
 }

@@ -10,24 +10,16 @@ use vault::{TenantDirectory, Vault};
 
 use crate::config::Config;
 
-/// The vault's view of tenants, served by the controllers service in-process.
-struct Controllers(controllers::ControllerRepo);
+/// The vault's view of tenants, served by the controllers service (in
+/// process or over its link).
+struct Controllers(crate::links::ControllersLink);
 
 impl TenantDirectory for Controllers {
     fn exists<'a>(
         &'a self,
         tenant: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<bool, domain_kit::PortError>> {
-        Box::pin(async move {
-            let Ok(id) = controllers::domain::ControllerId::parse("tenant_id", tenant) else {
-                return Ok(false);
-            };
-            match self.0.get(&auth::Scope::All, &id).await {
-                Ok(_) => Ok(true),
-                Err(controllers::domain::ControllerError::NotFound) => Ok(false),
-                Err(e) => Err(domain_kit::PortError::from_classified(&e)),
-            }
-        })
+        Box::pin(async move { Ok(self.0.controller(tenant).await?.is_some()) })
     }
 }
 
@@ -47,11 +39,17 @@ fn master_source(config: &Config) -> MasterKeySource {
 pub async fn open(
     config: &Config,
     main: store::sea_orm::DatabaseConnection,
+    tenants: crate::links::ControllersLink,
 ) -> anyhow::Result<Arc<Vault>> {
     let ks_url = config.keystore_url();
-    let keystore = store::open_keystore(&ks_url)
-        .await
-        .with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
+    let keystore = match config.migrate_on_start {
+        true => store::open_keystore(&ks_url).await,
+        false => {
+            store::open_migrated::<store::migrations::KeystoreMigrator>(&ks_url, "key store").await
+        }
+    };
+    let keystore =
+        keystore.with_context(|| format!("open key store {}", store::redact_url(&ks_url)))?;
     let loaded = load_master(
         &keystore,
         &master_source(config),
@@ -65,7 +63,7 @@ pub async fn open(
         );
     }
     let keys = Arc::new(KeyStore::new(keystore, loaded.key));
-    let tenants = Arc::new(Controllers(controllers::ControllerRepo::new(main.clone())));
+    let tenants = Arc::new(Controllers(tenants));
     let mut v = Vault::new(
         main,
         keys,

@@ -48,6 +48,46 @@ pub async fn switching_once(config: &Config) -> anyhow::Result<switching::servic
     Ok(done)
 }
 
+/// What `custodian worker --once` did: each job of the worker's target
+/// once (`None`: not this worker's job).
+#[derive(Debug, serde::Serialize)]
+pub struct Once {
+    pub sweep: Option<vault::SweepReport>,
+    pub switching: Option<switching::service::Advance>,
+    pub tenants_erased: Option<Vec<String>>,
+    pub delivery: Option<outbox::DeliveryReport>,
+}
+
+/// One round of every job of the worker's target.
+pub async fn once(config: &Config) -> anyhow::Result<Once> {
+    let a = assemble(config).await?;
+    let sweep = match a.vault.clone().filter(|_| a.hosts(Target::Vault)) {
+        Some(v) => Some(
+            v.sweep(
+                &audit::Actor::system("vault-worker"),
+                config.worker_batch.max(1),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let switching = match &a.switching {
+        Some(s) => Some(s.advance(&audit::Actor::system("switching-worker")).await?),
+        None => None,
+    };
+    let delivery = match a.hosts(Target::Notifications) {
+        true => Some(a.deliverer(config)?.run_once().await?),
+        false => None,
+    };
+    a.close().await;
+    Ok(Once {
+        tenants_erased: switching.as_ref().map(|s| s.erased.clone()),
+        sweep,
+        switching,
+        delivery,
+    })
+}
+
 /// Runs until `shutdown` resolves.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let a = assemble(&config).await?;
