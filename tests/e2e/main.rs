@@ -17,6 +17,7 @@ mod processing_edges;
 mod requests;
 mod server;
 mod split;
+mod split_five;
 mod subprocessors;
 mod switching;
 mod vault;

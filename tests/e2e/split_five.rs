@@ -1,0 +1,415 @@
+//! The five-process split (`custodian_tests::split`): what each process may
+//! open, ListObligations merged across every peer exactly as the monolith
+//! merges in-process sources, and the vault process stopped in the middle
+//! of a journey.
+
+use auth::Role;
+use custodian::Target;
+use custodian_tests::split::{Shape, deployments, login, start_again, stop_process, with_user};
+use custodian_tests::*;
+use proto::v1 as pb;
+use tonic::Code;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+async fn put(app: &TestApp, tenant: &str, r: &str, email: &str) -> pb::Candidate {
+    let mut c = valid_candidate(r, "Jan de Vries", email);
+    c.tenant_id = tenant.into();
+    app.vault()
+        .put_candidate(req(&app.admin, c))
+        .await
+        .expect("put candidate")
+        .into_inner()
+}
+
+fn dsr(controller: &str, kind: &str, email: &str) -> pb::CreateRequestRequest {
+    pb::CreateRequestRequest {
+        controller_id: controller.into(),
+        r#type: kind.into(),
+        channel: "controller_instruction".into(),
+        received_at: proto::wire::timestamp(store::truncate_micros(
+            chrono::Utc::now() - chrono::Duration::minutes(5),
+        )),
+        subject: Some(pb::SubjectIdentifiers {
+            email: email.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn health_of(app: &TestApp, service: &str) -> i32 {
+    tonic_health::pb::health_client::HealthClient::new(app.channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+        .unwrap_or(-1)
+}
+
+async fn wait_health(app: &TestApp, service: &str, want: ServingStatus) {
+    for _ in 0..200 {
+        if health_of(app, service).await == want as i32 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{service} never became {want:?}");
+}
+
+/// No process but the vault holds or can open key material; on PostgreSQL
+/// each process's role reaches its own schema and the shared tables only,
+/// the audit entries are append-only for every role, and only the vault's
+/// role may connect to the key store.
+#[tokio::test]
+async fn each_process_opens_only_what_it_owns() {
+    for d in deployments()
+        .into_iter()
+        .filter(|d| d.shape == Shape::Split)
+    {
+        let (db, app) = d.start().await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let c = put(&app, &a.id, "A-1", "jan@example.nl").await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        // The request process works (over the vault peer) ...
+        let r = app
+            .requests()
+            .create_request(req(&a_tok, dsr(&a.id, "access", "jan@example.nl")))
+            .await
+            .expect("create request")
+            .into_inner();
+        assert_eq!(r.identified_by, ["email"]);
+        // ... yet no process but the vault has a key file, a key store or
+        // a ledger; the vault process has all three.
+        for (name, _) in custodian_tests::split::PROCESSES {
+            let dir = db.dir.path().join(name);
+            for f in ["master.key", "keys.db", "shred-ledger.jsonl"] {
+                let exists = dir.join(f).exists();
+                if name == "vault" && f != "keys.db" {
+                    assert!(exists, "the vault process keeps {f}");
+                } else if name != "vault" {
+                    assert!(!exists, "process {name} must not have {f}");
+                }
+            }
+            let cfg = app
+                .others
+                .iter()
+                .chain([&app])
+                .find(|p| p.config.data_dir == dir);
+            let cfg = &cfg.expect("a process per name").config;
+            assert_eq!(
+                cfg.keystore_url.is_some(),
+                name == "vault",
+                "only the vault process is given a key store URL ({name})"
+            );
+        }
+        if db.backend == Backend::Postgres {
+            use store::sea_orm::ConnectionTrait;
+            let as_role = |p: &str| with_user(&db.url, &login(p));
+            let sql = |s: &str| {
+                store::sea_orm::Statement::from_string(
+                    store::sea_orm::DbBackend::Postgres,
+                    s.to_owned(),
+                )
+            };
+            // Its own table and the shared ones: yes.
+            let requests = store::connect(&as_role("requests")).await.unwrap();
+            requests
+                .query_one_raw(sql("SELECT count(*) FROM dsr_requests"))
+                .await
+                .expect("the requests role reads its own table");
+            requests
+                .query_one_raw(sql("SELECT count(*) FROM api_tokens"))
+                .await
+                .expect("every role authenticates its callers");
+            // Another service's tables: no.
+            for t in ["candidates", "candidate_index", "controllers", "agreements"] {
+                let e = requests
+                    .query_one_raw(sql(&format!("SELECT count(*) FROM {t}")))
+                    .await
+                    .expect_err(t);
+                let m = e.to_string();
+                assert!(
+                    m.contains("does not exist") || m.contains("permission denied"),
+                    "requests reading {t}: {m}"
+                );
+            }
+            // The audit trail: appended by everyone, rewritten by no one.
+            for stmt in [
+                "UPDATE audit_events SET action = 'x'",
+                "DELETE FROM audit_events",
+                "TRUNCATE audit_events",
+            ] {
+                let core = store::connect(&as_role("core")).await.unwrap();
+                let e = core.execute_raw(sql(stmt)).await.expect_err(stmt);
+                assert!(e.to_string().contains("permission denied"), "{stmt}: {e}");
+                core.close().await.ok();
+            }
+            let vault = store::connect(&as_role("vault")).await.unwrap();
+            assert!(
+                vault
+                    .query_one_raw(sql("SELECT count(*) FROM dsr_requests"))
+                    .await
+                    .is_err(),
+                "the vault role does not read the request service's table"
+            );
+            vault
+                .query_one_raw(sql(&format!(
+                    "SELECT count(*) FROM candidates WHERE id = '{}'",
+                    c.id
+                )))
+                .await
+                .expect("the vault role reads its own table");
+            // Only the vault's role may connect to the key store.
+            for p in ["core", "requests", "switching", "processing"] {
+                let e = store::connect(&with_user(&db.keystore_url, &login(p)))
+                    .await
+                    .err()
+                    .unwrap_or_else(|| panic!("{p} connected to the key store"));
+                assert!(e.to_string().contains("permission denied"), "{p}: {e}");
+            }
+            store::connect(&with_user(&db.keystore_url, &login("vault")))
+                .await
+                .expect("the vault role connects to the key store");
+            requests.close().await.ok();
+            vault.close().await.ok();
+        }
+        app.stop().await;
+    }
+}
+
+/// The obligations of every service, from the process hosting
+/// DeadlineService: in the split it asks each peer and merges, and the
+/// answer has the same shape as the monolith's: earliest first, the same
+/// sources and rules, the same under paging, tenant-scoped.
+#[tokio::test]
+async fn list_obligations_merges_every_peer_as_the_monolith_does() {
+    let mut seen: Vec<(Shape, Backend, Vec<(String, String)>)> = Vec::new();
+    for d in deployments() {
+        let (_db, app) = d.start().await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        put(&app, &a.id, "A-1", "jan@example.nl").await;
+        app.requests()
+            .create_request(req(&a_tok, dsr(&a.id, "access", "jan@example.nl")))
+            .await
+            .expect("request");
+        app.switching()
+            .request_switch(req(
+                &a_tok,
+                pb::RequestSwitchRequest {
+                    election: "switch".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("switch");
+        app.breaches()
+            .report_incident(req(
+                &app.admin,
+                pb::ReportIncidentRequest {
+                    discovered_at: proto::wire::timestamp(store::truncate_micros(
+                        chrono::Utc::now() - chrono::Duration::hours(1),
+                    )),
+                    discovered_by: "SOC on-call".into(),
+                    description: "A bucket was publicly listable".into(),
+                    systems: vec!["object-storage".into()],
+                    internal_notes: String::new(),
+                },
+            ))
+            .await
+            .expect("incident");
+
+        let all = app.obligations(&app.admin, "").await;
+        let due: Vec<&str> = all.iter().map(|o| o.due_strict.as_str()).collect();
+        let mut sorted = due.clone();
+        sorted.sort();
+        assert_eq!(due, sorted, "earliest first ({:?})", d.shape);
+        let mut shape: Vec<(String, String)> = all
+            .iter()
+            .map(|o| (o.service.clone(), o.rule.clone()))
+            .collect();
+        shape.sort();
+        for s in ["agreements", "requests", "switching", "breaches"] {
+            assert!(
+                shape.iter().any(|(x, _)| x == s),
+                "{s} obligations reach DeadlineService in the {:?}: {shape:?}",
+                d.shape
+            );
+        }
+        // Paged: the same obligations in the same order.
+        let mut paged = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = app
+                .deadlines()
+                .list_obligations(req(
+                    &app.admin,
+                    pb::ListObligationsRequest {
+                        page: Some(pb::PageRequest {
+                            page_size: 2,
+                            page_token: token.clone(),
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .expect("page")
+                .into_inner();
+            paged.extend(page.obligations);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        assert_eq!(
+            paged.iter().map(|o| &o.object_id).collect::<Vec<_>>(),
+            all.iter().map(|o| &o.object_id).collect::<Vec<_>>(),
+            "paging walks the merged list ({:?})",
+            d.shape
+        );
+        // Tenant-scoped: A sees its own, B none of A's.
+        let of_a = app.obligations(&a_tok, "").await;
+        assert!(!of_a.is_empty());
+        assert!(
+            of_a.iter()
+                .all(|o| o.tenant_id == a.id || o.tenant_id.is_empty())
+        );
+        let of_b = app.obligations(&b_tok, "").await;
+        assert!(
+            of_b.iter().all(|o| o.tenant_id != a.id),
+            "B never sees A's obligations ({:?})",
+            d.shape
+        );
+        seen.push((d.shape, d.backend, shape));
+        app.stop().await;
+    }
+    // The same sources and rules in both shapes, on every backend.
+    for (shape, backend, s) in &seen[1..] {
+        assert_eq!(
+            s, &seen[0].2,
+            "{shape:?} on {backend} lists what {:?} on {} lists",
+            seen[0].0, seen[0].1
+        );
+    }
+}
+
+/// The vault process stops in the middle of a data-subject erasure: the
+/// request process answers UNAVAILABLE naming the vault peer and reports
+/// NOT_SERVING, the request stays open and the candidate stays (nothing
+/// half-written); once the vault is back the retry completes the erasure.
+#[tokio::test]
+async fn the_vault_process_stops_mid_erasure_and_the_retry_completes() {
+    for d in deployments()
+        .into_iter()
+        .filter(|d| d.shape == Shape::Split)
+    {
+        let (_db, mut app) = d.start().await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let c = put(&app, &a.id, "A-1", "jan@example.nl").await;
+        let r = app
+            .requests()
+            .create_request(req(&a_tok, dsr(&a.id, "erasure", "jan@example.nl")))
+            .await
+            .expect("create")
+            .into_inner();
+
+        let stopped = stop_process(&mut app, Target::Vault).await;
+        let e = app
+            .requests()
+            .fulfil_request(req(
+                &a_tok,
+                pb::FulfilRequestRequest {
+                    id: r.id.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect_err("no vault, no erasure");
+        assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+        assert!(e.message().contains("vault"), "names the peer: {e:?}");
+        let requests_process = app.process(Target::Requests);
+        wait_health(
+            requests_process,
+            proto::service_names::REQUESTS,
+            ServingStatus::NotServing,
+        )
+        .await;
+        // The switching process needs the vault too.
+        wait_health(
+            app.process(Target::Switching),
+            proto::service_names::SWITCHING,
+            ServingStatus::NotServing,
+        )
+        .await;
+        let still = app
+            .requests()
+            .get_request(req(&a_tok, pb::GetRequestRequest { id: r.id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(still.status, "open", "not marked fulfilled");
+
+        start_again(&mut app, stopped).await;
+        wait_health(
+            app.process(Target::Requests),
+            proto::service_names::REQUESTS,
+            ServingStatus::Serving,
+        )
+        .await;
+        // The candidate survived the failed attempt ...
+        app.vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: c.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .expect("still there");
+        // ... and the retry erases it.
+        let done = app
+            .requests()
+            .fulfil_request(req(
+                &a_tok,
+                pb::FulfilRequestRequest {
+                    id: r.id.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("the retry completes")
+            .into_inner();
+        assert_eq!(done.request.unwrap().status, "answered");
+        assert_eq!(
+            done.certificates.len(),
+            1,
+            "one candidate erased, certified"
+        );
+        let e = app
+            .vault()
+            .get_candidate(req(
+                &app.admin,
+                pb::GetCandidateRequest {
+                    id: c.id.clone(),
+                    purpose: "check".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        app.stop().await;
+    }
+}
