@@ -413,3 +413,250 @@ async fn the_vault_process_stops_mid_erasure_and_the_retry_completes() {
         app.stop().await;
     }
 }
+
+fn scoped<T>(token: &str, scope: &str, msg: T) -> tonic::Request<T> {
+    let mut r = req(token, msg);
+    if !scope.is_empty() {
+        r.metadata_mut()
+            .insert(auth::SCOPE_HEADER, scope.parse().expect("scope"));
+    }
+    r
+}
+
+/// Every internal RPC between the processes keeps to the tenant scope the
+/// peer acts in (another tenant is NOT_FOUND), names a malformed tenant,
+/// requires the scope header, and answers its own tenant.
+#[tokio::test]
+async fn internal_rpcs_keep_to_the_scope_they_act_in() {
+    use proto::internal as ipb;
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let peer = app.token(Role::Peer, None).await;
+        let as_a = format!("tenant:{}", a.id);
+        let t = |id: &str| ipb::TenantRef {
+            tenant_id: id.into(),
+        };
+        let at = |id: &str| ipb::AgreementAt {
+            tenant_id: id.into(),
+            at: proto::wire::timestamp(chrono::Utc::now()),
+        };
+        let ch = app.channel.clone();
+        let mut controllers = ipb::controllers_peer_client::ControllersPeerClient::new(ch.clone());
+        let mut agreements = ipb::agreements_peer_client::AgreementsPeerClient::new(ch.clone());
+        let mut subprocessors =
+            ipb::subprocessors_peer_client::SubprocessorsPeerClient::new(ch.clone());
+        let mut vault = ipb::vault_peer_client::VaultPeerClient::new(ch.clone());
+
+        // Its own tenant: answered.
+        let own = controllers
+            .get_controller(scoped(&peer, &as_a, t(&a.id)))
+            .await
+            .expect("own controller")
+            .into_inner();
+        assert_eq!(own.legal_name, "Acme B.V.");
+        let governing = agreements
+            .governing_at(scoped(&peer, &as_a, at(&a.id)))
+            .await
+            .expect("governing agreement")
+            .into_inner();
+        assert_eq!(governing.agreement.expect("one").tenant_id, a.id);
+        assert!(
+            agreements
+                .all_in_force(scoped(&peer, &as_a, ipb::Empty {}))
+                .await
+                .unwrap()
+                .into_inner()
+                .agreements
+                .iter()
+                .all(|x| x.tenant_id == a.id),
+            "AllInForce answers the scope's tenants only"
+        );
+        subprocessors
+            .engaged(scoped(
+                &peer,
+                &as_a,
+                ipb::EngagedRequest {
+                    tenant_id: a.id.clone(),
+                    at: proto::wire::timestamp(chrono::Utc::now()),
+                },
+            ))
+            .await
+            .expect("engaged");
+        let policy = vault
+            .retention_settings(scoped(&peer, &as_a, t(&a.id)))
+            .await
+            .expect("retention settings")
+            .into_inner();
+        assert!(policy.rejected_weeks > 0);
+
+        // Another tenant: NOT_FOUND, whatever the RPC.
+        let others: Vec<(&str, Result<(), tonic::Status>)> = vec![
+            (
+                "GetController",
+                controllers
+                    .get_controller(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "GetWebhook",
+                controllers
+                    .get_webhook(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "RevokeTokens",
+                controllers
+                    .revoke_tokens(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "RemoveWebhook",
+                controllers
+                    .remove_webhook(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "InForceAt",
+                agreements
+                    .in_force_at(scoped(&peer, &as_a, at(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "GoverningAt",
+                agreements
+                    .governing_at(scoped(&peer, &as_a, at(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "TenantVersions",
+                agreements
+                    .tenant_versions(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "EndWithContract",
+                agreements
+                    .end_with_contract(scoped(
+                        &peer,
+                        &as_a,
+                        ipb::EndWithContractRequest {
+                            tenant_id: b.id.clone(),
+                            contract_end: "2026-12-31".into(),
+                            reason: "x".into(),
+                        },
+                    ))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "Engaged",
+                subprocessors
+                    .engaged(scoped(
+                        &peer,
+                        &as_a,
+                        ipb::EngagedRequest {
+                            tenant_id: b.id.clone(),
+                            at: proto::wire::timestamp(chrono::Utc::now()),
+                        },
+                    ))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "ExportPage",
+                vault
+                    .export_page(scoped(
+                        &peer,
+                        &as_a,
+                        ipb::ExportPageRequest {
+                            tenant_id: b.id.clone(),
+                            after: String::new(),
+                            limit: 10,
+                        },
+                    ))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "RetentionSettings",
+                vault
+                    .retention_settings(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "EraseTenant",
+                vault
+                    .erase_tenant(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+            (
+                "RequestsPeer.EraseTenant",
+                ipb::requests_peer_client::RequestsPeerClient::new(ch.clone())
+                    .erase_tenant(scoped(&peer, &as_a, t(&b.id)))
+                    .await
+                    .map(|_| ()),
+            ),
+        ];
+        for (rpc, r) in others {
+            let e = r.expect_err(rpc);
+            assert_eq!(e.code(), Code::NotFound, "{rpc}: {e:?}");
+        }
+        // B is untouched: its controller, agreement and tokens are there.
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        app.controllers()
+            .get_controller(req(&b_tok, pb::GetControllerRequest { id: b.id.clone() }))
+            .await
+            .expect("B's token still works and B is still there");
+
+        // A malformed tenant is named; a call without a scope is refused.
+        let e = controllers
+            .get_controller(scoped(&peer, &as_a, t(&"x".repeat(500))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().starts_with("tenant_id:"), "{e:?}");
+        assert!(e.message().len() < 120, "quotes a short part: {e:?}");
+        let e = agreements
+            .governing_at(scoped(&peer, "", at(&a.id)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().contains(auth::SCOPE_HEADER), "{e:?}");
+        let e = agreements
+            .governing_at(scoped(
+                &peer,
+                &as_a,
+                ipb::AgreementAt {
+                    tenant_id: a.id.clone(),
+                    at: "yesterday".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().starts_with("at:"), "{e:?}");
+        // A controller token calls none of them.
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let e = controllers
+            .get_controller(scoped(&a_tok, &as_a, t(&a.id)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+        app.stop().await;
+    }
+}
