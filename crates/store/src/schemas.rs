@@ -69,7 +69,6 @@ pub const TABLES: &[(&str, &str)] = &[
     ("candidate_index", "vault"),
     ("deletion_certificates", "vault"),
     ("retention_policies", "vault"),
-    ("shred_ledger", "vault"),
     ("vault_state", "vault"),
 ];
 

@@ -159,3 +159,95 @@ async fn unsupported_urls_are_refused_with_a_redacted_message() {
     assert!(e.contains("unsupported database url"), "{e}");
     assert!(!e.contains("secret"), "{e}");
 }
+
+/// `schemas::TABLES` names exactly the tables the migrations create, each
+/// lands in its schema, provisioning twice moves nothing the second time,
+/// a migration run after it finds every table, and a process that may not
+/// migrate opens the database only when nothing is pending. SQLite refuses
+/// per-service schemas by name.
+#[tokio::test]
+async fn per_service_schemas_hold_every_table_and_are_idempotent() {
+    for db in testkit::all_dbs().await {
+        store::migrate(&db.url, &db.keystore_url).await.unwrap();
+        let main = store::connect(&db.url).await.unwrap();
+        let keys = store::connect(&db.keystore_url).await.unwrap();
+        if db.backend == testkit::Backend::Sqlite {
+            let e = store::schemas::provision(&main, Some(&keys))
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("PostgreSQL"), "{e}");
+            store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
+                .await
+                .expect("nothing pending");
+            continue;
+        }
+        let first = store::schemas::provision(&main, Some(&keys))
+            .await
+            .unwrap();
+        assert_eq!(first.moved.len(), store::schemas::TABLES.len());
+        let again = store::schemas::provision(&main, Some(&keys))
+            .await
+            .unwrap();
+        assert!(again.moved.is_empty(), "{again:?}");
+        let rows = main
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT table_schema, table_name FROM information_schema.tables \
+                 WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+                    .to_owned(),
+            ))
+            .await
+            .unwrap();
+        let mut found: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get::<String>("", "table_name").unwrap(),
+                    r.try_get::<String>("", "table_schema").unwrap(),
+                )
+            })
+            .filter(|(t, _)| t != "seaql_migrations")
+            .collect();
+        found.sort();
+        let mut want: Vec<(String, String)> = store::schemas::TABLES
+            .iter()
+            .map(|(t, s)| (t.to_string(), s.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(found, want);
+        main.close().await.ok();
+        // A later migrate (new connections see the database's search_path)
+        // still finds the history and every table.
+        let r = store::migrate(&db.url, &db.keystore_url).await.unwrap();
+        assert_eq!((r.main_applied, r.keystore_applied), (0, 0));
+        store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
+            .await
+            .expect("nothing pending");
+    }
+}
+
+/// A process that may not migrate refuses a database with pending
+/// migrations, and says what to run.
+#[tokio::test]
+async fn a_database_with_pending_migrations_is_refused_by_name() {
+    for db in testkit::all_dbs().await {
+        // Created but never migrated.
+        let c = store::connect(&db.url).await.unwrap();
+        c.execute_raw(Statement::from_string(
+            c.get_database_backend(),
+            "CREATE TABLE seaql_migrations (version varchar(255) PRIMARY KEY, applied_at bigint NOT NULL)"
+                .to_owned(),
+        ))
+        .await
+        .unwrap();
+        let e = store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
+            .await
+            .unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.contains("migration(s) of the database are not applied")
+                && m.contains("custodian migrate"),
+            "{m}"
+        );
+    }
+}
