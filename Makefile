@@ -1,11 +1,17 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run test bench lint fmt build
+.PHONY: run run-split test bench lint fmt build
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
 	$(CARGO) run --release --bin custodian -- serve
+
+## run-split: the split deployment on this machine (five processes and their
+## workers over SQLite under ./data-split; see docs/operations.md)
+run-split:
+	$(CARGO) build --release --bin custodian
+	deploy/split/run-local.sh
 
 ## test: every test; storage tests also hit PostgreSQL when TEST_DATABASE_URL is set
 test:
