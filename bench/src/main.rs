@@ -5,6 +5,7 @@
 mod export;
 mod grpc;
 mod notices;
+mod split;
 mod vault;
 
 use std::fmt::Write as _;
@@ -35,7 +36,10 @@ struct Args {
     /// Candidates in the Data Act export benchmark.
     #[arg(long, default_value_t = 100_000)]
     export_candidates: usize,
-    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export); default all.
+    /// Access requests fulfilled per shape in the split benchmark.
+    #[arg(long, default_value_t = 200)]
+    split_requests: usize,
+    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export, split); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -132,8 +136,10 @@ fn render(sections: &[Section], args: &Args) -> String {
         "- build: release profile; client and server in one process on loopback"
     );
     let _ = writeln!(s, "- PostgreSQL: {}\n", postgres_line());
+    let run = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
     for sec in sections {
         let _ = writeln!(s, "## {}\n", sec.title);
+        let _ = writeln!(s, "Run: {run}.\n");
         let _ = writeln!(s, "{}\n", sec.about);
         let _ = writeln!(s, "Aim: {}\n", sec.aim);
         if let Some(first) = sec.rows.first() {
@@ -158,6 +164,69 @@ fn render(sections: &[Section], args: &Args) -> String {
         }
     }
     s
+}
+
+/// The sections of a report by title, in order, each with its text.
+fn sections_of(report: &str) -> (String, Vec<(String, String)>) {
+    let mut parts = report.split("\n## ");
+    let head = parts.next().unwrap_or_default().to_owned();
+    let secs = parts
+        .map(|p| {
+            let title = p.lines().next().unwrap_or_default().to_owned();
+            (title, format!("## {p}"))
+        })
+        .collect();
+    (head, secs)
+}
+
+/// `new`'s header and sections, with every section of `old` it did not
+/// re-run kept in its place (dated from `old`'s header when it had no date).
+fn merge(old: &str, new: &str) -> String {
+    let (old_head, old_secs) = sections_of(old);
+    let (new_head, new_secs) = sections_of(new);
+    let old_date = old_head
+        .lines()
+        .find_map(|l| l.strip_prefix("- date: "))
+        .unwrap_or("unknown")
+        .to_owned();
+    let old_pg = old_head
+        .lines()
+        .find_map(|l| l.strip_prefix("- PostgreSQL: "))
+        .map(|p| format!(", PostgreSQL {p}"))
+        .unwrap_or_default();
+    let mut out = new_head.trim_end().to_owned();
+    out.push('\n');
+    let mut used = vec![false; new_secs.len()];
+    for (title, text) in &old_secs {
+        match new_secs.iter().position(|(t, _)| t == title) {
+            Some(i) => {
+                used[i] = true;
+                out.push('\n');
+                out.push_str(new_secs[i].1.trim_end());
+            }
+            None => {
+                out.push('\n');
+                if text.contains("\nRun: ") {
+                    out.push_str(text.trim_end());
+                } else {
+                    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+                    out.push_str(&format!(
+                        "{first}\n\nRun: {old_date}{old_pg}.\n{}",
+                        rest.trim_end()
+                    ));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    for (i, (_, text)) in new_secs.iter().enumerate() {
+        if !used[i] {
+            out.push('\n');
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn main() -> anyhow::Result<()> {
@@ -201,9 +270,22 @@ fn main() -> anyhow::Result<()> {
                 v.push(export::run(args.export_candidates, Some(&pg)).await?);
             }
         }
+        if want("split") {
+            v.push(split::run(args.split_requests, args.seconds, false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(split::run(args.split_requests, args.seconds, true).await?);
+            }
+        }
         anyhow::Ok(v)
     })?;
-    let report = render(&sections, &args);
+    let mut report = render(&sections, &args);
+    // A partial run (`--only`) replaces its own sections and keeps the
+    // others of the report, each with the date it was run.
+    if !args.only.is_empty()
+        && let Ok(old) = std::fs::read_to_string(&args.out)
+    {
+        report = merge(&old, &report);
+    }
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
     }

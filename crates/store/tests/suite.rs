@@ -181,13 +181,9 @@ async fn per_service_schemas_hold_every_table_and_are_idempotent() {
                 .expect("nothing pending");
             continue;
         }
-        let first = store::schemas::provision(&main, Some(&keys))
-            .await
-            .unwrap();
+        let first = store::schemas::provision(&main, Some(&keys)).await.unwrap();
         assert_eq!(first.moved.len(), store::schemas::TABLES.len());
-        let again = store::schemas::provision(&main, Some(&keys))
-            .await
-            .unwrap();
+        let again = store::schemas::provision(&main, Some(&keys)).await.unwrap();
         assert!(again.moved.is_empty(), "{again:?}");
         let rows = main
             .query_all_raw(Statement::from_string(
