@@ -186,7 +186,9 @@ async fn each_process_opens_only_what_it_owns() {
 /// sources and rules, the same under paging, tenant-scoped.
 #[tokio::test]
 async fn list_obligations_merges_every_peer_as_the_monolith_does() {
-    let mut seen: Vec<(Shape, Backend, Vec<(String, String)>)> = Vec::new();
+    // (shape, backend, the sorted (service, rule) of every obligation)
+    type Seen = (Shape, Backend, Vec<(String, String)>);
+    let mut seen: Vec<Seen> = Vec::new();
     for d in deployments() {
         let (_db, app) = d.start().await;
         let (a, _) = app
