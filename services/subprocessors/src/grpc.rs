@@ -33,15 +33,6 @@ impl From<SubprocessorError> for Status {
 // `FieldError` (shared with agreements) converts to INVALID_ARGUMENT through
 // the impl in `agreements::grpc`, the same mapping as `SubprocessorError::Invalid`.
 
-/// A tenant-bound caller asking about another tenant gets `NotFound`.
-fn tenant_in_scope(scope: &Scope, tenant: &str) -> Result<(), SubprocessorError> {
-    if scope.allows(tenant) {
-        Ok(())
-    } else {
-        Err(SubprocessorError::NotFound("controller"))
-    }
-}
-
 pub fn classification_pb(
     c: &transfers::Classification,
     on: chrono::NaiveDate,
@@ -297,10 +288,16 @@ impl SubprocessorService for SubprocessorGrpc {
         let sub = uuid_field("subprocessor_id", &r.subprocessor_id)?;
         let reference = text("reference", &r.reference, 300)?;
         let from = instant("effective_from", &r.effective_from)?.unwrap_or_else(store::now_micros);
-        tenant_in_scope(&p.scope(), &tenant)?;
         let a = self
             .svc
-            .authorise(&Actor::from(&p), &tenant, &sub, &reference, from)
+            .authorise(
+                &Actor::from(&p),
+                &p.scope(),
+                &tenant,
+                &sub,
+                &reference,
+                from,
+            )
             .await?;
         Ok(Response::new(authorisation_pb(&a)))
     }
@@ -476,8 +473,7 @@ impl SubprocessorService for SubprocessorGrpc {
         let sub = uuid_field("subprocessor_id", &r.subprocessor_id)?;
         let tenant = uuid_field("controller_id", &r.controller_id)?;
         let at = instant("at", &r.at)?.unwrap_or_else(store::now_micros);
-        tenant_in_scope(&p.scope(), &tenant)?;
-        let e = self.svc.check(&sub, &tenant, at).await?;
+        let e = self.svc.check(&p.scope(), &sub, &tenant, at).await?;
         Ok(Response::new(pb::EngagementDecision {
             allowed: e.decision.allowed,
             reason: e.decision.reason,
@@ -493,8 +489,7 @@ impl SubprocessorService for SubprocessorGrpc {
     ) -> Result<Response<pb::AuthorisedSubprocessors>, Status> {
         let p = Principal::from_request(&request)?;
         let tenant = uuid_field("controller_id", &request.get_ref().controller_id)?;
-        tenant_in_scope(&p.scope(), &tenant)?;
-        let l = self.svc.authorised(&tenant).await?;
+        let l = self.svc.authorised(&p.scope(), &tenant).await?;
         Ok(Response::new(pb::AuthorisedSubprocessors {
             controller_id: l.tenant_id,
             authorisation_mode: l.mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),

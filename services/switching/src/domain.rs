@@ -595,6 +595,66 @@ impl Certificate {
     }
 }
 
+/// A switch request as it arrives, before validation.
+pub struct SwitchInput<'a> {
+    pub controller_id: &'a str,
+    pub election: &'a str,
+    pub notice_months: u32,
+    /// RFC 3339; empty: now.
+    pub requested_at: &'a str,
+    /// Empty: none.
+    pub destination: &'a str,
+}
+
+/// A valid switch request of `tenant`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSwitch {
+    pub tenant: String,
+    pub election: Election,
+    pub notice_months: u32,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub destination: Option<String>,
+}
+
+impl NewSwitch {
+    /// Validates `i` for `tenant` (the service decided the tenant from the
+    /// caller's scope); `now` bounds a given request time.
+    pub fn parse(
+        tenant: String,
+        i: &SwitchInput<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<NewSwitch, FieldError> {
+        if i.election.trim().is_empty() {
+            return Err(err(
+                "election",
+                "must not be empty: expected switch, on_prem or erase",
+            ));
+        }
+        let election = Election::parse("election", i.election)?;
+        let requested_at = instant("requested_at", i.requested_at)?
+            .map(|t| instant_in_range("requested_at", t, now))
+            .transpose()?;
+        let destination = if i.destination.trim().is_empty() {
+            None
+        } else {
+            Some(text("destination", i.destination, 500)?)
+        };
+        if destination.is_some() && election != Election::Switch {
+            return Err(err(
+                "destination",
+                "only a switch to another provider has a destination",
+            ));
+        }
+        Ok(NewSwitch {
+            tenant,
+            election,
+            notice_months: i.notice_months,
+            requested_at,
+            destination,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

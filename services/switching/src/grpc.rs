@@ -4,7 +4,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use audit::Actor;
-use auth::{Principal, Scope};
+use auth::Principal;
 use futures::Stream;
 use proto::v1::{self as pb, switching_service_server::SwitchingService};
 use proto::wire;
@@ -156,58 +156,6 @@ fn switch_id(s: &str) -> Result<String, FieldError> {
     uuid_field("switch_id", s)
 }
 
-/// The tenant a request acts for: a controller's own; an admin names it.
-fn tenant_of(scope: &Scope, requested: &str) -> Result<String, SwitchError> {
-    match scope {
-        Scope::Tenant(t) => {
-            if !requested.trim().is_empty() && uuid_field("controller_id", requested)? != *t {
-                return Err(SwitchError::NotFound("controller"));
-            }
-            Ok(t.clone())
-        }
-        Scope::All => {
-            if requested.trim().is_empty() {
-                return Err(err("controller_id", "must not be empty").into());
-            }
-            Ok(uuid_field("controller_id", requested)?)
-        }
-    }
-}
-
-fn new_switch(scope: &Scope, r: pb::RequestSwitchRequest) -> Result<NewSwitch, SwitchError> {
-    let tenant = tenant_of(scope, &r.controller_id)?;
-    if r.election.trim().is_empty() {
-        return Err(err(
-            "election",
-            "must not be empty: expected switch, on_prem or erase",
-        )
-        .into());
-    }
-    let election = Election::parse("election", &r.election)?;
-    let requested_at = instant("requested_at", &r.requested_at)?
-        .map(|t| instant_in_range("requested_at", t, store::now_micros()))
-        .transpose()?;
-    let destination = if r.destination.trim().is_empty() {
-        None
-    } else {
-        Some(text("destination", &r.destination, 500)?)
-    };
-    if destination.is_some() && election != Election::Switch {
-        return Err(err(
-            "destination",
-            "only a switch to another provider has a destination",
-        )
-        .into());
-    }
-    Ok(NewSwitch {
-        tenant,
-        election,
-        notice_months: r.notice_months,
-        requested_at,
-        destination,
-    })
-}
-
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::ExportChunk, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -217,8 +165,18 @@ impl SwitchingService for SwitchingGrpc {
         request: Request<pb::RequestSwitchRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
         let p = Principal::from_request(&request)?;
-        let n = new_switch(&p.scope(), request.into_inner())?;
-        let v = self.svc.request(&Actor::from(&p), n).await?;
+        let r = request.into_inner();
+        let input = SwitchInput {
+            controller_id: &r.controller_id,
+            election: &r.election,
+            notice_months: r.notice_months,
+            requested_at: &r.requested_at,
+            destination: &r.destination,
+        };
+        let v = self
+            .svc
+            .request(&Actor::from(&p), &p.scope(), input)
+            .await?;
         Ok(Response::new(switch_pb(&v)))
     }
 
@@ -356,7 +314,7 @@ impl SwitchingService for SwitchingGrpc {
     ) -> Result<Response<pb::Switch>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let tenant = tenant_of(&p.scope(), &r.controller_id)?;
+        let tenant = tenant_for(&p.scope(), &r.controller_id)?;
         let end = if r.contract_end.trim().is_empty() {
             None
         } else {

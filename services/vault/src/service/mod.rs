@@ -1,0 +1,380 @@
+//! The vault's operations over both databases. Handlers call these; they
+//! know nothing of tonic.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use audit::{Actor, Record};
+use auth::Scope;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, Statement,
+};
+use serde_json::json;
+use store::entities::vault::{
+    candidate_deks, candidate_documents, candidate_index, candidates, deletion_certificates,
+    keystore_state, retention_policies, shred_ledger, tenant_keks, vault_state,
+};
+use tokio::sync::Mutex;
+use vault_crypto::{Dek, FieldContext};
+
+use crate::domain::*;
+use crate::keys::{KeyStore, begin_write};
+use crate::ledger::{Entry, LedgerFile, Subject};
+
+mod candidate;
+mod erasure;
+mod reconcile;
+mod retention;
+mod tenant;
+
+/// Whether a tenant (controller) exists. The vault does not read the
+/// controllers table: the server wires this to the controllers service.
+pub trait TenantDirectory: Send + Sync {
+    fn exists<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<bool, domain_kit::PortError>> + Send + 'a>,
+    >;
+}
+
+pub struct Vault {
+    pub main: DatabaseConnection,
+    pub keys: Arc<KeyStore>,
+    ledger: LedgerFile,
+    /// Serializes ledger-file work inside this process; the OS file lock
+    /// serializes it across processes.
+    ledger_lock: Mutex<()>,
+    pub limits: Limits,
+    tenants: Arc<dyn TenantDirectory>,
+    /// How long a sweep's claim is exclusive before another worker may take it over.
+    pub lease: Duration,
+}
+
+/// What one reconcile pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReconcileReport {
+    /// Ledger entries read from the file that the key store did not have.
+    pub restored_ledger_entries: u64,
+    /// DEKs found for shredded candidates and destroyed again.
+    pub reshredded_keys: u64,
+    /// Entries appended to the ledger file.
+    pub appended_to_file: u64,
+    /// Entries applied to the main database.
+    pub applied_to_main: u64,
+    /// Candidate rows found for shredded candidates and deleted.
+    pub removed_rows: u64,
+    /// Tenant erasures the key store had lost (a restore) and that were
+    /// applied again: keys destroyed, fence back.
+    pub reerased_tenants: u64,
+}
+
+impl ReconcileReport {
+    fn add(&mut self, o: ReconcileReport) {
+        self.restored_ledger_entries += o.restored_ledger_entries;
+        self.reshredded_keys += o.reshredded_keys;
+        self.appended_to_file += o.appended_to_file;
+        self.applied_to_main += o.applied_to_main;
+        self.removed_rows += o.removed_rows;
+        self.reerased_tenants += o.reerased_tenants;
+    }
+}
+
+/// Counters of one sweep.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    pub batches: u64,
+    pub claimed: u64,
+    pub shredded: u64,
+    pub reconcile: ReconcileReport,
+}
+
+/// What [`Vault::erase_tenant`] did.
+#[derive(Debug, Clone)]
+pub struct TenantErasure {
+    pub keys_destroyed_at: DateTime<Utc>,
+    pub kek_versions: Vec<u32>,
+    pub keys_destroyed: u64,
+    pub rows_deleted: Vec<(String, u64)>,
+}
+
+/// A claimed candidate, committed to erasure.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: String,
+    pub tenant_id: String,
+    pub reason: String,
+    pub basis: String,
+}
+
+const PROFILE: &str = "profile";
+const CV: &str = "cv";
+
+fn ctx<'a>(tenant: &'a str, candidate: &'a str, field: &'a str) -> FieldContext<'a> {
+    FieldContext {
+        tenant,
+        candidate,
+        field,
+        schema_version: SCHEMA_VERSION,
+    }
+}
+
+/// Rows a normal read may return: not claimed for erasure, and not past
+/// `delete_after` unless on legal hold ("hide first, then shred").
+pub fn visible(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(candidates::Column::ShredClaimedAt.is_null())
+        .add(
+            Condition::any()
+                .add(candidates::Column::DeleteAfter.is_null())
+                .add(candidates::Column::DeleteAfter.gt(now))
+                .add(candidates::Column::LegalHold.eq(true)),
+        )
+}
+
+fn ids_json(ids: &[String]) -> serde_json::Value {
+    json!({ "candidate_ids": ids })
+}
+
+impl Vault {
+    pub fn new(
+        main: DatabaseConnection,
+        keys: Arc<KeyStore>,
+        ledger_path: std::path::PathBuf,
+        limits: Limits,
+        tenants: Arc<dyn TenantDirectory>,
+    ) -> Vault {
+        Vault {
+            main,
+            keys,
+            ledger: LedgerFile::new(ledger_path),
+            ledger_lock: Mutex::new(()),
+            limits,
+            tenants,
+            lease: Duration::from_secs(300),
+        }
+    }
+
+    pub fn ledger_path(&self) -> &std::path::Path {
+        self.ledger.path()
+    }
+
+    /// The tenant a write acts for: a tenant-bound caller's own; a
+    /// processor-wide caller must name an existing tenant.
+    pub async fn write_tenant(&self, scope: &Scope, requested: &str) -> Result<String, VaultError> {
+        let requested = requested.trim();
+        if !requested.is_empty() && proto::wire::uuid(requested).is_none() {
+            return Err(field_err(
+                "tenant_id",
+                format!("must be a UUID, got {}", proto::wire::quote(requested)),
+            )
+            .into());
+        }
+        match scope {
+            Scope::Tenant(t) => {
+                if !requested.is_empty() && requested != t {
+                    return Err(VaultError::NotFound);
+                }
+                Ok(t.clone())
+            }
+            Scope::All => {
+                if requested.is_empty() {
+                    return Err(field_err("tenant_id", "required for processor-wide tokens").into());
+                }
+                if !self.tenants.exists(requested).await? {
+                    return Err(VaultError::NotFound);
+                }
+                Ok(requested.to_owned())
+            }
+        }
+    }
+
+    fn seal_payload(
+        tenant: &str,
+        id: &str,
+        dek: &Dek,
+        p: &Payload,
+    ) -> Result<(Vec<u8>, Option<Vec<u8>>), VaultError> {
+        let profile = serde_json::to_vec(&p.profile).map_err(internal)?;
+        let sealed = dek.seal(&ctx(tenant, id, PROFILE), &profile);
+        let cv = (!p.cv.is_empty()).then(|| dek.seal(&ctx(tenant, id, CV), &p.cv));
+        Ok((sealed, cv))
+    }
+
+    async fn index_rows(
+        &self,
+        tenant: &str,
+        id: &str,
+        p: &Profile,
+    ) -> Result<Vec<candidate_index::ActiveModel>, VaultError> {
+        let key = self.keys.index_key(tenant).await?;
+        let mut hashes: Vec<String> = Vec::new();
+        if let Some(h) = key.email(&p.email) {
+            hashes.push(h);
+        }
+        if let Some(h) = key.phone(&p.phone) {
+            hashes.push(h);
+        }
+        Ok(hashes
+            .into_iter()
+            .map(|h| candidate_index::ActiveModel {
+                tenant_id: Set(tenant.to_owned()),
+                hash: Set(h),
+                candidate_id: Set(id.to_owned()),
+            })
+            .collect())
+    }
+
+    /// A visible candidate in the caller's scope.
+    pub async fn find_visible<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<candidates::Model, VaultError> {
+        self.lookup(db, scope, id, false).await
+    }
+
+    /// Like [`Self::find_visible`], but locks the row (`FOR UPDATE` on
+    /// PostgreSQL) so that a concurrent claim cannot be overwritten.
+    async fn find_visible_locked<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<candidates::Model, VaultError> {
+        self.lookup(db, scope, id, true).await
+    }
+
+    async fn lookup<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        scope: &Scope,
+        id: &str,
+        lock: bool,
+    ) -> Result<candidates::Model, VaultError> {
+        let mut q = candidates::Entity::find_by_id(id.to_owned()).filter(visible(Utc::now()));
+        if lock {
+            q = q.lock_exclusive();
+        }
+        let row = q
+            .one(db)
+            .await
+            .map_err(internal)?
+            .ok_or(VaultError::NotFound)?;
+        if !scope.allows(&row.tenant_id) {
+            return Err(VaultError::NotFound);
+        }
+        Ok(row)
+    }
+
+    /// Applies a change to one visible candidate inside an audited
+    /// transaction, recomputing `delete_after` from the result.
+    async fn change<F>(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        action: &str,
+        reason: Option<String>,
+        f: F,
+    ) -> Result<candidates::Model, VaultError>
+    where
+        F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError>,
+    {
+        let txn = audit::begin(&self.main).await.map_err(internal)?;
+        let row = self.find_visible_locked(&txn, scope, id).await?;
+        let mut next = row.clone();
+        let details = f(&mut next)?;
+        let policy = self.policy(&next.tenant_id).await?;
+        self.apply_retention(&mut next, &policy)?;
+        next.updated_at = store::now_micros();
+        let saved = candidates::ActiveModel::from(next)
+            .reset_all()
+            .update(&txn)
+            .await
+            .map_err(internal)?;
+        let mut rec = Record::new(actor, action, "candidate", id)
+            .tenant(&saved.tenant_id)
+            .details(details);
+        if let Some(r) = reason {
+            rec = rec.reason(r);
+        }
+        audit::append(&txn, rec).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(saved)
+    }
+}
+
+/// The associated data of an export chunk: tenant, `export:<id>`, the
+/// chunk's number (the same binding the chunks were always sealed with).
+fn export_ctx<'a>(tenant: &'a str, key_id: &'a str, field: &'a str) -> FieldContext<'a> {
+    FieldContext {
+        tenant,
+        candidate: key_id,
+        field,
+        schema_version: 1,
+    }
+}
+
+/// Deletes every vault row of an erased tenant (its keys are already gone);
+/// returns the rows deleted per table. Idempotent.
+async fn purge_tenant_rows<C: ConnectionTrait>(
+    txn: &C,
+    tenant: &str,
+) -> Result<Vec<(&'static str, u64)>, VaultError> {
+    let mut rows = Vec::new();
+    macro_rules! purge {
+        ($m:ident, $name:literal) => {
+            rows.push((
+                $name,
+                $m::Entity::delete_many()
+                    .filter($m::Column::TenantId.eq(tenant))
+                    .exec(txn)
+                    .await
+                    .map_err(internal)?
+                    .rows_affected,
+            ));
+        };
+    }
+    purge!(candidate_index, "candidate_index");
+    purge!(candidate_documents, "candidate_documents");
+    purge!(candidates, "candidates");
+    purge!(retention_policies, "retention_policies");
+    Ok(rows)
+}
+
+pub(crate) fn entry_model(e: &Entry) -> shred_ledger::ActiveModel {
+    shred_ledger::ActiveModel::from(shred_ledger::Model {
+        seq: e.seq,
+        candidate_id: e.candidate_id.clone(),
+        tenant_id: e.tenant_id.clone(),
+        reason: e.reason.clone(),
+        basis: e.basis.clone(),
+        shredded_at: e.shredded_at,
+        prev_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
+    })
+}
+
+fn model_entry(m: shred_ledger::Model) -> Entry {
+    Entry {
+        seq: m.seq,
+        candidate_id: m.candidate_id,
+        tenant_id: m.tenant_id,
+        reason: m.reason,
+        basis: m.basis,
+        shredded_at: m.shredded_at,
+        prev_hash: m.prev_hash,
+        hash: m.hash,
+    }
+}
+
+/// The candidates a payload-bearing op may use: `NaiveDate` today in Amsterdam.
+pub fn today() -> NaiveDate {
+    legal_time::period::local_date(Utc::now())
+}

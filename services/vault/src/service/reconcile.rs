@@ -1,0 +1,264 @@
+//! The erasure fence: whatever the shred ledger says is gone is shredded again
+//! (keys in the key store, rows in the main database), at every start and before
+//! every sweep, so a restored backup cannot bring a candidate back.
+
+use super::*;
+
+impl Vault {
+    /// Moves ledger entries file → key store → file → main (see `ledger`).
+    pub async fn reconcile(&self, actor: &Actor) -> Result<ReconcileReport, VaultError> {
+        let mut report = self.reconcile_file().await?;
+        report.add(self.reconcile_main(actor).await?);
+        Ok(report)
+    }
+
+    pub(super) async fn reconcile_file(&self) -> Result<ReconcileReport, VaultError> {
+        let _guard = self.ledger_lock.lock().await;
+        let mut report = ReconcileReport::default();
+        let mut file = self.ledger.lock().await.map_err(internal)?;
+        let state = keystore_state::Entity::find_by_id(1)
+            .one(&self.keys.db)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("keystore_state missing"))?;
+        let tail =
+            LedgerFile::read_from(&mut file, state.ledger_file_offset as u64).map_err(internal)?;
+        let mut file_seq = state.ledger_file_seq;
+        let mut offset = tail.end;
+        let mut erased = Vec::new();
+        if !tail.entries.is_empty() {
+            // The file knows shreds this key store does not: it was restored.
+            let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+            for e in &tail.entries {
+                match shred_ledger::Entity::find_by_id(e.seq)
+                    .one(&txn)
+                    .await
+                    .map_err(internal)?
+                {
+                    Some(r) if r.candidate_id == e.candidate_id => {}
+                    Some(r) => {
+                        return Err(internal(format!(
+                            "ledger conflict at seq {}: file says {}, key store says {}",
+                            e.seq, e.candidate_id, r.candidate_id
+                        )));
+                    }
+                    None => {
+                        entry_model(e).insert(&txn).await.map_err(internal)?;
+                        report.restored_ledger_entries += 1;
+                    }
+                }
+                match e.subject() {
+                    Subject::Candidate(id) => {
+                        let gone = candidate_deks::Entity::delete_by_id(id.to_owned())
+                            .exec(&txn)
+                            .await
+                            .map_err(internal)?;
+                        report.reshredded_keys += gone.rows_affected;
+                    }
+                    Subject::Tenant(t) => {
+                        // A tenant erasure the restored key store lost: its
+                        // keys came back with the backup; destroy them again
+                        // and put the fence back.
+                        let had_keys = tenant_keks::Entity::find()
+                            .filter(tenant_keks::Column::TenantId.eq(t))
+                            .count(&txn)
+                            .await
+                            .map_err(internal)?;
+                        let fence =
+                            crate::keys::destroy_tenant_keys(&txn, t, e.shredded_at).await?;
+                        if had_keys > 0 {
+                            report.reshredded_keys += fence.keys_destroyed.max(0) as u64;
+                            report.reerased_tenants += 1;
+                        }
+                        erased.push(t.to_owned());
+                    }
+                }
+                file_seq = file_seq.max(e.seq);
+            }
+            txn.commit().await.map_err(internal)?;
+            for t in &erased {
+                self.keys.forget(t);
+            }
+        }
+        // Entries the key store has that the file lacks (a crash between the
+        // two, or the first run): append them.
+        loop {
+            let missing = shred_ledger::Entity::find()
+                .filter(shred_ledger::Column::Seq.gt(file_seq))
+                .order_by_asc(shred_ledger::Column::Seq)
+                .limit(5000)
+                .all(&self.keys.db)
+                .await
+                .map_err(internal)?;
+            if missing.is_empty() {
+                break;
+            }
+            let entries: Vec<Entry> = missing.into_iter().map(model_entry).collect();
+            offset = LedgerFile::append(&mut file, &entries).map_err(internal)?;
+            file_seq = entries.last().map(|e| e.seq).unwrap_or(file_seq);
+            report.appended_to_file += entries.len() as u64;
+        }
+        if offset as i64 != state.ledger_file_offset || file_seq != state.ledger_file_seq {
+            keystore_state::ActiveModel {
+                id: Set(1),
+                ledger_file_offset: Set(offset as i64),
+                ledger_file_seq: Set(file_seq),
+            }
+            .update(&self.keys.db)
+            .await
+            .map_err(internal)?;
+        }
+        Ok(report)
+    }
+
+    pub(super) async fn reconcile_main(
+        &self,
+        actor: &Actor,
+    ) -> Result<ReconcileReport, VaultError> {
+        let mut report = ReconcileReport::default();
+        loop {
+            let txn = audit::begin(&self.main).await.map_err(internal)?;
+            let applied = vault_state::Entity::find_by_id(1)
+                .one(&txn)
+                .await
+                .map_err(internal)?
+                .map(|s| s.applied_seq)
+                .unwrap_or(0);
+            let entries = shred_ledger::Entity::find()
+                .filter(shred_ledger::Column::Seq.gt(applied))
+                .order_by_asc(shred_ledger::Column::Seq)
+                .limit(1000)
+                .all(&self.keys.db)
+                .await
+                .map_err(internal)?;
+            if entries.is_empty() {
+                txn.rollback().await.map_err(internal)?;
+                break;
+            }
+            // Tenant erasures: every row of the tenant goes (again, after a
+            // restore of the main database); they have no candidate
+            // certificate (the switching certificate is theirs).
+            let (tenant_entries, entries): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| {
+                matches!(crate::ledger::subject(&e.candidate_id), Subject::Tenant(_))
+            });
+            for e in &tenant_entries {
+                let rows = purge_tenant_rows(&txn, &e.tenant_id).await?;
+                let n: u64 = rows.iter().map(|(_, n)| n).sum();
+                if n > 0 {
+                    report.removed_rows += n;
+                    audit::append(
+                        &txn,
+                        Record::new(actor, "vault.tenant_erased", "tenant", &e.tenant_id)
+                            .tenant(&e.tenant_id)
+                            .details(json!({
+                                "ledger_seq": e.seq,
+                                "reapplied": true,
+                                "rows_deleted": rows.iter().map(|(t, n)| json!({ "table": t, "rows": n })).collect::<Vec<_>>(),
+                            })),
+                    )
+                    .await
+                    .map_err(internal)?;
+                }
+            }
+            let last_seq = tenant_entries
+                .iter()
+                .chain(entries.iter())
+                .map(|e| e.seq)
+                .max()
+                .unwrap_or(applied);
+            let applied_now = (tenant_entries.len() + entries.len()) as u64;
+            let ids: Vec<String> = entries.iter().map(|e| e.candidate_id.clone()).collect();
+            let present: BTreeMap<String, candidates::Model> = candidates::Entity::find()
+                .filter(candidates::Column::Id.is_in(ids.clone()))
+                .all(&txn)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+            let existing_certs: HashSet<String> = deletion_certificates::Entity::find()
+                .filter(deletion_certificates::Column::CandidateId.is_in(ids.clone()))
+                .all(&txn)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|c| c.candidate_id)
+                .collect();
+            candidate_index::Entity::delete_many()
+                .filter(candidate_index::Column::CandidateId.is_in(ids.clone()))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            candidate_documents::Entity::delete_many()
+                .filter(candidate_documents::Column::CandidateId.is_in(ids.clone()))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            let removed = candidates::Entity::delete_many()
+                .filter(candidates::Column::Id.is_in(ids.clone()))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            report.removed_rows += removed.rows_affected;
+            let certs: Vec<deletion_certificates::ActiveModel> = entries
+                .iter()
+                .filter(|e| !existing_certs.contains(&e.candidate_id))
+                .map(|e| {
+                    deletion_certificates::ActiveModel::from(deletion_certificates::Model {
+                        candidate_id: e.candidate_id.clone(),
+                        tenant_id: e.tenant_id.clone(),
+                        external_ref: present
+                            .get(&e.candidate_id)
+                            .map(|r| r.external_ref.clone())
+                            .unwrap_or_default(),
+                        reason: e.reason.clone(),
+                        basis: e.basis.clone(),
+                        shredded_at: e.shredded_at,
+                        ledger_seq: e.seq,
+                        ledger_hash: e.hash.clone(),
+                    })
+                })
+                .collect();
+            for chunk in certs.chunks(500) {
+                deletion_certificates::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await
+                    .map_err(internal)?;
+            }
+            // One audit entry per tenant per batch, listing the ids.
+            let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for e in &entries {
+                if present.contains_key(&e.candidate_id) {
+                    by_tenant
+                        .entry(e.tenant_id.as_str())
+                        .or_default()
+                        .push(e.candidate_id.clone());
+                }
+            }
+            for (tenant, ids) in by_tenant {
+                let object = if ids.len() == 1 {
+                    ids[0].clone()
+                } else {
+                    format!("batch of {}", ids.len())
+                };
+                audit::append(
+                    &txn,
+                    Record::new(actor, "candidate.shred", "candidate", &object)
+                        .tenant(tenant)
+                        .details(ids_json(&ids)),
+                )
+                .await
+                .map_err(internal)?;
+            }
+            vault_state::Entity::update_many()
+                .col_expr(vault_state::Column::AppliedSeq, Expr::value(last_seq))
+                .filter(vault_state::Column::Id.eq(1))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            txn.commit().await.map_err(internal)?;
+            report.applied_to_main += applied_now;
+        }
+        Ok(report)
+    }
+}
