@@ -8,9 +8,13 @@
 //! late; the art. 34 decision; the timeline, the AP form draft and the
 //! register of every incident (art. 33(5)).
 //!
-//! - [`domain`]: vocabularies, validation, content items, clocks, checks (pure).
-//! - [`service`]: the `breach_*` tables, audited writes, the outbox.
-//! - [`documents`]: timeline, authority draft and register (pure renderers).
+//! - [`domain`]: vocabularies and validation, with `content` items, `clocks`
+//!   and `checks` in modules of their own (pure).
+//! - [`service`]: the `breach_*` tables, by concern: `reads`, `reporting`
+//!   (report, assess), `controller_notices` (sends through the outbox,
+//!   acknowledgements), `authority_and_subjects` (art. 33 and art. 34 steps).
+//! - [`documents`]: `timeline`, `authority_draft` (one function per section
+//!   of the AP form) and `register` (pure renderers).
 //! - [`obligations`]: open clocks for DeadlineService.
 //! - [`ports`]: what it needs from the controllers and agreements services.
 //! - [`grpc`]: the thin tonic adapter.

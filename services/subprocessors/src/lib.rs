@@ -6,7 +6,9 @@
 //! engagement check.
 //!
 //! - [`domain`]: validation and the authorisation decision (pure).
-//! - [`service`]: the `subprocessor*` tables, audited writes, the outbox.
+//! - [`service`]: the `subprocessor*` tables, by concern: `register`,
+//!   `change_notices` (through the outbox), `decisions` (authorisations,
+//!   objections, approvals), `engagement` (the check, the engaged list).
 //! - [`obligations`]: open objection windows for DeadlineService.
 //! - [`ports`]: what it needs from the agreements service.
 //! - [`grpc`]: the thin tonic adapter.

@@ -8,7 +8,10 @@
 //!
 //! - [`domain`]: vocabularies, milestones, the checks of every step (pure).
 //! - [`bundle`]: the streamed bundle writer and its manifest (pure).
-//! - [`service`]: the `switching_*` tables, audited steps, builds, erasure.
+//! - [`service`]: the `switching_*` tables, by concern: `reads`, `lifecycle`
+//!   (request, termination, unfeasibility, extension, confirmation, charges,
+//!   withdrawal), `export` (the bundle build and download), `advance` (the
+//!   worker's round, tenant erasure).
 //! - [`notices`]: the milestone notices to the customer's webhook (outbox).
 //! - [`obligations`]: milestones for DeadlineService.
 //! - [`ports`]: what it needs from the vault, agreements and controllers.

@@ -6,7 +6,10 @@
 //! - [`domain`]: validation, categories, the retention computation (no IO).
 //! - [`keys`]: the key store database: master check, KEKs, index keys, DEKs, rotation.
 //! - [`ledger`]: the shred ledger entry and its append-only file.
-//! - [`service`]: the operations over both databases (put, get, ..., shred, reconcile, sweep).
+//! - [`service`]: the operations over both databases, by concern: `candidate`
+//!   (intake, reads, subject lookups, changes, consent), `retention` (policy,
+//!   holds), `erasure` (one candidate, the sweep), `reconcile` (the erasure
+//!   fence), `tenant` (export pages and keys, tenant erasure).
 //! - [`grpc`]: the thin tonic adapter.
 
 pub mod domain;
