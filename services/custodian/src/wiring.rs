@@ -415,25 +415,23 @@ impl requests::ports::SubjectData for SubjectVault {
         payload: requests::ports::SubjectPayload,
     ) -> BoxFuture<'a, Result<(), PortError>> {
         Box::pin(async move {
-            let payload = proto::v1::CandidatePayload {
-                name: payload.name,
-                email: payload.email,
-                phone: payload.phone,
-                cv: payload.cv,
-                cv_filename: payload.cv_filename,
-                cv_content_type: payload.cv_content_type,
-                notes: payload.notes,
-                custom_fields: payload.custom_fields.into_iter().collect(),
-            };
-            let p = vault::grpc::payload("corrections.", Some(payload), self.0.limits)
-                .map_err(vault_err)
-                .map_err(|e| match e {
-                    PortError::Invalid { field, reason } => PortError::Invalid {
-                        field: field.replacen("corrections.payload.", "corrections.", 1),
-                        reason,
-                    },
-                    e => e,
-                })?;
+            // The vault's own validation; errors name `corrections.<field>`.
+            let p = vault::domain::validate_payload(
+                "corrections.",
+                &payload.name,
+                &payload.email,
+                &payload.phone,
+                payload.cv,
+                &payload.cv_filename,
+                &payload.cv_content_type,
+                &payload.notes,
+                payload.custom_fields.into_iter().collect(),
+                self.0.limits,
+            )
+            .map_err(|f| PortError::Invalid {
+                field: f.field,
+                reason: f.reason,
+            })?;
             self.0
                 .update(actor, &tenant_scope(tenant), id, Some(p), None, None)
                 .await
