@@ -412,6 +412,28 @@ async fn the_vault_process_stops_mid_erasure_and_the_retry_completes() {
             .await
             .unwrap_err();
         assert_eq!(e.code(), Code::NotFound);
+        // The vault audited the erasure as the controller's DPO who asked
+        // for it, relayed by the requests process's peer token.
+        let events = app
+            .audit()
+            .list_events(req(
+                &app.admin,
+                pb::ListEventsRequest {
+                    object_id: c.id.clone(),
+                    action_prefix: "candidate.erase".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        let erased = events
+            .iter()
+            .find(|e| e.action == "candidate.erase_requested")
+            .expect("the erasure is audited");
+        assert_eq!(erased.actor_role, "controller", "{erased:?}");
+        assert!(erased.actor_id.contains(" via "), "{erased:?}");
         app.stop().await;
     }
 }

@@ -401,11 +401,98 @@ pub async fn list<C: ConnectionTrait>(
         .await?)
 }
 
+impl Actor {
+    /// The value of [`auth::ACTOR_HEADER`] that carries this actor to a peer.
+    pub fn header_value(&self) -> String {
+        format!("{} {}", self.role, self.id)
+    }
+
+    /// The actor of a peer call: the one the peer acts for, as its
+    /// [`auth::ACTOR_HEADER`] names it, recorded with the peer that relayed
+    /// it (`<id> via <peer>`); the peer itself when the header is absent or
+    /// malformed.
+    pub fn relayed<T>(peer: &auth::Principal, req: &tonic::Request<T>) -> Actor {
+        let me = Actor::from(peer);
+        let given = req
+            .metadata()
+            .get(auth::ACTOR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(role, id)| {
+                !role.is_empty()
+                    && !id.trim().is_empty()
+                    && role.len() <= 32
+                    && id.len() <= 200
+                    && role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        match given {
+            Some((role, id)) => Actor {
+                id: format!("{} via {}", id.trim(), me.id),
+                role: role.to_owned(),
+            },
+            None => me,
+        }
+    }
+}
+
 impl From<&auth::Principal> for Actor {
     fn from(p: &auth::Principal) -> Actor {
         Actor {
             id: p.actor_id(),
             role: p.role.as_str().to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod relayed_tests {
+    use super::*;
+
+    fn peer() -> auth::Principal {
+        auth::Principal {
+            token_id: "p1".into(),
+            name: "peer-requests".into(),
+            role: auth::Role::Peer,
+            tenant: None,
+        }
+    }
+
+    fn with(header: Option<&str>) -> tonic::Request<()> {
+        let mut r = tonic::Request::new(());
+        if let Some(h) = header {
+            r.metadata_mut()
+                .insert(auth::ACTOR_HEADER, h.parse().unwrap());
+        }
+        r
+    }
+
+    #[test]
+    fn a_relayed_actor_is_recorded_with_its_peer() {
+        let a = Actor::relayed(&peer(), &with(Some("controller token:abc")));
+        assert_eq!(a.role, "controller");
+        assert_eq!(a.id, "token:abc via token:p1");
+        let system = Actor::system("switching-worker");
+        let a = Actor::relayed(&peer(), &with(Some(&system.header_value())));
+        assert_eq!(
+            (a.role.as_str(), a.id.as_str()),
+            ("system", "system:switching-worker via token:p1")
+        );
+    }
+
+    #[test]
+    fn without_a_usable_header_the_peer_itself_is_the_actor() {
+        for h in [
+            None,
+            Some("nospace"),
+            Some("bad-role! x"),
+            Some("controller  "),
+        ] {
+            let a = Actor::relayed(&peer(), &with(h));
+            assert_eq!(
+                (a.role.as_str(), a.id.as_str()),
+                ("peer", "token:p1"),
+                "{h:?}"
+            );
         }
     }
 }

@@ -147,6 +147,10 @@ impl Principal {
 /// The metadata key that carries the scope a peer call acts in.
 pub const SCOPE_HEADER: &str = "x-custodian-scope";
 
+/// The metadata key of the actor a peer call acts for (`<role> <id>`), so
+/// the callee audits the person or job behind the call, relayed by the peer.
+pub const ACTOR_HEADER: &str = "x-custodian-actor";
+
 /// The caller and the scope of a peer call (`custodian.internal.v1`): the
 /// `peer` principal, and `all` or `tenant:<uuid>` from [`SCOPE_HEADER`],
 /// the scope of the caller the peer acts for. The callee enforces it.

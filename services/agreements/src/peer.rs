@@ -170,12 +170,13 @@ impl ipb::agreements_peer_server::AgreementsPeer for AgreementsPeerGrpc {
         request: Request<ipb::EndWithContractRequest>,
     ) -> Result<Response<ipb::EndedAgreements>, Status> {
         let (p, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&p, &request);
         let r = request.into_inner();
         let tenant = peer_tenant(&scope, "tenant_id", &r.tenant_id)?;
         let end = domain_kit::date("contract_end", &r.contract_end)?;
         let ids = self
             .agreements
-            .end_with_contract(&Actor::from(&p), &tenant, end, &r.reason)
+            .end_with_contract(&actor, &tenant, end, &r.reason)
             .await?;
         Ok(Response::new(ipb::EndedAgreements { agreement_ids: ids }))
     }

@@ -29,8 +29,9 @@ pub fn service(
 /// The peer, and the tenant it names inside its scope.
 fn tenant_of(request: Request<ipb::TenantRef>) -> Result<(Actor, String), Status> {
     let (p, scope) = peer_scope(&request)?;
+    let actor = Actor::relayed(&p, &request);
     let tenant = peer_tenant(&scope, "tenant_id", &request.into_inner().tenant_id)?;
-    Ok((Actor::from(&p), tenant))
+    Ok((actor, tenant))
 }
 
 #[tonic::async_trait]

@@ -126,7 +126,7 @@ impl ControllersLink {
             ControllersLink::Local(repo) => repo.revoke_tokens(actor, tenant).await.map_err(port),
             ControllersLink::Remote(p) => retry(p, || async {
                 Self::client(p)
-                    .revoke_tokens(p.request(tenant, Self::tenant(tenant)))
+                    .revoke_tokens(p.request_as(actor, tenant, Self::tenant(tenant)))
                     .await
             })
             .await
@@ -144,7 +144,7 @@ impl ControllersLink {
             ControllersLink::Local(repo) => repo.remove_webhook(actor, tenant).await.map_err(port),
             ControllersLink::Remote(p) => retry(p, || async {
                 Self::client(p)
-                    .remove_webhook(p.request(tenant, Self::tenant(tenant)))
+                    .remove_webhook(p.request_as(actor, tenant, Self::tenant(tenant)))
                     .await
             })
             .await
@@ -285,7 +285,7 @@ impl AgreementsLink {
                 };
                 retry(p, || async {
                     Self::client(p)
-                        .end_with_contract(p.request(tenant, msg.clone()))
+                        .end_with_contract(p.request_as(actor, tenant, msg.clone()))
                         .await
                 })
                 .await
@@ -349,7 +349,8 @@ impl RequestsLink {
             RequestsLink::Local(r) => r.erase_tenant(actor, tenant).await.map_err(port),
             RequestsLink::Remote(p) => retry(p, || async {
                 ipb::requests_peer_client::RequestsPeerClient::new(p.channel.clone())
-                    .erase_tenant(p.request(
+                    .erase_tenant(p.request_as(
+                        actor,
                         tenant,
                         ipb::TenantRef {
                             tenant_id: tenant.into(),
@@ -587,7 +588,8 @@ impl VaultLink {
             VaultLink::Remote(p) => {
                 let e = retry(p, || async {
                     Self::client(p)
-                        .erase_tenant(p.request(
+                        .erase_tenant(p.request_as(
+                            actor,
                             tenant,
                             ipb::TenantRef {
                                 tenant_id: tenant.into(),

@@ -67,6 +67,21 @@ impl Peer {
         self.scoped("all", msg)
     }
 
+    /// A call acting for one tenant on behalf of `actor`, whom the callee
+    /// audits (relayed by this process's peer token).
+    pub(crate) fn request_as<T>(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        msg: T,
+    ) -> tonic::Request<T> {
+        let mut r = self.request(tenant, msg);
+        if let Ok(v) = actor.header_value().parse() {
+            r.metadata_mut().insert(auth::ACTOR_HEADER, v);
+        }
+        r
+    }
+
     fn scoped<T>(&self, scope: &str, msg: T) -> tonic::Request<T> {
         let mut r = tonic::Request::new(msg);
         r.set_timeout(self.timeout);
@@ -268,7 +283,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
 
     fn read<'a>(
         &'a self,
-        _actor: &'a audit::Actor,
+        actor: &'a audit::Actor,
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
@@ -277,7 +292,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
             let p = &self.0;
             retry(p, || async {
                 p.vault()
-                    .read_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .read_for_request(p.request_as(actor, tenant, for_request(tenant, id, request)))
                     .await
             })
             .await
@@ -287,7 +302,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
 
     fn erase<'a>(
         &'a self,
-        _actor: &'a audit::Actor,
+        actor: &'a audit::Actor,
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
@@ -297,7 +312,11 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
             // Erasure is idempotent: a repeat returns the first certificate.
             let c = retry(p, || async {
                 p.vault()
-                    .erase_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .erase_for_request(p.request_as(
+                        actor,
+                        tenant,
+                        for_request(tenant, id, request),
+                    ))
                     .await
             })
             .await?
@@ -319,7 +338,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
 
     fn restrict<'a>(
         &'a self,
-        _actor: &'a audit::Actor,
+        actor: &'a audit::Actor,
         tenant: &'a str,
         id: &'a str,
         request: &'a str,
@@ -328,7 +347,11 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
             let p = &self.0;
             retry(p, || async {
                 p.vault()
-                    .restrict_for_request(p.request(tenant, for_request(tenant, id, request)))
+                    .restrict_for_request(p.request_as(
+                        actor,
+                        tenant,
+                        for_request(tenant, id, request),
+                    ))
                     .await
             })
             .await
@@ -338,7 +361,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
 
     fn rewrite<'a>(
         &'a self,
-        _actor: &'a audit::Actor,
+        actor: &'a audit::Actor,
         tenant: &'a str,
         id: &'a str,
         payload: requests::ports::SubjectPayload,
@@ -360,7 +383,9 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
                 }),
             };
             retry(p, || async {
-                p.vault().rewrite(p.request(tenant, msg.clone())).await
+                p.vault()
+                    .rewrite(p.request_as(actor, tenant, msg.clone()))
+                    .await
             })
             .await
             .map(|_| ())

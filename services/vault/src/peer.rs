@@ -41,9 +41,10 @@ struct ForRequest {
 
 fn for_request(request: Request<ipb::CandidateForRequest>) -> Result<ForRequest, Status> {
     let (p, scope) = peer_scope(&request)?;
+    let actor = Actor::relayed(&p, &request);
     let r = request.into_inner();
     Ok(ForRequest {
-        actor: Actor::from(&p),
+        actor,
         tenant: tenant_in(&scope, &r.tenant_id)?,
         id: id_field("candidate_id", &r.candidate_id)?,
         request_id: id_field("request_id", &r.request_id)?,
@@ -200,6 +201,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         request: Request<ipb::RewriteRequest>,
     ) -> Result<Response<ipb::Empty>, Status> {
         let (p, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&p, &request);
         let r = request.into_inner();
         let tenant = tenant_in(&scope, &r.tenant_id)?;
         let id = id_field("candidate_id", &r.candidate_id)?;
@@ -219,7 +221,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         )?;
         self.vault
             .update(
-                &Actor::from(&p),
+                &actor,
                 &Scope::Tenant(tenant),
                 &id,
                 Some(payload),
@@ -332,8 +334,9 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         request: Request<ipb::TenantRef>,
     ) -> Result<Response<ipb::TenantErasure>, Status> {
         let (p, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&p, &request);
         let tenant = tenant_in(&scope, &request.into_inner().tenant_id)?;
-        let e = self.vault.erase_tenant(&Actor::from(&p), &tenant).await?;
+        let e = self.vault.erase_tenant(&actor, &tenant).await?;
         Ok(Response::new(ipb::TenantErasure {
             keys_destroyed_at: wire::timestamp(e.keys_destroyed_at),
             kek_versions: e.kek_versions,
