@@ -174,25 +174,6 @@ fn incident_pb(v: &IncidentView) -> pb::Incident {
     }
 }
 
-fn new_incident(r: pb::ReportIncidentRequest) -> Result<NewIncident, FieldError> {
-    let discovered_at = instant("discovered_at", &r.discovered_at)?
-        .ok_or_else(|| err("discovered_at", "must not be empty"))?;
-    if r.systems.is_empty() {
-        return Err(err("systems", "must name at least one system"));
-    }
-    Ok(NewIncident {
-        discovered_at,
-        discovered_by: text("discovered_by", &r.discovered_by, 200)?,
-        description: text("description", &r.description, 8000)?,
-        systems: r
-            .systems
-            .iter()
-            .map(|s| text("systems", s, 200))
-            .collect::<Result<_, _>>()?,
-        internal_notes: optional_text("internal_notes", &r.internal_notes, 8000)?,
-    })
-}
-
 fn assessment_input(a: pb::Assessment) -> Result<AssessmentInput, FieldError> {
     Ok(AssessmentInput {
         occurred_from: instant("assessment.occurred_from", &a.occurred_from)?,
@@ -219,42 +200,6 @@ fn assessment_input(a: pb::Assessment) -> Result<AssessmentInput, FieldError> {
     })
 }
 
-fn decision(r: pb::AssessIncidentRequest) -> Result<Decision, FieldError> {
-    match r.decision.trim() {
-        "dismiss" => {
-            if r.assessment.is_some() {
-                return Err(err("assessment", "must be empty when dismissing"));
-            }
-            if r.dismissal_basis.trim().is_empty() {
-                return Err(err(
-                    "dismissal_basis",
-                    "must not be empty: expected no_personal_data, vulnerability_not_exploited or not_a_security_incident",
-                ));
-            }
-            Ok(Decision::Dismiss {
-                basis: DismissalBasis::parse("dismissal_basis", &r.dismissal_basis)?,
-                reason: text("dismissal_reason", &r.dismissal_reason, 4000)?,
-            })
-        }
-        "confirm" => {
-            if !r.dismissal_basis.trim().is_empty() || !r.dismissal_reason.trim().is_empty() {
-                return Err(err("dismissal_basis", "must be empty when confirming"));
-            }
-            let a = r
-                .assessment
-                .ok_or_else(|| err("assessment", "required when confirming"))?;
-            Ok(Decision::Confirm(Box::new(Assessment::parse(
-                assessment_input(a)?,
-                store::now_micros(),
-            )?)))
-        }
-        x => Err(err(
-            "decision",
-            format!("expected confirm or dismiss, got {}", proto::wire::quote(x)),
-        )),
-    }
-}
-
 fn document(format: Format, content: String, unknown: Vec<String>) -> pb::Document {
     pb::Document {
         format: format.as_str().into(),
@@ -272,7 +217,14 @@ impl BreachService for BreachGrpc {
         request: Request<pb::ReportIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
         let p = Principal::from_request(&request)?;
-        let n = new_incident(request.into_inner())?;
+        let r = request.into_inner();
+        let n = NewIncident::parse(&IncidentInput {
+            discovered_at: &r.discovered_at,
+            discovered_by: &r.discovered_by,
+            description: &r.description,
+            systems: &r.systems,
+            internal_notes: &r.internal_notes,
+        })?;
         let v = self.svc.report(&Actor::from(&p), n).await?;
         Ok(Response::new(incident_pb(&v)))
     }
@@ -284,7 +236,15 @@ impl BreachService for BreachGrpc {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("incident_id", &r.incident_id)?;
-        let d = decision(r)?;
+        let d = Decision::parse(
+            DecisionInput {
+                decision: &r.decision,
+                dismissal_basis: &r.dismissal_basis,
+                dismissal_reason: &r.dismissal_reason,
+                assessment: r.assessment.map(assessment_input).transpose()?,
+            },
+            store::now_micros(),
+        )?;
         let v = self.svc.assess(&Actor::from(&p), &id, d).await?;
         Ok(Response::new(incident_pb(&v)))
     }

@@ -245,6 +245,101 @@ pub fn check_extension(
 pub const COMPLAINT_INFO: &str = "You may lodge a complaint with a supervisory authority, in the Netherlands the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl), GDPR art. 77.";
 pub const JUDICIAL_REMEDY_INFO: &str = "You may seek a judicial remedy before the courts of the member state where the controller is established or where you live, GDPR art. 79.";
 
+/// A data-subject request as it arrives, before validation.
+pub struct RequestInput<'a> {
+    pub controller_id: &'a str,
+    pub kind: &'a str,
+    pub channel: &'a str,
+    /// RFC 3339.
+    pub received_at: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub candidate_ref: &'a str,
+    /// RFC 3339; empty: not yet (processor-direct requests only).
+    pub subject_informed_at: &'a str,
+    pub description: &'a str,
+}
+
+/// A validated new request.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub tenant: String,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub email: String,
+    pub phone: String,
+    pub candidate_ref: Option<String>,
+    pub subject_informed_at: Option<DateTime<Utc>>,
+    pub description: Option<String>,
+}
+
+/// An instant not after `now`.
+pub fn past(
+    field: &'static str,
+    s: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
+    instant(field, s)?
+        .map(|t| instant_in_range(field, t, now))
+        .transpose()
+}
+
+impl NewRequest {
+    /// Validates `r` for `tenant` (decided by the service from the caller's
+    /// scope); `now` bounds the instants given.
+    pub fn parse(
+        tenant: String,
+        r: &RequestInput<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<NewRequest, FieldError> {
+        if r.kind.trim().is_empty() {
+            return Err(err(
+                "type",
+                "must not be empty: expected access, rectification, erasure, restriction, portability or objection",
+            ));
+        }
+        let kind = Kind::parse("type", r.kind)?;
+        if r.channel.trim().is_empty() {
+            return Err(err(
+                "channel",
+                "must not be empty: expected processor_direct or controller_instruction",
+            ));
+        }
+        let channel = Channel::parse("channel", r.channel)?;
+        let received_at = past("received_at", r.received_at, now)?
+            .ok_or_else(|| err("received_at", "must not be empty"))?;
+        let candidate_ref = optional_text("subject.candidate_ref", r.candidate_ref, 200)?;
+        if r.email.trim().is_empty() && r.phone.trim().is_empty() && candidate_ref.is_none() {
+            return Err(err(
+                "subject",
+                "give an e-mail address, a phone number or a candidate reference",
+            ));
+        }
+        let subject_informed_at = past("subject_informed_at", r.subject_informed_at, now)?;
+        if subject_informed_at.is_some() && channel != Channel::ProcessorDirect {
+            return Err(err(
+                "subject_informed_at",
+                "only for processor_direct requests",
+            ));
+        }
+        if subject_informed_at.is_some_and(|t| t < received_at) {
+            return Err(err("subject_informed_at", "must not be before received_at"));
+        }
+        Ok(NewRequest {
+            tenant,
+            kind,
+            channel,
+            received_at,
+            email: r.email.to_owned(),
+            phone: r.phone.to_owned(),
+            candidate_ref,
+            subject_informed_at,
+            description: optional_text("description", r.description, 4000)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use audit::Actor;
-use auth::{Principal, Scope};
+use auth::Principal;
 use proto::v1::{self as pb, request_service_server::RequestService};
 use proto::wire;
 use tonic::{Request, Response, Status};
@@ -78,79 +78,6 @@ pub fn request_pb(v: &RequestView) -> pb::DataSubjectRequest {
 }
 
 /// An optional instant that has happened (not in the future, 2000 or later).
-fn past(field: &'static str, s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
-    instant(field, s)?
-        .map(|t| instant_in_range(field, t, store::now_micros()))
-        .transpose()
-}
-
-fn new_request(scope: &Scope, r: pb::CreateRequestRequest) -> Result<NewRequest, FieldError> {
-    let tenant = match scope {
-        Scope::Tenant(t) => {
-            if !r.controller_id.trim().is_empty()
-                && uuid_field("controller_id", &r.controller_id)? != *t
-            {
-                return Err(err(
-                    "controller_id",
-                    "a controller's token files requests for itself only",
-                ));
-            }
-            t.clone()
-        }
-        Scope::All => {
-            if r.controller_id.trim().is_empty() {
-                return Err(err("controller_id", "must not be empty"));
-            }
-            uuid_field("controller_id", &r.controller_id)?
-        }
-    };
-    if r.r#type.trim().is_empty() {
-        return Err(err(
-            "type",
-            "must not be empty: expected access, rectification, erasure, restriction, portability or objection",
-        ));
-    }
-    let kind = Kind::parse("type", &r.r#type)?;
-    if r.channel.trim().is_empty() {
-        return Err(err(
-            "channel",
-            "must not be empty: expected processor_direct or controller_instruction",
-        ));
-    }
-    let channel = Channel::parse("channel", &r.channel)?;
-    let received_at = past("received_at", &r.received_at)?
-        .ok_or_else(|| err("received_at", "must not be empty"))?;
-    let s = r.subject.unwrap_or_default();
-    let candidate_ref = optional_text("subject.candidate_ref", &s.candidate_ref, 200)?;
-    if s.email.trim().is_empty() && s.phone.trim().is_empty() && candidate_ref.is_none() {
-        return Err(err(
-            "subject",
-            "give an e-mail address, a phone number or a candidate reference",
-        ));
-    }
-    let subject_informed_at = past("subject_informed_at", &r.subject_informed_at)?;
-    if subject_informed_at.is_some() && channel != Channel::ProcessorDirect {
-        return Err(err(
-            "subject_informed_at",
-            "only for processor_direct requests",
-        ));
-    }
-    if subject_informed_at.is_some_and(|t| t < received_at) {
-        return Err(err("subject_informed_at", "must not be before received_at"));
-    }
-    Ok(NewRequest {
-        tenant,
-        kind,
-        channel,
-        received_at,
-        email: s.email,
-        phone: s.phone,
-        candidate_ref,
-        subject_informed_at,
-        description: optional_text("description", &r.description, 4000)?,
-    })
-}
-
 fn file_pb(f: &crate::export::File) -> pb::ExportFile {
     pb::ExportFile {
         name: f.name.clone(),
@@ -167,8 +94,23 @@ impl RequestService for RequestGrpc {
         request: Request<pb::CreateRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
         let p = Principal::from_request(&request)?;
-        let n = new_request(&p.scope(), request.into_inner())?;
-        let v = self.svc.create(&Actor::from(&p), n).await?;
+        let r = request.into_inner();
+        let s = r.subject.unwrap_or_default();
+        let input = RequestInput {
+            controller_id: &r.controller_id,
+            kind: &r.r#type,
+            channel: &r.channel,
+            received_at: &r.received_at,
+            email: &s.email,
+            phone: &s.phone,
+            candidate_ref: &s.candidate_ref,
+            subject_informed_at: &r.subject_informed_at,
+            description: &r.description,
+        };
+        let v = self
+            .svc
+            .create(&Actor::from(&p), &p.scope(), &input)
+            .await?;
         Ok(Response::new(request_pb(&v)))
     }
 
@@ -279,7 +221,8 @@ impl RequestService for RequestGrpc {
                 .into());
             }
         };
-        let at = past("at", &r.at)?.unwrap_or_else(store::now_micros);
+        let now = store::now_micros();
+        let at = past("at", &r.at, now)?.unwrap_or(now);
         let v = self
             .svc
             .identity(&Actor::from(&p), &p.scope(), &id, received, at)

@@ -35,20 +35,6 @@ fn port(e: PortError) -> RequestError {
     }
 }
 
-/// A validated new request.
-#[derive(Debug, Clone)]
-pub struct NewRequest {
-    pub tenant: String,
-    pub kind: Kind,
-    pub channel: Channel,
-    pub received_at: DateTime<Utc>,
-    pub email: String,
-    pub phone: String,
-    pub candidate_ref: Option<String>,
-    pub subject_informed_at: Option<DateTime<Utc>>,
-    pub description: Option<String>,
-}
-
 /// A request as shown, with its deadlines.
 #[derive(Debug, Clone)]
 pub struct RequestView {
@@ -251,8 +237,16 @@ impl Requests {
             .collect()
     }
 
-    pub async fn create(&self, actor: &Actor, n: NewRequest) -> Result<RequestView, RequestError> {
+    /// A request filed by a caller in `scope`: a controller's token files
+    /// for its own tenant only; a processor-wide caller names the tenant.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        input: &RequestInput<'_>,
+    ) -> Result<RequestView, RequestError> {
         let now = store::now_micros();
+        let n = NewRequest::parse(tenant_for(scope, input.controller_id)?, input, now)?;
         if !self.controllers.exists(&n.tenant).await.map_err(port)? {
             return Err(err("controller_id", format!("no controller {}", n.tenant)).into());
         }
@@ -654,5 +648,26 @@ impl Requests {
             )
             .await?;
         Ok((saved, out))
+    }
+}
+
+/// The tenant a request is filed for, from the caller's scope.
+fn tenant_for(scope: &Scope, requested: &str) -> Result<String, FieldError> {
+    match scope {
+        Scope::Tenant(t) => {
+            if !requested.trim().is_empty() && uuid_field("controller_id", requested)? != *t {
+                return Err(err(
+                    "controller_id",
+                    "a controller's token files requests for itself only",
+                ));
+            }
+            Ok(t.clone())
+        }
+        Scope::All => {
+            if requested.trim().is_empty() {
+                return Err(err("controller_id", "must not be empty"));
+            }
+            uuid_field("controller_id", requested)
+        }
     }
 }

@@ -135,6 +135,93 @@ pub struct NewIncident {
     pub internal_notes: Option<String>,
 }
 
+/// A report as it arrives, before validation.
+pub struct IncidentInput<'a> {
+    /// RFC 3339.
+    pub discovered_at: &'a str,
+    pub discovered_by: &'a str,
+    pub description: &'a str,
+    pub systems: &'a [String],
+    pub internal_notes: &'a str,
+}
+
+impl NewIncident {
+    pub fn parse(r: &IncidentInput<'_>) -> Result<NewIncident, FieldError> {
+        let discovered_at = instant("discovered_at", r.discovered_at)?
+            .ok_or_else(|| err("discovered_at", "must not be empty"))?;
+        if r.systems.is_empty() {
+            return Err(err("systems", "must name at least one system"));
+        }
+        Ok(NewIncident {
+            discovered_at,
+            discovered_by: text("discovered_by", r.discovered_by, 200)?,
+            description: text("description", r.description, 8000)?,
+            systems: r
+                .systems
+                .iter()
+                .map(|s| text("systems", s, 200))
+                .collect::<Result<_, _>>()?,
+            internal_notes: optional_text("internal_notes", r.internal_notes, 8000)?,
+        })
+    }
+}
+
+/// A decision on an incident.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Dismiss {
+        basis: DismissalBasis,
+        reason: String,
+    },
+    Confirm(Box<Assessment>),
+}
+
+/// A decision as it arrives, before validation.
+pub struct DecisionInput<'a> {
+    /// `confirm` or `dismiss`.
+    pub decision: &'a str,
+    pub dismissal_basis: &'a str,
+    pub dismissal_reason: &'a str,
+    pub assessment: Option<AssessmentInput>,
+}
+
+impl Decision {
+    /// A dismissal names its basis and carries no assessment; a
+    /// confirmation carries a valid assessment and no dismissal.
+    pub fn parse(r: DecisionInput<'_>, now: DateTime<Utc>) -> Result<Decision, FieldError> {
+        match r.decision.trim() {
+            "dismiss" => {
+                if r.assessment.is_some() {
+                    return Err(err("assessment", "must be empty when dismissing"));
+                }
+                if r.dismissal_basis.trim().is_empty() {
+                    return Err(err(
+                        "dismissal_basis",
+                        "must not be empty: expected no_personal_data, vulnerability_not_exploited or not_a_security_incident",
+                    ));
+                }
+                Ok(Decision::Dismiss {
+                    basis: DismissalBasis::parse("dismissal_basis", r.dismissal_basis)?,
+                    reason: text("dismissal_reason", r.dismissal_reason, 4000)?,
+                })
+            }
+            "confirm" => {
+                if !r.dismissal_basis.trim().is_empty() || !r.dismissal_reason.trim().is_empty() {
+                    return Err(err("dismissal_basis", "must be empty when confirming"));
+                }
+                let a = r
+                    .assessment
+                    .ok_or_else(|| err("assessment", "required when confirming"))?;
+                Ok(Decision::Confirm(Box::new(Assessment::parse(a, now)?)))
+            }
+            x => Err(err(
+                "decision",
+                format!("expected confirm or dismiss, got {}", domain_kit::quote(x)),
+            )),
+        }
+    }
+}
+
 /// One affected controller with its approximate numbers (unknown = None).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {

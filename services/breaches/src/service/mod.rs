@@ -145,16 +145,6 @@ fn group<T: Clone>(rows: Vec<T>, key: impl Fn(&T) -> String) -> HashMap<String, 
     out
 }
 
-/// A decision on an incident.
-#[derive(Debug, Clone)]
-pub enum Decision {
-    Dismiss {
-        basis: DismissalBasis,
-        reason: String,
-    },
-    Confirm(Box<Assessment>),
-}
-
 /// A validated authority notification.
 #[derive(Debug, Clone)]
 pub struct AuthorityInput {
