@@ -183,3 +183,60 @@ async fn concurrent_writers_never_fork_the_chain() {
         app.stop().await;
     }
 }
+
+/// `AuditService.VerifyChain`: an auditor verifies the chain over the API
+/// (intact, with the head it checked up to), sees the first broken link once
+/// an entry is changed, and `custodianctl audit verify` exits 1 naming it; a
+/// controller's token may not call it (it walks every tenant's entries).
+#[tokio::test]
+async fn verify_chain_over_the_api() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        app.create_controller("Beta B.V.", "22222222").await;
+        let auditor = app.token(Role::Auditor, None).await;
+        let ok = app
+            .audit()
+            .verify_chain(req(&auditor, pb::VerifyChainRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(ok.intact, "{ok:?}");
+        // Two controllers created and the auditor's token.
+        assert_eq!((ok.entries, ok.tenants), (4, 2));
+        assert_eq!(ok.head_seq, ok.entries);
+        assert_eq!(ok.head_hash.len(), 64);
+        assert!(ok.broken_reason.is_empty());
+        let out = ctl_json(&app, &auditor, &["audit", "verify"]).await;
+        assert_eq!(out["intact"], true);
+
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let e = app
+            .audit()
+            .verify_chain(req(&a_tok, pb::VerifyChainRequest {}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied, "{e:?}");
+
+        let conn = app.db().await;
+        conn.execute_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "UPDATE audit_events SET actor_id = 'token:someone-else' WHERE seq = 2",
+        ))
+        .await
+        .unwrap();
+        let bad = app
+            .audit()
+            .verify_chain(req(&app.admin, pb::VerifyChainRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!bad.intact);
+        assert_eq!(bad.broken_seq, 2);
+        assert!(!bad.broken_reason.is_empty(), "{bad:?}");
+        let ran = ctl(&app, &auditor, &["audit", "verify"]).await;
+        assert_eq!(ran.code, 1, "{}", ran.err);
+        assert!(ran.err.contains("broken at entry 2"), "{}", ran.err);
+        app.stop().await;
+    }
+}

@@ -240,6 +240,15 @@ impl std::fmt::Display for BrokenLink {
     }
 }
 
+/// The global chain's head: its last sequence number and hash.
+pub async fn global_head<C: ConnectionTrait>(db: &C) -> Result<(i64, String), AuditError> {
+    let h = audit_heads::Entity::find_by_id(GLOBAL.to_owned())
+        .one(db)
+        .await?;
+    Ok(h.map(|h| (h.seq, h.hash))
+        .unwrap_or((0, store::GENESIS_HASH.to_owned())))
+}
+
 /// Walks the global chain and every tenant chain in pages, recomputing each
 /// hash, and checks the stored heads against the last entries.
 pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, AuditError> {

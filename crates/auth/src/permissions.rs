@@ -265,6 +265,8 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.AuditService/ListEvents",
         &[Admin, Auditor, Controller],
     ),
+    // Verifying walks every tenant's entries: processor-wide callers only.
+    p("/custodian.v1.AuditService/VerifyChain", &[Admin, Auditor]),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",

@@ -190,6 +190,9 @@ enum AuditCmd {
         #[arg(long, default_value = "")]
         page_token: String,
     },
+    /// Walk the whole chain on the server and report the first broken link;
+    /// exit 1 when it is broken (admin or auditor).
+    Verify,
 }
 
 /// Runs one command. Exit codes: 0 success, 1 a gRPC or connection error
@@ -226,6 +229,8 @@ pub(crate) enum CtlError {
     Rpc(tonic::Status),
     Usage(String),
     Io(std::io::Error),
+    /// The call succeeded and its answer is a failure (a broken chain).
+    Failed(String),
 }
 
 impl std::fmt::Display for CtlError {
@@ -235,6 +240,7 @@ impl std::fmt::Display for CtlError {
             CtlError::Rpc(s) => write!(f, "{:?}: {}", s.code(), s.message()),
             CtlError::Usage(m) => f.write_str(m),
             CtlError::Io(e) => write!(f, "output: {e}"),
+            CtlError::Failed(m) => f.write_str(m),
         }
     }
 }
@@ -303,6 +309,32 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
         Command::Requests(c) => requests_cmd::requests(&conn, c, o).await,
         Command::Switching(c) => switching_cmd::switching(&conn, c, o).await,
+        Command::Audit(AuditCmd::Verify) => {
+            let mut client =
+                pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());
+            let r = client
+                .verify_chain(conn.req(pb::VerifyChainRequest {}))
+                .await?
+                .into_inner();
+            o.object(serde_json::json!({
+                    "intact": r.intact,
+                    "entries": r.entries,
+                    "tenants": r.tenants,
+                    "broken_seq": r.broken_seq,
+                    "broken_chain": r.broken_chain,
+                    "broken_reason": r.broken_reason,
+                    "head_seq": r.head_seq,
+                    "head_hash": r.head_hash,
+                    "verified_at": r.verified_at,
+            }))?;
+            if !r.intact {
+                return Err(CtlError::Failed(format!(
+                    "the audit chain is broken at entry {} ({}): {}",
+                    r.broken_seq, r.broken_chain, r.broken_reason
+                )));
+            }
+            Ok(())
+        }
         Command::Audit(AuditCmd::List {
             tenant,
             action_prefix,
