@@ -78,6 +78,31 @@ fn payload_pb(p: Payload) -> ipb::SubjectPayload {
     }
 }
 
+impl VaultPeerGrpc {
+    /// One export chunk sealed (`seal`) or opened with the export's key,
+    /// for a tenant inside the scope.
+    async fn export_chunk(
+        &self,
+        request: Request<ipb::ExportChunk>,
+        seal: bool,
+    ) -> Result<Response<ipb::ExportChunk>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let export = id_field("export_id", &r.export_id)?;
+        let data = if seal {
+            self.vault
+                .seal_export_chunk(&tenant, &export, r.seq, &r.data)
+                .await?
+        } else {
+            self.vault
+                .open_export_chunk(&tenant, &export, r.seq, &r.data)
+                .await?
+        };
+        Ok(Response::new(ipb::ExportChunk { data, ..r }))
+    }
+}
+
 #[tonic::async_trait]
 impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
     async fn subject_hashes(
@@ -303,30 +328,14 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::ExportChunk>,
     ) -> Result<Response<ipb::ExportChunk>, Status> {
-        let (_, scope) = peer_scope(&request)?;
-        let r = request.into_inner();
-        let tenant = tenant_in(&scope, &r.tenant_id)?;
-        let export = id_field("export_id", &r.export_id)?;
-        let data = self
-            .vault
-            .seal_export_chunk(&tenant, &export, r.seq, &r.data)
-            .await?;
-        Ok(Response::new(ipb::ExportChunk { data, ..r }))
+        self.export_chunk(request, true).await
     }
 
     async fn open_export_chunk(
         &self,
         request: Request<ipb::ExportChunk>,
     ) -> Result<Response<ipb::ExportChunk>, Status> {
-        let (_, scope) = peer_scope(&request)?;
-        let r = request.into_inner();
-        let tenant = tenant_in(&scope, &r.tenant_id)?;
-        let export = id_field("export_id", &r.export_id)?;
-        let data = self
-            .vault
-            .open_export_chunk(&tenant, &export, r.seq, &r.data)
-            .await?;
-        Ok(Response::new(ipb::ExportChunk { data, ..r }))
+        self.export_chunk(request, false).await
     }
 
     async fn erase_tenant(
