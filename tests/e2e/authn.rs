@@ -91,3 +91,66 @@ async fn wrong_role_is_permission_denied() {
         app.stop().await;
     }
 }
+
+/// `IdentityService.WhoAmI`: every public role learns who it is and what
+/// its role may call (the permission table's own answer); a controller's
+/// token names its tenant; a peer token, limited to internal RPCs, may not
+/// call it; no token is UNAUTHENTICATED.
+#[tokio::test]
+async fn who_am_i_describes_the_caller_and_its_permissions() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let c = app.create_controller("Acme B.V.", "12345678").await;
+        let id = |tok: &str| {
+            let mut client =
+                proto::v1::identity_service_client::IdentityServiceClient::new(app.channel.clone());
+            let r = req(tok, proto::v1::WhoAmIRequest {});
+            async move { client.who_am_i(r).await.map(|r| r.into_inner()) }
+        };
+        let admin = id(&app.admin).await.unwrap();
+        assert_eq!(admin.role, "admin");
+        assert!(admin.tenant_id.is_empty());
+        assert!(
+            admin
+                .allowed_methods
+                .iter()
+                .any(|m| m == "/custodian.v1.ControllerService/CreateController")
+        );
+        let dpo = app.token(Role::Controller, Some(&c.id)).await;
+        let me = id(&dpo).await.unwrap();
+        assert_eq!(
+            (me.role.as_str(), me.tenant_id.as_str()),
+            ("controller", c.id.as_str())
+        );
+        assert_eq!(me.name, "test-controller");
+        for m in &me.allowed_methods {
+            assert!(
+                auth::permissions::allows(m, Role::Controller),
+                "{m} is listed, so the table allows it"
+            );
+        }
+        assert!(
+            !me.allowed_methods
+                .iter()
+                .any(|m| m == "/custodian.v1.ControllerService/CreateController"),
+            "a customer's DPO may not create controllers"
+        );
+        let ctl_out = ctl_json(&app, &dpo, &["whoami"]).await;
+        assert_eq!(ctl_out["role"], "controller");
+        let peer = app.token(Role::Peer, None).await;
+        assert_eq!(
+            id(&peer).await.unwrap_err().code(),
+            tonic::Code::PermissionDenied
+        );
+        let mut anon =
+            proto::v1::identity_service_client::IdentityServiceClient::new(app.channel.clone());
+        assert_eq!(
+            anon.who_am_i(proto::v1::WhoAmIRequest {})
+                .await
+                .unwrap_err()
+                .code(),
+            tonic::Code::Unauthenticated
+        );
+        app.stop().await;
+    }
+}

@@ -9,6 +9,7 @@
 //! Handlers never take a tenant from the request body alone: they call
 //! [`Principal::scope`] and filter by it.
 
+pub mod identity;
 pub mod layer;
 pub mod permissions;
 pub mod tokens;

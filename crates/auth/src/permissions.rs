@@ -260,6 +260,11 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.ControllerService/UpdateController",
         &[Admin, Controller],
     ),
+    // IdentityService: every public role may ask who it is.
+    p(
+        "/custodian.v1.IdentityService/WhoAmI",
+        &[Admin, Service, Worker, Controller, Auditor],
+    ),
     // AuditService: controllers see their own tenant's events.
     p(
         "/custodian.v1.AuditService/ListEvents",
@@ -398,6 +403,15 @@ pub fn is_open(path: &str) -> bool {
 
 pub fn lookup(path: &str) -> Option<&'static MethodPermission> {
     TABLE.iter().find(|m| m.method == path)
+}
+
+/// Every method `role` may call, in table order.
+pub fn allowed_methods(role: Role) -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .filter(|m| m.roles.contains(&role))
+        .map(|m| m.method)
+        .collect()
 }
 
 /// Whether `role` may call `path`.

@@ -110,6 +110,7 @@ fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .with_service_name("grpc.health.v1.Health")
+        .with_service_name(service_names::IDENTITY)
         .with_service_name("grpc.reflection.v1.ServerReflection");
     for t in targets {
         b = b.with_service_name(t.grpc_name());
@@ -133,6 +134,8 @@ pub async fn run(
     let (health, health_svc) = tonic_health::server::health_reporter();
     let mut routes = tonic::service::RoutesBuilder::default();
     routes.add_service(health_svc);
+    // Who the caller is: every process answers it (no database).
+    routes.add_service(auth::identity::service());
     let processing = &built.processing;
     for t in &targets {
         match t {

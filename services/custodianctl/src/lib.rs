@@ -48,6 +48,8 @@ pub struct Cli {
 enum Command {
     /// Health of the server and of each hosted service.
     Health,
+    /// Who this token is: its role, its tenant, and what the role may call.
+    Whoami,
     /// Controllers (the provider's customers, Custodian's tenants).
     #[command(subcommand)]
     Controllers(ControllersCmd),
@@ -300,6 +302,19 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
     let conn = Conn::open(&cli.server, cli.token.as_deref()).await?;
     match cli.command {
         Command::Health => health(&conn, o).await,
+        Command::Whoami => {
+            let r = pb::identity_service_client::IdentityServiceClient::new(conn.channel.clone())
+                .who_am_i(conn.req(pb::WhoAmIRequest {}))
+                .await?
+                .into_inner();
+            o.object(serde_json::json!({
+                "token_id": r.token_id,
+                "name": r.name,
+                "role": r.role,
+                "tenant_id": r.tenant_id,
+                "allowed_methods": r.allowed_methods,
+            }))
+        }
         Command::Controllers(c) => controllers(&conn, c, o).await,
         Command::Deadlines(c) => deadlines(&conn, c, o).await,
         Command::Vault(c) => vault_cmd::run(&conn, c, o).await,
