@@ -684,3 +684,72 @@ async fn internal_rpcs_keep_to_the_scope_they_act_in() {
         app.stop().await;
     }
 }
+
+/// A peer that accepts connections and never answers: the call is bounded by
+/// `peer_timeout_ms` and fails as UNAVAILABLE naming the peer, and nothing is
+/// written (the request is not filed).
+#[tokio::test]
+async fn a_peer_that_never_answers_is_unavailable_within_its_timeout() {
+    for db in all_dbs().await {
+        // A black hole: accepts, holds the connection, never speaks HTTP/2.
+        let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hole_url = format!("http://{}", hole.local_addr().unwrap());
+        let held = tokio::spawn(async move {
+            let mut conns = Vec::new();
+            while let Ok((c, _)) = hole.accept().await {
+                conns.push(c);
+            }
+        });
+        let core = spawn_app_with(
+            &db,
+            AppOptions {
+                target: "controllers,audit,agreements".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let (a, _) = core
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let a_tok = core.token(Role::Controller, Some(&a.id)).await;
+        let peer = core.token(Role::Peer, None).await;
+        let own = tempfile::tempdir().unwrap();
+        let mut cfg = custodian::Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: own.path().to_path_buf(),
+            database_url: Some(db.url.clone()),
+            target: "requests".into(),
+            auth_cache_ttl_ms: 0,
+            shutdown_grace_ms: 50,
+            peer_token: Some(peer),
+            peer_timeout_ms: 300,
+            peer_health_interval_ms: 50,
+            ..custodian::Config::default()
+        };
+        cfg.peers.vault = Some(hole_url);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let requests = spawn_config(cfg, listener, core.admin.clone(), db.backend).await;
+
+        let t = std::time::Instant::now();
+        let e = requests
+            .requests()
+            .create_request(req(&a_tok, dsr(&a.id, "access", "jan@example.nl")))
+            .await
+            .expect_err("the vault never answers");
+        let took = t.elapsed();
+        assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+        assert!(e.message().contains("peer vault"), "names the peer: {e:?}");
+        // Bounded: a few timeouts at most (connect, call), never a hang.
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+        let listed = requests
+            .requests()
+            .list_requests(req(&a_tok, pb::ListRequestsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(listed.requests.is_empty(), "nothing was filed");
+        requests.stop().await;
+        core.stop().await;
+        held.abort();
+    }
+}
