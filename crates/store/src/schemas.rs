@@ -21,6 +21,8 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+use domain_kit::quote;
+
 use crate::StoreError;
 
 /// The services that own tables, each with a schema of its own.
@@ -331,16 +333,6 @@ pub async fn login_role(
         }
     }
     Ok(())
-}
-
-/// At most 24 characters of a value, for an error message.
-fn quote(s: &str) -> String {
-    let cut: String = s.chars().take(24).collect();
-    if cut.len() < s.len() {
-        format!("{cut:?}... ({} bytes)", s.len())
-    } else {
-        format!("{cut:?}")
-    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use proto::internal as ipb;
 use proto::wire;
 use tonic::{Request, Response, Status};
 
-use crate::domain::ControllerId;
+use domain_kit::PortError;
+
+use crate::domain::{Controller, ControllerId};
 use crate::repo::ControllerRepo;
 
 pub struct ControllersPeerGrpc {
@@ -23,6 +25,51 @@ pub fn service(
 ) -> ipb::controllers_peer_server::ControllersPeerServer<ControllersPeerGrpc> {
     ipb::controllers_peer_server::ControllersPeerServer::new(ControllersPeerGrpc {
         repo: ControllerRepo::new(db),
+    })
+}
+
+/// A controller as it crosses the wire; [`from_record`] reads it back.
+pub fn record(c: Controller) -> ipb::ControllerRecord {
+    ipb::ControllerRecord {
+        id: c.id,
+        legal_name: c.legal_name,
+        kvk_number: c.kvk_number,
+        country: c.country,
+        privacy_email: c.privacy_email,
+        dpo_name: c.dpo_name,
+        dpo_email: c.dpo_email,
+        webhook_url: c.webhook_url.unwrap_or_default(),
+        webhook_secret_set: c.webhook_secret_set,
+        created_at: wire::timestamp(c.created_at),
+        updated_at: wire::timestamp(c.updated_at),
+    }
+}
+
+/// The controller a peer sent, as this side's domain value.
+pub fn from_record(c: ipb::ControllerRecord) -> Result<Controller, PortError> {
+    let at = |v: &str| {
+        domain_kit::instant("created_at", v)
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                PortError::Internal(format!(
+                    "the controllers peer sent an instant that is none: {}",
+                    wire::quote(v)
+                ))
+            })
+    };
+    Ok(Controller {
+        created_at: at(&c.created_at)?,
+        updated_at: at(&c.updated_at)?,
+        webhook_url: (!c.webhook_url.is_empty()).then_some(c.webhook_url),
+        id: c.id,
+        legal_name: c.legal_name,
+        kvk_number: c.kvk_number,
+        country: c.country,
+        privacy_email: c.privacy_email,
+        dpo_name: c.dpo_name,
+        dpo_email: c.dpo_email,
+        webhook_secret_set: c.webhook_secret_set,
     })
 }
 
@@ -43,19 +90,7 @@ impl ipb::controllers_peer_server::ControllersPeer for ControllersPeerGrpc {
         let (_, tenant) = tenant_of(request)?;
         let id = ControllerId::parse("tenant_id", &tenant)?;
         let c = self.repo.get(&auth::Scope::Tenant(tenant), &id).await?;
-        Ok(Response::new(ipb::ControllerRecord {
-            id: c.id,
-            legal_name: c.legal_name,
-            kvk_number: c.kvk_number,
-            country: c.country,
-            privacy_email: c.privacy_email,
-            dpo_name: c.dpo_name,
-            dpo_email: c.dpo_email,
-            webhook_url: c.webhook_url.unwrap_or_default(),
-            webhook_secret_set: c.webhook_secret_set,
-            created_at: wire::timestamp(c.created_at),
-            updated_at: wire::timestamp(c.updated_at),
-        }))
+        Ok(Response::new(record(c)))
     }
 
     async fn get_webhook(

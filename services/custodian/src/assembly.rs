@@ -69,7 +69,7 @@ impl Assembly {
                 None => ControllersLink::Local(controllers::ControllerRepo::new(db.clone())),
             },
             agreements: agreements_peer.clone(),
-            subprocessors: subprocessors_peer,
+            subprocessors: subprocessors_peer.clone(),
         };
         let vault = if needs_vault {
             let v = crate::vault::open(config, db.clone(), links.controllers.clone()).await?;
@@ -194,17 +194,25 @@ impl Assembly {
         // this process merges them.
         let mut peer_sources: Vec<Arc<dyn ObligationSource>> = Vec::new();
         if hosts(Target::Deadlines) {
-            let remote: [(Target, &Option<String>, &'static str); 6] = [
-                (Target::Vault, &p.vault, "vault"),
-                (Target::Agreements, &p.agreements, "agreements"),
-                (Target::Subprocessors, &p.subprocessors, "subprocessors"),
-                (Target::Breaches, &p.breaches, "breaches"),
-                (Target::Requests, &p.requests, "requests"),
-                (Target::Switching, &p.switching, "switching"),
+            // The peers already connected above share their channel.
+            let remote = [
+                (Target::Vault, &p.vault, &vault_peer),
+                (Target::Agreements, &p.agreements, &agreements_peer),
+                (Target::Subprocessors, &p.subprocessors, &subprocessors_peer),
+                (Target::Breaches, &p.breaches, &None),
+                (Target::Requests, &p.requests, &requests_peer),
+                (Target::Switching, &p.switching, &None),
             ];
-            for (t, url, service) in remote {
-                if let Some(peer) = peer(t, url)? {
-                    peer_sources.push(Arc::new(RemoteObligations { peer, service }));
+            for (t, url, connected) in remote {
+                let found = match connected {
+                    Some(peer) => Some(peer.clone()),
+                    None => peer(t, url)?,
+                };
+                if let Some(peer) = found {
+                    peer_sources.push(Arc::new(RemoteObligations {
+                        peer,
+                        service: t.name(),
+                    }));
                 }
             }
             // A vault opened here for the request or switching service

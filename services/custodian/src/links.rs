@@ -78,20 +78,7 @@ impl ControllersLink {
                     .await,
                 )?;
                 let Some(r) = r else { return Ok(None) };
-                let c = r.into_inner();
-                Ok(Some(controllers::domain::Controller {
-                    created_at: required(&c.created_at, "a controller")?,
-                    updated_at: required(&c.updated_at, "a controller")?,
-                    id: c.id,
-                    legal_name: c.legal_name,
-                    kvk_number: c.kvk_number,
-                    country: c.country,
-                    privacy_email: c.privacy_email,
-                    dpo_name: c.dpo_name,
-                    dpo_email: c.dpo_email,
-                    webhook_url: (!c.webhook_url.is_empty()).then_some(c.webhook_url),
-                    webhook_secret_set: c.webhook_secret_set,
-                }))
+                Ok(Some(controllers::peer::from_record(r.into_inner())?))
             }
         }
     }
@@ -372,39 +359,9 @@ pub enum VaultLink {
     Remote(Peer),
 }
 
-fn export_candidate_local(
-    r: store::entities::vault::candidates::Model,
-    p: vault::domain::Payload,
-) -> switching::ports::ExportCandidate {
-    switching::ports::ExportCandidate {
-        id: r.id,
-        external_ref: r.external_ref,
-        vacancy_ref: r.vacancy_ref,
-        applied_on: r.applied_on,
-        status: r.status,
-        closed_on: r.closed_on,
-        consent: r.consent,
-        consent_withdrawn_on: r.consent_withdrawn_on,
-        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
-        legal_hold: r.legal_hold,
-        legal_hold_reason: r.hold_reason,
-        restricted: r.restricted,
-        delete_after: r.delete_after,
-        retention_basis: r.retention_basis.unwrap_or_default(),
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-        name: p.profile.name,
-        email: p.profile.email,
-        phone: p.profile.phone,
-        notes: p.profile.notes,
-        custom_fields: p.profile.custom_fields.into_iter().collect(),
-        cv: p.cv,
-        cv_filename: p.profile.cv_filename,
-        cv_content_type: p.profile.cv_content_type,
-    }
-}
-
-fn export_candidate_remote(
+/// A decrypted export candidate from its wire shape (a vault peer's answer,
+/// or the in-process vault's through the same conversion).
+fn export_candidate(
     c: ipb::ExportCandidate,
 ) -> Result<switching::ports::ExportCandidate, PortError> {
     let p = c.payload.unwrap_or_default();
@@ -452,13 +409,13 @@ impl VaultLink {
         limit: u64,
     ) -> Result<Vec<switching::ports::ExportCandidate>, PortError> {
         match self {
-            VaultLink::Local(v) => Ok(v
+            VaultLink::Local(v) => v
                 .export_page(tenant, after, limit)
                 .await
                 .map_err(port)?
                 .into_iter()
-                .map(|(r, p)| export_candidate_local(r, p))
-                .collect()),
+                .map(|(r, p)| export_candidate(vault::peer::export_candidate_pb(r, p)))
+                .collect(),
             VaultLink::Remote(p) => {
                 let msg = ipb::ExportPageRequest {
                     tenant_id: tenant.into(),
@@ -474,7 +431,7 @@ impl VaultLink {
                 .into_inner()
                 .candidates
                 .into_iter()
-                .map(export_candidate_remote)
+                .map(export_candidate)
                 .collect()
             }
         }

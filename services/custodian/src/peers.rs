@@ -190,7 +190,11 @@ pub(crate) fn instant(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, 
         .map_err(|_| PortError::Internal(format!("a peer sent an instant that is none: {s:?}")))
 }
 
-fn candidate(c: ipb::SubjectCandidate) -> Result<requests::ports::SubjectCandidate, PortError> {
+/// A matched candidate from its wire shape (a peer's answer, or the
+/// in-process vault's through the same conversion).
+pub(crate) fn candidate(
+    c: ipb::SubjectCandidate,
+) -> Result<requests::ports::SubjectCandidate, PortError> {
     let missing = || PortError::Internal("the vault sent a candidate without dates".into());
     Ok(requests::ports::SubjectCandidate {
         applied_on: date(&c.applied_on)?.ok_or_else(missing)?,
@@ -210,7 +214,8 @@ fn candidate(c: ipb::SubjectCandidate) -> Result<requests::ports::SubjectCandida
     })
 }
 
-fn payload(p: ipb::SubjectPayload) -> requests::ports::SubjectPayload {
+/// A payload from its wire shape.
+pub(crate) fn payload(p: ipb::SubjectPayload) -> requests::ports::SubjectPayload {
     requests::ports::SubjectPayload {
         name: p.name,
         email: p.email,
@@ -321,18 +326,7 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
             })
             .await?
             .into_inner();
-            Ok(requests::ports::CandidateCertificate {
-                shredded_at: instant(&c.shredded_at)?
-                    .ok_or_else(|| PortError::Internal("a certificate without a time".into()))?,
-                candidate_id: c.candidate_id,
-                tenant_id: c.tenant_id,
-                external_ref: c.external_ref,
-                reason: c.reason,
-                basis: c.basis,
-                ledger_seq: c.ledger_seq,
-                ledger_hash: c.ledger_hash,
-                destroyed: c.destroyed,
-            })
+            certificate(c)
         })
     }
 
@@ -391,6 +385,24 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
             .map(|_| ())
         })
     }
+}
+
+/// A deletion certificate from its wire shape.
+pub(crate) fn certificate(
+    c: ipb::CandidateCertificate,
+) -> Result<requests::ports::CandidateCertificate, PortError> {
+    Ok(requests::ports::CandidateCertificate {
+        shredded_at: instant(&c.shredded_at)?
+            .ok_or_else(|| PortError::Internal("a certificate without a time".into()))?,
+        candidate_id: c.candidate_id,
+        tenant_id: c.tenant_id,
+        external_ref: c.external_ref,
+        reason: c.reason,
+        basis: c.basis,
+        ledger_seq: c.ledger_seq,
+        ledger_hash: c.ledger_hash,
+        destroyed: c.destroyed,
+    })
 }
 
 fn for_request(tenant: &str, id: &str, request: &str) -> ipb::CandidateForRequest {

@@ -250,7 +250,9 @@ pub fn deliverer(
     )?)
 }
 
-/// The vault, as the request service sees it: matching by keyed index,
+/// The vault, as the request service sees it (candidates, payloads and
+/// certificates read through the same wire conversions as a vault peer's
+/// answers, so both shapes give the same values): matching by keyed index,
 /// reads for a request, erasure, restriction and rewriting of a payload.
 pub struct SubjectVault(pub Arc<vault::Vault>);
 
@@ -261,40 +263,6 @@ fn vault_err(e: vault::domain::VaultError) -> PortError {
             reason: f.reason,
         },
         e => PortError::from_classified(&e),
-    }
-}
-
-fn subject_candidate(
-    r: &store::entities::vault::candidates::Model,
-) -> requests::ports::SubjectCandidate {
-    requests::ports::SubjectCandidate {
-        id: r.id.clone(),
-        external_ref: r.external_ref.clone(),
-        vacancy_ref: r.vacancy_ref.clone(),
-        applied_on: r.applied_on,
-        status: r.status.clone(),
-        closed_on: r.closed_on,
-        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
-        consent: r.consent.clone(),
-        consent_withdrawn_on: r.consent_withdrawn_on,
-        delete_after: r.delete_after,
-        retention_basis: r.retention_basis.clone().unwrap_or_default(),
-        restricted: r.restricted,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    }
-}
-
-fn subject_payload(p: vault::domain::Payload) -> requests::ports::SubjectPayload {
-    requests::ports::SubjectPayload {
-        name: p.profile.name,
-        email: p.profile.email,
-        phone: p.profile.phone,
-        notes: p.profile.notes,
-        custom_fields: p.profile.custom_fields.into_iter().collect(),
-        cv: p.cv,
-        cv_filename: p.profile.cv_filename,
-        cv_content_type: p.profile.cv_content_type,
     }
 }
 
@@ -324,14 +292,13 @@ impl requests::ports::SubjectData for SubjectVault {
         candidate_ref: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
         Box::pin(async move {
-            Ok(self
-                .0
+            self.0
                 .match_subject(tenant, hashes, candidate_ref)
                 .await
                 .map_err(vault_err)?
                 .iter()
-                .map(subject_candidate)
-                .collect())
+                .map(|r| crate::peers::candidate(vault::peer::subject_candidate_pb(r)))
+                .collect()
         })
     }
 
@@ -348,7 +315,7 @@ impl requests::ports::SubjectData for SubjectVault {
                 .read_for_request(actor, tenant, id, request)
                 .await
                 .map_err(vault_err)?;
-            Ok(subject_payload(p))
+            Ok(crate::peers::payload(vault::peer::payload_pb(p)))
         })
     }
 
@@ -371,18 +338,7 @@ impl requests::ports::SubjectData for SubjectVault {
                 )
                 .await
                 .map_err(vault_err)?;
-            let pb = vault::grpc::certificate_pb(&c);
-            Ok(requests::ports::CandidateCertificate {
-                candidate_id: c.candidate_id,
-                tenant_id: c.tenant_id,
-                external_ref: c.external_ref,
-                reason: c.reason,
-                basis: c.basis,
-                shredded_at: c.shredded_at,
-                ledger_seq: c.ledger_seq.max(0) as u64,
-                ledger_hash: c.ledger_hash,
-                destroyed: pb.destroyed,
-            })
+            crate::peers::certificate(vault::peer::certificate_pb(&c))
         })
     }
 

@@ -14,6 +14,8 @@ use proto::v1 as pb;
 use proto::wire;
 use tonic::{Request, Response, Status};
 
+use store::entities::vault::{candidates, deletion_certificates};
+
 use crate::domain::{EraseReason, Payload, VaultError};
 use crate::service::Vault;
 
@@ -55,6 +57,78 @@ fn day(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
+/// A candidate matched for a data-subject request, as it crosses the wire
+/// (and as the in-process wiring reads it too: one conversion).
+pub fn subject_candidate_pb(c: &candidates::Model) -> ipb::SubjectCandidate {
+    ipb::SubjectCandidate {
+        id: c.id.clone(),
+        external_ref: c.external_ref.clone(),
+        vacancy_ref: c.vacancy_ref.clone(),
+        applied_on: c.applied_on.to_string(),
+        status: c.status.clone(),
+        closed_on: day(c.closed_on),
+        categories: serde_json::from_str(&c.categories).unwrap_or_default(),
+        consent: c.consent.clone(),
+        consent_withdrawn_on: day(c.consent_withdrawn_on),
+        delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
+        retention_basis: c.retention_basis.clone().unwrap_or_default(),
+        restricted: c.restricted,
+        created_at: wire::timestamp(c.created_at),
+        updated_at: wire::timestamp(c.updated_at),
+    }
+}
+
+/// A decrypted candidate of a Data Act export, as it crosses the wire (and
+/// as the in-process wiring reads it too: one conversion).
+pub fn export_candidate_pb(c: candidates::Model, p: Payload) -> ipb::ExportCandidate {
+    ipb::ExportCandidate {
+        categories: serde_json::from_str(&c.categories).unwrap_or_default(),
+        applied_on: c.applied_on.to_string(),
+        closed_on: day(c.closed_on),
+        consent_withdrawn_on: day(c.consent_withdrawn_on),
+        delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
+        created_at: wire::timestamp(c.created_at),
+        updated_at: wire::timestamp(c.updated_at),
+        legal_hold_reason: c.hold_reason.unwrap_or_default(),
+        retention_basis: c.retention_basis.unwrap_or_default(),
+        id: c.id,
+        external_ref: c.external_ref,
+        vacancy_ref: c.vacancy_ref,
+        status: c.status,
+        consent: c.consent,
+        legal_hold: c.legal_hold,
+        restricted: c.restricted,
+        payload: Some(payload_pb(p)),
+    }
+}
+
+/// A deletion certificate for a data-subject request, as it crosses the
+/// wire (and as the in-process wiring reads it too: one conversion).
+pub fn certificate_pb(c: &deletion_certificates::Model) -> ipb::CandidateCertificate {
+    let pb::DeletionCertificate {
+        candidate_id,
+        tenant_id,
+        external_ref,
+        reason,
+        basis,
+        shredded_at,
+        ledger_seq,
+        ledger_hash,
+        destroyed,
+    } = crate::grpc::certificate_pb(c);
+    ipb::CandidateCertificate {
+        candidate_id,
+        tenant_id,
+        external_ref,
+        reason,
+        basis,
+        shredded_at,
+        ledger_seq,
+        ledger_hash,
+        destroyed,
+    }
+}
+
 pub struct VaultPeerGrpc {
     vault: Arc<Vault>,
 }
@@ -65,7 +139,9 @@ pub fn service(vault: Arc<Vault>) -> ipb::vault_peer_server::VaultPeerServer<Vau
         .max_encoding_message_size(64 * 1024 * 1024)
 }
 
-fn payload_pb(p: Payload) -> ipb::SubjectPayload {
+/// A decrypted payload, as it crosses the wire (and as the in-process
+/// wiring reads it too: one conversion).
+pub fn payload_pb(p: Payload) -> ipb::SubjectPayload {
     ipb::SubjectPayload {
         name: p.profile.name,
         email: p.profile.email,
@@ -132,25 +208,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
             .match_subject(&tenant, &r.hashes, reference)
             .await?;
         Ok(Response::new(ipb::MatchSubjectResponse {
-            candidates: rows
-                .iter()
-                .map(|c| ipb::SubjectCandidate {
-                    id: c.id.clone(),
-                    external_ref: c.external_ref.clone(),
-                    vacancy_ref: c.vacancy_ref.clone(),
-                    applied_on: c.applied_on.to_string(),
-                    status: c.status.clone(),
-                    closed_on: day(c.closed_on),
-                    categories: serde_json::from_str(&c.categories).unwrap_or_default(),
-                    consent: c.consent.clone(),
-                    consent_withdrawn_on: day(c.consent_withdrawn_on),
-                    delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
-                    retention_basis: c.retention_basis.clone().unwrap_or_default(),
-                    restricted: c.restricted,
-                    created_at: wire::timestamp(c.created_at),
-                    updated_at: wire::timestamp(c.updated_at),
-                })
-                .collect(),
+            candidates: rows.iter().map(subject_candidate_pb).collect(),
         }))
     }
 
@@ -181,28 +239,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
                 &format!("data-subject request {}", f.request_id),
             )
             .await?;
-        let pb::DeletionCertificate {
-            candidate_id,
-            tenant_id,
-            external_ref,
-            reason,
-            basis,
-            shredded_at,
-            ledger_seq,
-            ledger_hash,
-            destroyed,
-        } = crate::grpc::certificate_pb(&c);
-        Ok(Response::new(ipb::CandidateCertificate {
-            candidate_id,
-            tenant_id,
-            external_ref,
-            reason,
-            basis,
-            shredded_at,
-            ledger_seq,
-            ledger_hash,
-            destroyed,
-        }))
+        Ok(Response::new(certificate_pb(&c)))
     }
 
     async fn restrict_for_request(
@@ -274,25 +311,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         Ok(Response::new(ipb::ExportPageResponse {
             candidates: page
                 .into_iter()
-                .map(|(c, p)| ipb::ExportCandidate {
-                    categories: serde_json::from_str(&c.categories).unwrap_or_default(),
-                    applied_on: c.applied_on.to_string(),
-                    closed_on: day(c.closed_on),
-                    consent_withdrawn_on: day(c.consent_withdrawn_on),
-                    delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
-                    created_at: wire::timestamp(c.created_at),
-                    updated_at: wire::timestamp(c.updated_at),
-                    legal_hold_reason: c.hold_reason.unwrap_or_default(),
-                    retention_basis: c.retention_basis.unwrap_or_default(),
-                    id: c.id,
-                    external_ref: c.external_ref,
-                    vacancy_ref: c.vacancy_ref,
-                    status: c.status,
-                    consent: c.consent,
-                    legal_hold: c.legal_hold,
-                    restricted: c.restricted,
-                    payload: Some(payload_pb(p)),
-                })
+                .map(|(c, p)| export_candidate_pb(c, p))
                 .collect(),
         }))
     }
