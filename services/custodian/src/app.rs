@@ -126,6 +126,63 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve(config, listener, None, shutdown).await
+}
+
+/// Where the console sends each service's calls: this process's own
+/// listener for what it hosts (and for what no peer is named for), the
+/// peer's address for what another process hosts.
+pub fn console_backend(
+    config: &Config,
+    targets: &BTreeSet<Target>,
+    grpc: std::net::SocketAddr,
+) -> anyhow::Result<console::Backend> {
+    use console::Service as S;
+    let ip = if grpc.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        grpc.ip()
+    };
+    let own = format!("http://{}", std::net::SocketAddr::new(ip, grpc.port()));
+    let p = &config.peers;
+    let mut routed = Vec::new();
+    for (service, target, peer) in [
+        (S::Vault, Target::Vault, &p.vault),
+        (S::Controllers, Target::Controllers, &p.controllers),
+        (S::Agreements, Target::Agreements, &p.agreements),
+        (S::Subprocessors, Target::Subprocessors, &p.subprocessors),
+        (S::Requests, Target::Requests, &p.requests),
+        (S::Breaches, Target::Breaches, &p.breaches),
+        (S::Switching, Target::Switching, &p.switching),
+    ] {
+        if let Some(addr) = peer.as_ref().filter(|_| !targets.contains(&target)) {
+            routed.push((service, addr.clone()));
+        }
+    }
+    Ok(console::Backend::new(
+        &own,
+        &routed,
+        Duration::from_millis(config.peer_timeout_ms.max(1_000) * 2),
+    )?)
+}
+
+/// [`run`], and the DPO console on `console` when given: both stop when
+/// `shutdown` resolves.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    console: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let shutdown = stopped(stop_rx.clone());
     let targets = parse_targets(&config.target)?;
     let db_url = config.database_url();
     let built = crate::assembly::Assembly::build(&config, targets.clone()).await?;
@@ -240,6 +297,23 @@ pub async fn run(
 
     let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
     let addr = listener.local_addr()?;
+    let console_task = match console {
+        Some(l) => {
+            let caddr = l.local_addr()?;
+            let router = console::router(
+                console_backend(&config, &targets, addr)?,
+                &config.console.settings(),
+            );
+            tracing::info!(addr = %caddr, "DPO console serving on http://{caddr}");
+            let stop = stopped(stop_rx.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = console::serve(l, router, stop).await {
+                    tracing::error!(error = %e, "the DPO console stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     tracing::info!(
         %addr,
         targets = %targets.iter().map(|t| t.name()).collect::<Vec<_>>().join(","),
@@ -280,6 +354,9 @@ pub async fn run(
             stop,
         )
         .await?;
+    if let Some(t) = console_task {
+        let _ = t.await;
+    }
     built.close().await;
     tracing::info!("custodian stopped");
     Ok(())

@@ -82,6 +82,52 @@ pub struct Config {
     /// How often a process checks the health of the peers its services
     /// need; a service whose peer is unreachable reports NOT_SERVING.
     pub peer_health_interval_ms: u64,
+    /// The DPO console (`custodian serve` only).
+    pub console: Console,
+}
+
+/// The DPO console's listener and sessions (`[console]`,
+/// `CUSTODIAN_CONSOLE__LISTEN`, `--console-listen`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Console {
+    /// Where the console's HTTP listener binds; `off` switches it off.
+    pub listen: String,
+    /// A session ends after this many seconds without a request.
+    pub session_idle_secs: u64,
+    /// A session ends this many seconds after sign-in.
+    pub session_max_secs: u64,
+    /// Mark the session cookie `Secure`: set it when TLS terminates in
+    /// front of the console (the console itself speaks plain HTTP).
+    pub secure_cookie: bool,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console {
+            listen: "127.0.0.1:8080".into(),
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 3600,
+            secure_cookie: false,
+        }
+    }
+}
+
+impl Console {
+    /// The address to bind, or `None` when the console is switched off.
+    pub fn address(&self) -> Option<&str> {
+        let l = self.listen.trim();
+        (!l.is_empty() && l != "off").then_some(l)
+    }
+
+    pub fn settings(&self) -> console::Settings {
+        use std::time::Duration;
+        console::Settings {
+            session_idle: Duration::from_secs(self.session_idle_secs.max(1)),
+            session_max: Duration::from_secs(self.session_max_secs.max(1)),
+            secure_cookie: self.secure_cookie,
+        }
+    }
 }
 
 /// The addresses of peer processes, by the service they host.
@@ -151,6 +197,7 @@ impl Default for Config {
             peer_token: None,
             peer_timeout_ms: 5_000,
             peer_health_interval_ms: 5_000,
+            console: Console::default(),
         }
     }
 }
@@ -172,6 +219,14 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console: Option<ConsoleOverrides>,
+}
+
+/// `--console-listen`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConsoleOverrides {
+    pub listen: String,
 }
 
 impl Config {
@@ -222,6 +277,10 @@ impl Config {
         .merge(
             Env::prefixed("CUSTODIAN_PEERS__")
                 .map(|k| format!("peers.{}", k.as_str().to_lowercase()).into()),
+        )
+        .merge(
+            Env::prefixed("CUSTODIAN_CONSOLE__")
+                .map(|k| format!("console.{}", k.as_str().to_lowercase()).into()),
         )
         .merge(Serialized::defaults(overrides))
         .extract()
@@ -298,6 +357,29 @@ mod tests {
             assert_eq!(c.listen, "127.0.0.1:50051");
             assert_eq!(c.database_url(), "sqlite://./data/custodian.db?mode=rwc");
             assert_eq!(c.keystore_url(), "sqlite://./data/keys.db?mode=rwc");
+            assert_eq!(c.console.address(), Some("127.0.0.1:8080"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_console_can_be_moved_and_switched_off() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CUSTODIAN_CONSOLE__LISTEN", "127.0.0.1:9090");
+            jail.set_env("CUSTODIAN_CONSOLE__SESSION_IDLE_SECS", "60");
+            let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(c.console.address(), Some("127.0.0.1:9090"));
+            assert_eq!(c.console.session_idle_secs, 60);
+            let o = Overrides {
+                console: Some(ConsoleOverrides {
+                    listen: "off".into(),
+                }),
+                ..Default::default()
+            };
+            let c = Config::load(None, &o).map_err(|e| *e)?;
+            assert_eq!(c.console.address(), None);
+            // the flag replaces the listener only
+            assert_eq!(c.console.session_idle_secs, 60);
             Ok(())
         });
     }

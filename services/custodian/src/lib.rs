@@ -13,5 +13,5 @@ pub mod vault;
 pub mod wiring;
 pub mod worker;
 
-pub use app::{Target, parse_targets, run};
-pub use config::{Config, LogFormat, Overrides};
+pub use app::{Target, parse_targets, run, serve};
+pub use config::{Config, ConsoleOverrides, LogFormat, Overrides};

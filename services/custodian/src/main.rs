@@ -134,6 +134,10 @@ struct ServeArgs {
     /// Log filter, for instance `info,sqlx=warn` (env CUSTODIAN_LOG_LEVEL).
     #[arg(long)]
     log_level: Option<String>,
+    /// Where the DPO console listens, or `off` [default: 127.0.0.1:8080]
+    /// (env CUSTODIAN_CONSOLE__LISTEN).
+    #[arg(long)]
+    console_listen: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -221,6 +225,9 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             ov.log_level = a.log_level;
+            ov.console = a
+                .console_listen
+                .map(|listen| custodian::ConsoleOverrides { listen });
             let config = Config::load(cli.config.as_deref(), &ov)?;
             init_logs(config.log_format, &config.log_level);
             // Unknown targets fail before anything binds or opens.
@@ -228,7 +235,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-            custodian::run(config, listener, custodian::app::shutdown_signal()).await?;
+            let console = match config.console.address() {
+                Some(a) => Some(tokio::net::TcpListener::bind(a).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot listen on {a} for the console: {e} (--console-listen off switches it off)"
+                    )
+                })?),
+                None => None,
+            };
+            custodian::serve(config, listener, console, custodian::app::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate {

@@ -1,0 +1,446 @@
+//! English and Dutch. The English text is the key: `tr.t("Overdue")` is
+//! "Overdue" in English and its Dutch translation in Dutch. A test reads
+//! every `t("…")` in the console's sources and templates and fails on one
+//! without a Dutch entry. What the services write (descriptions, notes,
+//! citations) is shown as they wrote it.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Nl,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "nl" => Some(Lang::Nl),
+            _ => None,
+        }
+    }
+
+    /// From an `Accept-Language` header: Dutch if it is preferred over English.
+    pub fn from_accept(h: &str) -> Lang {
+        for part in h.split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("nl") {
+                return Lang::Nl;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::En
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, en: &'static str) -> &'static str {
+        match self.0 {
+            Lang::En => en,
+            Lang::Nl => dutch(en).unwrap_or(en),
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+
+    /// "3 d 4 h left" / "overdue by 2 h 5 min".
+    pub fn remaining(&self, seconds: i64) -> String {
+        let s = seconds.unsigned_abs();
+        let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+        let span = if d > 0 {
+            format!("{d} {} {h} {}", self.t("d"), self.t("h"))
+        } else if h > 0 {
+            format!("{h} {} {m} {}", self.t("h"), self.t("min"))
+        } else {
+            format!("{m} {}", self.t("min"))
+        };
+        if seconds < 0 {
+            format!("{} {span}", self.t("overdue by"))
+        } else {
+            format!("{span} {}", self.t("left"))
+        }
+    }
+}
+
+fn dutch(en: &str) -> Option<&'static str> {
+    NL.iter().find(|(e, _)| *e == en).map(|(_, n)| *n)
+}
+
+/// English → Dutch.
+pub const NL: &[(&str, &str)] = &[
+    // chrome
+    ("Skip to the content", "Naar de inhoud"),
+    ("Signed in as", "Aangemeld als"),
+    ("role", "rol"),
+    ("tenant", "klant"),
+    ("every tenant", "alle klanten"),
+    ("Sign out", "Afmelden"),
+    ("Sign in", "Aanmelden"),
+    ("Main", "Hoofdmenu"),
+    ("Language", "Taal"),
+    ("Obligations", "Verplichtingen"),
+    ("Breaches", "Datalekken"),
+    ("Requests", "Verzoeken"),
+    ("Audit log", "Auditlog"),
+    ("Sub-processors", "Subverwerkers"),
+    ("Agreements", "Overeenkomsten"),
+    ("Retention", "Bewaartermijnen"),
+    ("Switching", "Overstappen"),
+    ("Reports", "Rapportages"),
+    ("Webhooks", "Webhooks"),
+    ("Tenants", "Klanten"),
+    // sign-in
+    ("API token", "API-token"),
+    (
+        "Paste the token you were given once. The console keeps it on the server for this session only; your browser holds a session cookie and nothing else.",
+        "Plak het token dat u hebt gekregen. De console bewaart het alleen voor deze sessie op de server; uw browser krijgt alleen een sessiecookie.",
+    ),
+    (
+        "The token was not accepted.",
+        "Het token is niet geaccepteerd.",
+    ),
+    (
+        "This token's role cannot use the console.",
+        "Met de rol van dit token kunt u de console niet gebruiken.",
+    ),
+    (
+        "Your session has ended. Sign in again.",
+        "Uw sessie is beëindigd. Meld u opnieuw aan.",
+    ),
+    // errors
+    ("Not found", "Niet gevonden"),
+    (
+        "There is no such page, or it is not yours to see.",
+        "Deze pagina bestaat niet of is niet voor u zichtbaar.",
+    ),
+    ("Not allowed", "Niet toegestaan"),
+    ("Your role may not do this.", "Uw rol mag dit niet doen."),
+    (
+        "The form has expired. Go back, reload the page and try again.",
+        "Het formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+    ),
+    ("Not done", "Niet uitgevoerd"),
+    ("Nothing was changed:", "Er is niets gewijzigd:"),
+    ("Service unavailable", "Dienst niet beschikbaar"),
+    ("Something went wrong", "Er ging iets mis"),
+    ("Back", "Terug"),
+    // time
+    ("d", "d"),
+    ("h", "u"),
+    ("min", "min"),
+    ("left", "over"),
+    ("overdue by", "te laat met"),
+    // obligations
+    ("What is due", "Wat moet er gebeuren"),
+    ("Overdue", "Te laat"),
+    ("Due within 72 hours", "Binnen 72 uur"),
+    ("Due this week", "Deze week"),
+    ("Due within 14 days", "Binnen 14 dagen"),
+    ("Later", "Later"),
+    ("Service", "Dienst"),
+    ("Tenant", "Klant"),
+    ("Object", "Object"),
+    ("What must happen", "Wat moet er gebeuren"),
+    ("Rule", "Regel"),
+    ("Citation", "Grondslag"),
+    ("Due (strict reading)", "Uiterlijk (strikte lezing)"),
+    ("Due (lenient reading)", "Uiterlijk (ruime lezing)"),
+    ("Time left", "Resterende tijd"),
+    ("How the date is computed", "Hoe de datum wordt berekend"),
+    ("Nothing in this group.", "Niets in deze groep."),
+    ("Filter", "Filteren"),
+    ("Show", "Tonen"),
+    ("all", "alle"),
+    ("Overdue only", "Alleen te late"),
+    ("Download CSV", "CSV downloaden"),
+    ("Downloads", "Downloads"),
+    (
+        "Every open obligation of every service, by the strict reading (the one Custodian schedules on). The lenient reading is the latest date a court could still accept.",
+        "Alle openstaande verplichtingen van alle diensten, volgens de strikte lezing (waarop Custodian plant). De ruime lezing is de uiterste datum die een rechter nog zou kunnen aanvaarden.",
+    ),
+    ("The rules", "De regels"),
+    ("Summary", "Samenvatting"),
+    // breaches
+    ("Incidents", "Incidenten"),
+    ("Incident", "Incident"),
+    ("Status", "Status"),
+    ("Discovered", "Ontdekt"),
+    ("Discovered by", "Ontdekt door"),
+    ("Description", "Omschrijving"),
+    ("Systems", "Systemen"),
+    ("Report an incident", "Een incident melden"),
+    ("Systems (comma separated)", "Systemen (kommagescheiden)"),
+    ("Internal notes", "Interne notities"),
+    ("Report", "Melden"),
+    ("Assess the incident", "Het incident beoordelen"),
+    ("Decision", "Besluit"),
+    (
+        "confirm: a personal data breach",
+        "bevestigen: een inbreuk in verband met persoonsgegevens",
+    ),
+    (
+        "dismiss: not a personal data breach",
+        "afwijzen: geen inbreuk in verband met persoonsgegevens",
+    ),
+    ("Risk", "Risico"),
+    (
+        "Affected controllers (comma separated ids)",
+        "Getroffen verwerkingsverantwoordelijken (id's, kommagescheiden)",
+    ),
+    ("Reason for a dismissal", "Reden van afwijzing"),
+    ("Assess", "Beoordelen"),
+    ("Clocks", "Klokken"),
+    ("Controller", "Verwerkingsverantwoordelijke"),
+    ("Clock", "Klok"),
+    ("State", "Staat"),
+    ("Notes", "Toelichting"),
+    (
+        "Processor → controller (agreed SLA)",
+        "Verwerker → verwerkingsverantwoordelijke (afgesproken termijn)",
+    ),
+    (
+        "Authority, 72 hours (art. 33(1))",
+        "Toezichthouder, 72 uur (art. 33 lid 1)",
+    ),
+    ("Data subjects (art. 34)", "Betrokkenen (art. 34)"),
+    (
+        "Notices to controllers",
+        "Meldingen aan verwerkingsverantwoordelijken",
+    ),
+    ("Notice", "Melding"),
+    (
+        "Content of the notice (art. 33(3))",
+        "Inhoud van de melding (art. 33 lid 3)",
+    ),
+    ("Item", "Onderdeel"),
+    ("known", "bekend"),
+    ("still missing", "ontbreekt nog"),
+    ("Sent", "Verzonden"),
+    ("Phase", "Fase"),
+    ("Delivery", "Aflevering"),
+    ("Timeline", "Tijdlijn"),
+    ("When", "Wanneer"),
+    ("What", "Wat"),
+    ("Authority draft", "Concept voor de toezichthouder"),
+    (
+        "Register of breaches (art. 33(5))",
+        "Register van inbreuken (art. 33 lid 5)",
+    ),
+    ("Send the notice", "De melding verzenden"),
+    ("Message", "Bericht"),
+    ("Send", "Verzenden"),
+    ("Acknowledge the notice", "De melding bevestigen"),
+    (
+        "Aware at (RFC 3339, empty for now)",
+        "Op de hoogte sinds (RFC 3339, leeg voor nu)",
+    ),
+    ("Acknowledge", "Bevestigen"),
+    ("Not yet assessed.", "Nog niet beoordeeld."),
+    // requests
+    ("Data-subject requests", "Verzoeken van betrokkenen"),
+    ("Request", "Verzoek"),
+    ("Type", "Soort"),
+    ("Received", "Ontvangen"),
+    ("Due in force", "Geldende termijn"),
+    ("Late", "Te laat"),
+    ("yes", "ja"),
+    ("no", "nee"),
+    ("Identity", "Identiteit"),
+    ("Identity requested", "Identiteit gevraagd"),
+    ("Identity received", "Identiteit ontvangen"),
+    ("Extension", "Verlenging"),
+    ("Extended", "Verlengd"),
+    ("Extension reasons", "Redenen voor verlenging"),
+    (
+        "Still allowed: the subject must be told, with the reasons, before",
+        "Nog toegestaan: de betrokkene moet vóór deze datum met redenen worden geïnformeerd:",
+    ),
+    (
+        "No longer allowed: the first month has passed.",
+        "Niet meer toegestaan: de eerste maand is voorbij.",
+    ),
+    (
+        "Extend by two months (art. 12(3))",
+        "Met twee maanden verlengen (art. 12 lid 3)",
+    ),
+    (
+        "Reasons, as told to the subject",
+        "Redenen, zoals aan de betrokkene meegedeeld",
+    ),
+    ("Extend", "Verlengen"),
+    ("Refuse (art. 12(4))", "Weigeren (art. 12 lid 4)"),
+    ("Reasons for the refusal", "Redenen voor de weigering"),
+    (
+        "The right to complain to a supervisory authority",
+        "Het recht een klacht in te dienen bij een toezichthouder",
+    ),
+    (
+        "The right to a judicial remedy",
+        "Het recht op een voorziening in rechte",
+    ),
+    ("Refuse", "Weigeren"),
+    ("Fulfil", "Uitvoeren"),
+    ("Fulfil the request", "Het verzoek uitvoeren"),
+    ("Note", "Notitie"),
+    ("Outcome", "Uitkomst"),
+    ("Answered", "Beantwoord"),
+    ("Deadline", "Termijn"),
+    ("Files of the answer", "Bestanden van het antwoord"),
+    ("File", "Bestand"),
+    ("Size (bytes)", "Grootte (bytes)"),
+    ("SHA-256", "SHA-256"),
+    ("Overdue only (filter)", "Alleen te late"),
+    ("Apply", "Toepassen"),
+    // audit
+    ("Verify the chain", "De keten controleren"),
+    ("Verify", "Controleren"),
+    ("The chain is intact.", "De keten is intact."),
+    ("The chain is BROKEN.", "De keten is VERBROKEN."),
+    ("Entries", "Regels"),
+    ("Head", "Laatste hash"),
+    ("Verified at", "Gecontroleerd op"),
+    ("First broken entry", "Eerste verbroken regel"),
+    ("Reason", "Reden"),
+    ("Events", "Gebeurtenissen"),
+    ("Actor", "Actor"),
+    ("Action", "Handeling"),
+    ("Action starts with", "Handeling begint met"),
+    ("Next page", "Volgende pagina"),
+    // sub-processors
+    ("Register", "Register"),
+    ("Name", "Naam"),
+    ("Country", "Land"),
+    ("Purpose", "Doel"),
+    ("Transfer", "Doorgifte"),
+    ("Change notices", "Wijzigingsmeldingen"),
+    ("Change", "Wijziging"),
+    ("Objection window ends", "Bezwaartermijn eindigt"),
+    (
+        "Object to this change",
+        "Bezwaar maken tegen deze wijziging",
+    ),
+    ("Grounds", "Gronden"),
+    ("Lodge the objection", "Bezwaar indienen"),
+    ("Approve", "Goedkeuren"),
+    ("Approve this change", "Deze wijziging goedkeuren"),
+    ("Objections", "Bezwaren"),
+    ("Authorised sub-processors", "Toegestane subverwerkers"),
+    // agreements
+    ("Agreement", "Overeenkomst"),
+    ("Version", "Versie"),
+    ("Effective", "Van kracht"),
+    ("Ends", "Eindigt"),
+    ("Versions", "Versies"),
+    ("Terms", "Voorwaarden"),
+    (
+        "Record of processing (art. 30(2))",
+        "Register van verwerkingsactiviteiten (art. 30 lid 2)",
+    ),
+    // retention
+    ("Candidates", "Kandidaten"),
+    ("Delete after", "Verwijderen na"),
+    ("Legal hold", "Bewaarplicht (legal hold)"),
+    ("Erasures due", "Te verwijderen"),
+    ("Certificate", "Certificaat"),
+    ("Deletion certificate", "Verwijderingscertificaat"),
+    ("Place a legal hold", "Een legal hold plaatsen"),
+    ("Release the legal hold", "De legal hold opheffen"),
+    ("Place", "Plaatsen"),
+    ("Release", "Opheffen"),
+    ("Erase now", "Nu verwijderen"),
+    (
+        "Erase the candidate's data",
+        "De gegevens van de kandidaat verwijderen",
+    ),
+    ("Erase", "Verwijderen"),
+    ("Retention policy", "Bewaarbeleid"),
+    // switching
+    ("Switches", "Overstappen"),
+    ("Milestones", "Mijlpalen"),
+    ("Export", "Export"),
+    ("Manifest", "Manifest"),
+    // reports
+    (
+        "Requests per month by type",
+        "Verzoeken per maand naar soort",
+    ),
+    ("Month", "Maand"),
+    ("On time", "Op tijd"),
+    ("On-time share", "Aandeel op tijd"),
+    (
+        "Extension share per controller",
+        "Aandeel verlengingen per verwerkingsverantwoordelijke",
+    ),
+    ("Share", "Aandeel"),
+    ("Breach time to notify", "Tijd tot melding van datalekken"),
+    ("Hours to notify", "Uren tot melding"),
+    ("SLA (hours)", "Termijn (uren)"),
+    (
+        "Erasures per day against erasures due",
+        "Verwijderingen per dag tegenover te verwijderen",
+    ),
+    ("Day", "Dag"),
+    ("Erased", "Verwijderd"),
+    ("Due", "Te verwijderen"),
+    // admin
+    ("Deliveries", "Afleveringen"),
+    ("Topic", "Onderwerp"),
+    ("Attempts", "Pogingen"),
+    ("Last error", "Laatste fout"),
+    ("Retry", "Opnieuw proberen"),
+    ("Retry this delivery", "Deze aflevering opnieuw proberen"),
+    ("Legal name", "Statutaire naam"),
+    ("Privacy e-mail", "Privacy-e-mail"),
+    ("DPO", "FG"),
+    ("Webhook", "Webhook"),
+    ("Created", "Aangemaakt"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept("nl-NL,nl;q=0.9,en;q=0.8"), Lang::Nl);
+        assert_eq!(Lang::from_accept("en-GB,en;q=0.9,nl;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept("de"), Lang::En);
+    }
+
+    #[test]
+    fn remaining_in_words() {
+        let en = Tr(Lang::En);
+        assert_eq!(en.remaining(3 * 86_400 + 4 * 3600), "3 d 4 h left");
+        assert_eq!(en.remaining(-(2 * 3600 + 5 * 60)), "overdue by 2 h 5 min");
+        let nl = Tr(Lang::Nl);
+        assert_eq!(nl.remaining(-(2 * 3600 + 5 * 60)), "te laat met 2 u 5 min");
+    }
+
+    #[test]
+    fn the_table_has_no_duplicates() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (e, n) in NL {
+            assert!(seen.insert(*e), "{e:?} twice");
+            assert!(!n.is_empty(), "{e:?} has an empty translation");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The DPO console: HTML pages for the processor's privacy officer and each
+//! customer's DPO, served by `custodian serve` on its own listener.
+//!
+//! The console is a gRPC client. It has no database handle and no key: each
+//! page calls the public services with the signed-in person's own token, so
+//! the permission table and the services' tenant scoping stay the only place
+//! access is decided. What a page *offers* (a form, a link) follows the
+//! RPCs `IdentityService.WhoAmI` says the role may call.
+//!
+//! Rooms: [`web`] (state, sign-in extractor, layout, errors, security
+//! headers), [`session`] (server-side sessions), [`view`] (the page model),
+//! [`charts`] (inline SVG), [`i18n`] (English and Dutch), [`pages`] (one
+//! module per page: call the services, build sections; no HTML).
+
+pub mod backend;
+pub mod charts;
+pub mod i18n;
+pub mod pages;
+pub mod session;
+pub mod view;
+pub mod web;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+pub use backend::{Backend, Service};
+
+/// How the console runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max: Duration,
+    /// Mark the session cookie `Secure` (set when TLS terminates in front).
+    pub secure_cookie: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            secure_cookie: false,
+        }
+    }
+}
+
+/// Every route of the console.
+pub fn router(backend: Backend, settings: &Settings) -> Router {
+    let state: web::AppState = Arc::new(web::Inner {
+        backend,
+        sessions: session::Sessions::new(settings.session_idle, settings.session_max),
+        secure_cookie: settings.secure_cookie,
+    });
+    Router::new()
+        .route("/assets/console.css", get(web::css))
+        .route("/assets/htmx.min.js", get(web::htmx))
+        .route(
+            "/signin",
+            get(pages::signin::form).post(pages::signin::submit),
+        )
+        .route("/signout", post(pages::signin::signout))
+        .route("/lang/{lang}", get(pages::signin::language))
+        .route("/", get(pages::obligations::dashboard))
+        .route("/obligations.csv", get(pages::obligations::csv))
+        .merge(pages::breaches::routes())
+        .merge(pages::requests::routes())
+        .merge(pages::audit::routes())
+        .merge(pages::subprocessors::routes())
+        .merge(pages::agreements::routes())
+        .merge(pages::retention::routes())
+        .merge(pages::switching::routes())
+        .merge(pages::reports::routes())
+        .merge(pages::admin::routes())
+        .fallback(web::not_found)
+        .layer(axum::middleware::from_fn(web::guard))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,902 @@
+//! Breaches: the incidents and the notices to controllers, with their live
+//! clocks (the processor → controller SLA, the 72 hours in both readings,
+//! the art. 34 state), the art. 33(3) content checklist, the phased sends
+//! and their delivery, the authority draft and the art. 33(5) register.
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use proto::v1 as pb;
+use serde::Deserialize;
+
+use super::{id_ok, list, table};
+use crate::backend::Service;
+use crate::i18n::Tr;
+use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
+use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/breaches", get(index).post(report))
+        .route("/breaches/register", get(register))
+        .route("/breaches/{id}", get(incident))
+        .route("/breaches/{id}/assess", post(assess))
+        .route("/breaches/{id}/clocks", get(incident_clocks))
+        .route("/breaches/notices/{id}", get(notice))
+        .route("/breaches/notices/{id}/clocks", get(notice_clocks))
+        .route("/breaches/notices/{id}/send", post(send))
+        .route("/breaches/notices/{id}/acknowledge", post(acknowledge))
+        .route("/breaches/notices/{id}/draft", get(draft))
+}
+
+type Client = pb::breach_service_client::BreachServiceClient<tonic::transport::Channel>;
+
+fn client(st: &AppState) -> Client {
+    Client::new(st.backend.channel(Service::Breaches))
+}
+
+async fn all_notices(
+    st: &AppState,
+    me: &Signed,
+    incident: &str,
+) -> Result<Vec<pb::BreachNotice>, Failure> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = client(st)
+            .list_breach_notices(me.s.req(pb::ListBreachNoticesRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 500,
+                    page_token: token.clone(),
+                }),
+                controller_id: String::new(),
+                incident_id: incident.to_owned(),
+            }))
+            .await?
+            .into_inner();
+        out.extend(r.notices);
+        if r.next_page_token.is_empty() || out.len() >= 10_000 {
+            return Ok(out);
+        }
+        token = r.next_page_token;
+    }
+}
+
+async fn index(State(st): State<AppState>, me: Signed) -> Response {
+    let r = async {
+        let tr = me.tr;
+        let mut sections = Vec::new();
+        if me.s.who.may("BreachService/ListIncidents") {
+            let incidents = client(&st)
+                .list_incidents(me.s.req(pb::ListIncidentsRequest {
+                    page: Some(pb::PageRequest {
+                        page_size: 500,
+                        page_token: String::new(),
+                    }),
+                    status: String::new(),
+                }))
+                .await?
+                .into_inner()
+                .incidents;
+            let rows = incidents
+                .iter()
+                .map(|i| {
+                    vec![
+                        Cell::link(format!("/breaches/{}", i.id), i.id.clone()),
+                        state(&i.status),
+                        Cell::time(&i.discovered_at),
+                        Cell::text(&i.discovered_by),
+                        Cell::text(&i.description),
+                        Cell::Lines(i.systems.clone()),
+                    ]
+                })
+                .collect();
+            sections.push(Section::new(tr.t("Incidents")).with(Body::Table(table(
+                tr.t("Incidents"),
+                &[
+                    tr.t("Incident"),
+                    tr.t("Status"),
+                    tr.t("Discovered"),
+                    tr.t("Discovered by"),
+                    tr.t("Description"),
+                    tr.t("Systems"),
+                ],
+                rows,
+                "–",
+            ))));
+        }
+        let notices = all_notices(&st, &me, "").await?;
+        sections.push(notices_section(tr, &notices));
+        if me.s.who.may("BreachService/ReportIncident") {
+            sections.push(report_form(tr));
+        }
+        if me.s.who.may("BreachService/ExportRegister") {
+            sections.push(Section::new(tr.t("Downloads")).with(Body::Links(vec![
+                (
+                    format!("{} (CSV)", tr.t("Register of breaches (art. 33(5))")),
+                    "/breaches/register?format=csv".into(),
+                ),
+                (
+                    format!("{} (Markdown)", tr.t("Register of breaches (art. 33(5))")),
+                    "/breaches/register?format=markdown".into(),
+                ),
+                (
+                    format!("{} (JSON)", tr.t("Register of breaches (art. 33(5))")),
+                    "/breaches/register?format=json".into(),
+                ),
+            ])));
+        }
+        Ok(web::page(&me, tr.t("Breaches"), "", &sections))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn notices_section(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
+    let now = Utc::now();
+    let rows = notices
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::link(format!("/breaches/notices/{}", n.id), n.id.clone()),
+                Cell::text(&n.incident_id),
+                Cell::text(&n.controller_id),
+                state(&n.status),
+                clock_state(tr, n.controller_clock.as_ref(), now),
+                clock_state(tr, n.authority_clock.as_ref(), now),
+                state(&n.subject_communication),
+            ]
+        })
+        .collect();
+    Section::new(tr.t("Notices to controllers")).with(Body::Table(table(
+        tr.t("Notices to controllers"),
+        &[
+            tr.t("Notice"),
+            tr.t("Incident"),
+            tr.t("Controller"),
+            tr.t("Status"),
+            tr.t("Processor → controller (agreed SLA)"),
+            tr.t("Authority, 72 hours (art. 33(1))"),
+            tr.t("Data subjects (art. 34)"),
+        ],
+        rows,
+        "–",
+    )))
+}
+
+fn parse(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// A clock's state in words, with the time left on an open one.
+fn clock_state(tr: Tr, c: Option<&pb::Clock>, now: DateTime<Utc>) -> Cell {
+    let Some(c) = c else { return Cell::Empty };
+    let open = c.done_at.is_empty()
+        && !matches!(c.state.as_str(), "met" | "late" | "not_required" | "done");
+    match (open, parse(&c.strict)) {
+        (true, Some(due)) => {
+            let left = (due - now).num_seconds();
+            let tone = if left < 0 {
+                Tone::Bad
+            } else if left < 12 * 3600 {
+                Tone::Warn
+            } else {
+                Tone::Neutral
+            };
+            Cell::state(
+                format!("{} · {}", c.state.replace('_', " "), tr.remaining(left)),
+                tone,
+            )
+        }
+        _ => state(&c.state),
+    }
+}
+
+fn clocks_table(tr: Tr, n: &pb::BreachNotice) -> Body {
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for (label, c) in [
+        (
+            tr.t("Processor → controller (agreed SLA)"),
+            n.controller_clock.as_ref(),
+        ),
+        (
+            tr.t("Authority, 72 hours (art. 33(1))"),
+            n.authority_clock.as_ref(),
+        ),
+    ] {
+        if let Some(c) = c {
+            rows.push(vec![
+                Cell::text(label),
+                Cell::text(&n.controller_id),
+                clock_state(tr, Some(c), now),
+                Cell::time(&c.strict),
+                Cell::time(&c.lenient),
+                Cell::time(&c.done_at),
+                Cell::Code(c.rule.clone()),
+                Cell::Lines(
+                    c.notes
+                        .iter()
+                        .cloned()
+                        .chain((!c.basis.is_empty()).then(|| c.basis.clone()))
+                        .collect(),
+                ),
+            ]);
+        }
+    }
+    rows.push(vec![
+        Cell::text(tr.t("Data subjects (art. 34)")),
+        Cell::text(&n.controller_id),
+        state(if n.subject_communication.is_empty() {
+            "open"
+        } else {
+            &n.subject_communication
+        }),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::text(format!("{}: {}", tr.t("Risk"), n.risk)),
+    ]);
+    Body::Table(table(
+        &format!("{} {}", tr.t("Notice"), n.id),
+        &[
+            tr.t("Clock"),
+            tr.t("Controller"),
+            tr.t("State"),
+            tr.t("Due (strict reading)"),
+            tr.t("Due (lenient reading)"),
+            tr.t("Sent"),
+            tr.t("Rule"),
+            tr.t("Notes"),
+        ],
+        rows,
+        "",
+    ))
+}
+
+fn incident_clocks_section(tr: Tr, id: &str, notices: &[pb::BreachNotice]) -> Section {
+    let mut s = Section::new(tr.t("Clocks")).live("clocks", format!("/breaches/{id}/clocks"));
+    if notices.is_empty() {
+        s.push(Body::Message {
+            tone: Tone::Neutral,
+            text: tr.t("Not yet assessed.").into(),
+        });
+    }
+    for n in notices {
+        s.push(clocks_table(tr, n));
+    }
+    s
+}
+
+async fn get_incident(st: &AppState, me: &Signed, id: &str) -> Result<pb::Incident, Failure> {
+    if !id_ok(id) {
+        return Err(Failure::NotFound);
+    }
+    Ok(client(st)
+        .get_incident(me.s.req(pb::GetIncidentRequest { id: id.to_owned() }))
+        .await?
+        .into_inner())
+}
+
+async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r = async {
+        let tr = me.tr;
+        let i = get_incident(&st, &me, &id).await?;
+        let mut facts = vec![
+            (tr.t("Status").to_owned(), state(&i.status)),
+            (tr.t("Discovered").to_owned(), Cell::time(&i.discovered_at)),
+            (
+                tr.t("Discovered by").to_owned(),
+                Cell::text(&i.discovered_by),
+            ),
+            (tr.t("Description").to_owned(), Cell::text(&i.description)),
+            (tr.t("Systems").to_owned(), Cell::Lines(i.systems.clone())),
+        ];
+        if !i.internal_notes.is_empty() {
+            facts.push((
+                tr.t("Internal notes").to_owned(),
+                Cell::text(&i.internal_notes),
+            ));
+        }
+        if !i.dismissal_basis.is_empty() {
+            facts.push((
+                tr.t("Reason for a dismissal").to_owned(),
+                Cell::text(format!("{}: {}", i.dismissal_basis, i.dismissal_reason)),
+            ));
+        }
+        if let Some(a) = &i.assessment {
+            facts.push((tr.t("Risk").to_owned(), state(&a.risk)));
+            facts.push((tr.t("Summary").to_owned(), Cell::text(&a.summary)));
+        }
+        let mut sections = vec![Section::new(tr.t("Incident")).with(Body::Facts(facts))];
+        sections.push(incident_clocks_section(tr, &i.id, &i.notices));
+        sections.push(notices_section(tr, &i.notices));
+        let tl = client(&st)
+            .get_timeline(me.s.req(pb::GetTimelineRequest {
+                incident_id: i.id.clone(),
+            }))
+            .await?
+            .into_inner();
+        sections.push(timeline(tr, &tl));
+        if i.status == "reported" && me.s.who.may("BreachService/AssessIncident") {
+            sections.push(assess_form(tr, &i.id));
+        }
+        Ok(web::page(
+            &me,
+            &format!("{} {}", tr.t("Incident"), i.id),
+            &i.description,
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn timeline(tr: Tr, tl: &pb::Timeline) -> Section {
+    let rows = tl
+        .events
+        .iter()
+        .map(|e| {
+            vec![
+                Cell::time(&e.at),
+                Cell::text(e.kind.replace('_', " ")),
+                Cell::text(&e.controller_id),
+                Cell::text(&e.summary),
+            ]
+        })
+        .collect();
+    Section::new(tr.t("Timeline")).with(Body::Table(table(
+        tr.t("Timeline"),
+        &[
+            tr.t("When"),
+            tr.t("What"),
+            tr.t("Controller"),
+            tr.t("Description"),
+        ],
+        rows,
+        "–",
+    )))
+}
+
+async fn incident_clocks(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let r = async {
+        let i = get_incident(&st, &me, &id).await?;
+        Ok(web::fragment(
+            &me,
+            &incident_clocks_section(me.tr, &i.id, &i.notices),
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn get_notice(st: &AppState, me: &Signed, id: &str) -> Result<pb::BreachNotice, Failure> {
+    if !id_ok(id) {
+        return Err(Failure::NotFound);
+    }
+    Ok(client(st)
+        .get_breach_notice(me.s.req(pb::GetBreachNoticeRequest { id: id.to_owned() }))
+        .await?
+        .into_inner())
+}
+
+fn notice_clocks_section(tr: Tr, n: &pb::BreachNotice) -> Section {
+    Section::new(tr.t("Clocks"))
+        .live("clocks", format!("/breaches/notices/{}/clocks", n.id))
+        .with(clocks_table(tr, n))
+}
+
+async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r = async {
+        let tr = me.tr;
+        let n = get_notice(&st, &me, &id).await?;
+        let facts = vec![
+            (
+                tr.t("Incident").to_owned(),
+                if me.s.who.may("BreachService/GetIncident") && !me.s.who.tenant_bound() {
+                    Cell::link(
+                        format!("/breaches/{}", n.incident_id),
+                        n.incident_id.clone(),
+                    )
+                } else {
+                    Cell::text(&n.incident_id)
+                },
+            ),
+            (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+            (tr.t("Agreement").to_owned(), Cell::text(&n.agreement_id)),
+            (tr.t("Status").to_owned(), state(&n.status)),
+            (
+                tr.t("SLA (hours)").to_owned(),
+                Cell::text(n.sla_hours.to_string()),
+            ),
+            (tr.t("Risk").to_owned(), state(&n.risk)),
+            (
+                tr.t("Acknowledge").to_owned(),
+                Cell::time(&n.acknowledged_at),
+            ),
+        ];
+        let mut sections = vec![
+            Section::new(tr.t("Notice")).with(Body::Facts(facts)),
+            notice_clocks_section(tr, &n),
+        ];
+        let content = n
+            .content
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(&c.label),
+                    Cell::text(&c.citation),
+                    if c.known {
+                        Cell::state(tr.t("known"), Tone::Good)
+                    } else {
+                        Cell::state(tr.t("still missing"), Tone::Bad)
+                    },
+                ]
+            })
+            .collect();
+        sections.push(
+            Section::new(tr.t("Content of the notice (art. 33(3))")).with(Body::Table(table(
+                tr.t("Content of the notice (art. 33(3))"),
+                &[tr.t("Item"), tr.t("Citation"), tr.t("State")],
+                content,
+                "–",
+            ))),
+        );
+        let sends = n
+            .sends
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::text(format!("{} #{}", s.phase, s.sequence)),
+                    Cell::time(&s.sent_at),
+                    Cell::text(&s.sent_by),
+                    Cell::Lines(s.missing.clone()),
+                    match &s.delivery {
+                        Some(d) => {
+                            Cell::link(format!("/webhooks/{}", d.id), d.status.replace('_', " "))
+                        }
+                        None => Cell::Empty,
+                    },
+                ]
+            })
+            .collect();
+        sections.push(Section::new(tr.t("Sent")).with(Body::Table(table(
+            tr.t("Sent"),
+            &[
+                tr.t("Phase"),
+                tr.t("Sent"),
+                tr.t("Actor"),
+                tr.t("still missing"),
+                tr.t("Delivery"),
+            ],
+            sends,
+            "–",
+        ))));
+        if me.s.who.may("BreachService/SendNotice") {
+            sections.push(send_form(tr, &n.id, n.sends.is_empty()));
+        }
+        if me.s.who.may("BreachService/AcknowledgeNotice") && n.acknowledged_at.is_empty() {
+            sections.push(acknowledge_form(tr, &n.id));
+        }
+        if me.s.who.may("BreachService/GetAuthorityDraft") {
+            sections.push(Section::new(tr.t("Authority draft")).with(Body::Links(vec![
+                (
+                    format!("{} (Markdown)", tr.t("Authority draft")),
+                    format!("/breaches/notices/{}/draft?format=markdown", n.id),
+                ),
+                (
+                    format!("{} (JSON)", tr.t("Authority draft")),
+                    format!("/breaches/notices/{}/draft?format=json", n.id),
+                ),
+            ])));
+        }
+        Ok(web::page(
+            &me,
+            &format!("{} {}", tr.t("Notice"), n.id),
+            "",
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r = async {
+        let n = get_notice(&st, &me, &id).await?;
+        Ok(web::fragment(&me, &notice_clocks_section(me.tr, &n)))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn report_form(tr: Tr) -> Section {
+    Section::new(tr.t("Report an incident")).with(Body::Form(FormV {
+        id: "report".into(),
+        action: "/breaches".into(),
+        post: true,
+        fields: vec![
+            Field::new("discovered_at", tr.t("Discovered"), FieldKind::Instant)
+                .required()
+                .value(proto::wire::timestamp(Utc::now())),
+            Field::new("discovered_by", tr.t("Discovered by"), FieldKind::Text).required(),
+            Field::new(
+                "systems",
+                tr.t("Systems (comma separated)"),
+                FieldKind::Text,
+            )
+            .required(),
+            Field::new("description", tr.t("Description"), FieldKind::TextArea).required(),
+            Field::new(
+                "internal_notes",
+                tr.t("Internal notes"),
+                FieldKind::TextArea,
+            ),
+        ],
+        submit: tr.t("Report").into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    discovered_at: String,
+    #[serde(default)]
+    discovered_by: String,
+    #[serde(default)]
+    systems: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    internal_notes: String,
+}
+
+async fn report(State(st): State<AppState>, me: Signed, Form(f): Form<ReportForm>) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        let i = client(&st)
+            .report_incident(me.s.req(pb::ReportIncidentRequest {
+                discovered_at: f.discovered_at.trim().to_owned(),
+                discovered_by: f.discovered_by,
+                description: f.description,
+                systems: list(&f.systems),
+                internal_notes: f.internal_notes,
+            }))
+            .await?
+            .into_inner();
+        Ok(Redirect::to(&format!("/breaches/{}", i.id)).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn assess_form(tr: Tr, id: &str) -> Section {
+    let opts = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    };
+    Section::new(tr.t("Assess the incident")).with(Body::Form(FormV {
+        id: "assess".into(),
+        action: format!("/breaches/{id}/assess"),
+        post: true,
+        fields: vec![
+            Field::new(
+                "decision",
+                tr.t("Decision"),
+                FieldKind::Select(opts(&[
+                    ("confirm", tr.t("confirm: a personal data breach")),
+                    ("dismiss", tr.t("dismiss: not a personal data breach")),
+                ])),
+            ),
+            Field::new("summary", tr.t("Summary"), FieldKind::TextArea),
+            Field::new(
+                "risk",
+                tr.t("Risk"),
+                FieldKind::Select(opts(&[
+                    ("unlikely", "unlikely"),
+                    ("risk", "risk"),
+                    ("high", "high"),
+                ])),
+            )
+            .value("risk"),
+            Field::new(
+                "nature",
+                tr.t("Nature (confidentiality, integrity, availability)"),
+                FieldKind::Text,
+            )
+            .value("confidentiality"),
+            Field::new(
+                "data_categories",
+                tr.t("Data categories (comma separated)"),
+                FieldKind::Text,
+            ),
+            Field::new(
+                "subject_categories",
+                tr.t("Subject categories (comma separated)"),
+                FieldKind::Text,
+            ),
+            Field::new(
+                "affected",
+                tr.t("Affected controllers (comma separated ids)"),
+                FieldKind::Text,
+            ),
+            Field::new(
+                "likely_consequences",
+                tr.t("Likely consequences"),
+                FieldKind::TextArea,
+            ),
+            Field::new(
+                "measures_taken",
+                tr.t("Measures taken"),
+                FieldKind::TextArea,
+            ),
+            Field::new("contact", tr.t("Contact point"), FieldKind::Text),
+            Field::new(
+                "dismissal_basis",
+                tr.t("Reason for a dismissal"),
+                FieldKind::Select(opts(&[
+                    ("", "–"),
+                    ("no_personal_data", "no personal data"),
+                    ("vulnerability_not_exploited", "vulnerability not exploited"),
+                    ("not_a_security_incident", "not a security incident"),
+                ])),
+            ),
+            Field::new("dismissal_reason", tr.t("Reason"), FieldKind::TextArea),
+        ],
+        submit: tr.t("Assess").into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct AssessForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    nature: String,
+    #[serde(default)]
+    data_categories: String,
+    #[serde(default)]
+    subject_categories: String,
+    #[serde(default)]
+    affected: String,
+    #[serde(default)]
+    likely_consequences: String,
+    #[serde(default)]
+    measures_taken: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    dismissal_basis: String,
+    #[serde(default)]
+    dismissal_reason: String,
+}
+
+async fn assess(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AssessForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let confirm = f.decision == "confirm";
+        let assessment = confirm.then(|| pb::Assessment {
+            summary: f.summary,
+            nature: list(&f.nature),
+            data_categories: list(&f.data_categories),
+            subject_categories: list(&f.subject_categories),
+            likely_consequences: f.likely_consequences,
+            measures_taken: f.measures_taken,
+            risk: f.risk,
+            affected: list(&f.affected)
+                .into_iter()
+                .map(|controller_id| pb::AffectedController {
+                    controller_id,
+                    subjects_approx: None,
+                    records_approx: None,
+                })
+                .collect(),
+            contact: f.contact,
+            ..Default::default()
+        });
+        client(&st)
+            .assess_incident(me.s.req(pb::AssessIncidentRequest {
+                incident_id: id.clone(),
+                decision: f.decision,
+                dismissal_basis: if confirm {
+                    String::new()
+                } else {
+                    f.dismissal_basis
+                },
+                dismissal_reason: if confirm {
+                    String::new()
+                } else {
+                    f.dismissal_reason
+                },
+                assessment,
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/breaches/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn send_form(tr: Tr, id: &str, first: bool) -> Section {
+    Section::new(tr.t("Send the notice")).with(Body::Form(FormV {
+        id: "send".into(),
+        action: format!("/breaches/notices/{id}/send"),
+        post: true,
+        fields: vec![
+            Field::new(
+                "phase",
+                tr.t("Phase"),
+                FieldKind::Select(vec![
+                    ("initial".into(), "initial".into()),
+                    ("supplement".into(), "supplement".into()),
+                ]),
+            )
+            .value(if first { "initial" } else { "supplement" }),
+            Field::new("message", tr.t("Message"), FieldKind::TextArea),
+        ],
+        submit: tr.t("Send").into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    message: String,
+}
+
+async fn send(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<SendForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        client(&st)
+            .send_notice(me.s.req(pb::SendNoticeRequest {
+                notice_id: id.clone(),
+                phase: f.phase,
+                message: f.message,
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+fn acknowledge_form(tr: Tr, id: &str) -> Section {
+    Section::new(tr.t("Acknowledge the notice")).with(Body::Form(FormV {
+        id: "acknowledge".into(),
+        action: format!("/breaches/notices/{id}/acknowledge"),
+        post: true,
+        fields: vec![Field::new(
+            "aware_at",
+            tr.t("Aware at (RFC 3339, empty for now)"),
+            FieldKind::Instant,
+        )],
+        submit: tr.t("Acknowledge").into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    aware_at: String,
+}
+
+async fn acknowledge(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AckForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        client(&st)
+            .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
+                notice_id: id.clone(),
+                aware_at: f.aware_at.trim().to_owned(),
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: String,
+}
+
+fn document(doc: pb::Document, name: &str) -> Response {
+    let ext = match doc.format.as_str() {
+        "markdown" => "md",
+        "csv" => "csv",
+        _ => "json",
+    };
+    web::download(&doc.content_type, &format!("{name}.{ext}"), doc.content)
+}
+
+async fn draft(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    let r: PageResult = async {
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let d = client(&st)
+            .get_authority_draft(me.s.req(pb::GetAuthorityDraftRequest {
+                notice_id: id.clone(),
+                format: q.format,
+            }))
+            .await?
+            .into_inner();
+        Ok(document(d, &format!("authority-draft-{id}")))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn register(
+    State(st): State<AppState>,
+    me: Signed,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    let r: PageResult = async {
+        let d = client(&st)
+            .export_register(me.s.req(pb::ExportRegisterRequest {
+                format: q.format,
+                controller_id: String::new(),
+            }))
+            .await?
+            .into_inner();
+        Ok(document(d, "breach-register"))
+    }
+    .await;
+    web::done(&me, r)
+}

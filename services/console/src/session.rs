@@ -1,0 +1,234 @@
+//! Server-side sessions. The browser holds only a random session id in an
+//! HttpOnly, SameSite=Strict cookie; the token the person pasted stays here,
+//! in memory, and is sent on each gRPC call the session makes. A session
+//! ends at sign-out, after `idle` without a request, or `max` after sign-in,
+//! whichever comes first; a restart of the process ends every session.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "custodian_console";
+/// The cookie that carries the sign-in form's anti-forgery value.
+pub const SIGNIN_COOKIE: &str = "custodian_signin";
+/// The language cookie (`en` or `nl`).
+pub const LANG_COOKIE: &str = "custodian_lang";
+
+/// Who is signed in, as `IdentityService.WhoAmI` answered for the token.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub token_id: String,
+    pub name: String,
+    pub role: String,
+    /// Empty for a role that spans every tenant (admin, auditor).
+    pub tenant: String,
+    /// The RPCs the role may call, from the permission table.
+    pub allowed: Vec<String>,
+}
+
+impl Who {
+    /// Whether the permission table lets this role call `method`
+    /// (`Service/Method`, for instance `BreachService/ReportIncident`).
+    /// Only decides which actions the console *offers*; the RPC itself is
+    /// still checked by the server.
+    pub fn may(&self, method: &str) -> bool {
+        let full = format!("/custodian.v1.{method}");
+        self.allowed.iter().any(|m| *m == full)
+    }
+
+    pub fn tenant_bound(&self) -> bool {
+        !self.tenant.is_empty()
+    }
+}
+
+pub struct Session {
+    token: SecretString,
+    pub who: Who,
+    pub csrf: String,
+    created: Instant,
+    last: Instant,
+}
+
+impl Session {
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token.expose_secret())
+    }
+}
+
+/// A copy of what a handler needs of its session.
+#[derive(Clone)]
+pub struct Current {
+    pub id: String,
+    pub who: Who,
+    pub csrf: String,
+    bearer: String,
+}
+
+impl Current {
+    /// A gRPC request carrying this session's token.
+    pub fn req<T>(&self, msg: T) -> tonic::Request<T> {
+        let mut r = tonic::Request::new(msg);
+        if let Ok(v) = self.bearer.parse() {
+            r.metadata_mut().insert("authorization", v);
+        }
+        r
+    }
+
+    /// Whether a submitted form's anti-forgery value is this session's.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for Current {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Current")
+            .field("who", &self.who)
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct Sessions {
+    inner: Mutex<HashMap<String, Session>>,
+    pub idle: Duration,
+    pub max: Duration,
+}
+
+/// 32 random bytes, hex.
+pub fn random_id() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source");
+    hex::encode(b)
+}
+
+impl Sessions {
+    pub fn new(idle: Duration, max: Duration) -> Sessions {
+        Sessions {
+            inner: Mutex::new(HashMap::new()),
+            idle,
+            max,
+        }
+    }
+
+    /// A new session for `token`; returns its id.
+    pub fn create(&self, token: String, who: Who) -> String {
+        let id = random_id();
+        let now = Instant::now();
+        let mut m = self.inner.lock().expect("sessions");
+        // Expired sessions go whenever one is created.
+        m.retain(|_, s| !expired(s, now, self.idle, self.max));
+        m.insert(
+            id.clone(),
+            Session {
+                token: SecretString::from(token),
+                who,
+                csrf: random_id(),
+                created: now,
+                last: now,
+            },
+        );
+        id
+    }
+
+    /// The live session of `id`, touched; an expired one is removed.
+    pub fn get(&self, id: &str) -> Option<Current> {
+        let now = Instant::now();
+        let mut m = self.inner.lock().expect("sessions");
+        let s = m.get_mut(id)?;
+        if expired(s, now, self.idle, self.max) {
+            m.remove(id);
+            return None;
+        }
+        s.last = now;
+        Some(Current {
+            id: id.to_owned(),
+            who: s.who.clone(),
+            csrf: s.csrf.clone(),
+            bearer: s.bearer(),
+        })
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.inner.lock().expect("sessions").remove(id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("sessions").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn expired(s: &Session, now: Instant, idle: Duration, max: Duration) -> bool {
+    now.duration_since(s.last) > idle || now.duration_since(s.created) > max
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who() -> Who {
+        Who {
+            token_id: "t".into(),
+            name: "n".into(),
+            role: "admin".into(),
+            tenant: String::new(),
+            allowed: vec!["/custodian.v1.BreachService/ReportIncident".into()],
+        }
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_and_at_their_maximum() {
+        let s = Sessions::new(Duration::from_millis(30), Duration::from_secs(60));
+        let id = s.create("secret".into(), who());
+        assert!(s.get(&id).is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(s.get(&id).is_none(), "idle session must end");
+        assert!(s.is_empty(), "an expired session is removed");
+
+        let s = Sessions::new(Duration::from_secs(60), Duration::from_millis(30));
+        let id = s.create("secret".into(), who());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(s.get(&id).is_some());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(s.get(&id).is_none(), "a session ends at its maximum age");
+    }
+
+    #[test]
+    fn csrf_and_permissions() {
+        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
+        let id = s.create("secret".into(), who());
+        let c = s.get(&id).unwrap();
+        assert!(c.csrf_ok(&c.csrf.clone()));
+        assert!(!c.csrf_ok(""));
+        assert!(!c.csrf_ok("x"));
+        assert!(c.who.may("BreachService/ReportIncident"));
+        assert!(!c.who.may("BreachService/AssessIncident"));
+        assert_eq!(c.id.len(), 64);
+        // The token never shows in debug output.
+        assert!(!format!("{c:?}").contains("secret"));
+        s.remove(&id);
+        assert!(s.get(&id).is_none());
+    }
+
+    #[test]
+    fn cookies_parse() {
+        let h = "a=1; custodian_console=abc; b=2";
+        assert_eq!(cookie(h, COOKIE), Some("abc"));
+        assert_eq!(cookie(h, "c"), None);
+    }
+}

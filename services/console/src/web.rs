@@ -1,0 +1,476 @@
+//! What every page shares: the state, the signed-in extractor, the layout,
+//! the error pages, the security headers and the embedded assets.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::backend::Backend;
+use crate::i18n::{Lang, Tr};
+use crate::session::{self, Current, Sessions, Who};
+use crate::view::{Body, Cell, FieldKind, NavItem, Section, Tone};
+
+pub struct Inner {
+    pub backend: Backend,
+    pub sessions: Sessions,
+    /// Set the cookie's `Secure` flag (the console is served behind TLS).
+    pub secure_cookie: bool,
+}
+
+pub type AppState = Arc<Inner>;
+
+/// The language of this request: `custodian_lang` cookie, else
+/// `Accept-Language`, else English.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(l) = session::cookie(cookies, session::LANG_COOKIE).and_then(Lang::parse) {
+        return l;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept)
+        .unwrap_or_default()
+}
+
+/// The signed-in person of a request; without a live session the request
+/// is sent to the sign-in page (and back here afterwards).
+pub struct Signed {
+    pub s: Current,
+    pub tr: Tr,
+    /// The request's path and query, for the navigation and redirects.
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let tr = Tr(lang_of(&parts.headers));
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let cookies = parts
+            .headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        match session::cookie(cookies, session::COOKIE).and_then(|id| st.sessions.get(id)) {
+            Some(s) => Ok(Signed { s, tr, path }),
+            None => {
+                let next = if parts.method == http::Method::GET {
+                    path
+                } else {
+                    "/".into()
+                };
+                Err(Redirect::to(&format!("/signin?next={}", encode(&next))).into_response())
+            }
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path to go back to after sign-in or a language change: only
+/// `/…`, never `//host` or a scheme, so no one can send a person elsewhere.
+pub fn local_path(s: &str) -> &str {
+    if s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') {
+        s
+    } else {
+        "/"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct PageT<'a> {
+    pub tr: Tr,
+    pub title: &'a str,
+    pub lead: &'a str,
+    pub who: Option<&'a Who>,
+    pub csrf: &'a str,
+    pub nav: Vec<NavItem>,
+    pub sections: &'a [Section],
+    pub path: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "fragment.html")]
+pub struct FragmentT<'a> {
+    pub tr: Tr,
+    pub csrf: &'a str,
+    pub s: &'a Section,
+}
+
+impl PageT<'_> {
+    pub fn tenant_label(&self) -> &str {
+        match self.who {
+            Some(w) if !w.tenant.is_empty() => &w.tenant,
+            _ => self.tr.t("every tenant"),
+        }
+    }
+}
+
+/// Navigation for a role: a page shows only when the role may call the RPC
+/// the page is built on.
+pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
+    let items: [(&'static str, &'static str, &str); 11] = [
+        ("/", "Obligations", "DeadlineService/ListObligations"),
+        ("/breaches", "Breaches", "BreachService/ListBreachNotices"),
+        ("/requests", "Requests", "RequestService/ListRequests"),
+        ("/audit", "Audit log", "AuditService/ListEvents"),
+        (
+            "/subprocessors",
+            "Sub-processors",
+            "SubprocessorService/ListSubprocessors",
+        ),
+        (
+            "/agreements",
+            "Agreements",
+            "AgreementService/ListAgreements",
+        ),
+        ("/retention", "Retention", "VaultService/ListCandidates"),
+        ("/switching", "Switching", "SwitchingService/ListSwitches"),
+        ("/reports", "Reports", "RequestService/ListRequests"),
+        (
+            "/webhooks",
+            "Webhooks",
+            "NotificationService/ListNotifications",
+        ),
+        ("/tenants", "Tenants", "ControllerService/ListControllers"),
+    ];
+    let here = path.split('?').next().unwrap_or("/");
+    items
+        .into_iter()
+        .filter(|(_, _, m)| who.may(m))
+        .map(|(href, label, _)| NavItem {
+            href,
+            label: tr.t(label),
+            current: if href == "/" {
+                here == "/"
+            } else {
+                here == href || here.starts_with(&format!("{href}/"))
+            },
+        })
+        .collect()
+}
+
+fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(b) => (status, Html(b)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A whole page for a signed-in person.
+pub fn page(me: &Signed, title: &str, lead: &str, sections: &[Section]) -> Response {
+    page_status(me, StatusCode::OK, title, lead, sections)
+}
+
+pub fn page_status(
+    me: &Signed,
+    status: StatusCode,
+    title: &str,
+    lead: &str,
+    sections: &[Section],
+) -> Response {
+    let t = PageT {
+        tr: me.tr,
+        title,
+        lead,
+        who: Some(&me.s.who),
+        csrf: &me.s.csrf,
+        nav: nav(me.tr, &me.s.who, &me.path),
+        sections,
+        path: &me.path,
+    };
+    html(status, t.render())
+}
+
+/// One section alone (what htmx swaps in).
+pub fn fragment(me: &Signed, s: &Section) -> Response {
+    let t = FragmentT {
+        tr: me.tr,
+        csrf: &me.s.csrf,
+        s,
+    };
+    html(StatusCode::OK, t.render())
+}
+
+/// A page with no one signed in (sign-in, errors before sign-in).
+pub fn public_page(
+    tr: Tr,
+    status: StatusCode,
+    title: &str,
+    csrf: &str,
+    sections: &[Section],
+) -> Response {
+    let t = PageT {
+        tr,
+        title,
+        lead: "",
+        who: None,
+        csrf,
+        nav: Vec::new(),
+        sections,
+        path: "/",
+    };
+    html(status, t.render())
+}
+
+/// Why a page could not be shown; each becomes a page with a status.
+#[derive(Debug)]
+pub enum Failure {
+    NotFound,
+    Forbidden,
+    /// The service refused the input; nothing was written. Its message names
+    /// what is wrong.
+    Refused(String),
+    /// The form's anti-forgery value did not match the session.
+    Forged,
+    /// The token was revoked or expired since sign-in.
+    SignedOut,
+    Unavailable(String),
+    Internal(String),
+}
+
+impl From<tonic::Status> for Failure {
+    fn from(s: tonic::Status) -> Failure {
+        use tonic::Code;
+        match s.code() {
+            Code::NotFound => Failure::NotFound,
+            Code::PermissionDenied => Failure::Forbidden,
+            Code::Unauthenticated => Failure::SignedOut,
+            Code::InvalidArgument
+            | Code::FailedPrecondition
+            | Code::AlreadyExists
+            | Code::OutOfRange
+            | Code::Aborted => Failure::Refused(s.message().to_owned()),
+            Code::Unavailable | Code::DeadlineExceeded => {
+                Failure::Unavailable(s.message().to_owned())
+            }
+            _ => Failure::Internal(s.message().to_owned()),
+        }
+    }
+}
+
+impl Failure {
+    pub fn render(self, me: &Signed) -> Response {
+        let tr = me.tr;
+        let (status, title, text) = match self {
+            Failure::NotFound => (
+                StatusCode::NOT_FOUND,
+                tr.t("Not found"),
+                tr.t("There is no such page, or it is not yours to see.")
+                    .to_owned(),
+            ),
+            Failure::Forbidden => (
+                StatusCode::FORBIDDEN,
+                tr.t("Not allowed"),
+                tr.t("Your role may not do this.").to_owned(),
+            ),
+            Failure::Forged => (
+                StatusCode::FORBIDDEN,
+                tr.t("Not allowed"),
+                tr.t("The form has expired. Go back, reload the page and try again.")
+                    .to_owned(),
+            ),
+            Failure::Refused(m) => (
+                StatusCode::BAD_REQUEST,
+                tr.t("Not done"),
+                format!("{} {m}", tr.t("Nothing was changed:")),
+            ),
+            Failure::SignedOut => {
+                return Redirect::to("/signin?ended=1").into_response();
+            }
+            Failure::Unavailable(m) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                tr.t("Service unavailable"),
+                m,
+            ),
+            Failure::Internal(m) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tr.t("Something went wrong"),
+                m,
+            ),
+        };
+        let s = Section::new(title).with(Body::Message {
+            tone: Tone::Bad,
+            text,
+        });
+        let back = Section::new(tr.t("Back")).with(Body::Links(vec![(
+            tr.t("Obligations").to_owned(),
+            "/".to_owned(),
+        )]));
+        page_status(me, status, title, "", &[s, back])
+    }
+}
+
+/// A handler's result: a response, or a failure rendered for `me`.
+pub type PageResult = Result<Response, Failure>;
+
+/// Turns a handler's failure into its page.
+pub fn done(me: &Signed, r: PageResult) -> Response {
+    r.unwrap_or_else(|f| f.render(me))
+}
+
+/// Checks a submitted anti-forgery value.
+pub fn check_csrf(me: &Signed, submitted: &str) -> Result<(), Failure> {
+    if me.s.csrf_ok(submitted) {
+        Ok(())
+    } else {
+        Err(Failure::Forged)
+    }
+}
+
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response, and a refusal of any state-changing
+/// request another site sent (besides the anti-forgery tokens and the
+/// SameSite=Strict cookie).
+pub async fn guard(req: Request, next: Next) -> Response {
+    if req.method() != http::Method::GET && req.method() != http::Method::HEAD {
+        let h = req.headers();
+        let cross = h
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        let origin_mismatch = match (
+            h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            h.get(header::HOST).and_then(|v| v.to_str().ok()),
+        ) {
+            (Some(o), Some(host)) if o != "null" => {
+                o.split_once("://").map(|(_, rest)| rest) != Some(host)
+            }
+            (Some(_), _) => true,
+            _ => false,
+        };
+        if cross || origin_mismatch {
+            return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+        }
+    }
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+pub const CSS: &str = include_str!("../assets/console.css");
+pub const HTMX: &str = include_str!("../assets/vendor/htmx-2.0.11.min.js");
+/// The SHA-256 of the vendored htmx 2.0.11 (`dist/htmx.min.js` of the npm
+/// package `htmx.org@2.0.11`); a test checks the embedded file against it.
+pub const HTMX_SHA256: &str = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717";
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+pub async fn htmx() -> Response {
+    asset("text/javascript; charset=utf-8", HTMX)
+}
+
+/// A download: `name` becomes the file name the browser saves.
+pub fn download(content_type: &str, name: &str, body: impl Into<axum::body::Body>) -> Response {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut r = Response::new(body.into());
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// A state word's tone, for the states the services report.
+pub fn tone_of(state: &str) -> Tone {
+    match state {
+        "overdue" | "late" | "missed" | "broken" | "dead" | "confirmed" | "high" | "refused" => {
+            Tone::Bad
+        }
+        "open" | "pending" | "running" | "reported" | "extended" | "received" | "proposed"
+        | "objected" | "risk" | "retrying" => Tone::Warn,
+        "met" | "done" | "delivered" | "answered" | "closed" | "completed" | "active"
+        | "approved" | "not_required" | "dismissed" | "intact" | "none" | "low" | "authorised" => {
+            Tone::Good
+        }
+        _ => Tone::Neutral,
+    }
+}
+
+/// A state as a cell (its word, and its tone).
+pub fn state(s: &str) -> Cell {
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::state(s.replace('_', " "), tone_of(s))
+    }
+}
+
+pub async fn not_found(me: Signed) -> Response {
+    Failure::NotFound.render(&me)
+}
