@@ -14,6 +14,7 @@ mod ctl_switching;
 mod deadlines;
 mod hostile;
 mod processing_edges;
+mod reports;
 mod requests;
 mod server;
 mod split;

@@ -186,6 +186,10 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.RequestService/GetExtensionStats",
         &[Admin, Auditor, Controller, Service],
     ),
+    p(
+        "/custodian.v1.RequestService/GetRequestStats",
+        &[Admin, Auditor, Controller, Service],
+    ),
     // SwitchingService: the customer requests, extends, confirms and
     // downloads; the provider (admin) declares unfeasibility, records
     // charges and exits; auditors read.
@@ -336,6 +340,10 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     p(
         "/custodian.v1.VaultService/GetRetentionPolicy",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetErasureStats",
         &[Admin, Auditor, Controller, Service],
     ),
     p(

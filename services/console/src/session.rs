@@ -37,7 +37,7 @@ impl Who {
     /// still checked by the server.
     pub fn may(&self, method: &str) -> bool {
         let full = format!("/custodian.v1.{method}");
-        self.allowed.iter().any(|m| *m == full)
+        self.allowed.contains(&full)
     }
 
     pub fn tenant_bound(&self) -> bool {

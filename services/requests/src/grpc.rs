@@ -171,6 +171,54 @@ impl RequestService for RequestGrpc {
         }))
     }
 
+    async fn get_request_stats(
+        &self,
+        request: Request<pb::GetRequestStatsRequest>,
+    ) -> Result<Response<pb::RequestStats>, Status> {
+        use crate::stats::{MONTH_NOTE, Month, month_range};
+        let p = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let controller = optional_uuid("controller_id", &r.controller_id)?;
+        let month = |field: &'static str, s: &str| -> Result<Option<Month>, Status> {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                Ok(Some(Month::parse(field, s).map_err(RequestError::from)?))
+            }
+        };
+        let from = month("from_month", &r.from_month)?;
+        let to = month("to_month", &r.to_month)?;
+        let today = legal_time::period::local_date(chrono::Utc::now());
+        let (from, to) = month_range(from, to, today).map_err(RequestError::from)?;
+        let scope = p.scope();
+        // As for the extension figures: another tenant's are never shown.
+        let stats = match (&scope, controller.as_deref()) {
+            (auth::Scope::Tenant(own), Some(c)) if own != c => Vec::new(),
+            _ => {
+                self.svc
+                    .monthly_stats(&scope, controller.as_deref(), from, to)
+                    .await?
+            }
+        };
+        Ok(Response::new(pb::RequestStats {
+            stats: stats
+                .into_iter()
+                .map(|s| pb::MonthStat {
+                    month: s.month,
+                    r#type: s.kind,
+                    received: s.received,
+                    answered_on_time: s.on_time,
+                    answered_late: s.late,
+                    open: s.open,
+                    overdue: s.overdue,
+                })
+                .collect(),
+            from_month: from.to_string(),
+            to_month: to.to_string(),
+            note: MONTH_NOTE.into(),
+        }))
+    }
+
     async fn list_requests(
         &self,
         request: Request<pb::ListRequestsRequest>,

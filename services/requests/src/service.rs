@@ -220,6 +220,45 @@ impl Requests {
         ))
     }
 
+    /// Requests per month of receipt and type (`from..=to`), within `scope`:
+    /// each row's deadline in force decides on time or late.
+    pub async fn monthly_stats(
+        &self,
+        scope: &Scope,
+        controller: Option<&str>,
+        from: crate::stats::Month,
+        to: crate::stats::Month,
+    ) -> Result<Vec<crate::stats::MonthStat>, RequestError> {
+        let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
+        let hi =
+            legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
+        let mut q = tbl::Entity::find()
+            .filter(tbl::Column::ReceivedAt.gte(lo))
+            .filter(tbl::Column::ReceivedAt.lt(hi));
+        if let Some(t) = scope.filter(controller) {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        let now = store::now_micros();
+        let views = q
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| view(r, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::stats::group_months(
+            views.iter().map(|v| crate::stats::Answered {
+                kind: v.kind.as_str(),
+                received_at: v.row.received_at,
+                done_at: v.row.answered_at.or(v.row.closed_at),
+                due: v.deadline().strict,
+            }),
+            from,
+            to,
+            now,
+        ))
+    }
+
     /// Requests still waiting for an answer (for DeadlineService).
     pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<RequestView>, RequestError> {
         let mut q = tbl::Entity::find().filter(

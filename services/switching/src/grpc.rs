@@ -123,6 +123,7 @@ pub fn switch_pb(v: &SwitchView) -> pb::Switch {
         agreement_ended_at: ts(r.agreement_ended_at),
         retrieval_reminded_for: ts(r.retrieval_reminded_for),
         webhook_closed_at: ts(r.webhook_closed_at),
+        export_ids: Vec::new(),
     }
 }
 
@@ -359,7 +360,9 @@ impl SwitchingService for SwitchingGrpc {
         let p = Principal::from_request(&request)?;
         let id = switch_id(&request.into_inner().switch_id)?;
         let v = self.svc.get(&p.scope(), &id).await?;
-        Ok(Response::new(switch_pb(&v)))
+        let mut out = switch_pb(&v);
+        out.export_ids = self.svc.export_ids(&v.row.id).await?;
+        Ok(Response::new(out))
     }
 
     async fn list_switches(

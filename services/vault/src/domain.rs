@@ -563,9 +563,122 @@ pub fn delete_after(
     Ok(Some((strict.instant, basis)))
 }
 
+/// What the erasure figures are, sent with every answer.
+pub const ERASURE_NOTE: &str = "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.";
+
+/// The days asked for: both given, or the 30 days up to today and the 14
+/// after it; at most 366 days, never backwards.
+pub fn erasure_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), FieldError> {
+    let to = to.unwrap_or(today + chrono::Duration::days(14));
+    let from = from.unwrap_or(to - chrono::Duration::days(43));
+    if from > to {
+        return Err(field_err(
+            "from_day",
+            format!("must not be after to_day ({to}), got {from}"),
+        ));
+    }
+    if (to - from).num_days() > 365 {
+        return Err(field_err(
+            "from_day",
+            format!(
+                "at most 366 days at once: from {} for to_day {to}",
+                to - chrono::Duration::days(365)
+            ),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// A day of the range parsed from `YYYY-MM-DD`.
+pub fn parse_day(field: &'static str, s: &str) -> Result<Option<NaiveDate>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            field_err(
+                field,
+                format!(
+                    "must be a date such as 2026-11-30, got {}",
+                    domain_kit::quote(s)
+                ),
+            )
+        })
+}
+
+/// Every day of `[from, to]` with its erased and due counts, from the
+/// instants of the certificates and the due candidates' `delete_after`.
+pub fn erasure_days(
+    erased: impl IntoIterator<Item = DateTime<Utc>>,
+    due: impl IntoIterator<Item = DateTime<Utc>>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(NaiveDate, u64, u64)> {
+    let mut m: BTreeMap<NaiveDate, (u64, u64)> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| (d, (0, 0)))
+        .collect();
+    for at in erased {
+        if let Some(e) = m.get_mut(&legal_time::period::local_date(at)) {
+            e.0 += 1;
+        }
+    }
+    for at in due {
+        if let Some(e) = m.get_mut(&legal_time::period::local_date(at)) {
+            e.1 += 1;
+        }
+    }
+    m.into_iter().map(|(d, (e, u))| (d, e, u)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erasure_days_fill_the_range_and_count_by_amsterdam_date() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let days = erasure_days(
+            // 23:30 UTC on the 1st is the 2nd in Amsterdam
+            [
+                t("2026-11-01T23:30:00Z"),
+                t("2026-11-02T08:00:00Z"),
+                t("2026-12-09T08:00:00Z"),
+            ],
+            [t("2026-11-03T08:00:00Z")],
+            d("2026-11-01"),
+            d("2026-11-03"),
+        );
+        assert_eq!(
+            days,
+            vec![
+                (d("2026-11-01"), 0, 0),
+                (d("2026-11-02"), 2, 0),
+                (d("2026-11-03"), 0, 1)
+            ]
+        );
+        let today = d("2026-12-01");
+        assert_eq!(
+            erasure_range(None, None, today).unwrap(),
+            (d("2026-11-02"), d("2026-12-15"))
+        );
+        assert!(erasure_range(Some(d("2026-12-02")), Some(d("2026-12-01")), today).is_err());
+        assert!(erasure_range(Some(d("2025-11-30")), Some(d("2026-12-01")), today).is_err());
+        assert!(erasure_range(Some(d("2025-12-01")), Some(d("2026-12-01")), today).is_ok());
+        assert_eq!(
+            parse_day("from_day", "2026-13-01").unwrap_err().field,
+            "from_day"
+        );
+        assert_eq!(parse_day("from_day", "").unwrap(), None);
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

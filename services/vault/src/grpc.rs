@@ -458,6 +458,47 @@ impl VaultService for VaultGrpc {
         Ok(Response::new(policy_pb(&tenant, &p, None)))
     }
 
+    async fn get_erasure_stats(
+        &self,
+        req: Request<pb::GetErasureStatsRequest>,
+    ) -> Result<Response<pb::ErasureStats>, Status> {
+        use crate::domain::{ERASURE_NOTE, erasure_range, parse_day};
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tenant = r.tenant_id.trim();
+        let tenant = if tenant.is_empty() {
+            None
+        } else {
+            Some(id("tenant_id", tenant)?)
+        };
+        let from = parse_day("from_day", &r.from_day)?;
+        let to = parse_day("to_day", &r.to_day)?;
+        let today = legal_time::period::local_date(chrono::Utc::now());
+        let (from, to) = erasure_range(from, to, today)?;
+        // Another tenant's figures are never shown: empty, as for a missing one.
+        let days = match (&scope, tenant.as_deref()) {
+            (Scope::Tenant(own), Some(t)) if own != t => Vec::new(),
+            _ => {
+                self.vault
+                    .erasure_stats(&scope, tenant.as_deref(), from, to)
+                    .await?
+            }
+        };
+        Ok(Response::new(pb::ErasureStats {
+            days: days
+                .into_iter()
+                .map(|(d, erased, due)| pb::ErasureDay {
+                    day: d.to_string(),
+                    erased,
+                    due,
+                })
+                .collect(),
+            from_day: from.to_string(),
+            to_day: to.to_string(),
+            note: ERASURE_NOTE.into(),
+        }))
+    }
+
     async fn set_retention_policy(
         &self,
         req: Request<pb::SetRetentionPolicyRequest>,

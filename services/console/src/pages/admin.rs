@@ -1,7 +1,291 @@
-use axum::Router;
+//! Webhook deliveries (with a retry of a dead letter) and the tenants.
 
-use crate::web::AppState;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use proto::v1 as pb;
+use serde::Deserialize;
+
+use super::{collect, id_ok, opt, page, table};
+use crate::backend::Service;
+use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section};
+use crate::web::{self, AppState, Failure, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/webhooks", get(deliveries))
+        .route("/webhooks/{id}", get(delivery))
+        .route("/webhooks/{id}/retry", post(retry))
+        .route("/tenants", get(tenants))
+}
+
+type Notifications =
+    pb::notification_service_client::NotificationServiceClient<tonic::transport::Channel>;
+
+fn notifications(st: &AppState) -> Notifications {
+    Notifications::new(st.backend.channel(Service::Notifications))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub controller: Option<String>,
+    pub topic: Option<String>,
+}
+
+async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        let c = notifications(&st);
+        let list = collect(5_000, |token| {
+            let mut c = c.clone();
+            let req = me.s.req(pb::ListNotificationsRequest {
+                controller_id: opt(&f.controller),
+                status: opt(&f.status),
+                topic: opt(&f.topic),
+                page: page(500, token),
+            });
+            async move {
+                let r = c.list_notifications(req).await?.into_inner();
+                Ok((r.notifications, r.next_page_token))
+            }
+        })
+        .await?;
+        let rows = list
+            .iter()
+            .map(|n| {
+                vec![
+                    Cell::link(format!("/webhooks/{}", n.id), n.id.clone()),
+                    Cell::text(&n.controller_id),
+                    Cell::Code(n.topic.clone()),
+                    state(&n.status),
+                    Cell::text(n.attempts.to_string()),
+                    Cell::time(&n.created_at),
+                    Cell::time(&n.delivered_at),
+                    Cell::time(&n.next_attempt_at),
+                    Cell::text(&n.last_error),
+                ]
+            })
+            .collect();
+        let statuses = ["", "pending", "delivered", "dead"]
+            .iter()
+            .map(|s| {
+                (
+                    (*s).to_owned(),
+                    if s.is_empty() {
+                        tr.t("all").to_owned()
+                    } else {
+                        (*s).to_owned()
+                    },
+                )
+            })
+            .collect();
+        let mut fields = vec![
+            Field::new("status", tr.t("Status"), FieldKind::Select(statuses)).value(opt(&f.status)),
+        ];
+        if !me.s.who.tenant_bound() {
+            fields.push(
+                Field::new("controller", tr.t("Controller"), FieldKind::Text)
+                    .value(opt(&f.controller)),
+            );
+        }
+        fields.push(Field::new("topic", tr.t("Topic"), FieldKind::Text).value(opt(&f.topic)));
+        let sections = vec![
+            Section::new(tr.t("Filter")).with(Body::Form(FormV {
+                id: "filter".into(),
+                action: "/webhooks".into(),
+                post: false,
+                fields,
+                submit: tr.t("Show").into(),
+            })),
+            Section::new(tr.t("Deliveries")).with(Body::Table(table(
+                &format!("{} ({})", tr.t("Deliveries"), list.len()),
+                &[
+                    "id",
+                    tr.t("Controller"),
+                    tr.t("Topic"),
+                    tr.t("Status"),
+                    tr.t("Attempts"),
+                    tr.t("Created"),
+                    tr.t("Delivery"),
+                    tr.t("Next attempt"),
+                    tr.t("Last error"),
+                ],
+                rows,
+                "–",
+            ))),
+        ];
+        Ok(web::page(&me, tr.t("Webhooks"), "", &sections))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let n = notifications(&st)
+            .get_notification(me.s.req(pb::GetNotificationRequest { id }))
+            .await?
+            .into_inner();
+        let attempts = n
+            .attempt_log
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::text(a.number.to_string()),
+                    Cell::time(&a.started_at),
+                    Cell::text(a.duration_ms.to_string()),
+                    Cell::text(if a.http_status == 0 {
+                        String::new()
+                    } else {
+                        a.http_status.to_string()
+                    }),
+                    state(&a.outcome),
+                    Cell::text(&a.error),
+                ]
+            })
+            .collect();
+        let mut sections = vec![
+            Section::new(tr.t("Delivery")).with(Body::Facts(vec![
+                (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+                (tr.t("Topic").to_owned(), Cell::Code(n.topic.clone())),
+                (
+                    tr.t("Object").to_owned(),
+                    Cell::text(format!("{} {}", n.subject_type, n.subject_id)),
+                ),
+                (tr.t("Status").to_owned(), state(&n.status)),
+                (
+                    tr.t("Attempts").to_owned(),
+                    Cell::text(n.attempts.to_string()),
+                ),
+                (
+                    tr.t("Next attempt").to_owned(),
+                    Cell::time(&n.next_attempt_at),
+                ),
+                (tr.t("Last error").to_owned(), Cell::text(&n.last_error)),
+            ])),
+            Section::new(tr.t("Attempts")).with(Body::Table(table(
+                tr.t("Attempts"),
+                &[
+                    "#",
+                    tr.t("When"),
+                    "ms",
+                    "HTTP",
+                    tr.t("Outcome"),
+                    tr.t("Last error"),
+                ],
+                attempts,
+                "–",
+            ))),
+        ];
+        if n.status == "dead" && me.s.who.may("NotificationService/RetryNotification") {
+            sections.push(
+                Section::new(tr.t("Retry this delivery")).with(Body::Form(FormV {
+                    id: "retry".into(),
+                    action: format!("/webhooks/{}/retry", n.id),
+                    post: true,
+                    fields: vec![Field::new("reason", tr.t("Reason"), FieldKind::Text).required()],
+                    submit: tr.t("Retry").into(),
+                })),
+            );
+        }
+        Ok(web::page(
+            &me,
+            &format!("{} {}", tr.t("Delivery"), n.id),
+            "",
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn retry(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<RetryForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        notifications(&st)
+            .retry_notification(me.s.req(pb::RetryNotificationRequest {
+                id: id.clone(),
+                reason: f.reason,
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        let c = pb::controller_service_client::ControllerServiceClient::new(
+            st.backend.channel(Service::Controllers),
+        );
+        let list = collect(10_000, |token| {
+            let mut c = c.clone();
+            let req = me.s.req(pb::ListControllersRequest {
+                page: page(500, token),
+            });
+            async move {
+                let r = c.list_controllers(req).await?.into_inner();
+                Ok((r.controllers, r.next_page_token))
+            }
+        })
+        .await?;
+        let rows = list
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Code(c.id.clone()),
+                    Cell::text(&c.legal_name),
+                    Cell::text(&c.kvk_number),
+                    Cell::text(&c.country),
+                    Cell::text(&c.privacy_email),
+                    Cell::text(format!("{} <{}>", c.dpo_name, c.dpo_email)),
+                    Cell::text(&c.webhook_url),
+                    Cell::time(&c.created_at),
+                ]
+            })
+            .collect();
+        let s = Section::new(tr.t("Tenants")).with(Body::Table(table(
+            &format!("{} ({})", tr.t("Tenants"), list.len()),
+            &[
+                "id",
+                tr.t("Legal name"),
+                "KvK",
+                tr.t("Country"),
+                tr.t("Privacy e-mail"),
+                tr.t("DPO"),
+                tr.t("Webhook"),
+                tr.t("Created"),
+            ],
+            rows,
+            "–",
+        )));
+        Ok(web::page(&me, tr.t("Tenants"), "", &[s]))
+    }
+    .await;
+    web::done(&me, r)
 }

@@ -1,7 +1,347 @@
-use axum::Router;
+//! Retention: a tenant's retention policy, the erasures due (the vault's
+//! obligations), its candidates' retention state and legal holds (never
+//! their personal data: the console reads the metadata list only), and the
+//! deletion certificates. Placing or releasing a hold and erasing are forms.
 
-use crate::web::AppState;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use proto::v1 as pb;
+use serde::Deserialize;
+
+use super::{collect, id_ok, opt, page, table};
+use crate::backend::Service;
+use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
+use crate::web::{self, AppState, Failure, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/retention", get(index))
+        .route("/retention/hold", post(hold))
+        .route("/retention/release", post(release))
+        .route("/retention/erase", post(erase))
+        .route("/retention/certificates/{id}", get(certificate))
+}
+
+type Client = pb::vault_service_client::VaultServiceClient<tonic::transport::Channel>;
+
+fn client(st: &AppState) -> Client {
+    Client::new(st.backend.channel(Service::Vault))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    pub tenant: Option<String>,
+    pub certificate: Option<String>,
+}
+
+async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        if let Some(c) = f
+            .certificate
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            return Ok(
+                Redirect::to(&format!("/retention/certificates/{}", web::encode(c)))
+                    .into_response(),
+            );
+        }
+        let tenant = if me.s.who.tenant_bound() {
+            me.s.who.tenant.clone()
+        } else {
+            opt(&f.tenant)
+        };
+        let mut sections = Vec::new();
+        let mut filter = vec![];
+        if !me.s.who.tenant_bound() {
+            filter
+                .push(Field::new("tenant", tr.t("Tenant"), FieldKind::Text).value(tenant.clone()));
+        }
+        filter.push(
+            Field::new("certificate", tr.t("Deletion certificate"), FieldKind::Text)
+                .help("candidate id"),
+        );
+        sections.push(Section::new(tr.t("Filter")).with(Body::Form(FormV {
+            id: "filter".into(),
+            action: "/retention".into(),
+            post: false,
+            fields: filter,
+            submit: tr.t("Show").into(),
+        })));
+        // Erasures due: the vault's open obligations.
+        let mut d = pb::deadline_service_client::DeadlineServiceClient::new(
+            st.backend.channel(Service::Deadlines),
+        );
+        let due = d
+            .list_obligations(me.s.req(pb::ListObligationsRequest {
+                page: page(1_000, String::new()),
+                tenant_id: tenant.clone(),
+                service: "vault".into(),
+                due_before: String::new(),
+                overdue_only: false,
+            }))
+            .await?
+            .into_inner()
+            .obligations;
+        let rows = due
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::text(&o.object_id),
+                    Cell::text(&o.tenant_id),
+                    Cell::text(&o.description),
+                    Cell::time(&o.due_strict),
+                    if o.overdue {
+                        Cell::state(tr.t("Overdue"), Tone::Bad)
+                    } else {
+                        Cell::Empty
+                    },
+                    Cell::text(&o.citation),
+                ]
+            })
+            .collect();
+        sections.push(Section::new(tr.t("Erasures due")).with(Body::Table(table(
+            &format!("{} ({})", tr.t("Erasures due"), due.len()),
+            &[
+                tr.t("Candidates"),
+                tr.t("Tenant"),
+                tr.t("What must happen"),
+                tr.t("Due (strict reading)"),
+                tr.t("State"),
+                tr.t("Citation"),
+            ],
+            rows,
+            "–",
+        ))));
+        if !tenant.is_empty() {
+            let p = client(&st)
+                .get_retention_policy(me.s.req(pb::GetRetentionPolicyRequest {
+                    tenant_id: tenant.clone(),
+                }))
+                .await?
+                .into_inner();
+            sections.push(
+                Section::new(tr.t("Retention policy")).with(Body::Facts(vec![
+                    (
+                        "rejected (weeks)".into(),
+                        Cell::text(p.rejected_weeks.to_string()),
+                    ),
+                    (
+                        "talent pool (months)".into(),
+                        Cell::text(p.talent_pool_months.to_string()),
+                    ),
+                    (
+                        "hired (months)".into(),
+                        Cell::text(p.hired_months.to_string()),
+                    ),
+                    ("anchor".into(), Cell::text(&p.anchor)),
+                    (tr.t("When").to_owned(), Cell::time(&p.updated_at)),
+                ])),
+            );
+            let c = client(&st);
+            let candidates = collect(10_000, |token| {
+                let mut c = c.clone();
+                let req = me.s.req(pb::ListCandidatesRequest {
+                    page: page(500, token),
+                    tenant_id: tenant.clone(),
+                    vacancy_ref: String::new(),
+                });
+                async move {
+                    let r = c.list_candidates(req).await?.into_inner();
+                    Ok((r.candidates, r.next_page_token))
+                }
+            })
+            .await?;
+            let rows = candidates
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::Code(c.id.clone()),
+                        Cell::text(&c.external_ref),
+                        state(&c.status),
+                        Cell::text(&c.consent),
+                        Cell::time(&c.delete_after),
+                        Cell::text(&c.retention_basis),
+                        if c.legal_hold {
+                            Cell::state(
+                                format!("{}: {}", tr.t("Legal hold"), c.legal_hold_reason),
+                                Tone::Warn,
+                            )
+                        } else {
+                            Cell::Empty
+                        },
+                    ]
+                })
+                .collect();
+            sections.push(Section::new(tr.t("Candidates")).with(Body::Table(table(
+                &format!("{} ({})", tr.t("Candidates"), candidates.len()),
+                &[
+                    "id",
+                    "ref",
+                    tr.t("Status"),
+                    "consent",
+                    tr.t("Delete after"),
+                    "basis",
+                    tr.t("Legal hold"),
+                ],
+                rows,
+                "–",
+            ))));
+        }
+        let reason = |name: &str| Field::new(name, tr.t("Reason"), FieldKind::Text).required();
+        let id = || Field::new("id", "candidate id", FieldKind::Text).required();
+        if me.s.who.may("VaultService/PlaceLegalHold") {
+            sections.push(
+                Section::new(tr.t("Place a legal hold")).with(Body::Form(FormV {
+                    id: "hold".into(),
+                    action: "/retention/hold".into(),
+                    post: true,
+                    fields: vec![id(), reason("reason")],
+                    submit: tr.t("Place").into(),
+                })),
+            );
+        }
+        if me.s.who.may("VaultService/ReleaseLegalHold") {
+            sections.push(
+                Section::new(tr.t("Release the legal hold")).with(Body::Form(FormV {
+                    id: "release".into(),
+                    action: "/retention/release".into(),
+                    post: true,
+                    fields: vec![id(), reason("reason")],
+                    submit: tr.t("Release").into(),
+                })),
+            );
+        }
+        if me.s.who.may("VaultService/EraseCandidate") {
+            sections.push(
+                Section::new(tr.t("Erase the candidate's data")).with(Body::Form(FormV {
+                    id: "erase".into(),
+                    action: "/retention/erase".into(),
+                    post: true,
+                    fields: vec![
+                        id(),
+                        Field::new(
+                            "reason",
+                            tr.t("Reason"),
+                            FieldKind::Select(
+                                ["request", "controller_instruction", "contract_end"]
+                                    .iter()
+                                    .map(|r| ((*r).to_owned(), r.replace('_', " ")))
+                                    .collect(),
+                            ),
+                        ),
+                        Field::new("reference", "reference", FieldKind::Text),
+                    ],
+                    submit: tr.t("Erase").into(),
+                })),
+            );
+        }
+        Ok(web::page(&me, tr.t("Retention"), "", &sections))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct CandidateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    reference: String,
+}
+
+fn back(tenant: &str) -> Response {
+    Redirect::to(&format!("/retention?tenant={}", web::encode(tenant))).into_response()
+}
+
+async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        let c = client(&st)
+            .place_legal_hold(me.s.req(pb::PlaceLegalHoldRequest {
+                id: f.id.trim().to_owned(),
+                reason: f.reason,
+            }))
+            .await?
+            .into_inner();
+        Ok(back(&c.tenant_id))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        let c = client(&st)
+            .release_legal_hold(me.s.req(pb::ReleaseLegalHoldRequest {
+                id: f.id.trim().to_owned(),
+                reason: f.reason,
+            }))
+            .await?
+            .into_inner();
+        Ok(back(&c.tenant_id))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        let c = client(&st)
+            .erase_candidate(me.s.req(pb::EraseCandidateRequest {
+                id: f.id.trim().to_owned(),
+                reason: f.reason,
+                reference: f.reference,
+            }))
+            .await?
+            .into_inner();
+        Ok(Redirect::to(&format!("/retention/certificates/{}", c.candidate_id)).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let c = client(&st)
+            .get_deletion_certificate(
+                me.s.req(pb::GetDeletionCertificateRequest { candidate_id: id }),
+            )
+            .await?
+            .into_inner();
+        let s = Section::new(tr.t("Deletion certificate")).with(Body::Facts(vec![
+            (
+                tr.t("Candidates").to_owned(),
+                Cell::Code(c.candidate_id.clone()),
+            ),
+            (tr.t("Tenant").to_owned(), Cell::text(&c.tenant_id)),
+            ("ref".into(), Cell::text(&c.external_ref)),
+            (tr.t("Reason").to_owned(), Cell::text(&c.reason)),
+            ("basis".into(), Cell::text(&c.basis)),
+            (tr.t("Erased").to_owned(), Cell::time(&c.shredded_at)),
+            (
+                "ledger".into(),
+                Cell::Code(format!("#{} {}", c.ledger_seq, c.ledger_hash)),
+            ),
+            ("destroyed".into(), Cell::Lines(c.destroyed.clone())),
+        ]));
+        Ok(web::page(&me, tr.t("Deletion certificate"), "", &[s]))
+    }
+    .await;
+    web::done(&me, r)
 }

@@ -1,7 +1,395 @@
-use axum::Router;
+//! Sub-processors: the register, the change notices with their delivery
+//! and objection windows, objections (a customer's DPO objects here),
+//! approvals, and the authorised list per controller.
 
-use crate::web::AppState;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use proto::v1 as pb;
+use serde::Deserialize;
+
+use super::{collect, id_ok, opt, page, table};
+use crate::backend::Service;
+use crate::i18n::Tr;
+use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
+use crate::web::{self, AppState, Failure, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/subprocessors", get(index))
+        .route("/subprocessors/notices/{id}", get(notice))
+        .route("/subprocessors/notices/{id}/object", post(object))
+        .route("/subprocessors/notices/{id}/approve", post(approve))
+}
+
+type Client = pb::subprocessor_service_client::SubprocessorServiceClient<tonic::transport::Channel>;
+
+fn client(st: &AppState) -> Client {
+    Client::new(st.backend.channel(Service::Subprocessors))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    pub controller: Option<String>,
+}
+
+fn window_cell(tr: Tr, n: &pb::Notice) -> Cell {
+    let Some(w) = &n.window else {
+        return Cell::Empty;
+    };
+    let closes = DateTime::parse_from_rfc3339(&w.closes_at)
+        .ok()
+        .map(|d| d.with_timezone(&Utc));
+    match closes {
+        Some(c) if c > Utc::now() && n.status != "approved" => Cell::state(
+            format!(
+                "{} ({})",
+                w.last_day,
+                tr.remaining((c - Utc::now()).num_seconds())
+            ),
+            Tone::Warn,
+        ),
+        _ => Cell::text(&w.last_day),
+    }
+}
+
+fn notices_table(tr: Tr, notices: &[pb::Notice]) -> Body {
+    let rows = notices
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::link(format!("/subprocessors/notices/{}", n.id), n.id.clone()),
+                Cell::text(&n.controller_id),
+                Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
+                Cell::time(&n.effective_on),
+                state(&n.status),
+                match &n.delivery {
+                    Some(d) => state(&d.status),
+                    None => Cell::time(&n.delivered_at),
+                },
+                window_cell(tr, n),
+                Cell::text(n.objections.len().to_string()),
+            ]
+        })
+        .collect();
+    Body::Table(table(
+        tr.t("Change notices"),
+        &[
+            tr.t("Notice"),
+            tr.t("Controller"),
+            tr.t("Change"),
+            tr.t("Effective"),
+            tr.t("Status"),
+            tr.t("Delivery"),
+            tr.t("Objection window ends"),
+            tr.t("Objections"),
+        ],
+        rows,
+        "–",
+    ))
+}
+
+async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        let c = client(&st);
+        let subs = collect(5_000, |token| {
+            let mut c = c.clone();
+            let req = me.s.req(pb::ListSubprocessorsRequest {
+                page: page(500, token),
+            });
+            async move {
+                let r = c.list_subprocessors(req).await?.into_inner();
+                Ok((r.subprocessors, r.next_page_token))
+            }
+        })
+        .await?;
+        let controller = if me.s.who.tenant_bound() {
+            me.s.who.tenant.clone()
+        } else {
+            opt(&f.controller)
+        };
+        let notices = collect(5_000, |token| {
+            let mut c = c.clone();
+            let req = me.s.req(pb::ListNoticesRequest {
+                controller_id: controller.clone(),
+                change_id: String::new(),
+                page: page(500, token),
+            });
+            async move {
+                let r = c.list_notices(req).await?.into_inner();
+                Ok((r.notices, r.next_page_token))
+            }
+        })
+        .await?;
+        let register = subs
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::text(&s.legal_name),
+                    Cell::text(&s.country),
+                    Cell::text(&s.service),
+                    Cell::Lines(s.data_categories.clone()),
+                    match &s.transfer {
+                        Some(t) => Cell::text(format!("{}: {}", t.mechanism, t.explanation)),
+                        None => Cell::Empty,
+                    },
+                ]
+            })
+            .collect();
+        let mut sections = vec![
+            Section::new(tr.t("Register")).with(Body::Table(table(
+                tr.t("Sub-processors"),
+                &[
+                    tr.t("Name"),
+                    tr.t("Country"),
+                    tr.t("Purpose"),
+                    tr.t("Data categories (comma separated)"),
+                    tr.t("Transfer"),
+                ],
+                register,
+                "–",
+            ))),
+            Section::new(tr.t("Change notices")).with(notices_table(tr, &notices)),
+        ];
+        if !me.s.who.tenant_bound() {
+            sections.insert(
+                0,
+                Section::new(tr.t("Filter")).with(Body::Form(FormV {
+                    id: "filter".into(),
+                    action: "/subprocessors".into(),
+                    post: false,
+                    fields: vec![
+                        Field::new("controller", tr.t("Controller"), FieldKind::Text)
+                            .value(controller.clone()),
+                    ],
+                    submit: tr.t("Show").into(),
+                })),
+            );
+        }
+        if !controller.is_empty() {
+            let a = c
+                .clone()
+                .list_authorised_subprocessors(me.s.req(pb::ListAuthorisedSubprocessorsRequest {
+                    controller_id: controller.clone(),
+                }))
+                .await?
+                .into_inner();
+            let rows = a
+                .current
+                .iter()
+                .map(|e| {
+                    vec![
+                        Cell::text(
+                            e.subprocessor
+                                .as_ref()
+                                .map(|s| s.legal_name.as_str())
+                                .unwrap_or(""),
+                        ),
+                        Cell::text(
+                            e.subprocessor
+                                .as_ref()
+                                .map(|s| s.country.as_str())
+                                .unwrap_or(""),
+                        ),
+                        Cell::text(&e.basis),
+                        Cell::time(&e.since),
+                    ]
+                })
+                .collect();
+            sections.push(
+                Section::new(tr.t("Authorised sub-processors")).with(Body::Table(table(
+                    &format!(
+                        "{} · {} ({})",
+                        tr.t("Authorised sub-processors"),
+                        a.controller_id,
+                        a.authorisation_mode
+                    ),
+                    &[tr.t("Name"), tr.t("Country"), "basis", tr.t("Effective")],
+                    rows,
+                    "–",
+                ))),
+            );
+        }
+        Ok(web::page(&me, tr.t("Sub-processors"), "", &sections))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn fetch_notice(st: &AppState, me: &Signed, id: &str) -> Result<pb::Notice, Failure> {
+    if !id_ok(id) {
+        return Err(Failure::NotFound);
+    }
+    Ok(client(st)
+        .get_notice(me.s.req(pb::GetNoticeRequest { id: id.to_owned() }))
+        .await?
+        .into_inner())
+}
+
+async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        let n = fetch_notice(&st, &me, &id).await?;
+        let mut facts = vec![
+            (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+            (
+                tr.t("Change").to_owned(),
+                Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
+            ),
+            (tr.t("Description").to_owned(), Cell::text(&n.description)),
+            (tr.t("Effective").to_owned(), Cell::time(&n.effective_on)),
+            (tr.t("Status").to_owned(), state(&n.status)),
+            (
+                "authorisation".to_owned(),
+                Cell::text(&n.authorisation_mode),
+            ),
+            (
+                tr.t("Delivery").to_owned(),
+                match &n.delivery {
+                    Some(d) => {
+                        Cell::link(format!("/webhooks/{}", d.id), d.status.replace('_', " "))
+                    }
+                    None => Cell::time(&n.delivered_at),
+                },
+            ),
+        ];
+        let mut window_open = false;
+        if let Some(w) = &n.window {
+            facts.push((
+                tr.t("Objection window ends").to_owned(),
+                window_cell(tr, &n),
+            ));
+            facts.push((
+                tr.t("Due (lenient reading)").to_owned(),
+                Cell::time(&w.last_day_lenient),
+            ));
+            facts.push((tr.t("Notes").to_owned(), Cell::Lines(w.notes.clone())));
+            window_open = DateTime::parse_from_rfc3339(&w.closes_at)
+                .is_ok_and(|c| c.with_timezone(&Utc) > Utc::now());
+        }
+        let objections = n
+            .objections
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::time(&o.filed_at),
+                    Cell::text(&o.filed_by),
+                    Cell::text(&o.reason),
+                    state(if o.resolution.is_empty() {
+                        "open"
+                    } else {
+                        &o.resolution
+                    }),
+                    Cell::text(&o.resolution_note),
+                ]
+            })
+            .collect();
+        let mut sections = vec![
+            Section::new(tr.t("Notice")).with(Body::Facts(facts)),
+            Section::new(tr.t("Objections")).with(Body::Table(table(
+                tr.t("Objections"),
+                &[
+                    tr.t("When"),
+                    tr.t("Actor"),
+                    tr.t("Grounds"),
+                    tr.t("State"),
+                    tr.t("Notes"),
+                ],
+                objections,
+                "–",
+            ))),
+        ];
+        if window_open && me.s.who.may("SubprocessorService/RecordObjection") {
+            sections.push(
+                Section::new(tr.t("Object to this change")).with(Body::Form(FormV {
+                    id: "object".into(),
+                    action: format!("/subprocessors/notices/{}/object", n.id),
+                    post: true,
+                    fields: vec![
+                        Field::new("reason", tr.t("Grounds"), FieldKind::TextArea).required(),
+                    ],
+                    submit: tr.t("Lodge the objection").into(),
+                })),
+            );
+        }
+        if n.approved_at.is_empty()
+            && n.authorisation_mode == "specific"
+            && me.s.who.may("SubprocessorService/RecordApproval")
+        {
+            sections.push(
+                Section::new(tr.t("Approve this change")).with(Body::Form(FormV {
+                    id: "approve".into(),
+                    action: format!("/subprocessors/notices/{}/approve", n.id),
+                    post: true,
+                    fields: vec![Field::new("reference", tr.t("Reason"), FieldKind::Text)],
+                    submit: tr.t("Approve").into(),
+                })),
+            );
+        }
+        Ok(web::page(
+            &me,
+            &format!("{} {}", tr.t("Notice"), n.id),
+            "",
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    reference: String,
+}
+
+async fn object(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        fetch_notice(&st, &me, &id).await?;
+        client(&st)
+            .record_objection(me.s.req(pb::RecordObjectionRequest {
+                notice_id: id.clone(),
+                reason: f.reason,
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+async fn approve(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        fetch_notice(&st, &me, &id).await?;
+        client(&st)
+            .record_approval(me.s.req(pb::RecordApprovalRequest {
+                notice_id: id.clone(),
+                approved: true,
+                reference: f.reference,
+            }))
+            .await?;
+        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
+    }
+    .await;
+    web::done(&me, r)
 }

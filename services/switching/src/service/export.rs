@@ -20,6 +20,20 @@ impl Switching {
         Ok(e)
     }
 
+    /// The ids of a switch's exports, oldest first (ids are UUIDv7). The
+    /// caller has already read the switch within its scope.
+    pub async fn export_ids(&self, switch_id: &str) -> Result<Vec<String>, SwitchError> {
+        Ok(exports::Entity::find()
+            .filter(exports::Column::SwitchId.eq(switch_id))
+            .order_by_asc(exports::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|e| e.id)
+            .collect())
+    }
+
     /// An export with the switch it belongs to (for its availability).
     pub async fn get_export(
         &self,

@@ -75,6 +75,45 @@ impl Vault {
         self.certificate(scope, id).await
     }
 
+    /// Erased and due candidates per day of `[from, to]`, within `scope`.
+    pub async fn erasure_stats(
+        &self,
+        scope: &Scope,
+        tenant: Option<&str>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, u64, u64)>, VaultError> {
+        let lo = legal_time::period::start_of_day(from) - chrono::Duration::days(1);
+        let hi = legal_time::period::start_of_day(to) + chrono::Duration::days(2);
+        let tenant = scope.filter(tenant);
+        let mut q = deletion_certificates::Entity::find()
+            .select_only()
+            .column(deletion_certificates::Column::ShreddedAt)
+            .filter(deletion_certificates::Column::ShreddedAt.gte(lo))
+            .filter(deletion_certificates::Column::ShreddedAt.lt(hi));
+        if let Some(t) = &tenant {
+            q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
+        }
+        let erased: Vec<DateTime<Utc>> = q.into_tuple().all(&self.main).await.map_err(internal)?;
+        let mut q = candidates::Entity::find()
+            .select_only()
+            .column(candidates::Column::DeleteAfter)
+            .filter(candidates::Column::DeleteAfter.gte(lo))
+            .filter(candidates::Column::DeleteAfter.lt(hi))
+            .filter(candidates::Column::LegalHold.eq(false));
+        if let Some(t) = &tenant {
+            q = q.filter(candidates::Column::TenantId.eq(t.clone()));
+        }
+        let due: Vec<Option<DateTime<Utc>>> =
+            q.into_tuple().all(&self.main).await.map_err(internal)?;
+        Ok(crate::domain::erasure_days(
+            erased,
+            due.into_iter().flatten(),
+            from,
+            to,
+        ))
+    }
+
     pub async fn certificate(
         &self,
         scope: &Scope,
