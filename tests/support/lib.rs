@@ -13,6 +13,7 @@ use tonic::transport::Channel;
 
 pub use testkit::{Backend, all_dbs};
 
+pub mod console;
 pub mod split;
 pub mod webhook;
 
@@ -29,6 +30,8 @@ pub struct TestApp {
     /// The database owner's URL, for an operator's direct look at the
     /// tables (a split process's own URL may see only its service's).
     pub owner_url: Option<String>,
+    /// The DPO console's address, when this process serves it.
+    pub console: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<ServerResult>>,
 }
@@ -79,11 +82,25 @@ pub async fn spawn_config(
     admin: String,
     backend: Backend,
 ) -> TestApp {
+    spawn_serving(config, listener, None, admin, backend).await
+}
+
+/// [`spawn_config`], with the DPO console on `console` when given.
+pub async fn spawn_serving(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    console: Option<tokio::net::TcpListener>,
+    admin: String,
+    backend: Backend,
+) -> TestApp {
     let addr = listener.local_addr().expect("addr");
+    let console_addr = console
+        .as_ref()
+        .map(|l| l.local_addr().expect("console addr"));
     let (tx, rx) = oneshot::channel::<()>();
     let cfg = config.clone();
     let handle = tokio::spawn(async move {
-        custodian::run(cfg, listener, async {
+        custodian::serve(cfg, listener, console, async {
             let _ = rx.await;
         })
         .await
@@ -102,6 +119,7 @@ pub async fn spawn_config(
         backend,
         others: Vec::new(),
         owner_url: None,
+        console: console_addr,
         shutdown: Some(tx),
         handle: Some(handle),
     }

@@ -413,6 +413,34 @@ pub const NL: &[(&str, &str)] = &[
     ("DPO", "FG"),
     ("Webhook", "Webhook"),
     ("Created", "Aangemaakt"),
+    ("Next attempt", "Volgende poging"),
+    (
+        "Nature (confidentiality, integrity, availability)",
+        "Aard (vertrouwelijkheid, integriteit, beschikbaarheid)",
+    ),
+    (
+        "Data categories (comma separated)",
+        "Categorieën persoonsgegevens (kommagescheiden)",
+    ),
+    (
+        "Subject categories (comma separated)",
+        "Categorieën betrokkenen (kommagescheiden)",
+    ),
+    ("Likely consequences", "Waarschijnlijke gevolgen"),
+    ("Measures taken", "Genomen maatregelen"),
+    ("Contact point", "Contactpunt"),
+    ("passed", "verstreken"),
+    ("ahead", "nog te gaan"),
+    ("From (month)", "Van (maand)"),
+    ("To (month)", "Tot en met (maand)"),
+    ("Open", "Open"),
+    ("Within the SLA", "Binnen de afgesproken termijn"),
+    ("Within 72 hours", "Binnen 72 uur"),
+    (
+        "No erasures and none due in this period.",
+        "Geen verwijderingen en niets te verwijderen in deze periode.",
+    ),
+    ("Closed", "Gesloten"),
 ];
 
 #[cfg(test)]
@@ -442,5 +470,54 @@ mod tests {
             assert!(seen.insert(*e), "{e:?} twice");
             assert!(!n.is_empty(), "{e:?} has an empty translation");
         }
+    }
+}
+
+#[cfg(test)]
+mod coverage {
+    use super::*;
+
+    /// Every text the console's sources and templates look up.
+    const SOURCES: &[(&str, &str)] = &[
+        ("web.rs", include_str!("web.rs")),
+        ("pages/signin.rs", include_str!("pages/signin.rs")),
+        ("pages/obligations.rs", include_str!("pages/obligations.rs")),
+        ("pages/breaches.rs", include_str!("pages/breaches.rs")),
+        ("pages/requests.rs", include_str!("pages/requests.rs")),
+        ("pages/audit.rs", include_str!("pages/audit.rs")),
+        (
+            "pages/subprocessors.rs",
+            include_str!("pages/subprocessors.rs"),
+        ),
+        ("pages/agreements.rs", include_str!("pages/agreements.rs")),
+        ("pages/retention.rs", include_str!("pages/retention.rs")),
+        ("pages/switching.rs", include_str!("pages/switching.rs")),
+        ("pages/reports.rs", include_str!("pages/reports.rs")),
+        ("pages/admin.rs", include_str!("pages/admin.rs")),
+        ("page.html", include_str!("../templates/page.html")),
+    ];
+
+    #[test]
+    fn every_text_the_console_shows_has_a_dutch_translation() {
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for (file, src) in SOURCES {
+            let mut rest = *src;
+            while let Some(i) = rest.find(".t(") {
+                let after = rest[i + 3..].trim_start();
+                rest = &rest[i + 3..];
+                let Some(lit) = after.strip_prefix('"') else {
+                    continue;
+                };
+                let end = lit.find('"').expect("a closed literal");
+                let key = &lit[..end];
+                seen += 1;
+                if dutch(key).is_none() {
+                    missing.push(format!("{file}: {key:?}"));
+                }
+            }
+        }
+        assert!(seen > 200, "the scan found only {seen} texts");
+        assert!(missing.is_empty(), "no Dutch for:\n{}", missing.join("\n"));
     }
 }

@@ -474,3 +474,30 @@ pub fn state(s: &str) -> Cell {
 pub async fn not_found(me: Signed) -> Response {
     Failure::NotFound.render(&me)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn the_vendored_htmx_is_the_release_it_claims_to_be() {
+        assert_eq!(hex::encode(Sha256::digest(HTMX.as_bytes())), HTMX_SHA256);
+        assert!(HTMX.starts_with("var htmx=function(){"));
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/requests?x=1"), "/requests?x=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "evil",
+            "/\\evil",
+            "",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad}");
+        }
+        assert_eq!(encode("/a?b=c d"), "/a%3Fb%3Dc%20d");
+    }
+}

@@ -189,8 +189,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             sections.push(sec);
         }
         if let Some(c) = &s.certificate {
-            sections.push(
-                Section::new(tr.t("Certificate")).with(Body::Facts(vec![
+            sections.push(Section::new(tr.t("Certificate")).with(Body::Facts(vec![
                     ("KEK destroyed".into(), Cell::time(&c.kek_destroyed_at)),
                     (
                         "KEK versions".into(),
@@ -210,8 +209,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     ("retained".into(), Cell::Lines(c.retained.clone())),
                     ("completed".into(), Cell::time(&c.completed_at)),
                     (tr.t("SHA-256").to_owned(), Cell::Code(c.sha256.clone())),
-                ])),
-            );
+                ])));
         }
         Ok(web::page(
             &me,

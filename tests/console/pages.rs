@@ -1,0 +1,463 @@
+//! Every page of the console, in process: sign-in and the session's
+//! security, what each role is shown, tenant isolation (another tenant's
+//! object is a 404), forms with their anti-forgery values, bad input.
+
+use custodian_tests::console::{Web, seed, spawn_console};
+use custodian_tests::*;
+use proto::v1 as pb;
+use testkit::TestDb;
+
+#[tokio::test]
+async fn sign_in_session_cookie_headers_and_sign_out() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::new(&app);
+    // Not signed in: every page sends to the sign-in form, and back after.
+    let r = w.get("/requests?status=open").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        "/signin?next=/requests%3Fstatus%3Dopen"
+    );
+    let form = w.get("/signin").await;
+    assert_eq!(form.status, 200);
+    assert!(form.has("<label for=\"signin-token\">API token</label>"));
+    // Strict headers on every answer.
+    assert_eq!(form.header("content-security-policy"), ::console::web::CSP);
+    assert!(
+        form.header("content-security-policy")
+            .starts_with("default-src 'self'")
+    );
+    assert_eq!(form.header("x-frame-options"), "DENY");
+    assert_eq!(form.header("x-content-type-options"), "nosniff");
+    assert_eq!(form.header("cache-control"), "no-store");
+    // A sign-in without the form's own value is refused.
+    let forged = w
+        .post(
+            "/signin",
+            &[("token", &s.dpo), ("csrf", "forged"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(w.cookie("custodian_console").is_none());
+    // A wrong token is refused, and says so.
+    let bad = w.sign_in("cst_not-a-token").await;
+    assert_eq!(bad.status, 401);
+    assert!(bad.has("The token was not accepted."));
+    // A machine's role cannot use the console.
+    let worker = app.token(auth::Role::Worker, None).await;
+    let r = w.sign_in(&worker).await;
+    assert_eq!(r.status, 401);
+    assert!(r.has("cannot use the console"), "{}", r.body);
+    // The privacy officer signs in: only an opaque cookie reaches the browser.
+    let ok = w.sign_in(&s.dpo).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.header("location"), "/");
+    let set: Vec<&str> = ok
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("custodian_console="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    assert!(
+        !session.contains(&s.dpo),
+        "the token never reaches the browser"
+    );
+    let id = w.cookie("custodian_console").unwrap().to_owned();
+    assert_eq!(id.len(), 64);
+    let home = w.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.has("Petra de Vries (privacy officer)"),
+        "who is signed in"
+    );
+    assert!(home.has("<strong class=\"role\">admin</strong>"));
+    assert!(home.has("<strong class=\"tenant\">every tenant</strong>"));
+    assert!(!home.body.contains(&s.dpo), "the token is never in a page");
+    // A state-changing request from another site is refused outright.
+    let csrf = home.csrf();
+    let cross = w
+        .post_with(
+            "/signout",
+            &[("csrf", &csrf)],
+            &[
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "cross-site"),
+            ],
+        )
+        .await;
+    assert_eq!(cross.status, 403);
+    assert_eq!(w.get("/").await.status, 200, "still signed in");
+    // Sign-out without the form's value is refused; with it the session ends.
+    assert_eq!(w.post("/signout", &[("csrf", "x")]).await.status, 403);
+    let out = w.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.header("location"), "/signin");
+    // The old cookie no longer opens anything.
+    w.set_cookie("custodian_console", &id);
+    assert_eq!(w.get("/").await.status, 303);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_ends_the_session() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let (info, token) =
+        custodian::ops::create_token(&app.config, auth::Role::Auditor, None, "temp auditor")
+            .await
+            .unwrap();
+    let mut w = Web::signed_in(&app, &token).await;
+    assert_eq!(w.get("/audit").await.status, 200);
+    custodian::ops::revoke_token(&app.config, &info.id)
+        .await
+        .unwrap();
+    let r = w.get("/audit").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/signin?ended=1");
+    let again = w.get("/signin?ended=1").await;
+    assert!(again.has("Your session has ended. Sign in again."));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_page_renders_for_the_privacy_officer() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let pages = [
+        ("/", "Obligations"),
+        ("/?service=requests&overdue=true", "Overdue"),
+        ("/breaches", "Report an incident"),
+        (&format!("/breaches/{}", s.b_incident), "Timeline"),
+        (
+            &format!("/breaches/notices/{}", s.b_notice),
+            "Content of the notice (art. 33(3))",
+        ),
+        ("/requests", "Data-subject requests"),
+        (
+            &format!("/requests/{}", s.a_overdue),
+            "No longer allowed: the first month has passed.",
+        ),
+        (&format!("/requests/{}", s.b_request), "Still allowed"),
+        ("/audit", "Verify the chain"),
+        ("/subprocessors", "Search Cloud B.V."),
+        (
+            &format!("/subprocessors/notices/{}", s.a_sub_notice),
+            "Objection window ends",
+        ),
+        ("/agreements", "Record of processing (art. 30(2))"),
+        (&format!("/retention?tenant={}", s.a.id), "Retention policy"),
+        ("/switching", "Switches"),
+        ("/reports", "Requests per month by type"),
+        ("/webhooks", "Deliveries"),
+        ("/tenants", "Acme B.V."),
+    ];
+    for (path, expect) in pages {
+        let p = w.get(path).await;
+        assert_eq!(p.status, 200, "{path}: {}", p.body);
+        assert!(p.has(expect), "{path} shows {expect:?}");
+        assert!(p.has("<html lang=\"en\">"), "{path}");
+        // Every table has a caption and header cells; every input a label.
+        assert_eq!(
+            p.body.matches("<table>").count(),
+            p.body.matches("<caption>").count(),
+            "{path}"
+        );
+        for id in p
+            .body
+            .split("<input id=\"")
+            .skip(1)
+            .map(|r| &r[..r.find('"').unwrap()])
+        {
+            assert!(
+                p.has(&format!("<label for=\"{id}\">")),
+                "{path}: input {id} has a label"
+            );
+        }
+        assert!(
+            !p.has("style="),
+            "{path}: no inline style (the CSP forbids it)"
+        );
+        assert!(!p.has("<script>"), "{path}: no inline script");
+    }
+    // The dashboard puts A's 40-day-old request under Overdue, with its
+    // rule, citation and both readings.
+    let home = w.get("/?service=requests").await;
+    let overdue = &home.body[home.body.find("<h2>Overdue</h2>").unwrap()
+        ..home.body.find("<h2>Due within 72 hours</h2>").unwrap()];
+    assert!(
+        overdue.contains(&format!("/requests/{}", s.a_overdue)),
+        "{overdue}"
+    );
+    assert!(overdue.contains("GDPR art. 12(3)"));
+    assert!(overdue.contains("<code>dsr.response</code>"));
+    assert!(overdue.contains("overdue by"));
+    assert!(home.has("How the date is computed"));
+    // CSV of the same.
+    let csv = w.get("/obligations.csv?service=requests").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(
+        csv.header("content-disposition")
+            .contains("obligations.csv")
+    );
+    assert!(
+        csv.body
+            .starts_with("service,tenant_id,object_type,object_id")
+    );
+    assert!(csv.body.contains(&s.a_overdue));
+    // The register and the record download.
+    for (path, kind) in [
+        ("/breaches/register?format=csv", "text/csv"),
+        ("/agreements/record?format=markdown", "text/markdown"),
+        ("/agreements/record?format=json", "application/json"),
+        (
+            &format!("/breaches/notices/{}/draft?format=markdown", s.b_notice),
+            "text/markdown",
+        ),
+    ] {
+        let d = w.get(path).await;
+        assert_eq!(d.status, 200, "{path}: {}", d.body);
+        assert!(d.header("content-type").starts_with(kind), "{path}");
+        assert!(
+            d.header("content-disposition").starts_with("attachment"),
+            "{path}"
+        );
+    }
+    // Reports: inline SVG with a title, and the numbers in a table.
+    let rep = w.get("/reports").await;
+    assert!(rep.body.matches("<svg").count() >= 4, "four charts");
+    assert!(rep.has("<title id=\"chart-"));
+    assert!(rep.has("<figure class=\"chart\">"));
+    // The live clocks section renders alone for htmx.
+    let frag = w
+        .get(&format!("/breaches/notices/{}/clocks", s.b_notice))
+        .await;
+    assert_eq!(frag.status, 200);
+    assert!(
+        frag.body.trim_start().starts_with("<section id=\"clocks\""),
+        "{}",
+        frag.body
+    );
+    assert!(!frag.has("<html"));
+    // The audit chain verifies from the page.
+    let v = w.act("/audit", "/audit/verify", &[]).await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    assert!(v.has("The chain is intact."), "{}", v.body);
+    // Unknown paths and malformed ids are the not-found page.
+    for path in ["/nope", "/requests/..%2f..%2fetc", "/breaches/%3Cscript%3E"] {
+        let p = w.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(p.has("Not found"), "{path}");
+        assert!(!p.has("<script>"), "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dutch() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let r = w.get("/lang/nl?back=/requests").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/requests");
+    let p = w.get("/requests").await;
+    assert!(p.has("<html lang=\"nl\">"));
+    assert!(p.has("Verzoeken van betrokkenen"), "{}", p.body);
+    assert!(p.has("Afmelden"));
+    let home = w.get("/").await;
+    assert!(home.has("Te laat"));
+    assert!(home.has("Uiterlijk (strikte lezing)"));
+    // An open redirect is not possible through the language switch.
+    let r = w.get("/lang/en?back=//evil.example/x").await;
+    assert_eq!(r.header("location"), "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_dpo_sees_only_its_tenant_and_its_actions() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let home = a.get("/").await;
+    assert!(home.has(&format!("<strong class=\"tenant\">{}</strong>", s.a.id)));
+    assert!(home.has("<strong class=\"role\">controller</strong>"));
+    assert!(home.has(&s.a_overdue));
+    assert!(
+        !home.has(&s.b_request),
+        "B's request is not on A's dashboard"
+    );
+    let q = a.get("/requests").await;
+    assert!(q.has(&s.a_overdue) && !q.has(&s.b_request));
+    // Another tenant's objects are a 404, exactly as a missing one.
+    let missing = uuid::Uuid::now_v7().to_string();
+    for path in [
+        format!("/requests/{}", s.b_request),
+        format!("/breaches/notices/{}", s.b_notice),
+        format!("/subprocessors/notices/{}", s.b_sub_notice),
+        format!("/requests/{missing}"),
+        format!("/breaches/notices/{missing}"),
+    ] {
+        let p = a.get(&path).await;
+        assert_eq!(p.status, 404, "{path}: {}", p.body);
+        assert!(p.has("There is no such page, or it is not yours to see."));
+    }
+    // A cannot act on B's objects either; nothing is written.
+    let r = a
+        .act(
+            "/",
+            &format!("/subprocessors/notices/{}/object", s.b_sub_notice),
+            &[("reason", "no")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let n = app
+        .subprocessors()
+        .get_notice(req(
+            &app.admin,
+            pb::GetNoticeRequest {
+                id: s.b_sub_notice.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(n.objections.is_empty());
+    // The processor-only forms are not offered to a customer.
+    let breaches = a.get("/breaches").await;
+    assert!(!breaches.has("Report an incident"));
+    assert!(
+        !breaches.has("Incidents</h2>"),
+        "the processor's incident list is not shown"
+    );
+    assert!(!a.get("/audit").await.has("Verify the chain"));
+    // A objects to its own change notice from the page.
+    let page = a
+        .get(&format!("/subprocessors/notices/{}", s.a_sub_notice))
+        .await;
+    assert!(page.has("Object to this change"), "{}", page.body);
+    let r = a
+        .act(
+            &format!("/subprocessors/notices/{}", s.a_sub_notice),
+            &format!("/subprocessors/notices/{}/object", s.a_sub_notice),
+            &[("reason", "search runs outside our approved locations")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = a
+        .get(&format!("/subprocessors/notices/{}", s.a_sub_notice))
+        .await;
+    assert!(after.has("search runs outside our approved locations"));
+    // The auditor reads everything and is offered no action.
+    let mut au = Web::signed_in(&app, &s.auditor).await;
+    let b = au.get("/breaches").await;
+    assert!(b.has("Incidents") && !b.has("Report an incident"));
+    let r = au.get(&format!("/requests/{}", s.b_request)).await;
+    assert!(!r.has("Extend by two months"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let incidents = || async {
+        app.breaches()
+            .list_incidents(req(&app.admin, pb::ListIncidentsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .incidents
+            .len()
+    };
+    let before = incidents().await;
+    let fields = [
+        ("discovered_at", "2026-11-30T09:00:00Z"),
+        ("discovered_by", "soc"),
+        ("systems", "api"),
+        ("description", "tokens in a log file"),
+    ];
+    // No anti-forgery value: refused, nothing written.
+    let r = w.post("/breaches", &fields).await;
+    assert_eq!(r.status, 403);
+    assert!(r.has("The form has expired."));
+    assert_eq!(incidents().await, before);
+    // Bad input: the service's message names the field; nothing written.
+    let r = w
+        .act(
+            "/breaches",
+            "/breaches",
+            &[
+                ("discovered_at", "yesterday"),
+                ("discovered_by", "soc"),
+                ("systems", "api"),
+                ("description", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.has("Nothing was changed:") && r.has("discovered_at"),
+        "{}",
+        r.body
+    );
+    let r = w
+        .act(
+            "/breaches",
+            "/breaches",
+            &[
+                ("discovered_at", "2026-11-30T09:00:00Z"),
+                ("discovered_by", "soc"),
+                ("systems", " , "),
+                ("description", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.has("systems"), "{}", r.body);
+    assert_eq!(incidents().await, before);
+    // Good input lands on the new incident.
+    let r = w.act("/breaches", "/breaches", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.header("location").starts_with("/breaches/"));
+    assert_eq!(incidents().await, before + 1);
+    // Extending B's request from the console, then the extension is gone.
+    let path = format!("/requests/{}", s.b_request);
+    let r = w
+        .act(
+            &path,
+            &format!("{path}/extend"),
+            &[("reasons", "the subject's data spans many systems")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = w.get(&path).await;
+    assert!(
+        p.has("the subject&#x27;s data spans many systems")
+            || p.has("the subject&#39;s data spans many systems"),
+        "{}",
+        p.body
+    );
+    assert!(!p.has("Extend by two months"));
+    let r = w
+        .act(&path, &format!("{path}/extend"), &[("reasons", "again")])
+        .await;
+    assert_eq!(r.status, 400, "a second extension is refused: {}", r.body);
+    app.stop().await;
+}
