@@ -1,1 +1,478 @@
+//! The console in a real browser: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them).
+//! Each journey signs in by typing the token, clicks through the forms a
+//! privacy officer uses, and runs axe-core (vendored) on every page it
+//! visits: no serious or critical finding is allowed.
+//!
+//! `CUSTODIAN_SCREENSHOTS=docs/console` writes the main pages' screenshots
+//! there (how the ones in docs/console.md were made).
 
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use custodian_tests::console::{Seed, seed, spawn_console};
+use custodian_tests::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use testkit::TestDb;
+
+const AXE: &str = include_str!("vendor/axe-4.14.1.min.js");
+const INSTALL: &str = "the browser tests need Debian's Chromium and its WebDriver: \
+    apt-get update && apt-get install -y chromium chromium-driver (.ci/run does this)";
+
+fn which(env: &str, default: &str) -> String {
+    let p = std::env::var(env).unwrap_or_else(|_| default.to_owned());
+    assert!(
+        std::path::Path::new(&p).exists(),
+        "{p} is missing: {INSTALL}"
+    );
+    p
+}
+
+/// A chromedriver process; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser() -> (Driver, Client) {
+    let driver = which("CHROMEDRIVER", "/usr/bin/chromedriver");
+    let chromium = which("CHROMIUM", "/usr/bin/chromium");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {driver}: {e}: {INSTALL}"));
+    let profile = tempfile::tempdir().unwrap();
+    let d = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: profile,
+    };
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                format!("--user-data-dir={}", d._profile.path().display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last = String::new();
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&d.url)
+            .await
+        {
+            Ok(c) => return (d, c),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver at {} did not start a browser: {last}", d.url);
+}
+
+/// axe-core on the current page: no serious or critical violation.
+async fn accessible(c: &Client, page: &str) {
+    c.execute(AXE, vec![]).await.expect("inject axe");
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                 r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' +
+                        v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));"#,
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    let found: Vec<String> = serde_json::from_value(found).unwrap();
+    assert!(
+        found.is_empty(),
+        "{page}: accessibility findings:\n{}",
+        found.join("\n")
+    );
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn shot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("CUSTODIAN_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
+
+/// What `fetch` of `path` answers in the page's own session: status,
+/// content type and disposition, and the body.
+async fn fetch(c: &Client, path: &str) -> (u16, String, String, String) {
+    let v = c
+        .execute_async(
+            r#"const [p, done] = [arguments[0], arguments[arguments.length - 1]];
+               fetch(p).then(async r => done([r.status, r.headers.get('content-type') || '',
+                 r.headers.get('content-disposition') || '', await r.text()]));"#,
+            vec![json!(path)],
+        )
+        .await
+        .expect("fetch");
+    serde_json::from_value(v).unwrap()
+}
+
+async fn sign_in(c: &Client, base: &str, token: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    // Not signed in: the sign-in form.
+    let field = c
+        .wait()
+        .for_element(Locator::Css("#signin-token"))
+        .await
+        .unwrap();
+    accessible(c, "sign-in").await;
+    field.send_keys(token).await.unwrap();
+    c.find(Locator::Css("#signin button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    if c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#who"))
+        .await
+        .is_err()
+    {
+        panic!(
+            "not signed in: at {} showing:\n{}",
+            c.current_url().await.unwrap(),
+            text(c).await
+        );
+    }
+}
+
+async fn visit(c: &Client, base: &str, path: &str, expect: &str) -> String {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    let t = text(c).await;
+    assert!(t.contains(expect), "{path} shows {expect:?}:\n{t}");
+    accessible(c, path).await;
+    t
+}
+
+async fn submit(c: &Client, form: &str) {
+    c.find(Locator::Css(&format!("#{form} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_privacy_officer_runs_a_day_in_the_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s: Seed = seed(&app, &db).await;
+    let base = app.console_url();
+    let (_d, c) = browser().await;
+    sign_in(&c, &base, &s.dpo).await;
+    let home = text(&c).await;
+    assert!(
+        home.contains("Petra de Vries (privacy officer)") && home.contains("every tenant"),
+        "{home}"
+    );
+    // The overdue request, with its rule and citation.
+    let overdue = c
+        .find(Locator::XPath("//section[h2='Overdue']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overdue.contains("GDPR art. 12(3)") && overdue.contains("overdue by"),
+        "{overdue}"
+    );
+    assert!(overdue.contains(&s.a_overdue), "{overdue}");
+    accessible(&c, "/").await;
+    shot(&c, "obligations").await;
+
+    // Every page of the navigation passes the accessibility check.
+    let links = c.find_all(Locator::Css("nav.main a")).await.unwrap();
+    let mut hrefs = Vec::new();
+    for l in links {
+        hrefs.push(l.attr("href").await.unwrap().unwrap());
+    }
+    assert!(hrefs.len() >= 11, "{hrefs:?}");
+    for h in &hrefs {
+        c.goto(&format!("{base}{h}")).await.unwrap();
+        accessible(&c, h).await;
+    }
+    visit(&c, &base, "/reports", "Requests per month by type").await;
+    shot(&c, "reports").await;
+    visit(
+        &c,
+        &base,
+        &format!("/subprocessors/notices/{}", s.a_sub_notice),
+        "Objection window ends",
+    )
+    .await;
+    visit(
+        &c,
+        &base,
+        &format!("/retention?tenant={}", s.a.id),
+        "Retention policy",
+    )
+    .await;
+
+    // Report a breach and assess it.
+    visit(&c, &base, "/breaches", "Report an incident").await;
+    c.find(Locator::Css("#report-discovered_by"))
+        .await
+        .unwrap()
+        .send_keys("security desk")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#report-systems"))
+        .await
+        .unwrap()
+        .send_keys("api, cv-store")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#report-description"))
+        .await
+        .unwrap()
+        .send_keys("an API key leaked in a public repository")
+        .await
+        .unwrap();
+    submit(&c, "report").await;
+    c.wait().for_element(Locator::Css("#assess")).await.unwrap();
+    let incident_url = c.current_url().await.unwrap().to_string();
+    assert!(
+        text(&c).await.contains("an API key leaked"),
+        "on the incident's page"
+    );
+    accessible(&c, "incident (reported)").await;
+    c.find(Locator::Css("#assess-summary"))
+        .await
+        .unwrap()
+        .send_keys("read access to CVs for 20 minutes")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#assess-affected"))
+        .await
+        .unwrap()
+        .send_keys(&s.a.id)
+        .await
+        .unwrap();
+    submit(&c, "assess").await;
+    c.wait()
+        .for_element(Locator::Css("#clocks table"))
+        .await
+        .unwrap();
+    assert_eq!(c.current_url().await.unwrap().to_string(), incident_url);
+    let clocks = c
+        .find(Locator::Css("#clocks"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(clocks.contains("left"), "the clocks run: {clocks}");
+    assert!(clocks.contains("Authority, 72 hours"), "{clocks}");
+    accessible(&c, "incident (confirmed)").await;
+    shot(&c, "breach").await;
+    // The clocks refresh in place (htmx, under the strict CSP): mark the
+    // section, ask htmx for the fragment, and see a new section.
+    let refreshed = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const s = document.getElementById('clocks');
+               s.setAttribute('data-old', '1');
+               htmx.ajax('GET', s.getAttribute('hx-get'), { target: '#clocks', swap: 'outerHTML' })
+                 .then(() => { const n = document.getElementById('clocks');
+                               done([n.getAttribute('data-old'), n.innerText]); });"#,
+            vec![],
+        )
+        .await
+        .expect("htmx refresh");
+    let (old, fresh): (Option<String>, String) = serde_json::from_value(refreshed).unwrap();
+    assert_eq!(old, None, "the section was replaced");
+    assert!(fresh.contains("left"), "{fresh}");
+
+    // Extend B's request.
+    visit(
+        &c,
+        &base,
+        &format!("/requests/{}", s.b_request),
+        "Still allowed",
+    )
+    .await;
+    c.find(Locator::Css("#extend-reasons"))
+        .await
+        .unwrap()
+        .send_keys("the subject's data spans many applications")
+        .await
+        .unwrap();
+    submit(&c, "extend").await;
+    c.wait()
+        .for_element(Locator::XPath("//dt[.='Extended']"))
+        .await
+        .unwrap();
+    let after = text(&c).await;
+    assert!(
+        after.contains("the subject's data spans many applications"),
+        "{after}"
+    );
+    assert!(!after.contains("Extend by two months"));
+    shot(&c, "request").await;
+
+    // Download the record of processing.
+    c.goto(&format!("{base}/agreements")).await.unwrap();
+    let href = c
+        .find(Locator::XPath(
+            "//a[contains(., 'Record of processing') and contains(., 'CSV')]",
+        ))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, kind, disposition, body) = fetch(&c, &href).await;
+    assert_eq!(status, 200);
+    assert!(
+        kind.starts_with("text/csv") && disposition.contains("record-of-processing.csv"),
+        "{kind} {disposition}"
+    );
+    assert!(
+        body.contains("Acme B.V.") && body.contains("Beta B.V."),
+        "{body}"
+    );
+    shot(&c, "agreements").await;
+
+    // Verify the audit chain.
+    visit(&c, &base, "/audit", "Verify the chain").await;
+    submit(&c, "verify").await;
+    c.wait()
+        .for_element(Locator::Css("p.message"))
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("The chain is intact."));
+    accessible(&c, "audit verified").await;
+    shot(&c, "audit").await;
+
+    // Dutch, then sign out.
+    c.find(Locator::Css("a[hreflang=nl]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("html[lang=nl]"))
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("Afmelden"));
+    accessible(&c, "audit (Dutch)").await;
+    c.find(Locator::Css("form.signout button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#signin-token"))
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/requests")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#signin-token"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_dpo_sees_its_own_tenant_and_objects_in_the_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s: Seed = seed(&app, &db).await;
+    let base = app.console_url();
+    let (_d, c) = browser().await;
+    sign_in(&c, &base, &s.a_tok).await;
+    let home = text(&c).await;
+    assert!(
+        home.contains("Acme DPO") && home.contains(&s.a.id),
+        "{home}"
+    );
+    assert!(home.contains(&s.a_overdue) && !home.contains(&s.b_request));
+    let q = visit(&c, &base, "/requests", "Data-subject requests").await;
+    assert!(q.contains(&s.a_overdue) && !q.contains(&s.b_request), "{q}");
+    // Another tenant's request: the not-found page, status 404.
+    let t = visit(
+        &c,
+        &base,
+        &format!("/requests/{}", s.b_request),
+        "Not found",
+    )
+    .await;
+    assert!(!t.contains("piet@example.nl"));
+    let (status, ..) = fetch(&c, &format!("/requests/{}", s.b_request)).await;
+    assert_eq!(status, 404);
+    let (status, ..) = fetch(&c, &format!("/breaches/notices/{}", s.b_notice)).await;
+    assert_eq!(status, 404);
+    // Object to the sub-processor change.
+    visit(
+        &c,
+        &base,
+        &format!("/subprocessors/notices/{}", s.a_sub_notice),
+        "Object to this change",
+    )
+    .await;
+    c.find(Locator::Css("#object-reason"))
+        .await
+        .unwrap()
+        .send_keys("search runs outside the EEA for us")
+        .await
+        .unwrap();
+    submit(&c, "object").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//td[contains(., 'search runs outside the EEA for us')]",
+        ))
+        .await
+        .unwrap();
+    accessible(&c, "objected").await;
+    shot(&c, "subprocessor-objection").await;
+    // What the role may not do is not offered.
+    let b = visit(&c, &base, "/breaches", "Notices to controllers").await;
+    assert!(!b.contains("Report an incident"));
+    c.close().await.unwrap();
+    app.stop().await;
+}

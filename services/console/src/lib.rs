@@ -61,6 +61,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
     Router::new()
         .route("/assets/console.css", get(web::css))
         .route("/assets/htmx.min.js", get(web::htmx))
+        .route("/favicon.ico", get(web::favicon))
         .route(
             "/signin",
             get(pages::signin::form).post(pages::signin::submit),

@@ -54,11 +54,16 @@ impl FromRequestParts<AppState> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let tr = Tr(lang_of(&parts.headers));
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        // The page to come back to (language switch, sign-in): a GET's own
+        // address; a form's answer has none, so the dashboard.
+        let path = match parts.method {
+            http::Method::GET => parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+            _ => "/".into(),
+        };
         let cookies = parts
             .headers
             .get(header::COOKIE)
@@ -66,14 +71,7 @@ impl FromRequestParts<AppState> for Signed {
             .unwrap_or("");
         match session::cookie(cookies, session::COOKIE).and_then(|id| st.sessions.get(id)) {
             Some(s) => Ok(Signed { s, tr, path }),
-            None => {
-                let next = if parts.method == http::Method::GET {
-                    path
-                } else {
-                    "/".into()
-                };
-                Err(Redirect::to(&format!("/signin?next={}", encode(&next))).into_response())
-            }
+            None => Err(Redirect::to(&format!("/signin?next={}", encode(&path))).into_response()),
         }
     }
 }
@@ -390,7 +388,7 @@ pub async fn guard(req: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -421,6 +419,16 @@ pub async fn css() -> Response {
 
 pub async fn htmx() -> Response {
     asset("text/javascript; charset=utf-8", HTMX)
+}
+
+/// No icon: an empty answer, so a browser's request for one never reaches
+/// the sign-in redirect.
+pub async fn favicon() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+    )
+        .into_response()
 }
 
 /// A download: `name` becomes the file name the browser saves.

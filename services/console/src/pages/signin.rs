@@ -33,6 +33,7 @@ fn cookie(name: &str, value: &str, max_age: Option<u64>, secure: bool) -> String
 
 fn signin_page(
     tr: Tr,
+    headers: &HeaderMap,
     status: StatusCode,
     next: &str,
     message: Option<(Tone, &str)>,
@@ -40,8 +41,15 @@ fn signin_page(
 ) -> Response {
     // The sign-in form's own anti-forgery value: a random value in a
     // short-lived cookie and the same in the form (no one can sign a person
-    // in to another's token from another site).
-    let nonce = session::random_id();
+    // in to another's token from another site). A value the browser already
+    // holds is kept, so two tabs (or a stray request) do not void a form.
+    let nonce = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| session::cookie(c, session::SIGNIN_COOKIE))
+        .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .unwrap_or_else(session::random_id);
     let mut s = Section::new(tr.t("Sign in"));
     if let Some((tone, text)) = message {
         s.push(Body::Message {
@@ -80,6 +88,7 @@ pub async fn form(
         .then(|| (Tone::Warn, tr.t("Your session has ended. Sign in again.")));
     signin_page(
         tr,
+        &headers,
         StatusCode::OK,
         q.next.as_deref().unwrap_or("/"),
         msg,
@@ -112,6 +121,7 @@ pub async fn submit(
     if !nonce_ok {
         return signin_page(
             tr,
+            &headers,
             StatusCode::FORBIDDEN,
             &f.next,
             Some((
@@ -125,6 +135,7 @@ pub async fn submit(
     let refused = |st: &AppState, text| {
         signin_page(
             tr,
+            &headers,
             StatusCode::UNAUTHORIZED,
             &f.next,
             Some((Tone::Bad, text)),
@@ -153,6 +164,7 @@ pub async fn submit(
             tracing::warn!(error = %e, "console sign-in: WhoAmI failed");
             return signin_page(
                 tr,
+                &headers,
                 StatusCode::SERVICE_UNAVAILABLE,
                 &f.next,
                 Some((Tone::Bad, tr.t("Service unavailable"))),
