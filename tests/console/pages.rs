@@ -204,6 +204,25 @@ async fn every_page_renders_for_the_privacy_officer() {
     assert!(overdue.contains("<code>dsr.response</code>"));
     assert!(overdue.contains("overdue by"));
     assert!(home.has("How the date is computed"));
+    // Each row carries the notes that explain its date, as the rule wrote them.
+    let ob = app.obligations(&s.dpo, "requests").await;
+    let mine = ob
+        .iter()
+        .find(|o| o.object_id == s.a_overdue)
+        .expect("A's obligation");
+    assert!(!mine.notes.is_empty(), "{mine:?}");
+    for n in &mine.notes {
+        let escaped = n
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;");
+        assert!(
+            overdue.contains(&escaped) || overdue.contains(n.as_str()),
+            "note {n:?} on the row"
+        );
+    }
     // CSV of the same.
     let csv = w.get("/obligations.csv?service=requests").await;
     assert_eq!(csv.status, 200);

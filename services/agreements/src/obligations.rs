@@ -33,6 +33,9 @@ impl Agreements {
                     citation: CITATION.into(),
                     due_strict: due,
                     due_lenient: due,
+                    notes: vec![
+                        "the end of the day the agreement's own terms give (Europe/Amsterdam); contract dates are not rolled".into(),
+                    ],
                 });
             };
             match a.status {

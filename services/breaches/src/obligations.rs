@@ -62,6 +62,7 @@ impl ObligationSource for BreachObligations {
                         citation: NOTICE_CITATION.into(),
                         due_strict: c.strict,
                         due_lenient: c.lenient,
+                        notes: c.notes.clone(),
                     });
                 }
                 if v.status != Status::Confirmed {
@@ -82,6 +83,7 @@ impl ObligationSource for BreachObligations {
                             citation: NOTICE_CITATION.into(),
                             due_strict: n.controller_clock.strict,
                             due_lenient: n.controller_clock.lenient,
+                            notes: n.controller_clock.notes.clone(),
                         });
                     }
                     if open(n.authority_clock.state) {
@@ -98,6 +100,7 @@ impl ObligationSource for BreachObligations {
                             citation: AUTHORITY_CITATION.into(),
                             due_strict: n.authority_clock.strict,
                             due_lenient: n.authority_clock.lenient,
+                            notes: n.authority_clock.notes.clone(),
                         });
                     }
                 }

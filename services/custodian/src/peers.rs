@@ -476,6 +476,7 @@ impl deadlines::ObligationSource for RemoteObligations {
                         description: o.description,
                         rule: o.rule.into(),
                         citation: o.citation.into(),
+                        notes: o.notes,
                     })
                 })
                 .collect()

@@ -205,5 +205,6 @@ pub fn obligation_pb(o: crate::Obligation, now: DateTime<Utc>) -> pb::Obligation
         citation: o.citation.into_owned(),
         due_strict: format_instant(o.due_strict),
         due_lenient: format_instant(o.due_lenient),
+        notes: o.notes,
     }
 }

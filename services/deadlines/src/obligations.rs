@@ -26,6 +26,9 @@ pub struct Obligation {
     /// The reading Custodian schedules on.
     pub due_strict: DateTime<Utc>,
     pub due_lenient: DateTime<Utc>,
+    /// Why the date is what it is, in words (a weekend or holiday rolled
+    /// over, an extension, a suspension), as the rule computed it.
+    pub notes: Vec<String>,
 }
 
 /// What a source is asked for. Sources must apply `tenant` and `due_before`
@@ -151,6 +154,7 @@ mod tests {
             citation: "x".into(),
             due_strict: t,
             due_lenient: t,
+            notes: Vec::new(),
         }
     }
 

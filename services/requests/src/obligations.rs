@@ -52,6 +52,7 @@ impl ObligationSource for RequestObligations {
                         citation: CITATION.into(),
                         due_strict: d.strict,
                         due_lenient: d.lenient,
+                        notes: d.notes.clone(),
                     }
                 })
                 .filter(|o| {

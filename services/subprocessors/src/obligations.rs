@@ -51,6 +51,7 @@ impl ObligationSource for SubprocessorObligations {
                         citation: CITATION.into(),
                         due_strict: w.closes_at,
                         due_lenient: w.closes_at_lenient,
+                        notes: w.notes,
                     })
                 })
                 .filter(|o| {

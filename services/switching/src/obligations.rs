@@ -30,6 +30,7 @@ pub fn obligations(v: &SwitchView, now: DateTime<Utc>) -> Vec<Obligation> {
                 citation: citation.into(),
                 due_strict: m.strict.instant,
                 due_lenient: m.lenient.instant,
+                notes: v.plan.notes.clone(),
             });
         }
     };

@@ -83,6 +83,9 @@ impl ObligationSource for Vault {
                         // Retention maxima are never rolled: both readings agree.
                         due_strict: due,
                         due_lenient: due,
+                        notes: vec![
+                            "a retention maximum is never rolled to a working day: both readings agree".into(),
+                        ],
                     })
                 })
                 .collect())

@@ -122,6 +122,7 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
         tr.t("Citation"),
         tr.t("Due (strict reading)"),
         tr.t("Due (lenient reading)"),
+        tr.t("How the date is computed"),
     ];
     let mut buckets: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); 5];
     let g = groups(now);
@@ -157,6 +158,7 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
             Cell::text(&o.citation),
             Cell::time(&o.due_strict),
             Cell::time(&o.due_lenient),
+            Cell::Lines(o.notes.clone()),
         ]);
     }
     for ((title, _), rows) in g.iter().zip(buckets) {
@@ -260,7 +262,7 @@ pub async fn csv(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>
     let r = async {
         let obligations = fetch(&st, &me, &f).await?;
         let mut out = String::from(
-            "service,tenant_id,object_type,object_id,description,rule,citation,due_strict,due_lenient,overdue\r\n",
+            "service,tenant_id,object_type,object_id,description,rule,citation,due_strict,due_lenient,overdue,notes\r\n",
         );
         for o in obligations {
             let row = [
@@ -274,6 +276,7 @@ pub async fn csv(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>
                 o.due_strict,
                 o.due_lenient,
                 o.overdue.to_string(),
+                o.notes.join(" | "),
             ];
             out.push_str(&row.iter().map(|v| csv_field(v)).collect::<Vec<_>>().join(","));
             out.push_str("\r\n");
