@@ -2,6 +2,7 @@
 //! machine, the command and the date. A benchmark here reports numbers; it
 //! never asserts on them.
 
+mod console;
 mod export;
 mod grpc;
 mod notices;
@@ -39,7 +40,13 @@ struct Args {
     /// Access requests fulfilled per shape in the split benchmark.
     #[arg(long, default_value_t = 200)]
     split_requests: usize,
-    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export, split); default all.
+    /// Open obligations on the console's dashboard benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    console_obligations: usize,
+    /// Requests of the one controller whose queue the console benchmark shows.
+    #[arg(long, default_value_t = 1_000)]
+    console_requests: usize,
+    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export, split, console); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -269,6 +276,9 @@ fn main() -> anyhow::Result<()> {
             if let Some(pg) = postgres_db().await {
                 v.push(export::run(args.export_candidates, Some(&pg)).await?);
             }
+        }
+        if want("console") {
+            v.push(console::run(args.console_obligations, args.console_requests, 20).await?);
         }
         if want("split") {
             v.push(split::run(args.split_requests, args.seconds, false).await?);

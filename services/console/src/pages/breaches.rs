@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{id_ok, list, table};
+use super::{id_ok, list, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
@@ -109,7 +109,8 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             ))));
         }
         let notices = all_notices(&st, &me, "").await?;
-        sections.push(notices_section(tr, &notices));
+        let names = tenant_names(&st, &me).await?;
+        sections.push(notices_section(tr, &names, &notices));
         if me.s.who.may("BreachService/ReportIncident") {
             sections.push(report_form(tr));
         }
@@ -135,7 +136,11 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
     web::done(&me, r)
 }
 
-fn notices_section(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
+fn notices_section(
+    tr: Tr,
+    names: &std::collections::HashMap<String, String>,
+    notices: &[pb::BreachNotice],
+) -> Section {
     let now = Utc::now();
     let rows = notices
         .iter()
@@ -143,7 +148,7 @@ fn notices_section(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
             vec![
                 Cell::link(format!("/breaches/notices/{}", n.id), n.id.clone()),
                 Cell::text(&n.incident_id),
-                Cell::text(&n.controller_id),
+                tenant_cell(names, &n.controller_id),
                 state(&n.status),
                 clock_state(tr, n.controller_clock.as_ref(), now),
                 clock_state(tr, n.authority_clock.as_ref(), now),
@@ -316,7 +321,8 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
         }
         let mut sections = vec![Section::new(tr.t("Incident")).with(Body::Facts(facts))];
         sections.push(incident_clocks_section(tr, &i.id, &i.notices));
-        sections.push(notices_section(tr, &i.notices));
+        let names = tenant_names(&st, &me).await?;
+        sections.push(notices_section(tr, &names, &i.notices));
         let tl = client(&st)
             .get_timeline(me.s.req(pb::GetTimelineRequest {
                 incident_id: i.id.clone(),

@@ -74,3 +74,41 @@ pub fn page(size: u32, token: String) -> Option<proto::v1::PageRequest> {
         page_token: token,
     })
 }
+
+/// The legal names of the tenants the signed-in person may see, by id (a
+/// page shows "Acme B.V.", not a UUID). Empty when the role may not list
+/// controllers.
+pub async fn tenant_names(
+    st: &crate::web::AppState,
+    me: &crate::web::Signed,
+) -> Result<std::collections::HashMap<String, String>, crate::web::Failure> {
+    if !me.s.who.may("ControllerService/ListControllers") {
+        return Ok(Default::default());
+    }
+    let c = proto::v1::controller_service_client::ControllerServiceClient::new(
+        st.backend.channel(crate::backend::Service::Controllers),
+    );
+    let list = collect(100_000, |token| {
+        let mut c = c.clone();
+        let req = me.s.req(proto::v1::ListControllersRequest {
+            page: page(500, token),
+        });
+        async move {
+            let r = c.list_controllers(req).await?.into_inner();
+            Ok((r.controllers, r.next_page_token))
+        }
+    })
+    .await?;
+    Ok(list.into_iter().map(|c| (c.id, c.legal_name)).collect())
+}
+
+/// A tenant's name, or its id when the name is not known ("–" for none).
+pub fn tenant_cell(names: &std::collections::HashMap<String, String>, id: &str) -> Cell {
+    if id.is_empty() {
+        return Cell::text("–");
+    }
+    match names.get(id) {
+        Some(n) => Cell::text(n.clone()),
+        None => Cell::text(id),
+    }
+}

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{opt, table};
+use super::{opt, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::view::{Body, Cell, Field, FieldKind, Form, Section, Tone};
 use crate::web::{self, AppState, Failure, Signed};
@@ -110,6 +110,7 @@ pub async fn dashboard(
 async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
     let tr = me.tr;
     let obligations = fetch(st, me, f).await?;
+    let names = tenant_names(st, me).await?;
     let now = Utc::now();
     let mut sections = vec![filter_form(me, f)];
     let cols = [
@@ -149,11 +150,7 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
             Cell::text(&o.description),
             object_link(o),
             Cell::text(&o.service),
-            Cell::text(if o.tenant_id.is_empty() {
-                "–"
-            } else {
-                &o.tenant_id
-            }),
+            tenant_cell(&names, &o.tenant_id),
             Cell::Code(o.rule.clone()),
             Cell::text(&o.citation),
             Cell::time(&o.due_strict),

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{collect, id_ok, opt, page, table};
+use super::{collect, id_ok, opt, page, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
@@ -106,6 +106,7 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
         async {
             let tr = me.tr;
             let mut rows = all(&st, &me, &opt(&f.controller), &opt(&f.status)).await?;
+            let names = tenant_names(&st, &me).await?;
             let kind = opt(&f.kind);
             let overdue_only = f.overdue.as_deref() == Some("true");
             let now = Utc::now();
@@ -122,7 +123,7 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     vec![
                         Cell::link(format!("/requests/{}", r.id), r.id.clone()),
                         Cell::text(&r.r#type),
-                        Cell::text(&r.controller_id),
+                        tenant_cell(&names, &r.controller_id),
                         state(&r.status),
                         Cell::time(&r.received_at),
                         Cell::time(r.deadline.as_ref().map(|d| d.strict.as_str()).unwrap_or("")),
