@@ -480,3 +480,55 @@ async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
     assert_eq!(r.status, 400, "a second extension is refused: {}", r.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_administrator_revokes_a_token_and_its_session_ends() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    assert_eq!(a.get("/requests").await.status, 200);
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let page = w.get("/tenants").await;
+    assert!(
+        page.has("Acme DPO") && page.has("Revoke a token"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&s.a_tok), "no secret on the page");
+    let listed = app
+        .token_list()
+        .await
+        .into_iter()
+        .find(|t| t.name == "Acme DPO")
+        .expect("A's token");
+    // Without a reason: refused, nothing revoked.
+    let r = w
+        .act(
+            "/tenants",
+            "/tenants/tokens/revoke",
+            &[("id", &listed.id), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(a.get("/requests").await.status, 200);
+    let r = w
+        .act(
+            "/tenants",
+            "/tenants/tokens/revoke",
+            &[("id", &listed.id), ("reason", "the DPO left Acme")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = w.get("/tenants").await;
+    assert!(after.has("revoked"));
+    // A's console session ends with its token.
+    let r = a.get("/requests").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/signin?ended=1");
+    // The auditor sees the tokens and is offered no revocation.
+    let mut au = Web::signed_in(&app, &s.auditor).await;
+    let p = au.get("/tenants").await;
+    assert!(p.has("Acme DPO") && !p.has("Revoke a token"));
+    app.stop().await;
+}

@@ -21,6 +21,7 @@ mod split;
 mod split_five;
 mod subprocessors;
 mod switching;
+mod tokens;
 mod vault;
 mod vault_rules;
 mod vault_sweep;

@@ -35,6 +35,22 @@ impl TestApp {
             self.console.expect("this app serves the console")
         )
     }
+
+    /// Every token, as `TokenService.ListTokens` lists them for the admin.
+    pub async fn token_list(&self) -> Vec<pb::Token> {
+        pb::token_service_client::TokenServiceClient::new(self.channel.clone())
+            .list_tokens(req(
+                &self.admin,
+                pb::ListTokensRequest {
+                    tenant_id: String::new(),
+                    include_revoked: true,
+                },
+            ))
+            .await
+            .expect("list tokens")
+            .into_inner()
+            .tokens
+    }
 }
 
 /// What a page request answered.

@@ -276,6 +276,10 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     // Verifying walks every tenant's entries: processor-wide callers only.
     p("/custodian.v1.AuditService/VerifyChain", &[Admin, Auditor]),
+    // TokenService: who holds access is the administrators' and auditors'
+    // to see; only an administrator revokes. Never a tenant's.
+    p("/custodian.v1.TokenService/ListTokens", &[Admin, Auditor]),
+    p("/custodian.v1.TokenService/RevokeToken", &[Admin]),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",

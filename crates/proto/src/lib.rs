@@ -36,6 +36,8 @@ pub mod service_names {
     pub const REQUESTS: &str = "custodian.v1.RequestService";
     pub const SWITCHING: &str = "custodian.v1.SwitchingService";
     pub const IDENTITY: &str = "custodian.v1.IdentityService";
+    /// Hosted with the controllers.
+    pub const TOKENS: &str = "custodian.v1.TokenService";
     pub const VAULT_PEER: &str = "custodian.internal.v1.VaultPeer";
     pub const CONTROLLERS_PEER: &str = "custodian.internal.v1.ControllersPeer";
     pub const AGREEMENTS_PEER: &str = "custodian.internal.v1.AgreementsPeer";

@@ -441,6 +441,16 @@ pub const NL: &[(&str, &str)] = &[
         "Geen verwijderingen en niets te verwijderen in deze periode.",
     ),
     ("Closed", "Gesloten"),
+    ("Tokens", "Tokens"),
+    ("Token", "Token"),
+    ("revoked", "ingetrokken"),
+    ("Revoke", "Intrekken"),
+    ("Revoke a token", "Een token intrekken"),
+    ("New tokens", "Nieuwe tokens"),
+    (
+        "A token is created by an operator with `custodian tokens create`: its secret is shown once, on the operator's terminal, and never in a web page.",
+        "Een token wordt aangemaakt door een beheerder met `custodian tokens create`: het geheim wordt eenmalig getoond in de terminal van de beheerder, nooit op een webpagina.",
+    ),
 ];
 
 #[cfg(test)]

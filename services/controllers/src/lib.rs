@@ -11,6 +11,7 @@ pub mod domain;
 pub mod grpc;
 pub mod peer;
 pub mod repo;
+pub mod tokens;
 
 pub use grpc::ControllerGrpc;
 pub use repo::ControllerRepo;

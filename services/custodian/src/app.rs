@@ -114,6 +114,9 @@ fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'
         .with_service_name("grpc.reflection.v1.ServerReflection");
     for t in targets {
         b = b.with_service_name(t.grpc_name());
+        if *t == Target::Controllers {
+            b = b.with_service_name(service_names::TOKENS);
+        }
     }
     b
 }
@@ -199,6 +202,7 @@ pub async fn serve(
             Target::Controllers => {
                 routes.add_service(controllers::service(db.clone()));
                 routes.add_service(controllers::peer::service(db.clone()));
+                routes.add_service(controllers::tokens::service(db.clone()));
             }
             Target::Audit => {
                 routes.add_service(audit::grpc::service(db.clone()));

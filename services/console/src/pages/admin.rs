@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/{id}", get(delivery))
         .route("/webhooks/{id}/retry", post(retry))
         .route("/tenants", get(tenants))
+        .route("/tenants/tokens/revoke", post(revoke_token))
 }
 
 type Notifications =
@@ -284,7 +285,96 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
             rows,
             "–",
         )));
-        Ok(web::page(&me, tr.t("Tenants"), "", &[s]))
+        let mut sections = vec![s];
+        if me.s.who.may("TokenService/ListTokens") {
+            let names: std::collections::HashMap<&str, &str> =
+                list.iter().map(|c| (c.id.as_str(), c.legal_name.as_str())).collect();
+            let toks = pb::token_service_client::TokenServiceClient::new(st.backend.channel(Service::Controllers))
+                .list_tokens(me.s.req(pb::ListTokensRequest {
+                    tenant_id: String::new(),
+                    include_revoked: true,
+                }))
+                .await?
+                .into_inner()
+                .tokens;
+            let tenant_of = |t: &pb::Token| {
+                names.get(t.tenant_id.as_str()).map(|n| (*n).to_owned()).unwrap_or_else(|| t.tenant_id.clone())
+            };
+            let rows = toks
+                .iter()
+                .map(|t| {
+                    vec![
+                        Cell::Code(t.id.clone()),
+                        Cell::text(&t.name),
+                        Cell::text(&t.role),
+                        Cell::text(tenant_of(t)),
+                        Cell::time(&t.created_at),
+                        if t.revoked_at.is_empty() {
+                            state("active")
+                        } else {
+                            Cell::state(tr.t("revoked"), crate::view::Tone::Neutral)
+                        },
+                        Cell::time(&t.revoked_at),
+                    ]
+                })
+                .collect();
+            sections.push(Section::new(tr.t("Tokens")).with(Body::Table(table(
+                &format!("{} ({})", tr.t("Tokens"), toks.len()),
+                &["id", tr.t("Name"), tr.t("role"), tr.t("Tenant"), tr.t("Created"), tr.t("Status"), tr.t("revoked")],
+                rows,
+                "–",
+            ))));
+            let active: Vec<(String, String)> = toks
+                .iter()
+                .filter(|t| t.revoked_at.is_empty() && t.id != me.s.who.token_id)
+                .map(|t| (t.id.clone(), format!("{} ({}, {})", t.name, t.role, tenant_of(t))))
+                .collect();
+            if me.s.who.may("TokenService/RevokeToken") && !active.is_empty() {
+                sections.push(Section::new(tr.t("Revoke a token")).with(Body::Form(FormV {
+                    id: "revoke".into(),
+                    action: "/tenants/tokens/revoke".into(),
+                    post: true,
+                    fields: vec![
+                        Field::new("id", tr.t("Token"), FieldKind::Select(active)),
+                        Field::new("reason", tr.t("Reason"), FieldKind::Text).required(),
+                    ],
+                    submit: tr.t("Revoke").into(),
+                })));
+            }
+            sections.push(Section::new(tr.t("New tokens")).with(Body::Notes(vec![tr
+                .t("A token is created by an operator with `custodian tokens create`: its secret is shown once, on the operator's terminal, and never in a web page.")
+                .into()])));
+        }
+        Ok(web::page(&me, tr.t("Tenants"), "", &sections))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke_token(
+    State(st): State<AppState>,
+    me: Signed,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        pb::token_service_client::TokenServiceClient::new(st.backend.channel(Service::Controllers))
+            .revoke_token(me.s.req(pb::RevokeTokenRequest {
+                id: f.id,
+                reason: f.reason,
+            }))
+            .await?;
+        Ok(Redirect::to("/tenants").into_response())
     }
     .await;
     web::done(&me, r)

@@ -1,0 +1,109 @@
+//! `TokenService`: the API tokens for the processor's administrators (who
+//! holds access, and revoking it). Hosted with the controllers: tokens are
+//! the tenants' keys. A thin adapter over `auth::tokens`; never a secret or
+//! a hash leaves it.
+
+use auth::Principal;
+use auth::tokens::{self, TokenError, TokenInfo};
+use proto::v1::{self as pb, token_service_server::TokenService};
+use sea_orm::DatabaseConnection;
+use tonic::{Request, Response, Status};
+
+pub struct TokenGrpc {
+    db: DatabaseConnection,
+}
+
+pub fn service(db: DatabaseConnection) -> pb::token_service_server::TokenServiceServer<TokenGrpc> {
+    pb::token_service_server::TokenServiceServer::new(TokenGrpc { db })
+}
+
+fn token_pb(t: TokenInfo) -> pb::Token {
+    pb::Token {
+        id: t.id,
+        name: t.name,
+        role: t.role.as_str().into(),
+        tenant_id: t.tenant.unwrap_or_default(),
+        created_at: proto::wire::timestamp(t.created_at),
+        revoked_at: t.revoked_at.map(proto::wire::timestamp).unwrap_or_default(),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Status {
+    tracing::error!(error = %e, "token service");
+    Status::internal("internal error")
+}
+
+fn not_found(id: &str) -> Status {
+    Status::not_found(format!("no token with id {}", proto::wire::quote(id)))
+}
+
+#[tonic::async_trait]
+impl TokenService for TokenGrpc {
+    async fn list_tokens(
+        &self,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::ListTokensResponse>, Status> {
+        let r = request.into_inner();
+        let tenant = r.tenant_id.trim();
+        if !tenant.is_empty() && proto::wire::uuid(tenant).is_none() {
+            return Err(Status::invalid_argument(format!(
+                "tenant_id: must be a controller id (a UUID), got {}",
+                proto::wire::quote(tenant)
+            )));
+        }
+        let tokens = tokens::list(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|t| r.include_revoked || t.revoked_at.is_none())
+            .filter(|t| tenant.is_empty() || t.tenant.as_deref() == Some(tenant))
+            .map(token_pb)
+            .collect();
+        Ok(Response::new(pb::ListTokensResponse { tokens }))
+    }
+
+    async fn revoke_token(
+        &self,
+        request: Request<pb::RevokeTokenRequest>,
+    ) -> Result<Response<pb::Token>, Status> {
+        let who = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = r.id.trim();
+        if id.is_empty() {
+            return Err(Status::invalid_argument("id: must not be empty"));
+        }
+        if r.reason.trim().is_empty() {
+            return Err(Status::invalid_argument(
+                "reason: must not be empty (it goes into the audit log)",
+            ));
+        }
+        if r.reason.chars().count() > 500 {
+            return Err(Status::invalid_argument(
+                "reason: must be at most 500 characters",
+            ));
+        }
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let before = tokens::list(&txn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| not_found(id))?;
+        let info = match tokens::revoke(&txn, id).await {
+            Ok(i) => i,
+            Err(TokenError::NotFound(_)) => return Err(not_found(id)),
+            Err(e) => return Err(internal(e)),
+        };
+        if before.revoked_at.is_none() {
+            let mut rec =
+                audit::Record::new(&audit::Actor::from(&who), "token.revoke", "token", id)
+                    .reason(r.reason.trim());
+            if let Some(t) = &info.tenant {
+                rec = rec.tenant(t);
+            }
+            audit::append(&txn, rec).await.map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(Response::new(token_pb(info)))
+    }
+}
