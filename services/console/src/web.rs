@@ -495,6 +495,38 @@ mod tests {
     }
 
     #[test]
+    fn the_console_decides_no_access_and_opens_no_database() {
+        // Its room: gRPC clients only. The permission table and the
+        // services' scoping stay the only place access is decided.
+        let manifest = include_str!("../Cargo.toml");
+        let deps = &manifest[manifest.find("[dependencies]").unwrap()..];
+        let deps = &deps[..deps.find("\n[dev-dependencies]").unwrap_or(deps.len())];
+        for forbidden in [
+            "store",
+            "auth",
+            "audit",
+            "sea-orm",
+            "vault",
+            "controllers",
+            "requests",
+            "breaches",
+            "agreements",
+            "subprocessors",
+            "switching",
+            "deadlines",
+            "outbox",
+            "custodian",
+        ] {
+            assert!(
+                !deps
+                    .lines()
+                    .any(|l| l.split(['.', ' ', '=']).next() == Some(forbidden)),
+                "the console must not depend on {forbidden}"
+            );
+        }
+    }
+
+    #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(local_path("/requests?x=1"), "/requests?x=1");
         for bad in [
