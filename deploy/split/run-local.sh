@@ -45,7 +45,7 @@ peers_env() {
       vault) echo "CUSTODIAN_PEERS__VAULT=$url" ;;
       requests) echo "CUSTODIAN_PEERS__REQUESTS=$url" ;;
       switching) echo "CUSTODIAN_PEERS__SWITCHING=$url" ;;
-      processing) echo "CUSTODIAN_PEERS__SUBPROCESSORS=$url CUSTODIAN_PEERS__BREACHES=$url" ;;
+      processing) echo "CUSTODIAN_PEERS__SUBPROCESSORS=$url CUSTODIAN_PEERS__BREACHES=$url CUSTODIAN_PEERS__DEADLINES=$url" ;;
     esac
   done
 }
@@ -67,8 +67,11 @@ run() { # name, then the command after the binary
 
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null; wait' INT TERM EXIT
+# The DPO console runs in core (http://127.0.0.1:8080): it calls the
+# services core does not host at their peers' addresses.
 for p in core vault requests switching processing; do
-  run "$p" serve --listen "127.0.0.1:${PORT[$p]}"
+  if [ "$p" = core ]; then console=127.0.0.1:8080; else console=off; fi
+  run "$p" serve --listen "127.0.0.1:${PORT[$p]}" --console-listen "$console"
 done
 # The workers: the sweep with the vault, the switching round with switching,
 # outbox delivery with notifications (in core).

@@ -532,3 +532,55 @@ async fn the_administrator_revokes_a_token_and_its_session_ends() {
     assert!(p.has("Acme DPO") && !p.has("Revoke a token"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_console_of_a_split_deployment_reaches_every_process() {
+    for db in all_dbs().await {
+        // Five processes; the console runs in core and reaches the services
+        // core does not host at their peers, with the person's own token.
+        let app = custodian_tests::split::spawn_split_with_console(&db).await;
+        let s = seed(&app, &db).await;
+        let mut w = Web::signed_in(&app, &s.dpo).await;
+        for (path, expect) in [
+            ("/".to_owned(), s.a_overdue.clone()),
+            ("/requests".to_owned(), s.b_request.clone()),
+            (
+                format!("/breaches/notices/{}", s.b_notice),
+                "Content of the notice (art. 33(3))".to_owned(),
+            ),
+            (
+                format!("/subprocessors/notices/{}", s.a_sub_notice),
+                "Objection window ends".to_owned(),
+            ),
+            (
+                format!("/retention?tenant={}", s.a.id),
+                "Retention policy".to_owned(),
+            ),
+            (
+                "/reports".to_owned(),
+                "Erasures per day against erasures due".to_owned(),
+            ),
+            ("/audit".to_owned(), "Events".to_owned()),
+            ("/tenants".to_owned(), "Acme DPO".to_owned()),
+        ] {
+            let p = w.get(&path).await;
+            assert_eq!(p.status, 200, "{:?} {path}: {}", db.backend, p.body);
+            assert!(p.has(&expect), "{:?} {path} shows {expect:?}", db.backend);
+        }
+        // A customer's DPO through the split: own tenant only.
+        let mut a = Web::signed_in(&app, &s.a_tok).await;
+        assert_eq!(
+            a.get(&format!("/requests/{}", s.b_request)).await.status,
+            404
+        );
+        let r = a
+            .act(
+                &format!("/subprocessors/notices/{}", s.a_sub_notice),
+                &format!("/subprocessors/notices/{}/object", s.a_sub_notice),
+                &[("reason", "not in our annex")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        app.stop().await;
+    }
+}

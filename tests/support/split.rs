@@ -80,12 +80,23 @@ pub fn process_config(
     c.peers.switching = at("switching");
     c.peers.subprocessors = at("processing");
     c.peers.breaches = at("processing");
+    // Only a console calls DeadlineService across processes.
+    c.peers.deadlines = at("processing");
     c
 }
 
 /// Starts the five processes over `db`; the app returned is `core`, with
 /// the other four in `others` (its helpers route each call).
 pub async fn spawn_split(db: &TestDb) -> TestApp {
+    spawn_split_serving(db, false).await
+}
+
+/// [`spawn_split`], with the DPO console served by `core`.
+pub async fn spawn_split_with_console(db: &TestDb) -> TestApp {
+    spawn_split_serving(db, true).await
+}
+
+async fn spawn_split_serving(db: &TestDb, console: bool) -> TestApp {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter(
@@ -128,7 +139,16 @@ pub async fn spawn_split(db: &TestDb) -> TestApp {
                 .await
                 .expect("peer token");
         let cfg = process_config(db, name, target, &addrs, &peer);
-        apps.push(spawn_config(cfg, listener, admin.clone(), db.backend).await);
+        let console = if console && name == "core" {
+            Some(
+                tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind console"),
+            )
+        } else {
+            None
+        };
+        apps.push(crate::spawn_serving(cfg, listener, console, admin.clone(), db.backend).await);
     }
     let mut core = apps.remove(0);
     core.others = apps;

@@ -157,6 +157,9 @@ pub fn console_backend(
         (S::Requests, Target::Requests, &p.requests),
         (S::Breaches, Target::Breaches, &p.breaches),
         (S::Switching, Target::Switching, &p.switching),
+        (S::Deadlines, Target::Deadlines, &p.deadlines),
+        (S::Audit, Target::Audit, &p.audit),
+        (S::Notifications, Target::Notifications, &p.notifications),
     ] {
         if let Some(addr) = peer.as_ref().filter(|_| !targets.contains(&target)) {
             routed.push((service, addr.clone()));

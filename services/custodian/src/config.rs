@@ -152,6 +152,12 @@ pub struct Peers {
     pub breaches: Option<String>,
     /// The process hosting the switching service (its obligations).
     pub switching: Option<String>,
+    /// The processes hosting the deadline, audit and notification services:
+    /// only the DPO console calls them across processes (its dashboard,
+    /// audit log and webhook pages), when this process does not host them.
+    pub deadlines: Option<String>,
+    pub audit: Option<String>,
+    pub notifications: Option<String>,
 }
 
 /// The processor (the provider running Custodian), as the record names it.
