@@ -102,9 +102,9 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                 tr.t("Controller"),
                 tr.t("Status"),
                 tr.t("Version"),
-                "contract start",
-                "period end",
-                "notice by",
+                tr.t("contract start"),
+                tr.t("period end"),
+                tr.t("notice by"),
                 tr.t("Ends"),
             ],
             rows,
@@ -119,59 +119,71 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
     web::done(&me, r)
 }
 
-fn terms_facts(t: &pb::AgreementTerms) -> Vec<(String, Cell)> {
+fn terms_facts(tr: Tr, t: &pb::AgreementTerms) -> Vec<(String, Cell)> {
     let num = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();
     vec![
-        ("reference".into(), Cell::text(&t.reference)),
-        ("purposes".into(), Cell::Lines(t.purposes.clone())),
+        (tr.t("reference").into(), Cell::text(&t.reference)),
+        (tr.t("purposes").into(), Cell::Lines(t.purposes.clone())),
         (
-            "data categories".into(),
+            tr.t("data categories").into(),
             Cell::Lines(t.data_categories.clone()),
         ),
         (
-            "data subject categories".into(),
+            tr.t("data subject categories").into(),
             Cell::Lines(t.data_subject_categories.clone()),
         ),
         (
-            "special categories".into(),
+            tr.t("special categories").into(),
             Cell::text(t.special_categories.to_string()),
         ),
         (
-            "processing locations".into(),
+            tr.t("processing locations").into(),
             Cell::Lines(t.processing_locations.clone()),
         ),
         (
-            "sub-processor authorisation".into(),
+            tr.t("sub-processor authorisation").into(),
             Cell::text(&t.subprocessor_authorisation),
         ),
         (
-            "objection period (days)".into(),
+            tr.t("objection period (days)").into(),
             Cell::text(num(t.objection_period_days)),
         ),
         (
-            "breach notice SLA (hours)".into(),
+            tr.t("breach notice SLA (hours)").into(),
             Cell::text(num(t.breach_notice_sla_hours)),
         ),
-        ("end of contract".into(), Cell::text(&t.end_of_contract)),
         (
-            "deletion term (days)".into(),
+            tr.t("end of contract").into(),
+            Cell::text(&t.end_of_contract),
+        ),
+        (
+            tr.t("deletion term (days)").into(),
             Cell::text(num(t.deletion_term_days)),
         ),
-        ("contract start".into(), Cell::time(&t.contract_start)),
-        ("term (months)".into(), Cell::text(num(t.term_months))),
-        ("auto renew".into(), Cell::text(t.auto_renew.to_string())),
-        ("renewal (months)".into(), Cell::text(num(t.renewal_months))),
+        (tr.t("contract start").into(), Cell::time(&t.contract_start)),
+        (tr.t("term (months)").into(), Cell::text(num(t.term_months))),
         (
-            "notice period".into(),
+            tr.t("auto renew").into(),
+            Cell::text(t.auto_renew.to_string()),
+        ),
+        (
+            tr.t("renewal (months)").into(),
+            Cell::text(num(t.renewal_months)),
+        ),
+        (
+            tr.t("notice period").into(),
             Cell::text(format!("{} {}", num(t.notice_period), t.notice_period_unit)),
         ),
-        ("audits per year".into(), Cell::text(num(t.audits_per_year))),
         (
-            "security measures".into(),
+            tr.t("audits per year").into(),
+            Cell::text(num(t.audits_per_year)),
+        ),
+        (
+            tr.t("security measures").into(),
             Cell::Lines(t.security_measures.clone()),
         ),
         (
-            "processor may notify the authority".into(),
+            tr.t("processor may notify the authority").into(),
             Cell::text(t.processor_may_notify_authority.to_string()),
         ),
     ]
@@ -203,12 +215,15 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 Cell::text(format!("{} / {}", a.version, a.latest_version)),
             ),
             (tr.t("Effective").to_owned(), Cell::time(&a.activated_at)),
-            ("notice given on".to_owned(), Cell::time(&a.notice_given_on)),
+            (
+                tr.t("notice given on").into(),
+                Cell::time(&a.notice_given_on),
+            ),
             (tr.t("Ends").to_owned(), Cell::time(&a.ends_on)),
         ];
         if let Some(s) = &a.schedule {
-            facts.push(("period end".into(), Cell::time(&s.period_end)));
-            facts.push(("notice by".into(), Cell::time(&s.notice_by)));
+            facts.push((tr.t("period end").into(), Cell::time(&s.period_end)));
+            facts.push((tr.t("notice by").into(), Cell::time(&s.notice_by)));
             facts.push((tr.t("Notes").to_owned(), Cell::Lines(s.notes.clone())));
         }
         let rows = versions
@@ -225,7 +240,10 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let mut sections = vec![
             Section::new(tr.t("Agreement")).with(Body::Facts(facts)),
             Section::new(tr.t("Terms")).with(Body::Facts(
-                a.terms.as_ref().map(terms_facts).unwrap_or_default(),
+                a.terms
+                    .as_ref()
+                    .map(|t| terms_facts(tr, t))
+                    .unwrap_or_default(),
             )),
             Section::new(tr.t("Versions")).with(Body::Table(table(
                 tr.t("Versions"),

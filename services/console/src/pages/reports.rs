@@ -267,7 +267,7 @@ fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
                 &title,
                 &[
                     tr.t("Controller"),
-                    "quarter",
+                    tr.t("quarter"),
                     tr.t("Requests"),
                     tr.t("Extended"),
                     tr.t("Share"),

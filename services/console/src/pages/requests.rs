@@ -518,8 +518,8 @@ fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Respons
                 &[
                     tr.t("Candidates"),
                     tr.t("Erased"),
-                    "ledger seq",
-                    "ledger hash",
+                    tr.t("ledger seq"),
+                    tr.t("ledger hash"),
                 ],
                 rows,
                 "–",

@@ -128,18 +128,18 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             sections.push(
                 Section::new(tr.t("Retention policy")).with(Body::Facts(vec![
                     (
-                        "rejected (weeks)".into(),
+                        tr.t("rejected (weeks)").into(),
                         Cell::text(p.rejected_weeks.to_string()),
                     ),
                     (
-                        "talent pool (months)".into(),
+                        tr.t("talent pool (months)").into(),
                         Cell::text(p.talent_pool_months.to_string()),
                     ),
                     (
-                        "hired (months)".into(),
+                        tr.t("hired (months)").into(),
                         Cell::text(p.hired_months.to_string()),
                     ),
-                    ("anchor".into(), Cell::text(&p.anchor)),
+                    (tr.t("anchor").into(), Cell::text(&p.anchor)),
                     (tr.t("When").to_owned(), Cell::time(&p.updated_at)),
                 ])),
             );
@@ -182,11 +182,11 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 &format!("{} ({})", tr.t("Candidates"), candidates.len()),
                 &[
                     "id",
-                    "ref",
+                    tr.t("ref"),
                     tr.t("Status"),
-                    "consent",
+                    tr.t("consent"),
                     tr.t("Delete after"),
-                    "basis",
+                    tr.t("basis"),
                     tr.t("Legal hold"),
                 ],
                 rows,
@@ -194,7 +194,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             ))));
         }
         let reason = |name: &str| Field::new(name, tr.t("Reason"), FieldKind::Text).required();
-        let id = || Field::new("id", "candidate id", FieldKind::Text).required();
+        let id = || Field::new("id", tr.t("candidate id"), FieldKind::Text).required();
         if me.s.who.may("VaultService/PlaceLegalHold") {
             sections.push(
                 Section::new(tr.t("Place a legal hold")).with(Body::Form(FormV {
@@ -330,15 +330,15 @@ async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<Stri
                 Cell::Code(c.candidate_id.clone()),
             ),
             (tr.t("Tenant").to_owned(), Cell::text(&c.tenant_id)),
-            ("ref".into(), Cell::text(&c.external_ref)),
+            (tr.t("ref").into(), Cell::text(&c.external_ref)),
             (tr.t("Reason").to_owned(), Cell::text(&c.reason)),
-            ("basis".into(), Cell::text(&c.basis)),
+            (tr.t("basis").into(), Cell::text(&c.basis)),
             (tr.t("Erased").to_owned(), Cell::time(&c.shredded_at)),
             (
-                "ledger".into(),
+                tr.t("ledger").into(),
                 Cell::Code(format!("#{} {}", c.ledger_seq, c.ledger_hash)),
             ),
-            ("destroyed".into(), Cell::Lines(c.destroyed.clone())),
+            (tr.t("destroyed").into(), Cell::Lines(c.destroyed.clone())),
         ]));
         Ok(web::page(&me, tr.t("Deletion certificate"), "", &[s]))
     }

@@ -208,7 +208,12 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         a.controller_id,
                         a.authorisation_mode
                     ),
-                    &[tr.t("Name"), tr.t("Country"), "basis", tr.t("Effective")],
+                    &[
+                        tr.t("Name"),
+                        tr.t("Country"),
+                        tr.t("basis"),
+                        tr.t("Effective"),
+                    ],
                     rows,
                     "–",
                 ))),

@@ -66,10 +66,10 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                 "id",
                 tr.t("Controller"),
                 tr.t("Type"),
-                "election",
+                tr.t("election"),
                 tr.t("Status"),
                 tr.t("Received"),
-                "retrieval open",
+                tr.t("retrieval open"),
             ],
             rows,
             "–",
@@ -93,11 +93,11 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let facts = vec![
             (tr.t("Controller").to_owned(), Cell::text(&s.controller_id)),
             (tr.t("Type").to_owned(), Cell::text(&s.kind)),
-            ("election".to_owned(), Cell::text(&s.election)),
+            (tr.t("election").into(), Cell::text(&s.election)),
             (tr.t("Status").to_owned(), state(&s.status)),
             (tr.t("Rule").to_owned(), Cell::Code(s.rule.clone())),
-            ("destination".to_owned(), Cell::text(&s.destination)),
-            ("contract end".to_owned(), Cell::time(&s.contract_end)),
+            (tr.t("destination").into(), Cell::text(&s.destination)),
+            (tr.t("contract end").into(), Cell::time(&s.contract_end)),
             (
                 "erasure due from".to_owned(),
                 Cell::time(&s.erasure_due_from),
@@ -162,25 +162,31 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             let mut sec =
                 Section::new(format!("{} {}", tr.t("Export"), e.id)).with(Body::Facts(vec![
                     (tr.t("Status").to_owned(), state(&e.status)),
-                    ("started".into(), Cell::time(&e.started_at)),
-                    ("ready".into(), Cell::time(&e.ready_at)),
-                    ("available until".into(), Cell::time(&e.available_until)),
+                    (tr.t("started").into(), Cell::time(&e.started_at)),
+                    (tr.t("ready").into(), Cell::time(&e.ready_at)),
+                    (
+                        tr.t("available until").into(),
+                        Cell::time(&e.available_until),
+                    ),
                     (
                         tr.t("Candidates").to_owned(),
                         Cell::text(e.candidates.to_string()),
                     ),
                     (
-                        "manifest SHA-256".into(),
+                        tr.t("manifest SHA-256").into(),
                         Cell::Code(e.manifest_sha256.clone()),
                     ),
-                    ("downloads".into(), Cell::text(e.downloads.to_string())),
+                    (
+                        tr.t("downloads").into(),
+                        Cell::text(e.downloads.to_string()),
+                    ),
                 ]));
             sec.push(Body::Table(table(
                 tr.t("Manifest"),
                 &[
                     tr.t("File"),
                     tr.t("Size (bytes)"),
-                    "records",
+                    tr.t("records"),
                     tr.t("SHA-256"),
                 ],
                 files,
@@ -190,9 +196,9 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         }
         if let Some(c) = &s.certificate {
             sections.push(Section::new(tr.t("Certificate")).with(Body::Facts(vec![
-                    ("KEK destroyed".into(), Cell::time(&c.kek_destroyed_at)),
+                    (tr.t("KEK destroyed").into(), Cell::time(&c.kek_destroyed_at)),
                     (
-                        "KEK versions".into(),
+                        tr.t("KEK versions").into(),
                         Cell::text(
                             c.kek_versions
                                 .iter()
@@ -202,12 +208,12 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                         ),
                     ),
                     (
-                        "keys destroyed".into(),
+                        tr.t("keys destroyed").into(),
                         Cell::text(c.keys_destroyed.to_string()),
                     ),
-                    ("rows deleted".into(), Cell::Lines(c.rows_deleted.clone())),
-                    ("retained".into(), Cell::Lines(c.retained.clone())),
-                    ("completed".into(), Cell::time(&c.completed_at)),
+                    (tr.t("rows deleted").into(), Cell::Lines(c.rows_deleted.clone())),
+                    (tr.t("retained").into(), Cell::Lines(c.retained.clone())),
+                    (tr.t("completed").into(), Cell::time(&c.completed_at)),
                     (tr.t("SHA-256").to_owned(), Cell::Code(c.sha256.clone())),
                 ])));
         }
