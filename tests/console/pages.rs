@@ -584,3 +584,132 @@ async fn the_console_of_a_split_deployment_reaches_every_process() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn fulfilment_retention_webhooks_and_switching_pages() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    // Fulfil A's access request from the console: the files of the answer
+    // with their checksums, and the manifest.
+    let path = format!("/requests/{}", s.a_overdue);
+    let r = w
+        .act(
+            &path,
+            &format!("{path}/fulfil"),
+            &[("note", "sent by secure mail")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.has("Files of the answer") && r.has("manifest.json"),
+        "{}",
+        r.body
+    );
+    assert!(r.has("<code>"), "checksums shown");
+    let after = w.get(&path).await;
+    assert!(
+        !after.has("Fulfil the request"),
+        "an answered request offers no fulfilment"
+    );
+    // A legal hold placed and released, then an erasure with its certificate.
+    let mut c = valid_candidate("cand-1", "Jan Jansen", "jan.jansen@example.nl");
+    c.tenant_id = s.a.id.clone();
+    let cand = app
+        .vault()
+        .put_candidate(req(&app.admin, c))
+        .await
+        .unwrap()
+        .into_inner();
+    let ret = format!("/retention?tenant={}", s.a.id);
+    let r = w
+        .act(
+            &ret,
+            "/retention/hold",
+            &[("id", &cand.id), ("reason", "litigation 2026-17")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = w.get(&ret).await;
+    assert!(p.has("litigation 2026-17"), "{}", p.body);
+    let r = w
+        .act(
+            &ret,
+            "/retention/erase",
+            &[("id", &cand.id), ("reason", "request")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "a held candidate is not erased: {}", r.body);
+    let r = w
+        .act(
+            &ret,
+            "/retention/release",
+            &[("id", &cand.id), ("reason", "settled")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = w
+        .act(
+            &ret,
+            "/retention/erase",
+            &[("id", &cand.id), ("reason", "request")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        format!("/retention/certificates/{}", cand.id)
+    );
+    let cert = w.get(r.header("location")).await;
+    assert_eq!(cert.status, 200);
+    assert!(
+        cert.has("Deletion certificate") && cert.has("cand-1"),
+        "{}",
+        cert.body
+    );
+    // Another tenant's DPO cannot read the certificate.
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    assert_eq!(
+        b.get(&format!("/retention/certificates/{}", cand.id))
+            .await
+            .status,
+        404
+    );
+    // Webhook deliveries and one delivery's attempts.
+    let list = w.get("/webhooks").await;
+    let key = "<a href=\"/webhooks/";
+    let i = list.body.find(key).expect("a delivery");
+    let id = &list.body[i + key.len()..][..list.body[i + key.len()..].find('"').unwrap()];
+    let d = w.get(&format!("/webhooks/{id}")).await;
+    assert_eq!(d.status, 200);
+    assert!(d.has("Attempts") && d.has("delivered"), "{}", d.body);
+    // A switch and its milestones.
+    let sw = app
+        .switching()
+        .request_switch(req(
+            &s.a_tok,
+            pb::RequestSwitchRequest {
+                election: "switch".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let list = w.get("/switching").await;
+    assert!(list.has(&sw.id));
+    let p = w.get(&format!("/switching/{}", sw.id)).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.has("Milestones") && p.has("dataact.switching"),
+        "{}",
+        p.body
+    );
+    assert_eq!(
+        b.get(&format!("/switching/{}", sw.id)).await.status,
+        404,
+        "B does not see A's switch"
+    );
+    app.stop().await;
+}
