@@ -340,6 +340,22 @@ pub fn done(me: &Signed, r: PageResult) -> Response {
     r.unwrap_or_else(|f| f.render(me))
 }
 
+/// A form's action: the session's anti-forgery value first, then `act`
+/// (its RPC calls); once done, the browser is sent to `to` (post, redirect,
+/// get), and a failure is its page.
+pub async fn act(
+    me: &Signed,
+    csrf: &str,
+    to: &str,
+    act: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Response {
+    let r = match check_csrf(me, csrf) {
+        Ok(()) => act.await.map(|()| Redirect::to(to).into_response()),
+        Err(e) => Err(e),
+    };
+    done(me, r)
+}
+
 /// Checks a submitted anti-forgery value.
 pub fn check_csrf(me: &Signed, submitted: &str) -> Result<(), Failure> {
     if me.s.csrf_ok(submitted) {

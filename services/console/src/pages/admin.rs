@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use proto::v1 as pb;
 use serde::Deserialize;
@@ -221,8 +221,7 @@ async fn retry(
     Path(id): Path<String>,
     Form(f): Form<RetryForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/webhooks/{id}"), async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -232,10 +231,9 @@ async fn retry(
                 reason: f.reason,
             }))
             .await?;
-        Ok(Redirect::to(&format!("/webhooks/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
@@ -366,16 +364,14 @@ async fn revoke_token(
     me: Signed,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, "/tenants", async {
         pb::token_service_client::TokenServiceClient::new(st.backend.channel(Service::Controllers))
             .revoke_token(me.s.req(pb::RevokeTokenRequest {
                 id: f.id,
                 reason: f.reason,
             }))
             .await?;
-        Ok(Redirect::to("/tenants").into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }

@@ -702,8 +702,7 @@ async fn assess(
     Path(id): Path<String>,
     Form(f): Form<AssessForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/breaches/{id}"), async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -744,10 +743,9 @@ async fn assess(
                 assessment,
             }))
             .await?;
-        Ok(Redirect::to(&format!("/breaches/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 fn send_form(tr: Tr, id: &str, first: bool) -> Section {
@@ -787,8 +785,7 @@ async fn send(
     Path(id): Path<String>,
     Form(f): Form<SendForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/breaches/notices/{id}"), async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -799,10 +796,9 @@ async fn send(
                 message: f.message,
             }))
             .await?;
-        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 fn acknowledge_form(tr: Tr, id: &str) -> Section {
@@ -833,8 +829,7 @@ async fn acknowledge(
     Path(id): Path<String>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/breaches/notices/{id}"), async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -844,10 +839,9 @@ async fn acknowledge(
                 aware_at: f.aware_at.trim().to_owned(),
             }))
             .await?;
-        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use proto::v1 as pb;
@@ -375,8 +375,7 @@ async fn extend(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
         fetch_one(&st, &me, &id).await?;
         client(&st)
             .extend_request(me.s.req(pb::ExtendRequestRequest {
@@ -384,10 +383,9 @@ async fn extend(
                 reasons: f.reasons,
             }))
             .await?;
-        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 async fn refuse(
@@ -396,8 +394,7 @@ async fn refuse(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
         fetch_one(&st, &me, &id).await?;
         client(&st)
             .refuse_request(me.s.req(pb::RefuseRequestRequest {
@@ -407,10 +404,9 @@ async fn refuse(
                 judicial_remedy_info: f.judicial_remedy_info,
             }))
             .await?;
-        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 async fn close(
@@ -419,16 +415,14 @@ async fn close(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
         fetch_one(&st, &me, &id).await?;
         client(&st)
             .close_request(me.s.req(pb::CloseRequestRequest { id: id.clone() }))
             .await?;
-        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+        Ok(())
+    })
+    .await
 }
 
 /// Fulfilment answers with the files of the answer (an access export) and

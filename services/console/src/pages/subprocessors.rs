@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use proto::v1 as pb;
@@ -362,19 +362,22 @@ async fn object(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_notice(&st, &me, &id).await?;
-        client(&st)
-            .record_objection(me.s.req(pb::RecordObjectionRequest {
-                notice_id: id.clone(),
-                reason: f.reason,
-            }))
-            .await?;
-        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/subprocessors/notices/{id}"),
+        async {
+            fetch_notice(&st, &me, &id).await?;
+            client(&st)
+                .record_objection(me.s.req(pb::RecordObjectionRequest {
+                    notice_id: id.clone(),
+                    reason: f.reason,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
 }
 
 async fn approve(
@@ -383,18 +386,21 @@ async fn approve(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_notice(&st, &me, &id).await?;
-        client(&st)
-            .record_approval(me.s.req(pb::RecordApprovalRequest {
-                notice_id: id.clone(),
-                approved: true,
-                reference: f.reference,
-            }))
-            .await?;
-        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
-    }
-    .await;
-    web::done(&me, r)
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/subprocessors/notices/{id}"),
+        async {
+            fetch_notice(&st, &me, &id).await?;
+            client(&st)
+                .record_approval(me.s.req(pb::RecordApprovalRequest {
+                    notice_id: id.clone(),
+                    approved: true,
+                    reference: f.reference,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
 }
