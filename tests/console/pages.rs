@@ -146,6 +146,11 @@ async fn every_page_renders_for_the_privacy_officer() {
         ),
         ("/requests", "Data-subject requests"),
         (
+            "/requests?status=open&type=access&overdue=true",
+            "Data-subject requests",
+        ),
+        ("/requests?status=answered", "Data-subject requests"),
+        (
             &format!("/requests/{}", s.a_overdue),
             "No longer allowed: the first month has passed.",
         ),
@@ -191,6 +196,18 @@ async fn every_page_renders_for_the_privacy_officer() {
         );
         assert!(!p.has("<script>"), "{path}: no inline script");
     }
+    // The queue's filters: state, type, overdue.
+    let q = w
+        .get("/requests?status=open&type=access&overdue=true")
+        .await;
+    assert!(
+        q.has(&s.a_overdue) && !q.has(&s.b_request),
+        "only the overdue one"
+    );
+    let q = w.get("/requests?type=erasure").await;
+    assert!(!q.has(&s.a_overdue));
+    let q = w.get("/requests?status=answered").await;
+    assert!(!q.has(&s.a_overdue) && !q.has(&s.b_request));
     // The dashboard puts A's 40-day-old request under Overdue, with its
     // rule, citation and both readings.
     let home = w.get("/?service=requests").await;

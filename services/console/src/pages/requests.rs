@@ -84,14 +84,9 @@ fn open(r: &pb::DataSubjectRequest) -> bool {
         && !matches!(r.status.as_str(), "answered" | "refused" | "closed")
 }
 
-const STATUSES: [&str; 6] = [
-    "received",
-    "awaiting_identity",
-    "in_progress",
-    "extended",
-    "answered",
-    "refused",
-];
+/// The request service's vocabulary (`requests::domain::State`, `Kind`);
+/// the filters send them as they are, and the service rejects any other.
+const STATUSES: [&str; 5] = ["open", "awaiting_identity", "answered", "refused", "closed"];
 const TYPES: [&str; 6] = [
     "access",
     "rectification",
