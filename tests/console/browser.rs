@@ -232,6 +232,42 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         c.goto(&format!("{base}{h}")).await.unwrap();
         accessible(&c, h).await;
     }
+    // The detail pages too.
+    for (path, expect) in [
+        (
+            format!("/requests/{}", s.a_overdue),
+            "No longer allowed".to_owned(),
+        ),
+        (format!("/breaches/{}", s.b_incident), "Timeline".to_owned()),
+        (
+            format!("/breaches/notices/{}", s.b_notice),
+            "Content of the notice".to_owned(),
+        ),
+        (
+            "/obligations.csv".to_owned(),
+            "service,tenant_id".to_owned(),
+        ),
+    ] {
+        if path.ends_with(".csv") {
+            let (status, kind, ..) = fetch(&c, &path).await;
+            assert_eq!(status, 200);
+            assert!(kind.starts_with("text/csv"), "{kind}");
+            let _ = expect;
+        } else {
+            visit(&c, &base, &path, &expect).await;
+        }
+    }
+    c.goto(&format!("{base}/webhooks")).await.unwrap();
+    let first = c
+        .find(Locator::Css("main table a[href^='/webhooks/']"))
+        .await
+        .unwrap();
+    first.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h2[.='Attempts']"))
+        .await
+        .unwrap();
+    accessible(&c, "webhook delivery").await;
     visit(&c, &base, "/reports", "Requests per month by type").await;
     shot(&c, "reports").await;
     visit(
