@@ -730,3 +730,88 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_dead_letter_is_retried_from_the_console() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    // Gamma's webhook answers nothing: its change notice dies after the
+    // configured attempts.
+    let (g, _) = app
+        .controller_with_agreement("Gamma B.V.", "11223344", None)
+        .await;
+    app.set_webhook(&g.id, "https://127.0.0.1:9/hook", &"g".repeat(40))
+        .await;
+    app.subprocessors()
+        .propose_change(req(
+            &app.admin,
+            pb::ProposeChangeRequest {
+                kind: "add".into(),
+                subprocessor_id: app
+                    .subprocessors()
+                    .register_subprocessor(req(
+                        &app.admin,
+                        valid_subprocessor("Mail Relay B.V.", "NL"),
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .id,
+                effective_on: (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+                    .to_string(),
+                description: "outgoing mail".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    for _ in 0..app.config.webhook_max_attempts {
+        app.deliver(Some(&s.receiver.ca_file)).await;
+    }
+    let dead = app
+        .notifications()
+        .list_notifications(req(
+            &app.admin,
+            pb::ListNotificationsRequest {
+                status: "dead".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications;
+    let d = dead
+        .iter()
+        .find(|n| n.controller_id == g.id)
+        .expect("Gamma's dead letter");
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let list = w.get("/webhooks?status=dead").await;
+    assert!(list.has(&d.id), "{}", list.body);
+    let path = format!("/webhooks/{}", d.id);
+    let page = w.get(&path).await;
+    assert!(page.has("Retry this delivery"), "{}", page.body);
+    // A customer's DPO is not offered the retry, and cannot do it.
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    assert_eq!(a.get(&path).await.status, 404, "not A's delivery");
+    let r = a
+        .act("/webhooks", &format!("{path}/retry"), &[("reason", "x")])
+        .await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.status);
+    let r = w
+        .act(
+            &path,
+            &format!("{path}/retry"),
+            &[("reason", "Gamma fixed its endpoint")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = w.get(&path).await;
+    assert!(
+        after.has("pending") && !after.has("Retry this delivery"),
+        "{}",
+        after.body
+    );
+    app.stop().await;
+}
