@@ -1,7 +1,7 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run run-split test bench lint fmt build
+.PHONY: run run-split test bench lint fmt build proto-check
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
@@ -25,6 +25,21 @@ bench:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
+
+## proto-check: buf lint, and buf breaking against BUF_AGAINST (default: the
+## previous commit); buf comes from the npm package @bufbuild/buf, pinned here
+BUF_VERSION ?= 1.75.0
+BUF_AGAINST ?= HEAD~1
+BUF := .ci/tools/node_modules/.bin/buf
+proto-check:
+	@test -x $(BUF) && $(BUF) --version | grep -qx '$(BUF_VERSION)' || \
+	  npm install --silent --no-audit --no-fund --prefix .ci/tools @bufbuild/buf@$(BUF_VERSION) || \
+	  { echo "proto-check: FAILED: cannot install @bufbuild/buf@$(BUF_VERSION) with npm (Node.js and the npm registry are needed)" >&2; exit 1; }
+	$(BUF) lint
+	@if git rev-parse -q --verify '$(BUF_AGAINST)^{commit}' >/dev/null; then \
+	  echo "buf breaking --against $(BUF_AGAINST)"; \
+	  $(BUF) breaking --against '.git#ref=$(BUF_AGAINST),subdir=proto'; \
+	else echo "proto-check: no commit $(BUF_AGAINST) to compare with (a first commit): breaking check not applicable"; fi
 
 ## fmt: format the workspace
 fmt:
