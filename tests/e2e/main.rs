@@ -13,6 +13,7 @@ mod ctl_requests;
 mod ctl_switching;
 mod deadlines;
 mod hostile;
+mod metrics;
 mod processing_edges;
 mod reports;
 mod requests;

@@ -956,7 +956,7 @@ async fn the_worker_loop_delivers_notices_until_shutdown() {
         cfg.webhook_ca_file = Some(rx.ca_file.clone());
         cfg.outbox_poll_ms = 20;
         let (tx, stop) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(custodian::worker::run(cfg, async {
+        let worker = tokio::spawn(custodian::worker::run(cfg, None, async {
             let _ = stop.await;
         }));
         let sub = app

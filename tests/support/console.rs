@@ -25,7 +25,17 @@ pub async fn spawn_console(db: &TestDb) -> TestApp {
     let console = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind console");
-    spawn_serving(config, grpc, Some(console), admin, db.backend).await
+    spawn_serving(
+        config,
+        grpc,
+        custodian::Extra {
+            console: Some(console),
+            metrics: None,
+        },
+        admin,
+        db.backend,
+    )
+    .await
 }
 
 impl TestApp {

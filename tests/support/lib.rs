@@ -32,6 +32,8 @@ pub struct TestApp {
     pub owner_url: Option<String>,
     /// The DPO console's address, when this process serves it.
     pub console: Option<SocketAddr>,
+    /// The metrics listener's address, when this process serves one.
+    pub metrics: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<ServerResult>>,
 }
@@ -82,25 +84,63 @@ pub async fn spawn_config(
     admin: String,
     backend: Backend,
 ) -> TestApp {
-    spawn_serving(config, listener, None, admin, backend).await
+    spawn_serving(
+        config,
+        listener,
+        custodian::Extra::default(),
+        admin,
+        backend,
+    )
+    .await
 }
 
-/// [`spawn_config`], with the DPO console on `console` when given.
+/// A monolith serving gRPC and its metrics.
+pub async fn spawn_metrics(db: &TestDb) -> TestApp {
+    let config = config_for(db, &AppOptions::default());
+    let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "test-admin")
+        .await
+        .expect("create admin token");
+    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind metrics");
+    spawn_serving(
+        config,
+        grpc,
+        custodian::Extra {
+            console: None,
+            metrics: Some(metrics),
+        },
+        admin,
+        db.backend,
+    )
+    .await
+}
+
+/// [`spawn_config`], with the DPO console and the metrics on their
+/// listeners when given.
 pub async fn spawn_serving(
     config: Config,
     listener: tokio::net::TcpListener,
-    console: Option<tokio::net::TcpListener>,
+    extra: custodian::Extra,
     admin: String,
     backend: Backend,
 ) -> TestApp {
     let addr = listener.local_addr().expect("addr");
-    let console_addr = console
+    let console_addr = extra
+        .console
         .as_ref()
         .map(|l| l.local_addr().expect("console addr"));
+    let metrics_addr = extra
+        .metrics
+        .as_ref()
+        .map(|l| l.local_addr().expect("metrics addr"));
     let (tx, rx) = oneshot::channel::<()>();
     let cfg = config.clone();
     let handle = tokio::spawn(async move {
-        custodian::serve(cfg, listener, console, async {
+        custodian::serve(cfg, listener, extra, async {
             let _ = rx.await;
         })
         .await
@@ -120,6 +160,7 @@ pub async fn spawn_serving(
         others: Vec::new(),
         owner_url: None,
         console: console_addr,
+        metrics: metrics_addr,
         shutdown: Some(tx),
         handle: Some(handle),
     }

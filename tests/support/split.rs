@@ -148,7 +148,11 @@ async fn spawn_split_serving(db: &TestDb, console: bool) -> TestApp {
         } else {
             None
         };
-        apps.push(crate::spawn_serving(cfg, listener, console, admin.clone(), db.backend).await);
+        let extra = custodian::Extra {
+            console,
+            metrics: None,
+        };
+        apps.push(crate::spawn_serving(cfg, listener, extra, admin.clone(), db.backend).await);
     }
     let mut core = apps.remove(0);
     core.others = apps;

@@ -130,7 +130,12 @@ pub async fn append<C: ConnectionTrait>(
     record: Record,
 ) -> Result<audit_events::Model, AuditError> {
     let at = store::now_micros();
-    append_at(txn, record, at).await
+    let r = append_at(txn, record, at).await;
+    if r.is_ok() {
+        // Appended in the caller's transaction (which may still roll back).
+        metrics::counter!("custodian_audit_appends_total").increment(1);
+    }
+    r
 }
 
 async fn append_at<C: ConnectionTrait>(

@@ -158,11 +158,21 @@ impl Deliverer {
             .collect()
             .await;
         for r in results {
-            match r? {
-                Status::Delivered => report.delivered += 1,
-                Status::Dead => report.dead += 1,
-                Status::Pending => report.failed += 1,
-            }
+            let result = match r? {
+                Status::Delivered => {
+                    report.delivered += 1;
+                    "delivered"
+                }
+                Status::Dead => {
+                    report.dead += 1;
+                    "dead"
+                }
+                Status::Pending => {
+                    report.failed += 1;
+                    "failed"
+                }
+            };
+            metrics::counter!("custodian_outbox_attempts_total", "result" => result).increment(1);
         }
         Ok(report)
     }
@@ -218,6 +228,8 @@ impl Deliverer {
             Ok(Some(ep)) => self.post(&ep, c).await,
         };
         let finished_at = store::now_micros();
+        metrics::histogram!("custodian_outbox_delivery_duration_seconds")
+            .record(clock.elapsed().as_secs_f64());
         Outcome {
             started_at,
             finished_at,

@@ -129,7 +129,14 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve(config, listener, None, shutdown).await
+    serve(config, listener, Extra::default(), shutdown).await
+}
+
+/// The listeners besides gRPC: the DPO console and the metrics.
+#[derive(Default)]
+pub struct Extra {
+    pub console: Option<TcpListener>,
+    pub metrics: Option<TcpListener>,
 }
 
 /// Where the console sends each service's calls: this process's own
@@ -172,14 +179,15 @@ pub fn console_backend(
     )?)
 }
 
-/// [`run`], and the DPO console on `console` when given: both stop when
-/// `shutdown` resolves.
+/// [`run`], and the DPO console and the metrics on their listeners when
+/// given: all stop when `shutdown` resolves.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
-    console: Option<TcpListener>,
+    extra: Extra,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let Extra { console, metrics } = extra;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
@@ -304,6 +312,26 @@ pub async fn serve(
 
     let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
     let addr = listener.local_addr()?;
+    let metrics_on = metrics.is_some();
+    let metrics_task = match metrics {
+        Some(l) => {
+            let maddr = l.local_addr()?;
+            let collector = crate::metrics::Collector {
+                db: db.clone(),
+                vault: built.vault.is_some() && targets.contains(&Target::Vault),
+                outbox: targets.contains(&Target::Notifications),
+                sources: built.hosted_sources.clone(),
+            };
+            tracing::info!(addr = %maddr, "metrics on http://{maddr}/metrics");
+            let stop = stopped(stop_rx.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = crate::metrics::serve(l, collector, stop).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     let console_task = match console {
         Some(l) => {
             let caddr = l.local_addr()?;
@@ -352,6 +380,10 @@ pub async fn serve(
     };
 
     tonic::transport::Server::builder()
+        // Outermost, so refusals by the auth layer are counted too.
+        .layer(tower::util::option_layer(
+            metrics_on.then_some(crate::metrics::GrpcMetricsLayer),
+        ))
         .layer(AuthLayer::new(auth))
         .add_routes(routes.routes())
         // Small unary responses must not wait for delayed ACKs (Nagle): set
@@ -361,7 +393,7 @@ pub async fn serve(
             stop,
         )
         .await?;
-    if let Some(t) = console_task {
+    for t in [console_task, metrics_task].into_iter().flatten() {
         let _ = t.await;
     }
     built.close().await;

@@ -84,6 +84,9 @@ pub struct Config {
     pub peer_health_interval_ms: u64,
     /// The DPO console (`custodian serve` only).
     pub console: Console,
+    /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
+    /// no metrics listener.
+    pub metrics_listen: Option<String>,
 }
 
 /// The DPO console's listener and sessions (`[console]`,
@@ -204,6 +207,7 @@ impl Default for Config {
             peer_timeout_ms: 5_000,
             peer_health_interval_ms: 5_000,
             console: Console::default(),
+            metrics_listen: None,
         }
     }
 }
@@ -227,6 +231,8 @@ pub struct Overrides {
     pub log_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console: Option<ConsoleOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
 }
 
 /// `--console-listen`.
@@ -274,6 +280,7 @@ impl Config {
             "peer_token",
             "peer_timeout_ms",
             "peer_health_interval_ms",
+            "metrics_listen",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
         .merge(
@@ -364,6 +371,7 @@ mod tests {
             assert_eq!(c.database_url(), "sqlite://./data/custodian.db?mode=rwc");
             assert_eq!(c.keystore_url(), "sqlite://./data/keys.db?mode=rwc");
             assert_eq!(c.console.address(), Some("127.0.0.1:8080"));
+            assert_eq!(c.metrics_listen, None, "metrics are off by default");
             Ok(())
         });
     }
@@ -373,9 +381,11 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("CUSTODIAN_CONSOLE__LISTEN", "127.0.0.1:9090");
             jail.set_env("CUSTODIAN_CONSOLE__SESSION_IDLE_SECS", "60");
+            jail.set_env("CUSTODIAN_METRICS_LISTEN", "127.0.0.1:9091");
             let c = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.console.address(), Some("127.0.0.1:9090"));
             assert_eq!(c.console.session_idle_secs, 60);
+            assert_eq!(c.metrics_listen.as_deref(), Some("127.0.0.1:9091"));
             let o = Overrides {
                 console: Some(ConsoleOverrides {
                     listen: "off".into(),

@@ -7,11 +7,12 @@ pub mod app;
 pub mod assembly;
 pub mod config;
 pub mod links;
+pub mod metrics;
 pub mod ops;
 pub mod peers;
 pub mod vault;
 pub mod wiring;
 pub mod worker;
 
-pub use app::{Target, parse_targets, run, serve};
+pub use app::{Extra, Target, parse_targets, run, serve};
 pub use config::{Config, ConsoleOverrides, LogFormat, Overrides};

@@ -86,6 +86,10 @@ struct WorkerArgs {
     interval_secs: Option<u64>,
     #[arg(long, value_parser = ["pretty", "json"])]
     log_format: Option<String>,
+    /// Where Prometheus scrapes the worker's GET /metrics [default: off]
+    /// (env CUSTODIAN_METRICS_LISTEN).
+    #[arg(long)]
+    metrics_listen: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +142,9 @@ struct ServeArgs {
     /// (env CUSTODIAN_CONSOLE__LISTEN).
     #[arg(long)]
     console_listen: Option<String>,
+    /// Where Prometheus scrapes GET /metrics [default: off] (env CUSTODIAN_METRICS_LISTEN).
+    #[arg(long)]
+    metrics_listen: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -204,6 +211,21 @@ fn main() -> ExitCode {
     })
 }
 
+/// The metrics listener, when `metrics_listen` names one.
+async fn bind_metrics(config: &Config) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let addr = config
+        .metrics_listen
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "off");
+    match addr {
+        Some(a) => Ok(Some(tokio::net::TcpListener::bind(a).await.map_err(
+            |e| anyhow::anyhow!("cannot listen on {a} for the metrics: {e}"),
+        )?)),
+        None => Ok(None),
+    }
+}
+
 fn overrides(storage: &StorageArgs) -> Overrides {
     Overrides {
         data_dir: storage.data_dir.clone(),
@@ -228,6 +250,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             ov.console = a
                 .console_listen
                 .map(|listen| custodian::ConsoleOverrides { listen });
+            ov.metrics_listen = a.metrics_listen;
             let config = Config::load(cli.config.as_deref(), &ov)?;
             init_logs(config.log_format, &config.log_level);
             // Unknown targets fail before anything binds or opens.
@@ -243,7 +266,14 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 })?),
                 None => None,
             };
-            custodian::serve(config, listener, console, custodian::app::shutdown_signal()).await?;
+            let metrics = bind_metrics(&config).await?;
+            custodian::serve(
+                config,
+                listener,
+                custodian::Extra { console, metrics },
+                custodian::app::shutdown_signal(),
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate {
@@ -329,6 +359,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(_) => Some(LogFormat::Pretty),
                 None => None,
             };
+            ov.metrics_listen = a.metrics_listen;
             let mut config = Config::load(cli.config.as_deref(), &ov)?;
             if let Some(b) = a.batch {
                 config.worker_batch = b;
@@ -345,7 +376,8 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&done)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            custodian::worker::run(config, custodian::app::shutdown_signal()).await?;
+            let metrics = bind_metrics(&config).await?;
+            custodian::worker::run(config, metrics, custodian::app::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(cmd) => {

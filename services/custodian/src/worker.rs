@@ -88,8 +88,14 @@ pub async fn once(config: &Config) -> anyhow::Result<Once> {
     })
 }
 
-/// Runs until `shutdown` resolves.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Runs until `shutdown` resolves; serves its metrics on `metrics` when
+/// given (the sweep's and the outbox's counters, the erasure lag, the
+/// outbox's messages, the pool).
+pub async fn run(
+    config: Config,
+    metrics: Option<tokio::net::TcpListener>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let a = assemble(&config).await?;
     let sweeper = a.vault.clone().filter(|_| a.hosts(Target::Vault));
     let switching = a.switching.clone();
@@ -97,6 +103,23 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         true => Some(a.deliverer(&config)?),
         false => None,
     };
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics_task = metrics.map(|l| {
+        let collector = crate::metrics::Collector {
+            db: a.db.clone(),
+            vault: sweeper.is_some(),
+            outbox: deliverer.is_some(),
+            sources: Vec::new(),
+        };
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = metrics_stopped.await;
+            };
+            if let Err(e) = crate::metrics::serve(l, collector, stop).await {
+                tracing::error!(error = %e, "the worker's metrics listener stopped");
+            }
+        })
+    });
     tracing::info!(
         sweep = sweeper.is_some(),
         switching = switching.is_some(),
@@ -178,6 +201,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         total_delivered = delivered,
         "worker stopped"
     );
+    let _ = stop_metrics.send(());
+    if let Some(t) = metrics_task {
+        let _ = t.await;
+    }
     a.close().await;
     Ok(())
 }

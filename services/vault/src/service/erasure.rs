@@ -264,8 +264,11 @@ impl Vault {
             }
             report.batches += 1;
             report.claimed += claimed.len() as u64;
+            metrics::counter!("custodian_sweep_batches_total").increment(1);
+            metrics::counter!("custodian_sweep_claimed_total").increment(claimed.len() as u64);
             let r = self.shred(actor, claimed).await?;
             report.shredded += r.applied_to_main;
+            metrics::counter!("custodian_sweep_shredded_total").increment(r.applied_to_main);
         }
         Ok(report)
     }
