@@ -22,6 +22,7 @@ mod split;
 mod split_five;
 mod subprocessors;
 mod switching;
+mod tls;
 mod tokens;
 mod vault;
 mod vault_rules;

@@ -104,12 +104,17 @@ pub struct Web {
 
 impl Web {
     pub fn new(app: &TestApp) -> Web {
+        Web::at(app.console_url())
+    }
+
+    /// A client of the console at `base` (`http://127.0.0.1:port`).
+    pub fn at(base: String) -> Web {
         Web {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("http client"),
-            base: app.console_url(),
+            base,
             jar: BTreeMap::new(),
         }
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 /// A public service the console calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,17 +71,35 @@ fn endpoint(addr: &str, timeout: Duration) -> Result<Endpoint, BadAddress> {
 impl Backend {
     /// `own` is this process's gRPC listener (`http://127.0.0.1:50051`);
     /// `routed` names the services another process hosts.
+    ///
+    /// `own_tls` is how to reach this process's own TLS listener; `peer_tls`
+    /// how to reach an `https://` peer.
     pub fn new(
         own: &str,
         routed: &[(Service, String)],
         timeout: Duration,
+        own_tls: Option<ClientTlsConfig>,
+        peer_tls: Option<ClientTlsConfig>,
     ) -> Result<Backend, BadAddress> {
-        let own = endpoint(own, timeout)?.connect_lazy();
+        let with_tls = |addr: &str, e: Endpoint, tls: Option<ClientTlsConfig>| match tls {
+            Some(t) if addr.starts_with("https://") => e.tls_config(t).map_err(|err| BadAddress {
+                addr: addr.chars().take(60).collect(),
+                reason: format!("TLS: {err}"),
+            }),
+            _ => Ok(e),
+        };
+        let own_channel = with_tls(own, endpoint(own, timeout)?, own_tls)?.connect_lazy();
         let mut map = BTreeMap::new();
         for (s, addr) in routed {
-            map.insert(*s, endpoint(addr, timeout)?.connect_lazy());
+            map.insert(
+                *s,
+                with_tls(addr, endpoint(addr, timeout)?, peer_tls.clone())?.connect_lazy(),
+            );
         }
-        Ok(Backend { own, routed: map })
+        Ok(Backend {
+            own: own_channel,
+            routed: map,
+        })
     }
 
     pub fn channel(&self, s: Service) -> Channel {

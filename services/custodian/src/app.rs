@@ -153,7 +153,12 @@ pub fn console_backend(
     } else {
         grpc.ip()
     };
-    let own = format!("http://{}", std::net::SocketAddr::new(ip, grpc.port()));
+    let tls = config.tls.enabled();
+    let own = format!(
+        "{}://{}",
+        if tls { "https" } else { "http" },
+        std::net::SocketAddr::new(ip, grpc.port())
+    );
     let p = &config.peers;
     let mut routed = Vec::new();
     for (service, target, peer) in [
@@ -172,10 +177,16 @@ pub fn console_backend(
             routed.push((service, addr.clone()));
         }
     }
+    let own_tls = tls
+        .then(|| config.tls.client(Some(&config.tls.server_name)))
+        .transpose()?;
+    let peer_tls = config.tls.client(None)?;
     Ok(console::Backend::new(
         &own,
         &routed,
         Duration::from_millis(config.peer_timeout_ms.max(1_000) * 2),
+        own_tls,
+        Some(peer_tls),
     )?)
 }
 
@@ -379,7 +390,11 @@ pub async fn serve(
         tracing::info!("no longer accepting connections; finishing in-flight calls");
     };
 
-    tonic::transport::Server::builder()
+    let mut server = tonic::transport::Server::builder();
+    if let Some(t) = config.tls.server()? {
+        server = server.tls_config(t)?;
+    }
+    server
         // Outermost, so refusals by the auth layer are counted too.
         .layer(tower::util::option_layer(
             metrics_on.then_some(crate::metrics::GrpcMetricsLayer),

@@ -87,6 +87,51 @@ pub struct Config {
     /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
     /// no metrics listener.
     pub metrics_listen: Option<String>,
+    /// TLS for the gRPC listener and this process's calls to its peers.
+    pub tls: Tls,
+}
+
+/// `[tls]`, `CUSTODIAN_TLS__CERT_FILE`, ...: off unless `cert_file` and
+/// `key_file` are set.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Tls {
+    /// This process's certificate chain (PEM): the listener's identity, and
+    /// its client identity towards peers that ask for one.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// The roots (PEM) this process trusts for `https://` peers and for its
+    /// own listener (the console's calls).
+    pub ca_file: Option<PathBuf>,
+    /// Verify client certificates against this CA (PEM): for peers.
+    pub client_ca_file: Option<PathBuf>,
+    /// With `client_ca_file`: `required` (every caller presents a
+    /// certificate) or `optional` (one presented must be valid).
+    pub client_auth: ClientAuth,
+    /// The name the certificate is issued for, which the console checks when
+    /// it calls this process's own listener.
+    pub server_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAuth {
+    #[default]
+    Required,
+    Optional,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            cert_file: None,
+            key_file: None,
+            ca_file: None,
+            client_ca_file: None,
+            client_auth: ClientAuth::Required,
+            server_name: "localhost".into(),
+        }
+    }
 }
 
 /// The DPO console's listener and sessions (`[console]`,
@@ -208,6 +253,7 @@ impl Default for Config {
             peer_health_interval_ms: 5_000,
             console: Console::default(),
             metrics_listen: None,
+            tls: Tls::default(),
         }
     }
 }
@@ -290,6 +336,10 @@ impl Config {
         .merge(
             Env::prefixed("CUSTODIAN_PEERS__")
                 .map(|k| format!("peers.{}", k.as_str().to_lowercase()).into()),
+        )
+        .merge(
+            Env::prefixed("CUSTODIAN_TLS__")
+                .map(|k| format!("tls.{}", k.as_str().to_lowercase()).into()),
         )
         .merge(
             Env::prefixed("CUSTODIAN_CONSOLE__")

@@ -43,11 +43,16 @@ impl Peer {
                 )
             })?;
         let timeout = Duration::from_millis(config.peer_timeout_ms.max(1));
-        let channel = Endpoint::from_shared(url.to_owned())
+        let mut endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(|e| anyhow::anyhow!("peers.{name}: {url} is not a URL: {e}"))?
             .connect_timeout(timeout)
-            .timeout(timeout)
-            .connect_lazy();
+            .timeout(timeout);
+        if url.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(config.tls.client(None)?)
+                .map_err(|e| anyhow::anyhow!("peers.{name}: TLS: {e}"))?;
+        }
+        let channel = endpoint.connect_lazy();
         Ok(Peer {
             name,
             url: url.to_owned(),

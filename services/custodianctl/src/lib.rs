@@ -37,6 +37,9 @@ pub struct Cli {
     /// Bearer token.
     #[arg(long, global = true, env = "CUSTODIAN_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// The CA certificate (PEM) that signed an `https://` server's certificate.
+    #[arg(long, global = true, env = "CUSTODIAN_CA_FILE")]
+    ca_file: Option<std::path::PathBuf>,
     /// Output format.
     #[arg(long, global = true, default_value = "table", value_parser = ["table", "json"])]
     output: String,
@@ -264,9 +267,29 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    async fn open(server: &str, token: Option<&str>) -> Result<Conn, CtlError> {
-        let endpoint = Channel::from_shared(server.to_owned())
+    async fn open(
+        server: &str,
+        token: Option<&str>,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Conn, CtlError> {
+        let mut endpoint = Channel::from_shared(server.to_owned())
             .map_err(|e| CtlError::Usage(format!("--server: {e}")))?;
+        if server.starts_with("https://") {
+            let ca = ca_file.ok_or_else(|| {
+                CtlError::Usage(
+                    "--server is https://: give --ca-file (the CA that signed its certificate)"
+                        .into(),
+                )
+            })?;
+            let pem = std::fs::read(ca)
+                .map_err(|e| CtlError::Usage(format!("--ca-file {}: {e}", ca.display())))?;
+            endpoint = endpoint
+                .tls_config(
+                    tonic::transport::ClientTlsConfig::new()
+                        .ca_certificate(tonic::transport::Certificate::from_pem(pem)),
+                )
+                .map_err(|e| CtlError::Usage(format!("--ca-file: {e}")))?;
+        }
         let channel = endpoint
             .connect_timeout(std::time::Duration::from_secs(5))
             .connect()
@@ -299,7 +322,7 @@ pub(crate) fn page(page_size: u32, page_token: String) -> Option<pb::PageRequest
 
 async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
     let o = Out::new(out, cli.output == "json");
-    let conn = Conn::open(&cli.server, cli.token.as_deref()).await?;
+    let conn = Conn::open(&cli.server, cli.token.as_deref(), cli.ca_file.as_deref()).await?;
     match cli.command {
         Command::Health => health(&conn, o).await,
         Command::Whoami => {
