@@ -42,13 +42,30 @@ async fn a_controller_answers_requests_from_custodianctl() {
         assert_eq!(r["deadline"]["rule"], "dsr.response");
         let id = r["id"].as_str().unwrap().to_owned();
         let dir = db.dir.path().join("export");
-        let done = ctl_json(
+        let ran = ctl(
             &app,
             &tok,
-            &["requests", "fulfil", &id, "--out", dir.to_str().unwrap()],
+            &[
+                "--output",
+                "json",
+                "requests",
+                "fulfil",
+                &id,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
         )
         .await;
+        assert_eq!(ran.code, 0, "{}", ran.err);
+        let done: Value = serde_json::from_str(&ran.out).unwrap();
         assert_eq!(done["status"], "answered");
+        assert!(
+            ran.err
+                .lines()
+                .any(|l| l.starts_with(&format!("fulfil {id}: ")) && l.contains("done in")),
+            "the progress line: {}",
+            ran.err
+        );
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["counts"]["candidates"], 1);

@@ -45,10 +45,12 @@ async fn a_customer_leaves_with_custodianctl() {
         assert_eq!(e["candidates"], 1);
         let export_id = e["id"].as_str().unwrap().to_owned();
         let dir = db.dir.path().join("bundle");
-        let d = ctl_json(
+        let ran = ctl(
             &app,
             &tok,
             &[
+                "--output",
+                "json",
                 "switching",
                 "download",
                 &export_id,
@@ -57,7 +59,19 @@ async fn a_customer_leaves_with_custodianctl() {
             ],
         )
         .await;
+        assert_eq!(ran.code, 0, "{}", ran.err);
+        let d: serde_json::Value = serde_json::from_str(&ran.out).unwrap();
         assert_eq!(d["verified"], true);
+        // Not on a terminal: the progress is plain lines on stderr, the
+        // last with the whole size; stdout holds the answer alone.
+        let last = ran.err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("download {export_id}: "))
+                && last.contains("(100%)")
+                && last.contains("done in"),
+            "{}",
+            ran.err
+        );
         let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
         assert_eq!(
             hex::encode(Sha256::digest(&manifest)),

@@ -372,7 +372,16 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             init_logs(config.log_format, &config.log_level);
             if a.once {
-                let done = custodian::worker::once(&config).await?;
+                let p = progress::Progress::new(
+                    "sweep",
+                    progress::Unit::Items("shredded"),
+                    None,
+                    std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                    std::io::stderr(),
+                    std::time::Duration::from_secs(2),
+                );
+                let done = custodian::worker::once_with(&config, &|n| p.add(n)).await?;
+                p.finish();
                 println!("{}", serde_json::to_string(&done)?);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -384,8 +393,23 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(cli.config.as_deref(), &ov)?;
             match cmd {
                 KeysCmd::Rotate { tenant } => {
-                    for (t, v, n) in custodian::ops::rotate_keys(&config, tenant.as_deref()).await?
-                    {
+                    let p = progress::Progress::new(
+                        "rotate",
+                        progress::Unit::Items("keys rewrapped"),
+                        None,
+                        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                        std::io::stderr(),
+                        std::time::Duration::from_secs(2),
+                    );
+                    let done = custodian::ops::rotate_keys_with(
+                        &config,
+                        tenant.as_deref(),
+                        &|t| p.set_total(t),
+                        &|n| p.add(n),
+                    )
+                    .await?;
+                    p.finish();
+                    for (t, v, n) in done {
                         println!("tenant {t}: KEK version {v}, {n} keys rewrapped");
                     }
                 }

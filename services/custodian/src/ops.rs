@@ -111,15 +111,31 @@ pub async fn rotate_keys(
     config: &Config,
     tenant: Option<&str>,
 ) -> anyhow::Result<Vec<(String, u32, u64)>> {
+    rotate_keys_with(config, tenant, &|_| {}, &|_| {}).await
+}
+
+/// [`rotate_keys`], telling `total` how many keys it will rewrap before it
+/// starts and `rewrapped` after each batch.
+pub async fn rotate_keys_with(
+    config: &Config,
+    tenant: Option<&str>,
+    total: &(dyn Fn(u64) + Send + Sync),
+    rewrapped: &(dyn Fn(u64) + Send + Sync),
+) -> anyhow::Result<Vec<(String, u32, u64)>> {
     let v = open_vault(config).await?;
     let tenants = match tenant {
         Some(t) => vec![t.to_owned()],
         None => v.keys.tenants().await?,
     };
+    let mut all = 0;
+    for t in &tenants {
+        all += v.keys.to_rewrap(t).await?;
+    }
+    total(all);
     let mut out = Vec::new();
     let db = main_db(config).await?;
     for t in tenants {
-        let (version, n) = v.keys.rotate(&t).await?;
+        let (version, n) = v.keys.rotate_with(&t, rewrapped).await?;
         let txn = audit::begin(&db).await?;
         audit::append(
             &txn,

@@ -60,12 +60,22 @@ pub struct Once {
 
 /// One round of every job of the worker's target.
 pub async fn once(config: &Config) -> anyhow::Result<Once> {
+    once_with(config, &|_| {}).await
+}
+
+/// [`once`], telling `shredded` after each sweep batch how many candidates
+/// it shredded (the progress of a large sweep).
+pub async fn once_with(
+    config: &Config,
+    shredded: &(dyn Fn(u64) + Send + Sync),
+) -> anyhow::Result<Once> {
     let a = assemble(config).await?;
     let sweep = match a.vault.clone().filter(|_| a.hosts(Target::Vault)) {
         Some(v) => Some(
-            v.sweep(
+            v.sweep_with(
                 &audit::Actor::system("vault-worker"),
                 config.worker_batch.max(1),
+                shredded,
             )
             .await?,
         ),

@@ -168,3 +168,33 @@ fn tokio_rt() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+#[test]
+fn long_commands_report_progress_on_stderr_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = custodian(dir.path()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    run(&["migrate"]);
+    let (out, err) = run(&["worker", "--once"]);
+    assert!(
+        out.trim_start().starts_with('{'),
+        "stdout holds the JSON answer alone: {out}"
+    );
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("sweep: 0 shredded, ") && last.contains("done in"),
+        "{err}"
+    );
+    let (_, err) = run(&["keys", "rotate"]);
+    assert!(err.lines().any(|l| l.starts_with("rotate: 0 of 0 keys rewrapped (100%)") && l.contains("done in")), "{err}");
+}

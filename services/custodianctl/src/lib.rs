@@ -219,7 +219,12 @@ where
             return 0;
         }
     };
-    match execute(cli, out).await {
+    use std::io::IsTerminal;
+    let mut ui = Ui {
+        err: &mut *err,
+        terminal: std::io::stderr().is_terminal(),
+    };
+    match execute(cli, out, &mut ui).await {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -320,7 +325,32 @@ pub(crate) fn page(page_size: u32, page_token: String) -> Option<pb::PageRequest
     })
 }
 
-async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
+/// Where long commands report progress: a bar on a terminal, else plain
+/// lines on `err` (never on stdout, which carries the answer).
+pub(crate) struct Ui<'a> {
+    pub(crate) err: &'a mut dyn Write,
+    pub(crate) terminal: bool,
+}
+
+impl Ui<'_> {
+    pub(crate) fn progress(
+        &mut self,
+        what: &str,
+        unit: progress::Unit,
+        total: Option<u64>,
+    ) -> progress::Progress<&mut dyn Write> {
+        progress::Progress::new(
+            what,
+            unit,
+            total,
+            self.terminal,
+            &mut *self.err,
+            std::time::Duration::from_secs(2),
+        )
+    }
+}
+
+async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), CtlError> {
     let o = Out::new(out, cli.output == "json");
     let conn = Conn::open(&cli.server, cli.token.as_deref(), cli.ca_file.as_deref()).await?;
     match cli.command {
@@ -345,8 +375,8 @@ async fn execute(cli: Cli, out: &mut dyn Write) -> Result<(), CtlError> {
         Command::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
         Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
         Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
-        Command::Requests(c) => requests_cmd::requests(&conn, c, o).await,
-        Command::Switching(c) => switching_cmd::switching(&conn, c, o).await,
+        Command::Requests(c) => requests_cmd::requests(&conn, c, o, ui).await,
+        Command::Switching(c) => switching_cmd::switching(&conn, c, o, ui).await,
         Command::Audit(AuditCmd::Verify) => {
             let mut client =
                 pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());

@@ -195,7 +195,12 @@ fn write_export(dir: &Path, files: &[pb::ExportFile]) -> Result<(), CtlError> {
     Ok(())
 }
 
-pub async fn requests(conn: &Conn, cmd: RequestsCmd, o: Out<'_>) -> Result<(), CtlError> {
+pub async fn requests(
+    conn: &Conn,
+    cmd: RequestsCmd,
+    o: Out<'_>,
+    ui: &mut crate::Ui<'_>,
+) -> Result<(), CtlError> {
     let mut c = pb::request_service_client::RequestServiceClient::new(conn.channel.clone())
         .max_decoding_message_size(256 * 1024 * 1024);
     match cmd {
@@ -330,6 +335,9 @@ pub async fn requests(conn: &Conn, cmd: RequestsCmd, o: Out<'_>) -> Result<(), C
             note,
         } => {
             let corrections = corrections.as_deref().map(read_corrections).transpose()?;
+            // One call that gathers the subject's data: a spinner while it
+            // runs, then the bytes of the answer.
+            let p = ui.progress(&format!("fulfil {id}"), progress::Unit::Bytes, None);
             let r = c
                 .fulfil_request(conn.req(pb::FulfilRequestRequest {
                     id,
@@ -338,6 +346,8 @@ pub async fn requests(conn: &Conn, cmd: RequestsCmd, o: Out<'_>) -> Result<(), C
                 }))
                 .await?
                 .into_inner();
+            p.add(r.files.iter().map(|f| f.content.len() as u64).sum());
+            p.finish();
             let written = match (&out, r.files.is_empty()) {
                 (Some(dir), false) => {
                     write_export(dir, &r.files)?;

@@ -203,7 +203,12 @@ fn verify(dir: &Path) -> Result<(u64, u64), CtlError> {
     Ok((n, total))
 }
 
-pub async fn switching(conn: &Conn, cmd: SwitchingCmd, o: Out<'_>) -> Result<(), CtlError> {
+pub async fn switching(
+    conn: &Conn,
+    cmd: SwitchingCmd,
+    o: Out<'_>,
+    ui: &mut crate::Ui<'_>,
+) -> Result<(), CtlError> {
     let mut c = pb::switching_service_client::SwitchingServiceClient::new(conn.channel.clone());
     match cmd {
         SwitchingCmd::Request {
@@ -299,14 +304,25 @@ pub async fn switching(conn: &Conn, cmd: SwitchingCmd, o: Out<'_>) -> Result<(),
                 .start_export(conn.req(pb::StartExportRequest { switch_id: id }))
                 .await?
                 .into_inner();
-            while wait && e.status == "building" {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                e = c
-                    .get_export(conn.req(pb::GetExportRequest {
-                        export_id: e.id.clone(),
-                    }))
-                    .await?
-                    .into_inner();
+            if wait && e.status == "building" {
+                // The bundle's size is known when it is ready: a spinner
+                // with the time it has taken, then the files.
+                let p = ui.progress(
+                    &format!("export {} building", e.id),
+                    progress::Unit::Items("checks"),
+                    None,
+                );
+                while e.status == "building" {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    e = c
+                        .get_export(conn.req(pb::GetExportRequest {
+                            export_id: e.id.clone(),
+                        }))
+                        .await?
+                        .into_inner();
+                    p.add(1);
+                }
+                p.finish();
             }
             o.object(export(&e))
         }
@@ -318,6 +334,21 @@ pub async fn switching(conn: &Conn, cmd: SwitchingCmd, o: Out<'_>) -> Result<(),
             o.object(export(&e))
         }
         SwitchingCmd::Download { export_id, out } => {
+            let total: u64 = c
+                .get_export(conn.req(pb::GetExportRequest {
+                    export_id: export_id.clone(),
+                }))
+                .await?
+                .into_inner()
+                .files
+                .iter()
+                .map(|f| f.bytes)
+                .sum();
+            let p = ui.progress(
+                &format!("download {export_id}"),
+                progress::Unit::Bytes,
+                Some(total),
+            );
             let mut s = c
                 .download_export(conn.req(pb::DownloadExportRequest {
                     export_id: export_id.clone(),
@@ -337,12 +368,14 @@ pub async fn switching(conn: &Conn, cmd: SwitchingCmd, o: Out<'_>) -> Result<(),
                 if let Some((_, w)) = open.as_mut() {
                     w.write_all(&chunk.data).map_err(|e| io(&out, e))?;
                 }
+                p.add(chunk.data.len() as u64);
                 if chunk.last
                     && let Some((_, mut w)) = open.take()
                 {
                     w.flush().map_err(|e| io(&out, e))?;
                 }
             }
+            p.finish();
             let (files, bytes) = verify(&out)?;
             o.object(json!({
                 "export_id": export_id,

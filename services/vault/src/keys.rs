@@ -394,6 +394,27 @@ impl KeyStore {
     /// in batches (payload rows are not touched), then the old versions are
     /// destroyed once no DEK refers to them. Returns (new version, DEKs rewrapped).
     pub async fn rotate(&self, tenant: &str) -> Result<(u32, u64), VaultError> {
+        self.rotate_with(tenant, &|_| {}).await
+    }
+
+    /// The keys of `tenant` still under an older KEK version (what a
+    /// rotation will rewrap).
+    pub async fn to_rewrap(&self, tenant: &str) -> Result<u64, VaultError> {
+        let current = self.active_kek(&self.db, tenant).await?;
+        candidate_deks::Entity::find()
+            .filter(candidate_deks::Column::TenantId.eq(tenant))
+            .filter(candidate_deks::Column::KekVersion.lte(current.version() as i32))
+            .count(&self.db)
+            .await
+            .map_err(internal)
+    }
+
+    /// [`Self::rotate`], telling `rewrapped` after each batch how many keys it rewrapped.
+    pub async fn rotate_with(
+        &self,
+        tenant: &str,
+        rewrapped_batch: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<(u32, u64), VaultError> {
         let txn = begin_write(&self.db).await.map_err(internal)?;
         let current = self.active_kek(&txn, tenant).await?;
         let next = Kek::generate(current.version() + 1);
@@ -413,6 +434,7 @@ impl KeyStore {
                 break;
             }
             let txn = begin_write(&self.db).await.map_err(internal)?;
+            let mut n = 0u64;
             for row in batch {
                 let old = self.kek(&txn, tenant, row.kek_version as u32).await?;
                 let wrapped = old
@@ -434,8 +456,10 @@ impl KeyStore {
                     .await
                     .map_err(internal)?;
                 rewrapped += 1;
+                n += 1;
             }
             txn.commit().await.map_err(internal)?;
+            rewrapped_batch(n);
         }
         // Destroy old versions in the same transaction that proves nothing uses them.
         let txn = begin_write(&self.db).await.map_err(internal)?;

@@ -253,6 +253,17 @@ impl Vault {
     /// One full retention sweep: reconcile, then claim and shred batches
     /// until nothing is due.
     pub async fn sweep(&self, actor: &Actor, batch: u64) -> Result<SweepReport, VaultError> {
+        self.sweep_with(actor, batch, &|_| {}).await
+    }
+
+    /// [`Self::sweep`], telling `shredded_batch` after each batch how many
+    /// candidates it shredded.
+    pub async fn sweep_with(
+        &self,
+        actor: &Actor,
+        batch: u64,
+        shredded_batch: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<SweepReport, VaultError> {
         let mut report = SweepReport {
             reconcile: self.reconcile(actor).await?,
             ..Default::default()
@@ -269,6 +280,7 @@ impl Vault {
             let r = self.shred(actor, claimed).await?;
             report.shredded += r.applied_to_main;
             metrics::counter!("custodian_sweep_shredded_total").increment(r.applied_to_main);
+            shredded_batch(r.applied_to_main);
         }
         Ok(report)
     }
