@@ -13,6 +13,7 @@ use std::time::Duration;
 use custodian_tests::console::{Seed, seed, spawn_console};
 use custodian_tests::*;
 use fantoccini::{Client, ClientBuilder, Locator};
+use proto::v1 as pb;
 use serde_json::json;
 use testkit::TestDb;
 
@@ -257,6 +258,58 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
             visit(&c, &base, &path, &expect).await;
         }
     }
+    // An agreement, a switch and a deletion certificate, from their lists.
+    c.goto(&format!("{base}/agreements")).await.unwrap();
+    c.find(Locator::Css("main table a[href^='/agreements/']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h2[.='Terms']"))
+        .await
+        .unwrap();
+    accessible(&c, "agreement").await;
+    let sw = app
+        .switching()
+        .request_switch(req(
+            &s.a_tok,
+            pb::RequestSwitchRequest {
+                election: "switch".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    visit(&c, &base, &format!("/switching/{}", sw.id), "Milestones").await;
+    let mut cand = valid_candidate("browser-1", "Jan Jansen", "jan.browser@example.nl");
+    cand.tenant_id = s.a.id.clone();
+    let cand = app
+        .vault()
+        .put_candidate(req(&app.admin, cand))
+        .await
+        .unwrap()
+        .into_inner();
+    app.vault()
+        .erase_candidate(req(
+            &app.admin,
+            pb::EraseCandidateRequest {
+                id: cand.id.clone(),
+                reason: "request".into(),
+                reference: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    visit(
+        &c,
+        &base,
+        &format!("/retention/certificates/{}", cand.id),
+        "Deletion certificate",
+    )
+    .await;
     c.goto(&format!("{base}/webhooks")).await.unwrap();
     let first = c
         .find(Locator::Css("main table a[href^='/webhooks/']"))

@@ -37,6 +37,52 @@ fn not_found(id: &str) -> Status {
     Status::not_found(format!("no token with id {}", proto::wire::quote(id)))
 }
 
+/// Why a revocation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("no token with id {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Revokes token `id` and audits it (`token.revoke`, with `reason` when
+/// given) in one transaction; revoking a revoked token changes nothing and
+/// is not audited again. The one path of `TokenService.RevokeToken` and
+/// `custodian tokens revoke`.
+pub async fn revoke_audited(
+    db: &DatabaseConnection,
+    actor: &audit::Actor,
+    id: &str,
+    reason: Option<&str>,
+) -> Result<TokenInfo, RevokeError> {
+    let internal = |e: &dyn std::fmt::Display| RevokeError::Internal(e.to_string());
+    let txn = audit::begin(db).await.map_err(|e| internal(&e))?;
+    let before = tokens::list(&txn)
+        .await
+        .map_err(|e| internal(&e))?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| RevokeError::NotFound(id.to_owned()))?;
+    let info = match tokens::revoke(&txn, id).await {
+        Ok(i) => i,
+        Err(TokenError::NotFound(_)) => return Err(RevokeError::NotFound(id.to_owned())),
+        Err(e) => return Err(internal(&e)),
+    };
+    if before.revoked_at.is_none() {
+        let mut rec = audit::Record::new(actor, "token.revoke", "token", id);
+        if let Some(r) = reason {
+            rec = rec.reason(r);
+        }
+        if let Some(t) = &info.tenant {
+            rec = rec.tenant(t);
+        }
+        audit::append(&txn, rec).await.map_err(|e| internal(&e))?;
+    }
+    txn.commit().await.map_err(|e| internal(&e))?;
+    Ok(info)
+}
+
 #[tonic::async_trait]
 impl TokenService for TokenGrpc {
     async fn list_tokens(
@@ -82,28 +128,17 @@ impl TokenService for TokenGrpc {
                 "reason: must be at most 500 characters",
             ));
         }
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
-        let before = tokens::list(&txn)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or_else(|| not_found(id))?;
-        let info = match tokens::revoke(&txn, id).await {
-            Ok(i) => i,
-            Err(TokenError::NotFound(_)) => return Err(not_found(id)),
-            Err(e) => return Err(internal(e)),
-        };
-        if before.revoked_at.is_none() {
-            let mut rec =
-                audit::Record::new(&audit::Actor::from(&who), "token.revoke", "token", id)
-                    .reason(r.reason.trim());
-            if let Some(t) = &info.tenant {
-                rec = rec.tenant(t);
-            }
-            audit::append(&txn, rec).await.map_err(internal)?;
-        }
-        txn.commit().await.map_err(internal)?;
+        let info = revoke_audited(
+            &self.db,
+            &audit::Actor::from(&who),
+            id,
+            Some(r.reason.trim()),
+        )
+        .await
+        .map_err(|e| match e {
+            RevokeError::NotFound(_) => not_found(id),
+            RevokeError::Internal(m) => internal(m),
+        })?;
         Ok(Response::new(token_pb(info)))
     }
 }

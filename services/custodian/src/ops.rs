@@ -1,6 +1,6 @@
 //! Operator commands that work on the databases directly, without a server.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use audit::{Actor, Record};
 use auth::{Role, Scope, tokens};
 use serde_json::json;
@@ -66,21 +66,7 @@ pub async fn list_tokens(config: &Config) -> anyhow::Result<Vec<tokens::TokenInf
 
 pub async fn revoke_token(config: &Config, id: &str) -> anyhow::Result<tokens::TokenInfo> {
     let db = main_db(config).await?;
-    let txn = audit::begin(&db).await?;
-    let before = tokens::list(&txn).await?.into_iter().find(|t| t.id == id);
-    let Some(before) = before else {
-        bail!("no token with id {id}");
-    };
-    let info = tokens::revoke(&txn, id).await?;
-    if before.revoked_at.is_none() {
-        let mut rec = Record::new(&Actor::cli("tokens revoke"), "token.revoke", "token", id);
-        if let Some(t) = &info.tenant {
-            rec = rec.tenant(t);
-        }
-        audit::append(&txn, rec).await?;
-    }
-    txn.commit().await?;
-    Ok(info)
+    Ok(controllers::tokens::revoke_audited(&db, &Actor::cli("tokens revoke"), id, None).await?)
 }
 
 pub async fn verify_audit(config: &Config) -> anyhow::Result<audit::VerifyReport> {

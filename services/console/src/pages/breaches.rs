@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{id_ok, list, table, tenant_cell, tenant_names};
+use super::{id_ok, instant as parse, list, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
@@ -43,26 +43,20 @@ async fn all_notices(
     me: &Signed,
     incident: &str,
 ) -> Result<Vec<pb::BreachNotice>, Failure> {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client(st)
-            .list_breach_notices(me.s.req(pb::ListBreachNoticesRequest {
-                page: Some(pb::PageRequest {
-                    page_size: 500,
-                    page_token: token.clone(),
-                }),
-                controller_id: String::new(),
-                incident_id: incident.to_owned(),
-            }))
-            .await?
-            .into_inner();
-        out.extend(r.notices);
-        if r.next_page_token.is_empty() || out.len() >= 10_000 {
-            return Ok(out);
+    let c = client(st);
+    super::collect(10_000, |token| {
+        let mut c = c.clone();
+        let req = me.s.req(pb::ListBreachNoticesRequest {
+            page: super::page(500, token),
+            controller_id: String::new(),
+            incident_id: incident.to_owned(),
+        });
+        async move {
+            let r = c.list_breach_notices(req).await?.into_inner();
+            Ok((r.notices, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await
 }
 
 async fn index(State(st): State<AppState>, me: Signed) -> Response {
@@ -170,12 +164,6 @@ fn notices_section(
         rows,
         "–",
     )))
-}
-
-fn parse(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 /// A clock's state in words, with the time left on an open one.

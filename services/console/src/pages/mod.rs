@@ -25,6 +25,13 @@ pub fn table(caption: &str, columns: &[&str], rows: Vec<Vec<Cell>>, empty: &str)
     }
 }
 
+/// An RFC 3339 instant from the wire, in UTC (`None` when empty or not one).
+pub fn instant(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&chrono::Utc))
+}
+
 /// The empty string for "no filter"; otherwise the value.
 pub fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default().trim().to_owned()

@@ -36,38 +36,28 @@ const SERVICES: [&str; 6] = [
 ];
 
 async fn fetch(st: &AppState, me: &Signed, f: &Filter) -> Result<Vec<pb::Obligation>, Failure> {
-    let mut c = pb::deadline_service_client::DeadlineServiceClient::new(
+    let c = pb::deadline_service_client::DeadlineServiceClient::new(
         st.backend.channel(Service::Deadlines),
     );
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = c
-            .list_obligations(me.s.req(pb::ListObligationsRequest {
-                page: Some(pb::PageRequest {
-                    page_size: 1_000,
-                    page_token: token.clone(),
-                }),
-                tenant_id: opt(&f.tenant),
-                service: opt(&f.service),
-                due_before: String::new(),
-                overdue_only: f.overdue.as_deref() == Some("true"),
-            }))
-            .await?
-            .into_inner();
-        out.extend(r.obligations);
-        if r.next_page_token.is_empty() || out.len() >= MAX_ROWS {
-            break;
+    super::collect(MAX_ROWS, |token| {
+        let mut c = c.clone();
+        let req = me.s.req(pb::ListObligationsRequest {
+            page: super::page(1_000, token),
+            tenant_id: opt(&f.tenant),
+            service: opt(&f.service),
+            due_before: String::new(),
+            overdue_only: f.overdue.as_deref() == Some("true"),
+        });
+        async move {
+            let r = c.list_obligations(req).await?.into_inner();
+            Ok((r.obligations, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
-    Ok(out)
+    })
+    .await
 }
 
 fn due(o: &pb::Obligation) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(&o.due_strict)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    super::instant(&o.due_strict)
 }
 
 fn object_link(o: &pb::Obligation) -> Cell {

@@ -14,11 +14,11 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{collect, opt, page, table};
+use super::{collect, instant, opt, page, table};
 use crate::backend::Service;
 use crate::charts::{self, Group, Reference};
 use crate::i18n::Tr;
@@ -277,12 +277,6 @@ fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
             ),
         })
         .with(Body::Notes(vec![s.note.clone()]))
-}
-
-fn instant(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 /// Hours from the processor's discovery to the controller's notice: the

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{collect, id_ok, opt, page, table, tenant_cell, tenant_names};
+use super::{collect, id_ok, instant as parse, opt, page, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
@@ -66,12 +66,6 @@ pub struct Filter {
     pub kind: Option<String>,
     pub controller: Option<String>,
     pub overdue: Option<String>,
-}
-
-fn parse(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 fn due(r: &pb::DataSubjectRequest) -> Option<DateTime<Utc>> {

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use proto::v1 as pb;
 use serde::Deserialize;
 
@@ -40,9 +40,7 @@ fn window_cell(tr: Tr, n: &pb::Notice) -> Cell {
     let Some(w) = &n.window else {
         return Cell::Empty;
     };
-    let closes = DateTime::parse_from_rfc3339(&w.closes_at)
-        .ok()
-        .map(|d| d.with_timezone(&Utc));
+    let closes = super::instant(&w.closes_at);
     match closes {
         Some(c) if c > Utc::now() && n.status != "approved" => Cell::state(
             format!(
@@ -273,8 +271,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 Cell::time(&w.last_day_lenient),
             ));
             facts.push((tr.t("Notes").to_owned(), Cell::Lines(w.notes.clone())));
-            window_open = DateTime::parse_from_rfc3339(&w.closes_at)
-                .is_ok_and(|c| c.with_timezone(&Utc) > Utc::now());
+            window_open = super::instant(&w.closes_at).is_some_and(|c| c > Utc::now());
         }
         let objections = n
             .objections

@@ -110,8 +110,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let rows = ms
             .iter()
             .map(|m| {
-                let past = chrono::DateTime::parse_from_rfc3339(&m.strict)
-                    .is_ok_and(|d| d.with_timezone(&Utc) <= now);
+                let past = super::instant(&m.strict).is_some_and(|d| d <= now);
                 vec![
                     Cell::time(&m.strict),
                     Cell::time(&m.lenient),
