@@ -6,6 +6,7 @@ mod console;
 mod export;
 mod grpc;
 mod notices;
+mod reads;
 mod split;
 mod vault;
 
@@ -46,7 +47,7 @@ struct Args {
     /// Requests of the one controller whose queue the console benchmark shows.
     #[arg(long, default_value_t = 1_000)]
     console_requests: usize,
-    /// Run only these sections (grpc, crypto, ingest, sweep, notices, export, split, console); default all.
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, split, console); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -248,6 +249,12 @@ fn main() -> anyhow::Result<()> {
             v.push(grpc::get_controller(args.seconds, args.clients, None).await?);
             if let Some(pg) = postgres_db().await {
                 v.push(grpc::get_controller(args.seconds, args.clients, Some(&pg)).await?);
+            }
+        }
+        if want("reads") {
+            v.push(reads::run(args.seconds, args.clients, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(reads::run(args.seconds, args.clients, Some(&pg)).await?);
             }
         }
         if want("crypto") {

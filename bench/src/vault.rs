@@ -70,10 +70,10 @@ pub fn crypto() -> Section {
     }
 }
 
-async fn start_server(
+pub(crate) async fn start_server(
     config: custodian::Config,
 ) -> anyhow::Result<(
-    Channel,
+    (Channel, String),
     String,
     String,
     tokio::sync::oneshot::Sender<()>,
@@ -111,10 +111,10 @@ async fn start_server(
     let tenant = cc.create_controller(r).await?.into_inner().id;
     let (_, svc) =
         custodian::ops::create_token(&config, Role::Service, Some(&tenant), "bench-svc").await?;
-    Ok((channel, svc, tenant, tx, server))
+    Ok(((channel, url), svc, tenant, tx, server))
 }
 
-fn candidate(i: usize, cv: usize) -> pb::PutCandidateRequest {
+pub(crate) fn candidate(i: usize, cv: usize) -> pb::PutCandidateRequest {
     pb::PutCandidateRequest {
         tenant_id: String::new(),
         external_ref: format!("ref-{i}"),
@@ -154,7 +154,7 @@ pub async fn ingest(
     } else {
         "SQLite"
     };
-    let (channel, svc, _tenant, stop, server) = start_server(config).await?;
+    let ((channel, _), svc, _tenant, stop, server) = start_server(config).await?;
     let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {svc}").parse()?;
     let mut rows = Vec::new();
     // The CV size that makes the whole candidate about 1 KiB / 64 KiB.
