@@ -7,19 +7,24 @@
 //! hash of its chain, so changing, removing or reordering any stored entry
 //! breaks a link that [`verify`] names.
 //!
-//! Concurrency: every audited write begins with [`begin`], which takes the
-//! write lock of the chain (`BEGIN IMMEDIATE` on SQLite, a row lock on the
-//! `global` head on PostgreSQL). Appends are therefore serialized and the chain
-//! can never fork. Entries hold ids and field names, never personal data.
+//! Concurrency: every audited write takes its turn in this process's write
+//! queue for its database and then the write lock of the chain
+//! (`BEGIN IMMEDIATE` on SQLite, a row lock on the `global` head on
+//! PostgreSQL). Appends are therefore serialized and the chain can never
+//! fork. [`begin`] gives the caller its own transaction; [`record`] and
+//! [`write`] join a group commit (see [`writer`]). Entries hold ids and field
+//! names, never personal data.
 
 mod chain;
 pub mod grpc;
+pub mod writer;
+
+pub use writer::{Txn, record, write};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-    TransactionOptions, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use store::entities::{audit_events, audit_heads};
 
@@ -91,6 +96,10 @@ pub enum AuditError {
     Db(#[from] DbErr),
     #[error("audit chain head is missing: the database was not migrated")]
     MissingHead,
+    #[error("no turn to write the audit log within {0} s: the database is overloaded or a writer is stuck")]
+    Busy(u64),
+    #[error("the audit group commit failed: {0}")]
+    Group(String),
 }
 
 const GLOBAL: &str = "global";
@@ -99,28 +108,14 @@ fn tenant_chain(tenant: &str) -> String {
     format!("tenant:{tenant}")
 }
 
-/// Begins a write transaction that holds the audit chain's lock. Every
-/// mutation in Custodian goes through this, so the change and its audit entry
-/// commit or roll back together.
-pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, AuditError> {
-    let txn = match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            db.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?
-        }
-        _ => db.begin().await?,
-    };
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT seq FROM audit_heads WHERE chain = 'global' FOR UPDATE",
-        ))
-        .await?;
-    }
-    Ok(txn)
+/// Begins a write transaction that holds this process's turn on the database
+/// and the audit chain's lock. Mutations that need their own transaction go
+/// through this, so the change and its audit entry commit or roll back
+/// together; [`write`] does the same inside a group commit.
+pub async fn begin(db: &DatabaseConnection) -> Result<Txn, AuditError> {
+    let turn = writer::gate(db).turn().await?;
+    let txn = writer::open(db).await?;
+    Ok(Txn::new(txn, turn))
 }
 
 /// Appends one entry to the global chain and, for a tenant's event, to that
@@ -216,6 +211,118 @@ async fn append_at<C: ConnectionTrait>(
         }
     }
     Ok(model)
+}
+
+/// Appends `records` in order with one read and one update of each head they
+/// touch and one multi-row insert: the group commit's path. Must run inside
+/// a transaction holding the chain's lock.
+pub(crate) async fn append_many<C: ConnectionTrait>(
+    txn: &C,
+    records: Vec<Record>,
+) -> Result<Vec<audit_events::Model>, AuditError> {
+    use std::collections::HashMap;
+    let at = store::now_micros();
+    let head = audit_heads::Entity::find_by_id(GLOBAL.to_owned())
+        .one(txn)
+        .await?
+        .ok_or(AuditError::MissingHead)?;
+    let (mut seq, mut hash) = (head.seq, head.hash);
+    let mut tenant_ids: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.tenant_id.as_ref().map(|t| tenant_chain(t)))
+        .collect();
+    tenant_ids.sort();
+    tenant_ids.dedup();
+    // chain -> (seq, hash, existed before this group)
+    let mut heads: HashMap<String, (i64, String, bool)> = HashMap::new();
+    for chunk in tenant_ids.chunks(500) {
+        for h in audit_heads::Entity::find()
+            .filter(audit_heads::Column::Chain.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            heads.insert(h.chain, (h.seq, h.hash, true));
+        }
+    }
+    let mut models = Vec::with_capacity(records.len());
+    for record in records {
+        seq += 1;
+        let tenant = record.tenant_id.as_ref().map(|t| {
+            heads
+                .entry(tenant_chain(t))
+                .or_insert_with(|| (0, store::GENESIS_HASH.to_owned(), false))
+        });
+        let (tenant_seq, tenant_prev) = match &tenant {
+            Some((s, h, _)) => (*s + 1, Some(h.clone())),
+            None => (0, None),
+        };
+        let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".into());
+        let mut model = audit_events::Model {
+            seq,
+            at,
+            tenant_id: record.tenant_id,
+            tenant_seq,
+            actor_id: record.actor.id,
+            actor_role: record.actor.role,
+            action: record.action,
+            object_type: record.object_type,
+            object_id: record.object_id,
+            reason: record.reason,
+            details,
+            prev_hash: hash.clone(),
+            hash: String::new(),
+            tenant_prev_hash: tenant_prev.clone(),
+            tenant_hash: None,
+        };
+        let digest = content_digest(&model);
+        model.hash = link_hash("global", &model.prev_hash, &digest);
+        model.tenant_hash = tenant_prev
+            .as_deref()
+            .map(|p| link_hash("tenant", p, &digest));
+        if let (Some(t), Some(th)) = (tenant, &model.tenant_hash) {
+            t.0 = tenant_seq;
+            t.1 = th.clone();
+        }
+        hash = model.hash.clone();
+        models.push(model);
+    }
+    // SQLite takes at most 32,766 bound values a statement; 15 a row.
+    for chunk in models.chunks(1_000) {
+        audit_events::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(audit_events::ActiveModel::from)
+                .collect::<Vec<_>>(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    audit_heads::Entity::update_many()
+        .col_expr(audit_heads::Column::Seq, Expr::value(seq))
+        .col_expr(audit_heads::Column::Hash, Expr::value(hash))
+        .filter(audit_heads::Column::Chain.eq(GLOBAL))
+        .exec(txn)
+        .await?;
+    for (chain, (s, h, existed)) in heads {
+        if existed {
+            audit_heads::Entity::update_many()
+                .col_expr(audit_heads::Column::Seq, Expr::value(s))
+                .col_expr(audit_heads::Column::Hash, Expr::value(h))
+                .filter(audit_heads::Column::Chain.eq(chain))
+                .exec(txn)
+                .await?;
+        } else {
+            audit_heads::ActiveModel {
+                chain: Set(chain),
+                seq: Set(s),
+                hash: Set(h),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(models)
 }
 
 /// The outcome of walking every chain.

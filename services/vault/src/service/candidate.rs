@@ -162,16 +162,15 @@ impl Vault {
         } else {
             Vec::new()
         };
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        // Grouped with the other reads of this moment; returns once committed.
+        audit::record(
+            &self.main,
             Record::new(actor, "candidate.read", "candidate", &row.id)
                 .tenant(&row.tenant_id)
                 .reason(purpose),
         )
         .await
         .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
         Ok((row, Payload { profile, cv }))
     }
 
@@ -346,60 +345,63 @@ impl Vault {
         }
         let cv_len = payload.as_ref().map(|p| p.cv.len() as i64);
         let tenant = row.tenant_id.clone();
-        let main = &self.main;
-        let txn = audit::begin(main).await.map_err(internal)?;
-        let mut next = self.find_visible_locked(&txn, scope, id).await?;
-        if let Some(((profile, cv), index)) = sealed {
-            next.profile = profile;
-            next.cv_size = cv_len.unwrap_or(0);
-            candidate_documents::Entity::delete_by_id(id.to_owned())
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-            if let Some(body) = cv {
-                candidate_documents::ActiveModel {
-                    candidate_id: Set(id.to_owned()),
-                    tenant_id: Set(tenant.clone()),
-                    body: Set(body),
+        let (actor, scope, id) = (actor.clone(), scope.clone(), id.to_owned());
+        audit::write(&self.main, move |txn| {
+            Box::pin(async move {
+                let mut next = lookup(txn, &scope, &id, true).await?;
+                if let Some(((profile, cv), index)) = sealed {
+                    next.profile = profile;
+                    next.cv_size = cv_len.unwrap_or(0);
+                    candidate_documents::Entity::delete_by_id(id.clone())
+                        .exec(txn)
+                        .await
+                        .map_err(internal)?;
+                    if let Some(body) = cv {
+                        candidate_documents::ActiveModel {
+                            candidate_id: Set(id.clone()),
+                            tenant_id: Set(tenant.clone()),
+                            body: Set(body),
+                        }
+                        .insert(txn)
+                        .await
+                        .map_err(internal)?;
+                    }
+                    candidate_index::Entity::delete_many()
+                        .filter(candidate_index::Column::CandidateId.eq(&id))
+                        .exec(txn)
+                        .await
+                        .map_err(internal)?;
+                    if !index.is_empty() {
+                        candidate_index::Entity::insert_many(index)
+                            .exec_without_returning(txn)
+                            .await
+                            .map_err(internal)?;
+                    }
                 }
-                .insert(&txn)
-                .await
-                .map_err(internal)?;
-            }
-            candidate_index::Entity::delete_many()
-                .filter(candidate_index::Column::CandidateId.eq(id))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-            if !index.is_empty() {
-                candidate_index::Entity::insert_many(index)
-                    .exec_without_returning(&txn)
+                if let Some(v) = vacancy {
+                    next.vacancy_ref = v;
+                }
+                if let Some(c) = categories {
+                    next.categories = serde_json::to_string(&c).map_err(internal)?;
+                }
+                next.updated_at = store::now_micros();
+                let saved = candidates::ActiveModel::from(next)
+                    .reset_all()
+                    .update(txn)
                     .await
                     .map_err(internal)?;
-            }
-        }
-        if let Some(v) = vacancy {
-            next.vacancy_ref = v;
-        }
-        if let Some(c) = categories {
-            next.categories = serde_json::to_string(&c).map_err(internal)?;
-        }
-        next.updated_at = store::now_micros();
-        let saved = candidates::ActiveModel::from(next)
-            .reset_all()
-            .update(&txn)
-            .await
-            .map_err(internal)?;
-        audit::append(
-            &txn,
-            Record::new(actor, "candidate.update", "candidate", id)
-                .tenant(&tenant)
-                .details(json!({ "fields": fields })),
-        )
+                audit::append(
+                    txn,
+                    Record::new(&actor, "candidate.update", "candidate", &id)
+                        .tenant(&tenant)
+                        .details(json!({ "fields": fields })),
+                )
+                .await
+                .map_err(internal)?;
+                Ok(saved)
+            })
+        })
         .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
-        Ok(saved)
     }
 
     pub async fn close(
@@ -411,14 +413,15 @@ impl Vault {
         closed_on: &str,
     ) -> Result<candidates::Model, VaultError> {
         let today = legal_time::period::local_date(Utc::now());
-        self.change(actor, scope, id, "candidate.close", None, |row| {
+        let closed_on = closed_on.to_owned();
+        self.change(actor, scope, id, "candidate.close", None, move |row| {
             if row.status != Status::Open.as_str() {
                 return Err(VaultError::Precondition(format!(
                     "the procedure is already closed ({})",
                     row.status
                 )));
             }
-            let d = validate_close(closed_on, row.applied_on, today)?;
+            let d = validate_close(&closed_on, row.applied_on, today)?;
             row.status = outcome.as_str().into();
             row.closed_on = Some(d);
             Ok(json!({ "outcome": outcome.as_str(), "closed_on": d.to_string() }))
@@ -438,7 +441,7 @@ impl Vault {
         if given > today {
             return Err(field_err("given_on", format!("{given} is in the future")).into());
         }
-        self.change(actor, scope, id, "candidate.consent", None, |row| {
+        self.change(actor, scope, id, "candidate.consent", None, move |row| {
             if given < row.applied_on {
                 return Err(field_err(
                     "given_on",
@@ -477,7 +480,7 @@ impl Vault {
             id,
             "candidate.consent_withdrawn",
             None,
-            |row| {
+            move |row| {
                 if row.consent != "talent_pool" || row.consent_withdrawn_on.is_some() {
                     return Err(VaultError::Precondition(
                         "no talent-pool consent to withdraw".into(),

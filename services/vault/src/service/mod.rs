@@ -257,23 +257,11 @@ impl Vault {
         id: &str,
         lock: bool,
     ) -> Result<candidates::Model, VaultError> {
-        let mut q = candidates::Entity::find_by_id(id.to_owned()).filter(visible(Utc::now()));
-        if lock {
-            q = q.lock_exclusive();
-        }
-        let row = q
-            .one(db)
-            .await
-            .map_err(internal)?
-            .ok_or(VaultError::NotFound)?;
-        if !scope.allows(&row.tenant_id) {
-            return Err(VaultError::NotFound);
-        }
-        Ok(row)
+        lookup(db, scope, id, lock).await
     }
 
-    /// Applies a change to one visible candidate inside an audited
-    /// transaction, recomputing `delete_after` from the result.
+    /// Applies a change to one visible candidate in a savepoint of the audit
+    /// writer's next group commit, recomputing `delete_after` from the result.
     async fn change<F>(
         &self,
         actor: &Actor,
@@ -284,30 +272,72 @@ impl Vault {
         f: F,
     ) -> Result<candidates::Model, VaultError>
     where
-        F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError>,
+        F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError>
+            + Send
+            + 'static,
     {
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
-        let row = self.find_visible_locked(&txn, scope, id).await?;
-        let mut next = row.clone();
-        let details = f(&mut next)?;
-        let policy = self.policy(&next.tenant_id).await?;
-        self.apply_retention(&mut next, &policy)?;
-        next.updated_at = store::now_micros();
-        let saved = candidates::ActiveModel::from(next)
-            .reset_all()
-            .update(&txn)
-            .await
-            .map_err(internal)?;
-        let mut rec = Record::new(actor, action, "candidate", id)
-            .tenant(&saved.tenant_id)
-            .details(details);
-        if let Some(r) = reason {
-            rec = rec.reason(r);
-        }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
-        Ok(saved)
+        // The tenant's policy is read before: a candidate's tenant never changes.
+        let seen = self.find_visible(&self.main, scope, id).await?;
+        let policy = self.policy(&seen.tenant_id).await?;
+        let (actor, scope, id, action) = (
+            actor.clone(),
+            scope.clone(),
+            id.to_owned(),
+            action.to_owned(),
+        );
+        audit::write(&self.main, move |txn| {
+            Box::pin(async move {
+                let row = lookup(txn, &scope, &id, true).await?;
+                let mut next = row.clone();
+                let details = f(&mut next)?;
+                Self::apply_retention(&mut next, &policy)?;
+                next.updated_at = store::now_micros();
+                let saved = candidates::ActiveModel::from(next)
+                    .reset_all()
+                    .update(txn)
+                    .await
+                    .map_err(internal)?;
+                let mut rec = Record::new(&actor, &action, "candidate", &id)
+                    .tenant(&saved.tenant_id)
+                    .details(details);
+                if let Some(r) = reason {
+                    rec = rec.reason(r);
+                }
+                audit::append(txn, rec).await.map_err(internal)?;
+                Ok(saved)
+            })
+        })
+        .await
     }
+}
+
+impl From<audit::AuditError> for VaultError {
+    fn from(e: audit::AuditError) -> Self {
+        internal(e)
+    }
+}
+
+/// One visible candidate of `scope`, locked for update (`FOR UPDATE` on
+/// PostgreSQL) when `lock`; another tenant's is `NotFound`, as a missing one.
+async fn lookup<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    id: &str,
+    lock: bool,
+) -> Result<candidates::Model, VaultError> {
+    let mut q = candidates::Entity::find_by_id(id.to_owned()).filter(visible(Utc::now()));
+    if lock {
+        q = q.lock_exclusive();
+    }
+    let row = q
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(VaultError::NotFound)?;
+    if !scope.allows(&row.tenant_id) {
+        return Err(VaultError::NotFound);
+    }
+    Ok(row)
 }
 
 /// The associated data of an export chunk: tenant, `export:<id>`, the

@@ -21,7 +21,6 @@ impl Vault {
     }
 
     pub(super) fn apply_retention(
-        &self,
         row: &mut candidates::Model,
         policy: &Policy,
     ) -> Result<(), VaultError> {
@@ -178,7 +177,7 @@ impl Vault {
             for mut row in batch {
                 after = row.id.clone();
                 let before = (row.delete_after, row.retention_basis.clone());
-                self.apply_retention(&mut row, &p)?;
+                Self::apply_retention(&mut row, &p)?;
                 if (row.delete_after, row.retention_basis.clone()) != before {
                     candidates::ActiveModel::from(row)
                         .reset_all()

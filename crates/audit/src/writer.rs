@@ -1,0 +1,391 @@
+//! The audit log's write path: one in-process write queue per database and
+//! group commit.
+//!
+//! Every audited write of a process takes its **turn** on its database's
+//! [`Gate`] (a FIFO lock) before it opens its transaction, so writers of one
+//! process queue in memory instead of spinning in SQLite's busy handler (whose
+//! sleeps grow to 100 ms) or stacking up on PostgreSQL's row lock of the
+//! global head. The lock of the chain itself stays in the database
+//! (`BEGIN IMMEDIATE`, `FOR UPDATE`), so other processes on the same database
+//! are still serialized and the chain cannot fork.
+//!
+//! [`record`] and [`write`] do not open a transaction of their own: they put
+//! their work in the gate's queue. One flusher per database takes the turn,
+//! takes everything queued by then (up to [`MAX_GROUP`]), and runs it in one
+//! transaction: the standalone entries first, appended together with one read
+//! and one update of each head, then each [`write`] in a savepoint of its own
+//! (a failing one is rolled back alone and answered at once). One commit makes
+//! the whole group durable; only then is any caller answered. While a group
+//! commits, the next one gathers.
+//!
+//! The flusher is a spawned task, not the caller's future: a caller that goes
+//! away (a cancelled RPC) cannot leave a group half-done or its peers waiting.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement, TransactionTrait,
+};
+use store::entities::audit_events;
+use tokio::sync::{OwnedMutexGuard, oneshot};
+
+use crate::{AuditError, Record};
+
+/// The most work one group commit takes; the rest waits for the next.
+pub const MAX_GROUP: usize = 1_000;
+
+/// How long a writer waits for its turn before it gives up, as SQLite's busy
+/// timeout did before the queue.
+const TURN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the queue runs once the group is committed (`None`) or failed.
+type Done = Box<dyn FnOnce(Option<&str>) + Send>;
+type WriteJob = Box<dyn for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Done> + Send>;
+
+enum Job {
+    Record(
+        Box<Record>,
+        oneshot::Sender<Result<audit_events::Model, AuditError>>,
+    ),
+    Write(WriteJob),
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    flushing: bool,
+}
+
+/// One database's write queue in this process.
+pub(crate) struct Gate {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    queue: Mutex<Queue>,
+}
+
+/// Gates by database (the SQLite file; PostgreSQL's host, port and
+/// database): every pool on the same database in this process shares one.
+static GATES: LazyLock<Mutex<HashMap<String, Arc<Gate>>>> = LazyLock::new(Default::default);
+
+fn key(db: &DatabaseConnection) -> String {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "sqlite:{}",
+            db.get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename()
+                .display()
+        ),
+        DbBackend::Postgres => {
+            let o = db.get_postgres_connection_pool().connect_options();
+            format!(
+                "postgres://{}:{}/{}",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or_default()
+            )
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+pub(crate) fn gate(db: &DatabaseConnection) -> Arc<Gate> {
+    let key = key(db);
+    let mut gates = GATES.lock().unwrap_or_else(|p| p.into_inner());
+    gates
+        .entry(key)
+        .or_insert_with(|| {
+            Arc::new(Gate {
+                turn: Arc::new(tokio::sync::Mutex::new(())),
+                queue: Mutex::new(Queue::default()),
+            })
+        })
+        .clone()
+}
+
+impl Gate {
+    /// Waits (first come, first served) for this process's turn to write.
+    pub(crate) async fn turn(&self) -> Result<OwnedMutexGuard<()>, AuditError> {
+        tokio::time::timeout(TURN_TIMEOUT, self.turn.clone().lock_owned())
+            .await
+            .map_err(|_| AuditError::Busy(TURN_TIMEOUT.as_secs()))
+    }
+
+    fn push(self: &Arc<Self>, db: &DatabaseConnection, job: Job) {
+        let start = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.jobs.push_back(job);
+            !std::mem::replace(&mut q.flushing, true)
+        };
+        if start {
+            tokio::spawn(flush(db.clone(), self.clone()));
+        }
+    }
+
+    /// Up to [`MAX_GROUP`] jobs, or none (and the flusher ends) when the
+    /// queue is empty.
+    fn take(&self) -> Vec<Job> {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.jobs.is_empty() {
+            q.flushing = false;
+            return Vec::new();
+        }
+        let n = q.jobs.len().min(MAX_GROUP);
+        q.jobs.drain(..n).collect()
+    }
+}
+
+/// Opens a write transaction holding the chain's lock in the database.
+pub(crate) async fn open(db: &DatabaseConnection) -> Result<DatabaseTransaction, AuditError> {
+    let txn = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?
+        }
+        _ => db.begin().await?,
+    };
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT seq FROM audit_heads WHERE chain = 'global' FOR UPDATE",
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
+async fn flush(db: DatabaseConnection, gate: Arc<Gate>) {
+    loop {
+        let turn = gate.turn().await;
+        // Taken after the turn: what queued while we waited joins this group.
+        let jobs = gate.take();
+        if jobs.is_empty() {
+            return;
+        }
+        let size = jobs.len();
+        match turn {
+            Ok(_turn) => run_group(&db, jobs).await,
+            Err(e) => fail(jobs, &e.to_string()),
+        }
+        metrics::histogram!("custodian_audit_group_size").record(size as f64);
+    }
+}
+
+fn fail(jobs: Vec<Job>, why: &str) {
+    for job in jobs {
+        match job {
+            Job::Record(_, tx) => {
+                let _ = tx.send(Err(AuditError::Group(why.to_owned())));
+            }
+            // A write that never ran: its sender goes with it, and its caller
+            // is told the group failed.
+            Job::Write(_) => {}
+        }
+    }
+}
+
+async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
+    let mut records = Vec::new();
+    let mut senders = Vec::new();
+    let mut writes = Vec::new();
+    for job in jobs {
+        match job {
+            Job::Record(r, tx) => {
+                records.push(*r);
+                senders.push(tx);
+            }
+            Job::Write(w) => writes.push(w),
+        }
+    }
+    let txn = match open(db).await {
+        Ok(t) => t,
+        Err(e) => {
+            let why = e.to_string();
+            for tx in senders {
+                let _ = tx.send(Err(AuditError::Group(why.clone())));
+            }
+            return;
+        }
+    };
+    let appended = if records.is_empty() {
+        Ok(Vec::new())
+    } else {
+        crate::append_many(&txn, records).await
+    };
+    let appended = match appended {
+        Ok(models) => models,
+        Err(e) => {
+            let why = e.to_string();
+            let _ = txn.rollback().await;
+            for tx in senders {
+                let _ = tx.send(Err(AuditError::Group(why.clone())));
+            }
+            return;
+        }
+    };
+    let mut dones: Vec<Done> = Vec::with_capacity(writes.len());
+    for w in writes {
+        // A write that panics takes the group down with it: nothing of the
+        // group is committed and every caller is told.
+        match std::panic::AssertUnwindSafe(w(&txn)).catch_unwind().await {
+            Ok(done) => dones.push(done),
+            Err(_) => {
+                let _ = txn.rollback().await;
+                let why = "a write of this group panicked";
+                for tx in senders {
+                    let _ = tx.send(Err(AuditError::Group(why.into())));
+                }
+                for d in dones {
+                    d(Some(why));
+                }
+                return;
+            }
+        }
+    }
+    match txn.commit().await {
+        Ok(()) => {
+            metrics::counter!("custodian_audit_appends_total").increment(appended.len() as u64);
+            for (tx, m) in senders.into_iter().zip(appended) {
+                let _ = tx.send(Ok(m));
+            }
+            for d in dones {
+                d(None);
+            }
+        }
+        Err(e) => {
+            let why = e.to_string();
+            for tx in senders {
+                let _ = tx.send(Err(AuditError::Group(why.clone())));
+            }
+            for d in dones {
+                d(Some(&why));
+            }
+        }
+    }
+}
+
+/// Appends one entry in a transaction of its own, grouped with the other
+/// entries and writes queued at the same moment; returns once the entry is
+/// committed. This is the path of an audited read: no decrypted byte may
+/// leave before its entry is durable.
+pub async fn record(
+    db: &DatabaseConnection,
+    record: Record,
+) -> Result<audit_events::Model, AuditError> {
+    let (tx, rx) = oneshot::channel();
+    gate(db).push(db, Job::Record(Box::new(record), tx));
+    rx.await
+        .unwrap_or_else(|_| Err(AuditError::Group("the audit writer stopped".into())))
+}
+
+/// Runs `f` in a savepoint of the next group's transaction and returns its
+/// result once the group is committed. `f`'s writes and the entries it
+/// appends with [`crate::append`] commit together or not at all; when `f`
+/// fails, its savepoint is rolled back and its error returned at once. `f`
+/// should hold database work only: everything it awaits, the whole group
+/// waits for (seal, hash and call peers before).
+pub async fn write<T, E, F>(db: &DatabaseConnection, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<AuditError> + Send + 'static,
+    F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel::<Result<T, E>>();
+    let job: WriteJob = Box::new(move |txn: &DatabaseTransaction| {
+        async move {
+            let noop: Done = Box::new(|_| {});
+            let sp = match txn.begin().await {
+                Ok(sp) => sp,
+                Err(e) => {
+                    let _ = tx.send(Err(AuditError::from(e).into()));
+                    return noop;
+                }
+            };
+            match f(&sp).await {
+                Ok(v) => match sp.commit().await {
+                    Ok(()) => Box::new(move |failed: Option<&str>| {
+                        let _ = tx.send(match failed {
+                            None => Ok(v),
+                            Some(why) => Err(AuditError::Group(why.to_owned()).into()),
+                        });
+                    }) as Done,
+                    Err(e) => {
+                        let _ = tx.send(Err(AuditError::from(e).into()));
+                        noop
+                    }
+                },
+                Err(e) => {
+                    let _ = sp.rollback().await;
+                    let _ = tx.send(Err(e));
+                    noop
+                }
+            }
+        }
+        .boxed()
+    });
+    gate(db).push(db, Job::Write(job));
+    rx.await.unwrap_or_else(|_| {
+        Err(AuditError::Group("the audit writer stopped before this write committed".into()).into())
+    })
+}
+
+/// A write transaction holding this process's turn on its database and the
+/// chain's lock, from [`crate::begin`]. Use it as the connection
+/// (`&txn`) and end it with [`Txn::commit`]; dropped, it rolls back and the
+/// turn passes on.
+pub struct Txn {
+    // Declared first, dropped first: the rollback is started before the
+    // turn passes on.
+    txn: DatabaseTransaction,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl Txn {
+    pub(crate) fn new(txn: DatabaseTransaction, turn: OwnedMutexGuard<()>) -> Txn {
+        Txn { txn, _turn: turn }
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for Txn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Txn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
