@@ -19,7 +19,7 @@ mod chain;
 pub mod grpc;
 pub mod writer;
 
-pub use writer::{Txn, record, write};
+pub use writer::{Entries, Txn, record, write};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -96,7 +96,9 @@ pub enum AuditError {
     Db(#[from] DbErr),
     #[error("audit chain head is missing: the database was not migrated")]
     MissingHead,
-    #[error("no turn to write the audit log within {0} s: the database is overloaded or a writer is stuck")]
+    #[error(
+        "no turn to write the audit log within {0} s: the database is overloaded or a writer is stuck"
+    )]
     Busy(u64),
     #[error("the audit group commit failed: {0}")]
     Group(String),

@@ -45,7 +45,27 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the queue runs once the group is committed (`None`) or failed.
 type Done = Box<dyn FnOnce(Option<&str>) + Send>;
-type WriteJob = Box<dyn for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Done> + Send>;
+/// A write's answer-to-be and the entries it logged, appended with the group's.
+type WriteJob =
+    Box<dyn for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, (Done, Vec<Record>)> + Send>;
+
+/// The entries a [`write`] logs: appended to the chain with the rest of its
+/// group, in the same transaction as the write, after its savepoint is
+/// released. A write that fails logs nothing.
+#[derive(Default)]
+pub struct Entries(Mutex<Vec<Record>>);
+
+impl Entries {
+    pub fn push(&self, record: Record) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+    }
+    fn take(&self) -> Vec<Record> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
 
 enum Job {
     Record(
@@ -214,28 +234,16 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
             return;
         }
     };
-    let appended = if records.is_empty() {
-        Ok(Vec::new())
-    } else {
-        crate::append_many(&txn, records).await
-    };
-    let appended = match appended {
-        Ok(models) => models,
-        Err(e) => {
-            let why = e.to_string();
-            let _ = txn.rollback().await;
-            for tx in senders {
-                let _ = tx.send(Err(AuditError::Group(why.clone())));
-            }
-            return;
-        }
-    };
+    let standalone = records.len();
     let mut dones: Vec<Done> = Vec::with_capacity(writes.len());
     for w in writes {
         // A write that panics takes the group down with it: nothing of the
         // group is committed and every caller is told.
         match std::panic::AssertUnwindSafe(w(&txn)).catch_unwind().await {
-            Ok(done) => dones.push(done),
+            Ok((done, logged)) => {
+                dones.push(done);
+                records.extend(logged);
+            }
             Err(_) => {
                 let _ = txn.rollback().await;
                 let why = "a write of this group panicked";
@@ -249,10 +257,23 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
             }
         }
     }
-    match txn.commit().await {
-        Ok(()) => {
+    let outcome = async {
+        let appended = if records.is_empty() {
+            Vec::new()
+        } else {
+            crate::append_many(&txn, records).await?
+        };
+        txn.commit().await?;
+        Ok::<_, AuditError>(appended)
+    }
+    .await;
+    match outcome {
+        Ok(appended) => {
             metrics::counter!("custodian_audit_appends_total").increment(appended.len() as u64);
-            for (tx, m) in senders.into_iter().zip(appended) {
+            for (tx, m) in senders
+                .into_iter()
+                .zip(appended.into_iter().take(standalone))
+            {
                 let _ = tx.send(Ok(m));
             }
             for d in dones {
@@ -286,21 +307,23 @@ pub async fn record(
 }
 
 /// Runs `f` in a savepoint of the next group's transaction and returns its
-/// result once the group is committed. `f`'s writes and the entries it
-/// appends with [`crate::append`] commit together or not at all; when `f`
-/// fails, its savepoint is rolled back and its error returned at once. `f`
-/// should hold database work only: everything it awaits, the whole group
-/// waits for (seal, hash and call peers before).
+/// result once the group is committed. `f`'s writes and the entries it logs
+/// in [`Entries`] commit together or not at all; when `f` fails, its
+/// savepoint is rolled back, its entries dropped and its error returned at
+/// once. `f` should hold database work only: everything it awaits, the whole
+/// group waits for (seal, hash and call peers before).
 pub async fn write<T, E, F>(db: &DatabaseConnection, f: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: From<AuditError> + Send + 'static,
-    F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    F: for<'c> FnOnce(&'c DatabaseTransaction, &'c Entries) -> BoxFuture<'c, Result<T, E>>
+        + Send
+        + 'static,
 {
     let (tx, rx) = oneshot::channel::<Result<T, E>>();
     let job: WriteJob = Box::new(move |txn: &DatabaseTransaction| {
         async move {
-            let noop: Done = Box::new(|_| {});
+            let noop: (Done, Vec<Record>) = (Box::new(|_| {}), Vec::new());
             let sp = match txn.begin().await {
                 Ok(sp) => sp,
                 Err(e) => {
@@ -308,14 +331,18 @@ where
                     return noop;
                 }
             };
-            match f(&sp).await {
+            let entries = Entries::default();
+            match f(&sp, &entries).await {
                 Ok(v) => match sp.commit().await {
-                    Ok(()) => Box::new(move |failed: Option<&str>| {
-                        let _ = tx.send(match failed {
-                            None => Ok(v),
-                            Some(why) => Err(AuditError::Group(why.to_owned()).into()),
-                        });
-                    }) as Done,
+                    Ok(()) => (
+                        Box::new(move |failed: Option<&str>| {
+                            let _ = tx.send(match failed {
+                                None => Ok(v),
+                                Some(why) => Err(AuditError::Group(why.to_owned()).into()),
+                            });
+                        }) as Done,
+                        entries.take(),
+                    ),
                     Err(e) => {
                         let _ = tx.send(Err(AuditError::from(e).into()));
                         noop

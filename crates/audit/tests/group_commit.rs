@@ -5,15 +5,18 @@
 //! an entry is committed when `record` returns.
 
 use audit::{Actor, AuditError, Record};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Statement};
 use store::entities::audit_events;
 
 fn entry(i: usize) -> Record {
-    Record::new(&Actor::system("test"), "candidate.read", "candidate", &format!("c{i}"))
-        .tenant(format!("t{}", i % 7))
-        .reason("screening")
+    Record::new(
+        &Actor::system("test"),
+        "candidate.read",
+        "candidate",
+        &format!("c{i}"),
+    )
+    .tenant(format!("t{}", i % 7))
+    .reason("screening")
 }
 
 async fn count(db: &DatabaseConnection) -> u64 {
@@ -59,9 +62,14 @@ async fn concurrent_entries_of_many_tenants_are_grouped_and_keep_every_chain_int
                         audit::record(&db, entry(i)).await.unwrap();
                     }
                     2 => {
-                        audit::write(&db, move |txn| {
+                        audit::write(&db, move |txn, log| {
                             Box::pin(async move {
-                                audit::append(txn, entry(i)).await?;
+                                // Appended in the savepoint, or logged for the group.
+                                if i % 8 == 2 {
+                                    audit::append(txn, entry(i)).await?;
+                                } else {
+                                    log.push(entry(i));
+                                }
                                 Ok::<_, TestError>(())
                             })
                         })
@@ -101,10 +109,15 @@ async fn a_failing_write_is_rolled_back_alone_and_the_rest_of_its_group_commits(
         for i in 0..60 {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                audit::write(&db, move |txn| {
+                audit::write(&db, move |txn, log| {
                     Box::pin(async move {
-                        // Appended, then refused: the savepoint takes it back.
-                        audit::append(txn, entry(i)).await?;
+                        // Appended or logged, then refused: the savepoint
+                        // takes it back, the log is dropped.
+                        if i % 2 == 0 {
+                            audit::append(txn, entry(i)).await?;
+                        } else {
+                            log.push(entry(i));
+                        }
                         if i % 3 == 0 {
                             return Err(TestError::Refused);
                         }
@@ -133,9 +146,10 @@ async fn a_panicking_write_fails_its_group_and_the_writer_goes_on() {
     for t in testkit::all_dbs().await {
         let db = store::open_main(&t.url).await.unwrap();
         let before = audit::record(&db, entry(0)).await.unwrap();
-        let r = audit::write(&db, |txn| {
+        let r = audit::write(&db, |txn, log| {
             Box::pin(async move {
                 audit::append(txn, entry(1)).await?;
+                log.push(entry(3));
                 if std::hint::black_box(true) {
                     panic!("a bug in a write (this panic is the test's)");
                 }

@@ -110,13 +110,21 @@ impl Vault {
         id: &str,
         purpose: &str,
     ) -> Result<(candidates::Model, Payload), VaultError> {
-        let row = self.find_visible(&self.main, scope, id).await?;
+        // The row and its CV in one query: this is the vault's hottest path.
+        let (row, doc) = candidates::Entity::find_by_id(id.to_owned())
+            .filter(visible(Utc::now()))
+            .find_also_related(candidate_documents::Entity)
+            .one(&self.main)
+            .await
+            .map_err(internal)?
+            .filter(|(row, _)| scope.allows(&row.tenant_id))
+            .ok_or(VaultError::NotFound)?;
         if row.restricted {
             return Err(VaultError::Precondition(
                 "processing of this candidate is restricted (GDPR art. 18): ordinary reads are refused".into(),
             ));
         }
-        self.open_audited(actor, row, purpose).await
+        self.open_audited_with(actor, row, doc, purpose).await
     }
 
     /// Decrypts a candidate for a data-subject request, restricted or not;
@@ -141,6 +149,18 @@ impl Vault {
         row: candidates::Model,
         purpose: &str,
     ) -> Result<(candidates::Model, Payload), VaultError> {
+        self.open_audited_with(actor, row, None, purpose).await
+    }
+
+    /// [`Self::open_audited`] with the CV's row when the caller read it
+    /// already (`None`: read here).
+    async fn open_audited_with(
+        &self,
+        actor: &Actor,
+        row: candidates::Model,
+        doc: Option<candidate_documents::Model>,
+        purpose: &str,
+    ) -> Result<(candidates::Model, Payload), VaultError> {
         let dek = self
             .keys
             .dek(&row.tenant_id, &row.id)
@@ -152,11 +172,14 @@ impl Vault {
         );
         let profile: Profile = serde_json::from_slice(&profile_bytes).map_err(internal)?;
         let cv = if row.cv_size > 0 {
-            let doc = candidate_documents::Entity::find_by_id(row.id.clone())
-                .one(&self.main)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| internal("cv document missing"))?;
+            let doc = match doc {
+                Some(d) => d,
+                None => candidate_documents::Entity::find_by_id(row.id.clone())
+                    .one(&self.main)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| internal("cv document missing"))?,
+            };
             dek.open(&ctx(&row.tenant_id, &row.id, CV), &doc.body)
                 .map_err(internal)?
         } else {
@@ -346,7 +369,7 @@ impl Vault {
         let cv_len = payload.as_ref().map(|p| p.cv.len() as i64);
         let tenant = row.tenant_id.clone();
         let (actor, scope, id) = (actor.clone(), scope.clone(), id.to_owned());
-        audit::write(&self.main, move |txn| {
+        audit::write(&self.main, move |txn, log| {
             Box::pin(async move {
                 let mut next = lookup(txn, &scope, &id, true).await?;
                 if let Some(((profile, cv), index)) = sealed {
@@ -390,14 +413,11 @@ impl Vault {
                     .update(txn)
                     .await
                     .map_err(internal)?;
-                audit::append(
-                    txn,
+                log.push(
                     Record::new(&actor, "candidate.update", "candidate", &id)
                         .tenant(&tenant)
                         .details(json!({ "fields": fields })),
-                )
-                .await
-                .map_err(internal)?;
+                );
                 Ok(saved)
             })
         })

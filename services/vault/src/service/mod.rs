@@ -272,9 +272,7 @@ impl Vault {
         f: F,
     ) -> Result<candidates::Model, VaultError>
     where
-        F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError>
-            + Send
-            + 'static,
+        F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError> + Send + 'static,
     {
         // The tenant's policy is read before: a candidate's tenant never changes.
         let seen = self.find_visible(&self.main, scope, id).await?;
@@ -285,7 +283,7 @@ impl Vault {
             id.to_owned(),
             action.to_owned(),
         );
-        audit::write(&self.main, move |txn| {
+        audit::write(&self.main, move |txn, log| {
             Box::pin(async move {
                 let row = lookup(txn, &scope, &id, true).await?;
                 let mut next = row.clone();
@@ -303,7 +301,7 @@ impl Vault {
                 if let Some(r) = reason {
                     rec = rec.reason(r);
                 }
-                audit::append(txn, rec).await.map_err(internal)?;
+                log.push(rec);
                 Ok(saved)
             })
         })
