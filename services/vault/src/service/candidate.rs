@@ -110,21 +110,13 @@ impl Vault {
         id: &str,
         purpose: &str,
     ) -> Result<(candidates::Model, Payload), VaultError> {
-        // The row and its CV in one query: this is the vault's hottest path.
-        let (row, doc) = candidates::Entity::find_by_id(id.to_owned())
-            .filter(visible(Utc::now()))
-            .find_also_related(candidate_documents::Entity)
-            .one(&self.main)
-            .await
-            .map_err(internal)?
-            .filter(|(row, _)| scope.allows(&row.tenant_id))
-            .ok_or(VaultError::NotFound)?;
+        let row = self.find_visible(&self.main, scope, id).await?;
         if row.restricted {
             return Err(VaultError::Precondition(
                 "processing of this candidate is restricted (GDPR art. 18): ordinary reads are refused".into(),
             ));
         }
-        self.open_audited_with(actor, row, doc, purpose).await
+        self.open_audited(actor, row, purpose).await
     }
 
     /// Decrypts a candidate for a data-subject request, restricted or not;
@@ -149,18 +141,6 @@ impl Vault {
         row: candidates::Model,
         purpose: &str,
     ) -> Result<(candidates::Model, Payload), VaultError> {
-        self.open_audited_with(actor, row, None, purpose).await
-    }
-
-    /// [`Self::open_audited`] with the CV's row when the caller read it
-    /// already (`None`: read here).
-    async fn open_audited_with(
-        &self,
-        actor: &Actor,
-        row: candidates::Model,
-        doc: Option<candidate_documents::Model>,
-        purpose: &str,
-    ) -> Result<(candidates::Model, Payload), VaultError> {
         let dek = self
             .keys
             .dek(&row.tenant_id, &row.id)
@@ -172,14 +152,11 @@ impl Vault {
         );
         let profile: Profile = serde_json::from_slice(&profile_bytes).map_err(internal)?;
         let cv = if row.cv_size > 0 {
-            let doc = match doc {
-                Some(d) => d,
-                None => candidate_documents::Entity::find_by_id(row.id.clone())
-                    .one(&self.main)
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(|| internal("cv document missing"))?,
-            };
+            let doc = candidate_documents::Entity::find_by_id(row.id.clone())
+                .one(&self.main)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal("cv document missing"))?;
             dek.open(&ctx(&row.tenant_id, &row.id, CV), &doc.body)
                 .map_err(internal)?
         } else {

@@ -168,13 +168,17 @@ impl Vault {
                 .unwrap_or(applied);
             let applied_now = (tenant_entries.len() + entries.len()) as u64;
             let ids: Vec<String> = entries.iter().map(|e| e.candidate_id.clone()).collect();
-            let present: BTreeMap<String, candidates::Model> = candidates::Entity::find()
+            // Only what the certificates need: not the sealed profiles.
+            let present: BTreeMap<String, String> = candidates::Entity::find()
+                .select_only()
+                .column(candidates::Column::Id)
+                .column(candidates::Column::ExternalRef)
                 .filter(candidates::Column::Id.is_in(ids.clone()))
+                .into_tuple::<(String, String)>()
                 .all(&txn)
                 .await
                 .map_err(internal)?
                 .into_iter()
-                .map(|r| (r.id.clone(), r))
                 .collect();
             let existing_certs: HashSet<String> = deletion_certificates::Entity::find()
                 .filter(deletion_certificates::Column::CandidateId.is_in(ids.clone()))
@@ -207,10 +211,7 @@ impl Vault {
                     deletion_certificates::ActiveModel::from(deletion_certificates::Model {
                         candidate_id: e.candidate_id.clone(),
                         tenant_id: e.tenant_id.clone(),
-                        external_ref: present
-                            .get(&e.candidate_id)
-                            .map(|r| r.external_ref.clone())
-                            .unwrap_or_default(),
+                        external_ref: present.get(&e.candidate_id).cloned().unwrap_or_default(),
                         reason: e.reason.clone(),
                         basis: e.basis.clone(),
                         shredded_at: e.shredded_at,

@@ -10,22 +10,7 @@ pub struct Model {
     pub body: Vec<u8>,
 }
 
-/// For reading a candidate and its CV in one query; no foreign key is
-/// declared by this (the migrations own the schema).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::candidates::Entity",
-        from = "Column::CandidateId",
-        to = "super::candidates::Column::Id"
-    )]
-    Candidate,
-}
-
-impl Related<super::candidates::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Candidate.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

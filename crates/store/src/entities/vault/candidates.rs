@@ -35,17 +35,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-/// For reading a candidate and its CV in one query (`find_also_related`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_one = "super::candidate_documents::Entity")]
-    Document,
-}
-
-impl Related<super::candidate_documents::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Document.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
