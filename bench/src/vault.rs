@@ -287,7 +287,16 @@ async fn raw_ingest(
         let (main, keys, tenant, turns) =
             (main.clone(), keys.clone(), tenant.to_owned(), turns.clone());
         tasks.push(tokio::spawn(async move {
-            raw_ingest_one(&main, &keys, &tenant, c, total / clients, cv, batch, &turns).await
+            raw_ingest_one(
+                &main,
+                &keys,
+                &tenant,
+                c,
+                total / clients,
+                (cv, batch),
+                &turns,
+            )
+            .await
         }));
     }
     for t in tasks {
@@ -302,8 +311,7 @@ async fn raw_ingest_one(
     tenant: &str,
     client: usize,
     total: usize,
-    cv: usize,
-    batch: usize,
+    (cv, batch): (usize, usize),
     turns: &(tokio::sync::Mutex<()>, tokio::sync::Mutex<()>),
 ) -> anyhow::Result<()> {
     use sea_orm::TransactionTrait;
