@@ -102,6 +102,10 @@ pub enum AuditError {
     Busy(u64),
     #[error("the audit group commit failed: {0}")]
     Group(String),
+    #[error(
+        "an audit write asked the audit writer for more from inside its group (a bug: use the transaction it was given)"
+    )]
+    Nested,
 }
 
 const GLOBAL: &str = "global";

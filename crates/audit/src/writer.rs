@@ -36,6 +36,17 @@ use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use crate::{AuditError, Record};
 
+tokio::task_local! {
+    /// Set while the flusher runs a group: a write that asked the writer for
+    /// more (a nested `record`, `write` or `begin`) would wait for its own
+    /// group forever; it gets [`AuditError::Nested`] instead.
+    static IN_GROUP: ();
+}
+
+fn nested() -> bool {
+    IN_GROUP.try_with(|_| ()).is_ok()
+}
+
 /// The most work one group commit takes; the rest waits for the next.
 pub const MAX_GROUP: usize = 1_000;
 
@@ -130,6 +141,9 @@ pub(crate) fn gate(db: &DatabaseConnection) -> Arc<Gate> {
 impl Gate {
     /// Waits (first come, first served) for this process's turn to write.
     pub(crate) async fn turn(&self) -> Result<OwnedMutexGuard<()>, AuditError> {
+        if nested() {
+            return Err(AuditError::Nested);
+        }
         tokio::time::timeout(TURN_TIMEOUT, self.turn.clone().lock_owned())
             .await
             .map_err(|_| AuditError::Busy(TURN_TIMEOUT.as_secs()))
@@ -191,7 +205,7 @@ async fn flush(db: DatabaseConnection, gate: Arc<Gate>) {
         }
         let size = jobs.len();
         match turn {
-            Ok(_turn) => run_group(&db, jobs).await,
+            Ok(_turn) => IN_GROUP.scope((), run_group(&db, jobs)).await,
             Err(e) => fail(jobs, &e.to_string()),
         }
         metrics::histogram!("custodian_audit_group_size").record(size as f64);
@@ -300,6 +314,9 @@ pub async fn record(
     db: &DatabaseConnection,
     record: Record,
 ) -> Result<audit_events::Model, AuditError> {
+    if nested() {
+        return Err(AuditError::Nested);
+    }
     let (tx, rx) = oneshot::channel();
     gate(db).push(db, Job::Record(Box::new(record), tx));
     rx.await
@@ -320,6 +337,9 @@ where
         + Send
         + 'static,
 {
+    if nested() {
+        return Err(AuditError::Nested.into());
+    }
     let (tx, rx) = oneshot::channel::<Result<T, E>>();
     let job: WriteJob = Box::new(move |txn: &DatabaseTransaction| {
         async move {

@@ -185,3 +185,22 @@ async fn an_entry_is_committed_when_record_returns() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_write_that_asks_the_writer_for_more_is_refused_not_stuck() {
+    for t in testkit::all_dbs().await {
+        let db = store::open_main(&t.url).await.unwrap();
+        let inner = db.clone();
+        let r = audit::write(&db, move |_txn, _log| {
+            Box::pin(async move {
+                let nested = audit::record(&inner, entry(1)).await;
+                assert!(matches!(nested, Err(AuditError::Nested)), "{nested:?}");
+                let nested = audit::begin(&inner).await.map(|_| ());
+                assert!(matches!(nested, Err(AuditError::Nested)), "{nested:?}");
+                Ok::<_, TestError>(())
+            })
+        })
+        .await;
+        assert!(r.is_ok(), "{:?}: {r:?}", t.backend);
+    }
+}
