@@ -7,15 +7,7 @@ use auth::Role;
 use proto::v1 as pb;
 use tonic::transport::Channel;
 
-use crate::{Row, Section};
-
-fn pct(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    f64::from(sorted[i]) / 1000.0
-}
+use crate::{Row, Section, pct};
 
 #[derive(Clone, Copy)]
 enum Call {

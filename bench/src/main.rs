@@ -61,6 +61,15 @@ async fn postgres_db() -> Option<testkit::TestDb> {
     }
 }
 
+/// The `p` quantile (0..=1) of latencies in µs, sorted ascending, in ms.
+pub fn pct(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i]) / 1000.0
+}
+
 /// One row of a result table.
 pub struct Row {
     pub name: String,

@@ -21,7 +21,6 @@ pub mod writer;
 
 pub use writer::{Entries, Txn, record, write};
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
@@ -125,103 +124,21 @@ pub async fn begin(db: &DatabaseConnection) -> Result<Txn, AuditError> {
 }
 
 /// Appends one entry to the global chain and, for a tenant's event, to that
-/// tenant's chain. Must run inside a transaction opened by [`begin`].
+/// tenant's chain. Must run inside a transaction holding the chain's lock
+/// ([`begin`], or the transaction a [`write`] was given).
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
     record: Record,
 ) -> Result<audit_events::Model, AuditError> {
-    let at = store::now_micros();
-    let r = append_at(txn, record, at).await;
-    if r.is_ok() {
-        // Appended in the caller's transaction (which may still roll back).
-        metrics::counter!("custodian_audit_appends_total").increment(1);
-    }
-    r
-}
-
-async fn append_at<C: ConnectionTrait>(
-    txn: &C,
-    record: Record,
-    at: DateTime<Utc>,
-) -> Result<audit_events::Model, AuditError> {
-    let head = audit_heads::Entity::find_by_id(GLOBAL.to_owned())
-        .one(txn)
-        .await?
-        .ok_or(AuditError::MissingHead)?;
-    let seq = head.seq + 1;
-
-    let (tenant_seq, tenant_prev) = match &record.tenant_id {
-        Some(t) => {
-            let h = audit_heads::Entity::find_by_id(tenant_chain(t))
-                .one(txn)
-                .await?;
-            match h {
-                Some(h) => (h.seq + 1, Some(h.hash)),
-                None => (1, Some(store::GENESIS_HASH.to_owned())),
-            }
-        }
-        None => (0, None),
-    };
-
-    let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".into());
-    let mut model = audit_events::Model {
-        seq,
-        at,
-        tenant_id: record.tenant_id.clone(),
-        tenant_seq,
-        actor_id: record.actor.id,
-        actor_role: record.actor.role,
-        action: record.action,
-        object_type: record.object_type,
-        object_id: record.object_id,
-        reason: record.reason,
-        details,
-        prev_hash: head.hash.clone(),
-        hash: String::new(),
-        tenant_prev_hash: tenant_prev.clone(),
-        tenant_hash: None,
-    };
-    let digest = content_digest(&model);
-    model.hash = link_hash("global", &model.prev_hash, &digest);
-    model.tenant_hash = tenant_prev
-        .as_deref()
-        .map(|p| link_hash("tenant", p, &digest));
-
-    audit_events::ActiveModel::from(model.clone())
-        .insert(txn)
-        .await?;
-
-    audit_heads::Entity::update_many()
-        .col_expr(audit_heads::Column::Seq, Expr::value(seq))
-        .col_expr(audit_heads::Column::Hash, Expr::value(model.hash.clone()))
-        .filter(audit_heads::Column::Chain.eq(GLOBAL))
-        .exec(txn)
-        .await?;
-    if let (Some(t), Some(th)) = (&model.tenant_id, &model.tenant_hash) {
-        let chain = tenant_chain(t);
-        if tenant_seq == 1 {
-            audit_heads::ActiveModel {
-                chain: Set(chain),
-                seq: Set(1),
-                hash: Set(th.clone()),
-            }
-            .insert(txn)
-            .await?;
-        } else {
-            audit_heads::Entity::update_many()
-                .col_expr(audit_heads::Column::Seq, Expr::value(tenant_seq))
-                .col_expr(audit_heads::Column::Hash, Expr::value(th.clone()))
-                .filter(audit_heads::Column::Chain.eq(chain))
-                .exec(txn)
-                .await?;
-        }
-    }
-    Ok(model)
+    let mut appended = append_many(txn, vec![record]).await?;
+    // Appended in the caller's transaction (which may still roll back).
+    metrics::counter!("custodian_audit_appends_total").increment(1);
+    appended.pop().ok_or(AuditError::MissingHead)
 }
 
 /// Appends `records` in order with one read and one update of each head they
-/// touch and one multi-row insert: the group commit's path. Must run inside
-/// a transaction holding the chain's lock.
+/// touch and one multi-row insert, all at one instant: [`append`]'s path and
+/// the group commit's. Must run inside a transaction holding the chain's lock.
 pub(crate) async fn append_many<C: ConnectionTrait>(
     txn: &C,
     records: Vec<Record>,
