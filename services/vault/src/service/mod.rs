@@ -274,9 +274,6 @@ impl Vault {
     where
         F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError> + Send + 'static,
     {
-        // The tenant's policy is read before: a candidate's tenant never changes.
-        let seen = self.find_visible(&self.main, scope, id).await?;
-        let policy = self.policy(&seen.tenant_id).await?;
         let (actor, scope, id, action) = (
             actor.clone(),
             scope.clone(),
@@ -288,6 +285,7 @@ impl Vault {
                 let row = lookup(txn, &scope, &id, true).await?;
                 let mut next = row.clone();
                 let details = f(&mut next)?;
+                let policy = retention::policy_of(txn, &next.tenant_id).await?;
                 Self::apply_retention(&mut next, &policy)?;
                 next.updated_at = store::now_micros();
                 let saved = candidates::ActiveModel::from(next)

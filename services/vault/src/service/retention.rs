@@ -5,19 +5,7 @@ use super::*;
 
 impl Vault {
     pub async fn policy(&self, tenant: &str) -> Result<Policy, VaultError> {
-        let row = retention_policies::Entity::find_by_id(tenant.to_owned())
-            .one(&self.main)
-            .await
-            .map_err(internal)?;
-        Ok(match row {
-            Some(r) => Policy {
-                rejected_weeks: r.rejected_weeks as u32,
-                talent_pool_months: r.talent_pool_months as u32,
-                hired_months: r.hired_months as u32,
-                anchor: Anchor::parse(&r.anchor).unwrap_or(Anchor::RejectionCommunicated),
-            },
-            None => Policy::default(),
-        })
+        policy_of(&self.main, tenant).await
     }
 
     pub(super) fn apply_retention(
@@ -199,4 +187,24 @@ impl Vault {
         txn.commit().await.map_err(internal)?;
         Ok(model)
     }
+}
+
+/// The tenant's retention policy as `db` sees it (the default when none is set).
+pub(super) async fn policy_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+) -> Result<Policy, VaultError> {
+    let row = retention_policies::Entity::find_by_id(tenant.to_owned())
+        .one(db)
+        .await
+        .map_err(internal)?;
+    Ok(match row {
+        Some(r) => Policy {
+            rejected_weeks: r.rejected_weeks as u32,
+            talent_pool_months: r.talent_pool_months as u32,
+            hired_months: r.hired_months as u32,
+            anchor: Anchor::parse(&r.anchor).unwrap_or(Anchor::RejectionCommunicated),
+        },
+        None => Policy::default(),
+    })
 }
