@@ -6,6 +6,7 @@ mod console;
 mod export;
 mod grpc;
 mod notices;
+mod obligations;
 mod reads;
 mod split;
 mod vault;
@@ -35,7 +36,8 @@ struct Args {
     /// Controllers a change notice reaches in the notices benchmark.
     #[arg(long, default_value_t = 1_000)]
     notice_controllers: usize,
-    /// Candidates in the Data Act export benchmark.
+    /// Candidates in the Data Act export benchmark; it also runs at a tenth
+    /// and at ten times this.
     #[arg(long, default_value_t = 100_000)]
     export_candidates: usize,
     /// Access requests fulfilled per shape in the split benchmark.
@@ -47,7 +49,11 @@ struct Args {
     /// Requests of the one controller whose queue the console benchmark shows.
     #[arg(long, default_value_t = 1_000)]
     console_requests: usize,
-    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, split, console); default all.
+    /// Candidates in the obligations benchmark (requests: a hundredth of it;
+    /// incidents and agreements: a thousandth); it also runs at a tenth.
+    #[arg(long, default_value_t = 1_000_000)]
+    obligation_candidates: u64,
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -288,9 +294,25 @@ fn main() -> anyhow::Result<()> {
             }
         }
         if want("export") {
-            v.push(export::run(args.export_candidates, None).await?);
-            if let Some(pg) = postgres_db().await {
-                v.push(export::run(args.export_candidates, Some(&pg)).await?);
+            let n = args.export_candidates;
+            let sizes = [n / 10, n, n * 10];
+            v.push(export::run(&sizes, false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(export::run(&sizes, true).await?);
+            }
+        }
+        if want("obligations") {
+            let n = args.obligation_candidates;
+            let full = obligations::Size {
+                candidates: n,
+                requests: (n / 100) as usize,
+                incidents: (n / 1000) as usize,
+                agreements: (n / 1000) as usize,
+            };
+            let sizes = [full.scaled(0.1), full];
+            v.push(obligations::run(&sizes, args.seconds, false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(obligations::run(&sizes, args.seconds, true).await?);
             }
         }
         if want("console") {

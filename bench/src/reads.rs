@@ -194,6 +194,64 @@ pub async fn run(
             ],
         });
     }
+    // Growth: the same point read among a tenth and ten and a hundred
+    // times as many candidates (the audit log grows meanwhile too).
+    let mut all = ids.clone();
+    for (size, sample) in [(200usize, 20usize), (2_000, 2_000), (20_000, 20_000)] {
+        while all.len() < size {
+            let from = all.len();
+            let n = (size - from).min(500);
+            let mut r = tonic::Request::new(pb::PutCandidatesRequest {
+                tenant_id: String::new(),
+                candidates: (from..from + n).map(|i| candidate(i, 800)).collect(),
+            });
+            r.metadata_mut().insert("authorization", bearer.clone());
+            all.extend(
+                v.put_candidates(r)
+                    .await?
+                    .into_inner()
+                    .candidates
+                    .into_iter()
+                    .map(|c| c.id),
+            );
+        }
+        let keys = &all[..sample];
+        phase(
+            &conns,
+            &bearer,
+            keys,
+            Call::GetCandidate,
+            clients,
+            Duration::from_secs(2),
+        )
+        .await?;
+        let p = phase(
+            &conns,
+            &bearer,
+            keys,
+            Call::GetCandidate,
+            clients,
+            Duration::from_secs(seconds),
+        )
+        .await?;
+        rows.push(Row {
+            name: format!(
+                "growth: GetCandidate, {clients} clients, reading {sample} of {size} candidates"
+            ),
+            cells: vec![
+                ("requests".into(), p.count.to_string()),
+                ("errors".into(), p.errors.to_string()),
+                ("requests/s".into(), format!("{:.0}", p.per_sec)),
+                (
+                    "of the ceiling".into(),
+                    format!("{:.0}%", p.per_sec / ceiling.max(1.0) * 100.0),
+                ),
+                ("p50 ms".into(), format!("{:.3}", p.p50)),
+                ("p99 ms".into(), format!("{:.3}", p.p99)),
+                ("max ms".into(), format!("{:.3}", p.max)),
+            ],
+        });
+    }
     let _ = stop.send(());
     let _ = server.await;
     Ok(Section {
@@ -204,7 +262,9 @@ pub async fn run(
              profile and CV and returns only after its `candidate.read` audit entry is committed; \
              UpdateCandidate changes the vacancy reference with its entry in the same transaction. \
              The limit row is Compute, the same gRPC and auth path without a database, measured first \
-             in the same run; every row gives its share of it."
+             in the same run; every row gives its share of it. The growth rows read 20 of the 200, then \
+             all of 2,000 and of 20,000 candidates (ingested between the phases): a point read should \
+             cost the same."
         ),
         aim: "GetCandidate and UpdateCandidate at least 40% of the Compute ceiling at 32 clients, \
               p99 under 10 ms, no request over 100 ms"

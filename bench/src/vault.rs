@@ -458,8 +458,16 @@ async fn raw_ingest_one(
 /// Fills `rows` candidates (half due) straight into both databases with SQL:
 /// the sweep never decrypts, so random blobs of realistic size stand in for
 /// the ciphertexts. Real candidates for the erasure timing come through `put`.
-async fn fill(v: &vault::Vault, tenant: &str, rows: u64) -> anyhow::Result<()> {
-    let pg = store::is_postgres(&v.main);
+/// Fills `rows` candidates of `tenant` with SQL (half of them past their
+/// `delete_after`), each with one blind-index row in `main` and, when `keys`
+/// is given, a wrapped DEK there.
+pub(crate) async fn fill(
+    main: &sea_orm::DatabaseConnection,
+    keys: Option<&sea_orm::DatabaseConnection>,
+    tenant: &str,
+    rows: u64,
+) -> anyhow::Result<()> {
+    let pg = store::is_postgres(main);
     let now = store::now_micros();
     let past = now - chrono::Duration::days(30);
     let future = now + chrono::Duration::days(365);
@@ -512,24 +520,26 @@ async fn fill(v: &vault::Vault, tenant: &str, rows: u64) -> anyhow::Result<()> {
             now.into(),
             now.into(),
         ];
-        v.main
-            .execute_raw(Statement::from_sql_and_values(
-                v.main.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await?;
+        main.execute_raw(Statement::from_sql_and_values(
+            main.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
         let sql = format!(
             "INSERT INTO candidate_index (tenant_id, hash, candidate_id) SELECT {}, {hash}, {id} FROM ({series}) s",
             p(1)
         );
-        v.main
-            .execute_raw(Statement::from_sql_and_values(
-                v.main.get_database_backend(),
-                sql,
-                vec![tenant.into()],
-            ))
-            .await?;
+        main.execute_raw(Statement::from_sql_and_values(
+            main.get_database_backend(),
+            sql,
+            vec![tenant.into()],
+        ))
+        .await?;
+        let Some(keys) = keys else {
+            from = to;
+            continue;
+        };
         let kblob = if pg {
             "decode(repeat(md5(i::text), 4), 'hex')"
         } else {
@@ -539,19 +549,19 @@ async fn fill(v: &vault::Vault, tenant: &str, rows: u64) -> anyhow::Result<()> {
             "INSERT INTO candidate_deks (candidate_id, tenant_id, kek_version, wrapped) SELECT {id}, {}, 1, {kblob} FROM ({series}) s",
             p(1)
         );
-        v.keys
-            .db
-            .execute_raw(Statement::from_sql_and_values(
-                v.keys.db.get_database_backend(),
-                sql,
-                vec![tenant.into()],
-            ))
-            .await?;
+        keys.execute_raw(Statement::from_sql_and_values(
+            keys.get_database_backend(),
+            sql,
+            vec![tenant.into()],
+        ))
+        .await?;
         from = to;
     }
     if pg {
-        v.main.execute_unprepared("ANALYZE").await?;
-        v.keys.db.execute_unprepared("ANALYZE").await?;
+        main.execute_unprepared("ANALYZE").await?;
+        if let Some(k) = keys {
+            k.execute_unprepared("ANALYZE").await?;
+        }
     }
     Ok(())
 }
@@ -661,7 +671,7 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let real = v.put(&actor, &tenant, items).await?;
     let fill_start = Instant::now();
-    fill(&v, &tenant, rows).await?;
+    fill(&v.main, Some(&v.keys.db), &tenant, rows).await?;
     let fill_secs = fill_start.elapsed().as_secs_f64();
 
     let mut out = Vec::new();

@@ -3,6 +3,12 @@ use custodian_tests::*;
 use proto::v1 as pb;
 use tonic::Code;
 
+fn ts(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
 fn compute(rule: &str, at: &str, params: &[(&str, &str)]) -> pb::ComputeRequest {
     pb::ComputeRequest {
         rule: rule.into(),
@@ -388,6 +394,285 @@ async fn obligations_come_from_the_vault_scoped_filtered_and_flagged_overdue() {
             .into_inner()
             .obligations;
         assert!(after.is_empty());
+        app.stop().await;
+    }
+}
+
+/// The requests source reads open requests in receipt order and stops once
+/// no later receipt can be due earlier than what it keeps (issue 17). Its
+/// pages must be exactly what computing every open request's deadline and
+/// sorting gives: here against the deadline in force that ListRequests
+/// computes for each request, with ties, suspensions in both modes,
+/// awaited identity, extensions, answered requests, two tenants, paging,
+/// the overdue filter and `due_before`.
+#[tokio::test]
+async fn request_obligations_are_exactly_the_earliest_open_requests() {
+    use store::sea_orm::ConnectionTrait;
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let b = app.create_controller("Beta B.V.", "22222222").await;
+        let ca = app.token(Role::Controller, Some(&a.id)).await;
+        let now = chrono::Utc::now();
+        let mut ids = Vec::new();
+        for i in 0..90i64 {
+            // Several requests per instant (ties), over 45 days; some with
+            // receipts that differ by minutes on the same day.
+            let received = store::truncate_micros(
+                now - chrono::Duration::hours((i % 30) * 36 + 1) - chrono::Duration::minutes(i % 4),
+            );
+            let tenant = if i % 3 == 0 { &b.id } else { &a.id };
+            let r = app
+                .requests()
+                .create_request(req(
+                    &app.admin,
+                    pb::CreateRequestRequest {
+                        controller_id: tenant.clone(),
+                        r#type: "access".into(),
+                        channel: "controller_instruction".into(),
+                        received_at: proto::wire::timestamp(received),
+                        subject: Some(pb::SubjectIdentifiers {
+                            email: format!("s{i}@example.nl"),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            ids.push((r.id, received));
+        }
+        // Vary the facts the deadlines depend on, as the service's own steps
+        // would leave them.
+        let conn = app.db().await;
+        let pg = store::is_postgres(&conn);
+        let p = |n: usize| if pg { format!("${n}") } else { "?".into() };
+        for (i, (id, received)) in ids.iter().enumerate() {
+            let asked = *received + chrono::Duration::hours(20);
+            let got = *received + chrono::Duration::days(9);
+            let (sql, values): (String, Vec<store::sea_orm::Value>) = match i % 7 {
+                1 => (
+                    format!(
+                        "UPDATE dsr_requests SET suspension = 'suspend', identity_requested_at = {}, identity_received_at = {} WHERE id = {}",
+                        p(1),
+                        p(2),
+                        p(3)
+                    ),
+                    vec![asked.into(), got.into(), id.clone().into()],
+                ),
+                2 => (
+                    format!(
+                        "UPDATE dsr_requests SET suspension = 'restart', state = 'awaiting_identity', identity_requested_at = {} WHERE id = {}",
+                        p(1),
+                        p(2)
+                    ),
+                    vec![asked.into(), id.clone().into()],
+                ),
+                3 => (
+                    format!(
+                        "UPDATE dsr_requests SET extended_at = {}, extension_reasons = 'many' WHERE id = {}",
+                        p(1),
+                        p(2)
+                    ),
+                    vec![asked.into(), id.clone().into()],
+                ),
+                4 => (
+                    format!(
+                        "UPDATE dsr_requests SET state = 'answered', answered_at = {}, outcome = 'fulfilled' WHERE id = {}",
+                        p(1),
+                        p(2)
+                    ),
+                    vec![got.into(), id.clone().into()],
+                ),
+                _ => continue,
+            };
+            conn.execute_raw(store::sea_orm::Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .unwrap();
+        }
+        // Every open request with its deadline in force, computed one by one.
+        let mut every = Vec::new();
+        let mut token = String::new();
+        loop {
+            let r = app
+                .requests()
+                .list_requests(req(
+                    &app.admin,
+                    pb::ListRequestsRequest {
+                        page: Some(pb::PageRequest {
+                            page_size: 50,
+                            page_token: token,
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            for q in r.requests {
+                if q.status == "open" || q.status == "awaiting_identity" {
+                    let strict = q.deadline.unwrap().strict;
+                    every.push((ts(&strict), q.id, q.controller_id));
+                }
+            }
+            if r.next_page_token.is_empty() {
+                break;
+            }
+            token = r.next_page_token;
+        }
+        every.sort();
+        assert!(every.len() > 70, "{} open requests", every.len());
+        let cut = every[every.len() / 2].0;
+        for (token, tenant) in [(&app.admin, None), (&ca, Some(&a.id))] {
+            for (overdue, due_before) in [(false, None), (true, None), (false, Some(cut))] {
+                let want: Vec<_> = every
+                    .iter()
+                    .filter(|e| tenant.is_none_or(|t| &e.2 == t))
+                    .filter(|e| !overdue || e.0 <= chrono::Utc::now())
+                    .filter(|e| due_before.is_none_or(|b| e.0 < b))
+                    .map(|e| (e.0, e.1.clone()))
+                    .collect();
+                for size in [1, 7, 30, 100] {
+                    let mut got = Vec::new();
+                    let mut page = String::new();
+                    loop {
+                        let r = app
+                            .deadlines()
+                            .list_obligations(req(
+                                token,
+                                pb::ListObligationsRequest {
+                                    service: "requests".into(),
+                                    overdue_only: overdue,
+                                    due_before: due_before
+                                        .map(proto::wire::timestamp)
+                                        .unwrap_or_default(),
+                                    page: Some(pb::PageRequest {
+                                        page_size: size,
+                                        page_token: page,
+                                    }),
+                                    ..Default::default()
+                                },
+                            ))
+                            .await
+                            .unwrap()
+                            .into_inner();
+                        got.extend(
+                            r.obligations
+                                .into_iter()
+                                .map(|o| (ts(&o.due_strict), o.object_id)),
+                        );
+                        if r.next_page_token.is_empty() {
+                            break;
+                        }
+                        page = r.next_page_token;
+                    }
+                    assert_eq!(
+                        got,
+                        want,
+                        "{} pages of {size}, overdue {overdue}, before {due_before:?}",
+                        if tenant.is_some() {
+                            "a controller's"
+                        } else {
+                            "all"
+                        }
+                    );
+                }
+            }
+        }
+        app.stop().await;
+    }
+}
+
+/// Unassessed incidents are read earliest discovery first and only as many
+/// as a page needs (issue 17): each is due 24 elapsed hours after its
+/// discovery, a dismissed one is not due, and a controller sees none of them
+/// (no controller is known before the assessment).
+#[tokio::test]
+async fn unassessed_incidents_are_due_a_day_after_discovery_earliest_first() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let ca = app.token(Role::Controller, Some(&a.id)).await;
+        let now = store::truncate_micros(chrono::Utc::now());
+        let mut b = app.breaches();
+        let mut ids = Vec::new();
+        // Reported out of discovery order.
+        for hours in [3i64, 9, 1, 6, 12] {
+            let inc = b
+                .report_incident(req(
+                    &app.admin,
+                    pb::ReportIncidentRequest {
+                        discovered_at: proto::wire::timestamp(now - chrono::Duration::hours(hours)),
+                        discovered_by: "monitoring".into(),
+                        description: format!("incident {hours}"),
+                        systems: vec!["ats".into()],
+                        internal_notes: String::new(),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            ids.push((hours, inc.id));
+        }
+        b.assess_incident(req(
+            &app.admin,
+            pb::AssessIncidentRequest {
+                incident_id: ids[1].1.clone(),
+                decision: "dismiss".into(),
+                dismissal_basis: "no_personal_data".into(),
+                dismissal_reason: "test data only".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+        let page = |token: String, size: u32, page_token: String| {
+            let mut d = app.deadlines();
+            async move {
+                d.list_obligations(req(
+                    &token,
+                    pb::ListObligationsRequest {
+                        service: "breaches".into(),
+                        page: Some(pb::PageRequest {
+                            page_size: size,
+                            page_token,
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+            }
+        };
+        // Earliest discovery first: 12 h, 6 h, 3 h, 1 h ago (9 h was dismissed).
+        let first = page(app.admin.clone(), 2, String::new()).await;
+        let second = page(app.admin.clone(), 2, first.next_page_token.clone()).await;
+        assert!(second.next_page_token.is_empty());
+        let got: Vec<_> = first
+            .obligations
+            .iter()
+            .chain(&second.obligations)
+            .collect();
+        let want = [12i64, 6, 3, 1];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (o, h) in got.iter().zip(want) {
+            let id = &ids.iter().find(|(x, _)| *x == h).unwrap().1;
+            assert_eq!(&o.object_id, id);
+            assert_eq!(o.object_type, "breach_incident");
+            assert_eq!(o.rule, "breach.controller_notice");
+            assert_eq!(
+                ts(&o.due_strict),
+                now - chrono::Duration::hours(h) + chrono::Duration::hours(24)
+            );
+            assert!(!o.overdue);
+        }
+        assert!(page(ca, 100, String::new()).await.obligations.is_empty());
         app.stop().await;
     }
 }

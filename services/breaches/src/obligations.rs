@@ -4,9 +4,12 @@
 //! reached the controller (rule breach.controller_notice), and a notice
 //! whose authority notification is not recorded while the risk requires
 //! one (rule breach.authority_notice, strict and lenient). Overdue ones are
-//! flagged by DeadlineService (strict due in the past). Breaches are rare,
-//! so the source reads the incidents that are not dismissed and keeps the
-//! open clocks.
+//! flagged by DeadlineService (strict due in the past). Unassessed
+//! incidents are read earliest discovery first, only as many as asked for
+//! (their clock is a fixed number of elapsed hours); confirmed incidents are
+//! read whole with their notices, as each notice's clocks depend on its
+//! sends and acknowledgements: that part grows with the confirmed incidents
+//! kept, which are few.
 
 use std::sync::Arc;
 
@@ -38,15 +41,23 @@ impl ObligationSource for BreachObligations {
                 service: "breaches",
                 message: e.to_string(),
             };
-            let views = self.0.open_views(q.tenant.as_deref()).await.map_err(err)?;
             let mut out = Vec::new();
-            for v in views {
-                if v.status == Status::Reported && q.tenant.is_none() {
+            // Not yet assessed: no controller is known, so only an
+            // all-tenant list shows them; due 24 elapsed hours after their
+            // discovery, so the first `limit` by discovery are the earliest.
+            if q.tenant.is_none() {
+                let now = store::now_micros();
+                for inc in self
+                    .0
+                    .reported_by_discovery(q.limit.max(1))
+                    .await
+                    .map_err(err)?
+                {
                     let c = crate::domain::controller_clock(
-                        v.row.discovered_at,
+                        inc.discovered_at,
                         crate::service::DEFAULT_SLA_HOURS,
                         None,
-                        store::now_micros(),
+                        now,
                     )
                     .map_err(|m| SourceError {
                         service: "breaches",
@@ -56,15 +67,22 @@ impl ObligationSource for BreachObligations {
                         service: "breaches",
                         tenant_id: String::new(),
                         object_type: "breach_incident".into(),
-                        object_id: v.row.id.clone(),
+                        object_id: inc.id,
                         description: "assess the incident and notify the affected controllers; their SLA runs from the discovery (24 hours unless an agreement allows more)".into(),
                         rule: "breach.controller_notice".into(),
                         citation: NOTICE_CITATION.into(),
                         due_strict: c.strict,
                         due_lenient: c.lenient,
-                        notes: c.notes.clone(),
+                        notes: c.notes,
                     });
                 }
+            }
+            let views = self
+                .0
+                .confirmed_views(q.tenant.as_deref())
+                .await
+                .map_err(err)?;
+            for v in views {
                 if v.status != Status::Confirmed {
                     continue;
                 }

@@ -95,15 +95,15 @@ impl Obligations {
         if req.overdue_only {
             query.due_by = Some(req.now);
         }
-        for s in &self.sources {
-            if req
-                .service
+        // Every source at once: a peer's answer does not wait for another's.
+        let asked = self.sources.iter().filter(|s| {
+            req.service
                 .as_deref()
-                .is_some_and(|want| want != s.service())
-            {
-                continue;
-            }
-            let mut got = s.open_obligations(&query).await?;
+                .is_none_or(|want| want == s.service())
+        });
+        let answers =
+            futures::future::try_join_all(asked.map(|s| s.open_obligations(&query))).await?;
+        for mut got in answers {
             // Sources filter in their own queries; this guards the contract.
             got.retain(|o| {
                 req.query.tenant.as_deref().is_none_or(|t| t == o.tenant_id)

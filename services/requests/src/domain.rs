@@ -210,6 +210,26 @@ pub fn deadlines(
     ))
 }
 
+/// The earliest strict deadline any request received at `received_at` can
+/// have, whatever happens to it later: the response deadline with no
+/// suspension and no extension. A suspension only moves the month later
+/// (identity is asked for no earlier than the receipt and received no
+/// earlier than asked), an extension only adds to it, and the strict reading
+/// is the end of a day that never falls earlier for a later receipt. So
+/// requests read in receipt order have non-decreasing floors, which lets the
+/// obligation source stop reading once the floor passes the last deadline it
+/// keeps (tested below over every day of several years).
+pub fn earliest_due(received_at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let o = legal_time::compute(
+        "dsr.response",
+        &proto::wire::timestamp(received_at),
+        &BTreeMap::new(),
+    )
+    .map_err(|e| e.to_string())?;
+    let (s, _) = o.reading(None).ok_or("a single-reading rule")?;
+    Ok(s.instant)
+}
+
 /// An extension is valid only if the subject is told within the first
 /// month (art. 12(3)); Custodian refuses it after the lenient reading of
 /// the extension-notice deadline (the EDPB rolls a weekend or holiday end,
@@ -354,6 +374,51 @@ mod tests {
             suspension: Suspension::None,
             identity_requested_at: None,
             identity_received_at: None,
+        }
+    }
+
+    /// The floor the obligation source stops on: never later than the
+    /// deadline in force (any suspension, identity asked or received on
+    /// any day, extended or not) and never earlier for a later receipt.
+    #[test]
+    fn earliest_due_is_a_floor_that_grows_with_the_receipt() {
+        let start = t("2025-12-20T23:30:00Z");
+        let mut previous = None;
+        // Every 7 hours for two years: each hour of the day, weekends,
+        // month ends, holidays and both DST changes come by.
+        for step in 0..(2 * 365 * 24 / 7) {
+            let received = start + chrono::Duration::hours(7 * step);
+            let floor = earliest_due(received).unwrap();
+            if let Some(p) = previous {
+                assert!(floor >= p, "the floor went back at {received}");
+            }
+            previous = Some(floor);
+            for (mode, asked, got) in [
+                (Suspension::None, None, None),
+                (Suspension::Suspend, Some(0), Some(0)),
+                (Suspension::Suspend, Some(1), Some(20)),
+                (Suspension::Suspend, Some(2), None),
+                (Suspension::Restart, Some(0), Some(3)),
+                (Suspension::Restart, Some(3), Some(40)),
+                (Suspension::Restart, Some(10), Some(11)),
+            ] {
+                let asked = asked.map(|d| received + chrono::Duration::hours(d * 24 + step % 5));
+                let got = got
+                    .and_then(|d| asked.map(|a| a.max(received + chrono::Duration::hours(d * 24))));
+                let f = ClockFacts {
+                    received_at: received,
+                    suspension: mode,
+                    identity_requested_at: asked,
+                    identity_received_at: got,
+                };
+                let (r, _, x) = deadlines(&f, received + chrono::Duration::days(5)).unwrap();
+                assert!(
+                    r.strict >= floor,
+                    "{mode:?} at {received}: {} < {floor}",
+                    r.strict
+                );
+                assert!(x.strict >= floor, "extended {mode:?} at {received}");
+            }
         }
     }
 

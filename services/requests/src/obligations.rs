@@ -1,15 +1,129 @@
 //! Open requests for DeadlineService: every request not yet answered or
 //! refused, due by rule dsr.response (dsr.extended_response once extended).
+//!
+//! The source is asked for the `limit` earliest. It reads the open
+//! requests in receipt order, a page at a time, and keeps the best `limit`
+//! it has computed; it stops once a request's floor (the earliest deadline
+//! any request received then can have, [`earliest_due`]) is later than the
+//! last one it keeps: every request after it in receipt order has a floor
+//! at least as late. So the cost follows the page asked for, not the size of
+//! the queue, and the answer is exactly what computing every request's
+//! deadline and sorting would give (tested against that).
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
-use crate::service::Requests;
+use crate::domain::{State, earliest_due};
+use crate::service::{RequestView, Requests, view};
 
 const CITATION: &str = "GDPR art. 12(3); Reg. (EEC, Euratom) 1182/71 art. 3";
 
+/// Rows read per query while looking for the earliest deadlines.
+const PAGE: u64 = 256;
+
 pub struct RequestObligations(pub Arc<Requests>);
+
+fn obligation(v: &RequestView) -> Obligation {
+    let d = v.deadline();
+    Obligation {
+        service: "requests",
+        tenant_id: v.row.tenant_id.clone(),
+        object_type: "dsr_request".into(),
+        object_id: v.row.id.clone(),
+        description: format!(
+            "answer the {} request received {}{}",
+            v.kind.as_str(),
+            proto::wire::timestamp(v.row.received_at),
+            if v.row.extended_at.is_some() {
+                " (extended)"
+            } else {
+                ""
+            }
+        ),
+        rule: d.rule.into(),
+        citation: CITATION.into(),
+        due_strict: d.strict,
+        due_lenient: d.lenient,
+        notes: d.notes.clone(),
+    }
+}
+
+/// An obligation ranked as the source returns them: strict due, then id.
+struct Ranked(Obligation);
+
+impl Ranked {
+    fn key(&self) -> (DateTime<Utc>, &str) {
+        (self.0.due_strict, &self.0.object_id)
+    }
+}
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl RequestObligations {
+    async fn earliest(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, String> {
+        let limit = q.limit.max(1) as usize;
+        let now = store::now_micros();
+        let due = |d: DateTime<Utc>| {
+            q.due_before.is_none_or(|b| d < b) && q.due_by.is_none_or(|b| d <= b)
+        };
+        // The `limit` best so far; its top is the latest of them.
+        let mut kept: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
+        for state in [State::Open, State::AwaitingIdentity] {
+            let mut after: Option<(DateTime<Utc>, String)> = None;
+            'pages: loop {
+                let rows = self
+                    .0
+                    .in_receipt_order(q.tenant.as_deref(), state, after.as_ref(), PAGE)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let full = rows.len() as u64 == PAGE;
+                after = rows.last().map(|r| (r.received_at, r.id.clone()));
+                for r in rows {
+                    let floor = earliest_due(r.received_at)?;
+                    // Nothing from here on can be due in the window, or
+                    // earlier than the latest kept.
+                    if !due(floor)
+                        || (kept.len() == limit
+                            && kept.peek().is_some_and(|k| floor > k.0.due_strict))
+                    {
+                        break 'pages;
+                    }
+                    let v = view(r, now).map_err(|e| e.to_string())?;
+                    let o = obligation(&v);
+                    if !due(o.due_strict) {
+                        continue;
+                    }
+                    kept.push(Ranked(o));
+                    if kept.len() > limit {
+                        kept.pop();
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(kept.into_sorted_vec().into_iter().map(|r| r.0).collect())
+    }
+}
 
 impl ObligationSource for RequestObligations {
     fn service(&self) -> &'static str {
@@ -21,48 +135,34 @@ impl ObligationSource for RequestObligations {
         q: &'a ObligationQuery,
     ) -> deadlines::obligations::SourceFuture<'a> {
         Box::pin(async move {
-            let views = self
-                .0
-                .open(q.tenant.as_deref())
-                .await
-                .map_err(|e| SourceError {
-                    service: "requests",
-                    message: e.to_string(),
-                })?;
-            let mut out: Vec<Obligation> = views
-                .iter()
-                .map(|v| {
-                    let d = v.deadline();
-                    Obligation {
-                        service: "requests",
-                        tenant_id: v.row.tenant_id.clone(),
-                        object_type: "dsr_request".into(),
-                        object_id: v.row.id.clone(),
-                        description: format!(
-                            "answer the {} request received {}{}",
-                            v.kind.as_str(),
-                            proto::wire::timestamp(v.row.received_at),
-                            if v.row.extended_at.is_some() {
-                                " (extended)"
-                            } else {
-                                ""
-                            }
-                        ),
-                        rule: d.rule.into(),
-                        citation: CITATION.into(),
-                        due_strict: d.strict,
-                        due_lenient: d.lenient,
-                        notes: d.notes.clone(),
-                    }
-                })
-                .filter(|o| {
-                    q.due_before.is_none_or(|b| o.due_strict < b)
-                        && q.due_by.is_none_or(|b| o.due_strict <= b)
-                })
-                .collect();
-            out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
-            out.truncate(q.limit.max(1) as usize);
-            Ok(out)
+            self.earliest(q).await.map_err(|message| SourceError {
+                service: "requests",
+                message,
+            })
         })
     }
+}
+
+/// Every open request's obligation, computed one by one and sorted: what
+/// the source's early stop must equal (tests only).
+#[doc(hidden)]
+pub async fn every_open(
+    requests: &Requests,
+    q: &ObligationQuery,
+) -> Result<Vec<Obligation>, String> {
+    let views = requests
+        .open(q.tenant.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out: Vec<Obligation> = views
+        .iter()
+        .map(obligation)
+        .filter(|o| {
+            q.due_before.is_none_or(|b| o.due_strict < b)
+                && q.due_by.is_none_or(|b| o.due_strict <= b)
+        })
+        .collect();
+    out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
+    out.truncate(q.limit.max(1) as usize);
+    Ok(out)
 }

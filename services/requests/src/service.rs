@@ -276,6 +276,41 @@ impl Requests {
             .collect()
     }
 
+    /// Up to `limit` requests in `state` (of `tenant`, or of every tenant),
+    /// in receipt order after `after` (a receipt instant and id): the
+    /// obligation source reads these pages until the rest cannot be due
+    /// earlier than what it keeps. Indexed by (state, received_at, id) and
+    /// (tenant_id, state, received_at, id).
+    pub async fn in_receipt_order(
+        &self,
+        tenant: Option<&str>,
+        state: State,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u64,
+    ) -> Result<Vec<tbl::Model>, RequestError> {
+        let mut q = tbl::Entity::find().filter(tbl::Column::State.eq(state.as_str()));
+        if let Some(t) = tenant {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        if let Some((at, id)) = after {
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(tbl::Column::ReceivedAt.gt(*at))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(tbl::Column::ReceivedAt.eq(*at))
+                            .add(tbl::Column::Id.gt(id.clone())),
+                    ),
+            );
+        }
+        q.order_by_asc(tbl::Column::ReceivedAt)
+            .order_by_asc(tbl::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)
+    }
+
     /// A request filed by a caller in `scope`: a controller's token files
     /// for its own tenant only; a processor-wide caller names the tenant.
     pub async fn create(

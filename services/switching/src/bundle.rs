@@ -56,10 +56,42 @@ struct OpenFile {
     buf: Vec<u8>,
 }
 
+/// A closed file's manifest entry, kept compact: a tenant's million
+/// documents keep a million of these until the manifest is written (about
+/// 90 bytes each plus the path).
+struct Closed {
+    path: Box<str>,
+    format: &'static str,
+    bytes: u64,
+    records: u64,
+    sha256: [u8; 32],
+}
+
+impl Closed {
+    fn entry(&self) -> FileEntry {
+        FileEntry {
+            path: self.path.to_string(),
+            format: self.format.into(),
+            bytes: self.bytes,
+            sha256: hex::encode(self.sha256),
+            records: self.records,
+        }
+    }
+}
+
 /// An open file, or, once closed, only its manifest entry.
 enum Slot {
-    Open(OpenFile),
-    Done(FileEntry),
+    Open(Box<OpenFile>),
+    Done(Closed),
+}
+
+/// The manifest being written by [`Bundle::manifest_entries`], a slice of
+/// entries at a time, so its chunks can be drained like any file's.
+pub struct Manifest {
+    id: FileId,
+    next: usize,
+    documents: u64,
+    files: Vec<FileEntry>,
 }
 
 #[derive(Default)]
@@ -86,7 +118,7 @@ impl Bundle {
     }
 
     pub fn open(&mut self, path: impl Into<String>, format: &'static str) -> FileId {
-        self.files.push(Slot::Open(OpenFile {
+        self.files.push(Slot::Open(Box::new(OpenFile {
             path: path.into(),
             format,
             hasher: Sha256::new(),
@@ -94,7 +126,7 @@ impl Bundle {
             records: 0,
             offset: 0,
             buf: Vec::new(),
-        }));
+        })));
         FileId(self.files.len() - 1)
     }
 
@@ -186,12 +218,12 @@ impl Bundle {
             &f.buf,
             true,
         );
-        let entry = FileEntry {
-            path: std::mem::take(&mut f.path),
-            format: f.format.into(),
+        let entry = Closed {
+            path: std::mem::take(&mut f.path).into_boxed_str(),
+            format: f.format,
             bytes: f.bytes,
-            sha256: hex::encode(f.hasher.clone().finalize()),
             records: f.records,
+            sha256: f.hasher.clone().finalize().into(),
         };
         self.files[id.0] = Slot::Done(entry);
     }
@@ -212,14 +244,15 @@ impl Bundle {
     /// The manifest entry of a closed file.
     pub fn entry(&self, id: FileId) -> FileEntry {
         match &self.files[id.0] {
-            Slot::Done(e) => e.clone(),
+            Slot::Done(e) => e.entry(),
             Slot::Open(f) => panic!("file {} is still open", f.path),
         }
     }
 
-    /// Closes every file and streams `manifest.json` (itself not listed):
-    /// `header` with `schema` and `files` added.
-    pub fn finish(mut self, header: Value) -> Finished {
+    /// Closes every file and starts `manifest.json` with `header` (plus the
+    /// schema); then [`Self::manifest_entries`] until it returns false, and
+    /// [`Self::finish_manifest`].
+    pub fn start_manifest(&mut self, header: Value) -> Manifest {
         for i in 0..self.files.len() {
             self.close(FileId(i));
         }
@@ -227,41 +260,64 @@ impl Bundle {
         head["schema"] = json!(SCHEMA);
         let head = serde_json::to_string_pretty(&head).expect("manifest serializes");
         let head = head.trim_end().trim_end_matches('}').trim_end();
-        let m = self.open(MANIFEST, "json");
-        self.write(m, head.as_bytes(), false);
-        self.write(m, b",\n  \"files\": [", false);
-        let mut files = Vec::new();
-        let mut documents = 0;
-        for i in 0..m.0 {
-            let Slot::Done(e) = &self.files[i] else {
+        let id = self.open(MANIFEST, "json");
+        self.write(id, head.as_bytes(), false);
+        self.write(id, b",\n  \"files\": [", false);
+        Manifest {
+            id,
+            next: 0,
+            documents: 0,
+            files: Vec::new(),
+        }
+    }
+
+    /// Writes up to `n` more entries of the manifest; false once all are
+    /// written. The caller drains [`Self::take_chunks`] in between.
+    pub fn manifest_entries(&mut self, m: &mut Manifest, n: usize) -> bool {
+        let end = m.next.saturating_add(n).min(m.id.0);
+        for i in m.next..end {
+            let Slot::Done(c) = &self.files[i] else {
                 continue;
             };
-            let line = serde_json::to_string(e).expect("entry serializes");
+            let e = c.entry();
+            let line = serde_json::to_string(&e).expect("entry serializes");
             let sep: &[u8] = if i == 0 { b"\n    " } else { b",\n    " };
-            let e = e.clone();
-            self.write(m, sep, false);
-            self.write(m, line.as_bytes(), false);
+            self.write(m.id, sep, false);
+            self.write(m.id, line.as_bytes(), false);
             if e.format == "original" {
-                documents += 1;
+                m.documents += 1;
             } else {
-                files.push(e);
+                m.files.push(e);
             }
         }
-        self.write(m, b"\n  ]\n}\n", false);
-        self.close(m);
-        let manifest = self.entry(m);
+        m.next = end;
+        m.next < m.id.0
+    }
+
+    /// Ends the manifest and the bundle.
+    pub fn finish_manifest(mut self, mut m: Manifest) -> Finished {
+        while self.manifest_entries(&mut m, usize::MAX) {}
+        self.write(m.id, b"\n  ]\n}\n", false);
+        self.close(m.id);
+        let manifest = self.entry(m.id);
         let manifest_sha256 = manifest.sha256.clone();
-        files.push(manifest);
+        m.files.push(manifest);
         if !self.chunk.is_empty() {
             let last = std::mem::take(&mut self.chunk);
             self.out.push(last);
         }
         Finished {
-            files,
-            documents,
+            files: m.files,
+            documents: m.documents,
             manifest_sha256,
             chunks: self.take_chunks(),
         }
+    }
+
+    /// The whole manifest at once (small bundles, tests).
+    pub fn finish(mut self, header: Value) -> Finished {
+        let m = self.start_manifest(header);
+        self.finish_manifest(m)
     }
 }
 
@@ -366,6 +422,45 @@ mod tests {
             done.manifest_sha256,
             hex::encode(Sha256::digest(&got[MANIFEST]))
         );
+    }
+
+    /// The build drains the manifest's chunks between slices of entries:
+    /// the bundle is the same as one written at once.
+    #[test]
+    fn a_manifest_written_in_slices_is_the_same_bundle() {
+        let build = |slice: Option<usize>| {
+            let mut b = Bundle::new();
+            for i in 0..2500 {
+                b.whole(format!("files/{i}/cv.pdf"), "original", &[b'd'; 10]);
+            }
+            let j = b.open("a.jsonl", "jsonl");
+            b.line(j, &json!({ "a": 1 }));
+            let mut chunks = b.take_chunks();
+            let done = match slice {
+                None => b.finish(json!({ "t": 1 })),
+                Some(n) => {
+                    let mut m = b.start_manifest(json!({ "t": 1 }));
+                    let mut drains = 0;
+                    while b.manifest_entries(&mut m, n) {
+                        chunks.extend(b.take_chunks());
+                        drains += 1;
+                    }
+                    assert_eq!(drains, 2501_usize.div_ceil(n) - 1);
+                    b.finish_manifest(m)
+                }
+            };
+            chunks.extend(done.chunks);
+            (
+                files(&chunks),
+                done.manifest_sha256,
+                done.documents,
+                done.files,
+            )
+        };
+        let whole = build(None);
+        assert_eq!(whole.2, 2500);
+        assert_eq!(build(Some(300)), whole);
+        assert_eq!(build(Some(1)), whole);
     }
 
     #[test]

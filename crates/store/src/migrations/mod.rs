@@ -16,6 +16,8 @@ mod m20261123_000010_switching;
 mod m20261123_000011_tenant_shreds;
 mod m20261123_000012_candidates_by_tenant;
 mod m20261201_000013_switching_lifecycle;
+mod m20261201_000014_requests_by_receipt;
+mod m20261201_000015_candidates_due_in_order;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_switching::Migration),
             Box::new(m20261123_000012_candidates_by_tenant::Migration),
             Box::new(m20261201_000013_switching_lifecycle::Migration),
+            Box::new(m20261201_000014_requests_by_receipt::Migration),
+            Box::new(m20261201_000015_candidates_due_in_order::Migration),
         ]
     }
 }

@@ -171,13 +171,35 @@ impl crate::Breaches {
         Ok(out)
     }
 
-    /// Incidents with something still to do, for DeadlineService: those
-    /// not assessed, and confirmed ones with a notice not yet delivered
-    /// or an authority notification not yet recorded.
-    pub async fn open_views(&self, tenant: Option<&str>) -> Result<Vec<IncidentView>, BreachError> {
+    /// The `limit` incidents not yet assessed that were discovered first,
+    /// for DeadlineService: each is due a fixed number of elapsed hours after
+    /// its discovery, so discovery order is due order and the rest need not
+    /// be read.
+    pub async fn reported_by_discovery(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<incidents::Model>, BreachError> {
+        incidents::Entity::find()
+            .filter(incidents::Column::Status.eq(Status::Reported.as_str()))
+            .order_by_asc(incidents::Column::DiscoveredAt)
+            .order_by_asc(incidents::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)
+    }
+
+    /// Confirmed incidents, as views with their notices' clocks, for
+    /// DeadlineService (a notice not yet delivered, an authority
+    /// notification not yet recorded): every confirmed incident, or those
+    /// with a notice to `tenant`.
+    pub async fn confirmed_views(
+        &self,
+        tenant: Option<&str>,
+    ) -> Result<Vec<IncidentView>, BreachError> {
         let ids: Vec<String> = match tenant {
             None => incidents::Entity::find()
-                .filter(incidents::Column::Status.ne(Status::Dismissed.as_str()))
+                .filter(incidents::Column::Status.eq(Status::Confirmed.as_str()))
                 .all(&self.db)
                 .await
                 .map_err(internal)?

@@ -127,10 +127,19 @@ impl Switching {
     pub(super) fn spawn_build(self: &Arc<Self>, actor: Actor, id: String) {
         let me = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = me.build(&actor, &id).await {
-                tracing::error!(export = %id, error = %e, "export build failed");
-                let _ = me.fail(&actor, &id, &e.to_string()).await;
-            }
+            // The build runs in a task of its own, so that a panic in it
+            // fails the export instead of leaving it building forever.
+            let build = {
+                let (me, actor, id) = (me.clone(), actor.clone(), id.clone());
+                tokio::spawn(async move { me.build(&actor, &id).await })
+            };
+            let error = match build.await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => format!("the build stopped: {e}"),
+            };
+            tracing::error!(export = %id, error = %error, "export build failed");
+            let _ = me.fail(&actor, &id, &error).await;
         });
     }
 
@@ -306,7 +315,14 @@ impl Switching {
                 "candidates already erased: their deletion certificates are in the audit trail",
             ],
         });
-        let done = b.finish(header);
+        // The manifest lists every file: written and drained a slice of
+        // entries at a time, so its chunks never pile up in memory.
+        let mut m = b.start_manifest(header);
+        while b.manifest_entries(&mut m, MANIFEST_SLICE) {
+            self.store_chunks(&tenant, id, b.take_chunks(), &mut seq)
+                .await?;
+        }
+        let done = b.finish_manifest(m);
         self.store_chunks(&tenant, id, done.chunks, &mut seq)
             .await?;
         let manifest_sha = done.manifest_sha256;

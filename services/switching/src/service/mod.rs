@@ -32,6 +32,9 @@ mod reads;
 pub const PAGE: u64 = 500;
 /// Chunks per query while streaming a download (1 MiB).
 const STREAM_PAGE: u64 = 4;
+/// Manifest entries written between two drains of the bundle's chunks
+/// (about 2 MiB of manifest).
+const MANIFEST_SLICE: usize = 10_000;
 
 /// A switching charge as asked for (checked by [`check_charge`]).
 pub struct ChargeInput<'a> {
