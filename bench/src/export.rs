@@ -96,7 +96,6 @@ async fn ingest(app: &TestApp, token: &str, total: usize) -> anyhow::Result<()> 
 /// table of the same database. No key store, no JSON, no hashing, no audit.
 /// Returns (candidates, seconds).
 async fn raw_build(db: &sea_orm::DatabaseConnection, tenant: &str) -> anyhow::Result<(u64, f64)> {
-    use aes_gcm::aead::{Aead, KeyInit};
     use sea_orm::{ConnectionTrait, Statement};
     let pg = store::is_postgres(db);
     let b = db.get_database_backend();
@@ -106,16 +105,7 @@ async fn raw_build(db: &sea_orm::DatabaseConnection, tenant: &str) -> anyhow::Re
         "CREATE TABLE IF NOT EXISTS bench_raw_chunks (seq INTEGER PRIMARY KEY, data {blob} NOT NULL)"
     ))
     .await?;
-    let key = aes_gcm::Aes256Gcm::new((&[5u8; 32]).into());
-    let seal = |data: &[u8]| {
-        let nonce: [u8; 12] = vault_crypto::random_bytes();
-        let mut out = nonce.to_vec();
-        out.extend(
-            key.encrypt(&aes_gcm::Nonce::from(nonce), data)
-                .expect("encrypt"),
-        );
-        out
-    };
+    let seal = crate::vault::raw_sealer([5u8; 32]);
     let start = Instant::now();
     let (mut n, mut seq) = (0u64, 0i32);
     let mut after = String::new();

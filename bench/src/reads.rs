@@ -110,6 +110,24 @@ async fn phase(
     })
 }
 
+fn row(name: String, p: &Phase, ceiling: f64) -> Row {
+    Row {
+        name,
+        cells: vec![
+            ("requests".into(), p.count.to_string()),
+            ("errors".into(), p.errors.to_string()),
+            ("requests/s".into(), format!("{:.0}", p.per_sec)),
+            (
+                "of the ceiling".into(),
+                format!("{:.0}%", p.per_sec / ceiling.max(1.0) * 100.0),
+            ),
+            ("p50 ms".into(), format!("{:.3}", p.p50)),
+            ("p99 ms".into(), format!("{:.3}", p.p99)),
+            ("max ms".into(), format!("{:.3}", p.max)),
+        ],
+    }
+}
+
 /// `clients` concurrent callers over 4 HTTP/2 connections; 200 candidates of
 /// about 1 KiB; SQLite, or PostgreSQL when `postgres` is given.
 pub async fn run(
@@ -178,21 +196,7 @@ pub async fn run(
         if call == Call::Compute {
             ceiling = p.per_sec;
         }
-        rows.push(Row {
-            name: format!("{name}, {n} clients"),
-            cells: vec![
-                ("requests".into(), p.count.to_string()),
-                ("errors".into(), p.errors.to_string()),
-                ("requests/s".into(), format!("{:.0}", p.per_sec)),
-                (
-                    "of the ceiling".into(),
-                    format!("{:.0}%", p.per_sec / ceiling.max(1.0) * 100.0),
-                ),
-                ("p50 ms".into(), format!("{:.3}", p.p50)),
-                ("p99 ms".into(), format!("{:.3}", p.p99)),
-                ("max ms".into(), format!("{:.3}", p.max)),
-            ],
-        });
+        rows.push(row(format!("{name}, {n} clients"), &p, ceiling));
     }
     // Growth: the same point read among a tenth and ten and a hundred
     // times as many candidates (the audit log grows meanwhile too).
@@ -234,23 +238,13 @@ pub async fn run(
             Duration::from_secs(seconds),
         )
         .await?;
-        rows.push(Row {
-            name: format!(
+        rows.push(row(
+            format!(
                 "growth: GetCandidate, {clients} clients, reading {sample} of {size} candidates"
             ),
-            cells: vec![
-                ("requests".into(), p.count.to_string()),
-                ("errors".into(), p.errors.to_string()),
-                ("requests/s".into(), format!("{:.0}", p.per_sec)),
-                (
-                    "of the ceiling".into(),
-                    format!("{:.0}%", p.per_sec / ceiling.max(1.0) * 100.0),
-                ),
-                ("p50 ms".into(), format!("{:.3}", p.p50)),
-                ("p99 ms".into(), format!("{:.3}", p.p99)),
-                ("max ms".into(), format!("{:.3}", p.max)),
-            ],
-        });
+            &p,
+            ceiling,
+        ));
     }
     let _ = stop.send(());
     let _ = server.await;

@@ -238,6 +238,21 @@ pub async fn ingest(
 
 /// A multi-row `INSERT` of `rows` rows of `cols` columns with the backend's
 /// placeholders.
+/// Raw AES-256-GCM under a fixed key with a fresh random nonce (nonce ‖
+/// ciphertext): the limits' encryption, without the vault's framing.
+pub(crate) fn raw_sealer(key: [u8; 32]) -> impl Fn(&[u8]) -> Vec<u8> {
+    let key = aes_gcm::Aes256Gcm::new((&key).into());
+    move |data: &[u8]| {
+        let nonce: [u8; 12] = vault_crypto::random_bytes();
+        let mut out = nonce.to_vec();
+        out.extend(
+            key.encrypt(&aes_gcm::Nonce::from(nonce), data)
+                .expect("encrypt"),
+        );
+        out
+    }
+}
+
 fn insert_sql(pg: bool, table: &str, cols: &[&str], rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
     let mut n = 0;
@@ -317,16 +332,7 @@ async fn raw_ingest_one(
     use sea_orm::TransactionTrait;
     let pg = store::is_postgres(main);
     let backend = main.get_database_backend();
-    let key = aes_gcm::Aes256Gcm::new((&[3u8; 32]).into());
-    let seal = |data: &[u8]| {
-        let nonce: [u8; 12] = vault_crypto::random_bytes();
-        let mut out = nonce.to_vec();
-        out.extend(
-            key.encrypt(&aes_gcm::Nonce::from(nonce), data)
-                .expect("encrypt"),
-        );
-        out
-    };
+    let seal = raw_sealer([3u8; 32]);
     let now = store::now_micros();
     let applied = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
     let profile = br#"{"name":"Kandidaat 000000","email":"k000000@example.nl","phone":"0612345678","cv_filename":"cv.pdf","cv_content_type":"application/pdf","notes":"","custom_fields":{}}"#;
