@@ -294,7 +294,17 @@ pub async fn seed(app: &TestApp, db: &TestDb) -> Seed {
         .requests()
         .create_request(req(
             &app.admin,
-            request(&a.id, "jan@example.nl", Utc::now() - Duration::days(40)),
+            // A fixed receipt whose month ends on a Saturday (31 January →
+            // 28 February 2026, clamped, then rolled to Monday), so its
+            // deadline always carries notes; `now - 40 days` had none on
+            // days whose month ended on a weekday.
+            request(
+                &a.id,
+                "jan@example.nl",
+                chrono::DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
+                    .expect("instant")
+                    .with_timezone(&Utc),
+            ),
         ))
         .await
         .expect("a request")
