@@ -8,7 +8,8 @@
 //! last one it keeps: every request after it in receipt order has a floor
 //! at least as late. So the cost follows the page asked for, not the size of
 //! the queue, and the answer is exactly what computing every request's
-//! deadline and sorting would give (tested against that).
+//! deadline and sorting would give (tests/e2e/deadlines.rs checks it against
+//! the deadlines ListRequests computes).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -141,28 +142,4 @@ impl ObligationSource for RequestObligations {
             })
         })
     }
-}
-
-/// Every open request's obligation, computed one by one and sorted: what
-/// the source's early stop must equal (tests only).
-#[doc(hidden)]
-pub async fn every_open(
-    requests: &Requests,
-    q: &ObligationQuery,
-) -> Result<Vec<Obligation>, String> {
-    let views = requests
-        .open(q.tenant.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut out: Vec<Obligation> = views
-        .iter()
-        .map(obligation)
-        .filter(|o| {
-            q.due_before.is_none_or(|b| o.due_strict < b)
-                && q.due_by.is_none_or(|b| o.due_strict <= b)
-        })
-        .collect();
-    out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
-    out.truncate(q.limit.max(1) as usize);
-    Ok(out)
 }
