@@ -1,7 +1,7 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run run-split test bench lint fmt build proto-check
+.PHONY: run run-split test bench lint fmt build proto-check deploy-check image image-check
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
@@ -47,3 +47,16 @@ fmt:
 
 build:
 	$(CARGO) build --workspace --release
+
+## deploy-check: render the Kubernetes overlays (monolith, split) and validate
+## them offline against the Kubernetes schemas and the project's own rules
+deploy-check:
+	deploy/k8s/check.sh
+
+## image: the container image FROM scratch with buildah (localhost/custodian:latest)
+image:
+	deploy/image/build.sh
+
+## image-check: build the image, start the server in it, probe its gRPC health
+image-check:
+	deploy/image/check.sh
