@@ -18,6 +18,7 @@ mod processing_edges;
 mod reports;
 mod requests;
 mod server;
+mod shared_ledger;
 mod split;
 mod split_five;
 mod subprocessors;

@@ -56,6 +56,8 @@ pub struct TestDb {
 struct PgCleanup {
     admin_url: String,
     names: Vec<String>,
+    /// Login roles a test made; dropped after the databases they had rights in.
+    roles: Vec<String>,
 }
 
 impl TestDb {
@@ -105,6 +107,7 @@ impl TestDb {
                     _pg: Some(PgCleanup {
                         admin_url,
                         names: vec![main, keys],
+                        roles: Vec::new(),
                     }),
                 }
             }
@@ -119,6 +122,91 @@ pub async fn all_dbs() -> Vec<TestDb> {
         v.push(TestDb::new(b).await);
     }
     v
+}
+
+/// The PostgreSQL server for tests that need one whatever the backend under
+/// test (the shared shred ledger is a PostgreSQL table): `TEST_DATABASE_URL`,
+/// else this machine's default `postgres://postgres@127.0.0.1:5432/test`.
+/// Unreachable, it fails the test saying so; it never skips it.
+pub fn postgres_required() -> String {
+    postgres_admin_url().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A PostgreSQL database of its own for one test, dropped with it.
+pub struct PgDatabase {
+    /// Its URL, as the administrator of `TEST_DATABASE_URL`.
+    pub url: String,
+    pub name: String,
+    admin_url: String,
+    _cleanup: PgCleanup,
+}
+
+impl PgDatabase {
+    pub async fn new(suffix: &str) -> PgDatabase {
+        let admin_url = postgres_required();
+        let base = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("ct_{}_{suffix}", &base[..20]);
+        let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "this test needs PostgreSQL at {admin_url} (set TEST_DATABASE_URL; .ci/run starts it): {e}"
+            )
+        });
+        admin
+            .execute_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("CREATE DATABASE \"{name}\""),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+        let _ = admin.close().await;
+        PgDatabase {
+            url: replace_db_name(&admin_url, &name),
+            name: name.clone(),
+            admin_url: admin_url.clone(),
+            _cleanup: PgCleanup {
+                admin_url,
+                names: vec![name],
+                roles: Vec::new(),
+            },
+        }
+    }
+
+    /// Runs SQL as the administrator, in this database.
+    pub async fn admin_exec(&self, sql: &str) -> Result<(), sea_orm::DbErr> {
+        let db = Database::connect(&self.url).await?;
+        let r = db.execute_unprepared(sql).await.map(|_| ());
+        let _ = db.close().await;
+        r
+    }
+
+    /// This database's URL logged in as `role` instead of the administrator
+    /// (trust authentication, as on the test machines).
+    /// Creates a login role (dropped with the database) and runs `grants`
+    /// in this database with `{role}` replaced by its name; returns the name.
+    pub async fn login_role(&mut self, grants: &str) -> String {
+        let role = format!("{}_role", self.name);
+        let admin = Database::connect(&self.admin_url).await.expect("admin");
+        admin
+            .execute_unprepared(&format!("CREATE ROLE \"{role}\" LOGIN"))
+            .await
+            .unwrap_or_else(|e| panic!("create role {role}: {e}"));
+        let _ = admin.close().await;
+        self._cleanup.roles.push(role.clone());
+        self.admin_exec(&grants.replace("{role}", &format!("\"{role}\"")))
+            .await
+            .unwrap_or_else(|e| panic!("grant to {role}: {e}"));
+        role
+    }
+
+    pub fn url_as(&self, role: &str) -> String {
+        let url = replace_db_name(&self.admin_url, &self.name);
+        let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+        let host_start = url[scheme_end..]
+            .find('@')
+            .map(|i| scheme_end + i + 1)
+            .unwrap_or(scheme_end);
+        format!("{}{role}@{}", &url[..scheme_end], &url[host_start..])
+    }
 }
 
 /// Replaces the database name (the path) of a PostgreSQL URL, keeping its query.
@@ -144,6 +232,7 @@ impl Drop for PgCleanup {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
         let names = std::mem::take(&mut self.names);
+        let roles = std::mem::take(&mut self.roles);
         // Drop runs inside the test's runtime; a separate thread with its own
         // runtime can block on the cleanup without tripping over it.
         let _ = std::thread::spawn(move || {
@@ -159,6 +248,11 @@ impl Drop for PgCleanup {
                                 sea_orm::DbBackend::Postgres,
                                 format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"),
                             ))
+                            .await;
+                    }
+                    for r in roles {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP ROLE IF EXISTS \"{r}\""))
                             .await;
                     }
                     let _ = admin.close().await;

@@ -41,6 +41,10 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The append-only shred ledger file; default `<data_dir>/shred-ledger.jsonl`.
     pub ledger_file: Option<PathBuf>,
+    /// The shred ledger as an append-only PostgreSQL table in a database of
+    /// its own, shared by vault and worker processes on several hosts; when
+    /// set, it replaces the file.
+    pub ledger_url: Option<String>,
     /// The largest CV document the vault accepts, in bytes.
     pub max_document_bytes: usize,
     /// Seconds between retention sweeps of `custodian worker`.
@@ -235,6 +239,7 @@ impl Default for Config {
             auth_cache_ttl_ms: 5_000,
             master_key_file: None,
             ledger_file: None,
+            ledger_url: None,
             max_document_bytes: 10 * 1024 * 1024,
             worker_interval_secs: 60,
             worker_batch: 1_000,
@@ -313,6 +318,7 @@ impl Config {
             "auth_cache_ttl_ms",
             "master_key_file",
             "ledger_file",
+            "ledger_url",
             "max_document_bytes",
             "worker_interval_secs",
             "worker_batch",
@@ -354,6 +360,17 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| store::default_database_url(&self.data_dir))
+    }
+
+    /// Opens the shred ledger outside both databases: the shared table when
+    /// `ledger_url` is set (created if missing, which needs the owner's
+    /// rights), else the file.
+    pub async fn ledger(&self) -> anyhow::Result<vault::ledger::Ledger> {
+        use vault::ledger::{Ledger, LedgerFile, SharedLedger};
+        match self.ledger_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => Ok(Ledger::Shared(SharedLedger::open(url).await?)),
+            _ => Ok(Ledger::File(LedgerFile::new(self.ledger_file()))),
+        }
     }
 
     pub fn ledger_file(&self) -> PathBuf {

@@ -7,8 +7,14 @@ use serde_json::json;
 
 use crate::config::Config;
 
+/// Migrates both databases and, when `ledger_url` is set, creates the
+/// shared ledger's append-only table (as the owner these commands run as).
 pub async fn migrate(config: &Config) -> anyhow::Result<store::MigrationReport> {
-    Ok(store::migrate(&config.database_url(), &config.keystore_url()).await?)
+    let report = store::migrate(&config.database_url(), &config.keystore_url()).await?;
+    if config.ledger_url.is_some() {
+        config.ledger().await?;
+    }
+    Ok(report)
 }
 
 pub async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::DatabaseConnection> {

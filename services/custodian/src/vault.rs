@@ -67,7 +67,7 @@ pub async fn open(
     let mut v = Vault::new(
         main,
         keys,
-        config.ledger_file(),
+        config.ledger().await?,
         vault::domain::Limits {
             max_document_bytes: config.max_document_bytes,
         },

@@ -16,6 +16,13 @@
 //! `tenant:<tenant id>` ([`Subject`]), so the hash format and the tables stay
 //! one shape, and a restore re-applies both kinds the same way.
 //!
+//! The record outside both databases has two backends ([`Ledger`]): the
+//! file, the embedded default for one host, serialized by an OS file lock;
+//! and a PostgreSQL table in a database of its own ([`SharedLedger`]), for
+//! vault and worker replicas on several hosts, serialized by a transaction
+//! advisory lock, append-only by a trigger (and, in production, by a role
+//! that may only SELECT and INSERT).
+//!
 //! [`reconcile`] moves entries forward along file → key store → file → main.
 //! It is idempotent, and costs only what is new since each mark. A restored
 //! database has an older mark, so the entries after it are applied again:
@@ -27,6 +34,10 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait, Value,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -74,6 +85,11 @@ impl Entry {
         subject(&self.candidate_id)
     }
 
+    fn shredded_at_text(&self) -> String {
+        self.shredded_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         for part in [
@@ -84,9 +100,7 @@ impl Entry {
             &self.tenant_id,
             &self.reason,
             &self.basis,
-            &self
-                .shredded_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            &self.shredded_at_text(),
         ] {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
@@ -104,8 +118,14 @@ pub struct LedgerFile {
 /// What a read of the file's tail found.
 pub struct Tail {
     pub entries: Vec<Entry>,
-    /// Offset after the last complete line.
+    /// The mark after the last entry read (the file: the offset after the
+    /// last complete line).
     pub end: u64,
+    /// The highest seq the whole ledger holds, where that is known without
+    /// reading it all (the shared table). Entries of the key store after it
+    /// are appended, so a ledger that starts empty (a move from the file)
+    /// receives the whole history, not only what is new.
+    pub last_seq: Option<i64>,
 }
 
 impl LedgerFile {
@@ -164,7 +184,11 @@ impl LedgerFile {
                 // Torn write: drop it.
                 drop(reader);
                 file.set_len(pos)?;
-                return Ok(Tail { entries, end: pos });
+                return Ok(Tail {
+                    entries,
+                    end: pos,
+                    last_seq: None,
+                });
             }
             let e: Entry = serde_json::from_str(line.trim_end()).map_err(|err| {
                 std::io::Error::new(
@@ -181,7 +205,11 @@ impl LedgerFile {
             entries.push(e);
             pos += n as u64;
         }
-        Ok(Tail { entries, end: pos })
+        Ok(Tail {
+            entries,
+            end: pos,
+            last_seq: None,
+        })
     }
 
     /// Appends entries and forces them to disk; returns the new end offset.
@@ -194,6 +222,285 @@ impl LedgerFile {
         file.write_all(&buf)?;
         file.sync_data()?;
         file.seek(SeekFrom::End(0))
+    }
+}
+
+/// Where the ledger outside both databases lives.
+pub enum Ledger {
+    /// A JSON Lines file (the embedded default): one host.
+    File(LedgerFile),
+    /// An append-only PostgreSQL table: several hosts.
+    Shared(SharedLedger),
+}
+
+/// The ledger held exclusively (across processes and hosts) until
+/// [`Held::release`] or drop. Its mark (`keystore_state.ledger_file_offset`)
+/// is a byte offset in the file, the last seq in the shared table.
+pub enum Held {
+    File(File),
+    Shared(DatabaseTransaction),
+}
+
+impl Ledger {
+    /// What an operator recognises: the file's path or the redacted URL.
+    pub fn describe(&self) -> String {
+        match self {
+            Ledger::File(f) => f.path().display().to_string(),
+            Ledger::Shared(s) => s.redacted.clone(),
+        }
+    }
+
+    pub async fn lock(&self) -> Result<Held, LedgerError> {
+        match self {
+            Ledger::File(f) => Ok(Held::File(f.lock().await?)),
+            Ledger::Shared(s) => Ok(Held::Shared(s.lock().await?)),
+        }
+    }
+}
+
+/// Why the ledger could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("ledger file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("shared ledger: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("shared ledger: {0}")]
+    Invalid(String),
+}
+
+impl Held {
+    /// The complete entries after `mark`, each checked against its hash, and
+    /// the mark after the last of them.
+    pub async fn read_from(&mut self, mark: u64) -> Result<Tail, LedgerError> {
+        match self {
+            Held::File(f) => Ok(LedgerFile::read_from(f, mark)?),
+            Held::Shared(txn) => SharedLedger::read_from(txn, mark).await,
+        }
+    }
+
+    /// Appends entries; returns the new mark. The file's are on disk when
+    /// this returns; the shared table's when [`Held::release`] commits.
+    pub async fn append(&mut self, entries: &[Entry]) -> Result<u64, LedgerError> {
+        match self {
+            Held::File(f) => Ok(LedgerFile::append(f, entries)?),
+            Held::Shared(txn) => SharedLedger::append(txn, entries).await,
+        }
+    }
+
+    /// Makes every append durable and lets the next holder in.
+    pub async fn release(self) -> Result<(), LedgerError> {
+        match self {
+            Held::File(f) => {
+                drop(f);
+                Ok(())
+            }
+            Held::Shared(txn) => Ok(txn.commit().await?),
+        }
+    }
+}
+
+/// The ledger as a PostgreSQL table in a database of its own
+/// (`ledger_url`), shared by every vault and worker process. Append-only: a
+/// trigger refuses UPDATE, DELETE and TRUNCATE whoever asks, and the
+/// processes should log in as a role granted only SELECT and INSERT on it.
+/// A restore of the main database or the key store cannot roll it back.
+pub struct SharedLedger {
+    db: DatabaseConnection,
+    redacted: String,
+}
+
+/// The table and its guard. Kept in one place: `ensure_schema` runs it and
+/// the docs quote it.
+pub const SHARED_LEDGER_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS shred_ledger_log (
+    seq BIGINT PRIMARY KEY CHECK (seq > 0),
+    candidate_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    shredded_at TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE OR REPLACE FUNCTION shred_ledger_log_refuse() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the shred ledger is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS shred_ledger_log_append_only ON shred_ledger_log;
+CREATE TRIGGER shred_ledger_log_append_only
+    BEFORE UPDATE OR DELETE ON shred_ledger_log
+    FOR EACH ROW EXECUTE FUNCTION shred_ledger_log_refuse();
+DROP TRIGGER IF EXISTS shred_ledger_log_no_truncate ON shred_ledger_log;
+CREATE TRIGGER shred_ledger_log_no_truncate
+    BEFORE TRUNCATE ON shred_ledger_log
+    FOR EACH STATEMENT EXECUTE FUNCTION shred_ledger_log_refuse();
+"#;
+
+/// The advisory lock key of the ledger (any constant the database's other
+/// users do not take): "custodian" "shred" in ASCII.
+const LOCK_KEY: i64 = 0x6375_7374_7368_7264;
+
+impl SharedLedger {
+    /// Connects; creates the table and its triggers when they are missing
+    /// (which needs the owner's rights: `custodian migrate` runs it as the
+    /// owner, so processes logging in as an insert-only role never have to).
+    pub async fn open(url: &str) -> Result<SharedLedger, LedgerError> {
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(LedgerError::Invalid(format!(
+                "ledger_url must be a PostgreSQL URL (postgres://...), got {}",
+                domain_kit::field::quote(&store::redact_url(url))
+            )));
+        }
+        let db = store::connect(url)
+            .await
+            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let ledger = SharedLedger {
+            db,
+            redacted: store::redact_url(url),
+        };
+        ledger.ensure_schema().await?;
+        Ok(ledger)
+    }
+
+    async fn ensure_schema(&self) -> Result<(), LedgerError> {
+        let exists = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT to_regclass('shred_ledger_log') IS NOT NULL AS present",
+            ))
+            .await?
+            .map(|r| r.try_get::<bool>("", "present"))
+            .transpose()?
+            .unwrap_or(false);
+        if exists {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+            .await?;
+        txn.execute_unprepared(SHARED_LEDGER_SCHEMA)
+            .await
+            .map_err(|e| {
+                LedgerError::Invalid(format!(
+                    "cannot create the ledger table (run `custodian migrate` as the database owner): {e}"
+                ))
+            })?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn lock(&self) -> Result<DatabaseTransaction, LedgerError> {
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+            .await?;
+        Ok(txn)
+    }
+
+    async fn read_from(txn: &DatabaseTransaction, mark: u64) -> Result<Tail, LedgerError> {
+        let last: i64 = txn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COALESCE(MAX(seq), 0) AS last FROM shred_ledger_log",
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "last"))
+            .transpose()?
+            .unwrap_or(0);
+        // A mark past the end: the key store's mark is of another ledger
+        // (say the file before a move to the shared table); read it all.
+        let from = if mark as i64 <= last { mark as i64 } else { 0 };
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT seq, candidate_id, tenant_id, reason, basis, shredded_at, prev_hash, hash \
+                 FROM shred_ledger_log WHERE seq > $1 ORDER BY seq",
+                [Value::from(from)],
+            ))
+            .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in rows {
+            let shredded_at: String = r.try_get("", "shredded_at")?;
+            let e = Entry {
+                seq: r.try_get("", "seq")?,
+                candidate_id: r.try_get("", "candidate_id")?,
+                tenant_id: r.try_get("", "tenant_id")?,
+                reason: r.try_get("", "reason")?,
+                basis: r.try_get("", "basis")?,
+                shredded_at: DateTime::parse_from_rfc3339(&shredded_at)
+                    .map_err(|err| {
+                        LedgerError::Invalid(format!("entry shredded_at {shredded_at:?}: {err}"))
+                    })?
+                    .with_timezone(&Utc),
+                prev_hash: r.try_get("", "prev_hash")?,
+                hash: r.try_get("", "hash")?,
+            };
+            if e.compute_hash() != e.hash || e.shredded_at_text() != shredded_at {
+                return Err(LedgerError::Invalid(format!(
+                    "entry {} has a wrong hash",
+                    e.seq
+                )));
+            }
+            entries.push(e);
+        }
+        let end = entries.last().map(|e| e.seq).unwrap_or(from) as u64;
+        Ok(Tail {
+            entries,
+            end,
+            last_seq: Some(last),
+        })
+    }
+
+    async fn append(txn: &DatabaseTransaction, entries: &[Entry]) -> Result<u64, LedgerError> {
+        let Some(last) = entries.last() else {
+            return Err(LedgerError::Invalid("nothing to append".into()));
+        };
+        for chunk in entries.chunks(1000) {
+            let mut sql = String::from(
+                "INSERT INTO shred_ledger_log \
+                 (seq, candidate_id, tenant_id, reason, basis, shredded_at, prev_hash, hash) VALUES ",
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 8);
+            for (i, e) in chunk.iter().enumerate() {
+                let b = i * 8;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                ));
+                values.extend([
+                    Value::from(e.seq),
+                    Value::from(e.candidate_id.clone()),
+                    Value::from(e.tenant_id.clone()),
+                    Value::from(e.reason.clone()),
+                    Value::from(e.basis.clone()),
+                    Value::from(e.shredded_at_text()),
+                    Value::from(e.prev_hash.clone()),
+                    Value::from(e.hash.clone()),
+                ]);
+            }
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
+            .await?;
+        }
+        Ok(last.seq as u64)
     }
 }
 

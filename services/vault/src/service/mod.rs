@@ -23,7 +23,7 @@ use vault_crypto::{Dek, FieldContext};
 
 use crate::domain::*;
 use crate::keys::{KeyStore, begin_write};
-use crate::ledger::{Entry, LedgerFile, Subject};
+use crate::ledger::{Entry, Ledger, Subject};
 
 mod candidate;
 mod erasure;
@@ -45,9 +45,9 @@ pub trait TenantDirectory: Send + Sync {
 pub struct Vault {
     pub main: DatabaseConnection,
     pub keys: Arc<KeyStore>,
-    ledger: LedgerFile,
-    /// Serializes ledger-file work inside this process; the OS file lock
-    /// serializes it across processes.
+    ledger: Ledger,
+    /// Serializes ledger work inside this process; the OS file lock (or the
+    /// shared table's advisory lock) serializes it across processes.
     ledger_lock: Mutex<()>,
     pub limits: Limits,
     tenants: Arc<dyn TenantDirectory>,
@@ -144,14 +144,14 @@ impl Vault {
     pub fn new(
         main: DatabaseConnection,
         keys: Arc<KeyStore>,
-        ledger_path: std::path::PathBuf,
+        ledger: Ledger,
         limits: Limits,
         tenants: Arc<dyn TenantDirectory>,
     ) -> Vault {
         Vault {
             main,
             keys,
-            ledger: LedgerFile::new(ledger_path),
+            ledger,
             ledger_lock: Mutex::new(()),
             limits,
             tenants,
@@ -159,8 +159,9 @@ impl Vault {
         }
     }
 
-    pub fn ledger_path(&self) -> &std::path::Path {
-        self.ledger.path()
+    /// Where the ledger outside both databases is (a path or a redacted URL).
+    pub fn ledger_location(&self) -> String {
+        self.ledger.describe()
     }
 
     /// The tenant a write acts for: a tenant-bound caller's own; a

@@ -15,15 +15,17 @@ impl Vault {
     pub(super) async fn reconcile_file(&self) -> Result<ReconcileReport, VaultError> {
         let _guard = self.ledger_lock.lock().await;
         let mut report = ReconcileReport::default();
-        let mut file = self.ledger.lock().await.map_err(internal)?;
+        let mut held = self.ledger.lock().await.map_err(internal)?;
         let state = keystore_state::Entity::find_by_id(1)
             .one(&self.keys.db)
             .await
             .map_err(internal)?
             .ok_or_else(|| internal("keystore_state missing"))?;
-        let tail =
-            LedgerFile::read_from(&mut file, state.ledger_file_offset as u64).map_err(internal)?;
-        let mut file_seq = state.ledger_file_seq;
+        let tail = held
+            .read_from(state.ledger_file_offset as u64)
+            .await
+            .map_err(internal)?;
+        let mut file_seq = tail.last_seq.unwrap_or(state.ledger_file_seq);
         let mut offset = tail.end;
         let mut erased = Vec::new();
         if !tail.entries.is_empty() {
@@ -94,10 +96,14 @@ impl Vault {
                 break;
             }
             let entries: Vec<Entry> = missing.into_iter().map(model_entry).collect();
-            offset = LedgerFile::append(&mut file, &entries).map_err(internal)?;
+            offset = held.append(&entries).await.map_err(internal)?;
             file_seq = entries.last().map(|e| e.seq).unwrap_or(file_seq);
             report.appended_to_file += entries.len() as u64;
         }
+        // The appends are durable before the key store's mark moves past
+        // them (the shared table commits here); a crash in between only
+        // makes the next pass read them again.
+        held.release().await.map_err(internal)?;
         if offset as i64 != state.ledger_file_offset || file_seq != state.ledger_file_seq {
             keystore_state::ActiveModel {
                 id: Set(1),
