@@ -395,7 +395,10 @@ pub async fn serve(
         server = server.tls_config(t)?;
     }
     server
-        // Outermost, so refusals by the auth layer are counted too.
+        // One span per call, child of the caller's (traceparent) when there
+        // is one; outermost, so the auth layer's refusals are traced too.
+        .layer(crate::telemetry::GrpcTraceLayer)
+        // So refusals by the auth layer are counted too.
         .layer(tower::util::option_layer(
             metrics_on.then_some(crate::metrics::GrpcMetricsLayer),
         ))

@@ -41,6 +41,12 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The append-only shred ledger file; default `<data_dir>/shred-ledger.jsonl`.
     pub ledger_file: Option<PathBuf>,
+    /// Where spans are exported over OTLP/gRPC (an OpenTelemetry collector,
+    /// e.g. `http://otel-collector:4317`); none: spans are only logged.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` of this process's spans (one per process of the
+    /// split deployment, e.g. `custodian-vault`).
+    pub otlp_service_name: String,
     /// The shred ledger as an append-only PostgreSQL table in a database of
     /// its own, shared by vault and worker processes on several hosts; when
     /// set, it replaces the file.
@@ -240,6 +246,8 @@ impl Default for Config {
             master_key_file: None,
             ledger_file: None,
             ledger_url: None,
+            otlp_endpoint: None,
+            otlp_service_name: "custodian".into(),
             max_document_bytes: 10 * 1024 * 1024,
             worker_interval_secs: 60,
             worker_batch: 1_000,
@@ -319,6 +327,8 @@ impl Config {
             "master_key_file",
             "ledger_file",
             "ledger_url",
+            "otlp_endpoint",
+            "otlp_service_name",
             "max_document_bytes",
             "worker_interval_secs",
             "worker_batch",

@@ -176,18 +176,6 @@ enum AuditCmd {
     Verify,
 }
 
-fn init_logs(format: LogFormat, level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => b.json().init(),
-        LogFormat::Pretty => b.init(),
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -252,7 +240,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map(|listen| custodian::ConsoleOverrides { listen });
             ov.metrics_listen = a.metrics_listen;
             let config = Config::load(cli.config.as_deref(), &ov)?;
-            init_logs(config.log_format, &config.log_level);
+            let telemetry = custodian::telemetry::init(&config)?;
             // Unknown targets fail before anything binds or opens.
             custodian::parse_targets(&config.target)?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -267,13 +255,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let metrics = bind_metrics(&config).await?;
-            custodian::serve(
+            let r = custodian::serve(
                 config,
                 listener,
                 custodian::Extra { console, metrics },
                 custodian::app::shutdown_signal(),
             )
-            .await?;
+            .await;
+            telemetry.shutdown();
+            r?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate {
@@ -370,7 +360,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(i) = a.interval_secs {
                 config.worker_interval_secs = i;
             }
-            init_logs(config.log_format, &config.log_level);
+            let telemetry = custodian::telemetry::init(&config)?;
             if a.once {
                 let p = progress::Progress::new(
                     "sweep",
@@ -380,13 +370,17 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     std::io::stderr(),
                     std::time::Duration::from_secs(2),
                 );
-                let done = custodian::worker::once_with(&config, &|n| p.add(n)).await?;
+                let done = custodian::worker::once_with(&config, &|n| p.add(n)).await;
                 p.finish();
-                println!("{}", serde_json::to_string(&done)?);
+                telemetry.shutdown();
+                println!("{}", serde_json::to_string(&done?)?);
                 return Ok(ExitCode::SUCCESS);
             }
             let metrics = bind_metrics(&config).await?;
-            custodian::worker::run(config, metrics, custodian::app::shutdown_signal()).await?;
+            let r =
+                custodian::worker::run(config, metrics, custodian::app::shutdown_signal()).await;
+            telemetry.shutdown();
+            r?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(cmd) => {

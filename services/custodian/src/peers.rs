@@ -97,6 +97,8 @@ impl Peer {
         if let Ok(v) = scope.parse() {
             md.insert(SCOPE_HEADER, v);
         }
+        // The caller's span continues in the peer: one trace across processes.
+        crate::telemetry::inject(md);
         r
     }
 

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::time::Duration;
+use tracing::Instrument;
 
 use crate::app::Target;
 use crate::assembly::Assembly;
@@ -77,16 +78,26 @@ pub async fn once_with(
                 config.worker_batch.max(1),
                 shredded,
             )
+            .instrument(tracing::info_span!("worker.sweep"))
             .await?,
         ),
         None => None,
     };
     let switching = match &a.switching {
-        Some(s) => Some(s.advance(&audit::Actor::system("switching-worker")).await?),
+        Some(s) => Some(
+            s.advance(&audit::Actor::system("switching-worker"))
+                .instrument(tracing::info_span!("worker.switching"))
+                .await?,
+        ),
         None => None,
     };
     let delivery = match a.hosts(Target::Notifications) {
-        true => Some(a.deliverer(config)?.run_once().await?),
+        true => Some(
+            a.deliverer(config)?
+                .run_once()
+                .instrument(tracing::info_span!("worker.delivery"))
+                .await?,
+        ),
         false => None,
     };
     a.close().await;
@@ -152,7 +163,11 @@ pub async fn run(
             _ = &mut shutdown => break,
             _ = sweep_every.tick() => {
                 if let Some(v) = &sweeper {
-                match v.sweep(&actor, config.worker_batch.max(1)).await {
+                match v
+                    .sweep(&actor, config.worker_batch.max(1))
+                    .instrument(tracing::info_span!("worker.sweep"))
+                    .await
+                {
                     Ok(r) => {
                         shredded += r.shredded;
                         tracing::info!(
@@ -168,7 +183,11 @@ pub async fn run(
                 }
                 }
                 if let Some(switching) = &switching {
-                match switching.advance(&eraser).await {
+                match switching
+                    .advance(&eraser)
+                    .instrument(tracing::info_span!("worker.switching"))
+                    .await
+                {
                     Ok(done) if done == switching::service::Advance::default() => {}
                     Ok(done) => tracing::info!(
                         reminded = ?done.reminded,
@@ -185,7 +204,11 @@ pub async fn run(
                 let Some(deliverer) = &deliverer else { continue };
                 // Drain what is due, a batch at a time, before sleeping again.
                 loop {
-                    match deliverer.run_once().await {
+                    match deliverer
+                        .run_once()
+                        .instrument(tracing::info_span!("worker.delivery"))
+                        .await
+                    {
                         Ok(r) if r.claimed == 0 => break,
                         Ok(r) => {
                             delivered += r.delivered;
