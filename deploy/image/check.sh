@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the image (build.sh), starts the server inside it on the host's
 # loopback, and checks from outside that it serves: gRPC health answers
-# SERVING (custodianctl health), the process runs as user 10001, and it
-# created its embedded SQLite databases in the image's data directory.
+# SERVING (custodianctl health), Prometheus metrics answer on their port, the
+# process runs as user 10001, and it opened its embedded SQLite database in the
+# image's data directory (a volume: buildah mounts one for it, as a runtime does).
 # Exits non-zero, naming what failed. Run by .ci/run (make image-check).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,6 +12,7 @@ TAG="${IMAGE_TAG:-localhost/custodian:latest}"
 DRIVER="${BUILDAH_STORAGE_DRIVER:-vfs}"
 B=(buildah --storage-driver "$DRIVER")
 PORT="${IMAGE_CHECK_PORT:-50091}"
+METRICS_PORT="${IMAGE_CHECK_METRICS_PORT:-50092}"
 
 deploy/image/build.sh
 
@@ -28,12 +30,16 @@ cleanup() {
     wait "$server_pid" 2>/dev/null || true
   fi
   "${B[@]}" rm "$container" >/dev/null 2>&1 || true
+  # The checked image is not kept (vfs copies every layer in full).
+  "${B[@]}" rmi "$TAG" >/dev/null 2>&1 || true
+  "${B[@]}" rmi --prune >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 log="$(mktemp)"
 "${B[@]}" run --isolation chroot --network host "$container" -- \
   /usr/local/bin/custodian serve --listen "127.0.0.1:$PORT" --console-listen off \
+  --metrics-listen "127.0.0.1:$METRICS_PORT" \
   >"$log" 2>&1 &
 server_pid=$!
 
@@ -52,7 +58,7 @@ if [ -z "$ok" ]; then
   tail -n 40 "$log" >&2
   exit 1
 fi
-echo "$out" | grep -q 'SERVING' || { echo "image-check: FAILED: health is not SERVING: $out" >&2; exit 1; }
+echo "$out" | grep -Eq '^\(server\)[[:space:]]+SERVING$' || { echo "image-check: FAILED: health is not SERVING: $out" >&2; exit 1; }
 
 pid="$(inner_pids | head -n1)"
 uid="$( [ -n "$pid" ] && ps -o uid= -p "$pid" | tr -d ' ' )"
@@ -60,12 +66,13 @@ if [ "$uid" != "10001" ]; then
   echo "image-check: FAILED: the server runs as uid '${uid:-?}', not 10001" >&2
   exit 1
 fi
-mnt="$("${B[@]}" mount "$container")"
-for f in custodian.db keys.db master.key; do
-  if [ ! -e "$mnt/var/lib/custodian/data/$f" ]; then
-    echo "image-check: FAILED: the server did not create /var/lib/custodian/data/$f in the image" >&2
-    exit 1
-  fi
-done
-"${B[@]}" umount "$container" >/dev/null
-echo "image-check: $TAG serves gRPC health (SERVING) as uid 10001 from its own data directory"
+if ! python3 -c "import sys, urllib.request; sys.exit(b'custodian_' not in urllib.request.urlopen('http://127.0.0.1:$METRICS_PORT/metrics', timeout=10).read())"; then
+  echo "image-check: FAILED: no custodian metrics on 127.0.0.1:$METRICS_PORT/metrics" >&2
+  exit 1
+fi
+if ! grep -q 'sqlite:///var/lib/custodian/data/custodian.db' "$log"; then
+  echo "image-check: FAILED: the server did not open its database in /var/lib/custodian/data" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+echo "image-check: $TAG serves gRPC health (SERVING) and metrics as uid 10001, its SQLite database in /var/lib/custodian/data"

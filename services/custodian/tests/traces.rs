@@ -139,8 +139,21 @@ fn custodian(
     c
 }
 
+/// A server process, killed if the test fails before it is stopped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// SIGTERM, then wait: the process flushes its batched spans on the way out.
-fn stop(mut child: Child) {
+fn stop(mut p: Proc) {
+    let child = &mut p.0;
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -214,6 +227,7 @@ async fn one_trace(db: &testkit::TestDb) {
         ],
     )
     .spawn()
+    .map(Proc)
     .expect("start the vault process");
     let vault_ch = connect(&vault_addr).await;
     let vault_url = format!("http://{vault_addr}");
@@ -233,6 +247,7 @@ async fn one_trace(db: &testkit::TestDb) {
         ],
     )
     .spawn()
+    .map(Proc)
     .expect("start the core process");
     let core_ch = connect(&core_addr).await;
 
