@@ -77,67 +77,99 @@ pub async fn get_controller(
         }
         v
     };
-    let run_phase = |dur: Duration, call: Call, clients: usize| {
-        let mut tasks = Vec::new();
-        for i in 0..clients {
-            let ch = conns[i % conns.len()].clone();
-            let bearer = bearer.clone();
-            let id = id.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut c = pb::controller_service_client::ControllerServiceClient::new(ch.clone());
-                let mut d = pb::deadline_service_client::DeadlineServiceClient::new(ch);
-                let mut lat = Vec::with_capacity(100_000);
-                let mut errors = 0u64;
-                let end = Instant::now() + dur;
-                while Instant::now() < end {
-                    let t = Instant::now();
-                    let ok = match call {
-                        Call::GetController => {
-                            let mut r =
-                                tonic::Request::new(pb::GetControllerRequest { id: id.clone() });
-                            r.metadata_mut().insert("authorization", bearer.clone());
-                            c.get_controller(r).await.is_ok()
+    // Every client reads the ids in turn from its own offset: one id is the
+    // hottest row there is; the growth rows read among many.
+    let run_phase =
+        |dur: Duration, call: Call, clients: usize, ids: std::sync::Arc<Vec<String>>| {
+            let mut tasks = Vec::new();
+            for i in 0..clients {
+                let ch = conns[i % conns.len()].clone();
+                let bearer = bearer.clone();
+                let ids = ids.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut c =
+                        pb::controller_service_client::ControllerServiceClient::new(ch.clone());
+                    let mut d = pb::deadline_service_client::DeadlineServiceClient::new(ch);
+                    let mut lat = Vec::with_capacity(100_000);
+                    let mut errors = 0u64;
+                    let end = Instant::now() + dur;
+                    let mut k = i * 7919;
+                    while Instant::now() < end {
+                        let t = Instant::now();
+                        k += 1;
+                        let ok = match call {
+                            Call::GetController => {
+                                let id = ids[k % ids.len()].clone();
+                                let mut r = tonic::Request::new(pb::GetControllerRequest { id });
+                                r.metadata_mut().insert("authorization", bearer.clone());
+                                c.get_controller(r).await.is_ok()
+                            }
+                            Call::Compute => {
+                                let mut r = tonic::Request::new(pb::ComputeRequest {
+                                    rule: "breach.controller_notice".into(),
+                                    at: "2026-03-27T16:00:00+01:00".into(),
+                                    params: Default::default(),
+                                });
+                                r.metadata_mut().insert("authorization", bearer.clone());
+                                d.compute(r).await.is_ok()
+                            }
+                        };
+                        if ok {
+                            lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                        } else {
+                            errors += 1;
                         }
-                        Call::Compute => {
-                            let mut r = tonic::Request::new(pb::ComputeRequest {
-                                rule: "breach.controller_notice".into(),
-                                at: "2026-03-27T16:00:00+01:00".into(),
-                                params: Default::default(),
-                            });
-                            r.metadata_mut().insert("authorization", bearer.clone());
-                            d.compute(r).await.is_ok()
-                        }
-                    };
-                    if ok {
-                        lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    } else {
-                        errors += 1;
                     }
-                }
-                (lat, errors)
-            }));
-        }
-        tasks
-    };
+                    (lat, errors)
+                }));
+            }
+            tasks
+        };
     let mut rows = Vec::new();
-    let cases = [
-        ("GetController", Call::GetController, clients),
-        ("GetController", Call::GetController, (clients / 4).max(1)),
+    let one = std::sync::Arc::new(vec![id]);
+    let mut cases = vec![
         (
-            "Compute (auth, no database: the gRPC ceiling)",
+            "GetController".to_owned(),
+            Call::GetController,
+            clients,
+            one.clone(),
+        ),
+        (
+            "GetController".to_owned(),
+            Call::GetController,
+            (clients / 4).max(1),
+            one.clone(),
+        ),
+        (
+            "Compute (auth, no database: the gRPC ceiling)".to_owned(),
             Call::Compute,
             clients,
+            one.clone(),
         ),
     ];
-    for (name, call, n) in cases {
+    // Growth: point reads among a tenth, the size and ten times 1,000
+    // stored controllers should cost the same.
+    let mut stored = one.to_vec();
+    for target in [100usize, 1_000, 10_000] {
+        let missing = target - stored.len();
+        let made = create_controllers(&conns, &bearer, stored.len(), missing).await?;
+        stored.extend(made);
+        cases.push((
+            format!("GetController among {target} controllers"),
+            Call::GetController,
+            clients,
+            std::sync::Arc::new(stored.clone()),
+        ));
+    }
+    for (name, call, n, ids) in cases {
         // Warm up (connections, caches, SQLite page cache), then measure.
-        for t in run_phase(Duration::from_secs(2), call, n) {
+        for t in run_phase(Duration::from_secs(2), call, n, ids.clone()) {
             t.await?;
         }
         let started = Instant::now();
         let mut all = Vec::new();
         let mut errors = 0;
-        for t in run_phase(Duration::from_secs(seconds), call, n) {
+        for t in run_phase(Duration::from_secs(seconds), call, n, ids.clone()) {
             let (l, e) = t.await?;
             all.extend(l);
             errors += e;
@@ -167,9 +199,49 @@ pub async fn get_controller(
         about: format!(
             "Unary GetController over loopback, concurrent clients on 4 HTTP/2 connections, \
              real bearer-token auth (cache TTL 5 s, the default) and the {backend} database. \
-             The Compute row is the same path without a database read: the ceiling of gRPC and auth here."
+             The Compute row is the same path without a database read: the ceiling of gRPC and auth here. \
+             The first rows read one controller; the growth rows read among 100, 1,000 and 10,000 stored \
+             controllers (a tenth, the size and ten times 1,000), which a point read should not notice."
         ),
         aim: "at least 10,000 requests/s with p99 under 5 ms on a 2-core machine".into(),
         rows,
     })
+}
+
+/// Creates `n` controllers over gRPC, 8 at a time; returns their ids.
+async fn create_controllers(
+    conns: &[Channel],
+    bearer: &tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
+    first: usize,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let ch = conns[w % conns.len()].clone();
+        let bearer = bearer.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = pb::controller_service_client::ControllerServiceClient::new(ch);
+            let mut ids = Vec::new();
+            for i in (w..n).step_by(8) {
+                let k = first + i;
+                let mut r = tonic::Request::new(pb::CreateControllerRequest {
+                    legal_name: format!("Bench {k} B.V."),
+                    kvk_number: format!("{:08}", 20_000_000 + k),
+                    country: "NL".into(),
+                    privacy_email: format!("privacy@bench{k}.nl"),
+                    dpo_name: "Bench".into(),
+                    dpo_email: format!("dpo@bench{k}.nl"),
+                    ..Default::default()
+                });
+                r.metadata_mut().insert("authorization", bearer.clone());
+                ids.push(c.create_controller(r).await?.into_inner().id);
+            }
+            anyhow::Ok(ids)
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.extend(t.await??);
+    }
+    Ok(out)
 }

@@ -89,6 +89,27 @@ pub struct Section {
     pub rows: Vec<Row>,
 }
 
+/// One section from runs of the same case at several sizes (issue: a tenth,
+/// the size, ten times it): the size's own rows as they are, the others'
+/// rows named with their size, so the table shows how the cost grows. The
+/// title and text are the size's own; `note` says what grew and what was not
+/// run (and why).
+pub fn grown(main: Section, others: Vec<(String, Section)>, note: &str) -> Section {
+    let mut rows = main.rows;
+    for (label, sec) in others {
+        rows.extend(sec.rows.into_iter().map(|r| Row {
+            name: format!("{label}: {}", r.name),
+            cells: r.cells,
+        }));
+    }
+    Section {
+        title: main.title,
+        about: format!("{} Growth: {note}", main.about),
+        aim: main.aim,
+        rows,
+    }
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -276,21 +297,76 @@ fn main() -> anyhow::Result<()> {
             v.push(vault::crypto());
         }
         if want("ingest") {
-            v.push(vault::ingest(args.ingest, args.ingest / 10, None).await?);
-            if let Some(pg) = postgres_db().await {
-                v.push(vault::ingest(args.ingest, args.ingest / 10, Some(&pg)).await?);
+            // 1 KiB at a tenth, the size and ten times it; 64 KiB at a tenth
+            // of each (at most 4,000: ten times would write 26 GB).
+            let n = args.ingest;
+            for pg in [false, true] {
+                let db = if pg {
+                    match postgres_db().await {
+                        Some(d) => Some(d),
+                        None => continue,
+                    }
+                } else {
+                    None
+                };
+                let main = vault::ingest(n, n / 10, db.as_ref()).await?;
+                let mut others = Vec::new();
+                for (label, m) in [("×0.1", n / 10), ("×10", n * 10)] {
+                    let db = if pg { postgres_db().await } else { None };
+                    others.push((
+                        format!("{label} ({m} at 1 KiB)"),
+                        vault::ingest(m, (m / 10).min(4_000), db.as_ref()).await?,
+                    ));
+                }
+                v.push(grown(
+                    main,
+                    others,
+                    &format!(
+                        "the same at a tenth ({}) and ten times ({}) the 1 KiB count, each on fresh databases with its own raw limit: bulk work should grow linearly, so the rate should stay flat.",
+                        n / 10,
+                        n * 10
+                    ),
+                ));
             }
         }
         if want("sweep") {
-            v.push(vault::sweep(args.sweep_rows, None).await?);
+            let n = args.sweep_rows;
+            let note = format!(
+                "the same on a store of a tenth ({}); ten times ({}) is not run: its fill alone takes about 15 minutes per database here and the sweep of half of it about half an hour (SQLite) to 40 minutes (PostgreSQL) at the rates above. An idle sweep and one erasure should stay flat; the sweep's rate should too.",
+                n / 10,
+                n * 10
+            );
+            let main = vault::sweep(n, None).await?;
+            let tenth = vault::sweep(n / 10, None).await?;
+            v.push(grown(main, vec![(format!("×0.1 ({})", n / 10), tenth)], &note));
             if let Some(pg) = postgres_db().await {
-                v.push(vault::sweep(args.sweep_rows, Some(&pg)).await?);
+                let main = vault::sweep(n, Some(&pg)).await?;
+                drop(pg);
+                let pg = postgres_db().await.expect("postgres");
+                let tenth = vault::sweep(n / 10, Some(&pg)).await?;
+                v.push(grown(main, vec![(format!("×0.1 ({})", n / 10), tenth)], &note));
             }
         }
         if want("notices") {
-            v.push(notices::run(args.notice_controllers, false).await?);
-            if testkit::backends().contains(&testkit::Backend::Postgres) {
-                v.push(notices::run(args.notice_controllers, true).await?);
+            let n = args.notice_controllers;
+            for pg in [false, true] {
+                if pg && !testkit::backends().contains(&testkit::Backend::Postgres) {
+                    continue;
+                }
+                let main = notices::run(n, pg).await?;
+                let mut others = Vec::new();
+                for (label, m) in [("×0.1", n / 10), ("×10", n * 10)] {
+                    others.push((format!("{label} ({m} controllers)"), notices::run(m, pg).await?));
+                }
+                v.push(grown(
+                    main,
+                    others,
+                    &format!(
+                        "the same with {} and {} controllers: the one-transaction change and the delivery should grow linearly (flat per notice), CheckEngagement stay flat.",
+                        n / 10,
+                        n * 10
+                    ),
+                ));
             }
         }
         if want("export") {
@@ -316,12 +392,48 @@ fn main() -> anyhow::Result<()> {
             }
         }
         if want("console") {
-            v.push(console::run(args.console_obligations, args.console_requests, 20).await?);
+            let (n, r) = (args.console_obligations, args.console_requests);
+            let main = console::run(n, r, 20).await?;
+            let mut others = Vec::new();
+            for (label, m, q) in [("×0.1", n / 10, r / 10), ("×10", n * 10, r * 10)] {
+                others.push((
+                    format!("{label} ({m} obligations, {q} requests)"),
+                    console::run(m, q, 20).await?,
+                ));
+            }
+            v.push(grown(
+                main,
+                others,
+                &format!(
+                    "the same at {} and {} open obligations: the dashboard shows a day's page, so its render should grow far slower than the store.",
+                    n / 10,
+                    n * 10
+                ),
+            ));
         }
         if want("split") {
-            v.push(split::run(args.split_requests, args.seconds, false).await?);
-            if testkit::backends().contains(&testkit::Backend::Postgres) {
-                v.push(split::run(args.split_requests, args.seconds, true).await?);
+            let n = args.split_requests;
+            for pg in [false, true] {
+                if pg && !testkit::backends().contains(&testkit::Backend::Postgres) {
+                    continue;
+                }
+                let main = split::run(n, args.seconds, pg).await?;
+                let mut others = Vec::new();
+                for (label, m) in [("×0.1", n / 10), ("×10", n * 10)] {
+                    others.push((
+                        format!("{label} ({m} requests)"),
+                        split::run(m, args.seconds, pg).await?,
+                    ));
+                }
+                v.push(grown(
+                    main,
+                    others,
+                    &format!(
+                        "the same with {} and {} requests on file: a request's latency should stay flat in both shapes.",
+                        n / 10,
+                        n * 10
+                    ),
+                ));
             }
         }
         anyhow::Ok(v)
