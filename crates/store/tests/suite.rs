@@ -176,9 +176,13 @@ async fn per_service_schemas_hold_every_table_and_are_idempotent() {
                 .await
                 .unwrap_err();
             assert!(e.to_string().contains("PostgreSQL"), "{e}");
-            store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
-                .await
-                .expect("nothing pending");
+            store::open_migrated::<store::migrations::Migrator>(
+                &db.url,
+                "database",
+                store::Plans::Cached,
+            )
+            .await
+            .expect("nothing pending");
             continue;
         }
         let first = store::schemas::provision(&main, Some(&keys)).await.unwrap();
@@ -216,9 +220,13 @@ async fn per_service_schemas_hold_every_table_and_are_idempotent() {
         // still finds the history and every table.
         let r = store::migrate(&db.url, &db.keystore_url).await.unwrap();
         assert_eq!((r.main_applied, r.keystore_applied), (0, 0));
-        store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
-            .await
-            .expect("nothing pending");
+        store::open_migrated::<store::migrations::Migrator>(
+            &db.url,
+            "database",
+            store::Plans::Cached,
+        )
+        .await
+        .expect("nothing pending");
     }
 }
 
@@ -236,14 +244,73 @@ async fn a_database_with_pending_migrations_is_refused_by_name() {
         ))
         .await
         .unwrap();
-        let e = store::open_migrated::<store::migrations::Migrator>(&db.url, "database")
-            .await
-            .unwrap_err();
+        let e = store::open_migrated::<store::migrations::Migrator>(
+            &db.url,
+            "database",
+            store::Plans::Cached,
+        )
+        .await
+        .unwrap_err();
         let m = e.to_string();
         assert!(
             m.contains("migration(s) of the database are not applied")
                 && m.contains("custodian migrate"),
             "{m}"
         );
+    }
+}
+
+/// The key store plans every execution with its values and the table's size
+/// (`Plans::Custom`), so a ledger tail read prepared while the ledger was
+/// empty does not keep that moment's plan (a scan and a sort) as it grows.
+/// Checked where PostgreSQL counts it: the connection's prepared statement
+/// has only custom plans, where the default pool's switches to a generic one.
+/// On PostgreSQL only (SQLite has no plan cache of this kind).
+#[tokio::test]
+async fn the_key_store_plans_each_execution_of_its_tail_read() {
+    use sea_orm::TransactionTrait;
+    for db in testkit::all_dbs().await {
+        if db.backend != testkit::Backend::Postgres {
+            continue;
+        }
+        let keys = store::open_keystore(&db.keystore_url).await.unwrap();
+        let default = store::connect(&db.keystore_url).await.unwrap();
+        for (pool, custom) in [(&keys, true), (&default, false)] {
+            // One connection: a transaction holds it.
+            let txn = pool.begin().await.unwrap();
+            for _ in 0..8 {
+                txn.query_all_raw(Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT seq FROM shred_ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    [0i64.into(), 1000i64.into()],
+                ))
+                .await
+                .unwrap();
+            }
+            let row = txn
+                .query_one_raw(Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                     WHERE statement LIKE 'SELECT seq FROM shred_ledger WHERE seq > $1%'",
+                ))
+                .await
+                .unwrap()
+                .expect("the tail read is a prepared statement");
+            let generic: i64 = row.try_get("", "generic_plans").unwrap();
+            let customs: i64 = row.try_get("", "custom_plans").unwrap();
+            txn.rollback().await.unwrap();
+            if custom {
+                assert_eq!(
+                    (generic, customs),
+                    (0, 8),
+                    "the key store plans each execution"
+                );
+            } else {
+                assert!(
+                    generic > 0,
+                    "the default pool caches a generic plan ({generic}, {customs})"
+                );
+            }
+        }
     }
 }

@@ -21,7 +21,14 @@ pub async fn main_db(config: &Config) -> anyhow::Result<store::sea_orm::Database
     let url = config.database_url();
     let db = match config.migrate_on_start {
         true => store::open_main(&url).await,
-        false => store::open_migrated::<store::migrations::Migrator>(&url, "database").await,
+        false => {
+            store::open_migrated::<store::migrations::Migrator>(
+                &url,
+                "database",
+                store::Plans::Cached,
+            )
+            .await
+        }
     };
     db.with_context(|| format!("open database {}", store::redact_url(&url)))
 }
@@ -151,7 +158,7 @@ pub async fn reconcile(config: &Config) -> anyhow::Result<vault::ReconcileReport
 /// migrations: see `store::schemas`.
 pub async fn provision_schemas(config: &Config) -> anyhow::Result<store::schemas::Provisioned> {
     let main = store::connect(&config.database_url()).await?;
-    let keys = store::connect(&config.keystore_url()).await?;
+    let keys = store::connect_keystore(&config.keystore_url()).await?;
     let p = store::schemas::provision(&main, Some(&keys)).await?;
     main.close().await.ok();
     keys.close().await.ok();

@@ -45,7 +45,12 @@ pub async fn open(
     let keystore = match config.migrate_on_start {
         true => store::open_keystore(&ks_url).await,
         false => {
-            store::open_migrated::<store::migrations::KeystoreMigrator>(&ks_url, "key store").await
+            store::open_migrated::<store::migrations::KeystoreMigrator>(
+                &ks_url,
+                "key store",
+                store::Plans::Custom,
+            )
+            .await
         }
     };
     let keystore =

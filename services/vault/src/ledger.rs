@@ -356,7 +356,8 @@ impl SharedLedger {
                 domain_kit::field::quote(&store::redact_url(url))
             )));
         }
-        let db = store::connect(url)
+        // Custom plans: the table starts empty and grows (store::Plans).
+        let db = store::connect_with(url, store::Plans::Custom)
             .await
             .map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let ledger = SharedLedger {
