@@ -147,7 +147,8 @@ pub async fn run(
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(r.obligations.len(), 1_000.min(obligations));
+        // The requests' obligations, and the agreements' own (renewals).
+        assert!(r.obligations.len() >= 1_000.min(obligations));
     })
     .await;
     let q_path = format!("/requests?controller={}", ids[0]);

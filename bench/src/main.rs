@@ -405,7 +405,7 @@ fn main() -> anyhow::Result<()> {
                 main,
                 others,
                 &format!(
-                    "the same at {} and {} open obligations: the dashboard shows a day's page, so its render should grow far slower than the store.",
+                    "the same at {} and {} open obligations. The dashboard lists every open obligation, paging through ListObligations 1,000 at a time, and each page computes every source again (offset paging), so page and raw read grow with the square of the obligations, not linearly.",
                     n / 10,
                     n * 10
                 ),

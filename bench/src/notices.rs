@@ -109,7 +109,9 @@ pub async fn run(controllers: usize, postgres: bool) -> anyhow::Result<Section> 
             .await;
     }
     let setup = setup.elapsed();
-    let mut s = app.subprocessors();
+    // ProposeChange answers with every notice it made (about 1.5 KiB each):
+    // at 10,000 controllers that is past tonic's 4 MiB default.
+    let mut s = app.subprocessors().max_decoding_message_size(256 << 20);
     let sub = s
         .register_subprocessor(req(
             &app.admin,
