@@ -141,6 +141,18 @@ fn code_label(c: tonic::Code) -> &'static str {
     }
 }
 
+/// The gRPC code of response headers: `grpc-status` when the call failed
+/// before its body (every unary error, every refusal before a handler), else
+/// OK (a stream's final status travels in the trailers).
+pub fn header_code(headers: &http::HeaderMap) -> tonic::Code {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<i32>().ok())
+        .map(tonic::Code::from)
+        .unwrap_or(tonic::Code::Ok)
+}
+
 /// Counts and times every gRPC call. The code is the `grpc-status` of the
 /// response headers (every unary error, and every refusal before a
 /// handler), else OK; a stream that fails after its first message counts as
@@ -180,14 +192,7 @@ where
         Box::pin(async move {
             let r = fut.await;
             let code = match &r {
-                Ok(res) => code_label(
-                    res.headers()
-                        .get("grpc-status")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|s| s.parse::<i32>().ok())
-                        .map(tonic::Code::from)
-                        .unwrap_or(tonic::Code::Ok),
-                ),
+                Ok(res) => code_label(header_code(res.headers())),
                 Err(_) => "transport_error",
             };
             counter!("custodian_grpc_requests_total", "method" => method, "code" => code)

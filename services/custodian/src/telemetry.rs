@@ -191,13 +191,8 @@ where
             async move {
                 let r = fut.await;
                 if let Ok(res) = &r {
-                    let code = res
-                        .headers()
-                        .get("grpc-status")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|s| s.parse::<i32>().ok())
-                        .unwrap_or(0);
-                    record.record("rpc.grpc.status_code", code);
+                    let code = crate::metrics::header_code(res.headers());
+                    record.record("rpc.grpc.status_code", code as i32);
                 }
                 r
             }
