@@ -84,19 +84,10 @@ impl TestDb {
                 let base = uuid::Uuid::new_v4().simple().to_string();
                 let main = format!("ct_{}", &base[..20]);
                 let keys = format!("ct_{}_k", &base[..20]);
-                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-                    panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
-                });
-                for name in [&main, &keys] {
-                    admin
-                        .execute_raw(Statement::from_string(
-                            sea_orm::DbBackend::Postgres,
-                            format!("CREATE DATABASE \"{name}\""),
-                        ))
-                        .await
-                        .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
-                }
-                let _ = admin.close().await;
+                create_databases(&admin_url, &[&main, &keys], |e| {
+                    format!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+                })
+                .await;
                 let url = replace_db_name(&admin_url, &main);
                 let keystore_url = replace_db_name(&admin_url, &keys);
                 TestDb {
@@ -146,19 +137,12 @@ impl PgDatabase {
         let admin_url = postgres_required();
         let base = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("ct_{}_{suffix}", &base[..20]);
-        let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
+        create_databases(&admin_url, &[&name], |e| {
+            format!(
                 "this test needs PostgreSQL at {admin_url} (set TEST_DATABASE_URL; .ci/run starts it): {e}"
             )
-        });
-        admin
-            .execute_raw(Statement::from_string(
-                sea_orm::DbBackend::Postgres,
-                format!("CREATE DATABASE \"{name}\""),
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
-        let _ = admin.close().await;
+        })
+        .await;
         PgDatabase {
             url: replace_db_name(&admin_url, &name),
             name: name.clone(),
@@ -207,6 +191,28 @@ impl PgDatabase {
             .unwrap_or(scheme_end);
         format!("{}{role}@{}", &url[..scheme_end], &url[host_start..])
     }
+}
+
+/// Creates empty PostgreSQL databases as the administrator; panics with
+/// `unreachable`'s message when the server cannot be reached.
+async fn create_databases(
+    admin_url: &str,
+    names: &[&str],
+    unreachable: impl FnOnce(sea_orm::DbErr) -> String,
+) {
+    let admin = Database::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{}", unreachable(e)));
+    for name in names {
+        admin
+            .execute_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("CREATE DATABASE \"{name}\""),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+    }
+    let _ = admin.close().await;
 }
 
 /// Replaces the database name (the path) of a PostgreSQL URL, keeping its query.
