@@ -495,6 +495,35 @@ async fn request_obligations_are_exactly_the_earliest_open_requests() {
             .await
             .unwrap();
         }
+        // A bulk import: requests received at one instant (40) and at an
+        // instant three minutes later on the same day (10), the later ones
+        // filed first so that they have the smaller ids. They tie on their
+        // floor and on their deadline.
+        let batch_at = store::truncate_micros(now - chrono::Duration::days(10));
+        for (n, offset) in [(10i64, 3i64), (40, 0)] {
+            for i in 0..n {
+                let tenant = if i % 2 == 0 { &a.id } else { &b.id };
+                app.requests()
+                    .create_request(req(
+                        &app.admin,
+                        pb::CreateRequestRequest {
+                            controller_id: tenant.clone(),
+                            r#type: "erasure".into(),
+                            channel: "controller_instruction".into(),
+                            received_at: proto::wire::timestamp(
+                                batch_at + chrono::Duration::minutes(offset),
+                            ),
+                            subject: Some(pb::SubjectIdentifiers {
+                                email: format!("bulk{offset}-{i}@example.nl"),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
         // Every open request with its deadline in force, computed one by one.
         let mut every = Vec::new();
         let mut token = String::new();
@@ -526,7 +555,7 @@ async fn request_obligations_are_exactly_the_earliest_open_requests() {
             token = r.next_page_token;
         }
         every.sort();
-        assert!(every.len() > 70, "{} open requests", every.len());
+        assert!(every.len() > 120, "{} open requests", every.len());
         let cut = every[every.len() / 2].0;
         for (token, tenant) in [(&app.admin, None), (&ca, Some(&a.id))] {
             for (overdue, due_before) in [(false, None), (true, None), (false, Some(cut))] {

@@ -7,7 +7,10 @@
 //! any request received then can have, [`earliest_due`]) is later than the
 //! last one it keeps: every request after it in receipt order has a floor
 //! at least as late. So the cost follows the page asked for, not the size of
-//! the queue, and the answer is exactly what computing every request's
+//! the queue. Requests received at one instant share their floor; among
+//! them the source reads in id order and leaves the instant at the first
+//! one that ranks after the last it keeps, so a batch filed at one instant
+//! costs a page too. The answer is exactly what computing every request's
 //! deadline and sorting would give (tests/e2e/deadlines.rs checks it against
 //! the deadlines ListRequests computes).
 
@@ -19,7 +22,7 @@ use chrono::{DateTime, Utc};
 use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
 use crate::domain::{State, earliest_due};
-use crate::service::{RequestView, Requests, view};
+use crate::service::{ReceiptPosition, RequestView, Requests, view};
 
 const CITATION: &str = "GDPR art. 12(3); Reg. (EEC, Euratom) 1182/71 art. 3";
 
@@ -88,7 +91,7 @@ impl RequestObligations {
         // The `limit` best so far; its top is the latest of them.
         let mut kept: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
         for state in [State::Open, State::AwaitingIdentity] {
-            let mut after: Option<(DateTime<Utc>, String)> = None;
+            let mut after: Option<ReceiptPosition> = None;
             'pages: loop {
                 let rows = self
                     .0
@@ -96,16 +99,32 @@ impl RequestObligations {
                     .await
                     .map_err(|e| e.to_string())?;
                 let full = rows.len() as u64 == PAGE;
-                after = rows.last().map(|r| (r.received_at, r.id.clone()));
+                after = rows
+                    .last()
+                    .map(|r| ReceiptPosition::After(r.received_at, r.id.clone()));
                 for r in rows {
                     let floor = earliest_due(r.received_at)?;
-                    // Nothing from here on can be due in the window, or
-                    // earlier than the latest kept.
-                    if !due(floor)
-                        || (kept.len() == limit
-                            && kept.peek().is_some_and(|k| floor > k.0.due_strict))
-                    {
+                    if !due(floor) {
                         break 'pages;
+                    }
+                    if kept.len() == limit
+                        && let Some(worst) = kept.peek()
+                    {
+                        // Nothing from here on can be due earlier than the
+                        // latest kept.
+                        if floor > worst.0.due_strict {
+                            break 'pages;
+                        }
+                        // A tie on the floor: this request ranks after the
+                        // latest kept (due no earlier, greater id), and so
+                        // does every later one received at this instant,
+                        // which come in id order. Requests received later
+                        // may still tie with a smaller id: go on with them.
+                        if floor == worst.0.due_strict && r.id.as_str() > worst.0.object_id.as_str()
+                        {
+                            after = Some(ReceiptPosition::PastInstant(r.received_at));
+                            continue 'pages;
+                        }
                     }
                     let v = view(r, now).map_err(|e| e.to_string())?;
                     let o = obligation(&v);

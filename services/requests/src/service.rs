@@ -65,6 +65,16 @@ pub struct Fulfilment {
     pub certificates: Vec<crate::ports::CandidateCertificate>,
 }
 
+/// Where a read in receipt order resumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptPosition {
+    /// After this request: later receipts, and the same receipt instant
+    /// with a greater id.
+    After(DateTime<Utc>, String),
+    /// After every request received at this instant.
+    PastInstant(DateTime<Utc>),
+}
+
 pub struct Requests {
     db: DatabaseConnection,
     subjects: Arc<dyn SubjectData>,
@@ -277,31 +287,37 @@ impl Requests {
     }
 
     /// Up to `limit` requests in `state` (of `tenant`, or of every tenant),
-    /// in receipt order after `after` (a receipt instant and id): the
-    /// obligation source reads these pages until the rest cannot be due
-    /// earlier than what it keeps. Indexed by (state, received_at, id) and
-    /// (tenant_id, state, received_at, id).
+    /// in receipt order after `after`: the obligation source reads these
+    /// pages until the rest cannot be due earlier than what it keeps.
+    /// Indexed by (state, received_at, id) and (tenant_id, state,
+    /// received_at, id).
     pub async fn in_receipt_order(
         &self,
         tenant: Option<&str>,
         state: State,
-        after: Option<&(DateTime<Utc>, String)>,
+        after: Option<&ReceiptPosition>,
         limit: u64,
     ) -> Result<Vec<tbl::Model>, RequestError> {
         let mut q = tbl::Entity::find().filter(tbl::Column::State.eq(state.as_str()));
         if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
-        if let Some((at, id)) = after {
-            q = q.filter(
-                sea_orm::Condition::any()
-                    .add(tbl::Column::ReceivedAt.gt(*at))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(tbl::Column::ReceivedAt.eq(*at))
-                            .add(tbl::Column::Id.gt(id.clone())),
-                    ),
-            );
+        match after {
+            None => {}
+            Some(ReceiptPosition::After(at, id)) => {
+                q = q.filter(
+                    sea_orm::Condition::any()
+                        .add(tbl::Column::ReceivedAt.gt(*at))
+                        .add(
+                            sea_orm::Condition::all()
+                                .add(tbl::Column::ReceivedAt.eq(*at))
+                                .add(tbl::Column::Id.gt(id.clone())),
+                        ),
+                );
+            }
+            Some(ReceiptPosition::PastInstant(at)) => {
+                q = q.filter(tbl::Column::ReceivedAt.gt(*at));
+            }
         }
         q.order_by_asc(tbl::Column::ReceivedAt)
             .order_by_asc(tbl::Column::Id)
