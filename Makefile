@@ -1,7 +1,7 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run run-split test bench lint fmt build proto-check deploy-check image image-check
+.PHONY: run run-split test verifier-deps bench lint fmt build proto-check deploy-check image image-check
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
@@ -14,8 +14,17 @@ run-split:
 	deploy/split/run-local.sh
 
 ## test: every test; storage tests also hit PostgreSQL when TEST_DATABASE_URL is set
-test:
+test: verifier-deps
 	$(CARGO) test --workspace --all-targets --no-fail-fast
+
+## verifier-deps: the independent evidence verifier's Python (tests/evidence/
+## verify.py) in a venv with `cryptography` from PyPI, pinned here
+CRYPTOGRAPHY_VERSION ?= 48.0.0
+PYVERIFY := .ci/tools/pyverify
+verifier-deps:
+	@$(PYVERIFY)/bin/python -c 'import cryptography, sys; sys.exit(cryptography.__version__ != "$(CRYPTOGRAPHY_VERSION)")' 2>/dev/null || \
+	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION); } || \
+	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
 
 ## bench: run the benchmarks and write docs/benchmarks.md
 bench:

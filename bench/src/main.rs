@@ -3,6 +3,7 @@
 //! never asserts on them.
 
 mod console;
+mod evidence;
 mod export;
 mod grpc;
 mod notices;
@@ -55,7 +56,10 @@ struct Args {
     /// incidents and agreements: a thousandth); it also runs at a tenth.
     #[arg(long, default_value_t = 1_000_000)]
     obligation_candidates: u64,
-    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console); default all.
+    /// Ledger entries in the evidence benchmark; it also runs at ten times this.
+    #[arg(long, default_value_t = 1_000_000)]
+    evidence_entries: u64,
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -377,6 +381,13 @@ fn main() -> anyhow::Result<()> {
             v.push(export::run(&sizes, false).await?);
             if testkit::backends().contains(&testkit::Backend::Postgres) {
                 v.push(export::run(&sizes, true).await?);
+            }
+        }
+        if want("evidence") {
+            let n = args.evidence_entries;
+            v.push(evidence::run(&[n, n * 10], false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(evidence::run(&[n, n * 10], true).await?);
             }
         }
         if want("obligations") {

@@ -31,6 +31,7 @@ cp -r deploy/k8s "$work/k8s"
 mkdir -p "$work/k8s/base/secrets"
 # A throwaway key: the real one is the operator's and never in the repo.
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/k8s/base/secrets/master.key"
+echo "PRIVATE+KEY+throwaway.invalid+00000000+AQ==" >"$work/k8s/base/secrets/signing.key"
 
 for overlay in monolith split; do
   out="$work/$overlay.yaml"

@@ -98,6 +98,10 @@ def main(path):
             if holds_vault and obj["kind"] == "Deployment" and c.get("args", [None])[0] in ("serve", "worker"):
                 if not mounts_master:
                     errors.append(f"{cname}: hosts the vault but mounts no master key Secret")
+                if env_value(c, "CUSTODIAN_SIGNING_KEY_FILE", config_maps) is None and not any(
+                    e["name"] == "CUSTODIAN_SIGNING_KEY_FILE" for e in c.get("env", [])
+                ):
+                    errors.append(f"{cname}: hosts the vault without the shared signing key (CUSTODIAN_SIGNING_KEY_FILE)")
                 if env_value(c, "CUSTODIAN_LEDGER_URL", config_maps) is None and not any(
                     e["name"] == "CUSTODIAN_LEDGER_URL" for e in c.get("env", [])
                 ):

@@ -685,8 +685,38 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         "{}",
         cert.body
     );
+    // The signed certificate, and the key that verifies it, offline.
+    assert!(
+        cert.has("Signed certificate") && cert.has("custodian.local+"),
+        "{}",
+        cert.body
+    );
+    let signed = w
+        .get(&format!("/retention/certificates/{}/signed", cand.id))
+        .await;
+    assert_eq!(signed.status, 200);
+    assert!(
+        signed
+            .header("content-disposition")
+            .contains("certificate-")
+    );
+    let key_at = cert.body.find("custodian.local+").unwrap();
+    let key: String = cert.body[key_at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "+/=.".contains(*c))
+        .collect();
+    let key = evidence::PublicKey::parse(&key).expect("the page shows the public key");
+    let v = evidence::certificate::verify_deletion_certificate(&signed.body, &[key])
+        .expect("the downloaded certificate verifies with the shown key");
+    assert_eq!(v.candidate_id, cand.id);
     // Another tenant's DPO cannot read the certificate.
     let mut b = Web::signed_in(&app, &s.b_tok).await;
+    assert_eq!(
+        b.get(&format!("/retention/certificates/{}/signed", cand.id))
+            .await
+            .status,
+        404
+    );
     assert_eq!(
         b.get(&format!("/retention/certificates/{}", cand.id))
             .await

@@ -12,6 +12,7 @@ mod ctl_processing;
 mod ctl_requests;
 mod ctl_switching;
 mod deadlines;
+mod evidence;
 mod hostile;
 mod metrics;
 mod processing_edges;

@@ -354,6 +354,24 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.VaultService/SetRetentionPolicy",
         &[Admin, Controller],
     ),
+    // Evidence: keys, checkpoints and consistency proofs hold hashes and no
+    // tenant's data; an inclusion proof is of the caller's own tenant.
+    p(
+        "/custodian.v1.VaultService/GetSigningKeys",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetCheckpoint",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetInclusionProof",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetConsistencyProof",
+        &[Admin, Auditor, Controller, Service, Worker],
+    ),
     // custodian.internal.v1: the peers of a split deployment only. No public
     // role may call an internal RPC, and a peer token may call no public RPC.
     p("/custodian.internal.v1.VaultPeer/SubjectHashes", &[Peer]),

@@ -362,6 +362,13 @@ pub const NL: &[(&str, &str)] = &[
     ("Erasures due", "Te verwijderen"),
     ("Certificate", "Certificaat"),
     ("Deletion certificate", "Verwijderingscertificaat"),
+    ("Signed certificate", "Ondertekend certificaat"),
+    (
+        "Processor's public key",
+        "Publieke sleutel van de verwerker",
+    ),
+    ("retired", "buiten gebruik"),
+    ("Check it", "Controleren"),
     ("Place a legal hold", "Een legal hold plaatsen"),
     ("Release the legal hold", "De legal hold opheffen"),
     ("Place", "Plaatsen"),

@@ -41,6 +41,15 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The append-only shred ledger file; default `<data_dir>/shred-ledger.jsonl`.
     pub ledger_file: Option<PathBuf>,
+    /// The processor's Ed25519 signing key (checkpoints, certificates);
+    /// default `<data_dir>/signing.key`, created on first start.
+    /// `CUSTODIAN_SIGNING_KEY` (the private key text, environment only)
+    /// takes precedence.
+    pub signing_key_file: Option<PathBuf>,
+    /// The signing key's name, and the prefix of the logs' checkpoint
+    /// origins (`<name>/shred-ledger`): the processor's domain, for
+    /// instance `custodian.example.nl`.
+    pub evidence_name: String,
     /// Where spans are exported over OTLP/gRPC (an OpenTelemetry collector,
     /// e.g. `http://otel-collector:4317`); none: spans are only logged.
     pub otlp_endpoint: Option<String>,
@@ -245,6 +254,8 @@ impl Default for Config {
             auth_cache_ttl_ms: 5_000,
             master_key_file: None,
             ledger_file: None,
+            signing_key_file: None,
+            evidence_name: "custodian.local".into(),
             ledger_url: None,
             otlp_endpoint: None,
             otlp_service_name: "custodian".into(),
@@ -326,6 +337,8 @@ impl Config {
             "auth_cache_ttl_ms",
             "master_key_file",
             "ledger_file",
+            "signing_key_file",
+            "evidence_name",
             "ledger_url",
             "otlp_endpoint",
             "otlp_service_name",

@@ -409,6 +409,7 @@ pub(crate) fn certificate(
         ledger_seq: c.ledger_seq,
         ledger_hash: c.ledger_hash,
         destroyed: c.destroyed,
+        signed: c.signed,
     })
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use vault::keys::{KeyStore, MasterKeySource, load_master};
+use vault::signing_key::SigningKeySource;
 use vault::{TenantDirectory, Vault};
 
 use crate::config::Config;
@@ -32,6 +33,18 @@ fn master_source(config: &Config) -> MasterKeySource {
     match &config.master_key_file {
         Some(p) => MasterKeySource::File(p.clone()),
         None => MasterKeySource::DefaultFile(config.data_dir.join("master.key")),
+    }
+}
+
+fn signing_source(config: &Config) -> SigningKeySource {
+    if let Ok(text) = std::env::var("CUSTODIAN_SIGNING_KEY")
+        && !text.trim().is_empty()
+    {
+        return SigningKeySource::Text(text);
+    }
+    match &config.signing_key_file {
+        Some(p) => SigningKeySource::File(p.clone()),
+        None => SigningKeySource::DefaultFile(config.data_dir.join("signing.key")),
     }
 }
 
@@ -67,6 +80,14 @@ pub async fn open(
             "created a new master key (mode 0600); back it up apart from the databases: without it no candidate can be decrypted"
         );
     }
+    let signing = vault::signing_key::load(&signing_source(config), &config.evidence_name)?;
+    if let Some(path) = &signing.created {
+        tracing::warn!(
+            path = %path.display(),
+            public_key = signing.key.public().text(),
+            "created a new signing key (mode 0600); back it up apart from the databases, and publish its public key"
+        );
+    }
     let keys = Arc::new(KeyStore::new(keystore, loaded.key));
     let tenants = Arc::new(Controllers(tenants));
     let mut v = Vault::new(
@@ -77,8 +98,10 @@ pub async fn open(
             max_document_bytes: config.max_document_bytes,
         },
         tenants,
+        Arc::new(vault::Notary::new(signing.key)),
     );
     v.lease = Duration::from_secs(config.worker_lease_secs.max(1));
+    v.register_signing_key().await?;
     Ok(Arc::new(v))
 }
 

@@ -327,9 +327,9 @@ impl requests::ports::SubjectData for SubjectVault {
         request: &'a str,
     ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
         Box::pin(async move {
-            let c = self
+            let (c, signed) = self
                 .0
-                .erase(
+                .erase_certified(
                     actor,
                     &tenant_scope(tenant),
                     id,
@@ -338,7 +338,7 @@ impl requests::ports::SubjectData for SubjectVault {
                 )
                 .await
                 .map_err(vault_err)?;
-            crate::peers::certificate(vault::peer::certificate_pb(&c))
+            crate::peers::certificate(vault::peer::certificate_pb(&c, signed))
         })
     }
 

@@ -4,6 +4,7 @@
 //! the end-to-end tests drive exactly the code the binary runs.
 
 mod breaches_cmd;
+mod evidence_cmd;
 mod output;
 mod processing_cmd;
 mod requests_cmd;
@@ -87,6 +88,14 @@ enum Command {
     /// agreement exits, switching charges.
     #[command(subcommand)]
     Switching(switching_cmd::SwitchingCmd),
+    /// Evidence from the server: public keys, signed checkpoints of the
+    /// shred ledger, consistency proofs, signed deletion certificates.
+    #[command(subcommand)]
+    Evidence(evidence_cmd::EvidenceCmd),
+    /// Checks evidence offline with the processor's public key alone (no
+    /// server): exit 0 with what it proves, 1 naming what failed.
+    #[command(subcommand)]
+    Verify(evidence_cmd::VerifyCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -352,8 +361,15 @@ impl Ui<'_> {
 
 async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), CtlError> {
     let o = Out::new(out, cli.output == "json");
+    // Offline: no server is asked.
+    let command = match cli.command {
+        Command::Verify(c) => return evidence_cmd::verify(c, o),
+        other => other,
+    };
     let conn = Conn::open(&cli.server, cli.token.as_deref(), cli.ca_file.as_deref()).await?;
-    match cli.command {
+    match command {
+        Command::Verify(_) => unreachable!("answered above"),
+        Command::Evidence(c) => evidence_cmd::evidence(&conn, c, o).await,
         Command::Health => health(&conn, o).await,
         Command::Whoami => {
             let r = pb::identity_service_client::IdentityServiceClient::new(conn.channel.clone())

@@ -55,6 +55,12 @@ impl<'a> Out<'a> {
         Ok(())
     }
 
+    /// Text written byte for byte (a signed note, a signed document).
+    pub fn exact(self, text: &str) -> Result<(), CtlError> {
+        self.w.write_all(text.as_bytes())?;
+        Ok(())
+    }
+
     /// A list: `{"<key>": [...], "next_page_token": ...}` or a table.
     pub fn list(
         self,

@@ -378,5 +378,6 @@ fn certificate_pb(c: &crate::ports::CandidateCertificate) -> pb::DeletionCertifi
         ledger_seq: c.ledger_seq,
         ledger_hash: c.ledger_hash.clone(),
         destroyed: c.destroyed.clone(),
+        signed: c.signed.clone(),
     }
 }

@@ -56,6 +56,8 @@ pub struct CandidateCertificate {
     pub ledger_seq: u64,
     pub ledger_hash: String,
     pub destroyed: Vec<String>,
+    /// The signed certificate document (docs/evidence.md).
+    pub signed: String,
 }
 
 pub trait SubjectData: Send + Sync {

@@ -69,6 +69,14 @@ impl From<FieldError> for VaultError {
     }
 }
 
+/// What a candidate's erasure destroyed, as its certificate states it.
+pub const DESTROYED: [&str; 4] = [
+    "the candidate's data encryption key (every copy of the payload, in every backup, is now unreadable)",
+    "the encrypted profile: name, e-mail, phone, notes, custom fields",
+    "the encrypted CV document",
+    "the blind-index entries",
+];
+
 pub fn internal(e: impl fmt::Display) -> VaultError {
     VaultError::Internal(e.to_string())
 }

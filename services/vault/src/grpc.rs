@@ -6,11 +6,13 @@ use std::sync::Arc;
 use auth::{Principal, Scope};
 use proto::v1::{self as pb, vault_service_server::VaultService};
 use proto::wire;
-use store::entities::vault::{candidates, deletion_certificates, retention_policies};
+use store::entities::vault::{
+    candidates, deletion_certificates, ledger_checkpoints, retention_policies,
+};
 use tonic::{Request, Response, Status};
 
 use crate::domain::*;
-use crate::service::{Vault, today};
+use crate::service::{LeafRef, Vault, today};
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
@@ -75,12 +77,8 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertifica
         shredded_at: wire::timestamp(c.shredded_at),
         ledger_seq: c.ledger_seq as u64,
         ledger_hash: c.ledger_hash.clone(),
-        destroyed: vec![
-            "the candidate's data encryption key (every copy of the payload, in every backup, is now unreadable)".into(),
-            "the encrypted profile: name, e-mail, phone, notes, custom fields".into(),
-            "the encrypted CV document".into(),
-            "the blind-index entries".into(),
-        ],
+        destroyed: DESTROYED.iter().map(|s| (*s).into()).collect(),
+        signed: String::new(),
     }
 }
 
@@ -428,11 +426,14 @@ impl VaultService for VaultGrpc {
                 VaultError::from(field_err("reference", "must be at most 200 characters")).into(),
             );
         }
-        let cert = self
+        let (cert, signed) = self
             .vault
-            .erase(&actor, &scope, &id, reason, r.reference.trim())
+            .erase_certified(&actor, &scope, &id, reason, r.reference.trim())
             .await?;
-        Ok(Response::new(certificate_pb(&cert)))
+        Ok(Response::new(pb::DeletionCertificate {
+            signed,
+            ..certificate_pb(&cert)
+        }))
     }
 
     async fn get_deletion_certificate(
@@ -441,8 +442,11 @@ impl VaultService for VaultGrpc {
     ) -> Result<Response<pb::DeletionCertificate>, Status> {
         let (_, _, scope) = who(&req)?;
         let id = id("candidate_id", &req.get_ref().candidate_id)?;
-        let cert = self.vault.certificate(&scope, &id).await?;
-        Ok(Response::new(certificate_pb(&cert)))
+        let (cert, signed) = self.vault.signed_certificate(&scope, &id).await?;
+        Ok(Response::new(pb::DeletionCertificate {
+            signed,
+            ..certificate_pb(&cert)
+        }))
     }
 
     async fn get_retention_policy(
@@ -515,6 +519,105 @@ impl VaultService for VaultGrpc {
         let saved = self.vault.set_policy(&actor, &tenant, p.clone()).await?;
         Ok(Response::new(policy_pb(&tenant, &p, Some(&saved))))
     }
+
+    async fn get_signing_keys(
+        &self,
+        req: Request<pb::GetSigningKeysRequest>,
+    ) -> Result<Response<pb::SigningKeys>, Status> {
+        who(&req)?;
+        let keys = self.vault.signing_keys().await?;
+        Ok(Response::new(pb::SigningKeys {
+            keys: keys
+                .into_iter()
+                .map(|k| pb::SigningKey {
+                    public_key: k.public_key,
+                    key: k.key_handle,
+                    first_used_at: wire::timestamp(k.first_used_at),
+                    retired_at: k.retired_at.map(wire::timestamp).unwrap_or_default(),
+                })
+                .collect(),
+            ledger_origin: self.vault.notary().origin().to_owned(),
+        }))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        req: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::Checkpoint>, Status> {
+        who(&req)?;
+        let c = self
+            .vault
+            .checkpoint(tree_size(req.get_ref().tree_size))
+            .await?;
+        Ok(Response::new(checkpoint_pb(c)))
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        req: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        use pb::get_inclusion_proof_request::Leaf;
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let leaf = match r.leaf {
+            Some(Leaf::CandidateId(c)) => LeafRef::Candidate(id("candidate_id", &c)?),
+            Some(Leaf::Seq(s)) if s > 0 && s <= i64::MAX as u64 => LeafRef::Seq(s as i64),
+            Some(Leaf::Seq(s)) => {
+                return Err(VaultError::from(field_err(
+                    "seq",
+                    format!("must be 1 or more, got {s}"),
+                ))
+                .into());
+            }
+            None => {
+                return Err(
+                    VaultError::from(field_err("leaf", "name a candidate_id or a seq")).into(),
+                );
+            }
+        };
+        let p = self
+            .vault
+            .inclusion(&scope, &leaf, tree_size(r.tree_size))
+            .await?;
+        Ok(Response::new(pb::InclusionProof {
+            leaf_index: (p.entry.seq - 1) as u64,
+            ledger_entry: String::from_utf8(p.entry.leaf_bytes()).unwrap_or_default(),
+            hashes: p.proof.iter().map(evidence::tree::b64).collect(),
+            checkpoint: Some(checkpoint_pb(p.checkpoint)),
+        }))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        req: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        who(&req)?;
+        let r = req.into_inner();
+        let (proof, cp) = self
+            .vault
+            .consistency(r.old_size, tree_size(r.new_size))
+            .await?;
+        Ok(Response::new(pb::ConsistencyProof {
+            old_size: r.old_size,
+            hashes: proof.iter().map(evidence::tree::b64).collect(),
+            checkpoint: Some(checkpoint_pb(cp)),
+        }))
+    }
+}
+
+fn checkpoint_pb(c: ledger_checkpoints::Model) -> pb::Checkpoint {
+    pb::Checkpoint {
+        tree_size: c.tree_size as u64,
+        root_hash: c.root_hash,
+        note: c.note,
+        signed_by: c.signed_by,
+        signed_at: wire::timestamp(c.signed_at),
+    }
+}
+
+/// A tree size of a request: 0 is "the latest".
+fn tree_size(n: u64) -> Option<u64> {
+    (n > 0).then_some(n)
 }
 
 pub fn service(vault: Arc<Vault>) -> pb::vault_service_server::VaultServiceServer<VaultGrpc> {

@@ -39,7 +39,6 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// One ledger entry. Ids, reasons and policy names only: no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,22 +89,32 @@ impl Entry {
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 
+    /// The entry's link in the ledger's hash chain
+    /// ([`evidence::ledger::chain_hash`]).
     pub fn compute_hash(&self) -> String {
-        let mut h = Sha256::new();
-        for part in [
-            "custodian.shred.v1",
+        evidence::ledger::chain_hash(
             &self.prev_hash,
-            &self.seq.to_string(),
+            self.seq,
             &self.candidate_id,
             &self.tenant_id,
             &self.reason,
             &self.basis,
             &self.shredded_at_text(),
-        ] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
+        )
+    }
+
+    /// The entry as a leaf of the ledger's Merkle tree.
+    pub fn to_evidence(&self) -> evidence::ledger::LedgerEntry {
+        evidence::ledger::LedgerEntry {
+            seq: self.seq,
+            candidate_id: self.candidate_id.clone(),
+            tenant_id: self.tenant_id.clone(),
+            reason: self.reason.clone(),
+            basis: self.basis.clone(),
+            shredded_at: self.shredded_at_text(),
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
         }
-        hex::encode(h.finalize())
     }
 }
 

@@ -19,5 +19,6 @@ pub mod ledger;
 pub mod obligations;
 pub mod peer;
 pub mod service;
+pub mod signing_key;
 
-pub use service::{ReconcileReport, SweepReport, TenantDirectory, Vault};
+pub use service::{LeafRef, Notary, Proven, ReconcileReport, SweepReport, TenantDirectory, Vault};

@@ -104,7 +104,10 @@ pub fn export_candidate_pb(c: candidates::Model, p: Payload) -> ipb::ExportCandi
 
 /// A deletion certificate for a data-subject request, as it crosses the
 /// wire (and as the in-process wiring reads it too: one conversion).
-pub fn certificate_pb(c: &deletion_certificates::Model) -> ipb::CandidateCertificate {
+pub fn certificate_pb(
+    c: &deletion_certificates::Model,
+    signed: String,
+) -> ipb::CandidateCertificate {
     let pb::DeletionCertificate {
         candidate_id,
         tenant_id,
@@ -115,6 +118,7 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> ipb::CandidateCertifi
         ledger_seq,
         ledger_hash,
         destroyed,
+        signed: _,
     } = crate::grpc::certificate_pb(c);
     ipb::CandidateCertificate {
         candidate_id,
@@ -126,6 +130,7 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> ipb::CandidateCertifi
         ledger_seq,
         ledger_hash,
         destroyed,
+        signed,
     }
 }
 
@@ -229,9 +234,9 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         request: Request<ipb::CandidateForRequest>,
     ) -> Result<Response<ipb::CandidateCertificate>, Status> {
         let f = for_request(request)?;
-        let c = self
+        let (c, signed) = self
             .vault
-            .erase(
+            .erase_certified(
                 &f.actor,
                 &Scope::Tenant(f.tenant),
                 &f.id,
@@ -239,7 +244,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
                 &format!("data-subject request {}", f.request_id),
             )
             .await?;
-        Ok(Response::new(certificate_pb(&c)))
+        Ok(Response::new(certificate_pb(&c, signed)))
     }
 
     async fn restrict_for_request(

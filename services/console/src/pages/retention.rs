@@ -23,6 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/retention/release", post(release))
         .route("/retention/erase", post(erase))
         .route("/retention/certificates/{id}", get(certificate))
+        .route(
+            "/retention/certificates/{id}/signed",
+            get(signed_certificate),
+        )
 }
 
 type Client = pb::vault_service_client::VaultServiceClient<tonic::transport::Channel>;
@@ -340,7 +344,74 @@ async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<Stri
             ),
             (tr.t("destroyed").into(), Cell::Lines(c.destroyed.clone())),
         ]));
-        Ok(web::page(&me, tr.t("Deletion certificate"), "", &[s]))
+        // The signed certificate and the key that checks it: what a DPO
+        // keeps and gives an auditor (docs/evidence.md).
+        let keys = client(&st)
+            .get_signing_keys(me.s.req(pb::GetSigningKeysRequest {}))
+            .await?
+            .into_inner();
+        let e = Section::new(tr.t("Signed certificate")).with(Body::Facts(vec![
+            (
+                tr.t("Signed certificate").to_owned(),
+                Cell::Link {
+                    href: format!(
+                        "/retention/certificates/{}/signed",
+                        web::encode(&c.candidate_id)
+                    ),
+                    text: format!("certificate-{}.json", c.candidate_id),
+                },
+            ),
+            (
+                tr.t("Processor's public key").to_owned(),
+                Cell::Lines(
+                    keys.keys
+                        .iter()
+                        .map(|k| {
+                            if k.retired_at.is_empty() {
+                                k.public_key.clone()
+                            } else {
+                                format!("{} ({} {})", k.public_key, tr.t("retired"), k.retired_at)
+                            }
+                        })
+                        .collect(),
+                ),
+            ),
+            (
+                tr.t("Check it").to_owned(),
+                Cell::Code(format!(
+                    "custodianctl verify certificate certificate-{}.json --public-key <{}>",
+                    c.candidate_id,
+                    tr.t("Processor's public key")
+                )),
+            ),
+        ]));
+        Ok(web::page(&me, tr.t("Deletion certificate"), "", &[s, e]))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// The signed certificate as a file.
+async fn signed_certificate(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let r: PageResult = async {
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let c = client(&st)
+            .get_deletion_certificate(
+                me.s.req(pb::GetDeletionCertificateRequest { candidate_id: id }),
+            )
+            .await?
+            .into_inner();
+        Ok(web::download(
+            "application/json",
+            &format!("certificate-{}.json", c.candidate_id),
+            c.signed,
+        ))
     }
     .await;
     web::done(&me, r)

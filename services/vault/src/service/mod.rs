@@ -25,8 +25,11 @@ use crate::domain::*;
 use crate::keys::{KeyStore, begin_write};
 use crate::ledger::{Entry, Ledger, Subject};
 
+pub use notary::{LeafRef, Notary, Proven};
+
 mod candidate;
 mod erasure;
+mod notary;
 mod reconcile;
 mod retention;
 mod tenant;
@@ -53,6 +56,8 @@ pub struct Vault {
     tenants: Arc<dyn TenantDirectory>,
     /// How long a sweep's claim is exclusive before another worker may take it over.
     pub lease: Duration,
+    /// The processor's signing key: checkpoints and certificates.
+    notary: Arc<Notary>,
 }
 
 /// What one reconcile pass did.
@@ -147,6 +152,7 @@ impl Vault {
         ledger: Ledger,
         limits: Limits,
         tenants: Arc<dyn TenantDirectory>,
+        notary: Arc<Notary>,
     ) -> Vault {
         Vault {
             main,
@@ -156,6 +162,7 @@ impl Vault {
             limits,
             tenants,
             lease: Duration::from_secs(300),
+            notary,
         }
     }
 

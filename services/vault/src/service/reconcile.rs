@@ -5,10 +5,13 @@
 use super::*;
 
 impl Vault {
-    /// Moves ledger entries file → key store → file → main (see `ledger`).
+    /// Moves ledger entries file → key store → file → main (see `ledger`),
+    /// then into the ledger's Merkle tree (a signed checkpoint).
     pub async fn reconcile(&self, actor: &Actor) -> Result<ReconcileReport, VaultError> {
         let mut report = self.reconcile_file().await?;
         report.add(self.reconcile_main(actor).await?);
+        // The Merkle tree and a signed checkpoint of what is new.
+        self.extend_tree().await?;
         Ok(report)
     }
 

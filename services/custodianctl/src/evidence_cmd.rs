@@ -1,0 +1,237 @@
+//! Evidence: `custodianctl evidence ...` fetches keys, checkpoints, proofs
+//! and signed certificates from the server; `custodianctl verify ...` checks
+//! them offline, with the processor's public key alone (no server, no
+//! database). Formats: docs/evidence.md.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use evidence::PublicKey;
+use proto::v1 as pb;
+
+use crate::output::{Out, Table};
+use crate::{Conn, CtlError};
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCmd {
+    /// The processor's public keys (the one in use first) and the ledger's
+    /// checkpoint origin.
+    Keys,
+    /// A signed checkpoint of the shred ledger (the latest, or of --size),
+    /// written byte for byte to --out or stdout.
+    Checkpoint {
+        #[arg(long, default_value_t = 0)]
+        size: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A candidate's signed deletion certificate, byte for byte.
+    Certificate {
+        candidate_id: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The consistency proof from --old to --new (default: the latest
+    /// checkpoint): one base64 hash per line.
+    Consistency {
+        #[arg(long)]
+        old: u64,
+        #[arg(long, default_value_t = 0)]
+        new: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write the new size's checkpoint here.
+        #[arg(long)]
+        checkpoint_out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VerifyCmd {
+    /// A signed deletion certificate: its signature, its checkpoint, the
+    /// ledger entry and its inclusion proof.
+    Certificate {
+        file: PathBuf,
+        /// A public key (name+id+base64) or a file of them, one per line;
+        /// repeat for old keys.
+        #[arg(long = "public-key", required = true)]
+        public_key: Vec<String>,
+    },
+    /// That the checkpoint NEW extends the checkpoint OLD (nothing of OLD
+    /// was removed or changed), with the consistency proof.
+    Consistency {
+        old: PathBuf,
+        new: PathBuf,
+        /// The proof: one base64 hash per line (`custodianctl evidence consistency`).
+        #[arg(long)]
+        proof: PathBuf,
+        #[arg(long = "public-key", required = true)]
+        public_key: Vec<String>,
+    },
+}
+
+fn write_out(out: &Option<PathBuf>, text: &str, o: Out<'_>) -> Result<(), CtlError> {
+    match out {
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| CtlError::Usage(format!("--out {}: {e}", p.display()))),
+        None => o.exact(text),
+    }
+}
+
+pub async fn evidence(conn: &Conn, cmd: EvidenceCmd, o: Out<'_>) -> Result<(), CtlError> {
+    let mut v = pb::vault_service_client::VaultServiceClient::new(conn.channel.clone());
+    match cmd {
+        EvidenceCmd::Keys => {
+            let r = v
+                .get_signing_keys(conn.req(pb::GetSigningKeysRequest {}))
+                .await?
+                .into_inner();
+            let rows = r
+                .keys
+                .iter()
+                .map(|k| {
+                    serde_json::json!({
+                        "public_key": k.public_key,
+                        "key": k.key,
+                        "first_used_at": k.first_used_at,
+                        "retired_at": k.retired_at,
+                        "ledger_origin": r.ledger_origin,
+                    })
+                })
+                .collect();
+            o.list(
+                "keys",
+                rows,
+                "",
+                Table::new(&["PUBLIC KEY", "FIRST USED", "RETIRED"], |v| {
+                    vec![
+                        v["public_key"].as_str().unwrap_or("").to_owned(),
+                        v["first_used_at"].as_str().unwrap_or("").to_owned(),
+                        v["retired_at"].as_str().unwrap_or("").to_owned(),
+                    ]
+                }),
+            )
+        }
+        EvidenceCmd::Checkpoint { size, out } => {
+            let c = v
+                .get_checkpoint(conn.req(pb::GetCheckpointRequest { tree_size: size }))
+                .await?
+                .into_inner();
+            write_out(&out, &c.note, o)
+        }
+        EvidenceCmd::Certificate { candidate_id, out } => {
+            let c = v
+                .get_deletion_certificate(
+                    conn.req(pb::GetDeletionCertificateRequest { candidate_id }),
+                )
+                .await?
+                .into_inner();
+            write_out(&out, &c.signed, o)
+        }
+        EvidenceCmd::Consistency {
+            old,
+            new,
+            out,
+            checkpoint_out,
+        } => {
+            let p = v
+                .get_consistency_proof(conn.req(pb::GetConsistencyProofRequest {
+                    old_size: old,
+                    new_size: new,
+                }))
+                .await?
+                .into_inner();
+            if let (Some(path), Some(cp)) = (&checkpoint_out, &p.checkpoint) {
+                std::fs::write(path, &cp.note).map_err(|e| {
+                    CtlError::Usage(format!("--checkpoint-out {}: {e}", path.display()))
+                })?;
+            }
+            let mut text = p.hashes.join("\n");
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            write_out(&out, &text, o)
+        }
+    }
+}
+
+/// Public keys from the arguments: each a key text or a file of keys.
+fn keys(args: &[String]) -> Result<Vec<PublicKey>, CtlError> {
+    let mut keys = Vec::new();
+    for a in args {
+        let p = Path::new(a);
+        let texts: Vec<String> = if !a.contains('+') && p.exists() {
+            std::fs::read_to_string(p)
+                .map_err(|e| CtlError::Usage(format!("--public-key {}: {e}", p.display())))?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned)
+                .collect()
+        } else {
+            vec![a.clone()]
+        };
+        for t in texts {
+            keys.push(
+                PublicKey::parse(&t).map_err(|e| CtlError::Usage(format!("--public-key: {e}")))?,
+            );
+        }
+    }
+    if keys.is_empty() {
+        return Err(CtlError::Usage("--public-key: no key given".into()));
+    }
+    Ok(keys)
+}
+
+fn read(p: &Path) -> Result<String, CtlError> {
+    std::fs::read_to_string(p).map_err(|e| CtlError::Usage(format!("{}: {e}", p.display())))
+}
+
+/// Offline: exit 0 with a statement, 1 naming what failed.
+pub fn verify(cmd: VerifyCmd, o: Out<'_>) -> Result<(), CtlError> {
+    match cmd {
+        VerifyCmd::Certificate { file, public_key } => {
+            let keys = keys(&public_key)?;
+            let v = evidence::certificate::verify_deletion_certificate(&read(&file)?, &keys)
+                .map_err(|e| {
+                    CtlError::Failed(format!(
+                        "the certificate {} does not verify: {e}",
+                        file.display()
+                    ))
+                })?;
+            o.raw(&format!("verified: {v}"))
+        }
+        VerifyCmd::Consistency {
+            old,
+            new,
+            proof,
+            public_key,
+        } => {
+            let keys = keys(&public_key)?;
+            let hashes = read(&proof)?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(evidence::tree::parse_b64)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CtlError::Usage(format!("--proof {}: {e}", proof.display())))?;
+            let (a, b) = evidence::certificate::verify_consistency(
+                &read(&old)?,
+                &read(&new)?,
+                &hashes,
+                &keys,
+            )
+            .map_err(|e| {
+                CtlError::Failed(format!(
+                    "{} does not extend {}: {e}",
+                    new.display(),
+                    old.display()
+                ))
+            })?;
+            o.raw(&format!(
+                "verified: {} at size {} extends size {}: every entry of the older checkpoint is still in the log, unchanged (signed by {})",
+                b.origin, b.size, a.size, b.signed_by
+            ))
+        }
+    }
+}

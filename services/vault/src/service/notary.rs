@@ -1,0 +1,396 @@
+//! Evidence over the shred ledger: its RFC 6962 Merkle tree (stored hashes
+//! in the key store), a signed checkpoint each time the tree grows, proofs,
+//! and signed deletion certificates (formats: crates/evidence,
+//! docs/evidence.md).
+//!
+//! The tree follows the key store's `shred_ledger` table, which reconcile
+//! keeps equal to the ledger outside the databases: entry `seq` is leaf
+//! `seq - 1`. [`Vault::extend_tree`] runs at the end of every reconcile, so
+//! after every shred batch, erasure and start; it appends what is new and
+//! signs one checkpoint per pass, in the key store's write transaction (so
+//! two vault processes never interleave, and the hashes and the checkpoint
+//! commit together). Before it signs, it proves the new tree consistent with
+//! the last checkpoint it signed: a tree whose stored history was changed
+//! is refused, not signed over.
+
+use evidence::certificate::{DeletionFields, Inclusion};
+use evidence::tree::{self, Hash, Known, Op};
+use evidence::{ProcessorKey, PublicKey};
+use store::entities::vault::{ledger_checkpoints, ledger_tree_hashes, signing_keys};
+
+use super::*;
+
+/// Entries added to the tree per transaction (and checkpoint).
+const TREE_PAGE: u64 = 50_000;
+
+/// The processor's signing key and the names of its logs.
+pub struct Notary {
+    key: ProcessorKey,
+    /// The shred ledger's checkpoint origin: `<key name>/shred-ledger`.
+    origin: String,
+}
+
+impl Notary {
+    pub fn new(key: ProcessorKey) -> Notary {
+        let origin = format!("{}/shred-ledger", key.public().name());
+        Notary { key, origin }
+    }
+
+    pub fn public(&self) -> &PublicKey {
+        self.key.public()
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// Which ledger entry a proof is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeafRef {
+    Candidate(String),
+    Seq(i64),
+}
+
+/// An entry's inclusion proof against a checkpoint.
+pub struct Proven {
+    pub entry: evidence::ledger::LedgerEntry,
+    pub proof: Vec<Hash>,
+    pub checkpoint: ledger_checkpoints::Model,
+}
+
+fn evidence_err(e: evidence::EvidenceError) -> VaultError {
+    internal(e.to_string())
+}
+
+async fn read_hashes<C: ConnectionTrait>(db: &C, want: &[u64]) -> Result<Known, VaultError> {
+    let mut known = Known::default();
+    for chunk in want.chunks(500) {
+        let rows = ledger_tree_hashes::Entity::find()
+            .filter(ledger_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
+            .all(db)
+            .await
+            .map_err(internal)?;
+        for r in rows {
+            let h: [u8; 32] = r
+                .hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| internal(format!("stored tree hash {} is not 32 bytes", r.idx)))?;
+            known.0.insert(r.idx as u64, Hash(h));
+        }
+    }
+    if let Some(missing) = want.iter().find(|i| !known.0.contains_key(i)) {
+        return Err(internal(format!(
+            "the ledger's tree lacks stored hash {missing}: the key store's tree tables were changed"
+        )));
+    }
+    Ok(known)
+}
+
+async fn latest_checkpoint<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Option<ledger_checkpoints::Model>, VaultError> {
+    ledger_checkpoints::Entity::find()
+        .order_by_desc(ledger_checkpoints::Column::TreeSize)
+        .one(db)
+        .await
+        .map_err(internal)
+}
+
+impl Vault {
+    pub fn notary(&self) -> &Notary {
+        &self.notary
+    }
+
+    /// Records the signing key in use (and retires the others), so that
+    /// every key ever used stays published. Run at start.
+    pub async fn register_signing_key(&self) -> Result<(), VaultError> {
+        let public = self.notary.public();
+        let now = store::now_micros();
+        let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+        if signing_keys::Entity::find_by_id(public.handle())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            signing_keys::ActiveModel {
+                key_handle: Set(public.handle()),
+                public_key: Set(public.text().to_owned()),
+                first_used_at: Set(now),
+                retired_at: Set(None),
+            }
+            .insert(&txn)
+            .await
+            .map_err(internal)?;
+        }
+        signing_keys::Entity::update_many()
+            .col_expr(signing_keys::Column::RetiredAt, Expr::value(now))
+            .filter(signing_keys::Column::KeyHandle.ne(public.handle()))
+            .filter(signing_keys::Column::RetiredAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        // The key in use is never retired (a key brought back is current).
+        signing_keys::Entity::update_many()
+            .col_expr(
+                signing_keys::Column::RetiredAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(signing_keys::Column::KeyHandle.eq(public.handle()))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        txn.commit().await.map_err(internal)
+    }
+
+    /// Every key the vault has signed with, the one in use first.
+    pub async fn signing_keys(&self) -> Result<Vec<signing_keys::Model>, VaultError> {
+        let mut keys = signing_keys::Entity::find()
+            .order_by_asc(signing_keys::Column::FirstUsedAt)
+            .all(&self.keys.db)
+            .await
+            .map_err(internal)?;
+        keys.sort_by_key(|k| k.retired_at.is_some());
+        Ok(keys)
+    }
+
+    /// Appends every ledger entry the tree lacks (up to the ledger's head
+    /// when called: entries other processes add meanwhile are theirs to
+    /// append, so a busy ledger never keeps one caller looping) and signs a
+    /// checkpoint of each new size. Returns the tree's size.
+    pub async fn extend_tree(&self) -> Result<u64, VaultError> {
+        let head = shred_ledger::Entity::find()
+            .order_by_desc(shred_ledger::Column::Seq)
+            .one(&self.keys.db)
+            .await
+            .map_err(internal)?
+            .map_or(0, |r| r.seq);
+        loop {
+            let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+            let last = latest_checkpoint(&txn).await?;
+            let size = last.as_ref().map(|c| c.tree_size as u64).unwrap_or(0);
+            let rows = shred_ledger::Entity::find()
+                .filter(shred_ledger::Column::Seq.gt(size as i64))
+                .filter(shred_ledger::Column::Seq.lte(head))
+                .order_by_asc(shred_ledger::Column::Seq)
+                .limit(TREE_PAGE)
+                .all(&txn)
+                .await
+                .map_err(internal)?;
+            if rows.is_empty() {
+                txn.rollback().await.map_err(internal)?;
+                return Ok(size);
+            }
+            let mut leaves = Vec::with_capacity(rows.len());
+            for (i, r) in rows.into_iter().enumerate() {
+                let want = (size + i as u64 + 1) as i64;
+                if r.seq != want {
+                    return Err(internal(format!(
+                        "the shred ledger has entry {} where the tree expects {want}: entries are missing",
+                        r.seq
+                    )));
+                }
+                leaves.push(model_entry(r).to_evidence().leaf_hash());
+            }
+            let new = size + leaves.len() as u64;
+            let known = read_hashes(
+                &txn,
+                &tree::needs(Op::Append {
+                    size,
+                    count: leaves.len() as u64,
+                }),
+            )
+            .await?;
+            let added = tree::append(size, &leaves, &known).map_err(evidence_err)?;
+            let mut all = known;
+            all.0.extend(added.iter().copied());
+            for chunk in added.chunks(1000) {
+                ledger_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
+                    ledger_tree_hashes::ActiveModel {
+                        idx: Set(*i as i64),
+                        hash: Set(h.0.to_vec()),
+                    }
+                }))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(internal)?;
+            }
+            // What the root and the self-check read beyond what is in hand.
+            let mut want = tree::needs(Op::Root { size: new });
+            if size > 0 {
+                want.extend(tree::needs(Op::Consistency { old: size, new }));
+            }
+            want.retain(|i| !all.0.contains_key(i));
+            want.sort_unstable();
+            want.dedup();
+            all.0.extend(read_hashes(&txn, &want).await?.0);
+            let root = tree::root(new, &all).map_err(evidence_err)?;
+            if let Some(last) = &last {
+                let old_root = tree::parse_b64(&last.root_hash).map_err(evidence_err)?;
+                let proof = tree::consistency(size, new, &all).map_err(evidence_err)?;
+                tree::check_consistency(&proof, size, old_root, new, root).map_err(|e| {
+                    internal(format!(
+                        "refusing to sign: the ledger's tree does not extend its last checkpoint ({e})"
+                    ))
+                })?;
+            }
+            let note = evidence::sign_checkpoint(&self.notary.key, &self.notary.origin, new, root)
+                .map_err(evidence_err)?;
+            ledger_checkpoints::ActiveModel {
+                tree_size: Set(new as i64),
+                root_hash: Set(tree::b64(&root)),
+                note: Set(note),
+                signed_by: Set(self.notary.public().handle()),
+                signed_at: Set(store::now_micros()),
+            }
+            .insert(&txn)
+            .await
+            .map_err(internal)?;
+            txn.commit().await.map_err(internal)?;
+            metrics::counter!("custodian_ledger_checkpoints_total").increment(1);
+        }
+    }
+
+    /// The checkpoint of `size`, or the latest (`None`).
+    pub async fn checkpoint(
+        &self,
+        size: Option<u64>,
+    ) -> Result<ledger_checkpoints::Model, VaultError> {
+        let found = match size {
+            None => latest_checkpoint(&self.keys.db).await?,
+            Some(s) => ledger_checkpoints::Entity::find_by_id(s as i64)
+                .one(&self.keys.db)
+                .await
+                .map_err(internal)?,
+        };
+        found.ok_or_else(|| match size {
+            None => VaultError::Precondition("no checkpoint yet: nothing has been erased".into()),
+            Some(s) => VaultError::Precondition(format!(
+                "no checkpoint of tree size {s} was signed; GetCheckpoint gives the latest"
+            )),
+        })
+    }
+
+    /// The inclusion proof of a ledger entry (of a tenant `scope` allows)
+    /// against the checkpoint of `size` (or the latest).
+    pub async fn inclusion(
+        &self,
+        scope: &Scope,
+        leaf: &LeafRef,
+        size: Option<u64>,
+    ) -> Result<Proven, VaultError> {
+        let row = match leaf {
+            LeafRef::Seq(seq) => shred_ledger::Entity::find_by_id(*seq)
+                .one(&self.keys.db)
+                .await
+                .map_err(internal)?,
+            LeafRef::Candidate(id) => shred_ledger::Entity::find()
+                .filter(shred_ledger::Column::CandidateId.eq(id.clone()))
+                .one(&self.keys.db)
+                .await
+                .map_err(internal)?,
+        }
+        .filter(|r| scope.allows(&r.tenant_id))
+        .ok_or(VaultError::NotFound)?;
+        let mut checkpoint = self.checkpoint(size).await;
+        if size.is_none() && checkpoint.as_ref().map_or(true, |c| c.tree_size < row.seq) {
+            // Shredded, and the tree not yet extended (a crash between the
+            // two): extend it now.
+            self.extend_tree().await?;
+            checkpoint = self.checkpoint(None).await;
+        }
+        let checkpoint = checkpoint?;
+        if checkpoint.tree_size < row.seq {
+            return Err(VaultError::Precondition(format!(
+                "entry {} is not in the tree of size {}: ask for a later checkpoint",
+                row.seq, checkpoint.tree_size
+            )));
+        }
+        let entry = model_entry(row).to_evidence();
+        let index = entry.leaf_index().map_err(evidence_err)?;
+        let t = checkpoint.tree_size as u64;
+        let known = read_hashes(
+            &self.keys.db,
+            &tree::needs(Op::Inclusion { size: t, index }),
+        )
+        .await?;
+        let proof = tree::inclusion(t, index, &known).map_err(evidence_err)?;
+        Ok(Proven {
+            entry,
+            proof,
+            checkpoint,
+        })
+    }
+
+    /// The consistency proof from the tree of `old` to the checkpoint of
+    /// `new` (or the latest), with that checkpoint.
+    pub async fn consistency(
+        &self,
+        old: u64,
+        new: Option<u64>,
+    ) -> Result<(Vec<Hash>, ledger_checkpoints::Model), VaultError> {
+        let cp = self.checkpoint(new).await?;
+        let t = cp.tree_size as u64;
+        if old == 0 || old > t {
+            return Err(VaultError::Invalid(field_err(
+                "old_size",
+                format!("must be from 1 to the new tree size ({t}); it is {old}"),
+            )));
+        }
+        let known =
+            read_hashes(&self.keys.db, &tree::needs(Op::Consistency { old, new: t })).await?;
+        Ok((tree::consistency(old, t, &known).map_err(evidence_err)?, cp))
+    }
+
+    /// Erases one candidate now ([`Vault::erase`]) and returns its
+    /// certificate with the signed document.
+    pub async fn erase_certified(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reason: EraseReason,
+        reference: &str,
+    ) -> Result<(deletion_certificates::Model, String), VaultError> {
+        self.erase(actor, scope, id, reason, reference).await?;
+        self.signed_certificate(scope, id).await
+    }
+
+    /// A candidate's deletion certificate and its signed document.
+    pub async fn signed_certificate(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(deletion_certificates::Model, String), VaultError> {
+        let c = self.certificate(scope, id).await?;
+        let p = self
+            .inclusion(scope, &LeafRef::Seq(c.ledger_seq), None)
+            .await?;
+        let fields = DeletionFields {
+            candidate_id: c.candidate_id.clone(),
+            tenant_id: c.tenant_id.clone(),
+            external_ref: c.external_ref.clone(),
+            reason: c.reason.clone(),
+            basis: c.basis.clone(),
+            shredded_at: p.entry.shredded_at.clone(),
+            destroyed: crate::domain::DESTROYED
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        let signed = evidence::certificate::sign_deletion_certificate(
+            &self.notary.key,
+            &fields,
+            &Inclusion {
+                entry: p.entry,
+                tree_size: p.checkpoint.tree_size as u64,
+                proof: p.proof,
+                checkpoint: p.checkpoint.note,
+            },
+        )
+        .map_err(evidence_err)?;
+        Ok((c, signed))
+    }
+}

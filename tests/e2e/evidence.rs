@@ -1,0 +1,509 @@
+//! Evidence a third party can verify (docs/evidence.md): signed deletion
+//! certificates, signed checkpoints of the shred ledger's Merkle tree, and
+//! inclusion and consistency proofs, checked by `custodianctl verify`
+//! (offline) and by an independent verifier in Python
+//! (tests/evidence/verify.py), on what the real server produced.
+
+use std::path::{Path, PathBuf};
+
+use auth::Role;
+use custodian_tests::*;
+use evidence::tree::{self, Hash, Known, Op};
+use proto::v1 as pb;
+use tonic::Code;
+
+use crate::vault_sweep::put_many;
+
+/// The Python that runs the independent verifier: `CUSTODIAN_TEST_PYTHON`,
+/// or the venv `make verifier-deps` creates. Fails (never skips) without it.
+fn python() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".ci/tools/pyverify/bin/python"));
+    let ok = std::process::Command::new(&p)
+        .args(["-c", "import cryptography"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "the independent verifier needs Python 3 with the `cryptography` package at {}: run `make verifier-deps` (it creates that venv from PyPI), or set CUSTODIAN_TEST_PYTHON to a python that has it",
+        p.display()
+    );
+    p
+}
+
+/// Runs tests/evidence/verify.py; returns (exit code, stdout + stderr).
+fn py(args: &[&str], keys: &[&str]) -> (i32, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("evidence/verify.py");
+    let mut cmd = std::process::Command::new(python());
+    cmd.arg(script).args(args);
+    for k in keys {
+        cmd.args(["--public-key", k]);
+    }
+    let o = cmd.output().expect("run the Python verifier");
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// `custodianctl verify ...`: no server involved (the token and address are
+/// not used).
+async fn verify(args: &[&str]) -> Ran {
+    let mut full = vec!["custodianctl", "--server", "http://127.0.0.1:9", "verify"];
+    full.extend_from_slice(args);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = custodianctl::run(full.iter().map(|s| s.to_string()), &mut out, &mut err).await;
+    Ran {
+        code,
+        out: String::from_utf8(out).unwrap(),
+        err: String::from_utf8(err).unwrap(),
+    }
+}
+
+async fn erase(app: &TestApp, token: &str, id: &str) -> pb::DeletionCertificate {
+    app.vault()
+        .erase_candidate(req(
+            token,
+            pb::EraseCandidateRequest {
+                id: id.into(),
+                reason: "request".into(),
+                reference: "DSR-7".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// The RFC 6962 tree of `leaves` in memory, as a forger would build it.
+fn forged(leaves: &[Hash]) -> std::collections::HashMap<u64, Hash> {
+    let mut store = std::collections::HashMap::new();
+    let k = Known::default();
+    store.extend(tree::append(0, leaves, &k).unwrap());
+    store
+}
+
+fn known(store: &std::collections::HashMap<u64, Hash>, op: Op) -> Known {
+    Known(
+        tree::needs(op)
+            .into_iter()
+            .map(|i| (i, store[&i]))
+            .collect(),
+    )
+}
+
+/// The leaf hash of ledger entry `seq`, as the server proves it.
+async fn leaf_of(app: &TestApp, seq: u64) -> Hash {
+    let p = app
+        .vault()
+        .get_inclusion_proof(req(
+            &app.admin,
+            pb::GetInclusionProofRequest {
+                leaf: Some(pb::get_inclusion_proof_request::Leaf::Seq(seq)),
+                tree_size: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    tree::record_hash(p.ledger_entry.as_bytes())
+}
+
+#[tokio::test]
+async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
+    python();
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let b = app.create_controller("Beta B.V.", "22222222").await;
+        let a_svc = app.token(Role::Service, Some(&a.id)).await;
+        let a_ctl = app.token(Role::Controller, Some(&a.id)).await;
+        let b_svc = app.token(Role::Service, Some(&b.id)).await;
+        let b_ctl = app.token(Role::Controller, Some(&b.id)).await;
+        let ca = put_many(&app, &a_svc, "ev-a", 4).await;
+        let cb = put_many(&app, &b_svc, "ev-b", 2).await;
+        let mut v = app.vault();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+
+        // No checkpoint before anything was erased.
+        let e = v
+            .get_checkpoint(req(&a_ctl, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+
+        let first = erase(&app, &a_ctl, &ca[0].id).await;
+        assert!(first.signed.ends_with('\n'), "{}", first.signed);
+        let cp1 = v
+            .get_checkpoint(req(&a_ctl, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(cp1.tree_size, 1);
+        erase(&app, &a_ctl, &ca[1].id).await;
+        erase(&app, &b_ctl, &cb[0].id).await;
+
+        // The published key; the one in use, named as configured.
+        let keys = v
+            .get_signing_keys(req(&b_ctl, pb::GetSigningKeysRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(keys.keys.len(), 1);
+        assert!(keys.keys[0].retired_at.is_empty());
+        assert_eq!(keys.ledger_origin, "custodian.local/shred-ledger");
+        let key = keys.keys[0].public_key.clone();
+        let key_file = write(d, "processor.pub", &format!("{key}\n"));
+
+        // The certificate, offline, by both verifiers.
+        let cert = write(d, "cert.json", &first.signed);
+        let r = verify(&["certificate", &cert, "--public-key", &key_file]).await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(
+            r.out.contains(&ca[0].id) && r.out.contains("verified"),
+            "{}",
+            r.out
+        );
+        let (code, out) = py(&["certificate", &cert], &[&key]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&ca[0].id), "{out}");
+        // The same certificate fetched later proves against the later
+        // checkpoint; GetDeletionCertificate gives it.
+        let later = v
+            .get_deletion_certificate(req(
+                &a_ctl,
+                pb::GetDeletionCertificateRequest {
+                    candidate_id: ca[0].id.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let (code, out) = py(
+            &["certificate", &write(d, "later.json", &later.signed)],
+            &[&key],
+        );
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("size 3"), "{out}");
+
+        // Any changed byte of the certificate fails both verifiers.
+        let bytes = first.signed.as_bytes();
+        for i in (0..bytes.len() - 1).step_by(bytes.len() / 25) {
+            let mut t = bytes.to_vec();
+            t[i] = if t[i] == b'7' { b'8' } else { b'7' };
+            let Ok(t) = String::from_utf8(t) else {
+                continue;
+            };
+            let f = write(d, "tampered.json", &t);
+            let r = verify(&["certificate", &f, "--public-key", &key]).await;
+            assert_eq!(r.code, 1, "byte {i} changed: {}", r.out);
+            assert!(r.err.contains("does not verify"), "{}", r.err);
+            let (code, out) = py(&["certificate", &f], &[&key]);
+            assert_eq!(code, 1, "byte {i} changed, Python: {out}");
+        }
+        // Another key does not verify it.
+        let other = evidence::ProcessorKey::from_seed("custodian.local", [5; 32]).unwrap();
+        let r = verify(&["certificate", &cert, "--public-key", other.public().text()]).await;
+        assert_eq!(r.code, 1, "{}", r.out);
+        assert_eq!(py(&["certificate", &cert], &[other.public().text()]).0, 1);
+
+        // Consistency: the checkpoint of size 1 is a prefix of the latest.
+        let old = write(d, "old.cp", &cp1.note);
+        let proof_file = d.join("proof.txt").display().to_string();
+        let new_file = d.join("new.cp").display().to_string();
+        let r = ctl(
+            &app,
+            &a_ctl,
+            &[
+                "evidence",
+                "consistency",
+                "--old",
+                "1",
+                "--out",
+                &proof_file,
+                "--checkpoint-out",
+                &new_file,
+            ],
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        let r = verify(&[
+            "consistency",
+            &old,
+            &new_file,
+            "--proof",
+            &proof_file,
+            "--public-key",
+            &key,
+        ])
+        .await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(r.out.contains("size 3 extends size 1"), "{}", r.out);
+        let (code, out) = py(&["consistency", &old, &new_file, &proof_file], &[&key]);
+        assert_eq!(code, 0, "{out}");
+        // The checkpoint fetched by custodianctl is the RPC's, byte for byte.
+        let r = ctl(&app, &a_ctl, &["evidence", "checkpoint", "--size", "1"]).await;
+        assert_eq!(r.out, cp1.note);
+
+        // An inclusion proof by seq (admin) checks against its checkpoint.
+        let p = v
+            .get_inclusion_proof(req(
+                &app.admin,
+                pb::GetInclusionProofRequest {
+                    leaf: Some(pb::get_inclusion_proof_request::Leaf::Seq(3)),
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(p.leaf_index, 2);
+        assert!(p.ledger_entry.contains(&cb[0].id));
+        let cp = p.checkpoint.clone().unwrap();
+        let opened =
+            evidence::open_checkpoint(&cp.note, &[evidence::PublicKey::parse(&key).unwrap()])
+                .unwrap();
+        let hashes: Vec<Hash> = p
+            .hashes
+            .iter()
+            .map(|h| tree::parse_b64(h).unwrap())
+            .collect();
+        tree::check_inclusion(
+            &hashes,
+            opened.size,
+            opened.root,
+            2,
+            tree::record_hash(p.ledger_entry.as_bytes()),
+        )
+        .unwrap();
+        let (code, out) = py(
+            &[
+                "inclusion",
+                &write(d, "leaf.json", &p.ledger_entry),
+                &write(d, "incl.txt", &p.hashes.join("\n")),
+                &write(d, "incl.cp", &cp.note),
+            ],
+            &[&key],
+        );
+        assert_eq!(code, 0, "{out}");
+
+        // Another tenant's entry is not found; bad input is named.
+        for (token, leaf) in [
+            (
+                &b_ctl,
+                pb::get_inclusion_proof_request::Leaf::CandidateId(ca[0].id.clone()),
+            ),
+            (&a_svc, pb::get_inclusion_proof_request::Leaf::Seq(3)),
+        ] {
+            let e = v
+                .get_inclusion_proof(req(
+                    token,
+                    pb::GetInclusionProofRequest {
+                        leaf: Some(leaf),
+                        tree_size: 0,
+                    },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::NotFound, "{e:?}");
+        }
+        let e = v
+            .get_deletion_certificate(req(
+                &b_ctl,
+                pb::GetDeletionCertificateRequest {
+                    candidate_id: ca[0].id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        for (leaf, field) in [
+            (Some(pb::get_inclusion_proof_request::Leaf::Seq(0)), "seq"),
+            (None, "leaf"),
+            (
+                Some(pb::get_inclusion_proof_request::Leaf::CandidateId(
+                    "x".repeat(300),
+                )),
+                "candidate_id",
+            ),
+        ] {
+            let e = v
+                .get_inclusion_proof(req(
+                    &a_ctl,
+                    pb::GetInclusionProofRequest { leaf, tree_size: 0 },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+            assert!(e.message().contains(field), "{}", e.message());
+            assert!(e.message().len() < 200, "{}", e.message());
+        }
+        for (old, code) in [(0, Code::InvalidArgument), (99, Code::InvalidArgument)] {
+            let e = v
+                .get_consistency_proof(req(
+                    &a_ctl,
+                    pb::GetConsistencyProofRequest {
+                        old_size: old,
+                        new_size: 0,
+                    },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{e:?}");
+            assert!(e.message().contains("old_size"), "{}", e.message());
+        }
+        let e = v
+            .get_checkpoint(req(&a_ctl, pb::GetCheckpointRequest { tree_size: 99 }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        assert!(e.message().contains("99"), "{}", e.message());
+
+        // The processor rewrites history: it removes entry 2, rebuilds the
+        // tree with its own key, and serves a checkpoint of a larger tree.
+        // Neither verifier accepts it as an extension of the checkpoint of
+        // size 3 that a DPO kept.
+        let signing = evidence::ProcessorKey::parse(
+            &std::fs::read_to_string(app.config.data_dir.join("signing.key")).unwrap(),
+        )
+        .unwrap();
+        let mut leaves = vec![leaf_of(&app, 1).await, leaf_of(&app, 3).await];
+        leaves.extend((0..3).map(|i| tree::record_hash(format!("later {i}").as_bytes())));
+        let store = forged(&leaves);
+        let size = leaves.len() as u64;
+        let root = tree::root(size, &known(&store, Op::Root { size })).unwrap();
+        let forged_cp =
+            evidence::sign_checkpoint(&signing, "custodian.local/shred-ledger", size, root)
+                .unwrap();
+        let proof = tree::consistency(
+            3,
+            size,
+            &known(&store, Op::Consistency { old: 3, new: size }),
+        )
+        .unwrap();
+        let proof_text: String = proof
+            .iter()
+            .map(|h| format!("{}\n", tree::b64(h)))
+            .collect();
+        let old3 = new_file.clone();
+        let f_cp = write(d, "forged.cp", &forged_cp);
+        let f_proof = write(d, "forged-proof.txt", &proof_text);
+        let r = verify(&[
+            "consistency",
+            &old3,
+            &f_cp,
+            "--proof",
+            &f_proof,
+            "--public-key",
+            &key,
+        ])
+        .await;
+        assert_eq!(r.code, 1, "{}", r.out);
+        assert!(r.err.contains("does not extend"), "{}", r.err);
+        let (code, out) = py(&["consistency", &old3, &f_cp, &f_proof], &[&key]);
+        assert_eq!(code, 1, "{out}");
+        // A smaller tree (entries dropped at the end) is refused too.
+        let small =
+            evidence::sign_checkpoint(&signing, "custodian.local/shred-ledger", 1, leaves[0])
+                .unwrap();
+        let f_small = write(d, "small.cp", &small);
+        let empty = write(d, "empty.txt", "");
+        let r = verify(&[
+            "consistency",
+            &old3,
+            &f_small,
+            "--proof",
+            &empty,
+            "--public-key",
+            &key,
+        ])
+        .await;
+        assert_eq!(r.code, 1);
+        assert_eq!(py(&["consistency", &old3, &f_small, &empty], &[&key]).0, 1);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_restored_key_store_rebuilds_the_same_tree() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        let cs = put_many(&app, &svc, "rs", 5).await;
+        erase(&app, &svc, &cs[0].id).await;
+        app.stop().await;
+        let backup_dir = db.dir.path().join("backup");
+        crate::vault_sweep::backup(&db, &backup_dir).await;
+
+        let app = spawn_app(&db).await;
+        for c in &cs[1..4] {
+            erase(&app, &svc, &c.id).await;
+        }
+        let before = app
+            .vault()
+            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(before.tree_size, 4);
+        let cert = erase(&app, &svc, &cs[4].id).await;
+        app.stop().await;
+        crate::vault_sweep::restore(&db, &backup_dir).await;
+
+        // At start the ledger's entries come back into the key store and
+        // into the tree: the same leaves, the same roots.
+        let app = spawn_app(&db).await;
+        let mut v = app.vault();
+        let keys = v
+            .get_signing_keys(req(&svc, pb::GetSigningKeysRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let key = evidence::PublicKey::parse(&keys.keys[0].public_key).unwrap();
+        let at4 = v
+            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(at4.tree_size, 5);
+        let p = v
+            .get_consistency_proof(req(
+                &svc,
+                pb::GetConsistencyProofRequest {
+                    old_size: 4,
+                    new_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let hashes: Vec<Hash> = p
+            .hashes
+            .iter()
+            .map(|h| tree::parse_b64(h).unwrap())
+            .collect();
+        evidence::certificate::verify_consistency(
+            &before.note,
+            &p.checkpoint.unwrap().note,
+            &hashes,
+            std::slice::from_ref(&key),
+        )
+        .expect("the checkpoint from before the restore is a prefix of the rebuilt tree");
+        evidence::certificate::verify_deletion_certificate(&cert.signed, &[key]).unwrap();
+        app.stop().await;
+    }
+}
