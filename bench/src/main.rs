@@ -175,7 +175,11 @@ fn render(sections: &[Section], args: &Args) -> String {
         "- date: {}",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
     );
-    let _ = writeln!(s, "- machine: {}", machine());
+    let _ = writeln!(
+        s,
+        "- machine: {} (the latest run's; each section names the machine it ran on)",
+        machine()
+    );
     let _ = writeln!(
         s,
         "- command: `make bench` (load phases of {} s, {} concurrent clients)",
@@ -186,7 +190,11 @@ fn render(sections: &[Section], args: &Args) -> String {
         "- build: release profile; client and server in one process on loopback"
     );
     let _ = writeln!(s, "- PostgreSQL: {}\n", postgres_line());
-    let run = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+    let run = format!(
+        "{} on {}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        machine()
+    );
     for sec in sections {
         let _ = writeln!(s, "## {}\n", sec.title);
         let _ = writeln!(s, "Run: {run}.\n");
@@ -244,6 +252,11 @@ fn merge(old: &str, new: &str) -> String {
         .find_map(|l| l.strip_prefix("- PostgreSQL: "))
         .map(|p| format!(", PostgreSQL {p}"))
         .unwrap_or_default();
+    let old_machine = old_head
+        .lines()
+        .find_map(|l| l.strip_prefix("- machine: "))
+        .map(|m| m.split(" (the latest run's").next().unwrap_or(m).to_owned())
+        .unwrap_or_else(|| "unknown".into());
     let mut out = new_head.trim_end().to_owned();
     out.push('\n');
     let mut used = vec![false; new_secs.len()];
@@ -256,12 +269,28 @@ fn merge(old: &str, new: &str) -> String {
             }
             None => {
                 out.push('\n');
-                if text.contains("\nRun: ") {
-                    out.push_str(text.trim_end());
+                if let Some(at) = text.find("\nRun: ") {
+                    // A section run before the machine was named: the
+                    // machine of the report it was kept from.
+                    let line_end = text[at + 1..].find('\n').map_or(text.len(), |e| at + 1 + e);
+                    let line = &text[at + 1..line_end];
+                    if line.contains(" on ") {
+                        out.push_str(text.trim_end());
+                    } else {
+                        let dated = format!(
+                            "{} on {old_machine}.",
+                            line.trim_end().trim_end_matches('.')
+                        );
+                        out.push_str(&format!(
+                            "{}{dated}{}",
+                            &text[..at + 1],
+                            text[line_end..].trim_end()
+                        ));
+                    }
                 } else {
                     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
                     out.push_str(&format!(
-                        "{first}\n\nRun: {old_date}{old_pg}.\n{}",
+                        "{first}\n\nRun: {old_date} on {old_machine}{old_pg}.\n{}",
                         rest.trim_end()
                     ));
                 }

@@ -507,3 +507,96 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        let cs = put_many(&app, &svc, "rot", 4).await;
+        let old_cert = erase(&app, &svc, &cs[0].id).await;
+        let old_cp = app
+            .vault()
+            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap()
+            .into_inner();
+        let config = app.config.clone();
+        app.stop().await;
+
+        // The KEKs are rotated (every DEK rewrapped) and the signing key is
+        // replaced: the old file moved away, a new key created at start.
+        custodian::ops::rotate_keys(&config, None).await.unwrap();
+        let key_file = config.data_dir.join("signing.key");
+        std::fs::rename(&key_file, config.data_dir.join("signing.key.old")).unwrap();
+        let app = spawn_app(&db).await;
+        erase(&app, &svc, &cs[1].id).await;
+        let mut v = app.vault();
+        let keys = v
+            .get_signing_keys(req(&svc, pb::GetSigningKeysRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(keys.keys.len(), 2, "{keys:?}");
+        assert!(keys.keys[0].retired_at.is_empty(), "the key in use first");
+        assert!(!keys.keys[1].retired_at.is_empty(), "the old key retired");
+        let (new_key, old_key) = (
+            evidence::PublicKey::parse(&keys.keys[0].public_key).unwrap(),
+            evidence::PublicKey::parse(&keys.keys[1].public_key).unwrap(),
+        );
+        assert_ne!(new_key, old_key);
+        // The old certificate verifies with the old key, not the new one.
+        evidence::certificate::verify_deletion_certificate(
+            &old_cert.signed,
+            std::slice::from_ref(&old_key),
+        )
+        .unwrap();
+        assert!(
+            evidence::certificate::verify_deletion_certificate(
+                &old_cert.signed,
+                std::slice::from_ref(&new_key)
+            )
+            .is_err()
+        );
+        // The new checkpoint, signed by the new key, extends the old one.
+        let p = v
+            .get_consistency_proof(req(
+                &svc,
+                pb::GetConsistencyProofRequest {
+                    old_size: old_cp.tree_size,
+                    new_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let new_cp = p.checkpoint.unwrap();
+        assert_eq!(new_cp.signed_by, new_key.handle());
+        let hashes: Vec<Hash> = p
+            .hashes
+            .iter()
+            .map(|h| tree::parse_b64(h).unwrap())
+            .collect();
+        evidence::certificate::verify_consistency(
+            &old_cp.note,
+            &new_cp.note,
+            &hashes,
+            &[new_key.clone(), old_key.clone()],
+        )
+        .unwrap();
+        // A certificate issued now proves against the new checkpoint.
+        let now = v
+            .get_deletion_certificate(req(
+                &svc,
+                pb::GetDeletionCertificateRequest {
+                    candidate_id: cs[0].id.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        evidence::certificate::verify_deletion_certificate(&now.signed, &[new_key]).unwrap();
+        app.stop().await;
+    }
+}
