@@ -1170,6 +1170,29 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             ledger.contains(&format!("\"candidate_id\":\"tenant:{}\"", a.id)),
             "the erasure is in the ledger file: {ledger}"
         );
+        // The erasure is a leaf of the ledger's Merkle tree, provable by its
+        // seq against a signed checkpoint (docs/evidence.md).
+        let seq = ledger
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["candidate_id"] == format!("tenant:{}", a.id))
+            .unwrap()["seq"]
+            .as_u64()
+            .unwrap();
+        let proof = app
+            .vault()
+            .get_inclusion_proof(req(
+                &app.admin,
+                pb::GetInclusionProofRequest {
+                    leaf: Some(pb::get_inclusion_proof_request::Leaf::Seq(seq)),
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(proof.ledger_entry.contains(&format!("tenant:{}", a.id)));
+        let before = proof.checkpoint.unwrap();
         app.stop().await;
 
         crate::vault_sweep::restore(&db, &backup_dir).await;
@@ -1201,6 +1224,47 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             ))
             .await
             .unwrap();
+        // The tree rebuilt after the restore extends the checkpoint signed
+        // before it: the tenant erasure added an entry, nothing was removed.
+        let keys = app
+            .vault()
+            .get_signing_keys(req(&app.admin, pb::GetSigningKeysRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let keys: Vec<evidence::PublicKey> = keys
+            .keys
+            .iter()
+            .map(|k| evidence::PublicKey::parse(&k.public_key).unwrap())
+            .collect();
+        let latest = app
+            .vault()
+            .get_checkpoint(req(&app.admin, pb::GetCheckpointRequest { tree_size: 0 }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(latest.tree_size >= before.tree_size);
+        let hashes = if latest.tree_size > before.tree_size {
+            app.vault()
+                .get_consistency_proof(req(
+                    &app.admin,
+                    pb::GetConsistencyProofRequest {
+                        old_size: before.tree_size,
+                        new_size: latest.tree_size,
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .hashes
+                .iter()
+                .map(|h| evidence::tree::parse_b64(h).unwrap())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        evidence::certificate::verify_consistency(&before.note, &latest.note, &hashes, &keys)
+            .expect("the checkpoint from before the restore is a prefix of the rebuilt tree");
         let ks = store::connect(&app.config_of(custodian::Target::Vault).keystore_url())
             .await
             .unwrap();

@@ -48,8 +48,20 @@ pub struct Cli {
     command: Command,
 }
 
+/// A command: one that checks evidence offline, or one that asks the server.
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Checks evidence offline with the processor's public key alone (no
+    /// server): exit 0 with what it proves, 1 naming what failed.
+    #[command(subcommand)]
+    Verify(evidence_cmd::VerifyCmd),
+    #[command(flatten)]
+    Online(Online),
+}
+
+/// The commands that ask the server.
+#[derive(Subcommand, Debug)]
+enum Online {
     /// Health of the server and of each hosted service.
     Health,
     /// Who this token is: its role, its tenant, and what the role may call.
@@ -92,10 +104,6 @@ enum Command {
     /// shred ledger, consistency proofs, signed deletion certificates.
     #[command(subcommand)]
     Evidence(evidence_cmd::EvidenceCmd),
-    /// Checks evidence offline with the processor's public key alone (no
-    /// server): exit 0 with what it proves, 1 naming what failed.
-    #[command(subcommand)]
-    Verify(evidence_cmd::VerifyCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -361,17 +369,16 @@ impl Ui<'_> {
 
 async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), CtlError> {
     let o = Out::new(out, cli.output == "json");
-    // Offline: no server is asked.
     let command = match cli.command {
+        // Offline: no server is asked.
         Command::Verify(c) => return evidence_cmd::verify(c, o),
-        other => other,
+        Command::Online(c) => c,
     };
     let conn = Conn::open(&cli.server, cli.token.as_deref(), cli.ca_file.as_deref()).await?;
     match command {
-        Command::Verify(_) => unreachable!("answered above"),
-        Command::Evidence(c) => evidence_cmd::evidence(&conn, c, o).await,
-        Command::Health => health(&conn, o).await,
-        Command::Whoami => {
+        Online::Evidence(c) => evidence_cmd::evidence(&conn, c, o).await,
+        Online::Health => health(&conn, o).await,
+        Online::Whoami => {
             let r = pb::identity_service_client::IdentityServiceClient::new(conn.channel.clone())
                 .who_am_i(conn.req(pb::WhoAmIRequest {}))
                 .await?
@@ -384,16 +391,16 @@ async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), C
                 "allowed_methods": r.allowed_methods,
             }))
         }
-        Command::Controllers(c) => controllers(&conn, c, o).await,
-        Command::Deadlines(c) => deadlines(&conn, c, o).await,
-        Command::Vault(c) => vault_cmd::run(&conn, c, o).await,
-        Command::Agreements(c) => processing_cmd::agreements(&conn, c, o).await,
-        Command::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
-        Command::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
-        Command::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
-        Command::Requests(c) => requests_cmd::requests(&conn, c, o, ui).await,
-        Command::Switching(c) => switching_cmd::switching(&conn, c, o, ui).await,
-        Command::Audit(AuditCmd::Verify) => {
+        Online::Controllers(c) => controllers(&conn, c, o).await,
+        Online::Deadlines(c) => deadlines(&conn, c, o).await,
+        Online::Vault(c) => vault_cmd::run(&conn, c, o).await,
+        Online::Agreements(c) => processing_cmd::agreements(&conn, c, o).await,
+        Online::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
+        Online::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
+        Online::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
+        Online::Requests(c) => requests_cmd::requests(&conn, c, o, ui).await,
+        Online::Switching(c) => switching_cmd::switching(&conn, c, o, ui).await,
+        Online::Audit(AuditCmd::Verify) => {
             let mut client =
                 pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());
             let r = client
@@ -419,7 +426,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), C
             }
             Ok(())
         }
-        Command::Audit(AuditCmd::List {
+        Online::Audit(AuditCmd::List {
             tenant,
             action_prefix,
             object_id,

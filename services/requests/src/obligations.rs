@@ -102,7 +102,12 @@ impl RequestObligations {
                 after = rows
                     .last()
                     .map(|r| ReceiptPosition::After(r.received_at, r.id.clone()));
+                // An instant whose remaining requests cannot enter.
+                let mut skip: Option<DateTime<Utc>> = None;
                 for r in rows {
+                    if skip == Some(r.received_at) {
+                        continue;
+                    }
                     let floor = earliest_due(r.received_at)?;
                     if !due(floor) {
                         break 'pages;
@@ -122,8 +127,8 @@ impl RequestObligations {
                         // may still tie with a smaller id: go on with them.
                         if floor == worst.0.due_strict && r.id.as_str() > worst.0.object_id.as_str()
                         {
-                            after = Some(ReceiptPosition::PastInstant(r.received_at));
-                            continue 'pages;
+                            skip = Some(r.received_at);
+                            continue;
                         }
                     }
                     let v = view(r, now).map_err(|e| e.to_string())?;
@@ -138,6 +143,12 @@ impl RequestObligations {
                 }
                 if !full {
                     break;
+                }
+                // The page ended inside a skipped instant: resume after it.
+                if let (Some(s), Some(ReceiptPosition::After(last, _))) = (skip, &after)
+                    && s == *last
+                {
+                    after = Some(ReceiptPosition::PastInstant(s));
                 }
             }
         }
