@@ -67,10 +67,15 @@ fn read_key_file(path: &Path) -> Result<MasterKey, KeyError> {
 }
 
 fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), KeyError> {
+    write_secret_file(path, &key.to_hex()).map_err(|e| KeyError::Io(path.display().to_string(), e))
+}
+
+/// Writes `text` and a newline to a new file (mode 0600; never over an
+/// existing file, which is `AlreadyExists`), synced: how key files are made.
+pub(crate) fn write_secret_file(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    let io = |e| KeyError::Io(path.display().to_string(), e);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::create_dir_all(dir)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -79,11 +84,10 @@ fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), KeyError> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(io)?;
-    f.write_all(key.to_hex().as_bytes()).map_err(io)?;
-    f.write_all(b"\n").map_err(io)?;
-    f.sync_all().map_err(io)?;
-    Ok(())
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()
 }
 
 /// Loads the master key and proves it against the key store's check value;

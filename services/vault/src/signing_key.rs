@@ -64,26 +64,12 @@ fn read_settled(path: &Path) -> Result<ProcessorKey, SigningKeyError> {
 /// A new key named `name` written to `path` (mode 0600, never over an
 /// existing file).
 pub fn create(path: &Path, name: &str) -> Result<ProcessorKey, SigningKeyError> {
-    use std::io::Write;
     let io = |e| SigningKeyError::Io(path.display().to_string(), e);
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut_slice()).map_err(|e| io(std::io::Error::other(e.to_string())))?;
     let key = ProcessorKey::from_seed(name, *seed)
         .map_err(|e| SigningKeyError::Invalid(path.display().to_string(), e))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(io)?;
-    f.write_all(key.private_text().as_bytes()).map_err(io)?;
-    f.write_all(b"\n").map_err(io)?;
-    f.sync_all().map_err(io)?;
+    crate::keys::write_secret_file(path, key.private_text()).map_err(io)?;
     Ok(key)
 }
 

@@ -316,18 +316,25 @@ async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFo
     web::done(&me, r)
 }
 
+/// A candidate's deletion certificate, as the signed-in person may see it.
+async fn fetch_certificate(
+    st: &AppState,
+    me: &Signed,
+    id: String,
+) -> Result<pb::DeletionCertificate, Failure> {
+    if !id_ok(&id) {
+        return Err(Failure::NotFound);
+    }
+    Ok(client(st)
+        .get_deletion_certificate(me.s.req(pb::GetDeletionCertificateRequest { candidate_id: id }))
+        .await?
+        .into_inner())
+}
+
 async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        let c = client(&st)
-            .get_deletion_certificate(
-                me.s.req(pb::GetDeletionCertificateRequest { candidate_id: id }),
-            )
-            .await?
-            .into_inner();
+        let c = fetch_certificate(&st, &me, id).await?;
         let s = Section::new(tr.t("Deletion certificate")).with(Body::Facts(vec![
             (
                 tr.t("Candidates").to_owned(),
@@ -398,15 +405,7 @@ async fn signed_certificate(
     Path(id): Path<String>,
 ) -> Response {
     let r: PageResult = async {
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        let c = client(&st)
-            .get_deletion_certificate(
-                me.s.req(pb::GetDeletionCertificateRequest { candidate_id: id }),
-            )
-            .await?
-            .into_inner();
+        let c = fetch_certificate(&st, &me, id).await?;
         Ok(web::download(
             "application/json",
             &format!("certificate-{}.json", c.candidate_id),
