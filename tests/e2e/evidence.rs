@@ -104,10 +104,10 @@ fn known(store: &std::collections::HashMap<u64, Hash>, op: Op) -> Known {
     )
 }
 
-/// The leaf hash of ledger entry `seq`, as the server proves it.
-async fn leaf_of(app: &TestApp, seq: u64) -> Hash {
-    let p = app
-        .vault()
+/// Ledger entry `seq`'s inclusion proof against the latest checkpoint, as
+/// the administrator asks for it.
+pub(crate) async fn inclusion_of(app: &TestApp, seq: u64) -> pb::InclusionProof {
+    app.vault()
         .get_inclusion_proof(req(
             &app.admin,
             pb::GetInclusionProofRequest {
@@ -117,8 +117,34 @@ async fn leaf_of(app: &TestApp, seq: u64) -> Hash {
         ))
         .await
         .unwrap()
-        .into_inner();
-    tree::record_hash(p.ledger_entry.as_bytes())
+        .into_inner()
+}
+
+/// The leaf hash of ledger entry `seq`, as the server proves it.
+async fn leaf_of(app: &TestApp, seq: u64) -> Hash {
+    tree::record_hash(inclusion_of(app, seq).await.ledger_entry.as_bytes())
+}
+
+/// The latest signed checkpoint, as `token` sees it.
+pub(crate) async fn latest_checkpoint(app: &TestApp, token: &str) -> pb::Checkpoint {
+    app.vault()
+        .get_checkpoint(req(token, pb::GetCheckpointRequest { tree_size: 0 }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Every published signing key, the one in use first.
+pub(crate) async fn published_keys(app: &TestApp, token: &str) -> Vec<evidence::PublicKey> {
+    app.vault()
+        .get_signing_keys(req(token, pb::GetSigningKeysRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .keys
+        .iter()
+        .map(|k| evidence::PublicKey::parse(&k.public_key).unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -147,11 +173,7 @@ async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
 
         let first = erase(&app, &a_ctl, &ca[0].id).await;
         assert!(first.signed.ends_with('\n'), "{}", first.signed);
-        let cp1 = v
-            .get_checkpoint(req(&a_ctl, pb::GetCheckpointRequest { tree_size: 0 }))
-            .await
-            .unwrap()
-            .into_inner();
+        let cp1 = latest_checkpoint(&app, &a_ctl).await;
         assert_eq!(cp1.tree_size, 1);
         erase(&app, &a_ctl, &ca[1].id).await;
         erase(&app, &b_ctl, &cb[0].id).await;
@@ -259,17 +281,7 @@ async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
         assert_eq!(r.out, cp1.note);
 
         // An inclusion proof by seq (admin) checks against its checkpoint.
-        let p = v
-            .get_inclusion_proof(req(
-                &app.admin,
-                pb::GetInclusionProofRequest {
-                    leaf: Some(pb::get_inclusion_proof_request::Leaf::Seq(3)),
-                    tree_size: 0,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let p = inclusion_of(&app, 3).await;
         assert_eq!(p.leaf_index, 2);
         assert!(p.ledger_entry.contains(&cb[0].id));
         let cp = p.checkpoint.clone().unwrap();
@@ -453,12 +465,7 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
         for c in &cs[1..4] {
             erase(&app, &svc, &c.id).await;
         }
-        let before = app
-            .vault()
-            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
-            .await
-            .unwrap()
-            .into_inner();
+        let before = latest_checkpoint(&app, &svc).await;
         assert_eq!(before.tree_size, 4);
         let cert = erase(&app, &svc, &cs[4].id).await;
         app.stop().await;
@@ -468,17 +475,8 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
         // into the tree: the same leaves, the same roots.
         let app = spawn_app(&db).await;
         let mut v = app.vault();
-        let keys = v
-            .get_signing_keys(req(&svc, pb::GetSigningKeysRequest {}))
-            .await
-            .unwrap()
-            .into_inner();
-        let key = evidence::PublicKey::parse(&keys.keys[0].public_key).unwrap();
-        let at4 = v
-            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
-            .await
-            .unwrap()
-            .into_inner();
+        let key = published_keys(&app, &svc).await.remove(0);
+        let at4 = latest_checkpoint(&app, &svc).await;
         assert_eq!(at4.tree_size, 5);
         let p = v
             .get_consistency_proof(req(
@@ -516,12 +514,7 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
         let svc = app.token(Role::Service, Some(&t.id)).await;
         let cs = put_many(&app, &svc, "rot", 4).await;
         let old_cert = erase(&app, &svc, &cs[0].id).await;
-        let old_cp = app
-            .vault()
-            .get_checkpoint(req(&svc, pb::GetCheckpointRequest { tree_size: 0 }))
-            .await
-            .unwrap()
-            .into_inner();
+        let old_cp = latest_checkpoint(&app, &svc).await;
         let config = app.config.clone();
         app.stop().await;
 

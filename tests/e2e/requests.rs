@@ -260,13 +260,9 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
         assert_eq!(out.certificates[0].candidate_id, c1.id);
         // The vault signed it (docs/evidence.md); it verifies with the
         // published key alone.
-        let keys = app
-            .vault()
-            .get_signing_keys(req(&app.admin, pb::GetSigningKeysRequest {}))
+        let key = crate::evidence::published_keys(&app, &app.admin)
             .await
-            .unwrap()
-            .into_inner();
-        let key = evidence::PublicKey::parse(&keys.keys[0].public_key).unwrap();
+            .remove(0);
         let v =
             evidence::certificate::verify_deletion_certificate(&out.certificates[0].signed, &[key])
                 .expect("a data-subject request's certificate is signed");

@@ -1179,18 +1179,7 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             .unwrap()["seq"]
             .as_u64()
             .unwrap();
-        let proof = app
-            .vault()
-            .get_inclusion_proof(req(
-                &app.admin,
-                pb::GetInclusionProofRequest {
-                    leaf: Some(pb::get_inclusion_proof_request::Leaf::Seq(seq)),
-                    tree_size: 0,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let proof = crate::evidence::inclusion_of(&app, seq).await;
         assert!(proof.ledger_entry.contains(&format!("tenant:{}", a.id)));
         let before = proof.checkpoint.unwrap();
         app.stop().await;
@@ -1226,23 +1215,8 @@ async fn a_restore_from_before_a_tenant_erasure_cannot_bring_the_tenant_back() {
             .unwrap();
         // The tree rebuilt after the restore extends the checkpoint signed
         // before it: the tenant erasure added an entry, nothing was removed.
-        let keys = app
-            .vault()
-            .get_signing_keys(req(&app.admin, pb::GetSigningKeysRequest {}))
-            .await
-            .unwrap()
-            .into_inner();
-        let keys: Vec<evidence::PublicKey> = keys
-            .keys
-            .iter()
-            .map(|k| evidence::PublicKey::parse(&k.public_key).unwrap())
-            .collect();
-        let latest = app
-            .vault()
-            .get_checkpoint(req(&app.admin, pb::GetCheckpointRequest { tree_size: 0 }))
-            .await
-            .unwrap()
-            .into_inner();
+        let keys = crate::evidence::published_keys(&app, &app.admin).await;
+        let latest = crate::evidence::latest_checkpoint(&app, &app.admin).await;
         assert!(latest.tree_size >= before.tree_size);
         let hashes = if latest.tree_size > before.tree_size {
             app.vault()

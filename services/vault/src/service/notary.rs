@@ -167,6 +167,13 @@ impl Vault {
             .await
             .map_err(internal)?
             .map_or(0, |r| r.seq);
+        // Nothing new (every idle sweep): no write transaction, no lock.
+        let size = latest_checkpoint(&self.keys.db)
+            .await?
+            .map_or(0, |c| c.tree_size);
+        if size >= head {
+            return Ok(size as u64);
+        }
         loop {
             let txn = begin_write(&self.keys.db).await.map_err(internal)?;
             let last = latest_checkpoint(&txn).await?;
@@ -354,8 +361,8 @@ impl Vault {
         reason: EraseReason,
         reference: &str,
     ) -> Result<(deletion_certificates::Model, String), VaultError> {
-        self.erase(actor, scope, id, reason, reference).await?;
-        self.signed_certificate(scope, id).await
+        let c = self.erase(actor, scope, id, reason, reference).await?;
+        self.sign_certificate(scope, c).await
     }
 
     /// A candidate's deletion certificate and its signed document.
@@ -365,6 +372,16 @@ impl Vault {
         id: &str,
     ) -> Result<(deletion_certificates::Model, String), VaultError> {
         let c = self.certificate(scope, id).await?;
+        self.sign_certificate(scope, c).await
+    }
+
+    /// Signs a certificate read in `scope`: its entry proven against the
+    /// latest checkpoint.
+    async fn sign_certificate(
+        &self,
+        scope: &Scope,
+        c: deletion_certificates::Model,
+    ) -> Result<(deletion_certificates::Model, String), VaultError> {
         let p = self
             .inclusion(scope, &LeafRef::Seq(c.ledger_seq), None)
             .await?;
