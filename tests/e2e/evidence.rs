@@ -593,3 +593,369 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
         app.stop().await;
     }
 }
+
+/// `tenant`'s audit events as its own DPO lists them (empty: as the
+/// administrator lists every event).
+async fn audit_events(app: &TestApp, token: &str) -> Vec<pb::AuditEvent> {
+    app.audit()
+        .list_events(req(
+            token,
+            pb::ListEventsRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 1000,
+                    page_token: String::new(),
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events
+}
+
+async fn audit_checkpoint(app: &TestApp, token: &str, tenant: &str) -> pb::Checkpoint {
+    app.vault()
+        .get_audit_checkpoint(req(
+            token,
+            pb::GetAuditCheckpointRequest {
+                tenant_id: tenant.into(),
+                tree_size: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught() {
+    python();
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let b = app.create_controller("Beta B.V.", "22222222").await;
+        let a_svc = app.token(Role::Service, Some(&a.id)).await;
+        let a_ctl = app.token(Role::Controller, Some(&a.id)).await;
+        let b_svc = app.token(Role::Service, Some(&b.id)).await;
+        let b_ctl = app.token(Role::Controller, Some(&b.id)).await;
+        let auditor = app.token(Role::Auditor, None).await;
+        put_many(&app, &a_svc, "au-a", 3).await;
+        put_many(&app, &b_svc, "au-b", 2).await;
+        let mut v = app.vault();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let keys = v
+            .get_signing_keys(req(&a_ctl, pb::GetSigningKeysRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(keys.audit_origin, "custodian.local/audit");
+        let key = keys.keys[0].public_key.clone();
+
+        // A's DPO: the events it is shown, and its tree's checkpoint
+        // covering exactly them.
+        let shown = audit_events(&app, &a_ctl).await;
+        assert!(shown.len() >= 2, "{shown:?}");
+        assert!(shown.iter().all(|e| e.tenant_id == a.id));
+        let cp_old = audit_checkpoint(&app, &a_ctl, "").await;
+        assert_eq!(cp_old.tree_size, shown.len() as u64);
+        assert!(
+            cp_old
+                .note
+                .starts_with(&format!("custodian.local/audit/{}\n", a.id)),
+            "{}",
+            cp_old.note
+        );
+        // Naming its own tenant is the same tree; the latest checkpoint
+        // is not signed again when nothing happened.
+        assert_eq!(audit_checkpoint(&app, &a_ctl, &a.id).await, cp_old);
+
+        // The proof file of two of the events, offline, by both verifiers.
+        let seqs: Vec<String> = [&shown[0], shown.last().unwrap()]
+            .iter()
+            .map(|e| e.seq.to_string())
+            .collect();
+        let file = d.join("audit.json").display().to_string();
+        let r = ctl(
+            &app,
+            &a_ctl,
+            &[
+                "evidence",
+                "audit-proof",
+                &seqs[0],
+                &seqs[1],
+                "--out",
+                &file,
+            ],
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let r = verify(&["audit", &file, "--public-key", &key]).await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(
+            r.out.contains(&format!("controller {}", a.id)) && r.out.contains("verified"),
+            "{}",
+            r.out
+        );
+        let (code, out) = py(&["audit", &file], &[&key]);
+        assert_eq!(code, 0, "{out}");
+        // The events proven are the events shown.
+        let f: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (i, e) in [&shown[0], shown.last().unwrap()].iter().enumerate() {
+            let leaf = &f["events"][i]["event"];
+            assert_eq!(leaf["seq"], e.seq);
+            assert_eq!(leaf["tenant_seq"], e.tenant_seq);
+            assert_eq!(leaf["action"], e.action.as_str());
+            assert_eq!(leaf["object_id"], e.object_id.as_str());
+            assert_eq!(leaf["details"], e.details_json.as_str());
+        }
+        // Any changed byte fails both verifiers.
+        let bytes = text.as_bytes();
+        for i in (0..bytes.len() - 1).step_by(bytes.len() / 25) {
+            let mut t = bytes.to_vec();
+            t[i] = if t[i] == b'7' { b'8' } else { b'7' };
+            let Ok(t) = String::from_utf8(t) else {
+                continue;
+            };
+            let tf = write(d, "audit-tampered.json", &t);
+            let r = verify(&["audit", &tf, "--public-key", &key]).await;
+            assert_eq!(r.code, 1, "byte {i} changed: {}", r.out);
+            assert!(r.err.contains("does not verify"), "{}", r.err);
+            assert_eq!(py(&["audit", &tf], &[&key]).0, 1, "byte {i}, Python");
+        }
+
+        // The global tree: the auditor proves one event of each tenant.
+        let all = audit_events(&app, &auditor).await;
+        let of_b = all.iter().find(|e| e.tenant_id == b.id).unwrap();
+        let p = v
+            .get_audit_proof(req(
+                &auditor,
+                pb::GetAuditProofRequest {
+                    tenant_id: String::new(),
+                    seqs: vec![shown[0].seq, of_b.seq],
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(p.events[1].leaf_index, of_b.seq - 1);
+        let gf = write(d, "global.json", &p.proof_file);
+        let r = verify(&["audit", &gf, "--public-key", &key]).await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(r.out.contains("the processor's audit log"), "{}", r.out);
+        assert_eq!(py(&["audit", &gf], &[&key]).0, 0);
+
+        // Another tenant's events and trees do not exist for a controller.
+        for (tenant, seq) in [(String::new(), shown[0].seq), (a.id.clone(), shown[0].seq)] {
+            let e = v
+                .get_audit_proof(req(
+                    &b_ctl,
+                    pb::GetAuditProofRequest {
+                        tenant_id: tenant,
+                        seqs: vec![seq],
+                        tree_size: 0,
+                    },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::NotFound, "{e:?}");
+        }
+        let e = v
+            .get_audit_checkpoint(req(
+                &b_ctl,
+                pb::GetAuditCheckpointRequest {
+                    tenant_id: a.id.clone(),
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound, "{e:?}");
+        // Bad input is named, quoted short.
+        for (seqs, tenant, field) in [
+            (vec![], "", "seqs"),
+            (vec![0], "", "seqs"),
+            ((1..=101).collect(), "", "seqs"),
+            (
+                vec![1],
+                "not-a-tenant-id-but-a-very-long-string-indeed",
+                "tenant_id",
+            ),
+        ] {
+            let e = v
+                .get_audit_proof(req(
+                    &app.admin,
+                    pb::GetAuditProofRequest {
+                        tenant_id: tenant.into(),
+                        seqs,
+                        tree_size: 0,
+                    },
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+            assert!(e.message().contains(field), "{}", e.message());
+            assert!(e.message().len() < 200, "{}", e.message());
+        }
+        let e = v
+            .get_audit_consistency_proof(req(
+                &a_ctl,
+                pb::GetAuditConsistencyProofRequest {
+                    tenant_id: String::new(),
+                    old_size: 0,
+                    new_size: 0,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+        assert!(e.message().contains("old_size"), "{}", e.message());
+
+        // More happens for A (an erasure); the newer checkpoint extends
+        // the one A's DPO kept.
+        let more = put_many(&app, &a_svc, "au-a2", 1).await;
+        erase(&app, &a_ctl, &more[0].id).await;
+        let old_file = write(d, "audit-old.cp", &cp_old.note);
+        let proof_file = d.join("audit-proof.txt").display().to_string();
+        let new_file = d.join("audit-new.cp").display().to_string();
+        let r = ctl(
+            &app,
+            &a_ctl,
+            &[
+                "evidence",
+                "audit-consistency",
+                "--old",
+                &cp_old.tree_size.to_string(),
+                "--out",
+                &proof_file,
+                "--checkpoint-out",
+                &new_file,
+            ],
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        let r = verify(&[
+            "consistency",
+            &old_file,
+            &new_file,
+            "--proof",
+            &proof_file,
+            "--public-key",
+            &key,
+        ])
+        .await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert_eq!(
+            py(&["consistency", &old_file, &new_file, &proof_file], &[&key]).0,
+            0
+        );
+        // The proof file issued before still verifies (its checkpoint is
+        // kept), and the same events prove against the newer checkpoint.
+        assert_eq!(
+            verify(&["audit", &file, "--public-key", &key]).await.code,
+            0
+        );
+
+        // The processor rewrites A's history: its tree rebuilt without
+        // A's first event and signed with its own key is no extension of
+        // the checkpoint A's DPO kept.
+        let signing = evidence::ProcessorKey::parse(
+            &std::fs::read_to_string(app.config.data_dir.join("signing.key")).unwrap(),
+        )
+        .unwrap();
+        let f: serde_json::Value = serde_json::from_str(
+            &v.get_audit_proof(req(
+                &a_ctl,
+                pb::GetAuditProofRequest {
+                    tenant_id: String::new(),
+                    seqs: shown.iter().map(|e| e.seq).collect(),
+                    tree_size: cp_old.tree_size,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .proof_file,
+        )
+        .unwrap();
+        let mut leaves: Vec<Hash> = f["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| tree::record_hash(&evidence::canonical::to_vec(&e["event"]).unwrap()))
+            .collect();
+        leaves.remove(0);
+        leaves.push(tree::record_hash(b"a later event"));
+        let store = forged(&leaves);
+        let size = leaves.len() as u64;
+        let old = cp_old.tree_size;
+        let root = tree::root(size, &known(&store, Op::Root { size })).unwrap();
+        let forged_cp = evidence::sign_checkpoint(
+            &signing,
+            &format!("custodian.local/audit/{}", a.id),
+            size,
+            root,
+        )
+        .unwrap();
+        let fp = tree::consistency(
+            old,
+            size,
+            &known(&store, Op::Consistency { old, new: size }),
+        )
+        .unwrap();
+        let f_cp = write(d, "audit-forged.cp", &forged_cp);
+        let f_proof = write(
+            d,
+            "audit-forged.txt",
+            &fp.iter()
+                .map(|h| format!("{}\n", tree::b64(h)))
+                .collect::<String>(),
+        );
+        let r = verify(&[
+            "consistency",
+            &old_file,
+            &f_cp,
+            "--proof",
+            &f_proof,
+            "--public-key",
+            &key,
+        ])
+        .await;
+        assert_eq!(r.code, 1, "{}", r.out);
+        assert_eq!(
+            py(&["consistency", &old_file, &f_cp, &f_proof], &[&key]).0,
+            1
+        );
+
+        // A stored event changed in the database: the vault will not prove
+        // it (its leaf is no longer the one the tree holds).
+        let conn = app.db().await;
+        use store::sea_orm::ConnectionTrait;
+        conn.execute_raw(store::sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            format!(
+                "UPDATE audit_events SET actor_id = 'token:someone-else' WHERE seq = {}",
+                shown[0].seq
+            ),
+        ))
+        .await
+        .unwrap();
+        let e = v
+            .get_audit_proof(req(
+                &a_ctl,
+                pb::GetAuditProofRequest {
+                    tenant_id: String::new(),
+                    seqs: vec![shown[0].seq],
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        assert!(e.message().contains("no longer matches"), "{}", e.message());
+        app.stop().await;
+    }
+}

@@ -7,6 +7,7 @@ proofs. The e2e tests run it on what the server produced.
     verify.py certificate FILE --public-key KEY [--public-key KEY ...]
     verify.py consistency OLD NEW PROOF --public-key KEY [...]
     verify.py inclusion LEAF_JSON_FILE PROOF CHECKPOINT --public-key KEY [...]
+    verify.py audit FILE --public-key KEY [...]
 
 KEY is a signed-note verifier key, name+id+base64. PROOF is a file with one
 base64 hash per line. Exit 0 with a statement; exit 1 naming what failed.
@@ -226,6 +227,49 @@ def verify_certificate(text, keys):
             f"of {origin}, in the checkpoint of size {size}, signed by {key.handle()}")
 
 
+AUDIT_FORMAT = "custodian.audit-proof/v1"
+AUDIT_FIELDS = {"seq", "at", "tenant_id", "tenant_seq", "actor_id", "actor_role", "action",
+                "object_type", "object_id", "reason", "details"}
+
+
+def verify_audit(text, keys):
+    try:
+        f = json.loads(text)
+    except ValueError as e:
+        raise Failed(f"not JSON: {e}")
+    if f.get("format") != AUDIT_FORMAT:
+        raise Failed("not an audit proof of the known format")
+    origin, size, root = open_note(f["checkpoint"], keys)
+    tenant = None
+    for k in keys:
+        if origin == k.name + "/audit":
+            break
+        if origin.startswith(k.name + "/audit/") and len(origin) > len(k.name) + 7:
+            tenant = origin[len(k.name) + 7:]
+            break
+    else:
+        raise Failed(f"the checkpoint is of {origin[:40]!r}, not of an audit log")
+    events = f["events"]
+    if not isinstance(events, list) or not events:
+        raise Failed("no events")
+    for item in events:
+        e = item["event"]
+        if set(e) != AUDIT_FIELDS:
+            raise Failed("an event does not have exactly the documented fields")
+        if tenant is None:
+            index = e["seq"] - 1
+        else:
+            if e["tenant_id"] != tenant:
+                raise Failed(f"event {e['seq']} is of another controller than the tree's")
+            index = e["tenant_seq"] - 1
+        if item["leaf_index"] != index:
+            raise Failed(f"the proof of event {e['seq']} is for another leaf")
+        proof = [base64.b64decode(h, validate=True) for h in item["hashes"]]
+        if not verify_inclusion(index, size, leaf_hash(canonical(e)), proof, root):
+            raise Failed(f"event {e['seq']} is not in the tree of size {size}")
+    return f"{len(events)} event(s) are in {origin} at size {size}"
+
+
 def read_proof(path):
     with open(path) as f:
         return [base64.b64decode(line.strip(), validate=True) for line in f if line.strip()]
@@ -233,7 +277,7 @@ def read_proof(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["certificate", "consistency", "inclusion"])
+    ap.add_argument("what", choices=["certificate", "consistency", "inclusion", "audit"])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--public-key", action="append", required=True)
     a = ap.parse_args()
@@ -242,6 +286,9 @@ def main():
         if a.what == "certificate":
             with open(a.files[0], encoding="utf-8") as f:
                 print("OK: " + verify_certificate(f.read(), keys))
+        elif a.what == "audit":
+            with open(a.files[0], encoding="utf-8") as f:
+                print("OK: " + verify_audit(f.read(), keys))
         elif a.what == "consistency":
             old, new, proof = a.files
             with open(old, encoding="utf-8") as f:

@@ -40,3 +40,20 @@ pub fn link_hash(chain: &str, prev: &str, digest: &str) -> String {
     h.update(digest.as_bytes());
     hex::encode(h.finalize())
 }
+
+/// The entry as a leaf of the audit Merkle trees (crates/evidence/src/audit.rs).
+pub fn leaf(e: &audit_events::Model) -> evidence::audit::AuditLeaf {
+    evidence::audit::AuditLeaf {
+        seq: e.seq,
+        at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        tenant_id: e.tenant_id.clone().unwrap_or_default(),
+        tenant_seq: e.tenant_seq,
+        actor_id: e.actor_id.clone(),
+        actor_role: e.actor_role.clone(),
+        action: e.action.clone(),
+        object_type: e.object_type.clone(),
+        object_id: e.object_id.clone(),
+        reason: e.reason.clone().unwrap_or_default(),
+        details: e.details.clone(),
+    }
+}

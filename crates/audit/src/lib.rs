@@ -27,7 +27,7 @@ use sea_orm::{
 };
 use store::entities::{audit_events, audit_heads};
 
-pub use chain::{content_digest, link_hash};
+pub use chain::{content_digest, leaf, link_hash};
 
 /// Who did it. Tokens give `token:<id>`; local operator commands give `cli:<command>`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -372,6 +372,20 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.VaultService/GetConsistencyProof",
         &[Admin, Auditor, Controller, Service, Worker],
     ),
+    // The audit trees: as AuditService/ListEvents, a controller gets its
+    // own tenant's tree, processor-wide callers any.
+    p(
+        "/custodian.v1.VaultService/GetAuditCheckpoint",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetAuditProof",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.VaultService/GetAuditConsistencyProof",
+        &[Admin, Auditor, Controller],
+    ),
     // custodian.internal.v1: the peers of a split deployment only. No public
     // role may call an internal RPC, and a peer token may call no public RPC.
     p("/custodian.internal.v1.VaultPeer/SubjectHashes", &[Peer]),

@@ -10,6 +10,8 @@
 //!   `signed-note`s.
 //! - [`ledger`]: the shred ledger's entry as a leaf: its chain hash and its
 //!   canonical JSON.
+//! - [`audit`]: the audit log's events as leaves (a global tree and one
+//!   per tenant) and the audit proof file.
 //! - [`certificate`]: signed deletion certificates (canonical JSON with a
 //!   detached signature) and their verification, offline.
 //!
@@ -17,6 +19,7 @@
 //! and the verifier (`custodianctl verify`) reads files. The formats are
 //! described byte for byte in `docs/evidence.md`.
 
+pub mod audit;
 pub mod canonical;
 pub mod certificate;
 pub mod checkpoint;

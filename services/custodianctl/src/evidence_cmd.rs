@@ -1,5 +1,6 @@
 //! Evidence: `custodianctl evidence ...` fetches keys, checkpoints, proofs
-//! and signed certificates from the server; `custodianctl verify ...` checks
+//! (of the shred ledger and of the audit log) and signed certificates from
+//! the server; `custodianctl verify ...` checks
 //! them offline, with the processor's public key alone (no server, no
 //! database). Formats: docs/evidence.md.
 
@@ -44,6 +45,44 @@ pub enum EvidenceCmd {
         #[arg(long)]
         checkpoint_out: Option<PathBuf>,
     },
+    /// A signed checkpoint of an audit tree: the global one, or with
+    /// --tenant that controller's (a controller's token always gets its
+    /// own). The latest covers the log as it is now.
+    AuditCheckpoint {
+        #[arg(long, default_value = "")]
+        tenant: String,
+        #[arg(long, default_value_t = 0)]
+        size: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The audit proof file of events (their seqs, as the audit log lists
+    /// them): each event with its inclusion proof and the signed
+    /// checkpoint. Check it with `custodianctl verify audit`.
+    AuditProof {
+        #[arg(required = true)]
+        seqs: Vec<u64>,
+        #[arg(long, default_value = "")]
+        tenant: String,
+        #[arg(long, default_value_t = 0)]
+        size: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// An audit tree's consistency proof from --old to --new, as
+    /// `evidence consistency` for the ledger.
+    AuditConsistency {
+        #[arg(long, default_value = "")]
+        tenant: String,
+        #[arg(long)]
+        old: u64,
+        #[arg(long, default_value_t = 0)]
+        new: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        checkpoint_out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,6 +104,13 @@ pub enum VerifyCmd {
         /// The proof: one base64 hash per line (`custodianctl evidence consistency`).
         #[arg(long)]
         proof: PathBuf,
+        #[arg(long = "public-key", required = true)]
+        public_key: Vec<String>,
+    },
+    /// An audit proof file (`custodianctl evidence audit-proof`): the
+    /// checkpoint's signature and every event's inclusion in that tree.
+    Audit {
+        file: PathBuf,
         #[arg(long = "public-key", required = true)]
         public_key: Vec<String>,
     },
@@ -141,18 +187,70 @@ pub async fn evidence(conn: &Conn, cmd: EvidenceCmd, o: Out<'_>) -> Result<(), C
                 }))
                 .await?
                 .into_inner();
-            if let (Some(path), Some(cp)) = (&checkpoint_out, &p.checkpoint) {
-                std::fs::write(path, &cp.note).map_err(|e| {
-                    CtlError::Usage(format!("--checkpoint-out {}: {e}", path.display()))
-                })?;
-            }
-            let mut text = p.hashes.join("\n");
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            write_out(&out, &text, o)
+            write_consistency(p, &out, &checkpoint_out, o)
+        }
+        EvidenceCmd::AuditCheckpoint { tenant, size, out } => {
+            let c = v
+                .get_audit_checkpoint(conn.req(pb::GetAuditCheckpointRequest {
+                    tenant_id: tenant,
+                    tree_size: size,
+                }))
+                .await?
+                .into_inner();
+            write_out(&out, &c.note, o)
+        }
+        EvidenceCmd::AuditProof {
+            seqs,
+            tenant,
+            size,
+            out,
+        } => {
+            let p = v
+                .get_audit_proof(conn.req(pb::GetAuditProofRequest {
+                    tenant_id: tenant,
+                    seqs,
+                    tree_size: size,
+                }))
+                .await?
+                .into_inner();
+            write_out(&out, &p.proof_file, o)
+        }
+        EvidenceCmd::AuditConsistency {
+            tenant,
+            old,
+            new,
+            out,
+            checkpoint_out,
+        } => {
+            let p = v
+                .get_audit_consistency_proof(conn.req(pb::GetAuditConsistencyProofRequest {
+                    tenant_id: tenant,
+                    old_size: old,
+                    new_size: new,
+                }))
+                .await?
+                .into_inner();
+            write_consistency(p, &out, &checkpoint_out, o)
         }
     }
+}
+
+/// A consistency proof, one base64 hash per line, and its checkpoint.
+fn write_consistency(
+    p: pb::ConsistencyProof,
+    out: &Option<PathBuf>,
+    checkpoint_out: &Option<PathBuf>,
+    o: Out<'_>,
+) -> Result<(), CtlError> {
+    if let (Some(path), Some(cp)) = (checkpoint_out, &p.checkpoint) {
+        std::fs::write(path, &cp.note)
+            .map_err(|e| CtlError::Usage(format!("--checkpoint-out {}: {e}", path.display())))?;
+    }
+    let mut text = p.hashes.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    write_out(out, &text, o)
 }
 
 /// Public keys from the arguments: each a key text or a file of keys.
@@ -199,6 +297,16 @@ pub fn verify(cmd: VerifyCmd, o: Out<'_>) -> Result<(), CtlError> {
                         file.display()
                     ))
                 })?;
+            o.raw(&format!("verified: {v}"))
+        }
+        VerifyCmd::Audit { file, public_key } => {
+            let keys = keys(&public_key)?;
+            let v = evidence::audit::verify_audit_proof(&read(&file)?, &keys).map_err(|e| {
+                CtlError::Failed(format!(
+                    "the audit proof {} does not verify: {e}",
+                    file.display()
+                ))
+            })?;
             o.raw(&format!("verified: {v}"))
         }
         VerifyCmd::Consistency {

@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use auth::{Principal, Scope};
+use evidence::audit::AuditTree;
 use proto::v1::{self as pb, vault_service_server::VaultService};
 use proto::wire;
 use store::entities::vault::{
-    candidates, deletion_certificates, ledger_checkpoints, retention_policies,
+    audit_checkpoints, candidates, deletion_certificates, ledger_checkpoints, retention_policies,
 };
 use tonic::{Request, Response, Status};
 
 use crate::domain::*;
-use crate::service::{LeafRef, Vault, today};
+use crate::service::{LeafRef, MAX_PROVEN_EVENTS, Vault, today};
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
@@ -537,6 +538,7 @@ impl VaultService for VaultGrpc {
                 })
                 .collect(),
             ledger_origin: self.vault.notary().origin().to_owned(),
+            audit_origin: evidence::audit::global_origin(self.vault.notary().public().name()),
         }))
     }
 
@@ -602,6 +604,112 @@ impl VaultService for VaultGrpc {
             hashes: proof.iter().map(evidence::tree::b64).collect(),
             checkpoint: Some(checkpoint_pb(cp)),
         }))
+    }
+
+    async fn get_audit_checkpoint(
+        &self,
+        req: Request<pb::GetAuditCheckpointRequest>,
+    ) -> Result<Response<pb::Checkpoint>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tree = audit_tree(&scope, &r.tenant_id)?;
+        let c = self
+            .vault
+            .audit_checkpoint(&tree, tree_size(r.tree_size))
+            .await?;
+        Ok(Response::new(audit_checkpoint_pb(c)))
+    }
+
+    async fn get_audit_proof(
+        &self,
+        req: Request<pb::GetAuditProofRequest>,
+    ) -> Result<Response<pb::AuditProof>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tree = audit_tree(&scope, &r.tenant_id)?;
+        if r.seqs.is_empty() || r.seqs.len() > MAX_PROVEN_EVENTS {
+            return Err(VaultError::from(field_err(
+                "seqs",
+                format!(
+                    "name from 1 to {MAX_PROVEN_EVENTS} events; {} were named",
+                    r.seqs.len()
+                ),
+            ))
+            .into());
+        }
+        let mut seqs = Vec::with_capacity(r.seqs.len());
+        for s in &r.seqs {
+            if *s == 0 || *s > i64::MAX as u64 {
+                return Err(VaultError::from(field_err(
+                    "seqs",
+                    format!("an event's seq is 1 or more, got {s}"),
+                ))
+                .into());
+            }
+            seqs.push(*s as i64);
+        }
+        let (cp, proven) = self
+            .vault
+            .audit_proof(&tree, &seqs, tree_size(r.tree_size))
+            .await?;
+        let proof_file = evidence::audit::proof_file(&cp.note, &proven)
+            .map_err(|e| VaultError::Internal(e.to_string()))?;
+        Ok(Response::new(pb::AuditProof {
+            events: proven
+                .iter()
+                .map(|p| pb::AuditLeafProof {
+                    seq: p.event.seq as u64,
+                    leaf_index: p.leaf_index,
+                    event: String::from_utf8(p.event.leaf_bytes()).unwrap_or_default(),
+                    hashes: p.hashes.iter().map(evidence::tree::b64).collect(),
+                })
+                .collect(),
+            checkpoint: Some(audit_checkpoint_pb(cp)),
+            proof_file,
+        }))
+    }
+
+    async fn get_audit_consistency_proof(
+        &self,
+        req: Request<pb::GetAuditConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let tree = audit_tree(&scope, &r.tenant_id)?;
+        let (proof, cp) = self
+            .vault
+            .audit_consistency(&tree, r.old_size, tree_size(r.new_size))
+            .await?;
+        Ok(Response::new(pb::ConsistencyProof {
+            old_size: r.old_size,
+            hashes: proof.iter().map(evidence::tree::b64).collect(),
+            checkpoint: Some(audit_checkpoint_pb(cp)),
+        }))
+    }
+}
+
+/// The audit tree a caller asks for: a controller always its own tenant's
+/// (another tenant's does not exist for it); a processor-wide caller the
+/// global tree, or the tenant's it names.
+fn audit_tree(scope: &Scope, tenant_id: &str) -> Result<AuditTree, VaultError> {
+    let asked = tenant_id.trim();
+    match scope {
+        Scope::Tenant(own) if asked.is_empty() || asked == own => {
+            Ok(AuditTree::Tenant(own.clone()))
+        }
+        Scope::Tenant(_) => Err(VaultError::NotFound),
+        Scope::All if asked.is_empty() => Ok(AuditTree::Global),
+        Scope::All => Ok(AuditTree::Tenant(id("tenant_id", asked)?)),
+    }
+}
+
+fn audit_checkpoint_pb(c: audit_checkpoints::Model) -> pb::Checkpoint {
+    pb::Checkpoint {
+        tree_size: c.tree_size as u64,
+        root_hash: c.root_hash,
+        note: c.note,
+        signed_by: c.signed_by,
+        signed_at: wire::timestamp(c.signed_at),
     }
 }
 

@@ -19,6 +19,7 @@ mod m20261201_000013_switching_lifecycle;
 mod m20261201_000014_requests_by_receipt;
 mod m20261201_000015_candidates_due_in_order;
 mod m20261205_000016_ledger_tree;
+mod m20261205_000017_audit_tree;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for KeystoreMigrator {
             Box::new(m20261121_000004_vault_keys::Migration),
             Box::new(m20261123_000011_tenant_shreds::Migration),
             Box::new(m20261205_000016_ledger_tree::Migration),
+            Box::new(m20261205_000017_audit_tree::Migration),
         ]
     }
 

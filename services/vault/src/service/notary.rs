@@ -16,7 +16,9 @@
 use evidence::certificate::{DeletionFields, Inclusion};
 use evidence::tree::{self, Hash, Known, Op};
 use evidence::{ProcessorKey, PublicKey};
-use store::entities::vault::{ledger_checkpoints, ledger_tree_hashes, signing_keys};
+use store::entities::vault::{
+    audit_tree_hashes, ledger_checkpoints, ledger_tree_hashes, signing_keys,
+};
 
 use super::*;
 
@@ -25,7 +27,7 @@ const TREE_PAGE: u64 = 50_000;
 
 /// The processor's signing key and the names of its logs.
 pub struct Notary {
-    key: ProcessorKey,
+    pub(super) key: ProcessorKey,
     /// The shred ledger's checkpoint origin: `<key name>/shred-ledger`.
     origin: String,
 }
@@ -59,33 +61,142 @@ pub struct Proven {
     pub checkpoint: ledger_checkpoints::Model,
 }
 
-fn evidence_err(e: evidence::EvidenceError) -> VaultError {
+pub(super) fn evidence_err(e: evidence::EvidenceError) -> VaultError {
     internal(e.to_string())
 }
 
-async fn read_hashes<C: ConnectionTrait>(db: &C, want: &[u64]) -> Result<Known, VaultError> {
+/// Where a tree's stored hashes live: the ledger's table, or one audit
+/// tree's rows (`global`, `tenant:<id>`) of the audit table.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Table<'a> {
+    Ledger,
+    Audit(&'a str),
+}
+
+impl Table<'_> {
+    fn name(&self) -> String {
+        match self {
+            Table::Ledger => "the ledger's tree".into(),
+            Table::Audit(t) => format!("the audit tree {t}"),
+        }
+    }
+}
+
+pub(super) async fn read_hashes<C: ConnectionTrait>(
+    db: &C,
+    table: Table<'_>,
+    want: &[u64],
+) -> Result<Known, VaultError> {
     let mut known = Known::default();
     for chunk in want.chunks(500) {
-        let rows = ledger_tree_hashes::Entity::find()
-            .filter(ledger_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
-            .all(db)
-            .await
-            .map_err(internal)?;
-        for r in rows {
-            let h: [u8; 32] = r
-                .hash
-                .as_slice()
-                .try_into()
-                .map_err(|_| internal(format!("stored tree hash {} is not 32 bytes", r.idx)))?;
-            known.0.insert(r.idx as u64, Hash(h));
+        let rows: Vec<(i64, Vec<u8>)> = match table {
+            Table::Ledger => ledger_tree_hashes::Entity::find()
+                .filter(ledger_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| (r.idx, r.hash))
+                .collect(),
+            Table::Audit(tree) => audit_tree_hashes::Entity::find()
+                .filter(audit_tree_hashes::Column::Tree.eq(tree))
+                .filter(audit_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| (r.idx, r.hash))
+                .collect(),
+        };
+        for (idx, hash) in rows {
+            let h: [u8; 32] = hash.as_slice().try_into().map_err(|_| {
+                internal(format!(
+                    "{}: stored hash {idx} is not 32 bytes",
+                    table.name()
+                ))
+            })?;
+            known.0.insert(idx as u64, Hash(h));
         }
     }
     if let Some(missing) = want.iter().find(|i| !known.0.contains_key(i)) {
         return Err(internal(format!(
-            "the ledger's tree lacks stored hash {missing}: the key store's tree tables were changed"
+            "{} lacks stored hash {missing}: the key store's tree tables were changed",
+            table.name()
         )));
     }
     Ok(known)
+}
+
+/// Appends `leaves` to the tree of `size` in `table`, within `txn`, and
+/// returns the new root. When the tree had a signed root (`last`), the new
+/// tree must prove consistent with it: a tree whose stored history was
+/// changed is refused, not signed over.
+pub(super) async fn grow<C: ConnectionTrait>(
+    txn: &C,
+    table: Table<'_>,
+    size: u64,
+    leaves: &[Hash],
+    last: Option<Hash>,
+) -> Result<Hash, VaultError> {
+    let new = size + leaves.len() as u64;
+    let known = read_hashes(
+        txn,
+        table,
+        &tree::needs(Op::Append {
+            size,
+            count: leaves.len() as u64,
+        }),
+    )
+    .await?;
+    let added = tree::append(size, leaves, &known).map_err(evidence_err)?;
+    let mut all = known;
+    all.0.extend(added.iter().copied());
+    for chunk in added.chunks(1000) {
+        match table {
+            Table::Ledger => {
+                ledger_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
+                    ledger_tree_hashes::ActiveModel {
+                        idx: Set(*i as i64),
+                        hash: Set(h.0.to_vec()),
+                    }
+                }))
+                .exec_without_returning(txn)
+                .await
+            }
+            Table::Audit(tree) => {
+                audit_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
+                    audit_tree_hashes::ActiveModel {
+                        tree: Set(tree.to_owned()),
+                        idx: Set(*i as i64),
+                        hash: Set(h.0.to_vec()),
+                    }
+                }))
+                .exec_without_returning(txn)
+                .await
+            }
+        }
+        .map_err(internal)?;
+    }
+    // What the root and the self-check read beyond what is in hand.
+    let mut want = tree::needs(Op::Root { size: new });
+    if size > 0 {
+        want.extend(tree::needs(Op::Consistency { old: size, new }));
+    }
+    want.retain(|i| !all.0.contains_key(i));
+    want.sort_unstable();
+    want.dedup();
+    all.0.extend(read_hashes(txn, table, &want).await?.0);
+    let root = tree::root(new, &all).map_err(evidence_err)?;
+    if let Some(old_root) = last {
+        let proof = tree::consistency(size, new, &all).map_err(evidence_err)?;
+        tree::check_consistency(&proof, size, old_root, new, root).map_err(|e| {
+            internal(format!(
+                "refusing to sign: {} does not extend its last checkpoint ({e})",
+                table.name()
+            ))
+        })?;
+    }
+    Ok(root)
 }
 
 async fn latest_checkpoint<C: ConnectionTrait>(
@@ -202,47 +313,11 @@ impl Vault {
                 leaves.push(model_entry(r).to_evidence().leaf_hash());
             }
             let new = size + leaves.len() as u64;
-            let known = read_hashes(
-                &txn,
-                &tree::needs(Op::Append {
-                    size,
-                    count: leaves.len() as u64,
-                }),
-            )
-            .await?;
-            let added = tree::append(size, &leaves, &known).map_err(evidence_err)?;
-            let mut all = known;
-            all.0.extend(added.iter().copied());
-            for chunk in added.chunks(1000) {
-                ledger_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
-                    ledger_tree_hashes::ActiveModel {
-                        idx: Set(*i as i64),
-                        hash: Set(h.0.to_vec()),
-                    }
-                }))
-                .exec_without_returning(&txn)
-                .await
-                .map_err(internal)?;
-            }
-            // What the root and the self-check read beyond what is in hand.
-            let mut want = tree::needs(Op::Root { size: new });
-            if size > 0 {
-                want.extend(tree::needs(Op::Consistency { old: size, new }));
-            }
-            want.retain(|i| !all.0.contains_key(i));
-            want.sort_unstable();
-            want.dedup();
-            all.0.extend(read_hashes(&txn, &want).await?.0);
-            let root = tree::root(new, &all).map_err(evidence_err)?;
-            if let Some(last) = &last {
-                let old_root = tree::parse_b64(&last.root_hash).map_err(evidence_err)?;
-                let proof = tree::consistency(size, new, &all).map_err(evidence_err)?;
-                tree::check_consistency(&proof, size, old_root, new, root).map_err(|e| {
-                    internal(format!(
-                        "refusing to sign: the ledger's tree does not extend its last checkpoint ({e})"
-                    ))
-                })?;
-            }
+            let last_root = match &last {
+                Some(c) => Some(tree::parse_b64(&c.root_hash).map_err(evidence_err)?),
+                None => None,
+            };
+            let root = grow(&txn, Table::Ledger, size, &leaves, last_root).await?;
             let note = evidence::sign_checkpoint(&self.notary.key, &self.notary.origin, new, root)
                 .map_err(evidence_err)?;
             ledger_checkpoints::ActiveModel {
@@ -320,6 +395,7 @@ impl Vault {
         let t = checkpoint.tree_size as u64;
         let known = read_hashes(
             &self.keys.db,
+            Table::Ledger,
             &tree::needs(Op::Inclusion { size: t, index }),
         )
         .await?;
@@ -346,8 +422,12 @@ impl Vault {
                 format!("must be from 1 to the new tree size ({t}); it is {old}"),
             )));
         }
-        let known =
-            read_hashes(&self.keys.db, &tree::needs(Op::Consistency { old, new: t })).await?;
+        let known = read_hashes(
+            &self.keys.db,
+            Table::Ledger,
+            &tree::needs(Op::Consistency { old, new: t }),
+        )
+        .await?;
         Ok((tree::consistency(old, t, &known).map_err(evidence_err)?, cp))
     }
 

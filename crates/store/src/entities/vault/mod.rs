@@ -3,8 +3,11 @@
 //! `deletion_certificates` and `vault_state` live in the main database;
 //! `master_check`, `tenant_keks`, `tenant_index_keys`, `candidate_deks`,
 //! `shred_ledger`, `tenant_shreds`, `keystore_state`, `ledger_tree_hashes`,
-//! `ledger_checkpoints` and `signing_keys` in the key store.
+//! `ledger_checkpoints`, `signing_keys`, `audit_tree_hashes` and
+//! `audit_checkpoints` in the key store.
 
+pub mod audit_checkpoints;
+pub mod audit_tree_hashes;
 pub mod candidate_deks;
 pub mod candidate_documents;
 pub mod candidate_index;
