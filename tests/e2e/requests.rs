@@ -263,10 +263,56 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
         let key = crate::evidence::published_keys(&app, &app.admin)
             .await
             .remove(0);
-        let v =
-            evidence::certificate::verify_deletion_certificate(&out.certificates[0].signed, &[key])
-                .expect("a data-subject request's certificate is signed");
+        let v = evidence::certificate::verify_deletion_certificate(
+            &out.certificates[0].signed,
+            std::slice::from_ref(&key),
+        )
+        .expect("a data-subject request's certificate is signed");
         assert_eq!(v.candidate_id, c1.id);
+        // The request's audit trail, written by the requests and the vault
+        // processes, is proven in the controller's audit tree, which the
+        // vault keeps and signs.
+        let trail = app
+            .audit()
+            .list_events(req(
+                &app.admin,
+                pb::ListEventsRequest {
+                    tenant_id: a.id.clone(),
+                    page: Some(pb::PageRequest {
+                        page_size: 1000,
+                        page_token: String::new(),
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        assert!(
+            trail.iter().any(|e| e.action.starts_with("dsr.")),
+            "{trail:?}"
+        );
+        let proof = app
+            .vault()
+            .get_audit_proof(req(
+                &app.admin,
+                pb::GetAuditProofRequest {
+                    tenant_id: a.id.clone(),
+                    seqs: trail.iter().map(|e| e.seq).collect(),
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let proven = evidence::audit::verify_audit_proof(&proof.proof_file, &[key])
+            .expect("the controller's audit events are proven");
+        assert_eq!(proven.seqs.len(), trail.len());
+        assert_eq!(
+            proven.tree,
+            evidence::audit::AuditTree::Tenant(a.id.clone())
+        );
         assert_eq!(out.certificates[0].reason, "request");
         let done = out.request.unwrap();
         assert_eq!(done.status, "answered");
