@@ -16,7 +16,7 @@ use crate::vault_sweep::put_many;
 
 /// The Python that runs the independent verifier: `CUSTODIAN_TEST_PYTHON`,
 /// or the venv `make verifier-deps` creates. Fails (never skips) without it.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
         .map(PathBuf::from)
@@ -34,7 +34,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs tests/evidence/verify.py; returns (exit code, stdout + stderr).
-fn py(args: &[&str], keys: &[&str]) -> (i32, String) {
+pub(crate) fn py(args: &[&str], keys: &[&str]) -> (i32, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("evidence/verify.py");
     let mut cmd = std::process::Command::new(python());
     cmd.arg(script).args(args);
@@ -54,7 +54,7 @@ fn py(args: &[&str], keys: &[&str]) -> (i32, String) {
 
 /// `custodianctl verify ...`: no server involved (the token and address are
 /// not used).
-async fn verify(args: &[&str]) -> Ran {
+pub(crate) async fn verify(args: &[&str]) -> Ran {
     let mut full = vec!["custodianctl", "--server", "http://127.0.0.1:9", "verify"];
     full.extend_from_slice(args);
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -81,7 +81,7 @@ async fn erase(app: &TestApp, token: &str, id: &str) -> pb::DeletionCertificate 
         .into_inner()
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()

@@ -306,8 +306,78 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
             .await
             .unwrap()
             .into_inner();
-        let proven = evidence::audit::verify_audit_proof(&proof.proof_file, &[key])
-            .expect("the controller's audit events are proven");
+        let proven =
+            evidence::audit::verify_audit_proof(&proof.proof_file, std::slice::from_ref(&key))
+                .expect("the controller's audit events are proven");
+        // The request's own certificate: every candidate the vault erased
+        // for it (c1; not c2, which is held), signed by the vault, offline
+        // by both verifiers.
+        let rc = app
+            .vault()
+            .get_request_certificate(req(
+                &app.admin,
+                pb::GetRequestCertificateRequest {
+                    request_id: r.id.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(rc.candidate_ids, vec![c1.id.clone()]);
+        assert_eq!(rc.tenant_id, a.id);
+        match evidence::certificate::verify_certificate(&rc.signed, std::slice::from_ref(&key))
+            .expect("the request's certificate verifies")
+        {
+            evidence::certificate::VerifiedCertificate::RequestErasure(v) => {
+                assert_eq!(v.request_id, r.id);
+                assert_eq!(v.candidates, vec![c1.id.clone()]);
+            }
+            other => panic!("not a request certificate: {other}"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let f = crate::evidence::write(dir.path(), "request.json", &rc.signed);
+        let (code, said) = crate::evidence::py(&["certificate", &f], &[key.text()]);
+        assert_eq!(code, 0, "{said}");
+        assert!(said.contains(&r.id), "{said}");
+        if app.others.is_empty() {
+            // custodianctl talks to one address: the monolith's.
+            let by_ctl = ctl(
+                &app,
+                &app.admin,
+                &["evidence", "request-certificate", &r.id],
+            )
+            .await;
+            assert_eq!(by_ctl.code, 0, "{}", by_ctl.err);
+            assert!(by_ctl.out.contains(&c1.id), "{}", by_ctl.out);
+        }
+        // Another controller's caller does not see it; bad input is named.
+        let (stranger, _) = app
+            .controller_with_agreement("Other B.V.", "87654321", None)
+            .await;
+        let other_tok = app.token(Role::Controller, Some(&stranger.id)).await;
+        let e = app
+            .vault()
+            .get_request_certificate(req(
+                &other_tok,
+                pb::GetRequestCertificateRequest {
+                    request_id: r.id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound, "{e:?}");
+        let e = app
+            .vault()
+            .get_request_certificate(req(
+                &app.admin,
+                pb::GetRequestCertificateRequest {
+                    request_id: "DSR-".repeat(40),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+        assert!(e.message().contains("request_id") && e.message().len() < 200);
         assert_eq!(proven.seqs.len(), trail.len());
         assert_eq!(
             proven.tree,

@@ -395,6 +395,47 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
             cert.rows_deleted
         );
         assert!(!cert.retained.is_empty());
+        // The vault's part is signed by the vault (switching holds no key):
+        // it verifies offline with the published key alone, by both
+        // verifiers, and states A's erasure; switching's certificate
+        // carries it in its JSON too.
+        let key = crate::evidence::published_keys(&app, &app.admin)
+            .await
+            .remove(0);
+        match evidence::certificate::verify_certificate(
+            &cert.vault_certificate,
+            std::slice::from_ref(&key),
+        )
+        .expect("the tenant erasure certificate verifies")
+        {
+            evidence::certificate::VerifiedCertificate::TenantErasure(v) => {
+                assert_eq!(v.tenant_id, a.id);
+                assert_eq!(v.keys_destroyed, cert.keys_destroyed);
+                assert!(v.rows_deleted >= 3, "{v}");
+            }
+            other => panic!("not a tenant erasure certificate: {other}"),
+        }
+        let json: serde_json::Value = serde_json::from_str(&cert.json).unwrap();
+        assert_eq!(json["vault_certificate"], cert.vault_certificate.as_str());
+        let dir = tempfile::tempdir().unwrap();
+        let f = crate::evidence::write(dir.path(), "tenant.json", &cert.vault_certificate);
+        let r = crate::evidence::verify(&["certificate", &f, "--public-key", key.text()]).await;
+        assert_eq!(r.code, 0, "{}", r.err);
+        assert!(r.out.contains(&format!("controller {}", a.id)), "{}", r.out);
+        let (code, out) = crate::evidence::py(&["certificate", &f], &[key.text()]);
+        assert_eq!(code, 0, "{out}");
+        let tampered = cert.vault_certificate.replacen(&a.id, &b.id, 1);
+        let f = crate::evidence::write(dir.path(), "tampered.json", &tampered);
+        assert_eq!(
+            crate::evidence::verify(&["certificate", &f, "--public-key", key.text()])
+                .await
+                .code,
+            1
+        );
+        assert_eq!(
+            crate::evidence::py(&["certificate", &f], &[key.text()]).0,
+            1
+        );
 
         // Nothing of A is readable; B is intact.
         for id in stored.keys() {

@@ -193,6 +193,29 @@ def check_entry(e):
         raise Failed(f"ledger entry {e['seq']}'s hash does not match its fields")
 
 
+TENANT_FORMAT = "custodian.tenant-erasure-certificate/v1"
+REQUEST_FORMAT = "custodian.request-erasure-certificate/v1"
+
+
+def proven_entry(part, size, root):
+    """A ledger entry with its inclusion proof against the tree (size, root)."""
+    e = part["ledger_entry"]
+    check_entry(e)
+    p = part["inclusion_proof"]
+    if p["leaf_index"] != e["seq"] - 1 or p["tree_size"] != size:
+        raise Failed("the inclusion proof is for another leaf or another tree")
+    proof = [base64.b64decode(h, validate=True) for h in p["hashes"]]
+    if not verify_inclusion(p["leaf_index"], size, leaf_hash(canonical(e)), proof, root):
+        raise Failed(f"ledger entry {e['seq']} is not in the checkpoint's tree of size {size}")
+    return e
+
+
+def states(c, e):
+    for k in ("candidate_id", "tenant_id", "reason", "basis", "shredded_at"):
+        if c[k] != e[k]:
+            raise Failed(f"the certificate's {k} is not the ledger entry's")
+
+
 def verify_certificate(text, keys):
     try:
         f = json.loads(text)
@@ -208,23 +231,40 @@ def verify_certificate(text, keys):
         raise Failed(f"signed by {str(sig.get('key'))[:40]!r}, not by a key given")
     if not key.verify(SIGNING_CONTEXT + canonical(doc), base64.b64decode(sig["value"], validate=True)):
         raise Failed(f"the signature by {key.handle()} does not match the document")
-    if doc.get("format") != FORMAT:
-        raise Failed("not a deletion certificate of the known format")
+    fmt = doc.get("format")
     origin, size, root = open_note(doc["checkpoint"], keys)
-    e = doc["ledger_entry"]
-    check_entry(e)
-    p = doc["inclusion_proof"]
-    if p["leaf_index"] != e["seq"] - 1 or p["tree_size"] != size:
-        raise Failed("the inclusion proof is for another leaf or another tree")
-    proof = [base64.b64decode(h, validate=True) for h in p["hashes"]]
-    if not verify_inclusion(p["leaf_index"], size, leaf_hash(canonical(e)), proof, root):
-        raise Failed(f"ledger entry {e['seq']} is not in the checkpoint's tree of size {size}")
-    c = doc["certificate"]
-    for k in ("candidate_id", "tenant_id", "reason", "basis", "shredded_at"):
-        if c[k] != e[k]:
-            raise Failed(f"the certificate's {k} is not the ledger entry's")
-    return (f"candidate {e['candidate_id']} erased at {e['shredded_at']}: entry {e['seq']} "
-            f"of {origin}, in the checkpoint of size {size}, signed by {key.handle()}")
+    if fmt == FORMAT:
+        e = proven_entry(doc, size, root)
+        states(doc["certificate"], e)
+        return (f"candidate {e['candidate_id']} erased at {e['shredded_at']}: entry {e['seq']} "
+                f"of {origin}, in the checkpoint of size {size}, signed by {key.handle()}")
+    if fmt == TENANT_FORMAT:
+        e = proven_entry(doc, size, root)
+        t = doc["erasure"]["tenant_id"]
+        if e["candidate_id"] != "tenant:" + t or e["tenant_id"] != t:
+            raise Failed("the ledger entry is not the erasure of the certificate's controller")
+        if doc["erasure"]["keys_destroyed_at"] != e["shredded_at"]:
+            raise Failed("keys_destroyed_at is not the ledger entry's time")
+        return (f"every key of controller {t} destroyed at {e['shredded_at']}: entry {e['seq']} "
+                f"of {origin}, in the checkpoint of size {size}, signed by {key.handle()}")
+    if fmt == REQUEST_FORMAT:
+        rid, t = doc["request"]["request_id"], doc["request"]["tenant_id"]
+        erased = doc["erased"]
+        if not isinstance(erased, list) or not erased:
+            raise Failed("no erased candidates")
+        seen = set()
+        for item in erased:
+            e = proven_entry(item, size, root)
+            states(item["certificate"], e)
+            if (e["tenant_id"] != t or e["reason"] != "request"
+                    or not e["basis"].endswith(": data-subject request " + rid)):
+                raise Failed(f"ledger entry {e['seq']} is not an erasure for this request")
+            if e["candidate_id"] in seen:
+                raise Failed("a candidate is listed twice")
+            seen.add(e["candidate_id"])
+        return (f"request {rid} of controller {t}: {len(erased)} candidate(s) erased, "
+                f"in {origin} at size {size}, signed by {key.handle()}")
+    raise Failed("not a certificate of a known format")
 
 
 AUDIT_FORMAT = "custodian.audit-proof/v1"

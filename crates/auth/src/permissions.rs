@@ -372,6 +372,10 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.VaultService/GetConsistencyProof",
         &[Admin, Auditor, Controller, Service, Worker],
     ),
+    p(
+        "/custodian.v1.VaultService/GetRequestCertificate",
+        &[Admin, Auditor, Controller, Service],
+    ),
     // The audit trees: as AuditService/ListEvents, a controller gets its
     // own tenant's tree, processor-wide callers any.
     p(

@@ -565,6 +565,7 @@ impl VaultLink {
                         .into_iter()
                         .map(|r| (r.table, r.rows))
                         .collect(),
+                    signed: e.signed,
                 })
             }
         }

@@ -334,7 +334,7 @@ impl requests::ports::SubjectData for SubjectVault {
                     &tenant_scope(tenant),
                     id,
                     vault::domain::EraseReason::Request,
-                    &format!("data-subject request {request}"),
+                    &evidence::certificate::request_reference(request),
                 )
                 .await
                 .map_err(vault_err)?;
@@ -355,7 +355,7 @@ impl requests::ports::SubjectData for SubjectVault {
                     actor,
                     &tenant_scope(tenant),
                     id,
-                    &format!("data-subject request {request}"),
+                    &evidence::certificate::request_reference(request),
                 )
                 .await
                 .map_err(vault_err)?;
@@ -584,6 +584,7 @@ impl switching::ports::TenantData for SwitchingTenant {
                 kek_versions: v.kek_versions,
                 keys_destroyed: v.keys_destroyed,
                 rows_deleted: rows,
+                vault_certificate: v.signed,
             })
         })
     }

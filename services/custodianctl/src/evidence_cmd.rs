@@ -32,6 +32,13 @@ pub enum EvidenceCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The signed certificate of a data-subject request's erasures (every
+    /// candidate erased for it), byte for byte.
+    RequestCertificate {
+        request_id: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The consistency proof from --old to --new (default: the latest
     /// checkpoint): one base64 hash per line.
     Consistency {
@@ -87,8 +94,9 @@ pub enum EvidenceCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum VerifyCmd {
-    /// A signed deletion certificate: its signature, its checkpoint, the
-    /// ledger entry and its inclusion proof.
+    /// A signed certificate (of a candidate's erasure, a data-subject
+    /// request's or a tenant's): its signature, its checkpoint, each ledger
+    /// entry and its inclusion proof.
     Certificate {
         file: PathBuf,
         /// A public key (name+id+base64) or a file of them, one per line;
@@ -170,6 +178,13 @@ pub async fn evidence(conn: &Conn, cmd: EvidenceCmd, o: Out<'_>) -> Result<(), C
                 .get_deletion_certificate(
                     conn.req(pb::GetDeletionCertificateRequest { candidate_id }),
                 )
+                .await?
+                .into_inner();
+            write_out(&out, &c.signed, o)
+        }
+        EvidenceCmd::RequestCertificate { request_id, out } => {
+            let c = v
+                .get_request_certificate(conn.req(pb::GetRequestCertificateRequest { request_id }))
                 .await?
                 .into_inner();
             write_out(&out, &c.signed, o)
@@ -290,8 +305,8 @@ pub fn verify(cmd: VerifyCmd, o: Out<'_>) -> Result<(), CtlError> {
     match cmd {
         VerifyCmd::Certificate { file, public_key } => {
             let keys = keys(&public_key)?;
-            let v = evidence::certificate::verify_deletion_certificate(&read(&file)?, &keys)
-                .map_err(|e| {
+            let v =
+                evidence::certificate::verify_certificate(&read(&file)?, &keys).map_err(|e| {
                     CtlError::Failed(format!(
                         "the certificate {} does not verify: {e}",
                         file.display()

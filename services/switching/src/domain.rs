@@ -573,6 +573,11 @@ pub struct Certificate {
     pub rows_deleted: BTreeMap<String, u64>,
     pub retained: Vec<String>,
     pub completed_at: String,
+    /// The vault's signed tenant erasure certificate
+    /// (`custodian.tenant-erasure-certificate/v1`), byte for byte; absent
+    /// from certificates issued before it existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vault_certificate: String,
 }
 
 /// What stays after a tenant's erasure, and why (docs/switching.md).
@@ -855,11 +860,21 @@ mod tests {
             rows_deleted: BTreeMap::from([("candidates".into(), 2)]),
             retained: retained(),
             completed_at: "t".into(),
+            vault_certificate: String::new(),
         };
         let (json, hash) = c.seal();
         assert_eq!(hash, hex::encode(Sha256::digest(json.as_bytes())));
+        // A certificate without the vault's (issued before it existed)
+        // reads back and seals to the same hash.
+        assert!(!json.contains("vault_certificate"), "{json}");
         let back: Certificate = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
+        let signed = Certificate {
+            vault_certificate: "{\"document\":{}}\n".into(),
+            ..c
+        };
+        let (json, _) = signed.seal();
+        assert_eq!(serde_json::from_str::<Certificate>(&json).unwrap(), signed);
     }
 
     #[test]

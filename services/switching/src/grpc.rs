@@ -59,6 +59,7 @@ pub fn certificate_pb(id: &str, json: &str) -> Option<pb::ErasureCertificate> {
         completed_at: c.completed_at.clone(),
         sha256: sha,
         json: json.to_owned(),
+        vault_certificate: c.vault_certificate.clone(),
     })
 }
 

@@ -100,6 +100,10 @@ pub struct Erased {
     pub kek_versions: Vec<u32>,
     pub keys_destroyed: u64,
     pub rows_deleted: Vec<(String, u64)>,
+    /// The vault's signed certificate of its part (keys destroyed, its rows
+    /// deleted; docs/evidence.md), carried as the vault issued it: switching
+    /// holds no key and signs nothing.
+    pub vault_certificate: String,
 }
 
 pub trait TenantData: Send + Sync {

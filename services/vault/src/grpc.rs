@@ -606,6 +606,24 @@ impl VaultService for VaultGrpc {
         }))
     }
 
+    async fn get_request_certificate(
+        &self,
+        req: Request<pb::GetRequestCertificateRequest>,
+    ) -> Result<Response<pb::RequestCertificate>, Status> {
+        let (_, _, scope) = who(&req)?;
+        let request_id = id("request_id", &req.get_ref().request_id)?;
+        let (signed, certs) = self.vault.request_certificate(&scope, &request_id).await?;
+        Ok(Response::new(pb::RequestCertificate {
+            tenant_id: certs
+                .first()
+                .map(|c| c.tenant_id.clone())
+                .unwrap_or_default(),
+            candidate_ids: certs.into_iter().map(|c| c.candidate_id).collect(),
+            request_id,
+            signed,
+        }))
+    }
+
     async fn get_audit_checkpoint(
         &self,
         req: Request<pb::GetAuditCheckpointRequest>,

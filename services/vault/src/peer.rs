@@ -241,7 +241,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
                 &Scope::Tenant(f.tenant),
                 &f.id,
                 EraseReason::Request,
-                &format!("data-subject request {}", f.request_id),
+                &evidence::certificate::request_reference(&f.request_id),
             )
             .await?;
         Ok(Response::new(certificate_pb(&c, signed)))
@@ -257,7 +257,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
                 &f.actor,
                 &Scope::Tenant(f.tenant),
                 &f.id,
-                &format!("data-subject request {}", f.request_id),
+                &evidence::certificate::request_reference(&f.request_id),
             )
             .await?;
         Ok(Response::new(ipb::Empty {}))
@@ -379,6 +379,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
                 .into_iter()
                 .map(|(table, rows)| ipb::RowsDeleted { table, rows })
                 .collect(),
+            signed: e.signed,
         }))
     }
 }

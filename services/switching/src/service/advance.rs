@@ -164,6 +164,7 @@ impl Switching {
             rows_deleted: rows,
             retained: retained(),
             completed_at: proto::wire::timestamp(now),
+            vault_certificate: erased.vault_certificate.clone(),
         };
         let (json, sha) = cert.seal();
         let txn = audit::begin(&self.db).await.map_err(internal)?;

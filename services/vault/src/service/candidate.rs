@@ -131,8 +131,12 @@ impl Vault {
         let row = self
             .find_visible(&self.main, &Scope::Tenant(tenant.to_owned()), id)
             .await?;
-        self.open_audited(actor, row, &format!("data-subject request {request_id}"))
-            .await
+        self.open_audited(
+            actor,
+            row,
+            &evidence::certificate::request_reference(request_id),
+        )
+        .await
     }
 
     pub(super) async fn open_audited(

@@ -107,6 +107,9 @@ pub struct TenantErasure {
     pub kek_versions: Vec<u32>,
     pub keys_destroyed: u64,
     pub rows_deleted: Vec<(String, u64)>,
+    /// The signed tenant erasure certificate
+    /// (`custodian.tenant-erasure-certificate/v1`, docs/evidence.md).
+    pub signed: String,
 }
 
 /// A claimed candidate, committed to erasure.

@@ -168,11 +168,25 @@ impl Vault {
         .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         let kek_versions: Vec<u32> = serde_json::from_str(&shred.kek_versions).map_err(internal)?;
+        let rows_deleted: Vec<(String, u64)> =
+            rows.into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
+        let signed = self
+            .sign_tenant_erasure(
+                tenant,
+                &evidence::certificate::TenantErasureFields {
+                    tenant_id: tenant.to_owned(),
+                    kek_versions: kek_versions.clone(),
+                    keys_destroyed: shred.keys_destroyed as u64,
+                    rows_deleted: rows_deleted.clone(),
+                },
+            )
+            .await?;
         Ok(TenantErasure {
             keys_destroyed_at: shred.destroyed_at,
             kek_versions,
             keys_destroyed: shred.keys_destroyed as u64,
-            rows_deleted: rows.into_iter().map(|(t, n)| (t.to_owned(), n)).collect(),
+            rows_deleted,
+            signed,
         })
     }
 }
