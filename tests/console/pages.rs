@@ -706,11 +706,43 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         .take_while(|c| c.is_ascii_alphanumeric() || "+/=.".contains(*c))
         .collect();
     let key = evidence::PublicKey::parse(&key).expect("the page shows the public key");
-    let v = evidence::certificate::verify_deletion_certificate(&signed.body, &[key])
-        .expect("the downloaded certificate verifies with the shown key");
+    let v = evidence::certificate::verify_deletion_certificate(
+        &signed.body,
+        std::slice::from_ref(&key),
+    )
+    .expect("the downloaded certificate verifies with the shown key");
     assert_eq!(v.candidate_id, cand.id);
-    // Another tenant's DPO cannot read the certificate.
+    // The audit page offers the proof of the events it lists: the
+    // processor's DPO gets the global tree, a customer's DPO its own; both
+    // verify offline with the same key.
+    let proof_of = |body: &str| -> String {
+        let i = body.find("/audit/proof?seqs=").expect("a proof link");
+        body[i..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>()
+            .replace("&amp;", "&")
+    };
+    let href = proof_of(&w.get("/audit").await.body);
+    let proof = w.get(&href).await;
+    assert_eq!(proof.status, 200, "{}", proof.body);
+    assert!(proof.header("content-disposition").contains("audit-proof-"));
+    let v = evidence::audit::verify_audit_proof(&proof.body, std::slice::from_ref(&key))
+        .expect("the audit proof verifies with the shown key");
+    assert_eq!(v.tree, evidence::audit::AuditTree::Global);
     let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let b_href = proof_of(&b.get("/audit").await.body);
+    let b_proof = b.get(&b_href).await;
+    assert_eq!(b_proof.status, 200, "{}", b_proof.body);
+    let v = evidence::audit::verify_audit_proof(&b_proof.body, std::slice::from_ref(&key))
+        .expect("B's audit proof verifies");
+    assert_eq!(v.tree, evidence::audit::AuditTree::Tenant(s.b.id.clone()));
+    // B cannot have the global events proven, and bad input is refused.
+    assert_eq!(b.get(&href).await.status, 404);
+    let bad = w.get("/audit/proof?seqs=x").await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.has("seqs"), "{}", bad.body);
+    // Another tenant's DPO cannot read the certificate.
     assert_eq!(
         b.get(&format!("/retention/certificates/{}/signed", cand.id))
             .await

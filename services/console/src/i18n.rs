@@ -369,6 +369,8 @@ pub const NL: &[(&str, &str)] = &[
     ),
     ("retired", "buiten gebruik"),
     ("Check it", "Controleren"),
+    ("Proof of these events", "Bewijs van deze gebeurtenissen"),
+    ("Audit proof", "Auditbewijs"),
     ("Place a legal hold", "Een legal hold plaatsen"),
     ("Release the legal hold", "De legal hold opheffen"),
     ("Place", "Plaatsen"),

@@ -20,7 +20,12 @@ pub fn routes() -> Router<AppState> {
         // Verifying reads and writes nothing: a GET, so its result can be
         // reloaded, bookmarked and shown in the other language.
         .route("/audit/verify", get(verify))
+        // The audit proof file of listed events (docs/evidence.md).
+        .route("/audit/proof", get(proof))
 }
+
+/// The most events one `GetAuditProof` takes (vault.proto).
+const MAX_PROVEN: usize = 100;
 
 type Client = pb::audit_service_client::AuditServiceClient<tonic::transport::Channel>;
 
@@ -110,6 +115,41 @@ async fn events_section(
             format!("/audit?{}", q.join("&")),
         )]));
     }
+    // The proof that the events shown are the ones kept: the signed
+    // checkpoint of the caller's tree (a controller's own) and each event's
+    // inclusion proof, in one file to check offline.
+    let mut proof = None;
+    if me.s.who.may("VaultService/GetAuditProof") && !r.events.is_empty() {
+        let seqs: Vec<String> = r
+            .events
+            .iter()
+            .take(MAX_PROVEN)
+            .map(|e| e.seq.to_string())
+            .collect();
+        let mut href = format!("/audit/proof?seqs={}", seqs.join(","));
+        if let Some(t) = f.tenant.as_deref().filter(|t| !t.is_empty()) {
+            href.push_str(&format!("&tenant={}", web::encode(t)));
+        }
+        proof = Some(
+            Section::new(tr.t("Proof of these events")).with(Body::Facts(vec![
+                (
+                    tr.t("Audit proof").to_owned(),
+                    Cell::Link {
+                        href,
+                        text: format!("audit-proof-{}.json", seqs[0]),
+                    },
+                ),
+                (
+                    tr.t("Check it").to_owned(),
+                    Cell::Code(format!(
+                        "custodianctl verify audit audit-proof-{}.json --public-key <{}>",
+                        seqs[0],
+                        tr.t("Processor's public key")
+                    )),
+                ),
+            ])),
+        );
+    }
     Ok(vec![
         Section::new(tr.t("Filter")).with(Body::Form(FormV {
             id: "filter".into(),
@@ -119,7 +159,46 @@ async fn events_section(
             submit: tr.t("Show").into(),
         })),
         events,
-    ])
+    ]
+    .into_iter()
+    .chain(proof)
+    .collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProofQuery {
+    pub seqs: Option<String>,
+    pub tenant: Option<String>,
+}
+
+/// The audit proof file of the events named: the vault proves them in the
+/// caller's tree (a controller's own; the global one, or `tenant`'s, for
+/// the processor's people). A seq that is not a number is sent as 0, which
+/// the vault refuses by name.
+async fn proof(State(st): State<AppState>, me: Signed, Query(q): Query<ProofQuery>) -> Response {
+    let r: PageResult = async {
+        let seqs: Vec<u64> = opt(&q.seqs)
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().unwrap_or(0))
+            .collect();
+        let p =
+            pb::vault_service_client::VaultServiceClient::new(st.backend.channel(Service::Vault))
+                .get_audit_proof(me.s.req(pb::GetAuditProofRequest {
+                    tenant_id: opt(&q.tenant),
+                    seqs: seqs.clone(),
+                    tree_size: 0,
+                }))
+                .await?
+                .into_inner();
+        Ok(web::download(
+            "application/json",
+            &format!("audit-proof-{}.json", seqs.first().copied().unwrap_or(0)),
+            p.proof_file,
+        ))
+    }
+    .await;
+    web::done(&me, r)
 }
 
 fn verify_form(me: &Signed) -> Option<Section> {
