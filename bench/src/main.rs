@@ -59,7 +59,10 @@ struct Args {
     /// Ledger entries in the evidence benchmark; it also runs at ten times this.
     #[arg(long, default_value_t = 1_000_000)]
     evidence_entries: u64,
-    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence); default all.
+    /// Candidates (half due) in the sweep-with-and-without-the-trees case.
+    #[arg(long, default_value_t = 200_000)]
+    evidence_sweep_rows: u64,
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence, evidence-sweep: the sweep with and without the trees alone); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -410,6 +413,12 @@ fn main() -> anyhow::Result<()> {
             v.push(export::run(&sizes, false).await?);
             if testkit::backends().contains(&testkit::Backend::Postgres) {
                 v.push(export::run(&sizes, true).await?);
+            }
+        }
+        if want("evidence") || want("evidence-sweep") {
+            v.push(vault::sweep_trees(args.evidence_sweep_rows, None).await?);
+            if let (Some(a), Some(b)) = (postgres_db().await, postgres_db().await) {
+                v.push(vault::sweep_trees(args.evidence_sweep_rows, Some((&a, &b))).await?);
             }
         }
         if want("evidence") {

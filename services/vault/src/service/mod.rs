@@ -60,6 +60,11 @@ pub struct Vault {
     pub lease: Duration,
     /// The processor's signing key: checkpoints and certificates.
     notary: Arc<Notary>,
+    /// Whether reconcile extends the Merkle trees (always, in service). The
+    /// sweep benchmark turns it off to measure the sweep without them; the
+    /// next pass with it on appends everything the trees lack, so nothing
+    /// is lost by a pass without.
+    pub trees: std::sync::atomic::AtomicBool,
 }
 
 /// What one reconcile pass did.
@@ -168,6 +173,7 @@ impl Vault {
             tenants,
             lease: Duration::from_secs(300),
             notary,
+            trees: std::sync::atomic::AtomicBool::new(true),
         }
     }
 

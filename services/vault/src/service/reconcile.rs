@@ -11,11 +11,14 @@ impl Vault {
         let mut report = self.reconcile_file().await?;
         report.add(self.reconcile_main(actor).await?);
         // The Merkle tree and a signed checkpoint of what is new.
-        self.extend_tree().await?;
-        // The audit trees: a refusal (the log no longer matches what was
-        // signed) is logged and counted, and must not stop the erasures.
-        if let Err(e) = self.extend_audit().await {
-            tracing::error!(error = %e, "the audit trees were not extended");
+        if self.trees.load(std::sync::atomic::Ordering::Relaxed) {
+            self.extend_tree().await?;
+            // The audit trees: a refusal (the log no longer matches what
+            // was signed) is logged and counted, and must not stop the
+            // erasures.
+            if let Err(e) = self.extend_audit().await {
+                tracing::error!(error = %e, "the audit trees were not extended");
+            }
         }
         Ok(report)
     }
