@@ -62,7 +62,7 @@ struct Args {
     /// Candidates (half due) in the sweep-with-and-without-the-trees case.
     #[arg(long, default_value_t = 200_000)]
     evidence_sweep_rows: u64,
-    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence, evidence-sweep: the sweep with and without the trees alone); default all.
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence, evidence-sweep: the sweep with and without the trees alone, evidence-audit: the audit trees alone); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -419,6 +419,15 @@ fn main() -> anyhow::Result<()> {
             v.push(vault::sweep_trees(args.evidence_sweep_rows, None).await?);
             if let (Some(a), Some(b)) = (postgres_db().await, postgres_db().await) {
                 v.push(vault::sweep_trees(args.evidence_sweep_rows, Some((&a, &b))).await?);
+            }
+        }
+        if want("evidence") || want("evidence-audit") {
+            let n = args.evidence_entries;
+            // A tenth and the size (10,000,000 events is not run: the
+            // ledger section shows the same tree code at that size).
+            v.push(evidence::audit_run(&[n / 10, n], 100, false).await?);
+            if testkit::backends().contains(&testkit::Backend::Postgres) {
+                v.push(evidence::audit_run(&[n / 10, n], 100, true).await?);
             }
         }
         if want("evidence") {
