@@ -457,6 +457,8 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
         let svc = app.token(Role::Service, Some(&t.id)).await;
         let cs = put_many(&app, &svc, "rs", 5).await;
         erase(&app, &svc, &cs[0].id).await;
+        // The audit log as a DPO kept it before the backup.
+        let audit_kept = first_event_proof(&app).await;
         app.stop().await;
         let backup_dir = db.dir.path().join("backup");
         crate::vault_sweep::backup(&db, &backup_dir).await;
@@ -501,7 +503,16 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
             std::slice::from_ref(&key),
         )
         .expect("the checkpoint from before the restore is a prefix of the rebuilt tree");
-        evidence::certificate::verify_deletion_certificate(&cert.signed, &[key]).unwrap();
+        evidence::certificate::verify_deletion_certificate(
+            &cert.signed,
+            std::slice::from_ref(&key),
+        )
+        .unwrap();
+        // The audit trees were restored with the log they cover: what was
+        // proven before the backup still is, and the trees go on from it.
+        evidence::audit::verify_audit_proof(&audit_kept.proof_file, std::slice::from_ref(&key))
+            .unwrap();
+        audit_extends(&app, audit_kept.checkpoint.as_ref().unwrap(), &[key]).await;
         app.stop().await;
     }
 }
@@ -515,6 +526,7 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
         let cs = put_many(&app, &svc, "rot", 4).await;
         let old_cert = erase(&app, &svc, &cs[0].id).await;
         let old_cp = latest_checkpoint(&app, &svc).await;
+        let old_audit = first_event_proof(&app).await;
         let config = app.config.clone();
         app.stop().await;
 
@@ -589,9 +601,70 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
             .await
             .unwrap()
             .into_inner();
-        evidence::certificate::verify_deletion_certificate(&now.signed, &[new_key]).unwrap();
+        evidence::certificate::verify_deletion_certificate(
+            &now.signed,
+            std::slice::from_ref(&new_key),
+        )
+        .unwrap();
+        // The audit proof signed before the rotation verifies with the old
+        // key, and the audit tree signed by the new one extends it.
+        evidence::audit::verify_audit_proof(&old_audit.proof_file, std::slice::from_ref(&old_key))
+            .unwrap();
+        audit_extends(
+            &app,
+            old_audit.checkpoint.as_ref().unwrap(),
+            &[new_key, old_key],
+        )
+        .await;
         app.stop().await;
     }
+}
+
+/// Checks that the latest checkpoint of the global audit tree extends
+/// `old`, with the consistency proof the vault gives.
+async fn audit_extends(app: &TestApp, old: &pb::Checkpoint, keys: &[evidence::PublicKey]) {
+    let p = app
+        .vault()
+        .get_audit_consistency_proof(req(
+            &app.admin,
+            pb::GetAuditConsistencyProofRequest {
+                tenant_id: String::new(),
+                old_size: old.tree_size,
+                new_size: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let hashes: Vec<Hash> = p
+        .hashes
+        .iter()
+        .map(|h| tree::parse_b64(h).unwrap())
+        .collect();
+    evidence::certificate::verify_consistency(
+        &old.note,
+        &p.checkpoint.unwrap().note,
+        &hashes,
+        keys,
+    )
+    .expect("the audit tree extends the checkpoint kept");
+}
+
+/// The global audit tree's proof file of event 1, as the administrator
+/// fetches it.
+async fn first_event_proof(app: &TestApp) -> pb::AuditProof {
+    app.vault()
+        .get_audit_proof(req(
+            &app.admin,
+            pb::GetAuditProofRequest {
+                tenant_id: String::new(),
+                seqs: vec![1],
+                tree_size: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// `tenant`'s audit events as its own DPO lists them (empty: as the
