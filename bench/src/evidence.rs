@@ -81,13 +81,7 @@ async fn fill(ks: &store::sea_orm::DatabaseConnection, from: i64, to: i64) -> an
 
 async fn one_size(n: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     // Migrates both databases and creates the signing key.
     let (_, _, _, stop, server) = crate::vault::start_server(config.clone()).await?;
     let _ = stop.send(());
@@ -351,13 +345,7 @@ async fn audit_size(
 ) -> anyhow::Result<Vec<Row>> {
     use evidence::audit::AuditTree;
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     let (_, _, _, stop, server) = crate::vault::start_server(config.clone()).await?;
     let _ = stop.send(());
     let _ = server.await;

@@ -67,6 +67,18 @@ struct Args {
     only: Vec<String>,
 }
 
+/// A server's configuration in `dir`: the embedded SQLite default, or the
+/// PostgreSQL databases of `postgres`; warnings only.
+pub fn config(dir: &std::path::Path, postgres: Option<&testkit::TestDb>) -> custodian::Config {
+    custodian::Config {
+        data_dir: dir.to_path_buf(),
+        database_url: postgres.map(|d| d.url.clone()),
+        keystore_url: postgres.map(|d| d.keystore_url.clone()),
+        log_level: "warn".into(),
+        ..Default::default()
+    }
+}
+
 /// PostgreSQL runs too when TEST_DATABASE_URL names a server (as in CI).
 async fn postgres_db() -> Option<testkit::TestDb> {
     if testkit::backends().contains(&testkit::Backend::Postgres) {

@@ -136,13 +136,7 @@ pub async fn run(
     postgres: Option<&testkit::TestDb>,
 ) -> anyhow::Result<Section> {
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     let backend = if postgres.is_some() {
         "PostgreSQL"
     } else {

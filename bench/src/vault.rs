@@ -149,13 +149,7 @@ pub async fn ingest(
     postgres: Option<&testkit::TestDb>,
 ) -> anyhow::Result<Section> {
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     let backend = if postgres.is_some() {
         "PostgreSQL"
     } else {
@@ -635,13 +629,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Result<Section> {
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     let backend = if postgres.is_some() {
         "PostgreSQL"
     } else {
@@ -785,13 +773,7 @@ async fn sweep_once(
 ) -> anyhow::Result<(u64, f64, u64, u64, i64, f64, f64)> {
     use store::sea_orm::{EntityTrait, PaginatorTrait};
     let dir = tempfile::tempdir()?;
-    let config = custodian::Config {
-        data_dir: dir.path().to_path_buf(),
-        database_url: postgres.map(|d| d.url.clone()),
-        keystore_url: postgres.map(|d| d.keystore_url.clone()),
-        log_level: "warn".into(),
-        ..Default::default()
-    };
+    let config = crate::config(dir.path(), postgres);
     let (_, _, tenant, stop, server) = start_server(config.clone()).await?;
     let _ = stop.send(());
     let _ = server.await;

@@ -87,6 +87,74 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// Changes 25 bytes of `text` across its length, one at a time, and checks
+/// that `custodianctl verify <what>` and the Python verifier refuse each
+/// (every byte is changed in the evidence crate's unit tests).
+async fn changed_bytes_fail(d: &Path, what: &str, text: &str, key: &str) {
+    let bytes = text.as_bytes();
+    for i in (0..bytes.len() - 1).step_by(bytes.len() / 25) {
+        let mut t = bytes.to_vec();
+        t[i] = if t[i] == b'7' { b'8' } else { b'7' };
+        let Ok(t) = String::from_utf8(t) else {
+            continue;
+        };
+        let f = write(d, "tampered.json", &t);
+        let r = verify(&[what, &f, "--public-key", key]).await;
+        assert_eq!(r.code, 1, "{what}: byte {i} changed: {}", r.out);
+        assert!(r.err.contains("does not verify"), "{}", r.err);
+        let (code, out) = py(&[what, &f], &[key]);
+        assert_eq!(code, 1, "{what}: byte {i} changed, Python: {out}");
+    }
+}
+
+/// Fetches with `custodianctl evidence <command> --old <old_size>` the
+/// consistency proof and the newest checkpoint (as `token`), and checks
+/// that it extends `old_file` with `custodianctl verify consistency` and
+/// the Python verifier. Returns the new checkpoint's file and what
+/// custodianctl said.
+async fn fetched_consistency_verifies(
+    app: &TestApp,
+    token: &str,
+    d: &Path,
+    command: &str,
+    old_size: u64,
+    old_file: &str,
+    key: &str,
+) -> (String, String) {
+    let proof_file = d.join(format!("{command}.txt")).display().to_string();
+    let new_file = d.join(format!("{command}.cp")).display().to_string();
+    let r = ctl(
+        app,
+        token,
+        &[
+            "evidence",
+            command,
+            "--old",
+            &old_size.to_string(),
+            "--out",
+            &proof_file,
+            "--checkpoint-out",
+            &new_file,
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let r = verify(&[
+        "consistency",
+        old_file,
+        &new_file,
+        "--proof",
+        &proof_file,
+        "--public-key",
+        key,
+    ])
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let (code, out) = py(&["consistency", old_file, &new_file, &proof_file], &[key]);
+    assert_eq!(code, 0, "{out}");
+    (new_file, r.out)
+}
+
 /// The RFC 6962 tree of `leaves` in memory, as a forger would build it.
 fn forged(leaves: &[Hash]) -> std::collections::HashMap<u64, Hash> {
     let mut store = std::collections::HashMap::new();
@@ -222,20 +290,7 @@ async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
         assert!(out.contains("size 3"), "{out}");
 
         // Any changed byte of the certificate fails both verifiers.
-        let bytes = first.signed.as_bytes();
-        for i in (0..bytes.len() - 1).step_by(bytes.len() / 25) {
-            let mut t = bytes.to_vec();
-            t[i] = if t[i] == b'7' { b'8' } else { b'7' };
-            let Ok(t) = String::from_utf8(t) else {
-                continue;
-            };
-            let f = write(d, "tampered.json", &t);
-            let r = verify(&["certificate", &f, "--public-key", &key]).await;
-            assert_eq!(r.code, 1, "byte {i} changed: {}", r.out);
-            assert!(r.err.contains("does not verify"), "{}", r.err);
-            let (code, out) = py(&["certificate", &f], &[&key]);
-            assert_eq!(code, 1, "byte {i} changed, Python: {out}");
-        }
+        changed_bytes_fail(d, "certificate", &first.signed, &key).await;
         // Another key does not verify it.
         let other = evidence::ProcessorKey::from_seed("custodian.local", [5; 32]).unwrap();
         let r = verify(&["certificate", &cert, "--public-key", other.public().text()]).await;
@@ -244,38 +299,9 @@ async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
 
         // Consistency: the checkpoint of size 1 is a prefix of the latest.
         let old = write(d, "old.cp", &cp1.note);
-        let proof_file = d.join("proof.txt").display().to_string();
-        let new_file = d.join("new.cp").display().to_string();
-        let r = ctl(
-            &app,
-            &a_ctl,
-            &[
-                "evidence",
-                "consistency",
-                "--old",
-                "1",
-                "--out",
-                &proof_file,
-                "--checkpoint-out",
-                &new_file,
-            ],
-        )
-        .await;
-        assert_eq!(r.code, 0, "{}", r.err);
-        let r = verify(&[
-            "consistency",
-            &old,
-            &new_file,
-            "--proof",
-            &proof_file,
-            "--public-key",
-            &key,
-        ])
-        .await;
-        assert_eq!(r.code, 0, "{}", r.err);
-        assert!(r.out.contains("size 3 extends size 1"), "{}", r.out);
-        let (code, out) = py(&["consistency", &old, &new_file, &proof_file], &[&key]);
-        assert_eq!(code, 0, "{out}");
+        let (new_file, said) =
+            fetched_consistency_verifies(&app, &a_ctl, d, "consistency", 1, &old, &key).await;
+        assert!(said.contains("size 3 extends size 1"), "{said}");
         // The checkpoint fetched by custodianctl is the RPC's, byte for byte.
         let r = ctl(&app, &a_ctl, &["evidence", "checkpoint", "--size", "1"]).await;
         assert_eq!(r.out, cp1.note);
@@ -785,19 +811,7 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
             assert_eq!(leaf["details"], e.details_json.as_str());
         }
         // Any changed byte fails both verifiers.
-        let bytes = text.as_bytes();
-        for i in (0..bytes.len() - 1).step_by(bytes.len() / 25) {
-            let mut t = bytes.to_vec();
-            t[i] = if t[i] == b'7' { b'8' } else { b'7' };
-            let Ok(t) = String::from_utf8(t) else {
-                continue;
-            };
-            let tf = write(d, "audit-tampered.json", &t);
-            let r = verify(&["audit", &tf, "--public-key", &key]).await;
-            assert_eq!(r.code, 1, "byte {i} changed: {}", r.out);
-            assert!(r.err.contains("does not verify"), "{}", r.err);
-            assert_eq!(py(&["audit", &tf], &[&key]).0, 1, "byte {i}, Python");
-        }
+        changed_bytes_fail(d, "audit", &text, &key).await;
 
         // The global tree: the auditor proves one event of each tenant.
         let all = audit_events(&app, &auditor).await;
@@ -892,39 +906,16 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
         let more = put_many(&app, &a_svc, "au-a2", 1).await;
         erase(&app, &a_ctl, &more[0].id).await;
         let old_file = write(d, "audit-old.cp", &cp_old.note);
-        let proof_file = d.join("audit-proof.txt").display().to_string();
-        let new_file = d.join("audit-new.cp").display().to_string();
-        let r = ctl(
+        fetched_consistency_verifies(
             &app,
             &a_ctl,
-            &[
-                "evidence",
-                "audit-consistency",
-                "--old",
-                &cp_old.tree_size.to_string(),
-                "--out",
-                &proof_file,
-                "--checkpoint-out",
-                &new_file,
-            ],
+            d,
+            "audit-consistency",
+            cp_old.tree_size,
+            &old_file,
+            &key,
         )
         .await;
-        assert_eq!(r.code, 0, "{}", r.err);
-        let r = verify(&[
-            "consistency",
-            &old_file,
-            &new_file,
-            "--proof",
-            &proof_file,
-            "--public-key",
-            &key,
-        ])
-        .await;
-        assert_eq!(r.code, 0, "{}", r.err);
-        assert_eq!(
-            py(&["consistency", &old_file, &new_file, &proof_file], &[&key]).0,
-            0
-        );
         // The proof file issued before still verifies (its checkpoint is
         // kept), and the same events prove against the newer checkpoint.
         assert_eq!(

@@ -282,16 +282,10 @@ pub fn verify_audit_proof(text: &str, keys: &[PublicKey]) -> Result<VerifiedAudi
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
     use crate::ProcessorKey;
     use crate::checkpoint::sign_checkpoint;
-    use crate::tree::{Known, Op, append, inclusion, needs, root};
-
-    fn fetch(store: &HashMap<u64, Hash>, op: Op) -> Known {
-        Known(needs(op).into_iter().map(|i| (i, store[&i])).collect())
-    }
+    use crate::tree::testing::{every_changed_byte_fails, proof_of, root_of, stored};
 
     fn events(n: i64) -> Vec<AuditLeaf> {
         (1..=n)
@@ -326,30 +320,15 @@ mod tests {
             .collect();
         let hashes: Vec<Hash> = leaves.iter().map(|e| e.leaf_hash()).collect();
         let size = hashes.len() as u64;
-        let mut store = HashMap::new();
-        store.extend(
-            append(
-                0,
-                &hashes,
-                &fetch(
-                    &store,
-                    Op::Append {
-                        size: 0,
-                        count: size,
-                    },
-                ),
-            )
-            .unwrap(),
-        );
-        let r = root(size, &fetch(&store, Op::Root { size })).unwrap();
+        let store = stored(&hashes);
+        let r = root_of(&store, size);
         let proven: Vec<ProvenEvent> = pick
             .iter()
             .map(|seq| {
                 let e = all[*seq as usize - 1].clone();
                 let index = e.leaf_index(tree).unwrap();
                 ProvenEvent {
-                    hashes: inclusion(size, index, &fetch(&store, Op::Inclusion { size, index }))
-                        .unwrap(),
+                    hashes: proof_of(&store, size, index),
                     leaf_index: index,
                     event: e,
                 }
@@ -388,19 +367,7 @@ mod tests {
             verify_audit_proof(&global, &keys).unwrap().tree,
             AuditTree::Global
         );
-        let bytes = file.as_bytes();
-        for i in 0..bytes.len() - 1 {
-            let mut t = bytes.to_vec();
-            t[i] = if t[i] == b'A' { b'B' } else { b'A' };
-            let Ok(s) = String::from_utf8(t) else {
-                continue;
-            };
-            assert!(
-                verify_audit_proof(&s, &keys).is_err(),
-                "byte {i} ({:?}) changed and still verified",
-                bytes[i] as char
-            );
-        }
+        every_changed_byte_fails(&file, |s| verify_audit_proof(s, &keys).is_ok());
         let other = ProcessorKey::from_seed("custodian.example", [6; 32]).unwrap();
         assert!(matches!(
             verify_audit_proof(&file, &[other.public().clone()]),

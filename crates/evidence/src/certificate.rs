@@ -675,11 +675,8 @@ mod tests {
 
     use super::*;
     use crate::checkpoint::sign_checkpoint;
-    use crate::tree::{Known, Op, append, consistency, inclusion, needs, root};
-
-    fn fetch(store: &HashMap<u64, Hash>, op: Op) -> Known {
-        Known(needs(op).into_iter().map(|i| (i, store[&i])).collect())
-    }
+    use crate::tree::testing::{every_changed_byte_fails, fetch, proof_of, root_of, stored};
+    use crate::tree::{Op, consistency};
 
     fn entries(n: i64) -> Vec<LedgerEntry> {
         let mut prev = "0".repeat(64);
@@ -703,27 +700,13 @@ mod tests {
     }
 
     fn issue(key: &ProcessorKey, all: &[LedgerEntry], seq: usize) -> String {
-        let mut store = HashMap::new();
         let leaves: Vec<Hash> = all.iter().map(LedgerEntry::leaf_hash).collect();
         let size = all.len() as u64;
-        store.extend(
-            append(
-                0,
-                &leaves,
-                &fetch(
-                    &store,
-                    Op::Append {
-                        size: 0,
-                        count: size,
-                    },
-                ),
-            )
-            .unwrap(),
-        );
-        let r = root(size, &fetch(&store, Op::Root { size })).unwrap();
+        let store = stored(&leaves);
+        let r = root_of(&store, size);
         let e = &all[seq - 1];
         let index = e.leaf_index().unwrap();
-        let proof = inclusion(size, index, &fetch(&store, Op::Inclusion { size, index })).unwrap();
+        let proof = proof_of(&store, size, index);
         let fields = DeletionFields {
             candidate_id: e.candidate_id.clone(),
             tenant_id: e.tenant_id.clone(),
@@ -760,19 +743,7 @@ mod tests {
         );
         assert!(v.to_string().contains("cand-6"));
         // Every single byte changed (to another printable byte) is caught.
-        let bytes = cert.as_bytes();
-        for i in 0..bytes.len() - 1 {
-            let mut t = bytes.to_vec();
-            t[i] = if t[i] == b'A' { b'B' } else { b'A' };
-            let Ok(s) = String::from_utf8(t) else {
-                continue;
-            };
-            assert!(
-                verify_deletion_certificate(&s, &keys).is_err(),
-                "byte {i} ({:?}) changed and still verified",
-                bytes[i] as char
-            );
-        }
+        every_changed_byte_fails(&cert, |s| verify_deletion_certificate(s, &keys).is_ok());
         // Another key does not verify it.
         let other = ProcessorKey::from_seed("custodian.example", [10; 32]).unwrap();
         assert!(matches!(
@@ -787,23 +758,9 @@ mod tests {
         let keys = vec![key.public().clone()];
         let all = entries(20);
         let leaves: Vec<Hash> = all.iter().map(LedgerEntry::leaf_hash).collect();
-        let mut store = HashMap::new();
-        store.extend(
-            append(
-                0,
-                &leaves,
-                &fetch(&store, Op::Append { size: 0, count: 20 }),
-            )
-            .unwrap(),
-        );
+        let store = stored(&leaves);
         let cp = |s: &HashMap<u64, Hash>, size: u64| {
-            sign_checkpoint(
-                &key,
-                "o",
-                size,
-                root(size, &fetch(s, Op::Root { size })).unwrap(),
-            )
-            .unwrap()
+            sign_checkpoint(&key, "o", size, root_of(s, size)).unwrap()
         };
         let old = cp(&store, 8);
         let new = cp(&store, 20);
@@ -812,15 +769,7 @@ mod tests {
         // A log rebuilt without entry 3.
         let mut rewritten = leaves.clone();
         rewritten.remove(2);
-        let mut forged = HashMap::new();
-        forged.extend(
-            append(
-                0,
-                &rewritten,
-                &fetch(&forged, Op::Append { size: 0, count: 19 }),
-            )
-            .unwrap(),
-        );
+        let forged = stored(&rewritten);
         let new = cp(&forged, 19);
         let p = consistency(8, 19, &fetch(&forged, Op::Consistency { old: 8, new: 19 })).unwrap();
         assert!(matches!(
@@ -836,26 +785,10 @@ mod tests {
     fn tree_of(key: &ProcessorKey, all: &[LedgerEntry]) -> (String, Vec<Vec<Hash>>) {
         let leaves: Vec<Hash> = all.iter().map(LedgerEntry::leaf_hash).collect();
         let size = leaves.len() as u64;
-        let mut store = HashMap::new();
-        store.extend(
-            append(
-                0,
-                &leaves,
-                &fetch(
-                    &store,
-                    Op::Append {
-                        size: 0,
-                        count: size,
-                    },
-                ),
-            )
-            .unwrap(),
-        );
-        let r = root(size, &fetch(&store, Op::Root { size })).unwrap();
+        let store = stored(&leaves);
+        let r = root_of(&store, size);
         let proofs = (0..size)
-            .map(|index| {
-                inclusion(size, index, &fetch(&store, Op::Inclusion { size, index })).unwrap()
-            })
+            .map(|index| proof_of(&store, size, index))
             .collect();
         (
             sign_checkpoint(key, "custodian.example/shred-ledger", size, r).unwrap(),
@@ -864,19 +797,7 @@ mod tests {
     }
 
     fn flips_fail(text: &str, keys: &[PublicKey]) {
-        let bytes = text.as_bytes();
-        for i in 0..bytes.len() - 1 {
-            let mut t = bytes.to_vec();
-            t[i] = if t[i] == b'A' { b'B' } else { b'A' };
-            let Ok(s) = String::from_utf8(t) else {
-                continue;
-            };
-            assert!(
-                verify_certificate(&s, keys).is_err(),
-                "byte {i} ({:?}) changed and still verified",
-                bytes[i] as char
-            );
-        }
+        every_changed_byte_fails(text, |s| verify_certificate(s, keys).is_ok());
     }
 
     #[test]

@@ -192,6 +192,53 @@ pub fn parse_b64(s: &str) -> Result<Hash, EvidenceError> {
     Ok(Hash(a))
 }
 
+/// Trees in memory for the unit tests of this crate.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A store: what `append` returned, looked up by `needs`.
+    pub fn fetch(store: &HashMap<u64, Hash>, op: Op) -> Known {
+        Known(needs(op).into_iter().map(|i| (i, store[&i])).collect())
+    }
+
+    /// The stored hashes of the tree of `leaves`.
+    pub fn stored(leaves: &[Hash]) -> HashMap<u64, Hash> {
+        append(0, leaves, &Known::default())
+            .expect("an append from empty reads nothing")
+            .into_iter()
+            .collect()
+    }
+
+    /// The root of the tree of `size` in `store`.
+    pub fn root_of(store: &HashMap<u64, Hash>, size: u64) -> Hash {
+        root(size, &fetch(store, Op::Root { size })).expect("a stored tree")
+    }
+
+    /// Changes every byte of `text` but its final newline, one at a time
+    /// (to another printable byte), and asserts `verifies` refuses each.
+    pub fn every_changed_byte_fails(text: &str, verifies: impl Fn(&str) -> bool) {
+        let bytes = text.as_bytes();
+        for i in 0..bytes.len() - 1 {
+            let mut t = bytes.to_vec();
+            t[i] = if t[i] == b'A' { b'B' } else { b'A' };
+            let Ok(s) = String::from_utf8(t) else {
+                continue;
+            };
+            assert!(
+                !verifies(&s),
+                "byte {i} ({:?}) changed and still verified",
+                bytes[i] as char
+            );
+        }
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `size`.
+    pub fn proof_of(store: &HashMap<u64, Hash>, size: u64, index: u64) -> Vec<Hash> {
+        inclusion(size, index, &fetch(store, Op::Inclusion { size, index })).expect("a stored tree")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,10 +259,7 @@ mod tests {
         record_hash(format!("entry {i}").as_bytes())
     }
 
-    /// A store: what `append` returned, looked up by `needs`.
-    fn fetch(store: &HashMap<u64, Hash>, op: Op) -> Known {
-        Known(needs(op).into_iter().map(|i| (i, store[&i])).collect())
-    }
+    use super::testing::fetch;
 
     #[test]
     fn appended_in_batches_the_roots_and_proofs_are_rfc_6962() {

@@ -722,13 +722,13 @@ fn audit_tree(scope: &Scope, tenant_id: &str) -> Result<AuditTree, VaultError> {
 }
 
 fn audit_checkpoint_pb(c: audit_checkpoints::Model) -> pb::Checkpoint {
-    pb::Checkpoint {
-        tree_size: c.tree_size as u64,
+    checkpoint_pb(ledger_checkpoints::Model {
+        tree_size: c.tree_size,
         root_hash: c.root_hash,
         note: c.note,
         signed_by: c.signed_by,
-        signed_at: wire::timestamp(c.signed_at),
-    }
+        signed_at: c.signed_at,
+    })
 }
 
 fn checkpoint_pb(c: ledger_checkpoints::Model) -> pb::Checkpoint {

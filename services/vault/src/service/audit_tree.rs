@@ -26,7 +26,7 @@ use evidence::tree::{self, Hash, Op};
 use store::entities::audit_events;
 use store::entities::vault::audit_checkpoints;
 
-use super::notary::{Table, evidence_err, grow, read_hashes};
+use super::notary::{Table, consistency_in, evidence_err, grow, read_hashes};
 use super::*;
 
 /// Events added to the trees per transaction.
@@ -294,19 +294,13 @@ impl Vault {
         new: Option<u64>,
     ) -> Result<(Vec<Hash>, audit_checkpoints::Model), VaultError> {
         let cp = self.audit_checkpoint(tree, new).await?;
-        let t = cp.tree_size as u64;
-        if old == 0 || old > t {
-            return Err(VaultError::Invalid(field_err(
-                "old_size",
-                format!("must be from 1 to the new tree size ({t}); it is {old}"),
-            )));
-        }
-        let known = read_hashes(
+        let proof = consistency_in(
             &self.keys.db,
             Table::Audit(&tree.key()),
-            &tree::needs(Op::Consistency { old, new: t }),
+            old,
+            cp.tree_size as u64,
         )
         .await?;
-        Ok((tree::consistency(old, t, &known).map_err(evidence_err)?, cp))
+        Ok((proof, cp))
     }
 }

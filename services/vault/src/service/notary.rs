@@ -127,6 +127,24 @@ pub(super) async fn read_hashes<C: ConnectionTrait>(
     Ok(known)
 }
 
+/// The consistency proof of the tree in `table` from size `old` to `new`
+/// (a signed checkpoint's size); `old` must be from 1 to `new`.
+pub(super) async fn consistency_in<C: ConnectionTrait>(
+    db: &C,
+    table: Table<'_>,
+    old: u64,
+    new: u64,
+) -> Result<Vec<Hash>, VaultError> {
+    if old == 0 || old > new {
+        return Err(VaultError::Invalid(field_err(
+            "old_size",
+            format!("must be from 1 to the new tree size ({new}); it is {old}"),
+        )));
+    }
+    let known = read_hashes(db, table, &tree::needs(Op::Consistency { old, new })).await?;
+    tree::consistency(old, new, &known).map_err(evidence_err)
+}
+
 /// Appends `leaves` to the tree of `size` in `table`, within `txn`, and
 /// returns the new root. When the tree had a signed root (`last`), the new
 /// tree must prove consistent with it: a tree whose stored history was
@@ -434,20 +452,8 @@ impl Vault {
         new: Option<u64>,
     ) -> Result<(Vec<Hash>, ledger_checkpoints::Model), VaultError> {
         let cp = self.checkpoint(new).await?;
-        let t = cp.tree_size as u64;
-        if old == 0 || old > t {
-            return Err(VaultError::Invalid(field_err(
-                "old_size",
-                format!("must be from 1 to the new tree size ({t}); it is {old}"),
-            )));
-        }
-        let known = read_hashes(
-            &self.keys.db,
-            Table::Ledger,
-            &tree::needs(Op::Consistency { old, new: t }),
-        )
-        .await?;
-        Ok((tree::consistency(old, t, &known).map_err(evidence_err)?, cp))
+        let proof = consistency_in(&self.keys.db, Table::Ledger, old, cp.tree_size as u64).await?;
+        Ok((proof, cp))
     }
 
     /// Erases one candidate now ([`Vault::erase`]) and returns its
