@@ -706,6 +706,7 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         .take_while(|c| c.is_ascii_alphanumeric() || "+/=.".contains(*c))
         .collect();
     let key = evidence::PublicKey::parse(&key).expect("the page shows the public key");
+    let processor_key = key.clone();
     let v = evidence::certificate::verify_deletion_certificate(
         &signed.body,
         std::slice::from_ref(&key),
@@ -785,6 +786,67 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         "{}",
         p.body
     );
+    // Nothing erased yet: no tenant erasure certificate to download.
+    assert!(!p.has("vault-certificate"), "{}", p.body);
+    assert_eq!(
+        w.get(&format!("/switching/{}/vault-certificate", sw.id))
+            .await
+            .status,
+        404
+    );
+    // An erasure request fulfilled from the console: its page offers the
+    // vault's signed certificate of the request, which verifies offline.
+    let mut c2 = valid_candidate("cand-2", "Piet Pieters", "piet.pieters@example.nl");
+    c2.tenant_id = s.a.id.clone();
+    let cand2 = app
+        .vault()
+        .put_candidate(req(&app.admin, c2))
+        .await
+        .unwrap()
+        .into_inner();
+    let dsr = app
+        .requests()
+        .create_request(req(
+            &app.admin,
+            pb::CreateRequestRequest {
+                controller_id: s.a.id.clone(),
+                r#type: "erasure".into(),
+                channel: "controller_instruction".into(),
+                received_at: proto::wire::timestamp(store::truncate_micros(
+                    chrono::Utc::now() - chrono::Duration::hours(1),
+                )),
+                subject: Some(pb::SubjectIdentifiers {
+                    email: "piet.pieters@example.nl".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let path = format!("/requests/{}", dsr.id);
+    let done = w
+        .act(&path, &format!("{path}/fulfil"), &[("note", "erased")])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let href = format!("/requests/{}/certificate", dsr.id);
+    assert!(done.has(&href), "{}", done.body);
+    assert!(
+        w.get(&path).await.has(&href),
+        "the request's page offers it too"
+    );
+    let rc = w.get(&href).await;
+    assert_eq!(rc.status, 200, "{}", rc.body);
+    match evidence::certificate::verify_certificate(&rc.body, std::slice::from_ref(&processor_key))
+        .expect("the request certificate verifies with the shown key")
+    {
+        evidence::certificate::VerifiedCertificate::RequestErasure(v) => {
+            assert_eq!(v.candidates, vec![cand2.id.clone()]);
+        }
+        other => panic!("not a request certificate: {other}"),
+    }
+    assert_eq!(b.get(&href).await.status, 404, "not B's request");
     assert_eq!(
         b.get(&format!("/switching/{}", sw.id)).await.status,
         404,

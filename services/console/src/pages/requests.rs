@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/refuse", post(refuse))
         .route("/requests/{id}/fulfil", post(fulfil))
         .route("/requests/{id}/close", post(close))
+        // The vault's signed certificate of the request's erasures.
+        .route("/requests/{id}/certificate", get(request_certificate))
 }
 
 type Client = pb::request_service_client::RequestServiceClient<tonic::transport::Channel>;
@@ -215,6 +217,61 @@ fn deadline_row(label: &str, d: Option<&pb::RequestDeadline>) -> Option<Vec<Cell
     ])
 }
 
+/// The signed certificate of an answered erasure request's erasures, and
+/// how to check it (docs/evidence.md), for whoever may fetch it.
+fn certificate_section(me: &Signed, id: &str, kind: &str, answered_at: &str) -> Option<Section> {
+    let tr = me.tr;
+    (kind == "erasure"
+        && !answered_at.is_empty()
+        && me.s.who.may("VaultService/GetRequestCertificate"))
+    .then(|| {
+        Section::new(tr.t("Signed certificate")).with(Body::Facts(vec![
+            (
+                tr.t("Signed certificate").to_owned(),
+                Cell::Link {
+                    href: format!("/requests/{}/certificate", web::encode(id)),
+                    text: format!("request-certificate-{id}.json"),
+                },
+            ),
+            (
+                tr.t("Check it").to_owned(),
+                Cell::Code(format!(
+                    "custodianctl verify certificate request-certificate-{id}.json --public-key <{}>",
+                    tr.t("Processor's public key")
+                )),
+            ),
+        ]))
+    })
+}
+
+/// The request certificate as a file: every candidate the vault erased for
+/// the request, signed (not found when it erased none).
+async fn request_certificate(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let r: PageResult = async {
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let c =
+            pb::vault_service_client::VaultServiceClient::new(st.backend.channel(Service::Vault))
+                .get_request_certificate(me.s.req(pb::GetRequestCertificateRequest {
+                    request_id: id.clone(),
+                }))
+                .await?
+                .into_inner();
+        Ok(web::download(
+            "application/json",
+            &format!("request-certificate-{id}.json"),
+            c.signed,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = async {
         let tr = me.tr;
@@ -269,6 +326,9 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 "–",
             ))),
         ];
+        if let Some(s) = certificate_section(&me, &r.id, &r.r#type, &r.answered_at) {
+            sections.push(s);
+        }
         let is_open = open(&r);
         // Extension: allowed once, while open, and only until the
         // extension notice is due (the first month).
@@ -508,6 +568,13 @@ fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Respons
                 "–",
             ))),
         );
+    }
+    if let Some(s) = out
+        .request
+        .as_ref()
+        .and_then(|r| certificate_section(me, &r.id, &r.r#type, &r.answered_at))
+    {
+        sections.push(s);
     }
     sections.push(Section::new(tr.t("Back")).with(Body::Links(vec![(
         format!("{} {id}", tr.t("Request")),

@@ -18,6 +18,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/switching", get(index))
         .route("/switching/{id}", get(detail))
+        // The vault's signed tenant erasure certificate (docs/evidence.md).
+        .route("/switching/{id}/vault-certificate", get(vault_certificate))
 }
 
 type Client = pb::switching_service_client::SwitchingServiceClient<tonic::transport::Channel>;
@@ -75,6 +77,34 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             "–",
         )));
         Ok(web::page(&me, tr.t("Switching"), "", &[s]))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// The vault's signed certificate of the tenant's erasure, as a file.
+async fn vault_certificate(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let r: PageResult = async {
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let s = client(&st)
+            .get_switch(me.s.req(pb::GetSwitchRequest { switch_id: id }))
+            .await?
+            .into_inner();
+        let c = s
+            .certificate
+            .filter(|c| !c.vault_certificate.is_empty())
+            .ok_or(Failure::NotFound)?;
+        Ok(web::download(
+            "application/json",
+            &format!("tenant-erasure-{}.json", s.controller_id),
+            c.vault_certificate,
+        ))
     }
     .await;
     web::done(&me, r)
@@ -215,6 +245,25 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     (tr.t("completed").into(), Cell::time(&c.completed_at)),
                     (tr.t("SHA-256").to_owned(), Cell::Code(c.sha256.clone())),
                 ])));
+            if !c.vault_certificate.is_empty() {
+                sections.push(Section::new(tr.t("Signed certificate")).with(Body::Facts(vec![
+                    (
+                        tr.t("Signed certificate").to_owned(),
+                        Cell::Link {
+                            href: format!("/switching/{}/vault-certificate", web::encode(&s.id)),
+                            text: format!("tenant-erasure-{}.json", s.controller_id),
+                        },
+                    ),
+                    (
+                        tr.t("Check it").to_owned(),
+                        Cell::Code(format!(
+                            "custodianctl verify certificate tenant-erasure-{}.json --public-key <{}>",
+                            s.controller_id,
+                            tr.t("Processor's public key")
+                        )),
+                    ),
+                ])));
+            }
         }
         Ok(web::page(
             &me,
