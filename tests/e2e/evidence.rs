@@ -1023,3 +1023,37 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_pass_extends_the_audit_trees_by_at_most_its_limit() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        for i in 0..4 {
+            put_many(&app, &svc, &format!("lim{i}"), 1).await;
+        }
+        let config = app.config.clone();
+        app.stop().await;
+        // What a reconcile at start or after a sweep batch does over a log
+        // the trees lag behind: a bounded step, each step signed.
+        let v = custodian::ops::open_vault(&config).await.unwrap();
+        let conn = store::connect(&config.database_url()).await.unwrap();
+        let (head, _) = audit::global_head(&conn).await.unwrap();
+        let before = v.extend_audit_by(Some(1)).await.unwrap();
+        assert!(
+            before + 3 <= head as u64,
+            "the trees lag by more than a step: {before} of {head}"
+        );
+        let step = v.extend_audit_by(Some(2)).await.unwrap();
+        assert_eq!(step, before + 2, "a step of two events");
+        let cp = v
+            .audit_checkpoint(&evidence::audit::AuditTree::Global, Some(step))
+            .await
+            .expect("the bounded step signed its checkpoint");
+        assert_eq!(cp.tree_size as u64, step);
+        // Unbounded (what a DPO's request for the latest does): up to the head.
+        assert_eq!(v.extend_audit().await.unwrap(), head as u64);
+        assert!(vault::service::AUDIT_PASS_LIMIT >= 50_000);
+    }
+}

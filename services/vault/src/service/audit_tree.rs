@@ -31,6 +31,11 @@ use super::*;
 
 /// Events added to the trees per transaction.
 const AUDIT_PAGE: u64 = 50_000;
+/// The most events one reconcile adds, so that a start (whose reconcile
+/// the server waits for) or a sweep batch after an upgrade over a large
+/// audit log does not build the whole tree at once: the trees catch up
+/// this much per pass, and fully when a checkpoint or proof is asked for.
+pub const AUDIT_PASS_LIMIT: u64 = 200_000;
 /// The most events one proof request may name.
 pub const MAX_PROVEN_EVENTS: usize = 100;
 
@@ -79,7 +84,14 @@ impl Vault {
     /// called) and signs a checkpoint of each tree that grew. Returns the
     /// global tree's size.
     pub async fn extend_audit(&self) -> Result<u64, VaultError> {
+        self.extend_audit_by(None).await
+    }
+
+    /// [`Self::extend_audit`], adding at most `limit` events when given
+    /// (pages of at most that many).
+    pub async fn extend_audit_by(&self, limit: Option<u64>) -> Result<u64, VaultError> {
         let (head, _) = audit::global_head(&self.main).await.map_err(internal)?;
+        let mut added = 0u64;
         let size = latest(&self.keys.db, "global")
             .await?
             .map_or(0, |c| c.tree_size);
@@ -94,7 +106,7 @@ impl Vault {
                 .filter(audit_events::Column::Seq.gt(size as i64))
                 .filter(audit_events::Column::Seq.lte(head))
                 .order_by_asc(audit_events::Column::Seq)
-                .limit(AUDIT_PAGE)
+                .limit(limit.map_or(AUDIT_PAGE, |l| l.clamp(1, AUDIT_PAGE)))
                 .all(&self.main)
                 .await
                 .map_err(internal)?;
@@ -174,7 +186,8 @@ impl Vault {
             }
             txn.commit().await.map_err(internal)?;
             metrics::counter!("custodian_audit_checkpoints_total").increment(1);
-            if new >= head as u64 {
+            added += new - size;
+            if new >= head as u64 || limit.is_some_and(|l| added >= l) {
                 return Ok(new);
             }
         }

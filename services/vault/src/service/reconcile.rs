@@ -16,7 +16,10 @@ impl Vault {
             // The audit trees: a refusal (the log no longer matches what
             // was signed) is logged and counted, and must not stop the
             // erasures.
-            if let Err(e) = self.extend_audit().await {
+            if let Err(e) = self
+                .extend_audit_by(Some(super::audit_tree::AUDIT_PASS_LIMIT))
+                .await
+            {
                 tracing::error!(error = %e, "the audit trees were not extended");
             }
         }
