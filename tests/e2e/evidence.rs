@@ -1054,6 +1054,5 @@ async fn a_pass_extends_the_audit_trees_by_at_most_its_limit() {
         assert_eq!(cp.tree_size as u64, step);
         // Unbounded (what a DPO's request for the latest does): up to the head.
         assert_eq!(v.extend_audit().await.unwrap(), head as u64);
-        assert!(vault::service::AUDIT_PASS_LIMIT >= 50_000);
     }
 }

@@ -25,7 +25,7 @@ use crate::domain::*;
 use crate::keys::{KeyStore, begin_write};
 use crate::ledger::{Entry, Ledger, Subject};
 
-pub use audit_tree::{AUDIT_PASS_LIMIT, MAX_PROVEN_EVENTS};
+pub use audit_tree::MAX_PROVEN_EVENTS;
 pub use notary::{LeafRef, Notary, Proven};
 
 mod audit_tree;
