@@ -83,10 +83,7 @@ async fn one_size(n: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Result<
     let dir = tempfile::tempdir()?;
     let config = crate::config(dir.path(), postgres);
     // Migrates both databases and creates the signing key.
-    let (_, _, _, stop, server) = crate::vault::start_server(config.clone()).await?;
-    let _ = stop.send(());
-    let _ = server.await;
-    let v = custodian::ops::open_vault(&config).await?;
+    let (v, _) = crate::vault::stopped_vault(&config).await?;
     let ks = v.keys.db.clone();
     let mut rows = Vec::new();
 
@@ -346,10 +343,7 @@ async fn audit_size(
     use evidence::audit::AuditTree;
     let dir = tempfile::tempdir()?;
     let config = crate::config(dir.path(), postgres);
-    let (_, _, _, stop, server) = crate::vault::start_server(config.clone()).await?;
-    let _ = stop.send(());
-    let _ = server.await;
-    let v = custodian::ops::open_vault(&config).await?;
+    let (v, _) = crate::vault::stopped_vault(&config).await?;
     v.extend_audit().await?;
     let mut seqs = vec![0i64; tenants];
     let mut rows = Vec::new();

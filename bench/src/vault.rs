@@ -77,6 +77,19 @@ pub fn crypto() -> Section {
     }
 }
 
+/// A store migrated and with one controller (made through the real
+/// service, so the tenant exists), the server stopped again, and the
+/// vault opened on it directly: what the vault benchmarks drive. Returns
+/// the vault and the controller's id.
+pub(crate) async fn stopped_vault(
+    config: &custodian::Config,
+) -> anyhow::Result<(std::sync::Arc<vault::Vault>, String)> {
+    let (_, _, tenant, stop, server) = start_server(config.clone()).await?;
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok((custodian::ops::open_vault(config).await?, tenant))
+}
+
 pub(crate) async fn start_server(
     config: custodian::Config,
 ) -> anyhow::Result<(
@@ -622,6 +635,23 @@ async fn raw_delete(v: &vault::Vault, limit: u64) -> anyhow::Result<(u64, f64)> 
     Ok((ids.len() as u64, start.elapsed().as_secs_f64()))
 }
 
+/// 21 idle sweeps, in ms: a claim that finds nothing (asked as of a moment
+/// before anything became due, though half the fill is due) and a
+/// reconcile.
+async fn idle_sweeps(v: &vault::Vault, actor: &audit::Actor) -> anyhow::Result<Vec<f64>> {
+    let mut idle = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        let claimed = v
+            .claim_due(store::now_micros() - chrono::Duration::days(400), 1000)
+            .await?;
+        assert!(claimed.is_empty());
+        std::hint::black_box(v.reconcile(actor).await?);
+        idle.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(idle)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -636,11 +666,7 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
         "SQLite"
     };
     // A controller, through the real service, so the tenant exists.
-    let (_, svc, tenant, stop, server) = start_server(config.clone()).await?;
-    let _ = svc;
-    let _ = stop.send(());
-    let _ = server.await;
-    let v = custodian::ops::open_vault(&config).await?;
+    let (v, tenant) = stopped_vault(&config).await?;
     let actor = audit::Actor::system("bench");
     // Real candidates for the erasure timing.
     let today = vault::service::today();
@@ -676,19 +702,7 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
     let fill_secs = fill_start.elapsed().as_secs_f64();
 
     let mut out = Vec::new();
-    // Idle: nothing due yet? Half the fill is due; measure idle on a claim that
-    // finds nothing by asking as of a moment before anything became due.
-    let mut idle = Vec::new();
-    for _ in 0..21 {
-        let t = Instant::now();
-        let claimed = v
-            .claim_due(store::now_micros() - chrono::Duration::days(400), 1000)
-            .await?;
-        assert!(claimed.is_empty());
-        let r = v.reconcile(&actor).await?;
-        std::hint::black_box(r);
-        idle.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
+    let idle = idle_sweeps(&v, &actor).await?;
     let timing = |v: &[f64]| {
         vec![
             ("median ms", format!("{:.2}", median(v.to_vec()))),
@@ -774,10 +788,7 @@ async fn sweep_once(
     use store::sea_orm::{EntityTrait, PaginatorTrait};
     let dir = tempfile::tempdir()?;
     let config = crate::config(dir.path(), postgres);
-    let (_, _, tenant, stop, server) = start_server(config.clone()).await?;
-    let _ = stop.send(());
-    let _ = server.await;
-    let v = custodian::ops::open_vault(&config).await?;
+    let (v, tenant) = stopped_vault(&config).await?;
     let actor = audit::Actor::system("bench");
     fill(&v.main, Some(&v.keys.db), &tenant, rows).await?;
     // Both runs start from trees that cover everything written so far.
@@ -795,18 +806,8 @@ async fn sweep_once(
             Ok::<_, anyhow::Error>((l, a))
         }
     };
-    // Idle passes first: a reconcile and a claim that finds nothing.
-    let mut idle = Vec::new();
-    for _ in 0..21 {
-        let t = Instant::now();
-        let claimed = v
-            .claim_due(store::now_micros() - chrono::Duration::days(400), 1000)
-            .await?;
-        assert!(claimed.is_empty());
-        std::hint::black_box(v.reconcile(&actor).await?);
-        idle.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    let idle = median(idle);
+    // Idle passes first.
+    let idle = median(idle_sweeps(&v, &actor).await?);
     let (l0, a0) = count(&v.keys.db).await?;
     let t = Instant::now();
     let r = v.sweep(&actor, 2000).await?;

@@ -215,17 +215,42 @@ pub(crate) async fn published_keys(app: &TestApp, token: &str) -> Vec<evidence::
         .collect()
 }
 
+/// Two controllers, each with a service token and its DPO's token.
+struct Two {
+    a: pb::Controller,
+    b: pb::Controller,
+    a_svc: String,
+    a_ctl: String,
+    b_svc: String,
+    b_ctl: String,
+}
+
+async fn two_controllers(app: &TestApp) -> Two {
+    let a = app.create_controller("Alpha B.V.", "11111111").await;
+    let b = app.create_controller("Beta B.V.", "22222222").await;
+    Two {
+        a_svc: app.token(Role::Service, Some(&a.id)).await,
+        a_ctl: app.token(Role::Controller, Some(&a.id)).await,
+        b_svc: app.token(Role::Service, Some(&b.id)).await,
+        b_ctl: app.token(Role::Controller, Some(&b.id)).await,
+        a,
+        b,
+    }
+}
+
 #[tokio::test]
 async fn certificates_and_proofs_verify_offline_and_any_rewrite_is_caught() {
     python();
     for db in all_dbs().await {
         let app = spawn_app(&db).await;
-        let a = app.create_controller("Alpha B.V.", "11111111").await;
-        let b = app.create_controller("Beta B.V.", "22222222").await;
-        let a_svc = app.token(Role::Service, Some(&a.id)).await;
-        let a_ctl = app.token(Role::Controller, Some(&a.id)).await;
-        let b_svc = app.token(Role::Service, Some(&b.id)).await;
-        let b_ctl = app.token(Role::Controller, Some(&b.id)).await;
+        let Two {
+            a: _,
+            b: _,
+            a_svc,
+            a_ctl,
+            b_svc,
+            b_ctl,
+        } = two_controllers(&app).await;
         let ca = put_many(&app, &a_svc, "ev-a", 4).await;
         let cb = put_many(&app, &b_svc, "ev-b", 2).await;
         let mut v = app.vault();
@@ -502,30 +527,12 @@ async fn a_restored_key_store_rebuilds_the_same_tree() {
         // At start the ledger's entries come back into the key store and
         // into the tree: the same leaves, the same roots.
         let app = spawn_app(&db).await;
-        let mut v = app.vault();
         let key = published_keys(&app, &svc).await.remove(0);
         let at4 = latest_checkpoint(&app, &svc).await;
         assert_eq!(at4.tree_size, 5);
-        let p = v
-            .get_consistency_proof(req(
-                &svc,
-                pb::GetConsistencyProofRequest {
-                    old_size: 4,
-                    new_size: 0,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        let hashes: Vec<Hash> = p
-            .hashes
-            .iter()
-            .map(|h| tree::parse_b64(h).unwrap())
-            .collect();
-        evidence::certificate::verify_consistency(
-            &before.note,
-            &p.checkpoint.unwrap().note,
-            &hashes,
+        extends(
+            &before,
+            ledger_consistency(&app, &svc, 4).await,
             std::slice::from_ref(&key),
         )
         .expect("the checkpoint from before the restore is a prefix of the rebuilt tree");
@@ -591,31 +598,13 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
             .is_err()
         );
         // The new checkpoint, signed by the new key, extends the old one.
-        let p = v
-            .get_consistency_proof(req(
-                &svc,
-                pb::GetConsistencyProofRequest {
-                    old_size: old_cp.tree_size,
-                    new_size: 0,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        let new_cp = p.checkpoint.unwrap();
-        assert_eq!(new_cp.signed_by, new_key.handle());
-        let hashes: Vec<Hash> = p
-            .hashes
-            .iter()
-            .map(|h| tree::parse_b64(h).unwrap())
-            .collect();
-        evidence::certificate::verify_consistency(
-            &old_cp.note,
-            &new_cp.note,
-            &hashes,
+        let new_cp = extends(
+            &old_cp,
+            ledger_consistency(&app, &svc, old_cp.tree_size).await,
             &[new_key.clone(), old_key.clone()],
         )
         .unwrap();
+        assert_eq!(new_cp.signed_by, new_key.handle());
         // A certificate issued now proves against the new checkpoint.
         let now = v
             .get_deletion_certificate(req(
@@ -646,34 +635,72 @@ async fn evidence_signed_before_a_key_rotation_stays_verifiable() {
     }
 }
 
-/// Checks that the latest checkpoint of the global audit tree extends
-/// `old`, with the consistency proof the vault gives.
-async fn audit_extends(app: &TestApp, old: &pb::Checkpoint, keys: &[evidence::PublicKey]) {
-    let p = app
-        .vault()
-        .get_audit_consistency_proof(req(
-            &app.admin,
-            pb::GetAuditConsistencyProofRequest {
-                tenant_id: String::new(),
-                old_size: old.tree_size,
+/// The shred ledger's consistency proof from `old_size` to the latest
+/// checkpoint, as `token` asks for it.
+pub(crate) async fn ledger_consistency(
+    app: &TestApp,
+    token: &str,
+    old_size: u64,
+) -> pb::ConsistencyProof {
+    app.vault()
+        .get_consistency_proof(req(
+            token,
+            pb::GetConsistencyProofRequest {
+                old_size,
                 new_size: 0,
             },
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+}
+
+/// An audit tree's consistency proof (the global one for an empty
+/// `tenant`) from `old_size` to the latest checkpoint, as the
+/// administrator asks for it.
+pub(crate) async fn audit_consistency(
+    app: &TestApp,
+    tenant: &str,
+    old_size: u64,
+) -> pb::ConsistencyProof {
+    app.vault()
+        .get_audit_consistency_proof(req(
+            &app.admin,
+            pb::GetAuditConsistencyProofRequest {
+                tenant_id: tenant.into(),
+                old_size,
+                new_size: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Checks, as a verifier does, that the checkpoint `p` carries extends
+/// `old` by `p`'s hashes; returns that checkpoint.
+pub(crate) fn extends(
+    old: &pb::Checkpoint,
+    p: pb::ConsistencyProof,
+    keys: &[evidence::PublicKey],
+) -> Result<pb::Checkpoint, evidence::EvidenceError> {
     let hashes: Vec<Hash> = p
         .hashes
         .iter()
         .map(|h| tree::parse_b64(h).unwrap())
         .collect();
-    evidence::certificate::verify_consistency(
-        &old.note,
-        &p.checkpoint.unwrap().note,
-        &hashes,
-        keys,
-    )
-    .expect("the audit tree extends the checkpoint kept");
+    let new = p
+        .checkpoint
+        .expect("a consistency proof names its checkpoint");
+    evidence::certificate::verify_consistency(&old.note, &new.note, &hashes, keys)?;
+    Ok(new)
+}
+
+/// Checks that the latest checkpoint of the global audit tree extends
+/// `old`, with the consistency proof the vault gives.
+async fn audit_extends(app: &TestApp, old: &pb::Checkpoint, keys: &[evidence::PublicKey]) {
+    extends(old, audit_consistency(app, "", old.tree_size).await, keys)
+        .expect("the audit tree extends the checkpoint kept");
 }
 
 /// The global audit tree's proof file of event 1, as the administrator
@@ -693,13 +720,14 @@ async fn first_event_proof(app: &TestApp) -> pb::AuditProof {
         .into_inner()
 }
 
-/// `tenant`'s audit events as its own DPO lists them (empty: as the
-/// administrator lists every event).
-async fn audit_events(app: &TestApp, token: &str) -> Vec<pb::AuditEvent> {
+/// The audit events `token` sees (a controller: its own), of `tenant` when
+/// one is named.
+pub(crate) async fn audit_events(app: &TestApp, token: &str, tenant: &str) -> Vec<pb::AuditEvent> {
     app.audit()
         .list_events(req(
             token,
             pb::ListEventsRequest {
+                tenant_id: tenant.into(),
                 page: Some(pb::PageRequest {
                     page_size: 1000,
                     page_token: String::new(),
@@ -732,12 +760,14 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
     python();
     for db in all_dbs().await {
         let app = spawn_app(&db).await;
-        let a = app.create_controller("Alpha B.V.", "11111111").await;
-        let b = app.create_controller("Beta B.V.", "22222222").await;
-        let a_svc = app.token(Role::Service, Some(&a.id)).await;
-        let a_ctl = app.token(Role::Controller, Some(&a.id)).await;
-        let b_svc = app.token(Role::Service, Some(&b.id)).await;
-        let b_ctl = app.token(Role::Controller, Some(&b.id)).await;
+        let Two {
+            a,
+            b,
+            a_svc,
+            a_ctl,
+            b_svc,
+            b_ctl,
+        } = two_controllers(&app).await;
         let auditor = app.token(Role::Auditor, None).await;
         put_many(&app, &a_svc, "au-a", 3).await;
         put_many(&app, &b_svc, "au-b", 2).await;
@@ -754,7 +784,7 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
 
         // A's DPO: the events it is shown, and its tree's checkpoint
         // covering exactly them.
-        let shown = audit_events(&app, &a_ctl).await;
+        let shown = audit_events(&app, &a_ctl, "").await;
         assert!(shown.len() >= 2, "{shown:?}");
         assert!(shown.iter().all(|e| e.tenant_id == a.id));
         let cp_old = audit_checkpoint(&app, &a_ctl, "").await;
@@ -814,7 +844,7 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
         changed_bytes_fail(d, "audit", &text, &key).await;
 
         // The global tree: the auditor proves one event of each tenant.
-        let all = audit_events(&app, &auditor).await;
+        let all = audit_events(&app, &auditor, "").await;
         let of_b = all.iter().find(|e| e.tenant_id == b.id).unwrap();
         let p = v
             .get_audit_proof(req(
@@ -900,6 +930,49 @@ async fn audit_events_are_proven_per_tenant_and_globally_and_a_rewrite_is_caught
             .unwrap_err();
         assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
         assert!(e.message().contains("old_size"), "{}", e.message());
+        // A checkpoint: a tenant id that is none is named, a size never
+        // signed is refused by its number, and another controller's tree's
+        // consistency does not exist for B.
+        let e = v
+            .get_audit_checkpoint(req(
+                &app.admin,
+                pb::GetAuditCheckpointRequest {
+                    tenant_id: "x".repeat(300),
+                    tree_size: 0,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+        assert!(
+            e.message().contains("tenant_id") && e.message().len() < 200,
+            "{}",
+            e.message()
+        );
+        let e = v
+            .get_audit_checkpoint(req(
+                &a_ctl,
+                pb::GetAuditCheckpointRequest {
+                    tenant_id: String::new(),
+                    tree_size: 99_999,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        assert!(e.message().contains("99999"), "{}", e.message());
+        let e = v
+            .get_audit_consistency_proof(req(
+                &b_ctl,
+                pb::GetAuditConsistencyProofRequest {
+                    tenant_id: a.id.clone(),
+                    old_size: 1,
+                    new_size: 0,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound, "{e:?}");
 
         // More happens for A (an erasure); the newer checkpoint extends
         // the one A's DPO kept.

@@ -272,23 +272,7 @@ async fn erasure_leaves_nothing_and_a_legal_hold_makes_it_a_partial_refusal() {
         // The request's audit trail, written by the requests and the vault
         // processes, is proven in the controller's audit tree, which the
         // vault keeps and signs.
-        let trail = app
-            .audit()
-            .list_events(req(
-                &app.admin,
-                pb::ListEventsRequest {
-                    tenant_id: a.id.clone(),
-                    page: Some(pb::PageRequest {
-                        page_size: 1000,
-                        page_token: String::new(),
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .events;
+        let trail = crate::evidence::audit_events(&app, &app.admin, &a.id).await;
         assert!(
             trail.iter().any(|e| e.action.starts_with("dsr.")),
             "{trail:?}"
