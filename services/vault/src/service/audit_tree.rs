@@ -278,17 +278,16 @@ impl Vault {
                     "event {seq} is not in the tree of size {t}: ask for a later checkpoint"
                 )));
             }
-            if !holds(&self.keys.db, Table::Audit(&key), index, &leaf).await? {
+            // The audit path and the leaf itself, in one read.
+            let at = tree::stored_hash_index(0, index);
+            let mut want = tree::needs(Op::Inclusion { size: t, index });
+            want.push(at);
+            let known = read_hashes(&self.keys.db, Table::Audit(&key), &want).await?;
+            if known.0.get(&at) != Some(&leaf.leaf_hash()) {
                 return Err(diverged(format!(
                     "event {seq} is not the event the tree holds at its place"
                 )));
             }
-            let known = read_hashes(
-                &self.keys.db,
-                Table::Audit(&key),
-                &tree::needs(Op::Inclusion { size: t, index }),
-            )
-            .await?;
             proven.push(ProvenEvent {
                 hashes: tree::inclusion(t, index, &known).map_err(evidence_err)?,
                 leaf_index: index,
