@@ -15,6 +15,7 @@ mod deadlines;
 mod evidence;
 mod hostile;
 mod metrics;
+mod outage;
 mod processing_edges;
 mod reports;
 mod requests;

@@ -105,6 +105,41 @@ pub enum AuditError {
         "an audit write asked the audit writer for more from inside its group (a bug: use the transaction it was given)"
     )]
     Nested,
+    /// The database cannot serve now (unreachable, out of space, an I/O
+    /// failure): nothing of the write was committed.
+    #[error("{0}")]
+    Unavailable(store::outage::Outage),
+}
+
+impl AuditError {
+    /// Whether this error means the database cannot serve now, and why.
+    pub fn outage(&self) -> Option<store::outage::Outage> {
+        match self {
+            AuditError::Db(e) => store::outage::classify(e),
+            AuditError::Unavailable(o) => Some(*o),
+            AuditError::Busy(_) => Some(store::outage::Outage::Busy),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a service's failure `e` (a database error, an audit error, or
+/// anything else) means the database cannot serve now: the one test every
+/// service's error helper applies, so an outage is `UNAVAILABLE` with words
+/// that name no SQL, and everything else stays `INTERNAL`.
+pub fn outage_of(e: &dyn std::any::Any) -> Option<store::outage::Outage> {
+    if let Some(e) = e.downcast_ref::<sea_orm::DbErr>() {
+        return store::outage::classify(e);
+    }
+    if let Some(e) = e.downcast_ref::<AuditError>() {
+        return e.outage();
+    }
+    if let Some(sea_orm::TransactionError::Connection(e)) =
+        e.downcast_ref::<sea_orm::TransactionError<sea_orm::DbErr>>()
+    {
+        return store::outage::classify(e);
+    }
+    None
 }
 
 const GLOBAL: &str = "global";
@@ -118,9 +153,36 @@ fn tenant_chain(tenant: &str) -> String {
 /// through this, so the change and its audit entry commit or roll back
 /// together; [`write`] does the same inside a group commit.
 pub async fn begin(db: &DatabaseConnection) -> Result<Txn, AuditError> {
+    let health = store::outage::health(db);
     let turn = writer::gate(db).turn().await?;
-    let txn = writer::open(db).await?;
-    Ok(Txn::new(txn, turn))
+    let txn = writer::open(db).await.inspect_err(|e| {
+        if let Some(o) = e.outage() {
+            health.failed_write(o);
+        }
+    })?;
+    Ok(Txn::new(txn, turn, health))
+}
+
+/// A write that changes nothing and must commit: the health reporter's
+/// test, while writes are failing, of whether they commit again (a
+/// transaction holding the chain's lock that rewrites the global head with
+/// its own values, so it needs the room a real write needs). Notes the
+/// outcome in the database's health.
+pub async fn probe_write(db: &DatabaseConnection) -> Result<(), AuditError> {
+    let txn = begin(db).await?;
+    let backend = txn.get_database_backend();
+    let probe = txn
+        .execute_raw(sea_orm::Statement::from_string(
+            backend,
+            "UPDATE audit_heads SET seq = seq WHERE chain = 'global'",
+        ))
+        .await;
+    if let Err(e) = probe {
+        store::outage::health(db).observe(&e);
+        return Err(e.into());
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Appends one entry to the global chain and, for a tenant's event, to that

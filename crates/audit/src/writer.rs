@@ -55,10 +55,27 @@ pub const MAX_GROUP: usize = 1_000;
 const TURN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the queue runs once the group is committed (`None`) or failed.
-type Done = Box<dyn FnOnce(Option<&str>) + Send>;
-/// A write's answer-to-be and the entries it logged, appended with the group's.
-type WriteJob =
-    Box<dyn for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, (Done, Vec<Record>)> + Send>;
+type Done = Box<dyn FnOnce(Option<AuditError>) + Send>;
+
+/// What a write's turn in the group left: its answer-to-be, the entries it
+/// logged, and whether the group's transaction is still sound. A savepoint
+/// that could not be released or rolled back means the database ended the
+/// whole transaction under it (SQLite does on a full disk or an I/O error):
+/// nothing more may run in it, or it would run outside any transaction.
+struct Step {
+    done: Done,
+    logged: Vec<Record>,
+    broken: Option<AuditError>,
+}
+
+/// A write's work in the group's transaction.
+type Run = Box<dyn for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Step> + Send>;
+
+/// A write: run in the group's transaction, or told why it was not.
+struct WriteJob {
+    run: Run,
+    refuse: Box<dyn FnOnce(AuditError) + Send>,
+}
 
 /// The entries a [`write`] logs: appended to the chain with the rest of its
 /// group, in the same transaction as the write, after its savepoint is
@@ -102,30 +119,8 @@ pub(crate) struct Gate {
 /// database): every pool on the same database in this process shares one.
 static GATES: LazyLock<Mutex<HashMap<String, Arc<Gate>>>> = LazyLock::new(Default::default);
 
-fn key(db: &DatabaseConnection) -> String {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => format!(
-            "sqlite:{}",
-            db.get_sqlite_connection_pool()
-                .connect_options()
-                .get_filename()
-                .display()
-        ),
-        DbBackend::Postgres => {
-            let o = db.get_postgres_connection_pool().connect_options();
-            format!(
-                "postgres://{}:{}/{}",
-                o.get_host(),
-                o.get_port(),
-                o.get_database().unwrap_or_default()
-            )
-        }
-        other => format!("{other:?}"),
-    }
-}
-
 pub(crate) fn gate(db: &DatabaseConnection) -> Arc<Gate> {
-    let key = key(db);
+    let key = store::database_key(db);
     let mut gates = GATES.lock().unwrap_or_else(|p| p.into_inner());
     gates
         .entry(key)
@@ -206,72 +201,89 @@ async fn flush(db: DatabaseConnection, gate: Arc<Gate>) {
         let size = jobs.len();
         match turn {
             Ok(_turn) => IN_GROUP.scope((), run_group(&db, jobs)).await,
-            Err(e) => fail(jobs, &e.to_string()),
+            Err(e) => fail(jobs, &e),
         }
         metrics::histogram!("custodian_audit_group_size").record(size as f64);
     }
 }
 
-fn fail(jobs: Vec<Job>, why: &str) {
+fn fail(jobs: Vec<Job>, e: &AuditError) {
     for job in jobs {
         match job {
             Job::Record(_, tx) => {
-                let _ = tx.send(Err(AuditError::Group(why.to_owned())));
+                let _ = tx.send(Err(copy(e)));
             }
-            // A write that never ran: its sender goes with it, and its caller
-            // is told the group failed.
-            Job::Write(_) => {}
+            Job::Write(w) => (w.refuse)(copy(e)),
         }
     }
 }
 
+/// What each member of a failed group is told: an outage keeps its class
+/// (so the caller answers UNAVAILABLE), anything else is the group's failure.
+fn copy(e: &AuditError) -> AuditError {
+    match e.outage() {
+        Some(o) => AuditError::Unavailable(o),
+        None => AuditError::Group(e.to_string()),
+    }
+}
+
 async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
+    let health = store::outage::health(db);
     let mut records = Vec::new();
     let mut senders = Vec::new();
-    let mut writes = Vec::new();
+    let mut writes = VecDeque::new();
     for job in jobs {
         match job {
             Job::Record(r, tx) => {
                 records.push(*r);
                 senders.push(tx);
             }
-            Job::Write(w) => writes.push(w),
+            Job::Write(w) => writes.push_back(w),
         }
     }
     let txn = match open(db).await {
         Ok(t) => t,
         Err(e) => {
-            let why = e.to_string();
+            if let Some(o) = e.outage() {
+                health.failed_write(o);
+            }
             for tx in senders {
-                let _ = tx.send(Err(AuditError::Group(why.clone())));
+                let _ = tx.send(Err(copy(&e)));
+            }
+            for w in writes {
+                (w.refuse)(copy(&e));
             }
             return;
         }
     };
     let standalone = records.len();
     let mut dones: Vec<Done> = Vec::with_capacity(writes.len());
-    for w in writes {
+    let mut broken = None;
+    while let Some(w) = writes.pop_front() {
         // A write that panics takes the group down with it: nothing of the
         // group is committed and every caller is told.
-        match std::panic::AssertUnwindSafe(w(&txn)).catch_unwind().await {
-            Ok((done, logged)) => {
-                dones.push(done);
-                records.extend(logged);
+        match std::panic::AssertUnwindSafe((w.run)(&txn))
+            .catch_unwind()
+            .await
+        {
+            Ok(step) => {
+                dones.push(step.done);
+                records.extend(step.logged);
+                if let Some(e) = step.broken {
+                    broken = Some(e);
+                    break;
+                }
             }
             Err(_) => {
-                let _ = txn.rollback().await;
-                let why = "a write of this group panicked";
-                for tx in senders {
-                    let _ = tx.send(Err(AuditError::Group(why.into())));
-                }
-                for d in dones {
-                    d(Some(why));
-                }
-                return;
+                broken = Some(AuditError::Group("a write of this group panicked".into()));
+                break;
             }
         }
     }
     let outcome = async {
+        if let Some(e) = broken {
+            return Err(e);
+        }
         let appended = if records.is_empty() {
             Vec::new()
         } else {
@@ -283,6 +295,7 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
     .await;
     match outcome {
         Ok(appended) => {
+            health.committed();
             metrics::counter!("custodian_audit_appends_total").increment(appended.len() as u64);
             for (tx, m) in senders
                 .into_iter()
@@ -295,12 +308,20 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
             }
         }
         Err(e) => {
-            let why = e.to_string();
+            // The transaction, if it is still open, is rolled back as it is
+            // dropped here; the pool closes a connection that is left in one.
+            if let Some(o) = e.outage() {
+                health.failed_write(o);
+                tracing::warn!(error = %e, "an audit group could not commit: the database cannot serve");
+            }
             for tx in senders {
-                let _ = tx.send(Err(AuditError::Group(why.clone())));
+                let _ = tx.send(Err(copy(&e)));
             }
             for d in dones {
-                d(Some(&why));
+                d(Some(copy(&e)));
+            }
+            for w in writes {
+                (w.refuse)(copy(&e));
             }
         }
     }
@@ -341,43 +362,81 @@ where
         return Err(AuditError::Nested.into());
     }
     let (tx, rx) = oneshot::channel::<Result<T, E>>();
-    let job: WriteJob = Box::new(move |txn: &DatabaseTransaction| {
+    // Shared by the run and the refusal: whichever happens answers.
+    let tx = Arc::new(Mutex::new(Some(tx)));
+    let answer = {
+        let tx = tx.clone();
+        move |r: Result<T, E>| {
+            if let Some(tx) = tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                let _ = tx.send(r);
+            }
+        }
+    };
+    let refuse = {
+        let answer = answer.clone();
+        Box::new(move |e: AuditError| answer(Err(e.into()))) as Box<dyn FnOnce(AuditError) + Send>
+    };
+    let run: Run = Box::new(move |txn: &DatabaseTransaction| {
         async move {
-            let noop: (Done, Vec<Record>) = (Box::new(|_| {}), Vec::new());
+            let nothing = |broken| Step {
+                done: Box::new(|_| {}),
+                logged: Vec::new(),
+                broken,
+            };
             let sp = match txn.begin().await {
                 Ok(sp) => sp,
                 Err(e) => {
-                    let _ = tx.send(Err(AuditError::from(e).into()));
-                    return noop;
+                    // The group's transaction cannot take a savepoint: it is
+                    // no longer sound.
+                    let e = AuditError::from(e);
+                    answer(Err(copy(&e).into()));
+                    return nothing(Some(e));
                 }
             };
             let entries = Entries::default();
             match f(&sp, &entries).await {
                 Ok(v) => match sp.commit().await {
-                    Ok(()) => (
-                        Box::new(move |failed: Option<&str>| {
-                            let _ = tx.send(match failed {
+                    Ok(()) => Step {
+                        done: Box::new(move |failed: Option<AuditError>| {
+                            answer(match failed {
                                 None => Ok(v),
-                                Some(why) => Err(AuditError::Group(why.to_owned()).into()),
+                                Some(e) => Err(e.into()),
                             });
-                        }) as Done,
-                        entries.take(),
-                    ),
+                        }),
+                        logged: entries.take(),
+                        broken: None,
+                    },
                     Err(e) => {
-                        let _ = tx.send(Err(AuditError::from(e).into()));
-                        noop
+                        let e = AuditError::from(e);
+                        answer(Err(copy(&e).into()));
+                        nothing(Some(e))
                     }
                 },
-                Err(e) => {
-                    let _ = sp.rollback().await;
-                    let _ = tx.send(Err(e));
-                    noop
-                }
+                Err(err) => match sp.rollback().await {
+                    Ok(()) => {
+                        answer(Err(err));
+                        nothing(None)
+                    }
+                    Err(e) => {
+                        // The savepoint is gone: the database rolled back the
+                        // whole transaction under the group (SQLite does on a
+                        // full disk or an I/O error). This write is told its
+                        // own error; the rest of the group that it was aborted.
+                        tracing::warn!(error = %e, "a savepoint of an audit group could not be rolled back: the group is abandoned");
+                        answer(Err(err));
+                        nothing(Some(
+                            AuditError::from(e)
+                                .outage()
+                                .map(AuditError::Unavailable)
+                                .unwrap_or(AuditError::Unavailable(store::outage::Outage::Aborted)),
+                        ))
+                    }
+                },
             }
         }
         .boxed()
     });
-    gate(db).push(db, Job::Write(job));
+    gate(db).push(db, Job::Write(WriteJob { run, refuse }));
     rx.await.unwrap_or_else(|_| {
         Err(AuditError::Group("the audit writer stopped before this write committed".into()).into())
     })
@@ -392,15 +451,35 @@ pub struct Txn {
     // turn passes on.
     txn: DatabaseTransaction,
     _turn: OwnedMutexGuard<()>,
+    health: Arc<store::outage::Health>,
 }
 
 impl Txn {
-    pub(crate) fn new(txn: DatabaseTransaction, turn: OwnedMutexGuard<()>) -> Txn {
-        Txn { txn, _turn: turn }
+    pub(crate) fn new(
+        txn: DatabaseTransaction,
+        turn: OwnedMutexGuard<()>,
+        health: Arc<store::outage::Health>,
+    ) -> Txn {
+        Txn {
+            txn,
+            _turn: turn,
+            health,
+        }
     }
 
+    /// Commits, noting in the database's health whether writes commit.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let health = self.health.clone();
+        match self.txn.commit().await {
+            Ok(()) => {
+                health.committed();
+                Ok(())
+            }
+            Err(e) => {
+                health.observe(&e);
+                Err(e)
+            }
+        }
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -415,24 +494,37 @@ impl std::ops::Deref for Txn {
     }
 }
 
+/// Every statement run through a [`Txn`] reports an outage to the
+/// database's health, so a write that fails for want of space turns the
+/// process NOT_SERVING at once, whether it failed at a statement or at the
+/// commit.
 #[async_trait::async_trait]
 impl ConnectionTrait for Txn {
     fn get_database_backend(&self) -> DbBackend {
         self.txn.get_database_backend()
     }
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        self.noted(self.txn.execute_raw(stmt).await)
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        self.noted(self.txn.execute_unprepared(sql).await)
     }
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        self.noted(self.txn.query_one_raw(stmt).await)
     }
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        self.noted(self.txn.query_all_raw(stmt).await)
     }
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
+    }
+}
+
+impl Txn {
+    fn noted<T>(&self, r: Result<T, DbErr>) -> Result<T, DbErr> {
+        if let Err(e) = &r {
+            self.health.observe(e);
+        }
+        r
     }
 }

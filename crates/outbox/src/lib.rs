@@ -42,6 +42,9 @@ pub enum OutboxError {
     Invalid { field: &'static str, reason: String },
     #[error("internal: {0}")]
     Internal(String),
+    /// The database cannot serve now; the words name no SQL.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl domain_kit::Classified for OutboxError {
@@ -52,12 +55,17 @@ impl domain_kit::Classified for OutboxError {
             OutboxError::Precondition(_) => ErrorKind::Precondition,
             OutboxError::Invalid { .. } => ErrorKind::Invalid,
             OutboxError::Internal(_) => ErrorKind::Internal,
+            OutboxError::Unavailable(_) => ErrorKind::Unavailable,
         }
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> OutboxError {
-    OutboxError::Internal(e.to_string())
+/// An outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+fn internal(e: impl std::fmt::Display + 'static) -> OutboxError {
+    match audit::outage_of(&e) {
+        Some(o) => OutboxError::Unavailable(o.to_string()),
+        None => OutboxError::Internal(e.to_string()),
+    }
 }
 
 /// Where a message is in its life.

@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod migrations;
+pub mod outage;
 pub mod schemas;
 
 use std::path::Path;
@@ -81,14 +82,33 @@ pub enum Plans {
     Custom,
 }
 
+/// How long a call waits for a pooled connection before it is told the
+/// database is busy (`UNAVAILABLE`): short, so a database outage answers in
+/// seconds instead of holding every caller (and its memory) for half a minute.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// [`connect`], choosing how PostgreSQL plans the pool's statements.
+///
+/// Every connection is proven clean before the pool hands it out again: one
+/// that is still inside a transaction, by sqlx's count or by the database's
+/// own state, is closed instead (closing rolls it back and releases its
+/// locks). After a failed `COMMIT` or `ROLLBACK` (a full disk, an I/O error)
+/// the two can disagree; reused, such a connection turned the next
+/// transaction into a savepoint of one that never commits, so writes were
+/// answered OK and lost, and SQLite's write lock was held for good.
+///
+/// A SQLite URL may carry `max_page_count=N`: the database file is capped at
+/// N pages (of 4 KiB), and writes past it fail as "out of space" like a full
+/// disk does. Custodian's own parameter, not sqlx's: an operator's quota, and
+/// the way the tests fill a database.
 pub async fn connect_with(url: &str, plans: Plans) -> Result<DatabaseConnection, StoreError> {
-    let mut opts = ConnectOptions::new(url.to_owned());
+    let (url, max_pages) = split_max_page_count(url)?;
+    let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(ACQUIRE_TIMEOUT);
     if url.starts_with("sqlite:") {
-        if let Some(path) = sqlite_file(url)
+        if let Some(path) = sqlite_file(&url)
             && let Some(parent) = Path::new(path).parent()
             && !parent.as_os_str().is_empty()
         {
@@ -101,22 +121,124 @@ pub async fn connect_with(url: &str, plans: Plans) -> Result<DatabaseConnection,
         // let reads overlap the hand-offs (measured: 8 → 16 connections took
         // point reads from ~13k/s to ~16k/s on 2 cores). WAL allows many readers.
         opts.max_connections(16).min_connections(1);
-        opts.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+        opts.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
-                .create_if_missing(true)
+                .create_if_missing(true);
+            match max_pages {
+                Some(n) => o.pragma("max_page_count", n.to_string()),
+                None => o,
+            }
+        });
+        // The check below takes the handle from the connection's worker
+        // thread, which proves the worker alive as the ping did.
+        opts.test_before_acquire(false);
+        opts.map_sqlx_sqlite_before_acquire(|conn, _| {
+            Box::pin(async move {
+                use sea_orm::sqlx::Connection;
+                if conn.is_in_transaction() {
+                    tracing::warn!(
+                        "a pooled SQLite connection was still counted inside a transaction: closed"
+                    );
+                    return Ok(false);
+                }
+                let mut handle = conn.lock_handle().await?;
+                // SAFETY: the handle is locked out of the worker thread for
+                // the duration of the call; sqlite3_get_autocommit only reads.
+                let autocommit = unsafe {
+                    libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr())
+                };
+                if autocommit == 0 {
+                    tracing::warn!(
+                        "a pooled SQLite connection was left inside a transaction: closed"
+                    );
+                    return Ok(false);
+                }
+                Ok(true)
+            })
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         opts.max_connections(16).min_connections(1);
         if plans == Plans::Custom {
             opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
         }
+        // After sqlx's ping (which a broken connection fails): one that
+        // sqlx still counts inside a transaction is closed. PostgreSQL's own
+        // transaction state is not public in sqlx; Custodian never opens a
+        // transaction but through sqlx, so the count is the state.
+        opts.map_sqlx_postgres_before_acquire(|conn, _| {
+            Box::pin(async move {
+                use sea_orm::sqlx::Connection;
+                if conn.is_in_transaction() {
+                    tracing::warn!(
+                        "a pooled PostgreSQL connection was still counted inside a transaction: closed"
+                    );
+                    return Ok(false);
+                }
+                Ok(true)
+            })
+        });
     } else {
-        return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        return Err(StoreError::UnsupportedUrl(redact_url(&url)));
     }
     Ok(Database::connect(opts).await?)
+}
+
+/// `url` without Custodian's own `max_page_count=N` query parameter, and N.
+fn split_max_page_count(url: &str) -> Result<(String, Option<u64>), StoreError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None));
+    };
+    let mut kept = Vec::new();
+    let mut pages = None;
+    for pair in query.split('&') {
+        match pair.strip_prefix("max_page_count=") {
+            Some(v) if url.starts_with("sqlite:") => {
+                let n: u64 = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    StoreError::Unsupported(format!(
+                        "max_page_count in the database URL must be a positive number of pages, got {}",
+                        domain_kit::quote(v)
+                    ))
+                })?;
+                pages = Some(n);
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, pages))
+}
+
+/// Which database a connection talks to (the SQLite file; PostgreSQL's host,
+/// port and database): every pool on the same database shares what is keyed
+/// by it (the audit writer's queue, the [`outage::Health`]).
+pub fn database_key(db: &DatabaseConnection) -> String {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "sqlite:{}",
+            db.get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename()
+                .display()
+        ),
+        DbBackend::Postgres => {
+            let o = db.get_postgres_connection_pool().connect_options();
+            format!(
+                "postgres://{}:{}/{}",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or_default()
+            )
+        }
+        other => format!("{other:?}"),
+    }
 }
 
 /// The file path of a `sqlite://PATH?...` URL, if it names a file.
@@ -254,6 +376,26 @@ mod tests {
             redact_url("sqlite://data/x.db?mode=rwc"),
             "sqlite://data/x.db?mode=rwc"
         );
+    }
+
+    #[test]
+    fn max_page_count_is_taken_out_of_a_sqlite_url() {
+        assert_eq!(
+            split_max_page_count("sqlite://d/x.db?mode=rwc&max_page_count=40").unwrap(),
+            ("sqlite://d/x.db?mode=rwc".to_owned(), Some(40))
+        );
+        assert_eq!(
+            split_max_page_count("sqlite://d/x.db?max_page_count=40").unwrap(),
+            ("sqlite://d/x.db".to_owned(), Some(40))
+        );
+        assert_eq!(
+            split_max_page_count("postgres://h/db").unwrap(),
+            ("postgres://h/db".to_owned(), None)
+        );
+        let e = split_max_page_count("sqlite://d/x.db?max_page_count=lots")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_page_count") && e.contains("lots"), "{e}");
     }
 
     #[test]

@@ -39,8 +39,13 @@ pub struct Agreement {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> AgreementError {
-    AgreementError::Internal(e.to_string())
+/// A failure of this service's storage or anything else unexpected: an
+/// outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> AgreementError {
+    match audit::outage_of(&e) {
+        Some(o) => AgreementError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => AgreementError::Internal(e.to_string()),
+    }
 }
 
 /// Today in Europe/Amsterdam, where legal days are counted.

@@ -267,6 +267,9 @@ pub enum ControllerError {
     Precondition(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// The database cannot serve now; the words name no SQL.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl domain_kit::Classified for ControllerError {
@@ -279,6 +282,7 @@ impl domain_kit::Classified for ControllerError {
             ControllerError::Forbidden(_) => ErrorKind::Forbidden,
             ControllerError::Precondition(_) => ErrorKind::Precondition,
             ControllerError::Internal(_) => ErrorKind::Internal,
+            ControllerError::Unavailable(_) => ErrorKind::Unavailable,
         }
     }
 }

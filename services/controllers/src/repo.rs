@@ -18,8 +18,12 @@ pub struct ControllerRepo {
     db: DatabaseConnection,
 }
 
-fn internal(e: impl std::fmt::Display) -> ControllerError {
-    ControllerError::Internal(e.to_string())
+/// An outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
+    match audit::outage_of(&e) {
+        Some(o) => ControllerError::Unavailable(o.to_string()),
+        None => ControllerError::Internal(e.to_string()),
+    }
 }
 
 fn from_audit(e: audit::AuditError) -> ControllerError {

@@ -28,7 +28,11 @@ fn token_pb(t: TokenInfo) -> pb::Token {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Status {
+fn internal(e: impl std::fmt::Display + 'static) -> Status {
+    if let Some(o) = audit::outage_of(&e) {
+        tracing::warn!(error = %e, "token service: the database cannot serve");
+        return Status::unavailable(o.to_string());
+    }
     tracing::error!(error = %e, "token service");
     Status::internal("internal error")
 }

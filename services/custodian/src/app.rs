@@ -278,48 +278,20 @@ pub async fn serve(
     // Reflection advertises exactly what this process hosts.
     routes.add_service(reflection(&targets).build_v1()?);
     routes.add_service(reflection(&targets).build_v1alpha()?);
-    for t in &targets {
-        health
-            .set_service_status(t.grpc_name(), ServingStatus::Serving)
-            .await;
+    let serving =
+        crate::serving::Serving::start(health.clone(), targets.iter().copied().collect()).await;
+    let mut watchers = vec![crate::serving::watch_storage(
+        serving.clone(),
+        db.clone(),
+        Duration::from_millis(config.db_health_interval_ms.max(10)),
+    )];
+    if !built.required.is_empty() {
+        watchers.push(crate::serving::watch_peers(
+            serving,
+            built.required.clone(),
+            Duration::from_millis(config.peer_health_interval_ms.max(10)),
+        ));
     }
-    health.set_service_status("", ServingStatus::Serving).await;
-    // A service whose required peer is unreachable reports NOT_SERVING, so
-    // a load balancer stops sending it work it cannot do.
-    let watcher = (!built.required.is_empty()).then(|| {
-        let h = health.clone();
-        let required = built.required.clone();
-        let every = Duration::from_millis(config.peer_health_interval_ms.max(10));
-        tokio::spawn(async move {
-            let mut last: std::collections::BTreeMap<Target, bool> = Default::default();
-            loop {
-                let mut up: std::collections::BTreeMap<Target, bool> = Default::default();
-                for (t, peer, service) in &required {
-                    let ok = peer.serving(service).await;
-                    if !ok {
-                        tracing::warn!(
-                            hosted = t.name(),
-                            peer = service,
-                            "a required peer is unreachable: NOT_SERVING"
-                        );
-                    }
-                    *up.entry(*t).or_insert(true) &= ok;
-                }
-                for (t, ok) in &up {
-                    if last.get(t) != Some(ok) {
-                        let status = if *ok {
-                            ServingStatus::Serving
-                        } else {
-                            ServingStatus::NotServing
-                        };
-                        h.set_service_status(t.grpc_name(), status).await;
-                    }
-                }
-                last = up;
-                tokio::time::sleep(every).await;
-            }
-        })
-    });
 
     let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
     let addr = listener.local_addr()?;
@@ -371,7 +343,7 @@ pub async fn serve(
     let names: Vec<&'static str> = targets.iter().map(|t| t.grpc_name()).collect();
     let stop = async move {
         shutdown.await;
-        if let Some(w) = watcher {
+        for w in watchers {
             w.abort();
         }
         tracing::info!(

@@ -101,6 +101,10 @@ pub struct Config {
     /// How often a process checks the health of the peers its services
     /// need; a service whose peer is unreachable reports NOT_SERVING.
     pub peer_health_interval_ms: u64,
+    /// How often a process checks that its database answers (and, while
+    /// writes fail, whether they commit again); a process whose database
+    /// cannot be reached or written reports NOT_SERVING.
+    pub db_health_interval_ms: u64,
     /// The DPO console (`custodian serve` only).
     pub console: Console,
     /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
@@ -275,6 +279,7 @@ impl Default for Config {
             peer_token: None,
             peer_timeout_ms: 5_000,
             peer_health_interval_ms: 5_000,
+            db_health_interval_ms: 1_000,
             console: Console::default(),
             metrics_listen: None,
             tls: Tls::default(),
@@ -355,6 +360,7 @@ impl Config {
             "peer_token",
             "peer_timeout_ms",
             "peer_health_interval_ms",
+            "db_health_interval_ms",
             "metrics_listen",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.

@@ -10,6 +10,7 @@ pub mod links;
 pub mod metrics;
 pub mod ops;
 pub mod peers;
+pub mod serving;
 pub mod telemetry;
 pub mod tls;
 pub mod vault;

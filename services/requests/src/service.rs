@@ -22,8 +22,13 @@ use crate::ports::{Controllers, PortError, SubjectData};
 
 pub const FORWARD_TOPIC: &str = "dsr.forwarded";
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> RequestError {
-    RequestError::Internal(e.to_string())
+/// A failure of this service's storage or anything else unexpected: an
+/// outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> RequestError {
+    match audit::outage_of(&e) {
+        Some(o) => RequestError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => RequestError::Internal(e.to_string()),
+    }
 }
 
 /// A peer's error as this service's, keeping its kind.

@@ -22,7 +22,8 @@ use store::entities::vault::{
 };
 use vault_crypto::{Dek, IndexKey, Kek, MasterKey};
 
-use crate::domain::{VaultError, internal};
+use crate::domain::VaultError;
+use crate::service::internal;
 
 /// Where the master key comes from, in order: the environment variable
 /// `CUSTODIAN_MASTER_KEY` (64 hex characters), a configured key file, or

@@ -39,8 +39,13 @@ mod reporting;
 
 pub const NOTICE_TOPIC: &str = "breach.notice";
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> BreachError {
-    BreachError::Internal(e.to_string())
+/// A failure of this service's storage or anything else unexpected: an
+/// outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> BreachError {
+    match audit::outage_of(&e) {
+        Some(o) => BreachError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => BreachError::Internal(e.to_string()),
+    }
 }
 
 fn new_id() -> String {

@@ -30,8 +30,13 @@ mod register;
 
 pub const NOTICE_TOPIC: &str = "subprocessor.change_notice";
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> SubprocessorError {
-    SubprocessorError::Internal(e.to_string())
+/// A failure of this service's storage or anything else unexpected: an
+/// outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> SubprocessorError {
+    match audit::outage_of(&e) {
+        Some(o) => SubprocessorError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => SubprocessorError::Internal(e.to_string()),
+    }
 }
 
 fn new_id() -> String {

@@ -23,6 +23,16 @@ use crate::domain::*;
 use crate::notices::{self, Event};
 use crate::ports::{ExportCandidate, TenantData};
 
+/// A failure of switching's storage or anything else unexpected: an outage
+/// of a database is UNAVAILABLE (retry later), the rest INTERNAL. Shadows
+/// `domain::internal` for the service and its submodules.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> SwitchError {
+    match audit::outage_of(&e) {
+        Some(o) => SwitchError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => crate::domain::internal(e),
+    }
+}
+
 mod advance;
 mod export;
 mod lifecycle;

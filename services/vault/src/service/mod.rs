@@ -25,6 +25,16 @@ use crate::domain::*;
 use crate::keys::{KeyStore, begin_write};
 use crate::ledger::{Entry, Ledger, Subject};
 
+/// A failure of the vault's storage or anything else unexpected: an outage
+/// of a database is UNAVAILABLE (retry later), the rest INTERNAL. Shadows
+/// `domain::internal` for the service and its submodules.
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> VaultError {
+    match audit::outage_of(&e) {
+        Some(o) => VaultError::Port(domain_kit::PortError::Unavailable(o.to_string())),
+        None => crate::domain::internal(e),
+    }
+}
+
 pub use audit_tree::MAX_PROVEN_EVENTS;
 pub use notary::{LeafRef, Notary, Proven};
 

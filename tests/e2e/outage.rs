@@ -1,0 +1,222 @@
+//! A bad day for the database: a full disk on SQLite and an outage of
+//! PostgreSQL. The server answers UNAVAILABLE with words that name no SQL,
+//! reports NOT_SERVING while it cannot write or reach its database, loses
+//! no write it acknowledged, answers no read whose audit entry it did not
+//! commit, and is SERVING and writing again once the database is back.
+
+use std::time::Duration;
+
+use auth::Role;
+use custodian_tests::*;
+use proto::v1 as pb;
+use store::sea_orm::{ConnectionTrait, Statement};
+use tonic::Code;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+async fn serving(app: &TestApp) -> Option<ServingStatus> {
+    HealthClient::new(app.channel.clone())
+        .check(HealthCheckRequest {
+            service: "custodian.v1.VaultService".into(),
+        })
+        .await
+        .ok()
+        .map(|r| r.into_inner().status())
+}
+
+/// Waits up to `within` for the health to become `want`.
+async fn health_becomes(app: &TestApp, want: ServingStatus, within: Duration) -> bool {
+    let until = tokio::time::Instant::now() + within;
+    loop {
+        if serving(app).await == Some(want) {
+            return true;
+        }
+        if tokio::time::Instant::now() > until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn exec(db: &impl ConnectionTrait, sql: &str) {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn scalar(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+fn note_candidate(i: usize) -> pb::PutCandidateRequest {
+    let mut c = valid_candidate(
+        &format!("ats-{i}"),
+        &format!("Kandidaat {i}"),
+        "k@example.nl",
+    );
+    if let Some(p) = c.payload.as_mut() {
+        p.notes = format!("{i} ").repeat(10_000);
+    }
+    c
+}
+
+fn purpose(id: &str) -> pb::GetCandidateRequest {
+    pb::GetCandidateRequest {
+        id: id.into(),
+        purpose: "screening for vacancy vac-2026-001".into(),
+    }
+}
+
+/// The reproduction of the report: the data directory fills up under
+/// PutCandidates with 30 KB notes (an audited CloseProcedure and an audited
+/// GetCandidate after each failure), space comes back, ten controllers are
+/// created, the server restarts, everything is read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_answers_unavailable_and_loses_no_acknowledged_write() {
+    let db = testkit::TestDb::new(Backend::Sqlite).await;
+    // Migrated, with 800 KB of filler an operator can free later.
+    let owner = store::open_main(&db.url).await.unwrap();
+    exec(&owner, "CREATE TABLE filler (b BLOB)").await;
+    for _ in 0..200 {
+        exec(&owner, "INSERT INTO filler (b) VALUES (zeroblob(4000))").await;
+    }
+    exec(&owner, "PRAGMA wal_checkpoint(TRUNCATE)").await;
+    let pages = scalar(&owner, "PRAGMA page_count").await;
+
+    let mut config = config_for(&db, &AppOptions::default());
+    // Room for the set-up and a few dozen candidates.
+    config.database_url = Some(format!("{}&max_page_count={}", db.url, pages + 500));
+    config.db_health_interval_ms = 400;
+    let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "admin")
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = spawn_config(config.clone(), listener, admin.clone(), Backend::Sqlite).await;
+    let c = app.create_controller("Alpha B.V.", "11111111").await;
+    let service = app.token(Role::Service, Some(&c.id)).await;
+    let mut v = app.vault();
+
+    let mut stored: Vec<String> = Vec::new();
+    let mut reads: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut failures = 0;
+    let mut saw_not_serving = false;
+    let mut i = 0;
+    while failures < 6 {
+        i += 1;
+        assert!(i < 400, "the database never filled up");
+        let put = v
+            .put_candidates(req(
+                &service,
+                pb::PutCandidatesRequest {
+                    tenant_id: String::new(),
+                    candidates: vec![note_candidate(i)],
+                },
+            ))
+            .await;
+        match put {
+            Ok(r) => stored.extend(r.into_inner().candidates.into_iter().map(|c| c.id)),
+            Err(s) => {
+                failures += 1;
+                assert_eq!(s.code(), Code::Unavailable, "{s:?}");
+                assert!(
+                    s.message().contains("out of space")
+                        || s.message().contains("ended the transaction"),
+                    "the words say why: {s:?}"
+                );
+                assert!(!s.message().to_lowercase().contains("sql"), "{s:?}");
+                saw_not_serving |=
+                    health_becomes(&app, ServingStatus::NotServing, Duration::from_millis(300))
+                        .await;
+                // An audited write and an audited read after each failure.
+                if let Some(id) = stored.first() {
+                    let closed = v
+                        .close_procedure(req(
+                            &service,
+                            pb::CloseProcedureRequest {
+                                id: id.clone(),
+                                outcome: "rejected".into(),
+                                closed_on: day(0).to_string(),
+                            },
+                        ))
+                        .await;
+                    if let Err(s) = closed {
+                        assert!(
+                            matches!(s.code(), Code::Unavailable | Code::FailedPrecondition),
+                            "{s:?}"
+                        );
+                    }
+                    match v.get_candidate(req(&service, purpose(id))).await {
+                        Ok(_) => *reads.entry(id.clone()).or_default() += 1,
+                        Err(s) => assert_eq!(s.code(), Code::Unavailable, "{s:?}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        saw_not_serving,
+        "health never said NOT_SERVING while writes failed"
+    );
+    assert!(stored.len() >= 5, "only {} candidates fit", stored.len());
+
+    // Space comes back.
+    exec(&owner, "DELETE FROM filler").await;
+    let mut controllers = Vec::new();
+    for k in 0..10 {
+        let created = tokio::time::timeout(
+            Duration::from_secs(20),
+            app.controllers().create_controller(req(
+                &admin,
+                valid_controller(&format!("Na de storing {k} B.V."), &format!("2000000{k}")),
+            )),
+        )
+        .await
+        .expect("a write after space came back hung")
+        .unwrap_or_else(|s| panic!("a write after space came back failed: {s:?}"));
+        controllers.push(created.into_inner().id);
+    }
+    assert!(
+        health_becomes(&app, ServingStatus::Serving, Duration::from_secs(5)).await,
+        "health did not come back"
+    );
+    app.stop().await;
+    owner.close().await.unwrap();
+
+    // Restarted without the cap: everything acknowledged is there.
+    let config = config_for(&db, &AppOptions::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = spawn_config(config, listener, admin.clone(), Backend::Sqlite).await;
+    for id in &controllers {
+        app.controllers()
+            .get_controller(req(&admin, pb::GetControllerRequest { id: id.clone() }))
+            .await
+            .unwrap_or_else(|s| panic!("controller {id} acknowledged but lost: {s:?}"));
+    }
+    let mut v = app.vault();
+    for id in &stored {
+        v.get_candidate(req(&service, purpose(id)))
+            .await
+            .unwrap_or_else(|s| panic!("candidate {id} acknowledged but lost: {s:?}"));
+    }
+    // Every answered read had its entry committed (plus the one just made).
+    let main = app.db().await;
+    for (id, n) in &reads {
+        let entries = scalar(
+            &main,
+            &format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'candidate.read' AND object_id = '{id}'"
+            ),
+        )
+        .await;
+        assert_eq!(entries, n + 1, "reads of {id} answered without their entry");
+    }
+    let report = audit::verify(&main).await.unwrap();
+    assert_eq!(report.broken, None);
+    app.stop().await;
+}
