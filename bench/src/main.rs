@@ -75,6 +75,8 @@ pub fn config(dir: &std::path::Path, postgres: Option<&testkit::TestDb>) -> cust
         database_url: postgres.map(|d| d.url.clone()),
         keystore_url: postgres.map(|d| d.keystore_url.clone()),
         log_level: "warn".into(),
+        // The notices bench's receiver listens on loopback.
+        webhook_allow: vec!["127.0.0.1/32".into()],
         ..Default::default()
     }
 }

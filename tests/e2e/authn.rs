@@ -154,3 +154,56 @@ async fn who_am_i_describes_the_caller_and_its_permissions() {
         app.stop().await;
     }
 }
+
+/// Guessing tokens is counted, logged without the token, and throttled per
+/// client address: past the limit a client is refused without a look at the
+/// token for the rest of the window, while another client (the console
+/// names the browser it acts for) is not.
+#[tokio::test]
+async fn failed_authentications_are_counted_and_throttled_per_client() {
+    let db = testkit::TestDb::new(Backend::Sqlite).await;
+    let app = spawn_metrics(&db).await;
+    let mut c = app.controllers();
+    let (_, before) = crate::metrics::scrape(&app).await;
+    let invalid = |s: &prometheus_parse::Scrape| {
+        crate::metrics::value(s, "custodian_auth_failures_total", &[("reason", "invalid")])
+            .unwrap_or(0.0)
+    };
+    for k in 0..auth::layer::MAX_FAILURES {
+        let e = c
+            .list_controllers(req(&format!("cst_guess-{k}"), Default::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::Unauthenticated, "attempt {k}: {e:?}");
+    }
+    // Now this client is refused, even with a valid token, until the window ends.
+    for token in ["cst_guess-more", app.admin.as_str()] {
+        let e = c
+            .list_controllers(req(token, Default::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+        assert!(e.message().contains("too many failed"), "{e:?}");
+    }
+    // Another client, named by the console from loopback, is not throttled.
+    let mut r = req("cst_guess-other", pb::ListControllersRequest::default());
+    r.metadata_mut()
+        .insert("x-custodian-client", "192.0.2.7".parse().unwrap());
+    assert_eq!(
+        c.list_controllers(r).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    let mut r = req(&app.admin, pb::ListControllersRequest::default());
+    r.metadata_mut()
+        .insert("x-custodian-client", "192.0.2.8".parse().unwrap());
+    c.list_controllers(r)
+        .await
+        .expect("another client's valid token works");
+    let (body, after) = crate::metrics::scrape(&app).await;
+    assert!(
+        invalid(&after) - invalid(&before) >= f64::from(auth::layer::MAX_FAILURES),
+        "the failures are counted"
+    );
+    assert!(!body.contains("cst_guess"), "no token in the metrics");
+    app.stop().await;
+}

@@ -30,3 +30,4 @@ mod tokens;
 mod vault;
 mod vault_rules;
 mod vault_sweep;
+mod webhook_targets;

@@ -10,7 +10,7 @@ use custodian_tests::*;
 use prometheus_parse::{Scrape, Value};
 use proto::v1 as pb;
 
-async fn scrape(app: &TestApp) -> (String, Scrape) {
+pub(crate) async fn scrape(app: &TestApp) -> (String, Scrape) {
     let url = format!("http://{}/metrics", app.metrics.expect("metrics listener"));
     let r = reqwest::get(&url).await.expect("scrape");
     assert_eq!(r.status(), 200);
@@ -27,7 +27,7 @@ async fn scrape(app: &TestApp) -> (String, Scrape) {
     (body, parsed)
 }
 
-fn value(s: &Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) fn value(s: &Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
     s.samples
         .iter()
         .find(|x| x.metric == metric && labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))

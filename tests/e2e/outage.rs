@@ -220,3 +220,98 @@ async fn a_full_disk_answers_unavailable_and_loses_no_acknowledged_write() {
     assert_eq!(report.broken, None);
     app.stop().await;
 }
+
+/// `url` with its host and port replaced by `addr`, and the address it named.
+fn through(url: &str, addr: std::net::SocketAddr) -> (String, std::net::SocketAddr) {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (creds, rest) = rest.rsplit_once('@').map_or(("", rest), |(c, r)| (c, r));
+    let (hostport, path) = rest.split_once('/').expect("a database name");
+    assert!(
+        !path.contains("host="),
+        "the outage test needs PostgreSQL over TCP, not a socket: {url}"
+    );
+    let target: std::net::SocketAddr = hostport
+        .replace("localhost", "127.0.0.1")
+        .parse()
+        .unwrap_or_else(|_| format!("{hostport}:5432").parse().expect("host:port"));
+    let at = if creds.is_empty() {
+        String::new()
+    } else {
+        format!("{creds}@")
+    };
+    (format!("{scheme}://{at}{addr}/{path}"), target)
+}
+
+/// PostgreSQL goes away under a running server (every connection dropped,
+/// new ones refused) and comes back: calls answer UNAVAILABLE within the
+/// pool's acquire timeout instead of half a minute, health is NOT_SERVING
+/// while it is gone and SERVING once it is back, and writes commit again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgresql_outage_answers_unavailable_and_health_follows() {
+    for db in all_dbs().await {
+        if db.backend != Backend::Postgres {
+            continue; // SQLite has no server to lose: see the full-disk test.
+        }
+        let (_, target) = through(&db.url, "127.0.0.1:1".parse().unwrap());
+        let switch = custodian_tests::switch::Switch::to(target).await;
+        let (url, _) = through(&db.url, switch.addr);
+        let mut config = config_for(&db, &AppOptions::default());
+        config.database_url = Some(url);
+        config.db_health_interval_ms = 200;
+        let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "admin")
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = spawn_config(config, listener, admin.clone(), db.backend).await;
+        app.create_controller("Voor de storing B.V.", "30000001")
+            .await;
+        assert!(health_becomes(&app, ServingStatus::Serving, Duration::from_secs(5)).await);
+
+        switch.cut();
+        assert!(
+            health_becomes(&app, ServingStatus::NotServing, Duration::from_secs(10)).await,
+            "health stayed SERVING while the database was gone"
+        );
+        let started = std::time::Instant::now();
+        let e = app
+            .controllers()
+            .create_controller(req(&admin, valid_controller("Tijdens B.V.", "30000002")))
+            .await
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+        assert!(!e.message().to_lowercase().contains("sql"), "{e:?}");
+        assert!(
+            waited < Duration::from_secs(15),
+            "a call waited {waited:?} for a database that is gone"
+        );
+
+        switch.restore();
+        assert!(
+            health_becomes(&app, ServingStatus::Serving, Duration::from_secs(15)).await,
+            "health did not come back with the database"
+        );
+        let mut ok = false;
+        for _ in 0..20 {
+            let r = app
+                .controllers()
+                .create_controller(req(&admin, valid_controller("Na B.V.", "30000003")))
+                .await;
+            match r {
+                Ok(_) => {
+                    ok = true;
+                    break;
+                }
+                Err(s) if s.code() == Code::Unavailable => {
+                    tokio::time::sleep(Duration::from_millis(250)).await
+                }
+                Err(s) => panic!("{s:?}"),
+            }
+        }
+        assert!(
+            ok,
+            "writes did not commit again after the database came back"
+        );
+        app.stop().await;
+    }
+}

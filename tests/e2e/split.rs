@@ -93,6 +93,8 @@ fn requests_config(
         peer_token: Some(peer.into()),
         peer_timeout_ms: 2_000,
         peer_health_interval_ms: 50,
+        // Test receivers listen on loopback: the operator allows it.
+        webhook_allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
         ..Config::default()
     };
     c.peers.vault = Some(vault.url());
@@ -220,6 +222,10 @@ async fn requests_reach_the_vault_over_grpc_and_hold_no_keys() {
         let e = fulfil(&req_app, &a_tok, &erase.id).await.unwrap_err();
         assert_eq!(e.code(), Code::Unavailable, "{e:?}");
         assert!(e.message().contains("peer vault"), "{e:?}");
+        assert!(
+            !e.message().contains("://") && !e.message().contains("127.0.0.1"),
+            "a tenant reads no internal address: {e:?}"
+        );
         let still = requests_client(&req_app)
             .get_request(req(
                 &a_tok,
@@ -272,6 +278,8 @@ async fn a_vault_peer_without_a_peer_token_is_a_start_up_error() {
         data_dir: dir.path().to_path_buf(),
         database_url: Some(db.url.clone()),
         target: "requests".into(),
+        // Test receivers listen on loopback: the operator allows it.
+        webhook_allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
         ..Config::default()
     };
     cfg.peers.vault = Some("http://127.0.0.1:9".into());

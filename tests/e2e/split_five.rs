@@ -724,6 +724,8 @@ async fn a_peer_that_never_answers_is_unavailable_within_its_timeout() {
             peer_token: Some(peer),
             peer_timeout_ms: 300,
             peer_health_interval_ms: 50,
+            // Test receivers listen on loopback: the operator allows it.
+            webhook_allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
             ..custodian::Config::default()
         };
         cfg.peers.vault = Some(hole_url);

@@ -15,6 +15,7 @@ pub use testkit::{Backend, all_dbs};
 
 pub mod console;
 pub mod split;
+pub mod switch;
 pub mod webhook;
 
 pub struct TestApp {
@@ -71,6 +72,8 @@ pub fn config_for(db: &TestDb, opts: &AppOptions) -> Config {
         shutdown_grace_ms: opts.shutdown_grace_ms,
         // Tests revoke tokens and expect the next call to fail.
         auth_cache_ttl_ms: 0,
+        // Test receivers listen on loopback: the operator allows it.
+        webhook_allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
         ..Config::default()
     }
 }

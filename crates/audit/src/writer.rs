@@ -282,6 +282,9 @@ async fn run_group(db: &DatabaseConnection, jobs: Vec<Job>) {
     }
     let outcome = async {
         if let Some(e) = broken {
+            // Ended here, before the turn passes on (a dropped transaction
+            // would only start its rollback).
+            let _ = txn.rollback().await;
             return Err(e);
         }
         let appended = if records.is_empty() {
@@ -364,8 +367,9 @@ where
     let (tx, rx) = oneshot::channel::<Result<T, E>>();
     // Shared by the run and the refusal: whichever happens answers.
     let tx = Arc::new(Mutex::new(Some(tx)));
+    // Moved, not cloned: a write that never answers (it panicked) must
+    // drop every sender, so that its caller is told.
     let answer = {
-        let tx = tx.clone();
         move |r: Result<T, E>| {
             if let Some(tx) = tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 let _ = tx.send(r);

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
@@ -25,9 +26,18 @@ pub struct Authenticator {
     db: DatabaseConnection,
     ttl: Duration,
     cache: Arc<RwLock<HashMap<String, (Principal, Instant)>>>,
+    failures: Arc<std::sync::Mutex<HashMap<IpAddr, (u32, Instant)>>>,
 }
 
 const CACHE_MAX: usize = 10_000;
+
+/// Failed authentications one client address may make in
+/// [`FAILURE_WINDOW`]; past that, its calls are refused without a look at
+/// the token until the window has passed (no guessing at database speed).
+pub const MAX_FAILURES: u32 = 20;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// Client addresses remembered at most; past that the oldest windows go.
+const FAILURES_MAX: usize = 10_000;
 
 impl Authenticator {
     pub fn new(db: DatabaseConnection, ttl: Duration) -> Authenticator {
@@ -35,6 +45,43 @@ impl Authenticator {
             db,
             ttl,
             cache: Arc::default(),
+            failures: Arc::default(),
+        }
+    }
+
+    /// Whether `client` has used up its failed attempts for now.
+    fn throttled(&self, client: Option<IpAddr>) -> bool {
+        let (Some(ip), Ok(f)) = (client, self.failures.lock()) else {
+            return false;
+        };
+        matches!(f.get(&ip), Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
+    }
+
+    /// Counts, logs (never the token) and remembers a failed authentication.
+    fn failed(&self, client: Option<IpAddr>, path: &str, reason: &'static str) {
+        metrics::counter!("custodian_auth_failures_total", "reason" => reason).increment(1);
+        let mut count = 0;
+        if let (Some(ip), Ok(mut f)) = (client, self.failures.lock()) {
+            if f.len() >= FAILURES_MAX {
+                f.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+                if f.len() >= FAILURES_MAX {
+                    f.clear();
+                }
+            }
+            let e = f.entry(ip).or_insert((0, Instant::now()));
+            if e.1.elapsed() >= FAILURE_WINDOW {
+                *e = (0, Instant::now());
+            }
+            e.0 += 1;
+            count = e.0;
+        }
+        let client = client
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        if count == MAX_FAILURES {
+            tracing::warn!(%client, path, reason, "authentication failed; this client is throttled for the rest of the window");
+        } else {
+            tracing::info!(%client, path, reason, "authentication failed");
         }
     }
 
@@ -108,16 +155,26 @@ pub async fn check(
     auth: &Authenticator,
     path: &str,
     headers: &http::HeaderMap,
+    client: Option<IpAddr>,
 ) -> Result<Option<Principal>, Status> {
     if permissions::is_open(path) {
         return Ok(None);
     }
+    if auth.throttled(client) {
+        metrics::counter!("custodian_auth_failures_total", "reason" => "throttled").increment(1);
+        return Err(Status::resource_exhausted(format!(
+            "too many failed authentications from this client: wait up to {} s, then retry with a valid token",
+            FAILURE_WINDOW.as_secs()
+        )));
+    }
     let Some(secret) = bearer(headers) else {
+        auth.failed(client, path, "missing");
         return Err(Status::unauthenticated(
             "missing bearer token: send 'authorization: Bearer <token>'",
         ));
     };
     let Some(principal) = auth.authenticate(secret).await? else {
+        auth.failed(client, path, "invalid");
         return Err(Status::unauthenticated("invalid or revoked token"));
     };
     match permissions::lookup(path) {
@@ -130,6 +187,36 @@ pub async fn check(
             "{path} is not in the permission table"
         ))),
     }
+}
+
+/// The header in which the console (a client on this machine) names the
+/// browser it acts for, so failed sign-ins are throttled per browser and not
+/// for every user of the console at once. Read only from loopback callers.
+pub const CLIENT_HEADER: &str = "x-custodian-client";
+
+/// The caller's address, from the connection (plain or TLS); for a caller
+/// on loopback that names its own client (the console), that client's.
+fn client_ip<B>(req: &http::Request<B>) -> Option<IpAddr> {
+    use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+    let ext = req.extensions();
+    let peer = ext
+        .get::<TcpConnectInfo>()
+        .and_then(|c| c.remote_addr())
+        .or_else(|| {
+            ext.get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(|c| c.get_ref().remote_addr())
+        })
+        .map(|a| a.ip())?;
+    if peer.is_loopback()
+        && let Some(named) = req
+            .headers()
+            .get(CLIENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<IpAddr>().ok())
+    {
+        return Some(named);
+    }
+    Some(peer)
 }
 
 /// The most a request body may hold before it is refused (the vault's
@@ -222,7 +309,8 @@ where
         let auth = self.auth.clone();
         Box::pin(async move {
             let path = req.uri().path().to_owned();
-            match check(&auth, &path, req.headers()).await {
+            let client = client_ip(&req);
+            match check(&auth, &path, req.headers(), client).await {
                 Ok(Some(p)) => {
                     req.extensions_mut().insert(p);
                     let req = match gate(&path, req).await {

@@ -13,6 +13,7 @@
 
 pub mod categories;
 pub mod field;
+pub mod net;
 pub mod render;
 
 pub use categories::{DATA_CATEGORIES, SUBJECT_CATEGORIES, vocab};

@@ -45,6 +45,9 @@ pub struct DeliveryPolicy {
     pub batch: u64,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// Which addresses a webhook may reach (the operator's allow-list);
+    /// checked on every address a name resolves to, the ones connected to.
+    pub targets: domain_kit::net::TargetPolicy,
 }
 
 impl Default for DeliveryPolicy {
@@ -57,6 +60,7 @@ impl Default for DeliveryPolicy {
             lease: Duration::from_secs(60),
             batch: 100,
             concurrency: 8,
+            targets: domain_kit::net::TargetPolicy::default(),
         }
     }
 }
@@ -120,6 +124,11 @@ impl Deliverer {
             // A redirect is a failed delivery, never a hop to another host.
             .redirect(reqwest::redirect::Policy::none())
             .https_only(true)
+            // Every name is resolved here and only its allowed addresses
+            // are connected to (an IP literal is checked in `post`).
+            .dns_resolver(Arc::new(GuardedResolver {
+                targets: policy.targets.clone(),
+            }))
             .user_agent(concat!("custodian-webhooks/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = extra_roots {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
@@ -240,6 +249,12 @@ impl Deliverer {
     }
 
     async fn post(&self, ep: &Endpoint, c: &Claimed) -> (u16, Option<String>) {
+        // A URL stored before its address was refused, or an IP literal
+        // (which no resolver sees): checked before any connection.
+        if let Err(why) = self.policy.targets.check_url(&ep.url) {
+            tracing::warn!(message = %c.id, tenant = %c.tenant_id, reason = %why, "webhook target refused");
+            return (0, Some(COULD_NOT_CONNECT.to_owned()));
+        }
         let t = Utc::now().timestamp();
         let sig = signature::sign(ep.secret.expose_secret().as_bytes(), t, c.body.as_bytes());
         let res = self
@@ -258,9 +273,14 @@ impl Deliverer {
                 r.status().as_u16(),
                 Some(format!("the webhook answered HTTP {}", r.status().as_u16())),
             ),
-            // The error chain names the cause (timeout, refused, TLS) without
-            // the URL's query, which may hold a customer's token.
-            Err(e) => (0, Some(describe(&e))),
+            // The tenant reads a coarse cause: which ports answer, and how,
+            // is not for it to learn. The operator's log has the chain
+            // (timeout, refused, TLS, a refused address), without the URL's
+            // query, which may hold a customer's token.
+            Err(e) => {
+                tracing::warn!(message = %c.id, tenant = %c.tenant_id, error = %describe(&e), "webhook delivery failed");
+                (0, Some(coarse(&e).to_owned()))
+            }
         }
     }
 
@@ -341,6 +361,66 @@ impl Deliverer {
             }
         }
         Ok(status)
+    }
+}
+
+/// What a tenant reads of a delivery that reached no answer.
+const COULD_NOT_CONNECT: &str = "could not connect to the webhook";
+
+fn coarse(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "the webhook did not answer in time"
+    } else if e.is_redirect() {
+        "the webhook answered with a redirect, which is not followed"
+    } else {
+        COULD_NOT_CONNECT
+    }
+}
+
+/// Resolves a webhook's host and keeps only the addresses the policy
+/// allows: the connection goes to one of these or nowhere, so a name that
+/// resolves (or later rebinds) to an internal address reaches nothing.
+struct GuardedResolver {
+    targets: domain_kit::net::TargetPolicy,
+}
+
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let targets = self.targets.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut why = "no";
+            let allowed: Vec<std::net::SocketAddr> = found
+                .into_iter()
+                .filter(|a| match targets.refuses(a.ip()) {
+                    None => true,
+                    Some(w) => {
+                        why = w;
+                        false
+                    }
+                })
+                .collect();
+            if allowed.is_empty() {
+                return Err(Box::new(Refused(format!(
+                    "{host} resolves only to {why} addresses, which webhooks may not reach"
+                )))
+                    as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 

@@ -119,6 +119,10 @@ pub const NL: &[(&str, &str)] = &[
         "Het token is niet geaccepteerd.",
     ),
     (
+        "Too many failed sign-ins from your address. Wait a minute, then try again.",
+        "Te veel mislukte aanmeldpogingen vanaf uw adres. Wacht een minuut en probeer het dan opnieuw.",
+    ),
+    (
         "This token's role cannot use the console.",
         "Met de rol van dit token kunt u de console niet gebruiken.",
     ),

@@ -14,11 +14,28 @@ const MAX_PAGE: u32 = 500;
 
 pub struct ControllerGrpc {
     repo: ControllerRepo,
+    /// Which addresses a webhook may name (the operator's allow-list).
+    targets: domain_kit::net::TargetPolicy,
 }
 
 impl ControllerGrpc {
-    pub fn new(repo: ControllerRepo) -> Self {
-        Self { repo }
+    pub fn new(repo: ControllerRepo, targets: domain_kit::net::TargetPolicy) -> Self {
+        Self { repo, targets }
+    }
+
+    /// A webhook URL must not name an address the delivery worker may not
+    /// reach (loopback, private, link-local, ...); names are checked again
+    /// at delivery, on what they resolve to.
+    fn check_target(&self, url: Option<&WebhookUrl>) -> Result<(), ControllerError> {
+        match url {
+            Some(u) => self.targets.check_url(u.as_str()).map_err(|reason| {
+                ControllerError::Invalid(FieldError {
+                    field: "webhook_url",
+                    reason,
+                })
+            }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -133,6 +150,7 @@ impl ControllerService for ControllerGrpc {
     ) -> Result<Response<pb::Controller>, Status> {
         let who = Principal::from_request(&req)?;
         let cmd = NewController::try_from(req.into_inner()).map_err(ControllerError::from)?;
+        self.check_target(cmd.webhook.as_ref().map(|w| &w.url))?;
         let c = self.repo.create(&audit::Actor::from(&who), cmd).await?;
         Ok(Response::new(c.into()))
     }
@@ -176,6 +194,7 @@ impl ControllerService for ControllerGrpc {
             return Err(ControllerError::NotFound.into());
         }
         let patch = ControllerPatch::try_from(r).map_err(ControllerError::from)?;
+        self.check_target(patch.webhook_url.as_ref())?;
         if who.role == Role::Controller && patch.webhook_secret.is_some() {
             return Err(ControllerError::Forbidden(
                 "a controller token may not set webhook_secret",

@@ -16,11 +16,14 @@ pub mod tokens;
 pub use grpc::ControllerGrpc;
 pub use repo::ControllerRepo;
 
-/// Builds the tonic service over a database connection.
+/// Builds the tonic service over a database connection; `targets` says
+/// which addresses a webhook may name.
 pub fn service(
     db: sea_orm::DatabaseConnection,
+    targets: domain_kit::net::TargetPolicy,
 ) -> proto::v1::controller_service_server::ControllerServiceServer<ControllerGrpc> {
     proto::v1::controller_service_server::ControllerServiceServer::new(ControllerGrpc::new(
         ControllerRepo::new(db),
+        targets,
     ))
 }

@@ -222,7 +222,7 @@ pub async fn serve(
     for t in &targets {
         match t {
             Target::Controllers => {
-                routes.add_service(controllers::service(db.clone()));
+                routes.add_service(controllers::service(db.clone(), config.webhook_targets()?));
                 routes.add_service(controllers::peer::service(db.clone()));
                 routes.add_service(controllers::tokens::service(db.clone()));
             }

@@ -81,6 +81,11 @@ pub struct Config {
     /// PEM certificates trusted for webhooks besides the public web roots
     /// (a customer's private CA).
     pub webhook_ca_file: Option<PathBuf>,
+    /// Networks a webhook may reach although they are not public
+    /// (`["10.1.0.0/16", "127.0.0.1"]`): by default loopback, private,
+    /// link-local (cloud metadata), unspecified and reserved addresses are
+    /// refused when a webhook is set and again at delivery.
+    pub webhook_allow: Vec<String>,
     /// The processor's identity for the record of processing (art. 30(2)(a)).
     pub processor: Processor,
     /// Where the services this process does not host are (a split
@@ -273,6 +278,7 @@ impl Default for Config {
             webhook_backoff_max_ms: 3_600_000,
             webhook_timeout_ms: 10_000,
             webhook_ca_file: None,
+            webhook_allow: Vec::new(),
             processor: Processor::default(),
             peers: Peers::default(),
             migrate_on_start: true,
@@ -357,6 +363,7 @@ impl Config {
             "webhook_backoff_max_ms",
             "webhook_timeout_ms",
             "webhook_ca_file",
+            "webhook_allow",
             "peer_token",
             "peer_timeout_ms",
             "peer_health_interval_ms",
@@ -381,8 +388,14 @@ impl Config {
                 .map(|k| format!("console.{}", k.as_str().to_lowercase()).into()),
         )
         .merge(Serialized::defaults(overrides))
-        .extract()
+        .extract::<Config>()
         .map_err(Box::new)
+        .and_then(|c| {
+            // A bad allow-list entry stops the start, naming it.
+            c.webhook_targets()
+                .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+            Ok(c)
+        })
     }
 
     pub fn database_url(&self) -> String {
@@ -419,8 +432,14 @@ impl Config {
                     .max(self.webhook_backoff_base_ms),
             ),
             timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
+            targets: self.webhook_targets().unwrap_or_default(),
             ..outbox::DeliveryPolicy::default()
         }
+    }
+
+    /// The operator's allow-list of webhook networks, naming a bad entry.
+    pub fn webhook_targets(&self) -> anyhow::Result<domain_kit::net::TargetPolicy> {
+        domain_kit::net::TargetPolicy::parse(&self.webhook_allow).map_err(anyhow::Error::msg)
     }
 
     pub fn keystore_url(&self) -> String {

@@ -106,12 +106,19 @@ impl Peer {
     fn error(&self, s: Status) -> PortError {
         match s.code() {
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
+                // The caller may be a tenant: it reads which peer, never
+                // where it runs or what it said; the operator's log has both.
+                tracing::warn!(
+                    peer = self.name,
+                    url = %self.url,
+                    code = ?s.code(),
+                    message = s.message(),
+                    "a peer is unavailable"
+                );
                 PortError::Unavailable(format!(
-                    "peer {} at {} ({:?}): {}",
+                    "peer {} did not answer ({:?}); retry later",
                     self.name,
-                    self.url,
-                    s.code(),
-                    s.message()
+                    s.code()
                 ))
             }
             Code::NotFound => PortError::from_classified(&Answer(&s, ErrorKind::NotFound)),

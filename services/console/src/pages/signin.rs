@@ -107,6 +107,7 @@ pub struct SigninForm {
 
 pub async fn submit(
     State(st): State<AppState>,
+    client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Form(f): Form<SigninForm>,
 ) -> Response {
@@ -152,8 +153,28 @@ pub async fn submit(
     if let Ok(v) = format!("Bearer {token}").parse() {
         req.metadata_mut().insert("authorization", v);
     }
+    // Failed sign-ins are throttled per browser, not per console: the
+    // services key them on this address when the call comes from loopback.
+    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = client
+        && let Ok(v) = addr.ip().to_string().parse()
+    {
+        req.metadata_mut().insert("x-custodian-client", v);
+    }
     let who = match c.who_am_i(req).await {
         Ok(r) => r.into_inner(),
+        Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+            return signin_page(
+                tr,
+                &headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                &f.next,
+                Some((
+                    Tone::Bad,
+                    tr.t("Too many failed sign-ins from your address. Wait a minute, then try again."),
+                )),
+                st.secure_cookie,
+            );
+        }
         Err(e)
             if e.code() == tonic::Code::Unauthenticated
                 || e.code() == tonic::Code::PermissionDenied =>
