@@ -5,6 +5,7 @@ mod agreements;
 mod audit_log;
 mod authn;
 mod breaches;
+mod connections;
 mod controllers;
 mod ctl;
 mod ctl_breaches;

@@ -322,10 +322,11 @@ pub async fn serve(
                 console_backend(&config, &targets, addr)?,
                 &config.console.settings(),
             );
+            let limits = config.console.limits();
             tracing::info!(addr = %caddr, "DPO console serving on http://{caddr}");
             let stop = stopped(stop_rx.clone());
             Some(tokio::spawn(async move {
-                if let Err(e) = console::serve(l, router, stop).await {
+                if let Err(e) = console::serve(l, router, limits, stop).await {
                     tracing::error!(error = %e, "the DPO console stopped");
                 }
             }))
@@ -362,7 +363,13 @@ pub async fn serve(
         tracing::info!("no longer accepting connections; finishing in-flight calls");
     };
 
-    let mut server = tonic::transport::Server::builder();
+    // Dead peers are found by HTTP/2 pings; silent and slow sockets by the
+    // listener's limits (netguard), which also cap the connections.
+    let mut server = tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_millis(config.grpc_keepalive_ms.max(1))))
+        .http2_keepalive_timeout(Some(Duration::from_millis(
+            config.grpc_keepalive_timeout_ms.max(1),
+        )));
     if let Some(t) = config.tls.server()? {
         server = server.tls_config(t)?;
     }
@@ -376,10 +383,10 @@ pub async fn serve(
         ))
         .layer(AuthLayer::new(auth))
         .add_routes(routes.routes())
-        // Small unary responses must not wait for delayed ACKs (Nagle): set
-        // TCP_NODELAY on every accepted connection.
+        // Small unary responses must not wait for delayed ACKs (Nagle): the
+        // acceptor sets TCP_NODELAY on every connection it lets in.
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            netguard::Acceptor::new(listener, config.grpc_limits(), "grpc").into_stream(),
             stop,
         )
         .await?;

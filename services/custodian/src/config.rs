@@ -110,6 +110,18 @@ pub struct Config {
     /// writes fail, whether they commit again); a process whose database
     /// cannot be reached or written reports NOT_SERVING.
     pub db_health_interval_ms: u64,
+    /// gRPC connections open at once; one more is closed at once. The
+    /// process needs a descriptor for each (see docs/operations.md).
+    pub grpc_max_connections: usize,
+    /// A gRPC client must send the HTTP/2 preface within this of connecting.
+    pub grpc_first_bytes_timeout_ms: u64,
+    /// A gRPC connection on which nothing moved for this long is closed
+    /// (a client holding a channel open answers the keepalive pings).
+    pub grpc_idle_timeout_ms: u64,
+    /// How often the server pings an HTTP/2 connection; a client that does
+    /// not answer within `grpc_keepalive_timeout_ms` is disconnected.
+    pub grpc_keepalive_ms: u64,
+    pub grpc_keepalive_timeout_ms: u64,
     /// The DPO console (`custodian serve` only).
     pub console: Console,
     /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
@@ -176,6 +188,12 @@ pub struct Console {
     /// Mark the session cookie `Secure`: set it when TLS terminates in
     /// front of the console (the console itself speaks plain HTTP).
     pub secure_cookie: bool,
+    /// Connections open at once; one more is closed at once.
+    pub max_connections: usize,
+    /// A request's head (request line and headers) must arrive within this.
+    pub header_timeout_ms: u64,
+    /// A connection on which nothing moved for this long is closed.
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for Console {
@@ -185,6 +203,9 @@ impl Default for Console {
             session_idle_secs: 30 * 60,
             session_max_secs: 12 * 3600,
             secure_cookie: false,
+            max_connections: 512,
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
         }
     }
 }
@@ -194,6 +215,18 @@ impl Console {
     pub fn address(&self) -> Option<&str> {
         let l = self.listen.trim();
         (!l.is_empty() && l != "off").then_some(l)
+    }
+
+    /// The console listener's connection limits.
+    pub fn limits(&self) -> netguard::Limits {
+        use std::time::Duration;
+        netguard::Limits {
+            max_connections: self.max_connections.max(1),
+            first_bytes: Duration::from_millis(self.header_timeout_ms.max(1)),
+            // "GET / HTTP/1.1" is 14 bytes; anything shorter is no request.
+            first_len: 14,
+            idle: Duration::from_millis(self.idle_timeout_ms.max(1)),
+        }
     }
 
     pub fn settings(&self) -> console::Settings {
@@ -286,6 +319,11 @@ impl Default for Config {
             peer_timeout_ms: 5_000,
             peer_health_interval_ms: 5_000,
             db_health_interval_ms: 1_000,
+            grpc_max_connections: 2_048,
+            grpc_first_bytes_timeout_ms: 10_000,
+            grpc_idle_timeout_ms: 300_000,
+            grpc_keepalive_ms: 60_000,
+            grpc_keepalive_timeout_ms: 20_000,
             console: Console::default(),
             metrics_listen: None,
             tls: Tls::default(),
@@ -368,6 +406,11 @@ impl Config {
             "peer_timeout_ms",
             "peer_health_interval_ms",
             "db_health_interval_ms",
+            "grpc_max_connections",
+            "grpc_first_bytes_timeout_ms",
+            "grpc_idle_timeout_ms",
+            "grpc_keepalive_ms",
+            "grpc_keepalive_timeout_ms",
             "metrics_listen",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.
@@ -434,6 +477,18 @@ impl Config {
             timeout: Duration::from_millis(self.webhook_timeout_ms.max(1)),
             targets: self.webhook_targets().unwrap_or_default(),
             ..outbox::DeliveryPolicy::default()
+        }
+    }
+
+    /// The gRPC listener's connection limits.
+    pub fn grpc_limits(&self) -> netguard::Limits {
+        use std::time::Duration;
+        netguard::Limits {
+            max_connections: self.grpc_max_connections.max(1),
+            first_bytes: Duration::from_millis(self.grpc_first_bytes_timeout_ms.max(1)),
+            // The HTTP/2 connection preface (RFC 9113 section 3.4).
+            first_len: 24,
+            idle: Duration::from_millis(self.grpc_idle_timeout_ms.max(1)),
         }
     }
 
