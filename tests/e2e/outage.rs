@@ -315,3 +315,75 @@ async fn a_postgresql_outage_answers_unavailable_and_health_follows() {
         app.stop().await;
     }
 }
+
+/// A `PutCandidates` that failed after its keys were made (a full disk, an
+/// outage) and whose clean-up failed too leaves DEKs of candidates that
+/// never existed. Reconcile removes those older than the grace period,
+/// counts them, and touches neither a younger one (a call may still be
+/// under way) nor a stored candidate's.
+#[tokio::test]
+async fn orphan_deks_of_candidates_never_stored_are_removed_by_reconcile() {
+    use store::entities::vault::candidate_deks;
+    use store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let c = app.create_controller("Alpha B.V.", "11111111").await;
+        let service = app.token(Role::Service, Some(&c.id)).await;
+        let stored = app
+            .vault()
+            .put_candidate(req(&service, note_candidate(1)))
+            .await
+            .unwrap()
+            .into_inner();
+        let keys = store::connect(&db.keystore_url).await.unwrap();
+        let live = candidate_deks::Entity::find_by_id(stored.id.clone())
+            .one(&keys)
+            .await
+            .unwrap()
+            .expect("the stored candidate's DEK");
+        let id_at = |ago: chrono::Duration| {
+            let ms = (chrono::Utc::now() - ago).timestamp_millis() as u64;
+            uuid::Builder::from_unix_timestamp_millis(ms, &[7u8; 10])
+                .into_uuid()
+                .hyphenated()
+                .to_string()
+        };
+        let old = id_at(chrono::Duration::hours(2));
+        let young = id_at(chrono::Duration::minutes(1));
+        for id in [&old, &young] {
+            let mut m = live.clone();
+            m.candidate_id = id.clone();
+            m.into_active_model()
+                .reset_all()
+                .insert(&keys)
+                .await
+                .unwrap();
+        }
+        let r = custodian::ops::sweep_once(&app.config).await.unwrap();
+        assert_eq!(r.reconcile.orphan_deks, 1, "{:?}", db.backend);
+        let exists = |id: String| {
+            let keys = keys.clone();
+            async move {
+                candidate_deks::Entity::find_by_id(id)
+                    .one(&keys)
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        };
+        assert!(!exists(old).await, "the old orphan DEK stayed");
+        assert!(
+            exists(young).await,
+            "a DEK younger than the grace period went"
+        );
+        assert!(
+            exists(stored.id.clone()).await,
+            "a stored candidate's DEK went"
+        );
+        app.vault()
+            .get_candidate(req(&service, purpose(&stored.id)))
+            .await
+            .expect("the stored candidate still opens");
+        app.stop().await;
+    }
+}

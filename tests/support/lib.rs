@@ -476,8 +476,14 @@ impl TestApp {
     }
 
     /// A token of `role`, created the way an operator would.
+    /// Creates a token as the operator does (on a split, with the
+    /// database owner's URL: no service role may write the token table).
     pub async fn token(&self, role: Role, tenant: Option<&str>) -> String {
-        custodian::ops::create_token(&self.config, role, tenant, &format!("test-{role}"))
+        let mut config = self.config.clone();
+        if let Some(owner) = &self.owner_url {
+            config.database_url = Some(owner.clone());
+        }
+        custodian::ops::create_token(&config, role, tenant, &format!("test-{role}"))
             .await
             .expect("create token")
             .1

@@ -119,11 +119,17 @@ impl Authenticator {
 #[derive(Clone)]
 pub struct AuthLayer {
     auth: Authenticator,
+    budget: Budget,
 }
 
 impl AuthLayer {
-    pub fn new(auth: Authenticator) -> AuthLayer {
-        AuthLayer { auth }
+    /// `budget_bytes`: the request bodies this process holds at once (see
+    /// [`Budget`]).
+    pub fn new(auth: Authenticator, budget_bytes: usize) -> AuthLayer {
+        AuthLayer {
+            auth,
+            budget: Budget::new(budget_bytes),
+        }
     }
 }
 
@@ -133,6 +139,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         AuthService {
             inner,
             auth: self.auth.clone(),
+            budget: self.budget.clone(),
         }
     }
 }
@@ -141,6 +148,64 @@ impl<S> tower::Layer<S> for AuthLayer {
 pub struct AuthService<S> {
     inner: S,
     auth: Authenticator,
+    budget: Budget,
+}
+
+/// The request bytes this process holds at once, across every call: a
+/// call reserves its message's size (read from the gRPC length prefix before
+/// the body is read) and keeps it until it is answered, so a few large
+/// batches cannot together take more memory than the process has (a 63 MB
+/// `PutCandidates` peaks at about 260 MB while it is decoded, encrypted and
+/// stored). A call that cannot have its share within [`BUDGET_WAIT`] is
+/// `RESOURCE_EXHAUSTED`, to be retried.
+#[derive(Clone)]
+pub struct Budget {
+    bytes: Arc<tokio::sync::Semaphore>,
+    total: usize,
+}
+
+/// How long a call waits for its share of the budget.
+pub const BUDGET_WAIT: Duration = Duration::from_secs(2);
+
+/// A body at least this large gives its memory back to the system when its
+/// call ends (glibc keeps freed memory of a large batch otherwise).
+const TRIM_AFTER_BYTES: usize = 8 * 1024 * 1024;
+
+impl Budget {
+    pub fn new(bytes: usize) -> Budget {
+        let total = bytes.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        Budget {
+            bytes: Arc::new(tokio::sync::Semaphore::new(total)),
+            total,
+        }
+    }
+
+    async fn reserve(&self, n: usize) -> Result<tokio::sync::OwnedSemaphorePermit, Status> {
+        let busy = || {
+            metrics::counter!("custodian_request_budget_refusals_total").increment(1);
+            Status::resource_exhausted(format!(
+                "the server is holding as many request bytes as it may ({} MiB); retry shortly",
+                self.total / (1024 * 1024)
+            ))
+        };
+        let n = u32::try_from(n.max(1)).map_err(|_| busy())?;
+        if n as usize > self.total {
+            return Err(busy());
+        }
+        match tokio::time::timeout(BUDGET_WAIT, self.bytes.clone().acquire_many_owned(n)).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(busy()),
+        }
+    }
+}
+
+/// Gives freed memory back to the system after a large call.
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's heap.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn bearer(headers: &http::HeaderMap) -> Option<&str> {
@@ -219,36 +284,61 @@ fn client_ip<B>(req: &http::Request<B>) -> Option<IpAddr> {
     Some(peer)
 }
 
-/// The most a request body may hold before it is refused (the vault's
-/// batch limit is 64 MiB of messages; tonic's own limit applies after).
-const MAX_BODY_BYTES: usize = 65 * 1024 * 1024;
-
 /// The longest status message sent back; a longer one (a bug: errors quote
 /// at most a short part of a value, `proto::wire::quote`) is cut here, so a
 /// standard client (16 KiB metadata limit) always sees the real code.
 pub const MAX_STATUS_MESSAGE: usize = 1024;
 
-/// The request gate after authentication: reads the (unary) request body,
-/// checks every string field of every message against `proto::limits`, and
-/// hands the same bytes on. An oversized field is `INVALID_ARGUMENT` naming
-/// it, before any handler or database sees the value.
+/// The request gate after authentication: reads the (unary) request body
+/// within its RPC's cap (`proto::limits::body_cap`) and the process's
+/// [`Budget`], checks every string field of every message against
+/// `proto::limits`, and hands the same bytes on with the reservation to hold
+/// until the call is answered. An oversized field is `INVALID_ARGUMENT`
+/// naming it, before any handler or database sees the value; a body over its
+/// cap, or over what the budget has left, is `RESOURCE_EXHAUSTED`.
 async fn gate(
     path: &str,
     req: http::Request<tonic::body::Body>,
-) -> Result<http::Request<tonic::body::Body>, Status> {
+    budget: &Budget,
+) -> Result<(http::Request<tonic::body::Body>, Reserved), Status> {
     use http_body_util::BodyExt;
-    let (parts, body) = req.into_parts();
-    let bytes = http_body_util::Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                Status::resource_exhausted(format!("request body: over {MAX_BODY_BYTES} bytes"))
-            } else {
-                Status::invalid_argument("request body: could not be read")
+    let cap = proto::limits::body_cap(path);
+    let over = || {
+        Status::resource_exhausted(format!(
+            "request body: over {cap} bytes, the most {path} takes"
+        ))
+    };
+    let (parts, mut body) = req.into_parts();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut held: Option<tokio::sync::OwnedSemaphorePermit> = None;
+    let mut reserved = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|_| Status::invalid_argument("request body: could not be read"))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > cap {
+            return Err(over());
+        }
+        bytes.extend_from_slice(&data);
+        // Reserve up to what the message says it holds (its gRPC length
+        // prefix), or what has arrived: a large body waits for its share
+        // at once instead of taking it piece by piece beside another.
+        let want = match bytes.get(1..5) {
+            Some(p) => (u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize + 5).min(cap),
+            None => bytes.len(),
+        }
+        .max(bytes.len());
+        if want > reserved {
+            let more = budget.reserve(want - reserved).await?;
+            match held.as_mut() {
+                Some(h) => h.merge(more),
+                None => held = Some(more),
             }
-        })?
-        .to_bytes();
+            reserved = want;
+        }
+    }
     // gRPC framing: 1 byte compressed flag, 4 bytes big-endian length.
     let mut rest = &bytes[..];
     while rest.len() >= 5 {
@@ -262,10 +352,31 @@ async fn gate(
         }
         rest = &rest[5 + len..];
     }
-    Ok(http::Request::from_parts(
-        parts,
-        tonic::body::Body::new(http_body_util::Full::new(bytes)),
+    let size = bytes.len();
+    Ok((
+        http::Request::from_parts(
+            parts,
+            tonic::body::Body::new(http_body_util::Full::new(bytes::Bytes::from(bytes))),
+        ),
+        Reserved {
+            _permit: held,
+            size,
+        },
     ))
+}
+
+/// A call's share of the [`Budget`], held until it is answered.
+struct Reserved {
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    size: usize,
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if self.size >= TRIM_AFTER_BYTES {
+            trim();
+        }
+    }
 }
 
 /// Cuts a status message over [`MAX_STATUS_MESSAGE`] bytes (trailers-only
@@ -307,17 +418,20 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let auth = self.auth.clone();
+        let budget = self.budget.clone();
         Box::pin(async move {
             let path = req.uri().path().to_owned();
             let client = client_ip(&req);
             match check(&auth, &path, req.headers(), client).await {
                 Ok(Some(p)) => {
                     req.extensions_mut().insert(p);
-                    let req = match gate(&path, req).await {
+                    let (req, reserved) = match gate(&path, req, &budget).await {
                         Ok(r) => r,
                         Err(status) => return Ok(status.into_http()),
                     };
-                    inner.call(req).await.map(cap_status)
+                    let answer = inner.call(req).await.map(cap_status);
+                    drop(reserved);
+                    answer
                 }
                 Ok(None) => inner.call(req).await,
                 Err(status) => Ok(status.into_http()),

@@ -111,13 +111,42 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str) -> Result<TokenInfo, T
     if row.revoked_at.is_some() {
         return Ok(to_info(row));
     }
+    let at = store::now_micros();
+    if store::is_postgres(db) {
+        // The owner's function: no service role may write the table.
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT revoke_token($1, $2)",
+            [id.into(), at.into()],
+        ))
+        .await?;
+        let row = api_tokens::Entity::find_by_id(id.to_owned())
+            .one(db)
+            .await?
+            .ok_or_else(|| TokenError::NotFound(id.to_owned()))?;
+        return Ok(to_info(row));
+    }
     let mut am: api_tokens::ActiveModel = row.into();
-    am.revoked_at = Set(Some(store::now_micros()));
+    am.revoked_at = Set(Some(at));
     Ok(to_info(am.update(db).await?))
 }
 
 /// Revokes every live token bound to `tenant` (its erasure); returns how many.
 pub async fn revoke_tenant<C: ConnectionTrait>(db: &C, tenant: &str) -> Result<u64, TokenError> {
+    if store::is_postgres(db) {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT revoke_tenant_tokens($1, $2) AS n",
+                [tenant.into(), store::now_micros().into()],
+            ))
+            .await?;
+        let n: i64 = match row {
+            Some(r) => r.try_get("", "n")?,
+            None => 0,
+        };
+        return Ok(n.max(0) as u64);
+    }
     let r = api_tokens::Entity::update_many()
         .col_expr(
             api_tokens::Column::RevokedAt,

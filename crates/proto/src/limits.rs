@@ -62,10 +62,32 @@ impl std::fmt::Display for Oversized {
     }
 }
 
+/// The most a request body may hold for an RPC whose request carries
+/// documents (a `bytes` field anywhere in it: CVs, attachments, export
+/// chunks), so also batches of them: the vault's batch limit of 64 MiB of
+/// messages, and framing.
+pub const LARGE_BODY_BYTES: usize = 65 * 1024 * 1024;
+/// The most a request body may hold for every other RPC: ids, filters and
+/// forms (each string field at most [`DEFAULT_MAX_BYTES`]) never need
+/// megabytes.
+pub const SMALL_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 struct Index {
     /// gRPC path (`/custodian.v1.AuditService/ListEvents`) → input message.
     methods: HashMap<String, MessageDescriptor>,
     limits: HashMap<&'static str, usize>,
+    /// The RPCs whose requests may carry documents.
+    large: std::collections::HashSet<String>,
+}
+
+/// Whether a message of this type can hold a `bytes` field at any depth.
+fn carries_bytes(desc: &MessageDescriptor, depth: usize) -> bool {
+    depth < MAX_DEPTH
+        && desc.fields().any(|f| match f.kind() {
+            Kind::Bytes => true,
+            Kind::Message(m) => carries_bytes(&m, depth + 1),
+            _ => false,
+        })
 }
 
 fn index() -> &'static Index {
@@ -74,19 +96,36 @@ fn index() -> &'static Index {
         let pool = DescriptorPool::decode(crate::FILE_DESCRIPTOR_SET)
             .expect("the embedded descriptor set decodes");
         let mut methods = HashMap::new();
+        let mut large = std::collections::HashSet::new();
         for s in pool.services() {
             for m in s.methods() {
-                methods.insert(format!("/{}/{}", s.full_name(), m.name()), m.input());
+                let path = format!("/{}/{}", s.full_name(), m.name());
+                if carries_bytes(&m.input(), 0) {
+                    large.insert(path.clone());
+                }
+                methods.insert(path, m.input());
             }
         }
         Index {
             methods,
             limits: LIMITS.iter().copied().collect(),
+            large,
         }
     })
 }
 
 /// The limit of a string field by its full name (`custodian.v1.X.field`).
+/// The most a request body of the RPC at `path` may hold:
+/// [`LARGE_BODY_BYTES`] where its request carries documents,
+/// [`SMALL_BODY_BYTES`] for every other (and an unknown) path.
+pub fn body_cap(path: &str) -> usize {
+    if index().large.contains(path) {
+        LARGE_BODY_BYTES
+    } else {
+        SMALL_BODY_BYTES
+    }
+}
+
 pub fn max_bytes(full_name: &str) -> usize {
     index()
         .limits
@@ -319,5 +358,25 @@ mod doc_tests {
         );
         assert!(doc.contains(&format!("{} bytes of UTF-8", "32,768")));
         assert_eq!(super::DEFAULT_MAX_BYTES, 32_768);
+    }
+
+    #[test]
+    fn only_rpcs_that_carry_documents_may_send_megabytes() {
+        assert_eq!(
+            super::body_cap("/custodian.v1.VaultService/PutCandidates"),
+            super::LARGE_BODY_BYTES
+        );
+        assert_eq!(
+            super::body_cap("/custodian.v1.VaultService/PutCandidate"),
+            super::LARGE_BODY_BYTES
+        );
+        for small in [
+            "/custodian.v1.VaultService/GetCandidate",
+            "/custodian.v1.ControllerService/CreateController",
+            "/custodian.v1.AuditService/ListEvents",
+            "/no.such.Service/Method",
+        ] {
+            assert_eq!(super::body_cap(small), super::SMALL_BODY_BYTES, "{small}");
+        }
     }
 }

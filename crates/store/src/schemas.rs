@@ -9,10 +9,14 @@
 //! same database and every role may INSERT entries and move the chain head,
 //! and none may UPDATE or DELETE an entry); `outbox` (a service enqueues its
 //! message in the transaction of its change, and reads back its delivery;
-//! only the notifications role may delete); `auth` (every process
-//! authenticates its callers, so every role may read the token table; only
-//! the controllers role writes it). The key store is its own database, whose
-//! CONNECT right only the vault role has.
+//! only the notifications role, the deliverer, may update or delete, and a
+//! trigger keeps a message's tenant, topic, subject and body as enqueued);
+//! `auth` (every process authenticates its callers, so every role may read
+//! the token table; none writes it: the owner creates tokens, and the
+//! controllers role revokes through the owner's functions `revoke_token`
+//! and `revoke_tenant_tokens`, which set `revoked_at` alone). The key store
+//! is its own database, whose CONNECT right only the vault role has; its
+//! ledger and fence refuse UPDATE and DELETE by trigger.
 //!
 //! Migrations stay one history, run by the database owner: the database's
 //! `search_path` names every schema, so an unqualified name in a migration
@@ -226,8 +230,13 @@ pub async fn provision(
             format!("GRANT SELECT ON auth.api_tokens TO {r}"),
             format!("GRANT SELECT, INSERT ON audit.audit_events TO {r}"),
             format!("GRANT SELECT, INSERT, UPDATE ON audit.audit_heads TO {r}"),
-            format!("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA outbox TO {r}"),
+            // Enqueue and read back; only the deliverer updates (below).
+            format!("REVOKE UPDATE, DELETE ON ALL TABLES IN SCHEMA outbox FROM {r}"),
+            format!("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA outbox TO {r}"),
             format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA audit, outbox TO {r}"),
+            // Tokens are written by the operator (the owner) alone; the
+            // controllers' role revokes through the functions (below).
+            format!("REVOKE INSERT, UPDATE, DELETE ON auth.api_tokens FROM {r}"),
         ];
         for sql in shared {
             exec(main, &sql).await?;
@@ -244,18 +253,23 @@ pub async fn provision(
             }
         }
     }
+    // Revocation sets `revoked_at` alone, through the owner's functions
+    // (migration 000019); no role writes the token table itself.
     exec(
         main,
         &format!(
-            "GRANT INSERT, UPDATE ON auth.api_tokens TO {}",
+            "GRANT EXECUTE ON FUNCTION public.revoke_token(text, timestamptz), \
+             public.revoke_tenant_tokens(text, timestamptz) TO {}",
             role("controllers")
         ),
     )
     .await?;
+    // The deliverer alone claims, records attempts, retries and deletes; a
+    // trigger keeps a message's tenant, topic, subject and body as enqueued.
     exec(
         main,
         &format!(
-            "GRANT DELETE ON ALL TABLES IN SCHEMA outbox TO {}",
+            "GRANT UPDATE, DELETE ON ALL TABLES IN SCHEMA outbox TO {}",
             role("notifications")
         ),
     )

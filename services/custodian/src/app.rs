@@ -381,7 +381,7 @@ pub async fn serve(
         .layer(tower::util::option_layer(
             metrics_on.then_some(crate::metrics::GrpcMetricsLayer),
         ))
-        .layer(AuthLayer::new(auth))
+        .layer(AuthLayer::new(auth, config.request_budget_bytes))
         .add_routes(routes.routes())
         // Small unary responses must not wait for delayed ACKs (Nagle): the
         // acceptor sets TCP_NODELAY on every connection it lets in.

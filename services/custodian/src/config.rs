@@ -122,6 +122,12 @@ pub struct Config {
     /// not answer within `grpc_keepalive_timeout_ms` is disconnected.
     pub grpc_keepalive_ms: u64,
     pub grpc_keepalive_timeout_ms: u64,
+    /// The request bytes this process holds at once across all calls; a
+    /// call that cannot have its share within 2 s is RESOURCE_EXHAUSTED.
+    /// The default lets one maximum-size batch (63 MB of CVs, about 260 MB
+    /// while it is decoded, encrypted and stored) run beside ordinary calls
+    /// within the overlays' 512 MiB limit (see docs/operations.md).
+    pub request_budget_bytes: usize,
     /// The DPO console (`custodian serve` only).
     pub console: Console,
     /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
@@ -324,6 +330,7 @@ impl Default for Config {
             grpc_idle_timeout_ms: 300_000,
             grpc_keepalive_ms: 60_000,
             grpc_keepalive_timeout_ms: 20_000,
+            request_budget_bytes: 96 * 1024 * 1024,
             console: Console::default(),
             metrics_listen: None,
             tls: Tls::default(),
@@ -411,6 +418,7 @@ impl Config {
             "grpc_idle_timeout_ms",
             "grpc_keepalive_ms",
             "grpc_keepalive_timeout_ms",
+            "request_budget_bytes",
             "metrics_listen",
         ]))
         // Nested tables by a double underscore: CUSTODIAN_PROCESSOR__NAME.

@@ -20,6 +20,8 @@ mod m20261201_000014_requests_by_receipt;
 mod m20261201_000015_candidates_due_in_order;
 mod m20261205_000016_ledger_tree;
 mod m20261205_000017_audit_tree;
+mod m20261207_000018_keystore_append_only;
+mod m20261207_000019_outbox_and_tokens_guards;
 
 pub struct Migrator;
 
@@ -39,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_switching_lifecycle::Migration),
             Box::new(m20261201_000014_requests_by_receipt::Migration),
             Box::new(m20261201_000015_candidates_due_in_order::Migration),
+            Box::new(m20261207_000019_outbox_and_tokens_guards::Migration),
         ]
     }
 }
@@ -54,6 +57,7 @@ impl MigratorTrait for KeystoreMigrator {
             Box::new(m20261123_000011_tenant_shreds::Migration),
             Box::new(m20261205_000016_ledger_tree::Migration),
             Box::new(m20261205_000017_audit_tree::Migration),
+            Box::new(m20261207_000018_keystore_append_only::Migration),
         ]
     }
 

@@ -75,6 +75,9 @@ pub struct Vault {
     /// next pass with it on appends everything the trees lack, so nothing
     /// is lost by a pass without.
     pub trees: std::sync::atomic::AtomicBool,
+    /// Where the orphan-DEK collector goes on at the next reconcile (a
+    /// candidate id; `None`: from the start).
+    orphan_cursor: Mutex<Option<String>>,
 }
 
 /// What one reconcile pass did.
@@ -93,6 +96,9 @@ pub struct ReconcileReport {
     /// Tenant erasures the key store had lost (a restore) and that were
     /// applied again: keys destroyed, fence back.
     pub reerased_tenants: u64,
+    /// DEKs of candidates that were never stored (a `PutCandidates` that
+    /// failed after its keys were made), older than the grace period, removed.
+    pub orphan_deks: u64,
 }
 
 impl ReconcileReport {
@@ -103,6 +109,7 @@ impl ReconcileReport {
         self.applied_to_main += o.applied_to_main;
         self.removed_rows += o.removed_rows;
         self.reerased_tenants += o.reerased_tenants;
+        self.orphan_deks += o.orphan_deks;
     }
 }
 
@@ -184,6 +191,7 @@ impl Vault {
             lease: Duration::from_secs(300),
             notary,
             trees: std::sync::atomic::AtomicBool::new(true),
+            orphan_cursor: Mutex::new(None),
         }
     }
 

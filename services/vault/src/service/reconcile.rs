@@ -4,12 +4,95 @@
 
 use super::*;
 
+/// A DEK with no candidate row is an orphan once it is this old: a
+/// `PutCandidates` makes its keys first and its rows after, so a younger
+/// one may belong to a call still under way.
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+/// DEKs looked at by one reconcile; the collector goes round the key store
+/// a page a pass.
+pub const ORPHAN_PAGE: u64 = 2_000;
+
 impl Vault {
+    /// Looks at the next `page` DEKs older than [`ORPHAN_GRACE`] (their
+    /// candidate ids are UUIDv7, so their age is in the id) and deletes those
+    /// whose candidate has no row in the main database: the keys of a
+    /// `PutCandidates` that failed after its keys were made (a full disk, a
+    /// database outage) and whose clean-up failed too. Such a key protects
+    /// nothing; removing it is not an erasure (no candidate existed), so it
+    /// is counted (`custodian_vault_orphan_deks_total`), not put in the
+    /// ledger. Goes round the key store a page a call; returns how many went.
+    pub async fn collect_orphan_deks(&self, page: u64) -> Result<u64, VaultError> {
+        let cutoff = {
+            let ms = (chrono::Utc::now()
+                - chrono::Duration::from_std(ORPHAN_GRACE).unwrap_or_default())
+            .timestamp_millis()
+            .max(0) as u64;
+            // The smallest UUIDv7 of that millisecond: every id below it is older.
+            uuid::Builder::from_unix_timestamp_millis(ms, &[0u8; 10])
+                .into_uuid()
+                .hyphenated()
+                .to_string()
+        };
+        let mut cursor = self.orphan_cursor.lock().await;
+        let mut q = candidate_deks::Entity::find()
+            .select_only()
+            .column(candidate_deks::Column::CandidateId)
+            .filter(candidate_deks::Column::CandidateId.lt(cutoff.clone()))
+            .order_by_asc(candidate_deks::Column::CandidateId)
+            .limit(page);
+        if let Some(after) = cursor.as_ref() {
+            q = q.filter(candidate_deks::Column::CandidateId.gt(after.clone()));
+        }
+        let ids: Vec<String> = q.into_tuple().all(&self.keys.db).await.map_err(internal)?;
+        *cursor = match ids.last() {
+            Some(last) if ids.len() as u64 == page => Some(last.clone()),
+            // The end: round again from the start next time.
+            _ => None,
+        };
+        drop(cursor);
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut present: HashSet<String> = HashSet::new();
+        for chunk in ids.chunks(500) {
+            let found: Vec<String> = candidates::Entity::find()
+                .select_only()
+                .column(candidates::Column::Id)
+                .filter(candidates::Column::Id.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(&self.main)
+                .await
+                .map_err(internal)?;
+            present.extend(found);
+        }
+        let orphans: Vec<String> = ids.into_iter().filter(|i| !present.contains(i)).collect();
+        if orphans.is_empty() {
+            return Ok(0);
+        }
+        // Checked again inside the key store's write transaction against
+        // the main database's rows at that moment would need both databases
+        // in one transaction; the grace period stands in for it.
+        let gone = candidate_deks::Entity::delete_many()
+            .filter(candidate_deks::Column::CandidateId.is_in(orphans.iter().cloned()))
+            .filter(candidate_deks::Column::CandidateId.lt(cutoff))
+            .exec(&self.keys.db)
+            .await
+            .map_err(internal)?
+            .rows_affected;
+        metrics::counter!("custodian_vault_orphan_deks_total").increment(gone);
+        tracing::info!(
+            removed = gone,
+            "orphan DEKs removed (keys of candidates never stored)"
+        );
+        Ok(gone)
+    }
+
     /// Moves ledger entries file → key store → file → main (see `ledger`),
     /// then into the ledger's Merkle tree (a signed checkpoint).
     pub async fn reconcile(&self, actor: &Actor) -> Result<ReconcileReport, VaultError> {
         let mut report = self.reconcile_file().await?;
         report.add(self.reconcile_main(actor).await?);
+        report.orphan_deks += self.collect_orphan_deks(ORPHAN_PAGE).await?;
         // The Merkle tree and a signed checkpoint of what is new.
         if self.trees.load(std::sync::atomic::Ordering::Relaxed) {
             self.extend_tree().await?;
