@@ -112,10 +112,14 @@ async fn sign_in_session_cookie_headers_and_sign_out() {
 async fn a_revoked_token_ends_the_session() {
     let db = TestDb::new(Backend::Sqlite).await;
     let app = spawn_console(&db).await;
-    let (info, token) =
-        custodian::ops::create_token(&app.config, auth::Role::Auditor, None, "temp auditor")
-            .await
-            .unwrap();
+    let (info, token) = custodian::ops::create_token(
+        &app.operator_config(),
+        auth::Role::Auditor,
+        None,
+        "temp auditor",
+    )
+    .await
+    .unwrap();
     let mut w = Web::signed_in(&app, &token).await;
     assert_eq!(w.get("/audit").await.status, 200);
     custodian::ops::revoke_token(&app.config, &info.id)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use auth::Role;
 use custodian_tests::*;
 use proto::v1 as pb;
-use store::sea_orm::{ConnectionTrait, Statement};
+use testkit::{exec, scalar};
 use tonic::Code;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -37,21 +37,6 @@ async fn health_becomes(app: &TestApp, want: ServingStatus, within: Duration) ->
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-async fn exec(db: &impl ConnectionTrait, sql: &str) {
-    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-async fn scalar(db: &impl ConnectionTrait, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
 }
 
 fn note_candidate(i: usize) -> pb::PutCandidateRequest {

@@ -36,8 +36,26 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("DELETE FROM audit_events WHERE false", &[]),
     ("SELECT count(*) FROM outbox_messages", &ROLES),
     (
-        "INSERT INTO outbox_messages SELECT * FROM outbox_messages WHERE false",
+        "SELECT id, tenant_id, status, attempts, last_error FROM outbox_messages LIMIT 0",
         &ROLES,
+    ),
+    // The body, the notice itself, is the deliverer's alone to read.
+    (
+        "SELECT body FROM outbox_messages LIMIT 0",
+        &["notifications"],
+    ),
+    ("SELECT * FROM outbox_messages LIMIT 0", &["notifications"]),
+    (
+        "INSERT INTO outbox_messages (id, tenant_id, topic, subject_type, subject_id, body, \
+         status, attempts, next_attempt_at, created_at) \
+         SELECT 'x', 't', 'topic', 's', 's', '{}', 'pending', 0, now(), now() WHERE false",
+        &ROLES,
+    ),
+    ("SELECT count(*) FROM outbox_attempts", &ROLES),
+    (
+        "INSERT INTO outbox_attempts (id, message_id, number, started_at, duration_ms, \
+         http_status, outcome) SELECT 'a', 'm', 1, now(), 0, 0, 'failed' WHERE false",
+        &["notifications"],
     ),
     (
         "UPDATE outbox_messages SET status = status WHERE false",

@@ -261,21 +261,29 @@ pub async fn seed(app: &TestApp, db: &TestDb) -> Seed {
             .await;
     }
     let (_, dpo) = custodian::ops::create_token(
-        &app.config,
+        &app.operator_config(),
         Role::Admin,
         None,
         "Petra de Vries (privacy officer)",
     )
     .await
     .expect("dpo token");
-    let (_, a_tok) =
-        custodian::ops::create_token(&app.config, Role::Controller, Some(&a.id), "Acme DPO")
-            .await
-            .expect("a token");
-    let (_, b_tok) =
-        custodian::ops::create_token(&app.config, Role::Controller, Some(&b.id), "Beta DPO")
-            .await
-            .expect("b token");
+    let (_, a_tok) = custodian::ops::create_token(
+        &app.operator_config(),
+        Role::Controller,
+        Some(&a.id),
+        "Acme DPO",
+    )
+    .await
+    .expect("a token");
+    let (_, b_tok) = custodian::ops::create_token(
+        &app.operator_config(),
+        Role::Controller,
+        Some(&b.id),
+        "Beta DPO",
+    )
+    .await
+    .expect("b token");
     let auditor = app.token(Role::Auditor, None).await;
     let request =
         |ctl: &str, email: &str, received: chrono::DateTime<Utc>| pb::CreateRequestRequest {

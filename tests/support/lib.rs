@@ -476,17 +476,27 @@ impl TestApp {
     }
 
     /// A token of `role`, created the way an operator would.
-    /// Creates a token as the operator does (on a split, with the
-    /// database owner's URL: no service role may write the token table).
-    pub async fn token(&self, role: Role, tenant: Option<&str>) -> String {
+    /// This app's configuration as the operator uses it: on a split, with
+    /// the database owner's URL (no service role may write the token table).
+    pub fn operator_config(&self) -> Config {
         let mut config = self.config.clone();
         if let Some(owner) = &self.owner_url {
             config.database_url = Some(owner.clone());
         }
-        custodian::ops::create_token(&config, role, tenant, &format!("test-{role}"))
-            .await
-            .expect("create token")
-            .1
+        config
+    }
+
+    /// Creates a token as the operator does.
+    pub async fn token(&self, role: Role, tenant: Option<&str>) -> String {
+        custodian::ops::create_token(
+            &self.operator_config(),
+            role,
+            tenant,
+            &format!("test-{role}"),
+        )
+        .await
+        .expect("create token")
+        .1
     }
 
     /// Creates a valid controller through the API as admin.

@@ -13,6 +13,7 @@
 use audit::{Actor, AuditError, Entries, Record};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement};
 use store::outage::Outage;
+use testkit::{exec, scalar};
 
 #[derive(Debug)]
 enum TestError {
@@ -37,21 +38,6 @@ impl TestError {
 
 fn big(n: usize) -> String {
     "x".repeat(n)
-}
-
-async fn exec(db: &impl ConnectionTrait, sql: &str) {
-    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-async fn scalar(db: &impl ConnectionTrait, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
 }
 
 /// An audited write of a 30 KB note with its entry, as a service does one.

@@ -76,6 +76,23 @@ impl<S> Guarded<S> {
         }
     }
 
+    /// After a write: bytes written move the deadline; a write that waits
+    /// (a client that reads nothing stalls it) is idle too.
+    fn wrote(
+        &mut self,
+        cx: &mut Context<'_>,
+        r: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match r {
+            Poll::Ready(Ok(n)) => {
+                self.moved(n, false);
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
+            other => other,
+        }
+    }
+
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
         if self.deadline.as_mut().poll(cx).is_ready() {
             let why = if self.read < self.limits.first_len {
@@ -136,21 +153,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, data) {
-            Poll::Ready(Ok(n)) => {
-                self.moved(n, false);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending => {
-                // A client that reads nothing stalls our writes: idle too.
-                if self.expired(cx) {
-                    Poll::Ready(Err(timed_out()))
-                } else {
-                    Poll::Pending
-                }
-            }
-            other => other,
-        }
+        let r = Pin::new(&mut self.inner).poll_write(cx, data);
+        self.wrote(cx, r)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
@@ -163,20 +167,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                self.moved(n, false);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending => {
-                if self.expired(cx) {
-                    Poll::Ready(Err(timed_out()))
-                } else {
-                    Poll::Pending
-                }
-            }
-            other => other,
-        }
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.wrote(cx, r)
     }
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()

@@ -123,7 +123,8 @@ pub async fn enqueue<C: ConnectionTrait>(
         "created_at": proto::wire::timestamp(now),
         "data": m.data,
     });
-    messages::ActiveModel::from(messages::Model {
+    // Without RETURNING: an enqueuing role may not read bodies back.
+    messages::Entity::insert(messages::ActiveModel::from(messages::Model {
         id: id.clone(),
         tenant_id: m.tenant.to_owned(),
         topic: m.topic.to_owned(),
@@ -137,8 +138,8 @@ pub async fn enqueue<C: ConnectionTrait>(
         created_at: now,
         delivered_at: None,
         last_error: None,
-    })
-    .insert(txn)
+    }))
+    .exec_without_returning(txn)
     .await?;
     Ok(id)
 }
@@ -146,8 +147,36 @@ pub async fn enqueue<C: ConnectionTrait>(
 /// Whether a message is settled: delivered, or dead-lettered after its
 /// last attempt (a missing message counts as settled: nothing will send it).
 pub async fn settled<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_orm::DbErr> {
-    let m = messages::Entity::find_by_id(id.to_owned()).one(db).await?;
-    Ok(m.is_none_or(|m| m.status != Status::Pending.as_str()))
+    let status: Option<String> = messages::Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(messages::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(status.is_none_or(|s| s != Status::Pending.as_str()))
+}
+
+/// Every column of a message but its body, which only the deliverer's
+/// role may read (`store::schemas`): what a service reads of the delivery
+/// of its notices. The body comes back empty.
+fn without_body(q: sea_orm::Select<messages::Entity>) -> sea_orm::Select<messages::Entity> {
+    use messages::Column as C;
+    q.select_only()
+        .columns([
+            C::Id,
+            C::TenantId,
+            C::Topic,
+            C::SubjectType,
+            C::SubjectId,
+            C::Status,
+            C::Attempts,
+            C::NextAttemptAt,
+            C::ClaimedUntil,
+            C::CreatedAt,
+            C::DeliveredAt,
+            C::LastError,
+        ])
+        .column_as(sea_orm::sea_query::Expr::val(""), "body")
 }
 
 /// One delivery attempt as recorded.
@@ -270,13 +299,14 @@ impl Outbox {
         Ok(m)
     }
 
-    /// Messages by id, with their attempts (for services that show the
-    /// delivery of their notices). Unknown ids are absent from the map.
+    /// Messages by id, with their attempts, without their bodies (for
+    /// services that show the delivery of their notices: their roles may
+    /// not read bodies). Unknown ids are absent from the map.
     pub async fn by_ids(&self, ids: &[String]) -> Result<HashMap<String, Message>, OutboxError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = messages::Entity::find()
+        let rows = without_body(messages::Entity::find())
             .filter(messages::Column::Id.is_in(ids.iter().cloned()))
             .all(&self.db)
             .await

@@ -9,8 +9,9 @@
 //! same database and every role may INSERT entries and move the chain head,
 //! and none may UPDATE or DELETE an entry); `outbox` (a service enqueues its
 //! message in the transaction of its change, and reads back its delivery;
-//! only the notifications role, the deliverer, may update or delete, and a
-//! trigger keeps a message's tenant, topic, subject and body as enqueued);
+//! only the notifications role, the deliverer, may read bodies, record
+//! attempts, update or delete, and a trigger keeps a message's tenant,
+//! topic, subject and body as enqueued);
 //! `auth` (every process authenticates its callers, so every role may read
 //! the token table; none writes it: the owner creates tokens, and the
 //! controllers role revokes through the owner's functions `revoke_token`
@@ -93,6 +94,12 @@ pub const ROLES: [&str; 10] = [
     "notifications",
     "deadlines",
 ];
+
+/// The outbox columns every role may read: a message's delivery, not its
+/// body (the notice's content, with another tenant's personal data), which
+/// only the deliverer's role reads.
+pub const OUTBOX_READABLE: &str = "id, tenant_id, topic, subject_type, subject_id, status, \
+     attempts, next_attempt_at, claimed_until, created_at, delivered_at, last_error";
 
 /// The PostgreSQL role of a service: `custodian_<service>` (NOLOGIN; a
 /// process logs in as a role that is a member of the roles of the services
@@ -230,9 +237,13 @@ pub async fn provision(
             format!("GRANT SELECT ON auth.api_tokens TO {r}"),
             format!("GRANT SELECT, INSERT ON audit.audit_events TO {r}"),
             format!("GRANT SELECT, INSERT, UPDATE ON audit.audit_heads TO {r}"),
-            // Enqueue and read back; only the deliverer updates (below).
-            format!("REVOKE UPDATE, DELETE ON ALL TABLES IN SCHEMA outbox FROM {r}"),
-            format!("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA outbox TO {r}"),
+            // Enqueue, and read back the delivery but not the body; only
+            // the deliverer reads bodies, records attempts, updates and
+            // deletes (below).
+            format!("REVOKE ALL ON ALL TABLES IN SCHEMA outbox FROM {r}"),
+            format!("GRANT INSERT ON outbox.outbox_messages TO {r}"),
+            format!("GRANT SELECT ({OUTBOX_READABLE}) ON outbox.outbox_messages TO {r}"),
+            format!("GRANT SELECT ON outbox.outbox_attempts TO {r}"),
             format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA audit, outbox TO {r}"),
             // Tokens are written by the operator (the owner) alone; the
             // controllers' role revokes through the functions (below).
@@ -269,7 +280,7 @@ pub async fn provision(
     exec(
         main,
         &format!(
-            "GRANT UPDATE, DELETE ON ALL TABLES IN SCHEMA outbox TO {}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA outbox TO {}",
             role("notifications")
         ),
     )

@@ -216,6 +216,24 @@ async fn create_databases(
 }
 
 /// Replaces the database name (the path) of a PostgreSQL URL, keeping its query.
+/// Runs one statement as a test's own operator would, panicking with the
+/// statement and the error if it fails.
+pub async fn exec(db: &impl ConnectionTrait, sql: &str) {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The first column of the first row of `sql`, as an integer.
+pub async fn scalar(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"))
+        .try_get_by_index::<i64>(0)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
