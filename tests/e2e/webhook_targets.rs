@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth::Role;
+use custodian_tests::webhook::Receiver;
 use custodian_tests::*;
 use proto::v1 as pb;
 use store::sea_orm::{ConnectionTrait, Statement};
@@ -148,6 +149,98 @@ async fn webhooks_cannot_reach_the_processors_own_addresses() {
         for m in &failed {
             assert_eq!(m.last_error, "could not connect to the webhook", "{m:?}");
         }
+        app.stop().await;
+    }
+}
+
+/// A worker killed in the middle of a delivery: the attempt it started
+/// stays in the log as interrupted and counts, so the redelivery is attempt
+/// 2 (the receiver may have had the first), not a second attempt 1.
+#[tokio::test]
+async fn an_interrupted_delivery_counts_and_shows_in_the_attempt_log() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        // A receiver that accepts and never answers: the delivery hangs.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                open.push(s);
+            }
+        });
+        let secret = "s".repeat(40);
+        app.set_webhook(&a.id, &format!("https://127.0.0.1:{port}/hook"), &secret)
+            .await;
+        let mut s = app.subprocessors();
+        let sub = s
+            .register_subprocessor(req(
+                &app.admin,
+                valid_subprocessor("Search Cloud B.V.", "NL"),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        s.propose_change(req(
+            &app.admin,
+            pb::ProposeChangeRequest {
+                kind: "add".into(),
+                subprocessor_id: sub.id.clone(),
+                effective_on: day(0).to_string(),
+                description: "search".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+        // The worker dies mid-delivery (its round is dropped after the claim).
+        let round = app.deliver(None);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(1_500), round)
+                .await
+                .is_err(),
+            "the delivery to a silent receiver did not hang"
+        );
+        held.abort();
+        // Its lease runs out (as an operator would wait it out).
+        let main = app.db().await;
+        testkit::exec(&main, "UPDATE outbox_messages SET claimed_until = NULL").await;
+        // Another worker delivers to a receiver that answers.
+        let rx = Receiver::start(db.dir.path(), &[]).await;
+        app.set_webhook(&a.id, &format!("{}/hook", rx.base), &secret)
+            .await;
+        let r = app.deliver(Some(&rx.ca_file)).await;
+        assert_eq!(r.delivered, 1, "{r:?}");
+        let all = app
+            .notifications()
+            .list_notifications(req(&app.admin, pb::ListNotificationsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .notifications;
+        let m = all
+            .iter()
+            .find(|n| n.controller_id == a.id)
+            .expect("the change notice");
+        let full = app
+            .notifications()
+            .get_notification(req(
+                &app.admin,
+                pb::GetNotificationRequest { id: m.id.clone() },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(full.attempts, 2, "{full:?}");
+        let log: Vec<(u32, &str)> = full
+            .attempt_log
+            .iter()
+            .map(|a| (a.number, a.outcome.as_str()))
+            .collect();
+        assert_eq!(log, vec![(1, "interrupted"), (2, "delivered")], "{full:?}");
         app.stop().await;
     }
 }

@@ -7,7 +7,7 @@ use audit::{Actor, Record};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use store::entities::outbox::attempts;
@@ -196,8 +196,15 @@ impl Deliverer {
         // The inner select walks idx_outbox_due (status, next_attempt_at):
         // the cost follows what is due. A claim whose lease ran out (its
         // worker died mid-delivery) is due again.
+        // A claim starts an attempt: the message's count goes up and the
+        // attempt is logged as started, in one transaction, before anything
+        // is sent. A worker killed mid-delivery leaves that attempt in the
+        // log (shown as interrupted) and in the count that dead-letters, so
+        // a redelivery is attempt 2, never a second attempt 1. (The claim is
+        // the worker's bookkeeping, like its lease; the audited record
+        // comes with the outcome, naming the attempt.)
         let sql = format!(
-            "UPDATE outbox_messages SET claimed_until = $2 \
+            "UPDATE outbox_messages SET claimed_until = $2, attempts = attempts + 1 \
              WHERE id IN ( \
                SELECT id FROM outbox_messages \
                WHERE status = 'pending' AND next_attempt_at <= $1 \
@@ -210,9 +217,11 @@ impl Deliverer {
             until.into(),
             (self.policy.batch.max(1) as i64).into(),
         ];
-        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
-        let rows = self.db.query_all_raw(stmt).await.map_err(internal)?;
-        rows.into_iter()
+        let txn = self.db.begin().await.map_err(internal)?;
+        let stmt = Statement::from_sql_and_values(txn.get_database_backend(), sql, values);
+        let rows = txn.query_all_raw(stmt).await.map_err(internal)?;
+        let claimed: Vec<Claimed> = rows
+            .into_iter()
             .map(|r| {
                 Ok(Claimed {
                     id: r.try_get("", "id").map_err(internal)?,
@@ -222,7 +231,30 @@ impl Deliverer {
                     attempts: r.try_get::<i32>("", "attempts").map_err(internal)?.max(0) as u32,
                 })
             })
-            .collect()
+            .collect::<Result<_, OutboxError>>()?;
+        let started: Vec<attempts::ActiveModel> = claimed
+            .iter()
+            .map(|c| {
+                attempts::ActiveModel::from(attempts::Model {
+                    id: uuid::Uuid::now_v7().hyphenated().to_string(),
+                    message_id: c.id.clone(),
+                    number: c.attempts as i32,
+                    started_at: now,
+                    duration_ms: 0,
+                    http_status: 0,
+                    outcome: STARTED.to_owned(),
+                    error: None,
+                })
+            })
+            .collect();
+        for chunk in started.chunks(500) {
+            attempts::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(claimed)
     }
 
     async fn attempt(&self, c: &Claimed) -> Outcome {
@@ -288,7 +320,8 @@ impl Deliverer {
     /// transaction. Only a pending message changes state, and the first
     /// delivery's time stays: a duplicate delivery never moves it.
     async fn record(&self, c: &Claimed, o: Outcome) -> Result<Status, OutboxError> {
-        let number = c.attempts + 1;
+        // The claim counted this attempt already.
+        let number = c.attempts.max(1);
         let delivered = o.error.is_none();
         let status = if delivered {
             Status::Delivered
@@ -300,17 +333,21 @@ impl Deliverer {
         let next = o.finished_at
             + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
         let txn = audit::begin(&self.db).await.map_err(internal)?;
-        attempts::ActiveModel::from(attempts::Model {
-            id: uuid::Uuid::now_v7().hyphenated().to_string(),
-            message_id: c.id.clone(),
-            number: number as i32,
-            started_at: o.started_at,
-            duration_ms: o.duration_ms as i64,
-            http_status: i32::from(o.http_status),
-            outcome: if delivered { "delivered" } else { "failed" }.to_owned(),
-            error: o.error.clone(),
-        })
-        .insert(&txn)
+        // The attempt the claim started, now with its outcome.
+        txn.execute_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "UPDATE outbox_attempts SET started_at = $1, duration_ms = $2, http_status = $3, \
+             outcome = $4, error = $5 WHERE message_id = $6 AND number = $7",
+            [
+                o.started_at.into(),
+                (o.duration_ms as i64).into(),
+                i32::from(o.http_status).into(),
+                if delivered { "delivered" } else { "failed" }.into(),
+                o.error.clone().into(),
+                c.id.clone().into(),
+                (number as i32).into(),
+            ],
+        ))
         .await
         .map_err(internal)?;
         let sql = "UPDATE outbox_messages SET status = $1, attempts = $2, next_attempt_at = $3, \
@@ -363,6 +400,10 @@ impl Deliverer {
         Ok(status)
     }
 }
+
+/// The outcome of an attempt a claim started and no outcome has replaced
+/// yet: under way, or interrupted (its worker stopped).
+pub(crate) const STARTED: &str = "started";
 
 /// What a tenant reads of a delivery that reached no answer.
 const COULD_NOT_CONNECT: &str = "could not connect to the webhook";

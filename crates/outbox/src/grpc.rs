@@ -22,7 +22,14 @@ pub fn attempt_pb(a: &Attempt) -> pb::DeliveryAttempt {
         started_at: wire::timestamp(a.started_at),
         duration_ms: a.duration_ms.min(u64::from(u32::MAX)) as u32,
         http_status: u32::from(a.http_status),
-        outcome: if a.delivered { "delivered" } else { "failed" }.into(),
+        outcome: if a.delivered {
+            "delivered"
+        } else if a.interrupted {
+            "interrupted"
+        } else {
+            "failed"
+        }
+        .into(),
         error: a.error.clone().unwrap_or_default(),
     }
 }

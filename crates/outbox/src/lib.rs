@@ -188,6 +188,9 @@ pub struct Attempt {
     /// 0 when no response came.
     pub http_status: u16,
     pub delivered: bool,
+    /// Started and never finished: its worker stopped mid-delivery. It
+    /// counts as an attempt (also towards the dead letter).
+    pub interrupted: bool,
     pub error: Option<String>,
 }
 
@@ -235,7 +238,21 @@ fn to_attempt(a: attempts::Model) -> Attempt {
         duration_ms: a.duration_ms.max(0) as u64,
         http_status: a.http_status.clamp(0, u16::MAX as i32) as u16,
         delivered: a.outcome == "delivered",
+        interrupted: a.outcome == deliver::STARTED,
         error: a.error,
+    }
+}
+
+/// Whether a worker holds the message's claim now (its last attempt,
+/// started, is under way rather than interrupted).
+fn under_way(m: &messages::Model) -> bool {
+    m.status == Status::Pending.as_str() && m.claimed_until.is_some_and(|t| t > Utc::now())
+}
+
+/// An attempt under way is not yet in the log.
+fn drop_last_started(log: &mut Vec<Attempt>) {
+    if log.last().is_some_and(|a| a.interrupted) {
+        log.pop();
     }
 }
 
@@ -290,12 +307,16 @@ impl Outbox {
             .map_err(internal)?
             .filter(|m| scope.allows(&m.tenant_id))
             .ok_or(OutboxError::NotFound)?;
+        let under_way = under_way(&row);
         let mut m = to_message(row);
         m.attempt_log = self
             .attempts_of(std::slice::from_ref(&m.id))
             .await?
             .remove(&m.id)
             .unwrap_or_default();
+        if under_way {
+            drop_last_started(&mut m.attempt_log);
+        }
         Ok(m)
     }
 
@@ -315,8 +336,12 @@ impl Outbox {
         Ok(rows
             .into_iter()
             .map(|r| {
+                let under_way = under_way(&r);
                 let mut m = to_message(r);
                 m.attempt_log = log.remove(&m.id).unwrap_or_default();
+                if under_way {
+                    drop_last_started(&mut m.attempt_log);
+                }
                 (m.id.clone(), m)
             })
             .collect())

@@ -477,7 +477,7 @@ pub fn tone_of(state: &str) -> Tone {
             Tone::Bad
         }
         "open" | "pending" | "running" | "reported" | "extended" | "received" | "proposed"
-        | "objected" | "risk" | "retrying" => Tone::Warn,
+        | "objected" | "risk" | "retrying" | "interrupted" => Tone::Warn,
         "met" | "done" | "delivered" | "answered" | "closed" | "completed" | "active"
         | "approved" | "not_required" | "dismissed" | "intact" | "none" | "low" | "authorised" => {
             Tone::Good
