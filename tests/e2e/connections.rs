@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use auth::Role;
 use custodian_tests::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -49,22 +48,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
     config.console.max_connections = 6;
     config.console.header_timeout_ms = 600;
     config.console.idle_timeout_ms = 1_500;
-    let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "admin")
-        .await
-        .unwrap();
-    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let console = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = spawn_serving(
-        config,
-        grpc,
-        custodian::Extra {
-            console: Some(console),
-            metrics: None,
-        },
-        admin,
-        db.backend,
-    )
-    .await;
+    let app = custodian_tests::console::spawn_console_with(config, db.backend).await;
     let grpc_addr = app.addr;
     let console_addr = app.console.unwrap();
     // Let the test's own channel (opened by spawn) go idle and be closed.

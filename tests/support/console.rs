@@ -15,7 +15,11 @@ use crate::{AppOptions, TestApp, config_for, req, spawn_serving};
 
 /// A monolith serving gRPC and the console.
 pub async fn spawn_console(db: &TestDb) -> TestApp {
-    let config = config_for(db, &AppOptions::default());
+    spawn_console_with(config_for(db, &AppOptions::default()), db.backend).await
+}
+
+/// [`spawn_console`] with a configuration of the test's own.
+pub async fn spawn_console_with(config: custodian::Config, backend: testkit::Backend) -> TestApp {
     let (_, admin) = custodian::ops::create_token(&config, Role::Admin, None, "test-admin")
         .await
         .expect("create admin token");
@@ -33,7 +37,7 @@ pub async fn spawn_console(db: &TestDb) -> TestApp {
             metrics: None,
         },
         admin,
-        db.backend,
+        backend,
     )
     .await
 }

@@ -13,6 +13,7 @@
 //!
 //! Used by the gRPC listener (`custodian serve`) and the DPO console.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -119,8 +120,6 @@ fn timed_out() -> io::Error {
         "connection timed out (idle or too slow)",
     )
 }
-
-use std::future::Future;
 
 impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
     fn poll_read(

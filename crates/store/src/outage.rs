@@ -110,11 +110,6 @@ fn classify_sqlx(e: &sea_orm::sqlx::Error) -> Option<Outage> {
     }
 }
 
-/// The message a caller sees for `e` when it is an outage.
-pub fn message(e: &DbErr) -> Option<String> {
-    classify(e).map(|o| o.to_string())
-}
-
 /// This process's view of one database's writes: when the last one failed
 /// for an outage and when the last one committed. One per database (the
 /// SQLite file; PostgreSQL's host, port and database), shared by every pool
