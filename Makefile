@@ -1,7 +1,7 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run run-split test verifier-deps bench lint fmt build proto-check deploy-check image image-check
+.PHONY: run run-split test verifier-deps browser-deps bench lint fmt build proto-check deploy-check image image-check
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
@@ -14,8 +14,17 @@ run-split:
 	deploy/split/run-local.sh
 
 ## test: every test; storage tests also hit PostgreSQL when TEST_DATABASE_URL is set
-test: verifier-deps
+test: verifier-deps browser-deps
 	$(CARGO) test --workspace --all-targets --no-fail-fast
+
+## browser-deps: Debian's Chromium and ChromeDriver for the console's browser
+## tests (tests/console), installed with apt-get when missing
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	  echo "browser-deps: installing chromium and chromium-driver (apt-get)"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  { echo "browser-deps: FAILED: install Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); the console's browser tests need them" >&2; exit 1; }
 
 ## verifier-deps: the independent evidence verifier's Python (tests/evidence/
 ## verify.py) in a venv with `cryptography` from PyPI, pinned here
