@@ -308,6 +308,9 @@ async fn fill_audit(
                     // The tenant chain's links are not what the trees read.
                     tenant_prev_hash: None,
                     tenant_hash: None,
+                    // A fill of the tree, written as entries from before
+                    // writers were recorded (the v1 digest).
+                    writer: None,
                 };
                 let digest = audit::content_digest(&m);
                 m.hash = audit::link_hash("global", &m.prev_hash, &digest);

@@ -1122,3 +1122,103 @@ async fn the_share_of_extended_requests_per_controller_and_quarter() {
         app.stop().await;
     }
 }
+
+/// An erasure whose first attempt stopped halfway (the vault erased some of
+/// the subject's candidates, then the attempt failed, as when the vault is
+/// killed mid-fulfilment) and was fulfilled again: the request's record
+/// lists every candidate erased for it over both attempts, as its signed
+/// certificate does, not only the second attempt's.
+#[tokio::test]
+async fn the_request_record_lists_every_erasure_across_attempts() {
+    for d in deployments() {
+        let (_db, app) = d.start().await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let mut ids = Vec::new();
+        for i in 1..=4 {
+            let c = put(
+                &app,
+                &a.id,
+                &format!("A-{i}"),
+                "Jan de Vries",
+                "jan@example.nl",
+            )
+            .await;
+            ids.push(c.id);
+        }
+        let r = requests(&app)
+            .create_request(req(&app.admin, create(&a.id, "erasure", "jan@example.nl")))
+            .await
+            .unwrap()
+            .into_inner();
+        // The first attempt: the vault erased two candidates for the request,
+        // then the attempt ended before the request recorded its answer.
+        let peer = app.token(Role::Peer, None).await;
+        for id in &ids[..2] {
+            let mut call = req(
+                &peer,
+                proto::internal::v1::CandidateForRequest {
+                    tenant_id: a.id.clone(),
+                    candidate_id: id.clone(),
+                    request_id: r.id.clone(),
+                },
+            );
+            call.metadata_mut().insert(
+                auth::SCOPE_HEADER,
+                format!("tenant:{}", a.id).parse().unwrap(),
+            );
+            app.vault_peer()
+                .erase_for_request(call)
+                .await
+                .expect("erased");
+        }
+        let still = requests(&app)
+            .get_request(req(&app.admin, pb::GetRequestRequest { id: r.id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(still.status, "open");
+
+        // The second attempt erases the two left ...
+        let out = fulfil(&app, &app.admin, &r.id).await;
+        assert_eq!(out.certificates.len(), 2, "this attempt's certificates");
+        // ... and the record lists all four, in ledger order.
+        let done = out.request.unwrap();
+        assert_eq!(done.status, "answered");
+        let outcome: serde_json::Value = serde_json::from_str(&done.outcome).unwrap();
+        let mut recorded: Vec<String> = outcome["erased"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["candidate_id"].as_str().unwrap().to_owned())
+            .collect();
+        let seqs: Vec<u64> = outcome["erased"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["ledger_seq"].as_u64().unwrap())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        let rc = app
+            .vault()
+            .get_request_certificate(req(
+                &app.admin,
+                pb::GetRequestCertificateRequest {
+                    request_id: r.id.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            recorded, rc.candidate_ids,
+            "the record and the certificate agree"
+        );
+        recorded.sort();
+        let mut all = ids.clone();
+        all.sort();
+        assert_eq!(recorded, all, "{d:?}: every erasure of both attempts");
+        app.stop().await;
+    }
+}

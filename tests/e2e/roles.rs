@@ -5,7 +5,7 @@
 
 use custodian_tests::split::with_user;
 use custodian_tests::*;
-use store::schemas::ROLES;
+use store::schemas::{AUDIT_WRITERS, ROLES};
 use store::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 /// (statement, the roles that may run it). Everything else is refused.
@@ -28,12 +28,25 @@ const MATRIX: &[(&str, &[&str])] = &[
         "SELECT revoke_tenant_tokens('no-such-tenant', now())",
         &["controllers"],
     ),
+    // The audit log: read by all, written only through the owner's
+    // functions, which compute the entry and record its writer.
+    ("SELECT count(*) FROM audit_events", &ROLES),
+    ("SELECT count(*) FROM audit_heads", &ROLES),
     (
         "INSERT INTO audit_events SELECT * FROM audit_events WHERE false",
-        &ROLES,
+        &[],
     ),
     ("UPDATE audit_events SET action = action WHERE false", &[]),
     ("DELETE FROM audit_events WHERE false", &[]),
+    (
+        "INSERT INTO audit_heads SELECT * FROM audit_heads WHERE false",
+        &[],
+    ),
+    ("UPDATE audit_heads SET seq = seq WHERE false", &[]),
+    ("DELETE FROM audit_heads WHERE false", &[]),
+    ("SELECT audit_lock()", &AUDIT_WRITERS),
+    ("SELECT audit_probe()", &AUDIT_WRITERS),
+    ("SELECT * FROM audit_append('[]'::jsonb)", &AUDIT_WRITERS),
     ("SELECT count(*) FROM outbox_messages", &ROLES),
     (
         "SELECT id, tenant_id, status, attempts, last_error FROM outbox_messages LIMIT 0",
@@ -213,5 +226,179 @@ async fn the_key_stores_ledger_and_fence_are_append_only() {
             );
         }
         keys.close().await.ok();
+    }
+}
+
+/// The audit log proves origin: an entry is appended only through the
+/// owner's `audit_append`, which records the login role that called it as
+/// the entry's writer, inside the hashed contents. The attack, a
+/// hand-chained entry appended by a role that owns nothing with an admin's
+/// actor id, is refused; relabelling an entry's writer, or appending one
+/// without a writer after entries that have one, breaks the chain.
+#[tokio::test]
+async fn audit_entries_are_written_only_through_the_owners_function_which_records_the_writer() {
+    use store::entities::audit_events;
+    use store::sea_orm::{EntityTrait, TransactionTrait};
+    for db in all_dbs().await {
+        if db.backend != Backend::Postgres {
+            continue; // SQLite has no roles.
+        }
+        let owner_cfg = config_for(&db, &AppOptions::default());
+        custodian::ops::migrate(&owner_cfg).await.unwrap();
+        custodian::ops::provision_schemas(&owner_cfg).await.unwrap();
+        let owner = store::connect(&db.url).await.unwrap();
+        let login = |s: &str| format!("custodian_origin_{s}");
+        for s in ["vault", "deadlines"] {
+            store::schemas::login_role(&owner, &login(s), &[s])
+                .await
+                .unwrap();
+        }
+        let admin = audit::Actor {
+            id: "token:the-admin".into(),
+            role: "admin".into(),
+        };
+
+        // The vault's process appends through the audit path: the entry
+        // names the vault's login role, whatever actor it claims.
+        let vault = store::connect(&with_user(&db.url, &login("vault")))
+            .await
+            .unwrap();
+        let txn = audit::begin(&vault).await.unwrap();
+        let first = audit::append(
+            &txn,
+            audit::Record::new(&admin, "candidate.read", "candidate", "c-1")
+                .tenant("t-één")
+                .reason("sollicitatie — screening")
+                .details(serde_json::json!({"fields": ["cv", "notes"], "n": 2})),
+        )
+        .await
+        .unwrap();
+        let second = audit::append(
+            &txn,
+            audit::Record::new(&admin, "vault.sweep", "vault", "sweep-1"),
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(first.writer.as_deref(), Some(login("vault").as_str()));
+        assert_eq!(second.seq, first.seq + 1);
+        assert_eq!(second.prev_hash, first.hash);
+        // The database's digest is the verifier's (crates/audit's chain).
+        let report = audit::verify(&owner).await.unwrap();
+        assert_eq!(report.broken, None, "{:?}", report.broken);
+        assert_eq!(report.writers.get(&login("vault")), Some(&2));
+
+        // The role that owns no table may not append at all, nor write
+        // the tables, nor rewind a head.
+        let deadlines = store::connect(&with_user(&db.url, &login("deadlines")))
+            .await
+            .unwrap();
+        let e = audit::begin(&deadlines).await.err().expect("no audit lock");
+        assert!(e.to_string().contains("permission denied"), "{e}");
+        for stmt in [
+            "INSERT INTO audit_events SELECT * FROM audit_events WHERE seq = 1",
+            "UPDATE audit_heads SET seq = 0 WHERE chain = 'global'",
+        ] {
+            for conn in [&deadlines, &vault] {
+                let e = conn.execute_raw(sql(stmt)).await.expect_err(stmt);
+                assert!(e.to_string().contains("permission denied"), "{stmt}: {e}");
+            }
+        }
+        deadlines.close().await.ok();
+        vault.close().await.ok();
+
+        // Relabelling the writer (as the owner, who can) is a changed entry.
+        owner
+            .execute_raw(sql(&format!(
+                "UPDATE audit_events SET writer = 'custodian_origin_controllers' WHERE seq = {}",
+                first.seq
+            )))
+            .await
+            .unwrap();
+        let b = audit::verify(&owner)
+            .await
+            .unwrap()
+            .broken
+            .expect("relabelled");
+        assert_eq!(b.seq, first.seq);
+        assert!(b.reason.contains("hash does not match"), "{b}");
+        owner
+            .execute_raw(sql(&format!(
+                "UPDATE audit_events SET writer = '{}' WHERE seq = {}",
+                login("vault"),
+                first.seq
+            )))
+            .await
+            .unwrap();
+        assert_eq!(audit::verify(&owner).await.unwrap().broken, None);
+
+        // A hand-chained entry in the old format (no writer), linked
+        // correctly and with the head moved: refused by the verifier.
+        let (head_seq, head_hash) = audit::global_head(&owner).await.unwrap();
+        let mut forged = audit_events::Model {
+            seq: head_seq + 1,
+            at: store::now_micros(),
+            tenant_id: None,
+            tenant_seq: 0,
+            actor_id: admin.id.clone(),
+            actor_role: admin.role.clone(),
+            action: "controller.create".into(),
+            object_type: "controller".into(),
+            object_id: "c-forged".into(),
+            reason: None,
+            details: "{}".into(),
+            prev_hash: head_hash,
+            hash: String::new(),
+            tenant_prev_hash: None,
+            tenant_hash: None,
+            writer: None,
+        };
+        let digest = audit::content_digest(&forged);
+        forged.hash = audit::link_hash("global", &forged.prev_hash, &digest);
+        let t = owner.begin().await.unwrap();
+        audit_events::Entity::insert(audit_events::ActiveModel::from(forged.clone()))
+            .exec_without_returning(&t)
+            .await
+            .unwrap();
+        t.execute_raw(sql(&format!(
+            "UPDATE audit_heads SET seq = {}, hash = '{}' WHERE chain = 'global'",
+            forged.seq, forged.hash
+        )))
+        .await
+        .unwrap();
+        t.commit().await.unwrap();
+        let b = audit::verify(&owner).await.unwrap().broken.expect("forged");
+        assert_eq!(b.seq, forged.seq);
+        assert!(b.reason.contains("no writer"), "{b}");
+        owner.close().await.ok();
+    }
+}
+
+/// On SQLite (no roles) the writer is the process, and it is hashed too.
+#[tokio::test]
+async fn on_sqlite_the_writer_is_the_process_and_is_hashed() {
+    for db in all_dbs().await {
+        if db.backend != Backend::Sqlite {
+            continue;
+        }
+        let app = spawn_app(&db).await;
+        app.create_controller("Alpha B.V.", "11111111").await;
+        let conn = app.db().await;
+        let r = audit::verify(&conn).await.unwrap();
+        assert_eq!(r.broken, None);
+        assert_eq!(r.writers.values().sum::<u64>(), r.entries, "{r:?}");
+        conn.execute_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "UPDATE audit_events SET writer = 'someone-else' WHERE seq = 1",
+        ))
+        .await
+        .unwrap();
+        let b = audit::verify(&conn)
+            .await
+            .unwrap()
+            .broken
+            .expect("relabelled");
+        assert_eq!(b.seq, 1);
+        app.stop().await;
     }
 }

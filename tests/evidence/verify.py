@@ -270,6 +270,8 @@ def verify_certificate(text, keys):
 AUDIT_FORMAT = "custodian.audit-proof/v1"
 AUDIT_FIELDS = {"seq", "at", "tenant_id", "tenant_seq", "actor_id", "actor_role", "action",
                 "object_type", "object_id", "reason", "details"}
+# Who wrote the event: a member of events written since writers are recorded.
+AUDIT_OPTIONAL = {"writer"}
 
 
 def verify_audit(text, keys):
@@ -294,8 +296,10 @@ def verify_audit(text, keys):
         raise Failed("no events")
     for item in events:
         e = item["event"]
-        if set(e) != AUDIT_FIELDS:
+        if not AUDIT_FIELDS <= set(e) <= AUDIT_FIELDS | AUDIT_OPTIONAL:
             raise Failed("an event does not have exactly the documented fields")
+        if "writer" in e and (not isinstance(e["writer"], str) or not e["writer"]):
+            raise Failed(f"event {e['seq']}: the writer is not a name")
         if tenant is None:
             index = e["seq"] - 1
         else:
@@ -307,7 +311,9 @@ def verify_audit(text, keys):
         proof = [base64.b64decode(h, validate=True) for h in item["hashes"]]
         if not verify_inclusion(index, size, leaf_hash(canonical(e)), proof, root):
             raise Failed(f"event {e['seq']} is not in the tree of size {size}")
-    return f"{len(events)} event(s) are in {origin} at size {size}"
+    writers = sorted({e["event"]["writer"] for e in events if "writer" in e["event"]})
+    by = f"; written by {', '.join(writers)}" if writers else ""
+    return f"{len(events)} event(s) are in {origin} at size {size}{by}"
 
 
 def read_proof(path):

@@ -280,6 +280,14 @@ impl TestApp {
             .max_encoding_message_size(64 * 1024 * 1024)
     }
 
+    /// The vault's internal API (what the other processes of a split ask of
+    /// it; callable with a `peer` token and a scope header).
+    pub fn vault_peer(&self) -> proto::internal::v1::vault_peer_client::VaultPeerClient<Channel> {
+        proto::internal::v1::vault_peer_client::VaultPeerClient::new(
+            self.channel_of(custodian::Target::Vault),
+        )
+    }
+
     pub fn agreements(&self) -> pb::agreement_service_client::AgreementServiceClient<Channel> {
         pb::agreement_service_client::AgreementServiceClient::new(
             self.channel_of(custodian::Target::Agreements),

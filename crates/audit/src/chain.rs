@@ -6,13 +6,21 @@ use store::entities::audit_events;
 
 /// SHA-256 over every field of an entry except the chain links, each field
 /// length-prefixed so that no two different entries share an encoding.
+///
+/// Two versions: `custodian.audit.v2` for an entry with a writer (the
+/// writer is the last field), `custodian.audit.v1` for an entry written
+/// before writers were recorded. PostgreSQL's `audit_append` (migration
+/// 000020) computes v2 in SQL: a change here is a change there.
 pub fn content_digest(e: &audit_events::Model) -> String {
     let mut h = Sha256::new();
     let mut field = |b: &[u8]| {
         h.update((b.len() as u64).to_be_bytes());
         h.update(b);
     };
-    field(b"custodian.audit.v1");
+    field(match e.writer {
+        Some(_) => b"custodian.audit.v2",
+        None => b"custodian.audit.v1",
+    });
     field(&e.seq.to_be_bytes());
     field(
         e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -27,6 +35,9 @@ pub fn content_digest(e: &audit_events::Model) -> String {
     field(e.object_id.as_bytes());
     field(e.reason.as_deref().unwrap_or("").as_bytes());
     field(e.details.as_bytes());
+    if let Some(w) = &e.writer {
+        field(w.as_bytes());
+    }
     hex::encode(h.finalize())
 }
 
@@ -55,5 +66,6 @@ pub fn leaf(e: &audit_events::Model) -> evidence::audit::AuditLeaf {
         object_id: e.object_id.clone(),
         reason: e.reason.clone().unwrap_or_default(),
         details: e.details.clone(),
+        writer: e.writer.clone().unwrap_or_default(),
     }
 }

@@ -41,6 +41,7 @@ fn to_pb(e: store::entities::audit_events::Model) -> pb::AuditEvent {
         details_json: e.details,
         prev_hash: e.prev_hash,
         hash: e.hash,
+        writer: e.writer.unwrap_or_default(),
     }
 }
 
@@ -91,6 +92,38 @@ impl AuditService for AuditGrpc {
         }))
     }
 
+    async fn record_console_session(
+        &self,
+        req: Request<pb::RecordConsoleSessionRequest>,
+    ) -> Result<Response<pb::RecordConsoleSessionResponse>, Status> {
+        let who = Principal::from_request(&req)?;
+        let action = match req.get_ref().event.as_str() {
+            "sign_in" => "console.sign_in",
+            "sign_out" => "console.sign_out",
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "event: must be sign_in or sign_out, got {}",
+                    wire::quote(other)
+                )));
+            }
+        };
+        let mut record =
+            crate::Record::new(&crate::Actor::from(&who), action, "token", &who.token_id);
+        if let Some(t) = &who.tenant {
+            record = record.tenant(t.clone());
+        }
+        let e = crate::record(&self.db, record).await.map_err(|e| {
+            tracing::error!(error = %e, "recording a console session failed");
+            match e.outage() {
+                Some(o) => Status::unavailable(o.to_string()),
+                None => Status::internal("internal error"),
+            }
+        })?;
+        Ok(Response::new(pb::RecordConsoleSessionResponse {
+            seq: e.seq as u64,
+        }))
+    }
+
     async fn verify_chain(
         &self,
         req: Request<pb::VerifyChainRequest>,
@@ -113,6 +146,11 @@ impl AuditService for AuditGrpc {
             head_seq: head.0.max(0) as u64,
             head_hash: head.1,
             verified_at: wire::timestamp(store::now_micros()),
+            writers: r
+                .writers
+                .into_iter()
+                .map(|(writer, entries)| pb::WriterCount { writer, entries })
+                .collect(),
         }))
     }
 }

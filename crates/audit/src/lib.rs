@@ -171,12 +171,15 @@ pub async fn begin(db: &DatabaseConnection) -> Result<Txn, AuditError> {
 pub async fn probe_write(db: &DatabaseConnection) -> Result<(), AuditError> {
     let txn = begin(db).await?;
     let backend = txn.get_database_backend();
-    // The Txn notes an outage of the statement or the commit itself.
-    txn.execute_raw(sea_orm::Statement::from_string(
-        backend,
-        "UPDATE audit_heads SET seq = seq WHERE chain = 'global'",
-    ))
-    .await?;
+    // The Txn notes an outage of the statement or the commit itself. On
+    // PostgreSQL no service role may update the heads: the owner's
+    // `audit_probe()` does.
+    let probe = match backend {
+        sea_orm::DbBackend::Postgres => "SELECT audit_probe()",
+        _ => "UPDATE audit_heads SET seq = seq WHERE chain = 'global'",
+    };
+    txn.execute_raw(sea_orm::Statement::from_string(backend, probe))
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -194,15 +197,86 @@ pub async fn append<C: ConnectionTrait>(
     appended.pop().ok_or(AuditError::MissingHead)
 }
 
-/// Appends `records` in order with one read and one update of each head they
-/// touch and one multi-row insert, all at one instant: [`append`]'s path and
-/// the group commit's. Must run inside a transaction holding the chain's lock.
+static PROCESS_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names this process as the writer of the audit entries it appends on
+/// SQLite (`custodian serve` names the services it hosts); the first call
+/// wins. On PostgreSQL the database records the login role instead, and
+/// nothing the process says counts.
+pub fn set_process_name(name: &str) {
+    let _ = PROCESS_NAME.set(name.to_owned());
+}
+
+/// The writer recorded on SQLite: [`set_process_name`]'s, or `custodian`.
+pub fn process_name() -> &'static str {
+    PROCESS_NAME
+        .get()
+        .map(String::as_str)
+        .unwrap_or("custodian")
+}
+
+/// Appends `records` in order, all at one instant: [`append`]'s path and
+/// the group commit's. Must run inside a transaction holding the chain's
+/// lock. On PostgreSQL the database computes everything in the owner's
+/// `audit_append` (migration 000020), the only way a service role can add
+/// an entry; on SQLite, [`append_local`] does the same here.
 pub(crate) async fn append_many<C: ConnectionTrait>(
+    txn: &C,
+    records: Vec<Record>,
+) -> Result<Vec<audit_events::Model>, AuditError> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return append_local(txn, records).await;
+    }
+    let batch: Vec<serde_json::Value> = records
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "tenant_id": r.tenant_id,
+                "actor_id": r.actor.id,
+                "actor_role": r.actor.role,
+                "action": r.action,
+                "object_type": r.object_type,
+                "object_id": r.object_id,
+                "reason": r.reason,
+                "details": serde_json::to_string(&r.details).unwrap_or_else(|_| "{}".into()),
+            })
+        })
+        .collect();
+    let mut models = Vec::with_capacity(batch.len());
+    // One call per thousand entries keeps each parameter small.
+    for chunk in batch.chunks(1_000) {
+        let appended = audit_events::Entity::find()
+            .from_raw_sql(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT * FROM audit_append($1::jsonb)",
+                [serde_json::Value::Array(chunk.to_vec()).into()],
+            ))
+            .all(txn)
+            .await?;
+        if appended.len() != chunk.len() {
+            return Err(AuditError::Group(format!(
+                "audit_append returned {} entries for {}",
+                appended.len(),
+                chunk.len()
+            )));
+        }
+        models.extend(appended);
+    }
+    Ok(models)
+}
+
+/// [`append_many`] on SQLite: one read and one update of each head the
+/// records touch and one multi-row insert.
+async fn append_local<C: ConnectionTrait>(
     txn: &C,
     records: Vec<Record>,
 ) -> Result<Vec<audit_events::Model>, AuditError> {
     use std::collections::HashMap;
     let at = store::now_micros();
+    let writer = process_name().to_owned();
     let head = audit_heads::Entity::find_by_id(GLOBAL.to_owned())
         .one(txn)
         .await?
@@ -254,6 +328,7 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
             hash: String::new(),
             tenant_prev_hash: tenant_prev.clone(),
             tenant_hash: None,
+            writer: Some(writer.clone()),
         };
         let digest = content_digest(&model);
         model.hash = link_hash("global", &model.prev_hash, &digest);
@@ -267,7 +342,7 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
         hash = model.hash.clone();
         models.push(model);
     }
-    // SQLite takes at most 32,766 bound values a statement; 15 a row.
+    // SQLite takes at most 32,766 bound values a statement; 16 a row.
     for chunk in models.chunks(1_000) {
         audit_events::Entity::insert_many(
             chunk
@@ -311,6 +386,9 @@ pub(crate) async fn append_many<C: ConnectionTrait>(
 pub struct VerifyReport {
     pub entries: u64,
     pub tenants: u64,
+    /// How many entries each writer wrote (entries from before writers were
+    /// recorded are not counted here).
+    pub writers: std::collections::BTreeMap<String, u64>,
     /// The first broken link found, in global order; `None` when intact.
     pub broken: Option<BrokenLink>,
 }
@@ -352,9 +430,11 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, AuditErr
     let mut tenants: HashMap<String, (i64, String)> = HashMap::new();
     let mut entries = 0u64;
     let mut after = 0i64;
+    let mut writers = std::collections::BTreeMap::<String, u64>::new();
     let broken = |seq: i64, chain: &str, reason: String| VerifyReport {
         entries: 0,
         tenants: 0,
+        writers: Default::default(),
         broken: Some(BrokenLink {
             seq,
             chain: chain.into(),
@@ -398,6 +478,22 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, AuditErr
                 ));
             }
             prev_global = e.hash.clone();
+            // Since writers are recorded every entry names one: an entry
+            // without, after one with, was not written by the audit path.
+            match &e.writer {
+                Some(w) if w.is_empty() => {
+                    return Ok(broken(e.seq, GLOBAL, "the writer is empty".into()));
+                }
+                Some(w) => *writers.entry(w.clone()).or_default() += 1,
+                None if !writers.is_empty() => {
+                    return Ok(broken(
+                        e.seq,
+                        GLOBAL,
+                        "entry has no writer, after entries that have one".into(),
+                    ));
+                }
+                None => {}
+            }
             if let Some(t) = &e.tenant_id {
                 let chain = tenant_chain(t);
                 let (last_seq, last_hash) = tenants
@@ -468,6 +564,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, AuditErr
     Ok(VerifyReport {
         entries,
         tenants: tenants.len() as u64,
+        writers,
         broken: None,
     })
 }

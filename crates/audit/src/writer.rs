@@ -181,9 +181,11 @@ pub(crate) async fn open(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         _ => db.begin().await?,
     };
     if txn.get_database_backend() == DbBackend::Postgres {
+        // The owner's function takes the head's row lock (a service role
+        // may not update the heads, so may not lock them FOR UPDATE itself).
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
-            "SELECT seq FROM audit_heads WHERE chain = 'global' FOR UPDATE",
+            "SELECT audit_lock()",
         ))
         .await?;
     }

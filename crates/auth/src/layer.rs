@@ -27,7 +27,17 @@ pub struct Authenticator {
     ttl: Duration,
     cache: Arc<RwLock<HashMap<String, (Principal, Instant)>>>,
     failures: Arc<std::sync::Mutex<HashMap<IpAddr, (u32, Instant)>>>,
+    failed_sign_in: Option<FailedSignInHook>,
 }
+
+/// Told of every failed console sign-in this process refuses (the
+/// console's `WhoAmI` with [`CLIENT_HEADER`], not throttled), with why:
+/// `missing` or `invalid`. The binary records it in the audit log (this
+/// crate has no audit log); never the token.
+pub type FailedSignInHook = Arc<dyn Fn(&'static str) + Send + Sync>;
+
+/// The console's sign-in call.
+pub const WHO_AM_I: &str = "/custodian.v1.IdentityService/WhoAmI";
 
 const CACHE_MAX: usize = 10_000;
 
@@ -46,7 +56,14 @@ impl Authenticator {
             ttl,
             cache: Arc::default(),
             failures: Arc::default(),
+            failed_sign_in: None,
         }
+    }
+
+    /// Tells `hook` of each failed console sign-in (see [`FailedSignInHook`]).
+    pub fn on_failed_sign_in(mut self, hook: FailedSignInHook) -> Authenticator {
+        self.failed_sign_in = Some(hook);
+        self
     }
 
     /// Whether `client` has used up its failed attempts for now.
@@ -232,14 +249,21 @@ pub async fn check(
             FAILURE_WINDOW.as_secs()
         )));
     }
+    let sign_in = path == WHO_AM_I && headers.contains_key(CLIENT_HEADER);
+    let refused = |reason: &'static str| {
+        auth.failed(client, path, reason);
+        if sign_in && let Some(hook) = &auth.failed_sign_in {
+            hook(reason);
+        }
+    };
     let Some(secret) = bearer(headers) else {
-        auth.failed(client, path, "missing");
+        refused("missing");
         return Err(Status::unauthenticated(
             "missing bearer token: send 'authorization: Bearer <token>'",
         ));
     };
     let Some(principal) = auth.authenticate(secret).await? else {
-        auth.failed(client, path, "invalid");
+        refused("invalid");
         return Err(Status::unauthenticated("invalid or revoked token"));
     };
     match permissions::lookup(path) {

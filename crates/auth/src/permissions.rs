@@ -276,6 +276,11 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     // Verifying walks every tenant's entries: processor-wide callers only.
     p("/custodian.v1.AuditService/VerifyChain", &[Admin, Auditor]),
+    // The console's sign-in and sign-out, recorded as the person.
+    p(
+        "/custodian.v1.AuditService/RecordConsoleSession",
+        &[Admin, Auditor, Controller],
+    ),
     // TokenService: who holds access is the administrators' and auditors'
     // to see; only an administrator revokes. Never a tenant's.
     p("/custodian.v1.TokenService/ListTokens", &[Admin, Auditor]),
@@ -396,6 +401,7 @@ pub const TABLE: &[MethodPermission] = &[
     p("/custodian.internal.v1.VaultPeer/MatchSubject", &[Peer]),
     p("/custodian.internal.v1.VaultPeer/ReadForRequest", &[Peer]),
     p("/custodian.internal.v1.VaultPeer/EraseForRequest", &[Peer]),
+    p("/custodian.internal.v1.VaultPeer/ErasedForRequest", &[Peer]),
     p(
         "/custodian.internal.v1.VaultPeer/RestrictForRequest",
         &[Peer],

@@ -13,8 +13,10 @@
 //! with exactly these members: `action`, `actor_id`, `actor_role`, `at`
 //! (RFC 3339 UTC with microseconds and `Z`), `details` (the details JSON as a
 //! string, byte for byte as stored), `object_id`, `object_type`, `reason`
-//! (`""` when none), `seq`, `tenant_id` (`""` for a processor-wide event) and
-//! `tenant_seq` (0 then). The same bytes are the leaf in both trees.
+//! (`""` when none), `seq`, `tenant_id` (`""` for a processor-wide event),
+//! `tenant_seq` (0 then) and `writer` (who wrote it: the database login role
+//! on PostgreSQL; a member only of events written since writers are
+//! recorded). The same bytes are the leaf in both trees.
 //!
 //! The proof file (`custodian.audit-proof/v1`) is one JSON object:
 //! `format`, `checkpoint` (the signed note of the tree proven against) and
@@ -60,6 +62,11 @@ pub struct AuditLeaf {
     pub reason: String,
     /// The details JSON, as stored.
     pub details: String,
+    /// Who wrote the event (the database login role on PostgreSQL, the
+    /// process on SQLite); empty, and then not a member of the leaf, for
+    /// events written before writers were recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub writer: String,
 }
 
 /// Which tree a leaf is proven in.
@@ -88,7 +95,7 @@ impl AuditTree {
 
 impl AuditLeaf {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "seq": self.seq,
             "at": self.at,
             "tenant_id": self.tenant_id,
@@ -100,7 +107,11 @@ impl AuditLeaf {
             "object_id": self.object_id,
             "reason": self.reason,
             "details": self.details,
-        })
+        });
+        if !self.writer.is_empty() {
+            v["writer"] = json!(self.writer);
+        }
+        v
     }
 
     pub fn leaf_bytes(&self) -> Vec<u8> {
@@ -163,6 +174,8 @@ pub struct VerifiedAudit {
     pub tree: AuditTree,
     /// The events' global seqs, in the file's order.
     pub seqs: Vec<i64>,
+    /// Who wrote them (events from before writers were recorded name none).
+    pub writers: std::collections::BTreeSet<String>,
     pub checkpoint: Opened,
 }
 
@@ -183,7 +196,12 @@ impl std::fmt::Display for VerifiedAudit {
             "{} audit event(s) (seq {seqs}) are in {whose} as kept: included in the checkpoint {}",
             self.seqs.len(),
             self.checkpoint
-        )
+        )?;
+        if !self.writers.is_empty() {
+            let w: Vec<&str> = self.writers.iter().map(String::as_str).collect();
+            write!(f, "; written by {}", w.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -231,7 +249,16 @@ pub fn verify_audit_proof(text: &str, keys: &[PublicKey]) -> Result<VerifiedAudi
         .filter(|e| !e.is_empty())
         .ok_or_else(|| EvidenceError::Malformed("no \"events\" list with an event".into()))?;
     let mut seqs = Vec::with_capacity(events.len());
+    let mut writers = std::collections::BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
+        // A writer is a name or absent: `""` would stand for an absent one.
+        if e.pointer("/event/writer")
+            .is_some_and(|w| w.as_str().is_none_or(str::is_empty))
+        {
+            return Err(EvidenceError::Malformed(format!(
+                "events[{i}].event.writer is not a name"
+            )));
+        }
         let leaf: AuditLeaf =
             serde_json::from_value(e.get("event").cloned().ok_or_else(|| {
                 EvidenceError::Malformed(format!("events[{i}] has no \"event\""))
@@ -272,10 +299,14 @@ pub fn verify_audit_proof(text: &str, keys: &[PublicKey]) -> Result<VerifiedAudi
             ))
         })?;
         seqs.push(leaf.seq);
+        if !leaf.writer.is_empty() {
+            writers.insert(leaf.writer);
+        }
     }
     Ok(VerifiedAudit {
         tree,
         seqs,
+        writers,
         checkpoint,
     })
 }
@@ -305,6 +336,12 @@ mod tests {
                 object_id: format!("c-{seq}"),
                 reason: "screening".into(),
                 details: "{\"fields\":[\"cv\"]}".into(),
+                // Events from before writers were recorded, then events with one.
+                writer: if seq > 2 {
+                    "custodian_vault".into()
+                } else {
+                    String::new()
+                },
             })
             .collect()
     }
@@ -362,6 +399,10 @@ mod tests {
         assert_eq!(v.seqs, vec![4, 10, 22]);
         assert_eq!(v.checkpoint.size, 11);
         assert!(v.to_string().contains("controller t-a"), "{v}");
+        assert!(
+            v.to_string().ends_with("; written by custodian_vault"),
+            "{v}"
+        );
         let global = issue(&key, &all, &AuditTree::Global, &[1, 23]);
         assert_eq!(
             verify_audit_proof(&global, &keys).unwrap().tree,
@@ -372,6 +413,36 @@ mod tests {
         assert!(matches!(
             verify_audit_proof(&file, &[other.public().clone()]),
             Err(EvidenceError::Signature(_))
+        ));
+    }
+
+    #[test]
+    fn the_writer_is_a_member_of_the_leaf_when_there_is_one_and_never_empty() {
+        let e = &events(3)[2];
+        let bytes = String::from_utf8(e.leaf_bytes()).unwrap();
+        assert!(
+            bytes.ends_with(",\"writer\":\"custodian_vault\"}"),
+            "{bytes}"
+        );
+        let key = ProcessorKey::from_seed("custodian.example", [5; 32]).unwrap();
+        let keys = vec![key.public().clone()];
+        let file = issue(&key, &events(3), &AuditTree::Global, &[1, 3]);
+        assert_eq!(
+            verify_audit_proof(&file, &keys).unwrap().writers,
+            ["custodian_vault".to_owned()].into_iter().collect()
+        );
+        // An empty writer would stand for none: refused, not normalised.
+        let mut f: Value = serde_json::from_str(&file).unwrap();
+        f["events"][1]["event"]["writer"] = json!("");
+        assert!(matches!(
+            verify_audit_proof(&f.to_string(), &keys),
+            Err(EvidenceError::Malformed(_))
+        ));
+        // Another writer is another leaf.
+        f["events"][1]["event"]["writer"] = json!("custodian_controllers");
+        assert!(matches!(
+            verify_audit_proof(&f.to_string(), &keys),
+            Err(EvidenceError::Proof(_))
         ));
     }
 

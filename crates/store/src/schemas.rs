@@ -6,8 +6,10 @@
 //! What is shared, and why (docs/ARCHITECTURE.md, "What each process may
 //! open"): `audit` (every service appends its audit entry in the
 //! transaction of its change, invariant 4, so the audit tables live in the
-//! same database and every role may INSERT entries and move the chain head,
-//! and none may UPDATE or DELETE an entry); `outbox` (a service enqueues its
+//! same database; every role reads them, none writes them: the roles that
+//! audit append through the owner's `audit_append`, which computes the
+//! sequence, the time and the hashes itself and records the login role as
+//! the entry's writer, and lock the chain through `audit_lock`); `outbox` (a service enqueues its
 //! message in the transaction of its change, and reads back its delivery;
 //! only the notifications role, the deliverer, may read bodies, record
 //! attempts, update or delete, and a trigger keeps a message's tenant,
@@ -93,6 +95,20 @@ pub const ROLES: [&str; 10] = [
     "audit",
     "notifications",
     "deadlines",
+];
+
+/// The roles that append audit entries (EXECUTE on `audit_append`,
+/// `audit_lock` and `audit_probe`): every role but the two that only read
+/// (`audit`) or merge (`deadlines`).
+pub const AUDIT_WRITERS: [&str; 8] = [
+    "controllers",
+    "agreements",
+    "subprocessors",
+    "breaches",
+    "requests",
+    "switching",
+    "vault",
+    "notifications",
 ];
 
 /// The outbox columns every role may read: a message's delivery, not its
@@ -229,14 +245,16 @@ pub async fn provision(
     for service in ROLES {
         let r = role(service);
         ensure_role(main, &r).await?;
-        // Shared: read the migration history, the tokens; append audit
-        // entries; enqueue and read outbox messages.
+        // Shared: read the migration history, the tokens, the audit log;
+        // enqueue and read outbox messages.
         let shared = [
             format!("GRANT USAGE ON SCHEMA public, auth, audit, outbox TO {r}"),
             format!("GRANT SELECT ON public.seaql_migrations TO {r}"),
             format!("GRANT SELECT ON auth.api_tokens TO {r}"),
-            format!("GRANT SELECT, INSERT ON audit.audit_events TO {r}"),
-            format!("GRANT SELECT, INSERT, UPDATE ON audit.audit_heads TO {r}"),
+            // Read the log; entries are appended through the owner's
+            // functions only (below), never written directly.
+            format!("REVOKE ALL ON audit.audit_events, audit.audit_heads FROM {r}"),
+            format!("GRANT SELECT ON audit.audit_events, audit.audit_heads TO {r}"),
             // Enqueue, and read back the delivery but not the body; only
             // the deliverer reads bodies, records attempts, updates and
             // deletes (below).
@@ -244,7 +262,7 @@ pub async fn provision(
             format!("GRANT INSERT ON outbox.outbox_messages TO {r}"),
             format!("GRANT SELECT ({OUTBOX_READABLE}) ON outbox.outbox_messages TO {r}"),
             format!("GRANT SELECT ON outbox.outbox_attempts TO {r}"),
-            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA audit, outbox TO {r}"),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA outbox TO {r}"),
             // Tokens are written by the operator (the owner) alone; the
             // controllers' role revokes through the functions (below).
             format!("REVOKE INSERT, UPDATE, DELETE ON auth.api_tokens FROM {r}"),
@@ -264,6 +282,17 @@ pub async fn provision(
             }
         }
     }
+    // Audit entries: through the owner's functions (migration 000020).
+    let writers: Vec<String> = AUDIT_WRITERS.iter().map(|s| role(s)).collect();
+    exec(
+        main,
+        &format!(
+            "GRANT EXECUTE ON FUNCTION public.audit_append(jsonb), public.audit_lock(), \
+             public.audit_probe() TO {}",
+            writers.join(", ")
+        ),
+    )
+    .await?;
     // Revocation sets `revoked_at` alone, through the owner's functions
     // (migration 000019); no role writes the token table itself.
     exec(

@@ -423,6 +423,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                         "audit log intact: {} entries, {} tenant chains",
                         r.entries, r.tenants
                     );
+                    // Who wrote what: a writer that should not audit (a role
+                    // without the audit functions, a process that hosts
+                    // no such service) stands out here.
+                    for (writer, n) in &r.writers {
+                        println!("  written by {writer}: {n} entries");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {

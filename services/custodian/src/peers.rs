@@ -344,6 +344,36 @@ impl requests::ports::SubjectData for RemoteSubjectVault {
         })
     }
 
+    fn erased<'a>(
+        &'a self,
+        tenant: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<requests::ports::ErasedCandidate>, PortError>> {
+        Box::pin(async move {
+            let p = &self.0;
+            let r = retry(p, || async {
+                p.vault()
+                    .erased_for_request(p.request(
+                        tenant,
+                        ipb::ErasedForRequestRequest {
+                            tenant_id: tenant.into(),
+                            request_id: request.into(),
+                        },
+                    ))
+                    .await
+            })
+            .await?;
+            Ok(r.into_inner()
+                .erased
+                .into_iter()
+                .map(|e| requests::ports::ErasedCandidate {
+                    candidate_id: e.candidate_id,
+                    ledger_seq: e.ledger_seq,
+                })
+                .collect())
+        })
+    }
+
     fn restrict<'a>(
         &'a self,
         actor: &'a audit::Actor,

@@ -342,6 +342,26 @@ impl requests::ports::SubjectData for SubjectVault {
         })
     }
 
+    fn erased<'a>(
+        &'a self,
+        tenant: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<requests::ports::ErasedCandidate>, PortError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .erased_for_request(&tenant_scope(tenant), request)
+                .await
+                .map_err(vault_err)?
+                .into_iter()
+                .map(|c| requests::ports::ErasedCandidate {
+                    candidate_id: c.candidate_id,
+                    ledger_seq: c.ledger_seq as u64,
+                })
+                .collect())
+        })
+    }
+
     fn restrict<'a>(
         &'a self,
         actor: &'a audit::Actor,

@@ -417,6 +417,9 @@ async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), C
                     "head_seq": r.head_seq,
                     "head_hash": r.head_hash,
                     "verified_at": r.verified_at,
+                    "writers": r.writers.iter()
+                        .map(|w| serde_json::json!({"writer": w.writer, "entries": w.entries}))
+                        .collect::<Vec<_>>(),
             }))?;
             if !r.intact {
                 return Err(CtlError::Failed(format!(

@@ -60,6 +60,13 @@ pub struct CandidateCertificate {
     pub signed: String,
 }
 
+/// A candidate the vault erased for a request (in any of its attempts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasedCandidate {
+    pub candidate_id: String,
+    pub ledger_seq: u64,
+}
+
 pub trait SubjectData: Send + Sync {
     /// The tenant's keyed blind-index hashes of an e-mail address and a phone number.
     fn subject_hashes<'a>(
@@ -91,6 +98,13 @@ pub trait SubjectData: Send + Sync {
         id: &'a str,
         request: &'a str,
     ) -> BoxFuture<'a, Result<CandidateCertificate, PortError>>;
+    /// Every candidate erased for `request`, over all its attempts, in
+    /// ledger order (the deletion certificates that name it).
+    fn erased<'a>(
+        &'a self,
+        tenant: &'a str,
+        request: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ErasedCandidate>, PortError>>;
     fn restrict<'a>(
         &'a self,
         actor: &'a Actor,

@@ -663,16 +663,10 @@ impl Requests {
                 export::outcome(&out.files)
             }
             Kind::Erasure => {
-                let mut erased = Vec::new();
                 let mut held = Vec::new();
                 for c in matched {
                     match self.subjects.erase(actor, &r.tenant_id, &c.id, id).await {
-                        Ok(cert) => {
-                            erased.push(
-                                json!({ "candidate_id": c.id, "ledger_seq": cert.ledger_seq }),
-                            );
-                            out.certificates.push(cert);
-                        }
+                        Ok(cert) => out.certificates.push(cert),
                         Err(PortError::Refused(reason)) => {
                             refusals.push(format!(
                                 "candidate {} is not erased: {reason} (GDPR art. 17(3)(e))",
@@ -683,6 +677,17 @@ impl Requests {
                         Err(e) => return Err(port(e)),
                     }
                 }
+                // Everything erased for this request, also by an earlier
+                // attempt that stopped halfway (its candidates no longer
+                // match): the list the request's certificate gives too.
+                let erased: Vec<_> = self
+                    .subjects
+                    .erased(&r.tenant_id, id)
+                    .await
+                    .map_err(port)?
+                    .into_iter()
+                    .map(|e| json!({ "candidate_id": e.candidate_id, "ledger_seq": e.ledger_seq }))
+                    .collect();
                 json!({ "erased": erased, "refused": held })
             }
             Kind::Restriction | Kind::Objection => {

@@ -247,6 +247,27 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         Ok(Response::new(certificate_pb(&c, signed)))
     }
 
+    async fn erased_for_request(
+        &self,
+        request: Request<ipb::ErasedForRequestRequest>,
+    ) -> Result<Response<ipb::ErasedForRequestResponse>, Status> {
+        let (_, scope) = peer_scope(&request)?;
+        let r = request.into_inner();
+        let tenant = tenant_in(&scope, &r.tenant_id)?;
+        let request_id = id_field("request_id", &r.request_id)?;
+        let erased = self
+            .vault
+            .erased_for_request(&Scope::Tenant(tenant), &request_id)
+            .await?
+            .into_iter()
+            .map(|c| ipb::ErasedCandidate {
+                candidate_id: c.candidate_id,
+                ledger_seq: c.ledger_seq as u64,
+            })
+            .collect();
+        Ok(Response::new(ipb::ErasedForRequestResponse { erased }))
+    }
+
     async fn restrict_for_request(
         &self,
         request: Request<ipb::CandidateForRequest>,

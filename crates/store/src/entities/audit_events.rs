@@ -21,6 +21,10 @@ pub struct Model {
     pub hash: String,
     pub tenant_prev_hash: Option<String>,
     pub tenant_hash: Option<String>,
+    /// Who wrote the entry: the database login role on PostgreSQL (set by
+    /// the database's `audit_append`), the process's name on SQLite; `None`
+    /// for entries written before writers were recorded (migration 000020).
+    pub writer: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261205_000016_ledger_tree;
 mod m20261205_000017_audit_tree;
 mod m20261207_000018_keystore_append_only;
 mod m20261207_000019_outbox_and_tokens_guards;
+mod m20261207_000020_audit_writer;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_requests_by_receipt::Migration),
             Box::new(m20261201_000015_candidates_due_in_order::Migration),
             Box::new(m20261207_000019_outbox_and_tokens_guards::Migration),
+            Box::new(m20261207_000020_audit_writer::Migration),
         ]
     }
 }

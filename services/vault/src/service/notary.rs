@@ -480,6 +480,30 @@ impl Vault {
         self.sign_certificate(scope, c).await
     }
 
+    /// The deletion certificates of every candidate the vault erased for
+    /// request `request_id` (whose basis names it), within `scope`, over all
+    /// of the request's attempts, in ledger order: what the request's
+    /// record and its certificate both list.
+    pub async fn erased_for_request(
+        &self,
+        scope: &Scope,
+        request_id: &str,
+    ) -> Result<Vec<deletion_certificates::Model>, VaultError> {
+        let mut q = deletion_certificates::Entity::find()
+            .filter(deletion_certificates::Column::Reason.eq(EraseReason::Request.as_str()))
+            .filter(
+                deletion_certificates::Column::Basis
+                    .ends_with(evidence::certificate::request_basis_suffix(request_id)),
+            );
+        if let Scope::Tenant(t) = scope {
+            q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
+        }
+        q.order_by_asc(deletion_certificates::Column::LedgerSeq)
+            .all(&self.main)
+            .await
+            .map_err(internal)
+    }
+
     /// The signed certificate of a data-subject request's erasures: every
     /// candidate the vault erased for request `request_id` (its deletion
     /// certificates whose basis names the request), within `scope`, each
@@ -490,20 +514,7 @@ impl Vault {
         scope: &Scope,
         request_id: &str,
     ) -> Result<(String, Vec<deletion_certificates::Model>), VaultError> {
-        let mut q = deletion_certificates::Entity::find()
-            .filter(deletion_certificates::Column::Reason.eq(EraseReason::Request.as_str()))
-            .filter(
-                deletion_certificates::Column::Basis
-                    .ends_with(evidence::certificate::request_basis_suffix(request_id)),
-            );
-        if let Scope::Tenant(t) = scope {
-            q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
-        }
-        let certs = q
-            .order_by_asc(deletion_certificates::Column::LedgerSeq)
-            .all(&self.main)
-            .await
-            .map_err(internal)?;
+        let certs = self.erased_for_request(scope, request_id).await?;
         let Some(first) = certs.first() else {
             return Err(VaultError::NotFound);
         };
