@@ -64,8 +64,9 @@ async fn sign_in_session_cookie_headers_and_sign_out() {
         .iter()
         .find(|c| c.starts_with("custodian_console="))
         .expect("session cookie");
+    // Lax: a console link opened from an e-mail finds the session (below).
     assert!(
-        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
         "{session}"
     );
     assert!(
@@ -323,7 +324,81 @@ async fn dutch() {
     assert!(home.has("Uiterlijk (strikte lezing)"));
     // An open redirect is not possible through the language switch.
     let r = w.get("/lang/en?back=//evil.example/x").await;
-    assert_eq!(r.header("location"), "/");
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_empty());
+    app.stop().await;
+}
+
+/// The return parameter, the Host header, and a console link opened from
+/// an e-mail or another site.
+#[tokio::test]
+async fn return_addresses_hosts_and_links_from_elsewhere() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    // Only a plain local path is followed; anything a browser could read as
+    // another origin (a tab or line break it drops, a backslash, `//`), or
+    // a header splitter, is 400, never 500, and sets no cookie.
+    for back in [
+        "/%09/other-host/",
+        "/%0A/other-host/",
+        "/%0D%0ASet-Cookie:%20x=1",
+        "//other-host/",
+        "/%5C%5Cother-host",
+        "https://other-host/",
+        "%2F%2Fother-host",
+    ] {
+        for lang in ["nl", "en"] {
+            let r = w.get(&format!("/lang/{lang}?back={back}")).await;
+            assert_eq!(r.status, 400, "{back}: {}", r.body);
+            assert!(r.header("location").is_empty(), "{back}");
+            assert!(r.header("set-cookie").is_empty(), "{back}");
+        }
+        let r = w.get(&format!("/signin?next={back}")).await;
+        assert_eq!(r.status, 400, "sign-in next {back}");
+    }
+    // Said in the reader's language (the one it reads in now).
+    assert_eq!(w.get("/lang/nl?back=/").await.status, 303);
+    let nl = w.get("/lang/en?back=/%09/x").await;
+    assert!(nl.has("geen pagina van deze console"), "{}", nl.body);
+    let ok = w.get("/lang/en?back=/requests%3Fstatus%3Dopen").await;
+    assert_eq!(ok.status, 303);
+    // Another Host is refused before anything else (DNS rebinding, a link
+    // under a name the processor does not own).
+    for host in ["evil.example", "evil.example:80", "127.0.0.2:1"] {
+        let r = w.get_with("/", &[("host", host)]).await;
+        assert_eq!(r.status, 400, "{host}");
+        assert!(!r.body.contains("every tenant"), "{host}");
+    }
+    let port = w.base.rsplit(':').next().unwrap().to_owned();
+    let r = w
+        .get_with("/", &[("host", &format!("localhost:{port}"))])
+        .await;
+    assert_eq!(r.status, 200, "localhost names a loopback listener too");
+    // A link opened from an e-mail or another site (a top-level GET that
+    // carries the Lax cookie) lands on the page, not on the sign-in ...
+    let r = w
+        .get_with(
+            "/requests",
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "navigate"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // ... while a change sent from there is still refused.
+    let csrf = r.csrf();
+    let cross = w
+        .post_with(
+            "/signout",
+            &[("csrf", &csrf)],
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(cross.status, 403);
+    assert_eq!(w.get("/").await.status, 200, "still signed in");
     app.stop().await;
 }
 
@@ -941,5 +1016,69 @@ async fn a_dead_letter_is_retried_from_the_console() {
         "{}",
         after.body
     );
+    app.stop().await;
+}
+
+/// Sign-ins, sign-outs and failed sign-ins are in the audit log (never the
+/// token), and failed ones are throttled per browser.
+#[tokio::test]
+async fn sign_ins_sign_outs_and_failures_are_audited() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::new(&app);
+    assert_eq!(w.sign_in("cst_not-a-token").await.status, 401);
+    assert_eq!(w.sign_in(&s.a_tok).await.status, 303);
+    let home = w.get("/").await;
+    assert_eq!(
+        w.post("/signout", &[("csrf", &home.csrf())]).await.status,
+        303
+    );
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = app
+            .audit()
+            .list_events(req(
+                &app.admin,
+                pb::ListEventsRequest {
+                    action_prefix: "console.".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        if seen.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let actions: Vec<&str> = seen.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"console.sign_in_failed"), "{actions:?}");
+    let failed = seen
+        .iter()
+        .find(|e| e.action == "console.sign_in_failed")
+        .unwrap();
+    assert_eq!(failed.details_json, "{\"reason\":\"invalid\"}");
+    assert!(!failed.details_json.contains("not-a-token"));
+    // The customer's DPO signed in and out as itself, in its tenant's chain.
+    for action in ["console.sign_in", "console.sign_out"] {
+        let e = seen
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("{action} in {actions:?}"));
+        assert_eq!(e.actor_role, "controller");
+        assert_eq!(e.tenant_id, s.a.id);
+        assert!(e.actor_id.starts_with("token:"), "{}", e.actor_id);
+    }
+    // Throttled per browser: past the window's failures, even the right
+    // token waits, and the page says so.
+    let mut t = Web::new(&app);
+    for _ in 0..auth::layer::MAX_FAILURES {
+        t.sign_in("cst_not-a-token").await;
+    }
+    let r = t.sign_in(&s.a_tok).await;
+    assert_eq!(r.status, 429, "{}", r.body);
     app.stop().await;
 }

@@ -167,6 +167,19 @@ impl Web {
         self.finish(r).await
     }
 
+    /// A GET with extra request headers (`Host`, `Sec-Fetch-Site`, …).
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut b = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header());
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let r = b.send().await.expect("GET");
+        self.finish(r).await
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         self.post_with(path, form, &[]).await
     }

@@ -143,6 +143,10 @@ pub const NL: &[(&str, &str)] = &[
         "Het formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.",
     ),
     ("Not done", "Niet uitgevoerd"),
+    (
+        "The address to return to is not a page of this console.",
+        "Het adres om naar terug te keren is geen pagina van deze console.",
+    ),
     ("Nothing was changed:", "Er is niets gewijzigd:"),
     ("Service unavailable", "Dienst niet beschikbaar"),
     ("Something went wrong", "Er ging iets mis"),

@@ -39,6 +39,10 @@ pub struct Settings {
     pub session_max: Duration,
     /// Mark the session cookie `Secure` (set when TLS terminates in front).
     pub secure_cookie: bool,
+    /// The `Host` header values the console answers (lowercase); a request
+    /// naming another host is refused (400), so a page is never served
+    /// under a name an attacker chose (DNS rebinding, poisoned links).
+    pub hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +51,7 @@ impl Default for Settings {
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
             secure_cookie: false,
+            hosts: Vec::new(),
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         backend,
         sessions: session::Sessions::new(settings.session_idle, settings.session_max),
         secure_cookie: settings.secure_cookie,
+        hosts: settings.hosts.clone(),
     });
     Router::new()
         .route("/assets/console.css", get(web::css))
@@ -80,7 +86,10 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         .merge(pages::reports::routes())
         .merge(pages::admin::routes())
         .fallback(web::not_found)
-        .layer(axum::middleware::from_fn(web::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::guard,
+        ))
         .with_state(state)
 }
 

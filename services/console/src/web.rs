@@ -19,6 +19,9 @@ pub struct Inner {
     pub sessions: Sessions,
     /// Set the cookie's `Secure` flag (the console is served behind TLS).
     pub secure_cookie: bool,
+    /// The `Host` values answered (`Settings::hosts`); empty answers any
+    /// (only a router built without settings, in unit tests).
+    pub hosts: Vec<String>,
 }
 
 pub type AppState = Arc<Inner>;
@@ -90,14 +93,16 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// A local path to go back to after sign-in or a language change: only
-/// `/…`, never `//host` or a scheme, so no one can send a person elsewhere.
-pub fn local_path(s: &str) -> &str {
-    if s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') {
-        s
-    } else {
-        "/"
-    }
+/// A local path to go back to after sign-in or a language change: a plain
+/// `/…` of printable ASCII, never `//host`, a scheme, a backslash or a
+/// control character (a browser drops tabs and line breaks from a
+/// `Location`, so `/<TAB>/host` would become `//host`: another site).
+/// `None` for anything else: the caller answers 400.
+pub fn local_path(s: &str) -> Option<&str> {
+    let plain = s.starts_with('/')
+        && !s.starts_with("//")
+        && s.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\');
+    plain.then_some(s)
 }
 
 #[derive(Template)]
@@ -367,10 +372,29 @@ pub fn check_csrf(me: &Signed, submitted: &str) -> Result<(), Failure> {
 
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Security headers on every response, and a refusal of any state-changing
+/// Security headers on every response; a refusal of a request naming a
+/// host the console does not answer to (400), and of any state-changing
 /// request another site sent (besides the anti-forgery tokens and the
-/// SameSite=Strict cookie).
-pub async fn guard(req: Request, next: Next) -> Response {
+/// SameSite=Lax session cookie).
+pub async fn guard(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !st.hosts.is_empty() {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        if !host.is_some_and(|h| st.hosts.contains(&h)) {
+            return (
+                StatusCode::BAD_REQUEST,
+                "this console does not answer to that host name",
+            )
+                .into_response();
+        }
+    }
     if req.method() != http::Method::GET && req.method() != http::Method::HEAD {
         let h = req.headers();
         let cross = h
@@ -544,15 +568,23 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(local_path("/requests?x=1"), "/requests?x=1");
+        assert_eq!(local_path("/requests?x=1"), Some("/requests?x=1"));
+        assert_eq!(local_path("/a%2F%2Fb"), Some("/a%2F%2Fb"));
         for bad in [
             "//evil.example",
             "https://evil.example",
             "evil",
             "/\\evil",
             "",
+            // A browser drops these from a Location: `//other-host/`.
+            "/\t/other-host/",
+            "/\n/other-host/",
+            "/\r\nSet-Cookie: x=1",
+            "/ /other-host",
+            "/caf\u{e9}",
+            "/\u{7f}",
         ] {
-            assert_eq!(local_path(bad), "/", "{bad}");
+            assert_eq!(local_path(bad), None, "{bad:?}");
         }
         assert_eq!(encode("/a?b=c d"), "/a%3Fb%3Dc%20d");
     }

@@ -209,6 +209,8 @@ pub async fn serve(
     };
     let shutdown = stopped(stop_rx.clone());
     let targets = parse_targets(&config.target)?;
+    // The audit entries' writer on SQLite (PostgreSQL records the login role).
+    audit::set_process_name(&format!("custodian:{}", config.target));
     let db_url = config.database_url();
     let built = crate::assembly::Assembly::build(&config, targets.clone()).await?;
     let db = built.db.clone();
@@ -293,7 +295,25 @@ pub async fn serve(
         ));
     }
 
-    let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms));
+    // A failed console sign-in is audited (never the token; the client is
+    // throttled, so at most `auth::layer::MAX_FAILURES` a minute each).
+    let audit_db = db.clone();
+    let auth = Authenticator::new(db.clone(), Duration::from_millis(config.auth_cache_ttl_ms))
+        .on_failed_sign_in(std::sync::Arc::new(move |reason| {
+            let db = audit_db.clone();
+            tokio::spawn(async move {
+                let r = audit::Record::new(
+                    &audit::Actor::system("console"),
+                    "console.sign_in_failed",
+                    "console",
+                    "sign-in",
+                )
+                .details(serde_json::json!({ "reason": reason }));
+                if let Err(e) = audit::record(&db, r).await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be audited");
+                }
+            });
+        }));
     let addr = listener.local_addr()?;
     let metrics_on = metrics.is_some();
     let metrics_task = match metrics {
@@ -320,7 +340,7 @@ pub async fn serve(
             let caddr = l.local_addr()?;
             let router = console::router(
                 console_backend(&config, &targets, addr)?,
-                &config.console.settings(),
+                &config.console.settings(caddr)?,
             );
             let limits = config.console.limits();
             tracing::info!(addr = %caddr, "DPO console serving on http://{caddr}");

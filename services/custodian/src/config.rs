@@ -200,6 +200,13 @@ pub struct Console {
     pub header_timeout_ms: u64,
     /// A connection on which nothing moved for this long is closed.
     pub idle_timeout_ms: u64,
+    /// The addresses people open the console at, comma-separated, as the
+    /// browser sends them in `Host` (`name`, or `name:port` for a port other
+    /// than the scheme's): a request naming any other host is refused
+    /// (400). Empty: the listen address itself (and `localhost:<port>` when
+    /// it is a loopback address); required when the console listens on
+    /// every address (`0.0.0.0`, `[::]`).
+    pub hosts: String,
 }
 
 impl Default for Console {
@@ -212,6 +219,7 @@ impl Default for Console {
             max_connections: 512,
             header_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
+            hosts: String::new(),
         }
     }
 }
@@ -235,13 +243,49 @@ impl Console {
         }
     }
 
-    pub fn settings(&self) -> console::Settings {
+    /// The console's settings, for its listener bound at `bound`.
+    pub fn settings(&self, bound: std::net::SocketAddr) -> anyhow::Result<console::Settings> {
         use std::time::Duration;
-        console::Settings {
+        Ok(console::Settings {
             session_idle: Duration::from_secs(self.session_idle_secs.max(1)),
             session_max: Duration::from_secs(self.session_max_secs.max(1)),
             secure_cookie: self.secure_cookie,
+            hosts: self.allowed_hosts(bound)?,
+        })
+    }
+
+    /// The `Host` values the console answers (see [`Console::hosts`]).
+    pub fn allowed_hosts(&self, bound: std::net::SocketAddr) -> anyhow::Result<Vec<String>> {
+        let named: Vec<String> = self
+            .hosts
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        for h in &named {
+            if !h
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            {
+                anyhow::bail!(
+                    "console.hosts: {} is not a host name or host:port",
+                    domain_kit::quote(h)
+                );
+            }
         }
+        if !named.is_empty() {
+            return Ok(named);
+        }
+        if bound.ip().is_unspecified() {
+            anyhow::bail!(
+                "console.hosts (CUSTODIAN_CONSOLE__HOSTS): required when the console listens on every address ({bound}): name the host people open it at, for example custodian.example.nl"
+            );
+        }
+        let mut hosts = vec![bound.to_string()];
+        if bound.ip().is_loopback() {
+            hosts.push(format!("localhost:{}", bound.port()));
+        }
+        Ok(hosts)
     }
 }
 
@@ -445,6 +489,16 @@ impl Config {
             // A bad allow-list entry stops the start, naming it.
             c.webhook_targets()
                 .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+            // So does a console that could not tell its own host name.
+            if let Some(bound) = c
+                .console
+                .address()
+                .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            {
+                c.console
+                    .allowed_hosts(bound)
+                    .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+            }
             Ok(c)
         })
     }
@@ -550,6 +604,41 @@ mod tests {
             assert_eq!(c.keystore_url(), "sqlite://./data/keys.db?mode=rwc");
             assert_eq!(c.console.address(), Some("127.0.0.1:8080"));
             assert_eq!(c.metrics_listen, None, "metrics are off by default");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_console_answers_its_own_host_names_only() {
+        let c = Console::default();
+        let lo: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            c.allowed_hosts(lo).unwrap(),
+            ["127.0.0.1:8080", "localhost:8080"]
+        );
+        let any: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let e = c.allowed_hosts(any).unwrap_err().to_string();
+        assert!(e.contains("console.hosts"), "{e}");
+        let named = Console {
+            hosts: " Custodian.Example.NL , console.example.nl:8443 ".into(),
+            ..Console::default()
+        };
+        assert_eq!(
+            named.allowed_hosts(any).unwrap(),
+            ["custodian.example.nl", "console.example.nl:8443"]
+        );
+        let bad = Console {
+            hosts: "evil/x".into(),
+            ..Console::default()
+        };
+        assert!(bad.allowed_hosts(lo).is_err());
+        // A start on every address without names stops, naming the setting.
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CUSTODIAN_CONSOLE__LISTEN", "0.0.0.0:8080");
+            let e = Config::load(None, &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("console.hosts"), "{e}");
+            jail.set_env("CUSTODIAN_CONSOLE__HOSTS", "custodian.example.nl");
+            assert!(Config::load(None, &Overrides::default()).is_ok());
             Ok(())
         });
     }

@@ -20,8 +20,18 @@ pub struct SigninQuery {
     pub ended: Option<String>,
 }
 
+/// A cookie of the console. The session cookie is `SameSite=Lax`: a
+/// console link opened from an e-mail or another site (a top-level GET)
+/// finds the live session, while a request another site sends to change
+/// something carries no cookie, and is refused by the anti-forgery token
+/// and the cross-site check besides (`web::guard`). The others are Strict.
 fn cookie(name: &str, value: &str, max_age: Option<u64>, secure: bool) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    let same_site = if name == session::COOKIE {
+        "Lax"
+    } else {
+        "Strict"
+    };
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
     if let Some(a) = max_age {
         c.push_str(&format!("; Max-Age={a}"));
     }
@@ -65,7 +75,7 @@ fn signin_page(
             Field::new("token", tr.t("API token"), FieldKind::Text)
                 .required()
                 .help(tr.t("Paste the token you were given once. The console keeps it on the server for this session only; your browser holds a session cookie and nothing else.")),
-            Field::new("next", "", FieldKind::Hidden).value(web::local_path(next)),
+            Field::new("next", "", FieldKind::Hidden).value(web::local_path(next).unwrap_or("/")),
         ],
         submit: tr.t("Sign in").into(),
     }));
@@ -82,6 +92,12 @@ pub async fn form(
     Query(q): Query<SigninQuery>,
 ) -> Response {
     let tr = Tr(web::lang_of(&headers));
+    if q.next
+        .as_deref()
+        .is_some_and(|n| web::local_path(n).is_none())
+    {
+        return bad_return(tr);
+    }
     let msg = q
         .ended
         .is_some()
@@ -197,6 +213,27 @@ pub async fn submit(
     if !matches!(who.role.as_str(), "admin" | "auditor" | "controller") {
         return refused(&st, tr.t("This token's role cannot use the console."));
     }
+    // The sign-in is audited as the person; a console that cannot record
+    // it does not sign anyone in.
+    let mut audit =
+        pb::audit_service_client::AuditServiceClient::new(st.backend.channel(Service::Audit));
+    let mut rec = tonic::Request::new(pb::RecordConsoleSessionRequest {
+        event: "sign_in".into(),
+    });
+    if let Ok(v) = format!("Bearer {token}").parse() {
+        rec.metadata_mut().insert("authorization", v);
+    }
+    if let Err(e) = audit.record_console_session(rec).await {
+        tracing::warn!(error = %e, "console sign-in: the audit entry could not be written");
+        return signin_page(
+            tr,
+            &headers,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &f.next,
+            Some((Tone::Bad, tr.t("Service unavailable"))),
+            st.secure_cookie,
+        );
+    }
     let id = st.sessions.create(
         token,
         Who {
@@ -207,7 +244,7 @@ pub async fn submit(
             allowed: who.allowed_methods,
         },
     );
-    let mut r = Redirect::to(web::local_path(&f.next)).into_response();
+    let mut r = Redirect::to(web::local_path(&f.next).unwrap_or("/")).into_response();
     let h = r.headers_mut();
     if let Ok(v) = cookie(session::COOKIE, &id, None, st.secure_cookie).parse() {
         h.append(header::SET_COOKIE, v);
@@ -228,6 +265,17 @@ pub async fn signout(State(st): State<AppState>, me: Signed, Form(f): Form<CsrfO
     if let Err(e) = web::check_csrf(&me, &f.csrf) {
         return e.render(&me);
     }
+    // Audited as the person; the session ends whatever the answer.
+    let mut audit =
+        pb::audit_service_client::AuditServiceClient::new(st.backend.channel(Service::Audit));
+    if let Err(e) = audit
+        .record_console_session(me.s.req(pb::RecordConsoleSessionRequest {
+            event: "sign_out".into(),
+        }))
+        .await
+    {
+        tracing::warn!(error = %e, "console sign-out: the audit entry could not be written");
+    }
     st.sessions.remove(&me.s.id);
     let mut r = Redirect::to("/signin").into_response();
     if let Ok(v) = cookie(session::COOKIE, "", Some(0), st.secure_cookie).parse() {
@@ -241,13 +289,28 @@ pub struct Back {
     pub back: Option<String>,
 }
 
+/// 400 for a return address that is not a plain local path.
+fn bad_return(tr: Tr) -> Response {
+    let s = Section::new(tr.t("Not done")).with(Body::Message {
+        tone: Tone::Bad,
+        text: tr
+            .t("The address to return to is not a page of this console.")
+            .into(),
+    });
+    web::public_page(tr, StatusCode::BAD_REQUEST, tr.t("Not done"), "", &[s])
+}
+
 pub async fn language(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Path(lang): Path<String>,
     Query(q): Query<Back>,
 ) -> Response {
+    let Some(back) = web::local_path(q.back.as_deref().unwrap_or("/")) else {
+        return bad_return(Tr(web::lang_of(&headers)));
+    };
     let lang = Lang::parse(&lang).unwrap_or_default();
-    let mut r = Redirect::to(web::local_path(q.back.as_deref().unwrap_or("/"))).into_response();
+    let mut r = Redirect::to(back).into_response();
     if let Ok(v) = cookie(
         session::LANG_COOKIE,
         lang.code(),
