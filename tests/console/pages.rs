@@ -81,7 +81,7 @@ async fn sign_in_session_cookie_headers_and_sign_out() {
         home.has("Petra de Vries (privacy officer)"),
         "who is signed in"
     );
-    assert!(home.has("<strong class=\"role\">admin</strong>"));
+    assert!(home.has("<strong class=\"role\">administrator</strong>"));
     assert!(home.has("<strong class=\"tenant\">every tenant</strong>"));
     assert!(!home.body.contains(&s.dpo), "the token is never in a page");
     // A state-changing request from another site is refused outright.
@@ -178,6 +178,8 @@ async fn every_page_renders_for_the_privacy_officer() {
         assert_eq!(p.status, 200, "{path}: {}", p.body);
         assert!(p.has(expect), "{path} shows {expect:?}");
         assert!(p.has("<html lang=\"en\">"), "{path}");
+        // Time is read in Amsterdam, in words: no UTC, no ISO instant.
+        assert_eq!(p.machine_times(), Vec::<String>::new(), "{path}");
         // Every table has a caption and header cells; every input a label.
         assert_eq!(
             p.body.matches("<table>").count(),
@@ -234,6 +236,8 @@ async fn every_page_renders_for_the_privacy_officer() {
         .expect("A's obligation");
     assert!(!mine.notes.is_empty(), "{mine:?}");
     for n in &mine.notes {
+        // As a person reads it: the service's dates read out.
+        let n = &::console::when::humanize(::console::i18n::Tr::default(), n);
         let escaped = n
             .replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -322,6 +326,22 @@ async fn dutch() {
     let home = w.get("/").await;
     assert!(home.has("Te laat"));
     assert!(home.has("Uiterlijk (strikte lezing)"));
+    // Time in Amsterdam, in Dutch: a day deadline is the day it ends, the
+    // exact instant only on hover.
+    assert!(home.has("einde van "), "{}", home.visible());
+    assert!(home.has(" UTC\">"), "the UTC instant is the title");
+    for path in [
+        "/".to_owned(),
+        "/requests".to_owned(),
+        format!("/requests/{}", s.a_overdue),
+        format!("/breaches/notices/{}", s.b_notice),
+        format!("/breaches/{}", s.b_incident),
+        "/audit".to_owned(),
+    ] {
+        let p = w.get(&path).await;
+        assert_eq!(p.status, 200, "{path}");
+        assert_eq!(p.machine_times(), Vec::<String>::new(), "{path}");
+    }
     // An open redirect is not possible through the language switch.
     let r = w.get("/lang/en?back=//evil.example/x").await;
     assert_eq!(r.status, 400);
@@ -409,8 +429,14 @@ async fn a_customer_dpo_sees_only_its_tenant_and_its_actions() {
     let s = seed(&app, &db).await;
     let mut a = Web::signed_in(&app, &s.a_tok).await;
     let home = a.get("/").await;
-    assert!(home.has(&format!("<strong class=\"tenant\">{}</strong>", s.a.id)));
-    assert!(home.has("<strong class=\"role\">controller</strong>"));
+    // Its company by name, its role in words.
+    assert!(home.has("<strong class=\"tenant\">Acme B.V.</strong>"));
+    assert!(
+        home.has("<strong class=\"role\">customer&#x27;s privacy officer</strong>")
+            || home.has("<strong class=\"role\">customer&#39;s privacy officer</strong>"),
+        "{}",
+        home.body
+    );
     assert!(home.has(&s.a_overdue));
     assert!(
         !home.has(&s.b_request),
@@ -527,8 +553,9 @@ async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
         )
         .await;
     assert_eq!(r.status, 400);
+    // The field by its label, the reason in words.
     assert!(
-        r.has("Nothing was changed:") && r.has("discovered_at"),
+        r.has("Nothing was changed:") && r.has("Discovered: Give a date and a time"),
         "{}",
         r.body
     );

@@ -127,7 +127,8 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         "a silent console connection stayed open"
     );
     let mut kept = TcpStream::connect(console_addr).await.unwrap();
-    kept.write_all(b"GET /signin HTTP/1.1\r\nHost: x\r\n\r\n")
+    // (The console answers its own host name only.)
+    kept.write_all(format!("GET /signin HTTP/1.1\r\nHost: {console_addr}\r\n\r\n").as_bytes())
         .await
         .unwrap();
     let mut head = [0u8; 12];

@@ -97,6 +97,69 @@ impl Page {
     pub fn has(&self, s: &str) -> bool {
         self.body.contains(s)
     }
+
+    /// What a person reads: the text between the tags (no attributes, no
+    /// `<script>` or `<style>`, no hidden input values), entities decoded.
+    pub fn visible(&self) -> String {
+        let mut out = String::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find('<') {
+            out.push_str(&rest[..i]);
+            out.push(' ');
+            rest = &rest[i..];
+            let skip_to = if rest.starts_with("<script") {
+                "</script>"
+            } else if rest.starts_with("<style") {
+                "</style>"
+            } else {
+                ">"
+            };
+            rest = rest
+                .find(skip_to)
+                .map(|j| &rest[j + skip_to.len()..])
+                .unwrap_or("");
+        }
+        out.push_str(rest);
+        out.replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+    }
+
+    /// Machine times a person should never have to read: "UTC", an RFC
+    /// 3339 instant (`2026-11-28T23:00`), in the visible text.
+    pub fn machine_times(&self) -> Vec<String> {
+        let v = self.visible();
+        let b = v.as_bytes();
+        let mut found = Vec::new();
+        if v.contains("UTC") {
+            found.push("UTC".to_owned());
+        }
+        for i in 0..b.len().saturating_sub(15) {
+            let d = |k: usize| b[i + k].is_ascii_digit();
+            if d(0)
+                && d(1)
+                && d(2)
+                && d(3)
+                && b[i + 4] == b'-'
+                && d(5)
+                && d(6)
+                && b[i + 7] == b'-'
+                && d(8)
+                && d(9)
+                && b[i + 10] == b'T'
+                && d(11)
+                && d(12)
+                && b[i + 13] == b':'
+            {
+                let from = v.floor_char_boundary(i.saturating_sub(40));
+                found.push(v[from..i + 16].to_owned());
+            }
+        }
+        found
+    }
 }
 
 /// A client with a cookie jar, no redirects followed.

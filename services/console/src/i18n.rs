@@ -93,6 +93,19 @@ pub const NL: &[(&str, &str)] = &[
     ("role", "rol"),
     ("tenant", "klant"),
     ("every tenant", "alle klanten"),
+    ("administrator", "beheerder"),
+    ("auditor", "auditor"),
+    (
+        "customer's privacy officer",
+        "functionaris gegevensbescherming van de klant",
+    ),
+    ("an API token", "een API-token"),
+    ("the operator", "de beheerder van de server"),
+    ("the system", "het systeem"),
+    ("via", "via"),
+    ("a service", "een dienst"),
+    ("a worker", "een achtergrondproces"),
+    ("another Custodian process", "een ander Custodian-proces"),
     ("Sign out", "Afmelden"),
     ("Sign in", "Aanmelden"),
     ("Main", "Hoofdmenu"),
@@ -152,6 +165,24 @@ pub const NL: &[(&str, &str)] = &[
     ("Something went wrong", "Er ging iets mis"),
     ("Back", "Terug"),
     // time
+    ("end of", "einde van"),
+    (
+        "Give a date and a time, for example 09-12-2026 14:20.",
+        "Geef een datum en een tijd, bijvoorbeeld 09-12-2026 14:20.",
+    ),
+    (
+        "That time does not exist in Amsterdam: the clocks go forward from 02:00 to 03:00 that night. Give a time after 03:00 or before 02:00.",
+        "Die tijd bestaat niet in Amsterdam: de klok gaat die nacht van 02:00 naar 03:00. Geef een tijd na 03:00 of voor 02:00.",
+    ),
+    (
+        "Amsterdam time. In the hour that happens twice when the clocks go back in October, the first (summer time) is meant.",
+        "Tijd in Amsterdam. In het uur dat twee keer voorkomt als de klok in oktober terug gaat, geldt het eerste (zomertijd).",
+    ),
+    (
+        "Aware at (empty for now)",
+        "Op de hoogte sinds (leeg voor nu)",
+    ),
+    ("Aware at", "Op de hoogte sinds"),
     ("d", "d"),
     ("h", "u"),
     ("min", "min"),
@@ -257,10 +288,6 @@ pub const NL: &[(&str, &str)] = &[
     ("Message", "Bericht"),
     ("Send", "Verzenden"),
     ("Acknowledge the notice", "De melding bevestigen"),
-    (
-        "Aware at (RFC 3339, empty for now)",
-        "Op de hoogte sinds (RFC 3339, leeg voor nu)",
-    ),
     ("Acknowledge", "Bevestigen"),
     ("Not yet assessed.", "Nog niet beoordeeld."),
     // requests

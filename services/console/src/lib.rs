@@ -9,7 +9,8 @@
 //!
 //! Rooms: [`web`] (state, sign-in extractor, layout, errors, security
 //! headers), [`session`] (server-side sessions), [`view`] (the page model),
-//! [`charts`] (inline SVG), [`i18n`] (English and Dutch), [`pages`] (one
+//! [`charts`] (inline SVG), [`i18n`] (English and Dutch), [`when`] (time
+//! in Amsterdam, in words, and typed), [`pages`] (one
 //! module per page: call the services, build sections; no HTML).
 
 pub mod backend;
@@ -19,6 +20,7 @@ pub mod pages;
 pub mod session;
 pub mod view;
 pub mod web;
+pub mod when;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -26,6 +26,8 @@ pub struct Who {
     pub role: String,
     /// Empty for a role that spans every tenant (admin, auditor).
     pub tenant: String,
+    /// The tenant's legal name, read at sign-in (empty when unknown).
+    pub tenant_name: String,
     /// The RPCs the role may call, from the permission table.
     pub allowed: Vec<String>,
 }
@@ -187,6 +189,7 @@ mod tests {
             name: "n".into(),
             role: "admin".into(),
             tenant: String::new(),
+            tenant_name: String::new(),
             allowed: vec!["/custodian.v1.BreachService/ReportIncident".into()],
         }
     }

@@ -5,6 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::i18n::Tr;
+use crate::when;
+
 /// How a state looks besides its word (the word is always shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -32,10 +35,13 @@ pub enum Cell {
         href: String,
         text: String,
     },
-    /// An instant: `iso` goes in `datetime`, `text` is what is read.
+    /// An instant: `iso` goes in `datetime`, `text` is what is read
+    /// (Amsterdam time, in words), `title` the exact instant in UTC (shown
+    /// on hover).
     Time {
         iso: String,
         text: String,
+        title: String,
     },
     State {
         word: String,
@@ -70,24 +76,43 @@ impl Cell {
         }
     }
 
-    /// An RFC 3339 instant from the wire (empty: no cell content).
-    pub fn time(wire: &str) -> Cell {
+    /// An RFC 3339 instant from the wire (empty: no cell content), read in
+    /// Amsterdam time in the reader's language; a date (`YYYY-MM-DD`) as
+    /// the day.
+    pub fn time(tr: Tr, wire: &str) -> Cell {
+        Cell::read(tr, wire, when::instant)
+    }
+
+    /// A deadline from the wire: as [`Cell::time`], but a day deadline (an
+    /// exclusive local midnight) reads as the day it ends.
+    pub fn due(tr: Tr, wire: &str) -> Cell {
+        Cell::read(tr, wire, when::due)
+    }
+
+    /// A service's notes, their machine times read out ([`when::humanize`]).
+    pub fn notes(tr: Tr, notes: &[String]) -> Cell {
+        Cell::Lines(notes.iter().map(|n| when::humanize(tr, n)).collect())
+    }
+
+    fn read(tr: Tr, wire: &str, say: fn(Tr, DateTime<Utc>) -> String) -> Cell {
         if wire.is_empty() {
             return Cell::Empty;
         }
-        match DateTime::parse_from_rfc3339(wire) {
-            Ok(t) => Cell::Time {
+        if let Ok(t) = DateTime::parse_from_rfc3339(wire) {
+            let t = t.with_timezone(&Utc);
+            return Cell::Time {
                 iso: wire.to_owned(),
-                text: t
-                    .with_timezone(&Utc)
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string(),
-            },
-            // A date (YYYY-MM-DD) stays as it is.
-            Err(_) => Cell::Time {
+                text: say(tr, t),
+                title: when::utc(t),
+            };
+        }
+        match chrono::NaiveDate::parse_from_str(wire, "%Y-%m-%d") {
+            Ok(d) => Cell::Time {
                 iso: wire.to_owned(),
-                text: wire.to_owned(),
+                text: when::day(tr, d),
+                title: String::new(),
             },
+            Err(_) => Cell::Text(wire.to_owned()),
         }
     }
 }
@@ -105,8 +130,8 @@ pub struct Table {
 pub enum FieldKind {
     Text,
     TextArea,
-    /// `datetime-local`-free on purpose: instants are typed as RFC 3339
-    /// (UTC), so no browser converts them to a local time silently.
+    /// An instant typed as Amsterdam wall-clock time in a `datetime-local`
+    /// field (`when::parse_input`; the value is `when::input_value`).
     Instant,
     Number,
     Select(Vec<(String, String)>),
@@ -161,6 +186,7 @@ impl Field {
             FieldKind::Number => "number",
             FieldKind::Hidden => "hidden",
             FieldKind::Check => "checkbox",
+            FieldKind::Instant => "datetime-local",
             _ => "text",
         }
     }

@@ -127,10 +127,24 @@ pub struct FragmentT<'a> {
 }
 
 impl PageT<'_> {
+    /// The customer's legal name (its id only when the name could not be
+    /// read), or "every tenant".
     pub fn tenant_label(&self) -> &str {
         match self.who {
+            Some(w) if !w.tenant_name.is_empty() => &w.tenant_name,
             Some(w) if !w.tenant.is_empty() => &w.tenant,
             _ => self.tr.t("every tenant"),
+        }
+    }
+
+    /// The role in words.
+    pub fn role_label(&self) -> &str {
+        match self.who.map(|w| w.role.as_str()) {
+            Some("admin") => self.tr.t("administrator"),
+            Some("auditor") => self.tr.t("auditor"),
+            Some("controller") => self.tr.t("customer's privacy officer"),
+            Some(other) => other,
+            None => "",
         }
     }
 }

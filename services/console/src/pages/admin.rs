@@ -39,6 +39,7 @@ pub struct Filter {
 async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let c = notifications(&st);
         let list = collect(5_000, |token| {
             let mut c = c.clone();
@@ -59,13 +60,13 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
             .map(|n| {
                 vec![
                     Cell::link(format!("/webhooks/{}", n.id), n.id.clone()),
-                    Cell::text(&n.controller_id),
+                    super::tenant_cell(&names, &n.controller_id),
                     Cell::Code(n.topic.clone()),
                     state(&n.status),
                     Cell::text(n.attempts.to_string()),
-                    Cell::time(&n.created_at),
-                    Cell::time(&n.delivered_at),
-                    Cell::time(&n.next_attempt_at),
+                    Cell::time(tr, &n.created_at),
+                    Cell::time(tr, &n.delivered_at),
+                    Cell::time(tr, &n.next_attempt_at),
                     Cell::text(&n.last_error),
                 ]
             })
@@ -127,6 +128,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
 async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -140,7 +142,7 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
             .map(|a| {
                 vec![
                     Cell::text(a.number.to_string()),
-                    Cell::time(&a.started_at),
+                    Cell::time(tr, &a.started_at),
                     Cell::text(a.duration_ms.to_string()),
                     Cell::text(if a.http_status == 0 {
                         String::new()
@@ -154,7 +156,10 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
             .collect();
         let mut sections = vec![
             Section::new(tr.t("Delivery")).with(Body::Facts(vec![
-                (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+                (
+                    tr.t("Controller").to_owned(),
+                    super::tenant_cell(&names, &n.controller_id),
+                ),
                 (tr.t("Topic").to_owned(), Cell::Code(n.topic.clone())),
                 (
                     tr.t("Object").to_owned(),
@@ -167,7 +172,7 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
                 ),
                 (
                     tr.t("Next attempt").to_owned(),
-                    Cell::time(&n.next_attempt_at),
+                    Cell::time(tr, &n.next_attempt_at),
                 ),
                 (tr.t("Last error").to_owned(), Cell::text(&n.last_error)),
             ])),
@@ -264,7 +269,7 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                     Cell::text(&c.privacy_email),
                     Cell::text(format!("{} <{}>", c.dpo_name, c.dpo_email)),
                     Cell::text(&c.webhook_url),
-                    Cell::time(&c.created_at),
+                    Cell::time(tr, &c.created_at),
                 ]
             })
             .collect();
@@ -306,13 +311,13 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                         Cell::text(&t.name),
                         Cell::text(&t.role),
                         Cell::text(tenant_of(t)),
-                        Cell::time(&t.created_at),
+                        Cell::time(tr, &t.created_at),
                         if t.revoked_at.is_empty() {
                             state("active")
                         } else {
                             Cell::state(tr.t("revoked"), crate::view::Tone::Neutral)
                         },
-                        Cell::time(&t.revoked_at),
+                        Cell::time(tr, &t.revoked_at),
                     ]
                 })
                 .collect();

@@ -48,6 +48,7 @@ fn record_links(tr: Tr) -> Section {
 async fn index(State(st): State<AppState>, me: Signed) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let c = client(&st);
         let list = collect(5_000, |token| {
             let mut c = c.clone();
@@ -75,23 +76,25 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                             t.reference.clone()
                         },
                     ),
-                    Cell::text(&a.controller_id),
+                    super::tenant_cell(&names, &a.controller_id),
                     state(&a.status),
                     Cell::text(format!("{} / {}", a.version, a.latest_version)),
-                    Cell::time(&t.contract_start),
-                    Cell::time(
+                    Cell::time(tr, &t.contract_start),
+                    Cell::due(
+                        tr,
                         a.schedule
                             .as_ref()
                             .map(|s| s.period_end.as_str())
                             .unwrap_or(""),
                     ),
-                    Cell::time(
+                    Cell::due(
+                        tr,
                         a.schedule
                             .as_ref()
                             .map(|s| s.notice_by.as_str())
                             .unwrap_or(""),
                     ),
-                    Cell::time(&a.ends_on),
+                    Cell::time(tr, &a.ends_on),
                 ]
             })
             .collect();
@@ -160,7 +163,10 @@ fn terms_facts(tr: Tr, t: &pb::AgreementTerms) -> Vec<(String, Cell)> {
             tr.t("deletion term (days)").into(),
             Cell::text(num(t.deletion_term_days)),
         ),
-        (tr.t("contract start").into(), Cell::time(&t.contract_start)),
+        (
+            tr.t("contract start").into(),
+            Cell::time(tr, &t.contract_start),
+        ),
         (tr.t("term (months)").into(), Cell::text(num(t.term_months))),
         (
             tr.t("auto renew").into(),
@@ -192,6 +198,7 @@ fn terms_facts(tr: Tr, t: &pb::AgreementTerms) -> Vec<(String, Cell)> {
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -208,23 +215,29 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .into_inner()
             .versions;
         let mut facts = vec![
-            (tr.t("Controller").to_owned(), Cell::text(&a.controller_id)),
+            (
+                tr.t("Controller").to_owned(),
+                super::tenant_cell(&names, &a.controller_id),
+            ),
             (tr.t("Status").to_owned(), state(&a.status)),
             (
                 tr.t("Version").to_owned(),
                 Cell::text(format!("{} / {}", a.version, a.latest_version)),
             ),
-            (tr.t("Effective").to_owned(), Cell::time(&a.activated_at)),
+            (
+                tr.t("Effective").to_owned(),
+                Cell::time(tr, &a.activated_at),
+            ),
             (
                 tr.t("notice given on").into(),
-                Cell::time(&a.notice_given_on),
+                Cell::time(tr, &a.notice_given_on),
             ),
-            (tr.t("Ends").to_owned(), Cell::time(&a.ends_on)),
+            (tr.t("Ends").to_owned(), Cell::time(tr, &a.ends_on)),
         ];
         if let Some(s) = &a.schedule {
-            facts.push((tr.t("period end").into(), Cell::time(&s.period_end)));
-            facts.push((tr.t("notice by").into(), Cell::time(&s.notice_by)));
-            facts.push((tr.t("Notes").to_owned(), Cell::Lines(s.notes.clone())));
+            facts.push((tr.t("period end").into(), Cell::due(tr, &s.period_end)));
+            facts.push((tr.t("notice by").into(), Cell::due(tr, &s.notice_by)));
+            facts.push((tr.t("Notes").to_owned(), Cell::notes(tr, &s.notes)));
         }
         let rows = versions
             .iter()
@@ -233,7 +246,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     Cell::text(v.version.to_string()),
                     state(&v.status),
                     Cell::text(&v.version_note),
-                    Cell::time(&v.updated_at),
+                    Cell::time(tr, &v.updated_at),
                 ]
             })
             .collect();

@@ -56,19 +56,29 @@ async fn events_section(
         }))
         .await?
         .into_inner();
+    let tenants = super::tenant_names(st, me).await?;
+    let tokens = super::token_names(st, me).await;
     let rows = r
         .events
         .iter()
         .map(|e| {
             vec![
                 Cell::text(e.seq.to_string()),
-                Cell::time(&e.at),
+                Cell::time(tr, &e.at),
                 Cell::text(if e.tenant_id.is_empty() {
                     "–".to_owned()
                 } else {
-                    format!("{} #{}", e.tenant_id, e.tenant_seq)
+                    let name = tenants
+                        .get(&e.tenant_id)
+                        .cloned()
+                        .or_else(|| {
+                            (me.s.who.tenant == e.tenant_id && !me.s.who.tenant_name.is_empty())
+                                .then(|| me.s.who.tenant_name.clone())
+                        })
+                        .unwrap_or_else(|| e.tenant_id.clone());
+                    format!("{name} #{}", e.tenant_seq)
                 }),
-                Cell::text(format!("{} ({})", e.actor_id, e.actor_role)),
+                Cell::text(super::actor_words(tr, &tokens, &e.actor_id, &e.actor_role)),
                 Cell::Code(e.action.clone()),
                 Cell::text(format!("{} {}", e.object_type, e.object_id)),
                 Cell::text(&e.reason),
@@ -243,7 +253,10 @@ async fn verify(State(st): State<AppState>, me: Signed) -> Response {
                 tr.t("Head").to_owned(),
                 Cell::Code(format!("#{} {}", v.head_seq, v.head_hash)),
             ),
-            (tr.t("Verified at").to_owned(), Cell::time(&v.verified_at)),
+            (
+                tr.t("Verified at").to_owned(),
+                Cell::time(tr, &v.verified_at),
+            ),
         ];
         if !v.intact {
             facts.push((

@@ -81,7 +81,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                     vec![
                         Cell::link(format!("/breaches/{}", i.id), i.id.clone()),
                         state(&i.status),
-                        Cell::time(&i.discovered_at),
+                        Cell::time(tr, &i.discovered_at),
                         Cell::text(&i.discovered_by),
                         Cell::text(&i.description),
                         Cell::Lines(i.systems.clone()),
@@ -190,7 +190,10 @@ fn clock_state(tr: Tr, c: Option<&pb::Clock>, now: DateTime<Utc>) -> Cell {
     }
 }
 
-fn clocks_table(tr: Tr, n: &pb::BreachNotice) -> Body {
+/// Tenants' legal names by id (`super::tenant_names`).
+type Names = std::collections::HashMap<String, String>;
+
+fn clocks_table(tr: Tr, names: &Names, n: &pb::BreachNotice) -> Body {
     let now = Utc::now();
     let mut rows = Vec::new();
     for (label, c) in [
@@ -206,25 +209,26 @@ fn clocks_table(tr: Tr, n: &pb::BreachNotice) -> Body {
         if let Some(c) = c {
             rows.push(vec![
                 Cell::text(label),
-                Cell::text(&n.controller_id),
+                super::tenant_cell(names, &n.controller_id),
                 clock_state(tr, Some(c), now),
-                Cell::time(&c.strict),
-                Cell::time(&c.lenient),
-                Cell::time(&c.done_at),
+                Cell::due(tr, &c.strict),
+                Cell::due(tr, &c.lenient),
+                Cell::time(tr, &c.done_at),
                 Cell::Code(c.rule.clone()),
-                Cell::Lines(
-                    c.notes
+                Cell::notes(
+                    tr,
+                    &c.notes
                         .iter()
                         .cloned()
                         .chain((!c.basis.is_empty()).then(|| c.basis.clone()))
-                        .collect(),
+                        .collect::<Vec<_>>(),
                 ),
             ]);
         }
     }
     rows.push(vec![
         Cell::text(tr.t("Data subjects (art. 34)")),
-        Cell::text(&n.controller_id),
+        super::tenant_cell(names, &n.controller_id),
         state(if n.subject_communication.is_empty() {
             "open"
         } else {
@@ -253,7 +257,12 @@ fn clocks_table(tr: Tr, n: &pb::BreachNotice) -> Body {
     ))
 }
 
-fn incident_clocks_section(tr: Tr, id: &str, notices: &[pb::BreachNotice]) -> Section {
+fn incident_clocks_section(
+    tr: Tr,
+    names: &Names,
+    id: &str,
+    notices: &[pb::BreachNotice],
+) -> Section {
     let mut s = Section::new(tr.t("Clocks")).live("clocks", format!("/breaches/{id}/clocks"));
     if notices.is_empty() {
         s.push(Body::Message {
@@ -262,7 +271,7 @@ fn incident_clocks_section(tr: Tr, id: &str, notices: &[pb::BreachNotice]) -> Se
         });
     }
     for n in notices {
-        s.push(clocks_table(tr, n));
+        s.push(clocks_table(tr, names, n));
     }
     s
 }
@@ -283,7 +292,10 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
         let i = get_incident(&st, &me, &id).await?;
         let mut facts = vec![
             (tr.t("Status").to_owned(), state(&i.status)),
-            (tr.t("Discovered").to_owned(), Cell::time(&i.discovered_at)),
+            (
+                tr.t("Discovered").to_owned(),
+                Cell::time(tr, &i.discovered_at),
+            ),
             (
                 tr.t("Discovered by").to_owned(),
                 Cell::text(&i.discovered_by),
@@ -308,8 +320,8 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
             facts.push((tr.t("Summary").to_owned(), Cell::text(&a.summary)));
         }
         let mut sections = vec![Section::new(tr.t("Incident")).with(Body::Facts(facts))];
-        sections.push(incident_clocks_section(tr, &i.id, &i.notices));
         let names = tenant_names(&st, &me).await?;
+        sections.push(incident_clocks_section(tr, &names, &i.id, &i.notices));
         sections.push(notices_section(tr, &names, &i.notices));
         let tl = client(&st)
             .get_timeline(me.s.req(pb::GetTimelineRequest {
@@ -317,7 +329,7 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
             }))
             .await?
             .into_inner();
-        sections.push(timeline(tr, &tl));
+        sections.push(timeline(tr, &names, &tl));
         if i.status == "reported" && me.s.who.may("BreachService/AssessIncident") {
             sections.push(assess_form(tr, &i.id));
         }
@@ -332,15 +344,15 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
     web::done(&me, r)
 }
 
-fn timeline(tr: Tr, tl: &pb::Timeline) -> Section {
+fn timeline(tr: Tr, names: &Names, tl: &pb::Timeline) -> Section {
     let rows = tl
         .events
         .iter()
         .map(|e| {
             vec![
-                Cell::time(&e.at),
+                Cell::time(tr, &e.at),
                 Cell::text(e.kind.replace('_', " ")),
-                Cell::text(&e.controller_id),
+                super::tenant_cell(names, &e.controller_id),
                 Cell::text(&e.summary),
             ]
         })
@@ -367,7 +379,7 @@ async fn incident_clocks(
         let i = get_incident(&st, &me, &id).await?;
         Ok(web::fragment(
             &me,
-            &incident_clocks_section(me.tr, &i.id, &i.notices),
+            &incident_clocks_section(me.tr, &tenant_names(&st, &me).await?, &i.id, &i.notices),
         ))
     }
     .await;
@@ -384,16 +396,18 @@ async fn get_notice(st: &AppState, me: &Signed, id: &str) -> Result<pb::BreachNo
         .into_inner())
 }
 
-fn notice_clocks_section(tr: Tr, n: &pb::BreachNotice) -> Section {
+fn notice_clocks_section(tr: Tr, names: &Names, n: &pb::BreachNotice) -> Section {
     Section::new(tr.t("Clocks"))
         .live("clocks", format!("/breaches/notices/{}/clocks", n.id))
-        .with(clocks_table(tr, n))
+        .with(clocks_table(tr, names, n))
 }
 
 async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = async {
         let tr = me.tr;
         let n = get_notice(&st, &me, &id).await?;
+        let names = tenant_names(&st, &me).await?;
+        let names = &names;
         let facts = vec![
             (
                 tr.t("Incident").to_owned(),
@@ -406,7 +420,10 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     Cell::text(&n.incident_id)
                 },
             ),
-            (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+            (
+                tr.t("Controller").to_owned(),
+                super::tenant_cell(names, &n.controller_id),
+            ),
             (tr.t("Agreement").to_owned(), Cell::text(&n.agreement_id)),
             (tr.t("Status").to_owned(), state(&n.status)),
             (
@@ -416,12 +433,12 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             (tr.t("Risk").to_owned(), state(&n.risk)),
             (
                 tr.t("Acknowledge").to_owned(),
-                Cell::time(&n.acknowledged_at),
+                Cell::time(tr, &n.acknowledged_at),
             ),
         ];
         let mut sections = vec![
             Section::new(tr.t("Notice")).with(Body::Facts(facts)),
-            notice_clocks_section(tr, &n),
+            notice_clocks_section(tr, names, &n),
         ];
         let content = n
             .content
@@ -452,7 +469,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .map(|s| {
                 vec![
                     Cell::text(format!("{} #{}", s.phase, s.sequence)),
-                    Cell::time(&s.sent_at),
+                    Cell::time(tr, &s.sent_at),
                     Cell::text(&s.sent_by),
                     Cell::Lines(s.missing.clone()),
                     match &s.delivery {
@@ -508,10 +525,27 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
 async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = async {
         let n = get_notice(&st, &me, &id).await?;
-        Ok(web::fragment(&me, &notice_clocks_section(me.tr, &n)))
+        let names = tenant_names(&st, &me).await?;
+        Ok(web::fragment(
+            &me,
+            &notice_clocks_section(me.tr, &names, &n),
+        ))
     }
     .await;
     web::done(&me, r)
+}
+
+/// The help under every time field.
+const AMSTERDAM_HELP: &str = "Amsterdam time. In the hour that happens twice when the clocks go back in October, the first (summer time) is meant.";
+
+/// A typed time (Amsterdam) as the wire's RFC 3339; empty stays empty.
+fn typed(tr: Tr, label: &str, s: &str) -> Result<String, Failure> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::when::parse_input(s)
+        .map(proto::wire::timestamp)
+        .map_err(|e| Failure::Refused(format!("{label}: {}", e.say(tr))))
 }
 
 fn report_form(tr: Tr) -> Section {
@@ -522,7 +556,8 @@ fn report_form(tr: Tr) -> Section {
         fields: vec![
             Field::new("discovered_at", tr.t("Discovered"), FieldKind::Instant)
                 .required()
-                .value(proto::wire::timestamp(Utc::now())),
+                .value(crate::when::input_value(Utc::now()))
+                .help(tr.t(AMSTERDAM_HELP)),
             Field::new("discovered_by", tr.t("Discovered by"), FieldKind::Text).required(),
             Field::new(
                 "systems",
@@ -562,7 +597,7 @@ async fn report(State(st): State<AppState>, me: Signed, Form(f): Form<ReportForm
         web::check_csrf(&me, &f.csrf)?;
         let i = client(&st)
             .report_incident(me.s.req(pb::ReportIncidentRequest {
-                discovered_at: f.discovered_at.trim().to_owned(),
+                discovered_at: typed(me.tr, me.tr.t("Discovered"), &f.discovered_at)?,
                 discovered_by: f.discovered_by,
                 description: f.description,
                 systems: list(&f.systems),
@@ -794,11 +829,14 @@ fn acknowledge_form(tr: Tr, id: &str) -> Section {
         id: "acknowledge".into(),
         action: format!("/breaches/notices/{id}/acknowledge"),
         post: true,
-        fields: vec![Field::new(
-            "aware_at",
-            tr.t("Aware at (RFC 3339, empty for now)"),
-            FieldKind::Instant,
-        )],
+        fields: vec![
+            Field::new(
+                "aware_at",
+                tr.t("Aware at (empty for now)"),
+                FieldKind::Instant,
+            )
+            .help(tr.t(AMSTERDAM_HELP)),
+        ],
         submit: tr.t("Acknowledge").into(),
     }))
 }
@@ -824,7 +862,7 @@ async fn acknowledge(
         client(&st)
             .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
                 notice_id: id.clone(),
-                aware_at: f.aware_at.trim().to_owned(),
+                aware_at: typed(me.tr, me.tr.t("Aware at"), &f.aware_at)?,
             }))
             .await?;
         Ok(())

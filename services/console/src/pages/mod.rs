@@ -89,8 +89,17 @@ pub async fn tenant_names(
     st: &crate::web::AppState,
     me: &crate::web::Signed,
 ) -> Result<std::collections::HashMap<String, String>, crate::web::Failure> {
-    if !me.s.who.may("ControllerService/ListControllers") {
-        return Ok(Default::default());
+    let own = || -> std::collections::HashMap<String, String> {
+        let w = &me.s.who;
+        if w.tenant.is_empty() || w.tenant_name.is_empty() {
+            Default::default()
+        } else {
+            [(w.tenant.clone(), w.tenant_name.clone())].into()
+        }
+    };
+    // A customer's DPO names its own company from its session.
+    if me.s.who.tenant_bound() || !me.s.who.may("ControllerService/ListControllers") {
+        return Ok(own());
     }
     let c = proto::v1::controller_service_client::ControllerServiceClient::new(
         st.backend.channel(crate::backend::Service::Controllers),
@@ -117,5 +126,82 @@ pub fn tenant_cell(names: &std::collections::HashMap<String, String>, id: &str) 
     match names.get(id) {
         Some(n) => Cell::text(n.clone()),
         None => Cell::text(id),
+    }
+}
+
+/// The names of the API tokens the signed-in person may list, by id (an
+/// actor is a name, not `token:<uuid>`). Empty when the role may not.
+pub async fn token_names(
+    st: &crate::web::AppState,
+    me: &crate::web::Signed,
+) -> std::collections::HashMap<String, String> {
+    if !me.s.who.may("TokenService/ListTokens") {
+        return Default::default();
+    }
+    let mut c = proto::v1::token_service_client::TokenServiceClient::new(
+        st.backend.channel(crate::backend::Service::Controllers),
+    );
+    match c
+        .list_tokens(me.s.req(proto::v1::ListTokensRequest {
+            tenant_id: String::new(),
+            include_revoked: true,
+        }))
+        .await
+    {
+        Ok(r) => r
+            .into_inner()
+            .tokens
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "console: token names could not be read");
+            Default::default()
+        }
+    }
+}
+
+/// An audit actor in words: a token by its name (the person or machine it
+/// was issued to), a relayed call as "<name> via <peer>", an operator's
+/// command and a system component by what they are. A token whose name the
+/// reader may not see is "a <role>'s token".
+pub fn actor_words(
+    tr: crate::i18n::Tr,
+    names: &std::collections::HashMap<String, String>,
+    actor_id: &str,
+    role: &str,
+) -> String {
+    let one = |a: &str| -> String {
+        if let Some(id) = a.strip_prefix("token:") {
+            match names.get(id) {
+                Some(n) => n.clone(),
+                None => format!("{} ({})", tr.t("an API token"), role_word(tr, role)),
+            }
+        } else if let Some(c) = a.strip_prefix("cli:") {
+            format!("{} ({c})", tr.t("the operator"))
+        } else if let Some(c) = a.strip_prefix("system:") {
+            format!("{} ({c})", tr.t("the system"))
+        } else {
+            a.to_owned()
+        }
+    };
+    match actor_id.split_once(" via ") {
+        Some((who, via)) => format!("{} {} {}", one(who), tr.t("via"), one(via)),
+        None => one(actor_id),
+    }
+}
+
+/// A role in words.
+pub fn role_word(tr: crate::i18n::Tr, role: &str) -> String {
+    match role {
+        "admin" => tr.t("administrator").into(),
+        "auditor" => tr.t("auditor").into(),
+        "controller" => tr.t("customer's privacy officer").into(),
+        "operator" => tr.t("the operator").into(),
+        "system" => tr.t("the system").into(),
+        "service" => tr.t("a service").into(),
+        "worker" => tr.t("a worker").into(),
+        "peer" => tr.t("another Custodian process").into(),
+        other => other.to_owned(),
     }
 }

@@ -137,15 +137,15 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
         };
         buckets[idx].push(vec![
             Cell::state(tr.remaining(left), tone),
-            Cell::text(&o.description),
+            Cell::text(crate::when::humanize(tr, &o.description)),
             object_link(o),
             Cell::text(&o.service),
             tenant_cell(&names, &o.tenant_id),
             Cell::Code(o.rule.clone()),
             Cell::text(&o.citation),
-            Cell::time(&o.due_strict),
-            Cell::time(&o.due_lenient),
-            Cell::Lines(o.notes.clone()),
+            Cell::due(tr, &o.due_strict),
+            Cell::due(tr, &o.due_lenient),
+            Cell::notes(tr, &o.notes),
         ]);
     }
     for ((title, _), rows) in g.iter().zip(buckets) {

@@ -47,6 +47,7 @@ fn pct(num: u64, den: u64) -> String {
 async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let controller = if me.s.who.tenant_bound() {
             me.s.who.tenant.clone()
         } else {
@@ -100,7 +101,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 }))
                 .await?
                 .into_inner();
-            sections.push(extension_chart(tr, &s));
+            sections.push(extension_chart(tr, &names, &s));
         }
         if me.s.who.may("BreachService/ListBreachNotices") {
             let c = pb::breach_service_client::BreachServiceClient::new(
@@ -119,7 +120,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 }
             })
             .await?;
-            sections.push(breach_chart(tr, &notices));
+            sections.push(breach_chart(tr, &names, &notices));
         }
         if me.s.who.may("VaultService/GetErasureStats") {
             let mut v = pb::vault_service_client::VaultServiceClient::new(
@@ -218,10 +219,14 @@ fn requests_chart(tr: Tr, s: &pb::RequestStats) -> Section {
                 "–",
             ),
         })
-        .with(Body::Notes(vec![s.note.clone()]))
+        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
 }
 
-fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
+fn extension_chart(
+    tr: Tr,
+    names: &std::collections::HashMap<String, String>,
+    s: &pb::ExtensionStats,
+) -> Section {
     // Per controller over the whole range.
     let mut per: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for x in &s.stats {
@@ -232,7 +237,10 @@ fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
     let groups: Vec<Group> = per
         .iter()
         .map(|(c, (n, e))| Group {
-            label: c.chars().take(8).collect(),
+            label: names
+                .get(*c)
+                .cloned()
+                .unwrap_or_else(|| c.chars().take(8).collect()),
             values: vec![if *n == 0 {
                 0.0
             } else {
@@ -252,7 +260,7 @@ fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
         .iter()
         .map(|x| {
             vec![
-                Cell::text(&x.controller_id),
+                super::tenant_cell(names, &x.controller_id),
                 Cell::text(&x.quarter),
                 Cell::text(x.requests.to_string()),
                 Cell::text(x.extended.to_string()),
@@ -276,7 +284,7 @@ fn extension_chart(tr: Tr, s: &pb::ExtensionStats) -> Section {
                 "–",
             ),
         })
-        .with(Body::Notes(vec![s.note.clone()]))
+        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
 }
 
 /// Hours from the processor's discovery to the controller's notice: the
@@ -289,7 +297,11 @@ fn hours_to_notify(n: &pb::BreachNotice) -> Option<f64> {
     Some((done - discovered).num_minutes() as f64 / 60.0)
 }
 
-fn breach_chart(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
+fn breach_chart(
+    tr: Tr,
+    names: &std::collections::HashMap<String, String>,
+    notices: &[pb::BreachNotice],
+) -> Section {
     let notified: Vec<(&pb::BreachNotice, f64)> = notices
         .iter()
         .filter_map(|n| hours_to_notify(n).map(|h| (n, h)))
@@ -297,7 +309,10 @@ fn breach_chart(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
     let groups: Vec<Group> = notified
         .iter()
         .map(|(n, h)| Group {
-            label: n.id.chars().take(8).collect(),
+            label: names
+                .get(&n.controller_id)
+                .cloned()
+                .unwrap_or_else(|| n.id.chars().take(8).collect()),
             values: vec![*h, f64::from(n.sla_hours)],
         })
         .collect();
@@ -316,7 +331,7 @@ fn breach_chart(tr: Tr, notices: &[pb::BreachNotice]) -> Section {
         .map(|(n, h)| {
             vec![
                 Cell::link(format!("/breaches/notices/{}", n.id), n.id.clone()),
-                Cell::text(&n.controller_id),
+                super::tenant_cell(names, &n.controller_id),
                 Cell::text(format!("{h:.1}")),
                 Cell::text(n.sla_hours.to_string()),
                 Cell::text(if *h <= f64::from(n.sla_hours) {
@@ -368,7 +383,7 @@ fn erasure_chart(tr: Tr, s: &pb::ErasureStats) -> Section {
         .filter(|d| d.erased > 0 || d.due > 0)
         .map(|d| {
             vec![
-                Cell::time(&d.day),
+                Cell::time(tr, &d.day),
                 Cell::text(d.erased.to_string()),
                 Cell::text(d.due.to_string()),
             ]
@@ -384,5 +399,5 @@ fn erasure_chart(tr: Tr, s: &pb::ErasureStats) -> Section {
                 tr.t("No erasures and none due in this period."),
             ),
         })
-        .with(Body::Notes(vec![s.note.clone()]))
+        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
 }

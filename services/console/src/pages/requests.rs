@@ -116,8 +116,11 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         Cell::text(&r.r#type),
                         tenant_cell(&names, &r.controller_id),
                         state(&r.status),
-                        Cell::time(&r.received_at),
-                        Cell::time(r.deadline.as_ref().map(|d| d.strict.as_str()).unwrap_or("")),
+                        Cell::time(tr, &r.received_at),
+                        Cell::due(
+                            tr,
+                            r.deadline.as_ref().map(|d| d.strict.as_str()).unwrap_or(""),
+                        ),
                         match (open(r), left) {
                             (true, Some(l)) => Cell::state(
                                 tr.remaining(l),
@@ -206,14 +209,14 @@ async fn fetch_one(
         .into_inner())
 }
 
-fn deadline_row(label: &str, d: Option<&pb::RequestDeadline>) -> Option<Vec<Cell>> {
+fn deadline_row(tr: Tr, label: &str, d: Option<&pb::RequestDeadline>) -> Option<Vec<Cell>> {
     let d = d?;
     Some(vec![
         Cell::text(label),
         Cell::Code(d.rule.clone()),
-        Cell::time(&d.strict),
-        Cell::time(&d.lenient),
-        Cell::Lines(d.notes.clone()),
+        Cell::due(tr, &d.strict),
+        Cell::due(tr, &d.lenient),
+        Cell::notes(tr, &d.notes),
     ])
 }
 
@@ -275,10 +278,11 @@ async fn request_certificate(
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let r = fetch_one(&st, &me, &id).await?;
         let facts = vec![
             (tr.t("Type").to_owned(), Cell::text(&r.r#type)),
-            (tr.t("Controller").to_owned(), Cell::text(&r.controller_id)),
+            (tr.t("Controller").to_owned(), super::tenant_cell(&names, &r.controller_id)),
             (tr.t("Status").to_owned(), state(&r.status)),
             (tr.t("Identity").to_owned(), Cell::Lines(r.identified_by.clone())),
             (tr.t("Description").to_owned(), Cell::text(&r.description)),
@@ -300,13 +304,13 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         events.sort();
         let timeline = events
             .into_iter()
-            .map(|(at, what)| vec![Cell::time(&at), Cell::text(tr.t(what))])
+            .map(|(at, what)| vec![Cell::time(tr, &at), Cell::text(tr.t(what))])
             .collect();
         let deadlines = [
-            deadline_row(tr.t("Due in force"), r.deadline.as_ref()),
-            deadline_row(tr.t("Extension"), r.extension_notice.as_ref()),
-            deadline_row("art. 12(3), 1 month", r.response.as_ref()),
-            deadline_row("art. 12(3), 3 months", r.extended_response.as_ref()),
+            deadline_row(tr, tr.t("Due in force"), r.deadline.as_ref()),
+            deadline_row(tr, tr.t("Extension"), r.extension_notice.as_ref()),
+            deadline_row(tr, "art. 12(3), 1 month", r.response.as_ref()),
+            deadline_row(tr, "art. 12(3), 3 months", r.extended_response.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -335,7 +339,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let mut ext = Section::new(tr.t("Extension"));
         if !r.extended_at.is_empty() {
             ext.push(Body::Facts(vec![
-                (tr.t("Extended").to_owned(), Cell::time(&r.extended_at)),
+                (tr.t("Extended").to_owned(), Cell::time(tr, &r.extended_at)),
                 (tr.t("Extension reasons").to_owned(), Cell::text(&r.extension_reasons)),
             ]));
         } else {
@@ -347,7 +351,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                         text: format!(
                             "{} {}.",
                             tr.t("Still allowed: the subject must be told, with the reasons, before"),
-                            u.format("%Y-%m-%d %H:%M UTC")
+                            crate::when::due(tr, u)
                         ),
                     });
                     if me.s.who.may("RequestService/ExtendRequest") {
@@ -549,7 +553,7 @@ fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Respons
             .map(|c| {
                 vec![
                     Cell::text(&c.candidate_id),
-                    Cell::time(&c.shredded_at),
+                    Cell::time(tr, &c.shredded_at),
                     Cell::text(c.ledger_seq.to_string()),
                     Cell::Code(c.ledger_hash.clone()),
                 ]

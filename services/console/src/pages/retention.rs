@@ -98,8 +98,8 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 vec![
                     Cell::text(&o.object_id),
                     Cell::text(&o.tenant_id),
-                    Cell::text(&o.description),
-                    Cell::time(&o.due_strict),
+                    Cell::text(crate::when::humanize(tr, &o.description)),
+                    Cell::due(tr, &o.due_strict),
                     if o.overdue {
                         Cell::state(tr.t("Overdue"), Tone::Bad)
                     } else {
@@ -144,7 +144,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         Cell::text(p.hired_months.to_string()),
                     ),
                     (tr.t("anchor").into(), Cell::text(&p.anchor)),
-                    (tr.t("When").to_owned(), Cell::time(&p.updated_at)),
+                    (tr.t("When").to_owned(), Cell::time(tr, &p.updated_at)),
                 ])),
             );
             let c = client(&st);
@@ -169,7 +169,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         Cell::text(&c.external_ref),
                         state(&c.status),
                         Cell::text(&c.consent),
-                        Cell::time(&c.delete_after),
+                        Cell::due(tr, &c.delete_after),
                         Cell::text(&c.retention_basis),
                         if c.legal_hold {
                             Cell::state(
@@ -344,7 +344,7 @@ async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<Stri
             (tr.t("ref").into(), Cell::text(&c.external_ref)),
             (tr.t("Reason").to_owned(), Cell::text(&c.reason)),
             (tr.t("basis").into(), Cell::text(&c.basis)),
-            (tr.t("Erased").to_owned(), Cell::time(&c.shredded_at)),
+            (tr.t("Erased").to_owned(), Cell::time(tr, &c.shredded_at)),
             (
                 tr.t("ledger").into(),
                 Cell::Code(format!("#{} {}", c.ledger_seq, c.ledger_hash)),

@@ -234,6 +234,25 @@ pub async fn submit(
             st.secure_cookie,
         );
     }
+    // The customer's name for the header (a page never shows its id).
+    let mut tenant_name = String::new();
+    if !who.tenant_id.is_empty() {
+        let mut c = pb::controller_service_client::ControllerServiceClient::new(
+            st.backend.channel(Service::Controllers),
+        );
+        let mut get = tonic::Request::new(pb::GetControllerRequest {
+            id: who.tenant_id.clone(),
+        });
+        if let Ok(v) = format!("Bearer {token}").parse() {
+            get.metadata_mut().insert("authorization", v);
+        }
+        match c.get_controller(get).await {
+            Ok(r) => tenant_name = r.into_inner().legal_name,
+            Err(e) => {
+                tracing::warn!(error = %e, "console sign-in: the tenant's name could not be read")
+            }
+        }
+    }
     let id = st.sessions.create(
         token,
         Who {
@@ -241,6 +260,7 @@ pub async fn submit(
             name: who.name,
             role: who.role,
             tenant: who.tenant_id,
+            tenant_name,
             allowed: who.allowed_methods,
         },
     );

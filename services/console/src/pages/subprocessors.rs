@@ -54,19 +54,23 @@ fn window_cell(tr: Tr, n: &pb::Notice) -> Cell {
     }
 }
 
-fn notices_table(tr: Tr, notices: &[pb::Notice]) -> Body {
+fn notices_table(
+    tr: Tr,
+    names: &std::collections::HashMap<String, String>,
+    notices: &[pb::Notice],
+) -> Body {
     let rows = notices
         .iter()
         .map(|n| {
             vec![
                 Cell::link(format!("/subprocessors/notices/{}", n.id), n.id.clone()),
-                Cell::text(&n.controller_id),
+                super::tenant_cell(names, &n.controller_id),
                 Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
-                Cell::time(&n.effective_on),
+                Cell::time(tr, &n.effective_on),
                 state(&n.status),
                 match &n.delivery {
                     Some(d) => state(&d.status),
-                    None => Cell::time(&n.delivered_at),
+                    None => Cell::time(tr, &n.delivered_at),
                 },
                 window_cell(tr, n),
                 Cell::text(n.objections.len().to_string()),
@@ -93,6 +97,7 @@ fn notices_table(tr: Tr, notices: &[pb::Notice]) -> Body {
 async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let c = client(&st);
         let subs = collect(5_000, |token| {
             let mut c = c.clone();
@@ -151,7 +156,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 register,
                 "–",
             ))),
-            Section::new(tr.t("Change notices")).with(notices_table(tr, &notices)),
+            Section::new(tr.t("Change notices")).with(notices_table(tr, &names, &notices)),
         ];
         if !me.s.who.tenant_bound() {
             sections.insert(
@@ -194,7 +199,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                                 .unwrap_or(""),
                         ),
                         Cell::text(&e.basis),
-                        Cell::time(&e.since),
+                        Cell::time(tr, &e.since),
                     ]
                 })
                 .collect();
@@ -237,14 +242,22 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
     let r: PageResult = async {
         let tr = me.tr;
         let n = fetch_notice(&st, &me, &id).await?;
+        let names = super::tenant_names(&st, &me).await?;
+        let names = &names;
         let mut facts = vec![
-            (tr.t("Controller").to_owned(), Cell::text(&n.controller_id)),
+            (
+                tr.t("Controller").to_owned(),
+                super::tenant_cell(names, &n.controller_id),
+            ),
             (
                 tr.t("Change").to_owned(),
                 Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
             ),
             (tr.t("Description").to_owned(), Cell::text(&n.description)),
-            (tr.t("Effective").to_owned(), Cell::time(&n.effective_on)),
+            (
+                tr.t("Effective").to_owned(),
+                Cell::time(tr, &n.effective_on),
+            ),
             (tr.t("Status").to_owned(), state(&n.status)),
             (
                 "authorisation".to_owned(),
@@ -256,7 +269,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     Some(d) => {
                         Cell::link(format!("/webhooks/{}", d.id), d.status.replace('_', " "))
                     }
-                    None => Cell::time(&n.delivered_at),
+                    None => Cell::time(tr, &n.delivered_at),
                 },
             ),
         ];
@@ -268,9 +281,9 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ));
             facts.push((
                 tr.t("Due (lenient reading)").to_owned(),
-                Cell::time(&w.last_day_lenient),
+                Cell::due(tr, &w.last_day_lenient),
             ));
-            facts.push((tr.t("Notes").to_owned(), Cell::Lines(w.notes.clone())));
+            facts.push((tr.t("Notes").to_owned(), Cell::notes(tr, &w.notes)));
             window_open = super::instant(&w.closes_at).is_some_and(|c| c > Utc::now());
         }
         let objections = n
@@ -278,7 +291,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .iter()
             .map(|o| {
                 vec![
-                    Cell::time(&o.filed_at),
+                    Cell::time(tr, &o.filed_at),
                     Cell::text(&o.filed_by),
                     Cell::text(&o.reason),
                     state(if o.resolution.is_empty() {

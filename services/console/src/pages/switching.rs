@@ -31,6 +31,7 @@ fn client(st: &AppState) -> Client {
 async fn index(State(st): State<AppState>, me: Signed) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         let c = client(&st);
         let list = collect(5_000, |token| {
             let mut c = c.clone();
@@ -49,11 +50,11 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             .map(|s| {
                 vec![
                     Cell::link(format!("/switching/{}", s.id), s.id.clone()),
-                    Cell::text(&s.controller_id),
+                    super::tenant_cell(&names, &s.controller_id),
                     Cell::text(&s.kind),
                     Cell::text(&s.election),
                     state(&s.status),
-                    Cell::time(&s.requested_at),
+                    Cell::time(tr, &s.requested_at),
                     Cell::text(if s.retrieval_open {
                         tr.t("yes")
                     } else {
@@ -113,6 +114,7 @@ async fn vault_certificate(
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        let names = super::tenant_names(&st, &me).await?;
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -121,18 +123,18 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .await?
             .into_inner();
         let facts = vec![
-            (tr.t("Controller").to_owned(), Cell::text(&s.controller_id)),
+            (tr.t("Controller").to_owned(), super::tenant_cell(&names, &s.controller_id)),
             (tr.t("Type").to_owned(), Cell::text(&s.kind)),
             (tr.t("election").into(), Cell::text(&s.election)),
             (tr.t("Status").to_owned(), state(&s.status)),
             (tr.t("Rule").to_owned(), Cell::Code(s.rule.clone())),
             (tr.t("destination").into(), Cell::text(&s.destination)),
-            (tr.t("contract end").into(), Cell::time(&s.contract_end)),
+            (tr.t("contract end").into(), Cell::time(tr, &s.contract_end)),
             (
                 "erasure due from".to_owned(),
-                Cell::time(&s.erasure_due_from),
+                Cell::due(tr, &s.erasure_due_from),
             ),
-            (tr.t("Notes").to_owned(), Cell::Lines(s.notes.clone())),
+            (tr.t("Notes").to_owned(), Cell::notes(tr, &s.notes)),
         ];
         let now = Utc::now();
         let mut ms = s.milestones.clone();
@@ -142,8 +144,8 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .map(|m| {
                 let past = super::instant(&m.strict).is_some_and(|d| d <= now);
                 vec![
-                    Cell::time(&m.strict),
-                    Cell::time(&m.lenient),
+                    Cell::due(tr, &m.strict),
+                    Cell::due(tr, &m.lenient),
                     Cell::text(m.name.replace('_', " ")),
                     Cell::text(&m.kind),
                     if past {
@@ -191,11 +193,11 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             let mut sec =
                 Section::new(format!("{} {}", tr.t("Export"), e.id)).with(Body::Facts(vec![
                     (tr.t("Status").to_owned(), state(&e.status)),
-                    (tr.t("started").into(), Cell::time(&e.started_at)),
-                    (tr.t("ready").into(), Cell::time(&e.ready_at)),
+                    (tr.t("started").into(), Cell::time(tr, &e.started_at)),
+                    (tr.t("ready").into(), Cell::time(tr, &e.ready_at)),
                     (
                         tr.t("available until").into(),
-                        Cell::time(&e.available_until),
+                        Cell::due(tr, &e.available_until),
                     ),
                     (
                         tr.t("Candidates").to_owned(),
@@ -225,7 +227,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         }
         if let Some(c) = &s.certificate {
             sections.push(Section::new(tr.t("Certificate")).with(Body::Facts(vec![
-                    (tr.t("KEK destroyed").into(), Cell::time(&c.kek_destroyed_at)),
+                    (tr.t("KEK destroyed").into(), Cell::time(tr, &c.kek_destroyed_at)),
                     (
                         tr.t("KEK versions").into(),
                         Cell::text(
@@ -242,7 +244,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     ),
                     (tr.t("rows deleted").into(), Cell::Lines(c.rows_deleted.clone())),
                     (tr.t("retained").into(), Cell::Lines(c.retained.clone())),
-                    (tr.t("completed").into(), Cell::time(&c.completed_at)),
+                    (tr.t("completed").into(), Cell::time(tr, &c.completed_at)),
                     (tr.t("SHA-256").to_owned(), Cell::Code(c.sha256.clone())),
                 ])));
             if !c.vault_certificate.is_empty() {
