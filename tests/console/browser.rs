@@ -184,6 +184,16 @@ async fn visit(c: &Client, base: &str, path: &str, expect: &str) -> String {
     t
 }
 
+/// Ticks a form's confirmation box (what an irreversible action asks).
+async fn confirm(c: &Client, form: &str) {
+    c.find(Locator::Css(&format!("#{form}-confirm")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn submit(c: &Client, form: &str) {
     c.find(Locator::Css(&format!("#{form} button[type=submit]")))
         .await
@@ -427,6 +437,13 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         .send_keys("the subject's data spans many applications")
         .await
         .unwrap();
+    // Without the confirmation the browser does not send the form.
+    submit(&c, "extend").await;
+    assert!(
+        c.find(Locator::Css("#extend-reasons")).await.is_ok(),
+        "still on the form"
+    );
+    confirm(&c, "extend").await;
     submit(&c, "extend").await;
     c.wait()
         .for_element(Locator::XPath("//dt[.='Extended']"))
@@ -435,6 +452,11 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
     let after = text(&c).await;
     assert!(
         after.contains("the subject's data spans many applications"),
+        "{after}"
+    );
+    // The page says what was done.
+    assert!(
+        after.contains("The request was extended by two months."),
         "{after}"
     );
     assert!(!after.contains("Extend by two months"));
@@ -551,6 +573,7 @@ async fn a_customer_dpo_sees_its_own_tenant_and_objects_in_the_browser() {
         .send_keys("search runs outside the EEA for us")
         .await
         .unwrap();
+    confirm(&c, "object").await;
     submit(&c, "object").await;
     c.wait()
         .for_element(Locator::XPath(

@@ -581,6 +581,20 @@ async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
     assert_eq!(incidents().await, before + 1);
     // Extending B's request from the console, then the extension is gone.
     let path = format!("/requests/{}", s.b_request);
+    // Not confirmed: refused in words, nothing written.
+    let r = w
+        .act_unconfirmed(
+            &path,
+            &format!("{path}/extend"),
+            &[("reasons", "the subject's data spans many systems")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.has("Not confirmed"), "{}", r.body);
+    assert!(
+        w.get(&path).await.has("Extend by two months"),
+        "not extended"
+    );
     let r = w
         .act(
             &path,
@@ -590,6 +604,13 @@ async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let p = w.get(&path).await;
+    // The page says what was done, once.
+    assert!(
+        p.has("role=\"status\">The request was extended by two months."),
+        "{}",
+        p.body
+    );
+    assert!(!w.get(&path).await.has("role=\"status\""), "said once");
     assert!(
         p.has("the subject&#x27;s data spans many systems")
             || p.has("the subject&#39;s data spans many systems"),
@@ -731,6 +752,41 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         r.body
     );
     assert!(r.has("<code>"), "checksums shown");
+    // Each file of the answer downloads, for this session only.
+    let key = format!("href=\"/requests/{}/answer/", s.a_overdue);
+    let at = r.body.find(&key).expect("a download link");
+    let href = &r.body[at + 6..];
+    let href = href[..href.find('"').unwrap()].to_owned();
+    let file = w.get(&href).await;
+    assert_eq!(file.status, 200, "{href}");
+    assert!(
+        file.header("content-disposition")
+            .starts_with("attachment; filename="),
+        "{}",
+        file.header("content-disposition")
+    );
+    assert!(!file.body.is_empty());
+    let mut other = Web::signed_in(&app, &s.dpo).await;
+    assert_eq!(other.get(&href).await.status, 404, "another session");
+    // When no candidate matched, the page says so before the answer goes out.
+    let answered = app
+        .requests()
+        .get_request(req(
+            &app.admin,
+            pb::GetRequestRequest {
+                id: s.a_overdue.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let outcome: serde_json::Value = serde_json::from_str(&answered.outcome).unwrap();
+    assert_eq!(
+        r.has("No candidate matched"),
+        outcome["counts"]["candidates"] == 0,
+        "{}",
+        answered.outcome
+    );
     let after = w.get(&path).await;
     assert!(
         !after.has("Fulfil the request"),

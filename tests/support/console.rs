@@ -294,7 +294,22 @@ impl Web {
     }
 
     /// A form post with the session's anti-forgery value, taken from `from`.
+    /// Sends a form as a person does from page `from`: with the page's
+    /// anti-forgery value, and with the confirmation box ticked when the
+    /// page's form has one (the person read what will happen).
     pub async fn act(&mut self, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let page = self.get(from).await;
+        let csrf = page.csrf();
+        let mut f = form.to_vec();
+        f.push(("csrf", &csrf));
+        if page.has(&format!("action=\"{path}\"")) && page.has("name=\"confirm\"") {
+            f.push(("confirm", "true"));
+        }
+        self.post(path, &f).await
+    }
+
+    /// [`Web::act`] without ticking the confirmation box.
+    pub async fn act_unconfirmed(&mut self, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
         let csrf = self.get(from).await.csrf();
         let mut f = form.to_vec();
         f.push(("csrf", &csrf));

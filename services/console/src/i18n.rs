@@ -164,6 +164,104 @@ pub const NL: &[(&str, &str)] = &[
     ("Service unavailable", "Dienst niet beschikbaar"),
     ("Something went wrong", "Er ging iets mis"),
     ("Back", "Terug"),
+    // what an action did, and what it will do
+    (
+        "The request was carried out and marked answered. Download the files of the answer below now: they are kept only while you are signed in.",
+        "Het verzoek is uitgevoerd en als beantwoord gemarkeerd. Download de bestanden van het antwoord hieronder nu: ze worden alleen bewaard zolang u bent aangemeld.",
+    ),
+    (
+        "No candidate matched the subject's e-mail address, phone number or reference: the answer says that no data is held. Check the identifiers before it is sent.",
+        "Geen kandidaat past bij het e-mailadres, telefoonnummer of kenmerk van de betrokkene: het antwoord zegt dat er geen gegevens zijn. Controleer de gegevens voordat het wordt verstuurd.",
+    ),
+    (
+        "Not confirmed: tick the box that says what will happen, then send the form again.",
+        "Niet bevestigd: vink het vakje aan dat zegt wat er gebeurt en verstuur het formulier opnieuw.",
+    ),
+    (
+        "The delivery was queued again.",
+        "De bezorging staat opnieuw in de wachtrij.",
+    ),
+    (
+        "I understand: the token stops working at once, everyone signed in with it is signed out, and it cannot be restored.",
+        "Ik begrijp het: het token werkt direct niet meer, iedereen die ermee is aangemeld wordt afgemeld, en het kan niet worden hersteld.",
+    ),
+    (
+        "The token was revoked; everyone signed in with it is signed out.",
+        "Het token is ingetrokken; iedereen die ermee was aangemeld is afgemeld.",
+    ),
+    (
+        "The assessment was recorded.",
+        "De beoordeling is vastgelegd.",
+    ),
+    (
+        "I understand: the notice goes to the controller now and cannot be called back.",
+        "Ik begrijp het: de melding gaat nu naar de verwerkingsverantwoordelijke en kan niet worden teruggehaald.",
+    ),
+    (
+        "The notice was sent to the controller.",
+        "De melding is verstuurd naar de verwerkingsverantwoordelijke.",
+    ),
+    (
+        "The notice was acknowledged.",
+        "De ontvangst van de melding is bevestigd.",
+    ),
+    (
+        "The incident was reported. Assess it next.",
+        "Het incident is gemeld. Beoordeel het nu.",
+    ),
+    (
+        "I understand: the answer is then due two months later, and a request can be extended only once.",
+        "Ik begrijp het: het antwoord is dan twee maanden later verschuldigd, en een verzoek kan maar één keer worden verlengd.",
+    ),
+    (
+        "I understand: the request is carried out now (for an erasure, the data is destroyed and cannot be restored) and marked answered.",
+        "Ik begrijp het: het verzoek wordt nu uitgevoerd (bij wissen worden de gegevens vernietigd en kunnen ze niet worden hersteld) en als beantwoord gemarkeerd.",
+    ),
+    (
+        "I understand: the request is closed as refused; the subject must be sent these reasons and remedies.",
+        "Ik begrijp het: het verzoek wordt gesloten als geweigerd; de betrokkene moet deze redenen en rechtsmiddelen ontvangen.",
+    ),
+    (
+        "The request was extended by two months. Tell the subject, with the reasons, before the date shown.",
+        "Het verzoek is met twee maanden verlengd. Laat het de betrokkene, met de redenen, weten vóór de getoonde datum.",
+    ),
+    (
+        "The request was refused. Send the subject the reasons and the remedies shown.",
+        "Het verzoek is geweigerd. Stuur de betrokkene de redenen en de getoonde rechtsmiddelen.",
+    ),
+    ("The request was closed.", "Het verzoek is gesloten."),
+    (
+        "I understand: the objection is recorded against this change and the processor is told.",
+        "Ik begrijp het: het bezwaar wordt tegen deze wijziging vastgelegd en de verwerker wordt ingelicht.",
+    ),
+    ("Your objection was recorded.", "Uw bezwaar is vastgelegd."),
+    (
+        "Your approval was recorded.",
+        "Uw goedkeuring is vastgelegd.",
+    ),
+    (
+        "The legal hold was placed: the candidate is kept until it is released.",
+        "De bewaarplicht is ingesteld: de kandidaat wordt bewaard tot die wordt opgeheven.",
+    ),
+    (
+        "The legal hold was released.",
+        "De bewaarplicht is opgeheven.",
+    ),
+    (
+        "The candidate's data was erased. This is its deletion certificate.",
+        "De gegevens van de kandidaat zijn gewist. Dit is het verwijderingscertificaat.",
+    ),
+    ("a data-subject request", "een verzoek van een betrokkene"),
+    (
+        "the controller's instruction",
+        "de instructie van de verwerkingsverantwoordelijke",
+    ),
+    ("the end of the contract", "het einde van de overeenkomst"),
+    ("Reference", "Kenmerk"),
+    (
+        "I understand: the candidate's keys are destroyed now, and the data can never be read again.",
+        "Ik begrijp het: de sleutels van de kandidaat worden nu vernietigd en de gegevens kunnen nooit meer worden gelezen.",
+    ),
     // time
     ("end of", "einde van"),
     (

@@ -53,6 +53,20 @@ pub struct Session {
     pub csrf: String,
     created: Instant,
     last: Instant,
+    /// What the last action did, said once on the next page.
+    flash: Option<String>,
+    /// The files of the last answer this session fulfilled (request id,
+    /// files), to download while the session lasts: the services do not
+    /// keep an access export, so the one who fulfilled takes it away.
+    answer: Option<(String, Vec<AnswerFile>)>,
+}
+
+/// One file of a fulfilled request's answer.
+#[derive(Debug, Clone)]
+pub struct AnswerFile {
+    pub name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
 }
 
 impl Session {
@@ -131,6 +145,8 @@ impl Sessions {
                 csrf: random_id(),
                 created: now,
                 last: now,
+                flash: None,
+                answer: None,
             },
         );
         id
@@ -152,6 +168,39 @@ impl Sessions {
             csrf: s.csrf.clone(),
             bearer: s.bearer(),
         })
+    }
+
+    /// Keeps `message` to say once on the session's next page.
+    pub fn flash(&self, id: &str, message: String) {
+        if let Some(s) = self.inner.lock().expect("sessions").get_mut(id) {
+            s.flash = Some(message);
+        }
+    }
+
+    /// The message kept by [`Sessions::flash`], once.
+    pub fn take_flash(&self, id: &str) -> Option<String> {
+        self.inner
+            .lock()
+            .expect("sessions")
+            .get_mut(id)
+            .and_then(|s| s.flash.take())
+    }
+
+    /// Keeps the answer of `request` for this session (replacing any
+    /// earlier one: one answer at a time is held in memory).
+    pub fn keep_answer(&self, id: &str, request: &str, files: Vec<AnswerFile>) {
+        if let Some(s) = self.inner.lock().expect("sessions").get_mut(id) {
+            s.answer = Some((request.to_owned(), files));
+        }
+    }
+
+    /// One file of the answer kept for `request`, if this session has it.
+    pub fn answer_file(&self, id: &str, request: &str, name: &str) -> Option<AnswerFile> {
+        let m = self.inner.lock().expect("sessions");
+        let (r, files) = m.get(id)?.answer.as_ref()?;
+        (r == request)
+            .then(|| files.iter().find(|f| f.name == name).cloned())
+            .flatten()
     }
 
     pub fn remove(&self, id: &str) {

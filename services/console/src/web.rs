@@ -50,6 +50,17 @@ pub struct Signed {
     pub tr: Tr,
     /// The request's path and query, for the navigation and redirects.
     pub path: String,
+    /// What the last action did (a page's GET takes it, once).
+    pub flash: Option<String>,
+    st: AppState,
+}
+
+impl Signed {
+    /// Says `message` (already in the reader's language) once, on the
+    /// next page this session opens: what an action did.
+    pub fn say_done(&self, message: &str) {
+        self.st.sessions.flash(&self.s.id, message.to_owned());
+    }
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -73,7 +84,19 @@ impl FromRequestParts<AppState> for Signed {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         match session::cookie(cookies, session::COOKIE).and_then(|id| st.sessions.get(id)) {
-            Some(s) => Ok(Signed { s, tr, path }),
+            Some(s) => {
+                // A page (not a live fragment) says what the last action did.
+                let page =
+                    parts.method == http::Method::GET && !parts.headers.contains_key("hx-request");
+                let flash = page.then(|| st.sessions.take_flash(&s.id)).flatten();
+                Ok(Signed {
+                    s,
+                    tr,
+                    path,
+                    flash,
+                    st: st.clone(),
+                })
+            }
             None => Err(Redirect::to(&format!("/signin?next={}", encode(&path))).into_response()),
         }
     }
@@ -109,6 +132,7 @@ pub fn local_path(s: &str) -> Option<&str> {
 #[template(path = "page.html")]
 pub struct PageT<'a> {
     pub tr: Tr,
+    pub flash: Option<&'a str>,
     pub title: &'a str,
     pub lead: &'a str,
     pub who: Option<&'a Who>,
@@ -221,6 +245,7 @@ pub fn page_status(
 ) -> Response {
     let t = PageT {
         tr: me.tr,
+        flash: me.flash.as_deref(),
         title,
         lead,
         who: Some(&me.s.who),
@@ -252,6 +277,7 @@ pub fn public_page(
 ) -> Response {
     let t = PageT {
         tr,
+        flash: None,
         title,
         lead: "",
         who: None,
@@ -361,18 +387,44 @@ pub fn done(me: &Signed, r: PageResult) -> Response {
 
 /// A form's action: the session's anti-forgery value first, then `act`
 /// (its RPC calls); once done, the browser is sent to `to` (post, redirect,
-/// get), and a failure is its page.
+/// get), whose page says `said` (English; translated here), and a failure
+/// is its page.
 pub async fn act(
     me: &Signed,
     csrf: &str,
     to: &str,
+    said: &'static str,
     act: impl std::future::Future<Output = Result<(), Failure>>,
 ) -> Response {
     let r = match check_csrf(me, csrf) {
-        Ok(()) => act.await.map(|()| Redirect::to(to).into_response()),
+        Ok(()) => act.await.map(|()| {
+            me.say_done(me.tr.t(said));
+            Redirect::to(to).into_response()
+        }),
         Err(e) => Err(e),
     };
     done(me, r)
+}
+
+/// The box an irreversible or once-only action must have ticked: its
+/// label says what will happen (`consequence`, already translated).
+pub fn confirm_field(consequence: &str) -> crate::view::Field {
+    crate::view::Field::new("confirm", consequence, FieldKind::Check).required()
+}
+
+/// Whether the form's confirmation box was ticked (the browser insists
+/// too; this is for a form sent without it).
+pub fn confirmed(tr: Tr, value: &str) -> Result<(), Failure> {
+    if value == "true" {
+        Ok(())
+    } else {
+        Err(Failure::Refused(
+            tr.t(
+                "Not confirmed: tick the box that says what will happen, then send the form again.",
+            )
+            .to_owned(),
+        ))
+    }
 }
 
 /// Checks a submitted anti-forgery value.

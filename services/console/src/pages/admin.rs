@@ -226,18 +226,24 @@ async fn retry(
     Path(id): Path<String>,
     Form(f): Form<RetryForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/webhooks/{id}"), async {
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        notifications(&st)
-            .retry_notification(me.s.req(pb::RetryNotificationRequest {
-                id: id.clone(),
-                reason: f.reason,
-            }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/webhooks/{id}"),
+        "The delivery was queued again.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            notifications(&st)
+                .retry_notification(me.s.req(pb::RetryNotificationRequest {
+                    id: id.clone(),
+                    reason: f.reason,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -340,6 +346,7 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                     fields: vec![
                         Field::new("id", tr.t("Token"), FieldKind::Select(active)),
                         Field::new("reason", tr.t("Reason"), FieldKind::Text).required(),
+                        web::confirm_field(tr.t("I understand: the token stops working at once, everyone signed in with it is signed out, and it cannot be restored.")),
                     ],
                     submit: tr.t("Revoke").into(),
                 })));
@@ -362,6 +369,8 @@ pub struct RevokeForm {
     id: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn revoke_token(
@@ -369,14 +378,23 @@ async fn revoke_token(
     me: Signed,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, "/tenants", async {
-        pb::token_service_client::TokenServiceClient::new(st.backend.channel(Service::Controllers))
+    web::act(
+        &me,
+        &f.csrf,
+        "/tenants",
+        "The token was revoked; everyone signed in with it is signed out.",
+        async {
+            web::confirmed(me.tr, &f.confirm)?;
+            pb::token_service_client::TokenServiceClient::new(
+                st.backend.channel(Service::Controllers),
+            )
             .revoke_token(me.s.req(pb::RevokeTokenRequest {
                 id: f.id,
                 reason: f.reason,
             }))
             .await?;
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }

@@ -605,6 +605,7 @@ async fn report(State(st): State<AppState>, me: Signed, Form(f): Form<ReportForm
             }))
             .await?
             .into_inner();
+        me.say_done(me.tr.t("The incident was reported. Assess it next."));
         Ok(Redirect::to(&format!("/breaches/{}", i.id)).into_response())
     }
     .await;
@@ -725,49 +726,55 @@ async fn assess(
     Path(id): Path<String>,
     Form(f): Form<AssessForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/breaches/{id}"), async {
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        let confirm = f.decision == "confirm";
-        let assessment = confirm.then(|| pb::Assessment {
-            summary: f.summary,
-            nature: list(&f.nature),
-            data_categories: list(&f.data_categories),
-            subject_categories: list(&f.subject_categories),
-            likely_consequences: f.likely_consequences,
-            measures_taken: f.measures_taken,
-            risk: f.risk,
-            affected: list(&f.affected)
-                .into_iter()
-                .map(|controller_id| pb::AffectedController {
-                    controller_id,
-                    subjects_approx: None,
-                    records_approx: None,
-                })
-                .collect(),
-            contact: f.contact,
-            ..Default::default()
-        });
-        client(&st)
-            .assess_incident(me.s.req(pb::AssessIncidentRequest {
-                incident_id: id.clone(),
-                decision: f.decision,
-                dismissal_basis: if confirm {
-                    String::new()
-                } else {
-                    f.dismissal_basis
-                },
-                dismissal_reason: if confirm {
-                    String::new()
-                } else {
-                    f.dismissal_reason
-                },
-                assessment,
-            }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/breaches/{id}"),
+        "The assessment was recorded.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            let confirm = f.decision == "confirm";
+            let assessment = confirm.then(|| pb::Assessment {
+                summary: f.summary,
+                nature: list(&f.nature),
+                data_categories: list(&f.data_categories),
+                subject_categories: list(&f.subject_categories),
+                likely_consequences: f.likely_consequences,
+                measures_taken: f.measures_taken,
+                risk: f.risk,
+                affected: list(&f.affected)
+                    .into_iter()
+                    .map(|controller_id| pb::AffectedController {
+                        controller_id,
+                        subjects_approx: None,
+                        records_approx: None,
+                    })
+                    .collect(),
+                contact: f.contact,
+                ..Default::default()
+            });
+            client(&st)
+                .assess_incident(me.s.req(pb::AssessIncidentRequest {
+                    incident_id: id.clone(),
+                    decision: f.decision,
+                    dismissal_basis: if confirm {
+                        String::new()
+                    } else {
+                        f.dismissal_basis
+                    },
+                    dismissal_reason: if confirm {
+                        String::new()
+                    } else {
+                        f.dismissal_reason
+                    },
+                    assessment,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -787,6 +794,9 @@ fn send_form(tr: Tr, id: &str, first: bool) -> Section {
             )
             .value(if first { "initial" } else { "supplement" }),
             Field::new("message", tr.t("Message"), FieldKind::TextArea),
+            web::confirm_field(tr.t(
+                "I understand: the notice goes to the controller now and cannot be called back.",
+            )),
         ],
         submit: tr.t("Send").into(),
     }))
@@ -800,6 +810,8 @@ pub struct SendForm {
     phase: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn send(
@@ -808,19 +820,26 @@ async fn send(
     Path(id): Path<String>,
     Form(f): Form<SendForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/breaches/notices/{id}"), async {
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        client(&st)
-            .send_notice(me.s.req(pb::SendNoticeRequest {
-                notice_id: id.clone(),
-                phase: f.phase,
-                message: f.message,
-            }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/breaches/notices/{id}"),
+        "The notice was sent to the controller.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .send_notice(me.s.req(pb::SendNoticeRequest {
+                    notice_id: id.clone(),
+                    phase: f.phase,
+                    message: f.message,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -855,18 +874,24 @@ async fn acknowledge(
     Path(id): Path<String>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/breaches/notices/{id}"), async {
-        if !id_ok(&id) {
-            return Err(Failure::NotFound);
-        }
-        client(&st)
-            .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
-                notice_id: id.clone(),
-                aware_at: typed(me.tr, me.tr.t("Aware at"), &f.aware_at)?,
-            }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/breaches/notices/{id}"),
+        "The notice was acknowledged.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            client(&st)
+                .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
+                    notice_id: id.clone(),
+                    aware_at: typed(me.tr, me.tr.t("Aware at"), &f.aware_at)?,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 

@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use proto::v1 as pb;
@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/refuse", post(refuse))
         .route("/requests/{id}/fulfil", post(fulfil))
         .route("/requests/{id}/close", post(close))
+        // A file of the answer this session just fulfilled.
+        .route("/requests/{id}/answer/{name}", get(answer_file))
         // The vault's signed certificate of the request's erasures.
         .route("/requests/{id}/certificate", get(request_certificate))
 }
@@ -359,7 +361,10 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                             id: "extend".into(),
                             action: format!("/requests/{}/extend", r.id),
                             post: true,
-                            fields: vec![Field::new("reasons", tr.t("Reasons, as told to the subject"), FieldKind::TextArea).required()],
+                            fields: vec![
+                                Field::new("reasons", tr.t("Reasons, as told to the subject"), FieldKind::TextArea).required(),
+                                web::confirm_field(tr.t("I understand: the answer is then due two months later, and a request can be extended only once.")),
+                            ],
                             submit: tr.t("Extend by two months (art. 12(3))").into(),
                         }));
                     }
@@ -383,7 +388,10 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 id: "fulfil".into(),
                 action: format!("/requests/{}/fulfil", r.id),
                 post: true,
-                fields: vec![Field::new("note", tr.t("Note"), FieldKind::TextArea)],
+                fields: vec![
+                    Field::new("note", tr.t("Note"), FieldKind::TextArea),
+                    web::confirm_field(tr.t("I understand: the request is carried out now (for an erasure, the data is destroyed and cannot be restored) and marked answered.")),
+                ],
                 submit: tr.t("Fulfil").into(),
             })));
         }
@@ -398,6 +406,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                         .value("You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl)."),
                     Field::new("judicial_remedy_info", tr.t("The right to a judicial remedy"), FieldKind::TextArea)
                         .value("You may seek a judicial remedy before the competent Dutch court."),
+                    web::confirm_field(tr.t("I understand: the request is closed as refused; the subject must be sent these reasons and remedies.")),
                 ],
                 submit: tr.t("Refuse").into(),
             })));
@@ -420,6 +429,8 @@ pub struct ReasonsForm {
     judicial_remedy_info: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn extend(
@@ -428,8 +439,9 @@ async fn extend(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
+    web::act(&me, &f.csrf, &format!("/requests/{id}"), "The request was extended by two months. Tell the subject, with the reasons, before the date shown.", async {
         fetch_one(&st, &me, &id).await?;
+        web::confirmed(me.tr, &f.confirm)?;
         client(&st)
             .extend_request(me.s.req(pb::ExtendRequestRequest {
                 id: id.clone(),
@@ -447,18 +459,25 @@ async fn refuse(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
-        fetch_one(&st, &me, &id).await?;
-        client(&st)
-            .refuse_request(me.s.req(pb::RefuseRequestRequest {
-                id: id.clone(),
-                reasons: f.reasons,
-                complaint_info: f.complaint_info,
-                judicial_remedy_info: f.judicial_remedy_info,
-            }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/requests/{id}"),
+        "The request was refused. Send the subject the reasons and the remedies shown.",
+        async {
+            fetch_one(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .refuse_request(me.s.req(pb::RefuseRequestRequest {
+                    id: id.clone(),
+                    reasons: f.reasons,
+                    complaint_info: f.complaint_info,
+                    judicial_remedy_info: f.judicial_remedy_info,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -468,13 +487,19 @@ async fn close(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/requests/{id}"), async {
-        fetch_one(&st, &me, &id).await?;
-        client(&st)
-            .close_request(me.s.req(pb::CloseRequestRequest { id: id.clone() }))
-            .await?;
-        Ok(())
-    })
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/requests/{id}"),
+        "The request was closed.",
+        async {
+            fetch_one(&st, &me, &id).await?;
+            client(&st)
+                .close_request(me.s.req(pb::CloseRequestRequest { id: id.clone() }))
+                .await?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -490,6 +515,7 @@ async fn fulfil(
         web::check_csrf(&me, &f.csrf)?;
         let tr = me.tr;
         fetch_one(&st, &me, &id).await?;
+        web::confirmed(tr, &f.confirm)?;
         let out = client(&st)
             .fulfil_request(me.s.req(pb::FulfilRequestRequest {
                 id: id.clone(),
@@ -498,10 +524,75 @@ async fn fulfil(
             }))
             .await?
             .into_inner();
+        st.sessions.keep_answer(
+            &me.s.id,
+            &id,
+            out.files
+                .iter()
+                .map(|f| crate::session::AnswerFile {
+                    name: f.name.clone(),
+                    content_type: f.content_type.clone(),
+                    content: f.content.clone(),
+                })
+                .collect(),
+        );
         Ok(fulfilled(&me, tr, &id, &out))
     }
     .await;
     web::done(&me, r)
+}
+
+/// A file of the answer this session fulfilled, as a download.
+async fn answer_file(
+    State(st): State<AppState>,
+    me: Signed,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
+    match st.sessions.answer_file(&me.s.id, &id, &name) {
+        Some(f) => {
+            let file = f.name.rsplit('/').next().unwrap_or("answer").replace(
+                |c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)),
+                "_",
+            );
+            (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        if f.content_type.is_empty() {
+                            "application/octet-stream".to_owned()
+                        } else {
+                            f.content_type
+                        },
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file}\""),
+                    ),
+                ],
+                f.content,
+            )
+                .into_response()
+        }
+        None => web::Failure::NotFound.render(&me),
+    }
+}
+
+/// Whether a fulfilment's outcome says no candidate matched the subject.
+fn nothing_matched(outcome: &str) -> bool {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(outcome) else {
+        return false;
+    };
+    let empty = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_array())
+            .is_some_and(|a| a.is_empty())
+    };
+    if let Some(n) = v.pointer("/counts/candidates").and_then(|n| n.as_u64()) {
+        return n == 0;
+    }
+    (v.get("erased").is_some() && empty("erased") && empty("refused"))
+        || (v.get("restricted").is_some() && empty("restricted"))
+        || (v.get("rectified").is_some() && empty("rectified"))
 }
 
 fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Response {
@@ -510,25 +601,36 @@ fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Respons
         .iter()
         .map(|f| {
             vec![
-                Cell::text(&f.name),
+                Cell::link(
+                    format!("/requests/{id}/answer/{}", web::encode(&f.name)),
+                    f.name.clone(),
+                ),
                 Cell::text(&f.content_type),
                 Cell::text(f.content.len().to_string()),
                 Cell::Code(f.sha256.clone()),
             ]
         })
         .collect();
+    let mut status = Section::new(tr.t("Status")).with(Body::Message {
+        tone: Tone::Good,
+        text: tr
+            .t("The request was carried out and marked answered. Download the files of the answer below now: they are kept only while you are signed in.")
+            .into(),
+    });
+    if out
+        .request
+        .as_ref()
+        .is_some_and(|r| nothing_matched(&r.outcome))
+    {
+        status.push(Body::Message {
+            tone: Tone::Warn,
+            text: tr
+                .t("No candidate matched the subject's e-mail address, phone number or reference: the answer says that no data is held. Check the identifiers before it is sent.")
+                .into(),
+        });
+    }
     let mut sections = vec![
-        Section::new(tr.t("Status")).with(Body::Message {
-            tone: Tone::Good,
-            text: format!(
-                "{} {id}: {}",
-                tr.t("Request"),
-                out.request
-                    .as_ref()
-                    .map(|r| r.status.as_str())
-                    .unwrap_or("")
-            ),
-        }),
+        status,
         Section::new(tr.t("Files of the answer")).with(Body::Table(table(
             tr.t("Manifest"),
             &[

@@ -233,13 +233,18 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                             "reason",
                             tr.t("Reason"),
                             FieldKind::Select(
-                                ["request", "controller_instruction", "contract_end"]
-                                    .iter()
-                                    .map(|r| ((*r).to_owned(), r.replace('_', " ")))
-                                    .collect(),
+                                [
+                                    ("request", tr.t("a data-subject request")),
+                                    ("controller_instruction", tr.t("the controller's instruction")),
+                                    ("contract_end", tr.t("the end of the contract")),
+                                ]
+                                .iter()
+                                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                                .collect(),
                             ),
                         ),
-                        Field::new("reference", "reference", FieldKind::Text),
+                        Field::new("reference", tr.t("Reference"), FieldKind::Text),
+                        web::confirm_field(tr.t("I understand: the candidate's keys are destroyed now, and the data can never be read again.")),
                     ],
                     submit: tr.t("Erase").into(),
                 })),
@@ -261,6 +266,8 @@ pub struct CandidateForm {
     reason: String,
     #[serde(default)]
     reference: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 fn back(tenant: &str) -> Response {
@@ -277,6 +284,10 @@ async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFor
             }))
             .await?
             .into_inner();
+        me.say_done(
+            me.tr
+                .t("The legal hold was placed: the candidate is kept until it is released."),
+        );
         Ok(back(&c.tenant_id))
     }
     .await;
@@ -293,6 +304,7 @@ async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<Candidate
             }))
             .await?
             .into_inner();
+        me.say_done(me.tr.t("The legal hold was released."));
         Ok(back(&c.tenant_id))
     }
     .await;
@@ -302,6 +314,7 @@ async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<Candidate
 async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
+        web::confirmed(me.tr, &f.confirm)?;
         let c = client(&st)
             .erase_candidate(me.s.req(pb::EraseCandidateRequest {
                 id: f.id.trim().to_owned(),
@@ -310,6 +323,10 @@ async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFo
             }))
             .await?
             .into_inner();
+        me.say_done(
+            me.tr
+                .t("The candidate's data was erased. This is its deletion certificate."),
+        );
         Ok(Redirect::to(&format!("/retention/certificates/{}", c.candidate_id)).into_response())
     }
     .await;

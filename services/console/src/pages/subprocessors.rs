@@ -326,6 +326,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     post: true,
                     fields: vec![
                         Field::new("reason", tr.t("Grounds"), FieldKind::TextArea).required(),
+                        web::confirm_field(tr.t("I understand: the objection is recorded against this change and the processor is told.")),
                     ],
                     submit: tr.t("Lodge the objection").into(),
                 })),
@@ -364,6 +365,8 @@ pub struct ReasonForm {
     reason: String,
     #[serde(default)]
     reference: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn object(
@@ -376,8 +379,10 @@ async fn object(
         &me,
         &f.csrf,
         &format!("/subprocessors/notices/{id}"),
+        "Your objection was recorded.",
         async {
             fetch_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
             client(&st)
                 .record_objection(me.s.req(pb::RecordObjectionRequest {
                     notice_id: id.clone(),
@@ -400,6 +405,7 @@ async fn approve(
         &me,
         &f.csrf,
         &format!("/subprocessors/notices/{id}"),
+        "Your approval was recorded.",
         async {
             fetch_notice(&st, &me, &id).await?;
             client(&st)
