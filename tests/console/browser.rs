@@ -382,12 +382,53 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         .send_keys("read access to CVs for 20 minutes")
         .await
         .unwrap();
-    c.find(Locator::Css("#assess-affected"))
+    // Pickers, not ids: the controller by its name, the kinds of data in
+    // words; the numbers beside the controller.
+    c.find(Locator::XPath(
+        "//fieldset[legend='Affected controllers']//label[.='Acme B.V.']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::XPath(
+        "//fieldset[legend='Kinds of personal data']//label[.='address, e-mail, telephone']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let people = format!("#assess-subjects_{}", s.a.id);
+    c.find(Locator::Css(&people))
         .await
         .unwrap()
-        .send_keys(&s.a.id)
+        .send_keys("-3")
         .await
         .unwrap();
+    submit(&c, "assess").await;
+    // A number that cannot be: said beside the form, what was typed kept.
+    c.wait()
+        .for_element(Locator::XPath("//*[contains(., 'give a whole number')]"))
+        .await
+        .unwrap();
+    let kept = c
+        .find(Locator::Css("#assess-summary"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        kept, "read access to CVs for 20 minutes",
+        "the form kept it"
+    );
+    accessible(&c, "assessment refused").await;
+    let field = c.find(Locator::Css(&people)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("120").await.unwrap();
     submit(&c, "assess").await;
     c.wait()
         .for_element(Locator::Css("#clocks table"))

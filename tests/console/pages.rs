@@ -349,6 +349,72 @@ async fn dutch() {
     app.stop().await;
 }
 
+/// A confirmed incident is assessed again as facts arrive (art. 33(4)):
+/// the form holds the assessment in force (nothing retyped), and the new
+/// version is recorded.
+#[tokio::test]
+async fn a_confirmed_incident_is_assessed_again_from_the_assessment_in_force() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let path = format!("/breaches/{}", s.b_incident);
+    let p = w.get(&path).await;
+    assert!(p.has("Assess again (new facts: art. 33(4))"), "{}", p.body);
+    // Prefilled: the summary, B ticked by name, its 12 people.
+    assert!(p.has(">CV listing readable without authentication</textarea>"));
+    assert!(
+        p.has(&format!("value=\"{}\" checked> <label", s.b.id)),
+        "{}",
+        p.body
+    );
+    assert!(p.has("Beta B.V."));
+    assert!(p.has(&format!("name=\"subjects_{}\" value=\"12\"", s.b.id)));
+    assert!(!p.has("comma separated ids"));
+    let b_people = format!("subjects_{}", s.b.id);
+    let r = w
+        .act(
+            &path,
+            &format!("{path}/assess"),
+            &[
+                ("decision", "confirm"),
+                (
+                    "summary",
+                    "CV listing readable without authentication for 3 days",
+                ),
+                ("affected", &s.b.id),
+                (&b_people, "40"),
+                ("nature", "confidentiality"),
+                ("data_categories", "contact"),
+                ("data_categories", "cv_and_work_history"),
+                ("occurred_from", "2026-11-20T09:00"),
+                ("risk", "risk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let i = app
+        .breaches()
+        .get_incident(req(
+            &app.admin,
+            pb::GetIncidentRequest {
+                id: s.b_incident.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = i.assessment.unwrap();
+    assert_eq!(a.version, 2);
+    assert_eq!(a.affected[0].subjects_approx, Some(40));
+    assert_eq!(a.data_categories, ["contact", "cv_and_work_history"]);
+    // Typed as Amsterdam time.
+    assert_eq!(a.occurred_from, "2026-11-20T08:00:00.000000Z");
+    let after = w.get(&path).await;
+    assert!(after.has("The assessment was recorded."));
+    app.stop().await;
+}
+
 /// The return parameter, the Host header, and a console link opened from
 /// an e-mail or another site.
 #[tokio::test]

@@ -50,7 +50,9 @@ pub mod status;
 
 /// Conventions of the wire format shared by every service adapter.
 pub mod wire {
-    pub use domain_kit::{QUOTE_CHARS, quote, timestamp, uuid};
+    pub use domain_kit::{
+        DATA_CATEGORIES, QUOTE_CHARS, SUBJECT_CATEGORIES, quote, timestamp, uuid,
+    };
 
     /// The field a page-size error names.
     pub const PAGE_SIZE_FIELD: &str = "page.page_size";

@@ -164,6 +164,150 @@ pub const NL: &[(&str, &str)] = &[
     ("Service unavailable", "Dienst niet beschikbaar"),
     ("Something went wrong", "Er ging iets mis"),
     ("Back", "Terug"),
+    // the breach assessment
+    (
+        "confidentiality: the data was seen or taken by someone who should not have it",
+        "vertrouwelijkheid: de gegevens zijn gezien of meegenomen door iemand die ze niet mocht hebben",
+    ),
+    (
+        "integrity: the data was changed or is no longer correct",
+        "integriteit: de gegevens zijn gewijzigd of kloppen niet meer",
+    ),
+    (
+        "availability: the data was lost or could not be reached",
+        "beschikbaarheid: de gegevens zijn verloren gegaan of waren niet bereikbaar",
+    ),
+    (
+        "unlikely to result in a risk to people",
+        "leidt waarschijnlijk niet tot een risico voor personen",
+    ),
+    ("a risk to people", "een risico voor personen"),
+    (
+        "a high risk to people (art. 34)",
+        "een hoog risico voor personen (art. 34)",
+    ),
+    (
+        "no personal data was involved",
+        "er waren geen persoonsgegevens bij betrokken",
+    ),
+    (
+        "a vulnerability that was not exploited",
+        "een kwetsbaarheid die niet is misbruikt",
+    ),
+    ("not a security incident", "geen beveiligingsincident"),
+    (
+        "name, date of birth, nationality",
+        "naam, geboortedatum, nationaliteit",
+    ),
+    ("address, e-mail, telephone", "adres, e-mail, telefoon"),
+    (
+        "CV, employment history, references",
+        "cv, arbeidsverleden, referenties",
+    ),
+    (
+        "diplomas, certificates, courses",
+        "diploma's, certificaten, cursussen",
+    ),
+    (
+        "test and assessment results, interview notes",
+        "test- en assessmentuitslagen, gespreksnotities",
+    ),
+    (
+        "messages between candidate and employer",
+        "berichten tussen kandidaat en werkgever",
+    ),
+    (
+        "copies of identity documents, BSN",
+        "kopieën van identiteitsbewijzen, BSN",
+    ),
+    (
+        "salary expectations, bank details",
+        "salarisverwachting, bankgegevens",
+    ),
+    (
+        "IP addresses, cookie ids, account ids",
+        "IP-adressen, cookie-id's, account-id's",
+    ),
+    (
+        "logs of the use of the service",
+        "logbestanden van het gebruik van de dienst",
+    ),
+    ("photos, video interviews", "foto's, video-interviews"),
+    (
+        "data under GDPR art. 9 or criminal data under art. 10",
+        "bijzondere persoonsgegevens (AVG art. 9) of strafrechtelijke gegevens (art. 10)",
+    ),
+    ("job applicants", "sollicitanten"),
+    (
+        "the controller's staff",
+        "personeel van de verwerkingsverantwoordelijke",
+    ),
+    (
+        "freelancers and temporary workers",
+        "zzp'ers en uitzendkrachten",
+    ),
+    (
+        "the controller's business contacts",
+        "zakelijke contacten van de verwerkingsverantwoordelijke",
+    ),
+    ("people giving references", "referenten"),
+    (
+        "visitors of vacancy pages",
+        "bezoekers van vacaturepagina's",
+    ),
+    (
+        "the controller's users of the service",
+        "gebruikers van de dienst bij de verwerkingsverantwoordelijke",
+    ),
+    (
+        "Assess again (new facts: art. 33(4))",
+        "Opnieuw beoordelen (nieuwe feiten: art. 33(4))",
+    ),
+    (
+        "The form holds the assessment in force. Change what is new or was wrong; a notice already sent is followed by a supplement that says what changed.",
+        "Het formulier bevat de geldende beoordeling. Wijzig wat nieuw is of niet klopte; op een al verstuurde melding volgt een aanvulling die zegt wat er is veranderd.",
+    ),
+    ("What happened", "Wat er is gebeurd"),
+    (
+        "In words a controller can pass on: it is sent in the notice.",
+        "In woorden die een verwerkingsverantwoordelijke kan doorgeven: dit gaat mee in de melding.",
+    ),
+    (
+        "Affected controllers",
+        "Getroffen verwerkingsverantwoordelijken",
+    ),
+    ("People affected (about)", "Getroffen personen (ongeveer)"),
+    ("Records affected (about)", "Getroffen records (ongeveer)"),
+    ("What the breach did", "Wat het lek heeft aangetast"),
+    ("Kinds of personal data", "Soorten persoonsgegevens"),
+    ("Kinds of people", "Soorten betrokkenen"),
+    ("Began", "Begonnen"),
+    ("Ended", "Geëindigd"),
+    (
+        "Amsterdam time; empty while not known.",
+        "Tijd in Amsterdam; leeg zolang onbekend.",
+    ),
+    (
+        "Amsterdam time; empty while it goes on or is not known.",
+        "Tijd in Amsterdam; leeg zolang het voortduurt of onbekend is.",
+    ),
+    ("The data was encrypted", "De gegevens waren versleuteld"),
+    ("The key stayed safe", "De sleutel is veilig gebleven"),
+    (
+        "How the data was protected",
+        "Hoe de gegevens beveiligd waren",
+    ),
+    (
+        "Likely consequences for the people",
+        "Waarschijnlijke gevolgen voor de betrokkenen",
+    ),
+    ("Measures proposed", "Voorgestelde maatregelen"),
+    ("Why this risk", "Waarom dit risico"),
+    ("Record the new assessment", "Nieuwe beoordeling vastleggen"),
+    (
+        "give a whole number, or leave it empty while it is not known",
+        "geef een geheel getal, of laat het leeg zolang het onbekend is",
+    ),
     // what an action did, and what it will do
     (
         "The request was carried out and marked answered. Download the files of the answer below now: they are kept only while you are signed in.",

@@ -135,6 +135,8 @@ pub enum FieldKind {
     Instant,
     Number,
     Select(Vec<(String, String)>),
+    /// Several boxes of one name (value, label); `Field::selected` ticked.
+    Checks(Vec<(String, String)>),
     Check,
     Hidden,
 }
@@ -147,6 +149,8 @@ pub struct Field {
     pub value: String,
     pub required: bool,
     pub help: String,
+    /// The ticked values of a [`FieldKind::Checks`].
+    pub selected: Vec<String>,
 }
 
 impl Field {
@@ -158,6 +162,32 @@ impl Field {
             value: String::new(),
             required: false,
             help: String::new(),
+            selected: Vec::new(),
+        }
+    }
+    pub fn selected(mut self, v: Vec<String>) -> Field {
+        self.selected = v;
+        self
+    }
+    pub fn is_checks(&self) -> bool {
+        matches!(self.kind, FieldKind::Checks(_))
+    }
+    /// The boxes of a [`FieldKind::Checks`]: (id, value, label, ticked).
+    pub fn boxes(&self, form: &str) -> Vec<(String, String, String, bool)> {
+        match &self.kind {
+            FieldKind::Checks(o) => o
+                .iter()
+                .enumerate()
+                .map(|(i, (v, l))| {
+                    (
+                        format!("{}-{i}", self.id(form)),
+                        v.clone(),
+                        l.clone(),
+                        self.selected.contains(v),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
         }
     }
     pub fn required(mut self) -> Field {

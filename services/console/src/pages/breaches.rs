@@ -287,9 +287,21 @@ async fn get_incident(st: &AppState, me: &Signed, id: &str) -> Result<pb::Incide
 }
 
 async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
-    let r = async {
+    let r = incident_page(&st, &me, &id, None).await;
+    web::done(&me, r)
+}
+
+/// The incident's page; `typed`: the assessment form as the person sent
+/// it, with why it was refused (the page then answers 400).
+async fn incident_page(
+    st: &AppState,
+    me: &Signed,
+    id: &str,
+    typed: Option<(super::assessment::Input, String)>,
+) -> PageResult {
+    {
         let tr = me.tr;
-        let i = get_incident(&st, &me, &id).await?;
+        let i = get_incident(st, me, id).await?;
         let mut facts = vec![
             (tr.t("Status").to_owned(), state(&i.status)),
             (
@@ -320,28 +332,60 @@ async fn incident(State(st): State<AppState>, me: Signed, Path(id): Path<String>
             facts.push((tr.t("Summary").to_owned(), Cell::text(&a.summary)));
         }
         let mut sections = vec![Section::new(tr.t("Incident")).with(Body::Facts(facts))];
-        let names = tenant_names(&st, &me).await?;
+        let names = tenant_names(st, me).await?;
         sections.push(incident_clocks_section(tr, &names, &i.id, &i.notices));
         sections.push(notices_section(tr, &names, &i.notices));
-        let tl = client(&st)
+        let tl = client(st)
             .get_timeline(me.s.req(pb::GetTimelineRequest {
                 incident_id: i.id.clone(),
             }))
             .await?
             .into_inner();
         sections.push(timeline(tr, &names, &tl));
-        if i.status == "reported" && me.s.who.may("BreachService/AssessIncident") {
-            sections.push(assess_form(tr, &i.id));
+        let assessable = matches!(i.status.as_str(), "reported" | "confirmed");
+        if assessable && me.s.who.may("BreachService/AssessIncident") {
+            let again = i.status == "confirmed";
+            let (input, error) = match typed {
+                Some((input, error)) => (input, Some(error)),
+                None => (
+                    i.assessment
+                        .as_ref()
+                        .filter(|_| again)
+                        .map(super::assessment::Input::from_assessment)
+                        .unwrap_or_else(|| super::assessment::Input {
+                            decision: "confirm".into(),
+                            ..Default::default()
+                        }),
+                    None,
+                ),
+            };
+            let refused = error.is_some();
+            sections.push(super::assessment::form(
+                tr,
+                &i.id,
+                &names,
+                &input,
+                again,
+                error.as_deref(),
+            ));
+            let title = format!("{} {}", tr.t("Incident"), i.id);
+            if refused {
+                return Ok(web::page_status(
+                    me,
+                    axum::http::StatusCode::BAD_REQUEST,
+                    &title,
+                    &i.description,
+                    &sections,
+                ));
+            }
         }
         Ok(web::page(
-            &me,
+            me,
             &format!("{} {}", tr.t("Incident"), i.id),
             &i.description,
             &sections,
         ))
     }
-    .await;
-    web::done(&me, r)
 }
 
 fn timeline(tr: Tr, names: &Names, tl: &pb::Timeline) -> Section {
@@ -612,170 +656,38 @@ async fn report(State(st): State<AppState>, me: Signed, Form(f): Form<ReportForm
     web::done(&me, r)
 }
 
-fn assess_form(tr: Tr, id: &str) -> Section {
-    let opts = |v: &[(&str, &str)]| {
-        v.iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect()
-    };
-    Section::new(tr.t("Assess the incident")).with(Body::Form(FormV {
-        id: "assess".into(),
-        action: format!("/breaches/{id}/assess"),
-        post: true,
-        fields: vec![
-            Field::new(
-                "decision",
-                tr.t("Decision"),
-                FieldKind::Select(opts(&[
-                    ("confirm", tr.t("confirm: a personal data breach")),
-                    ("dismiss", tr.t("dismiss: not a personal data breach")),
-                ])),
-            ),
-            Field::new("summary", tr.t("Summary"), FieldKind::TextArea),
-            Field::new(
-                "risk",
-                tr.t("Risk"),
-                FieldKind::Select(opts(&[
-                    ("unlikely", "unlikely"),
-                    ("risk", "risk"),
-                    ("high", "high"),
-                ])),
-            )
-            .value("risk"),
-            Field::new(
-                "nature",
-                tr.t("Nature (confidentiality, integrity, availability)"),
-                FieldKind::Text,
-            )
-            .value("confidentiality"),
-            Field::new(
-                "data_categories",
-                tr.t("Data categories (comma separated)"),
-                FieldKind::Text,
-            ),
-            Field::new(
-                "subject_categories",
-                tr.t("Subject categories (comma separated)"),
-                FieldKind::Text,
-            ),
-            Field::new(
-                "affected",
-                tr.t("Affected controllers (comma separated ids)"),
-                FieldKind::Text,
-            ),
-            Field::new(
-                "likely_consequences",
-                tr.t("Likely consequences"),
-                FieldKind::TextArea,
-            ),
-            Field::new(
-                "measures_taken",
-                tr.t("Measures taken"),
-                FieldKind::TextArea,
-            ),
-            Field::new("contact", tr.t("Contact point"), FieldKind::Text),
-            Field::new(
-                "dismissal_basis",
-                tr.t("Reason for a dismissal"),
-                FieldKind::Select(opts(&[
-                    ("", "–"),
-                    ("no_personal_data", "no personal data"),
-                    ("vulnerability_not_exploited", "vulnerability not exploited"),
-                    ("not_a_security_incident", "not a security incident"),
-                ])),
-            ),
-            Field::new("dismissal_reason", tr.t("Reason"), FieldKind::TextArea),
-        ],
-        submit: tr.t("Assess").into(),
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct AssessForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    risk: String,
-    #[serde(default)]
-    nature: String,
-    #[serde(default)]
-    data_categories: String,
-    #[serde(default)]
-    subject_categories: String,
-    #[serde(default)]
-    affected: String,
-    #[serde(default)]
-    likely_consequences: String,
-    #[serde(default)]
-    measures_taken: String,
-    #[serde(default)]
-    contact: String,
-    #[serde(default)]
-    dismissal_basis: String,
-    #[serde(default)]
-    dismissal_reason: String,
-}
-
+/// The assessment as the person sent it: what the console cannot read
+/// (a time, a number) or the service refuses comes back on the incident's
+/// page, beside the form that keeps what was typed; done, the page says so.
 async fn assess(
     State(st): State<AppState>,
     me: Signed,
     Path(id): Path<String>,
-    Form(f): Form<AssessForm>,
+    body: axum::body::Bytes,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/breaches/{id}"),
-        "The assessment was recorded.",
-        async {
-            if !id_ok(&id) {
-                return Err(Failure::NotFound);
+    let r: PageResult = async {
+        let (input, csrf) = super::assessment::Input::parse(&body);
+        web::check_csrf(&me, &csrf)?;
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        let request = match input.request(me.tr, &id) {
+            Ok(r) => r,
+            Err(why) => return incident_page(&st, &me, &id, Some((input, why))).await,
+        };
+        match client(&st).assess_incident(me.s.req(request)).await {
+            Ok(_) => {
+                me.say_done(me.tr.t("The assessment was recorded."));
+                Ok(Redirect::to(&format!("/breaches/{id}")).into_response())
             }
-            let confirm = f.decision == "confirm";
-            let assessment = confirm.then(|| pb::Assessment {
-                summary: f.summary,
-                nature: list(&f.nature),
-                data_categories: list(&f.data_categories),
-                subject_categories: list(&f.subject_categories),
-                likely_consequences: f.likely_consequences,
-                measures_taken: f.measures_taken,
-                risk: f.risk,
-                affected: list(&f.affected)
-                    .into_iter()
-                    .map(|controller_id| pb::AffectedController {
-                        controller_id,
-                        subjects_approx: None,
-                        records_approx: None,
-                    })
-                    .collect(),
-                contact: f.contact,
-                ..Default::default()
-            });
-            client(&st)
-                .assess_incident(me.s.req(pb::AssessIncidentRequest {
-                    incident_id: id.clone(),
-                    decision: f.decision,
-                    dismissal_basis: if confirm {
-                        String::new()
-                    } else {
-                        f.dismissal_basis
-                    },
-                    dismissal_reason: if confirm {
-                        String::new()
-                    } else {
-                        f.dismissal_reason
-                    },
-                    assessment,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+            Err(e) => match Failure::from(e) {
+                Failure::Refused(why) => incident_page(&st, &me, &id, Some((input, why))).await,
+                other => Err(other),
+            },
+        }
+    }
+    .await;
+    web::done(&me, r)
 }
 
 fn send_form(tr: Tr, id: &str, first: bool) -> Section {

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod assessment;
 pub mod audit;
 pub mod breaches;
 pub mod obligations;
