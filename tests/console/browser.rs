@@ -586,7 +586,13 @@ async fn a_customer_dpo_sees_its_own_tenant_and_objects_in_the_browser() {
     );
     assert!(home.contains(&s.a_overdue) && !home.contains(&s.b_request));
     let q = visit(&c, &base, "/requests", "Data-subject requests").await;
-    assert!(q.contains(&s.a_overdue) && !q.contains(&s.b_request), "{q}");
+    // Its request by what it is and when it came, linked; not B's.
+    assert!(q.contains("access (art. 15) · "), "{q}");
+    assert!(!q.contains(&s.a_overdue), "no id on the queue: {q}");
+    let own = format!("a[href='/requests/{}']", s.a_overdue);
+    let other = format!("a[href='/requests/{}']", s.b_request);
+    assert!(c.find(Locator::Css(&own)).await.is_ok());
+    assert!(c.find(Locator::Css(&other)).await.is_err());
     // Another tenant's request: the not-found page, status 404.
     let t = visit(
         &c,

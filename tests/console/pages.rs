@@ -1231,3 +1231,65 @@ async fn sign_ins_sign_outs_and_failures_are_audited() {
     assert_eq!(r.status, 429, "{}", r.body);
     app.stop().await;
 }
+
+/// A customer's DPO files a data-subject request itself (the controller
+/// instructing the processor): types in words, Amsterdam time, its own
+/// tenant; a refused form comes back with what was typed.
+#[tokio::test]
+async fn a_customer_dpo_files_a_request_from_the_console() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let q = a.get("/requests").await;
+    assert!(q.has("File a request"), "{}", q.body);
+    assert!(q.has("erasure (art. 17)"));
+    assert!(!q.has("name=\"controller_id\""), "its own tenant only");
+    // No identifier: refused, the description kept.
+    let r = a
+        .act(
+            "/requests",
+            "/requests",
+            &[
+                ("type", "erasure"),
+                ("received_at", "2026-12-01T10:00"),
+                ("description", "wants everything gone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.has("Nothing was changed:"), "{}", r.body);
+    assert!(r.has(">wants everything gone</textarea>"), "{}", r.body);
+    let r = a
+        .act(
+            "/requests",
+            "/requests",
+            &[
+                ("type", "erasure"),
+                ("received_at", "2026-12-01T10:00"),
+                ("email", "piet@example.nl"),
+                ("description", "wants everything gone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").to_owned();
+    let id = to.trim_start_matches("/requests/").to_owned();
+    let p = a.get(&to).await;
+    assert!(p.has("The request was filed."), "{}", p.body);
+    assert!(
+        p.has("Request: erasure (art. 17) · Tue 1 Dec 2026 10:00"),
+        "{}",
+        p.body
+    );
+    let got = app
+        .requests()
+        .get_request(req(&app.admin, pb::GetRequestRequest { id }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.controller_id, s.a.id);
+    assert_eq!(got.channel, "controller_instruction");
+    assert_eq!(got.received_at, "2026-12-01T09:00:00.000000Z");
+    app.stop().await;
+}

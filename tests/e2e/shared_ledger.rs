@@ -139,9 +139,12 @@ async fn shared_ledger(db: &testkit::TestDb) {
         audit::Actor::system("worker-1"),
         audit::Actor::system("worker-2"),
     );
+    // Batches of 10: forty claims to share, so the second worker, which
+    // may start a moment later on a loaded machine, still finds work (with
+    // batches of 40 the first once claimed all ten before the second began).
     let (r1, r2, (), ()) = tokio::join!(
-        w1.sweep(&actor1, 40),
-        w2.sweep(&actor2, 40),
+        w1.sweep(&actor1, 10),
+        w2.sweep(&actor2, 10),
         erase(&a, ids[..20].to_vec()),
         erase(&b, ids[20..].to_vec()),
     );

@@ -164,6 +164,60 @@ pub const NL: &[(&str, &str)] = &[
     ("Service unavailable", "Dienst niet beschikbaar"),
     ("Something went wrong", "Er ging iets mis"),
     ("Back", "Terug"),
+    // data-subject requests
+    (
+        "waiting for proof of identity",
+        "wacht op bewijs van identiteit",
+    ),
+    ("answered", "beantwoord"),
+    ("refused", "geweigerd"),
+    ("closed", "gesloten"),
+    ("open", "open"),
+    ("access (art. 15)", "inzage (art. 15)"),
+    ("rectification (art. 16)", "rectificatie (art. 16)"),
+    ("erasure (art. 17)", "wissen (art. 17)"),
+    ("restriction (art. 18)", "beperking (art. 18)"),
+    ("portability (art. 20)", "overdraagbaarheid (art. 20)"),
+    ("objection (art. 21)", "bezwaar (art. 21)"),
+    ("overdue", "te laat"),
+    ("answered late", "te laat beantwoord"),
+    ("File a request", "Verzoek indienen"),
+    ("How it arrived", "Hoe het binnenkwam"),
+    (
+        "the controller asks us to carry it out",
+        "de verwerkingsverantwoordelijke vraagt ons het uit te voeren",
+    ),
+    (
+        "the subject wrote to us (it is forwarded to the controller)",
+        "de betrokkene schreef ons (het wordt doorgestuurd naar de verwerkingsverantwoordelijke)",
+    ),
+    ("What the subject asks", "Wat de betrokkene vraagt"),
+    (
+        "Amsterdam time. The deadline runs from here.",
+        "Tijd in Amsterdam. De termijn loopt vanaf hier.",
+    ),
+    (
+        "The subject's e-mail address",
+        "E-mailadres van de betrokkene",
+    ),
+    (
+        "The subject's phone number",
+        "Telefoonnummer van de betrokkene",
+    ),
+    (
+        "Your reference of the candidate",
+        "Uw kenmerk van de kandidaat",
+    ),
+    (
+        "At least one of e-mail, phone and reference: they find the subject's data. They are kept only as keyed hashes.",
+        "Minstens één van e-mail, telefoon en kenmerk: daarmee worden de gegevens van de betrokkene gevonden. Ze worden alleen als versleutelde hashes bewaard.",
+    ),
+    ("What was asked, in words", "Wat er gevraagd is, in woorden"),
+    ("File the request", "Verzoek indienen"),
+    (
+        "The request was filed. Its deadline is shown below.",
+        "Het verzoek is ingediend. De termijn staat hieronder.",
+    ),
     // the breach assessment
     (
         "confidentiality: the data was seen or taken by someone who should not have it",

@@ -16,11 +16,11 @@ use super::{collect, id_ok, instant as parse, opt, page, table, tenant_cell, ten
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+use crate::web::{self, AppState, Failure, PageResult, Signed};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/requests", get(queue))
+        .route("/requests", get(queue).post(file))
         .route("/requests/{id}", get(detail))
         .route("/requests/{id}/extend", post(extend))
         .route("/requests/{id}/refuse", post(refuse))
@@ -82,17 +82,44 @@ fn open(r: &pb::DataSubjectRequest) -> bool {
         && !matches!(r.status.as_str(), "answered" | "refused" | "closed")
 }
 
-/// The request service's vocabulary (`requests::domain::State`, `Kind`);
-/// the filters send them as they are, and the service rejects any other.
-const STATUSES: [&str; 5] = ["open", "awaiting_identity", "answered", "refused", "closed"];
-const TYPES: [&str; 6] = [
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "portability",
-    "objection",
+/// The request service's vocabulary (`requests::domain::State`, `Kind`)
+/// with its words; the filters send the codes, and the service rejects
+/// any other.
+const STATUSES: [(&str, &str); 5] = [
+    ("open", "open"),
+    ("awaiting_identity", "waiting for proof of identity"),
+    ("answered", "answered"),
+    ("refused", "refused"),
+    ("closed", "closed"),
 ];
+const TYPES: [(&str, &str); 6] = [
+    ("access", "access (art. 15)"),
+    ("rectification", "rectification (art. 16)"),
+    ("erasure", "erasure (art. 17)"),
+    ("restriction", "restriction (art. 18)"),
+    ("portability", "portability (art. 20)"),
+    ("objection", "objection (art. 21)"),
+];
+
+fn word(tr: Tr, vocab: &[(&'static str, &'static str)], code: &str) -> String {
+    vocab
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, w)| tr.t(w).to_owned())
+        .unwrap_or_else(|| code.replace('_', " "))
+}
+
+/// Whether an open request is past the deadline in force, or an answered
+/// one was answered late: what "late" means on the queue and the request.
+fn late_cell(tr: Tr, r: &pb::DataSubjectRequest, now: DateTime<Utc>) -> Cell {
+    if open(r) && due(r).is_some_and(|d| d < now) {
+        Cell::state(tr.t("overdue"), Tone::Bad)
+    } else if r.late {
+        Cell::state(tr.t("answered late"), Tone::Bad)
+    } else {
+        Cell::text(tr.t("no"))
+    }
+}
 
 async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r =
@@ -113,11 +140,17 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 .iter()
                 .map(|r| {
                     let left = due(r).map(|d| (d - now).num_seconds());
+                    let received = parse(&r.received_at)
+                        .map(|t| crate::when::instant(tr, t))
+                        .unwrap_or_default();
                     vec![
-                        Cell::link(format!("/requests/{}", r.id), r.id.clone()),
-                        Cell::text(&r.r#type),
+                        Cell::link(
+                            format!("/requests/{}", r.id),
+                            format!("{} · {received}", word(tr, &TYPES, &r.r#type)),
+                        ),
+                        Cell::text(word(tr, &TYPES, &r.r#type)),
                         tenant_cell(&names, &r.controller_id),
-                        state(&r.status),
+                        Cell::state(word(tr, &STATUSES, &r.status), web::tone_of(&r.status)),
                         Cell::time(tr, &r.received_at),
                         Cell::due(
                             tr,
@@ -136,11 +169,7 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                             ),
                             _ => Cell::Empty,
                         },
-                        if r.late {
-                            Cell::state(tr.t("yes"), Tone::Bad)
-                        } else {
-                            Cell::text(tr.t("no"))
-                        },
+                        late_cell(tr, r, now),
                     ]
                 })
                 .collect();
@@ -148,18 +177,29 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             statuses.extend(
                 STATUSES
                     .iter()
-                    .map(|s| ((*s).to_owned(), s.replace('_', " "))),
+                    .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned())),
             );
             let mut types = vec![(String::new(), tr.t("all").to_owned())];
-            types.extend(TYPES.iter().map(|s| ((*s).to_owned(), (*s).to_owned())));
+            types.extend(
+                TYPES
+                    .iter()
+                    .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned())),
+            );
             let mut fields = vec![
                 Field::new("status", tr.t("Status"), FieldKind::Select(statuses))
                     .value(opt(&f.status)),
                 Field::new("type", tr.t("Type"), FieldKind::Select(types)).value(kind.clone()),
             ];
             if !me.s.who.tenant_bound() {
+                // The controller by its name, never a typed id.
+                let mut options: Vec<(String, String)> = names
+                    .iter()
+                    .map(|(id, n)| (id.clone(), n.clone()))
+                    .collect();
+                options.sort_by_key(|o| o.1.to_lowercase());
+                options.insert(0, (String::new(), tr.t("all").to_owned()));
                 fields.push(
-                    Field::new("controller", tr.t("Controller"), FieldKind::Text)
+                    Field::new("controller", tr.t("Controller"), FieldKind::Select(options))
                         .value(opt(&f.controller)),
                 );
             }
@@ -167,7 +207,7 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 Field::new("overdue", tr.t("Overdue only"), FieldKind::Check)
                     .value(if overdue_only { "true" } else { "" }),
             );
-            let sections = vec![
+            let mut sections = vec![
                 Section::new(tr.t("Filter")).with(Body::Form(FormV {
                     id: "filter".into(),
                     action: "/requests".into(),
@@ -191,6 +231,9 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     "–",
                 ))),
             ];
+            if me.s.who.may("RequestService/CreateRequest") {
+                sections.push(file_form(tr, &me, &names, &FileForm::default(), None));
+            }
             Ok(web::page(&me, tr.t("Data-subject requests"), "", &sections))
         }
         .await;
@@ -283,12 +326,12 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let names = super::tenant_names(&st, &me).await?;
         let r = fetch_one(&st, &me, &id).await?;
         let facts = vec![
-            (tr.t("Type").to_owned(), Cell::text(&r.r#type)),
+            (tr.t("Type").to_owned(), Cell::text(word(tr, &TYPES, &r.r#type))),
             (tr.t("Controller").to_owned(), super::tenant_cell(&names, &r.controller_id)),
-            (tr.t("Status").to_owned(), state(&r.status)),
+            (tr.t("Status").to_owned(), Cell::state(word(tr, &STATUSES, &r.status), web::tone_of(&r.status))),
             (tr.t("Identity").to_owned(), Cell::Lines(r.identified_by.clone())),
             (tr.t("Description").to_owned(), Cell::text(&r.description)),
-            (tr.t("Late").to_owned(), if r.late { Cell::state(tr.t("yes"), Tone::Bad) } else { Cell::text(tr.t("no")) }),
+            (tr.t("Late").to_owned(), late_cell(tr, &r, Utc::now())),
             (tr.t("Outcome").to_owned(), Cell::text(&r.outcome)),
         ];
         let mut events: Vec<(String, &str)> = [
@@ -411,7 +454,15 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 submit: tr.t("Refuse").into(),
             })));
         }
-        Ok(web::page(&me, &format!("{} {}", tr.t("Request"), r.id), "", &sections))
+        let title = format!(
+            "{}: {} · {}",
+            tr.t("Request"),
+            word(tr, &TYPES, &r.r#type),
+            parse(&r.received_at)
+                .map(|t| crate::when::instant(tr, t))
+                .unwrap_or_default()
+        );
+        Ok(web::page(&me, &title, "", &sections))
     }
     .await;
     web::done(&me, r)
@@ -687,4 +738,181 @@ fn fulfilled(me: &Signed, tr: Tr, id: &str, out: &pb::FulfilResponse) -> Respons
         format!("/requests/{id}"),
     )])));
     web::page(me, tr.t("Fulfil the request"), "", &sections)
+}
+
+/// A new request as typed (kept when it is refused).
+#[derive(Deserialize, Default)]
+pub struct FileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    controller_id: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    received_at: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    candidate_ref: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The form that files a data-subject request: a customer's DPO files its
+/// own (the controller instructing the processor); the processor's staff
+/// file for a controller, also a request a subject sent to the processor.
+fn file_form(
+    tr: Tr,
+    me: &Signed,
+    names: &std::collections::HashMap<String, String>,
+    f: &FileForm,
+    error: Option<&str>,
+) -> Section {
+    let mut s = Section::new(tr.t("File a request"));
+    if let Some(e) = error {
+        s.push(Body::Message {
+            tone: Tone::Bad,
+            text: format!("{} {e}", tr.t("Nothing was changed:")),
+        });
+    }
+    let mut fields = Vec::new();
+    if !me.s.who.tenant_bound() {
+        let mut options: Vec<(String, String)> = names
+            .iter()
+            .map(|(id, n)| (id.clone(), n.clone()))
+            .collect();
+        options.sort_by_key(|o| o.1.to_lowercase());
+        fields.push(
+            Field::new(
+                "controller_id",
+                tr.t("Controller"),
+                FieldKind::Select(options),
+            )
+            .value(&f.controller_id),
+        );
+        fields.push(
+            Field::new(
+                "channel",
+                tr.t("How it arrived"),
+                FieldKind::Select(vec![
+                    (
+                        "controller_instruction".into(),
+                        tr.t("the controller asks us to carry it out").into(),
+                    ),
+                    (
+                        "processor_direct".into(),
+                        tr.t("the subject wrote to us (it is forwarded to the controller)")
+                            .into(),
+                    ),
+                ]),
+            )
+            .value(&f.channel),
+        );
+    }
+    fields.extend([
+        Field::new(
+            "type",
+            tr.t("What the subject asks"),
+            FieldKind::Select(
+                TYPES
+                    .iter()
+                    .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned()))
+                    .collect(),
+            ),
+        )
+        .value(&f.kind),
+        Field::new("received_at", tr.t("Received"), FieldKind::Instant)
+            .required()
+            .value(if f.received_at.is_empty() {
+                crate::when::input_value(Utc::now())
+            } else {
+                f.received_at.clone()
+            })
+            .help(tr.t("Amsterdam time. The deadline runs from here.")),
+        Field::new("email", tr.t("The subject's e-mail address"), FieldKind::Text)
+            .value(&f.email),
+        Field::new("phone", tr.t("The subject's phone number"), FieldKind::Text).value(&f.phone),
+        Field::new("candidate_ref", tr.t("Your reference of the candidate"), FieldKind::Text)
+            .value(&f.candidate_ref)
+            .help(tr.t("At least one of e-mail, phone and reference: they find the subject's data. They are kept only as keyed hashes.")),
+        Field::new("description", tr.t("What was asked, in words"), FieldKind::TextArea)
+            .value(&f.description),
+    ]);
+    s.push(Body::Form(FormV {
+        id: "file".into(),
+        action: "/requests".into(),
+        post: true,
+        fields,
+        submit: tr.t("File the request").into(),
+    }));
+    s
+}
+
+async fn file(State(st): State<AppState>, me: Signed, Form(f): Form<FileForm>) -> Response {
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        let tr = me.tr;
+        let refused = |why: String, f: &FileForm, names| -> Response {
+            web::page_status(
+                &me,
+                axum::http::StatusCode::BAD_REQUEST,
+                tr.t("File a request"),
+                "",
+                &[file_form(tr, &me, names, f, Some(&why))],
+            )
+        };
+        let names = tenant_names(&st, &me).await?;
+        let received = match crate::when::parse_input(&f.received_at) {
+            Ok(t) => proto::wire::timestamp(t),
+            Err(e) => {
+                return Ok(refused(
+                    format!("{}: {}", tr.t("Received"), e.say(tr)),
+                    &f,
+                    &names,
+                ));
+            }
+        };
+        let bound = me.s.who.tenant_bound();
+        let req = pb::CreateRequestRequest {
+            controller_id: if bound {
+                me.s.who.tenant.clone()
+            } else {
+                f.controller_id.clone()
+            },
+            r#type: f.kind.clone(),
+            channel: if bound || f.channel.is_empty() {
+                "controller_instruction".into()
+            } else {
+                f.channel.clone()
+            },
+            received_at: received,
+            subject: Some(pb::SubjectIdentifiers {
+                email: f.email.trim().to_owned(),
+                phone: f.phone.trim().to_owned(),
+                candidate_ref: f.candidate_ref.trim().to_owned(),
+            }),
+            subject_informed_at: String::new(),
+            description: f.description.clone(),
+        };
+        match client(&st).create_request(me.s.req(req)).await {
+            Ok(r) => {
+                me.say_done(tr.t("The request was filed. Its deadline is shown below."));
+                Ok(
+                    axum::response::Redirect::to(&format!("/requests/{}", r.into_inner().id))
+                        .into_response(),
+                )
+            }
+            Err(e) => match Failure::from(e) {
+                Failure::Refused(why) => Ok(refused(why, &f, &names)),
+                other => Err(other),
+            },
+        }
+    }
+    .await;
+    web::done(&me, r)
 }
