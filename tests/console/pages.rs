@@ -1293,3 +1293,91 @@ async fn a_customer_dpo_files_a_request_from_the_console() {
     assert_eq!(got.received_at, "2026-12-01T09:00:00.000000Z");
     app.stop().await;
 }
+
+/// A customer's DPO records, on the notice it received, its own
+/// notification to the authority (with the authority's reference) and its
+/// art. 34 decision, in words.
+#[tokio::test]
+async fn a_customer_dpo_records_its_authority_notification_and_art_34_decision() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    // The processor sends B its notice (a controller sees a notice once sent).
+    app.breaches()
+        .send_notice(req(
+            &app.admin,
+            pb::SendNoticeRequest {
+                notice_id: s.b_notice.clone(),
+                phase: "initial".into(),
+                message: "what we know so far".into(),
+            },
+        ))
+        .await
+        .expect("sent");
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let path = format!("/breaches/notices/{}", s.b_notice);
+    let p = b.get(&path).await;
+    assert!(
+        p.has("Notification to the authority (art. 33)"),
+        "{}",
+        p.body
+    );
+    assert!(p.has("Record the notification") && p.has("Record the decision"));
+    assert!(p.has("not required: the risk to people is not high"));
+    let an_hour_ago = ::console::when::input_value(chrono::Utc::now() - chrono::Duration::hours(1));
+    let r = b
+        .act(
+            &path,
+            &format!("{path}/authority"),
+            &[
+                ("phase", "initial"),
+                ("notified_at", &an_hour_ago),
+                ("reference", "AP-2026-12345"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = b
+        .act(
+            &path,
+            &format!("{path}/subjects"),
+            &[
+                ("decision", "not_required"),
+                ("details", "names and e-mail addresses only; no high risk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = b.get(&path).await;
+    assert!(after.has("The decision about telling the people was recorded."));
+    assert!(after.has("AP-2026-12345") && after.has("the first notification"));
+    let n = app
+        .breaches()
+        .get_breach_notice(req(
+            &app.admin,
+            pb::GetBreachNoticeRequest {
+                id: s.b_notice.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(n.authority_notifications.len(), 1);
+    assert_eq!(n.authority_notifications[0].by_party, "controller");
+    assert_eq!(n.subject_decisions[0].decision, "not_required");
+    // The other customer cannot record on B's notice.
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let r = a
+        .act(
+            "/",
+            &format!("{path}/authority"),
+            &[
+                ("phase", "supplement"),
+                ("notified_at", &an_hour_ago),
+                ("confirm", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    app.stop().await;
+}

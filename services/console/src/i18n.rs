@@ -164,6 +164,84 @@ pub const NL: &[(&str, &str)] = &[
     ("Service unavailable", "Dienst niet beschikbaar"),
     ("Something went wrong", "Er ging iets mis"),
     ("Back", "Terug"),
+    // a notice's authority notification and art. 34 decision
+    ("the first notification", "de eerste melding"),
+    (
+        "a supplement (new information)",
+        "een aanvulling (nieuwe informatie)",
+    ),
+    ("a withdrawal", "een intrekking"),
+    (
+        "the people are told (art. 34(1))",
+        "de betrokkenen worden ingelicht (art. 34(1))",
+    ),
+    (
+        "not told: the data was unintelligible to others, such as encrypted with the key safe (art. 34(3)(a))",
+        "niet ingelicht: de gegevens waren onbegrijpelijk voor anderen, zoals versleuteld met een veilige sleutel (art. 34(3)(a))",
+    ),
+    (
+        "not told: later measures keep the high risk from materialising (art. 34(3)(b))",
+        "niet ingelicht: latere maatregelen voorkomen dat het hoge risico zich voordoet (art. 34(3)(b))",
+    ),
+    (
+        "not told one by one: a public communication instead (art. 34(3)(c))",
+        "niet ieder afzonderlijk ingelicht: in plaats daarvan een openbare mededeling (art. 34(3)(c))",
+    ),
+    (
+        "not required: the risk to people is not high",
+        "niet nodig: het risico voor de betrokkenen is niet hoog",
+    ),
+    ("the processor", "de verwerker"),
+    ("the controller", "de verwerkingsverantwoordelijke"),
+    ("late", "te laat"),
+    ("in time", "op tijd"),
+    (
+        "Notification to the authority (art. 33)",
+        "Melding aan de toezichthouder (art. 33)",
+    ),
+    ("Notified", "Gemeld"),
+    ("By", "Door"),
+    ("The authority's reference", "Kenmerk van de toezichthouder"),
+    ("In time", "Op tijd"),
+    ("Reasons for the delay", "Redenen voor de vertraging"),
+    (
+        "The number the Autoriteit Persoonsgegevens gave the notification.",
+        "Het nummer dat de Autoriteit Persoonsgegevens aan de melding gaf.",
+    ),
+    (
+        "Required when the first notification comes after the 72 hours (art. 33(1)).",
+        "Verplicht als de eerste melding na de 72 uur komt (art. 33(1)).",
+    ),
+    (
+        "I understand: this records that the authority was notified, and it cannot be taken back.",
+        "Ik begrijp het: dit legt vast dat de toezichthouder is ingelicht, en dat kan niet worden teruggedraaid.",
+    ),
+    ("Record the notification", "Melding vastleggen"),
+    (
+        "Telling the people (art. 34)",
+        "De betrokkenen inlichten (art. 34)",
+    ),
+    ("Why", "Waarom"),
+    ("Told", "Ingelicht"),
+    ("Decided", "Besloten"),
+    ("Why, in words", "Waarom, in woorden"),
+    (
+        "When the people were told, if they were. Amsterdam time.",
+        "Wanneer de betrokkenen zijn ingelicht, als dat is gebeurd. Tijd in Amsterdam.",
+    ),
+    (
+        "I understand: the decision is recorded in the register of breaches.",
+        "Ik begrijp het: het besluit wordt vastgelegd in het register van datalekken.",
+    ),
+    ("Record the decision", "Besluit vastleggen"),
+    (
+        "The notification to the authority was recorded.",
+        "De melding aan de toezichthouder is vastgelegd.",
+    ),
+    (
+        "The decision about telling the people was recorded.",
+        "Het besluit over het inlichten van de betrokkenen is vastgelegd.",
+    ),
     // data-subject requests
     (
         "waiting for proof of identity",

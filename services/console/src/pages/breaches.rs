@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/breaches/notices/{id}/clocks", get(notice_clocks))
         .route("/breaches/notices/{id}/send", post(send))
         .route("/breaches/notices/{id}/acknowledge", post(acknowledge))
+        .route("/breaches/notices/{id}/authority", post(authority))
+        .route("/breaches/notices/{id}/subjects", post(subjects))
         .route("/breaches/notices/{id}/draft", get(draft))
 }
 
@@ -543,6 +545,8 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         if me.s.who.may("BreachService/AcknowledgeNotice") && n.acknowledged_at.is_empty() {
             sections.push(acknowledge_form(tr, &n.id));
         }
+        sections.push(authority_section(tr, &me, &n));
+        sections.push(subjects_section(tr, &me, &n));
         if me.s.who.may("BreachService/GetAuthorityDraft") {
             sections.push(Section::new(tr.t("Authority draft")).with(Body::Links(vec![
                 (
@@ -564,6 +568,254 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
     }
     .await;
     web::done(&me, r)
+}
+
+const PHASES: [(&str, &str); 3] = [
+    ("initial", "the first notification"),
+    ("supplement", "a supplement (new information)"),
+    ("withdrawal", "a withdrawal"),
+];
+
+const SUBJECT_DECISIONS: [(&str, &str); 5] = [
+    ("communicate", "the people are told (art. 34(1))"),
+    (
+        "exception_34_3_a",
+        "not told: the data was unintelligible to others, such as encrypted with the key safe (art. 34(3)(a))",
+    ),
+    (
+        "exception_34_3_b",
+        "not told: later measures keep the high risk from materialising (art. 34(3)(b))",
+    ),
+    (
+        "exception_34_3_c",
+        "not told one by one: a public communication instead (art. 34(3)(c))",
+    ),
+    (
+        "not_required",
+        "not required: the risk to people is not high",
+    ),
+];
+
+fn vocab_word(tr: Tr, vocab: &[(&'static str, &'static str)], code: &str) -> String {
+    vocab
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, w)| tr.t(w).to_owned())
+        .unwrap_or_else(|| code.replace('_', " "))
+}
+
+fn options(tr: Tr, vocab: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+    vocab
+        .iter()
+        .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned()))
+        .collect()
+}
+
+/// The controller's notification to the supervisory authority (art. 33):
+/// what was recorded, and the form to record one (a customer's DPO for its
+/// own notice; the processor where the agreement lets it notify).
+fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
+    let rows = n
+        .authority_notifications
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(vocab_word(tr, &PHASES, &a.phase)),
+                Cell::time(tr, &a.notified_at),
+                Cell::text(if a.by_party == "processor" {
+                    tr.t("the processor")
+                } else {
+                    tr.t("the controller")
+                }),
+                Cell::text(&a.reference),
+                if a.late {
+                    Cell::state(tr.t("late"), Tone::Bad)
+                } else {
+                    Cell::text(tr.t("in time"))
+                },
+                Cell::text(&a.reasons_for_delay),
+            ]
+        })
+        .collect();
+    let mut s =
+        Section::new(tr.t("Notification to the authority (art. 33)")).with(Body::Table(table(
+            tr.t("Notification to the authority (art. 33)"),
+            &[
+                tr.t("Phase"),
+                tr.t("Notified"),
+                tr.t("By"),
+                tr.t("The authority's reference"),
+                tr.t("In time"),
+                tr.t("Reasons for the delay"),
+            ],
+            rows,
+            "–",
+        )));
+    let may = me.s.who.may("BreachService/RecordAuthorityNotification")
+        && (me.s.who.tenant_bound() || n.processor_may_notify_authority)
+        && n.status != "cancelled";
+    if may {
+        s.push(Body::Form(FormV {
+            id: "authority".into(),
+            action: format!("/breaches/notices/{}/authority", n.id),
+            post: true,
+            fields: vec![
+                Field::new("phase", tr.t("Phase"), FieldKind::Select(options(tr, &PHASES))).value(
+                    if n.authority_notifications.is_empty() {
+                        "initial"
+                    } else {
+                        "supplement"
+                    },
+                ),
+                Field::new("notified_at", tr.t("Notified"), FieldKind::Instant)
+                    .required()
+                    .value(crate::when::input_value(Utc::now()))
+                    .help(tr.t(AMSTERDAM_HELP)),
+                Field::new("reference", tr.t("The authority's reference"), FieldKind::Text)
+                    .help(tr.t("The number the Autoriteit Persoonsgegevens gave the notification.")),
+                Field::new(
+                    "reasons_for_delay",
+                    tr.t("Reasons for the delay"),
+                    FieldKind::TextArea,
+                )
+                .help(tr.t("Required when the first notification comes after the 72 hours (art. 33(1)).")),
+                web::confirm_field(tr.t("I understand: this records that the authority was notified, and it cannot be taken back.")),
+            ],
+            submit: tr.t("Record the notification").into(),
+        }));
+    }
+    s
+}
+
+/// The art. 34 decision: tell the people, or why not.
+fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
+    let rows = n
+        .subject_decisions
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::text(vocab_word(tr, &SUBJECT_DECISIONS, &d.decision)),
+                Cell::text(&d.details),
+                Cell::time(tr, &d.communicated_at),
+                Cell::time(tr, &d.decided_at),
+            ]
+        })
+        .collect();
+    let mut s = Section::new(tr.t("Telling the people (art. 34)")).with(Body::Table(table(
+        tr.t("Telling the people (art. 34)"),
+        &[tr.t("Decision"), tr.t("Why"), tr.t("Told"), tr.t("Decided")],
+        rows,
+        "–",
+    )));
+    if me.s.who.may("BreachService/DecideSubjectCommunication") && n.status != "cancelled" {
+        s.push(Body::Form(FormV {
+            id: "subjects".into(),
+            action: format!("/breaches/notices/{}/subjects", n.id),
+            post: true,
+            fields: vec![
+                Field::new(
+                    "decision",
+                    tr.t("Decision"),
+                    FieldKind::Select(options(tr, &SUBJECT_DECISIONS)),
+                ),
+                Field::new("details", tr.t("Why, in words"), FieldKind::TextArea),
+                Field::new("communicated_at", tr.t("Told"), FieldKind::Instant)
+                    .help(tr.t("When the people were told, if they were. Amsterdam time.")),
+                web::confirm_field(
+                    tr.t("I understand: the decision is recorded in the register of breaches."),
+                ),
+            ],
+            submit: tr.t("Record the decision").into(),
+        }));
+    }
+    s
+}
+
+#[derive(Deserialize)]
+pub struct AuthorityForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    notified_at: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    reasons_for_delay: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn authority(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<AuthorityForm>,
+) -> Response {
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/breaches/notices/{id}"),
+        "The notification to the authority was recorded.",
+        async {
+            get_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
+                    notice_id: id.clone(),
+                    phase: f.phase,
+                    notified_at: typed(me.tr, me.tr.t("Notified"), &f.notified_at)?,
+                    reference: f.reference,
+                    reasons_for_delay: f.reasons_for_delay,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct SubjectsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    details: String,
+    #[serde(default)]
+    communicated_at: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn subjects(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<SubjectsForm>,
+) -> Response {
+    web::act(
+        &me,
+        &f.csrf,
+        &format!("/breaches/notices/{id}"),
+        "The decision about telling the people was recorded.",
+        async {
+            get_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .decide_subject_communication(me.s.req(pb::DecideSubjectCommunicationRequest {
+                    notice_id: id.clone(),
+                    decision: f.decision,
+                    details: f.details,
+                    communicated_at: typed(me.tr, me.tr.t("Told"), &f.communicated_at)?,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
 }
 
 async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
