@@ -1381,3 +1381,53 @@ async fn a_customer_dpo_records_its_authority_notification_and_art_34_decision()
     assert_eq!(r.status, 404, "{}", r.body);
     app.stop().await;
 }
+
+/// The letters to the subject, filled from the request, in the subject's
+/// language whatever the console's.
+#[tokio::test]
+async fn letters_to_the_subject_are_filled_from_the_request() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let path = format!("/requests/{}", s.a_overdue);
+    let p = a.get(&path).await;
+    assert!(p.has("Letters to the subject"), "{}", p.body);
+    let href = format!("{path}/letters/receipt?lang=nl");
+    assert!(
+        p.has(&href.replace('&', "&amp;")) || p.has(&href),
+        "{}",
+        p.body
+    );
+    assert!(
+        !p.has("/letters/refusal"),
+        "no refusal letter for an open request"
+    );
+    let nl = a.get(&href).await;
+    assert_eq!(nl.status, 200);
+    assert!(nl.header("content-type").starts_with("text/plain"));
+    assert!(
+        nl.body
+            .contains("inzage in uw persoonsgegevens (artikel 15 AVG)"),
+        "{}",
+        nl.body
+    );
+    assert!(
+        nl.body.contains("Acme B.V."),
+        "signed by the controller: {}",
+        nl.body
+    );
+    assert!(!nl.body.contains("UTC") && !nl.body.contains(&s.a.id));
+    let en = a.get(&format!("{path}/letters/receipt?lang=en")).await;
+    assert!(en.body.contains("Article 15 GDPR"), "{}", en.body);
+    assert_eq!(
+        a.get(&format!("{path}/letters/nonsense?lang=nl"))
+            .await
+            .status,
+        404
+    );
+    // Another tenant's request: not found.
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    assert_eq!(b.get(&href).await.status, 404);
+    app.stop().await;
+}

@@ -243,6 +243,21 @@ pub const NL: &[(&str, &str)] = &[
         "Het besluit over het inlichten van de betrokkenen is vastgelegd.",
     ),
     // data-subject requests
+    ("Receipt", "Ontvangstbevestiging"),
+    ("Extension, with the reasons", "Verlenging, met de redenen"),
+    (
+        "Refusal, with the remedies",
+        "Weigering, met de rechtsmiddelen",
+    ),
+    (
+        "Cover letter of the answer",
+        "Begeleidende brief bij het antwoord",
+    ),
+    ("Letters to the subject", "Brieven aan de betrokkene"),
+    (
+        "Filled from the request, to send from the controller's own letterhead or e-mail; the console never holds the subject's name or address.",
+        "Ingevuld vanuit het verzoek, om te versturen op het eigen briefpapier of per e-mail van de verwerkingsverantwoordelijke; de console kent de naam en het adres van de betrokkene nooit.",
+    ),
     (
         "waiting for proof of identity",
         "wacht op bewijs van identiteit",

@@ -16,6 +16,7 @@
 pub mod backend;
 pub mod charts;
 pub mod i18n;
+pub mod letters;
 pub mod pages;
 pub mod session;
 pub mod view;

@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{id}/refuse", post(refuse))
         .route("/requests/{id}/fulfil", post(fulfil))
         .route("/requests/{id}/close", post(close))
+        // The letters to the subject, in Dutch or English.
+        .route("/requests/{id}/letters/{letter}", get(letter))
         // A file of the answer this session just fulfilled.
         .route("/requests/{id}/answer/{name}", get(answer_file))
         // The vault's signed certificate of the request's erasures.
@@ -426,6 +428,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 (tr.t("The right to a judicial remedy").to_owned(), Cell::text(&r.judicial_remedy_info)),
             ])));
         }
+        sections.push(letters_section(tr, &r));
         if is_open && me.s.who.may("RequestService/FulfilRequest") {
             sections.push(Section::new(tr.t("Fulfil the request")).with(Body::Form(FormV {
                 id: "fulfil".into(),
@@ -912,6 +915,84 @@ async fn file(State(st): State<AppState>, me: Signed, Form(f): Form<FileForm>) -
                 other => Err(other),
             },
         }
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// The letters the controller sends the subject, each in Dutch and English
+/// (the subject's language, not the reader's): those the request's state
+/// calls for.
+fn letters_section(tr: Tr, r: &pb::DataSubjectRequest) -> Section {
+    use crate::letters::Letter;
+    let mut links = Vec::new();
+    for l in Letter::ALL {
+        let wanted = match l {
+            Letter::Receipt => true,
+            Letter::Extension => !r.extended_at.is_empty(),
+            Letter::Refusal => !r.refusal_reasons.is_empty(),
+            Letter::Answer => !r.answered_at.is_empty() && r.refusal_reasons.is_empty(),
+        };
+        if !wanted {
+            continue;
+        }
+        for (lang, name) in [("nl", "Nederlands"), ("en", "English")] {
+            links.push((
+                format!("{} ({name})", l.name(tr)),
+                format!("/requests/{}/letters/{}?lang={lang}", r.id, l.code()),
+            ));
+        }
+    }
+    Section::new(tr.t("Letters to the subject"))
+        .with(Body::Notes(vec![tr
+            .t("Filled from the request, to send from the controller's own letterhead or e-mail; the console never holds the subject's name or address.")
+            .into()]))
+        .with(Body::Links(links))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LetterQuery {
+    pub lang: Option<String>,
+}
+
+async fn letter(
+    State(st): State<AppState>,
+    me: Signed,
+    Path((id, which)): Path<(String, String)>,
+    Query(q): Query<LetterQuery>,
+) -> Response {
+    let r: PageResult = async {
+        let letter = crate::letters::Letter::parse(&which).ok_or(Failure::NotFound)?;
+        let lang =
+            crate::i18n::Lang::parse(q.lang.as_deref().unwrap_or("nl")).ok_or(Failure::NotFound)?;
+        let r = fetch_one(&st, &me, &id).await?;
+        let names = tenant_names(&st, &me).await?;
+        let facts = crate::letters::Facts {
+            controller: names.get(&r.controller_id).cloned().unwrap_or_default(),
+            kind: r.r#type.clone(),
+            received: parse(&r.received_at),
+            due: r.response.as_ref().and_then(|d| parse(&d.strict)),
+            extended_due: r.extended_response.as_ref().and_then(|d| parse(&d.strict)),
+            extension_reasons: r.extension_reasons.clone(),
+            refusal_reasons: r.refusal_reasons.clone(),
+            complaint_info: r.complaint_info.clone(),
+            judicial_remedy_info: r.judicial_remedy_info.clone(),
+        };
+        let text = crate::letters::render(letter, lang, &facts);
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{}-{}.txt\"", letter.code(), lang.code()),
+                ),
+            ],
+            text,
+        )
+            .into_response())
     }
     .await;
     web::done(&me, r)
