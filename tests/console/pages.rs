@@ -330,6 +330,15 @@ async fn dutch() {
     // exact instant only on hover.
     assert!(home.has("einde van "), "{}", home.visible());
     assert!(home.has(" UTC\">"), "the UTC instant is the title");
+    // The art. 12(4) texts offered for a refusal, and how the subject was
+    // identified, in Dutch.
+    let rq = w.get(&format!("/requests/{}", s.a_overdue)).await;
+    assert!(
+        rq.has("U kunt een klacht indienen bij de Autoriteit Persoonsgegevens"),
+        "{}",
+        rq.body
+    );
+    assert!(rq.has("via e-mailadres"), "{}", rq.body);
     for path in [
         "/".to_owned(),
         "/requests".to_owned(),

@@ -243,6 +243,21 @@ pub const NL: &[(&str, &str)] = &[
         "Het besluit over het inlichten van de betrokkenen is vastgelegd.",
     ),
     // data-subject requests
+    ("by e-mail address", "via e-mailadres"),
+    ("by phone number", "via telefoonnummer"),
+    (
+        "by the candidate's reference",
+        "via het kenmerk van de kandidaat",
+    ),
+    (
+        "You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl).",
+        "U kunt een klacht indienen bij de Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl).",
+    ),
+    (
+        "You may seek a judicial remedy before the competent Dutch court.",
+        "U kunt zich wenden tot de bevoegde Nederlandse rechter.",
+    ),
+    ("the first notice", "de eerste melding"),
     ("Receipt", "Ontvangstbevestiging"),
     ("Extension, with the reasons", "Verlenging, met de redenen"),
     (

@@ -952,8 +952,11 @@ fn send_form(tr: Tr, id: &str, first: bool) -> Section {
                 "phase",
                 tr.t("Phase"),
                 FieldKind::Select(vec![
-                    ("initial".into(), "initial".into()),
-                    ("supplement".into(), "supplement".into()),
+                    ("initial".into(), tr.t("the first notice").into()),
+                    (
+                        "supplement".into(),
+                        tr.t("a supplement (new information)").into(),
+                    ),
                 ]),
             )
             .value(if first { "initial" } else { "supplement" }),

@@ -331,7 +331,23 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             (tr.t("Type").to_owned(), Cell::text(word(tr, &TYPES, &r.r#type))),
             (tr.t("Controller").to_owned(), super::tenant_cell(&names, &r.controller_id)),
             (tr.t("Status").to_owned(), Cell::state(word(tr, &STATUSES, &r.status), web::tone_of(&r.status))),
-            (tr.t("Identity").to_owned(), Cell::Lines(r.identified_by.clone())),
+            (
+                tr.t("Identity").to_owned(),
+                Cell::Lines(
+                    r.identified_by
+                        .iter()
+                        .map(|i| {
+                            match i.as_str() {
+                                "email" => tr.t("by e-mail address"),
+                                "phone" => tr.t("by phone number"),
+                                "candidate_ref" => tr.t("by the candidate's reference"),
+                                other => other,
+                            }
+                            .to_owned()
+                        })
+                        .collect(),
+                ),
+            ),
             (tr.t("Description").to_owned(), Cell::text(&r.description)),
             (tr.t("Late").to_owned(), late_cell(tr, &r, Utc::now())),
             (tr.t("Outcome").to_owned(), Cell::text(&r.outcome)),
@@ -449,9 +465,9 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 fields: vec![
                     Field::new("reasons", tr.t("Reasons for the refusal"), FieldKind::TextArea).required(),
                     Field::new("complaint_info", tr.t("The right to complain to a supervisory authority"), FieldKind::TextArea)
-                        .value("You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl)."),
+                        .value(tr.t("You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl).")),
                     Field::new("judicial_remedy_info", tr.t("The right to a judicial remedy"), FieldKind::TextArea)
-                        .value("You may seek a judicial remedy before the competent Dutch court."),
+                        .value(tr.t("You may seek a judicial remedy before the competent Dutch court.")),
                     web::confirm_field(tr.t("I understand: the request is closed as refused; the subject must be sent these reasons and remedies.")),
                 ],
                 submit: tr.t("Refuse").into(),
