@@ -173,6 +173,15 @@ async fn every_page_renders_for_the_privacy_officer() {
         ("/webhooks", "Deliveries"),
         ("/tenants", "Acme B.V."),
     ];
+    // Filters pick a tenant by name, never by a typed id.
+    for path in ["/", "/audit", "/retention"] {
+        let p = w.get(path).await;
+        assert!(
+            p.has("<select id=\"filter-tenant\" name=\"tenant\"") && p.has(">Acme B.V.</option>"),
+            "{path}: {}",
+            p.body
+        );
+    }
     for (path, expect) in pages {
         let p = w.get(path).await;
         assert_eq!(p.status, 200, "{path}: {}", p.body);

@@ -88,7 +88,7 @@ async fn events_section(
         .collect();
     let mut fields = Vec::new();
     if !me.s.who.tenant_bound() {
-        fields.push(Field::new("tenant", tr.t("Tenant"), FieldKind::Text).value(opt(&f.tenant)));
+        fields.push(super::tenant_select(tr, &tenants, &opt(&f.tenant)));
     }
     fields.push(
         Field::new("action", tr.t("Action starts with"), FieldKind::Text).value(opt(&f.action)),

@@ -206,3 +206,28 @@ pub fn role_word(tr: crate::i18n::Tr, role: &str) -> String {
         other => other.to_owned(),
     }
 }
+
+/// A filter's tenant as a select of legal names ("all" first), never a
+/// typed id: a filter cannot produce an error page. A value not among the
+/// names (an id from a link) stays selectable as it is.
+pub fn tenant_select(
+    tr: crate::i18n::Tr,
+    names: &std::collections::HashMap<String, String>,
+    current: &str,
+) -> crate::view::Field {
+    let mut options: Vec<(String, String)> = names
+        .iter()
+        .map(|(id, n)| (id.clone(), n.clone()))
+        .collect();
+    options.sort_by_key(|o| o.1.to_lowercase());
+    if !current.is_empty() && !names.contains_key(current) {
+        options.push((current.to_owned(), current.to_owned()));
+    }
+    options.insert(0, (String::new(), tr.t("all").to_owned()));
+    crate::view::Field::new(
+        "tenant",
+        tr.t("Tenant"),
+        crate::view::FieldKind::Select(options),
+    )
+    .value(current)
+}

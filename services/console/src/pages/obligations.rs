@@ -102,7 +102,7 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
     let obligations = fetch(st, me, f).await?;
     let names = tenant_names(st, me).await?;
     let now = Utc::now();
-    let mut sections = vec![filter_form(me, f)];
+    let mut sections = vec![filter_form(me, f, &names)];
     let cols = [
         tr.t("Time left"),
         tr.t("What must happen"),
@@ -192,7 +192,11 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
     Ok(web::page(me, tr.t("Obligations"), lead, &sections))
 }
 
-fn filter_form(me: &Signed, f: &Filter) -> Section {
+fn filter_form(
+    me: &Signed,
+    f: &Filter,
+    names: &std::collections::HashMap<String, String>,
+) -> Section {
     let tr = me.tr;
     let mut services = vec![(String::new(), tr.t("all").to_owned())];
     services.extend(SERVICES.iter().map(|s| ((*s).to_owned(), (*s).to_owned())));
@@ -200,7 +204,7 @@ fn filter_form(me: &Signed, f: &Filter) -> Section {
         Field::new("service", tr.t("Service"), FieldKind::Select(services)).value(opt(&f.service)),
     ];
     if !me.s.who.tenant_bound() {
-        fields.push(Field::new("tenant", tr.t("Tenant"), FieldKind::Text).value(opt(&f.tenant)));
+        fields.push(super::tenant_select(tr, names, &opt(&f.tenant)));
     }
     fields.push(
         Field::new("overdue", tr.t("Overdue only"), FieldKind::Check).value(

@@ -63,8 +63,8 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
         let mut sections = Vec::new();
         let mut filter = vec![];
         if !me.s.who.tenant_bound() {
-            filter
-                .push(Field::new("tenant", tr.t("Tenant"), FieldKind::Text).value(tenant.clone()));
+            let names = super::tenant_names(&st, &me).await?;
+            filter.push(super::tenant_select(tr, &names, &tenant));
         }
         filter.push(
             Field::new("certificate", tr.t("Deletion certificate"), FieldKind::Text)
