@@ -240,3 +240,75 @@ async fn verify_chain_over_the_api() {
         app.stop().await;
     }
 }
+
+/// AuditService.RecordConsoleSession: records the caller's own sign-in or
+/// sign-out in its own chain; any other event is INVALID_ARGUMENT and
+/// writes nothing; a machine's role may not call it.
+#[tokio::test]
+async fn record_console_session_is_the_callers_own_and_validated() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = app.create_controller("Alpha B.V.", "11111111").await;
+        let b = app.create_controller("Beta B.V.", "22222222").await;
+        let ta = app.token(Role::Controller, Some(&a.id)).await;
+        let count = |app: &TestApp| {
+            let mut c = app.audit();
+            let admin = app.admin.clone();
+            async move {
+                c.list_events(req(
+                    &admin,
+                    pb::ListEventsRequest {
+                        action_prefix: "console.".into(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .events
+            }
+        };
+        let r = app
+            .audit()
+            .record_console_session(req(
+                &ta,
+                pb::RecordConsoleSessionRequest {
+                    event: "sign_in".into(),
+                },
+            ))
+            .await
+            .expect("recorded")
+            .into_inner();
+        let events = count(&app).await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].seq, r.seq);
+        assert_eq!(events[0].tenant_id, a.id, "its own chain, never another's");
+        assert_ne!(events[0].tenant_id, b.id);
+        let e = app
+            .audit()
+            .record_console_session(req(
+                &ta,
+                pb::RecordConsoleSessionRequest {
+                    event: "sign_everyone_out".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::InvalidArgument);
+        assert!(e.message().starts_with("event:"), "{}", e.message());
+        let worker = app.token(Role::Worker, None).await;
+        let e = app
+            .audit()
+            .record_console_session(req(
+                &worker,
+                pb::RecordConsoleSessionRequest {
+                    event: "sign_in".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied);
+        assert_eq!(count(&app).await.len(), 1, "nothing more written");
+        app.stop().await;
+    }
+}

@@ -1222,3 +1222,48 @@ async fn the_request_record_lists_every_erasure_across_attempts() {
         app.stop().await;
     }
 }
+
+/// VaultPeer.ErasedForRequest keeps to the scope the peer acts in: another
+/// tenant is NOT_FOUND, a malformed request id INVALID_ARGUMENT naming it.
+#[tokio::test]
+async fn erased_for_request_validates_and_keeps_to_its_scope() {
+    let db = testkit::TestDb::new(Backend::Sqlite).await;
+    let app = spawn_app(&db).await;
+    let a = app.create_controller("Alpha B.V.", "11111111").await;
+    let b = app.create_controller("Beta B.V.", "22222222").await;
+    let peer = app.token(Role::Peer, None).await;
+    let call = |tenant: &str, scope: &str, request_id: &str| {
+        let mut r = req(
+            &peer,
+            proto::internal::v1::ErasedForRequestRequest {
+                tenant_id: tenant.into(),
+                request_id: request_id.into(),
+            },
+        );
+        r.metadata_mut()
+            .insert(auth::SCOPE_HEADER, scope.parse().unwrap());
+        r
+    };
+    let rid = uuid::Uuid::now_v7().to_string();
+    let ok = app
+        .vault_peer()
+        .erased_for_request(call(&a.id, &format!("tenant:{}", a.id), &rid))
+        .await
+        .expect("nothing erased yet")
+        .into_inner();
+    assert!(ok.erased.is_empty());
+    let e = app
+        .vault_peer()
+        .erased_for_request(call(&b.id, &format!("tenant:{}", a.id), &rid))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound, "{e:?}");
+    let e = app
+        .vault_peer()
+        .erased_for_request(call(&a.id, &format!("tenant:{}", a.id), "not an id"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("request_id"), "{}", e.message());
+    app.stop().await;
+}

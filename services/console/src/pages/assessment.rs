@@ -241,12 +241,6 @@ impl Input {
     }
 }
 
-fn words(tr: Tr, v: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(code, label)| ((*code).to_owned(), tr.t(label).to_owned()))
-        .collect()
-}
-
 /// The form. `again`: the incident is confirmed and this is a new version
 /// of its assessment; `error`: why the last submission was refused (the
 /// form keeps what was typed).
@@ -278,11 +272,7 @@ pub fn form(
                 .into(),
         });
     }
-    let mut controllers: Vec<(String, String)> = names
-        .iter()
-        .map(|(id, name)| (id.clone(), name.clone()))
-        .collect();
-    controllers.sort_by_key(|c| c.1.to_lowercase());
+    let mut controllers = super::name_options(names);
     // A controller named in the assessment stays pickable even when its
     // name is not known here.
     for c in &input.affected {
@@ -350,7 +340,7 @@ pub fn form(
         Field::new(
             "nature",
             tr.t("What the breach did"),
-            FieldKind::Checks(words(tr, &NATURE)),
+            FieldKind::Checks(super::vocab_options(tr, &NATURE)),
         )
         .selected(if input.nature.is_empty() && !again {
             vec!["confidentiality".into()]
@@ -360,13 +350,13 @@ pub fn form(
         Field::new(
             "data_categories",
             tr.t("Kinds of personal data"),
-            FieldKind::Checks(words(tr, domain_kit_categories::DATA)),
+            FieldKind::Checks(super::vocab_options(tr, domain_kit_categories::DATA)),
         )
         .selected(input.data_categories.clone()),
         Field::new(
             "subject_categories",
             tr.t("Kinds of people"),
-            FieldKind::Checks(words(tr, domain_kit_categories::SUBJECTS)),
+            FieldKind::Checks(super::vocab_options(tr, domain_kit_categories::SUBJECTS)),
         )
         .selected(input.subject_categories.clone()),
         Field::new("occurred_from", tr.t("Began"), FieldKind::Instant)
@@ -407,13 +397,16 @@ pub fn form(
             FieldKind::TextArea,
         )
         .value(&input.measures_proposed),
-        Field::new("risk", tr.t("Risk"), FieldKind::Select(words(tr, &RISK))).value(
-            if input.risk.is_empty() {
-                "risk"
-            } else {
-                &input.risk
-            },
-        ),
+        Field::new(
+            "risk",
+            tr.t("Risk"),
+            FieldKind::Select(super::vocab_options(tr, &RISK)),
+        )
+        .value(if input.risk.is_empty() {
+            "risk"
+        } else {
+            &input.risk
+        }),
         Field::new("risk_reasoning", tr.t("Why this risk"), FieldKind::TextArea)
             .value(&input.risk_reasoning),
         Field::new("contact", tr.t("Contact point"), FieldKind::Text).value(&input.contact),
@@ -423,7 +416,7 @@ pub fn form(
             Field::new(
                 "dismissal_basis",
                 tr.t("Reason for a dismissal"),
-                FieldKind::Select(words(tr, &DISMISSAL)),
+                FieldKind::Select(super::vocab_options(tr, &DISMISSAL)),
             )
             .value(&input.dismissal_basis),
             Field::new("dismissal_reason", tr.t("Reason"), FieldKind::TextArea)

@@ -596,21 +596,6 @@ const SUBJECT_DECISIONS: [(&str, &str); 5] = [
     ),
 ];
 
-fn vocab_word(tr: Tr, vocab: &[(&'static str, &'static str)], code: &str) -> String {
-    vocab
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, w)| tr.t(w).to_owned())
-        .unwrap_or_else(|| code.replace('_', " "))
-}
-
-fn options(tr: Tr, vocab: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
-    vocab
-        .iter()
-        .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned()))
-        .collect()
-}
-
 /// The controller's notification to the supervisory authority (art. 33):
 /// what was recorded, and the form to record one (a customer's DPO for its
 /// own notice; the processor where the agreement lets it notify).
@@ -620,7 +605,7 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
         .iter()
         .map(|a| {
             vec![
-                Cell::text(vocab_word(tr, &PHASES, &a.phase)),
+                Cell::text(super::vocab_word(tr, &PHASES, &a.phase)),
                 Cell::time(tr, &a.notified_at),
                 Cell::text(if a.by_party == "processor" {
                     tr.t("the processor")
@@ -660,7 +645,7 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
             action: format!("/breaches/notices/{}/authority", n.id),
             post: true,
             fields: vec![
-                Field::new("phase", tr.t("Phase"), FieldKind::Select(options(tr, &PHASES))).value(
+                Field::new("phase", tr.t("Phase"), FieldKind::Select(super::vocab_options(tr, &PHASES))).value(
                     if n.authority_notifications.is_empty() {
                         "initial"
                     } else {
@@ -694,7 +679,7 @@ fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
         .iter()
         .map(|d| {
             vec![
-                Cell::text(vocab_word(tr, &SUBJECT_DECISIONS, &d.decision)),
+                Cell::text(super::vocab_word(tr, &SUBJECT_DECISIONS, &d.decision)),
                 Cell::text(&d.details),
                 Cell::time(tr, &d.communicated_at),
                 Cell::time(tr, &d.decided_at),
@@ -716,7 +701,7 @@ fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
                 Field::new(
                     "decision",
                     tr.t("Decision"),
-                    FieldKind::Select(options(tr, &SUBJECT_DECISIONS)),
+                    FieldKind::Select(super::vocab_options(tr, &SUBJECT_DECISIONS)),
                 ),
                 Field::new("details", tr.t("Why, in words"), FieldKind::TextArea),
                 Field::new("communicated_at", tr.t("Told"), FieldKind::Instant)

@@ -207,6 +207,41 @@ pub fn role_word(tr: crate::i18n::Tr, role: &str) -> String {
     }
 }
 
+/// A service's code in words, from a vocabulary of (code, English words);
+/// an unknown code as it is, underscores as spaces.
+pub fn vocab_word(
+    tr: crate::i18n::Tr,
+    vocab: &[(&'static str, &'static str)],
+    code: &str,
+) -> String {
+    vocab
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, w)| tr.t(w).to_owned())
+        .unwrap_or_else(|| code.replace('_', " "))
+}
+
+/// A vocabulary as the options of a select or of boxes: (code, words).
+pub fn vocab_options(
+    tr: crate::i18n::Tr,
+    vocab: &[(&'static str, &'static str)],
+) -> Vec<(String, String)> {
+    vocab
+        .iter()
+        .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned()))
+        .collect()
+}
+
+/// The tenants as (id, legal name) options, by name.
+pub fn name_options(names: &std::collections::HashMap<String, String>) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = names
+        .iter()
+        .map(|(id, n)| (id.clone(), n.clone()))
+        .collect();
+    options.sort_by_key(|o| o.1.to_lowercase());
+    options
+}
+
 /// A filter's tenant as a select of legal names ("all" first), never a
 /// typed id: a filter cannot produce an error page. A value not among the
 /// names (an id from a link) stays selectable as it is.
@@ -215,11 +250,7 @@ pub fn tenant_select(
     names: &std::collections::HashMap<String, String>,
     current: &str,
 ) -> crate::view::Field {
-    let mut options: Vec<(String, String)> = names
-        .iter()
-        .map(|(id, n)| (id.clone(), n.clone()))
-        .collect();
-    options.sort_by_key(|o| o.1.to_lowercase());
+    let mut options = name_options(names);
     if !current.is_empty() && !names.contains_key(current) {
         options.push((current.to_owned(), current.to_owned()));
     }

@@ -103,14 +103,6 @@ const TYPES: [(&str, &str); 6] = [
     ("objection", "objection (art. 21)"),
 ];
 
-fn word(tr: Tr, vocab: &[(&'static str, &'static str)], code: &str) -> String {
-    vocab
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, w)| tr.t(w).to_owned())
-        .unwrap_or_else(|| code.replace('_', " "))
-}
-
 /// Whether an open request is past the deadline in force, or an answered
 /// one was answered late: what "late" means on the queue and the request.
 fn late_cell(tr: Tr, r: &pb::DataSubjectRequest, now: DateTime<Utc>) -> Cell {
@@ -148,11 +140,14 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     vec![
                         Cell::link(
                             format!("/requests/{}", r.id),
-                            format!("{} · {received}", word(tr, &TYPES, &r.r#type)),
+                            format!("{} · {received}", super::vocab_word(tr, &TYPES, &r.r#type)),
                         ),
-                        Cell::text(word(tr, &TYPES, &r.r#type)),
+                        Cell::text(super::vocab_word(tr, &TYPES, &r.r#type)),
                         tenant_cell(&names, &r.controller_id),
-                        Cell::state(word(tr, &STATUSES, &r.status), web::tone_of(&r.status)),
+                        Cell::state(
+                            super::vocab_word(tr, &STATUSES, &r.status),
+                            web::tone_of(&r.status),
+                        ),
                         Cell::time(tr, &r.received_at),
                         Cell::due(
                             tr,
@@ -176,11 +171,7 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 })
                 .collect();
             let mut statuses = vec![(String::new(), tr.t("all").to_owned())];
-            statuses.extend(
-                STATUSES
-                    .iter()
-                    .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned())),
-            );
+            statuses.extend(super::vocab_options(tr, &STATUSES));
             let mut types = vec![(String::new(), tr.t("all").to_owned())];
             types.extend(
                 TYPES
@@ -328,9 +319,9 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let names = super::tenant_names(&st, &me).await?;
         let r = fetch_one(&st, &me, &id).await?;
         let facts = vec![
-            (tr.t("Type").to_owned(), Cell::text(word(tr, &TYPES, &r.r#type))),
+            (tr.t("Type").to_owned(), Cell::text(super::vocab_word(tr, &TYPES, &r.r#type))),
             (tr.t("Controller").to_owned(), super::tenant_cell(&names, &r.controller_id)),
-            (tr.t("Status").to_owned(), Cell::state(word(tr, &STATUSES, &r.status), web::tone_of(&r.status))),
+            (tr.t("Status").to_owned(), Cell::state(super::vocab_word(tr, &STATUSES, &r.status), web::tone_of(&r.status))),
             (
                 tr.t("Identity").to_owned(),
                 Cell::Lines(
@@ -476,7 +467,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let title = format!(
             "{}: {} · {}",
             tr.t("Request"),
-            word(tr, &TYPES, &r.r#type),
+            super::vocab_word(tr, &TYPES, &r.r#type),
             parse(&r.received_at)
                 .map(|t| crate::when::instant(tr, t))
                 .unwrap_or_default()
@@ -837,12 +828,7 @@ fn file_form(
         Field::new(
             "type",
             tr.t("What the subject asks"),
-            FieldKind::Select(
-                TYPES
-                    .iter()
-                    .map(|(c, w)| ((*c).to_owned(), tr.t(w).to_owned()))
-                    .collect(),
-            ),
+            FieldKind::Select(super::vocab_options(tr, &TYPES)),
         )
         .value(&f.kind),
         Field::new("received_at", tr.t("Received"), FieldKind::Instant)
