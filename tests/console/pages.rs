@@ -134,6 +134,95 @@ async fn a_revoked_token_ends_the_session() {
     app.stop().await;
 }
 
+/// A group larger than the overview shows says how many it holds and links
+/// to all of them; opened, it pages by cursor with its position and total;
+/// the erasures due on the retention page page the same way. Nothing is
+/// capped silently.
+#[tokio::test]
+async fn long_lists_page_with_their_totals() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let batch = (0..130)
+        .map(|i| {
+            let mut c = valid_candidate(&format!("bulk-{i:03}"), "Piet", "piet@example.nl");
+            c.tenant_id = s.a.id.clone();
+            c
+        })
+        .collect();
+    app.vault()
+        .put_candidates(req(
+            &app.admin,
+            pb::PutCandidatesRequest {
+                tenant_id: s.a.id.clone(),
+                candidates: batch,
+            },
+        ))
+        .await
+        .unwrap();
+    // Their retention ends in 30 days: 130 erasures due "later", all at one
+    // instant (the rank's tie on the id is what pages them).
+    use store::entities::vault::candidates;
+    use store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let due = store::now_micros() + chrono::Duration::days(30);
+    candidates::Entity::update_many()
+        .col_expr(candidates::Column::Status, Expr::value("rejected"))
+        .col_expr(candidates::Column::DeleteAfter, Expr::value(due))
+        .filter(candidates::Column::ExternalRef.starts_with("bulk-"))
+        .exec(&app.db().await)
+        .await
+        .unwrap();
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let overview = w.get("/?service=vault").await;
+    assert_eq!(overview.status, 200);
+    assert!(
+        overview.has("Later: 1 to 20 of 130") && overview.has("Show all 130 in this group"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.has("candidate bulk-000"), "named by reference");
+    let mut page = w.get("/?service=vault&group=later").await;
+    let mut seen = Vec::new();
+    for (first, last) in [(1, 100), (101, 130)] {
+        assert!(
+            page.has(&format!("Later: {first} to {last} of 130")),
+            "{}",
+            page.body
+        );
+        for i in 0..130 {
+            if page.has(&format!(">candidate bulk-{i:03}<")) {
+                seen.push(i);
+            }
+        }
+        if last == 130 {
+            assert!(!page.has("Next page") && page.has("First page"));
+            break;
+        }
+        let at = page.body.find("Next page").expect("a next page");
+        let href_at = page.body[..at].rfind("href=\"").unwrap() + 6;
+        let href = page.body[href_at..at]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&");
+        page = w.get(&href).await;
+        assert_eq!(page.status, 200, "{href}");
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 130, "every row once, none lost between pages");
+    // A group the link does not know shows the overview, not an error.
+    assert_eq!(w.get("/?group=nonsense").await.status, 200);
+    // Retention: the erasures due page too.
+    let ret = w.get(&format!("/retention?tenant={}", s.a.id)).await;
+    assert!(
+        ret.has("Erasures due: 1 to 100 of 130") && ret.has("Candidates: 1 to 100 of 130"),
+        "{}",
+        ret.body
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_page_renders_for_the_privacy_officer() {
     let db = TestDb::new(Backend::Sqlite).await;
@@ -271,6 +360,24 @@ async fn every_page_renders_for_the_privacy_officer() {
             .starts_with("service,tenant_id,object_type,object_id")
     );
     assert!(csv.body.contains(&s.a_overdue));
+    // The Excel variant: a byte order mark and semicolons (Dutch Excel's
+    // list separator), the same rows.
+    let xl = w
+        .get("/obligations.csv?format=excel&service=requests")
+        .await;
+    assert_eq!(xl.status, 200);
+    assert!(
+        xl.body
+            .starts_with("\u{feff}service;tenant_id;object_type;object_id"),
+        "{:?}",
+        &xl.body[..60.min(xl.body.len())]
+    );
+    assert!(xl.body.contains(&s.a_overdue));
+    assert_eq!(
+        xl.body.lines().count(),
+        csv.body.lines().count(),
+        "the same rows"
+    );
     // The register and the record download.
     for (path, kind) in [
         ("/breaches/register?format=csv", "text/csv"),
@@ -890,17 +997,67 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         .act(
             &ret,
             "/retention/hold",
-            &[("id", &cand.id), ("reason", "litigation 2026-17")],
+            &[
+                ("tenant", &s.a.id),
+                ("reference_of", "cand-1"),
+                ("reason", "litigation 2026-17"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let p = w.get(&ret).await;
     assert!(p.has("litigation 2026-17"), "{}", p.body);
+    // Found by its reference's start, and by the subject's e-mail address
+    // (the blind index); a reference no candidate has is said in words.
+    for q in ["cand", "jan.jansen@example.nl"] {
+        let found = w
+            .get(&format!("{ret}&q={}", ::console::web::encode(q)))
+            .await;
+        assert!(
+            found.has("cand-1") && found.has("Candidates (1)"),
+            "{q}: {}",
+            found.body
+        );
+    }
+    let none = w.get(&format!("{ret}&q=nobody")).await;
+    assert!(
+        none.has("No candidate matches the search."),
+        "{}",
+        none.body
+    );
+    let bad = w.get(&format!("{ret}&q=%40nobody")).await;
+    assert_eq!(
+        bad.status, 200,
+        "a search never gives an error page: {}",
+        bad.body
+    );
+    assert!(bad.has("The search was not understood"), "{}", bad.body);
+    let r = w
+        .act(
+            &ret,
+            "/retention/hold",
+            &[
+                ("tenant", &s.a.id),
+                ("reference_of", "nobody"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.has("no candidate of this controller has the reference"),
+        "{}",
+        r.body
+    );
     let r = w
         .act(
             &ret,
             "/retention/erase",
-            &[("id", &cand.id), ("reason", "request")],
+            &[
+                ("tenant", &s.a.id),
+                ("reference_of", "cand-1"),
+                ("reason", "request"),
+            ],
         )
         .await;
     assert_eq!(r.status, 400, "a held candidate is not erased: {}", r.body);
@@ -908,7 +1065,11 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         .act(
             &ret,
             "/retention/release",
-            &[("id", &cand.id), ("reason", "settled")],
+            &[
+                ("tenant", &s.a.id),
+                ("reference_of", "cand-1"),
+                ("reason", "settled"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -916,7 +1077,11 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         .act(
             &ret,
             "/retention/erase",
-            &[("id", &cand.id), ("reason", "request")],
+            &[
+                ("tenant", &s.a.id),
+                ("reference_of", "cand-1"),
+                ("reason", "request"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -926,6 +1091,40 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
     );
     let cert = w.get(r.header("location")).await;
     assert_eq!(cert.status, 200);
+    // The certificate is listed on the retention page, by reference and
+    // erasure day (today in Amsterdam), and not outside that day.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    let listed = w
+        .get(&format!("{ret}&erased_from={today}&erased_to={today}"))
+        .await;
+    assert!(
+        listed.has("Deletion certificates (1)")
+            && listed.has(&format!("href=\"/retention/certificates/{}\"", cand.id)),
+        "{}",
+        listed.body
+    );
+    let yesterday = today - chrono::Duration::days(1);
+    let earlier = w
+        .get(&format!(
+            "{ret}&erased_from={yesterday}&erased_to={yesterday}"
+        ))
+        .await;
+    assert!(
+        earlier.has("No deletion certificate matches."),
+        "{}",
+        earlier.body
+    );
+    let reversed = w
+        .get(&format!("{ret}&erased_from={today}&erased_to={yesterday}"))
+        .await;
+    assert_eq!(reversed.status, 200);
+    assert!(
+        reversed.has("The dates were not understood"),
+        "{}",
+        reversed.body
+    );
     assert!(
         cert.has("Deletion certificate") && cert.has("cand-1"),
         "{}",

@@ -193,7 +193,7 @@ async fn list_obligations_validates_and_scopes() {
             "page.page_token:",
         ),
         (
-            // An offset that would overflow the source query's limit.
+            // An offset token of the old paging, and a forged cursor.
             pb::ListObligationsRequest {
                 page: Some(pb::PageRequest {
                     page_size: 5,
@@ -202,6 +202,23 @@ async fn list_obligations_validates_and_scopes() {
                 ..Default::default()
             },
             "page.page_token:",
+        ),
+        (
+            pb::ListObligationsRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 5,
+                    page_token: "c1;vault,soon,x,y,1".into(),
+                }),
+                ..Default::default()
+            },
+            "page.page_token:",
+        ),
+        (
+            pb::ListObligationsRequest {
+                due_from: "2026-13-01".into(),
+                ..Default::default()
+            },
+            "due_from:",
         ),
     ] {
         let e = client
@@ -296,6 +313,51 @@ async fn obligations_come_from_the_vault_scoped_filtered_and_flagged_overdue() {
                 && o.tenant_id == a.id
                 && o.object_type == "candidate")
         );
+        // Each names its candidate by reference, for people.
+        assert_eq!(
+            all.iter().map(|o| o.title.as_str()).collect::<Vec<_>>(),
+            ["o-2", "o-0", "o-1"]
+        );
+        // Totals: every obligation the filter admits, whatever the page;
+        // a window [due_from, due_before) counts and lists only its own.
+        let now = chrono::Utc::now();
+        let counted = |r: pb::ListObligationsRequest| {
+            let mut d = d.clone();
+            let admin = app.admin.clone();
+            async move {
+                d.list_obligations(req(&admin, r))
+                    .await
+                    .unwrap()
+                    .into_inner()
+            }
+        };
+        let one = counted(pb::ListObligationsRequest {
+            page: Some(pb::PageRequest {
+                page_size: 1,
+                page_token: String::new(),
+            }),
+            count_total: true,
+            ..Default::default()
+        })
+        .await;
+        assert_eq!((one.obligations.len(), one.total), (1, Some(3)));
+        let later = counted(pb::ListObligationsRequest {
+            due_from: legal_time::json::format_instant(now),
+            count_total: true,
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(later.total, Some(2));
+        assert_eq!(
+            later
+                .obligations
+                .iter()
+                .map(|o| o.title.as_str())
+                .collect::<Vec<_>>(),
+            ["o-0", "o-1"]
+        );
+        let uncounted = counted(Default::default()).await;
+        assert_eq!(uncounted.total, None, "counted only when asked");
         assert_eq!(
             all[1].due_strict,
             legal_time::json::format_instant(legal_time::period::end_of_day_exclusive(

@@ -260,3 +260,241 @@ async fn candidate_lifecycle_from_put_to_certificate() {
         app.stop().await;
     }
 }
+
+/// Candidates found by the start of their reference (a search box), with
+/// the total; deletion certificates listed newest first by reference and
+/// Amsterdam erasure day, paged with a total; bad input names its field
+/// and another tenant's are never listed.
+#[tokio::test]
+async fn candidates_by_reference_and_certificates_by_day() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let a = tenant(&app, "Alpha B.V.", "11111111").await;
+        let b = tenant(&app, "Beta B.V.", "22222222").await;
+        let mut v = app.vault();
+        let mut ids = Vec::new();
+        for r in ["ats-1", "ats-2", "ats-10", "other_1", "other-1"] {
+            ids.push(
+                v.put_candidate(req(&a.service, valid_candidate(r, "Jan", "jan@example.nl")))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .id,
+            );
+        }
+        v.put_candidate(req(
+            &b.service,
+            valid_candidate("ats-9", "Bo", "bo@example.nl"),
+        ))
+        .await
+        .unwrap();
+        let list = |token: &str, prefix: &str| {
+            let mut v = app.vault();
+            let (token, prefix) = (token.to_owned(), prefix.to_owned());
+            async move {
+                v.list_candidates(req(
+                    &token,
+                    pb::ListCandidatesRequest {
+                        ref_prefix: prefix,
+                        count_total: true,
+                        ..Default::default()
+                    },
+                ))
+                .await
+            }
+        };
+        let refs = |r: &pb::ListCandidatesResponse| {
+            let mut v: Vec<String> = r
+                .candidates
+                .iter()
+                .map(|c| c.external_ref.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        let ats = list(&a.controller, "ats-").await.unwrap().into_inner();
+        assert_eq!(refs(&ats), ["ats-1", "ats-10", "ats-2"]);
+        assert_eq!(ats.total, Some(3));
+        // LIKE's wildcards are literal characters in a prefix ("_" would
+        // match "other-1" too).
+        let under = list(&a.controller, "other_").await.unwrap().into_inner();
+        assert_eq!(refs(&under), ["other_1"]);
+        assert!(
+            list(&a.controller, "%")
+                .await
+                .unwrap()
+                .into_inner()
+                .candidates
+                .is_empty()
+        );
+        // Another tenant's candidates are not found by their reference.
+        let theirs = list(&a.controller, "ats-9").await.unwrap().into_inner();
+        assert_eq!((theirs.candidates.len(), theirs.total), (0, Some(0)));
+        let e = list(&a.controller, "bad\u{7}").await.unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().starts_with("ref_prefix:"), "{}", e.message());
+
+        // Three erasures; the certificates newest first.
+        for id in &ids[..3] {
+            v.erase_candidate(req(
+                &a.controller,
+                pb::EraseCandidateRequest {
+                    id: id.clone(),
+                    reason: "request".into(),
+                    reference: "DSR-1".into(),
+                },
+            ))
+            .await
+            .unwrap();
+        }
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Amsterdam)
+            .date_naive();
+        let certs = |token: &str, r: pb::ListDeletionCertificatesRequest| {
+            let mut v = app.vault();
+            let token = token.to_owned();
+            async move { v.list_deletion_certificates(req(&token, r)).await }
+        };
+        let page1 = certs(
+            &a.controller,
+            pb::ListDeletionCertificatesRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 2,
+                    page_token: String::new(),
+                }),
+                erased_from: today.to_string(),
+                erased_to: today.to_string(),
+                count_total: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+        assert_eq!(page1.total, Some(3));
+        assert_eq!(page1.certificates.len(), 2);
+        assert!(page1.certificates.iter().all(|c| c.signed.is_empty()));
+        let page2 = certs(
+            &a.controller,
+            pb::ListDeletionCertificatesRequest {
+                page: Some(pb::PageRequest {
+                    page_size: 2,
+                    page_token: page1.next_page_token.clone(),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+        assert_eq!(page2.certificates.len(), 1);
+        assert!(page2.next_page_token.is_empty());
+        let all: Vec<_> = page1
+            .certificates
+            .iter()
+            .chain(&page2.certificates)
+            .collect();
+        assert!(
+            all.windows(2)
+                .all(|w| (w[0].shredded_at.as_str(), w[0].candidate_id.as_str())
+                    >= (w[1].shredded_at.as_str(), w[1].candidate_id.as_str())),
+            "newest first"
+        );
+        let mut erased: Vec<&str> = all.iter().map(|c| c.external_ref.as_str()).collect();
+        erased.sort_unstable();
+        assert_eq!(erased, ["ats-1", "ats-10", "ats-2"]);
+        let one = certs(
+            &a.controller,
+            pb::ListDeletionCertificatesRequest {
+                ref_prefix: "ats-1".into(),
+                count_total: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+        assert_eq!(one.total, Some(2), "ats-1 and ats-10");
+        let yesterday = today - chrono::Duration::days(1);
+        let none = certs(
+            &a.controller,
+            pb::ListDeletionCertificatesRequest {
+                erased_to: yesterday.to_string(),
+                count_total: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+        assert_eq!(none.total, Some(0));
+        // Another tenant: its own (none), and A's tenant id is not found.
+        let theirs = certs(&b.controller, Default::default())
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(theirs.certificates.is_empty());
+        let e = certs(
+            &b.controller,
+            pb::ListDeletionCertificatesRequest {
+                tenant_id: a.id.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        // The processor's admin names the tenant.
+        let admin = certs(
+            &app.admin,
+            pb::ListDeletionCertificatesRequest {
+                tenant_id: a.id.clone(),
+                count_total: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner();
+        assert_eq!(admin.total, Some(3));
+        // Bad input names the field; nothing else happens.
+        for (r, field) in [
+            (
+                pb::ListDeletionCertificatesRequest {
+                    erased_from: "7 dec".into(),
+                    ..Default::default()
+                },
+                "erased_from:",
+            ),
+            (
+                pb::ListDeletionCertificatesRequest {
+                    erased_from: today.to_string(),
+                    erased_to: yesterday.to_string(),
+                    ..Default::default()
+                },
+                "erased_from:",
+            ),
+            (
+                pb::ListDeletionCertificatesRequest {
+                    page: Some(pb::PageRequest {
+                        page_size: 2,
+                        page_token: "soon,x".into(),
+                    }),
+                    ..Default::default()
+                },
+                "page.page_token:",
+            ),
+        ] {
+            let e = certs(&a.controller, r).await.unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument);
+            assert!(e.message().starts_with(field), "{}", e.message());
+        }
+        let e = certs(&app.admin, Default::default()).await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            Code::InvalidArgument,
+            "the admin must name a tenant"
+        );
+        app.stop().await;
+    }
+}

@@ -348,6 +348,10 @@ pub const TABLE: &[MethodPermission] = &[
         &[Admin, Auditor, Controller, Service],
     ),
     p(
+        "/custodian.v1.VaultService/ListDeletionCertificates",
+        &[Admin, Auditor, Controller, Service],
+    ),
+    p(
         "/custodian.v1.VaultService/GetRetentionPolicy",
         &[Admin, Auditor, Controller, Service],
     ),

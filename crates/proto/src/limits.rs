@@ -24,7 +24,9 @@ pub const DEFAULT_MAX_BYTES: usize = 32 * 1024;
 /// Fields with their own bound: filters, tokens and ids of lists, and the one
 /// longer free-text field (the candidate's notes).
 pub const LIMITS: &[(&str, usize)] = &[
-    ("custodian.v1.PageRequest.page_token", 512),
+    // ListObligations' cursor holds one position per source (about 110
+    // bytes each, six sources).
+    ("custodian.v1.PageRequest.page_token", 1024),
     ("custodian.v1.ListEventsRequest.action_prefix", 200),
     ("custodian.v1.ListEventsRequest.object_id", 200),
     ("custodian.v1.ListEventsRequest.tenant_id", 64),
@@ -35,7 +37,13 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("custodian.v1.ListNotificationsRequest.topic", 200),
     ("custodian.v1.ListObligationsRequest.service", 64),
     ("custodian.v1.ListObligationsRequest.due_before", 64),
+    ("custodian.v1.ListObligationsRequest.due_from", 64),
     ("custodian.v1.ListCandidatesRequest.vacancy_ref", 200),
+    ("custodian.v1.ListCandidatesRequest.ref_prefix", 200),
+    ("custodian.v1.ListDeletionCertificatesRequest.tenant_id", 64),
+    ("custodian.v1.ListDeletionCertificatesRequest.ref_prefix", 200),
+    ("custodian.v1.ListDeletionCertificatesRequest.erased_from", 64),
+    ("custodian.v1.ListDeletionCertificatesRequest.erased_to", 64),
     ("custodian.v1.FindCandidatesRequest.email", 320),
     ("custodian.v1.FindCandidatesRequest.phone", 64),
     ("custodian.v1.ExportProcessingRecordRequest.format", 64),

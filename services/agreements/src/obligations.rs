@@ -28,6 +28,7 @@ impl Agreements {
                     tenant_id: a.tenant_id.clone(),
                     object_type: "agreement".into(),
                     object_id: a.id.clone(),
+                    title: a.terms.reference.clone(),
                     description,
                     rule: "agreement.renewal".into(),
                     citation: CITATION.into(),
@@ -92,13 +93,7 @@ impl Agreements {
                 }
             }
         }
-        out.retain(|o| {
-            q.due_before.is_none_or(|b| o.due_strict < b)
-                && q.due_by.is_none_or(|b| o.due_strict <= b)
-        });
-        out.sort_by(|x, y| (x.due_strict, &x.object_id).cmp(&(y.due_strict, &y.object_id)));
-        out.truncate(q.limit.max(1) as usize);
-        Ok(out)
+        Ok(q.select(out))
     }
 }
 

@@ -23,6 +23,17 @@ const AUTHORITY_CITATION: &str = "GDPR art. 33(1); EDPB Guidelines 9/2022";
 
 pub struct BreachObligations(pub Arc<Breaches>);
 
+/// An incident's first words, as its title on a list.
+fn short_title(description: &str) -> String {
+    let first = description.lines().next().unwrap_or_default().trim();
+    if first.chars().count() <= 60 {
+        first.to_owned()
+    } else {
+        let cut: String = first.chars().take(59).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
 fn open(s: ClockState) -> bool {
     matches!(s, ClockState::Open | ClockState::Overdue)
 }
@@ -47,9 +58,16 @@ impl ObligationSource for BreachObligations {
             // discovery, so the first `limit` by discovery are the earliest.
             if q.tenant.is_none() {
                 let now = store::now_micros();
+                // Due a fixed number of elapsed hours after discovery, so a
+                // due bound is a discovery bound and rank is (discovery, id).
+                let sla = chrono::Duration::hours(crate::service::DEFAULT_SLA_HOURS.into());
+                let after = q
+                    .after
+                    .as_ref()
+                    .map(|c| (c.due - sla, c.object_id.as_str()));
                 for inc in self
                     .0
-                    .reported_by_discovery(q.limit.max(1))
+                    .reported_by_discovery(after, q.due_from.map(|f| f - sla), q.limit.max(1))
                     .await
                     .map_err(err)?
                 {
@@ -67,6 +85,7 @@ impl ObligationSource for BreachObligations {
                         service: "breaches",
                         tenant_id: String::new(),
                         object_type: "breach_incident".into(),
+                        title: short_title(&inc.description),
                         object_id: inc.id,
                         description: "assess the incident and notify the affected controllers; their SLA runs from the discovery (24 hours unless an agreement allows more)".into(),
                         rule: "breach.controller_notice".into(),
@@ -93,6 +112,7 @@ impl ObligationSource for BreachObligations {
                             tenant_id: n.row.tenant_id.clone(),
                             object_type: "breach_notice".into(),
                             object_id: n.row.id.clone(),
+                            title: short_title(&v.row.description),
                             description: format!(
                                 "notify the controller of breach {} (SLA {} hours from discovery; met when the initial notice is delivered)",
                                 v.row.id, n.row.sla_hours
@@ -110,6 +130,7 @@ impl ObligationSource for BreachObligations {
                             tenant_id: n.row.tenant_id.clone(),
                             object_type: "breach_notice".into(),
                             object_id: n.row.id.clone(),
+                            title: short_title(&v.row.description),
                             description: format!(
                                 "the controller notifies the supervisory authority of breach {} (72 hours; strict from the processor's awareness, lenient from the controller's)",
                                 v.row.id
@@ -123,15 +144,7 @@ impl ObligationSource for BreachObligations {
                     }
                 }
             }
-            out.retain(|o| {
-                q.due_before.is_none_or(|b| o.due_strict < b)
-                    && q.due_by.is_none_or(|b| o.due_strict <= b)
-            });
-            out.sort_by(|a, b| {
-                (a.due_strict, &a.object_id, &a.rule).cmp(&(b.due_strict, &b.object_id, &b.rule))
-            });
-            out.truncate(q.limit.max(1) as usize);
-            Ok(out)
+            Ok(q.select(out))
         })
     }
 }

@@ -955,6 +955,64 @@ pub const NL: &[(&str, &str)] = &[
         "A token is created by an operator with `custodian tokens create`: its secret is shown once, on the operator's terminal, and never in a web page.",
         "Een token wordt aangemaakt door een beheerder met `custodian tokens create`: het geheim wordt eenmalig getoond in de terminal van de beheerder, nooit op een webpagina.",
     ),
+    // Paging, search and lists (issue 30, items 1, 7 and 8).
+    (
+        "{title}: {first} to {last} of {total}",
+        "{title}: {first} tot en met {last} van {total}",
+    ),
+    (
+        "Show all {total} in this group",
+        "Toon alle {total} in deze groep",
+    ),
+    ("First page", "Eerste pagina"),
+    ("Back to every group", "Terug naar alle groepen"),
+    ("Download for Excel", "Downloaden voor Excel"),
+    ("Search candidates", "Kandidaten zoeken"),
+    (
+        "the candidate's reference, or the start of it; or the subject's e-mail address",
+        "de referentie van de kandidaat, of het begin ervan; of het e-mailadres van de betrokkene",
+    ),
+    ("Erased from", "Gewist vanaf"),
+    ("Erased until", "Gewist tot en met"),
+    ("Candidate", "Kandidaat"),
+    (
+        "The search was not understood:",
+        "De zoekopdracht werd niet begrepen:",
+    ),
+    (
+        "No candidate matches the search.",
+        "Geen kandidaat voldoet aan de zoekopdracht.",
+    ),
+    ("Candidate reference", "Referentie van de kandidaat"),
+    ("Deletion certificates", "Verwijderingscertificaten"),
+    (
+        "The dates were not understood:",
+        "De datums werden niet begrepen:",
+    ),
+    (
+        "No deletion certificate matches.",
+        "Geen verwijderingscertificaat voldoet.",
+    ),
+    (
+        "pick the controller and type the candidate's reference.",
+        "kies de verwerkingsverantwoordelijke en typ de referentie van de kandidaat.",
+    ),
+    (
+        "no candidate of this controller has the reference",
+        "geen kandidaat van deze verwerkingsverantwoordelijke heeft de referentie",
+    ),
+    ("incident", "incident"),
+    ("breach notice", "datalekmelding"),
+    ("data-subject request", "verzoek van een betrokkene"),
+    ("sub-processor change", "wijziging van subverwerker"),
+    ("agreement", "overeenkomst"),
+    ("switch or exit", "overstap of exit"),
+    ("candidate", "kandidaat"),
+    ("object", "object"),
+    (
+        "the retention period ended",
+        "de bewaartermijn is verstreken",
+    ),
 ];
 
 #[cfg(test)]

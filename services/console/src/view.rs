@@ -133,6 +133,8 @@ pub enum FieldKind {
     /// An instant typed as Amsterdam wall-clock time in a `datetime-local`
     /// field (`when::parse_input`; the value is `when::input_value`).
     Instant,
+    /// A calendar day (`YYYY-MM-DD` from the browser's date picker).
+    Date,
     Number,
     Select(Vec<(String, String)>),
     /// Several boxes of one name (value, label); `Field::selected` ticked.
@@ -217,6 +219,7 @@ impl Field {
             FieldKind::Hidden => "hidden",
             FieldKind::Check => "checkbox",
             FieldKind::Instant => "datetime-local",
+            FieldKind::Date => "date",
             _ => "text",
         }
     }

@@ -253,16 +253,16 @@ impl Collector {
             }
         }
         for s in &self.sources {
-            let q = ObligationQuery {
-                // Every open one (a source applies it as its SQL LIMIT).
-                limit: 10_000_000,
+            // Counted by each source (the vault in its database), not listed.
+            let open = ObligationQuery::default();
+            let overdue = ObligationQuery {
+                due_by: Some(now),
                 ..Default::default()
             };
-            match s.open_obligations(&q).await {
-                Ok(all) => {
-                    let overdue = all.iter().filter(|o| o.due_strict <= now).count();
+            match futures::future::try_join(s.count_open(&open), s.count_open(&overdue)).await {
+                Ok((open, overdue)) => {
                     gauge!("custodian_obligations", "service" => s.service(), "state" => "open")
-                        .set(all.len() as f64);
+                        .set(open as f64);
                     gauge!("custodian_obligations", "service" => s.service(), "state" => "overdue")
                         .set(overdue as f64);
                 }

@@ -466,6 +466,46 @@ pub struct RemoteObligations {
     pub service: &'static str,
 }
 
+impl RemoteObligations {
+    /// One `OpenObligations` call carrying the whole query (window, cursor,
+    /// limit) under the query's scope.
+    async fn ask(
+        &self,
+        q: &deadlines::ObligationQuery,
+        count_only: bool,
+    ) -> Result<ipb::OpenObligationsResponse, PortError> {
+        let p = &self.peer;
+        let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(proto::wire::timestamp).unwrap_or_default()
+        };
+        let r = retry(p, || async {
+            let mut client =
+                ipb::obligations_peer_client::ObligationsPeerClient::new(p.channel.clone());
+            let after = q.after.as_ref();
+            let msg = ipb::OpenObligationsRequest {
+                service: self.service.into(),
+                tenant_id: q.tenant.clone().unwrap_or_default(),
+                due_before: stamp(q.due_before),
+                due_by: stamp(q.due_by),
+                due_from: stamp(q.due_from),
+                limit: q.limit,
+                after_due: stamp(after.map(|c| c.due)),
+                after_object_id: after.map(|c| c.object_id.clone()).unwrap_or_default(),
+                after_rule: after.map(|c| c.rule.clone()).unwrap_or_default(),
+                after_tiebreak: after.map(|c| c.tiebreak).unwrap_or_default(),
+                count_only,
+            };
+            let req = match &q.tenant {
+                Some(t) => p.request(t, msg),
+                None => p.request_all(msg),
+            };
+            client.open_obligations(req).await
+        })
+        .await?;
+        Ok(r.into_inner())
+    }
+}
+
 impl deadlines::ObligationSource for RemoteObligations {
     fn service(&self) -> &'static str {
         self.service
@@ -476,32 +516,12 @@ impl deadlines::ObligationSource for RemoteObligations {
         q: &'a deadlines::ObligationQuery,
     ) -> deadlines::obligations::SourceFuture<'a> {
         Box::pin(async move {
-            let p = &self.peer;
             let fail = |e: PortError| deadlines::SourceError {
                 service: self.service,
                 message: e.to_string(),
             };
-            let scope = q.tenant.clone();
-            let r = retry(p, || async {
-                let mut client =
-                    ipb::obligations_peer_client::ObligationsPeerClient::new(p.channel.clone());
-                let msg = ipb::OpenObligationsRequest {
-                    service: self.service.into(),
-                    tenant_id: q.tenant.clone().unwrap_or_default(),
-                    due_before: q.due_before.map(proto::wire::timestamp).unwrap_or_default(),
-                    due_by: q.due_by.map(proto::wire::timestamp).unwrap_or_default(),
-                    limit: q.limit,
-                };
-                let req = match &scope {
-                    Some(t) => p.request(t, msg),
-                    None => p.request_all(msg),
-                };
-                client.open_obligations(req).await
-            })
-            .await
-            .map_err(fail)?;
-            r.into_inner()
-                .obligations
+            let r = self.ask(q, false).await.map_err(fail)?;
+            r.obligations
                 .into_iter()
                 .map(|o| {
                     let at = |s: &str| {
@@ -518,6 +538,7 @@ impl deadlines::ObligationSource for RemoteObligations {
                         tenant_id: o.tenant_id,
                         object_type: o.object_type.into(),
                         object_id: o.object_id,
+                        title: o.title,
                         description: o.description,
                         rule: o.rule.into(),
                         citation: o.citation.into(),
@@ -525,6 +546,22 @@ impl deadlines::ObligationSource for RemoteObligations {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn count_open<'a>(
+        &'a self,
+        q: &'a deadlines::ObligationQuery,
+    ) -> deadlines::obligations::CountFuture<'a> {
+        Box::pin(async move {
+            let r = self
+                .ask(q, true)
+                .await
+                .map_err(|e| deadlines::SourceError {
+                    service: self.service,
+                    message: e.to_string(),
+                })?;
+            Ok(r.count)
         })
     }
 }

@@ -644,6 +644,7 @@ async fn deadlines(conn: &Conn, cmd: DeadlinesCmd, o: Out<'_>) -> Result<(), Ctl
                     service,
                     due_before,
                     overdue_only: overdue,
+                    ..Default::default()
                 }))
                 .await?
                 .into_inner();

@@ -350,6 +350,7 @@ pub async fn run(conn: &Conn, cmd: VaultCmd, o: Out<'_>) -> Result<(), CtlError>
                     page: page(page_size, page_token),
                     tenant_id: tenant,
                     vacancy_ref: vacancy,
+                    ..Default::default()
                 }))
                 .await?
                 .into_inner();

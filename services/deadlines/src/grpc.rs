@@ -8,12 +8,10 @@ use legal_time::json::format_instant;
 use proto::v1::{self as pb, deadline_service_server::DeadlineService};
 use tonic::{Request, Response, Status};
 
-use crate::obligations::{ListRequest, ObligationQuery, Obligations};
+use crate::obligations::{ListRequest, ObligationQuery, Obligations, PageCursor};
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1_000;
-/// The furthest a page token may point (a larger one was not issued here).
-const MAX_OFFSET: usize = 10_000_000;
 
 pub struct DeadlineGrpc {
     obligations: Obligations,
@@ -124,28 +122,15 @@ impl DeadlineService for DeadlineGrpc {
             proto::wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE).map_err(|e| {
                 Status::invalid_argument(format!("{}: {e}", proto::wire::PAGE_SIZE_FIELD))
             })?;
-        let offset = if token.is_empty() {
-            0
+        let after = if token.is_empty() {
+            PageCursor::default()
         } else {
-            token
-                .parse::<usize>()
-                .ok()
-                .filter(|o| *o <= MAX_OFFSET)
-                .ok_or_else(|| {
-                    Status::invalid_argument("page.page_token: not a token this service issued")
-                })?
+            PageCursor::parse(&token).ok_or_else(|| {
+                Status::invalid_argument("page.page_token: not a token this service issued")
+            })?
         };
-        let due_before = if r.due_before.trim().is_empty() {
-            None
-        } else {
-            Some(
-                DateTime::parse_from_rfc3339(r.due_before.trim())
-                    .map_err(|_| {
-                        Status::invalid_argument("due_before: expected an RFC 3339 instant")
-                    })?
-                    .with_timezone(&Utc),
-            )
-        };
+        let due_before = domain_kit::instant("due_before", &r.due_before)?;
+        let due_from = domain_kit::instant("due_from", &r.due_from)?;
         let service = (!r.service.trim().is_empty()).then(|| r.service.trim().to_owned());
         if let Some(s) = &service
             && !self.obligations.services().contains(&s.as_str())
@@ -161,33 +146,38 @@ impl DeadlineService for DeadlineGrpc {
         if let (Scope::Tenant(own), Some(t)) = (&scope, &requested)
             && own != t
         {
-            return Ok(Response::new(pb::ListObligationsResponse::default()));
+            return Ok(Response::new(pb::ListObligationsResponse {
+                total: r.count_total.then_some(0),
+                ..Default::default()
+            }));
         }
         let now = Utc::now();
         let list = ListRequest {
             query: ObligationQuery {
                 tenant: scope.filter(requested.as_deref()),
                 due_before,
+                due_from,
                 ..Default::default()
             },
             service,
             overdue_only: r.overdue_only,
             now,
-            offset,
+            after,
             limit: size as usize,
+            count: r.count_total,
         };
-        let (page, more) = self.obligations.list(&list).await.map_err(|e| {
+        let page = self.obligations.list(&list).await.map_err(|e| {
             tracing::error!(error = %e, "obligation source failed");
             Status::unavailable(e.to_string())
         })?;
-        let next = if more {
-            (offset + page.len()).to_string()
-        } else {
-            String::new()
-        };
         Ok(Response::new(pb::ListObligationsResponse {
-            obligations: page.into_iter().map(|o| obligation_pb(o, now)).collect(),
-            next_page_token: next,
+            obligations: page
+                .obligations
+                .into_iter()
+                .map(|o| obligation_pb(o, now))
+                .collect(),
+            next_page_token: page.next.map(|c| c.token()).unwrap_or_default(),
+            total: page.total,
         }))
     }
 }
@@ -200,6 +190,7 @@ pub fn obligation_pb(o: crate::Obligation, now: DateTime<Utc>) -> pb::Obligation
         tenant_id: o.tenant_id,
         object_type: o.object_type.into_owned(),
         object_id: o.object_id,
+        title: o.title,
         description: o.description,
         rule: o.rule.into_owned(),
         citation: o.citation.into_owned(),

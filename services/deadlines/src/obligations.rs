@@ -18,6 +18,10 @@ pub struct Obligation {
     pub tenant_id: String,
     pub object_type: Cow<'static, str>,
     pub object_id: String,
+    /// A short name of the object for people (a candidate's or an
+    /// agreement's reference, a sub-processor's name, an incident's first
+    /// words); empty where the object has none.
+    pub title: String,
     /// What must happen, in words.
     pub description: String,
     /// The legal-time rule that computed it, and its citation.
@@ -31,18 +35,109 @@ pub struct Obligation {
     pub notes: Vec<String>,
 }
 
-/// What a source is asked for. Sources must apply `tenant` and `due_before`
-/// in their own query, so the cost follows what is due, not what is stored.
+/// Where a page of one source ended: the rank of the last obligation of
+/// that source the caller has seen. A source asked with a cursor answers
+/// only obligations ranked after it ([`Obligation::rank`]), so the next page
+/// costs a page, whatever its depth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub due: DateTime<Utc>,
+    pub object_id: String,
+    pub rule: String,
+    /// [`tiebreak`] of the description: two obligations of one object under
+    /// one rule due at the same instant (two milestones of a switch that
+    /// coincide) still have distinct ranks.
+    pub tiebreak: u64,
+}
+
+/// A stable 64-bit FNV-1a hash of a description: the last part of a rank.
+/// Stable across processes and releases, so a page token stays valid.
+pub fn tiebreak(description: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in description.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Obligation {
+    /// The order of a source's obligations: strict due, object, rule, then
+    /// the description's [`tiebreak`]. Unique within a source.
+    pub fn rank(&self) -> (DateTime<Utc>, &str, &str, u64) {
+        (
+            self.due_strict,
+            &self.object_id,
+            &self.rule,
+            tiebreak(&self.description),
+        )
+    }
+
+    /// The cursor that resumes after this obligation.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            due: self.due_strict,
+            object_id: self.object_id.clone(),
+            rule: self.rule.to_string(),
+            tiebreak: tiebreak(&self.description),
+        }
+    }
+}
+
+/// What a source is asked for. Sources must apply `tenant`, the due window
+/// and `after` in their own query, so the cost follows what is asked, not
+/// what is stored; [`ObligationQuery::admits`] is the exact test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObligationQuery {
     pub tenant: Option<String>,
     pub due_before: Option<DateTime<Utc>>,
     /// Only obligations due at or before this (the overdue filter).
     pub due_by: Option<DateTime<Utc>>,
+    /// Only obligations due at or after this (a later window of the
+    /// dashboard).
+    pub due_from: Option<DateTime<Utc>>,
+    /// Only obligations ranked after this (the next page).
+    pub after: Option<Cursor>,
     /// A source returns at most this many, earliest strict due first: enough
     /// for the merged page, never the whole table.
     pub limit: u64,
 }
+
+impl ObligationQuery {
+    /// Whether an obligation is in the window and after the cursor (the
+    /// tenant is the source's own query).
+    pub fn admits(&self, o: &Obligation) -> bool {
+        let d = o.due_strict;
+        self.due_before.is_none_or(|b| d < b)
+            && self.due_by.is_none_or(|b| d <= b)
+            && self.due_from.is_none_or(|f| d >= f)
+            && self.after.as_ref().is_none_or(|c| {
+                o.rank() > (c.due, c.object_id.as_str(), c.rule.as_str(), c.tiebreak)
+            })
+    }
+
+    /// Keeps what the query admits, earliest first, at most `limit`: the
+    /// answer of a source that computes its obligations in memory.
+    pub fn select(&self, mut all: Vec<Obligation>) -> Vec<Obligation> {
+        all.retain(|o| self.admits(o));
+        all.sort_by(|a, b| a.rank().cmp(&b.rank()));
+        all.truncate(usize::try_from(self.limit.max(1)).unwrap_or(usize::MAX));
+        all
+    }
+
+    /// The same query without paging, for counting.
+    pub fn unpaged(&self) -> Self {
+        Self {
+            after: None,
+            limit: COUNT_LIMIT,
+            ..self.clone()
+        }
+    }
+}
+
+/// The most obligations a source materialises to count them (its default
+/// [`ObligationSource::count_open`]).
+pub const COUNT_LIMIT: u64 = 10_000_000;
 
 #[derive(Debug, thiserror::Error)]
 #[error("obligation source {service} failed: {message}")]
@@ -53,11 +148,21 @@ pub struct SourceError {
 
 pub type SourceFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Obligation>, SourceError>> + Send + 'a>>;
+pub type CountFuture<'a> = Pin<Box<dyn Future<Output = Result<u64, SourceError>> + Send + 'a>>;
 
 /// Implemented by every service that owns deadlines.
 pub trait ObligationSource: Send + Sync {
     fn service(&self) -> &'static str;
     fn open_obligations<'a>(&'a self, query: &'a ObligationQuery) -> SourceFuture<'a>;
+    /// How many obligations the query admits, ignoring `after` and `limit`.
+    /// By default the source computes them all and counts; a source over a
+    /// large table counts in its database instead.
+    fn count_open<'a>(&'a self, query: &'a ObligationQuery) -> CountFuture<'a> {
+        Box::pin(async move {
+            let q = query.unpaged();
+            Ok(self.open_obligations(&q).await?.len() as u64)
+        })
+    }
 }
 
 /// The filter of a `ListObligations` call, after scoping.
@@ -67,13 +172,87 @@ pub struct ListRequest {
     pub service: Option<String>,
     pub overdue_only: bool,
     pub now: DateTime<Utc>,
-    pub offset: usize,
+    /// Where the previous page ended, per source (absent: from the start).
+    pub after: PageCursor,
     pub limit: usize,
+    /// Also count every obligation the filter admits.
+    pub count: bool,
+}
+
+/// One page's answer.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub obligations: Vec<Obligation>,
+    /// Where the next page starts; `None` when this was the last.
+    pub next: Option<PageCursor>,
+    /// Every obligation the filter admits, on all pages (when asked).
+    pub total: Option<u64>,
+}
+
+/// Where a merged page ended: the last obligation taken from each source.
+/// A source absent from it has had nothing taken yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageCursor(pub std::collections::BTreeMap<String, Cursor>);
+
+impl PageCursor {
+    const PREFIX: &'static str = "c1";
+
+    /// The page token: `c1` then `;service,due-micros,object,rule,tiebreak`
+    /// per source. Services, UUIDs and rule ids hold neither `,` nor `;`.
+    pub fn token(&self) -> String {
+        let mut s = String::from(Self::PREFIX);
+        for (service, c) in &self.0 {
+            s.push_str(&format!(
+                ";{service},{},{},{},{:x}",
+                c.due.timestamp_micros(),
+                c.object_id,
+                c.rule,
+                c.tiebreak
+            ));
+        }
+        s
+    }
+
+    /// Reads a token [`PageCursor::token`] wrote; `None` for anything else.
+    pub fn parse(token: &str) -> Option<Self> {
+        let mut parts = token.split(';');
+        if parts.next()? != Self::PREFIX {
+            return None;
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for p in parts {
+            let f: Vec<&str> = p.split(',').collect();
+            let [service, due, object_id, rule, tiebreak] = f[..] else {
+                return None;
+            };
+            if service.is_empty() || object_id.is_empty() || rule.is_empty() {
+                return None;
+            }
+            let due = DateTime::from_timestamp_micros(due.parse().ok()?)?;
+            let c = Cursor {
+                due,
+                object_id: object_id.to_owned(),
+                rule: rule.to_owned(),
+                tiebreak: u64::from_str_radix(tiebreak, 16).ok()?,
+            };
+            if out.insert(service.to_owned(), c).is_some() {
+                return None;
+            }
+        }
+        Some(Self(out))
+    }
 }
 
 #[derive(Clone, Default)]
 pub struct Obligations {
     sources: Vec<Arc<dyn ObligationSource>>,
+}
+
+/// The order of the merged list: a source's rank with the service after the
+/// due instant, so pages are stable.
+fn merged_rank(o: &Obligation) -> (DateTime<Utc>, &str, &str, &str, u64) {
+    let (due, object, rule, tie) = o.rank();
+    (due, o.service, object, rule, tie)
 }
 
 impl Obligations {
@@ -85,44 +264,82 @@ impl Obligations {
         self.sources.iter().map(|s| s.service()).collect()
     }
 
-    /// Merges the sources' answers, filters, orders by strict due time (then
-    /// service and object, so pages are stable) and returns one page plus
-    /// whether more follow.
-    pub async fn list(&self, req: &ListRequest) -> Result<(Vec<Obligation>, bool), SourceError> {
-        let mut all = Vec::new();
-        let mut query = req.query.clone();
-        query.limit = (req.offset + req.limit + 1) as u64;
+    /// Merges the sources' answers after each one's cursor, orders them
+    /// ([`merged_rank`]) and returns one page, the cursor of the next, and
+    /// the total when asked. Each source is asked for `limit + 1` after its
+    /// own cursor, so a page costs a page at any depth.
+    pub async fn list(&self, req: &ListRequest) -> Result<Page, SourceError> {
+        let mut base = req.query.clone();
+        base.limit = (req.limit + 1) as u64;
         if req.overdue_only {
-            query.due_by = Some(req.now);
+            base.due_by = Some(req.due_by_for_overdue());
         }
         // Every source at once: a peer's answer does not wait for another's.
-        let asked = self.sources.iter().filter(|s| {
-            req.service
-                .as_deref()
-                .is_none_or(|want| want == s.service())
-        });
-        let answers =
-            futures::future::try_join_all(asked.map(|s| s.open_obligations(&query))).await?;
-        for mut got in answers {
+        let asked: Vec<&Arc<dyn ObligationSource>> = self
+            .sources
+            .iter()
+            .filter(|s| {
+                req.service
+                    .as_deref()
+                    .is_none_or(|want| want == s.service())
+            })
+            .collect();
+        let queries: Vec<ObligationQuery> = asked
+            .iter()
+            .map(|s| ObligationQuery {
+                after: req.after.0.get(s.service()).cloned(),
+                ..base.clone()
+            })
+            .collect();
+        let lists = futures::future::try_join_all(
+            asked
+                .iter()
+                .zip(&queries)
+                .map(|(s, q)| s.open_obligations(q)),
+        );
+        let counts = async {
+            if req.count {
+                let all = futures::future::try_join_all(asked.iter().map(|s| s.count_open(&base)))
+                    .await?;
+                Ok::<_, SourceError>(Some(all.into_iter().sum::<u64>()))
+            } else {
+                Ok(None)
+            }
+        };
+        let (answers, total) = futures::future::try_join(lists, counts).await?;
+        let mut all = Vec::new();
+        for (mut got, q) in answers.into_iter().zip(&queries) {
             // Sources filter in their own queries; this guards the contract.
             got.retain(|o| {
-                req.query.tenant.as_deref().is_none_or(|t| t == o.tenant_id)
-                    && req.query.due_before.is_none_or(|b| o.due_strict < b)
-                    && (!req.overdue_only || o.due_strict <= req.now)
+                req.query.tenant.as_deref().is_none_or(|t| t == o.tenant_id) && q.admits(o)
             });
             all.extend(got);
         }
-        all.sort_by(|a, b| {
-            (a.due_strict, a.service, &a.object_id, &a.description).cmp(&(
-                b.due_strict,
-                b.service,
-                &b.object_id,
-                &b.description,
-            ))
+        all.sort_by(|a, b| merged_rank(a).cmp(&merged_rank(b)));
+        let more = all.len() > req.limit;
+        all.truncate(req.limit);
+        let next = more.then(|| {
+            let mut c = req.after.clone();
+            for o in &all {
+                c.0.insert(o.service.to_owned(), o.cursor());
+            }
+            c
         });
-        let more = all.len() > req.offset + req.limit;
-        let page = all.into_iter().skip(req.offset).take(req.limit).collect();
-        Ok((page, more))
+        Ok(Page {
+            obligations: all,
+            next,
+            total,
+        })
+    }
+}
+
+impl ListRequest {
+    /// The overdue filter's bound: due at or before now.
+    fn due_by_for_overdue(&self) -> DateTime<Utc> {
+        match self.query.due_by {
+            Some(b) if b < self.now => b,
+            _ => self.now,
+        }
     }
 }
 
@@ -135,8 +352,8 @@ mod tests {
         fn service(&self) -> &'static str {
             self.0
         }
-        fn open_obligations<'a>(&'a self, _q: &'a ObligationQuery) -> SourceFuture<'a> {
-            Box::pin(async move { Ok(self.1.clone()) })
+        fn open_obligations<'a>(&'a self, q: &'a ObligationQuery) -> SourceFuture<'a> {
+            Box::pin(async move { Ok(q.select(self.1.clone())) })
         }
     }
 
@@ -149,6 +366,7 @@ mod tests {
             tenant_id: tenant.into(),
             object_type: "thing".into(),
             object_id: id.into(),
+            title: String::new(),
             description: "do it".into(),
             rule: "dsr.response".into(),
             citation: "x".into(),
@@ -181,72 +399,159 @@ mod tests {
             limit: 10,
             ..Default::default()
         };
-        let (all, more) = o.list(&base).await.unwrap();
+        let list = |r: ListRequest| {
+            let o = o.clone();
+            async move {
+                let p = o.list(&r).await.unwrap();
+                (p.obligations, p.next)
+            }
+        };
+        let (all, more) = list(base.clone()).await;
         assert_eq!(
             all.iter().map(|o| o.object_id.as_str()).collect::<Vec<_>>(),
             ["y", "z", "x"]
         );
-        assert!(!more);
+        assert!(more.is_none());
 
-        let (t1, _) = o
-            .list(&ListRequest {
-                query: ObligationQuery {
-                    tenant: Some("t1".into()),
-                    ..Default::default()
-                },
-                ..base.clone()
-            })
-            .await
-            .unwrap();
+        let (t1, _) = list(ListRequest {
+            query: ObligationQuery {
+                tenant: Some("t1".into()),
+                ..Default::default()
+            },
+            ..base.clone()
+        })
+        .await;
         assert!(t1.iter().all(|o| o.tenant_id == "t1"));
-        let (overdue, _) = o
-            .list(&ListRequest {
-                overdue_only: true,
-                ..base.clone()
-            })
-            .await
-            .unwrap();
+        let (overdue, _) = list(ListRequest {
+            overdue_only: true,
+            ..base.clone()
+        })
+        .await;
         assert_eq!(overdue.len(), 2);
-        let (only_b, _) = o
-            .list(&ListRequest {
-                service: Some("b".into()),
-                ..base.clone()
-            })
-            .await
-            .unwrap();
+        let (only_b, _) = list(ListRequest {
+            service: Some("b".into()),
+            ..base.clone()
+        })
+        .await;
         assert_eq!(only_b.len(), 1);
         let before = DateTime::parse_from_rfc3339("2026-05-10T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let (early, _) = o
+        let (early, _) = list(ListRequest {
+            query: ObligationQuery {
+                due_before: Some(before),
+                ..Default::default()
+            },
+            ..base.clone()
+        })
+        .await;
+        assert_eq!(early.len(), 1);
+        let (p1, more) = list(ListRequest {
+            limit: 2,
+            ..base.clone()
+        })
+        .await;
+        assert_eq!(p1.len(), 2);
+        let next = more.expect("a third obligation follows");
+        let token = next.token();
+        assert_eq!(PageCursor::parse(&token).as_ref(), Some(&next));
+        let (p2, more) = list(ListRequest {
+            limit: 2,
+            after: next,
+            ..base
+        })
+        .await;
+        assert_eq!(p2.len(), 1);
+        assert!(more.is_none());
+    }
+
+    /// Paging by cursor at every page size gives exactly the whole ordered
+    /// list, with ties on the due instant across sources, within a source,
+    /// and within one object (two milestones at one instant), and the total
+    /// counts what the filter admits.
+    #[tokio::test]
+    async fn cursor_pages_are_the_whole_list_at_every_size() {
+        let same = "2026-07-01T00:00:00Z";
+        let mut a = vec![
+            ob("a", "t1", "x", same),
+            ob("a", "t1", "y", same),
+            ob("a", "t2", "w", "2026-06-15T00:00:00Z"),
+        ];
+        let mut twin = ob("a", "t1", "x", same);
+        twin.description = "the other milestone".into();
+        a.push(twin);
+        let b = vec![
+            ob("b", "t1", "x", same),
+            ob("b", "t1", "v", "2026-08-01T00:00:00Z"),
+            ob("b", "t2", "u", "2026-05-01T00:00:00Z"),
+        ];
+        let o = Obligations::new(vec![Arc::new(Fixed("a", a)), Arc::new(Fixed("b", b))]);
+        let base = ListRequest {
+            now: now(),
+            limit: 100,
+            count: true,
+            ..Default::default()
+        };
+        let whole = o.list(&base).await.unwrap();
+        assert_eq!(whole.obligations.len(), 7);
+        assert_eq!(whole.total, Some(7));
+        for size in 1..=7 {
+            let mut got = Vec::new();
+            let mut after = PageCursor::default();
+            loop {
+                let p = o
+                    .list(&ListRequest {
+                        limit: size,
+                        after: after.clone(),
+                        ..base.clone()
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(p.total, Some(7), "the total is every page's");
+                got.extend(p.obligations);
+                match p.next {
+                    Some(n) => after = PageCursor::parse(&n.token()).unwrap(),
+                    None => break,
+                }
+            }
+            assert_eq!(got, whole.obligations, "page size {size}");
+        }
+        let later = o
             .list(&ListRequest {
                 query: ObligationQuery {
-                    due_before: Some(before),
+                    due_from: Some(
+                        DateTime::parse_from_rfc3339(same)
+                            .unwrap()
+                            .with_timezone(&Utc),
+                    ),
                     ..Default::default()
                 },
                 ..base.clone()
             })
             .await
             .unwrap();
-        assert_eq!(early.len(), 1);
-        let (p1, more) = o
-            .list(&ListRequest {
-                limit: 2,
-                ..base.clone()
-            })
-            .await
-            .unwrap();
-        assert_eq!(p1.len(), 2);
-        assert!(more);
-        let (p2, more) = o
-            .list(&ListRequest {
-                limit: 2,
-                offset: 2,
-                ..base
-            })
-            .await
-            .unwrap();
-        assert_eq!(p2.len(), 1);
-        assert!(!more);
+        assert_eq!(later.total, Some(5));
+        assert!(
+            later
+                .obligations
+                .iter()
+                .all(|o| o.due_strict >= later.obligations[0].due_strict)
+        );
+    }
+
+    #[test]
+    fn a_token_not_issued_here_is_refused() {
+        for bad in [
+            "",
+            "12",
+            "c1;a",
+            "c1;a,x,y,z,1",
+            "c1;a,1,,r,1",
+            "c2",
+            "c1;a,1,o,r,1;a,1,o,r,1",
+        ] {
+            assert!(PageCursor::parse(bad).is_none(), "{bad:?}");
+        }
+        assert_eq!(PageCursor::parse("c1"), Some(PageCursor::default()));
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use proto::internal as ipb;
 use tonic::{Request, Response, Status};
 
-use crate::obligations::{ObligationQuery, ObligationSource};
+use crate::obligations::{Cursor, ObligationQuery, ObligationSource};
 
 pub struct ObligationsPeerGrpc {
     sources: Vec<Arc<dyn ObligationSource>>,
@@ -50,22 +50,44 @@ impl ipb::obligations_peer_server::ObligationsPeer for ObligationsPeerGrpc {
         {
             return Ok(Response::new(ipb::OpenObligationsResponse::default()));
         }
+        let after = if r.after_object_id.is_empty() {
+            None
+        } else {
+            Some(Cursor {
+                due: instant("after_due", &r.after_due)?
+                    .ok_or_else(|| Status::invalid_argument("after_due: required with a cursor"))?,
+                object_id: r.after_object_id.clone(),
+                rule: r.after_rule.clone(),
+                tiebreak: r.after_tiebreak,
+            })
+        };
         let query = ObligationQuery {
             tenant: scope.filter(requested.as_deref()),
             due_before: instant("due_before", &r.due_before)?,
             due_by: instant("due_by", &r.due_by)?,
+            due_from: instant("due_from", &r.due_from)?,
+            after,
             limit: r.limit.clamp(1, 100_000),
         };
-        let now = Utc::now();
-        let got = source.open_obligations(&query).await.map_err(|e| {
+        let fail = |e: crate::SourceError| {
             tracing::error!(error = %e, "obligation source failed");
             Status::unavailable(e.to_string())
-        })?;
+        };
+        if r.count_only {
+            let count = source.count_open(&query).await.map_err(fail)?;
+            return Ok(Response::new(ipb::OpenObligationsResponse {
+                count,
+                ..Default::default()
+            }));
+        }
+        let now = Utc::now();
+        let got = source.open_obligations(&query).await.map_err(fail)?;
         Ok(Response::new(ipb::OpenObligationsResponse {
             obligations: got
                 .into_iter()
                 .map(|o| crate::grpc::obligation_pb(o, now))
                 .collect(),
+            count: 0,
         }))
     }
 }

@@ -38,6 +38,7 @@ fn obligation(v: &RequestView) -> Obligation {
         tenant_id: v.row.tenant_id.clone(),
         object_type: "dsr_request".into(),
         object_id: v.row.id.clone(),
+        title: String::new(),
         description: format!(
             "answer the {} request received {}{}",
             v.kind.as_str(),
@@ -83,13 +84,14 @@ impl Ord for Ranked {
 
 impl RequestObligations {
     async fn earliest(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, String> {
-        let limit = q.limit.max(1) as usize;
+        let limit = usize::try_from(q.limit.max(1)).unwrap_or(usize::MAX);
         let now = store::now_micros();
+        // A floor past the window's end: nothing from here on is in it.
         let due = |d: DateTime<Utc>| {
             q.due_before.is_none_or(|b| d < b) && q.due_by.is_none_or(|b| d <= b)
         };
         // The `limit` best so far; its top is the latest of them.
-        let mut kept: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 1);
+        let mut kept: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit.min(PAGE as usize) + 1);
         for state in [State::Open, State::AwaitingIdentity] {
             let mut after: Option<ReceiptPosition> = None;
             'pages: loop {
@@ -133,7 +135,8 @@ impl RequestObligations {
                     }
                     let v = view(r, now).map_err(|e| e.to_string())?;
                     let o = obligation(&v);
-                    if !due(o.due_strict) {
+                    // The window's start and the page's cursor.
+                    if !q.admits(&o) {
                         continue;
                     }
                     kept.push(Ranked(o));

@@ -33,7 +33,7 @@ impl ObligationSource for SubprocessorObligations {
                 .open_windows(q.tenant.as_deref(), store::now_micros())
                 .await
                 .map_err(err)?;
-            let mut out: Vec<Obligation> = views
+            let out: Vec<Obligation> = views
                 .into_iter()
                 .filter_map(|v| {
                     let w = v.window?;
@@ -42,6 +42,7 @@ impl ObligationSource for SubprocessorObligations {
                         tenant_id: v.tenant_id,
                         object_type: "subprocessor_notice".into(),
                         object_id: v.id,
+                        title: v.subprocessor_name.clone(),
                         description: format!(
                             "objection window for {} {} closes; the change may take effect after it if no objection was filed",
                             v.kind.as_str(),
@@ -54,14 +55,8 @@ impl ObligationSource for SubprocessorObligations {
                         notes: w.notes,
                     })
                 })
-                .filter(|o| {
-                    q.due_before.is_none_or(|b| o.due_strict < b)
-                        && q.due_by.is_none_or(|b| o.due_strict <= b)
-                })
                 .collect();
-            out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
-            out.truncate(q.limit.max(1) as usize);
-            Ok(out)
+            Ok(q.select(out))
         })
     }
 }

@@ -25,6 +25,7 @@ pub fn obligations(v: &SwitchView, now: DateTime<Utc>) -> Vec<Obligation> {
                 tenant_id: v.row.tenant_id.clone(),
                 object_type: "switch".into(),
                 object_id: v.row.id.clone(),
+                title: String::new(),
                 description,
                 rule: rule.into(),
                 citation: citation.into(),
@@ -90,17 +91,8 @@ impl ObligationSource for SwitchingObligations {
                     message: e.to_string(),
                 })?;
             let now = store::now_micros();
-            let mut out: Vec<Obligation> = views
-                .iter()
-                .flat_map(|v| obligations(v, now))
-                .filter(|o| {
-                    q.due_before.is_none_or(|b| o.due_strict < b)
-                        && q.due_by.is_none_or(|b| o.due_strict <= b)
-                })
-                .collect();
-            out.sort_by(|a, b| (a.due_strict, &a.object_id).cmp(&(b.due_strict, &b.object_id)));
-            out.truncate(q.limit.max(1) as usize);
-            Ok(out)
+            let out: Vec<Obligation> = views.iter().flat_map(|v| obligations(v, now)).collect();
+            Ok(q.select(out))
         })
     }
 }

@@ -277,20 +277,36 @@ impl VaultService for VaultGrpc {
         } else {
             Some(validate_vacancy_ref(&r.vacancy_ref)?)
         };
+        let prefix = r.ref_prefix.trim();
+        if prefix.chars().count() > 200 || prefix.chars().any(char::is_control) {
+            return Err(field_err(
+                "ref_prefix",
+                format!(
+                    "must be at most 200 characters without control characters, got {}",
+                    wire::quote(prefix)
+                ),
+            )
+            .into());
+        }
+        let filter = crate::service::CandidateFilter {
+            tenant: tenant.as_deref(),
+            vacancy: vacancy.as_deref(),
+            ref_prefix: (!prefix.is_empty()).then_some(prefix),
+        };
         let mut rows = self
             .vault
-            .list(
-                &scope,
-                tenant.as_deref(),
-                vacancy.as_deref(),
-                after.as_deref(),
-                u64::from(size) + 1,
-            )
+            .list(&scope, &filter, after.as_deref(), u64::from(size) + 1)
             .await?;
         let next = wire::finish_page(&mut rows, size, |c| c.id.clone());
+        let total = if r.count_total {
+            Some(self.vault.count(&scope, &filter).await?)
+        } else {
+            None
+        };
         Ok(Response::new(pb::ListCandidatesResponse {
             candidates: rows.iter().map(candidate_pb).collect(),
             next_page_token: next,
+            total,
         }))
     }
 
@@ -341,6 +357,7 @@ impl VaultService for VaultGrpc {
         Ok(Response::new(pb::ListCandidatesResponse {
             candidates: rows.iter().map(candidate_pb).collect(),
             next_page_token: String::new(),
+            total: Some(rows.len() as u64),
         }))
     }
 
@@ -447,6 +464,85 @@ impl VaultService for VaultGrpc {
         Ok(Response::new(pb::DeletionCertificate {
             signed,
             ..certificate_pb(&cert)
+        }))
+    }
+
+    async fn list_deletion_certificates(
+        &self,
+        req: Request<pb::ListDeletionCertificatesRequest>,
+    ) -> Result<Response<pb::ListDeletionCertificatesResponse>, Status> {
+        use crate::domain::parse_day;
+        let (_, _, scope) = who(&req)?;
+        let r = req.into_inner();
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|reason| field_err(wire::PAGE_SIZE_FIELD, reason))?;
+        // The token is the last certificate's erasure instant and id.
+        let before = if token.is_empty() {
+            None
+        } else {
+            let bad = || field_err(wire::PAGE_TOKEN_FIELD, "not a token this service issued");
+            let (micros, cid) = token.split_once(',').ok_or_else(bad)?;
+            let t = micros
+                .parse::<i64>()
+                .ok()
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .ok_or_else(bad)?;
+            Some((t, id(wire::PAGE_TOKEN_FIELD, cid)?))
+        };
+        let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
+        let prefix = r.ref_prefix.trim();
+        if prefix.chars().count() > 200 || prefix.chars().any(char::is_control) {
+            return Err(field_err(
+                "ref_prefix",
+                format!(
+                    "must be at most 200 characters without control characters, got {}",
+                    wire::quote(prefix)
+                ),
+            )
+            .into());
+        }
+        let from = parse_day("erased_from", &r.erased_from)?;
+        let to = parse_day("erased_to", &r.erased_to)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(field_err(
+                "erased_from",
+                format!("must not be after erased_to ({t}), got {f}"),
+            )
+            .into());
+        }
+        // Amsterdam days: from the start of `from` to the end of `to`.
+        let start = |d: chrono::NaiveDate| {
+            legal_time::period::end_of_day_exclusive(d - chrono::Duration::days(1))
+        };
+        let filter = crate::service::CertificateFilter {
+            tenant: &tenant,
+            ref_prefix: (!prefix.is_empty()).then_some(prefix),
+            from: from.map(start),
+            until: to.map(legal_time::period::end_of_day_exclusive),
+        };
+        let (mut rows, total) = self
+            .vault
+            .list_certificates(
+                &filter,
+                before.as_ref().map(|(t, id)| (*t, id.as_str())),
+                u64::from(size) + 1,
+                r.count_total,
+            )
+            .await?;
+        let next = if rows.len() > size as usize {
+            rows.truncate(size as usize);
+            rows.last()
+                .map(|c| format!("{},{}", c.shredded_at.timestamp_micros(), c.candidate_id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListDeletionCertificatesResponse {
+            certificates: rows.iter().map(certificate_pb).collect(),
+            next_page_token: next,
+            total,
         }))
     }
 

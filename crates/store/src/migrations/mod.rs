@@ -23,6 +23,7 @@ mod m20261205_000017_audit_tree;
 mod m20261207_000018_keystore_append_only;
 mod m20261207_000019_outbox_and_tokens_guards;
 mod m20261207_000020_audit_writer;
+mod m20261207_000021_certificate_list;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_candidates_due_in_order::Migration),
             Box::new(m20261207_000019_outbox_and_tokens_guards::Migration),
             Box::new(m20261207_000020_audit_writer::Migration),
+            Box::new(m20261207_000021_certificate_list::Migration),
         ]
     }
 }

@@ -174,14 +174,31 @@ impl crate::Breaches {
     /// The `limit` incidents not yet assessed that were discovered first,
     /// for DeadlineService: each is due a fixed number of elapsed hours after
     /// its discovery, so discovery order is due order and the rest need not
-    /// be read.
+    /// be read. `after` resumes a page: only incidents after that
+    /// (discovery, id) in this order; `from`: discovered at or after it.
     pub async fn reported_by_discovery(
         &self,
+        after: Option<(DateTime<Utc>, &str)>,
+        from: Option<DateTime<Utc>>,
         limit: u64,
     ) -> Result<Vec<incidents::Model>, BreachError> {
-        incidents::Entity::find()
-            .filter(incidents::Column::Status.eq(Status::Reported.as_str()))
-            .order_by_asc(incidents::Column::DiscoveredAt)
+        let mut sel = incidents::Entity::find()
+            .filter(incidents::Column::Status.eq(Status::Reported.as_str()));
+        if let Some((t, id)) = after {
+            sel = sel.filter(
+                sea_orm::Condition::any()
+                    .add(incidents::Column::DiscoveredAt.gt(t))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(incidents::Column::DiscoveredAt.eq(t))
+                            .add(incidents::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        if let Some(f) = from {
+            sel = sel.filter(incidents::Column::DiscoveredAt.gte(f));
+        }
+        sel.order_by_asc(incidents::Column::DiscoveredAt)
             .order_by_asc(incidents::Column::Id)
             .limit(limit)
             .all(&self.db)

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use proto::v1 as pb;
 use serde::Deserialize;
 
-use super::{collect, id_ok, opt, page, table};
+use super::{id_ok, opt, page, table};
 use crate::backend::Service;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
 use crate::web::{self, AppState, Failure, PageResult, Signed, state};
@@ -39,6 +39,52 @@ fn client(st: &AppState) -> Client {
 pub struct Filter {
     pub tenant: Option<String>,
     pub certificate: Option<String>,
+    /// A candidate's reference (or its start), or a subject's e-mail address
+    /// (matched through the tenant's blind index, never decrypted).
+    pub q: Option<String>,
+    /// Page tokens and how many rows came before, of the erasures due and
+    /// of the candidates.
+    pub due_page: Option<String>,
+    pub due_shown: Option<u64>,
+    pub page: Option<String>,
+    pub shown: Option<u64>,
+    /// The deletion certificates: erased between these days (inclusive),
+    /// and their page.
+    pub erased_from: Option<String>,
+    pub erased_to: Option<String>,
+    pub cert_page: Option<String>,
+    pub cert_shown: Option<u64>,
+}
+
+/// The erasure reasons in words.
+const REASONS: [(&str, &str); 4] = [
+    ("retention", "the retention period ended"),
+    ("request", "a data-subject request"),
+    ("controller_instruction", "the controller's instruction"),
+    ("contract_end", "the end of the contract"),
+];
+
+/// Rows per page of the erasures due and of the candidates.
+const ROWS: u32 = 100;
+
+/// "Erasures due: 101 to 200 of 1,500" (or "Erasures due (12)" when all
+/// fit), and the links to the next and the first page.
+fn paged_caption(
+    tr: crate::i18n::Tr,
+    title: &'static str,
+    before: u64,
+    n: u64,
+    total: u64,
+) -> String {
+    if n == 0 || (before == 0 && n == total) {
+        format!("{} ({total})", tr.t(title))
+    } else {
+        tr.t("{title}: {first} to {last} of {total}")
+            .replace("{title}", tr.t(title))
+            .replace("{first}", &(before + 1).to_string())
+            .replace("{last}", &(before + n).to_string())
+            .replace("{total}", &total.to_string())
+    }
 }
 
 async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
@@ -67,9 +113,20 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             filter.push(super::tenant_select(tr, &names, &tenant));
         }
         filter.push(
-            Field::new("certificate", tr.t("Deletion certificate"), FieldKind::Text)
-                .help("candidate id"),
+            Field::new("q", tr.t("Search candidates"), FieldKind::Text)
+                .value(f.q.clone().unwrap_or_default())
+                .help(tr.t("the candidate's reference, or the start of it; or the subject's e-mail address")),
         );
+        if !tenant.is_empty() {
+            filter.push(
+                Field::new("erased_from", tr.t("Erased from"), FieldKind::Date)
+                    .value(f.erased_from.clone().unwrap_or_default()),
+            );
+            filter.push(
+                Field::new("erased_to", tr.t("Erased until"), FieldKind::Date)
+                    .value(f.erased_to.clone().unwrap_or_default()),
+            );
+        }
         sections.push(Section::new(tr.t("Filter")).with(Body::Form(FormV {
             id: "filter".into(),
             action: "/retention".into(),
@@ -77,27 +134,48 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             fields: filter,
             submit: tr.t("Show").into(),
         })));
-        // Erasures due: the vault's open obligations.
+        let names = super::tenant_names(&st, &me).await?;
+        // The query string of this page, for links that keep it.
+        let here = |extra: &[(&str, String)]| {
+            let mut q: Vec<String> = [
+                ("tenant", tenant.clone()),
+                ("q", f.q.clone().unwrap_or_default()),
+                ("erased_from", f.erased_from.clone().unwrap_or_default()),
+                ("erased_to", f.erased_to.clone().unwrap_or_default()),
+            ]
+                .iter()
+                .chain(extra)
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={}", web::encode(v)))
+                .collect();
+            q.sort();
+            format!("/retention?{}", q.join("&"))
+        };
+        // Erasures due: the vault's open obligations, a page at a time.
         let mut d = pb::deadline_service_client::DeadlineServiceClient::new(
             st.backend.channel(Service::Deadlines),
         );
         let due = d
             .list_obligations(me.s.req(pb::ListObligationsRequest {
-                page: page(1_000, String::new()),
+                page: page(ROWS, f.due_page.clone().unwrap_or_default()),
                 tenant_id: tenant.clone(),
                 service: "vault".into(),
                 due_before: String::new(),
+                due_from: String::new(),
                 overdue_only: false,
+                count_total: true,
             }))
             .await?
-            .into_inner()
-            .obligations;
+            .into_inner();
+        let before = f.due_shown.unwrap_or(0);
+        let n = due.obligations.len() as u64;
         let rows = due
+            .obligations
             .iter()
             .map(|o| {
                 vec![
-                    Cell::text(&o.object_id),
-                    Cell::text(&o.tenant_id),
+                    Cell::text(&o.title),
+                    super::tenant_cell(&names, &o.tenant_id),
                     Cell::text(crate::when::humanize(tr, &o.description)),
                     Cell::due(tr, &o.due_strict),
                     if o.overdue {
@@ -109,10 +187,10 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 ]
             })
             .collect();
-        sections.push(Section::new(tr.t("Erasures due")).with(Body::Table(table(
-            &format!("{} ({})", tr.t("Erasures due"), due.len()),
+        let mut due_section = Section::new(tr.t("Erasures due")).with(Body::Table(table(
+            &paged_caption(tr, "Erasures due", before, n, due.total.unwrap_or(n)),
             &[
-                tr.t("Candidates"),
+                tr.t("Candidate"),
                 tr.t("Tenant"),
                 tr.t("What must happen"),
                 tr.t("Due (strict reading)"),
@@ -121,7 +199,24 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             ],
             rows,
             "–",
-        ))));
+        )));
+        let mut links = Vec::new();
+        if !due.next_page_token.is_empty() {
+            links.push((
+                tr.t("Next page").to_owned(),
+                here(&[
+                    ("due_page", due.next_page_token.clone()),
+                    ("due_shown", (before + n).to_string()),
+                ]),
+            ));
+        }
+        if before > 0 {
+            links.push((tr.t("First page").to_owned(), here(&[])));
+        }
+        if !links.is_empty() {
+            due_section.push(Body::Links(links));
+        }
+        sections.push(due_section);
         if !tenant.is_empty() {
             let p = client(&st)
                 .get_retention_policy(me.s.req(pb::GetRetentionPolicyRequest {
@@ -147,25 +242,48 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     (tr.t("When").to_owned(), Cell::time(tr, &p.updated_at)),
                 ])),
             );
-            let c = client(&st);
-            let candidates = collect(10_000, |token| {
-                let mut c = c.clone();
-                let req = me.s.req(pb::ListCandidatesRequest {
-                    page: page(500, token),
-                    tenant_id: tenant.clone(),
-                    vacancy_ref: String::new(),
-                });
-                async move {
-                    let r = c.list_candidates(req).await?.into_inner();
-                    Ok((r.candidates, r.next_page_token))
+            let search = f.q.as_deref().map(str::trim).unwrap_or_default();
+            let before = f.shown.unwrap_or(0);
+            let found = if search.contains('@') {
+                // The subject's e-mail, through the tenant's blind index.
+                client(&st)
+                    .find_candidates(me.s.req(pb::FindCandidatesRequest {
+                        tenant_id: tenant.clone(),
+                        email: search.to_owned(),
+                        phone: String::new(),
+                    }))
+                    .await
+            } else {
+                client(&st)
+                    .list_candidates(me.s.req(pb::ListCandidatesRequest {
+                        page: page(ROWS, f.page.clone().unwrap_or_default()),
+                        tenant_id: tenant.clone(),
+                        vacancy_ref: String::new(),
+                        ref_prefix: search.to_owned(),
+                        count_total: true,
+                    }))
+                    .await
+            };
+            // A search the vault refuses (not an e-mail address, too long)
+            // is said beside the box; the page stays.
+            let found = match found {
+                Ok(r) => r.into_inner(),
+                Err(e) if e.code() == tonic::Code::InvalidArgument => {
+                    sections.push(Section::new(tr.t("Candidates")).with(Body::Message {
+                        tone: Tone::Bad,
+                        text: format!("{} {}", tr.t("The search was not understood:"), e.message()),
+                    }));
+                    pb::ListCandidatesResponse::default()
                 }
-            })
-            .await?;
+                Err(e) => return Err(e.into()),
+            };
+            let candidates = &found.candidates;
+            let n = candidates.len() as u64;
+            let total = found.total.unwrap_or(n);
             let rows = candidates
                 .iter()
                 .map(|c| {
                     vec![
-                        Cell::Code(c.id.clone()),
                         Cell::text(&c.external_ref),
                         state(&c.status),
                         Cell::text(&c.consent),
@@ -182,11 +300,10 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     ]
                 })
                 .collect();
-            sections.push(Section::new(tr.t("Candidates")).with(Body::Table(table(
-                &format!("{} ({})", tr.t("Candidates"), candidates.len()),
+            let mut section = Section::new(tr.t("Candidates")).with(Body::Table(table(
+                &paged_caption(tr, "Candidates", before, n, total),
                 &[
-                    "id",
-                    tr.t("ref"),
+                    tr.t("Reference"),
                     tr.t("Status"),
                     tr.t("consent"),
                     tr.t("Delete after"),
@@ -194,40 +311,68 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     tr.t("Legal hold"),
                 ],
                 rows,
-                "–",
-            ))));
+                if search.is_empty() {
+                    "–"
+                } else {
+                    tr.t("No candidate matches the search.")
+                },
+            )));
+            let mut links = Vec::new();
+            if !found.next_page_token.is_empty() {
+                links.push((
+                    tr.t("Next page").to_owned(),
+                    here(&[
+                        ("page", found.next_page_token.clone()),
+                        ("shown", (before + n).to_string()),
+                    ]),
+                ));
+            }
+            if before > 0 {
+                links.push((tr.t("First page").to_owned(), here(&[])));
+            }
+            if !links.is_empty() {
+                section.push(Body::Links(links));
+            }
+            sections.push(section);
+            sections.push(certificates(&st, &me, &f, &tenant, search, &here).await?);
         }
         let reason = |name: &str| Field::new(name, tr.t("Reason"), FieldKind::Text).required();
-        let id = || Field::new("id", tr.t("candidate id"), FieldKind::Text).required();
-        if me.s.who.may("VaultService/PlaceLegalHold") {
+        // A candidate is named by its reference within the chosen tenant.
+        let id = || {
+            Field::new("reference_of", tr.t("Candidate reference"), FieldKind::Text).required()
+        };
+        let in_tenant = || Field::new("tenant", "", FieldKind::Hidden).value(tenant.clone());
+        let acts = !tenant.is_empty();
+        if acts && me.s.who.may("VaultService/PlaceLegalHold") {
             sections.push(
                 Section::new(tr.t("Place a legal hold")).with(Body::Form(FormV {
                     id: "hold".into(),
                     action: "/retention/hold".into(),
                     post: true,
-                    fields: vec![id(), reason("reason")],
+                    fields: vec![in_tenant(), id(), reason("reason")],
                     submit: tr.t("Place").into(),
                 })),
             );
         }
-        if me.s.who.may("VaultService/ReleaseLegalHold") {
+        if acts && me.s.who.may("VaultService/ReleaseLegalHold") {
             sections.push(
                 Section::new(tr.t("Release the legal hold")).with(Body::Form(FormV {
                     id: "release".into(),
                     action: "/retention/release".into(),
                     post: true,
-                    fields: vec![id(), reason("reason")],
+                    fields: vec![in_tenant(), id(), reason("reason")],
                     submit: tr.t("Release").into(),
                 })),
             );
         }
-        if me.s.who.may("VaultService/EraseCandidate") {
+        if acts && me.s.who.may("VaultService/EraseCandidate") {
             sections.push(
                 Section::new(tr.t("Erase the candidate's data")).with(Body::Form(FormV {
                     id: "erase".into(),
                     action: "/retention/erase".into(),
                     post: true,
                     fields: vec![
+                        in_tenant(),
                         id(),
                         Field::new(
                             "reason",
@@ -256,18 +401,151 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
     web::done(&me, r)
 }
 
+/// Builds a link to this page that keeps its filter, with extra parameters.
+type Here<'a> = dyn Fn(&[(&str, String)]) -> String + Sync + 'a;
+
+/// The tenant's deletion certificates, newest first, a page at a time: by
+/// the search's reference (an e-mail address searches candidates only: a
+/// certificate keeps no personal data) and the erasure days.
+async fn certificates(
+    st: &AppState,
+    me: &Signed,
+    f: &Filter,
+    tenant: &str,
+    search: &str,
+    here: &Here<'_>,
+) -> Result<Section, Failure> {
+    let tr = me.tr;
+    let before = f.cert_shown.unwrap_or(0);
+    let asked = client(st)
+        .list_deletion_certificates(me.s.req(pb::ListDeletionCertificatesRequest {
+            page: page(ROWS, f.cert_page.clone().unwrap_or_default()),
+            tenant_id: tenant.to_owned(),
+            ref_prefix: if search.contains('@') {
+                String::new()
+            } else {
+                search.to_owned()
+            },
+            erased_from: f.erased_from.clone().unwrap_or_default(),
+            erased_to: f.erased_to.clone().unwrap_or_default(),
+            count_total: true,
+        }))
+        .await;
+    let mut section = Section::new(tr.t("Deletion certificates"));
+    let found = match asked {
+        Ok(r) => r.into_inner(),
+        // Dates the vault refuses (the first after the last): said here,
+        // the page stays.
+        Err(e) if e.code() == tonic::Code::InvalidArgument => {
+            section.push(Body::Message {
+                tone: Tone::Bad,
+                text: format!("{} {}", tr.t("The dates were not understood:"), e.message()),
+            });
+            pb::ListDeletionCertificatesResponse::default()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let n = found.certificates.len() as u64;
+    let rows = found
+        .certificates
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::link(
+                    format!("/retention/certificates/{}", c.candidate_id),
+                    &c.external_ref,
+                ),
+                Cell::time(tr, &c.shredded_at),
+                Cell::text(super::vocab_word(tr, &REASONS, &c.reason)),
+            ]
+        })
+        .collect();
+    section.push(Body::Table(table(
+        &paged_caption(
+            tr,
+            "Deletion certificates",
+            before,
+            n,
+            found.total.unwrap_or(n),
+        ),
+        &[tr.t("Candidate"), tr.t("Erased"), tr.t("Reason")],
+        rows,
+        tr.t("No deletion certificate matches."),
+    )));
+    let mut links = Vec::new();
+    if !found.next_page_token.is_empty() {
+        links.push((
+            tr.t("Next page").to_owned(),
+            here(&[
+                ("cert_page", found.next_page_token.clone()),
+                ("cert_shown", (before + n).to_string()),
+            ]),
+        ));
+    }
+    if before > 0 {
+        links.push((tr.t("First page").to_owned(), here(&[])));
+    }
+    if !links.is_empty() {
+        section.push(Body::Links(links));
+    }
+    Ok(section)
+}
+
 #[derive(Deserialize)]
 pub struct CandidateForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    id: String,
+    tenant: String,
+    /// The candidate's reference, as the person typed it.
+    #[serde(default)]
+    reference_of: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
     reference: String,
     #[serde(default)]
     confirm: String,
+}
+
+/// The candidate whose reference is exactly `reference` in the form's tenant
+/// (a customer's DPO: its own). Refused in words when there is none.
+async fn candidate_id(st: &AppState, me: &Signed, f: &CandidateForm) -> Result<String, Failure> {
+    let tr = me.tr;
+    let tenant = if me.s.who.tenant_bound() {
+        me.s.who.tenant.clone()
+    } else {
+        f.tenant.trim().to_owned()
+    };
+    let reference = f.reference_of.trim();
+    if tenant.is_empty() || reference.is_empty() {
+        return Err(Failure::Refused(
+            tr.t("pick the controller and type the candidate's reference.")
+                .into(),
+        ));
+    }
+    let found = client(st)
+        .list_candidates(me.s.req(pb::ListCandidatesRequest {
+            page: page(20, String::new()),
+            tenant_id: tenant,
+            vacancy_ref: String::new(),
+            ref_prefix: reference.to_owned(),
+            count_total: false,
+        }))
+        .await?
+        .into_inner();
+    found
+        .candidates
+        .into_iter()
+        .find(|c| c.external_ref == reference)
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            Failure::Refused(format!(
+                "{} {}",
+                tr.t("no candidate of this controller has the reference"),
+                proto::wire::quote(reference)
+            ))
+        })
 }
 
 fn back(tenant: &str) -> Response {
@@ -277,9 +555,10 @@ fn back(tenant: &str) -> Response {
 async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
+        let id = candidate_id(&st, &me, &f).await?;
         let c = client(&st)
             .place_legal_hold(me.s.req(pb::PlaceLegalHoldRequest {
-                id: f.id.trim().to_owned(),
+                id,
                 reason: f.reason,
             }))
             .await?
@@ -297,9 +576,10 @@ async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFor
 async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
+        let id = candidate_id(&st, &me, &f).await?;
         let c = client(&st)
             .release_legal_hold(me.s.req(pb::ReleaseLegalHoldRequest {
-                id: f.id.trim().to_owned(),
+                id,
                 reason: f.reason,
             }))
             .await?
@@ -315,9 +595,10 @@ async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFo
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
         web::confirmed(me.tr, &f.confirm)?;
+        let id = candidate_id(&st, &me, &f).await?;
         let c = client(&st)
             .erase_candidate(me.s.req(pb::EraseCandidateRequest {
-                id: f.id.trim().to_owned(),
+                id,
                 reason: f.reason,
                 reference: f.reference,
             }))

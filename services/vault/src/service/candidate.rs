@@ -4,6 +4,29 @@
 
 use super::*;
 
+/// A LIKE pattern matching what starts with `p`, its wildcards escaped: a
+/// prefix typed in a search box, never a pattern.
+pub(crate) fn like_prefix(p: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut escaped = String::with_capacity(p.len() + 1);
+    for c in p.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    sea_orm::sea_query::LikeExpr::new(escaped).escape('\\')
+}
+
+/// What `ListCandidates` filters on (the scope's tenant aside).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CandidateFilter<'a> {
+    pub tenant: Option<&'a str>,
+    pub vacancy: Option<&'a str>,
+    /// A reference prefix, as typed in a search box.
+    pub ref_prefix: Option<&'a str>,
+}
+
 impl Vault {
     /// Stores new candidates: keys first (key store), then the encrypted rows,
     /// their indexes and one audit entry (main), in one transaction.
@@ -205,18 +228,11 @@ impl Vault {
     pub async fn list(
         &self,
         scope: &Scope,
-        tenant: Option<&str>,
-        vacancy: Option<&str>,
+        filter: &CandidateFilter<'_>,
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<candidates::Model>, VaultError> {
-        let mut q = candidates::Entity::find().filter(visible(Utc::now()));
-        if let Some(t) = scope.filter(tenant) {
-            q = q.filter(candidates::Column::TenantId.eq(t));
-        }
-        if let Some(v) = vacancy {
-            q = q.filter(candidates::Column::VacancyRef.eq(v));
-        }
+        let mut q = self.filtered(scope, filter);
         if let Some(a) = after {
             q = q.filter(candidates::Column::Id.gt(a));
         }
@@ -226,6 +242,37 @@ impl Vault {
             .all(&self.main)
             .await
             .map_err(internal)
+    }
+
+    /// How many candidates [`Vault::list`] would give over all its pages.
+    pub async fn count(
+        &self,
+        scope: &Scope,
+        filter: &CandidateFilter<'_>,
+    ) -> Result<u64, VaultError> {
+        use sea_orm::PaginatorTrait;
+        self.filtered(scope, filter)
+            .count(&self.main)
+            .await
+            .map_err(internal)
+    }
+
+    fn filtered(
+        &self,
+        scope: &Scope,
+        f: &CandidateFilter<'_>,
+    ) -> sea_orm::Select<candidates::Entity> {
+        let mut q = candidates::Entity::find().filter(visible(Utc::now()));
+        if let Some(t) = scope.filter(f.tenant) {
+            q = q.filter(candidates::Column::TenantId.eq(t));
+        }
+        if let Some(v) = f.vacancy {
+            q = q.filter(candidates::Column::VacancyRef.eq(v));
+        }
+        if let Some(p) = f.ref_prefix {
+            q = q.filter(candidates::Column::ExternalRef.like(like_prefix(p)));
+        }
+        q
     }
 
     /// The tenant's keyed blind-index hashes of a subject's e-mail address

@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// What `ListDeletionCertificates` filters on: one tenant, a reference
+/// prefix, erasures at or after `from` and before `until`.
+#[derive(Debug, Clone, Copy)]
+pub struct CertificateFilter<'a> {
+    pub tenant: &'a str,
+    pub ref_prefix: Option<&'a str>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
 impl Vault {
     /// Erases one candidate now. Refused while a legal hold is in place.
     pub async fn erase(
@@ -128,6 +138,52 @@ impl Vault {
             return Err(VaultError::NotFound);
         }
         Ok(c)
+    }
+
+    /// A tenant's deletion certificates, newest first (erasure instant, then
+    /// candidate id, descending), after `before` (the last of the previous
+    /// page), and how many the filter admits when `count` is set.
+    pub async fn list_certificates(
+        &self,
+        f: &CertificateFilter<'_>,
+        before: Option<(DateTime<Utc>, &str)>,
+        limit: u64,
+        count: bool,
+    ) -> Result<(Vec<deletion_certificates::Model>, Option<u64>), VaultError> {
+        use deletion_certificates::Column as C;
+        use sea_orm::{Condition, PaginatorTrait};
+        let mut q = deletion_certificates::Entity::find().filter(C::TenantId.eq(f.tenant));
+        if let Some(p) = f.ref_prefix {
+            q = q.filter(C::ExternalRef.like(super::candidate::like_prefix(p)));
+        }
+        if let Some(t) = f.from {
+            q = q.filter(C::ShreddedAt.gte(t));
+        }
+        if let Some(t) = f.until {
+            q = q.filter(C::ShreddedAt.lt(t));
+        }
+        let total = if count {
+            Some(q.clone().count(&self.main).await.map_err(internal)?)
+        } else {
+            None
+        };
+        if let Some((t, id)) = before {
+            q = q.filter(
+                Condition::any().add(C::ShreddedAt.lt(t)).add(
+                    Condition::all()
+                        .add(C::ShreddedAt.eq(t))
+                        .add(C::CandidateId.lt(id)),
+                ),
+            );
+        }
+        let rows = q
+            .order_by_desc(C::ShreddedAt)
+            .order_by_desc(C::CandidateId)
+            .limit(limit)
+            .all(&self.main)
+            .await
+            .map_err(internal)?;
+        Ok((rows, total))
     }
 
     /// Claims due candidates for erasure: the point of no return. A claim

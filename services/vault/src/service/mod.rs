@@ -36,6 +36,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> VaultError {
 }
 
 pub use audit_tree::MAX_PROVEN_EVENTS;
+pub use candidate::CandidateFilter;
+pub use erasure::CertificateFilter;
 pub use notary::{LeafRef, Notary, Proven};
 
 mod audit_tree;
