@@ -1378,7 +1378,7 @@ async fn a_dead_letter_is_retried_from_the_console() {
     assert_eq!(r.status, 303, "{}", r.body);
     let after = w.get(&path).await;
     assert!(
-        after.has("pending") && !after.has("Retry this delivery"),
+        after.has("waiting") && !after.has("Retry this delivery"),
         "{}",
         after.body
     );
@@ -1646,5 +1646,177 @@ async fn letters_to_the_subject_are_filled_from_the_request() {
     // Another tenant's request: not found.
     let mut b = Web::signed_in(&app, &s.b_tok).await;
     assert_eq!(b.get(&href).await.status, 404);
+    app.stop().await;
+}
+
+/// The processor's DPO previews a notice exactly as the controller will
+/// receive it (nothing is sent), sends it from the preview, re-assesses and
+/// sends a supplement to every affected controller in one step after
+/// previewing them all; each send says what changed; the customer's DPO
+/// reads what it received, item by item in words, without an id.
+#[tokio::test]
+async fn notices_are_previewed_sent_to_all_and_read_in_words() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let notice = format!("/breaches/notices/{}", s.b_notice);
+    let page = w.get(&notice).await;
+    assert!(
+        page.has("Preview before sending") && !page.has(&format!("action=\"{notice}/send\"")),
+        "the notice page previews first: {}",
+        page.body
+    );
+    let preview = w
+        .get(&format!(
+            "{notice}/preview?phase=initial&message=what+we+know"
+        ))
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    for words in [
+        "As the controller will receive it",
+        "CV listing readable without authentication",
+        "confidentiality: the data was seen or taken",
+        "Approximately how many people",
+        "what we know",
+        "not known yet",
+        "Nothing has been sent yet.",
+        "Preview of the notice to Beta B.V.",
+    ] {
+        assert!(preview.has(words), "{words}: {}", preview.body);
+    }
+    assert!(
+        preview.visible_uuids().is_empty(),
+        "{:?}",
+        preview.visible_uuids()
+    );
+    let before = app
+        .breaches()
+        .get_breach_notice(req(
+            &app.admin,
+            pb::GetBreachNoticeRequest {
+                id: s.b_notice.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(before.sends.is_empty(), "a preview sends nothing");
+    // Sent from the preview: the body is what the preview showed.
+    let r = w
+        .act(
+            &format!("{notice}/preview?phase=initial&message=what+we+know"),
+            &format!("{notice}/send"),
+            &[("phase", "initial"), ("message", "what we know")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = w.get(&notice).await;
+    assert!(
+        after.has("The notice was sent to the controller."),
+        "{}",
+        after.body
+    );
+    assert!(after.has("What the controller received"), "{}", after.body);
+    // New facts: A is affected too, measures are known. Then every open
+    // notice is previewed and sent in one step.
+    let mut br = app.breaches();
+    br.assess_incident(req(
+        &app.admin,
+        pb::AssessIncidentRequest {
+            incident_id: s.b_incident.clone(),
+            decision: "confirm".into(),
+            assessment: Some(pb::Assessment {
+                summary: "CV listing readable without authentication".into(),
+                nature: vec!["confidentiality".into()],
+                risk: "risk".into(),
+                measures_taken: "the bucket was made private".into(),
+                affected: vec![
+                    pb::AffectedController {
+                        controller_id: s.b.id.clone(),
+                        subjects_approx: Some(12),
+                        records_approx: None,
+                    },
+                    pb::AffectedController {
+                        controller_id: s.a.id.clone(),
+                        subjects_approx: Some(3),
+                        records_approx: None,
+                    },
+                ],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    ))
+    .await
+    .expect("assessed again");
+    let incident = format!("/breaches/{}", s.b_incident);
+    let ip = w.get(&incident).await;
+    assert!(ip.has("Preview every notice (2)"), "{}", ip.body);
+    assert!(
+        ip.has("Incident: a misconfigured bucket listed CVs"),
+        "titled in words"
+    );
+    let all = w.get(&format!("{incident}/preview")).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(
+        all.has("To Acme B.V.") && all.has("To Beta B.V."),
+        "{}",
+        all.body
+    );
+    assert!(all.has("the bucket was made private"));
+    let r = w
+        .act(
+            &format!("{incident}/preview"),
+            &format!("{incident}/send"),
+            &[("phase", ""), ("message", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = w.get(&incident).await;
+    assert!(
+        done.has("The notice was sent to:") && done.has("Acme B.V.") && done.has("Beta B.V."),
+        "{}",
+        done.body
+    );
+    // B's second send is a supplement that names what changed.
+    let b_page = w.get(&notice).await;
+    assert!(
+        b_page.has("a supplement (new information) #2")
+            && b_page.has("The measures taken and proposed"),
+        "{}",
+        b_page.body
+    );
+    // Without the confirmation nothing goes out.
+    let r = w
+        .act_unconfirmed(
+            &format!("{incident}/preview"),
+            &format!("{incident}/send"),
+            &[("message", "")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    // The customer's DPO reads what it received, in Dutch, in words.
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    b.get("/lang/nl?back=/").await;
+    let theirs = b.get(&notice).await;
+    assert_eq!(theirs.status, 200);
+    assert!(
+        theirs.has("Wat de verwerkingsverantwoordelijke ontving")
+            && theirs.has("the bucket was made private")
+            && theirs.has("Ongeveer hoeveel personen"),
+        "{}",
+        theirs.body
+    );
+    assert!(
+        theirs.visible_uuids().is_empty(),
+        "{:?} in {}",
+        theirs.visible_uuids(),
+        theirs.visible()
+    );
+    assert!(
+        !theirs.has("Preview before sending"),
+        "a controller does not send"
+    );
     app.stop().await;
 }

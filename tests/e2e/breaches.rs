@@ -1466,3 +1466,112 @@ async fn a_controller_pages_through_the_notices_that_reached_it() {
         assert_eq!(seen, sent);
     }
 }
+
+/// PreviewNotice gives the body SendNotice would send, byte for byte,
+/// writes nothing, refuses what the send would refuse, names a bad field,
+/// and is the processor's alone (a controller's token is refused).
+#[tokio::test]
+async fn a_preview_is_the_send_that_would_be_made_and_writes_nothing() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let inc = report(
+            &app,
+            store::truncate_micros(Utc::now() - Duration::hours(1)),
+        )
+        .await;
+        let inc = confirm(&app, &inc.id, partial(&[(&a.id, Some(40))], "risk")).await;
+        let n = notice_of(&inc, &a.id).id.clone();
+        let ask = |phase: &str, message: &str| pb::SendNoticeRequest {
+            notice_id: n.clone(),
+            phase: phase.into(),
+            message: message.into(),
+        };
+        let p = app
+            .breaches()
+            .preview_notice(req(&app.admin, ask("", "first facts")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((p.phase.as_str(), p.sequence), ("initial", 1));
+        assert!(p.id.is_empty() && p.sent_at.is_empty() && p.delivery.is_none());
+        assert!(!p.missing.is_empty(), "a partial assessment lacks items");
+        let body: serde_json::Value = serde_json::from_str(&p.content).unwrap();
+        assert_eq!(body["items"]["subjects_approx"], 40);
+        assert_eq!(body["message"], "first facts");
+        let untouched = notice(&app, &app.admin, &n).await.unwrap();
+        assert!(untouched.sends.is_empty(), "a preview writes nothing");
+        // The send carries exactly the previewed body.
+        let sent = app
+            .breaches()
+            .send_notice(req(&app.admin, ask("", "first facts")))
+            .await
+            .unwrap()
+            .into_inner();
+        let got: serde_json::Value = serde_json::from_str(&sent.sends[0].content).unwrap();
+        assert_eq!(got, body);
+        // The next preview is the supplement; an initial one is refused
+        // as the send refuses it.
+        let next = app
+            .breaches()
+            .preview_notice(req(&app.admin, ask("", "")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((next.phase.as_str(), next.sequence), ("supplement", 2));
+        let e = app
+            .breaches()
+            .preview_notice(req(&app.admin, ask("initial", "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        for (r, field) in [
+            (
+                pb::SendNoticeRequest {
+                    notice_id: "nope".into(),
+                    ..Default::default()
+                },
+                "notice_id:",
+            ),
+            (ask("final", ""), "phase:"),
+        ] {
+            let e = app
+                .breaches()
+                .preview_notice(req(&app.admin, r))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument);
+            assert!(e.message().starts_with(field), "{}", e.message());
+        }
+        let e = app
+            .breaches()
+            .preview_notice(req(&app.admin, ask("", &"x".repeat(5000))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+        // Another notice id: not found; a controller may not preview at all.
+        let e = app
+            .breaches()
+            .preview_notice(req(
+                &app.admin,
+                pb::SendNoticeRequest {
+                    notice_id: uuid::Uuid::now_v7().to_string(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+        let e = app
+            .breaches()
+            .preview_notice(req(&a_tok, ask("", "")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        assert_eq!(notice(&app, &app.admin, &n).await.unwrap().sends.len(), 1);
+        app.stop().await;
+    }
+}

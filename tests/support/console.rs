@@ -128,6 +128,30 @@ impl Page {
             .replace("&#39;", "'")
     }
 
+    /// UUIDs in the visible text: ids a person should never have to read
+    /// (they stay in links and in hidden form fields).
+    pub fn visible_uuids(&self) -> Vec<String> {
+        let v = self.visible();
+        let b = v.as_bytes();
+        let hex = |c: u8| c.is_ascii_hexdigit();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + 36 <= b.len() {
+            let w = &b[i..i + 36];
+            let ok = w.iter().enumerate().all(|(k, c)| match k {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => hex(*c),
+            });
+            if ok {
+                found.push(String::from_utf8_lossy(w).into_owned());
+                i += 36;
+            } else {
+                i += 1;
+            }
+        }
+        found
+    }
+
     /// Machine times a person should never have to read: "UTC", an RFC
     /// 3339 instant (`2026-11-28T23:00`), in the visible text.
     pub fn machine_times(&self) -> Vec<String> {

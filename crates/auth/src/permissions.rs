@@ -124,6 +124,7 @@ pub const TABLE: &[MethodPermission] = &[
         &[Admin, Auditor, Controller],
     ),
     p("/custodian.v1.BreachService/SendNotice", &[Admin]),
+    p("/custodian.v1.BreachService/PreviewNotice", &[Admin]),
     p(
         "/custodian.v1.BreachService/AcknowledgeNotice",
         &[Controller],

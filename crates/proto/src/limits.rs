@@ -41,8 +41,14 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("custodian.v1.ListCandidatesRequest.vacancy_ref", 200),
     ("custodian.v1.ListCandidatesRequest.ref_prefix", 200),
     ("custodian.v1.ListDeletionCertificatesRequest.tenant_id", 64),
-    ("custodian.v1.ListDeletionCertificatesRequest.ref_prefix", 200),
-    ("custodian.v1.ListDeletionCertificatesRequest.erased_from", 64),
+    (
+        "custodian.v1.ListDeletionCertificatesRequest.ref_prefix",
+        200,
+    ),
+    (
+        "custodian.v1.ListDeletionCertificatesRequest.erased_from",
+        64,
+    ),
     ("custodian.v1.ListDeletionCertificatesRequest.erased_to", 64),
     ("custodian.v1.FindCandidatesRequest.email", 320),
     ("custodian.v1.FindCandidatesRequest.phone", 64),

@@ -337,6 +337,28 @@ impl BreachService for BreachGrpc {
         Ok(Response::new(notice_pb(&v)))
     }
 
+    async fn preview_notice(
+        &self,
+        request: Request<pb::SendNoticeRequest>,
+    ) -> Result<Response<pb::NoticeSend>, Status> {
+        let r = request.into_inner();
+        let id = uuid_field("notice_id", &r.notice_id)?;
+        let phase = if r.phase.trim().is_empty() {
+            None
+        } else {
+            Some(Phase::parse("phase", &r.phase)?)
+        };
+        let note = optional_text("message", &r.message, 4000)?;
+        let p = self.svc.preview(&id, phase, note).await?;
+        Ok(Response::new(pb::NoticeSend {
+            phase: p.phase.as_str().into(),
+            sequence: p.sequence as u32,
+            missing: p.missing.iter().map(|m| (*m).to_owned()).collect(),
+            content: p.body.to_string(),
+            ..Default::default()
+        }))
+    }
+
     async fn acknowledge_notice(
         &self,
         request: Request<pb::AcknowledgeNoticeRequest>,

@@ -1013,6 +1013,158 @@ pub const NL: &[(&str, &str)] = &[
         "the retention period ended",
         "de bewaartermijn is verstreken",
     ),
+    // A breach notice in words, its preview and the send to every
+    // controller (issue 30, item 3).
+    ("breach notified on", "datalek gemeld op"),
+    (
+        "the processing agreement in force",
+        "de geldende verwerkersovereenkomst",
+    ),
+    (
+        "What the controller received",
+        "Wat de verwerkingsverantwoordelijke ontving",
+    ),
+    ("nothing new", "niets nieuws"),
+    ("What changed", "Wat er veranderde"),
+    ("Notice to", "Melding aan"),
+    ("Preview before sending", "Eerst bekijken, dan verzenden"),
+    (
+        "As the controller will receive it",
+        "Zoals de verwerkingsverantwoordelijke haar ontvangt",
+    ),
+    (
+        "Still missing from this notice",
+        "Ontbreekt nog in deze melding",
+    ),
+    (
+        "What changed since the last send",
+        "Wat er veranderde sinds de vorige verzending",
+    ),
+    (
+        "Back to the notice, without sending",
+        "Terug naar de melding, zonder te verzenden",
+    ),
+    ("Preview of the notice to", "Voorbeeld van de melding aan"),
+    ("Nothing has been sent yet.", "Er is nog niets verzonden."),
+    (
+        "Notify every affected controller",
+        "Alle getroffen verwerkingsverantwoordelijken melden",
+    ),
+    (
+        "Each controller receives its own notice: the first one, or a supplement when it was notified before. Preview them before sending.",
+        "Elke verwerkingsverantwoordelijke krijgt een eigen melding: de eerste, of een aanvulling als zij al eerder werd gemeld. Bekijk ze voordat u verzendt.",
+    ),
+    (
+        "Preview every notice ({count})",
+        "Alle meldingen bekijken ({count})",
+    ),
+    ("To", "Aan"),
+    (
+        "A message with every notice",
+        "Een bericht bij elke melding",
+    ),
+    ("Preview again", "Opnieuw bekijken"),
+    (
+        "I understand: every notice above goes to its controller now and cannot be called back.",
+        "Ik begrijp het: elke melding hierboven gaat nu naar haar verwerkingsverantwoordelijke en kan niet worden teruggeroepen.",
+    ),
+    (
+        "Send to every affected controller",
+        "Aan alle getroffen verwerkingsverantwoordelijken verzenden",
+    ),
+    ("Preview of every notice", "Voorbeeld van alle meldingen"),
+    ("a controller", "een verwerkingsverantwoordelijke"),
+    ("The notice was sent to:", "De melding is verzonden aan:"),
+    ("Not sent", "Niet verzonden"),
+    ("Back to the incident", "Terug naar het incident"),
+    (
+        "Not every notice was sent",
+        "Niet elke melding is verzonden",
+    ),
+    ("not known yet", "nog niet bekend"),
+    ("Encrypted", "Versleuteld"),
+    ("Taken", "Genomen"),
+    ("Proposed", "Voorgesteld"),
+    ("Which notice", "Welke melding"),
+    ("number", "nummer"),
+    ("From", "Van"),
+    ("Discovered by the processor", "Ontdekt door de verwerker"),
+    (
+        "Due to the controller by",
+        "Uiterlijk bij de verwerkingsverantwoordelijke op",
+    ),
+    (
+        "The supervisory authority to be notified by (72 hours)",
+        "De toezichthouder te melden uiterlijk op (72 uur)",
+    ),
+    ("The nature of the breach", "De aard van het datalek"),
+    ("The likely consequences", "De waarschijnlijke gevolgen"),
+    (
+        "The categories of personal data",
+        "De categorieën persoonsgegevens",
+    ),
+    (
+        "Whether and how the data was protected",
+        "Of en hoe de gegevens beveiligd waren",
+    ),
+    (
+        "The measures taken and proposed",
+        "De genomen en voorgestelde maatregelen",
+    ),
+    (
+        "The categories of people concerned",
+        "De categorieën betrokkenen",
+    ),
+    ("Approximately how many people", "Ongeveer hoeveel personen"),
+    (
+        "Approximately how many records",
+        "Ongeveer hoeveel gegevensrecords",
+    ),
+    (
+        "The contact point for follow-up",
+        "Het contactpunt voor nadere informatie",
+    ),
+    // States and kinds in words (web::STATES).
+    ("extended", "verlengd"),
+    ("reported, not yet assessed", "gemeld, nog niet beoordeeld"),
+    ("dismissed: not a breach", "afgewezen: geen datalek"),
+    ("a confirmed breach", "een bevestigd datalek"),
+    ("met in time", "op tijd"),
+    ("not required", "niet vereist"),
+    ("waiting", "wachtend"),
+    ("sent", "verzonden"),
+    ("acknowledged", "ontvangst bevestigd"),
+    ("cancelled", "geannuleerd"),
+    ("required", "vereist"),
+    ("not decided yet", "nog niet besloten"),
+    ("decided", "besloten"),
+    ("no risk likely", "waarschijnlijk geen risico"),
+    ("a risk", "een risico"),
+    ("a high risk", "een hoog risico"),
+    ("delivered", "afgeleverd"),
+    ("failed", "mislukt"),
+    ("interrupted", "onderbroken"),
+    ("retrying", "wordt opnieuw geprobeerd"),
+    ("not delivered: given up", "niet afgeleverd: opgegeven"),
+    ("draft", "concept"),
+    ("active", "actief"),
+    ("ending", "loopt af"),
+    ("ended", "beëindigd"),
+    ("withdrawn", "ingetrokken"),
+    ("erased", "gewist"),
+    ("being made", "wordt gemaakt"),
+    ("rejected", "afgewezen"),
+    ("hired", "aangenomen"),
+    ("waiting to be delivered", "wacht op aflevering"),
+    ("objection window open", "bezwaartermijn loopt"),
+    ("objected", "bezwaar gemaakt"),
+    ("waiting for approval", "wacht op goedkeuring"),
+    ("approved", "goedgekeurd"),
+    ("scheduled", "gepland"),
+    ("in effect", "van kracht"),
+    ("blocked", "geblokkeerd"),
+    ("objection upheld", "bezwaar gehandhaafd"),
+    ("contract terminated", "overeenkomst beëindigd"),
 ];
 
 #[cfg(test)]
@@ -1033,6 +1185,13 @@ mod tests {
         assert_eq!(en.remaining(-(2 * 3600 + 5 * 60)), "overdue by 2 h 5 min");
         let nl = Tr(Lang::Nl);
         assert_eq!(nl.remaining(-(2 * 3600 + 5 * 60)), "te laat met 2 u 5 min");
+    }
+
+    #[test]
+    fn every_state_word_has_its_dutch() {
+        for (_, en) in crate::web::STATES {
+            assert!(dutch(en).is_some(), "no Dutch for the state {en:?}");
+        }
     }
 
     #[test]
@@ -1066,6 +1225,12 @@ mod coverage {
         ("pages/switching.rs", include_str!("pages/switching.rs")),
         ("pages/reports.rs", include_str!("pages/reports.rs")),
         ("pages/admin.rs", include_str!("pages/admin.rs")),
+        ("pages/assessment.rs", include_str!("pages/assessment.rs")),
+        ("pages/notice_view.rs", include_str!("pages/notice_view.rs")),
+        ("pages/mod.rs", include_str!("pages/mod.rs")),
+        ("view.rs", include_str!("view.rs")),
+        ("when.rs", include_str!("when.rs")),
+        ("letters.rs", include_str!("letters.rs")),
         ("page.html", include_str!("../templates/page.html")),
     ];
 

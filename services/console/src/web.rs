@@ -576,12 +576,68 @@ pub fn tone_of(state: &str) -> Tone {
     }
 }
 
-/// A state as a cell (its word, and its tone).
-pub fn state(s: &str) -> Cell {
+/// The states and kinds the services answer with, in words (the English is
+/// the key of the Dutch). A code not listed reads as itself, spaced.
+pub const STATES: &[(&str, &str)] = &[
+    ("open", "open"),
+    ("awaiting_identity", "waiting for proof of identity"),
+    ("answered", "answered"),
+    ("refused", "refused"),
+    ("closed", "closed"),
+    ("extended", "extended"),
+    ("reported", "reported, not yet assessed"),
+    ("dismissed", "dismissed: not a breach"),
+    ("confirmed", "a confirmed breach"),
+    ("met", "met in time"),
+    ("late", "late"),
+    ("overdue", "overdue"),
+    ("not_required", "not required"),
+    ("pending", "waiting"),
+    ("sent", "sent"),
+    ("acknowledged", "acknowledged"),
+    ("cancelled", "cancelled"),
+    ("required", "required"),
+    ("undecided", "not decided yet"),
+    ("decided", "decided"),
+    ("unlikely", "no risk likely"),
+    ("risk", "a risk"),
+    ("high", "a high risk"),
+    ("delivered", "delivered"),
+    ("failed", "failed"),
+    ("interrupted", "interrupted"),
+    ("retrying", "retrying"),
+    ("dead", "not delivered: given up"),
+    ("dead_letter", "not delivered: given up"),
+    ("draft", "draft"),
+    ("active", "active"),
+    ("terminating", "ending"),
+    ("ended", "ended"),
+    ("completed", "completed"),
+    ("withdrawn", "withdrawn"),
+    ("erased", "erased"),
+    ("building", "being made"),
+    ("ready", "ready"),
+    ("rejected", "rejected"),
+    ("hired", "hired"),
+    ("revoked", "revoked"),
+    ("awaiting_delivery", "waiting to be delivered"),
+    ("window_open", "objection window open"),
+    ("objected", "objected"),
+    ("approval_required", "waiting for approval"),
+    ("approved", "approved"),
+    ("scheduled", "scheduled"),
+    ("in_effect", "in effect"),
+    ("blocked", "blocked"),
+    ("sustained", "objection upheld"),
+    ("contract_terminated", "contract terminated"),
+];
+
+/// A state as a cell: its word in the reader's language, and its tone.
+pub fn state(tr: Tr, s: &str) -> Cell {
     if s.is_empty() {
         Cell::Empty
     } else {
-        Cell::state(s.replace('_', " "), tone_of(s))
+        Cell::state(crate::pages::vocab_word(tr, STATES, s), tone_of(s))
     }
 }
 

@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// A send made ready: the notice, its phase and sequence, the body the
+/// controller receives and the content items it lacks.
+pub struct Prepared {
+    pub notice: notices::Model,
+    pub phase: Phase,
+    pub sequence: i32,
+    pub body: Value,
+    pub missing: Vec<&'static str>,
+}
+
 impl crate::Breaches {
     /// The body of a send: every content item (unknown ones null), what is
     /// missing, and the clocks, for this controller only.
@@ -62,16 +72,19 @@ impl crate::Breaches {
         })
     }
 
-    pub async fn send(
+    /// What a send of this notice would carry now: the body exactly as the
+    /// controller will receive it (its phase and sequence too) and the items
+    /// it lacks. Read on `conn`: inside the send's transaction, or alone
+    /// for a preview. Refused as the send would be.
+    async fn prepare(
         &self,
-        actor: &Actor,
+        conn: &impl sea_orm::ConnectionTrait,
         notice_id: &str,
         asserted: Option<Phase>,
-        note: Option<String>,
-    ) -> Result<NoticeView, BreachError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        note: Option<&str>,
+    ) -> Result<Prepared, BreachError> {
         let n = notices::Entity::find_by_id(notice_id.to_owned())
-            .one(&txn)
+            .one(conn)
             .await
             .map_err(internal)?
             .ok_or(BreachError::NotFound("breach notice"))?;
@@ -80,14 +93,14 @@ impl crate::Breaches {
                 "the notice is cancelled: its controller is no longer among the affected".into(),
             ));
         }
-        let inc = self.incident_row(&txn, &n.incident_id).await?;
+        let inc = self.incident_row(conn, &n.incident_id).await?;
         if inc.status != Status::Confirmed.as_str() {
             return Err(BreachError::Precondition(format!(
                 "the incident is {}; only a confirmed breach is notified (seed 003 art. 12.16)",
                 inc.status
             )));
         }
-        // The view as of now, read inside the transaction's lock.
+        // The view as of now (inside the send's lock when it sends).
         let v = {
             let f = self
                 .facts(std::slice::from_ref(&n.incident_id), Some(&n.tenant_id))
@@ -108,7 +121,46 @@ impl crate::Breaches {
             .ok_or_else(|| internal("the notice belongs to its incident"))?;
         let phase = send_phase(nv.sends.len(), asserted)?;
         let sequence = nv.sends.len() as i32 + 1;
-        let body = self.body(nv, &a, phase, sequence, note.as_deref());
+        let body = self.body(nv, &a, phase, sequence, note);
+        let missing = nv.missing.iter().map(|i| i.key()).collect();
+        Ok(Prepared {
+            notice: n,
+            phase,
+            sequence,
+            body,
+            missing,
+        })
+    }
+
+    /// The send a [`crate::Breaches::send`] would make now, not made: what
+    /// the console shows before the person sends. Nothing is written.
+    pub async fn preview(
+        &self,
+        notice_id: &str,
+        asserted: Option<Phase>,
+        note: Option<String>,
+    ) -> Result<Prepared, BreachError> {
+        self.prepare(&self.db, notice_id, asserted, note.as_deref())
+            .await
+    }
+
+    pub async fn send(
+        &self,
+        actor: &Actor,
+        notice_id: &str,
+        asserted: Option<Phase>,
+        note: Option<String>,
+    ) -> Result<NoticeView, BreachError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let Prepared {
+            notice: n,
+            phase,
+            sequence,
+            body,
+            missing,
+        } = self
+            .prepare(&txn, notice_id, asserted, note.as_deref())
+            .await?;
         let now = store::now_micros();
         let mid = outbox::enqueue(
             &txn,
@@ -123,7 +175,6 @@ impl crate::Breaches {
         )
         .await
         .map_err(internal)?;
-        let missing: Vec<&str> = nv.missing.iter().map(|i| i.key()).collect();
         sends::ActiveModel::from(sends::Model {
             id: new_id(),
             notice_id: n.id.clone(),

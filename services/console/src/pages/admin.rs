@@ -62,7 +62,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
                     Cell::link(format!("/webhooks/{}", n.id), n.id.clone()),
                     super::tenant_cell(&names, &n.controller_id),
                     Cell::Code(n.topic.clone()),
-                    state(&n.status),
+                    state(tr, &n.status),
                     Cell::text(n.attempts.to_string()),
                     Cell::time(tr, &n.created_at),
                     Cell::time(tr, &n.delivered_at),
@@ -149,7 +149,7 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
                     } else {
                         a.http_status.to_string()
                     }),
-                    state(&a.outcome),
+                    state(tr, &a.outcome),
                     Cell::text(&a.error),
                 ]
             })
@@ -165,7 +165,7 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
                     tr.t("Object").to_owned(),
                     Cell::text(format!("{} {}", n.subject_type, n.subject_id)),
                 ),
-                (tr.t("Status").to_owned(), state(&n.status)),
+                (tr.t("Status").to_owned(), state(tr, &n.status)),
                 (
                     tr.t("Attempts").to_owned(),
                     Cell::text(n.attempts.to_string()),
@@ -319,7 +319,7 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                         Cell::text(tenant_of(t)),
                         Cell::time(tr, &t.created_at),
                         if t.revoked_at.is_empty() {
-                            state("active")
+                            state(tr, "active")
                         } else {
                             Cell::state(tr.t("revoked"), crate::view::Tone::Neutral)
                         },

@@ -77,7 +77,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                         },
                     ),
                     super::tenant_cell(&names, &a.controller_id),
-                    state(&a.status),
+                    state(tr, &a.status),
                     Cell::text(format!("{} / {}", a.version, a.latest_version)),
                     Cell::time(tr, &t.contract_start),
                     Cell::due(
@@ -219,7 +219,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 tr.t("Controller").to_owned(),
                 super::tenant_cell(&names, &a.controller_id),
             ),
-            (tr.t("Status").to_owned(), state(&a.status)),
+            (tr.t("Status").to_owned(), state(tr, &a.status)),
             (
                 tr.t("Version").to_owned(),
                 Cell::text(format!("{} / {}", a.version, a.latest_version)),
@@ -244,7 +244,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .map(|v| {
                 vec![
                     Cell::text(v.version.to_string()),
-                    state(&v.status),
+                    state(tr, &v.status),
                     Cell::text(&v.version_note),
                     Cell::time(tr, &v.updated_at),
                 ]

@@ -11,7 +11,7 @@ use crate::view::{Body, Field, FieldKind, Form as FormV, Section, Tone};
 use crate::when;
 
 /// The impact on security (art. 4(12)), in words.
-const NATURE: [(&str, &str); 3] = [
+pub(crate) const NATURE: [(&str, &str); 3] = [
     (
         "confidentiality",
         "confidentiality: the data was seen or taken by someone who should not have it",
@@ -26,7 +26,7 @@ const NATURE: [(&str, &str); 3] = [
     ),
 ];
 
-const RISK: [(&str, &str); 3] = [
+pub(crate) const RISK: [(&str, &str); 3] = [
     ("unlikely", "unlikely to result in a risk to people"),
     ("risk", "a risk to people"),
     ("high", "a high risk to people (art. 34)"),

@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/breaches/{id}/clocks", get(incident_clocks))
         .route("/breaches/notices/{id}", get(notice))
         .route("/breaches/notices/{id}/clocks", get(notice_clocks))
+        .route("/breaches/notices/{id}/preview", get(preview))
         .route("/breaches/notices/{id}/send", post(send))
+        .route("/breaches/{id}/preview", get(preview_all))
+        .route("/breaches/{id}/send", post(send_all))
         .route("/breaches/notices/{id}/acknowledge", post(acknowledge))
         .route("/breaches/notices/{id}/authority", post(authority))
         .route("/breaches/notices/{id}/subjects", post(subjects))
@@ -35,6 +38,20 @@ pub fn routes() -> Router<AppState> {
 }
 
 type Client = pb::breach_service_client::BreachServiceClient<tonic::transport::Channel>;
+
+/// An incident's title on a page: the first words of its description.
+pub fn incident_title(description: &str) -> String {
+    let first = description.lines().next().unwrap_or_default().trim();
+    if first.chars().count() <= 60 {
+        first.to_owned()
+    } else {
+        let cut: String = first.chars().take(59).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// Incident titles by id, for the notices that name their incident.
+type Titles = std::collections::HashMap<String, String>;
 
 fn client(st: &AppState) -> Client {
     Client::new(st.backend.channel(Service::Breaches))
@@ -65,6 +82,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
     let r = async {
         let tr = me.tr;
         let mut sections = Vec::new();
+        let mut titles = Titles::new();
         if me.s.who.may("BreachService/ListIncidents") {
             let incidents = client(&st)
                 .list_incidents(me.s.req(pb::ListIncidentsRequest {
@@ -77,12 +95,20 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                 .await?
                 .into_inner()
                 .incidents;
+            titles.extend(
+                incidents
+                    .iter()
+                    .map(|i| (i.id.clone(), incident_title(&i.description))),
+            );
             let rows = incidents
                 .iter()
                 .map(|i| {
                     vec![
-                        Cell::link(format!("/breaches/{}", i.id), i.id.clone()),
-                        state(&i.status),
+                        Cell::link(
+                            format!("/breaches/{}", i.id),
+                            incident_title(&i.description),
+                        ),
+                        state(tr, &i.status),
                         Cell::time(tr, &i.discovered_at),
                         Cell::text(&i.discovered_by),
                         Cell::text(&i.description),
@@ -106,7 +132,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
         }
         let notices = all_notices(&st, &me, "").await?;
         let names = tenant_names(&st, &me).await?;
-        sections.push(notices_section(tr, &names, &notices));
+        sections.push(notices_section(tr, &names, &titles, &notices));
         if me.s.who.may("BreachService/ReportIncident") {
             sections.push(report_form(tr));
         }
@@ -132,9 +158,26 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
     web::done(&me, r)
 }
 
+/// What a notice is called on a page: the breach it is about, by its
+/// incident's title where the reader may see it, else by when the notice
+/// was made.
+fn notice_label(tr: Tr, titles: &Titles, n: &pb::BreachNotice) -> String {
+    match titles.get(&n.incident_id) {
+        Some(t) => t.clone(),
+        None => format!(
+            "{} {}",
+            tr.t("breach notified on"),
+            super::instant(&n.created_at)
+                .map(|t| crate::when::instant(tr, t))
+                .unwrap_or_default()
+        ),
+    }
+}
+
 fn notices_section(
     tr: Tr,
     names: &std::collections::HashMap<String, String>,
+    titles: &Titles,
     notices: &[pb::BreachNotice],
 ) -> Section {
     let now = Utc::now();
@@ -142,13 +185,15 @@ fn notices_section(
         .iter()
         .map(|n| {
             vec![
-                Cell::link(format!("/breaches/notices/{}", n.id), n.id.clone()),
-                Cell::text(&n.incident_id),
+                Cell::link(
+                    format!("/breaches/notices/{}", n.id),
+                    notice_label(tr, titles, n),
+                ),
                 tenant_cell(names, &n.controller_id),
-                state(&n.status),
+                state(tr, &n.status),
                 clock_state(tr, n.controller_clock.as_ref(), now),
                 clock_state(tr, n.authority_clock.as_ref(), now),
-                state(&n.subject_communication),
+                state(tr, &n.subject_communication),
             ]
         })
         .collect();
@@ -156,7 +201,6 @@ fn notices_section(
         tr.t("Notices to controllers"),
         &[
             tr.t("Notice"),
-            tr.t("Incident"),
             tr.t("Controller"),
             tr.t("Status"),
             tr.t("Processor → controller (agreed SLA)"),
@@ -188,7 +232,7 @@ fn clock_state(tr: Tr, c: Option<&pb::Clock>, now: DateTime<Utc>) -> Cell {
                 tone,
             )
         }
-        _ => state(&c.state),
+        _ => state(tr, &c.state),
     }
 }
 
@@ -231,19 +275,30 @@ fn clocks_table(tr: Tr, names: &Names, n: &pb::BreachNotice) -> Body {
     rows.push(vec![
         Cell::text(tr.t("Data subjects (art. 34)")),
         super::tenant_cell(names, &n.controller_id),
-        state(if n.subject_communication.is_empty() {
-            "open"
-        } else {
-            &n.subject_communication
-        }),
+        state(
+            tr,
+            if n.subject_communication.is_empty() {
+                "open"
+            } else {
+                &n.subject_communication
+            },
+        ),
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
-        Cell::text(format!("{}: {}", tr.t("Risk"), n.risk)),
+        Cell::text(format!(
+            "{}: {}",
+            tr.t("Risk"),
+            super::vocab_word(tr, crate::web::STATES, &n.risk)
+        )),
     ]);
+    let controller = names
+        .get(&n.controller_id)
+        .cloned()
+        .unwrap_or_else(|| tr.t("the controller").to_owned());
     Body::Table(table(
-        &format!("{} {}", tr.t("Notice"), n.id),
+        &format!("{} {controller}", tr.t("Notice to")),
         &[
             tr.t("Clock"),
             tr.t("Controller"),
@@ -305,7 +360,7 @@ async fn incident_page(
         let tr = me.tr;
         let i = get_incident(st, me, id).await?;
         let mut facts = vec![
-            (tr.t("Status").to_owned(), state(&i.status)),
+            (tr.t("Status").to_owned(), state(tr, &i.status)),
             (
                 tr.t("Discovered").to_owned(),
                 Cell::time(tr, &i.discovered_at),
@@ -330,13 +385,22 @@ async fn incident_page(
             ));
         }
         if let Some(a) = &i.assessment {
-            facts.push((tr.t("Risk").to_owned(), state(&a.risk)));
+            facts.push((tr.t("Risk").to_owned(), state(tr, &a.risk)));
             facts.push((tr.t("Summary").to_owned(), Cell::text(&a.summary)));
         }
         let mut sections = vec![Section::new(tr.t("Incident")).with(Body::Facts(facts))];
         let names = tenant_names(st, me).await?;
         sections.push(incident_clocks_section(tr, &names, &i.id, &i.notices));
-        sections.push(notices_section(tr, &names, &i.notices));
+        let titles: Titles = [(i.id.clone(), incident_title(&i.description))].into();
+        sections.push(notices_section(tr, &names, &titles, &i.notices));
+        let open: Vec<&pb::BreachNotice> = i
+            .notices
+            .iter()
+            .filter(|n| n.status != "cancelled")
+            .collect();
+        if i.status == "confirmed" && !open.is_empty() && me.s.who.may("BreachService/SendNotice") {
+            sections.push(send_all_form(tr, &i.id, open.len()));
+        }
         let tl = client(st)
             .get_timeline(me.s.req(pb::GetTimelineRequest {
                 incident_id: i.id.clone(),
@@ -370,7 +434,7 @@ async fn incident_page(
                 again,
                 error.as_deref(),
             ));
-            let title = format!("{} {}", tr.t("Incident"), i.id);
+            let title = format!("{}: {}", tr.t("Incident"), incident_title(&i.description));
             if refused {
                 return Ok(web::page_status(
                     me,
@@ -383,7 +447,7 @@ async fn incident_page(
         }
         Ok(web::page(
             me,
-            &format!("{} {}", tr.t("Incident"), i.id),
+            &format!("{}: {}", tr.t("Incident"), incident_title(&i.description)),
             &i.description,
             &sections,
         ))
@@ -448,35 +512,51 @@ fn notice_clocks_section(tr: Tr, names: &Names, n: &pb::BreachNotice) -> Section
         .with(clocks_table(tr, names, n))
 }
 
+/// The notice's incident title, where the reader may read the incident.
+async fn notice_titles(st: &AppState, me: &Signed, n: &pb::BreachNotice) -> Titles {
+    if !me.s.who.may("BreachService/GetIncident") || me.s.who.tenant_bound() {
+        return Titles::new();
+    }
+    match get_incident(st, me, &n.incident_id).await {
+        Ok(i) => [(i.id, incident_title(&i.description))].into(),
+        Err(_) => Titles::new(),
+    }
+}
+
 async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = async {
         let tr = me.tr;
         let n = get_notice(&st, &me, &id).await?;
         let names = tenant_names(&st, &me).await?;
         let names = &names;
+        let titles = notice_titles(&st, &me, &n).await;
+        let label = notice_label(tr, &titles, &n);
         let facts = vec![
             (
                 tr.t("Incident").to_owned(),
-                if me.s.who.may("BreachService/GetIncident") && !me.s.who.tenant_bound() {
-                    Cell::link(
-                        format!("/breaches/{}", n.incident_id),
-                        n.incident_id.clone(),
-                    )
+                if titles.contains_key(&n.incident_id) {
+                    Cell::link(format!("/breaches/{}", n.incident_id), label.clone())
                 } else {
-                    Cell::text(&n.incident_id)
+                    Cell::text(label.clone())
                 },
             ),
             (
                 tr.t("Controller").to_owned(),
                 super::tenant_cell(names, &n.controller_id),
             ),
-            (tr.t("Agreement").to_owned(), Cell::text(&n.agreement_id)),
-            (tr.t("Status").to_owned(), state(&n.status)),
+            (
+                tr.t("Agreement").to_owned(),
+                Cell::link(
+                    format!("/agreements/{}", n.agreement_id),
+                    tr.t("the processing agreement in force"),
+                ),
+            ),
+            (tr.t("Status").to_owned(), state(tr, &n.status)),
             (
                 tr.t("SLA (hours)").to_owned(),
                 Cell::text(n.sla_hours.to_string()),
             ),
-            (tr.t("Risk").to_owned(), state(&n.risk)),
+            (tr.t("Risk").to_owned(), state(tr, &n.risk)),
             (
                 tr.t("Acknowledge").to_owned(),
                 Cell::time(tr, &n.acknowledged_at),
@@ -486,6 +566,15 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             Section::new(tr.t("Notice")).with(Body::Facts(facts)),
             notice_clocks_section(tr, names, &n),
         ];
+        // What the controller received: the latest send, item by item.
+        if let Some(last) = n.sends.last()
+            && let Ok(body) = serde_json::from_str::<serde_json::Value>(&last.content)
+        {
+            sections.push(
+                Section::new(tr.t("What the controller received"))
+                    .with(Body::Facts(super::notice_view::facts(tr, &body))),
+            );
+        }
         let content = n
             .content
             .iter()
@@ -509,15 +598,42 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 "–",
             ))),
         );
+        let tokens = super::token_names(&st, &me).await;
+        let bodies: Vec<Option<serde_json::Value>> = n
+            .sends
+            .iter()
+            .map(|s| serde_json::from_str(&s.content).ok())
+            .collect();
         let sends = n
             .sends
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(k, s)| {
+                // What this send changed from the one before (art. 33(4)).
+                let changed = match (
+                    k.checked_sub(1).and_then(|j| bodies[j].as_ref()),
+                    &bodies[k],
+                ) {
+                    (Some(before), Some(after)) => {
+                        let c = super::notice_view::changes(tr, before, after);
+                        if c.is_empty() {
+                            Cell::text(tr.t("nothing new"))
+                        } else {
+                            Cell::Lines(c)
+                        }
+                    }
+                    _ => Cell::text("–"),
+                };
                 vec![
-                    Cell::text(format!("{} #{}", s.phase, s.sequence)),
+                    Cell::text(format!(
+                        "{} #{}",
+                        super::vocab_word(tr, &PHASES, &s.phase),
+                        s.sequence
+                    )),
                     Cell::time(tr, &s.sent_at),
-                    Cell::text(&s.sent_by),
-                    Cell::Lines(s.missing.clone()),
+                    Cell::text(super::actor_words(tr, &tokens, &s.sent_by, "admin")),
+                    changed,
+                    Cell::Lines(s.missing.iter().map(|m| item_word(tr, m)).collect()),
                     match &s.delivery {
                         Some(d) => {
                             Cell::link(format!("/webhooks/{}", d.id), d.status.replace('_', " "))
@@ -533,14 +649,15 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 tr.t("Phase"),
                 tr.t("Sent"),
                 tr.t("Actor"),
+                tr.t("What changed"),
                 tr.t("still missing"),
                 tr.t("Delivery"),
             ],
             sends,
             "–",
         ))));
-        if me.s.who.may("BreachService/SendNotice") {
-            sections.push(send_form(tr, &n.id, n.sends.is_empty()));
+        if me.s.who.may("BreachService/PreviewNotice") && n.status != "cancelled" {
+            sections.push(preview_form(tr, &n.id, n.sends.is_empty()));
         }
         if me.s.who.may("BreachService/AcknowledgeNotice") && n.acknowledged_at.is_empty() {
             sections.push(acknowledge_form(tr, &n.id));
@@ -559,15 +676,24 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 ),
             ])));
         }
+        let controller = names
+            .get(&n.controller_id)
+            .cloned()
+            .unwrap_or_else(|| tr.t("the controller").to_owned());
         Ok(web::page(
             &me,
-            &format!("{} {}", tr.t("Notice"), n.id),
+            &format!("{} {controller}: {label}", tr.t("Notice to")),
             "",
             &sections,
         ))
     }
     .await;
     web::done(&me, r)
+}
+
+/// A content item's key in words.
+fn item_word(tr: Tr, key: &str) -> String {
+    super::vocab_word(tr, &super::notice_view::ITEMS, key)
 }
 
 const PHASES: [(&str, &str); 3] = [
@@ -927,31 +1053,278 @@ async fn assess(
     web::done(&me, r)
 }
 
-fn send_form(tr: Tr, id: &str, first: bool) -> Section {
+const SEND_PHASES: [(&str, &str); 2] = [
+    ("initial", "the first notice"),
+    ("supplement", "a supplement (new information)"),
+];
+
+/// The first step of a send: choose the phase and write a message, then see
+/// the notice exactly as the controller will receive it.
+fn preview_form(tr: Tr, id: &str, first: bool) -> Section {
     Section::new(tr.t("Send the notice")).with(Body::Form(FormV {
-        id: "send".into(),
-        action: format!("/breaches/notices/{id}/send"),
-        post: true,
+        id: "preview".into(),
+        action: format!("/breaches/notices/{id}/preview"),
+        post: false,
         fields: vec![
             Field::new(
                 "phase",
                 tr.t("Phase"),
-                FieldKind::Select(vec![
-                    ("initial".into(), tr.t("the first notice").into()),
-                    (
-                        "supplement".into(),
-                        tr.t("a supplement (new information)").into(),
-                    ),
-                ]),
+                FieldKind::Select(super::vocab_options(tr, &SEND_PHASES)),
             )
             .value(if first { "initial" } else { "supplement" }),
             Field::new("message", tr.t("Message"), FieldKind::TextArea),
-            web::confirm_field(tr.t(
-                "I understand: the notice goes to the controller now and cannot be called back.",
-            )),
+        ],
+        submit: tr.t("Preview before sending").into(),
+    }))
+}
+
+/// The send itself, after its preview: the phase and message as previewed.
+fn send_form(tr: Tr, action: &str, phase: &str, message: &str, consequence: &str) -> Section {
+    Section::new(tr.t("Send the notice")).with(Body::Form(FormV {
+        id: "send".into(),
+        action: action.to_owned(),
+        post: true,
+        fields: vec![
+            Field::new("phase", "", FieldKind::Hidden).value(phase.to_owned()),
+            Field::new("message", "", FieldKind::Hidden).value(message.to_owned()),
+            web::confirm_field(consequence),
         ],
         submit: tr.t("Send").into(),
     }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The notice as the controller will receive it if sent now, and the form
+/// that sends exactly this. Nothing is sent before the person confirms.
+async fn preview(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> Response {
+    let r = async {
+        let tr = me.tr;
+        let n = get_notice(&st, &me, &id).await?;
+        let p = client(&st)
+            .preview_notice(me.s.req(pb::SendNoticeRequest {
+                notice_id: n.id.clone(),
+                phase: q.phase.clone(),
+                message: q.message.clone(),
+            }))
+            .await?
+            .into_inner();
+        let body: serde_json::Value = serde_json::from_str(&p.content)
+            .map_err(|e| Failure::Internal(format!("the preview is not JSON: {e}")))?;
+        let names = tenant_names(&st, &me).await?;
+        let controller = names
+            .get(&n.controller_id)
+            .cloned()
+            .unwrap_or_else(|| tr.t("the controller").to_owned());
+        let mut sections = vec![
+            Section::new(tr.t("As the controller will receive it"))
+                .with(Body::Facts(super::notice_view::facts(tr, &body))),
+        ];
+        if !p.missing.is_empty() {
+            sections.push(
+                Section::new(tr.t("Still missing from this notice")).with(Body::Message {
+                    tone: Tone::Warn,
+                    text: p
+                        .missing
+                        .iter()
+                        .map(|m| item_word(tr, m))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }),
+            );
+        }
+        if let Some(before) = n
+            .sends
+            .last()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s.content).ok())
+        {
+            let c = super::notice_view::changes(tr, &before, &body);
+            sections.push(Section::new(tr.t("What changed since the last send")).with(
+                if c.is_empty() {
+                    Body::Notes(vec![tr.t("nothing new").to_owned()])
+                } else {
+                    Body::Notes(c)
+                },
+            ));
+        }
+        sections.push(send_form(
+            tr,
+            &format!("/breaches/notices/{}/send", n.id),
+            &p.phase,
+            &q.message,
+            tr.t("I understand: the notice goes to the controller now and cannot be called back."),
+        ));
+        sections.push(Section::new(tr.t("Back")).with(Body::Links(vec![(
+            tr.t("Back to the notice, without sending").to_owned(),
+            format!("/breaches/notices/{}", n.id),
+        )])));
+        Ok(web::page(
+            &me,
+            &format!("{} {controller}", tr.t("Preview of the notice to")),
+            tr.t("Nothing has been sent yet."),
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// The one-step send to every affected controller, after a preview of each.
+fn send_all_form(tr: Tr, incident: &str, count: usize) -> Section {
+    Section::new(tr.t("Notify every affected controller"))
+        .with(Body::Notes(vec![tr.t("Each controller receives its own notice: the first one, or a supplement when it was notified before. Preview them before sending.").to_owned()]))
+        .with(Body::Links(vec![(
+            tr.t("Preview every notice ({count})").replace("{count}", &count.to_string()),
+            format!("/breaches/{incident}/preview"),
+        )]))
+}
+
+/// Every open notice of an incident as its controller will receive it, and
+/// the form that sends them all.
+async fn preview_all(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> Response {
+    let r = async {
+        let tr = me.tr;
+        let i = get_incident(&st, &me, &id).await?;
+        let names = tenant_names(&st, &me).await?;
+        let mut sections = Vec::new();
+        let mut count = 0;
+        for n in i.notices.iter().filter(|n| n.status != "cancelled") {
+            let p = client(&st)
+                .preview_notice(me.s.req(pb::SendNoticeRequest {
+                    notice_id: n.id.clone(),
+                    phase: String::new(),
+                    message: q.message.clone(),
+                }))
+                .await?
+                .into_inner();
+            let body: serde_json::Value = serde_json::from_str(&p.content)
+                .map_err(|e| Failure::Internal(format!("the preview is not JSON: {e}")))?;
+            let controller = names
+                .get(&n.controller_id)
+                .cloned()
+                .unwrap_or_else(|| tr.t("the controller").to_owned());
+            sections.push(
+                Section::new(format!("{} {controller}", tr.t("To")))
+                    .with(Body::Facts(super::notice_view::facts(tr, &body))),
+            );
+            count += 1;
+        }
+        sections.push(Section::new(tr.t("A message with every notice")).with(Body::Form(
+            FormV {
+                id: "message".into(),
+                action: format!("/breaches/{}/preview", i.id),
+                post: false,
+                fields: vec![
+                    Field::new("message", tr.t("Message"), FieldKind::TextArea)
+                        .value(q.message.clone()),
+                ],
+                submit: tr.t("Preview again").into(),
+            },
+        )));
+        let mut send = send_form(
+            tr,
+            &format!("/breaches/{}/send", i.id),
+            "",
+            &q.message,
+            tr.t("I understand: every notice above goes to its controller now and cannot be called back."),
+        );
+        send.heading = tr.t("Send to every affected controller").into();
+        sections.push(send);
+        Ok(web::page(
+            &me,
+            &format!(
+                "{} ({count}): {}",
+                tr.t("Preview of every notice"),
+                incident_title(&i.description)
+            ),
+            tr.t("Nothing has been sent yet."),
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// Sends every open notice of an incident (each its next phase), and says
+/// which controllers were notified and which not, and why.
+async fn send_all(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<SendForm>,
+) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        web::check_csrf(&me, &f.csrf)?;
+        web::confirmed(tr, &f.confirm)?;
+        let i = get_incident(&st, &me, &id).await?;
+        let names = tenant_names(&st, &me).await?;
+        let mut sent = Vec::new();
+        let mut refused = Vec::new();
+        for n in i.notices.iter().filter(|n| n.status != "cancelled") {
+            let who = names
+                .get(&n.controller_id)
+                .cloned()
+                .unwrap_or_else(|| tr.t("a controller").to_owned());
+            match client(&st)
+                .send_notice(me.s.req(pb::SendNoticeRequest {
+                    notice_id: n.id.clone(),
+                    phase: String::new(),
+                    message: f.message.clone(),
+                }))
+                .await
+            {
+                Ok(_) => sent.push(who),
+                Err(e) => refused.push(format!("{who}: {}", e.message())),
+            }
+        }
+        if refused.is_empty() {
+            me.say_done(&format!(
+                "{} {}",
+                tr.t("The notice was sent to:"),
+                sent.join(", ")
+            ));
+            return Ok(Redirect::to(&format!("/breaches/{}", i.id)).into_response());
+        }
+        // Some were not sent: say exactly which, on a page of its own.
+        let mut sections = Vec::new();
+        if !sent.is_empty() {
+            sections.push(Section::new(tr.t("Sent")).with(Body::Notes(sent)));
+        }
+        sections.push(Section::new(tr.t("Not sent")).with(Body::Message {
+            tone: Tone::Bad,
+            text: refused.join("; "),
+        }));
+        sections.push(Section::new(tr.t("Back")).with(Body::Links(vec![(
+            tr.t("Back to the incident").to_owned(),
+            format!("/breaches/{}", i.id),
+        )])));
+        Ok(web::page_status(
+            &me,
+            axum::http::StatusCode::BAD_REQUEST,
+            tr.t("Not every notice was sent"),
+            "",
+            &sections,
+        ))
+    }
+    .await;
+    web::done(&me, r)
 }
 
 #[derive(Deserialize)]

@@ -285,7 +285,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 .map(|c| {
                     vec![
                         Cell::text(&c.external_ref),
-                        state(&c.status),
+                        state(tr, &c.status),
                         Cell::text(&c.consent),
                         Cell::due(tr, &c.delete_after),
                         Cell::text(&c.retention_basis),

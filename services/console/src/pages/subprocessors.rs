@@ -67,9 +67,9 @@ fn notices_table(
                 super::tenant_cell(names, &n.controller_id),
                 Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
                 Cell::time(tr, &n.effective_on),
-                state(&n.status),
+                state(tr, &n.status),
                 match &n.delivery {
-                    Some(d) => state(&d.status),
+                    Some(d) => state(tr, &d.status),
                     None => Cell::time(tr, &n.delivered_at),
                 },
                 window_cell(tr, n),
@@ -258,7 +258,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 tr.t("Effective").to_owned(),
                 Cell::time(tr, &n.effective_on),
             ),
-            (tr.t("Status").to_owned(), state(&n.status)),
+            (tr.t("Status").to_owned(), state(tr, &n.status)),
             (
                 "authorisation".to_owned(),
                 Cell::text(&n.authorisation_mode),
@@ -294,7 +294,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     Cell::time(tr, &o.filed_at),
                     Cell::text(&o.filed_by),
                     Cell::text(&o.reason),
-                    state(if o.resolution.is_empty() {
+                    state(tr, if o.resolution.is_empty() {
                         "open"
                     } else {
                         &o.resolution

@@ -53,7 +53,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                     super::tenant_cell(&names, &s.controller_id),
                     Cell::text(&s.kind),
                     Cell::text(&s.election),
-                    state(&s.status),
+                    state(tr, &s.status),
                     Cell::time(tr, &s.requested_at),
                     Cell::text(if s.retrieval_open {
                         tr.t("yes")
@@ -126,7 +126,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             (tr.t("Controller").to_owned(), super::tenant_cell(&names, &s.controller_id)),
             (tr.t("Type").to_owned(), Cell::text(&s.kind)),
             (tr.t("election").into(), Cell::text(&s.election)),
-            (tr.t("Status").to_owned(), state(&s.status)),
+            (tr.t("Status").to_owned(), state(tr, &s.status)),
             (tr.t("Rule").to_owned(), Cell::Code(s.rule.clone())),
             (tr.t("destination").into(), Cell::text(&s.destination)),
             (tr.t("contract end").into(), Cell::time(tr, &s.contract_end)),
@@ -192,7 +192,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 .collect();
             let mut sec =
                 Section::new(format!("{} {}", tr.t("Export"), e.id)).with(Body::Facts(vec![
-                    (tr.t("Status").to_owned(), state(&e.status)),
+                    (tr.t("Status").to_owned(), state(tr, &e.status)),
                     (tr.t("started").into(), Cell::time(tr, &e.started_at)),
                     (tr.t("ready").into(), Cell::time(tr, &e.ready_at)),
                     (
