@@ -1820,3 +1820,115 @@ async fn notices_are_previewed_sent_to_all_and_read_in_words() {
     );
     app.stop().await;
 }
+
+/// A customer's DPO serves itself on switching: requests a switch from the
+/// console, reads its milestones in words, has the export made and
+/// downloads a file of it, then withdraws the request; none of it shows an
+/// id, and another customer cannot act on it.
+#[tokio::test]
+async fn a_customer_dpo_requests_a_switch_downloads_its_export_and_withdraws() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let index = b.get("/switching").await;
+    assert!(
+        index.has("Request a switch or exit") && !index.has("name=\"controller\""),
+        "a customer requests for itself: {}",
+        index.body
+    );
+    let r = b
+        .act(
+            "/switching",
+            "/switching",
+            &[
+                ("election", "switch"),
+                ("notice_months", "1"),
+                ("destination", "Nieuwe Leverancier B.V."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let path = r.header("location").to_owned();
+    let page = b.get(&path).await;
+    for words in [
+        "The request was recorded",
+        "switch to another provider",
+        "the notice period ends",
+        "the transition ends: the data handed over",
+        "Nieuwe Leverancier B.V.",
+        "Withdraw the request",
+        "Make the export",
+    ] {
+        assert!(page.has(words), "{words}: {}", page.body);
+    }
+    assert!(
+        page.visible_uuids().is_empty(),
+        "{:?}",
+        page.visible_uuids()
+    );
+    assert!(
+        page.machine_times().is_empty(),
+        "{:?}",
+        page.machine_times()
+    );
+    // Another customer can neither read nor withdraw it.
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    assert_eq!(a.get(&path).await.status, 404);
+    let r = a
+        .act(
+            "/switching",
+            &format!("{path}/withdraw"),
+            &[("reason", "x"), ("confirm", "true")],
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // The export: made, then each file downloads as a file.
+    let r = b.act(&path, &format!("{path}/export"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = path.rsplit('/').next().unwrap().to_owned();
+    let sw = app
+        .switching()
+        .get_switch(req(
+            &s.b_tok,
+            pb::GetSwitchRequest {
+                switch_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let export = app.export_ready(&s.b_tok, &sw.export_ids[0]).await;
+    assert_eq!(export.status, "ready", "{}", export.error);
+    let page = b.get(&path).await;
+    let href = format!("/switching/exports/{}/file?path=manifest.json", export.id);
+    assert!(
+        page.has(&href.replace('&', "&#38;")) || page.has(&href),
+        "{}",
+        page.body
+    );
+    let file = b.get(&href).await;
+    assert_eq!(file.status, 200);
+    assert!(file.header("content-disposition").contains("manifest.json"));
+    let manifest: serde_json::Value = serde_json::from_str(&file.body).expect("the manifest");
+    assert_eq!(manifest["schema"], "custodian.export.v1");
+    assert_eq!(a.get(&href).await.status, 404, "not A's export");
+    // Withdrawn, after the confirmation.
+    let r = b
+        .act_unconfirmed(&path, &format!("{path}/withdraw"), &[("reason", "we stay")])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = b
+        .act(&path, &format!("{path}/withdraw"), &[("reason", "we stay")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get(&path).await;
+    assert!(
+        page.has("The request was withdrawn")
+            && page.has("withdrawn")
+            && !page.has("Withdraw the request"),
+        "{}",
+        page.body
+    );
+    app.stop().await;
+}

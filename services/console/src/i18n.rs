@@ -1124,6 +1124,124 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    // Switching and exit (issue 30, item 7).
+    ("asked", "gevraagd op"),
+    ("What the customer wants", "Wat de klant wil"),
+    ("Notice period", "Opzegtermijn"),
+    (
+        "The new provider (for a switch)",
+        "De nieuwe aanbieder (bij een overstap)",
+    ),
+    (
+        "I understand: the notice period starts now; the transition and the export follow, and the request can be withdrawn until the transition ends.",
+        "Ik begrijp het: de opzegtermijn begint nu; de overgang en de export volgen, en het verzoek kan worden ingetrokken tot de overgang eindigt.",
+    ),
+    (
+        "Request a switch or exit (Data Act art. 25)",
+        "Een overstap of exit aanvragen (Dataverordening art. 25)",
+    ),
+    (
+        "the notice period is one or two months.",
+        "de opzegtermijn is één of twee maanden.",
+    ),
+    (
+        "The request was recorded; its milestones are below.",
+        "Het verzoek is vastgelegd; de mijlpalen staan hieronder.",
+    ),
+    ("Make the export", "De export maken"),
+    ("Make the export now", "Maak de export nu"),
+    (
+        "Extend the transition (once, art. 25(5))",
+        "De overgang verlengen (eenmaal, art. 25(5))",
+    ),
+    (
+        "The new last day of the transition",
+        "De nieuwe laatste dag van de overgang",
+    ),
+    (
+        "I understand: the transition can be extended only once.",
+        "Ik begrijp het: de overgang kan maar één keer worden verlengd.",
+    ),
+    (
+        "Confirm that the switch succeeded",
+        "Bevestigen dat de overstap is gelukt",
+    ),
+    (
+        "I understand: the agreement ends now, and our data is erased after the retrieval period.",
+        "Ik begrijp het: de overeenkomst eindigt nu, en onze gegevens worden na de ophaaltermijn gewist.",
+    ),
+    ("Confirm", "Bevestigen"),
+    ("Withdraw the request", "Het verzoek intrekken"),
+    (
+        "I understand: the milestones stop, nothing is erased and the agreement goes on.",
+        "Ik begrijp het: de mijlpalen stoppen, er wordt niets gewist en de overeenkomst loopt door.",
+    ),
+    ("Withdraw", "Intrekken"),
+    ("Export of", "Export van"),
+    (
+        "the signed certificate (JSON)",
+        "het ondertekende certificaat (JSON)",
+    ),
+    ("the downloaded file", "het gedownloade bestand"),
+    (
+        "The request was withdrawn: nothing is erased and the agreement goes on.",
+        "Het verzoek is ingetrokken: er wordt niets gewist en de overeenkomst loopt door.",
+    ),
+    (
+        "The switch was confirmed complete: the agreement ends.",
+        "De overstap is als voltooid bevestigd: de overeenkomst eindigt.",
+    ),
+    ("The transition was extended.", "De overgang is verlengd."),
+    (
+        "The export is being made; reload this page to see when it is ready.",
+        "De export wordt gemaakt; laad deze pagina opnieuw om te zien wanneer hij klaar is.",
+    ),
+    (
+        "switch to another provider",
+        "overstappen naar een andere aanbieder",
+    ),
+    (
+        "move the data to our own systems",
+        "de gegevens naar onze eigen systemen overbrengen",
+    ),
+    (
+        "erase our exportable data",
+        "onze exporteerbare gegevens wissen",
+    ),
+    (
+        "a switch under the Data Act",
+        "een overstap onder de Dataverordening",
+    ),
+    ("the end of the agreement", "het einde van de overeenkomst"),
+    (
+        "the agreement's notice period",
+        "de opzegtermijn van de overeenkomst",
+    ),
+    ("one month", "één maand"),
+    ("two months", "twee maanden"),
+    ("the notice period ends", "de opzegtermijn eindigt"),
+    (
+        "the transition ends: the data handed over",
+        "de overgang eindigt: de gegevens overgedragen",
+    ),
+    ("the retrieval period ends", "de ophaaltermijn eindigt"),
+    ("erasure not before", "wissen niet vóór"),
+    (
+        "last day to declare 30 days unfeasible",
+        "laatste dag om 30 dagen onhaalbaar te verklaren",
+    ),
+    (
+        "the latest end of an alternative transition",
+        "het uiterste einde van een alternatieve overgang",
+    ),
+    ("the agreement ends", "de overeenkomst eindigt"),
+    (
+        "every personal data item deleted",
+        "alle persoonsgegevens verwijderd",
+    ),
+    ("the data returned", "de gegevens teruggegeven"),
+    ("finish by", "af uiterlijk"),
+    ("keep until", "bewaren tot"),
     // States and kinds in words (web::STATES).
     ("extended", "verlengd"),
     ("reported, not yet assessed", "gemeld, nog niet beoordeeld"),

@@ -2,22 +2,74 @@
 //! a timeline, its exports with their manifests, and the erasure
 //! certificate.
 
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use chrono::Utc;
+use futures::StreamExt;
 use proto::v1 as pb;
+use serde::Deserialize;
 
-use super::{collect, id_ok, page, table};
+use super::{collect, id_ok, page, table, vocab_options, vocab_word};
 use crate::backend::Service;
-use crate::view::{Body, Cell, Section, Tone};
+use crate::i18n::Tr;
+use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
 use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+
+/// What the customer elects (art. 25(3)), in words.
+const ELECTIONS: [(&str, &str); 3] = [
+    ("switch", "switch to another provider"),
+    ("on_prem", "move the data to our own systems"),
+    ("erase", "erase our exportable data"),
+];
+
+const KINDS: [(&str, &str); 2] = [
+    ("data_act", "a switch under the Data Act"),
+    ("termination", "the end of the agreement"),
+];
+
+const MILESTONE_KINDS: [(&str, &str); 2] =
+    [("deadline", "finish by"), ("not_before", "keep until")];
+
+const NOTICE: [(&str, &str); 3] = [
+    ("", "the agreement's notice period"),
+    ("1", "one month"),
+    ("2", "two months"),
+];
+
+/// The milestones of rule dataact.switching and of an exit, in words.
+const MILESTONES: [(&str, &str); 9] = [
+    ("notice_end", "the notice period ends"),
+    (
+        "transition_end",
+        "the transition ends: the data handed over",
+    ),
+    ("retrieval_end", "the retrieval period ends"),
+    ("erasure_not_before", "erasure not before"),
+    (
+        "unfeasibility_notice",
+        "last day to declare 30 days unfeasible",
+    ),
+    (
+        "alternative_transition_max_end",
+        "the latest end of an alternative transition",
+    ),
+    ("contract_end", "the agreement ends"),
+    ("deletion_due", "every personal data item deleted"),
+    ("return_by", "the data returned"),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/switching", get(index))
+        .route("/switching", get(index).post(request))
         .route("/switching/{id}", get(detail))
+        .route("/switching/{id}/withdraw", post(withdraw))
+        .route("/switching/{id}/confirm", post(confirm))
+        .route("/switching/{id}/extend", post(extend))
+        .route("/switching/{id}/export", post(start_export))
+        .route("/switching/exports/{id}/file", get(download))
         // The vault's signed tenant erasure certificate (docs/evidence.md).
         .route("/switching/{id}/vault-certificate", get(vault_certificate))
 }
@@ -49,10 +101,10 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             .iter()
             .map(|s| {
                 vec![
-                    Cell::link(format!("/switching/{}", s.id), s.id.clone()),
+                    Cell::link(format!("/switching/{}", s.id), title(tr, s)),
                     super::tenant_cell(&names, &s.controller_id),
-                    Cell::text(&s.kind),
-                    Cell::text(&s.election),
+                    Cell::text(vocab_word(tr, &KINDS, &s.kind)),
+                    Cell::text(vocab_word(tr, &ELECTIONS, &s.election)),
                     state(tr, &s.status),
                     Cell::time(tr, &s.requested_at),
                     Cell::text(if s.retrieval_open {
@@ -66,7 +118,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
         let s = Section::new(tr.t("Switches")).with(Body::Table(table(
             tr.t("Switches"),
             &[
-                "id",
+                tr.t("Switching"),
                 tr.t("Controller"),
                 tr.t("Type"),
                 tr.t("election"),
@@ -77,10 +129,347 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             rows,
             "–",
         )));
-        Ok(web::page(&me, tr.t("Switching"), "", &[s]))
+        let mut sections = vec![s];
+        if me.s.who.may("SwitchingService/RequestSwitch") {
+            sections.push(request_form(tr, &me, &names));
+        }
+        Ok(web::page(&me, tr.t("Switching"), "", &sections))
     }
     .await;
     web::done(&me, r)
+}
+
+/// A switch named for people: what it is and when it was asked for.
+fn title(tr: Tr, s: &pb::Switch) -> String {
+    format!(
+        "{}, {} {}",
+        vocab_word(tr, &ELECTIONS, &s.election),
+        tr.t("asked"),
+        super::instant(&s.requested_at)
+            .map(|t| crate::when::instant(tr, t))
+            .unwrap_or_default()
+    )
+}
+
+/// The customer's request to switch, move or erase (art. 25(3)); the
+/// processor's DPO files it for a controller it names.
+fn request_form(tr: Tr, me: &Signed, names: &std::collections::HashMap<String, String>) -> Section {
+    let mut fields = Vec::new();
+    if !me.s.who.tenant_bound() {
+        fields.push(
+            Field::new(
+                "controller",
+                tr.t("Controller"),
+                FieldKind::Select(super::name_options(names)),
+            )
+            .required(),
+        );
+    }
+    fields.extend([
+        Field::new(
+            "election",
+            tr.t("What the customer wants"),
+            FieldKind::Select(vocab_options(tr, &ELECTIONS)),
+        ),
+        Field::new(
+            "notice_months",
+            tr.t("Notice period"),
+            FieldKind::Select(vocab_options(tr, &NOTICE)),
+        ),
+        Field::new("destination", tr.t("The new provider (for a switch)"), FieldKind::Text),
+        web::confirm_field(tr.t("I understand: the notice period starts now; the transition and the export follow, and the request can be withdrawn until the transition ends.")),
+    ]);
+    Section::new(tr.t("Request a switch or exit (Data Act art. 25)")).with(Body::Form(FormV {
+        id: "request".into(),
+        action: "/switching".into(),
+        post: true,
+        fields,
+        submit: tr.t("Request").into(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    controller: String,
+    #[serde(default)]
+    election: String,
+    #[serde(default)]
+    notice_months: String,
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestForm>) -> Response {
+    let r: PageResult = async {
+        let tr = me.tr;
+        web::check_csrf(&me, &f.csrf)?;
+        web::confirmed(tr, &f.confirm)?;
+        let notice_months = match f.notice_months.as_str() {
+            "" => 0,
+            "1" => 1,
+            "2" => 2,
+            _ => {
+                return Err(Failure::Refused(
+                    tr.t("the notice period is one or two months.").into(),
+                ));
+            }
+        };
+        let s = client(&st)
+            .request_switch(me.s.req(pb::RequestSwitchRequest {
+                controller_id: if me.s.who.tenant_bound() {
+                    String::new()
+                } else {
+                    f.controller
+                },
+                election: f.election,
+                notice_months,
+                requested_at: String::new(),
+                destination: f.destination,
+            }))
+            .await?
+            .into_inner();
+        me.say_done(tr.t("The request was recorded; its milestones are below."));
+        Ok(Redirect::to(&format!("/switching/{}", s.id)).into_response())
+    }
+    .await;
+    web::done(&me, r)
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    transition_end: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn withdraw(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let back = format!("/switching/{id}");
+    web::act(
+        &me,
+        &f.csrf,
+        &back,
+        "The request was withdrawn: nothing is erased and the agreement goes on.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .withdraw_switch(me.s.req(pb::WithdrawSwitchRequest {
+                    switch_id: id.clone(),
+                    reason: f.reason,
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn confirm(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let back = format!("/switching/{id}");
+    web::act(
+        &me,
+        &f.csrf,
+        &back,
+        "The switch was confirmed complete: the agreement ends.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .confirm_switch_complete(me.s.req(pb::ConfirmSwitchCompleteRequest {
+                    switch_id: id.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn extend(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let back = format!("/switching/{id}");
+    web::act(&me, &f.csrf, &back, "The transition was extended.", async {
+        if !id_ok(&id) {
+            return Err(Failure::NotFound);
+        }
+        web::confirmed(me.tr, &f.confirm)?;
+        client(&st)
+            .extend_transition(me.s.req(pb::ExtendTransitionRequest {
+                switch_id: id.clone(),
+                transition_end: f.transition_end,
+            }))
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn start_export(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let back = format!("/switching/{id}");
+    web::act(
+        &me,
+        &f.csrf,
+        &back,
+        "The export is being made; reload this page to see when it is ready.",
+        async {
+            if !id_ok(&id) {
+                return Err(Failure::NotFound);
+            }
+            client(&st)
+                .start_export(me.s.req(pb::StartExportRequest {
+                    switch_id: id.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct FileQuery {
+    #[serde(default)]
+    path: String,
+}
+
+/// One file of an export bundle, streamed from DownloadExport's chunks of
+/// that file (the customer's DPO only: the export is its data).
+async fn download(
+    State(st): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<FileQuery>,
+) -> Response {
+    let r: PageResult = async {
+        if !id_ok(&id) || q.path.is_empty() {
+            return Err(Failure::NotFound);
+        }
+        let stream = client(&st)
+            .download_export(me.s.req(pb::DownloadExportRequest { export_id: id }))
+            .await?
+            .into_inner();
+        let want = q.path.clone();
+        let body = stream.filter_map(move |c| {
+            let want = want.clone();
+            async move {
+                match c {
+                    Ok(c) if c.path == want => Some(Ok::<_, std::io::Error>(c.data)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(std::io::Error::other(e.message().to_owned()))),
+                }
+            }
+        });
+        let name = q.path.rsplit('/').next().unwrap_or("export").to_owned();
+        Ok(web::download(
+            "application/octet-stream",
+            &name,
+            axum::body::Body::from_stream(body),
+        ))
+    }
+    .await;
+    web::done(&me, r)
+}
+
+/// The actions the signed-in person may take on a switch now.
+fn actions(tr: Tr, me: &Signed, s: &pb::Switch) -> Vec<Section> {
+    let mut out = Vec::new();
+    if s.status != "active" {
+        return out;
+    }
+    let form = |id: &str, action: &str, heading: &str, fields: Vec<Field>, submit: &str| {
+        Section::new(heading).with(Body::Form(FormV {
+            id: id.into(),
+            action: format!("/switching/{}/{action}", s.id),
+            post: true,
+            fields,
+            submit: submit.into(),
+        }))
+    };
+    if s.kind == "data_act" && s.election != "erase" && me.s.who.may("SwitchingService/StartExport")
+    {
+        out.push(form(
+            "export",
+            "export",
+            tr.t("Make the export"),
+            vec![],
+            tr.t("Make the export now"),
+        ));
+    }
+    if s.kind == "data_act" && me.s.who.may("SwitchingService/ExtendTransition") {
+        out.push(form(
+            "extend",
+            "extend",
+            tr.t("Extend the transition (once, art. 25(5))"),
+            vec![
+                Field::new(
+                    "transition_end",
+                    tr.t("The new last day of the transition"),
+                    FieldKind::Date,
+                )
+                .required(),
+                web::confirm_field(tr.t("I understand: the transition can be extended only once.")),
+            ],
+            tr.t("Extend"),
+        ));
+    }
+    if s.kind == "data_act"
+        && s.election != "erase"
+        && me.s.who.may("SwitchingService/ConfirmSwitchComplete")
+    {
+        out.push(form(
+            "confirm",
+            "confirm",
+            tr.t("Confirm that the switch succeeded"),
+            vec![web::confirm_field(tr.t("I understand: the agreement ends now, and our data is erased after the retrieval period."))],
+            tr.t("Confirm"),
+        ));
+    }
+    if me.s.who.may("SwitchingService/WithdrawSwitch") {
+        out.push(form(
+            "withdraw",
+            "withdraw",
+            tr.t("Withdraw the request"),
+            vec![
+                Field::new("reason", tr.t("Reason"), FieldKind::TextArea),
+                web::confirm_field(tr.t("I understand: the milestones stop, nothing is erased and the agreement goes on.")),
+            ],
+            tr.t("Withdraw"),
+        ));
+    }
+    out
 }
 
 /// The vault's signed certificate of the tenant's erasure, as a file.
@@ -123,15 +512,24 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .await?
             .into_inner();
         let facts = vec![
-            (tr.t("Controller").to_owned(), super::tenant_cell(&names, &s.controller_id)),
-            (tr.t("Type").to_owned(), Cell::text(&s.kind)),
-            (tr.t("election").into(), Cell::text(&s.election)),
+            (
+                tr.t("Controller").to_owned(),
+                super::tenant_cell(&names, &s.controller_id),
+            ),
+            (
+                tr.t("Type").to_owned(),
+                Cell::text(vocab_word(tr, &KINDS, &s.kind)),
+            ),
+            (
+                tr.t("election").into(),
+                Cell::text(vocab_word(tr, &ELECTIONS, &s.election)),
+            ),
             (tr.t("Status").to_owned(), state(tr, &s.status)),
             (tr.t("Rule").to_owned(), Cell::Code(s.rule.clone())),
             (tr.t("destination").into(), Cell::text(&s.destination)),
             (tr.t("contract end").into(), Cell::time(tr, &s.contract_end)),
             (
-                "erasure due from".to_owned(),
+                tr.t("erasure due from").to_owned(),
                 Cell::due(tr, &s.erasure_due_from),
             ),
             (tr.t("Notes").to_owned(), Cell::notes(tr, &s.notes)),
@@ -146,8 +544,8 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 vec![
                     Cell::due(tr, &m.strict),
                     Cell::due(tr, &m.lenient),
-                    Cell::text(m.name.replace('_', " ")),
-                    Cell::text(&m.kind),
+                    Cell::text(vocab_word(tr, &MILESTONES, &m.name)),
+                    Cell::text(vocab_word(tr, &MILESTONE_KINDS, &m.kind)),
                     if past {
                         Cell::state(tr.t("passed"), Tone::Neutral)
                     } else {
@@ -178,40 +576,59 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 }))
                 .await?
                 .into_inner();
+            let may_download =
+                me.s.who.may("SwitchingService/DownloadExport") && e.status == "ready";
             let files = e
                 .files
                 .iter()
                 .map(|f| {
                     vec![
-                        Cell::text(&f.path),
+                        if may_download {
+                            Cell::link(
+                                format!(
+                                    "/switching/exports/{}/file?path={}",
+                                    e.id,
+                                    web::encode(&f.path)
+                                ),
+                                f.path.clone(),
+                            )
+                        } else {
+                            Cell::text(&f.path)
+                        },
                         Cell::text(f.bytes.to_string()),
                         Cell::text(f.records.to_string()),
                         Cell::Code(f.sha256.clone()),
                     ]
                 })
                 .collect();
-            let mut sec =
-                Section::new(format!("{} {}", tr.t("Export"), e.id)).with(Body::Facts(vec![
-                    (tr.t("Status").to_owned(), state(tr, &e.status)),
-                    (tr.t("started").into(), Cell::time(tr, &e.started_at)),
-                    (tr.t("ready").into(), Cell::time(tr, &e.ready_at)),
-                    (
-                        tr.t("available until").into(),
-                        Cell::due(tr, &e.available_until),
-                    ),
-                    (
-                        tr.t("Candidates").to_owned(),
-                        Cell::text(e.candidates.to_string()),
-                    ),
-                    (
-                        tr.t("manifest SHA-256").into(),
-                        Cell::Code(e.manifest_sha256.clone()),
-                    ),
-                    (
-                        tr.t("downloads").into(),
-                        Cell::text(e.downloads.to_string()),
-                    ),
-                ]));
+            let mut sec = Section::new(format!(
+                "{} {}",
+                tr.t("Export of"),
+                super::instant(&e.started_at)
+                    .map(|t| crate::when::instant(tr, t))
+                    .unwrap_or_default()
+            ))
+            .with(Body::Facts(vec![
+                (tr.t("Status").to_owned(), state(tr, &e.status)),
+                (tr.t("started").into(), Cell::time(tr, &e.started_at)),
+                (tr.t("ready").into(), Cell::time(tr, &e.ready_at)),
+                (
+                    tr.t("available until").into(),
+                    Cell::due(tr, &e.available_until),
+                ),
+                (
+                    tr.t("Candidates").to_owned(),
+                    Cell::text(e.candidates.to_string()),
+                ),
+                (
+                    tr.t("manifest SHA-256").into(),
+                    Cell::Code(e.manifest_sha256.clone()),
+                ),
+                (
+                    tr.t("downloads").into(),
+                    Cell::text(e.downloads.to_string()),
+                ),
+            ]));
             sec.push(Body::Table(table(
                 tr.t("Manifest"),
                 &[
@@ -248,32 +665,64 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     (tr.t("SHA-256").to_owned(), Cell::Code(c.sha256.clone())),
                 ])));
             if !c.vault_certificate.is_empty() {
-                sections.push(Section::new(tr.t("Signed certificate")).with(Body::Facts(vec![
-                    (
-                        tr.t("Signed certificate").to_owned(),
-                        Cell::Link {
-                            href: format!("/switching/{}/vault-certificate", web::encode(&s.id)),
-                            text: format!("tenant-erasure-{}.json", s.controller_id),
-                        },
-                    ),
-                    (
-                        tr.t("Check it").to_owned(),
-                        Cell::Code(format!(
-                            "custodianctl verify certificate tenant-erasure-{}.json --public-key <{}>",
-                            s.controller_id,
-                            tr.t("Processor's public key")
-                        )),
-                    ),
-                ])));
+                sections.push(
+                    Section::new(tr.t("Signed certificate")).with(Body::Facts(vec![
+                        (
+                            tr.t("Signed certificate").to_owned(),
+                            Cell::Link {
+                                href: format!(
+                                    "/switching/{}/vault-certificate",
+                                    web::encode(&s.id)
+                                ),
+                                text: tr.t("the signed certificate (JSON)").to_owned(),
+                            },
+                        ),
+                        (
+                            tr.t("Check it").to_owned(),
+                            Cell::Code(format!(
+                                "custodianctl verify certificate <{}> --public-key <{}>",
+                                tr.t("the downloaded file"),
+                                tr.t("Processor's public key")
+                            )),
+                        ),
+                    ])),
+                );
             }
         }
+        sections.extend(actions(tr, &me, &s));
+        let controller = names.get(&s.controller_id).cloned().unwrap_or_default();
         Ok(web::page(
             &me,
-            &format!("{} {}", tr.t("Switching"), s.id),
+            &format!("{} {controller}: {}", tr.t("Switching"), title(tr, &s)),
             "",
             &sections,
         ))
     }
     .await;
     web::done(&me, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::NL;
+
+    #[test]
+    fn every_word_of_switching_has_its_dutch() {
+        let all = ELECTIONS
+            .iter()
+            .chain(KINDS.iter())
+            .chain(NOTICE.iter())
+            .chain(MILESTONES.iter())
+            .chain(MILESTONE_KINDS.iter());
+        let said = [
+            "The request was withdrawn: nothing is erased and the agreement goes on.",
+            "The switch was confirmed complete: the agreement ends.",
+            "The transition was extended.",
+            "The export is being made; reload this page to see when it is ready.",
+        ];
+        for en in all.map(|(_, w)| *w).chain(said) {
+            assert!(NL.iter().any(|(e, _)| *e == en), "no Dutch for {en:?}");
+        }
+    }
 }
