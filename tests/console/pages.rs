@@ -1932,3 +1932,106 @@ async fn a_customer_dpo_requests_a_switch_downloads_its_export_and_withdraws() {
     );
     app.stop().await;
 }
+
+/// A customer's DPO keeps its company's contacts and webhook up to date: a
+/// refused value comes back beside its field with everything typed kept
+/// (never the secret), nothing written; a good update is saved and said.
+/// The processor's tenant and webhook pages are not its pages.
+#[tokio::test]
+async fn a_customer_dpo_updates_its_contacts_and_a_refusal_keeps_the_form() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let home = b.get("/").await;
+    assert!(
+        home.has("href=\"/company\"")
+            && !home.has("href=\"/tenants\"")
+            && !home.has("href=\"/webhooks\"")
+    );
+    assert_eq!(b.get("/tenants").await.status, 404);
+    assert_eq!(b.get("/webhooks").await.status, 404);
+    let page = b.get("/company").await;
+    assert!(
+        page.has("Beta B.V.") && page.has("set (never shown)"),
+        "{}",
+        page.body
+    );
+    let r = b
+        .act(
+            "/company",
+            "/company",
+            &[
+                ("privacy_email", "privacy@beta.example"),
+                ("dpo_name", "Bea de Vries"),
+                ("dpo_email", "not-an-address"),
+                ("webhook_url", ""),
+                ("webhook_secret", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("id=\"contacts-dpo_email-error\"") && r.has("aria-invalid=\"true\""),
+        "the reason beside the field: {}",
+        r.body
+    );
+    assert!(
+        r.has("value=\"Bea de Vries\"") && r.has("value=\"not-an-address\""),
+        "kept as typed"
+    );
+    let stored = app
+        .controllers()
+        .get_controller(req(
+            &app.admin,
+            pb::GetControllerRequest { id: s.b.id.clone() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(stored.dpo_name, "Bea de Vries", "nothing written");
+    let url = stored.webhook_url.clone();
+    let r = b
+        .act(
+            "/company",
+            "/company",
+            &[
+                ("privacy_email", "privacy@beta.example"),
+                ("dpo_name", "Bea de Vries"),
+                ("dpo_email", "bea@beta.example"),
+                ("webhook_url", &url),
+                ("webhook_secret", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = b.get("/company").await;
+    assert!(
+        after.has("Your company&#39;s contacts were saved.")
+            || after.has("Your company's contacts were saved."),
+        "{}",
+        after.body
+    );
+    assert!(after.has("value=\"Bea de Vries\""));
+    let stored = app
+        .controllers()
+        .get_controller(req(
+            &app.admin,
+            pb::GetControllerRequest { id: s.b.id.clone() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (stored.dpo_name.as_str(), stored.dpo_email.as_str()),
+        ("Bea de Vries", "bea@beta.example")
+    );
+    assert!(
+        stored.webhook_secret_set,
+        "the secret stays when left empty"
+    );
+    // The processor's DPO has no company page of its own.
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    assert_eq!(w.get("/company").await.status, 404);
+    app.stop().await;
+}

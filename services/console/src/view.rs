@@ -135,6 +135,8 @@ pub enum FieldKind {
     Instant,
     /// A calendar day (`YYYY-MM-DD` from the browser's date picker).
     Date,
+    /// A secret typed once and never shown back (`password`).
+    Secret,
     Number,
     Select(Vec<(String, String)>),
     /// Several boxes of one name (value, label); `Field::selected` ticked.
@@ -153,6 +155,9 @@ pub struct Field {
     pub help: String,
     /// The ticked values of a [`FieldKind::Checks`].
     pub selected: Vec<String>,
+    /// Why the last submission was refused, said beside this field (the
+    /// form came back with what was typed).
+    pub error: String,
 }
 
 impl Field {
@@ -165,6 +170,7 @@ impl Field {
             required: false,
             help: String::new(),
             selected: Vec::new(),
+            error: String::new(),
         }
     }
     pub fn selected(mut self, v: Vec<String>) -> Field {
@@ -200,6 +206,10 @@ impl Field {
         self.value = v.into();
         self
     }
+    pub fn error(mut self, e: impl Into<String>) -> Field {
+        self.error = e.into();
+        self
+    }
     pub fn help(mut self, h: impl Into<String>) -> Field {
         self.help = h.into();
         self
@@ -220,6 +230,7 @@ impl Field {
             FieldKind::Check => "checkbox",
             FieldKind::Instant => "datetime-local",
             FieldKind::Date => "date",
+            FieldKind::Secret => "password",
             _ => "text",
         }
     }

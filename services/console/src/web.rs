@@ -176,7 +176,7 @@ impl PageT<'_> {
 /// Navigation for a role: a page shows only when the role may call the RPC
 /// the page is built on.
 pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, &str); 11] = [
+    let items: [(&'static str, &'static str, &str); 12] = [
         ("/", "Obligations", "DeadlineService/ListObligations"),
         ("/breaches", "Breaches", "BreachService/ListBreachNotices"),
         ("/requests", "Requests", "RequestService/ListRequests"),
@@ -200,11 +200,22 @@ pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
             "NotificationService/ListNotifications",
         ),
         ("/tenants", "Tenants", "ControllerService/ListControllers"),
+        ("/company", "Our company", "ControllerService/GetController"),
     ];
     let here = path.split('?').next().unwrap_or("/");
+    // A customer's DPO has its own company, not the processor's tenant and
+    // webhook administration.
+    let processor_only = ["/tenants", "/webhooks"];
     items
         .into_iter()
         .filter(|(_, _, m)| who.may(m))
+        .filter(|(href, _, _)| {
+            if who.tenant_bound() {
+                !processor_only.contains(href)
+            } else {
+                *href != "/company"
+            }
+        })
         .map(|(href, label, _)| NavItem {
             href,
             label: tr.t(label),
@@ -404,6 +415,20 @@ pub async fn act(
         Err(e) => Err(e),
     };
     done(me, r)
+}
+
+/// Puts a service's refusal beside the field it names: its message starts
+/// with the field's name ("dpo_email: must be an e-mail address, got …"),
+/// which is the form field's name too. Returns the message when no field
+/// of the form has that name (it is then said above the form).
+pub fn place_error(fields: &mut [crate::view::Field], message: &str) -> Option<String> {
+    if let Some((name, why)) = message.split_once(": ")
+        && let Some(f) = fields.iter_mut().find(|f| f.name == name)
+    {
+        f.error = why.to_owned();
+        return None;
+    }
+    Some(message.to_owned())
 }
 
 /// The box an irreversible or once-only action must have ticked: its

@@ -36,9 +36,20 @@ pub struct Filter {
     pub topic: Option<String>,
 }
 
+/// The webhook administration and the tenants are the processor's pages:
+/// a customer's DPO has its own company's page instead.
+fn processor_only(me: &Signed) -> Result<(), Failure> {
+    if me.s.who.tenant_bound() {
+        Err(Failure::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        processor_only(&me)?;
         let names = super::tenant_names(&st, &me).await?;
         let c = notifications(&st);
         let list = collect(5_000, |token| {
@@ -128,6 +139,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
 async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        processor_only(&me)?;
         let names = super::tenant_names(&st, &me).await?;
         if !id_ok(&id) {
             return Err(Failure::NotFound);
@@ -250,6 +262,7 @@ async fn retry(
 async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
+        processor_only(&me)?;
         let c = pb::controller_service_client::ControllerServiceClient::new(
             st.backend.channel(Service::Controllers),
         );

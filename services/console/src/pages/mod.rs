@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod assessment;
 pub mod audit;
 pub mod breaches;
+pub mod company;
 pub mod notice_view;
 pub mod obligations;
 pub mod reports;
