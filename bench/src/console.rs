@@ -238,7 +238,7 @@ pub async fn run(obligations: usize, requests: usize, runs: usize) -> anyhow::Re
                             page_token: token,
                         }),
                         controller_id: ids[0].clone(),
-                        status: String::new(),
+                        ..Default::default()
                     },
                 ))
                 .await

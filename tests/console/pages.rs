@@ -2035,3 +2035,54 @@ async fn a_customer_dpo_updates_its_contacts_and_a_refusal_keeps_the_form() {
     assert_eq!(w.get("/company").await.status, 404);
     app.stop().await;
 }
+
+/// The request queue is searched by the subject's e-mail address (after
+/// picking the controller, whose key hashes it) or by the start of the
+/// candidate reference; a search that cannot run says why beside the box,
+/// never on an error page.
+#[tokio::test]
+async fn the_request_queue_is_searched_by_address_or_reference() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let a_request = app
+        .requests()
+        .get_request(req(
+            &app.admin,
+            pb::GetRequestRequest {
+                id: s.a_overdue.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let unpicked = w.get("/requests?q=nobody%40example.nl").await;
+    assert_eq!(unpicked.status, 200, "{}", unpicked.body);
+    assert!(
+        unpicked.has("pick the controller first"),
+        "{}",
+        unpicked.body
+    );
+    let none = w
+        .get(&format!(
+            "/requests?controller={}&q=nobody%40example.nl",
+            s.a.id
+        ))
+        .await;
+    assert!(none.has("No request matches the search."), "{}", none.body);
+    assert!(!none.has(&format!("/requests/{}\"", a_request.id)));
+    let found = w
+        .get(&format!(
+            "/requests?controller={}&q=Jan%40Example.nl",
+            s.a.id
+        ))
+        .await;
+    assert!(
+        found.has(&format!("/requests/{}\"", a_request.id))
+            && found.has("Data-subject requests (1)"),
+        "{}",
+        found.body
+    );
+    app.stop().await;
+}

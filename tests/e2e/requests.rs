@@ -1267,3 +1267,111 @@ async fn erased_for_request_validates_and_keeps_to_its_scope() {
     assert!(e.message().contains("request_id"), "{}", e.message());
     app.stop().await;
 }
+
+/// The queue is searched by the subject's e-mail address (the controller's
+/// keyed hash: requests keep no address) and by the start of the candidate
+/// reference; a processor-wide search by address names its controller;
+/// bad input names its field; another tenant's requests are never found.
+#[tokio::test]
+async fn the_queue_is_searched_by_subject_address_and_candidate_reference() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let (a, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (b, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
+        let a_tok = app.token(Role::Controller, Some(&a.id)).await;
+        let b_tok = app.token(Role::Controller, Some(&b.id)).await;
+        let mut c = requests(&app);
+        let mut with_ref = create(&a.id, "access", "jan@example.nl");
+        with_ref.subject.as_mut().unwrap().candidate_ref = "ats_17".into();
+        let jan = c
+            .create_request(req(&app.admin, with_ref))
+            .await
+            .unwrap()
+            .into_inner();
+        let piet = c
+            .create_request(req(&app.admin, create(&a.id, "erasure", "piet@example.nl")))
+            .await
+            .unwrap()
+            .into_inner();
+        // The same address at B: another controller's key, another hash.
+        let b_jan = c
+            .create_request(req(&app.admin, create(&b.id, "access", "jan@example.nl")))
+            .await
+            .unwrap()
+            .into_inner();
+        let search = |token: &str, controller: &str, email: &str, reference: &str| {
+            let mut c = requests(&app);
+            let r = req(
+                token,
+                pb::ListRequestsRequest {
+                    controller_id: controller.into(),
+                    subject_email: email.into(),
+                    candidate_ref: reference.into(),
+                    ..Default::default()
+                },
+            );
+            async move { c.list_requests(r).await }
+        };
+        let ids = |r: pb::ListRequestsResponse| -> Vec<String> {
+            r.requests.into_iter().map(|r| r.id).collect()
+        };
+        // Case and spaces do not matter; the address is never stored.
+        let got = search(&a_tok, "", " JAN@example.nl ", "")
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ids(got), [jan.id.clone()]);
+        let got = search(&app.admin, &a.id, "piet@example.nl", "")
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ids(got), [piet.id.clone()]);
+        let got = search(&app.admin, &b.id, "jan@example.nl", "")
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ids(got), [b_jan.id.clone()]);
+        // The reference's start; "_" is a character, not a wildcard.
+        let got = search(&a_tok, "", "", "ats_").await.unwrap().into_inner();
+        assert_eq!(ids(got), [jan.id.clone()]);
+        assert!(
+            search(&a_tok, "", "", "ats%")
+                .await
+                .unwrap()
+                .into_inner()
+                .requests
+                .is_empty()
+        );
+        // B's token never finds A's requests.
+        let got = search(&b_tok, "", "piet@example.nl", "")
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(got.requests.is_empty());
+        let got = search(&b_tok, "", "", "ats").await.unwrap().into_inner();
+        assert!(got.requests.is_empty());
+        // Naming A's id does not widen B's scope: B's own request only.
+        let got = search(&b_tok, &a.id, "jan@example.nl", "")
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(ids(got), [b_jan.id.clone()]);
+        // Bad input names the field.
+        for (token, controller, email, reference, field) in [
+            (&app.admin, "", "jan@example.nl", "", "subject_email:"),
+            (&a_tok, "", "not-an-address", "", "subject_email:"),
+            (&a_tok, "", "", "bad\u{7}", "candidate_ref:"),
+        ] {
+            let e = search(token, controller, email, reference)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+            assert!(e.message().starts_with(field), "{}", e.message());
+        }
+        app.stop().await;
+    }
+}

@@ -50,6 +50,8 @@ pub const LIMITS: &[(&str, usize)] = &[
         64,
     ),
     ("custodian.v1.ListDeletionCertificatesRequest.erased_to", 64),
+    ("custodian.v1.ListRequestsRequest.subject_email", 320),
+    ("custodian.v1.ListRequestsRequest.candidate_ref", 200),
     ("custodian.v1.FindCandidatesRequest.email", 320),
     ("custodian.v1.FindCandidatesRequest.phone", 64),
     ("custodian.v1.ExportProcessingRecordRequest.format", 64),

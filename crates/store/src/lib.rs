@@ -354,6 +354,20 @@ pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
+/// A LIKE pattern matching what starts with `p`, its wildcards escaped: a
+/// prefix typed in a search box, never a pattern.
+pub fn like_prefix(p: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut escaped = String::with_capacity(p.len() + 1);
+    for c in p.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    sea_orm::sea_query::LikeExpr::new(escaped).escape('\\')
+}
+
 /// The current instant truncated to microseconds: the precision both backends
 /// keep, so a value read back equals the value written (the audit hash chain
 /// depends on that).

@@ -1124,6 +1124,28 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    // The request queue's search (issue 30, item 1).
+    ("Search", "Zoeken"),
+    (
+        "the subject's e-mail address (pick the controller), or the start of the candidate reference",
+        "het e-mailadres van de betrokkene (kies de verwerkingsverantwoordelijke), of het begin van de kandidaatreferentie",
+    ),
+    (
+        "pick the controller first: each controller's addresses are matched with its own key.",
+        "kies eerst de verwerkingsverantwoordelijke: de adressen van elke verwerkingsverantwoordelijke worden met een eigen sleutel vergeleken.",
+    ),
+    (
+        "No request matches the search.",
+        "Geen verzoek voldoet aan de zoekopdracht.",
+    ),
+    (
+        "Not every request is shown",
+        "Niet elk verzoek wordt getoond",
+    ),
+    (
+        "The queue shows the first 20,000 requests the filter admits. Narrow the filter (a controller, a status) to see the rest.",
+        "De wachtrij toont de eerste 20.000 verzoeken die aan het filter voldoen. Verfijn het filter (een verwerkingsverantwoordelijke, een status) om de rest te zien.",
+    ),
     // The customer's own company page (issue 30, item 7).
     ("Chamber of Commerce number", "KvK-nummer"),
     ("Webhook secret", "Webhookgeheim"),

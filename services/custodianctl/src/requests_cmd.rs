@@ -277,6 +277,7 @@ pub async fn requests(
                     page: page(page_size, page_token),
                     controller_id: controller,
                     status,
+                    ..Default::default()
                 }))
                 .await?
                 .into_inner();

@@ -234,15 +234,27 @@ impl RequestService for RequestGrpc {
         } else {
             Some(State::parse("status", &r.status)?)
         };
+        let email = r.subject_email.trim();
+        let reference = r.candidate_ref.trim();
+        if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
+            return Err(err(
+                "candidate_ref",
+                format!(
+                    "must be at most 200 characters without control characters, got {}",
+                    wire::quote(reference)
+                ),
+            )
+            .into());
+        }
+        let filter = crate::service::ListFilter {
+            controller: controller.as_deref(),
+            state,
+            subject_email: (!email.is_empty()).then_some(email),
+            candidate_ref: (!reference.is_empty()).then_some(reference),
+        };
         let mut rows = self
             .svc
-            .list(
-                &p.scope(),
-                controller.as_deref(),
-                state,
-                after.as_deref(),
-                u64::from(size) + 1,
-            )
+            .list(&p.scope(), &filter, after.as_deref(), u64::from(size) + 1)
             .await?;
         let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
         Ok(Response::new(pb::ListRequestsResponse {

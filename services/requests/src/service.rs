@@ -175,17 +175,50 @@ impl Requests {
     pub async fn list(
         &self,
         scope: &Scope,
-        controller: Option<&str>,
-        state: Option<State>,
+        f: &ListFilter<'_>,
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<RequestView>, RequestError> {
         let mut q = tbl::Entity::find();
-        if let Some(t) = scope.filter(controller) {
+        if let Some(t) = scope.filter(f.controller) {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
-        if let Some(s) = state {
+        if let Some(s) = f.state {
             q = q.filter(tbl::Column::State.eq(s.as_str()));
+        }
+        if let Some(email) = f.subject_email {
+            // The tenant's keyed hash of the address: the request keeps only
+            // hashes, so the search never sees an address stored.
+            let tenant = match (scope, f.controller) {
+                (Scope::Tenant(t), _) => t.clone(),
+                (Scope::All, Some(c)) => c.to_owned(),
+                (Scope::All, None) => {
+                    return Err(err(
+                        "subject_email",
+                        "needs controller_id: each controller's addresses are hashed with its own key",
+                    )
+                    .into());
+                }
+            };
+            let hashes = self
+                .subjects
+                .subject_hashes(&tenant, email, "")
+                .await
+                .map_err(|e| match e {
+                    PortError::Invalid { reason, .. } => RequestError::InvalidValue {
+                        field: "subject_email".into(),
+                        reason,
+                    },
+                    e => port(e),
+                })?;
+            let Some(h) = hashes.first() else {
+                return Ok(Vec::new());
+            };
+            // Hashes are hex: no LIKE wildcard can occur in one.
+            q = q.filter(tbl::Column::SubjectHashes.like(format!("%\"{h}\"%")));
+        }
+        if let Some(r) = f.candidate_ref {
+            q = q.filter(tbl::Column::CandidateRef.like(store::like_prefix(r)));
         }
         if let Some(a) = after {
             q = q.filter(tbl::Column::Id.gt(a.to_owned()));
@@ -752,6 +785,17 @@ impl Requests {
 }
 
 /// The tenant a request is filed for, from the caller's scope.
+/// What `ListRequests` filters on, beside the caller's scope.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListFilter<'a> {
+    pub controller: Option<&'a str>,
+    pub state: Option<State>,
+    /// The subject's e-mail address, matched by the tenant's keyed hash.
+    pub subject_email: Option<&'a str>,
+    /// The start of the controller's candidate reference.
+    pub candidate_ref: Option<&'a str>,
+}
+
 fn tenant_for(scope: &Scope, requested: &str) -> Result<String, FieldError> {
     match scope {
         Scope::Tenant(t) => {

@@ -43,19 +43,30 @@ fn client(st: &AppState) -> Client {
 /// The most requests one queue reads.
 pub const MAX_ROWS: usize = 20_000;
 
+/// Every request the filter admits, up to [`MAX_ROWS`]; `search` is a
+/// subject's e-mail address (matched by the controller's keyed hash) or
+/// the start of a candidate reference.
 pub async fn all(
     st: &AppState,
     me: &Signed,
     controller: &str,
     status: &str,
+    search: &str,
 ) -> Result<Vec<pb::DataSubjectRequest>, Failure> {
     let c = client(st);
+    let (subject_email, candidate_ref) = if search.contains('@') {
+        (search.to_owned(), String::new())
+    } else {
+        (String::new(), search.to_owned())
+    };
     collect(MAX_ROWS, |token| {
         let mut c = c.clone();
         let req = me.s.req(pb::ListRequestsRequest {
             page: page(500, token),
             controller_id: controller.to_owned(),
             status: status.to_owned(),
+            subject_email: subject_email.clone(),
+            candidate_ref: candidate_ref.clone(),
         });
         async move {
             let r = c.list_requests(req).await?.into_inner();
@@ -72,6 +83,8 @@ pub struct Filter {
     pub kind: Option<String>,
     pub controller: Option<String>,
     pub overdue: Option<String>,
+    /// A subject's e-mail address, or the start of a candidate reference.
+    pub q: Option<String>,
 }
 
 fn due(r: &pb::DataSubjectRequest) -> Option<DateTime<Utc>> {
@@ -119,7 +132,16 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
     let r =
         async {
             let tr = me.tr;
-            let mut rows = all(&st, &me, &opt(&f.controller), &opt(&f.status)).await?;
+            let search = opt(&f.q).trim().to_owned();
+            // A search the service refuses (an e-mail address without a
+            // controller, a malformed one) is said beside the box.
+            let (mut rows, search_error) =
+                match all(&st, &me, &opt(&f.controller), &opt(&f.status), &search).await {
+                    Ok(rows) => (rows, None),
+                    Err(Failure::Refused(m)) if !search.is_empty() => (Vec::new(), Some(m)),
+                    Err(e) => return Err(e),
+                };
+            let capped = rows.len() >= MAX_ROWS;
             let names = tenant_names(&st, &me).await?;
             let kind = opt(&f.kind);
             let overdue_only = f.overdue.as_deref() == Some("true");
@@ -200,6 +222,19 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 Field::new("overdue", tr.t("Overdue only"), FieldKind::Check)
                     .value(if overdue_only { "true" } else { "" }),
             );
+            let mut q = Field::new("q", tr.t("Search"), FieldKind::Text)
+                .value(search.clone())
+                .help(tr.t("the subject's e-mail address (pick the controller), or the start of the candidate reference"));
+            if let Some(e) = &search_error {
+                q = q.error(
+                    if e.starts_with("subject_email: needs controller_id") {
+                        tr.t("pick the controller first: each controller's addresses are matched with its own key.").to_owned()
+                    } else {
+                        e.split_once(": ").map(|(_, w)| w.to_owned()).unwrap_or_else(|| e.clone())
+                    },
+                );
+            }
+            fields.push(q);
             let mut sections = vec![
                 Section::new(tr.t("Filter")).with(Body::Form(FormV {
                     id: "filter".into(),
@@ -221,9 +256,24 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         tr.t("Late"),
                     ],
                     table_rows,
-                    "–",
+                    if search.is_empty() {
+                        "–"
+                    } else {
+                        tr.t("No request matches the search.")
+                    },
                 ))),
             ];
+            if capped {
+                sections.insert(
+                    1,
+                    Section::new(tr.t("Not every request is shown")).with(Body::Message {
+                        tone: Tone::Warn,
+                        text: tr
+                            .t("The queue shows the first 20,000 requests the filter admits. Narrow the filter (a controller, a status) to see the rest.")
+                            .to_owned(),
+                    }),
+                );
+            }
             if me.s.who.may("RequestService/CreateRequest") {
                 sections.push(file_form(tr, &me, &names, &FileForm::default(), None));
             }

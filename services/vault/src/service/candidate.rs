@@ -4,20 +4,6 @@
 
 use super::*;
 
-/// A LIKE pattern matching what starts with `p`, its wildcards escaped: a
-/// prefix typed in a search box, never a pattern.
-pub(crate) fn like_prefix(p: &str) -> sea_orm::sea_query::LikeExpr {
-    let mut escaped = String::with_capacity(p.len() + 1);
-    for c in p.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    sea_orm::sea_query::LikeExpr::new(escaped).escape('\\')
-}
-
 /// What `ListCandidates` filters on (the scope's tenant aside).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CandidateFilter<'a> {
@@ -270,7 +256,7 @@ impl Vault {
             q = q.filter(candidates::Column::VacancyRef.eq(v));
         }
         if let Some(p) = f.ref_prefix {
-            q = q.filter(candidates::Column::ExternalRef.like(like_prefix(p)));
+            q = q.filter(candidates::Column::ExternalRef.like(store::like_prefix(p)));
         }
         q
     }

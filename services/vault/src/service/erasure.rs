@@ -154,7 +154,7 @@ impl Vault {
         use sea_orm::{Condition, PaginatorTrait};
         let mut q = deletion_certificates::Entity::find().filter(C::TenantId.eq(f.tenant));
         if let Some(p) = f.ref_prefix {
-            q = q.filter(C::ExternalRef.like(super::candidate::like_prefix(p)));
+            q = q.filter(C::ExternalRef.like(store::like_prefix(p)));
         }
         if let Some(t) = f.from {
             q = q.filter(C::ShreddedAt.gte(t));
