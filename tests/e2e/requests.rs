@@ -1324,20 +1324,20 @@ async fn the_queue_is_searched_by_subject_address_and_candidate_reference() {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(ids(got), [jan.id.clone()]);
+        assert_eq!(ids(got), [jan.id.as_str()]);
         let got = search(&app.admin, &a.id, "piet@example.nl", "")
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(ids(got), [piet.id.clone()]);
+        assert_eq!(ids(got), [piet.id.as_str()]);
         let got = search(&app.admin, &b.id, "jan@example.nl", "")
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(ids(got), [b_jan.id.clone()]);
+        assert_eq!(ids(got), [b_jan.id.as_str()]);
         // The reference's start; "_" is a character, not a wildcard.
         let got = search(&a_tok, "", "", "ats_").await.unwrap().into_inner();
-        assert_eq!(ids(got), [jan.id.clone()]);
+        assert_eq!(ids(got), [jan.id.as_str()]);
         assert!(
             search(&a_tok, "", "", "ats%")
                 .await
@@ -1359,7 +1359,7 @@ async fn the_queue_is_searched_by_subject_address_and_candidate_reference() {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(ids(got), [b_jan.id.clone()]);
+        assert_eq!(ids(got), [b_jan.id.as_str()]);
         // Bad input names the field.
         for (token, controller, email, reference, field) in [
             (&app.admin, "", "jan@example.nl", "", "subject_email:"),
