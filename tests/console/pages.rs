@@ -2086,3 +2086,50 @@ async fn the_request_queue_is_searched_by_address_or_reference() {
     );
     app.stop().await;
 }
+
+/// The audit log reads newest first with its total, pages towards older
+/// entries, filters by Amsterdam day, names objects in words with a link,
+/// and says a reversed day range beside the field.
+#[tokio::test]
+async fn the_audit_log_is_newest_first_with_a_day_filter() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let p = w.get("/audit").await;
+    assert!(
+        p.has("Events, newest first: 1 to 200 of") || p.has("Events, newest first ("),
+        "{}",
+        p.body
+    );
+    let seqs: Vec<u64> = p
+        .body
+        .match_indices("<tr><td>")
+        .filter_map(|(i, _)| {
+            p.body[i + 8..]
+                .split('<')
+                .next()
+                .and_then(|n| n.parse().ok())
+        })
+        .collect();
+    assert!(
+        seqs.len() > 5 && seqs.windows(2).all(|w| w[0] > w[1]),
+        "{seqs:?}"
+    );
+    assert!(
+        p.has(&format!("href=\"/requests/{}\"", s.a_overdue)),
+        "objects link to their page"
+    );
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    let none = w
+        .get(&format!("/audit?from={yesterday}&to={yesterday}"))
+        .await;
+    assert!(none.has("Events, newest first (0)"), "{}", none.body);
+    let bad = w.get(&format!("/audit?from={today}&to={yesterday}")).await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.has("id=\"filter-from-error\""), "{}", bad.body);
+    app.stop().await;
+}

@@ -74,21 +74,58 @@ impl AuditService for AuditGrpc {
             // Another tenant's chain does not exist for this caller.
             return Ok(Response::new(pb::ListEventsResponse::default()));
         }
+        let day = |field: &str, v: &str| -> Result<Option<chrono::NaiveDate>, Status> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    Status::invalid_argument(format!(
+                        "{field}: must be a date such as 2026-11-30, got {}",
+                        wire::quote(v)
+                    ))
+                })
+        };
+        let (from, to) = (day("from_day", &r.from_day)?, day("to_day", &r.to_day)?);
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(Status::invalid_argument(format!(
+                "from_day: must not be after to_day ({t}), got {f}"
+            )));
+        }
         let filter = ListFilter {
             tenant_id: scope.filter(requested.as_deref()),
             action_prefix: (!r.action_prefix.is_empty()).then_some(r.action_prefix),
             object_id: (!r.object_id.is_empty()).then_some(r.object_id),
             after_seq,
+            // In newest-first order the token is the last seq shown: the
+            // next page is older.
+            before_seq: (r.newest_first && !token.is_empty()).then_some(after_seq),
+            newest_first: r.newest_first,
+            // Amsterdam days: from the start of `from` to the end of `to`.
+            from: from
+                .map(|d| legal_time::period::end_of_day_exclusive(d - chrono::Duration::days(1))),
+            until: to.map(legal_time::period::end_of_day_exclusive),
             limit: u64::from(size) + 1,
         };
-        let mut rows = list(&self.db, &filter).await.map_err(|e| {
+        let failed = |e: crate::AuditError| {
             tracing::error!(error = %e, "audit list failed");
             Status::internal("internal error")
-        })?;
+        };
+        let mut rows = list(&self.db, &filter).await.map_err(failed)?;
+        let total = if r.count_total {
+            Some(crate::count(&self.db, &filter).await.map_err(failed)?)
+        } else {
+            None
+        };
         let next = wire::finish_page(&mut rows, size, |e| e.seq.to_string());
         Ok(Response::new(pb::ListEventsResponse {
             events: rows.into_iter().map(to_pb).collect(),
             next_page_token: next,
+            total,
         }))
     }
 

@@ -575,29 +575,62 @@ pub struct ListFilter {
     pub tenant_id: Option<String>,
     pub action_prefix: Option<String>,
     pub object_id: Option<String>,
-    /// Only entries with a seq greater than this.
+    /// Only entries with a seq greater than this (oldest first).
     pub after_seq: i64,
+    /// Newest first: only entries with a seq smaller than this (none: from
+    /// the newest).
+    pub before_seq: Option<i64>,
+    pub newest_first: bool,
+    /// Only entries written at or after `from` and before `until`.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: u64,
+}
+
+/// The entries a filter admits, whatever the page: tenant, action, object
+/// and time window.
+fn filtered(filter: &ListFilter) -> sea_orm::Select<audit_events::Entity> {
+    let mut q = audit_events::Entity::find();
+    if let Some(t) = &filter.tenant_id {
+        q = q.filter(audit_events::Column::TenantId.eq(t.clone()));
+    }
+    if let Some(p) = &filter.action_prefix {
+        q = q.filter(audit_events::Column::Action.like(store::like_prefix(p)));
+    }
+    if let Some(o) = &filter.object_id {
+        q = q.filter(audit_events::Column::ObjectId.eq(o.clone()));
+    }
+    if let Some(f) = filter.from {
+        q = q.filter(audit_events::Column::At.gte(f));
+    }
+    if let Some(u) = filter.until {
+        q = q.filter(audit_events::Column::At.lt(u));
+    }
+    q
 }
 
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     filter: &ListFilter,
 ) -> Result<Vec<audit_events::Model>, AuditError> {
-    let mut q = audit_events::Entity::find().filter(audit_events::Column::Seq.gt(filter.after_seq));
-    if let Some(t) = &filter.tenant_id {
-        q = q.filter(audit_events::Column::TenantId.eq(t.clone()));
-    }
-    if let Some(p) = &filter.action_prefix {
-        q = q.filter(audit_events::Column::Action.starts_with(p.clone()));
-    }
-    if let Some(o) = &filter.object_id {
-        q = q.filter(audit_events::Column::ObjectId.eq(o.clone()));
-    }
-    Ok(q.order_by_asc(audit_events::Column::Seq)
-        .limit(filter.limit)
-        .all(db)
-        .await?)
+    let q = filtered(filter);
+    let q = if filter.newest_first {
+        let q = match filter.before_seq {
+            Some(b) => q.filter(audit_events::Column::Seq.lt(b)),
+            None => q,
+        };
+        q.order_by_desc(audit_events::Column::Seq)
+    } else {
+        q.filter(audit_events::Column::Seq.gt(filter.after_seq))
+            .order_by_asc(audit_events::Column::Seq)
+    };
+    Ok(q.limit(filter.limit).all(db).await?)
+}
+
+/// How many entries the filter admits on all pages.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &ListFilter) -> Result<u64, AuditError> {
+    use sea_orm::PaginatorTrait;
+    Ok(filtered(filter).count(db).await?)
 }
 
 impl Actor {

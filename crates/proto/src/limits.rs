@@ -30,6 +30,8 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("custodian.v1.ListEventsRequest.action_prefix", 200),
     ("custodian.v1.ListEventsRequest.object_id", 200),
     ("custodian.v1.ListEventsRequest.tenant_id", 64),
+    ("custodian.v1.ListEventsRequest.from_day", 64),
+    ("custodian.v1.ListEventsRequest.to_day", 64),
     ("custodian.v1.ListAgreementsRequest.status", 64),
     ("custodian.v1.ListIncidentsRequest.status", 64),
     ("custodian.v1.ListRequestsRequest.status", 64),

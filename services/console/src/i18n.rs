@@ -122,7 +122,6 @@ pub const NL: &[(&str, &str)] = &[
     ("Webhooks", "Webhooks"),
     ("Tenants", "Klanten"),
     // sign-in
-    ("API token", "API-token"),
     (
         "Paste the token you were given once. The console keeps it on the server for this session only; your browser holds a session cookie and nothing else.",
         "Plak het token dat u hebt gekregen. De console bewaart het alleen voor deze sessie op de server; uw browser krijgt alleen een sessiecookie.",
@@ -1124,6 +1123,15 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    // The audit log, newest first (issue 30, item 8).
+    ("From (day)", "Vanaf (dag)"),
+    ("Until (day)", "Tot en met (dag)"),
+    ("Events, newest first", "Gebeurtenissen, nieuwste eerst"),
+    ("Older events", "Oudere gebeurtenissen"),
+    ("Newest events", "Nieuwste gebeurtenissen"),
+    ("controller", "verwerkingsverantwoordelijke"),
+    ("console session", "consolesessie"),
+    ("API token", "API-token"),
     // The request queue's search (issue 30, item 1).
     ("Search", "Zoeken"),
     (

@@ -444,6 +444,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), C
                     tenant_id: tenant,
                     action_prefix,
                     object_id,
+                    ..Default::default()
                 }))
                 .await?
                 .into_inner();

@@ -39,6 +39,46 @@ pub struct Filter {
     pub action: Option<String>,
     pub object: Option<String>,
     pub page: Option<String>,
+    /// Amsterdam days, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// How many newer entries came before this page.
+    pub shown: Option<u64>,
+}
+
+/// An audited object: a link to its page where the console has one, named
+/// by what it is (its id stays in the link).
+fn object_cell(tr: crate::i18n::Tr, e: &pb::AuditEvent) -> Cell {
+    let (word, href) = match e.object_type.as_str() {
+        "dsr_request" => (
+            "data-subject request",
+            Some(format!("/requests/{}", e.object_id)),
+        ),
+        "breach_incident" => ("incident", Some(format!("/breaches/{}", e.object_id))),
+        "breach_notice" => (
+            "breach notice",
+            Some(format!("/breaches/notices/{}", e.object_id)),
+        ),
+        "agreement" => ("agreement", Some(format!("/agreements/{}", e.object_id))),
+        "switch" => (
+            "switch or exit",
+            Some(format!("/switching/{}", e.object_id)),
+        ),
+        "candidate" => ("candidate", None),
+        "controller" => ("controller", None),
+        "api_token" => ("API token", None),
+        "console_session" => ("console session", None),
+        _ => ("", None),
+    };
+    let label = if word.is_empty() {
+        e.object_type.replace('_', " ")
+    } else {
+        tr.t(word).to_owned()
+    };
+    match href {
+        Some(h) if super::id_ok(&e.object_id) => Cell::link(h, label),
+        _ => Cell::text(label),
+    }
 }
 
 async fn events_section(
@@ -53,9 +93,22 @@ async fn events_section(
             tenant_id: opt(&f.tenant),
             action_prefix: opt(&f.action),
             object_id: opt(&f.object),
+            newest_first: true,
+            from_day: opt(&f.from),
+            to_day: opt(&f.to),
+            count_total: true,
         }))
-        .await?
-        .into_inner();
+        .await;
+    // Days the service refuses (the first after the last) are said beside
+    // the filter; the page stays.
+    let (r, refused) = match r {
+        Ok(r) => (r.into_inner(), None),
+        Err(e) if e.code() == tonic::Code::InvalidArgument => (
+            pb::ListEventsResponse::default(),
+            Some(e.message().to_owned()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let tenants = super::tenant_names(st, me).await?;
     let tokens = super::token_names(st, me).await;
     let rows = r
@@ -80,7 +133,7 @@ async fn events_section(
                 }),
                 Cell::text(super::actor_words(tr, &tokens, &e.actor_id, &e.actor_role)),
                 Cell::Code(e.action.clone()),
-                Cell::text(format!("{} {}", e.object_type, e.object_id)),
+                object_cell(tr, e),
                 Cell::text(&e.reason),
                 Cell::Code(e.hash.chars().take(16).collect()),
             ]
@@ -94,8 +147,26 @@ async fn events_section(
         Field::new("action", tr.t("Action starts with"), FieldKind::Text).value(opt(&f.action)),
     );
     fields.push(Field::new("object", tr.t("Object"), FieldKind::Text).value(opt(&f.object)));
+    let mut from = Field::new("from", tr.t("From (day)"), FieldKind::Date).value(opt(&f.from));
+    if let Some(m) = &refused {
+        from = from.error(m.split_once(": ").map(|(_, w)| w).unwrap_or(m));
+    }
+    fields.push(from);
+    fields.push(Field::new("to", tr.t("Until (day)"), FieldKind::Date).value(opt(&f.to)));
+    let before = f.shown.unwrap_or(0);
+    let n = r.events.len() as u64;
+    let total = r.total.unwrap_or(n);
+    let caption = if n == 0 || (before == 0 && n == total) {
+        format!("{} ({total})", tr.t("Events, newest first"))
+    } else {
+        tr.t("{title}: {first} to {last} of {total}")
+            .replace("{title}", tr.t("Events, newest first"))
+            .replace("{first}", &(before + 1).to_string())
+            .replace("{last}", &(before + n).to_string())
+            .replace("{total}", &total.to_string())
+    };
     let mut events = Section::new(tr.t("Events")).with(Body::Table(table(
-        tr.t("Events"),
+        &caption,
         &[
             "#",
             tr.t("When"),
@@ -109,21 +180,36 @@ async fn events_section(
         rows,
         "–",
     )));
-    if !r.next_page_token.is_empty() {
-        let mut q = vec![format!("page={}", web::encode(&r.next_page_token))];
-        for (k, v) in [
-            ("tenant", &f.tenant),
-            ("action", &f.action),
-            ("object", &f.object),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                q.push(format!("{k}={}", web::encode(v)));
-            }
+    let mut keep = Vec::new();
+    for (k, v) in [
+        ("tenant", &f.tenant),
+        ("action", &f.action),
+        ("object", &f.object),
+        ("from", &f.from),
+        ("to", &f.to),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            keep.push(format!("{k}={}", web::encode(v)));
         }
-        events.push(Body::Links(vec![(
-            tr.t("Next page").into(),
+    }
+    let mut links = Vec::new();
+    if !r.next_page_token.is_empty() {
+        let mut q = keep.clone();
+        q.push(format!("page={}", web::encode(&r.next_page_token)));
+        q.push(format!("shown={}", before + n));
+        links.push((
+            tr.t("Older events").into(),
             format!("/audit?{}", q.join("&")),
-        )]));
+        ));
+    }
+    if before > 0 {
+        links.push((
+            tr.t("Newest events").into(),
+            format!("/audit?{}", keep.join("&")),
+        ));
+    }
+    if !links.is_empty() {
+        events.push(Body::Links(links));
     }
     // The proof that the events shown are the ones kept: the signed
     // checkpoint of the caller's tree (a controller's own) and each event's
