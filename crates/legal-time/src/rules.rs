@@ -202,7 +202,7 @@ pub const CATALOGUE: &[RuleSpec] = &[
         params: &[param(
             "sla_hours",
             "24",
-            "the agreement's notice SLA in hours, 1 to 720 (seed 003: 48)",
+            "the agreement's notice SLA in hours, 1 to 720 (48 in the model agreements)",
         )],
     },
     RuleSpec {
@@ -221,7 +221,7 @@ pub const CATALOGUE: &[RuleSpec] = &[
     RuleSpec {
         id: "breach.office_hours_response",
         kind: Kind::Deadline,
-        citation: "contract: response time in office hours (seed 002 art. 2 and 5.5)",
+        citation: "the agreement's support clause: a response time in office hours",
         starts_at: StartsAt::Instant,
         start_description: "the moment the incident was reported (instant)",
         summary: "a response within a number of office hours, Mon-Fri 09:00-17:00 Europe/Amsterdam, holidays excluded",
@@ -257,7 +257,7 @@ pub const CATALOGUE: &[RuleSpec] = &[
     RuleSpec {
         id: "subprocessor.objection_window",
         kind: Kind::NotBefore,
-        citation: "GDPR art. 28(2); processing agreement (seed 001 annex 1 art. 4: two weeks); SCC 2021/915 clause 7.7(a)",
+        citation: "GDPR art. 28(2); the processing agreement's objection period (two weeks in the model agreement); SCC 2021/915 clause 7.7(a)",
         starts_at: StartsAt::InstantOrDate,
         start_description: "the moment the change notice was delivered (instant)",
         summary: "the new sub-processor may process this controller's data only after the objection window",
@@ -273,7 +273,7 @@ pub const CATALOGUE: &[RuleSpec] = &[
     RuleSpec {
         id: "agreement.renewal",
         kind: Kind::Composite,
-        citation: "processing agreement term and notice clauses (seed 000 art. 5.1-5.2: one year, renewing, two months' notice; seed 004 art. 4.2: three months when none agreed)",
+        citation: "the processing agreement's term and notice clauses (the model agreements: one year, renewing, two months' notice; three months' notice where none was agreed)",
         starts_at: StartsAt::Date,
         start_description: "the contract's start date (date)",
         summary: "the end of the contract period a notice given on as_of can still stop, and the last day to give that notice",
@@ -634,7 +634,7 @@ fn breach_authority_notice(start: Start, p: &Params) -> Result<(Readings, Vec<St
     };
     let strict = period::add_elapsed_hours(from, 72);
     let mut notes = vec![
-        "72 hours of elapsed time; no weekend, night or holiday extension (legal-rules.md A8)"
+        "72 hours of elapsed time; no weekend, night or holiday extension (GDPR art. 33(1) says hours; Reg. 1182/71 art. 3)"
             .to_owned(),
     ];
     match processor {
@@ -795,7 +795,7 @@ fn dsr_extended(start: Start, p: &Params) -> Result<(Readings, Vec<String>), Rul
         .expect("three candidates");
     let mut notes = d.notes;
     notes.push(format!(
-        "the text does not say where the two further months start; readings: {}; strict is the earliest, lenient the latest (legal-rules.md B5)",
+        "the text does not say where the two further months start; readings: {}; strict is the earliest, lenient the latest (GDPR art. 12(3))",
         cands.iter().map(|(n, r)| format!("{n} = {}", r.date)).collect::<Vec<_>>().join(", ")
     ));
     notes.push("valid only if the extension was announced, with reasons, by the dsr.extension_notice deadline".into());
@@ -1049,7 +1049,7 @@ fn retention(start: Start, p: &Params) -> Result<(Readings, Vec<String>), RuleEr
             }
         }
     };
-    notes.push("guidance, not law: the GDPR fixes no retention period; retention maxima are never rolled forward (legal-rules.md C9, E5)".into());
+    notes.push("guidance, not law: the GDPR fixes no retention period; retention maxima are never rolled forward (GDPR art. 5(1)(e): rolling would lengthen storage)".into());
     Ok((
         Readings::Single {
             strict: Reading::day(due),

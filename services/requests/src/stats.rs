@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::domain::{FieldError, err};
 
 /// What the figure is for, sent with every answer.
-pub const NOTE: &str = "The share of data-subject requests whose answer period was extended by two months (GDPR art. 12(3)), per controller and quarter of receipt. Extensions should not be overused: large effort alone does not make a request complex (EDPB Guidelines 01/2022 §§ 162-164; legal-rules.md B7). Quarters count by the Europe/Amsterdam date of receipt.";
+pub const NOTE: &str = "The share of data-subject requests whose answer period was extended by two months (GDPR art. 12(3)), per controller and quarter of receipt. Extensions should not be overused: large effort alone does not make a request complex (EDPB Guidelines 01/2022 §§ 162-164). Quarters count by the Europe/Amsterdam date of receipt.";
 
 /// A calendar quarter, `2026-Q3`. Ordered by time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

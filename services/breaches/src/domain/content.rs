@@ -61,15 +61,31 @@ impl Item {
 
     pub fn citation(self) -> &'static str {
         match self {
-            Item::Nature => "seed 001 annex 1 art. 6.3(a); GDPR art. 33(3)(a)",
-            Item::Consequences => "seed 001 annex 1 art. 6.3(b); GDPR art. 33(3)(c)",
-            Item::DataCategories => "seed 001 annex 1 art. 6.3(c); GDPR art. 33(3)(a)",
-            Item::Protection => "seed 001 annex 1 art. 6.3(d); GDPR art. 34(3)(a)",
-            Item::Measures => "seed 001 annex 1 art. 6.3(e); GDPR art. 33(3)(d)",
-            Item::SubjectCategories => "seed 001 annex 1 art. 6.3(f); GDPR art. 33(3)(a)",
-            Item::SubjectsApprox => "seed 001 annex 1 art. 6.3(g); GDPR art. 33(3)(a)",
+            Item::Nature => {
+                "GDPR art. 33(3)(a); the processing agreement's breach clause (model agreement annex 1 art. 6.3(a))"
+            }
+            Item::Consequences => {
+                "GDPR art. 33(3)(c); the processing agreement's breach clause (model agreement annex 1 art. 6.3(b))"
+            }
+            Item::DataCategories => {
+                "GDPR art. 33(3)(a); the processing agreement's breach clause (model agreement annex 1 art. 6.3(c))"
+            }
+            Item::Protection => {
+                "GDPR art. 34(3)(a); the processing agreement's breach clause (model agreement annex 1 art. 6.3(d))"
+            }
+            Item::Measures => {
+                "GDPR art. 33(3)(d); the processing agreement's breach clause (model agreement annex 1 art. 6.3(e))"
+            }
+            Item::SubjectCategories => {
+                "GDPR art. 33(3)(a); the processing agreement's breach clause (model agreement annex 1 art. 6.3(f))"
+            }
+            Item::SubjectsApprox => {
+                "GDPR art. 33(3)(a); the processing agreement's breach clause (model agreement annex 1 art. 6.3(g))"
+            }
             Item::RecordsApprox => "GDPR art. 33(3)(a)",
-            Item::Contact => "seed 001 annex 1 art. 6.3(h); GDPR art. 33(3)(b)",
+            Item::Contact => {
+                "GDPR art. 33(3)(b); the processing agreement's breach clause (model agreement annex 1 art. 6.3(h))"
+            }
         }
     }
 

@@ -22,7 +22,7 @@ impl crate::Breaches {
                     || n.processor_may_notify)
                 {
                     return Err(BreachError::Precondition(
-                        "the agreement does not authorise the processor to notify the authority (seed 002 art. 17.17 is such a clause); the controller records its own notification with its token".into(),
+                        "the agreement does not authorise the processor to notify the authority; the controller records its own notification".into(),
                     ));
                 }
                 "processor"
