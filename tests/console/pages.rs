@@ -442,6 +442,32 @@ async fn dutch() {
     let home = w.get("/").await;
     assert!(home.has("Te laat"));
     assert!(home.has("Uiterlijk (strikte lezing)"));
+    // What each obligation asks, in Dutch: none of the services' English
+    // descriptions, and no id, on the dashboard.
+    for dutch in [
+        "Het verzoek van de betrokkene beantwoorden",
+        "De verwerkingsverantwoordelijke over het datalek informeren",
+        "Laatste dag om op te zeggen, zodat de overeenkomst niet wordt verlengd",
+        "De bezwaartermijn voor de wijziging van subverwerker sluit",
+    ] {
+        assert!(home.has(dutch), "{dutch}: {}", home.visible());
+    }
+    for english in [
+        "answer the access request",
+        "notify the controller of breach",
+        "objection window for",
+        "last day for notice",
+    ] {
+        assert!(
+            !home.visible().contains(english),
+            "{english} on a Dutch page"
+        );
+    }
+    assert!(
+        home.visible_uuids().is_empty(),
+        "{:?}",
+        home.visible_uuids()
+    );
     // Time in Amsterdam, in Dutch: a day deadline is the day it ends, the
     // exact instant only on hover.
     assert!(home.has("einde van "), "{}", home.visible());

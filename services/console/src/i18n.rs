@@ -1123,6 +1123,75 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    // What an obligation asks, in the console's words (issue 30, item 6).
+    (
+        "Answer the data-subject request (extended)",
+        "Het verzoek van de betrokkene beantwoorden (verlengd)",
+    ),
+    (
+        "Answer the data-subject request",
+        "Het verzoek van de betrokkene beantwoorden",
+    ),
+    (
+        "Erase the hired candidate's application data (the controller's policy)",
+        "De sollicitatiegegevens van de aangenomen kandidaat wissen (beleid van de verwerkingsverantwoordelijke)",
+    ),
+    (
+        "Erase the candidate's data: the retention period ends",
+        "De gegevens van de kandidaat wissen: de bewaartermijn eindigt",
+    ),
+    (
+        "Assess the incident and notify the affected controllers",
+        "Het incident beoordelen en de getroffen verwerkingsverantwoordelijken informeren",
+    ),
+    (
+        "The controller notifies the supervisory authority (72 hours)",
+        "De verwerkingsverantwoordelijke meldt het datalek bij de toezichthouder (72 uur)",
+    ),
+    (
+        "Notify the controller of the breach",
+        "De verwerkingsverantwoordelijke over het datalek informeren",
+    ),
+    (
+        "Last day to give notice so that the agreement does not renew",
+        "Laatste dag om op te zeggen, zodat de overeenkomst niet wordt verlengd",
+    ),
+    (
+        "The agreement renews unless notice was given",
+        "De overeenkomst wordt verlengd, tenzij is opgezegd",
+    ),
+    (
+        "The agreement's fixed term ends",
+        "De vaste looptijd van de overeenkomst eindigt",
+    ),
+    (
+        "The agreement ends; then the data is returned or deleted within the agreed term",
+        "De overeenkomst eindigt; daarna worden de gegevens binnen de afgesproken termijn teruggegeven of verwijderd",
+    ),
+    (
+        "The objection window for the sub-processor change closes",
+        "De bezwaartermijn voor de wijziging van subverwerker sluit",
+    ),
+    (
+        "Declare now if a transition of 30 days is technically unfeasible (Data Act art. 25(4))",
+        "Verklaar nu als een overgang van 30 dagen technisch onhaalbaar is (Dataverordening art. 25(4))",
+    ),
+    (
+        "Complete the transition: hand over the exportable data (Data Act art. 25(2)(a))",
+        "De overgang voltooien: de exporteerbare gegevens overdragen (Dataverordening art. 25(2)(a))",
+    ),
+    (
+        "Keep the data retrievable until the retrieval period ends (Data Act art. 25(2)(g))",
+        "De gegevens ophaalbaar houden tot de ophaaltermijn eindigt (Dataverordening art. 25(2)(g))",
+    ),
+    (
+        "Erase the customer's exportable data after the retrieval period (Data Act art. 25(2)(h))",
+        "De exporteerbare gegevens van de klant na de ophaaltermijn wissen (Dataverordening art. 25(2)(h))",
+    ),
+    (
+        "Delete every personal data item of the ended agreement (GDPR art. 28(3)(g))",
+        "Alle persoonsgegevens van de beëindigde overeenkomst verwijderen (AVG art. 28(3)(g))",
+    ),
     // The audit log, newest first (issue 30, item 8).
     ("From (day)", "Vanaf (dag)"),
     ("Until (day)", "Tot en met (dag)"),

@@ -580,7 +580,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .iter()
             .map(|c| {
                 vec![
-                    Cell::text(&c.label),
+                    Cell::text(item_word(tr, &c.key)),
                     Cell::text(&c.citation),
                     if c.known {
                         Cell::state(tr.t("known"), Tone::Good)

@@ -147,6 +147,61 @@ fn due(o: &pb::Obligation) -> Option<DateTime<Utc>> {
     super::instant(&o.due_strict)
 }
 
+/// What must happen, in the reader's language: the services describe an
+/// obligation in English (their `description`, kept for the CSV and the
+/// API); the console says it in its own words by the object, the rule and
+/// the kind of description, with the object named by its title in the
+/// link beside it. A description it does not know is shown as the service
+/// wrote it.
+pub fn what(tr: crate::i18n::Tr, o: &pb::Obligation) -> String {
+    let d = o.description.as_str();
+    let words = match (o.object_type.as_str(), o.rule.as_str()) {
+        ("dsr_request", _) if d.ends_with("(extended)") => {
+            tr.t("Answer the data-subject request (extended)")
+        }
+        ("dsr_request", _) => tr.t("Answer the data-subject request"),
+        ("candidate", "vault.hired_handoff") => {
+            tr.t("Erase the hired candidate's application data (the controller's policy)")
+        }
+        ("candidate", _) => tr.t("Erase the candidate's data: the retention period ends"),
+        ("breach_incident", _) => tr.t("Assess the incident and notify the affected controllers"),
+        ("breach_notice", "breach.authority_notice") => {
+            tr.t("The controller notifies the supervisory authority (72 hours)")
+        }
+        ("breach_notice", _) => tr.t("Notify the controller of the breach"),
+        ("agreement", _) if d.starts_with("last day for notice") => {
+            tr.t("Last day to give notice so that the agreement does not renew")
+        }
+        ("agreement", _) if d.contains("renews for") => {
+            tr.t("The agreement renews unless notice was given")
+        }
+        ("agreement", _) if d.starts_with("the fixed term") => tr.t("The agreement's fixed term ends"),
+        ("agreement", _) if d.contains("; then") => tr.t(
+            "The agreement ends; then the data is returned or deleted within the agreed term",
+        ),
+        ("subprocessor_notice" | "subprocessor_change", _) => {
+            tr.t("The objection window for the sub-processor change closes")
+        }
+        ("switch", _) if d.starts_with("declare now") => tr.t(
+            "Declare now if a transition of 30 days is technically unfeasible (Data Act art. 25(4))",
+        ),
+        ("switch", _) if d.starts_with("complete the transition") => {
+            tr.t("Complete the transition: hand over the exportable data (Data Act art. 25(2)(a))")
+        }
+        ("switch", _) if d.starts_with("keep the data retrievable") => tr.t(
+            "Keep the data retrievable until the retrieval period ends (Data Act art. 25(2)(g))",
+        ),
+        ("switch", _) if d.starts_with("erase the customer") => tr.t(
+            "Erase the customer's exportable data after the retrieval period (Data Act art. 25(2)(h))",
+        ),
+        ("switch", _) if d.starts_with("delete every personal data") => {
+            tr.t("Delete every personal data item of the ended agreement (GDPR art. 28(3)(g))")
+        }
+        _ => return crate::when::humanize(tr, d),
+    };
+    words.to_owned()
+}
+
 /// What an object type is called on a page.
 fn object_word(object_type: &str) -> &'static str {
     match object_type {
@@ -354,7 +409,7 @@ fn row(
     };
     vec![
         Cell::state(tr.remaining(left), tone),
-        Cell::text(crate::when::humanize(tr, &o.description)),
+        Cell::text(what(tr, o)),
         object_link(tr, o),
         Cell::text(&o.service),
         tenant_cell(names, &o.tenant_id),

@@ -176,7 +176,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 vec![
                     Cell::text(&o.title),
                     super::tenant_cell(&names, &o.tenant_id),
-                    Cell::text(crate::when::humanize(tr, &o.description)),
+                    Cell::text(super::obligations::what(tr, o)),
                     Cell::due(tr, &o.due_strict),
                     if o.overdue {
                         Cell::state(tr.t("Overdue"), Tone::Bad)
