@@ -126,11 +126,20 @@ async fn a_revoked_token_ends_the_session() {
     custodian::ops::revoke_token(&app.config, &info.id)
         .await
         .unwrap();
-    let r = w.get("/audit").await;
+    let r = w.get("/audit?action=token.").await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), "/signin?ended=1");
-    let again = w.get("/signin?ended=1").await;
+    // Back to the page the person was on, once signed in again.
+    assert_eq!(
+        r.header("location"),
+        "/signin?ended=1&next=/audit%3Faction%3Dtoken."
+    );
+    let again = w.get(r.header("location")).await;
     assert!(again.has("Your session has ended. Sign in again."));
+    assert!(
+        again.has("name=\"next\" value=\"/audit?action=token.\""),
+        "{}",
+        again.body
+    );
     app.stop().await;
 }
 
@@ -886,7 +895,7 @@ async fn the_administrator_revokes_a_token_and_its_session_ends() {
     // A's console session ends with its token.
     let r = a.get("/requests").await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), "/signin?ended=1");
+    assert_eq!(r.header("location"), "/signin?ended=1&next=/requests");
     // The auditor sees the tokens and is offered no revocation.
     let mut au = Web::signed_in(&app, &s.auditor).await;
     let p = au.get("/tenants").await;

@@ -69,14 +69,24 @@ impl FromRequestParts<AppState> for Signed {
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let tr = Tr(lang_of(&parts.headers));
         // The page to come back to (language switch, sign-in): a GET's own
-        // address; a form's answer has none, so the dashboard.
+        // address; for a form, the page it was sent from (its Referer, when
+        // that is a plain local path), else the dashboard.
         let path = match parts.method {
             http::Method::GET => parts
                 .uri
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
-            _ => "/".into(),
+            _ => parts
+                .headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| r.parse::<http::Uri>().ok())
+                .and_then(|u| {
+                    u.path_and_query()
+                        .and_then(|p| local_path(p.as_str()).map(str::to_owned))
+                })
+                .unwrap_or_else(|| "/".into()),
         };
         let cookies = parts
             .headers
@@ -362,8 +372,10 @@ impl Failure {
                 tr.t("Not done"),
                 format!("{} {m}", tr.t("Nothing was changed:")),
             ),
+            // Back to the page the person was on once signed in again.
             Failure::SignedOut => {
-                return Redirect::to("/signin?ended=1").into_response();
+                return Redirect::to(&format!("/signin?ended=1&next={}", encode(&me.path)))
+                    .into_response();
             }
             Failure::Unavailable(m) => (
                 StatusCode::SERVICE_UNAVAILABLE,
