@@ -94,6 +94,10 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
             state.clone(),
             web::guard,
         ))
+        // gzip or Brotli, as the browser accepts (the dashboard's 68 KiB of
+        // HTML travel as a few KiB). Pages carry the anti-forgery value
+        // masked afresh each time, so compression cannot leak it (BREACH).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -96,7 +96,30 @@ impl Current {
 
     /// Whether a submitted form's anti-forgery value is this session's.
     pub fn csrf_ok(&self, submitted: &str) -> bool {
-        bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes()))
+        let token = self.csrf.as_bytes();
+        // A masked value (every page's): the pad, then the token XOR the pad.
+        if submitted.len() == 4 * token.len()
+            && let (Ok(pad), Ok(masked)) = (
+                hex::decode(&submitted[..2 * token.len()]),
+                hex::decode(&submitted[2 * token.len()..]),
+            )
+        {
+            let unmasked: Vec<u8> = pad.iter().zip(&masked).map(|(p, m)| p ^ m).collect();
+            return bool::from(token.ct_eq(&unmasked));
+        }
+        bool::from(token.ct_eq(submitted.as_bytes()))
+    }
+
+    /// The anti-forgery value as a page carries it: the token XOR a fresh
+    /// random pad, after the pad (hex). Every response carries different
+    /// bytes, so compressing a page that also reflects what was typed
+    /// cannot reveal the token by its length (BREACH).
+    pub fn csrf_masked(&self) -> String {
+        let token = self.csrf.as_bytes();
+        let mut pad = vec![0u8; token.len()];
+        getrandom::fill(&mut pad).expect("the operating system's random source");
+        let masked: Vec<u8> = pad.iter().zip(token).map(|(p, t)| p ^ t).collect();
+        format!("{}{}", hex::encode(pad), hex::encode(masked))
     }
 }
 
@@ -268,6 +291,16 @@ mod tests {
         assert!(c.csrf_ok(&c.csrf.clone()));
         assert!(!c.csrf_ok(""));
         assert!(!c.csrf_ok("x"));
+        // Masked per page: never the same bytes twice, always accepted;
+        // a masked value of another token is refused.
+        let (m1, m2) = (c.csrf_masked(), c.csrf_masked());
+        assert_ne!(m1, m2);
+        assert!(!m1.contains(&c.csrf));
+        assert!(c.csrf_ok(&m1) && c.csrf_ok(&m2));
+        let mut forged = m1.clone().into_bytes();
+        let last = forged.len() - 1;
+        forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
+        assert!(!c.csrf_ok(std::str::from_utf8(&forged).unwrap()));
         assert!(c.who.may("BreachService/ReportIncident"));
         assert!(!c.who.may("BreachService/AssessIncident"));
         assert_eq!(c.id.len(), 64);

@@ -264,13 +264,14 @@ pub fn page_status(
     lead: &str,
     sections: &[Section],
 ) -> Response {
+    let csrf = me.s.csrf_masked();
     let t = PageT {
         tr: me.tr,
         flash: me.flash.as_deref(),
         title,
         lead,
         who: Some(&me.s.who),
-        csrf: &me.s.csrf,
+        csrf: &csrf,
         nav: nav(me.tr, &me.s.who, &me.path),
         sections,
         path: &me.path,
@@ -280,9 +281,10 @@ pub fn page_status(
 
 /// One section alone (what htmx swaps in).
 pub fn fragment(me: &Signed, s: &Section) -> Response {
+    let csrf = me.s.csrf_masked();
     let t = FragmentT {
         tr: me.tr,
-        csrf: &me.s.csrf,
+        csrf: &csrf,
         s,
     };
     html(StatusCode::OK, t.render())

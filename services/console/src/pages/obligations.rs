@@ -587,7 +587,11 @@ pub async fn csv(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>
             }
         }
     });
-    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
+    // Fused: a body may be polled again after its end (the compression
+    // layer does), which an unfold does not allow.
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(head) })
+        .chain(rest)
+        .fuse();
     let name = if excel {
         "obligations-excel.csv"
     } else {

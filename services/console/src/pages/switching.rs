@@ -396,7 +396,7 @@ async fn download(
         Ok(web::download(
             "application/octet-stream",
             &name,
-            axum::body::Body::from_stream(body),
+            axum::body::Body::from_stream(body.fuse()),
         ))
     }
     .await;
