@@ -892,6 +892,27 @@ async fn the_administrator_revokes_a_token_and_its_session_ends() {
     assert_eq!(r.status, 303, "{}", r.body);
     let after = w.get("/tenants").await;
     assert!(after.has("revoked"));
+    // The tenants are searched by part of a name or a KvK number; no id is
+    // shown.
+    let found = w.get("/tenants?q=acme").await;
+    assert!(found.has("<td>Acme B.V.</td>"), "{}", found.body);
+    assert!(found.has("Tenants (1 / 2)"), "{}", found.body);
+    let by_kvk = w.get("/tenants?q=87654321").await;
+    assert!(
+        by_kvk.has("Tenants (1 / 2)") && by_kvk.has("<td>87654321</td>"),
+        "{}",
+        by_kvk.body
+    );
+    assert!(
+        w.get("/tenants?q=nobody")
+            .await
+            .has("No controller matches the search.")
+    );
+    assert!(
+        found.visible_uuids().is_empty(),
+        "{:?}",
+        found.visible_uuids()
+    );
     // A's console session ends with its token.
     let r = a.get("/requests").await;
     assert_eq!(r.status, 303);

@@ -1123,6 +1123,14 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    (
+        "part of the legal name, the Chamber of Commerce number or an e-mail address",
+        "een deel van de statutaire naam, het KvK-nummer of een e-mailadres",
+    ),
+    (
+        "No controller matches the search.",
+        "Geen verwerkingsverantwoordelijke voldoet aan de zoekopdracht.",
+    ),
     // What an obligation asks, in the console's words (issue 30, item 6).
     (
         "Answer the data-subject request (extended)",

@@ -66,6 +66,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         sessions: session::Sessions::new(settings.session_idle, settings.session_max),
         secure_cookie: settings.secure_cookie,
         hosts: settings.hosts.clone(),
+        names: std::sync::Mutex::new(None),
     });
     Router::new()
         .route("/assets/console.css", get(web::css))

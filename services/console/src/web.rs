@@ -22,7 +22,21 @@ pub struct Inner {
     /// The `Host` values answered (`Settings::hosts`); empty answers any
     /// (only a router built without settings, in unit tests).
     pub hosts: Vec<String>,
+    /// The tenants' legal names as a processor-wide role may list them, and
+    /// when they were read: every page names tenants, the live clocks every
+    /// 30 seconds; reading every controller each time cost the page its
+    /// size in tenants ([`crate::pages::tenant_names`]).
+    pub names: std::sync::Mutex<
+        Option<(
+            std::time::Instant,
+            std::collections::HashMap<String, String>,
+        )>,
+    >,
 }
+
+/// How long the tenants' names are reused before they are read again (a new
+/// or renamed controller shows by its name within this).
+pub const NAMES_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub type AppState = Arc<Inner>;
 

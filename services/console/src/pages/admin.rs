@@ -259,7 +259,35 @@ async fn retry(
     .await
 }
 
-async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
+#[derive(Deserialize, Default)]
+pub struct TenantFilter {
+    /// Part of a legal name, a Chamber of Commerce number or an e-mail
+    /// address, as typed in the search box.
+    pub q: Option<String>,
+}
+
+/// Whether a controller matches what was typed in the search box: part of
+/// its legal name, its Chamber of Commerce number or a contact's address,
+/// in any case.
+fn matches(c: &pb::Controller, q: &str) -> bool {
+    let q = q.trim().to_lowercase();
+    q.is_empty()
+        || [
+            &c.legal_name,
+            &c.kvk_number,
+            &c.privacy_email,
+            &c.dpo_email,
+            &c.dpo_name,
+        ]
+        .iter()
+        .any(|v| v.to_lowercase().contains(&q))
+}
+
+async fn tenants(
+    State(st): State<AppState>,
+    me: Signed,
+    Query(f): Query<TenantFilter>,
+) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
         processor_only(&me)?;
@@ -277,11 +305,12 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
             }
         })
         .await?;
-        let rows = list
+        let q = f.q.clone().unwrap_or_default();
+        let shown: Vec<&pb::Controller> = list.iter().filter(|c| matches(c, &q)).collect();
+        let rows = shown
             .iter()
             .map(|c| {
                 vec![
-                    Cell::Code(c.id.clone()),
                     Cell::text(&c.legal_name),
                     Cell::text(&c.kvk_number),
                     Cell::text(&c.country),
@@ -292,10 +321,23 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                 ]
             })
             .collect();
+        let search = Section::new(tr.t("Search")).with(Body::Form(FormV {
+            id: "filter".into(),
+            action: "/tenants".into(),
+            post: false,
+            fields: vec![Field::new("q", tr.t("Search"), FieldKind::Text)
+                .value(q.clone())
+                .help(tr.t("part of the legal name, the Chamber of Commerce number or an e-mail address"))],
+            submit: tr.t("Show").into(),
+        }));
+        let caption = if shown.len() == list.len() {
+            format!("{} ({})", tr.t("Tenants"), list.len())
+        } else {
+            format!("{} ({} / {})", tr.t("Tenants"), shown.len(), list.len())
+        };
         let s = Section::new(tr.t("Tenants")).with(Body::Table(table(
-            &format!("{} ({})", tr.t("Tenants"), list.len()),
+            &caption,
             &[
-                "id",
                 tr.t("Legal name"),
                 "KvK",
                 tr.t("Country"),
@@ -305,9 +347,9 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                 tr.t("Created"),
             ],
             rows,
-            "–",
+            if q.is_empty() { "–" } else { tr.t("No controller matches the search.") },
         )));
-        let mut sections = vec![s];
+        let mut sections = vec![search, s];
         if me.s.who.may("TokenService/ListTokens") {
             let names: std::collections::HashMap<&str, &str> =
                 list.iter().map(|c| (c.id.as_str(), c.legal_name.as_str())).collect();
@@ -326,7 +368,6 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                 .iter()
                 .map(|t| {
                     vec![
-                        Cell::Code(t.id.clone()),
                         Cell::text(&t.name),
                         Cell::text(&t.role),
                         Cell::text(tenant_of(t)),
@@ -342,7 +383,7 @@ async fn tenants(State(st): State<AppState>, me: Signed) -> Response {
                 .collect();
             sections.push(Section::new(tr.t("Tokens")).with(Body::Table(table(
                 &format!("{} ({})", tr.t("Tokens"), toks.len()),
-                &["id", tr.t("Name"), tr.t("role"), tr.t("Tenant"), tr.t("Created"), tr.t("Status"), tr.t("revoked")],
+                &[tr.t("Name"), tr.t("role"), tr.t("Tenant"), tr.t("Created"), tr.t("Status"), tr.t("revoked")],
                 rows,
                 "–",
             ))));

@@ -177,6 +177,10 @@ async fn update(State(st): State<AppState>, me: Signed, Form(f): Form<Contacts>)
             .await;
         match asked {
             Ok(_) => {
+                // The names are read afresh on the next page.
+                if let Ok(mut n) = st.names.lock() {
+                    *n = None;
+                }
                 me.say_done(tr.t("Your company's contacts were saved."));
                 Ok(Redirect::to("/company").into_response())
             }

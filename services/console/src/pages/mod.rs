@@ -104,6 +104,14 @@ pub async fn tenant_names(
     if me.s.who.tenant_bound() || !me.s.who.may("ControllerService/ListControllers") {
         return Ok(own());
     }
+    // Processor-wide roles see the same names: read them at most once per
+    // [`crate::web::NAMES_FRESH`] for every session and page.
+    if let Ok(cached) = st.names.lock()
+        && let Some((at, names)) = cached.as_ref()
+        && at.elapsed() < crate::web::NAMES_FRESH
+    {
+        return Ok(names.clone());
+    }
     let c = proto::v1::controller_service_client::ControllerServiceClient::new(
         st.backend.channel(crate::backend::Service::Controllers),
     );
@@ -118,7 +126,12 @@ pub async fn tenant_names(
         }
     })
     .await?;
-    Ok(list.into_iter().map(|c| (c.id, c.legal_name)).collect())
+    let names: std::collections::HashMap<String, String> =
+        list.into_iter().map(|c| (c.id, c.legal_name)).collect();
+    if let Ok(mut cached) = st.names.lock() {
+        *cached = Some((std::time::Instant::now(), names.clone()));
+    }
+    Ok(names)
 }
 
 /// A tenant's name, or its id when the name is not known ("–" for none).
