@@ -2189,3 +2189,62 @@ async fn the_audit_log_is_newest_first_with_a_day_filter() {
     assert!(bad.has("id=\"filter-from-error\""), "{}", bad.body);
     app.stop().await;
 }
+
+/// No page a privacy officer works on shows an id: ids stay in links and
+/// hidden fields.
+#[tokio::test]
+async fn no_page_of_the_day_shows_an_id() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    // B reads its notice once it was sent.
+    app.breaches()
+        .send_notice(req(
+            &app.admin,
+            pb::SendNoticeRequest {
+                notice_id: s.b_notice.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    for (who, path) in [
+        (0, "/".to_owned()),
+        (0, "/breaches".to_owned()),
+        (0, format!("/breaches/{}", s.b_incident)),
+        (0, format!("/breaches/notices/{}", s.b_notice)),
+        (0, "/requests".to_owned()),
+        (0, format!("/requests/{}", s.a_overdue)),
+        (0, "/subprocessors".to_owned()),
+        (0, format!("/subprocessors/notices/{}", s.a_sub_notice)),
+        (0, format!("/retention?tenant={}", s.a.id)),
+        (0, "/switching".to_owned()),
+        (0, "/audit".to_owned()),
+        (0, "/tenants".to_owned()),
+        (1, "/".to_owned()),
+        (1, "/breaches".to_owned()),
+        (1, format!("/breaches/notices/{}", s.b_notice)),
+        (1, "/requests".to_owned()),
+        (1, "/company".to_owned()),
+    ] {
+        let p = if who == 0 {
+            w.get(&path).await
+        } else {
+            b.get(&path).await
+        };
+        assert_eq!(p.status, 200, "{path}");
+        let v = p.visible();
+        let found: Vec<String> = p
+            .visible_uuids()
+            .iter()
+            .map(|u| {
+                let i = v.find(u.as_str()).unwrap();
+                v[v.floor_char_boundary(i.saturating_sub(80))..i + 36].to_owned()
+            })
+            .collect();
+        assert!(found.is_empty(), "{path} shows {found:#?}");
+    }
+    app.stop().await;
+}

@@ -1123,6 +1123,12 @@ pub const NL: &[(&str, &str)] = &[
         "The contact point for follow-up",
         "Het contactpunt voor nadere informatie",
     ),
+    ("a record", "een dossier"),
+    ("Change notice", "Wijzigingsmelding"),
+    ("Delivery to", "Aflevering aan"),
+    ("adds", "voegt toe:"),
+    ("replaces with", "vervangt door"),
+    ("removes", "verwijdert"),
     (
         "part of the legal name, the Chamber of Commerce number or an e-mail address",
         "een deel van de statutaire naam, het KvK-nummer of een e-mailadres",

@@ -215,7 +215,14 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
         }
         Ok(web::page(
             &me,
-            &format!("{} {}", tr.t("Delivery"), n.id),
+            &format!(
+                "{} {}",
+                tr.t("Delivery to"),
+                names
+                    .get(&n.controller_id)
+                    .cloned()
+                    .unwrap_or_else(|| tr.t("the controller").to_owned())
+            ),
             "",
             &sections,
         ))

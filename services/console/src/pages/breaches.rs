@@ -407,7 +407,8 @@ async fn incident_page(
             }))
             .await?
             .into_inner();
-        sections.push(timeline(tr, &names, &tl));
+        let tokens = super::token_names(st, me).await;
+        sections.push(timeline(tr, &names, &tokens, &tl));
         let assessable = matches!(i.status.as_str(), "reported" | "confirmed");
         if assessable && me.s.who.may("BreachService/AssessIncident") {
             let again = i.status == "confirmed";
@@ -454,7 +455,12 @@ async fn incident_page(
     }
 }
 
-fn timeline(tr: Tr, names: &Names, tl: &pb::Timeline) -> Section {
+fn timeline(
+    tr: Tr,
+    names: &Names,
+    tokens: &std::collections::HashMap<String, String>,
+    tl: &pb::Timeline,
+) -> Section {
     let rows = tl
         .events
         .iter()
@@ -463,7 +469,7 @@ fn timeline(tr: Tr, names: &Names, tl: &pb::Timeline) -> Section {
                 Cell::time(tr, &e.at),
                 Cell::text(e.kind.replace('_', " ")),
                 super::tenant_cell(names, &e.controller_id),
-                Cell::text(&e.summary),
+                Cell::text(super::name_ids(tr, &e.summary, names, tokens)),
             ]
         })
         .collect();

@@ -134,6 +134,54 @@ pub async fn tenant_names(
     Ok(names)
 }
 
+/// A service's sentence with the ids in it named: `token:<id>` by the
+/// token's name, a tenant's id by its legal name, any other id by what it
+/// is ("a record": its page is linked elsewhere on the page).
+pub fn name_ids(
+    tr: crate::i18n::Tr,
+    text: &str,
+    tenants: &std::collections::HashMap<String, String>,
+    tokens: &std::collections::HashMap<String, String>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = find_uuid(rest) {
+        let (before, at) = rest.split_at(i);
+        let id = &at[..36];
+        if let Some(b) = before.strip_suffix("token:") {
+            out.push_str(b);
+            out.push_str(
+                tokens
+                    .get(id)
+                    .map(String::as_str)
+                    .unwrap_or(tr.t("an API token")),
+            );
+        } else {
+            out.push_str(before);
+            out.push_str(
+                tenants
+                    .get(id)
+                    .map(String::as_str)
+                    .unwrap_or(tr.t("a record")),
+            );
+        }
+        rest = &at[36..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the first UUID (8-4-4-4-12 hex digits) in `s` starts.
+fn find_uuid(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(35)).find(|&i| {
+        b[i..i + 36].iter().enumerate().all(|(k, c)| match k {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        }) && s.is_char_boundary(i)
+    })
+}
+
 /// A tenant's name, or its id when the name is not known ("–" for none).
 pub fn tenant_cell(names: &std::collections::HashMap<String, String>, id: &str) -> Cell {
     if id.is_empty() {
@@ -276,4 +324,29 @@ pub fn tenant_select(
         crate::view::FieldKind::Select(options),
     )
     .value(current)
+}
+
+#[cfg(test)]
+mod name_ids_tests {
+    use super::*;
+    use crate::i18n::{Lang, Tr};
+
+    #[test]
+    fn ids_in_a_sentence_are_named() {
+        let t = "01a24e5c-1111-7000-8000-000000000001";
+        let k = "01a24e5c-2222-7000-8000-000000000002";
+        let tenants = [(t.to_owned(), "Acme B.V.".to_owned())].into();
+        let tokens = [(k.to_owned(), "Petra".to_owned())].into();
+        let s = format!(
+            "reported by token:{k}; notice to controller {t} of incident 01a24e5c-3333-7000-8000-000000000003."
+        );
+        assert_eq!(
+            name_ids(Tr(Lang::En), &s, &tenants, &tokens),
+            "reported by Petra; notice to controller Acme B.V. of incident a record."
+        );
+        assert_eq!(
+            name_ids(Tr(Lang::En), "no ids here", &tenants, &tokens),
+            "no ids here"
+        );
+    }
 }

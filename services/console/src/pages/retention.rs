@@ -634,13 +634,15 @@ async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<Stri
         let tr = me.tr;
         let c = fetch_certificate(&st, &me, id).await?;
         let s = Section::new(tr.t("Deletion certificate")).with(Body::Facts(vec![
+            (tr.t("Candidate").to_owned(), Cell::text(&c.external_ref)),
             (
-                tr.t("Candidates").to_owned(),
-                Cell::Code(c.candidate_id.clone()),
+                tr.t("Tenant").to_owned(),
+                super::tenant_cell(&super::tenant_names(&st, &me).await?, &c.tenant_id),
             ),
-            (tr.t("Tenant").to_owned(), Cell::text(&c.tenant_id)),
-            (tr.t("ref").into(), Cell::text(&c.external_ref)),
-            (tr.t("Reason").to_owned(), Cell::text(&c.reason)),
+            (
+                tr.t("Reason").to_owned(),
+                Cell::text(super::vocab_word(tr, &REASONS, &c.reason)),
+            ),
             (tr.t("basis").into(), Cell::text(&c.basis)),
             (tr.t("Erased").to_owned(), Cell::time(tr, &c.shredded_at)),
             (

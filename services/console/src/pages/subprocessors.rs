@@ -54,6 +54,22 @@ fn window_cell(tr: Tr, n: &pb::Notice) -> Cell {
     }
 }
 
+/// What a change notice does, in words.
+const KINDS: [(&str, &str); 3] = [
+    ("add", "adds"),
+    ("replace", "replaces with"),
+    ("remove", "removes"),
+];
+
+/// A change notice named for people: what it does to which sub-processor.
+fn notice_title(tr: Tr, n: &pb::Notice) -> String {
+    format!(
+        "{} {}",
+        super::vocab_word(tr, &KINDS, &n.kind),
+        n.subprocessor_name
+    )
+}
+
 fn notices_table(
     tr: Tr,
     names: &std::collections::HashMap<String, String>,
@@ -63,9 +79,12 @@ fn notices_table(
         .iter()
         .map(|n| {
             vec![
-                Cell::link(format!("/subprocessors/notices/{}", n.id), n.id.clone()),
+                Cell::link(
+                    format!("/subprocessors/notices/{}", n.id),
+                    notice_title(tr, n),
+                ),
                 super::tenant_cell(names, &n.controller_id),
-                Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
+                Cell::text(n.subprocessor_name.clone()),
                 Cell::time(tr, &n.effective_on),
                 state(tr, &n.status),
                 match &n.delivery {
@@ -348,7 +367,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         }
         Ok(web::page(
             &me,
-            &format!("{} {}", tr.t("Notice"), n.id),
+            &format!("{}: {}", tr.t("Change notice"), notice_title(tr, &n)),
             "",
             &sections,
         ))
