@@ -2223,6 +2223,8 @@ async fn no_page_of_the_day_shows_an_id() {
         (0, "/switching".to_owned()),
         (0, "/audit".to_owned()),
         (0, "/tenants".to_owned()),
+        (0, "/agreements".to_owned()),
+        (0, "/reports".to_owned()),
         (1, "/".to_owned()),
         (1, "/breaches".to_owned()),
         (1, format!("/breaches/notices/{}", s.b_notice)),

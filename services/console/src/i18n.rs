@@ -1124,6 +1124,8 @@ pub const NL: &[(&str, &str)] = &[
         "Het contactpunt voor nadere informatie",
     ),
     ("a record", "een dossier"),
+    ("the agreement", "de overeenkomst"),
+    ("without a reference", "zonder referentie"),
     ("Change notice", "Wijzigingsmelding"),
     ("Delivery to", "Aflevering aan"),
     ("adds", "voegt toe:"),

@@ -71,7 +71,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
                     Cell::link(
                         format!("/agreements/{}", a.id),
                         if t.reference.is_empty() {
-                            a.id.clone()
+                            tr.t("the agreement").to_owned()
                         } else {
                             t.reference.clone()
                         },
@@ -273,7 +273,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .as_ref()
             .map(|t| t.reference.clone())
             .filter(|r| !r.is_empty())
-            .unwrap_or(a.id.clone());
+            .unwrap_or_else(|| tr.t("without a reference").to_owned());
         Ok(web::page(
             &me,
             &format!("{} {title}", tr.t("Agreement")),

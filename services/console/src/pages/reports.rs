@@ -312,7 +312,7 @@ fn breach_chart(
             label: names
                 .get(&n.controller_id)
                 .cloned()
-                .unwrap_or_else(|| n.id.chars().take(8).collect()),
+                .unwrap_or_else(|| tr.t("a controller").to_owned()),
             values: vec![*h, f64::from(n.sla_hours)],
         })
         .collect();
@@ -330,7 +330,12 @@ fn breach_chart(
         .iter()
         .map(|(n, h)| {
             vec![
-                Cell::link(format!("/breaches/notices/{}", n.id), n.id.clone()),
+                Cell::link(
+                    format!("/breaches/notices/{}", n.id),
+                    super::instant(&n.created_at)
+                        .map(|t| crate::when::instant(tr, t))
+                        .unwrap_or_default(),
+                ),
                 super::tenant_cell(names, &n.controller_id),
                 Cell::text(format!("{h:.1}")),
                 Cell::text(n.sla_hours.to_string()),
