@@ -210,6 +210,18 @@ fn document(format: Format, content: String, unknown: Vec<String>) -> pb::Docume
     }
 }
 
+/// The notice, the asserted phase and the message of a send or its preview.
+fn send_args(r: &pb::SendNoticeRequest) -> Result<(String, Option<Phase>, Option<String>), Status> {
+    let id = uuid_field("notice_id", &r.notice_id)?;
+    let phase = if r.phase.trim().is_empty() {
+        None
+    } else {
+        Some(Phase::parse("phase", &r.phase)?)
+    };
+    let note = optional_text("message", &r.message, 4000)?;
+    Ok((id, phase, note))
+}
+
 #[tonic::async_trait]
 impl BreachService for BreachGrpc {
     async fn report_incident(
@@ -325,14 +337,7 @@ impl BreachService for BreachGrpc {
         request: Request<pb::SendNoticeRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
         let p = Principal::from_request(&request)?;
-        let r = request.into_inner();
-        let id = uuid_field("notice_id", &r.notice_id)?;
-        let phase = if r.phase.trim().is_empty() {
-            None
-        } else {
-            Some(Phase::parse("phase", &r.phase)?)
-        };
-        let note = optional_text("message", &r.message, 4000)?;
+        let (id, phase, note) = send_args(&request.into_inner())?;
         let v = self.svc.send(&Actor::from(&p), &id, phase, note).await?;
         Ok(Response::new(notice_pb(&v)))
     }
@@ -341,14 +346,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::SendNoticeRequest>,
     ) -> Result<Response<pb::NoticeSend>, Status> {
-        let r = request.into_inner();
-        let id = uuid_field("notice_id", &r.notice_id)?;
-        let phase = if r.phase.trim().is_empty() {
-            None
-        } else {
-            Some(Phase::parse("phase", &r.phase)?)
-        };
-        let note = optional_text("message", &r.message, 4000)?;
+        let (id, phase, note) = send_args(&request.into_inner())?;
         let p = self.svc.preview(&id, phase, note).await?;
         Ok(Response::new(pb::NoticeSend {
             phase: p.phase.as_str().into(),

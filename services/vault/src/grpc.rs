@@ -68,6 +68,22 @@ pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
     }
 }
 
+/// A reference prefix typed in a search box: at most 200 characters, none
+/// of them control characters.
+fn ref_prefix(prefix: &str) -> Result<(), Status> {
+    if prefix.chars().count() > 200 || prefix.chars().any(char::is_control) {
+        return Err(field_err(
+            "ref_prefix",
+            format!(
+                "must be at most 200 characters without control characters, got {}",
+                wire::quote(prefix)
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertificate {
     pb::DeletionCertificate {
         candidate_id: c.candidate_id.clone(),
@@ -278,16 +294,7 @@ impl VaultService for VaultGrpc {
             Some(validate_vacancy_ref(&r.vacancy_ref)?)
         };
         let prefix = r.ref_prefix.trim();
-        if prefix.chars().count() > 200 || prefix.chars().any(char::is_control) {
-            return Err(field_err(
-                "ref_prefix",
-                format!(
-                    "must be at most 200 characters without control characters, got {}",
-                    wire::quote(prefix)
-                ),
-            )
-            .into());
-        }
+        ref_prefix(prefix)?;
         let filter = crate::service::CandidateFilter {
             tenant: tenant.as_deref(),
             vacancy: vacancy.as_deref(),
@@ -491,16 +498,7 @@ impl VaultService for VaultGrpc {
         };
         let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
         let prefix = r.ref_prefix.trim();
-        if prefix.chars().count() > 200 || prefix.chars().any(char::is_control) {
-            return Err(field_err(
-                "ref_prefix",
-                format!(
-                    "must be at most 200 characters without control characters, got {}",
-                    wire::quote(prefix)
-                ),
-            )
-            .into());
-        }
+        ref_prefix(prefix)?;
         let from = parse_day("erased_from", &r.erased_from)?;
         let to = parse_day("erased_to", &r.erased_to)?;
         if let (Some(f), Some(t)) = (from, to)

@@ -156,15 +156,7 @@ async fn events_section(
     let before = f.shown.unwrap_or(0);
     let n = r.events.len() as u64;
     let total = r.total.unwrap_or(n);
-    let caption = if n == 0 || (before == 0 && n == total) {
-        format!("{} ({total})", tr.t("Events, newest first"))
-    } else {
-        tr.t("{title}: {first} to {last} of {total}")
-            .replace("{title}", tr.t("Events, newest first"))
-            .replace("{first}", &(before + 1).to_string())
-            .replace("{last}", &(before + n).to_string())
-            .replace("{total}", &total.to_string())
-    };
+    let caption = super::paged_caption(tr, "Events, newest first", before, n, total);
     let mut events = Section::new(tr.t("Events")).with(Body::Table(table(
         &caption,
         &[

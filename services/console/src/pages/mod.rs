@@ -77,6 +77,26 @@ where
     }
 }
 
+/// A paged list's caption: "Erasures due: 101 to 200 of 1,500", or
+/// "Erasures due (12)" when every row is on the page.
+pub fn paged_caption(
+    tr: crate::i18n::Tr,
+    title: &'static str,
+    before: u64,
+    n: u64,
+    total: u64,
+) -> String {
+    if n == 0 || (before == 0 && n == total) {
+        format!("{} ({total})", tr.t(title))
+    } else {
+        tr.t("{title}: {first} to {last} of {total}")
+            .replace("{title}", tr.t(title))
+            .replace("{first}", &(before + 1).to_string())
+            .replace("{last}", &(before + n).to_string())
+            .replace("{total}", &total.to_string())
+    }
+}
+
 /// A page request.
 pub fn page(size: u32, token: String) -> Option<proto::v1::PageRequest> {
     Some(proto::v1::PageRequest {

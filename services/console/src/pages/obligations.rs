@@ -310,15 +310,7 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
             })
             .collect();
         let n = rows.len() as u64;
-        let caption = if n == 0 || (before == 0 && n == total) {
-            format!("{} ({})", tr.t(g.title), total)
-        } else {
-            tr.t("{title}: {first} to {last} of {total}")
-                .replace("{title}", tr.t(g.title))
-                .replace("{first}", &(before + 1).to_string())
-                .replace("{last}", &(before + n).to_string())
-                .replace("{total}", &total.to_string())
-        };
+        let caption = super::paged_caption(tr, g.title, before, n, total);
         let mut section = Section::new(tr.t(g.title)).with(Body::Table(table(
             &caption,
             &cols,

@@ -67,26 +67,6 @@ const REASONS: [(&str, &str); 4] = [
 /// Rows per page of the erasures due and of the candidates.
 const ROWS: u32 = 100;
 
-/// "Erasures due: 101 to 200 of 1,500" (or "Erasures due (12)" when all
-/// fit), and the links to the next and the first page.
-fn paged_caption(
-    tr: crate::i18n::Tr,
-    title: &'static str,
-    before: u64,
-    n: u64,
-    total: u64,
-) -> String {
-    if n == 0 || (before == 0 && n == total) {
-        format!("{} ({total})", tr.t(title))
-    } else {
-        tr.t("{title}: {first} to {last} of {total}")
-            .replace("{title}", tr.t(title))
-            .replace("{first}", &(before + 1).to_string())
-            .replace("{last}", &(before + n).to_string())
-            .replace("{total}", &total.to_string())
-    }
-}
-
 async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
     let r: PageResult = async {
         let tr = me.tr;
@@ -188,7 +168,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             })
             .collect();
         let mut due_section = Section::new(tr.t("Erasures due")).with(Body::Table(table(
-            &paged_caption(tr, "Erasures due", before, n, due.total.unwrap_or(n)),
+            &super::paged_caption(tr, "Erasures due", before, n, due.total.unwrap_or(n)),
             &[
                 tr.t("Candidate"),
                 tr.t("Tenant"),
@@ -301,7 +281,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 })
                 .collect();
             let mut section = Section::new(tr.t("Candidates")).with(Body::Table(table(
-                &paged_caption(tr, "Candidates", before, n, total),
+                &super::paged_caption(tr, "Candidates", before, n, total),
                 &[
                     tr.t("Reference"),
                     tr.t("Status"),
@@ -461,7 +441,7 @@ async fn certificates(
         })
         .collect();
     section.push(Body::Table(table(
-        &paged_caption(
+        &super::paged_caption(
             tr,
             "Deletion certificates",
             before,

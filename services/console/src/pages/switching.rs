@@ -65,10 +65,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/switching", get(index).post(request))
         .route("/switching/{id}", get(detail))
-        .route("/switching/{id}/withdraw", post(withdraw))
-        .route("/switching/{id}/confirm", post(confirm))
-        .route("/switching/{id}/extend", post(extend))
-        .route("/switching/{id}/export", post(start_export))
+        .route("/switching/{id}/{action}", post(act))
         .route("/switching/exports/{id}/file", get(download))
         // The vault's signed tenant erasure certificate (docs/evidence.md).
         .route("/switching/{id}/vault-certificate", get(vault_certificate))
@@ -252,110 +249,66 @@ pub struct ActForm {
     confirm: String,
 }
 
-async fn withdraw(
+/// The customer's and the processor's acts on a switch: withdraw, confirm
+/// complete, extend the transition (each confirmed first), make the export.
+async fn act(
     State(st): State<AppState>,
     me: Signed,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     Form(f): Form<ActForm>,
 ) -> Response {
+    let (said, confirmed) = match action.as_str() {
+        "withdraw" => (
+            "The request was withdrawn: nothing is erased and the agreement goes on.",
+            true,
+        ),
+        "confirm" => (
+            "The switch was confirmed complete: the agreement ends.",
+            true,
+        ),
+        "extend" => ("The transition was extended.", true),
+        "export" => (
+            "The export is being made; reload this page to see when it is ready.",
+            false,
+        ),
+        _ => return Failure::NotFound.render(&me),
+    };
     let back = format!("/switching/{id}");
-    web::act(
-        &me,
-        &f.csrf,
-        &back,
-        "The request was withdrawn: nothing is erased and the agreement goes on.",
-        async {
-            if !id_ok(&id) {
-                return Err(Failure::NotFound);
-            }
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .withdraw_switch(me.s.req(pb::WithdrawSwitchRequest {
-                    switch_id: id.clone(),
-                    reason: f.reason,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
-}
-
-async fn confirm(
-    State(st): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form<ActForm>,
-) -> Response {
-    let back = format!("/switching/{id}");
-    web::act(
-        &me,
-        &f.csrf,
-        &back,
-        "The switch was confirmed complete: the agreement ends.",
-        async {
-            if !id_ok(&id) {
-                return Err(Failure::NotFound);
-            }
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .confirm_switch_complete(me.s.req(pb::ConfirmSwitchCompleteRequest {
-                    switch_id: id.clone(),
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
-}
-
-async fn extend(
-    State(st): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form<ActForm>,
-) -> Response {
-    let back = format!("/switching/{id}");
-    web::act(&me, &f.csrf, &back, "The transition was extended.", async {
+    web::act(&me, &f.csrf, &back, said, async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .extend_transition(me.s.req(pb::ExtendTransitionRequest {
-                switch_id: id.clone(),
-                transition_end: f.transition_end,
-            }))
-            .await?;
-        Ok(())
-    })
-    .await
-}
-
-async fn start_export(
-    State(st): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form<ActForm>,
-) -> Response {
-    let back = format!("/switching/{id}");
-    web::act(
-        &me,
-        &f.csrf,
-        &back,
-        "The export is being made; reload this page to see when it is ready.",
-        async {
-            if !id_ok(&id) {
-                return Err(Failure::NotFound);
-            }
-            client(&st)
-                .start_export(me.s.req(pb::StartExportRequest {
-                    switch_id: id.clone(),
+        if confirmed {
+            web::confirmed(me.tr, &f.confirm)?;
+        }
+        let mut c = client(&st);
+        let switch_id = id.clone();
+        match action.as_str() {
+            "withdraw" => {
+                c.withdraw_switch(me.s.req(pb::WithdrawSwitchRequest {
+                    switch_id,
+                    reason: f.reason,
                 }))
                 .await?;
-            Ok(())
-        },
-    )
+            }
+            "confirm" => {
+                c.confirm_switch_complete(me.s.req(pb::ConfirmSwitchCompleteRequest { switch_id }))
+                    .await?;
+            }
+            "extend" => {
+                c.extend_transition(me.s.req(pb::ExtendTransitionRequest {
+                    switch_id,
+                    transition_end: f.transition_end,
+                }))
+                .await?;
+            }
+            _ => {
+                c.start_export(me.s.req(pb::StartExportRequest { switch_id }))
+                    .await?;
+            }
+        }
+        Ok(())
+    })
     .await
 }
 
