@@ -1598,6 +1598,31 @@ async fn a_customer_dpo_records_its_authority_notification_and_art_34_decision()
     assert!(p.has("Record the notification") && p.has("Record the decision"));
     assert!(p.has("not required: the risk to people is not high"));
     let an_hour_ago = ::console::when::input_value(chrono::Utc::now() - chrono::Duration::hours(1));
+    // A time in the future is refused: the form comes back as typed, the
+    // reason beside the time, nothing recorded.
+    let tomorrow = ::console::when::input_value(chrono::Utc::now() + chrono::Duration::days(1));
+    let r = b
+        .act(
+            &path,
+            &format!("{path}/authority"),
+            &[
+                ("phase", "initial"),
+                ("notified_at", &tomorrow),
+                ("reference", "AP-2026-12345"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("value=\"AP-2026-12345\""),
+        "kept as typed: {}",
+        r.body
+    );
+    assert!(
+        r.has("id=\"authority-notified_at-error\""),
+        "the reason beside the time: {}",
+        r.body
+    );
     let r = b
         .act(
             &path,

@@ -529,13 +529,43 @@ async fn notice_titles(st: &AppState, me: &Signed, n: &pb::BreachNotice) -> Titl
     }
 }
 
+/// A form of the notice page as the person sent it, and why it was
+/// refused: the page comes back with it filled in (answering 400).
+pub struct Kept {
+    /// The form's id: `authority` or `subjects`.
+    pub form: &'static str,
+    pub values: Vec<(String, String)>,
+    pub error: String,
+}
+
+impl Kept {
+    /// Fills `fields` with what was typed and says the refusal beside the
+    /// field it names, or returns it for above the form.
+    fn refill(&self, fields: &mut [Field]) -> Option<String> {
+        for f in fields.iter_mut() {
+            if f.name == "confirm" {
+                continue;
+            }
+            if let Some((_, v)) = self.values.iter().find(|(k, _)| *k == f.name) {
+                f.value = v.clone();
+            }
+        }
+        web::place_error(fields, &self.error)
+    }
+}
+
 async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
-    let r = async {
+    let r = notice_page(&st, &me, &id, None).await;
+    web::done(&me, r)
+}
+
+async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
-        let n = get_notice(&st, &me, &id).await?;
-        let names = tenant_names(&st, &me).await?;
+        let n = get_notice(st, me, id).await?;
+        let names = tenant_names(st, me).await?;
         let names = &names;
-        let titles = notice_titles(&st, &me, &n).await;
+        let titles = notice_titles(st, me, &n).await;
         let label = notice_label(tr, &titles, &n);
         let facts = vec![
             (
@@ -604,7 +634,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 "–",
             ))),
         );
-        let tokens = super::token_names(&st, &me).await;
+        let tokens = super::token_names(st, me).await;
         let bodies: Vec<Option<serde_json::Value>> = n
             .sends
             .iter()
@@ -668,8 +698,8 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         if me.s.who.may("BreachService/AcknowledgeNotice") && n.acknowledged_at.is_empty() {
             sections.push(acknowledge_form(tr, &n.id));
         }
-        sections.push(authority_section(tr, &me, &n));
-        sections.push(subjects_section(tr, &me, &n));
+        sections.push(authority_section(tr, me, &n, kept.as_ref()));
+        sections.push(subjects_section(tr, me, &n, kept.as_ref()));
         if me.s.who.may("BreachService/GetAuthorityDraft") {
             sections.push(Section::new(tr.t("Authority draft")).with(Body::Links(vec![
                 (
@@ -686,15 +716,18 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             .get(&n.controller_id)
             .cloned()
             .unwrap_or_else(|| tr.t("the controller").to_owned());
-        Ok(web::page(
-            &me,
-            &format!("{} {controller}: {label}", tr.t("Notice to")),
-            "",
-            &sections,
-        ))
+        let title = format!("{} {controller}: {label}", tr.t("Notice to"));
+        if kept.is_some() {
+            return Ok(web::page_status(
+                me,
+                axum::http::StatusCode::BAD_REQUEST,
+                &title,
+                "",
+                &sections,
+            ));
+        }
+        Ok(web::page(me, &title, "", &sections))
     }
-    .await;
-    web::done(&me, r)
 }
 
 /// A content item's key in words.
@@ -731,7 +764,7 @@ const SUBJECT_DECISIONS: [(&str, &str); 5] = [
 /// The controller's notification to the supervisory authority (art. 33):
 /// what was recorded, and the form to record one (a customer's DPO for its
 /// own notice; the processor where the agreement lets it notify).
-fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
+fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice, kept: Option<&Kept>) -> Section {
     let rows = n
         .authority_notifications
         .iter()
@@ -772,11 +805,7 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
         && (me.s.who.tenant_bound() || n.processor_may_notify_authority)
         && n.status != "cancelled";
     if may {
-        s.push(Body::Form(FormV {
-            id: "authority".into(),
-            action: format!("/breaches/notices/{}/authority", n.id),
-            post: true,
-            fields: vec![
+        let mut fields = vec![
                 Field::new("phase", tr.t("Phase"), FieldKind::Select(super::vocab_options(tr, &PHASES))).value(
                     if n.authority_notifications.is_empty() {
                         "initial"
@@ -797,15 +826,34 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
                 )
                 .help(tr.t("Required when the first notification comes after the 72 hours (art. 33(1)).")),
                 web::confirm_field(tr.t("I understand: this records that the authority was notified, and it cannot be taken back.")),
-            ],
+            ];
+        refill(&mut s, &mut fields, kept, "authority", tr);
+        s.push(Body::Form(FormV {
+            id: "authority".into(),
+            action: format!("/breaches/notices/{}/authority", n.id),
+            post: true,
+            fields,
             submit: tr.t("Record the notification").into(),
         }));
     }
     s
 }
 
+/// A refused form of this page comes back as typed, its reason beside its
+/// field or above the form.
+fn refill(s: &mut Section, fields: &mut [Field], kept: Option<&Kept>, form: &str, tr: Tr) {
+    if let Some(k) = kept.filter(|k| k.form == form)
+        && let Some(rest) = k.refill(fields)
+    {
+        s.push(Body::Message {
+            tone: Tone::Bad,
+            text: format!("{} {rest}", tr.t("Nothing was changed:")),
+        });
+    }
+}
+
 /// The art. 34 decision: tell the people, or why not.
-fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
+fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice, kept: Option<&Kept>) -> Section {
     let rows = n
         .subject_decisions
         .iter()
@@ -825,23 +873,25 @@ fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice) -> Section {
         "–",
     )));
     if me.s.who.may("BreachService/DecideSubjectCommunication") && n.status != "cancelled" {
+        let mut fields = vec![
+            Field::new(
+                "decision",
+                tr.t("Decision"),
+                FieldKind::Select(super::vocab_options(tr, &SUBJECT_DECISIONS)),
+            ),
+            Field::new("details", tr.t("Why, in words"), FieldKind::TextArea),
+            Field::new("communicated_at", tr.t("Told"), FieldKind::Instant)
+                .help(tr.t("When the people were told, if they were. Amsterdam time.")),
+            web::confirm_field(
+                tr.t("I understand: the decision is recorded in the register of breaches."),
+            ),
+        ];
+        refill(&mut s, &mut fields, kept, "subjects", tr);
         s.push(Body::Form(FormV {
             id: "subjects".into(),
             action: format!("/breaches/notices/{}/subjects", n.id),
             post: true,
-            fields: vec![
-                Field::new(
-                    "decision",
-                    tr.t("Decision"),
-                    FieldKind::Select(super::vocab_options(tr, &SUBJECT_DECISIONS)),
-                ),
-                Field::new("details", tr.t("Why, in words"), FieldKind::TextArea),
-                Field::new("communicated_at", tr.t("Told"), FieldKind::Instant)
-                    .help(tr.t("When the people were told, if they were. Amsterdam time.")),
-                web::confirm_field(
-                    tr.t("I understand: the decision is recorded in the register of breaches."),
-                ),
-            ],
+            fields,
             submit: tr.t("Record the decision").into(),
         }));
     }
@@ -870,27 +920,52 @@ async fn authority(
     Path(id): Path<String>,
     Form(f): Form<AuthorityForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/breaches/notices/{id}"),
-        "The notification to the authority was recorded.",
-        async {
-            get_notice(&st, &me, &id).await?;
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
-                    notice_id: id.clone(),
-                    phase: f.phase,
-                    notified_at: typed(me.tr, me.tr.t("Notified"), &f.notified_at)?,
-                    reference: f.reference,
-                    reasons_for_delay: f.reasons_for_delay,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "authority",
+        values: vec![
+            ("phase".into(), f.phase.clone()),
+            ("notified_at".into(), f.notified_at.clone()),
+            ("reference".into(), f.reference.clone()),
+            ("reasons_for_delay".into(), f.reasons_for_delay.clone()),
+        ],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        get_notice(&st, &me, &id).await?;
+        web::confirmed(me.tr, &f.confirm)?;
+        client(&st)
+            .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
+                notice_id: id.clone(),
+                phase: f.phase,
+                notified_at: typed(me.tr, me.tr.t("Notified"), &f.notified_at)?,
+                reference: f.reference,
+                reasons_for_delay: f.reasons_for_delay,
+            }))
+            .await?;
+        me.say_done(me.tr.t("The notification to the authority was recorded."));
+        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
+    }
+    .await;
+    keep_on_refusal(&st, &me, &id, kept, r).await
+}
+
+/// A refused form of the notice page: the page again, the form as typed.
+async fn keep_on_refusal(
+    st: &AppState,
+    me: &Signed,
+    id: &str,
+    mut kept: Kept,
+    r: PageResult,
+) -> Response {
+    match r {
+        Err(Failure::Refused(m)) => {
+            kept.error = m;
+            let again = notice_page(st, me, id, Some(kept)).await;
+            web::done(me, again)
+        }
+        other => web::done(me, other),
+    }
 }
 
 #[derive(Deserialize)]
@@ -913,26 +988,35 @@ async fn subjects(
     Path(id): Path<String>,
     Form(f): Form<SubjectsForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/breaches/notices/{id}"),
-        "The decision about telling the people was recorded.",
-        async {
-            get_notice(&st, &me, &id).await?;
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .decide_subject_communication(me.s.req(pb::DecideSubjectCommunicationRequest {
-                    notice_id: id.clone(),
-                    decision: f.decision,
-                    details: f.details,
-                    communicated_at: typed(me.tr, me.tr.t("Told"), &f.communicated_at)?,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "subjects",
+        values: vec![
+            ("decision".into(), f.decision.clone()),
+            ("details".into(), f.details.clone()),
+            ("communicated_at".into(), f.communicated_at.clone()),
+        ],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        get_notice(&st, &me, &id).await?;
+        web::confirmed(me.tr, &f.confirm)?;
+        client(&st)
+            .decide_subject_communication(me.s.req(pb::DecideSubjectCommunicationRequest {
+                notice_id: id.clone(),
+                decision: f.decision,
+                details: f.details,
+                communicated_at: typed(me.tr, me.tr.t("Told"), &f.communicated_at)?,
+            }))
+            .await?;
+        me.say_done(
+            me.tr
+                .t("The decision about telling the people was recorded."),
+        );
+        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
+    }
+    .await;
+    keep_on_refusal(&st, &me, &id, kept, r).await
 }
 
 async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
