@@ -1105,6 +1105,13 @@ async fn fulfilment_retention_webhooks_and_switching_pages() {
         "{}",
         r.body
     );
+    // The retention page again, the form as typed, the reason beside the
+    // reference.
+    assert!(
+        r.has("id=\"hold-reference_of-error\"") && r.has("value=\"nobody\""),
+        "{}",
+        r.body
+    );
     let r = w
         .act(
             &ret,

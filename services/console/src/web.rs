@@ -459,6 +459,51 @@ pub fn place_error(fields: &mut [crate::view::Field], message: &str) -> Option<S
     Some(message.to_owned())
 }
 
+/// A form as the person sent it and why it was refused: the page comes
+/// back with it filled in (answering 400), nothing written.
+pub struct Kept {
+    /// The form's id on its page.
+    pub form: &'static str,
+    pub values: Vec<(String, String)>,
+    pub error: String,
+}
+
+impl Kept {
+    /// Fills `fields` with what was typed (never the confirmation box) and
+    /// says the refusal beside the field it names, or returns it for above
+    /// the form.
+    pub fn refill(&self, fields: &mut [crate::view::Field]) -> Option<String> {
+        for f in fields.iter_mut() {
+            if f.name == "confirm" || f.name == "csrf" {
+                continue;
+            }
+            if let Some((_, v)) = self.values.iter().find(|(k, _)| *k == f.name) {
+                f.value = v.clone();
+            }
+        }
+        place_error(fields, &self.error)
+    }
+}
+
+/// Refills the form `form` of a page's `section` when `kept` is that form,
+/// saying a refusal no field names above the form.
+pub fn refill(
+    section: &mut Section,
+    fields: &mut [crate::view::Field],
+    kept: Option<&Kept>,
+    form: &str,
+    tr: Tr,
+) {
+    if let Some(k) = kept.filter(|k| k.form == form)
+        && let Some(rest) = k.refill(fields)
+    {
+        section.push(Body::Message {
+            tone: Tone::Bad,
+            text: format!("{} {rest}", tr.t("Nothing was changed:")),
+        });
+    }
+}
+
 /// The box an irreversible or once-only action must have ticked: its
 /// label says what will happen (`consequence`, already translated).
 pub fn confirm_field(consequence: &str) -> crate::view::Field {

@@ -16,7 +16,7 @@ use super::{id_ok, instant as parse, list, table, tenant_cell, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+use crate::web::{self, AppState, Failure, Kept, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -529,31 +529,6 @@ async fn notice_titles(st: &AppState, me: &Signed, n: &pb::BreachNotice) -> Titl
     }
 }
 
-/// A form of the notice page as the person sent it, and why it was
-/// refused: the page comes back with it filled in (answering 400).
-pub struct Kept {
-    /// The form's id: `authority` or `subjects`.
-    pub form: &'static str,
-    pub values: Vec<(String, String)>,
-    pub error: String,
-}
-
-impl Kept {
-    /// Fills `fields` with what was typed and says the refusal beside the
-    /// field it names, or returns it for above the form.
-    fn refill(&self, fields: &mut [Field]) -> Option<String> {
-        for f in fields.iter_mut() {
-            if f.name == "confirm" {
-                continue;
-            }
-            if let Some((_, v)) = self.values.iter().find(|(k, _)| *k == f.name) {
-                f.value = v.clone();
-            }
-        }
-        web::place_error(fields, &self.error)
-    }
-}
-
 async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
     let r = notice_page(&st, &me, &id, None).await;
     web::done(&me, r)
@@ -827,7 +802,7 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice, kept: Option<&Ke
                 .help(tr.t("Required when the first notification comes after the 72 hours (art. 33(1)).")),
                 web::confirm_field(tr.t("I understand: this records that the authority was notified, and it cannot be taken back.")),
             ];
-        refill(&mut s, &mut fields, kept, "authority", tr);
+        web::refill(&mut s, &mut fields, kept, "authority", tr);
         s.push(Body::Form(FormV {
             id: "authority".into(),
             action: format!("/breaches/notices/{}/authority", n.id),
@@ -837,19 +812,6 @@ fn authority_section(tr: Tr, me: &Signed, n: &pb::BreachNotice, kept: Option<&Ke
         }));
     }
     s
-}
-
-/// A refused form of this page comes back as typed, its reason beside its
-/// field or above the form.
-fn refill(s: &mut Section, fields: &mut [Field], kept: Option<&Kept>, form: &str, tr: Tr) {
-    if let Some(k) = kept.filter(|k| k.form == form)
-        && let Some(rest) = k.refill(fields)
-    {
-        s.push(Body::Message {
-            tone: Tone::Bad,
-            text: format!("{} {rest}", tr.t("Nothing was changed:")),
-        });
-    }
 }
 
 /// The art. 34 decision: tell the people, or why not.
@@ -886,7 +848,7 @@ fn subjects_section(tr: Tr, me: &Signed, n: &pb::BreachNotice, kept: Option<&Kep
                 tr.t("I understand: the decision is recorded in the register of breaches."),
             ),
         ];
-        refill(&mut s, &mut fields, kept, "subjects", tr);
+        web::refill(&mut s, &mut fields, kept, "subjects", tr);
         s.push(Body::Form(FormV {
             id: "subjects".into(),
             action: format!("/breaches/notices/{}/subjects", n.id),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::{id_ok, opt, page, table};
 use crate::backend::Service;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+use crate::web::{self, AppState, Failure, Kept, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -68,7 +68,14 @@ const REASONS: [(&str, &str); 4] = [
 const ROWS: u32 = 100;
 
 async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) -> Response {
-    let r: PageResult = async {
+    let r = retention_page(&st, &me, &f, None).await;
+    web::done(&me, r)
+}
+
+/// The retention page; `kept`: a form as the person sent it, refused (the
+/// page then answers 400 with it filled in).
+async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
         if let Some(c) = f
             .certificate
@@ -89,7 +96,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
         let mut sections = Vec::new();
         let mut filter = vec![];
         if !me.s.who.tenant_bound() {
-            let names = super::tenant_names(&st, &me).await?;
+            let names = super::tenant_names(st, me).await?;
             filter.push(super::tenant_select(tr, &names, &tenant));
         }
         filter.push(
@@ -114,7 +121,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             fields: filter,
             submit: tr.t("Show").into(),
         })));
-        let names = super::tenant_names(&st, &me).await?;
+        let names = super::tenant_names(st, me).await?;
         // The query string of this page, for links that keep it.
         let here = |extra: &[(&str, String)]| {
             let mut q: Vec<String> = [
@@ -123,11 +130,11 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 ("erased_from", f.erased_from.clone().unwrap_or_default()),
                 ("erased_to", f.erased_to.clone().unwrap_or_default()),
             ]
-                .iter()
-                .chain(extra)
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| format!("{k}={}", web::encode(v)))
-                .collect();
+            .iter()
+            .chain(extra)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", web::encode(v)))
+            .collect();
             q.sort();
             format!("/retention?{}", q.join("&"))
         };
@@ -198,7 +205,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
         }
         sections.push(due_section);
         if !tenant.is_empty() {
-            let p = client(&st)
+            let p = client(st)
                 .get_retention_policy(me.s.req(pb::GetRetentionPolicyRequest {
                     tenant_id: tenant.clone(),
                 }))
@@ -226,7 +233,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
             let before = f.shown.unwrap_or(0);
             let found = if search.contains('@') {
                 // The subject's e-mail, through the tenant's blind index.
-                client(&st)
+                client(st)
                     .find_candidates(me.s.req(pb::FindCandidatesRequest {
                         tenant_id: tenant.clone(),
                         email: search.to_owned(),
@@ -234,7 +241,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     }))
                     .await
             } else {
-                client(&st)
+                client(st)
                     .list_candidates(me.s.req(pb::ListCandidatesRequest {
                         page: page(ROWS, f.page.clone().unwrap_or_default()),
                         tenant_id: tenant.clone(),
@@ -314,44 +321,48 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 section.push(Body::Links(links));
             }
             sections.push(section);
-            sections.push(certificates(&st, &me, &f, &tenant, search, &here).await?);
+            sections.push(certificates(st, me, f, &tenant, search, &here).await?);
         }
         let reason = |name: &str| Field::new(name, tr.t("Reason"), FieldKind::Text).required();
         // A candidate is named by its reference within the chosen tenant.
-        let id = || {
-            Field::new("reference_of", tr.t("Candidate reference"), FieldKind::Text).required()
-        };
+        let id =
+            || Field::new("reference_of", tr.t("Candidate reference"), FieldKind::Text).required();
         let in_tenant = || Field::new("tenant", "", FieldKind::Hidden).value(tenant.clone());
         let acts = !tenant.is_empty();
+        // A form section, refilled when it is the one refused.
+        let form = |heading: &str, id: &'static str, fields: Vec<Field>, submit: &str| {
+            let mut s = Section::new(heading);
+            let mut fields = fields;
+            web::refill(&mut s, &mut fields, kept.as_ref(), id, tr);
+            s.with(Body::Form(FormV {
+                id: id.into(),
+                action: format!("/retention/{id}"),
+                post: true,
+                fields,
+                submit: submit.into(),
+            }))
+        };
         if acts && me.s.who.may("VaultService/PlaceLegalHold") {
-            sections.push(
-                Section::new(tr.t("Place a legal hold")).with(Body::Form(FormV {
-                    id: "hold".into(),
-                    action: "/retention/hold".into(),
-                    post: true,
-                    fields: vec![in_tenant(), id(), reason("reason")],
-                    submit: tr.t("Place").into(),
-                })),
-            );
+            sections.push(form(
+                tr.t("Place a legal hold"),
+                "hold",
+                vec![in_tenant(), id(), reason("reason")],
+                tr.t("Place"),
+            ));
         }
         if acts && me.s.who.may("VaultService/ReleaseLegalHold") {
-            sections.push(
-                Section::new(tr.t("Release the legal hold")).with(Body::Form(FormV {
-                    id: "release".into(),
-                    action: "/retention/release".into(),
-                    post: true,
-                    fields: vec![in_tenant(), id(), reason("reason")],
-                    submit: tr.t("Release").into(),
-                })),
-            );
+            sections.push(form(
+                tr.t("Release the legal hold"),
+                "release",
+                vec![in_tenant(), id(), reason("reason")],
+                tr.t("Release"),
+            ));
         }
         if acts && me.s.who.may("VaultService/EraseCandidate") {
-            sections.push(
-                Section::new(tr.t("Erase the candidate's data")).with(Body::Form(FormV {
-                    id: "erase".into(),
-                    action: "/retention/erase".into(),
-                    post: true,
-                    fields: vec![
+            sections.push(form(
+                tr.t("Erase the candidate's data"),
+                "erase",
+                vec![
                         in_tenant(),
                         id(),
                         Field::new(
@@ -370,15 +381,21 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                         ),
                         Field::new("reference", tr.t("Reference"), FieldKind::Text),
                         web::confirm_field(tr.t("I understand: the candidate's keys are destroyed now, and the data can never be read again.")),
-                    ],
-                    submit: tr.t("Erase").into(),
-                })),
-            );
+                ],
+                tr.t("Erase"),
+            ));
         }
-        Ok(web::page(&me, tr.t("Retention"), "", &sections))
+        if kept.is_some() {
+            return Ok(web::page_status(
+                me,
+                axum::http::StatusCode::BAD_REQUEST,
+                tr.t("Retention"),
+                "",
+                &sections,
+            ));
+        }
+        Ok(web::page(me, tr.t("Retention"), "", &sections))
     }
-    .await;
-    web::done(&me, r)
 }
 
 /// Builds a link to this page that keeps its filter, with extra parameters.
@@ -520,12 +537,52 @@ async fn candidate_id(st: &AppState, me: &Signed, f: &CandidateForm) -> Result<S
         .find(|c| c.external_ref == reference)
         .map(|c| c.id)
         .ok_or_else(|| {
+            // Named by the form's field, so the reason stands beside it.
             Failure::Refused(format!(
-                "{} {}",
+                "reference_of: {} {}",
                 tr.t("no candidate of this controller has the reference"),
                 proto::wire::quote(reference)
             ))
         })
+}
+
+impl CandidateForm {
+    /// The form as typed, to come back with if it is refused.
+    fn kept(&self, form: &'static str) -> Kept {
+        Kept {
+            form,
+            values: vec![
+                ("tenant".into(), self.tenant.clone()),
+                ("reference_of".into(), self.reference_of.clone()),
+                ("reason".into(), self.reason.clone()),
+                ("reference".into(), self.reference.clone()),
+            ],
+            error: String::new(),
+        }
+    }
+}
+
+/// A refused retention form: the page again, for the form's tenant, with
+/// the form as typed and the reason beside its field.
+async fn again_on_refusal(st: &AppState, me: &Signed, mut kept: Kept, r: PageResult) -> Response {
+    match r {
+        Err(Failure::Refused(m)) => {
+            kept.error = m;
+            let tenant = kept
+                .values
+                .iter()
+                .find(|(k, _)| k == "tenant")
+                .map(|(_, v)| v.clone())
+                .filter(|t| !t.is_empty());
+            let f = Filter {
+                tenant,
+                ..Default::default()
+            };
+            let again = retention_page(st, me, &f, Some(kept)).await;
+            web::done(me, again)
+        }
+        other => web::done(me, other),
+    }
 }
 
 fn back(tenant: &str) -> Response {
@@ -533,6 +590,7 @@ fn back(tenant: &str) -> Response {
 }
 
 async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let kept = f.kept("hold");
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
         let id = candidate_id(&st, &me, &f).await?;
@@ -550,10 +608,11 @@ async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFor
         Ok(back(&c.tenant_id))
     }
     .await;
-    web::done(&me, r)
+    again_on_refusal(&st, &me, kept, r).await
 }
 
 async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let kept = f.kept("release");
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
         let id = candidate_id(&st, &me, &f).await?;
@@ -568,10 +627,11 @@ async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<Candidate
         Ok(back(&c.tenant_id))
     }
     .await;
-    web::done(&me, r)
+    again_on_refusal(&st, &me, kept, r).await
 }
 
 async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
+    let kept = f.kept("erase");
     let r: PageResult = async {
         web::check_csrf(&me, &f.csrf)?;
         web::confirmed(me.tr, &f.confirm)?;
@@ -591,7 +651,7 @@ async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFo
         Ok(Redirect::to(&format!("/retention/certificates/{}", c.candidate_id)).into_response())
     }
     .await;
-    web::done(&me, r)
+    again_on_refusal(&st, &me, kept, r).await
 }
 
 /// A candidate's deletion certificate, as the signed-in person may see it.
