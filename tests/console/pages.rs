@@ -1925,6 +1925,25 @@ async fn a_customer_dpo_requests_a_switch_downloads_its_export_and_withdraws() {
         "a customer requests for itself: {}",
         index.body
     );
+    // A notice period the form does not offer is refused: the page comes
+    // back with the request as typed and the reason beside the period.
+    let r = b
+        .act(
+            "/switching",
+            "/switching",
+            &[
+                ("election", "switch"),
+                ("notice_months", "7"),
+                ("destination", "Nieuwe Leverancier B.V."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("id=\"request-notice_months-error\"") && r.has("value=\"Nieuwe Leverancier B.V.\""),
+        "{}",
+        r.body
+    );
     let r = b
         .act(
             "/switching",

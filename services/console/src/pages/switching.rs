@@ -16,7 +16,7 @@ use super::{collect, id_ok, page, table, vocab_options, vocab_word};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+use crate::web::{self, AppState, Failure, Kept, PageResult, Signed, state};
 
 /// What the customer elects (art. 25(3)), in words.
 const ELECTIONS: [(&str, &str); 3] = [
@@ -78,10 +78,17 @@ fn client(st: &AppState) -> Client {
 }
 
 async fn index(State(st): State<AppState>, me: Signed) -> Response {
-    let r: PageResult = async {
+    let r = switching_page(&st, &me, None).await;
+    web::done(&me, r)
+}
+
+/// The switches and the request form; `kept`: the request as the person
+/// sent it, refused (the page then answers 400 with it filled in).
+async fn switching_page(st: &AppState, me: &Signed, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
-        let names = super::tenant_names(&st, &me).await?;
-        let c = client(&st);
+        let names = super::tenant_names(st, me).await?;
+        let c = client(st);
         let list = collect(5_000, |token| {
             let mut c = c.clone();
             let req = me.s.req(pb::ListSwitchesRequest {
@@ -128,12 +135,19 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
         )));
         let mut sections = vec![s];
         if me.s.who.may("SwitchingService/RequestSwitch") {
-            sections.push(request_form(tr, &me, &names));
+            sections.push(request_form(tr, me, &names, kept.as_ref()));
         }
-        Ok(web::page(&me, tr.t("Switching"), "", &sections))
+        if kept.is_some() {
+            return Ok(web::page_status(
+                me,
+                axum::http::StatusCode::BAD_REQUEST,
+                tr.t("Switching"),
+                "",
+                &sections,
+            ));
+        }
+        Ok(web::page(me, tr.t("Switching"), "", &sections))
     }
-    .await;
-    web::done(&me, r)
 }
 
 /// A switch named for people: what it is and when it was asked for.
@@ -150,7 +164,12 @@ fn title(tr: Tr, s: &pb::Switch) -> String {
 
 /// The customer's request to switch, move or erase (art. 25(3)); the
 /// processor's DPO files it for a controller it names.
-fn request_form(tr: Tr, me: &Signed, names: &std::collections::HashMap<String, String>) -> Section {
+fn request_form(
+    tr: Tr,
+    me: &Signed,
+    names: &std::collections::HashMap<String, String>,
+    kept: Option<&Kept>,
+) -> Section {
     let mut fields = Vec::new();
     if !me.s.who.tenant_bound() {
         fields.push(
@@ -176,7 +195,9 @@ fn request_form(tr: Tr, me: &Signed, names: &std::collections::HashMap<String, S
         Field::new("destination", tr.t("The new provider (for a switch)"), FieldKind::Text),
         web::confirm_field(tr.t("I understand: the notice period starts now; the transition and the export follow, and the request can be withdrawn until the transition ends.")),
     ]);
-    Section::new(tr.t("Request a switch or exit (Data Act art. 25)")).with(Body::Form(FormV {
+    let mut section = Section::new(tr.t("Request a switch or exit (Data Act art. 25)"));
+    web::refill(&mut section, &mut fields, kept, "request", tr);
+    section.with(Body::Form(FormV {
         id: "request".into(),
         action: "/switching".into(),
         post: true,
@@ -202,6 +223,16 @@ pub struct RequestForm {
 }
 
 async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestForm>) -> Response {
+    let mut kept = Kept {
+        form: "request",
+        values: vec![
+            ("controller".into(), f.controller.clone()),
+            ("election".into(), f.election.clone()),
+            ("notice_months".into(), f.notice_months.clone()),
+            ("destination".into(), f.destination.clone()),
+        ],
+        error: String::new(),
+    };
     let r: PageResult = async {
         let tr = me.tr;
         web::check_csrf(&me, &f.csrf)?;
@@ -211,9 +242,10 @@ async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestFo
             "1" => 1,
             "2" => 2,
             _ => {
-                return Err(Failure::Refused(
-                    tr.t("the notice period is one or two months.").into(),
-                ));
+                return Err(Failure::Refused(format!(
+                    "notice_months: {}",
+                    tr.t("the notice period is one or two months.")
+                )));
             }
         };
         let s = client(&st)
@@ -234,7 +266,15 @@ async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestFo
         Ok(Redirect::to(&format!("/switching/{}", s.id)).into_response())
     }
     .await;
-    web::done(&me, r)
+    // Refused: the page again with the request as typed.
+    match r {
+        Err(Failure::Refused(m)) => {
+            kept.error = m;
+            let again = switching_page(&st, &me, Some(kept)).await;
+            web::done(&me, again)
+        }
+        other => web::done(&me, other),
+    }
 }
 
 #[derive(Deserialize)]
