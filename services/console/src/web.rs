@@ -485,6 +485,42 @@ impl Kept {
     }
 }
 
+/// A page, answering 400 when it comes back with a refused form in it.
+pub fn page_or_refused(
+    me: &Signed,
+    refused: bool,
+    title: &str,
+    lead: &str,
+    sections: &[Section],
+) -> Response {
+    if refused {
+        page_status(me, StatusCode::BAD_REQUEST, title, lead, sections)
+    } else {
+        page(me, title, lead, sections)
+    }
+}
+
+/// A form's answer: when the service refused it, the page again (`again`)
+/// with the form as typed and the reason in it; anything else as usual.
+pub async fn or_again<Fut>(
+    me: &Signed,
+    mut kept: Kept,
+    r: PageResult,
+    again: impl FnOnce(Kept) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match r {
+        Err(Failure::Refused(m)) => {
+            kept.error = m;
+            let page = again(kept).await;
+            done(me, page)
+        }
+        other => done(me, other),
+    }
+}
+
 /// Refills the form `form` of a page's `section` when `kept` is that form,
 /// saying a refusal no field names above the form.
 pub fn refill(

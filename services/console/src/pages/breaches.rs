@@ -692,16 +692,13 @@ async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -
             .cloned()
             .unwrap_or_else(|| tr.t("the controller").to_owned());
         let title = format!("{} {controller}: {label}", tr.t("Notice to"));
-        if kept.is_some() {
-            return Ok(web::page_status(
-                me,
-                axum::http::StatusCode::BAD_REQUEST,
-                &title,
-                "",
-                &sections,
-            ));
-        }
-        Ok(web::page(me, &title, "", &sections))
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
+            &title,
+            "",
+            &sections,
+        ))
     }
 }
 
@@ -909,25 +906,7 @@ async fn authority(
         Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
     }
     .await;
-    keep_on_refusal(&st, &me, &id, kept, r).await
-}
-
-/// A refused form of the notice page: the page again, the form as typed.
-async fn keep_on_refusal(
-    st: &AppState,
-    me: &Signed,
-    id: &str,
-    mut kept: Kept,
-    r: PageResult,
-) -> Response {
-    match r {
-        Err(Failure::Refused(m)) => {
-            kept.error = m;
-            let again = notice_page(st, me, id, Some(kept)).await;
-            web::done(me, again)
-        }
-        other => web::done(me, other),
-    }
+    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
 }
 
 #[derive(Deserialize)]
@@ -978,7 +957,7 @@ async fn subjects(
         Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
     }
     .await;
-    keep_on_refusal(&st, &me, &id, kept, r).await
+    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
 }
 
 async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {

@@ -187,22 +187,15 @@ async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kep
             rows,
             "–",
         )));
-        let mut links = Vec::new();
-        if !due.next_page_token.is_empty() {
-            links.push((
-                tr.t("Next page").to_owned(),
-                here(&[
-                    ("due_page", due.next_page_token.clone()),
-                    ("due_shown", (before + n).to_string()),
-                ]),
-            ));
-        }
-        if before > 0 {
-            links.push((tr.t("First page").to_owned(), here(&[])));
-        }
-        if !links.is_empty() {
-            due_section.push(Body::Links(links));
-        }
+        pager(
+            tr,
+            &here,
+            &mut due_section,
+            ("due_page", "due_shown"),
+            &due.next_page_token,
+            before,
+            n,
+        );
         sections.push(due_section);
         if !tenant.is_empty() {
             let p = client(st)
@@ -304,22 +297,15 @@ async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kep
                     tr.t("No candidate matches the search.")
                 },
             )));
-            let mut links = Vec::new();
-            if !found.next_page_token.is_empty() {
-                links.push((
-                    tr.t("Next page").to_owned(),
-                    here(&[
-                        ("page", found.next_page_token.clone()),
-                        ("shown", (before + n).to_string()),
-                    ]),
-                ));
-            }
-            if before > 0 {
-                links.push((tr.t("First page").to_owned(), here(&[])));
-            }
-            if !links.is_empty() {
-                section.push(Body::Links(links));
-            }
+            pager(
+                tr,
+                &here,
+                &mut section,
+                ("page", "shown"),
+                &found.next_page_token,
+                before,
+                n,
+            );
             sections.push(section);
             sections.push(certificates(st, me, f, &tenant, search, &here).await?);
         }
@@ -385,16 +371,39 @@ async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kep
                 tr.t("Erase"),
             ));
         }
-        if kept.is_some() {
-            return Ok(web::page_status(
-                me,
-                axum::http::StatusCode::BAD_REQUEST,
-                tr.t("Retention"),
-                "",
-                &sections,
-            ));
-        }
-        Ok(web::page(me, tr.t("Retention"), "", &sections))
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
+            tr.t("Retention"),
+            "",
+            &sections,
+        ))
+    }
+}
+
+/// "Next page" and "First page" under one of this page's paged lists:
+/// `params` name its page token and its count of rows before.
+fn pager(
+    tr: crate::i18n::Tr,
+    here: &Here<'_>,
+    section: &mut Section,
+    (page, shown): (&str, &str),
+    token: &str,
+    before: u64,
+    n: u64,
+) {
+    let mut links = Vec::new();
+    if !token.is_empty() {
+        links.push((
+            tr.t("Next page").to_owned(),
+            here(&[(page, token.to_owned()), (shown, (before + n).to_string())]),
+        ));
+    }
+    if before > 0 {
+        links.push((tr.t("First page").to_owned(), here(&[])));
+    }
+    if !links.is_empty() {
+        section.push(Body::Links(links));
     }
 }
 
@@ -469,22 +478,15 @@ async fn certificates(
         rows,
         tr.t("No deletion certificate matches."),
     )));
-    let mut links = Vec::new();
-    if !found.next_page_token.is_empty() {
-        links.push((
-            tr.t("Next page").to_owned(),
-            here(&[
-                ("cert_page", found.next_page_token.clone()),
-                ("cert_shown", (before + n).to_string()),
-            ]),
-        ));
-    }
-    if before > 0 {
-        links.push((tr.t("First page").to_owned(), here(&[])));
-    }
-    if !links.is_empty() {
-        section.push(Body::Links(links));
-    }
+    pager(
+        tr,
+        here,
+        &mut section,
+        ("cert_page", "cert_shown"),
+        &found.next_page_token,
+        before,
+        n,
+    );
     Ok(section)
 }
 
@@ -562,27 +564,19 @@ impl CandidateForm {
     }
 }
 
-/// A refused retention form: the page again, for the form's tenant, with
-/// the form as typed and the reason beside its field.
-async fn again_on_refusal(st: &AppState, me: &Signed, mut kept: Kept, r: PageResult) -> Response {
-    match r {
-        Err(Failure::Refused(m)) => {
-            kept.error = m;
-            let tenant = kept
-                .values
-                .iter()
-                .find(|(k, _)| k == "tenant")
-                .map(|(_, v)| v.clone())
-                .filter(|t| !t.is_empty());
-            let f = Filter {
-                tenant,
-                ..Default::default()
-            };
-            let again = retention_page(st, me, &f, Some(kept)).await;
-            web::done(me, again)
-        }
-        other => web::done(me, other),
-    }
+/// The retention page of a refused form's tenant, the form as typed.
+async fn again(st: &AppState, me: &Signed, kept: Kept) -> PageResult {
+    let tenant = kept
+        .values
+        .iter()
+        .find(|(k, _)| k == "tenant")
+        .map(|(_, v)| v.clone())
+        .filter(|t| !t.is_empty());
+    let f = Filter {
+        tenant,
+        ..Default::default()
+    };
+    retention_page(st, me, &f, Some(kept)).await
 }
 
 fn back(tenant: &str) -> Response {
@@ -608,7 +602,7 @@ async fn hold(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFor
         Ok(back(&c.tenant_id))
     }
     .await;
-    again_on_refusal(&st, &me, kept, r).await
+    web::or_again(&me, kept, r, |k| again(&st, &me, k)).await
 }
 
 async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
@@ -627,7 +621,7 @@ async fn release(State(st): State<AppState>, me: Signed, Form(f): Form<Candidate
         Ok(back(&c.tenant_id))
     }
     .await;
-    again_on_refusal(&st, &me, kept, r).await
+    web::or_again(&me, kept, r, |k| again(&st, &me, k)).await
 }
 
 async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateForm>) -> Response {
@@ -651,7 +645,7 @@ async fn erase(State(st): State<AppState>, me: Signed, Form(f): Form<CandidateFo
         Ok(Redirect::to(&format!("/retention/certificates/{}", c.candidate_id)).into_response())
     }
     .await;
-    again_on_refusal(&st, &me, kept, r).await
+    web::or_again(&me, kept, r, |k| again(&st, &me, k)).await
 }
 
 /// A candidate's deletion certificate, as the signed-in person may see it.

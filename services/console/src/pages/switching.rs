@@ -137,16 +137,13 @@ async fn switching_page(st: &AppState, me: &Signed, kept: Option<Kept>) -> PageR
         if me.s.who.may("SwitchingService/RequestSwitch") {
             sections.push(request_form(tr, me, &names, kept.as_ref()));
         }
-        if kept.is_some() {
-            return Ok(web::page_status(
-                me,
-                axum::http::StatusCode::BAD_REQUEST,
-                tr.t("Switching"),
-                "",
-                &sections,
-            ));
-        }
-        Ok(web::page(me, tr.t("Switching"), "", &sections))
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
+            tr.t("Switching"),
+            "",
+            &sections,
+        ))
     }
 }
 
@@ -223,7 +220,7 @@ pub struct RequestForm {
 }
 
 async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestForm>) -> Response {
-    let mut kept = Kept {
+    let kept = Kept {
         form: "request",
         values: vec![
             ("controller".into(), f.controller.clone()),
@@ -267,14 +264,7 @@ async fn request(State(st): State<AppState>, me: Signed, Form(f): Form<RequestFo
     }
     .await;
     // Refused: the page again with the request as typed.
-    match r {
-        Err(Failure::Refused(m)) => {
-            kept.error = m;
-            let again = switching_page(&st, &me, Some(kept)).await;
-            web::done(&me, again)
-        }
-        other => web::done(&me, other),
-    }
+    web::or_again(&me, kept, r, |k| switching_page(&st, &me, Some(k))).await
 }
 
 #[derive(Deserialize)]
