@@ -231,6 +231,28 @@ async fn list_obligations_merges_every_peer_as_the_monolith_does() {
             .expect("incident");
 
         let all = app.obligations(&app.admin, "").await;
+        // A window carried to the peers: only what is due from its start.
+        let from = all[all.len() / 2].due_strict.clone();
+        let later = app
+            .deadlines()
+            .list_obligations(req(
+                &app.admin,
+                pb::ListObligationsRequest {
+                    due_from: from.clone(),
+                    count_total: true,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("window")
+            .into_inner();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("an instant");
+        let expected = all
+            .iter()
+            .filter(|o| at(&o.due_strict) >= at(&from))
+            .count();
+        assert_eq!(later.obligations.len(), expected, "{:?}", d.shape);
+        assert_eq!(later.total, Some(expected as u64), "{:?}", d.shape);
         let due: Vec<&str> = all.iter().map(|o| o.due_strict.as_str()).collect();
         let mut sorted = due.clone();
         sorted.sort();
@@ -260,12 +282,15 @@ async fn list_obligations_merges_every_peer_as_the_monolith_does() {
                             page_size: 2,
                             page_token: token.clone(),
                         }),
+                        count_total: true,
                         ..Default::default()
                     },
                 ))
                 .await
                 .expect("page")
                 .into_inner();
+            // Every peer counts its part: the total is every page's.
+            assert_eq!(page.total, Some(all.len() as u64), "{:?}", d.shape);
             paged.extend(page.obligations);
             if page.next_page_token.is_empty() {
                 break;
