@@ -118,6 +118,93 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("One month (art. 12(3))", "Eén maand (art. 12 lid 3)"),
+    (
+        "Three months, once extended (art. 12(3))",
+        "Drie maanden, na verlenging (art. 12 lid 3)",
+    ),
+    ("this controller", "deze verwerkingsverantwoordelijke"),
+    ("Authorisation", "Toestemming"),
+    (
+        "general written authorisation: objection window",
+        "algemene schriftelijke toestemming: met bezwaartermijn",
+    ),
+    (
+        "specific authorisation: each change needs approval",
+        "specifieke toestemming: elke wijziging moet worden goedgekeurd",
+    ),
+    // rules, services and timeline events in words (phrases.rs)
+    (
+        "The processor notifies the controller",
+        "De verwerker meldt het aan de verwerkingsverantwoordelijke",
+    ),
+    (
+        "Notification to the supervisory authority (72 hours)",
+        "Melding aan de toezichthouder (72 uur)",
+    ),
+    ("Response within office hours", "Reactie binnen kantooruren"),
+    (
+        "Answer to a data-subject request",
+        "Antwoord op een verzoek van een betrokkene",
+    ),
+    (
+        "Announcing an extension to the subject",
+        "Een verlenging aan de betrokkene melden",
+    ),
+    ("Answer after an extension", "Antwoord na een verlenging"),
+    (
+        "Objection window for a sub-processor change",
+        "Bezwaartermijn bij een wijziging van subverwerker",
+    ),
+    ("Renewal and notice", "Verlenging en opzegging"),
+    ("End of the agreement", "Einde van de overeenkomst"),
+    (
+        "Return and deletion at the end of the agreement",
+        "Teruggeven en verwijderen aan het einde van de overeenkomst",
+    ),
+    (
+        "Retention of applicant data",
+        "Bewaartermijn van sollicitantgegevens",
+    ),
+    (
+        "Hand-off of a hired candidate's data",
+        "Overdracht van de gegevens van een aangenomen kandidaat",
+    ),
+    (
+        "Data Act switch or exit",
+        "Overstap of vertrek (Dataverordening)",
+    ),
+    ("Reported", "Gemeld"),
+    ("Assessed", "Beoordeeld"),
+    (
+        "Closed: no personal-data breach",
+        "Afgesloten: geen datalek",
+    ),
+    ("Attention", "Let op"),
+    ("Notice prepared", "Melding voorbereid"),
+    ("Notice cancelled", "Melding geannuleerd"),
+    (
+        "Deadline: notify the controller",
+        "Termijn: de verwerkingsverantwoordelijke informeren",
+    ),
+    ("Notice sent", "Melding verzonden"),
+    ("Delivery failed", "Aflevering mislukt"),
+    ("Notice delivered", "Melding afgeleverd"),
+    (
+        "Acknowledged by the controller",
+        "Ontvangst bevestigd door de verwerkingsverantwoordelijke",
+    ),
+    (
+        "Deadline: the authority (strict reading)",
+        "Termijn: de toezichthouder (strikte lezing)",
+    ),
+    (
+        "Deadline: the authority (lenient reading)",
+        "Termijn: de toezichthouder (ruime lezing)",
+    ),
+    ("Authority notified", "Toezichthouder ingelicht"),
+    ("Art. 34 decision", "Besluit over art. 34"),
+    ("Data subjects told", "Betrokkenen ingelicht"),
     ("Reports", "Rapportages"),
     ("Webhooks", "Webhooks"),
     ("Tenants", "Klanten"),
@@ -1488,6 +1575,7 @@ mod coverage {
         ("pages/notice_view.rs", include_str!("pages/notice_view.rs")),
         ("pages/company.rs", include_str!("pages/company.rs")),
         ("pages/mod.rs", include_str!("pages/mod.rs")),
+        ("phrases.rs", include_str!("phrases.rs")),
         ("view.rs", include_str!("view.rs")),
         ("when.rs", include_str!("when.rs")),
         ("letters.rs", include_str!("letters.rs")),

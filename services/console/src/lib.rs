@@ -18,6 +18,7 @@ pub mod charts;
 pub mod i18n;
 pub mod letters;
 pub mod pages;
+pub mod phrases;
 pub mod session;
 pub mod view;
 pub mod web;

@@ -91,7 +91,7 @@ impl Cell {
 
     /// A service's notes, their machine times read out ([`when::humanize`]).
     pub fn notes(tr: Tr, notes: &[String]) -> Cell {
-        Cell::Lines(notes.iter().map(|n| when::humanize(tr, n)).collect())
+        Cell::Lines(notes.iter().map(|n| crate::phrases::say(tr, n)).collect())
     }
 
     fn read(tr: Tr, wire: &str, say: fn(Tr, DateTime<Utc>) -> String) -> Cell {

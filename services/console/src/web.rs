@@ -386,7 +386,11 @@ impl Failure {
             Failure::Refused(m) => (
                 StatusCode::BAD_REQUEST,
                 tr.t("Not done"),
-                format!("{} {m}", tr.t("Nothing was changed:")),
+                format!(
+                    "{} {}",
+                    tr.t("Nothing was changed:"),
+                    crate::phrases::refusal(tr, &m)
+                ),
             ),
             // Back to the page the person was on once signed in again.
             Failure::SignedOut => {
@@ -513,7 +517,7 @@ where
 {
     match r {
         Err(Failure::Refused(m)) => {
-            kept.error = m;
+            kept.error = crate::phrases::refusal(me.tr, &m);
             let page = again(kept).await;
             done(me, page)
         }

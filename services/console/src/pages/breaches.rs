@@ -260,7 +260,7 @@ fn clocks_table(tr: Tr, names: &Names, n: &pb::BreachNotice) -> Body {
                 Cell::due(tr, &c.strict),
                 Cell::due(tr, &c.lenient),
                 Cell::time(tr, &c.done_at),
-                Cell::Code(c.rule.clone()),
+                Cell::text(crate::phrases::rule_name(tr, &c.rule)),
                 Cell::notes(
                     tr,
                     &c.notes
@@ -467,9 +467,14 @@ fn timeline(
         .map(|e| {
             vec![
                 Cell::time(tr, &e.at),
-                Cell::text(e.kind.replace('_', " ")),
+                Cell::text(crate::phrases::event_name(tr, &e.kind)),
                 super::tenant_cell(names, &e.controller_id),
-                Cell::text(super::name_ids(tr, &e.summary, names, tokens)),
+                Cell::text(super::name_ids(
+                    tr,
+                    &crate::phrases::say(tr, &e.summary),
+                    names,
+                    tokens,
+                )),
             ]
         })
         .collect();
@@ -592,7 +597,7 @@ async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -
             .map(|c| {
                 vec![
                     Cell::text(item_word(tr, &c.key)),
-                    Cell::text(&c.citation),
+                    Cell::text(crate::phrases::say(tr, &c.citation)),
                     if c.known {
                         Cell::state(tr.t("known"), Tone::Good)
                     } else {

@@ -15,6 +15,7 @@ use futures::StreamExt;
 
 use super::{opt, table, tenant_cell, tenant_names};
 use crate::backend::Service;
+use crate::phrases;
 use crate::view::{Body, Cell, Field, FieldKind, Form, Section, Tone};
 use crate::web::{self, AppState, Failure, Signed};
 
@@ -197,7 +198,7 @@ pub fn what(tr: crate::i18n::Tr, o: &pb::Obligation) -> String {
         ("switch", _) if d.starts_with("delete every personal data") => {
             tr.t("Delete every personal data item of the ended agreement (GDPR art. 28(3)(g))")
         }
-        _ => return crate::when::humanize(tr, d),
+        _ => return phrases::say(tr, d),
     };
     words.to_owned()
 }
@@ -365,9 +366,9 @@ async fn build(st: &AppState, me: &Signed, f: &Filter) -> web::PageResult {
             .filter(|r| used.contains(&r.id))
             .map(|r| {
                 vec![
-                    Cell::Code(r.id),
-                    Cell::text(r.summary),
-                    Cell::text(r.citation),
+                    Cell::text(phrases::rule_name(tr, &r.id)),
+                    Cell::text(phrases::say(tr, &r.summary)),
+                    Cell::text(phrases::say(tr, &r.citation)),
                 ]
             })
             .collect();
@@ -403,10 +404,10 @@ fn row(
         Cell::state(tr.remaining(left), tone),
         Cell::text(what(tr, o)),
         object_link(tr, o),
-        Cell::text(&o.service),
+        Cell::text(phrases::service_name(tr, &o.service)),
         tenant_cell(names, &o.tenant_id),
-        Cell::Code(o.rule.clone()),
-        Cell::text(&o.citation),
+        Cell::text(phrases::rule_name(tr, &o.rule)),
+        Cell::text(phrases::say(tr, &o.citation)),
         Cell::due(tr, &o.due_strict),
         Cell::due(tr, &o.due_lenient),
         Cell::notes(tr, &o.notes),
@@ -420,7 +421,11 @@ fn filter_form(
 ) -> Section {
     let tr = me.tr;
     let mut services = vec![(String::new(), tr.t("all").to_owned())];
-    services.extend(SERVICES.iter().map(|s| ((*s).to_owned(), (*s).to_owned())));
+    services.extend(
+        SERVICES
+            .iter()
+            .map(|s| ((*s).to_owned(), phrases::service_name(tr, s))),
+    );
     let mut fields = vec![
         Field::new("service", tr.t("Service"), FieldKind::Select(services)).value(opt(&f.service)),
     ];

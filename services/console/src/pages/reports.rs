@@ -219,7 +219,7 @@ fn requests_chart(tr: Tr, s: &pb::RequestStats) -> Section {
                 "–",
             ),
         })
-        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
+        .with(Body::Notes(vec![crate::phrases::say(tr, &s.note)]))
 }
 
 fn extension_chart(
@@ -284,7 +284,7 @@ fn extension_chart(
                 "–",
             ),
         })
-        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
+        .with(Body::Notes(vec![crate::phrases::say(tr, &s.note)]))
 }
 
 /// Hours from the processor's discovery to the controller's notice: the
@@ -404,5 +404,5 @@ fn erasure_chart(tr: Tr, s: &pb::ErasureStats) -> Section {
                 tr.t("No erasures and none due in this period."),
             ),
         })
-        .with(Body::Notes(vec![crate::when::humanize(tr, &s.note)]))
+        .with(Body::Notes(vec![crate::phrases::say(tr, &s.note)]))
 }

@@ -301,7 +301,7 @@ fn deadline_row(tr: Tr, label: &str, d: Option<&pb::RequestDeadline>) -> Option<
     let d = d?;
     Some(vec![
         Cell::text(label),
-        Cell::Code(d.rule.clone()),
+        Cell::text(crate::phrases::rule_name(tr, &d.rule)),
         Cell::due(tr, &d.strict),
         Cell::due(tr, &d.lenient),
         Cell::notes(tr, &d.notes),
@@ -413,8 +413,16 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let deadlines = [
             deadline_row(tr, tr.t("Due in force"), r.deadline.as_ref()),
             deadline_row(tr, tr.t("Extension"), r.extension_notice.as_ref()),
-            deadline_row(tr, "art. 12(3), 1 month", r.response.as_ref()),
-            deadline_row(tr, "art. 12(3), 3 months", r.extended_response.as_ref()),
+            deadline_row(
+                tr,
+                tr.t("One month (art. 12(3))"),
+                r.response.as_ref(),
+            ),
+            deadline_row(
+                tr,
+                tr.t("Three months, once extended (art. 12(3))"),
+                r.extended_response.as_ref(),
+            ),
         ]
         .into_iter()
         .flatten()

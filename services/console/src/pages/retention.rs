@@ -170,7 +170,7 @@ async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kep
                     } else {
                         Cell::Empty
                     },
-                    Cell::text(&o.citation),
+                    Cell::text(crate::phrases::say(tr, &o.citation)),
                 ]
             })
             .collect();
@@ -677,7 +677,10 @@ async fn certificate(State(st): State<AppState>, me: Signed, Path(id): Path<Stri
                 tr.t("Reason").to_owned(),
                 Cell::text(super::vocab_word(tr, &REASONS, &c.reason)),
             ),
-            (tr.t("basis").into(), Cell::text(&c.basis)),
+            (
+                tr.t("basis").into(),
+                Cell::text(crate::phrases::say(tr, &c.basis)),
+            ),
             (tr.t("Erased").to_owned(), Cell::time(tr, &c.shredded_at)),
             (
                 tr.t("ledger").into(),

@@ -45,14 +45,23 @@ fn window_cell(tr: Tr, n: &pb::Notice) -> Cell {
         Some(c) if c > Utc::now() && n.status != "approved" => Cell::state(
             format!(
                 "{} ({})",
-                w.last_day,
+                crate::when::humanize(tr, &w.last_day),
                 tr.remaining((c - Utc::now()).num_seconds())
             ),
             Tone::Warn,
         ),
-        _ => Cell::text(&w.last_day),
+        _ => Cell::text(crate::when::humanize(tr, &w.last_day)),
     }
 }
+
+/// How a controller authorises sub-processors (GDPR art. 28(2)), in words.
+const MODES: [(&str, &str); 2] = [
+    ("general", "general written authorisation: objection window"),
+    (
+        "specific",
+        "specific authorisation: each change needs approval",
+    ),
+];
 
 /// What a change notice does, in words.
 const KINDS: [(&str, &str); 3] = [
@@ -154,9 +163,14 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     Cell::text(&s.legal_name),
                     Cell::text(&s.country),
                     Cell::text(&s.service),
-                    Cell::Lines(s.data_categories.clone()),
+                    Cell::Lines(
+                        s.data_categories
+                            .iter()
+                            .map(|c| super::vocab_word(tr, proto::wire::DATA_CATEGORIES, c))
+                            .collect(),
+                    ),
                     match &s.transfer {
-                        Some(t) => Cell::text(format!("{}: {}", t.mechanism, t.explanation)),
+                        Some(t) => Cell::text(crate::phrases::say(tr, &t.explanation)),
                         None => Cell::Empty,
                     },
                 ]
@@ -217,7 +231,7 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                                 .map(|s| s.country.as_str())
                                 .unwrap_or(""),
                         ),
-                        Cell::text(&e.basis),
+                        Cell::text(crate::phrases::say(tr, &e.basis)),
                         Cell::time(tr, &e.since),
                     ]
                 })
@@ -227,8 +241,10 @@ async fn index(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     &format!(
                         "{} · {} ({})",
                         tr.t("Authorised sub-processors"),
-                        a.controller_id,
-                        a.authorisation_mode
+                        names
+                            .get(&a.controller_id)
+                            .map_or(tr.t("this controller"), String::as_str),
+                        super::vocab_word(tr, &MODES, &a.authorisation_mode)
                     ),
                     &[
                         tr.t("Name"),
@@ -268,10 +284,7 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 tr.t("Controller").to_owned(),
                 super::tenant_cell(names, &n.controller_id),
             ),
-            (
-                tr.t("Change").to_owned(),
-                Cell::text(format!("{} {}", n.kind, n.subprocessor_name)),
-            ),
+            (tr.t("Change").to_owned(), Cell::text(notice_title(tr, &n))),
             (tr.t("Description").to_owned(), Cell::text(&n.description)),
             (
                 tr.t("Effective").to_owned(),
@@ -279,14 +292,17 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ),
             (tr.t("Status").to_owned(), state(tr, &n.status)),
             (
-                "authorisation".to_owned(),
-                Cell::text(&n.authorisation_mode),
+                tr.t("Authorisation").to_owned(),
+                Cell::text(super::vocab_word(tr, &MODES, &n.authorisation_mode)),
             ),
             (
                 tr.t("Delivery").to_owned(),
                 match &n.delivery {
                     Some(d) => {
-                        Cell::link(format!("/webhooks/{}", d.id), d.status.replace('_', " "))
+                        Cell::link(
+                            format!("/webhooks/{}", d.id),
+                            super::vocab_word(tr, web::STATES, &d.status),
+                        )
                     }
                     None => Cell::time(tr, &n.delivered_at),
                 },

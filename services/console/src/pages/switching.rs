@@ -508,7 +508,10 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 Cell::text(vocab_word(tr, &ELECTIONS, &s.election)),
             ),
             (tr.t("Status").to_owned(), state(tr, &s.status)),
-            (tr.t("Rule").to_owned(), Cell::Code(s.rule.clone())),
+            (
+                tr.t("Rule").to_owned(),
+                Cell::text(crate::phrases::rule_name(tr, &s.rule)),
+            ),
             (tr.t("destination").into(), Cell::text(&s.destination)),
             (tr.t("contract end").into(), Cell::time(tr, &s.contract_end)),
             (
