@@ -2336,7 +2336,12 @@ async fn no_page_of_the_day_shows_an_id() {
         (0, "/tenants".to_owned()),
         (0, "/agreements".to_owned()),
         (0, "/reports".to_owned()),
+        (0, "/webhooks".to_owned()),
         (1, "/".to_owned()),
+        (1, "/subprocessors".to_owned()),
+        (1, "/switching".to_owned()),
+        (1, "/audit".to_owned()),
+        (1, "/agreements".to_owned()),
         (1, "/breaches".to_owned()),
         (1, format!("/breaches/notices/{}", s.b_notice)),
         (1, "/requests".to_owned()),
@@ -2358,6 +2363,21 @@ async fn no_page_of_the_day_shows_an_id() {
             })
             .collect();
         assert!(found.is_empty(), "{path} shows {found:#?}");
+        // Nor a code word: a rule id, an audited action, a webhook topic.
+        let codes: Vec<&str> = v
+            .split_whitespace()
+            .filter(|w| {
+                let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                // (a web address is no code word)
+                let tld = w.rsplit('.').next().unwrap_or("");
+                w.contains('.')
+                    && !["nl", "com", "eu", "org", "json", "csv", "md"].contains(&tld)
+                    && w.split('.').all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    })
+            })
+            .collect();
+        assert!(codes.is_empty(), "{path} shows code words {codes:?}");
     }
     app.stop().await;
 }

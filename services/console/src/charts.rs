@@ -60,12 +60,9 @@ pub fn bars(title: &str, series: &[&str], groups: &[Group], refs: &[Reference]) 
     let max = if max <= 0.0 { 1.0 } else { max * 1.1 };
     let y = |v: f64| top + plot_h - (v / max) * plot_h;
     let mut s = String::new();
-    let desc = format!(
-        "{} groups, {} series: {}",
-        groups.len(),
-        series.len(),
-        series.join(", ")
-    );
+    // What the bars stand for, in the page's words (the numbers are in the
+    // table beside every chart).
+    let desc = series.join(", ");
     let _ = write!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"#,

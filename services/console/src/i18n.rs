@@ -118,6 +118,173 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("webhook message delivered", "webhookbericht afgeleverd"),
+    (
+        "webhook delivery attempt failed",
+        "afleverpoging van webhookbericht mislukt",
+    ),
+    ("webhook message given up", "webhookbericht opgegeven"),
+    (
+        "webhook message sent again",
+        "webhookbericht opnieuw verstuurd",
+    ),
+    (
+        "data-subject request forwarded",
+        "verzoek van betrokkene doorgestuurd",
+    ),
+    (
+        "sub-processor change notice",
+        "wijzigingsbericht subverwerker",
+    ),
+    (
+        "the day the rejection was communicated",
+        "de dag waarop de afwijzing is meegedeeld",
+    ),
+    (
+        "the day the vacancy closed",
+        "de dag waarop de vacature sloot",
+    ),
+    // audited actions (pages/audit.rs)
+    ("agreement recorded", "overeenkomst vastgelegd"),
+    ("agreement amended", "overeenkomst gewijzigd"),
+    (
+        "agreement signed and in force",
+        "overeenkomst getekend en van kracht",
+    ),
+    ("agreement terminated", "overeenkomst opgezegd"),
+    ("incident reported", "incident gemeld"),
+    ("incident assessed", "incident beoordeeld"),
+    (
+        "incident closed: not a breach",
+        "incident afgesloten: geen datalek",
+    ),
+    ("breach notice prepared", "datalekmelding voorbereid"),
+    ("breach notice sent", "datalekmelding verzonden"),
+    ("breach notice cancelled", "datalekmelding geannuleerd"),
+    (
+        "breach notice acknowledged",
+        "ontvangst van datalekmelding bevestigd",
+    ),
+    (
+        "notification to the authority recorded",
+        "melding aan de toezichthouder vastgelegd",
+    ),
+    (
+        "art. 34 decision recorded",
+        "besluit over art. 34 vastgelegd",
+    ),
+    ("candidate stored", "kandidaat opgeslagen"),
+    ("candidate updated", "kandidaat bijgewerkt"),
+    ("candidate's data read", "gegevens van kandidaat ingezien"),
+    (
+        "application procedure ended",
+        "sollicitatieprocedure beëindigd",
+    ),
+    (
+        "talent-pool consent recorded",
+        "toestemming voor de talentenpool vastgelegd",
+    ),
+    (
+        "talent-pool consent withdrawn",
+        "toestemming voor de talentenpool ingetrokken",
+    ),
+    ("processing restricted", "verwerking beperkt"),
+    ("legal hold placed", "bewaarplicht (legal hold) geplaatst"),
+    ("legal hold released", "bewaarplicht (legal hold) opgeheven"),
+    ("erasure requested", "verwijdering aangevraagd"),
+    (
+        "candidate's data destroyed",
+        "gegevens van kandidaat vernietigd",
+    ),
+    ("signed in to the console", "aangemeld bij de console"),
+    ("signed out of the console", "afgemeld bij de console"),
+    (
+        "failed sign-in to the console",
+        "mislukte aanmelding bij de console",
+    ),
+    ("customer added", "klant toegevoegd"),
+    ("customer's details changed", "gegevens van klant gewijzigd"),
+    ("customer's tokens revoked", "tokens van klant ingetrokken"),
+    ("customer's webhook removed", "webhook van klant verwijderd"),
+    (
+        "data-subject request filed",
+        "verzoek van betrokkene ingediend",
+    ),
+    (
+        "proof of identity asked for",
+        "om bewijs van identiteit gevraagd",
+    ),
+    (
+        "proof of identity received",
+        "bewijs van identiteit ontvangen",
+    ),
+    ("request extended", "verzoek verlengd"),
+    ("request fulfilled", "verzoek uitgevoerd"),
+    ("request answered", "verzoek beantwoord"),
+    ("request refused", "verzoek geweigerd"),
+    ("request closed", "verzoek gesloten"),
+    (
+        "request forwarded to the controller",
+        "verzoek doorgestuurd naar de verwerkingsverantwoordelijke",
+    ),
+    (
+        "requests erased with the customer",
+        "verzoeken gewist met de klant",
+    ),
+    ("retention policy set", "bewaarbeleid ingesteld"),
+    ("sub-processor registered", "subverwerker geregistreerd"),
+    ("sub-processor updated", "subverwerker bijgewerkt"),
+    (
+        "sub-processor authorised in writing",
+        "subverwerker schriftelijk toegestaan",
+    ),
+    (
+        "sub-processor change proposed",
+        "wijziging van subverwerker voorgesteld",
+    ),
+    ("change notice sent", "wijzigingsbericht verzonden"),
+    ("objection to a change", "bezwaar tegen een wijziging"),
+    ("objection resolved", "bezwaar afgehandeld"),
+    ("change approved", "wijziging goedgekeurd"),
+    ("change refused", "wijziging geweigerd"),
+    (
+        "switch or exit requested",
+        "overstap of vertrek aangevraagd",
+    ),
+    ("switch withdrawn", "overstap ingetrokken"),
+    (
+        "switch confirmed complete",
+        "overstap als voltooid bevestigd",
+    ),
+    ("transition extended", "overgangsperiode verlengd"),
+    (
+        "transition declared unfeasible",
+        "overgangsperiode onhaalbaar verklaard",
+    ),
+    (
+        "contract ended by the switch",
+        "overeenkomst beëindigd door de overstap",
+    ),
+    ("switching charge recorded", "overstapkosten vastgelegd"),
+    ("export started", "export gestart"),
+    ("export ready", "export klaar"),
+    ("export failed", "export mislukt"),
+    ("export downloaded", "export gedownload"),
+    (
+        "retrieval reminder sent",
+        "herinnering om op te halen verzonden",
+    ),
+    ("agreement ended", "overeenkomst beëindigd"),
+    (
+        "switches erased with the customer",
+        "overstappen gewist met de klant",
+    ),
+    ("token created", "token aangemaakt"),
+    ("token revoked", "token ingetrokken"),
+    (
+        "customer's candidates erased",
+        "kandidaten van klant gewist",
+    ),
     ("One month (art. 12(3))", "Eén maand (art. 12 lid 3)"),
     (
         "Three months, once extended (art. 12(3))",
@@ -1535,8 +1702,12 @@ mod tests {
 
     #[test]
     fn every_state_word_has_its_dutch() {
-        for (_, en) in crate::web::STATES {
-            assert!(dutch(en).is_some(), "no Dutch for the state {en:?}");
+        for (_, en) in crate::web::STATES
+            .iter()
+            .chain(crate::pages::audit::ACTIONS)
+            .chain(proto::wire::DATA_CATEGORIES)
+        {
+            assert!(dutch(en).is_some(), "no Dutch for the word {en:?}");
         }
     }
 

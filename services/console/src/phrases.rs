@@ -858,10 +858,51 @@ pub fn event_name(tr: Tr, kind: &str) -> String {
 /// `text` in the reader's language, with its machine times read out.
 pub fn say(tr: Tr, text: &str) -> String {
     let t = match tr.0 {
-        Lang::En => std::borrow::Cow::Borrowed(text),
-        Lang::Nl => dutch(text).map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned),
+        Lang::En => english(text),
+        Lang::Nl => dutch(text),
     };
-    crate::when::humanize(tr, &t)
+    crate::when::humanize(tr, t.as_deref().unwrap_or(text))
+}
+
+/// The few English sentences that name a rule or a field by its code,
+/// said for a person ("by the deadline to announce an extension").
+const ENGLISH: &[(&str, &str)] = &[
+    (
+        "the processor's notice to the controller is due (rule {}): {}",
+        "the processor's notice to the controller is due: {2}",
+    ),
+    (
+        "too late to extend: the subject had to be told by {} (rule {}); answer or refuse within the month",
+        "too late to extend: the subject had to be told by {1}; answer or refuse within the month",
+    ),
+    (
+        "valid only if the extension was announced, with reasons, by the dsr.extension_notice deadline",
+        "valid only if the extension was announced, with reasons, by the deadline to announce an extension",
+    ),
+    (
+        "transition_end: what the provider must finish, strict without rolls; retrieval_end and erasure_not_before: how long data must stay retrievable, strict with every end rolled (the later)",
+        "the end of the transition: what the provider must finish, strict without rolls; the end of retrieval and the first day of erasure: how long data must stay retrievable, strict with every end rolled (the later)",
+    ),
+    (
+        "the end of the contract period a notice given on as_of can still stop, and the last day to give that notice",
+        "the end of the contract period a notice given on a day can still stop, and the last day to give that notice",
+    ),
+];
+
+/// `text` said for an English reader when it names a code; `None` when it
+/// is fine as the service wrote it.
+fn english(text: &str) -> Option<String> {
+    ENGLISH.iter().find_map(|(en, said)| {
+        let pieces: Vec<&str> = en.split("{}").collect();
+        let mut holes = Vec::new();
+        matches(&pieces, text, &mut holes).then(|| {
+            let mut out = (*said).to_owned();
+            for (k, h) in holes.iter().enumerate() {
+                out = out.replace(&format!("{{{}}}", k + 1), h);
+            }
+            out
+        })
+    })
 }
 
 /// A service's refusal ("field: why" or a sentence) in the reader's

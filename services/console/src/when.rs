@@ -89,6 +89,19 @@ pub fn day(tr: Tr, d: NaiveDate) -> String {
     }
 }
 
+/// A month of the wire (`2026-11`) as "nov 2026" / "Nov 2026"; anything
+/// else as it is.
+pub fn month(tr: Tr, wire: &str) -> String {
+    let Some(d) = NaiveDate::parse_from_str(&format!("{wire}-01"), "%Y-%m-%d").ok() else {
+        return wire.to_owned();
+    };
+    let m = d.month0() as usize;
+    match tr.0 {
+        Lang::Nl => format!("{} {}", MONTHS_NL_SHORT[m], d.year()),
+        Lang::En => format!("{} {}", &MONTHS_EN[m][..3], d.year()),
+    }
+}
+
 /// "vrijdag 28 november 2026" / "Friday 28 November 2026".
 pub fn day_long(tr: Tr, d: NaiveDate) -> String {
     let (w, m) = (

@@ -32,9 +32,18 @@ fn notifications(st: &AppState) -> Notifications {
 #[derive(Deserialize, Default)]
 pub struct Filter {
     pub status: Option<String>,
-    pub controller: Option<String>,
+    /// The controller, picked by name (the field is the shared tenant picker).
+    #[serde(alias = "controller")]
+    pub tenant: Option<String>,
     pub topic: Option<String>,
 }
+
+/// What a webhook delivery carries, in words.
+const TOPICS: [(&str, &str); 3] = [
+    ("breach.notice", "breach notice"),
+    ("dsr.forwarded", "data-subject request forwarded"),
+    ("subprocessor.change_notice", "sub-processor change notice"),
+];
 
 /// The webhook administration and the tenants are the processor's pages:
 /// a customer's DPO has its own company's page instead.
@@ -55,7 +64,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
         let list = collect(5_000, |token| {
             let mut c = c.clone();
             let req = me.s.req(pb::ListNotificationsRequest {
-                controller_id: opt(&f.controller),
+                controller_id: opt(&f.tenant),
                 status: opt(&f.status),
                 topic: opt(&f.topic),
                 page: page(500, token),
@@ -70,9 +79,9 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
             .iter()
             .map(|n| {
                 vec![
-                    Cell::link(format!("/webhooks/{}", n.id), n.id.clone()),
+                    Cell::link(format!("/webhooks/{}", n.id), tr.t("Open")),
                     super::tenant_cell(&names, &n.controller_id),
-                    Cell::Code(n.topic.clone()),
+                    Cell::text(super::vocab_word(tr, &TOPICS, &n.topic)),
                     state(tr, &n.status),
                     Cell::text(n.attempts.to_string()),
                     Cell::time(tr, &n.created_at),
@@ -90,7 +99,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
                     if s.is_empty() {
                         tr.t("all").to_owned()
                     } else {
-                        (*s).to_owned()
+                        super::vocab_word(tr, web::STATES, s)
                     },
                 )
             })
@@ -99,12 +108,13 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
             Field::new("status", tr.t("Status"), FieldKind::Select(statuses)).value(opt(&f.status)),
         ];
         if !me.s.who.tenant_bound() {
-            fields.push(
-                Field::new("controller", tr.t("Controller"), FieldKind::Text)
-                    .value(opt(&f.controller)),
-            );
+            fields.push(super::tenant_select(tr, &names, &opt(&f.tenant)));
         }
-        fields.push(Field::new("topic", tr.t("Topic"), FieldKind::Text).value(opt(&f.topic)));
+        let mut topics = vec![(String::new(), tr.t("all").to_owned())];
+        topics.extend(super::vocab_options(tr, &TOPICS));
+        fields.push(
+            Field::new("topic", tr.t("Topic"), FieldKind::Select(topics)).value(opt(&f.topic)),
+        );
         let sections = vec![
             Section::new(tr.t("Filter")).with(Body::Form(FormV {
                 id: "filter".into(),
@@ -116,7 +126,7 @@ async fn deliveries(State(st): State<AppState>, me: Signed, Query(f): Query<Filt
             Section::new(tr.t("Deliveries")).with(Body::Table(table(
                 &format!("{} ({})", tr.t("Deliveries"), list.len()),
                 &[
-                    "id",
+                    tr.t("Delivery"),
                     tr.t("Controller"),
                     tr.t("Topic"),
                     tr.t("Status"),
@@ -172,7 +182,10 @@ async fn delivery(State(st): State<AppState>, me: Signed, Path(id): Path<String>
                     tr.t("Controller").to_owned(),
                     super::tenant_cell(&names, &n.controller_id),
                 ),
-                (tr.t("Topic").to_owned(), Cell::Code(n.topic.clone())),
+                (
+                    tr.t("Topic").to_owned(),
+                    Cell::text(super::vocab_word(tr, &TOPICS, &n.topic)),
+                ),
                 (
                     tr.t("Object").to_owned(),
                     Cell::text(format!("{} {}", n.subject_type, n.subject_id)),
@@ -376,7 +389,7 @@ async fn tenants(
                 .map(|t| {
                     vec![
                         Cell::text(&t.name),
-                        Cell::text(&t.role),
+                        Cell::text(super::role_word(tr, &t.role)),
                         Cell::text(tenant_of(t)),
                         Cell::time(tr, &t.created_at),
                         if t.revoked_at.is_empty() {
@@ -397,7 +410,16 @@ async fn tenants(
             let active: Vec<(String, String)> = toks
                 .iter()
                 .filter(|t| t.revoked_at.is_empty() && t.id != me.s.who.token_id)
-                .map(|t| (t.id.clone(), format!("{} ({}, {})", t.name, t.role, tenant_of(t))))
+                .map(|t| {
+                    let whose = tenant_of(t);
+                    let role = super::role_word(tr, &t.role);
+                    let label = if whose.is_empty() {
+                        format!("{} ({role})", t.name)
+                    } else {
+                        format!("{} ({role}, {whose})", t.name)
+                    };
+                    (t.id.clone(), label)
+                })
                 .collect();
             if me.s.who.may("TokenService/RevokeToken") && !active.is_empty() {
                 sections.push(Section::new(tr.t("Revoke a token")).with(Body::Form(FormV {

@@ -160,7 +160,7 @@ fn requests_chart(tr: Tr, s: &pb::RequestStats) -> Section {
     let groups: Vec<Group> = months
         .iter()
         .map(|m| Group {
-            label: m.clone(),
+            label: crate::when::month(tr, m),
             values: types
                 .iter()
                 .map(|t| {
@@ -173,12 +173,16 @@ fn requests_chart(tr: Tr, s: &pb::RequestStats) -> Section {
                 .collect(),
         })
         .collect();
-    let series: Vec<&str> = types.iter().map(String::as_str).collect();
+    let words: Vec<String> = types
+        .iter()
+        .map(|t| super::vocab_word(tr, &super::requests::TYPES, t))
+        .collect();
+    let series: Vec<&str> = words.iter().map(String::as_str).collect();
     let title = format!(
         "{} ({} – {})",
         tr.t("Requests per month by type"),
-        s.from_month,
-        s.to_month
+        crate::when::month(tr, &s.from_month),
+        crate::when::month(tr, &s.to_month)
     );
     let svg = charts::bars(&title, &series, &groups, &[]);
     let rows = s
@@ -186,8 +190,8 @@ fn requests_chart(tr: Tr, s: &pb::RequestStats) -> Section {
         .iter()
         .map(|m| {
             vec![
-                Cell::text(&m.month),
-                Cell::text(&m.r#type),
+                Cell::text(crate::when::month(tr, &m.month)),
+                Cell::text(super::vocab_word(tr, &super::requests::TYPES, &m.r#type)),
                 Cell::text(m.received.to_string()),
                 Cell::text(m.answered_on_time.to_string()),
                 Cell::text(m.answered_late.to_string()),

@@ -107,7 +107,7 @@ const STATUSES: [(&str, &str); 5] = [
     ("refused", "refused"),
     ("closed", "closed"),
 ];
-const TYPES: [(&str, &str); 6] = [
+pub(crate) const TYPES: [(&str, &str); 6] = [
     ("access", "access (art. 15)"),
     ("rectification", "rectification (art. 16)"),
     ("erasure", "erasure (art. 17)"),

@@ -218,7 +218,10 @@ async fn retention_page(st: &AppState, me: &Signed, f: &Filter, kept: Option<Kep
                         tr.t("hired (months)").into(),
                         Cell::text(p.hired_months.to_string()),
                     ),
-                    (tr.t("anchor").into(), Cell::text(&p.anchor)),
+                    (
+                        tr.t("anchor").into(),
+                        Cell::text(super::vocab_word(tr, &ANCHORS, &p.anchor)),
+                    ),
                     (tr.t("When").to_owned(), Cell::time(tr, &p.updated_at)),
                 ])),
             );
@@ -752,3 +755,12 @@ async fn signed_certificate(
     .await;
     web::done(&me, r)
 }
+
+/// From which day a retention period counts, in words.
+const ANCHORS: [(&str, &str); 2] = [
+    (
+        "rejection_communicated",
+        "the day the rejection was communicated",
+    ),
+    ("vacancy_closed", "the day the vacancy closed"),
+];
