@@ -858,7 +858,12 @@ async fn forms_need_their_anti_forgery_value_and_bad_input_writes_nothing() {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.has("systems"), "{}", r.body);
+    // The service's field by its label, not its wire name.
+    assert!(
+        r.has("Systems: must name at least one system"),
+        "{}",
+        r.body
+    );
     assert_eq!(incidents().await, before);
     // Good input lands on the new incident.
     let r = w.act("/breaches", "/breaches", &fields).await;
@@ -2379,5 +2384,110 @@ async fn no_page_of_the_day_shows_an_id() {
             .collect();
         assert!(codes.is_empty(), "{path} shows code words {codes:?}");
     }
+    app.stop().await;
+}
+
+/// A refused extension, refusal, objection or transition extension comes
+/// back as typed, with the reason beside its field or above the form, and
+/// nothing was written.
+#[tokio::test]
+async fn refused_extensions_refusals_and_objections_come_back_as_typed() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let page = format!("/requests/{}", s.b_request);
+    // Not confirmed: the reasons stay.
+    let r = w
+        .act_unconfirmed(
+            &page,
+            &format!("{page}/extend"),
+            &[("reasons", "Veel gegevens in drie systemen")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("Veel gegevens in drie systemen</textarea>") && r.has("Not confirmed"),
+        "{}",
+        r.body
+    );
+    let r = w
+        .act_unconfirmed(
+            &page,
+            &format!("{page}/refuse"),
+            &[
+                (
+                    "reasons",
+                    "Kennelijk ongegrond: het vijfde verzoek deze maand",
+                ),
+                ("complaint_info", "Klacht bij de AP"),
+                ("judicial_remedy_info", "Rechtbank Amsterdam"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    for typed in [
+        "Kennelijk ongegrond: het vijfde verzoek deze maand</textarea>",
+        "Klacht bij de AP</textarea>",
+        "Rechtbank Amsterdam</textarea>",
+    ] {
+        assert!(r.has(typed), "{typed}: {}", r.body);
+    }
+    // Nothing was written: the request is still open, neither extended nor refused.
+    let after = w.get(&page).await;
+    assert!(
+        after.has("Extend by two months") && after.has(">Refuse<"),
+        "{}",
+        after.body
+    );
+    // A customer's objection without the box ticked keeps its grounds.
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let notice = format!("/subprocessors/notices/{}", s.a_sub_notice);
+    let r = a
+        .act_unconfirmed(
+            &notice,
+            &format!("{notice}/object"),
+            &[("reason", "Geen verwerkersovereenkomst met Search Cloud")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("Geen verwerkersovereenkomst met Search Cloud</textarea>"),
+        "{}",
+        r.body
+    );
+    assert!(a.get(&notice).await.has("Lodge the objection"));
+    // A transition extended to a day before its current end: the service's
+    // reason beside the date, the date as typed, in Dutch for a Dutch reader.
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let r = b
+        .act(
+            "/switching",
+            "/switching",
+            &[("election", "switch"), ("notice_months", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let path = r.header("location").to_owned();
+    b.get("/lang/nl?back=/").await;
+    let r = b
+        .act(
+            &path,
+            &format!("{path}/extend"),
+            &[("transition_end", "2027-01-05")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("id=\"extend-transition_end-error\"") && r.has("value=\"2027-01-05\""),
+        "{}",
+        r.body
+    );
+    let error = &r.body[r.body.find("id=\"extend-transition_end-error\"").unwrap()..];
+    let error = &error[..error.find("</").unwrap()];
+    assert!(
+        error.contains("mag niet") || error.contains("moet"),
+        "{error}"
+    );
     app.stop().await;
 }

@@ -118,6 +118,11 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("Reasons", "Redenen"),
+    ("E-mail address", "E-mailadres"),
+    ("Phone number", "Telefoonnummer"),
+    ("The new provider", "De nieuwe aanbieder"),
+    ("Assessment", "Beoordeling"),
     ("webhook message delivered", "webhookbericht afgeleverd"),
     (
         "webhook delivery attempt failed",

@@ -496,6 +496,71 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     ("must be {} to {}", "moet {1} tot en met {2} zijn"),
     (
+        "must be after the current transition end {}, got {}",
+        "moet na het huidige einde van de overgangsperiode ({1}) liggen, niet {2}",
+    ),
+    (
+        "must be after the normal transition end {}, got {}",
+        "moet na het gewone einde van de overgangsperiode ({1}) liggen, niet {2}",
+    ),
+    (
+        "must be at most seven months after the notice period, by {} (art. 25(4)), got {}",
+        "mag ten hoogste zeven maanden na de opzegtermijn liggen, uiterlijk {1} (art. 25 lid 4), niet {2}",
+    ),
+    (
+        "must not exceed the costs directly linked to the switching ({} cents, art. 29(3)), got {}",
+        "mag niet hoger zijn dan de kosten die rechtstreeks met de overstap samenhangen ({1} cent, art. 29 lid 3), niet {2}",
+    ),
+    (
+        "must be 32 to 256 printable characters without spaces",
+        "moet 32 tot 256 leesbare tekens zonder spaties zijn",
+    ),
+    ("must be at most {} KiB", "mag ten hoogste {1} KiB zijn"),
+    (
+        "must hold at least one entry",
+        "moet ten minste één regel bevatten",
+    ),
+    (
+        "must differ from subprocessor_id",
+        "moet een andere subverwerker zijn",
+    ),
+    (
+        "must not be empty: the agreement has not been terminated, so its last day must be given",
+        "mag niet leeg zijn: de overeenkomst is niet opgezegd, dus de laatste dag moet worden gegeven",
+    ),
+    (
+        "is {} bytes; the limit is {} bytes",
+        "is {1} bytes; de grens is {2} bytes",
+    ),
+    (
+        "must be a quarter such as 2026-Q3, got {}",
+        "moet een kwartaal zijn, zoals 2026-Q3, niet {1}",
+    ),
+    (
+        "must be a month such as 2026-11, got {}",
+        "moet een maand zijn, zoals 2026-11, niet {1}",
+    ),
+    (
+        "must not be after to_quarter ({}), got {}",
+        "mag niet na het laatste kwartaal ({1}) liggen, niet {2}",
+    ),
+    (
+        "must not be after to_month ({}), got {}",
+        "mag niet na de laatste maand ({1}) liggen, niet {2}",
+    ),
+    (
+        "must not be after to_day ({}), got {}",
+        "mag niet na de laatste dag ({1}) liggen, niet {2}",
+    ),
+    (
+        "must not be after erased_to ({}), got {}",
+        "mag niet na de einddatum ({1}) liggen, niet {2}",
+    ),
+    (
+        "must be in the years 2000 to 2089, got {}",
+        "moet in de jaren 2000 tot en met 2089 liggen, niet {1}",
+    ),
+    (
         "must be at most {}, got {}",
         "mag ten hoogste {1} zijn, niet {2}",
     ),
@@ -918,6 +983,58 @@ pub fn refusal(tr: Tr, message: &str) -> String {
     say(tr, message)
 }
 
+/// A refusal as a person reads it where it is not beside its field: the
+/// wire field it names ("assessment.occurred_from: …") becomes the form's
+/// label ("Began: …"); a field no form shows keeps its name, in words.
+pub fn unfield(tr: Tr, message: &str) -> String {
+    let Some((field, why)) = message.split_once(": ").filter(|(f, _)| is_field_name(f)) else {
+        return message.to_owned();
+    };
+    let label = match field {
+        "reasons" => tr.t("Reasons").to_owned(),
+        "reason" => tr.t("Reason").to_owned(),
+        "description" => tr.t("Description").to_owned(),
+        "discovered_at" => tr.t("Discovered").to_owned(),
+        "discovered_by" => tr.t("Discovered by").to_owned(),
+        "systems" => tr.t("Systems").to_owned(),
+        "received_at" => tr.t("Received").to_owned(),
+        "email" => tr.t("E-mail address").to_owned(),
+        "phone" => tr.t("Phone number").to_owned(),
+        "subject.candidate_ref" => tr.t("Candidate reference").to_owned(),
+        "reference" => tr.t("Reference").to_owned(),
+        "notified_at" => tr.t("Notified").to_owned(),
+        "communicated_at" => tr.t("Told").to_owned(),
+        "reasons_for_delay" => tr.t("Reasons for the delay").to_owned(),
+        "transition_end" => tr.t("The new last day of the transition").to_owned(),
+        "destination" => tr.t("The new provider").to_owned(),
+        "contact_email" => tr.t("Privacy e-mail address").to_owned(),
+        "legal_name" => tr.t("Legal name").to_owned(),
+        "complaint_info" => tr
+            .t("The right to complain to a supervisory authority")
+            .to_owned(),
+        "judicial_remedy_info" => tr.t("The right to a judicial remedy").to_owned(),
+        "assessment.occurred_from" => tr.t("Began").to_owned(),
+        "assessment.occurred_until" => tr.t("Ended").to_owned(),
+        "assessment.summary" => tr.t("What happened").to_owned(),
+        "assessment.contact" => tr.t("Contact point").to_owned(),
+        "assessment.protection" => tr.t("How the data was protected").to_owned(),
+        "assessment.measures_taken" => tr.t("Measures taken").to_owned(),
+        "assessment.risk_reasoning" => tr.t("Why this risk").to_owned(),
+        "assessment.affected.controller_id" => tr.t("Affected controllers").to_owned(),
+        "assessment" => tr.t("Assessment").to_owned(),
+        "controller_id" => tr.t("Controller").to_owned(),
+        "note" => tr.t("Note").to_owned(),
+        other => {
+            let last = other.rsplit('.').next().unwrap_or(other).replace('_', " ");
+            let mut c = last.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+    };
+    format!("{label}: {why}")
+}
+
 /// A wire field's name ("dpo_email", "subject.candidate_ref").
 fn is_field_name(s: &str) -> bool {
     !s.is_empty()
@@ -1062,6 +1179,19 @@ mod tests {
                 "dpo_email: must be an e-mail address, got \"x\""
             ),
             "dpo_email: moet een e-mailadres zijn, niet \"x\""
+        );
+        // Above a form, the field by its label, never its wire name.
+        assert_eq!(
+            unfield(Tr(Lang::Nl), "assessment.occurred_from: mag niet leeg zijn"),
+            "Begonnen: mag niet leeg zijn"
+        );
+        assert_eq!(
+            unfield(Tr(Lang::En), "tia_reference: must not be empty"),
+            "Tia reference: must not be empty"
+        );
+        assert_eq!(
+            unfield(Tr(Lang::En), "Not confirmed: tick"),
+            "Not confirmed: tick"
         );
     }
 

@@ -389,7 +389,7 @@ impl Failure {
                 format!(
                     "{} {}",
                     tr.t("Nothing was changed:"),
-                    crate::phrases::refusal(tr, &m)
+                    crate::phrases::unfield(tr, &crate::phrases::refusal(tr, &m))
                 ),
             ),
             // Back to the page the person was on once signed in again.
@@ -539,7 +539,11 @@ pub fn refill(
     {
         section.push(Body::Message {
             tone: Tone::Bad,
-            text: format!("{} {rest}", tr.t("Nothing was changed:")),
+            text: format!(
+                "{} {}",
+                tr.t("Nothing was changed:"),
+                crate::phrases::unfield(tr, &rest)
+            ),
         });
     }
 }

@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use proto::v1 as pb;
@@ -16,7 +16,7 @@ use super::{collect, id_ok, instant as parse, opt, page, table, tenant_cell, ten
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed};
+use crate::web::{self, AppState, Failure, Kept, PageResult, Signed};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -364,14 +364,33 @@ async fn request_certificate(
 }
 
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
-    let r = async {
+    let r = detail_page(&st, &me, &id, None).await;
+    web::done(&me, r)
+}
+
+/// A request's page; `kept`: its extension or refusal form as the person
+/// sent it, refused (the page then answers 400 with it filled in).
+async fn detail_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
-        let names = super::tenant_names(&st, &me).await?;
-        let r = fetch_one(&st, &me, &id).await?;
+        let names = super::tenant_names(st, me).await?;
+        let r = fetch_one(st, me, id).await?;
         let facts = vec![
-            (tr.t("Type").to_owned(), Cell::text(super::vocab_word(tr, &TYPES, &r.r#type))),
-            (tr.t("Controller").to_owned(), super::tenant_cell(&names, &r.controller_id)),
-            (tr.t("Status").to_owned(), Cell::state(super::vocab_word(tr, &STATUSES, &r.status), web::tone_of(&r.status))),
+            (
+                tr.t("Type").to_owned(),
+                Cell::text(super::vocab_word(tr, &TYPES, &r.r#type)),
+            ),
+            (
+                tr.t("Controller").to_owned(),
+                super::tenant_cell(&names, &r.controller_id),
+            ),
+            (
+                tr.t("Status").to_owned(),
+                Cell::state(
+                    super::vocab_word(tr, &STATUSES, &r.status),
+                    web::tone_of(&r.status),
+                ),
+            ),
             (
                 tr.t("Identity").to_owned(),
                 Cell::Lines(
@@ -413,11 +432,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         let deadlines = [
             deadline_row(tr, tr.t("Due in force"), r.deadline.as_ref()),
             deadline_row(tr, tr.t("Extension"), r.extension_notice.as_ref()),
-            deadline_row(
-                tr,
-                tr.t("One month (art. 12(3))"),
-                r.response.as_ref(),
-            ),
+            deadline_row(tr, tr.t("One month (art. 12(3))"), r.response.as_ref()),
             deadline_row(
                 tr,
                 tr.t("Three months, once extended (art. 12(3))"),
@@ -437,12 +452,18 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ))),
             Section::new(tr.t("Deadline")).with(Body::Table(table(
                 tr.t("Deadline"),
-                &[tr.t("Deadline"), tr.t("Rule"), tr.t("Due (strict reading)"), tr.t("Due (lenient reading)"), tr.t("Notes")],
+                &[
+                    tr.t("Deadline"),
+                    tr.t("Rule"),
+                    tr.t("Due (strict reading)"),
+                    tr.t("Due (lenient reading)"),
+                    tr.t("Notes"),
+                ],
                 deadlines,
                 "–",
             ))),
         ];
-        if let Some(s) = certificate_section(&me, &r.id, &r.r#type, &r.answered_at) {
+        if let Some(s) = certificate_section(me, &r.id, &r.r#type, &r.answered_at) {
             sections.push(s);
         }
         let is_open = open(&r);
@@ -452,7 +473,10 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
         if !r.extended_at.is_empty() {
             ext.push(Body::Facts(vec![
                 (tr.t("Extended").to_owned(), Cell::time(tr, &r.extended_at)),
-                (tr.t("Extension reasons").to_owned(), Cell::text(&r.extension_reasons)),
+                (
+                    tr.t("Extension reasons").to_owned(),
+                    Cell::text(&r.extension_reasons),
+                ),
             ]));
         } else {
             let until = r.extension_notice.as_ref().and_then(|d| parse(&d.strict));
@@ -462,36 +486,54 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                         tone: Tone::Neutral,
                         text: format!(
                             "{} {}.",
-                            tr.t("Still allowed: the subject must be told, with the reasons, before"),
+                            tr.t(
+                                "Still allowed: the subject must be told, with the reasons, before"
+                            ),
                             crate::when::due(tr, u)
                         ),
                     });
                     if me.s.who.may("RequestService/ExtendRequest") {
+                        let mut fields = vec![
+                            Field::new("reasons", tr.t("Reasons, as told to the subject"), FieldKind::TextArea).required(),
+                            web::confirm_field(tr.t("I understand: the answer is then due two months later, and a request can be extended only once.")),
+                        ];
+                        web::refill(&mut ext, &mut fields, kept.as_ref(), "extend", tr);
                         ext.push(Body::Form(FormV {
                             id: "extend".into(),
                             action: format!("/requests/{}/extend", r.id),
                             post: true,
-                            fields: vec![
-                                Field::new("reasons", tr.t("Reasons, as told to the subject"), FieldKind::TextArea).required(),
-                                web::confirm_field(tr.t("I understand: the answer is then due two months later, and a request can be extended only once.")),
-                            ],
+                            fields,
                             submit: tr.t("Extend by two months (art. 12(3))").into(),
                         }));
                     }
                 }
                 _ => ext.push(Body::Message {
                     tone: Tone::Warn,
-                    text: tr.t("No longer allowed: the first month has passed.").into(),
+                    text: tr
+                        .t("No longer allowed: the first month has passed.")
+                        .into(),
                 }),
             }
         }
         sections.push(ext);
         if !r.refusal_reasons.is_empty() {
-            sections.push(Section::new(tr.t("Refuse (art. 12(4))")).with(Body::Facts(vec![
-                (tr.t("Reasons for the refusal").to_owned(), Cell::text(&r.refusal_reasons)),
-                (tr.t("The right to complain to a supervisory authority").to_owned(), Cell::text(&r.complaint_info)),
-                (tr.t("The right to a judicial remedy").to_owned(), Cell::text(&r.judicial_remedy_info)),
-            ])));
+            sections.push(
+                Section::new(tr.t("Refuse (art. 12(4))")).with(Body::Facts(vec![
+                    (
+                        tr.t("Reasons for the refusal").to_owned(),
+                        Cell::text(&r.refusal_reasons),
+                    ),
+                    (
+                        tr.t("The right to complain to a supervisory authority")
+                            .to_owned(),
+                        Cell::text(&r.complaint_info),
+                    ),
+                    (
+                        tr.t("The right to a judicial remedy").to_owned(),
+                        Cell::text(&r.judicial_remedy_info),
+                    ),
+                ])),
+            );
         }
         sections.push(letters_section(tr, &r));
         if is_open && me.s.who.may("RequestService/FulfilRequest") {
@@ -507,18 +549,21 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             })));
         }
         if is_open && me.s.who.may("RequestService/RefuseRequest") {
-            sections.push(Section::new(tr.t("Refuse (art. 12(4))")).with(Body::Form(FormV {
+            let mut fields = vec![
+                Field::new("reasons", tr.t("Reasons for the refusal"), FieldKind::TextArea).required(),
+                Field::new("complaint_info", tr.t("The right to complain to a supervisory authority"), FieldKind::TextArea)
+                    .value(tr.t("You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl).")),
+                Field::new("judicial_remedy_info", tr.t("The right to a judicial remedy"), FieldKind::TextArea)
+                    .value(tr.t("You may seek a judicial remedy before the competent Dutch court.")),
+                web::confirm_field(tr.t("I understand: the request is closed as refused; the subject must be sent these reasons and remedies.")),
+            ];
+            let mut refuse = Section::new(tr.t("Refuse (art. 12(4))"));
+            web::refill(&mut refuse, &mut fields, kept.as_ref(), "refuse", tr);
+            sections.push(refuse.with(Body::Form(FormV {
                 id: "refuse".into(),
                 action: format!("/requests/{}/refuse", r.id),
                 post: true,
-                fields: vec![
-                    Field::new("reasons", tr.t("Reasons for the refusal"), FieldKind::TextArea).required(),
-                    Field::new("complaint_info", tr.t("The right to complain to a supervisory authority"), FieldKind::TextArea)
-                        .value(tr.t("You may lodge a complaint with the Autoriteit Persoonsgegevens (autoriteitpersoonsgegevens.nl).")),
-                    Field::new("judicial_remedy_info", tr.t("The right to a judicial remedy"), FieldKind::TextArea)
-                        .value(tr.t("You may seek a judicial remedy before the competent Dutch court.")),
-                    web::confirm_field(tr.t("I understand: the request is closed as refused; the subject must be sent these reasons and remedies.")),
-                ],
+                fields,
                 submit: tr.t("Refuse").into(),
             })));
         }
@@ -530,10 +575,14 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 .map(|t| crate::when::instant(tr, t))
                 .unwrap_or_default()
         );
-        Ok(web::page(&me, &title, "", &sections))
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
+            &title,
+            "",
+            &sections,
+        ))
     }
-    .await;
-    web::done(&me, r)
 }
 
 #[derive(Deserialize)]
@@ -558,7 +607,13 @@ async fn extend(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    web::act(&me, &f.csrf, &format!("/requests/{id}"), "The request was extended by two months. Tell the subject, with the reasons, before the date shown.", async {
+    let kept = Kept {
+        form: "extend",
+        values: vec![("reasons".into(), f.reasons.clone())],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
         fetch_one(&st, &me, &id).await?;
         web::confirmed(me.tr, &f.confirm)?;
         client(&st)
@@ -567,9 +622,11 @@ async fn extend(
                 reasons: f.reasons,
             }))
             .await?;
-        Ok(())
-    })
-    .await
+        me.say_done(me.tr.t("The request was extended by two months. Tell the subject, with the reasons, before the date shown."));
+        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
 }
 
 async fn refuse(
@@ -578,26 +635,38 @@ async fn refuse(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/requests/{id}"),
-        "The request was refused. Send the subject the reasons and the remedies shown.",
-        async {
-            fetch_one(&st, &me, &id).await?;
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .refuse_request(me.s.req(pb::RefuseRequestRequest {
-                    id: id.clone(),
-                    reasons: f.reasons,
-                    complaint_info: f.complaint_info,
-                    judicial_remedy_info: f.judicial_remedy_info,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "refuse",
+        values: vec![
+            ("reasons".into(), f.reasons.clone()),
+            ("complaint_info".into(), f.complaint_info.clone()),
+            (
+                "judicial_remedy_info".into(),
+                f.judicial_remedy_info.clone(),
+            ),
+        ],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        fetch_one(&st, &me, &id).await?;
+        web::confirmed(me.tr, &f.confirm)?;
+        client(&st)
+            .refuse_request(me.s.req(pb::RefuseRequestRequest {
+                id: id.clone(),
+                reasons: f.reasons,
+                complaint_info: f.complaint_info,
+                judicial_remedy_info: f.judicial_remedy_info,
+            }))
+            .await?;
+        me.say_done(
+            me.tr
+                .t("The request was refused. Send the subject the reasons and the remedies shown."),
+        );
+        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
 }
 
 async fn close(

@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use proto::v1 as pb;
@@ -15,7 +15,7 @@ use super::{collect, id_ok, opt, page, table};
 use crate::backend::Service;
 use crate::i18n::Tr;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
-use crate::web::{self, AppState, Failure, PageResult, Signed, state};
+use crate::web::{self, AppState, Failure, Kept, PageResult, Signed, state};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -274,10 +274,17 @@ async fn fetch_notice(st: &AppState, me: &Signed, id: &str) -> Result<pb::Notice
 }
 
 async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
-    let r: PageResult = async {
+    let r = notice_page(&st, &me, &id, None).await;
+    web::done(&me, r)
+}
+
+/// A change notice's page; `kept`: the objection as the person sent it,
+/// refused (the page then answers 400 with it filled in).
+async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
-        let n = fetch_notice(&st, &me, &id).await?;
-        let names = super::tenant_names(&st, &me).await?;
+        let n = fetch_notice(st, me, id).await?;
+        let names = super::tenant_names(st, me).await?;
         let names = &names;
         let mut facts = vec![
             (
@@ -298,12 +305,10 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             (
                 tr.t("Delivery").to_owned(),
                 match &n.delivery {
-                    Some(d) => {
-                        Cell::link(
-                            format!("/webhooks/{}", d.id),
-                            super::vocab_word(tr, web::STATES, &d.status),
-                        )
-                    }
+                    Some(d) => Cell::link(
+                        format!("/webhooks/{}", d.id),
+                        super::vocab_word(tr, web::STATES, &d.status),
+                    ),
                     None => Cell::time(tr, &n.delivered_at),
                 },
             ),
@@ -329,11 +334,14 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                     Cell::time(tr, &o.filed_at),
                     Cell::text(&o.filed_by),
                     Cell::text(&o.reason),
-                    state(tr, if o.resolution.is_empty() {
-                        "open"
-                    } else {
-                        &o.resolution
-                    }),
+                    state(
+                        tr,
+                        if o.resolution.is_empty() {
+                            "open"
+                        } else {
+                            &o.resolution
+                        },
+                    ),
                     Cell::text(&o.resolution_note),
                 ]
             })
@@ -354,18 +362,19 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ))),
         ];
         if window_open && me.s.who.may("SubprocessorService/RecordObjection") {
-            sections.push(
-                Section::new(tr.t("Object to this change")).with(Body::Form(FormV {
-                    id: "object".into(),
-                    action: format!("/subprocessors/notices/{}/object", n.id),
-                    post: true,
-                    fields: vec![
-                        Field::new("reason", tr.t("Grounds"), FieldKind::TextArea).required(),
-                        web::confirm_field(tr.t("I understand: the objection is recorded against this change and the processor is told.")),
-                    ],
-                    submit: tr.t("Lodge the objection").into(),
-                })),
-            );
+            let mut fields = vec![
+                Field::new("reason", tr.t("Grounds"), FieldKind::TextArea).required(),
+                web::confirm_field(tr.t("I understand: the objection is recorded against this change and the processor is told.")),
+            ];
+            let mut section = Section::new(tr.t("Object to this change"));
+            web::refill(&mut section, &mut fields, kept.as_ref(), "object", tr);
+            sections.push(section.with(Body::Form(FormV {
+                id: "object".into(),
+                action: format!("/subprocessors/notices/{}/object", n.id),
+                post: true,
+                fields,
+                submit: tr.t("Lodge the objection").into(),
+            })));
         }
         if n.approved_at.is_empty()
             && n.authorisation_mode == "specific"
@@ -381,15 +390,14 @@ async fn notice(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 })),
             );
         }
-        Ok(web::page(
-            &me,
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
             &format!("{}: {}", tr.t("Change notice"), notice_title(tr, &n)),
             "",
             &sections,
         ))
     }
-    .await;
-    web::done(&me, r)
 }
 
 #[derive(Deserialize)]
@@ -410,24 +418,26 @@ async fn object(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/subprocessors/notices/{id}"),
-        "Your objection was recorded.",
-        async {
-            fetch_notice(&st, &me, &id).await?;
-            web::confirmed(me.tr, &f.confirm)?;
-            client(&st)
-                .record_objection(me.s.req(pb::RecordObjectionRequest {
-                    notice_id: id.clone(),
-                    reason: f.reason,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "object",
+        values: vec![("reason".into(), f.reason.clone())],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        fetch_notice(&st, &me, &id).await?;
+        web::confirmed(me.tr, &f.confirm)?;
+        client(&st)
+            .record_objection(me.s.req(pb::RecordObjectionRequest {
+                notice_id: id.clone(),
+                reason: f.reason,
+            }))
+            .await?;
+        me.say_done(me.tr.t("Your objection was recorded."));
+        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
 }
 
 async fn approve(

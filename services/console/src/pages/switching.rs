@@ -303,8 +303,22 @@ async fn act(
         ),
         _ => return Failure::NotFound.render(&me),
     };
-    let back = format!("/switching/{id}");
-    web::act(&me, &f.csrf, &back, said, async {
+    let form: &'static str = match action.as_str() {
+        "withdraw" => "withdraw",
+        "confirm" => "confirm",
+        "extend" => "extend",
+        _ => "export",
+    };
+    let kept = Kept {
+        form,
+        values: vec![
+            ("reason".into(), f.reason.clone()),
+            ("transition_end".into(), f.transition_end.clone()),
+        ],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -337,9 +351,11 @@ async fn act(
                     .await?;
             }
         }
-        Ok(())
-    })
-    .await
+        me.say_done(me.tr.t(said));
+        Ok(Redirect::to(&format!("/switching/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
 }
 
 #[derive(Deserialize)]
@@ -387,13 +403,15 @@ async fn download(
 }
 
 /// The actions the signed-in person may take on a switch now.
-fn actions(tr: Tr, me: &Signed, s: &pb::Switch) -> Vec<Section> {
+fn actions(tr: Tr, me: &Signed, s: &pb::Switch, kept: Option<&Kept>) -> Vec<Section> {
     let mut out = Vec::new();
     if s.status != "active" {
         return out;
     }
-    let form = |id: &str, action: &str, heading: &str, fields: Vec<Field>, submit: &str| {
-        Section::new(heading).with(Body::Form(FormV {
+    let form = |id: &str, action: &str, heading: &str, mut fields: Vec<Field>, submit: &str| {
+        let mut section = Section::new(heading);
+        web::refill(&mut section, &mut fields, kept, id, tr);
+        section.with(Body::Form(FormV {
             id: id.into(),
             action: format!("/switching/{}/{action}", s.id),
             post: true,
@@ -484,14 +502,23 @@ async fn vault_certificate(
 }
 
 async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
-    let r: PageResult = async {
+    let r = detail_page(&st, &me, &id, None).await;
+    web::done(&me, r)
+}
+
+/// A switch's page; `kept`: one of its action forms as the person sent it,
+/// refused (the page then answers 400 with it filled in).
+async fn detail_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -> PageResult {
+    {
         let tr = me.tr;
-        let names = super::tenant_names(&st, &me).await?;
-        if !id_ok(&id) {
+        let names = super::tenant_names(st, me).await?;
+        if !id_ok(id) {
             return Err(Failure::NotFound);
         }
-        let s = client(&st)
-            .get_switch(me.s.req(pb::GetSwitchRequest { switch_id: id }))
+        let s = client(st)
+            .get_switch(me.s.req(pb::GetSwitchRequest {
+                switch_id: id.to_owned(),
+            }))
             .await?
             .into_inner();
         let facts = vec![
@@ -556,7 +583,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ))),
         ];
         for eid in &s.export_ids {
-            let e = client(&st)
+            let e = client(st)
                 .get_export(me.s.req(pb::GetExportRequest {
                     export_id: eid.clone(),
                 }))
@@ -675,17 +702,16 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
                 );
             }
         }
-        sections.extend(actions(tr, &me, &s));
+        sections.extend(actions(tr, me, &s, kept.as_ref()));
         let controller = names.get(&s.controller_id).cloned().unwrap_or_default();
-        Ok(web::page(
-            &me,
+        Ok(web::page_or_refused(
+            me,
+            kept.is_some(),
             &format!("{} {controller}: {}", tr.t("Switching"), title(tr, &s)),
             "",
             &sections,
         ))
     }
-    .await;
-    web::done(&me, r)
 }
 
 #[cfg(test)]
