@@ -512,6 +512,7 @@ async fn dutch() {
         "/breaches".to_owned(),
         format!("/breaches/{}", s.b_incident),
         format!("/breaches/notices/{}", s.b_notice),
+        format!("/breaches/notices/{}/authority-draft", s.b_notice),
         "/requests".to_owned(),
         format!("/requests/{}", s.a_overdue),
         format!("/requests/{}", s.b_request),
@@ -562,6 +563,22 @@ async fn dutch() {
             }
         }
     }
+    // The authority draft on screen, in the AP form's Dutch wording, with
+    // what is not yet on record marked.
+    w.get("/lang/nl?back=/").await;
+    let d = w
+        .get(&format!("/breaches/notices/{}/authority-draft", s.b_notice))
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    for words in [
+        "Concept van de melding aan de Autoriteit Persoonsgegevens",
+        "Wanneer heeft de verwerker het datalek ontdekt?",
+        "Beta B.V.",
+        "nog niet bekend",
+    ] {
+        assert!(d.has(words), "{words}: {}", d.visible());
+    }
+    assert!(d.machine_times().is_empty(), "{:?}", d.machine_times());
     // An open redirect is not possible through the language switch.
     let r = w.get("/lang/en?back=//evil.example/x").await;
     assert_eq!(r.status, 400);
@@ -2331,6 +2348,7 @@ async fn no_page_of_the_day_shows_an_id() {
         (0, "/breaches".to_owned()),
         (0, format!("/breaches/{}", s.b_incident)),
         (0, format!("/breaches/notices/{}", s.b_notice)),
+        (0, format!("/breaches/notices/{}/authority-draft", s.b_notice)),
         (0, "/requests".to_owned()),
         (0, format!("/requests/{}", s.a_overdue)),
         (0, "/subprocessors".to_owned()),

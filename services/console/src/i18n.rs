@@ -118,6 +118,169 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("About this notification", "Over deze melding"),
+    (
+        "Contact details and general information",
+        "Contactgegevens en algemene informatie",
+    ),
+    ("About the breach", "Over het datalek"),
+    ("Personal data involved", "Betrokken persoonsgegevens"),
+    (
+        "The people whose data is involved",
+        "De personen van wie gegevens betrokken zijn",
+    ),
+    (
+        "Measures taken before the breach",
+        "Maatregelen die vóór het datalek waren genomen",
+    ),
+    ("Consequences of the breach", "Gevolgen van het datalek"),
+    ("Follow-up", "Vervolgacties"),
+    ("Other", "Overig"),
+    (
+        "Is this a new notification or a supplement to an earlier one?",
+        "Gaat het om een nieuwe melding of om een aanvulling op een eerdere melding?",
+    ),
+    (
+        "The reference of the earlier notification",
+        "Het meldingsnummer van de eerdere melding",
+    ),
+    (
+        "Which organisation notifies the breach (the controller)?",
+        "Welke organisatie meldt het datalek (de verwerkingsverantwoordelijke)?",
+    ),
+    ("Chamber of Commerce (KvK) number", "KvK-nummer"),
+    (
+        "Contact person for the notification (name, function, telephone)",
+        "Contactpersoon voor de melding (naam, functie, telefoonnummer)",
+    ),
+    ("Contact e-mail", "E-mailadres van de contactpersoon"),
+    (
+        "Processor involved in the breach",
+        "Bij het datalek betrokken verwerker",
+    ),
+    (
+        "When did the breach begin?",
+        "Wanneer is het datalek ontstaan?",
+    ),
+    (
+        "When did the breach end (or is it ongoing)?",
+        "Wanneer is het datalek beëindigd (of duurt het nog voort)?",
+    ),
+    (
+        "When did the processor discover the breach?",
+        "Wanneer heeft de verwerker het datalek ontdekt?",
+    ),
+    (
+        "When did you (the controller) become aware of the breach?",
+        "Wanneer bent u (de verwerkingsverantwoordelijke) op de hoogte geraakt van het datalek?",
+    ),
+    (
+        "The 72-hour deadline (strict reading / lenient reading)",
+        "De termijn van 72 uur (strikte lezing / ruime lezing)",
+    ),
+    (
+        "If notified later than 72 hours: the reasons for the delay",
+        "Als u later meldt dan 72 uur: de redenen voor de vertraging",
+    ),
+    (
+        "Summarise the incident in which the breach occurred",
+        "Geef een samenvatting van het incident waarbij het datalek zich heeft voorgedaan",
+    ),
+    (
+        "What is the nature of the breach (reading or copying: confidentiality; changing: integrity; deleting or destroying: availability)?",
+        "Wat is de aard van het datalek (lezen of kopiëren: vertrouwelijkheid; veranderen: integriteit; verwijderen of vernietigen: beschikbaarheid)?",
+    ),
+    (
+        "Which types of personal data are involved?",
+        "Om welke soorten persoonsgegevens gaat het?",
+    ),
+    (
+        "Are special categories of personal data or criminal data involved?",
+        "Gaat het om bijzondere persoonsgegevens of strafrechtelijke gegevens?",
+    ),
+    (
+        "Approximately how many personal-data records are affected?",
+        "Om hoeveel gegevensrecords gaat het ongeveer?",
+    ),
+    (
+        "Approximately how many people are affected?",
+        "Van hoeveel personen zijn persoonsgegevens betrokken (ongeveer)?",
+    ),
+    (
+        "Which groups of people are affected?",
+        "Om welke groepen personen gaat het?",
+    ),
+    (
+        "How was the data protected (for instance encryption, hashing)?",
+        "Hoe waren de gegevens beveiligd (bijvoorbeeld versleuteling, hashing)?",
+    ),
+    (
+        "Was the data made unintelligible to unauthorised persons (encrypted with the key safe)?",
+        "Waren de gegevens onbegrijpelijk of ontoegankelijk voor onbevoegden (versleuteld, met de sleutel veilig)?",
+    ),
+    (
+        "What are the likely consequences for the people concerned?",
+        "Wat zijn de mogelijke gevolgen voor de betrokken personen?",
+    ),
+    (
+        "The assessed risk to the people concerned",
+        "Het ingeschatte risico voor de betrokken personen",
+    ),
+    (
+        "Have you informed, or will you inform, the people concerned (art. 34)? Explain your choice.",
+        "Heeft u de betrokken personen geïnformeerd of gaat u dat doen (art. 34)? Licht uw keuze toe.",
+    ),
+    (
+        "Which measures have you taken or proposed to address the breach and limit its consequences?",
+        "Welke maatregelen heeft u genomen of voorgesteld om het datalek aan te pakken en de gevolgen te beperken?",
+    ),
+    (
+        "Are people in other EU member states affected (a cross-border breach goes to the lead authority)?",
+        "Zijn er betrokkenen in andere EU-lidstaten (een grensoverschrijdend datalek gaat naar de leidende toezichthouder)?",
+    ),
+    (
+        "Contact point at the processor for follow-up",
+        "Contactpunt bij de verwerker voor vervolgvragen",
+    ),
+    ("How to use this draft", "Zo gebruikt u dit concept"),
+    (
+        "Every question has an answer on record. The controller copies them into the AP's online breach notification form and submits it; this page prints as the draft.",
+        "Elke vraag heeft een vastgelegd antwoord. De verwerkingsverantwoordelijke neemt ze over in het online meldformulier datalekken van de AP en dient het in; deze pagina drukt af als het concept.",
+    ),
+    (
+        "Questions still without an answer on record:",
+        "Vragen nog zonder vastgelegd antwoord:",
+    ),
+    ("not yet known", "nog niet bekend"),
+    ("Question", "Vraag"),
+    ("Answer", "Antwoord"),
+    ("Back to the notice", "Terug naar de melding"),
+    (
+        "Draft notification to the Autoriteit Persoonsgegevens",
+        "Concept van de melding aan de Autoriteit Persoonsgegevens",
+    ),
+    (
+        "In the order and wording of the AP's breach notification form. The controller notifies the authority (GDPR art. 33(1)); the processor prepares the answers it has on record.",
+        "In de volgorde en bewoording van het meldformulier datalekken van de AP. De verwerkingsverantwoordelijke meldt aan de toezichthouder (AVG art. 33 lid 1); de verwerker bereidt de antwoorden voor die hij heeft vastgelegd.",
+    ),
+    (
+        "a supplement to an earlier notification",
+        "een aanvulling op een eerdere melding",
+    ),
+    ("a new notification", "een nieuwe melding"),
+    ("not applicable", "niet van toepassing"),
+    (
+        "not applicable (within 72 hours)",
+        "niet van toepassing (binnen 72 uur)",
+    ),
+    ("told on", "ingelicht op"),
+    ("unknown", "onbekend"),
+    ("taken", "genomen"),
+    ("proposed", "voorgesteld"),
+    (
+        "The draft on screen, in the order of the AP's form (to print)",
+        "Het concept op het scherm, in de volgorde van het formulier van de AP (om af te drukken)",
+    ),
     ("Reasons", "Redenen"),
     ("E-mail address", "E-mailadres"),
     ("Phone number", "Telefoonnummer"),
@@ -1751,6 +1914,10 @@ mod coverage {
         ("pages/notice_view.rs", include_str!("pages/notice_view.rs")),
         ("pages/company.rs", include_str!("pages/company.rs")),
         ("pages/mod.rs", include_str!("pages/mod.rs")),
+        (
+            "pages/authority_draft.rs",
+            include_str!("pages/authority_draft.rs"),
+        ),
         ("phrases.rs", include_str!("phrases.rs")),
         ("view.rs", include_str!("view.rs")),
         ("when.rs", include_str!("when.rs")),

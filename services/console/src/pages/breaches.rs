@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/breaches/notices/{id}/authority", post(authority))
         .route("/breaches/notices/{id}/subjects", post(subjects))
         .route("/breaches/notices/{id}/draft", get(draft))
+        .route(
+            "/breaches/notices/{id}/authority-draft",
+            get(super::authority_draft::page),
+        )
 }
 
 type Client = pb::breach_service_client::BreachServiceClient<tonic::transport::Channel>;
@@ -683,6 +687,11 @@ async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -
         if me.s.who.may("BreachService/GetAuthorityDraft") {
             sections.push(Section::new(tr.t("Authority draft")).with(Body::Links(vec![
                 (
+                    tr.t("The draft on screen, in the order of the AP's form (to print)")
+                        .to_owned(),
+                    format!("/breaches/notices/{}/authority-draft", n.id),
+                ),
+                (
                     format!("{} (Markdown)", tr.t("Authority draft")),
                     format!("/breaches/notices/{}/draft?format=markdown", n.id),
                 ),
@@ -718,7 +727,7 @@ const PHASES: [(&str, &str); 3] = [
     ("withdrawal", "a withdrawal"),
 ];
 
-const SUBJECT_DECISIONS: [(&str, &str); 5] = [
+pub(crate) const SUBJECT_DECISIONS: [(&str, &str); 5] = [
     ("communicate", "the people are told (art. 34(1))"),
     (
         "exception_34_3_a",

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod agreements;
 pub mod assessment;
 pub mod audit;
+pub mod authority_draft;
 pub mod breaches;
 pub mod company;
 pub mod notice_view;
