@@ -560,6 +560,26 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         .unwrap();
     assert!(text(&c).await.contains("Afmelden"));
     accessible(&c, "audit (Dutch)").await;
+    // The paper documents on screen, in Dutch: the authority draft in the
+    // order of the AP's form and the record of processing.
+    visit(
+        &c,
+        &base,
+        &format!("/breaches/notices/{}/authority-draft", s.b_notice),
+        "Concept van de melding aan de Autoriteit Persoonsgegevens",
+    )
+    .await;
+    accessible(&c, "authority draft (Dutch)").await;
+    shot(&c, "authority-draft-nl").await;
+    visit(
+        &c,
+        &base,
+        "/agreements/record/view",
+        "Register van verwerkingsactiviteiten (art. 30 lid 2)",
+    )
+    .await;
+    accessible(&c, "record of processing (Dutch)").await;
+    shot(&c, "record-nl").await;
     c.find(Locator::Css("form.signout button"))
         .await
         .unwrap()

@@ -513,6 +513,7 @@ async fn dutch() {
         format!("/breaches/{}", s.b_incident),
         format!("/breaches/notices/{}", s.b_notice),
         format!("/breaches/notices/{}/authority-draft", s.b_notice),
+        "/agreements/record/view".to_owned(),
         "/requests".to_owned(),
         format!("/requests/{}", s.a_overdue),
         format!("/requests/{}", s.b_request),
@@ -554,7 +555,10 @@ async fn dutch() {
                 if p.status != 200 {
                     continue;
                 }
-                let text = p.visible();
+                // The agreement's purposes are the parties' own words.
+                let text = p
+                    .visible()
+                    .replace("hosting the recruitment platform and its vacancy pages", "");
                 let found: Vec<&str> = text
                     .split(|c: char| !c.is_alphanumeric())
                     .filter(|w| only_other.contains(w))
@@ -579,6 +583,18 @@ async fn dutch() {
         assert!(d.has(words), "{words}: {}", d.visible());
     }
     assert!(d.machine_times().is_empty(), "{:?}", d.machine_times());
+    // The record of processing on screen, in Dutch, both controllers.
+    let rec = w.get("/agreements/record/view").await;
+    assert_eq!(rec.status, 200, "{}", rec.body);
+    for words in [
+        "Register van verwerkingsactiviteiten (art. 30 lid 2)",
+        "De verwerker (art. 30 lid 2 onder a)",
+        "Acme B.V.",
+        "Beta B.V.",
+        "Persoonsgegevens",
+    ] {
+        assert!(rec.has(words), "{words}: {}", rec.visible());
+    }
     // An open redirect is not possible through the language switch.
     let r = w.get("/lang/en?back=//evil.example/x").await;
     assert_eq!(r.status, 400);
@@ -2348,7 +2364,11 @@ async fn no_page_of_the_day_shows_an_id() {
         (0, "/breaches".to_owned()),
         (0, format!("/breaches/{}", s.b_incident)),
         (0, format!("/breaches/notices/{}", s.b_notice)),
-        (0, format!("/breaches/notices/{}/authority-draft", s.b_notice)),
+        (
+            0,
+            format!("/breaches/notices/{}/authority-draft", s.b_notice),
+        ),
+        (0, "/agreements/record/view".to_owned()),
         (0, "/requests".to_owned()),
         (0, format!("/requests/{}", s.a_overdue)),
         (0, "/subprocessors".to_owned()),

@@ -118,6 +118,77 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    (
+        "within the EEA: no transfer",
+        "binnen de EER: geen doorgifte",
+    ),
+    (
+        "an EU adequacy decision (art. 45)",
+        "een adequaatheidsbesluit van de EU (art. 45)",
+    ),
+    (
+        "standard contractual clauses (art. 46)",
+        "standaardcontractbepalingen (art. 46)",
+    ),
+    ("not on record", "niet vastgelegd"),
+    ("Gaps in the record", "Hiaten in het register"),
+    (
+        "The processor (art. 30(2)(a))",
+        "De verwerker (art. 30 lid 2 onder a)",
+    ),
+    ("Address", "Adres"),
+    ("Contact", "Contact"),
+    ("Representative", "Vertegenwoordiger"),
+    (
+        "Data protection officer",
+        "Functionaris gegevensbescherming",
+    ),
+    ("Controllers", "Verwerkingsverantwoordelijken"),
+    (
+        "No agreement is in force: the record lists no controller.",
+        "Er is geen overeenkomst van kracht: het register noemt geen verwerkingsverantwoordelijke.",
+    ),
+    (
+        "The processor's record of the processing it carries out for each controller, as the agreements in force, the controllers and the engaged sub-processors say it today.",
+        "Het register van de verwerker van wat hij voor elke verwerkingsverantwoordelijke verwerkt, zoals de geldende overeenkomsten, de verwerkingsverantwoordelijken en de ingeschakelde subverwerkers het vandaag zeggen.",
+    ),
+    ("KvK number", "KvK-nummer"),
+    ("version", "versie"),
+    (
+        "Categories of processing (art. 30(2)(b))",
+        "Categorieën van verwerkingen (art. 30 lid 2 onder b)",
+    ),
+    ("Personal data", "Persoonsgegevens"),
+    ("Data subjects", "Betrokkenen"),
+    (
+        "Special categories (art. 9) or criminal data (art. 10)",
+        "Bijzondere persoonsgegevens (art. 9) of strafrechtelijke gegevens (art. 10)",
+    ),
+    ("Processing locations", "Verwerkingslocaties"),
+    (
+        "Security measures (art. 30(2)(d))",
+        "Beveiligingsmaatregelen (art. 30 lid 2 onder d)",
+    ),
+    (
+        "No sub-processor is engaged for this controller.",
+        "Voor deze verwerkingsverantwoordelijke is geen subverwerker ingeschakeld.",
+    ),
+    (
+        "Transfers outside the EEA (art. 30(2)(c))",
+        "Doorgiften buiten de EER (art. 30 lid 2 onder c)",
+    ),
+    ("Recipient", "Ontvanger"),
+    ("Ground", "Grondslag"),
+    ("Explanation", "Toelichting"),
+    ("Transfer impact assessment", "Doorgiftetoetsing"),
+    (
+        "No transfer outside the EEA.",
+        "Geen doorgifte buiten de EER.",
+    ),
+    (
+        "The record of processing on screen (to print)",
+        "Het register van verwerkingsactiviteiten op het scherm (om af te drukken)",
+    ),
     ("About this notification", "Over deze melding"),
     (
         "Contact details and general information",
@@ -1914,6 +1985,7 @@ mod coverage {
         ("pages/notice_view.rs", include_str!("pages/notice_view.rs")),
         ("pages/company.rs", include_str!("pages/company.rs")),
         ("pages/mod.rs", include_str!("pages/mod.rs")),
+        ("pages/record.rs", include_str!("pages/record.rs")),
         (
             "pages/authority_draft.rs",
             include_str!("pages/authority_draft.rs"),

@@ -837,6 +837,31 @@ const PHRASES: &[(&str, &str)] = &[
         "adequacy decision {} for {} (GDPR art. 45)",
         "adequaatheidsbesluit {1} voor {2} (AVG art. 45)",
     ),
+    // ---- the record of processing ----
+    (
+        "the processor (own processing location)",
+        "de verwerker (eigen verwerkingslocatie)",
+    ),
+    (
+        "controller {}: processing location {} has no valid transfer mechanism on record ({})",
+        "verwerkingsverantwoordelijke {1}: voor verwerkingslocatie {2} is geen geldige doorgiftegrondslag vastgelegd ({3})",
+    ),
+    (
+        "controller {}: the transfer to sub-processor {} ({}) has no valid mechanism on record",
+        "verwerkingsverantwoordelijke {1}: voor de doorgifte aan subverwerker {2} ({3}) is geen geldige grondslag vastgelegd",
+    ),
+    (
+        "the processor's name is not configured (config processor.name)",
+        "de naam van de verwerker is niet ingesteld in de configuratie van Custodian (de beheerder stelt die in)",
+    ),
+    (
+        "the processor's contact is not configured (config processor.contact_email)",
+        "het contactadres van de verwerker is niet ingesteld in de configuratie van Custodian (de beheerder stelt die in)",
+    ),
+    (
+        "sub-processors are not available to this process; the record lists none",
+        "subverwerkers zijn voor dit proces niet beschikbaar; het register noemt er geen",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",
@@ -932,6 +957,14 @@ pub fn say(tr: Tr, text: &str) -> String {
 /// The few English sentences that name a rule or a field by its code,
 /// said for a person ("by the deadline to announce an extension").
 const ENGLISH: &[(&str, &str)] = &[
+    (
+        "the processor's name is not configured (config processor.name)",
+        "the processor's name is not set in Custodian's configuration (the operator sets it)",
+    ),
+    (
+        "the processor's contact is not configured (config processor.contact_email)",
+        "the processor's contact is not set in Custodian's configuration (the operator sets it)",
+    ),
     (
         "the processor's notice to the controller is due (rule {}): {}",
         "the processor's notice to the controller is due: {2}",
@@ -1209,6 +1242,9 @@ mod tests {
         }
     }
 
+    /// A rule's parameters for one case: (name, value or a marker).
+    type Params = &'static [(&'static str, &'static str)];
+
     /// Every note, summary and citation `legal-time` writes, over starts
     /// through several years (weekends, holidays, month ends, DST) and
     /// every choice of each rule, is a phrase here.
@@ -1218,7 +1254,7 @@ mod tests {
             assert_no_english(spec.summary, &nl(spec.summary));
             assert_no_english(spec.citation, &nl(spec.citation));
         }
-        let variants: &[(&str, &[&[(&str, &str)]])] = &[
+        let variants: &[(&str, &[Params])] = &[
             ("breach.controller_notice", &[&[], &[("sla_hours", "48")]]),
             (
                 "breach.authority_notice",

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agreements", get(index))
         .route("/agreements/record", get(record))
+        .route("/agreements/record/view", get(super::record::page))
         .route("/agreements/{id}", get(detail))
 }
 
@@ -25,24 +26,6 @@ type Client = pb::agreement_service_client::AgreementServiceClient<tonic::transp
 
 fn client(st: &AppState) -> Client {
     Client::new(st.backend.channel(Service::Agreements))
-}
-
-fn record_links(tr: Tr) -> Section {
-    let label = tr.t("Record of processing (art. 30(2))");
-    Section::new(tr.t("Downloads")).with(Body::Links(vec![
-        (
-            format!("{label} (JSON)"),
-            "/agreements/record?format=json".into(),
-        ),
-        (
-            format!("{label} (CSV)"),
-            "/agreements/record?format=csv".into(),
-        ),
-        (
-            format!("{label} (Markdown)"),
-            "/agreements/record?format=markdown".into(),
-        ),
-    ]))
 }
 
 async fn index(State(st): State<AppState>, me: Signed) -> Response {
@@ -114,7 +97,7 @@ async fn index(State(st): State<AppState>, me: Signed) -> Response {
             "–",
         )))];
         if me.s.who.may("AgreementService/ExportProcessingRecord") {
-            sections.push(record_links(tr));
+            sections.push(super::record::record_links(tr, true));
         }
         Ok(web::page(&me, tr.t("Agreements"), "", &sections))
     }
@@ -266,7 +249,7 @@ async fn detail(State(st): State<AppState>, me: Signed, Path(id): Path<String>) 
             ))),
         ];
         if me.s.who.may("AgreementService/ExportProcessingRecord") {
-            sections.push(record_links(tr));
+            sections.push(super::record::record_links(tr, true));
         }
         let title = a
             .terms
