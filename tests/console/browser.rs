@@ -672,3 +672,226 @@ async fn a_customer_dpo_sees_its_own_tenant_and_objects_in_the_browser() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// Clicks the link whose text contains `words` and waits for `expect`.
+async fn follow(c: &Client, words: &str, expect: &str) {
+    c.find(Locator::XPath(&format!(
+        "//main//a[contains(., \"{words}\")]"
+    )))
+    .await
+    .unwrap_or_else(|_| panic!("a link with {words:?}"))
+    .click()
+    .await
+    .unwrap();
+    wait_text(c, expect).await;
+}
+
+/// Waits until the page says `expect`.
+async fn wait_text(c: &Client, expect: &str) {
+    let found = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&format!(
+            "//main[contains(., \"{expect}\")]"
+        )))
+        .await;
+    if found.is_err() {
+        panic!(
+            "{expect:?} not shown at {}:\n{}",
+            c.current_url().await.unwrap(),
+            text(c).await
+        );
+    }
+}
+
+/// The processor's DPO previews every open notice of an incident and sends
+/// them in one step; then a customer's DPO, in Dutch, reads its notice,
+/// acknowledges it and records its own notification to the authority,
+/// files a data-subject request, requests a switch and downloads a
+/// deletion certificate, every page passing the accessibility check.
+#[tokio::test]
+async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
+    let db = TestDb::new(testkit::Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s: Seed = seed(&app, &db).await;
+    // One of B's candidates was erased: its certificate is B's to download.
+    let mut cand = valid_candidate("bewerk-7", "Els de Boer", "els@example.nl");
+    cand.tenant_id = s.b.id.clone();
+    let cand = app
+        .vault()
+        .put_candidate(req(&app.admin, cand))
+        .await
+        .unwrap()
+        .into_inner();
+    app.vault()
+        .erase_candidate(req(
+            &app.admin,
+            pb::EraseCandidateRequest {
+                id: cand.id.clone(),
+                reason: "request".into(),
+                reference: "DSR-12".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let base = app.console_url();
+    let (_d, c) = browser().await;
+
+    // The processor's DPO: a preview of every open notice, then one send.
+    sign_in(&c, &base, &s.dpo).await;
+    visit(
+        &c,
+        &base,
+        &format!("/breaches/{}", s.b_incident),
+        "Preview every notice",
+    )
+    .await;
+    follow(&c, "Preview every notice", "To Beta B.V.").await;
+    accessible(&c, "preview of every notice").await;
+    // Nothing is sent without the box that says it cannot be called back.
+    submit(&c, "send").await;
+    assert!(
+        c.find(Locator::Css("#send")).await.is_ok(),
+        "still on the preview"
+    );
+    confirm(&c, "send").await;
+    submit(&c, "send").await;
+    wait_text(&c, "The notice was sent to:").await;
+    accessible(&c, "sent to all").await;
+    // The overdue request: why it is late, then fulfilled, and each file of
+    // the answer downloads.
+    let why = visit(
+        &c,
+        &base,
+        &format!("/requests/{}", s.a_overdue),
+        "Fulfil the request",
+    )
+    .await;
+    assert!(
+        why.contains("does not exist") || why.contains("overdue"),
+        "{why}"
+    );
+    c.find(Locator::Css("#fulfil-note"))
+        .await
+        .unwrap()
+        .send_keys("sent by secure mail")
+        .await
+        .unwrap();
+    confirm(&c, "fulfil").await;
+    submit(&c, "fulfil").await;
+    wait_text(&c, "Files of the answer").await;
+    accessible(&c, "fulfilled").await;
+    let href = c
+        .find(Locator::XPath("//main//a[contains(@href, '/answer/')]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _, disposition, body) = fetch(&c, &href).await;
+    assert_eq!(status, 200, "{href}");
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert!(!body.is_empty());
+    c.find(Locator::Css("form.signout button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#signin-token"))
+        .await
+        .unwrap();
+
+    // Beta's DPO, in Dutch.
+    sign_in(&c, &base, &s.b_tok).await;
+    c.find(Locator::Css("a[hreflang=nl]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("html[lang=nl]"))
+        .await
+        .unwrap();
+    // Its notice, read on screen, acknowledged, and its own notification
+    // to the authority recorded.
+    visit(
+        &c,
+        &base,
+        &format!("/breaches/notices/{}", s.b_notice),
+        "Wat de verwerkingsverantwoordelijke ontving",
+    )
+    .await;
+    submit(&c, "acknowledge").await;
+    wait_text(&c, "De ontvangst van de melding is bevestigd.").await;
+    c.find(Locator::Css("#authority-reference"))
+        .await
+        .unwrap()
+        .send_keys("AP-2026-4711")
+        .await
+        .unwrap();
+    confirm(&c, "authority").await;
+    submit(&c, "authority").await;
+    wait_text(&c, "AP-2026-4711").await;
+    accessible(&c, "notice, authority notified (Dutch)").await;
+
+    // A data-subject request, filed for its own company.
+    visit(&c, &base, "/requests", "Verzoek indienen").await;
+    c.find(Locator::Css("#file-type option[value=erasure]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#file-email"))
+        .await
+        .unwrap()
+        .send_keys("piet@example.nl")
+        .await
+        .unwrap();
+    submit(&c, "file").await;
+    wait_text(&c, "wissen (art. 17)").await;
+    let filed = text(&c).await;
+    assert!(filed.contains("Beta B.V."), "{filed}");
+    accessible(&c, "request filed (Dutch)").await;
+
+    // A Data Act switch.
+    visit(&c, &base, "/switching", "Een overstap of exit aanvragen").await;
+    c.find(Locator::Css("#request-destination"))
+        .await
+        .unwrap()
+        .send_keys("Nieuwe Leverancier B.V.")
+        .await
+        .unwrap();
+    confirm(&c, "request").await;
+    submit(&c, "request").await;
+    wait_text(&c, "Mijlpalen").await;
+    let sw = text(&c).await;
+    assert!(sw.contains("Nieuwe Leverancier B.V."), "{sw}");
+    accessible(&c, "switch requested (Dutch)").await;
+
+    // The deletion certificate of its erased candidate, as a signed file.
+    visit(&c, &base, "/retention", "Verwijderingscertificaten").await;
+    follow(&c, "bewerk-7", "bewerk-7").await;
+    accessible(&c, "certificate (Dutch)").await;
+    let href = c
+        .find(Locator::XPath("//main//a[contains(@href, '/signed')]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, kind, disposition, body) = fetch(&c, &href).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        kind.starts_with("application/json") && disposition.contains("attachment"),
+        "{kind} {disposition}"
+    );
+    assert!(body.contains(&cand.id), "{body}");
+    c.close().await.unwrap();
+    app.stop().await;
+}
