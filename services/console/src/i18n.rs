@@ -118,6 +118,7 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("Previous page", "Vorige pagina"),
     (
         "within the EEA: no transfer",
         "binnen de EER: geen doorgifte",

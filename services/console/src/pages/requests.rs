@@ -85,7 +85,12 @@ pub struct Filter {
     pub overdue: Option<String>,
     /// A subject's e-mail address, or the start of a candidate reference.
     pub q: Option<String>,
+    /// How many rows of the ordered queue come before this page.
+    pub shown: Option<usize>,
 }
+
+/// Rows on one page of the queue.
+pub const QUEUE_PAGE: usize = 100;
 
 fn due(r: &pb::DataSubjectRequest) -> Option<DateTime<Utc>> {
     r.deadline.as_ref().and_then(|d| parse(&d.strict))
@@ -150,10 +155,15 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                 (kind.is_empty() || r.r#type == kind)
                     && (!overdue_only || (open(r) && due(r).is_some_and(|d| d < now)))
             });
-            // Open requests first, by the deadline in force; then the rest.
+            // Open requests first, by the deadline in force; then the rest;
+            // shown a page at a time with the total.
             rows.sort_by_key(|r| (!open(r), due(r), r.id.clone()));
+            let total = rows.len();
+            let before = f.shown.unwrap_or(0).min(total.saturating_sub(1) / QUEUE_PAGE * QUEUE_PAGE);
             let table_rows = rows
                 .iter()
+                .skip(before)
+                .take(QUEUE_PAGE)
                 .map(|r| {
                     let left = due(r).map(|d| (d - now).num_seconds());
                     let received = parse(&r.received_at)
@@ -244,7 +254,13 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     submit: tr.t("Apply").into(),
                 })),
                 Section::new(tr.t("Requests")).with(Body::Table(table(
-                    &format!("{} ({})", tr.t("Data-subject requests"), rows.len()),
+                    &super::paged_caption(
+                        tr,
+                        "Data-subject requests",
+                        before as u64,
+                        total.saturating_sub(before).min(QUEUE_PAGE) as u64,
+                        total as u64,
+                    ),
                     &[
                         tr.t("Request"),
                         tr.t("Type"),
@@ -263,6 +279,38 @@ async fn queue(State(st): State<AppState>, me: Signed, Query(f): Query<Filter>) 
                     },
                 ))),
             ];
+            let here = |shown: usize| {
+                let mut q: Vec<String> = [
+                    ("status", opt(&f.status)),
+                    ("type", kind.clone()),
+                    ("controller", opt(&f.controller)),
+                    ("overdue", if overdue_only { "true".into() } else { String::new() }),
+                    ("q", search.clone()),
+                ]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={}", web::encode(&v)))
+                .collect();
+                if shown > 0 {
+                    q.push(format!("shown={shown}"));
+                }
+                if q.is_empty() {
+                    "/requests".to_owned()
+                } else {
+                    format!("/requests?{}", q.join("&"))
+                }
+            };
+            let mut links = Vec::new();
+            if before + QUEUE_PAGE < total {
+                links.push((tr.t("Next page").to_owned(), here(before + QUEUE_PAGE)));
+            }
+            if before > 0 {
+                links.push((tr.t("Previous page").to_owned(), here(before - QUEUE_PAGE.min(before))));
+                links.push((tr.t("First page").to_owned(), here(0)));
+            }
+            if !links.is_empty() {
+                sections[1].push(Body::Links(links));
+            }
             if capped {
                 sections.insert(
                     1,
