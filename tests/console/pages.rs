@@ -2383,6 +2383,20 @@ async fn the_audit_log_is_newest_first_with_a_day_filter() {
         p.has(&format!("href=\"/requests/{}\"", s.a_overdue)),
         "objects link to their page"
     );
+    // What was done is picked in words, never typed as a code; no id field.
+    assert!(
+        p.has("<select id=\"filter-action\" name=\"action\"")
+            && p.has(">sign-ins to the console</option>")
+            && !p.has("name=\"object\""),
+        "{}",
+        p.body
+    );
+    let signins = w.get("/audit?action=console.").await;
+    assert!(
+        signins.has("signed in to the console") && !signins.has("data-subject request filed"),
+        "{}",
+        signins.body
+    );
     let today = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
         .date_naive();

@@ -118,6 +118,19 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("What was done", "Wat er is gedaan"),
+    ("breaches", "datalekken"),
+    ("data-subject requests", "verzoeken van betrokkenen"),
+    ("candidates", "kandidaten"),
+    ("agreements", "overeenkomsten"),
+    ("sub-processors", "subverwerkers"),
+    ("switching", "overstappen"),
+    ("retention policies", "bewaarbeleid"),
+    ("customers", "klanten"),
+    ("tokens", "tokens"),
+    ("sign-ins to the console", "aanmeldingen bij de console"),
+    ("webhook messages", "webhookberichten"),
+    ("erasure of a customer", "wissen van een klant"),
     ("Previous page", "Vorige pagina"),
     (
         "within the EEA: no transfer",
@@ -1945,6 +1958,7 @@ mod tests {
         for (_, en) in crate::web::STATES
             .iter()
             .chain(crate::pages::audit::ACTIONS)
+            .chain(crate::pages::audit::ACTION_KINDS.iter())
             .chain(proto::wire::DATA_CATEGORIES)
         {
             assert!(dutch(en).is_some(), "no Dutch for the word {en:?}");

@@ -141,6 +141,22 @@ pub(crate) const ACTIONS: &[(&str, &str)] = &[
     ("vault.tenant_erased", "customer's candidates erased"),
 ];
 
+/// The kinds of audited actions, by the start their codes share.
+pub(crate) const ACTION_KINDS: [(&str, &str); 12] = [
+    ("breach.", "breaches"),
+    ("dsr.", "data-subject requests"),
+    ("candidate.", "candidates"),
+    ("agreement.", "agreements"),
+    ("subprocessor.", "sub-processors"),
+    ("switching.", "switching"),
+    ("retention_policy.", "retention policies"),
+    ("controller.", "customers"),
+    ("token.", "tokens"),
+    ("console.", "sign-ins to the console"),
+    ("notification.", "webhook messages"),
+    ("vault.", "erasure of a customer"),
+];
+
 /// An audited object: a link to its page where the console has one, named
 /// by what it is (its id stays in the link).
 fn object_cell(tr: crate::i18n::Tr, e: &pb::AuditEvent) -> Cell {
@@ -238,10 +254,20 @@ async fn events_section(
     if !me.s.who.tenant_bound() {
         fields.push(super::tenant_select(tr, &tenants, &opt(&f.tenant)));
     }
-    fields.push(
-        Field::new("action", tr.t("Action starts with"), FieldKind::Text).value(opt(&f.action)),
-    );
-    fields.push(Field::new("object", tr.t("Object"), FieldKind::Text).value(opt(&f.object)));
+    // What was done, by kind (the actions' shared start), in words; a
+    // start the list does not know (from a link) stays selectable.
+    let mut kinds = vec![(String::new(), tr.t("all").to_owned())];
+    kinds.extend(super::vocab_options(tr, &ACTION_KINDS));
+    let action = opt(&f.action);
+    if !action.is_empty() && !ACTION_KINDS.iter().any(|(c, _)| *c == action) {
+        kinds.push((action.clone(), super::vocab_word(tr, ACTIONS, &action)));
+    }
+    fields
+        .push(Field::new("action", tr.t("What was done"), FieldKind::Select(kinds)).value(action));
+    // One object's entries come from a link on its page; kept, not typed.
+    if !opt(&f.object).is_empty() {
+        fields.push(Field::new("object", "", FieldKind::Hidden).value(opt(&f.object)));
+    }
     let mut from = Field::new("from", tr.t("From (day)"), FieldKind::Date).value(opt(&f.from));
     if let Some(m) = &refused {
         from = from.error(m.split_once(": ").map(|(_, w)| w).unwrap_or(m));
