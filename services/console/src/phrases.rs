@@ -862,6 +862,228 @@ const PHRASES: &[(&str, &str)] = &[
         "sub-processors are not available to this process; the record lists none",
         "subverwerkers zijn voor dit proces niet beschikbaar; het register noemt er geen",
     ),
+    // ---- why a service refused an action (preconditions) ----
+    (
+        "a legal hold is already in place",
+        "er is al een bewaarplicht (legal hold) geplaatst",
+    ),
+    (
+        "a legal hold is in place ({}); release it first",
+        "er geldt een bewaarplicht (legal hold) ({1}); hef die eerst op",
+    ),
+    (
+        "a removal needs no approval",
+        "een verwijdering hoeft niet te worden goedgekeurd",
+    ),
+    (
+        "a removal takes nothing new on; there is nothing to object to",
+        "een verwijdering neemt niets nieuws op; er is niets om bezwaar tegen te maken",
+    ),
+    (
+        "agreement {} is {} for this controller; at most one agreement is in force at a time",
+        "overeenkomst {1} is {2} voor deze verwerkingsverantwoordelijke; er is ten hoogste één overeenkomst tegelijk van kracht",
+    ),
+    (
+        "an objection to this notice is already open",
+        "er loopt al een bezwaar tegen dit bericht",
+    ),
+    (
+        "controller {} has no agreement in force",
+        "verwerkingsverantwoordelijke {1} heeft geen overeenkomst die van kracht is",
+    ),
+    (
+        "controller {} was already sent a notice; it cannot be removed from the affected controllers",
+        "verwerkingsverantwoordelijke {1} heeft al een melding gekregen; zij kan niet meer uit de getroffen verwerkingsverantwoordelijken worden gehaald",
+    ),
+    (
+        "erasure of this candidate is already under way; it cannot be held",
+        "het wissen van deze kandidaat is al begonnen; er kan geen bewaarplicht meer worden geplaatst",
+    ),
+    (
+        "exception_34_3_a needs data made unintelligible, such as encryption with the key safe; the assessment does not record the data as encrypted with the key safe",
+        "deze uitzondering (art. 34 lid 3 onder a) vraagt gegevens die onbegrijpelijk zijn gemaakt, zoals versleuteld met een veilige sleutel; de beoordeling legt dat niet vast",
+    ),
+    (
+        "export {} of this switch is still being built",
+        "export {1} van deze overstap wordt nog gemaakt",
+    ),
+    (
+        "identity was already asked for once",
+        "er is al eens om de identiteit gevraagd",
+    ),
+    (
+        "no controller is affected by this change",
+        "geen verwerkingsverantwoordelijke wordt door deze wijziging geraakt",
+    ),
+    (
+        "no initial notification is recorded; a {} needs one",
+        "er is geen eerste melding vastgelegd; een {1} vraagt er een",
+    ),
+    (
+        "no legal hold is in place",
+        "er geldt geen bewaarplicht (legal hold)",
+    ),
+    (
+        "no talent-pool consent to withdraw",
+        "er is geen toestemming voor de talentenpool om in te trekken",
+    ),
+    (
+        "nothing was sent to the controller yet: send the initial notice first",
+        "er is nog niets naar de verwerkingsverantwoordelijke verzonden: verzend eerst de eerste melding",
+    ),
+    (
+        "nothing was sent yet: the first send is the initial notice",
+        "er is nog niets verzonden: de eerste verzending is de eerste melding",
+    ),
+    (
+        "processing of this candidate is restricted (GDPR art. 18): ordinary reads are refused",
+        "de verwerking van deze kandidaat is beperkt (AVG art. 18): gewoon inzien wordt geweigerd",
+    ),
+    (
+        "switch {} of this controller is still active",
+        "overstap {1} van deze verwerkingsverantwoordelijke loopt nog",
+    ),
+    (
+        "switching charges apply to Data Act switches only",
+        "overstapkosten gelden alleen voor overstappen onder de Dataverordening",
+    ),
+    (
+        "talent-pool consent is already recorded",
+        "toestemming voor de talentenpool is al vastgelegd",
+    ),
+    (
+        "the agreement does not authorise the processor to notify the authority; the controller records its own notification",
+        "de overeenkomst staat de verwerker niet toe de toezichthouder in te lichten; de verwerkingsverantwoordelijke legt haar eigen melding vast",
+    ),
+    (
+        "the agreement is {}; only an agreement that is {} can be {}",
+        "de overeenkomst is {1}; alleen een overeenkomst die {2} is, kan worden: {3}",
+    ),
+    (
+        "the agreement runs until {}; it can be ended from that day (today is {})",
+        "de overeenkomst loopt tot {1}; zij kan vanaf die dag worden beëindigd (vandaag is het {2})",
+    ),
+    (
+        "the agreement's end-of-contract choice is delete: nothing is returned (amend the agreement to return_then_delete first)",
+        "de overeenkomst kiest bij het einde voor verwijderen: er wordt niets teruggegeven (wijzig de overeenkomst eerst naar teruggeven en dan verwijderen)",
+    ),
+    (
+        "the assessed risk is high: art. 34(1) requires communicating to the data subjects unless an exception of art. 34(3) applies",
+        "het ingeschatte risico is hoog: art. 34 lid 1 vraagt de betrokkenen in te lichten, tenzij een uitzondering van art. 34 lid 3 geldt",
+    ),
+    (
+        "the controller has no processing agreement in force; activate one first",
+        "de verwerkingsverantwoordelijke heeft geen verwerkersovereenkomst die van kracht is; maak er eerst een actief",
+    ),
+    (
+        "the customer elected erasure (art. 25(3)(c)): nothing is exported",
+        "de klant koos voor wissen (art. 25 lid 3 onder c): er wordt niets geëxporteerd",
+    ),
+    (
+        "the customer elected erasure: there is no switch to confirm; the contract ends with the notice period",
+        "de klant koos voor wissen: er is geen overstap om te bevestigen; de overeenkomst eindigt met de opzegtermijn",
+    ),
+    (
+        "the customer elected erasure: there is no transition to extend",
+        "de klant koos voor wissen: er is geen overgangsperiode om te verlengen",
+    ),
+    (
+        "the export is {}, not ready",
+        "de export is {1}, niet klaar",
+    ),
+    (
+        "the incident is already dismissed",
+        "het incident is al afgesloten zonder datalek",
+    ),
+    (
+        "the incident is confirmed and {} notice send(s) reached controllers; it cannot be dismissed",
+        "het incident is bevestigd en {1} melding(en) bereikten verwerkingsverantwoordelijken; het kan niet meer zonder datalek worden afgesloten",
+    ),
+    (
+        "the incident is {}; only a confirmed breach is notified (GDPR art. 33(2): a personal data breach, once the processor is aware of it)",
+        "het incident is {1}; alleen een bevestigd datalek wordt gemeld (AVG art. 33 lid 2: een inbreuk in verband met persoonsgegevens, zodra de verwerker ervan weet)",
+    ),
+    (
+        "the incident was dismissed; a dismissal is final: report a new incident if new facts show a breach",
+        "het incident is afgesloten zonder datalek, en dat is definitief: meld een nieuw incident als nieuwe feiten een datalek laten zien",
+    ),
+    (
+        "the initial notice was already sent ({} send(s)); send a supplement",
+        "de eerste melding is al verzonden ({1} keer); verzend een aanvulling",
+    ),
+    (
+        "the initial notification was recorded at {}; record a supplement or a withdrawal",
+        "de eerste melding is vastgelegd op {1}; leg een aanvulling of een intrekking vast",
+    ),
+    (
+        "the notice is cancelled: its controller is no longer among the affected",
+        "de melding is geannuleerd: haar verwerkingsverantwoordelijke is niet langer getroffen",
+    ),
+    (
+        "the notice was already acknowledged at {}",
+        "de ontvangst van de melding is al bevestigd op {1}",
+    ),
+    (
+        "the notice was already answered ({})",
+        "het bericht is al beantwoord ({1})",
+    ),
+    (
+        "the notification was withdrawn at {}; nothing can follow a withdrawal",
+        "de melding is ingetrokken op {1}; na een intrekking kan niets meer volgen",
+    ),
+    (
+        "the objection was already resolved ({})",
+        "het bezwaar is al afgehandeld ({1})",
+    ),
+    (
+        "the objection window closed at the end of {} (Europe/Amsterdam)",
+        "de bezwaartermijn sloot aan het einde van {1} (Amsterdamse tijd)",
+    ),
+    (
+        "the procedure is already closed ({})",
+        "de procedure is al afgesloten ({1})",
+    ),
+    (
+        "the retrieval period ended at {}; downloads are refused",
+        "de ophaalperiode eindigde op {1}; downloaden kan niet meer",
+    ),
+    (
+        "the retrieval period ended at {}; the data can no longer be exported",
+        "de ophaalperiode eindigde op {1}; de gegevens kunnen niet meer worden geëxporteerd",
+    ),
+    (
+        "the switch is {}, not active",
+        "de overstap is {1}, niet actief",
+    ),
+    (
+        "the transition ended on {}; it can no longer be extended",
+        "de overgangsperiode eindigde op {1}; zij kan niet meer worden verlengd",
+    ),
+    (
+        "the transition was already extended once; art. 25(5) allows one extension",
+        "de overgangsperiode is al eens verlengd; art. 25 lid 5 staat één verlenging toe",
+    ),
+    (
+        "this controller authorises sub-processors specifically: refuse the change with RecordApproval (approved = false)",
+        "deze verwerkingsverantwoordelijke geeft specifieke toestemming voor subverwerkers: weiger de wijziging in plaats van bezwaar te maken",
+    ),
+    (
+        "this controller gave general authorisation: it objects with RecordObjection instead",
+        "deze verwerkingsverantwoordelijke gaf algemene toestemming: zij maakt bezwaar in plaats van te weigeren",
+    ),
+    (
+        "this is an agreement exit, not a Data Act switch",
+        "dit is het einde van een overeenkomst, geen overstap onder de Dataverordening",
+    ),
+    (
+        "unfeasibility must be declared within 14 working days of the request, by {} (art. 25(4)); that deadline has passed",
+        "technische onhaalbaarheid moet binnen 14 werkdagen na het verzoek worden gemeld, uiterlijk {1} (art. 25 lid 4); die termijn is verstreken",
+    ),
+    ("the tenant was erased", "de klant is gewist"),
+    (
+        "tenant {} was erased on {}: it can never hold data again",
+        "klant {1} is gewist op {2}: zij kan nooit meer gegevens bevatten",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",
@@ -957,6 +1179,18 @@ pub fn say(tr: Tr, text: &str) -> String {
 /// The few English sentences that name a rule or a field by its code,
 /// said for a person ("by the deadline to announce an extension").
 const ENGLISH: &[(&str, &str)] = &[
+    (
+        "this controller authorises sub-processors specifically: refuse the change with RecordApproval (approved = false)",
+        "this controller authorises sub-processors specifically: refuse the change instead of objecting",
+    ),
+    (
+        "this controller gave general authorisation: it objects with RecordObjection instead",
+        "this controller gave general authorisation: it objects instead of refusing",
+    ),
+    (
+        "exception_34_3_a needs data made unintelligible, such as encryption with the key safe; the assessment does not record the data as encrypted with the key safe",
+        "this exception (art. 34(3)(a)) needs data made unintelligible, such as encryption with the key safe; the assessment does not record the data as encrypted with the key safe",
+    ),
     (
         "the processor's name is not configured (config processor.name)",
         "the processor's name is not set in Custodian's configuration (the operator sets it)",
@@ -1203,6 +1437,17 @@ mod tests {
             "Verordening (EU) 2023/2854 (Dataverordening) art. 25 lid 2 onder c sub ii"
         );
         assert_eq!(nl("must not be empty"), "mag niet leeg zijn");
+        assert_eq!(
+            nl("a legal hold is in place (litigation 2026-17); release it first"),
+            "er geldt een bewaarplicht (legal hold) (litigation 2026-17); hef die eerst op"
+        );
+        assert_eq!(
+            say(
+                Tr(Lang::En),
+                "this controller gave general authorisation: it objects with RecordObjection instead"
+            ),
+            "this controller gave general authorisation: it objects instead of refusing"
+        );
         assert_eq!(dutch("something no service writes"), None);
         // English is said as written, with its times read out.
         assert_eq!(say(Tr(Lang::En), "reported by Petra"), "reported by Petra");
