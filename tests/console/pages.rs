@@ -2599,5 +2599,39 @@ async fn refused_extensions_refusals_and_objections_come_back_as_typed() {
         error.contains("mag niet") || error.contains("moet"),
         "{error}"
     );
+    // An acknowledgement with a time that has not come: the time as typed,
+    // the reason beside it, nothing recorded.
+    app.breaches()
+        .send_notice(req(
+            &app.admin,
+            pb::SendNoticeRequest {
+                notice_id: s.b_notice.clone(),
+                phase: "initial".into(),
+                message: String::new(),
+            },
+        ))
+        .await
+        .expect("sent");
+    let notice = format!("/breaches/notices/{}", s.b_notice);
+    let tomorrow = ::console::when::input_value(chrono::Utc::now() + chrono::Duration::days(1));
+    let r = b
+        .act(
+            &notice,
+            &format!("{notice}/acknowledge"),
+            &[("aware_at", &tomorrow)],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("id=\"acknowledge-aware_at-error\"") && r.has(&format!("value=\"{tomorrow}\"")),
+        "{}",
+        r.body
+    );
+    assert!(
+        b.get(&notice)
+            .await
+            .has(&format!("action=\"{notice}/acknowledge\"")),
+        "not acknowledged: the form is still offered"
+    );
     app.stop().await;
 }

@@ -1291,6 +1291,7 @@ pub fn unfield(tr: Tr, message: &str) -> String {
         "assessment" => tr.t("Assessment").to_owned(),
         "controller_id" => tr.t("Controller").to_owned(),
         "note" => tr.t("Note").to_owned(),
+        "aware_at" => tr.t("Aware at").to_owned(),
         other => {
             let last = other.rsplit('.').next().unwrap_or(other).replace('_', " ");
             let mut c = last.chars();

@@ -680,7 +680,7 @@ async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -
             sections.push(preview_form(tr, &n.id, n.sends.is_empty()));
         }
         if me.s.who.may("BreachService/AcknowledgeNotice") && n.acknowledged_at.is_empty() {
-            sections.push(acknowledge_form(tr, &n.id));
+            sections.push(acknowledge_form(tr, &n.id, kept.as_ref()));
         }
         sections.push(authority_section(tr, me, &n, kept.as_ref()));
         sections.push(subjects_section(tr, me, &n, kept.as_ref()));
@@ -911,7 +911,7 @@ async fn authority(
             .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
                 notice_id: id.clone(),
                 phase: f.phase,
-                notified_at: typed(me.tr, me.tr.t("Notified"), &f.notified_at)?,
+                notified_at: typed(me.tr, "notified_at", &f.notified_at)?,
                 reference: f.reference,
                 reasons_for_delay: f.reasons_for_delay,
             }))
@@ -961,7 +961,7 @@ async fn subjects(
                 notice_id: id.clone(),
                 decision: f.decision,
                 details: f.details,
-                communicated_at: typed(me.tr, me.tr.t("Told"), &f.communicated_at)?,
+                communicated_at: typed(me.tr, "communicated_at", &f.communicated_at)?,
             }))
             .await?;
         me.say_done(
@@ -991,13 +991,15 @@ async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<St
 const AMSTERDAM_HELP: &str = "Amsterdam time. In the hour that happens twice when the clocks go back in October, the first (summer time) is meant.";
 
 /// A typed time (Amsterdam) as the wire's RFC 3339; empty stays empty.
-fn typed(tr: Tr, label: &str, s: &str) -> Result<String, Failure> {
+/// A time typed in a form field, read as Amsterdam time; refused naming
+/// the field (`field: why`), so the reason is put beside it.
+fn typed(tr: Tr, field: &str, s: &str) -> Result<String, Failure> {
     if s.trim().is_empty() {
         return Ok(String::new());
     }
     crate::when::parse_input(s)
         .map(proto::wire::timestamp)
-        .map_err(|e| Failure::Refused(format!("{label}: {}", e.say(tr))))
+        .map_err(|e| Failure::Refused(format!("{field}: {}", e.say(tr))))
 }
 
 fn report_form(tr: Tr) -> Section {
@@ -1049,7 +1051,7 @@ async fn report(State(st): State<AppState>, me: Signed, Form(f): Form<ReportForm
         web::check_csrf(&me, &f.csrf)?;
         let i = client(&st)
             .report_incident(me.s.req(pb::ReportIncidentRequest {
-                discovered_at: typed(me.tr, me.tr.t("Discovered"), &f.discovered_at)?,
+                discovered_at: typed(me.tr, "discovered_at", &f.discovered_at)?,
                 discovered_by: f.discovered_by,
                 description: f.description,
                 systems: list(&f.systems),
@@ -1413,19 +1415,22 @@ async fn send(
     .await
 }
 
-fn acknowledge_form(tr: Tr, id: &str) -> Section {
-    Section::new(tr.t("Acknowledge the notice")).with(Body::Form(FormV {
+fn acknowledge_form(tr: Tr, id: &str, kept: Option<&Kept>) -> Section {
+    let mut fields = vec![
+        Field::new(
+            "aware_at",
+            tr.t("Aware at (empty for now)"),
+            FieldKind::Instant,
+        )
+        .help(tr.t(AMSTERDAM_HELP)),
+    ];
+    let mut section = Section::new(tr.t("Acknowledge the notice"));
+    web::refill(&mut section, &mut fields, kept, "acknowledge", tr);
+    section.with(Body::Form(FormV {
         id: "acknowledge".into(),
         action: format!("/breaches/notices/{id}/acknowledge"),
         post: true,
-        fields: vec![
-            Field::new(
-                "aware_at",
-                tr.t("Aware at (empty for now)"),
-                FieldKind::Instant,
-            )
-            .help(tr.t(AMSTERDAM_HELP)),
-        ],
+        fields,
         submit: tr.t("Acknowledge").into(),
     }))
 }
@@ -1444,25 +1449,25 @@ async fn acknowledge(
     Path(id): Path<String>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/breaches/notices/{id}"),
-        "The notice was acknowledged.",
-        async {
-            if !id_ok(&id) {
-                return Err(Failure::NotFound);
-            }
-            client(&st)
-                .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
-                    notice_id: id.clone(),
-                    aware_at: typed(me.tr, me.tr.t("Aware at"), &f.aware_at)?,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "acknowledge",
+        values: vec![("aware_at".into(), f.aware_at.clone())],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        get_notice(&st, &me, &id).await?;
+        client(&st)
+            .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
+                notice_id: id.clone(),
+                aware_at: typed(me.tr, "aware_at", &f.aware_at)?,
+            }))
+            .await?;
+        me.say_done(me.tr.t("The notice was acknowledged."));
+        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
 }
 
 #[derive(Deserialize)]

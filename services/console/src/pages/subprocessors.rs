@@ -380,15 +380,16 @@ async fn notice_page(st: &AppState, me: &Signed, id: &str, kept: Option<Kept>) -
             && n.authorisation_mode == "specific"
             && me.s.who.may("SubprocessorService/RecordApproval")
         {
-            sections.push(
-                Section::new(tr.t("Approve this change")).with(Body::Form(FormV {
-                    id: "approve".into(),
-                    action: format!("/subprocessors/notices/{}/approve", n.id),
-                    post: true,
-                    fields: vec![Field::new("reference", tr.t("Reason"), FieldKind::Text)],
-                    submit: tr.t("Approve").into(),
-                })),
-            );
+            let mut fields = vec![Field::new("reference", tr.t("Reason"), FieldKind::Text)];
+            let mut section = Section::new(tr.t("Approve this change"));
+            web::refill(&mut section, &mut fields, kept.as_ref(), "approve", tr);
+            sections.push(section.with(Body::Form(FormV {
+                id: "approve".into(),
+                action: format!("/subprocessors/notices/{}/approve", n.id),
+                post: true,
+                fields,
+                submit: tr.t("Approve").into(),
+            })));
         }
         Ok(web::page_or_refused(
             me,
@@ -446,22 +447,24 @@ async fn approve(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    web::act(
-        &me,
-        &f.csrf,
-        &format!("/subprocessors/notices/{id}"),
-        "Your approval was recorded.",
-        async {
-            fetch_notice(&st, &me, &id).await?;
-            client(&st)
-                .record_approval(me.s.req(pb::RecordApprovalRequest {
-                    notice_id: id.clone(),
-                    approved: true,
-                    reference: f.reference,
-                }))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let kept = Kept {
+        form: "approve",
+        values: vec![("reference".into(), f.reference.clone())],
+        error: String::new(),
+    };
+    let r: PageResult = async {
+        web::check_csrf(&me, &f.csrf)?;
+        fetch_notice(&st, &me, &id).await?;
+        client(&st)
+            .record_approval(me.s.req(pb::RecordApprovalRequest {
+                notice_id: id.clone(),
+                approved: true,
+                reference: f.reference,
+            }))
+            .await?;
+        me.say_done(me.tr.t("Your approval was recorded."));
+        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
+    }
+    .await;
+    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
 }
