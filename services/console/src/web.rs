@@ -473,6 +473,18 @@ pub struct Kept {
 }
 
 impl Kept {
+    /// The form `form` as sent: its fields' names and values.
+    pub fn new(form: &'static str, values: &[(&str, &str)]) -> Kept {
+        Kept {
+            form,
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            error: String::new(),
+        }
+    }
+
     /// Fills `fields` with what was typed (never the confirmation box) and
     /// says the refusal beside the field it names, or returns it for above
     /// the form.
@@ -502,6 +514,33 @@ pub fn page_or_refused(
     } else {
         page(me, title, lead, sections)
     }
+}
+
+/// A form's action that keeps its input: the session's anti-forgery value
+/// first, then `act`; once done, the browser is sent to `to`, whose page
+/// says `said` (English; translated here). Refused, the page again
+/// (`again`) with the form as typed (`kept`) and the reason beside its
+/// field; any other failure is its page.
+pub async fn act_kept<Again>(
+    me: &Signed,
+    csrf: &str,
+    kept: Kept,
+    to: &str,
+    said: &'static str,
+    act: impl std::future::Future<Output = Result<(), Failure>>,
+    again: impl FnOnce(Kept) -> Again,
+) -> Response
+where
+    Again: std::future::Future<Output = PageResult>,
+{
+    let r = match check_csrf(me, csrf) {
+        Ok(()) => act.await.map(|()| {
+            me.say_done(me.tr.t(said));
+            Redirect::to(to).into_response()
+        }),
+        Err(e) => Err(e),
+    };
+    or_again(me, kept, r, again).await
 }
 
 /// A form's answer: when the service refused it, the page again (`again`)

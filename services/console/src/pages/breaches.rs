@@ -893,34 +893,38 @@ async fn authority(
     Path(id): Path<String>,
     Form(f): Form<AuthorityForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "authority",
-        values: vec![
-            ("phase".into(), f.phase.clone()),
-            ("notified_at".into(), f.notified_at.clone()),
-            ("reference".into(), f.reference.clone()),
-            ("reasons_for_delay".into(), f.reasons_for_delay.clone()),
+    let kept = Kept::new(
+        "authority",
+        &[
+            ("phase", &f.phase),
+            ("notified_at", &f.notified_at),
+            ("reference", &f.reference),
+            ("reasons_for_delay", &f.reasons_for_delay),
         ],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        get_notice(&st, &me, &id).await?;
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
-                notice_id: id.clone(),
-                phase: f.phase,
-                notified_at: typed(me.tr, "notified_at", &f.notified_at)?,
-                reference: f.reference,
-                reasons_for_delay: f.reasons_for_delay,
-            }))
-            .await?;
-        me.say_done(me.tr.t("The notification to the authority was recorded."));
-        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
+    );
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/breaches/notices/{id}"),
+        "The notification to the authority was recorded.",
+        async {
+            get_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .record_authority_notification(me.s.req(pb::RecordAuthorityNotificationRequest {
+                    notice_id: id.clone(),
+                    phase: f.phase.clone(),
+                    notified_at: typed(me.tr, "notified_at", &f.notified_at)?,
+                    reference: f.reference.clone(),
+                    reasons_for_delay: f.reasons_for_delay.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| notice_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -943,35 +947,36 @@ async fn subjects(
     Path(id): Path<String>,
     Form(f): Form<SubjectsForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "subjects",
-        values: vec![
-            ("decision".into(), f.decision.clone()),
-            ("details".into(), f.details.clone()),
-            ("communicated_at".into(), f.communicated_at.clone()),
+    let kept = Kept::new(
+        "subjects",
+        &[
+            ("decision", &f.decision),
+            ("details", &f.details),
+            ("communicated_at", &f.communicated_at),
         ],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        get_notice(&st, &me, &id).await?;
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .decide_subject_communication(me.s.req(pb::DecideSubjectCommunicationRequest {
-                notice_id: id.clone(),
-                decision: f.decision,
-                details: f.details,
-                communicated_at: typed(me.tr, "communicated_at", &f.communicated_at)?,
-            }))
-            .await?;
-        me.say_done(
-            me.tr
-                .t("The decision about telling the people was recorded."),
-        );
-        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
+    );
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/breaches/notices/{id}"),
+        "The decision about telling the people was recorded.",
+        async {
+            get_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .decide_subject_communication(me.s.req(pb::DecideSubjectCommunicationRequest {
+                    notice_id: id.clone(),
+                    decision: f.decision.clone(),
+                    details: f.details.clone(),
+                    communicated_at: typed(me.tr, "communicated_at", &f.communicated_at)?,
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| notice_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 async fn notice_clocks(State(st): State<AppState>, me: Signed, Path(id): Path<String>) -> Response {
@@ -1449,25 +1454,26 @@ async fn acknowledge(
     Path(id): Path<String>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "acknowledge",
-        values: vec![("aware_at".into(), f.aware_at.clone())],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        get_notice(&st, &me, &id).await?;
-        client(&st)
-            .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
-                notice_id: id.clone(),
-                aware_at: typed(me.tr, "aware_at", &f.aware_at)?,
-            }))
-            .await?;
-        me.say_done(me.tr.t("The notice was acknowledged."));
-        Ok(Redirect::to(&format!("/breaches/notices/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
+    let kept = Kept::new("acknowledge", &[("aware_at", &f.aware_at)]);
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/breaches/notices/{id}"),
+        "The notice was acknowledged.",
+        async {
+            get_notice(&st, &me, &id).await?;
+            client(&st)
+                .acknowledge_notice(me.s.req(pb::AcknowledgeNoticeRequest {
+                    notice_id: id.clone(),
+                    aware_at: typed(me.tr, "aware_at", &f.aware_at)?,
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| notice_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use proto::v1 as pb;
@@ -655,26 +655,27 @@ async fn extend(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "extend",
-        values: vec![("reasons".into(), f.reasons.clone())],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_one(&st, &me, &id).await?;
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .extend_request(me.s.req(pb::ExtendRequestRequest {
-                id: id.clone(),
-                reasons: f.reasons,
-            }))
-            .await?;
-        me.say_done(me.tr.t("The request was extended by two months. Tell the subject, with the reasons, before the date shown."));
-        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
+    let kept = Kept::new("extend", &[("reasons", &f.reasons)]);
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/requests/{id}"),
+        "The request was extended by two months. Tell the subject, with the reasons, before the date shown.",
+        async {
+            fetch_one(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .extend_request(me.s.req(pb::ExtendRequestRequest {
+                    id: id.clone(),
+                    reasons: f.reasons.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| detail_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 async fn refuse(
@@ -683,38 +684,36 @@ async fn refuse(
     Path(id): Path<String>,
     Form(f): Form<ReasonsForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "refuse",
-        values: vec![
-            ("reasons".into(), f.reasons.clone()),
-            ("complaint_info".into(), f.complaint_info.clone()),
-            (
-                "judicial_remedy_info".into(),
-                f.judicial_remedy_info.clone(),
-            ),
+    let kept = Kept::new(
+        "refuse",
+        &[
+            ("reasons", &f.reasons),
+            ("complaint_info", &f.complaint_info),
+            ("judicial_remedy_info", &f.judicial_remedy_info),
         ],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_one(&st, &me, &id).await?;
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .refuse_request(me.s.req(pb::RefuseRequestRequest {
-                id: id.clone(),
-                reasons: f.reasons,
-                complaint_info: f.complaint_info,
-                judicial_remedy_info: f.judicial_remedy_info,
-            }))
-            .await?;
-        me.say_done(
-            me.tr
-                .t("The request was refused. Send the subject the reasons and the remedies shown."),
-        );
-        Ok(Redirect::to(&format!("/requests/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
+    );
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/requests/{id}"),
+        "The request was refused. Send the subject the reasons and the remedies shown.",
+        async {
+            fetch_one(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .refuse_request(me.s.req(pb::RefuseRequestRequest {
+                    id: id.clone(),
+                    reasons: f.reasons.clone(),
+                    complaint_info: f.complaint_info.clone(),
+                    judicial_remedy_info: f.judicial_remedy_info.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| detail_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 async fn close(

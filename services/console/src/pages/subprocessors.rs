@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
 use proto::v1 as pb;
@@ -419,26 +419,27 @@ async fn object(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "object",
-        values: vec![("reason".into(), f.reason.clone())],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_notice(&st, &me, &id).await?;
-        web::confirmed(me.tr, &f.confirm)?;
-        client(&st)
-            .record_objection(me.s.req(pb::RecordObjectionRequest {
-                notice_id: id.clone(),
-                reason: f.reason,
-            }))
-            .await?;
-        me.say_done(me.tr.t("Your objection was recorded."));
-        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
+    let kept = Kept::new("object", &[("reason", &f.reason)]);
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/subprocessors/notices/{id}"),
+        "Your objection was recorded.",
+        async {
+            fetch_notice(&st, &me, &id).await?;
+            web::confirmed(me.tr, &f.confirm)?;
+            client(&st)
+                .record_objection(me.s.req(pb::RecordObjectionRequest {
+                    notice_id: id.clone(),
+                    reason: f.reason.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| notice_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 async fn approve(
@@ -447,24 +448,25 @@ async fn approve(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let kept = Kept {
-        form: "approve",
-        values: vec![("reference".into(), f.reference.clone())],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
-        fetch_notice(&st, &me, &id).await?;
-        client(&st)
-            .record_approval(me.s.req(pb::RecordApprovalRequest {
-                notice_id: id.clone(),
-                approved: true,
-                reference: f.reference,
-            }))
-            .await?;
-        me.say_done(me.tr.t("Your approval was recorded."));
-        Ok(Redirect::to(&format!("/subprocessors/notices/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| notice_page(&st, &me, &id, Some(k))).await
+    let kept = Kept::new("approve", &[("reference", &f.reference)]);
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/subprocessors/notices/{id}"),
+        "Your approval was recorded.",
+        async {
+            fetch_notice(&st, &me, &id).await?;
+            client(&st)
+                .record_approval(me.s.req(pb::RecordApprovalRequest {
+                    notice_id: id.clone(),
+                    approved: true,
+                    reference: f.reference.clone(),
+                }))
+                .await?;
+            Ok(())
+        },
+        |k| notice_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }

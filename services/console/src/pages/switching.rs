@@ -309,16 +309,11 @@ async fn act(
         "extend" => "extend",
         _ => "export",
     };
-    let kept = Kept {
+    let kept = Kept::new(
         form,
-        values: vec![
-            ("reason".into(), f.reason.clone()),
-            ("transition_end".into(), f.transition_end.clone()),
-        ],
-        error: String::new(),
-    };
-    let r: PageResult = async {
-        web::check_csrf(&me, &f.csrf)?;
+        &[("reason", &f.reason), ("transition_end", &f.transition_end)],
+    );
+    let act = async {
         if !id_ok(&id) {
             return Err(Failure::NotFound);
         }
@@ -351,11 +346,18 @@ async fn act(
                     .await?;
             }
         }
-        me.say_done(me.tr.t(said));
-        Ok(Redirect::to(&format!("/switching/{id}")).into_response())
-    }
-    .await;
-    web::or_again(&me, kept, r, |k| detail_page(&st, &me, &id, Some(k))).await
+        Ok(())
+    };
+    web::act_kept(
+        &me,
+        &f.csrf,
+        kept,
+        &format!("/switching/{id}"),
+        said,
+        act,
+        |k| detail_page(&st, &me, &id, Some(k)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
