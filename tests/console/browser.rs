@@ -156,12 +156,7 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
         .unwrap();
     accessible(c, "sign-in").await;
     field.send_keys(token).await.unwrap();
-    c.find(Locator::Css("#signin button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#signin button[type=submit]").await;
     if c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#who"))
@@ -279,12 +274,7 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
     }
     // An agreement, a switch and a deletion certificate, from their lists.
     c.goto(&format!("{base}/agreements")).await.unwrap();
-    c.find(Locator::Css("main table a[href^='/agreements/']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "main table a[href^='/agreements/']").await;
     c.wait()
         .for_element(Locator::XPath("//h2[.='Terms']"))
         .await
@@ -359,24 +349,14 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
 
     // Report a breach and assess it.
     visit(&c, &base, "/breaches", "Report an incident").await;
-    c.find(Locator::Css("#report-discovered_by"))
-        .await
-        .unwrap()
-        .send_keys("security desk")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#report-systems"))
-        .await
-        .unwrap()
-        .send_keys("api, cv-store")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#report-description"))
-        .await
-        .unwrap()
-        .send_keys("an API key leaked in a public repository")
-        .await
-        .unwrap();
+    type_into(&c, "#report-discovered_by", "security desk").await;
+    type_into(&c, "#report-systems", "api, cv-store").await;
+    type_into(
+        &c,
+        "#report-description",
+        "an API key leaked in a public repository",
+    )
+    .await;
     submit(&c, "report").await;
     c.wait().for_element(Locator::Css("#assess")).await.unwrap();
     let incident_url = c.current_url().await.unwrap().to_string();
@@ -385,12 +365,7 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         "on the incident's page"
     );
     accessible(&c, "incident (reported)").await;
-    c.find(Locator::Css("#assess-summary"))
-        .await
-        .unwrap()
-        .send_keys("read access to CVs for 20 minutes")
-        .await
-        .unwrap();
+    type_into(&c, "#assess-summary", "read access to CVs for 20 minutes").await;
     // Pickers, not ids: the controller by its name, the kinds of data in
     // words; the numbers beside the controller.
     c.find(Locator::XPath(
@@ -481,12 +456,12 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
         "Still allowed",
     )
     .await;
-    c.find(Locator::Css("#extend-reasons"))
-        .await
-        .unwrap()
-        .send_keys("the subject's data spans many applications")
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "#extend-reasons",
+        "the subject's data spans many applications",
+    )
+    .await;
     // Without the confirmation the browser does not send the form.
     submit(&c, "extend").await;
     assert!(
@@ -548,12 +523,7 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
     shot(&c, "audit").await;
 
     // Dutch, then sign out.
-    c.find(Locator::Css("a[hreflang=nl]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "a[hreflang=nl]").await;
     c.wait()
         .for_element(Locator::Css("html[lang=nl]"))
         .await
@@ -580,12 +550,7 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
     .await;
     accessible(&c, "record of processing (Dutch)").await;
     shot(&c, "record-nl").await;
-    c.find(Locator::Css("form.signout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form.signout button").await;
     c.wait()
         .for_element(Locator::Css("#signin-token"))
         .await
@@ -650,12 +615,7 @@ async fn a_customer_dpo_sees_its_own_tenant_and_objects_in_the_browser() {
         "Object to this change",
     )
     .await;
-    c.find(Locator::Css("#object-reason"))
-        .await
-        .unwrap()
-        .send_keys("search runs outside the EEA for us")
-        .await
-        .unwrap();
+    type_into(&c, "#object-reason", "search runs outside the EEA for us").await;
     confirm(&c, "object").await;
     submit(&c, "object").await;
     c.wait()
@@ -771,12 +731,7 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
         why.contains("does not exist") || why.contains("overdue"),
         "{why}"
     );
-    c.find(Locator::Css("#fulfil-note"))
-        .await
-        .unwrap()
-        .send_keys("sent by secure mail")
-        .await
-        .unwrap();
+    type_into(&c, "#fulfil-note", "sent by secure mail").await;
     confirm(&c, "fulfil").await;
     submit(&c, "fulfil").await;
     wait_text(&c, "Files of the answer").await;
@@ -793,12 +748,7 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
     assert_eq!(status, 200, "{href}");
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(!body.is_empty());
-    c.find(Locator::Css("form.signout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form.signout button").await;
     c.wait()
         .for_element(Locator::Css("#signin-token"))
         .await
@@ -806,12 +756,7 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
 
     // Beta's DPO, in Dutch.
     sign_in(&c, &base, &s.b_tok).await;
-    c.find(Locator::Css("a[hreflang=nl]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "a[hreflang=nl]").await;
     c.wait()
         .for_element(Locator::Css("html[lang=nl]"))
         .await
@@ -827,12 +772,7 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
     .await;
     submit(&c, "acknowledge").await;
     wait_text(&c, "De ontvangst van de melding is bevestigd.").await;
-    c.find(Locator::Css("#authority-reference"))
-        .await
-        .unwrap()
-        .send_keys("AP-2026-4711")
-        .await
-        .unwrap();
+    type_into(&c, "#authority-reference", "AP-2026-4711").await;
     confirm(&c, "authority").await;
     submit(&c, "authority").await;
     wait_text(&c, "AP-2026-4711").await;
@@ -840,18 +780,8 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
 
     // A data-subject request, filed for its own company.
     visit(&c, &base, "/requests", "Verzoek indienen").await;
-    c.find(Locator::Css("#file-type option[value=erasure]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#file-email"))
-        .await
-        .unwrap()
-        .send_keys("piet@example.nl")
-        .await
-        .unwrap();
+    click(&c, "#file-type option[value=erasure]").await;
+    type_into(&c, "#file-email", "piet@example.nl").await;
     submit(&c, "file").await;
     wait_text(&c, "wissen (art. 17)").await;
     let filed = text(&c).await;
@@ -860,12 +790,7 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
 
     // A Data Act switch.
     visit(&c, &base, "/switching", "Een overstap of exit aanvragen").await;
-    c.find(Locator::Css("#request-destination"))
-        .await
-        .unwrap()
-        .send_keys("Nieuwe Leverancier B.V.")
-        .await
-        .unwrap();
+    type_into(&c, "#request-destination", "Nieuwe Leverancier B.V.").await;
     confirm(&c, "request").await;
     submit(&c, "request").await;
     wait_text(&c, "Mijlpalen").await;
@@ -894,4 +819,24 @@ async fn the_processor_sends_to_all_and_a_customer_serves_itself_in_dutch() {
     assert!(body.contains(&cand.id), "{body}");
     c.close().await.unwrap();
     app.stop().await;
+}
+
+/// Types `text` into the element `css` names.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `css` names.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .unwrap();
 }
