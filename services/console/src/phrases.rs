@@ -1084,6 +1084,210 @@ const PHRASES: &[(&str, &str)] = &[
         "tenant {} was erased on {}: it can never hold data again",
         "klant {1} is gewist op {2}: zij kan nooit meer gegevens bevatten",
     ),
+    // ---- refusals an API caller meets (the console's forms send valid codes) ----
+    (
+        "expected json, csv or markdown, got {}",
+        "verwacht json, csv of markdown, niet {1}",
+    ),
+    (
+        "expected json or markdown, got {}",
+        "verwacht json of markdown, niet {1}",
+    ),
+    (
+        "expected days, weeks or months, got {}",
+        "verwacht dagen, weken of maanden, niet {1}",
+    ),
+    (
+        "expected general or specific, got {}",
+        "verwacht algemene of specifieke toestemming, niet {1}",
+    ),
+    (
+        "expected none, suspend or restart, got {}",
+        "verwacht geen, opschorten of opnieuw beginnen, niet {1}",
+    ),
+    (
+        "expected return_then_delete or delete, got {}",
+        "verwacht teruggeven en dan verwijderen, of verwijderen, niet {1}",
+    ),
+    (
+        "expected draft, active, terminating or ended, got {}",
+        "verwacht concept, actief, eindigend of beëindigd, niet {1}",
+    ),
+    (
+        "expected confirm or dismiss, got {}",
+        "verwacht bevestigen of afsluiten zonder datalek, niet {1}",
+    ),
+    (
+        "expected asked or received, got {}",
+        "verwacht gevraagd of ontvangen, niet {1}",
+    ),
+    (
+        "expected add, replace or remove, got {}",
+        "verwacht toevoegen, vervangen of verwijderen, niet {1}",
+    ),
+    (
+        "expected withdrawn, sustained or contract_terminated, got {}",
+        "verwacht ingetrokken, gehandhaafd of overeenkomst beëindigd, niet {1}",
+    ),
+    (
+        "expected rejected, withdrawn or hired",
+        "verwacht afgewezen, teruggetrokken of aangenomen",
+    ),
+    (
+        "expected rejection_communicated or vacancy_closed",
+        "verwacht de dag van de afwijzing of de dag waarop de vacature sloot",
+    ),
+    (
+        "expected request, contract_end or controller_instruction",
+        "verwacht een verzoek, het einde van de overeenkomst of een instructie van de verwerkingsverantwoordelijke",
+    ),
+    (
+        "only applies to the decision communicate",
+        "geldt alleen bij het besluit om de betrokkenen in te lichten",
+    ),
+    (
+        "required for exception_34_3_b: the subsequent measures that keep the high risk from materialising",
+        "verplicht bij de uitzondering van art. 34 lid 3 onder b: de latere maatregelen die voorkomen dat het hoge risico zich voordoet",
+    ),
+    (
+        "required for exception_34_3_c: the public communication or equally effective measure used instead (art. 34(3)(c))",
+        "verplicht bij de uitzondering van art. 34 lid 3 onder c: de openbare mededeling of even doeltreffende maatregel die in plaats daarvan is gebruikt",
+    ),
+    (
+        "required: the notification at {} is later than 72 hours after awareness ({}, strict reading; GDPR art. 33(1))",
+        "verplicht: de melding op {1} is later dan 72 uur na kennisname ({2}, strikte lezing; AVG art. 33 lid 1)",
+    ),
+    (
+        "can only be true when encrypted is true",
+        "kan alleen als de gegevens versleuteld waren",
+    ),
+    (
+        "names controller {} twice",
+        "noemt verwerkingsverantwoordelijke {1} twee keer",
+    ),
+    (
+        "no controller {}",
+        "er is geen verwerkingsverantwoordelijke {1}",
+    ),
+    (
+        "a controller's token files requests for itself only",
+        "een verwerkingsverantwoordelijke dient alleen verzoeken voor zichzelf in",
+    ),
+    (
+        "needs controller_id: each controller's addresses are hashed with its own key",
+        "kies eerst de verwerkingsverantwoordelijke: de adressen van elke verwerkingsverantwoordelijke worden met een eigen sleutel gehasht",
+    ),
+    (
+        "required for rectification: give at least one corrected value",
+        "verplicht bij rectificatie: geef ten minste één verbeterde waarde",
+    ),
+    (
+        "at most 36 months at once: from {} for to_month {}",
+        "ten hoogste 36 maanden tegelijk: vanaf {1} tot {2}",
+    ),
+    (
+        "at most 40 quarters at once: from {} for to_quarter {}",
+        "ten hoogste 40 kwartalen tegelijk: vanaf {1} tot {2}",
+    ),
+    (
+        "at most 366 days at once: from {} for to_day {}",
+        "ten hoogste 366 dagen tegelijk: vanaf {1} tot {2}",
+    ),
+    (
+        "only a replacement names the sub-processor it replaces",
+        "alleen een vervanging noemt de subverwerker die zij vervangt",
+    ),
+    (
+        "controller {} has no processing agreement in force",
+        "verwerkingsverantwoordelijke {1} heeft geen verwerkersovereenkomst die van kracht is",
+    ),
+    ("no sub-processor with id {}", "er is geen subverwerker {1}"),
+    (
+        "names no field to change",
+        "noemt geen gegeven om te wijzigen",
+    ),
+    (
+        "no switching charges may be made on or after {} (Data Act art. 29(1)), got {}",
+        "vanaf {1} mogen geen overstapkosten meer in rekening worden gebracht (Dataverordening art. 29 lid 1), niet {2}",
+    ),
+    (
+        "only a switch to another provider has a destination",
+        "alleen een overstap naar een andere aanbieder heeft een nieuwe aanbieder",
+    ),
+    (
+        "the documented direct costs are required (art. 29(3))",
+        "de onderbouwde directe kosten zijn verplicht (art. 29 lid 3)",
+    ),
+    (
+        "agreement {} was terminated to end on {}, got {}",
+        "overeenkomst {1} is opgezegd tegen {2}, niet {3}",
+    ),
+    (
+        "controller {} was erased by switch {}",
+        "verwerkingsverantwoordelijke {1} is gewist door overstap {2}",
+    ),
+    (
+        "controller {} had no agreement in force at {}",
+        "verwerkingsverantwoordelijke {1} had op {2} geen overeenkomst die van kracht was",
+    ),
+    (
+        "{} is before the applied date {}",
+        "{1} ligt vóór de datum van de sollicitatie {2}",
+    ),
+    ("{} is in the future", "{1} ligt in de toekomst"),
+    ("1 to {} per call", "1 tot en met {1} per keer"),
+    (
+        "an event's seq is 1 or more, got {}",
+        "het volgnummer van een gebeurtenis is 1 of meer, niet {1}",
+    ),
+    (
+        "name a candidate_id or a seq",
+        "noem een kandidaat of een volgnummer",
+    ),
+    (
+        "name from 1 to {} events; {} were named",
+        "noem 1 tot en met {1} gebeurtenissen; er werden er {2} genoemd",
+    ),
+    (
+        "no field to change was given",
+        "er is geen gegeven om te wijzigen",
+    ),
+    (
+        "a shredded candidate id can never get a new key",
+        "een kandidaat waarvan de gegevens zijn vernietigd, krijgt nooit meer een sleutel",
+    ),
+    (
+        "event {} is not in the tree of size {}: ask for a later checkpoint",
+        "gebeurtenis {1} staat niet in de boom van grootte {2}: vraag een later controlepunt op",
+    ),
+    (
+        "entry {} is not in the tree of size {}: ask for a later checkpoint",
+        "regel {1} staat niet in de boom van grootte {2}: vraag een later controlepunt op",
+    ),
+    (
+        "no checkpoint of this audit tree of size {} was signed; GetAuditCheckpoint gives the latest",
+        "er is geen controlepunt van deze auditboom van grootte {1} ondertekend; het laatste is op te vragen",
+    ),
+    (
+        "no checkpoint of tree size {} was signed; GetCheckpoint gives the latest",
+        "er is geen controlepunt van grootte {1} ondertekend; het laatste is op te vragen",
+    ),
+    (
+        "no checkpoint yet: nothing has been erased",
+        "nog geen controlepunt: er is nog niets gewist",
+    ),
+    (
+        "the audit log no longer matches its signed Merkle tree: {}; nothing was signed (see docs/evidence.md, \"When the audit tree refuses\")",
+        "het auditlog klopt niet meer met zijn ondertekende Merkle-boom: {1}; er is niets ondertekend (zie de documentatie over bewijs)",
+    ),
+    (
+        "required for processor-wide tokens",
+        "verplicht voor tokens van de verwerker",
+    ),
+    (
+        "the key of export {} was destroyed: the bundle is noise",
+        "de sleutel van export {1} is vernietigd: het bestand is onleesbaar",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",
@@ -1601,5 +1805,121 @@ mod tests {
             }
         }
         assert!(seen > 10_000, "{seen} notes read");
+    }
+
+    /// The string literal at the start of `s` (after whitespace), if any.
+    fn literal(s: &str) -> Option<String> {
+        let s = s.trim_start();
+        let s = s.strip_prefix("format!(").map_or(s, str::trim_start);
+        let body = s.strip_prefix('"')?;
+        let mut out = String::new();
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(out),
+                '\\' => match chars.next()? {
+                    '\n' => {
+                        // A continued line: its leading whitespace is not text.
+                        let rest: String = chars.clone().collect();
+                        let skip = rest.len() - rest.trim_start().len();
+                        for _ in 0..rest[..skip].chars().count() {
+                            chars.next();
+                        }
+                    }
+                    e => out.push(e),
+                },
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    /// Every reason a service gives for refusing a form or an action
+    /// (`err("field", "…")`, `Precondition("…")`, with `format!` holes as
+    /// `{}`), read from the services' sources, is said in Dutch.
+    #[test]
+    fn every_refusal_a_service_writes_is_said_in_dutch() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = [
+            "services/agreements/src",
+            "services/breaches/src",
+            "services/requests/src",
+            "services/subprocessors/src",
+            "services/switching/src",
+            "services/vault/src",
+            "services/controllers/src",
+            "crates/domain-kit/src",
+        ]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut seen = 0;
+        let mut missing = std::collections::BTreeSet::new();
+        for f in &files {
+            let src = std::fs::read_to_string(f).unwrap();
+            // Only the code, not its unit tests.
+            let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+            let mut reasons = Vec::new();
+            for (at, _) in src.match_indices("err(") {
+                // err("field", "reason") or err("field", format!("reason", …))
+                let rest = &src[at + 4..];
+                if let Some(field) = literal(rest)
+                    && is_field_name(&field)
+                {
+                    let after = &rest[rest.find(',').unwrap_or(0) + 1..];
+                    if let Some(r) = literal(after) {
+                        reasons.push(r);
+                    }
+                }
+            }
+            for (at, _) in src.match_indices("Precondition(") {
+                if let Some(r) = literal(&src[at + 13..]) {
+                    reasons.push(r);
+                }
+            }
+            for r in reasons {
+                // `{name}` and `{}` holes alike; a sample value in each.
+                let mut sample = String::new();
+                let mut depth = 0;
+                for c in r.chars() {
+                    match c {
+                        '{' => {
+                            depth += 1;
+                            if depth == 1 {
+                                sample.push('7');
+                            }
+                        }
+                        '}' if depth > 0 => depth -= 1,
+                        c if depth == 0 => sample.push(c),
+                        _ => {}
+                    }
+                }
+                seen += 1;
+                if dutch(&sample).is_none() {
+                    missing.insert(format!(
+                        "{}: {r:?}",
+                        f.strip_prefix(&root).unwrap_or(f).display()
+                    ));
+                }
+            }
+        }
+        assert!(seen > 60, "the scan found only {seen} reasons");
+        assert!(
+            missing.is_empty(),
+            "{} refusals without Dutch:\n{}",
+            missing.len(),
+            missing.into_iter().collect::<Vec<_>>().join("\n")
+        );
     }
 }
