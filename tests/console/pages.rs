@@ -2493,6 +2493,11 @@ async fn no_page_of_the_day_shows_an_id() {
             })
             .collect();
         assert!(codes.is_empty(), "{path} shows code words {codes:?}");
+        // Nor an internal file: the law and the agreement are cited, not
+        // the project's notes.
+        for internal in ["legal-rules", "seed 0", "seeds/", "docs/", ".rs ", ".md "] {
+            assert!(!v.contains(internal), "{path} cites {internal:?}: {v}");
+        }
     }
     app.stop().await;
 }
