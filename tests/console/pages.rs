@@ -572,6 +572,7 @@ async fn dutch() {
         format!("/breaches/notices/{}", s.b_notice),
         format!("/breaches/notices/{}/authority-draft", s.b_notice),
         "/agreements/record/view".to_owned(),
+        "/people".to_owned(),
         "/requests".to_owned(),
         format!("/requests/{}", s.a_overdue),
         format!("/requests/{}", s.b_request),
@@ -2441,6 +2442,8 @@ async fn no_page_of_the_day_shows_an_id() {
             format!("/breaches/notices/{}/authority-draft", s.b_notice),
         ),
         (0, "/agreements/record/view".to_owned()),
+        (0, "/people".to_owned()),
+        (1, "/people".to_owned()),
         (0, "/requests".to_owned()),
         (0, format!("/requests/{}", s.a_overdue)),
         (0, "/subprocessors".to_owned()),
@@ -2638,5 +2641,152 @@ async fn refused_extensions_refusals_and_objections_come_back_as_typed() {
             .has(&format!("action=\"{notice}/acknowledge\"")),
         "not acknowledged: the form is still offered"
     );
+    app.stop().await;
+}
+
+/// The people who use the console: the administrator invites a customer's
+/// DPO (its company picked by name), a refused invitation comes back as
+/// typed, the customer's DPO invites and removes colleagues of its own
+/// company only, and another customer sees none of them.
+#[tokio::test]
+async fn people_are_invited_and_removed_from_the_console() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = spawn_console(&db).await;
+    let s = seed(&app, &db).await;
+    let mut w = Web::signed_in(&app, &s.dpo).await;
+    let p = w.get("/people").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.has("Invite a person") && p.has(">Acme B.V.</option>"),
+        "{}",
+        p.body
+    );
+    // A bad address: the page again, the name as typed, the reason beside
+    // the address, nobody invited.
+    let r = w
+        .act(
+            "/people",
+            "/people",
+            &[
+                ("name", "Dana Prins"),
+                ("email", "dana at acme"),
+                ("language", "nl"),
+                ("role", "controller"),
+                ("tenant_id", &s.a.id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.has("value=\"Dana Prins\"") && r.has("id=\"invite-email-error\""),
+        "{}",
+        r.body
+    );
+    let r = w
+        .act(
+            "/people",
+            "/people",
+            &[
+                ("name", "Dana Prins"),
+                ("email", "dana@acme.example"),
+                ("language", "nl"),
+                ("role", "controller"),
+                ("tenant_id", &s.a.id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = w.get("/people").await;
+    assert!(
+        p.has("The person was invited")
+            && p.has("dana@acme.example")
+            && p.has("invited, not signed in yet"),
+        "{}",
+        p.body
+    );
+    assert!(p.visible_uuids().is_empty(), "{:?}", p.visible_uuids());
+    // Acme's DPO: its own company's people, a form without role or company.
+    let mut a = Web::signed_in(&app, &s.a_tok).await;
+    let mine = a.get("/people").await;
+    assert!(mine.has("dana@acme.example"), "{}", mine.body);
+    assert!(
+        !mine.has("name=\"tenant_id\"") && !mine.has("<select id=\"invite-role\""),
+        "{}",
+        mine.body
+    );
+    let r = a
+        .act(
+            "/people",
+            "/people",
+            &[
+                ("name", "Joost Bakker"),
+                ("email", "joost@acme.example"),
+                ("language", "en"),
+                ("role", "controller"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Beta's DPO sees none of them.
+    let mut b = Web::signed_in(&app, &s.b_tok).await;
+    let theirs = b.get("/people").await;
+    assert!(
+        !theirs.has("acme.example") && theirs.has("Nobody has been invited yet."),
+        "{}",
+        theirs.body
+    );
+    // Removing asks for the confirmation, then the person is removed.
+    let joost = app
+        .people()
+        .list_people(req(&app.admin, pb::ListPeopleRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .people
+        .into_iter()
+        .find(|p| p.name == "Joost Bakker")
+        .unwrap();
+    let r = a
+        .act_unconfirmed(
+            "/people",
+            "/people/remove",
+            &[("id", &joost.id), ("reason", "left the company")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.has("value=\"left the company\""), "{}", r.body);
+    let r = a
+        .act(
+            "/people",
+            "/people/remove",
+            &[("id", &joost.id), ("reason", "left the company")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = a.get("/people").await;
+    assert!(
+        after.has("The person was removed") && after.has("removed"),
+        "{}",
+        after.body
+    );
+    // Beta's DPO cannot remove Acme's.
+    let dana = app
+        .people()
+        .list_people(req(&app.admin, pb::ListPeopleRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .people
+        .into_iter()
+        .find(|p| p.name == "Dana Prins")
+        .unwrap();
+    let r = b
+        .act(
+            "/people",
+            "/people/remove",
+            &[("id", &dana.id), ("reason", "x"), ("confirm", "true")],
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
     app.stop().await;
 }

@@ -18,6 +18,7 @@ mod hostile;
 mod memory;
 mod metrics;
 mod outage;
+mod people;
 mod processing_edges;
 mod reports;
 mod requests;

@@ -221,6 +221,25 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
             stored.insert(c.id.clone(), p);
         }
         let (b_cand, _) = put(&app, &b.id, "B-1", "Bea Beta", "bea@example.nl").await;
+        // A DPO of each company is invited to the console.
+        for (t, name, email) in [
+            (&a.id, "Dana Prins", "dana@acme.example"),
+            (&b.id, "Bo Beta", "bo@beta.example"),
+        ] {
+            app.people()
+                .invite_person(req(
+                    &app.admin,
+                    pb::InvitePersonRequest {
+                        name: name.into(),
+                        email: email.into(),
+                        language: "nl".into(),
+                        role: "controller".into(),
+                        tenant_id: t.clone(),
+                    },
+                ))
+                .await
+                .unwrap();
+        }
 
         // The request and its milestones, as rule dataact.switching computes them.
         let s = app
@@ -458,6 +477,28 @@ async fn a_switch_hands_over_a_verified_bundle_then_the_tenant_is_erased() {
             1
         );
 
+        // A's people went with it (their names and addresses); B's stay.
+        let listed = |t: String| {
+            let app = &app;
+            async move {
+                app.people()
+                    .list_people(req(
+                        &app.admin,
+                        pb::ListPeopleRequest {
+                            tenant_id: t,
+                            include_removed: true,
+                            page: None,
+                        },
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .people
+                    .len()
+            }
+        };
+        assert_eq!(listed(a.id.clone()).await, 0);
+        assert_eq!(listed(b.id.clone()).await, 1);
         // Nothing of A is readable; B is intact.
         for id in stored.keys() {
             let e = app

@@ -274,6 +274,13 @@ impl TestApp {
         )
     }
 
+    /// The people who use the console (hosted with the controllers).
+    pub fn people(&self) -> pb::person_service_client::PersonServiceClient<Channel> {
+        pb::person_service_client::PersonServiceClient::new(
+            self.channel_of(custodian::Target::Controllers),
+        )
+    }
+
     pub fn vault(&self) -> pb::vault_service_client::VaultServiceClient<Channel> {
         pb::vault_service_client::VaultServiceClient::new(self.channel_of(custodian::Target::Vault))
             .max_decoding_message_size(64 * 1024 * 1024)

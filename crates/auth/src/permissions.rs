@@ -286,6 +286,21 @@ pub const TABLE: &[MethodPermission] = &[
     // to see; only an administrator revokes. Never a tenant's.
     p("/custodian.v1.TokenService/ListTokens", &[Admin, Auditor]),
     p("/custodian.v1.TokenService/RevokeToken", &[Admin]),
+    // PersonService: the people who use the console. An administrator
+    // manages everyone; a customer's DPO the colleagues of its own tenant
+    // (the service scopes it); an auditor reads.
+    p(
+        "/custodian.v1.PersonService/InvitePerson",
+        &[Admin, Controller],
+    ),
+    p(
+        "/custodian.v1.PersonService/ListPeople",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.PersonService/RemovePerson",
+        &[Admin, Controller],
+    ),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",

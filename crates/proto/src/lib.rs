@@ -38,6 +38,8 @@ pub mod service_names {
     pub const IDENTITY: &str = "custodian.v1.IdentityService";
     /// Hosted with the controllers.
     pub const TOKENS: &str = "custodian.v1.TokenService";
+    /// Hosted with the controllers.
+    pub const PEOPLE: &str = "custodian.v1.PersonService";
     pub const VAULT_PEER: &str = "custodian.internal.v1.VaultPeer";
     pub const CONTROLLERS_PEER: &str = "custodian.internal.v1.ControllersPeer";
     pub const AGREEMENTS_PEER: &str = "custodian.internal.v1.AgreementsPeer";

@@ -50,6 +50,7 @@ pub const SHARED_SCHEMAS: [&str; 3] = ["auth", "audit", "outbox"];
 /// migration adds must be named here: [`provision`] refuses one that is not.
 pub const TABLES: &[(&str, &str)] = &[
     ("controllers", "controllers"),
+    ("people", "controllers"),
     ("api_tokens", "auth"),
     ("audit_events", "audit"),
     ("audit_heads", "audit"),

@@ -118,6 +118,73 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("People", "Personen"),
+    (
+        "administrator (the processor's privacy office)",
+        "beheerder (het privacyteam van de verwerker)",
+    ),
+    (
+        "auditor (reads everything, changes nothing)",
+        "auditor (leest alles, wijzigt niets)",
+    ),
+    (
+        "a customer's DPO (its own company only)",
+        "FG van een klant (alleen het eigen bedrijf)",
+    ),
+    ("Dutch", "Nederlands"),
+    ("English", "Engels"),
+    ("removed", "verwijderd"),
+    (
+        "invited, not signed in yet",
+        "uitgenodigd, nog niet aangemeld",
+    ),
+    ("Company", "Bedrijf"),
+    ("Invited", "Uitgenodigd"),
+    ("Invited by", "Uitgenodigd door"),
+    (
+        "Nobody has been invited yet.",
+        "Er is nog niemand uitgenodigd.",
+    ),
+    ("Person", "Persoon"),
+    (
+        "I understand: the person can no longer sign in and its sessions end; the audit log keeps its name.",
+        "Ik begrijp het: de persoon kan niet meer aanmelden en zijn sessies eindigen; het auditlog bewaart de naam.",
+    ),
+    ("Remove a person", "Een persoon verwijderen"),
+    ("Remove", "Verwijderen"),
+    (
+        "The people who use the console, each signing in as themselves. An invitation names the e-mail address the person's sign-in must prove.",
+        "De mensen die de console gebruiken, elk aangemeld als zichzelf. Een uitnodiging noemt het e-mailadres dat de aanmelding van de persoon moet bewijzen.",
+    ),
+    (
+        "The address the person signs in with at its organisation's identity provider.",
+        "Het adres waarmee de persoon zich aanmeldt bij de identiteitsprovider van de eigen organisatie.",
+    ),
+    ("Role", "Rol"),
+    (
+        "Company (for a customer's DPO)",
+        "Bedrijf (voor een FG van een klant)",
+    ),
+    ("Invite a person", "Een persoon uitnodigen"),
+    ("Invite", "Uitnodigen"),
+    (
+        "The person was invited: they sign in with that e-mail address at their identity provider.",
+        "De persoon is uitgenodigd: die meldt zich aan met dat e-mailadres bij de eigen identiteitsprovider.",
+    ),
+    (
+        "The person was removed: they can no longer sign in.",
+        "De persoon is verwijderd: die kan niet meer aanmelden.",
+    ),
+    (
+        "person invited to the console",
+        "persoon uitgenodigd voor de console",
+    ),
+    (
+        "person removed from the console",
+        "persoon verwijderd uit de console",
+    ),
+    ("people", "personen"),
+    ("person", "persoon"),
     ("What was done", "Wat er is gedaan"),
     ("breaches", "datalekken"),
     ("data-subject requests", "verzoeken van betrokkenen"),
@@ -2000,6 +2067,7 @@ mod coverage {
         ("pages/notice_view.rs", include_str!("pages/notice_view.rs")),
         ("pages/company.rs", include_str!("pages/company.rs")),
         ("pages/mod.rs", include_str!("pages/mod.rs")),
+        ("pages/people.rs", include_str!("pages/people.rs")),
         ("pages/record.rs", include_str!("pages/record.rs")),
         (
             "pages/authority_draft.rs",

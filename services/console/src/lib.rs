@@ -90,6 +90,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         .merge(pages::switching::routes())
         .merge(pages::reports::routes())
         .merge(pages::admin::routes())
+        .merge(pages::people::routes())
         .merge(pages::company::routes())
         .fallback(web::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1288,6 +1288,32 @@ const PHRASES: &[(&str, &str)] = &[
         "the key of export {} was destroyed: the bundle is noise",
         "de sleutel van export {1} is vernietigd: het bestand is onleesbaar",
     ),
+    // ---- people ----
+    (
+        "a customer's DPO invites colleagues as controller only",
+        "een FG van een klant nodigt collega's alleen uit als FG van de klant",
+    ),
+    (
+        "a customer's DPO invites colleagues of its own company only",
+        "een FG van een klant nodigt alleen collega's van het eigen bedrijf uit",
+    ),
+    (
+        "expected admin, auditor or controller, got {}",
+        "verwacht beheerder, auditor of FG van een klant, niet {1}",
+    ),
+    (
+        "expected en or nl, got {}",
+        "verwacht Engels of Nederlands, niet {1}",
+    ),
+    (
+        "must be empty for the processor's staff",
+        "moet leeg zijn voor medewerkers van de verwerker",
+    ),
+    (
+        "required for a customer's DPO: the controller's id, got {}",
+        "verplicht voor een FG van een klant: kies de klant, niet {1}",
+    ),
+    ("{} is already invited", "{1} is al uitgenodigd"),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",

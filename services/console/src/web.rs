@@ -200,7 +200,7 @@ impl PageT<'_> {
 /// Navigation for a role: a page shows only when the role may call the RPC
 /// the page is built on.
 pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, &str); 12] = [
+    let items: [(&'static str, &'static str, &str); 13] = [
         ("/", "Obligations", "DeadlineService/ListObligations"),
         ("/breaches", "Breaches", "BreachService/ListBreachNotices"),
         ("/requests", "Requests", "RequestService/ListRequests"),
@@ -224,6 +224,7 @@ pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
             "NotificationService/ListNotifications",
         ),
         ("/tenants", "Tenants", "ControllerService/ListControllers"),
+        ("/people", "People", "PersonService/ListPeople"),
         ("/company", "Our company", "ControllerService/GetController"),
     ];
     let here = path.split('?').next().unwrap_or("/");

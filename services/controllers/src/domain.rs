@@ -261,6 +261,9 @@ pub enum ControllerError {
     NotFound,
     #[error("a controller with KvK number {0} already exists")]
     KvkTaken(String),
+    /// Something of that name exists already (the message names the field).
+    #[error("{0}")]
+    Duplicate(String),
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -278,7 +281,9 @@ impl domain_kit::Classified for ControllerError {
         match self {
             ControllerError::Invalid(_) => ErrorKind::Invalid,
             ControllerError::NotFound => ErrorKind::NotFound,
-            ControllerError::KvkTaken(_) => ErrorKind::AlreadyExists,
+            ControllerError::KvkTaken(_) | ControllerError::Duplicate(_) => {
+                ErrorKind::AlreadyExists
+            }
             ControllerError::Forbidden(_) => ErrorKind::Forbidden,
             ControllerError::Precondition(_) => ErrorKind::Precondition,
             ControllerError::Internal(_) => ErrorKind::Internal,

@@ -10,6 +10,7 @@
 pub mod domain;
 pub mod grpc;
 pub mod peer;
+pub mod people;
 pub mod repo;
 pub mod tokens;
 

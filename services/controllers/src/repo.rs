@@ -136,18 +136,26 @@ impl ControllerRepo {
         Ok((hooks, tokens))
     }
 
-    /// Revokes every token bound to an erased tenant (audited
-    /// `controller.tokens_revoked`). Returns how many were revoked.
+    /// Closes an erased tenant's access: revokes every token bound to it
+    /// and deletes its people (their names and addresses go with the
+    /// tenant; they can no longer sign in), audited
+    /// `controller.tokens_revoked`. Returns how many tokens were revoked.
     pub async fn revoke_tokens(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
         let txn = audit::begin(&self.db).await.map_err(from_audit)?;
         let tokens = auth::tokens::revoke_tenant(&txn, id)
             .await
             .map_err(internal)?;
+        let people = store::entities::people::Entity::delete_many()
+            .filter(store::entities::people::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?
+            .rows_affected;
         audit::append(
             &txn,
             Record::new(actor, "controller.tokens_revoked", "controller", id)
                 .tenant(id)
-                .details(json!({ "tokens_revoked": tokens })),
+                .details(json!({ "tokens_revoked": tokens, "people_deleted": people })),
         )
         .await
         .map_err(internal)?;

@@ -116,6 +116,7 @@ fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'
         b = b.with_service_name(t.grpc_name());
         if *t == Target::Controllers {
             b = b.with_service_name(service_names::TOKENS);
+            b = b.with_service_name(service_names::PEOPLE);
         }
     }
     b
@@ -227,6 +228,7 @@ pub async fn serve(
                 routes.add_service(controllers::service(db.clone(), config.webhook_targets()?));
                 routes.add_service(controllers::peer::service(db.clone()));
                 routes.add_service(controllers::tokens::service(db.clone()));
+                routes.add_service(controllers::people::service(db.clone()));
             }
             Target::Audit => {
                 routes.add_service(audit::grpc::service(db.clone()));

@@ -4,7 +4,7 @@
 //! |----------------|-----------------------|
 //! | `api_tokens`   | `auth`                |
 //! | `audit_events`, `audit_heads` | `audit` |
-//! | `controllers`  | `services/controllers` |
+//! | `controllers`, `people` | `services/controllers` |
 //! | `keystore_info` (key store database) | `store` |
 //! | `vault::*` (both databases) | `services/vault` |
 //! | `outbox::*` (`outbox_messages`, `outbox_attempts`) | `crates/outbox` |
@@ -23,6 +23,7 @@ pub mod controllers;
 pub mod dsr_requests;
 pub mod keystore_info;
 pub mod outbox;
+pub mod people;
 pub mod subprocessors;
 pub mod switching;
 pub mod vault;

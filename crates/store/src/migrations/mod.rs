@@ -24,6 +24,7 @@ mod m20261207_000018_keystore_append_only;
 mod m20261207_000019_outbox_and_tokens_guards;
 mod m20261207_000020_audit_writer;
 mod m20261207_000021_certificate_list;
+mod m20261207_000022_people;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_outbox_and_tokens_guards::Migration),
             Box::new(m20261207_000020_audit_writer::Migration),
             Box::new(m20261207_000021_certificate_list::Migration),
+            Box::new(m20261207_000022_people::Migration),
         ]
     }
 }

@@ -138,11 +138,13 @@ pub(crate) const ACTIONS: &[(&str, &str)] = &[
     ),
     ("notification.dead", "webhook message given up"),
     ("notification.retry", "webhook message sent again"),
+    ("person.invite", "person invited to the console"),
+    ("person.remove", "person removed from the console"),
     ("vault.tenant_erased", "customer's candidates erased"),
 ];
 
 /// The kinds of audited actions, by the start their codes share.
-pub(crate) const ACTION_KINDS: [(&str, &str); 12] = [
+pub(crate) const ACTION_KINDS: [(&str, &str); 13] = [
     ("breach.", "breaches"),
     ("dsr.", "data-subject requests"),
     ("candidate.", "candidates"),
@@ -152,6 +154,7 @@ pub(crate) const ACTION_KINDS: [(&str, &str); 12] = [
     ("retention_policy.", "retention policies"),
     ("controller.", "customers"),
     ("token.", "tokens"),
+    ("person.", "people"),
     ("console.", "sign-ins to the console"),
     ("notification.", "webhook messages"),
     ("vault.", "erasure of a customer"),
@@ -179,6 +182,7 @@ fn object_cell(tr: crate::i18n::Tr, e: &pb::AuditEvent) -> Cell {
         "controller" => ("controller", None),
         "api_token" => ("API token", None),
         "console_session" => ("console session", None),
+        "person" => ("person", Some("/people".to_owned())),
         _ => ("", None),
     };
     let label = if word.is_empty() {

@@ -10,6 +10,7 @@ pub mod breaches;
 pub mod company;
 pub mod notice_view;
 pub mod obligations;
+pub mod people;
 pub mod record;
 pub mod reports;
 pub mod requests;

@@ -1,0 +1,490 @@
+//! `PersonService`: the people who use the console (table `people`, owned by
+//! this service, beside the controllers their DPOs work for). An
+//! administrator manages everyone; a customer's DPO invites and removes the
+//! colleagues of its own tenant, as `controller`s. Every change commits with
+//! its audit entry (`person.invite`, `person.remove`). A removed person
+//! keeps its row, so the audit log can still name it, and can no longer
+//! sign in.
+//!
+//! Three parts, as in the rest of this crate: a pure parser of the
+//! invitation ([`NewPerson::parse`]), the storage ([`PeopleRepo`]) and the
+//! thin gRPC adapter ([`PersonGrpc`]).
+
+use audit::{Actor, Record};
+use auth::{Principal, Scope};
+use chrono::{DateTime, Utc};
+use domain_kit::{FieldError, err};
+use proto::v1::{self as pb, person_service_server::PersonService};
+use proto::wire;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use store::entities::{controllers, people as tbl};
+use tonic::{Request, Response, Status};
+
+use crate::domain::{ControllerError, Email, PersonName};
+
+const DEFAULT_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 500;
+
+/// What a person may do in the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonRole {
+    /// The processor's staff: everything, every tenant.
+    Admin,
+    /// The processor's staff: reads everything.
+    Auditor,
+    /// A customer's DPO: its own tenant.
+    Controller,
+}
+
+impl PersonRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonRole::Admin => "admin",
+            PersonRole::Auditor => "auditor",
+            PersonRole::Controller => "controller",
+        }
+    }
+
+    fn parse(s: &str) -> Result<PersonRole, FieldError> {
+        match s.trim() {
+            "admin" => Ok(PersonRole::Admin),
+            "auditor" => Ok(PersonRole::Auditor),
+            "controller" => Ok(PersonRole::Controller),
+            other => Err(err(
+                "role",
+                format!(
+                    "expected admin, auditor or controller, got {}",
+                    wire::quote(other)
+                ),
+            )),
+        }
+    }
+}
+
+/// An invitation, checked: who, how to reach them, in which language, as
+/// what and (a customer's DPO) for which tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPerson {
+    pub name: String,
+    /// Lower case.
+    pub email: String,
+    pub language: &'static str,
+    pub role: PersonRole,
+    pub tenant: Option<String>,
+}
+
+impl NewPerson {
+    /// Parses an invitation made by a caller of `scope`: a tenant-bound
+    /// caller (a customer's DPO) invites `controller` colleagues of its own
+    /// tenant only; for anyone else a `controller` names its tenant and the
+    /// staff name none.
+    pub fn parse(r: &pb::InvitePersonRequest, scope: &Scope) -> Result<NewPerson, FieldError> {
+        let name = PersonName::parse("name", &r.name)?;
+        let email = Email::parse("email", &r.email)?;
+        let language = match r.language.trim() {
+            "" | "nl" => "nl",
+            "en" => "en",
+            other => {
+                return Err(err(
+                    "language",
+                    format!("expected en or nl, got {}", wire::quote(other)),
+                ));
+            }
+        };
+        let role = PersonRole::parse(&r.role)?;
+        let asked = r.tenant_id.trim();
+        let tenant = match (scope, role) {
+            (Scope::Tenant(own), PersonRole::Controller) => {
+                if !asked.is_empty() && wire::uuid(asked).as_deref() != Some(own.as_str()) {
+                    return Err(err(
+                        "tenant_id",
+                        "a customer's DPO invites colleagues of its own company only",
+                    ));
+                }
+                Some(own.clone())
+            }
+            (Scope::Tenant(_), _) => {
+                return Err(err(
+                    "role",
+                    "a customer's DPO invites colleagues as controller only",
+                ));
+            }
+            (Scope::All, PersonRole::Controller) => Some(wire::uuid(asked).ok_or_else(|| {
+                err(
+                    "tenant_id",
+                    format!(
+                        "required for a customer's DPO: the controller's id, got {}",
+                        wire::quote(asked)
+                    ),
+                )
+            })?),
+            (Scope::All, _) if !asked.is_empty() => {
+                return Err(err("tenant_id", "must be empty for the processor's staff"));
+            }
+            (Scope::All, _) => None,
+        };
+        Ok(NewPerson {
+            name: name.as_str().to_owned(),
+            email: email.as_str().to_lowercase(),
+            language,
+            role,
+            tenant,
+        })
+    }
+}
+
+/// A person as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub language: String,
+    pub role: String,
+    pub tenant: Option<String>,
+    pub issuer: Option<String>,
+    pub invited_at: DateTime<Utc>,
+    pub invited_by: String,
+    pub signed_in_at: Option<DateTime<Utc>>,
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+fn to_domain(m: tbl::Model) -> Person {
+    Person {
+        id: m.id,
+        name: m.name,
+        email: m.email,
+        language: m.language,
+        role: m.role,
+        tenant: m.tenant_id,
+        issuer: m.issuer,
+        invited_at: m.invited_at,
+        invited_by: m.invited_by,
+        signed_in_at: m.signed_in_at,
+        removed_at: m.removed_at,
+    }
+}
+
+/// An outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
+fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
+    match audit::outage_of(&e) {
+        Some(o) => ControllerError::Unavailable(o.to_string()),
+        None => ControllerError::Internal(e.to_string()),
+    }
+}
+
+/// The people table.
+#[derive(Clone)]
+pub struct PeopleRepo {
+    db: DatabaseConnection,
+}
+
+impl PeopleRepo {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Records an invitation and audits it (`person.invite`) in one
+    /// transaction. A person already invited with that address (for that
+    /// tenant, or among the staff) and not removed is `AlreadyExists`.
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        by: &str,
+        p: NewPerson,
+    ) -> Result<Person, ControllerError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        if let Some(t) = &p.tenant
+            && controllers::Entity::find_by_id(t.clone())
+                .one(&txn)
+                .await
+                .map_err(internal)?
+                .is_none()
+        {
+            return Err(ControllerError::Invalid(err(
+                "tenant_id",
+                format!("no controller {}", wire::quote(t)),
+            )));
+        }
+        let mut same = tbl::Entity::find()
+            .filter(tbl::Column::Email.eq(p.email.clone()))
+            .filter(tbl::Column::RemovedAt.is_null());
+        same = match &p.tenant {
+            Some(t) => same.filter(tbl::Column::TenantId.eq(t.clone())),
+            None => same.filter(tbl::Column::TenantId.is_null()),
+        };
+        if same.one(&txn).await.map_err(internal)?.is_some() {
+            return Err(ControllerError::Duplicate(format!(
+                "email: {} is already invited",
+                wire::quote(&p.email)
+            )));
+        }
+        let row = tbl::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().hyphenated().to_string()),
+            name: Set(p.name),
+            email: Set(p.email),
+            language: Set(p.language.to_owned()),
+            role: Set(p.role.as_str().to_owned()),
+            tenant_id: Set(p.tenant.clone()),
+            issuer: Set(None),
+            subject: Set(None),
+            invited_at: Set(store::now_micros()),
+            invited_by: Set(by.to_owned()),
+            signed_in_at: Set(None),
+            removed_at: Set(None),
+        }
+        .insert(&txn)
+        .await
+        .map_err(internal)?;
+        let mut rec = Record::new(actor, "person.invite", "person", &row.id)
+            .details(serde_json::json!({ "role": row.role, "language": row.language }));
+        if let Some(t) = &row.tenant_id {
+            rec = rec.tenant(t);
+        }
+        audit::append(&txn, rec).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(to_domain(row))
+    }
+
+    /// The people `scope` may see (of `tenant` when given), in the order
+    /// they were invited, a page after `after` (an id).
+    pub async fn list(
+        &self,
+        scope: &Scope,
+        tenant: Option<&str>,
+        include_removed: bool,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Person>, ControllerError> {
+        let mut q = tbl::Entity::find();
+        if let Some(t) = scope.filter(tenant) {
+            q = q.filter(tbl::Column::TenantId.eq(t));
+        }
+        if !include_removed {
+            q = q.filter(tbl::Column::RemovedAt.is_null());
+        }
+        if let Some(a) = after {
+            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+        }
+        Ok(q.order_by_asc(tbl::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(to_domain)
+            .collect())
+    }
+
+    /// Removes person `id` and audits it (`person.remove`, with `reason`)
+    /// in one transaction; a person outside `scope` is `NotFound`, as a
+    /// missing one; removing a removed person changes nothing.
+    pub async fn remove(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        reason: &str,
+    ) -> Result<Person, ControllerError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let row = tbl::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .filter(|r| match scope {
+                Scope::All => true,
+                Scope::Tenant(t) => r.tenant_id.as_deref() == Some(t.as_str()),
+            })
+            .ok_or(ControllerError::NotFound)?;
+        if row.removed_at.is_some() {
+            return Ok(to_domain(row));
+        }
+        let tenant = row.tenant_id.clone();
+        let mut active: tbl::ActiveModel = row.into();
+        active.removed_at = Set(Some(store::now_micros()));
+        let row = active.update(&txn).await.map_err(internal)?;
+        let mut rec = Record::new(actor, "person.remove", "person", id).reason(reason);
+        if let Some(t) = &tenant {
+            rec = rec.tenant(t);
+        }
+        audit::append(&txn, rec).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(to_domain(row))
+    }
+}
+
+pub struct PersonGrpc {
+    repo: PeopleRepo,
+}
+
+pub fn service(
+    db: DatabaseConnection,
+) -> pb::person_service_server::PersonServiceServer<PersonGrpc> {
+    pb::person_service_server::PersonServiceServer::new(PersonGrpc {
+        repo: PeopleRepo::new(db),
+    })
+}
+
+impl From<Person> for pb::Person {
+    fn from(p: Person) -> Self {
+        pb::Person {
+            id: p.id,
+            name: p.name,
+            email: p.email,
+            language: p.language,
+            role: p.role,
+            tenant_id: p.tenant.unwrap_or_default(),
+            issuer: p.issuer.unwrap_or_default(),
+            invited_at: wire::timestamp(p.invited_at),
+            invited_by: p.invited_by,
+            signed_in_at: p.signed_in_at.map(wire::timestamp).unwrap_or_default(),
+            removed_at: p.removed_at.map(wire::timestamp).unwrap_or_default(),
+        }
+    }
+}
+
+fn invalid(e: FieldError) -> Status {
+    Status::from(ControllerError::Invalid(e))
+}
+
+#[tonic::async_trait]
+impl PersonService for PersonGrpc {
+    async fn invite_person(
+        &self,
+        request: Request<pb::InvitePersonRequest>,
+    ) -> Result<Response<pb::Person>, Status> {
+        let who = Principal::from_request(&request)?;
+        let p = NewPerson::parse(request.get_ref(), &who.scope()).map_err(invalid)?;
+        let person = self.repo.invite(&Actor::from(&who), &who.name, p).await?;
+        Ok(Response::new(person.into()))
+    }
+
+    async fn list_people(
+        &self,
+        request: Request<pb::ListPeopleRequest>,
+    ) -> Result<Response<pb::ListPeopleResponse>, Status> {
+        let who = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let tenant = r.tenant_id.trim();
+        let tenant = if tenant.is_empty() {
+            None
+        } else {
+            Some(wire::uuid(tenant).ok_or_else(|| {
+                invalid(err(
+                    "tenant_id",
+                    format!("must be a UUID, got {}", wire::quote(tenant)),
+                ))
+            })?)
+        };
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|why| invalid(err(wire::PAGE_SIZE_FIELD, why)))?;
+        let after = if token.is_empty() {
+            None
+        } else {
+            Some(wire::uuid(&token).ok_or_else(|| {
+                invalid(err(
+                    wire::PAGE_TOKEN_FIELD,
+                    format!("is not a token this list gave, got {}", wire::quote(&token)),
+                ))
+            })?)
+        };
+        let mut rows = self
+            .repo
+            .list(
+                &who.scope(),
+                tenant.as_deref(),
+                r.include_removed,
+                after.as_deref(),
+                u64::from(size) + 1,
+            )
+            .await?;
+        let next_page_token = wire::finish_page(&mut rows, size, |p| p.id.clone());
+        Ok(Response::new(pb::ListPeopleResponse {
+            people: rows.into_iter().map(Into::into).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn remove_person(
+        &self,
+        request: Request<pb::RemovePersonRequest>,
+    ) -> Result<Response<pb::Person>, Status> {
+        let who = Principal::from_request(&request)?;
+        let r = request.into_inner();
+        let id = wire::uuid(&r.id).ok_or_else(|| {
+            invalid(err(
+                "id",
+                format!("must be a UUID, got {}", wire::quote(&r.id)),
+            ))
+        })?;
+        let reason = domain_kit::field::text("reason", &r.reason, 500).map_err(invalid)?;
+        let person = self
+            .repo
+            .remove(&Actor::from(&who), &who.scope(), &id, &reason)
+            .await?;
+        Ok(Response::new(person.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(role: &str, tenant: &str) -> pb::InvitePersonRequest {
+        pb::InvitePersonRequest {
+            name: "Dana Prins".into(),
+            email: "Dana.Prins@Example.nl".into(),
+            language: String::new(),
+            role: role.into(),
+            tenant_id: tenant.into(),
+        }
+    }
+
+    const T: &str = "01a2507b-d623-7164-853d-ad3e5832b23f";
+
+    #[test]
+    fn an_invitation_is_scoped_by_who_invites() {
+        let all = Scope::All;
+        let p = NewPerson::parse(&req("controller", T), &all).unwrap();
+        assert_eq!(p.email, "dana.prins@example.nl");
+        assert_eq!((p.language, p.tenant.as_deref()), ("nl", Some(T)));
+        let staff = NewPerson::parse(&req("auditor", ""), &all).unwrap();
+        assert_eq!(staff.tenant, None);
+        assert_eq!(
+            NewPerson::parse(&req("controller", ""), &all)
+                .unwrap_err()
+                .field,
+            "tenant_id"
+        );
+        assert_eq!(
+            NewPerson::parse(&req("admin", T), &all).unwrap_err().field,
+            "tenant_id"
+        );
+        let own = Scope::Tenant(T.into());
+        assert_eq!(
+            NewPerson::parse(&req("controller", ""), &own)
+                .unwrap()
+                .tenant
+                .as_deref(),
+            Some(T)
+        );
+        assert_eq!(
+            NewPerson::parse(&req("admin", ""), &own).unwrap_err().field,
+            "role"
+        );
+        let other = "01a2507b-d623-7164-853d-000000000000";
+        assert_eq!(
+            NewPerson::parse(&req("controller", other), &own)
+                .unwrap_err()
+                .field,
+            "tenant_id"
+        );
+        assert_eq!(
+            NewPerson::parse(&req("owner", ""), &all).unwrap_err().field,
+            "role"
+        );
+    }
+}
