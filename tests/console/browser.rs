@@ -259,6 +259,15 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
             "Content of the notice".to_owned(),
         ),
         (
+            format!("/breaches/notices/{}/authority-draft", s.b_notice),
+            "Draft notification to the Autoriteit Persoonsgegevens".to_owned(),
+        ),
+        (
+            "/agreements/record/view".to_owned(),
+            "The processor (art. 30(2)(a))".to_owned(),
+        ),
+        ("/people".to_owned(), "Invite a person".to_owned()),
+        (
             "/obligations.csv".to_owned(),
             "service,tenant_id".to_owned(),
         ),
@@ -550,6 +559,7 @@ async fn the_privacy_officer_runs_a_day_in_the_browser() {
     .await;
     accessible(&c, "record of processing (Dutch)").await;
     shot(&c, "record-nl").await;
+    visit(&c, &base, "/people", "Een persoon uitnodigen").await;
     click(&c, "form.signout button").await;
     c.wait()
         .for_element(Locator::Css("#signin-token"))

@@ -2644,6 +2644,19 @@ async fn refused_extensions_refusals_and_objections_come_back_as_typed() {
     app.stop().await;
 }
 
+/// The person of that name, as the administrator lists them.
+async fn person_named(app: &TestApp, name: &str) -> pb::Person {
+    app.people()
+        .list_people(req(&app.admin, pb::ListPeopleRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .people
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{name} is not listed"))
+}
+
 /// The people who use the console: the administrator invites a customer's
 /// DPO (its company picked by name), a refused invitation comes back as
 /// typed, the customer's DPO invites and removes colleagues of its own
@@ -2736,16 +2749,7 @@ async fn people_are_invited_and_removed_from_the_console() {
         theirs.body
     );
     // Removing asks for the confirmation, then the person is removed.
-    let joost = app
-        .people()
-        .list_people(req(&app.admin, pb::ListPeopleRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .people
-        .into_iter()
-        .find(|p| p.name == "Joost Bakker")
-        .unwrap();
+    let joost = person_named(&app, "Joost Bakker").await;
     let r = a
         .act_unconfirmed(
             "/people",
@@ -2770,16 +2774,7 @@ async fn people_are_invited_and_removed_from_the_console() {
         after.body
     );
     // Beta's DPO cannot remove Acme's.
-    let dana = app
-        .people()
-        .list_people(req(&app.admin, pb::ListPeopleRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .people
-        .into_iter()
-        .find(|p| p.name == "Dana Prins")
-        .unwrap();
+    let dana = person_named(&app, "Dana Prins").await;
     let r = b
         .act(
             "/people",

@@ -4,17 +4,7 @@ use proto::v1 as pb;
 use tonic::Code;
 
 async fn audit_count(app: &TestApp) -> usize {
-    let db = app.db().await;
-    audit::list(
-        &db,
-        &audit::ListFilter {
-            limit: 10_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .len()
+    app.audit_actions().await.len()
 }
 
 #[tokio::test]

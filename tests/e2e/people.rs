@@ -25,22 +25,6 @@ fn invite(name: &str, email: &str, role: &str, tenant: &str) -> pb::InvitePerson
     }
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<String> {
-    let db = app.db().await;
-    audit::list(
-        &db,
-        &audit::ListFilter {
-            limit: 10_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|e| e.action)
-    .collect()
-}
-
 async fn list(app: &TestApp, tok: &str, tenant: &str, include_removed: bool) -> Vec<pb::Person> {
     people(app)
         .list_people(req(
@@ -106,7 +90,7 @@ async fn people_are_invited_listed_and_removed_each_within_its_tenant() {
             .unwrap()
             .into_inner();
         assert_eq!(joost.tenant_id, a.id);
-        let actions = audit_actions(&app).await;
+        let actions = app.audit_actions().await;
         assert_eq!(
             actions.iter().filter(|a| *a == "person.invite").count(),
             3,
@@ -190,7 +174,7 @@ async fn people_are_invited_listed_and_removed_each_within_its_tenant() {
             .unwrap()
             .into_inner();
         assert_eq!(again.removed_at, removed.removed_at);
-        let actions = audit_actions(&app).await;
+        let actions = app.audit_actions().await;
         assert_eq!(
             actions.iter().filter(|a| *a == "person.remove").count(),
             1,
@@ -221,7 +205,7 @@ async fn bad_invitations_name_the_field_and_write_nothing() {
         ))
         .await
         .unwrap();
-        let before = audit_actions(&app).await.len();
+        let before = app.audit_actions().await.len();
         let unknown = "01a2507b-d623-7164-853d-000000000000";
         for (r, field, code) in [
             (
@@ -311,7 +295,7 @@ async fn bad_invitations_name_the_field_and_write_nothing() {
             .unwrap_err();
         assert_eq!(e.code(), Code::InvalidArgument);
         assert!(e.message().starts_with("tenant_id: "), "{}", e.message());
-        assert_eq!(audit_actions(&app).await.len(), before, "nothing written");
+        assert_eq!(app.audit_actions().await.len(), before, "nothing written");
         assert_eq!(list(&app, &app.admin, "", true).await.len(), 1);
         app.stop().await;
     }

@@ -532,6 +532,23 @@ impl TestApp {
         store::connect(&url).await.expect("connect")
     }
 
+    /// The action of every audit entry, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let db = self.db().await;
+        audit::list(
+            &db,
+            &audit::ListFilter {
+                limit: 100_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("the audit log")
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+    }
+
     /// Requests shutdown and returns once the server task has ended (every
     /// process of a split).
     pub async fn stop(mut self) {

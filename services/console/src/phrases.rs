@@ -1454,17 +1454,7 @@ const ENGLISH: &[(&str, &str)] = &[
 /// `text` said for an English reader when it names a code; `None` when it
 /// is fine as the service wrote it.
 fn english(text: &str) -> Option<String> {
-    ENGLISH.iter().find_map(|(en, said)| {
-        let pieces: Vec<&str> = en.split("{}").collect();
-        let mut holes = Vec::new();
-        matches(&pieces, text, &mut holes).then(|| {
-            let mut out = (*said).to_owned();
-            for (k, h) in holes.iter().enumerate() {
-                out = out.replace(&format!("{{{}}}", k + 1), h);
-            }
-            out
-        })
-    })
+    said_in(ENGLISH, text, |h| h.to_owned())
 }
 
 /// A service's refusal ("field: why" or a sentence) in the reader's
@@ -1559,10 +1549,22 @@ pub fn dutch(text: &str) -> Option<String> {
 
 /// The first phrase `text` is, said in Dutch.
 fn phrase(text: &str) -> Option<String> {
-    PHRASES.iter().find_map(|(en, nl)| {
+    said_in(PHRASES, text, |h| dutch(h).unwrap_or_else(|| h.to_owned()))
+}
+
+/// The first template of `table` that `text` is, with its holes placed
+/// (`{1}`, `{2}`, …) as `hole` says them.
+fn said_in(table: &[(&str, &str)], text: &str, hole: impl Fn(&str) -> String) -> Option<String> {
+    table.iter().find_map(|(en, said)| {
         let pieces: Vec<&str> = en.split("{}").collect();
         let mut holes = Vec::new();
-        matches(&pieces, text, &mut holes).then(|| fill(nl, &holes))
+        matches(&pieces, text, &mut holes).then(|| {
+            let mut out = (*said).to_owned();
+            for (k, h) in holes.iter().enumerate() {
+                out = out.replace(&format!("{{{}}}", k + 1), &hole(h));
+            }
+            out
+        })
     })
 }
 
@@ -1594,15 +1596,6 @@ fn matches<'a>(pieces: &[&str], text: &'a str, holes: &mut Vec<&'a str>) -> bool
             false
         }
     }
-}
-
-fn fill(nl: &str, holes: &[&str]) -> String {
-    let mut out = nl.to_owned();
-    for (k, h) in holes.iter().enumerate() {
-        let said = dutch(h).unwrap_or_else(|| (*h).to_owned());
-        out = out.replace(&format!("{{{}}}", k + 1), &said);
-    }
-    out
 }
 
 /// "art. 33(3)(a)" as Dutch writes it: "art. 33 lid 3 onder a"; a further

@@ -440,14 +440,22 @@ pub async fn act(
     said: &'static str,
     act: impl std::future::Future<Output = Result<(), Failure>>,
 ) -> Response {
-    let r = match check_csrf(me, csrf) {
-        Ok(()) => act.await.map(|()| {
-            me.say_done(me.tr.t(said));
-            Redirect::to(to).into_response()
-        }),
-        Err(e) => Err(e),
-    };
-    done(me, r)
+    done(me, acted(me, csrf, to, said, act).await)
+}
+
+/// The anti-forgery check, then `act`; once done, `said` for the next page
+/// and the redirect to `to`.
+async fn acted(
+    me: &Signed,
+    csrf: &str,
+    to: &str,
+    said: &'static str,
+    act: impl std::future::Future<Output = Result<(), Failure>>,
+) -> PageResult {
+    check_csrf(me, csrf)?;
+    act.await?;
+    me.say_done(me.tr.t(said));
+    Ok(Redirect::to(to).into_response())
 }
 
 /// Puts a service's refusal beside the field it names: its message starts
@@ -534,13 +542,7 @@ pub async fn act_kept<Again>(
 where
     Again: std::future::Future<Output = PageResult>,
 {
-    let r = match check_csrf(me, csrf) {
-        Ok(()) => act.await.map(|()| {
-            me.say_done(me.tr.t(said));
-            Redirect::to(to).into_response()
-        }),
-        Err(e) => Err(e),
-    };
+    let r = acted(me, csrf, to, said, act).await;
     or_again(me, kept, r, again).await
 }
 

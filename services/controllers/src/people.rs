@@ -11,56 +11,36 @@
 //! thin gRPC adapter ([`PersonGrpc`]).
 
 use audit::{Actor, Record};
-use auth::{Principal, Scope};
+use auth::{Principal, Role, Scope};
 use chrono::{DateTime, Utc};
 use domain_kit::{FieldError, err};
 use proto::v1::{self as pb, person_service_server::PersonService};
 use proto::wire;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, SqlErr,
 };
 use store::entities::{controllers, people as tbl};
 use tonic::{Request, Response, Status};
 
 use crate::domain::{ControllerError, Email, PersonName};
+use crate::repo::internal;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 500;
 
-/// What a person may do in the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PersonRole {
-    /// The processor's staff: everything, every tenant.
-    Admin,
-    /// The processor's staff: reads everything.
-    Auditor,
-    /// A customer's DPO: its own tenant.
-    Controller,
-}
-
-impl PersonRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PersonRole::Admin => "admin",
-            PersonRole::Auditor => "auditor",
-            PersonRole::Controller => "controller",
-        }
-    }
-
-    fn parse(s: &str) -> Result<PersonRole, FieldError> {
-        match s.trim() {
-            "admin" => Ok(PersonRole::Admin),
-            "auditor" => Ok(PersonRole::Auditor),
-            "controller" => Ok(PersonRole::Controller),
-            other => Err(err(
-                "role",
-                format!(
-                    "expected admin, auditor or controller, got {}",
-                    wire::quote(other)
-                ),
-            )),
-        }
+/// A person's role: the processor's staff (`admin`, `auditor`) or a
+/// customer's DPO (`controller`); the machine roles are not a person's.
+fn person_role(s: &str) -> Result<Role, FieldError> {
+    match s.trim().parse::<Role>() {
+        Ok(r @ (Role::Admin | Role::Auditor | Role::Controller)) => Ok(r),
+        _ => Err(err(
+            "role",
+            format!(
+                "expected admin, auditor or controller, got {}",
+                wire::quote(s.trim())
+            ),
+        )),
     }
 }
 
@@ -72,7 +52,7 @@ pub struct NewPerson {
     /// Lower case.
     pub email: String,
     pub language: &'static str,
-    pub role: PersonRole,
+    pub role: Role,
     pub tenant: Option<String>,
 }
 
@@ -94,10 +74,10 @@ impl NewPerson {
                 ));
             }
         };
-        let role = PersonRole::parse(&r.role)?;
+        let role = person_role(&r.role)?;
         let asked = r.tenant_id.trim();
         let tenant = match (scope, role) {
-            (Scope::Tenant(own), PersonRole::Controller) => {
+            (Scope::Tenant(own), Role::Controller) => {
                 if !asked.is_empty() && wire::uuid(asked).as_deref() != Some(own.as_str()) {
                     return Err(err(
                         "tenant_id",
@@ -112,7 +92,7 @@ impl NewPerson {
                     "a customer's DPO invites colleagues as controller only",
                 ));
             }
-            (Scope::All, PersonRole::Controller) => Some(wire::uuid(asked).ok_or_else(|| {
+            (Scope::All, Role::Controller) => Some(wire::uuid(asked).ok_or_else(|| {
                 err(
                     "tenant_id",
                     format!(
@@ -168,14 +148,6 @@ fn to_domain(m: tbl::Model) -> Person {
     }
 }
 
-/// An outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
-fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
-    match audit::outage_of(&e) {
-        Some(o) => ControllerError::Unavailable(o.to_string()),
-        None => ControllerError::Internal(e.to_string()),
-    }
-}
-
 /// The people table.
 #[derive(Clone)]
 pub struct PeopleRepo {
@@ -222,6 +194,7 @@ impl PeopleRepo {
                 wire::quote(&p.email)
             )));
         }
+        let email = p.email.clone();
         let row = tbl::ActiveModel {
             id: Set(uuid::Uuid::now_v7().hyphenated().to_string()),
             name: Set(p.name),
@@ -238,7 +211,14 @@ impl PeopleRepo {
         }
         .insert(&txn)
         .await
-        .map_err(internal)?;
+        .map_err(|e| match e.sql_err() {
+            // A concurrent invitation of the same address won.
+            Some(SqlErr::UniqueConstraintViolation(_)) => ControllerError::Duplicate(format!(
+                "email: {} is already invited",
+                wire::quote(&email)
+            )),
+            _ => internal(e),
+        })?;
         let mut rec = Record::new(actor, "person.invite", "person", &row.id)
             .details(serde_json::json!({ "role": row.role, "language": row.language }));
         if let Some(t) = &row.tenant_id {
@@ -368,17 +348,7 @@ impl PersonService for PersonGrpc {
     ) -> Result<Response<pb::ListPeopleResponse>, Status> {
         let who = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let tenant = r.tenant_id.trim();
-        let tenant = if tenant.is_empty() {
-            None
-        } else {
-            Some(wire::uuid(tenant).ok_or_else(|| {
-                invalid(err(
-                    "tenant_id",
-                    format!("must be a UUID, got {}", wire::quote(tenant)),
-                ))
-            })?)
-        };
+        let tenant = domain_kit::optional_uuid("tenant_id", &r.tenant_id).map_err(invalid)?;
         let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
             .map_err(|why| invalid(err(wire::PAGE_SIZE_FIELD, why)))?;
         let after = if token.is_empty() {
@@ -414,13 +384,8 @@ impl PersonService for PersonGrpc {
     ) -> Result<Response<pb::Person>, Status> {
         let who = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let id = wire::uuid(&r.id).ok_or_else(|| {
-            invalid(err(
-                "id",
-                format!("must be a UUID, got {}", wire::quote(&r.id)),
-            ))
-        })?;
-        let reason = domain_kit::field::text("reason", &r.reason, 500).map_err(invalid)?;
+        let id = domain_kit::uuid_field("id", &r.id).map_err(invalid)?;
+        let reason = domain_kit::text("reason", &r.reason, 500).map_err(invalid)?;
         let person = self
             .repo
             .remove(&Actor::from(&who), &who.scope(), &id, &reason)

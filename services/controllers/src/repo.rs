@@ -19,7 +19,7 @@ pub struct ControllerRepo {
 }
 
 /// An outage of the database is UNAVAILABLE (retry later), the rest INTERNAL.
-fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
+pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
     match audit::outage_of(&e) {
         Some(o) => ControllerError::Unavailable(o.to_string()),
         None => ControllerError::Internal(e.to_string()),

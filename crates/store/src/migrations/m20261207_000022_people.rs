@@ -70,6 +70,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // One live invitation per address, per tenant and among the staff
+        // (the check before an insert answers ALREADY_EXISTS; this keeps two
+        // concurrent invitations from both passing it). Both databases take
+        // a partial index on an expression.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ux_people_live_email \
+                 ON people (COALESCE(tenant_id, ''), email) WHERE removed_at IS NULL",
+            )
+            .await?;
         // One person per account of a provider.
         m.create_index(
             Index::create()

@@ -29,7 +29,8 @@ fn client(st: &AppState) -> Client {
     Client::new(st.backend.channel(Service::Controllers))
 }
 
-/// What a person may do, in words.
+/// What a person may do, in words that explain the choice (a table says
+/// the role as `role_word` does).
 const ROLES: [(&str, &str); 3] = [
     ("admin", "administrator (the processor's privacy office)"),
     ("auditor", "auditor (reads everything, changes nothing)"),
@@ -68,7 +69,7 @@ async fn people_page(st: &AppState, me: &Signed, kept: Option<Kept>) -> PageResu
             vec![
                 Cell::text(&p.name),
                 Cell::text(&p.email),
-                Cell::text(vocab_word(tr, &ROLES, &p.role)),
+                Cell::text(super::role_word(tr, &p.role)),
                 if p.tenant_id.is_empty() {
                     Cell::text(tr.t("the processor"))
                 } else {
@@ -82,7 +83,7 @@ async fn people_page(st: &AppState, me: &Signed, kept: Option<Kept>) -> PageResu
                 } else if p.signed_in_at.is_empty() {
                     Cell::state(tr.t("invited, not signed in yet"), Tone::Warn)
                 } else {
-                    Cell::state(tr.t("active"), Tone::Good)
+                    web::state(tr, "active")
                 },
             ]
         })
