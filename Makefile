@@ -1,7 +1,7 @@
 # The only commands a newcomer needs. See README.md.
 CARGO ?= cargo
 
-.PHONY: run run-split test verifier-deps browser-deps bench lint fmt build proto-check deploy-check image image-check
+.PHONY: run run-split test verifier-deps browser-deps oidc-deps bench lint fmt build proto-check deploy-check image image-check
 
 ## run: serve on 127.0.0.1:50051 with the embedded SQLite default under ./data
 run:
@@ -14,7 +14,7 @@ run-split:
 	deploy/split/run-local.sh
 
 ## test: every test; storage tests also hit PostgreSQL when TEST_DATABASE_URL is set
-test: verifier-deps browser-deps
+test: verifier-deps browser-deps oidc-deps
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 
 ## browser-deps: Debian's Chromium and ChromeDriver for the console's browser
@@ -25,6 +25,14 @@ browser-deps:
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	  { echo "browser-deps: FAILED: install Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); the console's browser tests need them" >&2; exit 1; }
+
+## oidc-deps: the OpenID Provider the sign-in tests start (tests/oidc: the
+## npm package oidc-provider, pinned in its package.json and lock file)
+OIDC_PROVIDER_VERSION := $(shell sed -n 's/.*"oidc-provider": "\([^"]*\)".*/\1/p' tests/oidc/package.json)
+oidc-deps:
+	@node -e 'process.exit(require("./tests/oidc/node_modules/oidc-provider/package.json").version === "$(OIDC_PROVIDER_VERSION)" ? 0 : 1)' 2>/dev/null || \
+	  npm ci --silent --no-audit --no-fund --prefix tests/oidc || \
+	  { echo "oidc-deps: FAILED: cannot install oidc-provider@$(OIDC_PROVIDER_VERSION) in tests/oidc with npm (Node.js 18 to 22 and the npm registry are needed)" >&2; exit 1; }
 
 ## verifier-deps: the independent evidence verifier's Python (tests/evidence/
 ## verify.py) in a venv with `cryptography` from PyPI, pinned here

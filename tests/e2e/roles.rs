@@ -28,6 +28,17 @@ const MATRIX: &[(&str, &[&str])] = &[
         "SELECT revoke_tenant_tokens('no-such-tenant', now())",
         &["controllers"],
     ),
+    // A person's session: minted only by the owner's function, which takes
+    // the role, tenant and name from the live person (no argument names a
+    // role), and ended by another.
+    (
+        "SELECT start_person_session('no-such-person', 'id', 'hash', now(), now())",
+        &["controllers"],
+    ),
+    (
+        "SELECT end_person_sessions('no-such-person', now())",
+        &["controllers"],
+    ),
     // The audit log: read by all, written only through the owner's
     // functions, which compute the entry and record its writer.
     ("SELECT count(*) FROM audit_events", &ROLES),

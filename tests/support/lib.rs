@@ -14,6 +14,7 @@ use tonic::transport::Channel;
 pub use testkit::{Backend, all_dbs};
 
 pub mod console;
+pub mod oidc;
 pub mod split;
 pub mod switch;
 pub mod webhook;

@@ -686,6 +686,7 @@ mod relayed_tests {
             name: "peer-requests".into(),
             role: auth::Role::Peer,
             tenant: None,
+            person: None,
         }
     }
 

@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The roles of DESIGN.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Processor staff and the DPO console: everything, every tenant.
     Admin,
@@ -91,6 +91,9 @@ pub struct Principal {
     pub role: Role,
     /// Set for tenant-bound roles (`service`, `controller`), never for others.
     pub tenant: Option<String>,
+    /// The person a session credential was minted for (an OpenID Connect
+    /// sign-in); `None` for machines' and pasted tokens.
+    pub person: Option<String>,
 }
 
 /// Which tenants a caller may see.
@@ -131,8 +134,13 @@ impl Principal {
     }
 
     /// The actor id written to the audit log.
+    /// `person:<id>` for a person's session, so every entry names the
+    /// person whichever session they used; `token:<id>` otherwise.
     pub fn actor_id(&self) -> String {
-        format!("token:{}", self.token_id)
+        match &self.person {
+            Some(p) => format!("person:{p}"),
+            None => format!("token:{}", self.token_id),
+        }
     }
 
     /// Reads the principal the layer attached. A request without one never

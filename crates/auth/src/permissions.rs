@@ -301,6 +301,12 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.PersonService/RemovePerson",
         &[Admin, Controller],
     ),
+    // SignInService: the three sign-in calls are open (`SIGN_IN_OPEN`);
+    // a person ends its own session.
+    p(
+        "/custodian.v1.SignInService/EndSession",
+        &[Admin, Auditor, Controller],
+    ),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",
@@ -468,9 +474,20 @@ pub const TABLE: &[MethodPermission] = &[
     p("/custodian.internal.v1.RequestsPeer/EraseTenant", &[Peer]),
 ];
 
-/// Health checks and reflection stay open, as DESIGN.md requires.
+/// The sign-in calls a person makes before it has a credential: what
+/// authenticates them is the provider's code, bound to a `state` and a
+/// browser binding value the service checks (see `SignInService`).
+pub const SIGN_IN_OPEN: [&str; 3] = [
+    "/custodian.v1.SignInService/ListProviders",
+    "/custodian.v1.SignInService/BeginSignIn",
+    "/custodian.v1.SignInService/CompleteSignIn",
+];
+
+/// Health checks and reflection stay open, as DESIGN.md requires, and so
+/// do the sign-in calls of [`SIGN_IN_OPEN`].
 pub fn is_open(path: &str) -> bool {
-    path.starts_with("/grpc.health.v1.Health/")
+    SIGN_IN_OPEN.contains(&path)
+        || path.starts_with("/grpc.health.v1.Health/")
         || path.starts_with("/grpc.reflection.v1.ServerReflection/")
         || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/")
 }

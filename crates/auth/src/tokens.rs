@@ -85,6 +85,8 @@ pub async fn create<C: ConnectionTrait>(
         token_hash: hash_token(&secret),
         created_at: store::now_micros(),
         revoked_at: None,
+        person_id: None,
+        expires_at: None,
     };
     api_tokens::ActiveModel::from(model.clone())
         .insert(db)
@@ -92,8 +94,11 @@ pub async fn create<C: ConnectionTrait>(
     Ok((to_info(model), secret))
 }
 
+/// The machines' and pasted tokens; people's session credentials are not
+/// listed (they are the people's sessions, ended by removing the person).
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<TokenInfo>, TokenError> {
     let rows = api_tokens::Entity::find()
+        .filter(api_tokens::Column::PersonId.is_null())
         .order_by_asc(api_tokens::Column::CreatedAt)
         .order_by_asc(api_tokens::Column::Id)
         .all(db)
@@ -159,7 +164,99 @@ pub async fn revoke_tenant<C: ConnectionTrait>(db: &C, tenant: &str) -> Result<u
     Ok(r.rows_affected)
 }
 
-/// Looks a presented secret up. Unknown and revoked tokens give `None`.
+/// Mints a session credential for person `person`, valid until `expires`:
+/// a token whose role, tenant and name are the live person's own (read in
+/// the same statement, on PostgreSQL by the owner's `start_person_session`,
+/// since no service role writes the token table). Returns the token's id and
+/// its secret, which is never stored; `None` when the person is removed or
+/// unknown. Runs in the caller's transaction, beside its audit entry.
+pub async fn start_person_session<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+    expires: DateTime<Utc>,
+) -> Result<Option<(String, String)>, TokenError> {
+    let secret = generate_secret();
+    let id = uuid::Uuid::now_v7().to_string();
+    let at = store::now_micros();
+    let backend = db.get_database_backend();
+    let values: Vec<sea_orm::Value> = vec![
+        person.into(),
+        id.clone().into(),
+        hash_token(&secret).into(),
+        at.into(),
+        expires.into(),
+    ];
+    let (sql, args) = if store::is_postgres(db) {
+        (
+            "SELECT start_person_session($1, $2, $3, $4, $5) AS n",
+            values.clone(),
+        )
+    } else {
+        (
+            "SELECT count(*) AS n FROM people WHERE id = $1 AND removed_at IS NULL \
+             AND role IN ('admin', 'auditor', 'controller')",
+            vec![person.into()],
+        )
+    };
+    let n: i64 = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, args))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if n == 0 {
+        return Ok(None);
+    }
+    if !store::is_postgres(db) {
+        // SQLite has no roles: the process is the owner, and inserts what
+        // the owner's function does (the person was read just above, in
+        // the caller's transaction).
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO api_tokens (id, name, role, tenant_id, token_hash, created_at, \
+             revoked_at, person_id, expires_at) SELECT $2, p.name, p.role, p.tenant_id, $3, $4, \
+             NULL, p.id, $5 FROM people p WHERE p.id = $1",
+            values,
+        ))
+        .await?;
+    }
+    Ok(Some((id, secret)))
+}
+
+/// Ends every live session of person `person` (removed, or its provider
+/// no longer grants its role); returns how many.
+pub async fn end_person_sessions<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+) -> Result<u64, TokenError> {
+    let at = store::now_micros();
+    if store::is_postgres(db) {
+        let n: i64 = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT end_person_sessions($1, $2) AS n",
+                [person.into(), at.into()],
+            ))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        return Ok(n.max(0) as u64);
+    }
+    let r = api_tokens::Entity::update_many()
+        .col_expr(
+            api_tokens::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
+        .filter(api_tokens::Column::PersonId.eq(person))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Looks a presented secret up. Unknown, revoked and expired tokens give
+/// `None`.
 pub async fn authenticate<C: ConnectionTrait>(
     db: &C,
     secret: &str,
@@ -172,13 +269,18 @@ pub async fn authenticate<C: ConnectionTrait>(
         .filter(api_tokens::Column::RevokedAt.is_null())
         .one(db)
         .await?;
+    let now = chrono::Utc::now();
     Ok(row.and_then(|r| {
+        if r.expires_at.is_some_and(|at| at <= now) {
+            return None;
+        }
         let role = r.role.parse().ok()?;
         Some(Principal {
             token_id: r.id,
             name: r.name,
             role,
             tenant: r.tenant_id,
+            person: r.person_id,
         })
     }))
 }

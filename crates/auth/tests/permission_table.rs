@@ -21,7 +21,17 @@ fn every_rpc_has_exactly_one_permission_entry() {
     let mut table: Vec<String> = auth::permissions::TABLE
         .iter()
         .map(|p| p.method.to_owned())
+        .chain(
+            auth::permissions::SIGN_IN_OPEN
+                .iter()
+                .map(|m| (*m).to_owned()),
+        )
         .collect();
     table.sort();
     assert_eq!(methods, table);
+    // The open sign-in calls are open, and in no role's table.
+    for m in auth::permissions::SIGN_IN_OPEN {
+        assert!(auth::permissions::is_open(m));
+        assert!(auth::permissions::lookup(m).is_none(), "{m}");
+    }
 }

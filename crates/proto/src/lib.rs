@@ -40,6 +40,8 @@ pub mod service_names {
     pub const TOKENS: &str = "custodian.v1.TokenService";
     /// Hosted with the controllers.
     pub const PEOPLE: &str = "custodian.v1.PersonService";
+    /// Hosted with the controllers.
+    pub const SIGN_IN: &str = "custodian.v1.SignInService";
     pub const VAULT_PEER: &str = "custodian.internal.v1.VaultPeer";
     pub const CONTROLLERS_PEER: &str = "custodian.internal.v1.ControllersPeer";
     pub const AGREEMENTS_PEER: &str = "custodian.internal.v1.AgreementsPeer";

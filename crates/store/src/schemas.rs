@@ -16,8 +16,10 @@
 //! topic, subject and body as enqueued);
 //! `auth` (every process authenticates its callers, so every role may read
 //! the token table; none writes it: the owner creates tokens, and the
-//! controllers role revokes through the owner's functions `revoke_token`
-//! and `revoke_tenant_tokens`, which set `revoked_at` alone). The key store
+//! controllers role revokes through the owner's functions `revoke_token`,
+//! `revoke_tenant_tokens` and `end_person_sessions`, which set `revoked_at`
+//! alone, and starts a person's session through `start_person_session`,
+//! which reads the role, tenant and name from the live person itself). The key store
 //! is its own database, whose CONNECT right only the vault role has; its
 //! ledger and fence refuse UPDATE and DELETE by trigger.
 //!
@@ -51,6 +53,7 @@ pub const SHARED_SCHEMAS: [&str; 3] = ["auth", "audit", "outbox"];
 pub const TABLES: &[(&str, &str)] = &[
     ("controllers", "controllers"),
     ("people", "controllers"),
+    ("sign_in_attempts", "controllers"),
     ("api_tokens", "auth"),
     ("audit_events", "audit"),
     ("audit_heads", "audit"),
@@ -300,7 +303,9 @@ pub async fn provision(
         main,
         &format!(
             "GRANT EXECUTE ON FUNCTION public.revoke_token(text, timestamptz), \
-             public.revoke_tenant_tokens(text, timestamptz) TO {}",
+             public.revoke_tenant_tokens(text, timestamptz), \
+             public.start_person_session(text, text, text, timestamptz, timestamptz), \
+             public.end_person_sessions(text, timestamptz) TO {}",
             role("controllers")
         ),
     )

@@ -118,6 +118,27 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("a person", "een persoon"),
+    (
+        "signed in through an identity provider",
+        "ingelogd via een identiteitsprovider",
+    ),
+    ("signed out", "uitgelogd"),
+    ("sign-in refused", "inlogpoging geweigerd"),
+    ("Sign in with {}", "Inloggen met {}"),
+    ("Sign in with a token", "Inloggen met een token"),
+    (
+        "For administrators when the identity provider cannot be reached. Every use is recorded.",
+        "Voor beheerders als de identiteitsprovider onbereikbaar is. Elk gebruik wordt vastgelegd.",
+    ),
+    (
+        "No way to sign in is configured. Ask the processor's administrator.",
+        "Er is geen manier van inloggen ingesteld. Vraag het de beheerder van de verwerker.",
+    ),
+    (
+        "Signing in with a token is switched off. Sign in with your organisation's account.",
+        "Inloggen met een token staat uit. Log in met het account van uw organisatie.",
+    ),
     ("People", "Personen"),
     (
         "administrator (the processor's privacy office)",

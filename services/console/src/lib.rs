@@ -47,6 +47,60 @@ pub struct Settings {
     /// naming another host is refused (400), so a page is never served
     /// under a name an attacker chose (DNS rebinding, poisoned links).
     pub hosts: Vec<String>,
+    /// Who may sign in by pasting a token.
+    pub token_sign_in: TokenSignIn,
+}
+
+/// Who may sign in by pasting a token. Tokens are for machines; people
+/// sign in through an OpenID Provider, and a pasted token is the first
+/// administrator's way in on a fresh machine and the break-glass path.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenSignIn {
+    /// Every person's role while no provider is configured; none once one is.
+    #[default]
+    Auto,
+    /// These roles (`admin`, `auditor`, `controller`), providers or not;
+    /// empty: no one (`off`).
+    Roles(Vec<String>),
+}
+
+impl TokenSignIn {
+    /// `auto`, `off`, or a comma list of roles.
+    pub fn parse(s: &str) -> Result<TokenSignIn, String> {
+        match s.trim() {
+            "" | "auto" => Ok(TokenSignIn::Auto),
+            "off" => Ok(TokenSignIn::Roles(Vec::new())),
+            list => {
+                let mut roles = Vec::new();
+                for r in list.split(',').map(str::trim) {
+                    if !matches!(r, "admin" | "auditor" | "controller") {
+                        return Err(format!(
+                            "expected auto, off, or a comma list of admin, auditor, controller; got {}",
+                            proto::wire::quote(r)
+                        ));
+                    }
+                    roles.push(r.to_owned());
+                }
+                Ok(TokenSignIn::Roles(roles))
+            }
+        }
+    }
+
+    /// Whether a token of `role` may be pasted, with `providers` configured.
+    pub fn allows(&self, role: &str, providers: bool) -> bool {
+        match self {
+            TokenSignIn::Auto => !providers,
+            TokenSignIn::Roles(r) => r.iter().any(|x| x == role),
+        }
+    }
+
+    /// Whether the paste form is offered at all.
+    pub fn offered(&self, providers: bool) -> bool {
+        match self {
+            TokenSignIn::Auto => !providers,
+            TokenSignIn::Roles(r) => !r.is_empty(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -56,6 +110,7 @@ impl Default for Settings {
             session_max: Duration::from_secs(12 * 3600),
             secure_cookie: false,
             hosts: Vec::new(),
+            token_sign_in: TokenSignIn::Auto,
         }
     }
 }
@@ -68,6 +123,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         secure_cookie: settings.secure_cookie,
         hosts: settings.hosts.clone(),
         names: std::sync::Mutex::new(None),
+        token_sign_in: settings.token_sign_in.clone(),
     });
     Router::new()
         .route("/assets/console.css", get(web::css))
@@ -78,6 +134,8 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
             get(pages::signin::form).post(pages::signin::submit),
         )
         .route("/signout", post(pages::signin::signout))
+        .route("/signin/provider/{id}", post(pages::signin::start))
+        .route("/signin/callback", get(pages::signin::callback))
         .route("/lang/{lang}", get(pages::signin::language))
         .route("/", get(pages::obligations::dashboard))
         .route("/obligations.csv", get(pages::obligations::csv))
@@ -157,4 +215,23 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenSignIn;
+
+    #[test]
+    fn pasting_a_token_is_on_until_a_provider_is_configured_or_as_set() {
+        let auto = TokenSignIn::parse("auto").unwrap();
+        assert!(auto.offered(false) && auto.allows("auditor", false));
+        assert!(!auto.offered(true) && !auto.allows("admin", true));
+        let glass = TokenSignIn::parse(" admin ").unwrap();
+        assert!(glass.offered(true) && glass.allows("admin", true));
+        assert!(!glass.allows("controller", true) && !glass.allows("controller", false));
+        let off = TokenSignIn::parse("off").unwrap();
+        assert!(!off.offered(false) && !off.allows("admin", false));
+        let e = TokenSignIn::parse("admin,owner").unwrap_err();
+        assert!(e.contains("\"owner\""), "{e}");
+    }
 }

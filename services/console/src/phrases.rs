@@ -1314,6 +1314,99 @@ const PHRASES: &[(&str, &str)] = &[
         "verplicht voor een FG van een klant: kies de klant, niet {1}",
     ),
     ("{} is already invited", "{1} is al uitgenodigd"),
+    // ---- sign-in through an identity provider (SignInService) ----
+    (
+        "this sign-in is unknown, was already used or has expired; start again",
+        "deze inlogpoging is onbekend, al gebruikt of verlopen; begin opnieuw",
+    ),
+    (
+        "the identity provider did not sign you in ({})",
+        "de identiteitsprovider heeft u niet ingelogd ({1})",
+    ),
+    (
+        "this identity provider is not configured",
+        "deze identiteitsprovider is niet ingesteld",
+    ),
+    (
+        "the identity provider refused to confirm this sign-in; start again",
+        "de identiteitsprovider weigerde deze inlogpoging te bevestigen; begin opnieuw",
+    ),
+    (
+        "the identity provider sent no ID token",
+        "de identiteitsprovider stuurde geen ID-token",
+    ),
+    (
+        "the identity provider's ID token was issued for another application",
+        "het ID-token van de identiteitsprovider is voor een andere toepassing uitgegeven",
+    ),
+    (
+        "the identity provider's ID token has expired",
+        "het ID-token van de identiteitsprovider is verlopen",
+    ),
+    (
+        "the identity provider's ID token is not signed with one of its keys",
+        "het ID-token van de identiteitsprovider is niet met een van haar sleutels ondertekend",
+    ),
+    (
+        "the identity provider's ID token belongs to another sign-in",
+        "het ID-token van de identiteitsprovider hoort bij een andere inlogpoging",
+    ),
+    (
+        "the identity provider's ID token names another issuer",
+        "het ID-token van de identiteitsprovider noemt een andere uitgever",
+    ),
+    (
+        "the identity provider's ID token is not valid",
+        "het ID-token van de identiteitsprovider is ongeldig",
+    ),
+    (
+        "this sign-in needs a stronger authentication (for instance a second factor) at the identity provider",
+        "voor deze inlogpoging is sterkere authenticatie bij de identiteitsprovider nodig (bijvoorbeeld een tweede factor)",
+    ),
+    (
+        "no one with this account or address is invited; ask an administrator to invite you",
+        "niemand met dit account of adres is uitgenodigd; vraag een beheerder u uit te nodigen",
+    ),
+    (
+        "the identity provider has not verified your e-mail address",
+        "de identiteitsprovider heeft uw e-mailadres niet geverifieerd",
+    ),
+    (
+        "this identity provider does not vouch for addresses of your e-mail domain",
+        "deze identiteitsprovider staat niet in voor adressen van uw e-maildomein",
+    ),
+    (
+        "your organisation does not sign in through this identity provider",
+        "uw organisatie logt niet in via deze identiteitsprovider",
+    ),
+    (
+        "this address is invited by more than one organisation; ask an administrator",
+        "dit adres is door meer dan één organisatie uitgenodigd; vraag het een beheerder",
+    ),
+    (
+        "your invitation is already used by another account; ask an administrator",
+        "uw uitnodiging is al door een ander account gebruikt; vraag het een beheerder",
+    ),
+    (
+        "the identity provider no longer grants you access to Custodian",
+        "de identiteitsprovider geeft u geen toegang meer tot Custodian",
+    ),
+    (
+        "too many failed sign-ins from your address; wait a minute, then try again",
+        "te veel mislukte inlogpogingen vanaf uw adres; wacht een minuut en probeer het opnieuw",
+    ),
+    (
+        "the sign-in cannot be recorded now; try again later",
+        "de inlogpoging kan nu niet worden vastgelegd; probeer het later opnieuw",
+    ),
+    (
+        "the identity provider {} cannot be reached now; try again later",
+        "de identiteitsprovider {1} is nu niet bereikbaar; probeer het later opnieuw",
+    ),
+    (
+        "no provider {} is configured",
+        "er is geen identiteitsprovider {1} ingesteld",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",

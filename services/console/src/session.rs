@@ -1,5 +1,6 @@
 //! Server-side sessions. The browser holds only a random session id in an
-//! HttpOnly, SameSite=Strict cookie; the token the person pasted stays here,
+//! HttpOnly cookie; the session's credential (minted at a provider's
+//! sign-in, or the token an administrator pasted) stays here,
 //! in memory, and is sent on each gRPC call the session makes. A session
 //! ends at sign-out, after `idle` without a request, or `max` after sign-in,
 //! whichever comes first; a restart of the process ends every session.
@@ -30,6 +31,8 @@ pub struct Who {
     pub tenant_name: String,
     /// The RPCs the role may call, from the permission table.
     pub allowed: Vec<String>,
+    /// The person of a provider's sign-in; empty for a pasted token.
+    pub person: String,
 }
 
 impl Who {
@@ -263,6 +266,7 @@ mod tests {
             tenant: String::new(),
             tenant_name: String::new(),
             allowed: vec!["/custodian.v1.BreachService/ReportIncident".into()],
+            person: String::new(),
         }
     }
 

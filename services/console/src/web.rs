@@ -32,6 +32,8 @@ pub struct Inner {
             std::collections::HashMap<String, String>,
         )>,
     >,
+    /// Who may sign in by pasting a token.
+    pub token_sign_in: crate::TokenSignIn,
 }
 
 /// How long the tenants' names are reused before they are read again (a new

@@ -12,6 +12,8 @@ pub mod grpc;
 pub mod peer;
 pub mod people;
 pub mod repo;
+pub mod signin;
+pub mod signin_rules;
 pub mod tokens;
 
 pub use grpc::ControllerGrpc;

@@ -132,6 +132,12 @@ pub struct Person {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
+impl From<tbl::Model> for Person {
+    fn from(m: tbl::Model) -> Person {
+        to_domain(m)
+    }
+}
+
 fn to_domain(m: tbl::Model) -> Person {
     Person {
         id: m.id,
@@ -260,8 +266,9 @@ impl PeopleRepo {
     }
 
     /// Removes person `id` and audits it (`person.remove`, with `reason`)
-    /// in one transaction; a person outside `scope` is `NotFound`, as a
-    /// missing one; removing a removed person changes nothing.
+    /// in one transaction, ending its sessions in the same; a person outside
+    /// `scope` is `NotFound`, as a missing one; removing a removed person
+    /// changes nothing.
     pub async fn remove(
         &self,
         actor: &Actor,
@@ -286,7 +293,13 @@ impl PeopleRepo {
         let mut active: tbl::ActiveModel = row.into();
         active.removed_at = Set(Some(store::now_micros()));
         let row = active.update(&txn).await.map_err(internal)?;
-        let mut rec = Record::new(actor, "person.remove", "person", id).reason(reason);
+        // Its sessions end with it.
+        let ended = auth::tokens::end_person_sessions(&txn, id)
+            .await
+            .map_err(internal)?;
+        let mut rec = Record::new(actor, "person.remove", "person", id)
+            .reason(reason)
+            .details(serde_json::json!({ "sessions_ended": ended }));
         if let Some(t) = &tenant {
             rec = rec.tenant(t);
         }

@@ -117,6 +117,7 @@ fn reflection(targets: &BTreeSet<Target>) -> tonic_reflection::server::Builder<'
         if *t == Target::Controllers {
             b = b.with_service_name(service_names::TOKENS);
             b = b.with_service_name(service_names::PEOPLE);
+            b = b.with_service_name(service_names::SIGN_IN);
         }
     }
     b
@@ -229,6 +230,9 @@ pub async fn serve(
                 routes.add_service(controllers::peer::service(db.clone()));
                 routes.add_service(controllers::tokens::service(db.clone()));
                 routes.add_service(controllers::people::service(db.clone()));
+                let sign_in = controllers::signin::SignIn::new(db.clone(), &config.sign_in)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                routes.add_service(controllers::signin::service(std::sync::Arc::new(sign_in)));
             }
             Target::Audit => {
                 routes.add_service(audit::grpc::service(db.clone()));

@@ -130,6 +130,10 @@ pub struct Config {
     pub request_budget_bytes: usize,
     /// The DPO console (`custodian serve` only).
     pub console: Console,
+    /// People's sign-in through OpenID Providers (`[sign_in]`, with
+    /// `[[sign_in.providers]]`; see docs/sign-in.md). Read by the process
+    /// hosting the controllers.
+    pub sign_in: controllers::signin::SignInConfig,
     /// Where Prometheus scrapes `GET /metrics` (`serve` and `worker`); none:
     /// no metrics listener.
     pub metrics_listen: Option<String>,
@@ -207,6 +211,11 @@ pub struct Console {
     /// it is a loopback address); required when the console listens on
     /// every address (`0.0.0.0`, `[::]`).
     pub hosts: String,
+    /// Who may sign in by pasting a token: `auto` (everyone while no
+    /// OpenID Provider is configured, no one once one is), `off`, or a
+    /// comma list of `admin`, `auditor`, `controller` (the break-glass
+    /// path: `admin`).
+    pub token_sign_in: String,
 }
 
 impl Default for Console {
@@ -220,6 +229,7 @@ impl Default for Console {
             header_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             hosts: String::new(),
+            token_sign_in: "auto".into(),
         }
     }
 }
@@ -251,6 +261,9 @@ impl Console {
             session_max: Duration::from_secs(self.session_max_secs.max(1)),
             secure_cookie: self.secure_cookie,
             hosts: self.allowed_hosts(bound)?,
+            token_sign_in: console::TokenSignIn::parse(&self.token_sign_in).map_err(|e| {
+                anyhow::anyhow!("console.token_sign_in (CUSTODIAN_CONSOLE__TOKEN_SIGN_IN): {e}")
+            })?,
         })
     }
 
@@ -376,6 +389,7 @@ impl Default for Config {
             grpc_keepalive_timeout_ms: 20_000,
             request_budget_bytes: 96 * 1024 * 1024,
             console: Console::default(),
+            sign_in: controllers::signin::SignInConfig::default(),
             metrics_listen: None,
             tls: Tls::default(),
         }

@@ -13,6 +13,11 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Set for a person's session credential (minted at an OpenID Connect
+    /// sign-in), never for a machine's or a pasted token.
+    pub person_id: Option<String>,
+    /// A session credential is refused after this; machine tokens never expire.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

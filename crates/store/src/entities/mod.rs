@@ -4,7 +4,7 @@
 //! |----------------|-----------------------|
 //! | `api_tokens`   | `auth`                |
 //! | `audit_events`, `audit_heads` | `audit` |
-//! | `controllers`, `people` | `services/controllers` |
+//! | `controllers`, `people`, `sign_in_attempts` | `services/controllers` |
 //! | `keystore_info` (key store database) | `store` |
 //! | `vault::*` (both databases) | `services/vault` |
 //! | `outbox::*` (`outbox_messages`, `outbox_attempts`) | `crates/outbox` |
@@ -24,6 +24,7 @@ pub mod dsr_requests;
 pub mod keystore_info;
 pub mod outbox;
 pub mod people;
+pub mod sign_in_attempts;
 pub mod subprocessors;
 pub mod switching;
 pub mod vault;

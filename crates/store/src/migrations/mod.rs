@@ -25,6 +25,7 @@ mod m20261207_000019_outbox_and_tokens_guards;
 mod m20261207_000020_audit_writer;
 mod m20261207_000021_certificate_list;
 mod m20261207_000022_people;
+mod m20261207_000023_person_sessions;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_audit_writer::Migration),
             Box::new(m20261207_000021_certificate_list::Migration),
             Box::new(m20261207_000022_people::Migration),
+            Box::new(m20261207_000023_person_sessions::Migration),
         ]
     }
 }

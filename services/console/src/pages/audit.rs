@@ -140,6 +140,9 @@ pub(crate) const ACTIONS: &[(&str, &str)] = &[
     ("notification.retry", "webhook message sent again"),
     ("person.invite", "person invited to the console"),
     ("person.remove", "person removed from the console"),
+    ("person.sign_in", "signed in through an identity provider"),
+    ("person.sign_out", "signed out"),
+    ("person.sign_in_refused", "sign-in refused"),
     ("vault.tenant_erased", "customer's candidates erased"),
 ];
 

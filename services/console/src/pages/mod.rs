@@ -216,40 +216,72 @@ pub fn tenant_cell(names: &std::collections::HashMap<String, String>, id: &str) 
     }
 }
 
-/// The names of the API tokens the signed-in person may list, by id (an
-/// actor is a name, not `token:<uuid>`). Empty when the role may not.
+/// The names of the API tokens the signed-in person may list, by id, and
+/// of the people it may list, by `person:<id>` (an actor is a name, not
+/// `token:<uuid>`). Empty when the role may list neither.
 pub async fn token_names(
     st: &crate::web::AppState,
     me: &crate::web::Signed,
 ) -> std::collections::HashMap<String, String> {
-    if !me.s.who.may("TokenService/ListTokens") {
-        return Default::default();
-    }
-    let mut c = proto::v1::token_service_client::TokenServiceClient::new(
-        st.backend.channel(crate::backend::Service::Controllers),
-    );
-    match c
-        .list_tokens(me.s.req(proto::v1::ListTokensRequest {
-            tenant_id: String::new(),
-            include_revoked: true,
-        }))
-        .await
-    {
-        Ok(r) => r
-            .into_inner()
-            .tokens
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "console: token names could not be read");
-            Default::default()
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    if me.s.who.may("TokenService/ListTokens") {
+        let mut c = proto::v1::token_service_client::TokenServiceClient::new(
+            st.backend.channel(crate::backend::Service::Controllers),
+        );
+        match c
+            .list_tokens(me.s.req(proto::v1::ListTokensRequest {
+                tenant_id: String::new(),
+                include_revoked: true,
+            }))
+            .await
+        {
+            Ok(r) => names.extend(r.into_inner().tokens.into_iter().map(|t| (t.id, t.name))),
+            Err(e) => tracing::warn!(error = %e, "console: token names could not be read"),
         }
     }
+    // The people the reader may see (a customer's DPO: its colleagues),
+    // removed ones too, keyed as the audit log names them.
+    if me.s.who.may("PersonService/ListPeople") {
+        let mut c = proto::v1::person_service_client::PersonServiceClient::new(
+            st.backend.channel(crate::backend::Service::Controllers),
+        );
+        let mut token = String::new();
+        for _ in 0..20 {
+            match c
+                .list_people(me.s.req(proto::v1::ListPeopleRequest {
+                    tenant_id: String::new(),
+                    include_removed: true,
+                    page: Some(proto::v1::PageRequest {
+                        page_size: 500,
+                        page_token: token.clone(),
+                    }),
+                }))
+                .await
+            {
+                Ok(r) => {
+                    let r = r.into_inner();
+                    names.extend(
+                        r.people
+                            .into_iter()
+                            .map(|p| (format!("person:{}", p.id), p.name)),
+                    );
+                    if r.next_page_token.is_empty() {
+                        break;
+                    }
+                    token = r.next_page_token;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "console: people's names could not be read");
+                    break;
+                }
+            }
+        }
+    }
+    names
 }
 
-/// An audit actor in words: a token by its name (the person or machine it
-/// was issued to), a relayed call as "<name> via <peer>", an operator's
+/// An audit actor in words: a person by its name, a token by its name (the
+/// person or machine it was issued to), a relayed call as "<name> via <peer>", an operator's
 /// command and a system component by what they are. A token whose name the
 /// reader may not see is "a <role>'s token".
 pub fn actor_words(
@@ -263,6 +295,11 @@ pub fn actor_words(
             match names.get(id) {
                 Some(n) => n.clone(),
                 None => format!("{} ({})", tr.t("an API token"), role_word(tr, role)),
+            }
+        } else if a.starts_with("person:") {
+            match names.get(a) {
+                Some(n) => n.clone(),
+                None => format!("{} ({})", tr.t("a person"), role_word(tr, role)),
             }
         } else if let Some(c) = a.strip_prefix("cli:") {
             format!("{} ({c})", tr.t("the operator"))
