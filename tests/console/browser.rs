@@ -853,3 +853,94 @@ async fn click(c: &Client, css: &str) {
         .await
         .unwrap();
 }
+
+/// Signs in through provider button `provider` and the provider's own login
+/// page as `login` (with its second factor), in the browser.
+async fn sign_in_through(c: &Client, base: &str, provider: &str, login: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            "a[href^='/signin/provider/{provider}?']"
+        )))
+        .await
+        .unwrap();
+    accessible(c, "sign-in with providers").await;
+    shot(c, "signin-providers").await;
+    click(c, &format!("a[href^='/signin/provider/{provider}?']")).await;
+    // The provider's login page (oidc-provider's interaction).
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#login"))
+        .await
+        .unwrap_or_else(|_| panic!("no provider login page"));
+    type_into(c, "#login", login).await;
+    click(c, "input[name=mfa]").await;
+    click(c, "#continue").await;
+    if c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#who"))
+        .await
+        .is_err()
+    {
+        panic!(
+            "not signed in: at {} showing:\n{}",
+            c.current_url().await.unwrap(),
+            text(c).await
+        );
+    }
+}
+
+/// The processor's DPO signs in through the processor's provider and
+/// works; a customer's DPO, invited in Dutch, signs in through its own
+/// company's provider, reads the console in Dutch and sees its own company
+/// only; removed, its session ends.
+#[tokio::test]
+async fn people_sign_in_through_their_identity_provider_in_the_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let w = custodian_tests::oidc::SignInWorld::start(&db).await;
+    let (_d, c) = browser().await;
+    sign_in_through(&c, &w.base, "staff", "dana").await;
+    let home = text(&c).await;
+    assert!(home.contains("Dana Prins"), "{home}");
+    // She works: invites a colleague on the People page.
+    visit(&c, &w.base, "/people", "People").await;
+    type_into(&c, "#invite-name", "Piet Jansen").await;
+    type_into(&c, "#invite-email", "piet@processor.example").await;
+    submit(&c, "invite").await;
+    wait_text(&c, "Piet Jansen").await;
+    let log = visit(&c, &w.base, "/audit", "Audit log").await;
+    assert!(
+        log.contains("signed in through an identity provider"),
+        "{log}"
+    );
+    assert!(!log.contains("person:"), "{log}");
+    click(&c, "form.signout button").await;
+    wait_text(&c, "Sign in with Processor account").await;
+
+    // Klant's DPO, through Klant's own provider: Dutch, its company only.
+    c.delete_all_cookies().await.unwrap();
+    sign_in_through(&c, &w.base, "klant", "kim").await;
+    let home = text(&c).await;
+    assert!(
+        home.contains("Kim de Vries") && home.contains("Klant B.V."),
+        "{home}"
+    );
+    let agreements = visit(&c, &w.base, "/agreements", "Overeenkomsten").await;
+    assert!(!agreements.contains("Ander B.V."), "{agreements}");
+    shot(&c, "signed-in-through-provider-nl").await;
+    // Removed by the processor: the next page sends her to sign in again.
+    w.app
+        .people()
+        .remove_person(req(
+            &w.app.admin,
+            pb::RemovePersonRequest {
+                id: w.kim.id.clone(),
+                reason: "left Klant B.V.".into(),
+            },
+        ))
+        .await
+        .expect("remove");
+    c.goto(&format!("{}/agreements", w.base)).await.unwrap();
+    wait_text(&c, "Uw sessie is beëindigd").await;
+    w.app.stop().await;
+}

@@ -8,8 +8,8 @@
 //! a clear message and an audit entry; pasting a token is the break-glass
 //! administrator's alone once providers are configured.
 
-use custodian_tests::console::{Web, spawn_console_with};
-use custodian_tests::oidc::{Idp, provider};
+use custodian_tests::console::Web;
+use custodian_tests::oidc::{Idp, SignInWorld, staff_accounts};
 use custodian_tests::*;
 use proto::v1 as pb;
 use serde_json::json;
@@ -41,34 +41,6 @@ async fn entries(app: &TestApp, action: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-async fn invite(app: &TestApp, name: &str, email: &str, role: &str, tenant: &str) -> pb::Person {
-    app.people()
-        .invite_person(req(
-            &app.admin,
-            pb::InvitePersonRequest {
-                name: name.into(),
-                email: email.into(),
-                language: "en".into(),
-                role: role.into(),
-                tenant_id: tenant.into(),
-            },
-        ))
-        .await
-        .expect("invite")
-        .into_inner()
-}
-
-fn staff_accounts(dana_groups: serde_json::Value) -> serde_json::Value {
-    json!({
-        "dana": { "email": "dana@processor.example", "email_verified": true,
-                  "name": "Dana Prins", "groups": dana_groups },
-        "kim-at-staff": { "email": "kim@klant.example", "email_verified": true,
-                  "name": "Kim", "groups": ["custodian-admins"] },
-        "unverified": { "email": "aud@processor.example", "email_verified": false,
-                  "name": "Ada", "groups": ["custodian-auditors"] },
-    })
-}
-
 #[tokio::test]
 async fn people_sign_in_through_their_own_providers_and_nothing_else_gets_in() {
     for db in all_dbs().await {
@@ -77,77 +49,17 @@ async fn people_sign_in_through_their_own_providers_and_nothing_else_gets_in() {
 }
 
 async fn signing_in(db: &TestDb) {
-    // The customers exist before the configuration names one of them.
-    let first = spawn_console_with(config_for(db, &AppOptions::default()), db.backend).await;
-    let klant = first.create_controller("Klant B.V.", "12345678").await;
-    let other = first.create_controller("Ander B.V.", "87654321").await;
-    first.stop().await;
-
-    let console = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind console");
-    let base = format!("http://{}", console.local_addr().unwrap());
-    let callback = format!("{base}/signin/callback");
-    let staff = Idp::start(&callback, staff_accounts(json!(["custodian-admins"]))).await;
-    let customer = Idp::start(
-        &callback,
-        json!({
-            "kim": { "email": "kim@klant.example", "email_verified": true, "name": "Kim de Vries" },
-            "kim-gmail": { "email": "kim.devries@gmail.example", "email_verified": true, "name": "Kim" },
-        }),
-    )
-    .await;
-    let mut config = config_for(db, &AppOptions::default());
-    let mut processor = provider("staff", "Processor account", &staff);
-    processor.roles_claim = Some("groups".into());
-    processor.roles = [
-        ("custodian-admins".to_owned(), "admin".to_owned()),
-        ("custodian-auditors".to_owned(), "auditor".to_owned()),
-    ]
-    .into();
-    processor.require_amr = vec!["mfa".into()];
-    let mut own = provider("klant", "Klant B.V. account", &customer);
-    own.tenant = Some(klant.id.clone());
-    own.domains = vec!["klant.example".into()];
-    config.sign_in.providers = vec![processor, own];
-    // The break-glass path: administrators may still paste a token.
-    config.console.token_sign_in = "admin".into();
-    let app = {
-        let (_, admin) =
-            custodian::ops::create_token(&config, auth::Role::Admin, None, "test-admin")
-                .await
-                .expect("admin token");
-        spawn_serving(
-            config,
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            custodian::Extra {
-                console: Some(console),
-                metrics: None,
-            },
-            admin,
-            db.backend,
-        )
-        .await
-    };
-    let dana = invite(&app, "Dana Prins", "dana@processor.example", "admin", "").await;
-    let kim = invite(
-        &app,
-        "Kim de Vries",
-        "kim@klant.example",
-        "controller",
-        &klant.id,
-    )
-    .await;
-    invite(
-        &app,
-        "Kim (private)",
-        "kim.devries@gmail.example",
-        "controller",
-        &klant.id,
-    )
-    .await;
-    invite(&app, "Ada", "aud@processor.example", "auditor", "").await;
-
+    let world = SignInWorld::start(db).await;
+    let SignInWorld {
+        app,
+        base,
+        staff,
+        customer,
+        dana,
+        kim,
+        ..
+    } = &world;
+    let base = base.clone();
     // The sign-in page offers both providers, and the token form only as
     // the administrators' fallback.
     let mut w = Web::at(base.clone());
@@ -404,7 +316,6 @@ async fn signing_in(db: &TestDb) {
     );
     let r = p.sign_in(&app.admin).await;
     assert_eq!(r.status, 303, "break-glass: {}", r.body);
-    let _ = other;
 
     // Failed sign-ins are throttled per address: past the limit, even a
     // good one waits.
@@ -429,5 +340,5 @@ async fn signing_in(db: &TestDb) {
             .iter()
             .any(|(_, why)| why == "throttled")
     );
-    app.stop().await;
+    world.app.stop().await;
 }

@@ -113,13 +113,9 @@ impl Idp {
     pub async fn to_callback(&self, console: &mut Web, id: &str, login: &str, mfa: bool) -> String {
         let form = console.get("/signin").await;
         assert_eq!(form.status, 200, "{}", form.body);
-        let csrf = form.csrf();
-        let r = console
-            .post(
-                &format!("/signin/provider/{id}"),
-                &[("csrf", &csrf), ("next", "/")],
-            )
-            .await;
+        let link = format!("href=\"/signin/provider/{id}?next=/\"");
+        assert!(form.has(&link), "{link}: {}", form.body);
+        let r = console.get(&format!("/signin/provider/{id}?next=/")).await;
         assert_eq!(r.status, 303, "start: {}", r.body);
         let mut at = r.header("location").to_owned();
         let mut idp = self.browser();
@@ -162,5 +158,157 @@ pub fn provider(id: &str, name: &str, idp: &Idp) -> controllers::signin::Provide
         client_id: CLIENT_ID.into(),
         client_secret: Some(CLIENT_SECRET.into()),
         ..Default::default()
+    }
+}
+
+/// A console with two real providers: the processor's (`staff`: roles from
+/// the `groups` claim, a second factor required) and Klant B.V.'s own
+/// (`klant`: its tenant, the domain `klant.example`), with Dana (the
+/// processor's DPO, `admin`) and Kim (Klant's DPO, `controller`, Dutch)
+/// invited; administrators may still paste a token (break-glass).
+pub struct SignInWorld {
+    pub app: crate::TestApp,
+    /// The console's base address.
+    pub base: String,
+    pub staff: Idp,
+    pub customer: Idp,
+    pub klant: proto::v1::Controller,
+    pub other: proto::v1::Controller,
+    pub dana: proto::v1::Person,
+    pub kim: proto::v1::Person,
+}
+
+/// The processor's provider's accounts, Dana's groups as given.
+pub fn staff_accounts(dana_groups: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "dana": { "email": "dana@processor.example", "email_verified": true,
+                  "name": "Dana Prins", "groups": dana_groups },
+        "kim-at-staff": { "email": "kim@klant.example", "email_verified": true,
+                  "name": "Kim", "groups": ["custodian-admins"] },
+        "unverified": { "email": "aud@processor.example", "email_verified": false,
+                  "name": "Ada", "groups": ["custodian-auditors"] },
+    })
+}
+
+async fn invite(
+    app: &crate::TestApp,
+    name: &str,
+    email: &str,
+    role: &str,
+    tenant: &str,
+    language: &str,
+) -> proto::v1::Person {
+    app.people()
+        .invite_person(crate::req(
+            &app.admin,
+            proto::v1::InvitePersonRequest {
+                name: name.into(),
+                email: email.into(),
+                language: language.into(),
+                role: role.into(),
+                tenant_id: tenant.into(),
+            },
+        ))
+        .await
+        .expect("invite")
+        .into_inner()
+}
+
+impl SignInWorld {
+    pub async fn start(db: &testkit::TestDb) -> SignInWorld {
+        use crate::{AppOptions, config_for};
+        // The customers exist before the configuration names one of them.
+        let first =
+            crate::console::spawn_console_with(config_for(db, &AppOptions::default()), db.backend)
+                .await;
+        let klant = first.create_controller("Klant B.V.", "12345678").await;
+        let other = first.create_controller("Ander B.V.", "87654321").await;
+        first.stop().await;
+
+        let console = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind console");
+        let base = format!("http://{}", console.local_addr().unwrap());
+        let callback = format!("{base}/signin/callback");
+        let staff = Idp::start(
+            &callback,
+            staff_accounts(serde_json::json!(["custodian-admins"])),
+        )
+        .await;
+        let customer = Idp::start(
+            &callback,
+            serde_json::json!({
+                "kim": { "email": "kim@klant.example", "email_verified": true, "name": "Kim de Vries" },
+                "kim-gmail": { "email": "kim.devries@gmail.example", "email_verified": true, "name": "Kim" },
+            }),
+        )
+        .await;
+        let mut config = config_for(db, &AppOptions::default());
+        let mut processor = provider("staff", "Processor account", &staff);
+        processor.roles_claim = Some("groups".into());
+        processor.roles = [
+            ("custodian-admins".to_owned(), "admin".to_owned()),
+            ("custodian-auditors".to_owned(), "auditor".to_owned()),
+        ]
+        .into();
+        processor.require_amr = vec!["mfa".into()];
+        let mut own = provider("klant", "Klant B.V. account", &customer);
+        own.tenant = Some(klant.id.clone());
+        own.domains = vec!["klant.example".into()];
+        config.sign_in.providers = vec![processor, own];
+        config.console.token_sign_in = "admin".into();
+        let (_, admin) =
+            custodian::ops::create_token(&config, auth::Role::Admin, None, "test-admin")
+                .await
+                .expect("admin token");
+        let app = crate::spawn_serving(
+            config,
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            custodian::Extra {
+                console: Some(console),
+                metrics: None,
+            },
+            admin,
+            db.backend,
+        )
+        .await;
+        let dana = invite(
+            &app,
+            "Dana Prins",
+            "dana@processor.example",
+            "admin",
+            "",
+            "en",
+        )
+        .await;
+        let kim = invite(
+            &app,
+            "Kim de Vries",
+            "kim@klant.example",
+            "controller",
+            &klant.id,
+            "nl",
+        )
+        .await;
+        invite(
+            &app,
+            "Kim (private)",
+            "kim.devries@gmail.example",
+            "controller",
+            &klant.id,
+            "en",
+        )
+        .await;
+        invite(&app, "Ada", "aud@processor.example", "auditor", "", "en").await;
+        SignInWorld {
+            app,
+            base,
+            staff,
+            customer,
+            klant,
+            other,
+            dana,
+            kim,
+        }
     }
 }

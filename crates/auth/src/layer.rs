@@ -447,8 +447,13 @@ where
             let path = req.uri().path().to_owned();
             let client = client_ip(&req);
             match check(&auth, &path, req.headers(), client).await {
-                Ok(Some(p)) => {
-                    req.extensions_mut().insert(p);
+                // Health and reflection pass as they are; every Custodian
+                // RPC, the open sign-in calls too, goes through the gate.
+                Ok(None) if !path.starts_with("/custodian.") => inner.call(req).await,
+                Ok(p) => {
+                    if let Some(p) = p {
+                        req.extensions_mut().insert(p);
+                    }
                     let (req, reserved) = match gate(&path, req, &budget).await {
                         Ok(r) => r,
                         Err(status) => return Ok(status.into_http()),
@@ -457,7 +462,6 @@ where
                     drop(reserved);
                     answer
                 }
-                Ok(None) => inner.call(req).await,
                 Err(status) => Ok(status.into_http()),
             }
         })

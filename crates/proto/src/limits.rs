@@ -59,6 +59,13 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("custodian.v1.ExportProcessingRecordRequest.format", 64),
     ("custodian.v1.ExportRegisterRequest.format", 64),
     ("custodian.v1.CandidatePayload.notes", 64 * 1024),
+    // The open sign-in calls: short values from a provider's redirect.
+    ("custodian.v1.BeginSignInRequest.provider", 64),
+    ("custodian.v1.BeginSignInRequest.redirect_uri", 2048),
+    ("custodian.v1.CompleteSignInRequest.state", 512),
+    ("custodian.v1.CompleteSignInRequest.code", 4096),
+    ("custodian.v1.CompleteSignInRequest.binding", 512),
+    ("custodian.v1.CompleteSignInRequest.error", 256),
 ];
 
 /// A string field over its limit.

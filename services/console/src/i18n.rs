@@ -121,23 +121,23 @@ pub const NL: &[(&str, &str)] = &[
     ("a person", "een persoon"),
     (
         "signed in through an identity provider",
-        "ingelogd via een identiteitsprovider",
+        "aangemeld via een identiteitsprovider",
     ),
-    ("signed out", "uitgelogd"),
-    ("sign-in refused", "inlogpoging geweigerd"),
-    ("Sign in with {}", "Inloggen met {}"),
-    ("Sign in with a token", "Inloggen met een token"),
+    ("signed out", "afgemeld"),
+    ("sign-in refused", "aanmelding geweigerd"),
+    ("Sign in with {}", "Aanmelden met {}"),
+    ("Sign in with a token", "Aanmelden met een token"),
     (
         "For administrators when the identity provider cannot be reached. Every use is recorded.",
         "Voor beheerders als de identiteitsprovider onbereikbaar is. Elk gebruik wordt vastgelegd.",
     ),
     (
         "No way to sign in is configured. Ask the processor's administrator.",
-        "Er is geen manier van inloggen ingesteld. Vraag het de beheerder van de verwerker.",
+        "Er is geen manier van aanmelden ingesteld. Vraag het de beheerder van de verwerker.",
     ),
     (
         "Signing in with a token is switched off. Sign in with your organisation's account.",
-        "Inloggen met een token staat uit. Log in met het account van uw organisatie.",
+        "Aanmelden met een token staat uit. Meld u aan met het account van uw organisatie.",
     ),
     ("People", "Personen"),
     (

@@ -134,7 +134,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
             get(pages::signin::form).post(pages::signin::submit),
         )
         .route("/signout", post(pages::signin::signout))
-        .route("/signin/provider/{id}", post(pages::signin::start))
+        .route("/signin/provider/{id}", get(pages::signin::start))
         .route("/signin/callback", get(pages::signin::callback))
         .route("/lang/{lang}", get(pages::signin::language))
         .route("/", get(pages::obligations::dashboard))

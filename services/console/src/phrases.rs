@@ -1317,11 +1317,11 @@ const PHRASES: &[(&str, &str)] = &[
     // ---- sign-in through an identity provider (SignInService) ----
     (
         "this sign-in is unknown, was already used or has expired; start again",
-        "deze inlogpoging is onbekend, al gebruikt of verlopen; begin opnieuw",
+        "deze aanmelding is onbekend, al gebruikt of verlopen; begin opnieuw",
     ),
     (
         "the identity provider did not sign you in ({})",
-        "de identiteitsprovider heeft u niet ingelogd ({1})",
+        "de identiteitsprovider heeft u niet aangemeld ({1})",
     ),
     (
         "this identity provider is not configured",
@@ -1329,7 +1329,7 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "the identity provider refused to confirm this sign-in; start again",
-        "de identiteitsprovider weigerde deze inlogpoging te bevestigen; begin opnieuw",
+        "de identiteitsprovider weigerde deze aanmelding te bevestigen; begin opnieuw",
     ),
     (
         "the identity provider sent no ID token",
@@ -1349,7 +1349,7 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "the identity provider's ID token belongs to another sign-in",
-        "het ID-token van de identiteitsprovider hoort bij een andere inlogpoging",
+        "het ID-token van de identiteitsprovider hoort bij een andere aanmelding",
     ),
     (
         "the identity provider's ID token names another issuer",
@@ -1361,7 +1361,7 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "this sign-in needs a stronger authentication (for instance a second factor) at the identity provider",
-        "voor deze inlogpoging is sterkere authenticatie bij de identiteitsprovider nodig (bijvoorbeeld een tweede factor)",
+        "voor deze aanmelding is sterkere authenticatie bij de identiteitsprovider nodig (bijvoorbeeld een tweede factor)",
     ),
     (
         "no one with this account or address is invited; ask an administrator to invite you",
@@ -1377,7 +1377,7 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "your organisation does not sign in through this identity provider",
-        "uw organisatie logt niet in via deze identiteitsprovider",
+        "uw organisatie meldt zich niet aan via deze identiteitsprovider",
     ),
     (
         "this address is invited by more than one organisation; ask an administrator",
@@ -1393,11 +1393,11 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "too many failed sign-ins from your address; wait a minute, then try again",
-        "te veel mislukte inlogpogingen vanaf uw adres; wacht een minuut en probeer het opnieuw",
+        "te veel mislukte aanmeldpogingen vanaf uw adres; wacht een minuut en probeer het opnieuw",
     ),
     (
         "the sign-in cannot be recorded now; try again later",
-        "de inlogpoging kan nu niet worden vastgelegd; probeer het later opnieuw",
+        "de aanmelding kan nu niet worden vastgelegd; probeer het later opnieuw",
     ),
     (
         "the identity provider {} cannot be reached now; try again later",

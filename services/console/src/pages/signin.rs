@@ -114,14 +114,21 @@ fn signin_page(
             text: text.to_owned(),
         });
     }
-    for p in &ways.providers {
-        s.push(Body::Form(FormV {
-            id: format!("provider-{}", p.id),
-            action: format!("/signin/provider/{}", p.id),
-            post: true,
-            fields: vec![Field::new("next", "", FieldKind::Hidden).value(next)],
-            submit: tr.t("Sign in with {}").replace("{}", &p.name),
-        }));
+    // Links, not forms: starting a sign-in changes nothing, and a form's
+    // redirect to the provider would be a form action to another origin,
+    // which the console's policy (`form-action 'self'`) forbids.
+    if !ways.providers.is_empty() {
+        s.push(Body::Links(
+            ways.providers
+                .iter()
+                .map(|p| {
+                    (
+                        tr.t("Sign in with {}").replace("{}", &p.name),
+                        format!("/signin/provider/{}?next={}", p.id, url_escape(next)),
+                    )
+                })
+                .collect(),
+        ));
     }
     let mut sections = vec![s];
     if ways.paste {
@@ -408,22 +415,35 @@ fn sentence(s: &str) -> String {
     out
 }
 
-#[derive(Deserialize)]
-pub struct StartForm {
+/// `next` as a query value.
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct StartQuery {
     #[serde(default)]
     pub next: String,
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// Begins a sign-in at provider `id`: the browser goes to the provider,
 /// carrying nothing but a cookie with the binding value and where to return.
+/// A GET, like the link that leads here: it changes nothing but this
+/// browser's own attempt (a page elsewhere that sends a browser here only
+/// has that person sign in as themself).
 pub async fn start(
     State(st): State<AppState>,
     client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Path(provider): Path<String>,
-    Form(f): Form<StartForm>,
+    Query(f): Query<StartQuery>,
 ) -> Response {
     let tr = Tr(web::lang_of(&headers));
     let ways = ways(&st).await;
@@ -438,11 +458,8 @@ pub async fn start(
             &ways,
         )
     };
-    if !form_nonce_ok(&headers, &f.csrf) {
-        return page(
-            StatusCode::FORBIDDEN,
-            tr.t("The form has expired. Go back, reload the page and try again."),
-        );
+    if web::local_path(&f.next).is_none() && !f.next.is_empty() {
+        return bad_return(tr);
     }
     // The callback address people reach this console at (the `Host` was
     // checked against console.hosts before this handler ran).
