@@ -100,13 +100,13 @@ async fn signing_in(db: &TestDb) {
     assert_eq!(r.status, 303, "{}", r.body);
     let dana_actor = format!("person:{}", dana.id);
     assert!(
-        entries(&app, "person.sign_in")
+        entries(app, "person.sign_in")
             .await
             .iter()
             .any(|(a, _)| *a == dana_actor)
     );
     assert!(
-        entries(&app, "person.invite")
+        entries(app, "person.invite")
             .await
             .iter()
             .any(|(a, _)| *a == dana_actor),
@@ -140,7 +140,7 @@ async fn signing_in(db: &TestDb) {
     assert!(agreements.has("Klant B.V."));
     assert!(!agreements.has("Ander B.V."), "{}", agreements.body);
     assert!(
-        entries(&app, "person.sign_in")
+        entries(app, "person.sign_in")
             .await
             .iter()
             .any(|(a, _)| *a == format!("person:{}", kim.id))
@@ -163,7 +163,7 @@ async fn signing_in(db: &TestDb) {
         );
         assert!(b.cookie("custodian_console").is_none());
         assert!(
-            entries(&app, "person.sign_in_refused")
+            entries(app, "person.sign_in_refused")
                 .await
                 .iter()
                 .any(|(_, why)| why == reason),
@@ -230,7 +230,7 @@ async fn signing_in(db: &TestDb) {
         assert!(r.visible().contains(words), "{change}: {}", r.visible());
         assert!(b.cookie("custodian_console").is_none());
         assert!(
-            entries(&app, "person.sign_in_refused")
+            entries(app, "person.sign_in_refused")
                 .await
                 .iter()
                 .any(|(_, why)| why == reason),
@@ -258,7 +258,7 @@ async fn signing_in(db: &TestDb) {
     let r = b.get("/signin/callback?state=made-up&code=made-up").await;
     assert_eq!(r.status, 400);
     assert!(
-        entries(&app, "person.sign_in_refused")
+        entries(app, "person.sign_in_refused")
             .await
             .iter()
             .filter(|(_, why)| why == "bad_state")
@@ -335,7 +335,7 @@ async fn signing_in(db: &TestDb) {
     }
     assert!(throttled, "failed sign-ins are throttled");
     assert!(
-        entries(&app, "person.sign_in_refused")
+        entries(app, "person.sign_in_refused")
             .await
             .iter()
             .any(|(_, why)| why == "throttled")
