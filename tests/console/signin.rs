@@ -173,7 +173,7 @@ async fn signing_in(db: &TestDb) {
     // A customer with a provider of its own does not sign in through the
     // processor's, even with the same address.
     refused(
-        &staff,
+        staff,
         "staff",
         "kim-at-staff",
         "does not sign in through this identity provider",
@@ -182,7 +182,7 @@ async fn signing_in(db: &TestDb) {
     .await;
     // The customer's provider does not vouch for gmail addresses.
     refused(
-        &customer,
+        customer,
         "klant",
         "kim-gmail",
         "does not vouch for addresses of your e-mail domain",
@@ -191,7 +191,7 @@ async fn signing_in(db: &TestDb) {
     .await;
     // An address the provider has not verified.
     refused(
-        &staff,
+        staff,
         "staff",
         "unverified",
         "has not verified your e-mail address",
