@@ -130,6 +130,20 @@ async fn signing_in(db: &TestDb) {
             .all(|t| t.name != "Dana Prins")
     );
 
+    // The provider rotates its signing key: the service, holding the old
+    // key set, fetches the keys again and accepts the new signature.
+    staff.tamper(json!({"rotate": true})).await;
+    let mut rot = Web::at(base.clone());
+    let r = staff.sign_in(&mut rot, "staff", "dana").await;
+    assert_eq!(r.status, 303, "signed with a rotated key: {}", r.body);
+    let r = staff.sign_in(&mut rot, "staff", "dana").await;
+    assert_eq!(
+        r.status, 303,
+        "and again, with the keys now known: {}",
+        r.body
+    );
+    staff.tamper(json!({"rotate": false})).await;
+
     // A customer's DPO signs in through the customer's provider and sees
     // only its own tenant.
     let mut k = Web::at(base.clone());

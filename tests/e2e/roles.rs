@@ -413,3 +413,111 @@ async fn on_sqlite_the_writer_is_the_process_and_is_hashed() {
         app.stop().await;
     }
 }
+
+/// A person's session on PostgreSQL as the controllers' role mints it: the
+/// owner's `start_person_session` takes the role, tenant and name from the
+/// live person (there is no argument to name another role), refuses a
+/// removed one, and `end_person_sessions` ends them; no other role may call
+/// either (the matrix), and the session authenticates as the person.
+#[tokio::test]
+async fn a_persons_session_is_minted_from_the_live_person_by_the_owners_function() {
+    for db in all_dbs().await {
+        if db.backend != Backend::Postgres {
+            continue; // SQLite has no roles: the process is the owner.
+        }
+        let owner_cfg = config_for(&db, &AppOptions::default());
+        custodian::ops::migrate(&owner_cfg).await.unwrap();
+        custodian::ops::provision_schemas(&owner_cfg).await.unwrap();
+        let owner = store::connect(&db.url).await.unwrap();
+        let tenant = "01a2507b-d623-7164-853d-ad3e5832b23f";
+        owner
+            .execute_raw(sql(&format!(
+                "INSERT INTO people (id, name, email, language, role, tenant_id, invited_at, invited_by) \
+                 VALUES ('p-kim', 'Kim de Vries', 'kim@klant.example', 'nl', 'controller', '{tenant}', now(), 'test'), \
+                        ('p-gone', 'Gone', 'gone@klant.example', 'nl', 'admin', NULL, now(), 'test')"
+            )))
+            .await
+            .unwrap();
+        owner
+            .execute_raw(sql(
+                "UPDATE people SET removed_at = now() WHERE id = 'p-gone'",
+            ))
+            .await
+            .unwrap();
+        store::schemas::login_role(&owner, "custodian_session_controllers", &["controllers"])
+            .await
+            .unwrap();
+        let conn = store::connect(&with_user(&db.url, "custodian_session_controllers"))
+            .await
+            .unwrap();
+        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        let (id, secret) = auth::tokens::start_person_session(&conn, "p-kim", expires)
+            .await
+            .unwrap()
+            .expect("a live person's session");
+        let p = auth::tokens::authenticate(&conn, &secret)
+            .await
+            .unwrap()
+            .expect("the session authenticates");
+        assert_eq!(p.token_id, id);
+        assert_eq!(
+            (p.role, p.tenant.as_deref()),
+            (auth::Role::Controller, Some(tenant))
+        );
+        assert_eq!(
+            (p.name.as_str(), p.person.as_deref()),
+            ("Kim de Vries", Some("p-kim"))
+        );
+        assert_eq!(p.actor_id(), "person:p-kim");
+        assert!(
+            auth::tokens::start_person_session(&conn, "p-gone", expires)
+                .await
+                .unwrap()
+                .is_none(),
+            "a removed person has no session"
+        );
+        assert!(
+            auth::tokens::start_person_session(&conn, "p-nobody", expires)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // An expired session is refused.
+        let (_, old) = auth::tokens::start_person_session(
+            &conn,
+            "p-kim",
+            chrono::Utc::now() - chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(
+            auth::tokens::authenticate(&conn, &old)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Ended: every session of the person.
+        assert_eq!(
+            auth::tokens::end_person_sessions(&conn, "p-kim")
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(
+            auth::tokens::authenticate(&conn, &secret)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The role still writes no token itself.
+        let e = conn
+            .execute_raw(sql(
+                "UPDATE api_tokens SET role = 'admin' WHERE person_id = 'p-kim'",
+            ))
+            .await
+            .expect_err("no role rewrites a session");
+        assert!(e.to_string().contains("permission denied"), "{e}");
+        conn.close().await.ok();
+    }
+}

@@ -14,10 +14,12 @@
 // Two test-only endpoints change what the provider does next:
 //   POST /__accounts   {accounts}   replaces the accounts (a role claim
 //                                   taken away, a person who left)
-//   POST /__tamper     {claims, expired, unsigned}   the next token
-//                                   response's ID token is re-issued with
-//                                   these changes (signed with the
-//                                   provider's own key unless `unsigned`)
+//   POST /__tamper     {claims, expired, unsigned, rotate}   the next
+//                                   token response's ID token is re-issued
+//                                   with these changes (signed with the
+//                                   provider's own key unless `unsigned`;
+//                                   `rotate` publishes a second key at
+//                                   /jwks and signs with it from then on)
 
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -34,6 +36,11 @@ let tamper = null;
 
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
 const jwk = { ...(await jose.exportJWK(privateKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+// The key a rotation brings in: published at /jwks and used to sign from
+// the `rotate` tamper on.
+const nextKey = await jose.generateKeyPair('RS256', { extractable: true });
+const nextPublic = { ...(await jose.exportJWK(nextKey.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' };
+let rotated = false;
 
 const server = createServer();
 await new Promise((r) => server.listen(input.port || 0, '127.0.0.1', r));
@@ -142,12 +149,16 @@ provider.use(async (ctx, next) => {
     return;
   }
   await next();
+  if (ctx.path === '/jwks' && rotated && ctx.body && ctx.body.keys) {
+    ctx.body = { keys: [...ctx.body.keys, nextPublic] };
+  }
   if (process.env.OIDC_DEBUG && ctx.path === '/token' && ctx.body && ctx.body.id_token) {
     console.log(`id_token ${JSON.stringify(jose.decodeJwt(ctx.body.id_token))}`);
   }
   if (ctx.path === '/token' && tamper && ctx.body && ctx.body.id_token) {
     const t = tamper;
-    tamper = null;
+    tamper = t.rotate ? tamper : null;
+    if (t.rotate) rotated = true;
     const payload = jose.decodeJwt(ctx.body.id_token);
     Object.assign(payload, t.claims || {});
     if (t.expired) {
@@ -160,8 +171,8 @@ provider.use(async (ctx, next) => {
       ctx.body = { ...ctx.body, id_token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.` };
     } else {
       const id_token = await new jose.SignJWT(payload)
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'JWT' })
-        .sign(privateKey);
+        .setProtectedHeader({ alg: 'RS256', kid: rotated ? 'k2' : 'k1', typ: 'JWT' })
+        .sign(rotated ? nextKey.privateKey : privateKey);
       ctx.body = { ...ctx.body, id_token };
     }
   }
