@@ -34,14 +34,16 @@ oidc-deps:
 	  npm ci --silent --no-audit --no-fund --prefix tests/oidc || \
 	  { echo "oidc-deps: FAILED: cannot install oidc-provider@$(OIDC_PROVIDER_VERSION) in tests/oidc with npm (Node.js 18 to 22 and the npm registry are needed)" >&2; exit 1; }
 
-## verifier-deps: the independent evidence verifier's Python (tests/evidence/
-## verify.py) in a venv with `cryptography` from PyPI, pinned here
+## verifier-deps: the independent verifiers' Python in a venv from PyPI,
+## pinned here: `cryptography` for the evidence verifier (tests/evidence/
+## verify.py), `icalendar` for reading the calendar feed (tests/calendar/parse.py)
 CRYPTOGRAPHY_VERSION ?= 48.0.0
+ICALENDAR_VERSION ?= 7.3.2
 PYVERIFY := .ci/tools/pyverify
 verifier-deps:
-	@$(PYVERIFY)/bin/python -c 'import cryptography, sys; sys.exit(cryptography.__version__ != "$(CRYPTOGRAPHY_VERSION)")' 2>/dev/null || \
-	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION); } || \
-	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
+	@$(PYVERIFY)/bin/python -c 'import cryptography, icalendar, sys; sys.exit(cryptography.__version__ != "$(CRYPTOGRAPHY_VERSION)" or icalendar.__version__ != "$(ICALENDAR_VERSION)")' 2>/dev/null || \
+	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION) icalendar==$(ICALENDAR_VERSION); } || \
+	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION) and icalendar==$(ICALENDAR_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
 
 ## bench: run the benchmarks and write docs/benchmarks.md
 bench:

@@ -3,5 +3,6 @@
 //! WebDriver with an accessibility check of every page (`browser`).
 
 mod browser;
+mod calendar;
 mod pages;
 mod signin;

@@ -39,6 +39,10 @@ const MATRIX: &[(&str, &[&str])] = &[
         "SELECT end_person_sessions('no-such-person', now())",
         &["controllers"],
     ),
+    (
+        "SELECT start_person_feed('no-such-person', 'id', 'hash', now())",
+        &["controllers"],
+    ),
     // The audit log: read by all, written only through the owner's
     // functions, which compute the entry and record its writer.
     ("SELECT count(*) FROM audit_events", &ROLES),

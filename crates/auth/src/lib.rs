@@ -34,16 +34,21 @@ pub enum Role {
     /// `custodian.internal.v1` RPCs only, never a public one it is not
     /// listed for; each call carries the tenant scope it acts in.
     Peer,
+    /// A person's calendar feed: reads the obligations (and the tenants'
+    /// names) of that person's scope, nothing else. Minted only for a
+    /// person (`PersonService.ResetCalendarFeed`), never by an operator.
+    Calendar,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Service,
         Role::Worker,
         Role::Controller,
         Role::Auditor,
         Role::Peer,
+        Role::Calendar,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +59,7 @@ impl Role {
             Role::Controller => "controller",
             Role::Auditor => "auditor",
             Role::Peer => "peer",
+            Role::Calendar => "calendar",
         }
     }
 
@@ -70,7 +76,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {}: expected one of admin, service, worker, controller, auditor, peer", proto::wire::quote(.0))]
+#[error("unknown role {}: expected one of admin, service, worker, controller, auditor, peer, calendar", proto::wire::quote(.0))]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -6,7 +6,7 @@
 //! table still only ever sees its own tenant (the handler filters by
 //! [`crate::Principal::scope`]).
 
-use crate::Role::{self, Admin, Auditor, Controller, Peer, Service, Worker};
+use crate::Role::{self, Admin, Auditor, Calendar, Controller, Peer, Service, Worker};
 
 #[derive(Debug)]
 pub struct MethodPermission {
@@ -255,11 +255,11 @@ pub const TABLE: &[MethodPermission] = &[
     p("/custodian.v1.ControllerService/CreateController", &[Admin]),
     p(
         "/custodian.v1.ControllerService/GetController",
-        &[Admin, Auditor, Controller, Service],
+        &[Admin, Auditor, Controller, Service, Calendar],
     ),
     p(
         "/custodian.v1.ControllerService/ListControllers",
-        &[Admin, Auditor, Controller, Service],
+        &[Admin, Auditor, Controller, Service, Calendar],
     ),
     p(
         "/custodian.v1.ControllerService/UpdateController",
@@ -307,6 +307,11 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.SignInService/EndSession",
         &[Admin, Auditor, Controller],
     ),
+    // A person's own calendar feed address (a new one revokes the old).
+    p(
+        "/custodian.v1.PersonService/ResetCalendarFeed",
+        &[Admin, Auditor, Controller],
+    ),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",
@@ -318,7 +323,7 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     p(
         "/custodian.v1.DeadlineService/ListObligations",
-        &[Admin, Auditor, Controller, Service, Worker],
+        &[Admin, Auditor, Controller, Service, Worker, Calendar],
     ),
     // VaultService: decrypting reads are for admins and the tenant's own
     // services (auditors never decrypt); controllers see metadata, certificates

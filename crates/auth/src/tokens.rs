@@ -23,6 +23,8 @@ pub enum TokenError {
     TenantNotAllowed(Role),
     #[error("token name must be 1 to 100 printable characters")]
     BadName,
+    #[error("a calendar token is made by its person in the console (My calendar), not here")]
+    CalendarRole,
     #[error("no token with id {0}")]
     NotFound(String),
     #[error("database error: {0}")]
@@ -55,6 +57,9 @@ pub fn generate_secret() -> String {
 
 /// Checks a new token's fields before anything is written.
 pub fn validate_new(role: Role, tenant: Option<&str>, name: &str) -> Result<(), TokenError> {
+    if role == Role::Calendar {
+        return Err(TokenError::CalendarRole);
+    }
     match (role.requires_tenant(), tenant) {
         (true, None) => return Err(TokenError::TenantRequired(role)),
         (false, Some(_)) => return Err(TokenError::TenantNotAllowed(role)),
@@ -220,6 +225,68 @@ pub async fn start_person_session<C: ConnectionTrait>(
         ))
         .await?;
     }
+    Ok(Some((id, secret)))
+}
+
+/// Makes person `person` a new calendar feed token (role `calendar`, the
+/// person's tenant and name, no expiry) and revokes the one it had, in one
+/// statement (on PostgreSQL the owner's `start_person_feed`). Returns the
+/// token's id and secret; `None` when the person is removed or unknown.
+pub async fn start_person_feed<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+) -> Result<Option<(String, String)>, TokenError> {
+    let secret = generate_secret();
+    let id = uuid::Uuid::now_v7().to_string();
+    let at = store::now_micros();
+    let values: Vec<sea_orm::Value> = vec![
+        person.into(),
+        id.clone().into(),
+        hash_token(&secret).into(),
+        at.into(),
+    ];
+    if store::is_postgres(db) {
+        let n: i64 = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT start_person_feed($1, $2, $3, $4) AS n",
+                values,
+            ))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        return Ok((n > 0).then_some((id, secret)));
+    }
+    let backend = db.get_database_backend();
+    let live: i64 = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            "SELECT count(*) AS n FROM people WHERE id = $1 AND removed_at IS NULL",
+            [person.into()],
+        ))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if live == 0 {
+        return Ok(None);
+    }
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        "UPDATE api_tokens SET revoked_at = $2 WHERE person_id = $1 AND role = 'calendar' \
+         AND revoked_at IS NULL",
+        [person.into(), at.into()],
+    ))
+    .await?;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        "INSERT INTO api_tokens (id, name, role, tenant_id, token_hash, created_at, revoked_at, \
+         person_id, expires_at) SELECT $2, p.name, 'calendar', p.tenant_id, $3, $4, NULL, p.id, \
+         NULL FROM people p WHERE p.id = $1",
+        values,
+    ))
+    .await?;
     Ok(Some((id, secret)))
 }
 

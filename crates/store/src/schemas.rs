@@ -305,7 +305,8 @@ pub async fn provision(
             "GRANT EXECUTE ON FUNCTION public.revoke_token(text, timestamptz), \
              public.revoke_tenant_tokens(text, timestamptz), \
              public.start_person_session(text, text, text, timestamptz, timestamptz), \
-             public.end_person_sessions(text, timestamptz) TO {}",
+             public.end_person_sessions(text, timestamptz), \
+             public.start_person_feed(text, text, text, timestamptz) TO {}",
             role("controllers")
         ),
     )

@@ -118,6 +118,30 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("My calendar", "Mijn agenda"),
+    ("a customer", "een klant"),
+    ("Make a new calendar address", "Maak een nieuw agenda-adres"),
+    (
+        "A calendar feed is a person's own: sign in through your organisation's identity provider to make one.",
+        "Een agenda-abonnement is persoonlijk: meld u aan via de identiteitsprovider van uw organisatie om er een te maken.",
+    ),
+    (
+        "Every deadline you may see in this console, in your calendar program: an all-day event on the last day of a day deadline, with reminders a week and a day before; a timed event for a breach's hour clock, with reminders 24, 6 and 1 hour before.",
+        "Elke termijn die u in deze console mag zien, in uw agendaprogramma: een afspraak van een hele dag op de laatste dag van een termijn in dagen, met herinneringen een week en een dag vooraf; een afspraak op het uur voor de klok van een datalek, met herinneringen 24, 6 en 1 uur vooraf.",
+    ),
+    (
+        "The feed names the obligation, the customer and the rule, and links here; it holds no candidate's or data subject's details.",
+        "Het abonnement noemt de verplichting, de klant en de regel, en linkt hierheen; het bevat geen gegevens van kandidaten of betrokkenen.",
+    ),
+    (
+        "The address is private: whoever has it reads your deadlines. Making a new one stops the old one.",
+        "Het adres is privé: wie het heeft, leest uw termijnen. Een nieuw adres maakt het oude ongeldig.",
+    ),
+    (
+        "Your new calendar address. Add it to your calendar program as a subscription; it is shown only now.",
+        "Uw nieuwe agenda-adres. Voeg het als abonnement toe aan uw agendaprogramma; het wordt alleen nu getoond.",
+    ),
+    ("calendar address renewed", "agenda-adres vernieuwd"),
     ("a person", "een persoon"),
     (
         "signed in through an identity provider",
@@ -2089,6 +2113,8 @@ mod coverage {
         ("pages/company.rs", include_str!("pages/company.rs")),
         ("pages/mod.rs", include_str!("pages/mod.rs")),
         ("pages/people.rs", include_str!("pages/people.rs")),
+        ("pages/calendar.rs", include_str!("pages/calendar.rs")),
+        ("calendar.rs", include_str!("calendar.rs")),
         ("pages/record.rs", include_str!("pages/record.rs")),
         (
             "pages/authority_draft.rs",

@@ -14,6 +14,7 @@
 //! module per page: call the services, build sections; no HTML).
 
 pub mod backend;
+pub mod calendar;
 pub mod charts;
 pub mod i18n;
 pub mod letters;
@@ -149,6 +150,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         .merge(pages::reports::routes())
         .merge(pages::admin::routes())
         .merge(pages::people::routes())
+        .merge(pages::calendar::routes())
         .merge(pages::company::routes())
         .fallback(web::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1407,6 +1407,14 @@ const PHRASES: &[(&str, &str)] = &[
         "no provider {} is configured",
         "er is geen identiteitsprovider {1} ingesteld",
     ),
+    (
+        "a calendar feed is a person's: sign in through your identity provider",
+        "een agenda-abonnement is persoonlijk: meld u aan via uw identiteitsprovider",
+    ),
+    (
+        "this credential is not a person's session; revoke a token with TokenService",
+        "dit is geen sessie van een persoon; trek een token in bij de tokens",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",

@@ -309,6 +309,31 @@ impl PeopleRepo {
     }
 }
 
+impl PeopleRepo {
+    /// A new calendar feed token for `person` (the old one revoked), audited
+    /// (`person.calendar_reset`) in the same transaction.
+    pub async fn reset_calendar_feed(
+        &self,
+        actor: &Actor,
+        person: &str,
+        tenant: Option<&str>,
+    ) -> Result<String, ControllerError> {
+        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let (id, secret) = auth::tokens::start_person_feed(&txn, person)
+            .await
+            .map_err(internal)?
+            .ok_or(ControllerError::NotFound)?;
+        let mut rec = Record::new(actor, "person.calendar_reset", "person", person)
+            .details(serde_json::json!({ "feed": id }));
+        if let Some(t) = tenant {
+            rec = rec.tenant(t);
+        }
+        audit::append(&txn, rec).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(secret)
+    }
+}
+
 pub struct PersonGrpc {
     repo: PeopleRepo,
 }
@@ -389,6 +414,23 @@ impl PersonService for PersonGrpc {
             people: rows.into_iter().map(Into::into).collect(),
             next_page_token,
         }))
+    }
+
+    async fn reset_calendar_feed(
+        &self,
+        request: Request<pb::ResetCalendarFeedRequest>,
+    ) -> Result<Response<pb::CalendarFeed>, Status> {
+        let who = Principal::from_request(&request)?;
+        let Some(person) = who.person.clone() else {
+            return Err(Status::failed_precondition(
+                "a calendar feed is a person's: sign in through your identity provider",
+            ));
+        };
+        let token = self
+            .repo
+            .reset_calendar_feed(&Actor::from(&who), &person, who.tenant.as_deref())
+            .await?;
+        Ok(Response::new(pb::CalendarFeed { token }))
     }
 
     async fn remove_person(

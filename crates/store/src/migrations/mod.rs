@@ -26,6 +26,7 @@ mod m20261207_000020_audit_writer;
 mod m20261207_000021_certificate_list;
 mod m20261207_000022_people;
 mod m20261207_000023_person_sessions;
+mod m20261207_000024_calendar_feed;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_certificate_list::Migration),
             Box::new(m20261207_000022_people::Migration),
             Box::new(m20261207_000023_person_sessions::Migration),
+            Box::new(m20261207_000024_calendar_feed::Migration),
         ]
     }
 }

@@ -143,6 +143,7 @@ pub(crate) const ACTIONS: &[(&str, &str)] = &[
     ("person.sign_in", "signed in through an identity provider"),
     ("person.sign_out", "signed out"),
     ("person.sign_in_refused", "sign-in refused"),
+    ("person.calendar_reset", "calendar address renewed"),
     ("vault.tenant_erased", "customer's candidates erased"),
 ];
 

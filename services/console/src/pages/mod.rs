@@ -7,6 +7,7 @@ pub mod assessment;
 pub mod audit;
 pub mod authority_draft;
 pub mod breaches;
+pub mod calendar;
 pub mod company;
 pub mod notice_view;
 pub mod obligations;

@@ -226,7 +226,15 @@ fn object_link(tr: crate::i18n::Tr, o: &pb::Obligation) -> Cell {
     } else {
         format!("{word} {}", o.title)
     };
-    let href = match o.object_type.as_str() {
+    match object_href(o) {
+        Some(href) => Cell::link(href, label),
+        None => Cell::text(label),
+    }
+}
+
+/// The console page of an obligation's object.
+pub fn object_href(o: &pb::Obligation) -> Option<String> {
+    Some(match o.object_type.as_str() {
         "breach_incident" => format!("/breaches/{}", o.object_id),
         "breach_notice" => format!("/breaches/notices/{}", o.object_id),
         "dsr_request" => format!("/requests/{}", o.object_id),
@@ -238,9 +246,8 @@ fn object_link(tr: crate::i18n::Tr, o: &pb::Obligation) -> Cell {
             web::encode(&o.tenant_id),
             web::encode(&o.title)
         ),
-        _ => return Cell::text(label),
-    };
-    Cell::link(href, label)
+        _ => return None,
+    })
 }
 
 pub async fn dashboard(
