@@ -119,7 +119,7 @@ async fn a_persons_calendar_feed_is_valid_stable_private_and_revocable() {
                 .await
                 .expect("activate");
         }
-        pb::breach_service_client::BreachServiceClient::new(app.channel.clone())
+        let incident = pb::breach_service_client::BreachServiceClient::new(app.channel.clone())
             .report_incident(req(
                 &app.admin,
                 pb::ReportIncidentRequest {
@@ -133,7 +133,8 @@ async fn a_persons_calendar_feed_is_valid_stable_private_and_revocable() {
                 },
             ))
             .await
-            .expect("incident");
+            .expect("incident")
+            .into_inner();
 
         // The processor's DPO: every customer, and the incident's clock.
         let mut dana = Web::at(world.base.clone());
@@ -181,11 +182,79 @@ async fn a_persons_calendar_feed_is_valid_stable_private_and_revocable() {
         assert_eq!(uids(&again), uids(&feed));
         assert!(!uids(&feed).is_empty());
 
+        // The incident is dismissed: its clock is served once more, as
+        // cancelled (so the calendar program takes it out), without alarms.
+        pb::breach_service_client::BreachServiceClient::new(app.channel.clone())
+            .assess_incident(req(
+                &app.admin,
+                pb::AssessIncidentRequest {
+                    incident_id: incident.id.clone(),
+                    decision: "dismiss".into(),
+                    dismissal_basis: "not_a_security_incident".into(),
+                    dismissal_reason: "the address was our own".into(),
+                    assessment: None,
+                },
+            ))
+            .await
+            .expect("dismiss");
+        let after = events(&mut cal, &path).await;
+        let was = clock["uid"].as_str().unwrap();
+        let done = after["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["uid"] == was)
+            .expect("the done clock is still served");
+        assert_eq!(done["status"], "CANCELLED", "{done}");
+        assert_eq!(done["alarms"], serde_json::json!([]), "{done}");
+        assert_eq!(
+            uids(&after),
+            uids(&feed),
+            "the same UIDs, one of them cancelled"
+        );
+
         // A new address stops the old one.
         let newer = new_address(&mut dana).await;
         assert_ne!(newer, path);
         assert_eq!(cal.get(&path).await.status, 404);
         assert_eq!(uids(&events(&mut cal, &newer).await), uids(&feed));
+        let bad = app
+            .people()
+            .sync_calendar_feed(req(
+                &app.admin,
+                pb::SyncCalendarFeedRequest { events: vec![] },
+            ))
+            .await
+            .expect_err("only a feed's own token records what it served");
+        assert_eq!(bad.code(), tonic::Code::PermissionDenied);
+        // Bad input from the feed's own token names the field.
+        let feed_token = newer
+            .trim_start_matches("/calendar/")
+            .split(".ics")
+            .next()
+            .unwrap()
+            .to_owned();
+        let bad = app
+            .people()
+            .sync_calendar_feed(req(
+                &feed_token,
+                pb::SyncCalendarFeedRequest {
+                    events: vec![pb::CalendarEvent {
+                        uid: "x@custodian".into(),
+                        summary: "x".into(),
+                        start: "next tuesday".into(),
+                        url: String::new(),
+                    }],
+                },
+            ))
+            .await
+            .expect_err("a start that is no date");
+        assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+        assert!(
+            bad.message().starts_with("events.start:"),
+            "{}",
+            bad.message()
+        );
 
         // Klant's DPO (Dutch): its own company only, no processor clock.
         let mut kim = Web::at(world.base.clone());

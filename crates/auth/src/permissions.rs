@@ -312,6 +312,8 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.PersonService/ResetCalendarFeed",
         &[Admin, Auditor, Controller],
     ),
+    // What a person's feed served, recorded by the feed's own token.
+    p("/custodian.v1.PersonService/SyncCalendarFeed", &[Calendar]),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",

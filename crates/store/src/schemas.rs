@@ -54,6 +54,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("controllers", "controllers"),
     ("people", "controllers"),
     ("sign_in_attempts", "controllers"),
+    ("calendar_events", "controllers"),
     ("api_tokens", "auth"),
     ("audit_events", "audit"),
     ("audit_heads", "audit"),

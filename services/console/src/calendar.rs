@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Europe::Amsterdam;
-use icalendar::{Alarm, Calendar, CalendarDateTime, Component, Event, EventLike, Trigger};
+use icalendar::{
+    Alarm, Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Trigger,
+};
 use proto::v1 as pb;
 
 use crate::i18n::Tr;
@@ -60,60 +62,123 @@ pub fn when(due: DateTime<Utc>) -> When {
     }
 }
 
-/// The event's UID: the same for the same obligation in every refresh.
+/// The event's UID: the same for the same obligation in every refresh
+/// (an object with several obligations under one rule numbers them in
+/// the order they fall due: [`entries`]).
 pub fn uid(o: &pb::Obligation) -> String {
     format!("{}.{}.{}@custodian", o.object_type, o.object_id, o.rule)
 }
 
-/// The feed of `obligations` for a reader of language `tr`: `base` is the
-/// console's address (links), `names` the tenants' names by id.
-pub fn feed(
+/// One event of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub uid: String,
+    pub summary: String,
+    pub description: String,
+    /// The console page (empty where there is none).
+    pub url: String,
+    pub when: When,
+    /// Done: served as cancelled, so the calendar program takes it out.
+    pub cancelled: bool,
+}
+
+/// How a start is kept between refreshes (`CalendarEvent.start`).
+pub fn start_text(w: When) -> String {
+    match w {
+        When::Day(d) => d.format("%Y-%m-%d").to_string(),
+        When::Instant(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+/// The start kept by [`start_text`].
+pub fn parse_start(s: &str) -> Option<When> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(When::Day(d));
+    }
+    crate::pages::instant(s).map(When::Instant)
+}
+
+/// The events of `obligations` for a reader of language `tr`: `base` is
+/// the console's address (links), `names` the tenants' names by id.
+pub fn entries(
     tr: Tr,
-    title: &str,
     base: &str,
     obligations: &[pb::Obligation],
     names: &HashMap<String, String>,
-    now: DateTime<Utc>,
-) -> String {
+) -> Vec<Entry> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut sorted: Vec<&pb::Obligation> = obligations.iter().collect();
+    sorted.sort_by(|a, b| a.due_strict.cmp(&b.due_strict));
+    sorted
+        .into_iter()
+        .filter_map(|o| {
+            let due = crate::pages::instant(&o.due_strict)?;
+            let what = crate::pages::obligations::what(tr, o);
+            let customer = names
+                .get(&o.tenant_id)
+                .cloned()
+                .unwrap_or_else(|| tr.t("a customer").to_owned());
+            let url = crate::pages::obligations::object_href(o)
+                .map(|h| format!("{base}{h}"))
+                .unwrap_or_default();
+            let mut description = format!(
+                "{}\n{}: {}\n{}",
+                what,
+                crate::phrases::rule_name(tr, &o.rule),
+                crate::phrases::say(tr, &o.citation),
+                crate::when::due(tr, due),
+            );
+            if !url.is_empty() {
+                description.push('\n');
+                description.push_str(&url);
+            }
+            let base_uid = uid(o);
+            let n = seen.entry(base_uid.clone()).or_insert(0);
+            *n += 1;
+            let uid = if *n == 1 {
+                base_uid
+            } else {
+                base_uid.replacen("@custodian", &format!(".{n}@custodian"), 1)
+            };
+            Some(Entry {
+                uid,
+                summary: format!("{what} ({customer})"),
+                description,
+                url,
+                when: when(due),
+                cancelled: false,
+            })
+        })
+        .collect()
+}
+
+/// The feed's text.
+pub fn render(tr: Tr, title: &str, entries: &[Entry], now: DateTime<Utc>) -> String {
     let mut cal = Calendar::new();
     cal.name(title).timezone("Europe/Amsterdam");
-    for o in obligations {
-        let Some(due) = crate::pages::instant(&o.due_strict) else {
-            continue;
-        };
-        let what = crate::pages::obligations::what(tr, o);
-        let customer = names
-            .get(&o.tenant_id)
-            .cloned()
-            .unwrap_or_else(|| tr.t("a customer").to_owned());
-        let url = crate::pages::obligations::object_href(o).map(|h| format!("{base}{h}"));
-        let mut description = format!(
-            "{}\n{}: {}\n{}",
-            what,
-            crate::phrases::rule_name(tr, &o.rule),
-            crate::phrases::say(tr, &o.citation),
-            crate::when::due(tr, due),
-        );
-        if let Some(u) = &url {
-            description.push('\n');
-            description.push_str(u);
-        }
+    for en in entries {
         let mut e = Event::new();
-        e.uid(&uid(o))
-            .summary(&format!("{what} ({customer})"))
-            .description(&description)
+        e.uid(&en.uid)
+            .summary(&en.summary)
+            .description(&en.description)
             .timestamp(now);
-        if let Some(u) = &url {
-            e.url(u);
+        if !en.url.is_empty() {
+            e.url(&en.url);
         }
-        match when(due) {
+        if en.cancelled {
+            e.status(EventStatus::Cancelled).sequence(1);
+        }
+        let what = en.summary.as_str();
+        match en.when {
             When::Day(d) => {
                 e.starts(d).ends(d.succ_opt().unwrap_or(d));
-                for days in [7, 1] {
-                    e.alarm(Alarm::display(
-                        &what,
-                        Trigger::before_start(Duration::days(days)),
-                    ));
+                if !en.cancelled {
+                    for days in [7, 1] {
+                        e.alarm(Alarm::display(
+                            what,
+                            Trigger::before_start(Duration::days(days)),
+                        ));
+                    }
                 }
             }
             When::Instant(t) => {
@@ -122,22 +187,37 @@ pub fn feed(
                     date_time: local,
                     tzid: "Europe/Amsterdam".into(),
                 });
-                for hours in [24, 6, 1] {
-                    e.alarm(Alarm::display(
-                        &what,
-                        Trigger::before_start(Duration::hours(hours)),
-                    ));
+                if !en.cancelled {
+                    for hours in [24, 6, 1] {
+                        e.alarm(Alarm::display(
+                            what,
+                            Trigger::before_start(Duration::hours(hours)),
+                        ));
+                    }
                 }
             }
         }
         cal.push(e.done());
     }
+    let _ = tr;
     let text = cal.done().to_string();
     // The zone the timed events name, before the first event.
     match text.find("BEGIN:VEVENT") {
         Some(i) => format!("{}{VTIMEZONE}{}", &text[..i], &text[i..]),
         None => text.replacen("END:VCALENDAR", &format!("{VTIMEZONE}END:VCALENDAR"), 1),
     }
+}
+
+/// [`entries`] rendered: the feed of `obligations` with nothing cancelled.
+pub fn feed(
+    tr: Tr,
+    title: &str,
+    base: &str,
+    obligations: &[pb::Obligation],
+    names: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> String {
+    render(tr, title, &entries(tr, base, obligations, names), now)
 }
 
 #[cfg(test)]
@@ -209,6 +289,22 @@ mod tests {
             when(day_due(&day)),
             When::Day(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap())
         );
+        // Done: served as cancelled, without alarms.
+        let mut gone = entries(
+            Tr(Lang::En),
+            "https://c.example",
+            std::slice::from_ref(&day),
+            &names,
+        );
+        gone[0].cancelled = true;
+        let done = render(Tr(Lang::En), "Custodian", &gone, now);
+        assert!(
+            done.contains("STATUS:CANCELLED") && !done.contains("BEGIN:VALARM"),
+            "{done}"
+        );
+        for w in [when(day_due(&day)), When::Instant(day_due(&day))] {
+            assert_eq!(parse_start(&start_text(w)), Some(w));
+        }
         // The same obligation, the same UID, whatever else changed.
         let again = feed(
             Tr(Lang::Nl),

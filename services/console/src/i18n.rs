@@ -119,6 +119,7 @@ pub const NL: &[(&str, &str)] = &[
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
     ("My calendar", "Mijn agenda"),
+    ("Done.", "Gedaan."),
     ("a customer", "een klant"),
     ("Make a new calendar address", "Maak een nieuw agenda-adres"),
     (

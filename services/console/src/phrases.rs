@@ -1415,6 +1415,14 @@ const PHRASES: &[(&str, &str)] = &[
         "this credential is not a person's session; revoke a token with TokenService",
         "dit is geen sessie van een persoon; trek een token in bij de tokens",
     ),
+    (
+        "at most {} events, got {}",
+        "hoogstens {1} afspraken, niet {2}",
+    ),
+    (
+        "expected YYYY-MM-DD or an RFC 3339 instant, got {}",
+        "verwacht een datum (JJJJ-MM-DD) of een tijdstip (RFC 3339), niet {1}",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",

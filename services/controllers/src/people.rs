@@ -334,6 +334,118 @@ impl PeopleRepo {
     }
 }
 
+/// How long a done obligation is served as a cancelled event.
+pub const CANCELLED_FOR_DAYS: i64 = 30;
+/// The most events one feed records.
+pub const MAX_FEED_EVENTS: usize = 5_000;
+
+/// An event as a feed serves it (`CalendarEvent` on the wire).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEvent {
+    pub uid: String,
+    pub summary: String,
+    pub start: String,
+    pub url: String,
+}
+
+impl PeopleRepo {
+    /// Records that `person`'s feed serves `now_served`: new events are
+    /// added, events served again are live again, events no longer served
+    /// are marked gone; answers the events gone within the last
+    /// [`CANCELLED_FOR_DAYS`] and forgets older ones. One transaction. Not
+    /// audited: it records what a feed showed, no decision of anyone.
+    pub async fn sync_calendar(
+        &self,
+        person: &str,
+        now_served: Vec<FeedEvent>,
+    ) -> Result<Vec<FeedEvent>, ControllerError> {
+        use sea_orm::TransactionTrait;
+        use store::entities::calendar_events as ev;
+        let now = store::now_micros();
+        let txn = self.db.begin().await.map_err(internal)?;
+        let known: std::collections::HashMap<String, ev::Model> = ev::Entity::find()
+            .filter(ev::Column::PersonId.eq(person))
+            .all(&txn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|m| (m.uid.clone(), m))
+            .collect();
+        let mut served: std::collections::HashSet<String> = Default::default();
+        // A UID given twice is recorded once.
+        let now_served: Vec<FeedEvent> = now_served
+            .into_iter()
+            .filter(|e| served.insert(e.uid.clone()))
+            .collect();
+        for e in &now_served {
+            match known.get(&e.uid) {
+                None => {
+                    ev::ActiveModel {
+                        person_id: Set(person.to_owned()),
+                        uid: Set(e.uid.clone()),
+                        summary: Set(e.summary.clone()),
+                        start: Set(e.start.clone()),
+                        url: Set(e.url.clone()),
+                        first_seen: Set(now),
+                        gone_at: Set(None),
+                    }
+                    .insert(&txn)
+                    .await
+                    .map_err(internal)?;
+                }
+                Some(k)
+                    if k.gone_at.is_some()
+                        || k.summary != e.summary
+                        || k.start != e.start
+                        || k.url != e.url =>
+                {
+                    let mut am: ev::ActiveModel = k.clone().into();
+                    am.summary = Set(e.summary.clone());
+                    am.start = Set(e.start.clone());
+                    am.url = Set(e.url.clone());
+                    am.gone_at = Set(None);
+                    am.update(&txn).await.map_err(internal)?;
+                }
+                Some(_) => {}
+            }
+        }
+        let cutoff = now - chrono::Duration::days(CANCELLED_FOR_DAYS);
+        let mut gone = Vec::new();
+        for k in known.into_values() {
+            if served.contains(&k.uid) {
+                continue;
+            }
+            let since = match k.gone_at {
+                Some(at) => at,
+                None => {
+                    let mut am: ev::ActiveModel = k.clone().into();
+                    am.gone_at = Set(Some(now));
+                    am.update(&txn).await.map_err(internal)?;
+                    now
+                }
+            };
+            if since < cutoff {
+                ev::Entity::delete_many()
+                    .filter(ev::Column::PersonId.eq(person))
+                    .filter(ev::Column::Uid.eq(k.uid.clone()))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+            } else {
+                gone.push(FeedEvent {
+                    uid: k.uid,
+                    summary: k.summary,
+                    start: k.start,
+                    url: k.url,
+                });
+            }
+        }
+        txn.commit().await.map_err(internal)?;
+        gone.sort_by(|a, b| a.uid.cmp(&b.uid));
+        Ok(gone)
+    }
+}
+
 pub struct PersonGrpc {
     repo: PeopleRepo,
 }
@@ -431,6 +543,66 @@ impl PersonService for PersonGrpc {
             .reset_calendar_feed(&Actor::from(&who), &person, who.tenant.as_deref())
             .await?;
         Ok(Response::new(pb::CalendarFeed { token }))
+    }
+
+    async fn sync_calendar_feed(
+        &self,
+        request: Request<pb::SyncCalendarFeedRequest>,
+    ) -> Result<Response<pb::SyncCalendarFeedResponse>, Status> {
+        let who = Principal::from_request(&request)?;
+        let Some(person) = who.person.clone() else {
+            return Err(Status::failed_precondition(
+                "a calendar feed is a person's: sign in through your identity provider",
+            ));
+        };
+        let r = request.into_inner();
+        if r.events.len() > MAX_FEED_EVENTS {
+            return Err(invalid(err(
+                "events",
+                format!("at most {} events, got {}", MAX_FEED_EVENTS, r.events.len()),
+            )));
+        }
+        let mut events = Vec::with_capacity(r.events.len());
+        for e in r.events {
+            let uid = domain_kit::text("events.uid", &e.uid, 300).map_err(invalid)?;
+            let summary = domain_kit::text("events.summary", &e.summary, 500).map_err(invalid)?;
+            let start = e.start.trim();
+            if chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").is_err()
+                && chrono::DateTime::parse_from_rfc3339(start).is_err()
+            {
+                return Err(invalid(err(
+                    "events.start",
+                    format!(
+                        "expected YYYY-MM-DD or an RFC 3339 instant, got {}",
+                        wire::quote(start)
+                    ),
+                )));
+            }
+            if e.url.len() > 2000 {
+                return Err(invalid(err(
+                    "events.url",
+                    "must be at most 2000 characters",
+                )));
+            }
+            events.push(FeedEvent {
+                uid,
+                summary,
+                start: start.to_owned(),
+                url: e.url,
+            });
+        }
+        let gone = self.repo.sync_calendar(&person, events).await?;
+        Ok(Response::new(pb::SyncCalendarFeedResponse {
+            gone: gone
+                .into_iter()
+                .map(|e| pb::CalendarEvent {
+                    uid: e.uid,
+                    summary: e.summary,
+                    start: e.start,
+                    url: e.url,
+                })
+                .collect(),
+        }))
     }
 
     async fn remove_person(

@@ -4,7 +4,7 @@
 //! |----------------|-----------------------|
 //! | `api_tokens`   | `auth`                |
 //! | `audit_events`, `audit_heads` | `audit` |
-//! | `controllers`, `people`, `sign_in_attempts` | `services/controllers` |
+//! | `controllers`, `people`, `sign_in_attempts`, `calendar_events` | `services/controllers` |
 //! | `keystore_info` (key store database) | `store` |
 //! | `vault::*` (both databases) | `services/vault` |
 //! | `outbox::*` (`outbox_messages`, `outbox_attempts`) | `crates/outbox` |
@@ -19,6 +19,7 @@ pub mod api_tokens;
 pub mod audit_events;
 pub mod audit_heads;
 pub mod breaches;
+pub mod calendar_events;
 pub mod controllers;
 pub mod dsr_requests;
 pub mod keystore_info;

@@ -27,6 +27,7 @@ mod m20261207_000021_certificate_list;
 mod m20261207_000022_people;
 mod m20261207_000023_person_sessions;
 mod m20261207_000024_calendar_feed;
+mod m20261207_000025_calendar_events;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_people::Migration),
             Box::new(m20261207_000023_person_sessions::Migration),
             Box::new(m20261207_000024_calendar_feed::Migration),
+            Box::new(m20261207_000025_calendar_events::Migration),
         ]
     }
 }

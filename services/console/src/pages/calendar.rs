@@ -139,6 +139,9 @@ pub struct FeedQuery {
     pub lang: String,
 }
 
+/// The most events a feed serves (what `SyncCalendarFeed` records).
+const MAX_EVENTS: usize = 5_000;
+
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -206,6 +209,7 @@ async fn feed(
     let obligations: Vec<pb::Obligation> = obligations
         .into_iter()
         .filter(|o| o.object_type != "candidate")
+        .take(MAX_EVENTS)
         .collect();
     let c = pb::controller_service_client::ControllerServiceClient::new(
         st.backend.channel(Service::Controllers),
@@ -223,14 +227,41 @@ async fn feed(
         Ok(list) => list.into_iter().map(|c| (c.id, c.legal_name)).collect(),
         Err(f) => return failed(f),
     };
-    let body = crate::calendar::feed(
-        tr,
-        "Custodian",
-        &base(&st, &headers),
-        &obligations,
-        &names,
-        chrono::Utc::now(),
+    let mut entries = crate::calendar::entries(tr, &base(&st, &headers), &obligations, &names);
+    // Recorded, so that a done obligation is served once more, cancelled.
+    let mut p = pb::person_service_client::PersonServiceClient::new(
+        st.backend.channel(Service::Controllers),
     );
+    let synced = p
+        .sync_calendar_feed(req(
+            token,
+            pb::SyncCalendarFeedRequest {
+                events: entries
+                    .iter()
+                    .map(|e| pb::CalendarEvent {
+                        uid: e.uid.clone(),
+                        summary: e.summary.clone(),
+                        start: crate::calendar::start_text(e.when),
+                        url: e.url.clone(),
+                    })
+                    .collect(),
+            },
+        ))
+        .await;
+    match synced {
+        Ok(r) => entries.extend(r.into_inner().gone.into_iter().filter_map(|g| {
+            Some(crate::calendar::Entry {
+                when: crate::calendar::parse_start(&g.start)?,
+                description: format!("{}\n{}", tr.t("Done."), g.summary),
+                uid: g.uid,
+                summary: g.summary,
+                url: g.url,
+                cancelled: true,
+            })
+        })),
+        Err(e) => return failed(web::Failure::from(e)),
+    }
+    let body = crate::calendar::render(tr, "Custodian", &entries, chrono::Utc::now());
     (
         StatusCode::OK,
         [
