@@ -143,6 +143,18 @@ async fn signing_in(db: &TestDb) {
         r.body
     );
     staff.tamper(json!({"rotate": false})).await;
+    // Signing out ends the session's credential, audited as her.
+    let home = rot.get("/").await;
+    assert_eq!(home.status, 200);
+    let r = rot.post("/signout", &[("csrf", &home.csrf())]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(rot.get("/").await.status, 303, "signed out");
+    assert!(
+        entries(app, "person.sign_out")
+            .await
+            .iter()
+            .any(|(a, _)| *a == dana_actor)
+    );
 
     // A customer's DPO signs in through the customer's provider and sees
     // only its own tenant.
