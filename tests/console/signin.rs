@@ -368,3 +368,71 @@ async fn signing_in(db: &TestDb) {
     );
     world.app.stop().await;
 }
+
+/// The split deployment: the console in the core process, the sign-in and
+/// the people there, obligations from another process; on PostgreSQL
+/// each process as its own login role, so the session is minted by the
+/// controllers' role through the owner's function.
+#[tokio::test]
+async fn a_person_signs_in_to_the_split_deployment() {
+    for db in all_dbs().await {
+        let console = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind console");
+        let base = format!("http://{}", console.local_addr().unwrap());
+        let staff = Idp::start(
+            &format!("{base}/signin/callback"),
+            staff_accounts(json!(["custodian-admins"])),
+        )
+        .await;
+        let provider = custodian_tests::oidc::provider("staff", "Processor account", &staff);
+        let app = custodian_tests::split::spawn_split_tuned(&db, console, |c| {
+            c.sign_in.providers = vec![provider.clone()];
+        })
+        .await;
+        let dana = app
+            .people()
+            .invite_person(req(
+                &app.admin,
+                pb::InvitePersonRequest {
+                    name: "Dana Prins".into(),
+                    email: "dana@processor.example".into(),
+                    language: "en".into(),
+                    role: "admin".into(),
+                    tenant_id: String::new(),
+                },
+            ))
+            .await
+            .expect("invite")
+            .into_inner();
+        let mut w = Web::at(base.clone());
+        let page = w.get("/signin").await;
+        assert!(
+            !page.has("name=\"token\""),
+            "no token form once a provider is configured"
+        );
+        let r = staff.sign_in(&mut w, "staff", "dana").await;
+        assert_eq!(r.status, 303, "{:?}: {}", db.backend, r.body);
+        // The dashboard: obligations from the processing process.
+        let home = w.get("/").await;
+        assert_eq!(home.status, 200, "{}", home.body);
+        assert!(home.has("Dana Prins"));
+        assert_eq!(w.get("/people").await.status, 200);
+        app.people()
+            .remove_person(req(
+                &app.admin,
+                pb::RemovePersonRequest {
+                    id: dana.id.clone(),
+                    reason: "left".into(),
+                },
+            ))
+            .await
+            .expect("remove");
+        assert_eq!(
+            w.get("/").await.status,
+            303,
+            "a removed person's session ends"
+        );
+        app.stop().await;
+    }
+}

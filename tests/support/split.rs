@@ -90,15 +90,32 @@ pub fn process_config(
 /// Starts the five processes over `db`; the app returned is `core`, with
 /// the other four in `others` (its helpers route each call).
 pub async fn spawn_split(db: &TestDb) -> TestApp {
-    spawn_split_serving(db, false).await
+    spawn_split_serving(db, None, |_| {}).await
 }
 
 /// [`spawn_split`], with the DPO console served by `core`.
 pub async fn spawn_split_with_console(db: &TestDb) -> TestApp {
-    spawn_split_serving(db, true).await
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind console");
+    spawn_split_serving(db, Some(l), |_| {}).await
 }
 
-async fn spawn_split_serving(db: &TestDb, console: bool) -> TestApp {
+/// [`spawn_split`] with the console served by `core` on `console`, and
+/// `core`'s configuration changed by `tune` (the sign-in providers).
+pub async fn spawn_split_tuned(
+    db: &TestDb,
+    console: tokio::net::TcpListener,
+    tune: impl Fn(&mut Config),
+) -> TestApp {
+    spawn_split_serving(db, Some(console), tune).await
+}
+
+async fn spawn_split_serving(
+    db: &TestDb,
+    mut console: Option<tokio::net::TcpListener>,
+    tune: impl Fn(&mut Config),
+) -> TestApp {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter(
@@ -140,13 +157,10 @@ async fn spawn_split_serving(db: &TestDb, console: bool) -> TestApp {
             custodian::ops::create_token(&owner, Role::Peer, None, &format!("peer-{name}"))
                 .await
                 .expect("peer token");
-        let cfg = process_config(db, name, target, &addrs, &peer);
-        let console = if console && name == "core" {
-            Some(
-                tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind console"),
-            )
+        let mut cfg = process_config(db, name, target, &addrs, &peer);
+        let console = if name == "core" {
+            tune(&mut cfg);
+            console.take()
         } else {
             None
         };
