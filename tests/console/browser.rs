@@ -928,6 +928,13 @@ async fn people_sign_in_through_their_identity_provider_in_the_browser() {
     let agreements = visit(&c, &w.base, "/agreements", "Overeenkomsten").await;
     assert!(!agreements.contains("Ander B.V."), "{agreements}");
     shot(&c, "signed-in-through-provider-nl").await;
+    // Her calendar: a new private address, shown once.
+    visit(&c, &w.base, "/calendar", "Mijn agenda").await;
+    submit(&c, "calendar").await;
+    wait_text(&c, "Uw nieuwe agenda-adres").await;
+    accessible(&c, "/calendar (new address)").await;
+    let cal = text(&c).await;
+    assert!(cal.contains("webcal://"), "{cal}");
     // Removed by the processor: the next page sends her to sign in again.
     w.app
         .people()
