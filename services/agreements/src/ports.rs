@@ -1,7 +1,8 @@
 //! What the agreements service needs from other services, as traits. The
-//! binary implements them in-process (over the controllers and
-//! sub-processors services); a split deployment would implement them as
-//! gRPC clients. This crate never reads another service's tables.
+//! binary implements them once (`services/custodian/src/wiring.rs`) over
+//! links to the controllers and sub-processors services, in process or,
+//! in a split deployment, over gRPC to their process. This crate never
+//! reads another service's tables.
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;

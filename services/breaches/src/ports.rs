@@ -1,7 +1,8 @@
 //! What the breach service needs from other services, as a trait: the
-//! binary implements it in-process over the controllers and agreements
-//! services; a split deployment would implement it as a gRPC client. This
-//! crate never reads another service's tables.
+//! binary implements it once (`services/custodian/src/wiring.rs`) over
+//! links to the controllers and agreements services, in process or, in a
+//! split deployment, over gRPC to their process. This crate never reads
+//! another service's tables.
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;

@@ -1,6 +1,8 @@
 //! What the sub-processors service needs from the agreements service, as a
-//! trait: the binary implements it in-process; a split deployment would
-//! implement it as a gRPC client. This crate never reads `agreements`.
+//! trait: the binary implements it once (`services/custodian/src/wiring.rs`)
+//! over a link to the agreements service, in process or, in a split
+//! deployment, over gRPC to its process. This crate never reads
+//! `agreements`.
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
