@@ -114,10 +114,15 @@ pub fn entries(
         .filter_map(|o| {
             let due = crate::pages::instant(&o.due_strict)?;
             let what = crate::pages::obligations::what(tr, o);
-            let customer = names
-                .get(&o.tenant_id)
-                .cloned()
-                .unwrap_or_else(|| tr.t("a customer").to_owned());
+            // An incident is the processor's own until it is assessed.
+            let customer = if o.tenant_id.is_empty() {
+                tr.t("the processor").to_owned()
+            } else {
+                names
+                    .get(&o.tenant_id)
+                    .cloned()
+                    .unwrap_or_else(|| tr.t("a customer").to_owned())
+            };
             let url = crate::pages::obligations::object_href(o)
                 .map(|h| format!("{base}{h}"))
                 .unwrap_or_default();
@@ -280,6 +285,19 @@ mod tests {
         }
         assert!(text.contains("BEGIN:VTIMEZONE"));
         assert!(text.contains("(Klant B.V.)"));
+        let own = pb::Obligation {
+            tenant_id: String::new(),
+            ..hour.clone()
+        };
+        let own = feed(
+            Tr(Lang::En),
+            "Custodian",
+            "https://c.example",
+            &[own],
+            &names,
+            now,
+        );
+        assert!(own.contains("(the processor)"), "{own}");
         assert!(text.contains("https://c.example/breaches/notices/n1"));
         assert!(
             !text.contains("Jan de Vries"),
