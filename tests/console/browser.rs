@@ -157,6 +157,12 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
     accessible(c, "sign-in").await;
     field.send_keys(token).await.unwrap();
     click(c, "#signin button[type=submit]").await;
+    until_signed_in(c).await;
+}
+
+/// Waits for a page that says who is signed in; fails with where the
+/// browser is and what it shows.
+async fn until_signed_in(c: &Client) {
     if c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#who"))
@@ -876,18 +882,7 @@ async fn sign_in_through(c: &Client, base: &str, provider: &str, login: &str) {
     type_into(c, "#login", login).await;
     click(c, "input[name=mfa]").await;
     click(c, "#continue").await;
-    if c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#who"))
-        .await
-        .is_err()
-    {
-        panic!(
-            "not signed in: at {} showing:\n{}",
-            c.current_url().await.unwrap(),
-            text(c).await
-        );
-    }
+    until_signed_in(c).await;
 }
 
 /// The processor's DPO signs in through the processor's provider and

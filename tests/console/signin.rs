@@ -17,28 +17,20 @@ use testkit::TestDb;
 
 /// The audit entries of `action`: (actor, reason detail).
 async fn entries(app: &TestApp, action: &str) -> Vec<(String, String)> {
-    let db = app.db().await;
-    audit::list(
-        &db,
-        &audit::ListFilter {
-            limit: 100_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("the audit log")
-    .into_iter()
-    .filter(|e| e.action == action)
-    .map(|e| {
-        let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
-        let reason = details
-            .get("reason")
-            .and_then(|r| r.as_str())
-            .unwrap_or("")
-            .to_owned();
-        (e.actor_id, reason)
-    })
-    .collect()
+    app.audit_events()
+        .await
+        .into_iter()
+        .filter(|e| e.action == action)
+        .map(|e| {
+            let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+            let reason = details
+                .get("reason")
+                .and_then(|r| r.as_str())
+                .unwrap_or("")
+                .to_owned();
+            (e.actor_id, reason)
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -535,6 +535,15 @@ impl TestApp {
 
     /// The action of every audit entry, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
+        self.audit_events()
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+
+    /// Every audit entry, oldest first.
+    pub async fn audit_events(&self) -> Vec<store::entities::audit_events::Model> {
         let db = self.db().await;
         audit::list(
             &db,
@@ -545,9 +554,6 @@ impl TestApp {
         )
         .await
         .expect("the audit log")
-        .into_iter()
-        .map(|e| e.action)
-        .collect()
     }
 
     /// Requests shutdown and returns once the server task has ended (every

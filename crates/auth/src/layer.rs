@@ -278,6 +278,12 @@ pub async fn check(
     }
 }
 
+/// The caller's address as the layer reads it ([`CLIENT_HEADER`] for the
+/// console on loopback, the connection's otherwise), in every request's
+/// extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
 /// The header in which the console (a client on this machine) names the
 /// browser it acts for, so failed sign-ins are throttled per browser and not
 /// for every user of the console at once. Read only from loopback callers.
@@ -446,6 +452,11 @@ where
         Box::pin(async move {
             let path = req.uri().path().to_owned();
             let client = client_ip(&req);
+            // Handlers that count attempts per browser (the open sign-in
+            // calls) read the same address the layer throttles on.
+            if let Some(ip) = client {
+                req.extensions_mut().insert(ClientAddr(ip));
+            }
             match check(&auth, &path, req.headers(), client).await {
                 // Health and reflection pass as they are; every Custodian
                 // RPC, the open sign-in calls too, goes through the gate.

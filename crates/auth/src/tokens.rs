@@ -191,41 +191,33 @@ pub async fn start_person_session<C: ConnectionTrait>(
         at.into(),
         expires.into(),
     ];
-    let (sql, args) = if store::is_postgres(db) {
-        (
+    let made = if store::is_postgres(db) {
+        db.query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
             "SELECT start_person_session($1, $2, $3, $4, $5) AS n",
-            values.clone(),
-        )
-    } else {
-        (
-            "SELECT count(*) AS n FROM people WHERE id = $1 AND removed_at IS NULL \
-             AND role IN ('admin', 'auditor', 'controller')",
-            vec![person.into()],
-        )
-    };
-    let n: i64 = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, args))
+            values,
+        ))
         .await?
-        .map(|r| r.try_get("", "n"))
+        .map(|r| r.try_get::<i64>("", "n"))
         .transpose()?
-        .unwrap_or(0);
-    if n == 0 {
-        return Ok(None);
-    }
-    if !store::is_postgres(db) {
-        // SQLite has no roles: the process is the owner, and inserts what
-        // the owner's function does (the person was read just above, in
-        // the caller's transaction).
+        .unwrap_or(0)
+            > 0
+    } else {
+        // SQLite has no roles: the process is the owner, and runs what the
+        // owner's function holds.
         db.execute_raw(sea_orm::Statement::from_sql_and_values(
             backend,
             "INSERT INTO api_tokens (id, name, role, tenant_id, token_hash, created_at, \
              revoked_at, person_id, expires_at) SELECT $2, p.name, p.role, p.tenant_id, $3, $4, \
-             NULL, p.id, $5 FROM people p WHERE p.id = $1",
+             NULL, p.id, $5 FROM people p WHERE p.id = $1 AND p.removed_at IS NULL \
+             AND p.role IN ('admin', 'auditor', 'controller')",
             values,
         ))
-        .await?;
-    }
-    Ok(Some((id, secret)))
+        .await?
+        .rows_affected()
+            == 1
+    };
+    Ok(made.then_some((id, secret)))
 }
 
 /// Makes person `person` a new calendar feed token (role `calendar`, the
@@ -258,33 +250,27 @@ pub async fn start_person_feed<C: ConnectionTrait>(
             .unwrap_or(0);
         return Ok((n > 0).then_some((id, secret)));
     }
+    // SQLite: the new token first (only for a live person), then the old
+    // ones revoked, in the caller's transaction.
     let backend = db.get_database_backend();
-    let live: i64 = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+    let made = db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
             backend,
-            "SELECT count(*) AS n FROM people WHERE id = $1 AND removed_at IS NULL",
-            [person.into()],
+            "INSERT INTO api_tokens (id, name, role, tenant_id, token_hash, created_at, revoked_at, \
+             person_id, expires_at) SELECT $2, p.name, 'calendar', p.tenant_id, $3, $4, NULL, p.id, \
+             NULL FROM people p WHERE p.id = $1 AND p.removed_at IS NULL",
+            values,
         ))
         .await?
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    if live == 0 {
+        .rows_affected();
+    if made != 1 {
         return Ok(None);
     }
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
-        "UPDATE api_tokens SET revoked_at = $2 WHERE person_id = $1 AND role = 'calendar' \
-         AND revoked_at IS NULL",
-        [person.into(), at.into()],
-    ))
-    .await?;
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend,
-        "INSERT INTO api_tokens (id, name, role, tenant_id, token_hash, created_at, revoked_at, \
-         person_id, expires_at) SELECT $2, p.name, 'calendar', p.tenant_id, $3, $4, NULL, p.id, \
-         NULL FROM people p WHERE p.id = $1",
-        values,
+        "UPDATE api_tokens SET revoked_at = $1 WHERE person_id = $2 AND id <> $3 \
+         AND role = 'calendar' AND revoked_at IS NULL",
+        [at.into(), person.into(), id.clone().into()],
     ))
     .await?;
     Ok(Some((id, secret)))

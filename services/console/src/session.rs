@@ -90,11 +90,7 @@ pub struct Current {
 impl Current {
     /// A gRPC request carrying this session's token.
     pub fn req<T>(&self, msg: T) -> tonic::Request<T> {
-        let mut r = tonic::Request::new(msg);
-        if let Ok(v) = self.bearer.parse() {
-            r.metadata_mut().insert("authorization", v);
-        }
-        r
+        authorised(&self.bearer, msg)
     }
 
     /// Whether a submitted form's anti-forgery value is this session's.
@@ -124,6 +120,20 @@ impl Current {
         let masked: Vec<u8> = pad.iter().zip(token).map(|(p, t)| p ^ t).collect();
         format!("{}{}", hex::encode(pad), hex::encode(masked))
     }
+}
+
+/// A gRPC request carrying `token` (one not yet a session's: a pasted
+/// token being checked, a new session's credential, a calendar address).
+pub fn with_token<T>(token: &str, msg: T) -> tonic::Request<T> {
+    authorised(&format!("Bearer {token}"), msg)
+}
+
+fn authorised<T>(bearer: &str, msg: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    if let Ok(v) = bearer.parse() {
+        r.metadata_mut().insert("authorization", v);
+    }
+    r
 }
 
 impl std::fmt::Debug for Current {

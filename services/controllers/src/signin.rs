@@ -234,9 +234,10 @@ fn random() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-fn internal(e: impl std::fmt::Display) -> Status {
-    tracing::error!(error = %e, "sign-in");
-    Status::internal("internal error")
+/// The controllers' internal-error mapping (a database outage answers
+/// UNAVAILABLE, anything else INTERNAL without its text).
+fn internal(e: impl std::fmt::Display + 'static) -> Status {
+    Status::from(crate::repo::internal(e))
 }
 
 impl SignIn {
@@ -390,7 +391,9 @@ impl SignIn {
         }
         let fresh = Utc::now() - row.created_at
             < chrono::Duration::from_std(ATTEMPT_TTL).unwrap_or_default();
-        let ours = subtle_eq(&row.binding_hash, &sha256(binding));
+        let ours: bool =
+            subtle::ConstantTimeEq::ct_eq(row.binding_hash.as_bytes(), sha256(binding).as_bytes())
+                .into();
         Ok((fresh && ours).then_some(row))
     }
 
@@ -532,28 +535,10 @@ impl SignIn {
     }
 }
 
-fn subtle_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// The address failures are counted for: the browser's, as the console
-/// passes it when it calls over loopback; the caller's otherwise.
+/// names it on loopback, else the caller's (read by the auth layer).
 fn client_of<T>(r: &Request<T>) -> Option<IpAddr> {
-    let peer = r.remote_addr().map(|a| a.ip());
-    if peer.is_none_or(|p| p.is_loopback())
-        && let Some(c) = r
-            .metadata()
-            .get(auth::layer::CLIENT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-    {
-        return Some(c);
-    }
-    peer
+    r.extensions().get::<auth::layer::ClientAddr>().map(|c| c.0)
 }
 
 pub struct SignInGrpc {
@@ -666,10 +651,9 @@ impl SignInService for SignInGrpc {
         if s.throttled(client) {
             return Err(s.refuse(client, None, None, Refusal::Throttled).await);
         }
+        // The request gate has held every field to its limit
+        // (`proto::limits`: state and binding 512 bytes, code 4096).
         let r = request.into_inner();
-        if r.state.len() > 512 || r.binding.len() > 512 || r.code.len() > 4096 {
-            return Err(s.refuse(client, None, None, Refusal::BadState).await);
-        }
         let Some(attempt) = s.take_attempt(&r.state, &r.binding).await? else {
             return Err(s.refuse(client, None, None, Refusal::BadState).await);
         };

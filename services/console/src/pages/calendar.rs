@@ -167,13 +167,7 @@ async fn feed(
         return not_found();
     };
     let tr = Tr(Lang::parse(&q.lang).unwrap_or_default());
-    fn req<T>(token: &str, msg: T) -> tonic::Request<T> {
-        let mut r = tonic::Request::new(msg);
-        if let Ok(v) = format!("Bearer {token}").parse() {
-            r.metadata_mut().insert("authorization", v);
-        }
-        r
-    }
+    use crate::session::with_token as req;
     let failed = |f: web::Failure| match f {
         web::Failure::Unavailable(e) | web::Failure::Internal(e) => {
             tracing::warn!(error = %e, "calendar feed: the services did not answer");

@@ -230,14 +230,6 @@ fn client_header<T>(
     }
 }
 
-fn bearer<T>(msg: T, token: &str) -> tonic::Request<T> {
-    let mut r = tonic::Request::new(msg);
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        r.metadata_mut().insert("authorization", v);
-    }
-    r
-}
-
 pub async fn submit(
     State(st): State<AppState>,
     client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
@@ -279,7 +271,7 @@ pub async fn submit(
     let mut c = pb::identity_service_client::IdentityServiceClient::new(
         st.backend.channel(Service::Identity),
     );
-    let mut req = bearer(pb::WhoAmIRequest {}, &token);
+    let mut req = session::with_token(&token, pb::WhoAmIRequest {});
     // Failed sign-ins are throttled per browser, not per console: the
     // services key them on this address when the call comes from loopback.
     client_header(&mut req, &client);
@@ -325,11 +317,11 @@ pub async fn submit(
     // it does not sign anyone in.
     let mut audit =
         pb::audit_service_client::AuditServiceClient::new(st.backend.channel(Service::Audit));
-    let rec = bearer(
+    let rec = session::with_token(
+        &token,
         pb::RecordConsoleSessionRequest {
             event: "sign_in".into(),
         },
-        &token,
     );
     if let Err(e) = audit.record_console_session(rec).await {
         tracing::warn!(error = %e, "console sign-in: the audit entry could not be written");
@@ -355,11 +347,11 @@ async fn establish(
         let mut c = pb::controller_service_client::ControllerServiceClient::new(
             st.backend.channel(Service::Controllers),
         );
-        let get = bearer(
+        let get = session::with_token(
+            &token,
             pb::GetControllerRequest {
                 id: who.tenant_id.clone(),
             },
-            &token,
         );
         match c.get_controller(get).await {
             Ok(r) => tenant_name = r.into_inner().legal_name,
@@ -580,7 +572,10 @@ pub async fn callback(
         st.backend.channel(Service::Identity),
     );
     let me = match who
-        .who_am_i(bearer(pb::WhoAmIRequest {}, &done.session_token))
+        .who_am_i(session::with_token(
+            &done.session_token,
+            pb::WhoAmIRequest {},
+        ))
         .await
     {
         Ok(r) => r.into_inner(),
