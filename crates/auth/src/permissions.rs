@@ -250,6 +250,9 @@ pub const TABLE: &[MethodPermission] = &[
         "/custodian.v1.NotificationService/RetryNotification",
         &[Admin],
     ),
+    // E-mails to people: their addresses are the processor's to see.
+    p("/custodian.v1.NotificationService/ListEmails", &[Admin]),
+    p("/custodian.v1.NotificationService/RetryEmail", &[Admin]),
     // ControllerService: admins manage all; a controller (or its service
     // token) reads its own record; a controller updates its own record.
     p("/custodian.v1.ControllerService/CreateController", &[Admin]),
@@ -314,6 +317,20 @@ pub const TABLE: &[MethodPermission] = &[
     ),
     // What a person's feed served, recorded by the feed's own token.
     p("/custodian.v1.PersonService/SyncCalendarFeed", &[Calendar]),
+    // A person's own e-mail preferences; who receives what (an
+    // administrator: every customer; a customer's DPO: its own).
+    p(
+        "/custodian.v1.PersonService/GetPreferences",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.PersonService/SetPreferences",
+        &[Admin, Auditor, Controller],
+    ),
+    p(
+        "/custodian.v1.PersonService/ListRecipients",
+        &[Admin, Controller],
+    ),
     // DeadlineService: computing a rule reveals nothing; obligations are scoped.
     p(
         "/custodian.v1.DeadlineService/Compute",

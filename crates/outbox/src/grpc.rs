@@ -72,15 +72,50 @@ fn uuid_field(field: &'static str, s: &str) -> Result<String, Status> {
     })
 }
 
+pub fn email_pb(m: &crate::mail::MailView) -> pb::Email {
+    pb::Email {
+        id: m.id.clone(),
+        person_id: m.person_id.clone(),
+        address: m.address.clone(),
+        kind: m.kind.clone(),
+        topic: m.topic.clone(),
+        tenant_id: m.tenant.clone().unwrap_or_default(),
+        subject: m.subject.clone(),
+        status: m.status.as_str().into(),
+        attempts: m.attempts,
+        created_at: wire::timestamp(m.created_at),
+        sent_at: m.sent_at.map(wire::timestamp).unwrap_or_default(),
+        next_attempt_at: if m.status == crate::mail::MailStatus::Pending {
+            wire::timestamp(m.next_attempt_at)
+        } else {
+            String::new()
+        },
+        last_error: m.last_error.clone().unwrap_or_default(),
+        language: m.language.clone(),
+    }
+}
+
+/// E-mails are the processor's: addresses of people of every customer.
+fn processor_only(p: &Principal) -> Result<(), Status> {
+    match p.scope() {
+        auth::Scope::All => Ok(()),
+        _ => Err(Status::permission_denied(
+            "e-mails to people are for the processor's administrators",
+        )),
+    }
+}
+
 pub struct NotificationGrpc {
     outbox: Outbox,
+    mails: crate::mail::Mails,
 }
 
 pub fn service(
     db: sea_orm::DatabaseConnection,
 ) -> pb::notification_service_server::NotificationServiceServer<NotificationGrpc> {
     pb::notification_service_server::NotificationServiceServer::new(NotificationGrpc {
-        outbox: Outbox::new(db),
+        outbox: Outbox::new(db.clone()),
+        mails: crate::mail::Mails::new(db),
     })
 }
 
@@ -165,5 +200,61 @@ impl NotificationService for NotificationGrpc {
             .retry(&audit::Actor::from(&p), &p.scope(), &id, reason)
             .await?;
         Ok(Response::new(notification_pb(&m)))
+    }
+
+    async fn list_emails(
+        &self,
+        request: Request<pb::ListEmailsRequest>,
+    ) -> Result<Response<pb::ListEmailsResponse>, Status> {
+        let p = Principal::from_request(&request)?;
+        processor_only(&p)?;
+        let r = request.into_inner();
+        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
+            .map_err(|e| invalid(wire::PAGE_SIZE_FIELD, e))?;
+        let status = match r.status.trim() {
+            "" => None,
+            s => Some(crate::mail::MailStatus::parse(s).ok_or_else(|| {
+                invalid(
+                    "status",
+                    format!(
+                        "expected pending, sent, dead, withdrawn or empty, got {}",
+                        proto::wire::quote(s)
+                    ),
+                )
+            })?),
+        };
+        let before = if token.is_empty() {
+            None
+        } else {
+            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
+        };
+        let mut rows = self
+            .mails
+            .list(status, before.as_deref(), u64::from(size) + 1)
+            .await?;
+        let next = wire::finish_page(&mut rows, size, |m| m.id.clone());
+        Ok(Response::new(pb::ListEmailsResponse {
+            emails: rows.iter().map(email_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn retry_email(
+        &self,
+        request: Request<pb::RetryEmailRequest>,
+    ) -> Result<Response<pb::Email>, Status> {
+        let p = Principal::from_request(&request)?;
+        processor_only(&p)?;
+        let r = request.get_ref();
+        let id = uuid_field("id", &r.id)?;
+        let reason = r.reason.trim();
+        if reason.is_empty() {
+            return Err(invalid("reason", "must not be empty"));
+        }
+        let m = self
+            .mails
+            .retry(&audit::Actor::from(&p), &id, reason)
+            .await?;
+        Ok(Response::new(email_pb(&m)))
     }
 }

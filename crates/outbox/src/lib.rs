@@ -16,6 +16,7 @@
 
 mod deliver;
 pub mod grpc;
+pub mod mail;
 pub mod signature;
 
 use std::collections::HashMap;

@@ -49,6 +49,7 @@ pub mod service_names {
     pub const REQUESTS_PEER: &str = "custodian.internal.v1.RequestsPeer";
 }
 
+pub mod alerts;
 pub mod limits;
 pub mod status;
 

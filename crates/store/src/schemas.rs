@@ -60,6 +60,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_heads", "audit"),
     ("outbox_messages", "outbox"),
     ("outbox_attempts", "outbox"),
+    ("mail_messages", "outbox"),
+    ("mail_cursors", "outbox"),
     ("agreements", "agreements"),
     ("agreement_versions", "agreements"),
     ("subprocessors", "subprocessors"),

@@ -118,6 +118,79 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    // ---- e-mail (mail.rs) ----
+    ("Customer", "Klant"),
+    ("Dear", "Beste"),
+    ("Open in the console", "Openen in de console"),
+    ("coming up", "binnenkort"),
+    ("Deadlines of", "Termijnen van"),
+    ("Later this week", "Later deze week"),
+    ("data breaches", "datalekken"),
+    ("switching and exit", "overstappen en vertrek"),
+    ("processing agreements", "verwerkersovereenkomsten"),
+    ("webhook messages given up", "opgegeven webhookberichten"),
+    ("7 days left", "nog 7 dagen"),
+    ("1 day left", "nog 1 dag"),
+    ("24 hours left", "nog 24 uur"),
+    ("6 hours left", "nog 6 uur"),
+    ("1 hour left", "nog 1 uur"),
+    (
+        "You receive this because your alerts about this topic are on:",
+        "U ontvangt dit omdat uw meldingen over dit onderwerp aan staan:",
+    ),
+    (
+        "You receive this daily digest at the time you chose.",
+        "U ontvangt dit dagoverzicht op het tijdstip dat u koos.",
+    ),
+    ("Change what you receive", "Wijzig wat u ontvangt"),
+    (
+        "An incident was reported and awaits assessment",
+        "Er is een incident gemeld dat op beoordeling wacht",
+    ),
+    (
+        "An incident was reported. Assess it and notify the controllers it affects without undue delay.",
+        "Er is een incident gemeld. Beoordeel het en informeer de verwerkingsverantwoordelijken die het raakt zonder onredelijke vertraging.",
+    ),
+    (
+        "You received a breach notice from the processor",
+        "U hebt een melding van een datalek van de verwerker ontvangen",
+    ),
+    (
+        "The processor sent you a notice of a personal data breach. Your 72 hours to notify the supervisory authority run from when you became aware of it.",
+        "De verwerker heeft u een inbreuk in verband met persoonsgegevens (datalek) gemeld. Uw 72 uur om de Autoriteit Persoonsgegevens te informeren lopen vanaf het moment dat u ervan op de hoogte raakte.",
+    ),
+    (
+        "A customer objected to a sub-processor change",
+        "Een klant heeft bezwaar gemaakt tegen een wijziging van subverwerkers",
+    ),
+    (
+        "A customer objected to a sub-processor change. The change may not take effect for that customer until the objection is resolved.",
+        "Een klant heeft bezwaar gemaakt tegen een wijziging van subverwerkers. De wijziging mag voor die klant pas ingaan als het bezwaar is afgehandeld.",
+    ),
+    (
+        "A customer asked to switch or leave",
+        "Een klant wil overstappen of vertrekken",
+    ),
+    (
+        "A customer asked to switch to another provider or to leave. The Data Act's periods run from the request.",
+        "Een klant heeft gevraagd over te stappen naar een andere aanbieder of te vertrekken. De termijnen van de Dataverordening lopen vanaf het verzoek.",
+    ),
+    (
+        "A customer withdrew its switch",
+        "Een klant heeft zijn overstap ingetrokken",
+    ),
+    (
+        "A customer withdrew its request to switch or leave; the contract continues.",
+        "Een klant heeft zijn verzoek om over te stappen of te vertrekken ingetrokken; het contract loopt door.",
+    ),
+    (
+        "A message to a customer's webhook was given up",
+        "Een bericht aan de webhook van een klant is opgegeven",
+    ),
+    (
+        "Every attempt to deliver a message to a customer's webhook failed. Mend the webhook with the customer and send the message again.",
+        "Elke poging om een bericht aan de webhook van een klant af te leveren is mislukt. Herstel de webhook met de klant en verstuur het bericht opnieuw.",
+    ),
     ("My calendar", "Mijn agenda"),
     ("Done.", "Gedaan."),
     ("a customer", "een klant"),
@@ -2116,6 +2189,7 @@ mod coverage {
         ("pages/people.rs", include_str!("pages/people.rs")),
         ("pages/calendar.rs", include_str!("pages/calendar.rs")),
         ("calendar.rs", include_str!("calendar.rs")),
+        ("mail.rs", include_str!("mail.rs")),
         ("pages/record.rs", include_str!("pages/record.rs")),
         (
             "pages/authority_draft.rs",

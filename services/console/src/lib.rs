@@ -15,6 +15,7 @@
 
 pub mod backend;
 pub mod calendar;
+pub mod mail;
 pub mod charts;
 pub mod i18n;
 pub mod letters;

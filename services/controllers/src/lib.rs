@@ -11,6 +11,7 @@ pub mod domain;
 pub mod grpc;
 pub mod peer;
 pub mod people;
+pub mod preferences;
 pub mod repo;
 pub mod signin;
 pub mod signin_rules;

@@ -165,6 +165,10 @@ impl PeopleRepo {
         Self { db }
     }
 
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// Records an invitation and audits it (`person.invite`) in one
     /// transaction. A person already invited with that address (for that
     /// tenant, or among the staff) and not removed is `AlreadyExists`.
@@ -214,6 +218,9 @@ impl PeopleRepo {
             invited_by: Set(by.to_owned()),
             signed_in_at: Set(None),
             removed_at: Set(None),
+            // Every alert on, a digest at 08:00, until the person chooses.
+            alerts_off: Set(String::new()),
+            digest_at: Set(Some(crate::preferences::DEFAULT_DIGEST_AT.to_owned())),
         }
         .insert(&txn)
         .await
@@ -448,13 +455,17 @@ impl PeopleRepo {
 
 pub struct PersonGrpc {
     repo: PeopleRepo,
+    /// Whether this deployment sends e-mail (`[mail] relay` set).
+    email_configured: bool,
 }
 
 pub fn service(
     db: DatabaseConnection,
+    email_configured: bool,
 ) -> pb::person_service_server::PersonServiceServer<PersonGrpc> {
     pb::person_service_server::PersonServiceServer::new(PersonGrpc {
         repo: PeopleRepo::new(db),
+        email_configured,
     })
 }
 
@@ -543,6 +554,36 @@ impl PersonService for PersonGrpc {
             .reset_calendar_feed(&Actor::from(&who), &person, who.tenant.as_deref())
             .await?;
         Ok(Response::new(pb::CalendarFeed { token }))
+    }
+
+    async fn get_preferences(
+        &self,
+        request: Request<pb::GetPreferencesRequest>,
+    ) -> Result<Response<pb::PersonPreferences>, Status> {
+        let who = Principal::from_request(&request)?;
+        crate::preferences::get(&self.repo, &who, self.email_configured)
+            .await
+            .map(Response::new)
+    }
+
+    async fn set_preferences(
+        &self,
+        request: Request<pb::SetPreferencesRequest>,
+    ) -> Result<Response<pb::PersonPreferences>, Status> {
+        let who = Principal::from_request(&request)?;
+        crate::preferences::set(&self.repo, &who, request.get_ref(), self.email_configured)
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_recipients(
+        &self,
+        request: Request<pb::ListRecipientsRequest>,
+    ) -> Result<Response<pb::ListRecipientsResponse>, Status> {
+        let who = Principal::from_request(&request)?;
+        crate::preferences::list(&self.repo, &who, self.email_configured)
+            .await
+            .map(Response::new)
     }
 
     async fn sync_calendar_feed(

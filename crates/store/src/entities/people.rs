@@ -23,6 +23,12 @@ pub struct Model {
     pub invited_by: String,
     pub signed_in_at: Option<DateTimeUtc>,
     pub removed_at: Option<DateTimeUtc>,
+    /// The alert topics the person turned off, comma-separated (empty:
+    /// every topic its role may receive).
+    pub alerts_off: String,
+    /// The local (Europe/Amsterdam) time of the daily digest, `HH:MM`;
+    /// `None`: no digest.
+    pub digest_at: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ mod m20261207_000022_people;
 mod m20261207_000023_person_sessions;
 mod m20261207_000024_calendar_feed;
 mod m20261207_000025_calendar_events;
+mod m20261207_000026_mail;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_person_sessions::Migration),
             Box::new(m20261207_000024_calendar_feed::Migration),
             Box::new(m20261207_000025_calendar_events::Migration),
+            Box::new(m20261207_000026_mail::Migration),
         ]
     }
 }
