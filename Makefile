@@ -36,14 +36,16 @@ oidc-deps:
 
 ## verifier-deps: the independent verifiers' Python in a venv from PyPI,
 ## pinned here: `cryptography` for the evidence verifier (tests/evidence/
-## verify.py), `icalendar` for reading the calendar feed (tests/calendar/parse.py)
+## verify.py), `icalendar` for reading the calendar feed (tests/calendar/parse.py),
+## `aiosmtpd` for the SMTP server the e-mail tests send to (tests/mail/smtp_sink.py)
 CRYPTOGRAPHY_VERSION ?= 48.0.0
 ICALENDAR_VERSION ?= 7.3.2
+AIOSMTPD_VERSION ?= 1.4.6
 PYVERIFY := .ci/tools/pyverify
 verifier-deps:
-	@$(PYVERIFY)/bin/python -c 'import cryptography, icalendar, sys; sys.exit(cryptography.__version__ != "$(CRYPTOGRAPHY_VERSION)" or icalendar.__version__ != "$(ICALENDAR_VERSION)")' 2>/dev/null || \
-	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION) icalendar==$(ICALENDAR_VERSION); } || \
-	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION) and icalendar==$(ICALENDAR_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
+	@$(PYVERIFY)/bin/python -c 'import cryptography, icalendar, aiosmtpd, sys; sys.exit(cryptography.__version__ != "$(CRYPTOGRAPHY_VERSION)" or icalendar.__version__ != "$(ICALENDAR_VERSION)" or aiosmtpd.__version__ != "$(AIOSMTPD_VERSION)")' 2>/dev/null || \
+	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION) icalendar==$(ICALENDAR_VERSION) aiosmtpd==$(AIOSMTPD_VERSION); } || \
+	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION), icalendar==$(ICALENDAR_VERSION) and aiosmtpd==$(AIOSMTPD_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
 
 ## bench: run the benchmarks and write docs/benchmarks.md
 bench:

@@ -16,6 +16,7 @@ mod deadlines;
 mod evidence;
 mod hostile;
 mod memory;
+mod mail;
 mod metrics;
 mod outage;
 mod people;

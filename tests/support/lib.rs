@@ -15,6 +15,7 @@ pub use testkit::{Backend, all_dbs};
 
 pub mod console;
 pub mod oidc;
+pub mod smtp;
 pub mod split;
 pub mod switch;
 pub mod webhook;

@@ -182,15 +182,21 @@ fn tenant_of(o: &pb::Obligation) -> Option<&str> {
     Some(o.tenant_id.as_str()).filter(|t| !t.is_empty())
 }
 
-/// The alerts `now` calls for. `planned` says whether a key was planned
-/// before (so a mail already planned is not written again).
-pub fn alerts(
+/// One alert to plan: the person, the obligation, its due and threshold.
+struct Target<'a> {
+    key: String,
+    person: &'a Person,
+    obligation: &'a pb::Obligation,
+    topic: Topic,
+    due: DateTime<Utc>,
+    threshold: Threshold,
+}
+
+fn targets<'a>(
     now: DateTime<Utc>,
-    obligations: &[pb::Obligation],
-    people: &[Person],
-    ctx: &Context,
-    planned: &dyn Fn(&str) -> bool,
-) -> Vec<Mail> {
+    obligations: &'a [pb::Obligation],
+    people: &'a [Person],
+) -> Vec<Target<'a>> {
     let mut out = Vec::new();
     for o in obligations {
         let Some(topic) = Topic::of_service(&o.service) else {
@@ -204,53 +210,85 @@ pub fn alerts(
         };
         let uid = uid(o);
         for p in people.iter().filter(|p| p.receives(topic, tenant_of(o))) {
-            let key = format!(
-                "alert:{}:{}:{}:{}",
-                p.id,
-                uid,
-                due.timestamp_micros(),
-                th.code
-            );
-            if planned(&key) {
-                continue;
-            }
-            let tr = Tr(p.lang);
-            let what = crate::pages::obligations::what(tr, o);
-            let who = customer(tr, ctx, &o.tenant_id);
-            let subject = format!("{}: {what} ({who})", capitalised(tr.t(th.label)));
-            let link = crate::pages::obligations::object_href(o).map(|h| format!("{}{h}", ctx.base));
-            let mut lines = vec![
-                Line::Lead(format!("{what} ({who})")),
-                Line::Field(
-                    tr.t("Deadline"),
-                    format!(
-                        "{} ({})",
-                        crate::when::due(tr, due),
-                        tr.remaining((due - now).num_seconds())
-                    ),
+            out.push(Target {
+                key: format!(
+                    "alert:{}:{}:{}:{}",
+                    p.id,
+                    uid,
+                    due.timestamp_micros(),
+                    th.code
                 ),
-                Line::Field(tr.t("Rule"), phrases::rule_name(tr, &o.rule)),
-                Line::Field(tr.t("Citation"), phrases::say(tr, &o.citation)),
-            ];
-            for n in &o.notes {
-                lines.push(Line::Note(crate::when::humanize(tr, &phrases::say(tr, n))));
-            }
-            let (text, html) = write(tr, p, ctx, &lines, link.as_deref(), Some(topic));
-            out.push(Mail {
-                key,
-                person_id: p.id.clone(),
-                address: p.email.clone(),
-                lang: p.lang,
-                tenant: tenant_of(o).map(str::to_owned),
-                kind: "alert",
-                topic: topic.as_str(),
-                obligation: Some((o.service.clone(), uid.clone(), due)),
-                subject,
-                text,
-                html,
-                empty: false,
+                person: p,
+                obligation: o,
+                topic,
+                due,
+                threshold: th,
             });
         }
+    }
+    out
+}
+
+/// The keys of the alerts `now` calls for (cheap: nothing is written), so
+/// the caller can look up which are planned before [`alerts`] writes them.
+pub fn alert_keys(now: DateTime<Utc>, obligations: &[pb::Obligation], people: &[Person]) -> Vec<String> {
+    targets(now, obligations, people)
+        .into_iter()
+        .map(|t| t.key)
+        .collect()
+}
+
+/// The alerts `now` calls for. `planned` says whether a key was planned
+/// before (so a mail already planned is not written again).
+pub fn alerts(
+    now: DateTime<Utc>,
+    obligations: &[pb::Obligation],
+    people: &[Person],
+    ctx: &Context,
+    planned: &dyn Fn(&str) -> bool,
+) -> Vec<Mail> {
+    let mut out = Vec::new();
+    for t in targets(now, obligations, people) {
+        if planned(&t.key) {
+            continue;
+        }
+        let (p, o, due, th, topic) = (t.person, t.obligation, t.due, t.threshold, t.topic);
+        let tr = Tr(p.lang);
+        let what = crate::pages::obligations::what(tr, o);
+        let who = customer(tr, ctx, &o.tenant_id);
+        let subject = format!("{}: {what} ({who})", capitalised(tr.t(th.label)));
+        let link = crate::pages::obligations::object_href(o).map(|h| format!("{}{h}", ctx.base));
+        let mut lines = vec![
+            Line::Lead(format!("{what} ({who})")),
+            Line::Field(
+                tr.t("Deadline"),
+                format!(
+                    "{} ({})",
+                    crate::when::due(tr, due),
+                    tr.remaining((due - now).num_seconds())
+                ),
+            ),
+            Line::Field(tr.t("Rule"), phrases::rule_name(tr, &o.rule)),
+            Line::Field(tr.t("Citation"), phrases::say(tr, &o.citation)),
+        ];
+        for n in &o.notes {
+            lines.push(Line::Note(crate::when::humanize(tr, &phrases::say(tr, n))));
+        }
+        let (text, html) = write(tr, p, ctx, &lines, link.as_deref(), Some(topic));
+        out.push(Mail {
+            key: t.key,
+            person_id: p.id.clone(),
+            address: p.email.clone(),
+            lang: p.lang,
+            tenant: tenant_of(o).map(str::to_owned),
+            kind: "alert",
+            topic: topic.as_str(),
+            obligation: Some((o.service.clone(), uid(o), due)),
+            subject,
+            text,
+            html,
+            empty: false,
+        });
     }
     out
 }

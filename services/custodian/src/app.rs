@@ -229,7 +229,10 @@ pub async fn serve(
                 routes.add_service(controllers::service(db.clone(), config.webhook_targets()?));
                 routes.add_service(controllers::peer::service(db.clone()));
                 routes.add_service(controllers::tokens::service(db.clone()));
-                routes.add_service(controllers::people::service(db.clone()));
+                routes.add_service(controllers::people::service(
+                    db.clone(),
+                    config.mail.enabled(),
+                ));
                 let sign_in = controllers::signin::SignIn::new(db.clone(), &config.sign_in)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 routes.add_service(controllers::signin::service(std::sync::Arc::new(sign_in)));

@@ -193,7 +193,9 @@ impl Assembly {
         // Sources hosted by peers, asked over gRPC (the same trait), when
         // this process merges them.
         let mut peer_sources: Vec<Arc<dyn ObligationSource>> = Vec::new();
-        if hosts(Target::Deadlines) {
+        // The deadline service merges them; so does the mail planner, which
+        // runs where notifications are.
+        if hosts(Target::Deadlines) || hosts(Target::Notifications) {
             // The peers already connected above share their channel.
             let remote = [
                 (Target::Vault, &p.vault, &vault_peer),
@@ -241,6 +243,43 @@ impl Assembly {
             self.db.clone(),
             self.processing.controllers_link.clone(),
         )
+    }
+
+    /// The e-mail jobs of this worker: the planner and the mailer, when
+    /// `[mail]` names a relay and notifications are hosted here (they
+    /// need the controllers' people, so the controllers too). The relay is
+    /// tried at once: a relay that cannot be used stops the start.
+    pub async fn mail_jobs(
+        &self,
+        config: &Config,
+    ) -> anyhow::Result<Option<(crate::mail::Planner, outbox::mail::Mailer)>> {
+        let Some(setup) = config.mail.setup()? else {
+            return Ok(None);
+        };
+        if !self.hosts(Target::Notifications) {
+            return Ok(None);
+        }
+        if !self.hosts(Target::Controllers) {
+            anyhow::bail!(
+                "[mail] e-mail is planned by the worker hosting notifications and controllers (the people); this worker's target {} hosts notifications without controllers",
+                config.target
+            );
+        }
+        let sources: Vec<Arc<dyn ObligationSource>> = self
+            .hosted_sources
+            .iter()
+            .chain(&self.peer_sources)
+            .cloned()
+            .collect();
+        let planner = crate::mail::Planner::new(self.db.clone(), &sources, &setup.console_url);
+        let mailer = outbox::mail::Mailer::new(
+            self.db.clone(),
+            &setup.relay,
+            Arc::new(crate::mail::OpenObligations(sources)),
+            setup.policy,
+        )?;
+        mailer.check_relay().await?;
+        Ok(Some((planner, mailer)))
     }
 
     /// Closes the databases this process opened.

@@ -139,6 +139,168 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     /// TLS for the gRPC listener and this process's calls to its peers.
     pub tls: Tls,
+    /// E-mail to people (`[mail]`, `CUSTODIAN_MAIL__RELAY`, ...): alerts and
+    /// digests, sent by the worker hosting notifications. Off while no
+    /// relay is named.
+    pub mail: Mail,
+}
+
+/// `[mail]`: the SMTP relay, the sender, and where mails link to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Mail {
+    /// The relay's host name; none: no e-mail is planned or sent.
+    pub relay: Option<String>,
+    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    pub port: Option<u16>,
+    /// `starttls` (required), `tls` (from the first byte) or `none` (plain
+    /// SMTP, only to a relay on this host).
+    pub tls: String,
+    pub username: Option<String>,
+    /// The relay password (`CUSTODIAN_MAIL__PASSWORD`), or a file holding it.
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// The sender, `Custodian <privacy@example.nl>`.
+    pub from: String,
+    /// The console's address as people open it, for the links in each mail
+    /// (`https://custodian.example.nl`).
+    pub console_url: String,
+    /// PEM certificates trusted for the relay besides the public roots.
+    pub ca_file: Option<PathBuf>,
+    pub timeout_ms: u64,
+    /// Attempts before a mail is given up (a dead letter).
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each one.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Seconds between the planner's rounds (alerts, events, digests).
+    pub plan_interval_secs: u64,
+    /// Seconds a claimed mail stays the claiming worker's; a worker that
+    /// dies mid-send loses its claims after this.
+    pub lease_secs: u64,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            relay: None,
+            port: None,
+            tls: "starttls".into(),
+            username: None,
+            password: None,
+            password_file: None,
+            from: String::new(),
+            console_url: String::new(),
+            ca_file: None,
+            timeout_ms: 10_000,
+            max_attempts: 8,
+            backoff_base_ms: 60_000,
+            backoff_max_ms: 3_600_000,
+            plan_interval_secs: 60,
+            lease_secs: 120,
+        }
+    }
+}
+
+/// What `[mail]` sets up, checked.
+pub struct MailSetup {
+    pub relay: outbox::mail::Relay,
+    pub policy: outbox::mail::MailPolicy,
+    /// The console's address, without a trailing slash.
+    pub console_url: String,
+    pub plan_every: std::time::Duration,
+}
+
+impl Mail {
+    pub fn enabled(&self) -> bool {
+        self.relay.as_deref().is_some_and(|r| !r.trim().is_empty())
+    }
+
+    /// The relay and the policy, or `None` when no relay is named. Every
+    /// mistake names its setting: a misconfigured relay stops the start.
+    pub fn setup(&self) -> anyhow::Result<Option<MailSetup>> {
+        use outbox::mail::RelayTls;
+        use std::time::Duration;
+        let Some(host) = self.relay.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(None);
+        };
+        let bad = |setting: &str, why: String| anyhow::anyhow!("[mail] {setting} (CUSTODIAN_MAIL__{}): {why}", setting.to_uppercase());
+        if !host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)) || host.contains("://") {
+            return Err(bad("relay", format!("expected a host name such as smtp.example.nl, got {}", domain_kit::quote(host))));
+        }
+        let tls = match self.tls.trim() {
+            "starttls" => RelayTls::StartTls,
+            "tls" => RelayTls::Tls,
+            "none" => RelayTls::None,
+            other => return Err(bad("tls", format!("expected starttls, tls or none, got {}", domain_kit::quote(other)))),
+        };
+        let local = host == "localhost"
+            || host
+                .trim_matches(|c| c == '[' || c == ']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if tls == RelayTls::None && !local {
+            return Err(bad("tls", format!("none sends passwords and personal names in the clear: only a relay on this host may be reached without TLS, got {}", domain_kit::quote(host))));
+        }
+        let port = self.port.unwrap_or(match tls {
+            RelayTls::StartTls => 587,
+            RelayTls::Tls => 465,
+            RelayTls::None => 25,
+        });
+        let from: outbox::mail::Mailbox = self.from.trim().parse().map_err(|e| {
+            bad("from", format!("expected a sender such as Custodian <privacy@example.nl>, got {} ({e})", domain_kit::quote(self.from.trim())))
+        })?;
+        let url = self.console_url.trim().trim_end_matches('/');
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => return Err(bad("console_url", format!("expected the console's address, such as https://custodian.example.nl, got {}", domain_kit::quote(url)))),
+        }
+        let password = match (&self.password, &self.password_file) {
+            (Some(_), Some(_)) => return Err(bad("password_file", "set password or password_file, not both".into())),
+            (Some(p), None) => Some(p.clone()),
+            (None, Some(f)) => Some(
+                std::fs::read_to_string(f)
+                    .map_err(|e| bad("password_file", format!("cannot read {}: {e}", f.display())))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
+        if password.is_some() != self.username.is_some() {
+            return Err(bad("username", "a relay login needs both username and password".into()));
+        }
+        if password.is_some() && tls == RelayTls::None {
+            return Err(bad("tls", "a password is never sent without TLS".into()));
+        }
+        let extra_roots = match &self.ca_file {
+            Some(p) => Some(std::fs::read(p).map_err(|e| bad("ca_file", format!("cannot read {}: {e}", p.display())))?),
+            None => None,
+        };
+        if self.max_attempts == 0 {
+            return Err(bad("max_attempts", "must be at least 1".into()));
+        }
+        Ok(Some(MailSetup {
+            relay: outbox::mail::Relay {
+                host: host.to_owned(),
+                port,
+                tls,
+                username: self.username.clone(),
+                password: password.map(secrecy::SecretString::from),
+                from,
+                extra_roots,
+                timeout: Duration::from_millis(self.timeout_ms.max(100)),
+            },
+            policy: outbox::mail::MailPolicy {
+                max_attempts: self.max_attempts,
+                backoff_base: Duration::from_millis(self.backoff_base_ms.max(1)),
+                backoff_max: Duration::from_millis(self.backoff_max_ms.max(1)),
+                lease: Duration::from_secs(self.lease_secs.max(1)),
+                ..Default::default()
+            },
+            console_url: url.to_owned(),
+            plan_every: Duration::from_secs(self.plan_interval_secs.max(1)),
+        }))
+    }
 }
 
 /// `[tls]`, `CUSTODIAN_TLS__CERT_FILE`, ...: off unless `cert_file` and
@@ -392,6 +554,7 @@ impl Default for Config {
             sign_in: controllers::signin::SignInConfig::default(),
             metrics_listen: None,
             tls: Tls::default(),
+            mail: Mail::default(),
         }
     }
 }
@@ -496,12 +659,20 @@ impl Config {
             Env::prefixed("CUSTODIAN_CONSOLE__")
                 .map(|k| format!("console.{}", k.as_str().to_lowercase()).into()),
         )
+        .merge(
+            Env::prefixed("CUSTODIAN_MAIL__")
+                .map(|k| format!("mail.{}", k.as_str().to_lowercase()).into()),
+        )
         .merge(Serialized::defaults(overrides))
         .extract::<Config>()
         .map_err(Box::new)
         .and_then(|c| {
             // A bad allow-list entry stops the start, naming it.
             c.webhook_targets()
+                .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+            // So does a mail relay that cannot work, naming the setting.
+            c.mail
+                .setup()
                 .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
             // So does a console that could not tell its own host name.
             if let Some(bound) = c

@@ -7,6 +7,7 @@ pub mod app;
 pub mod assembly;
 pub mod config;
 pub mod links;
+pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod peers;

@@ -57,6 +57,15 @@ pub struct Once {
     pub switching: Option<switching::service::Advance>,
     pub tenants_erased: Option<Vec<String>>,
     pub delivery: Option<outbox::DeliveryReport>,
+    /// E-mail: what the planner planned and the mailer sent.
+    pub mail: Option<MailOnce>,
+}
+
+/// One round of the e-mail jobs.
+#[derive(Debug, serde::Serialize)]
+pub struct MailOnce {
+    pub planned: crate::mail::PlanReport,
+    pub sent: outbox::mail::MailReport,
 }
 
 /// One round of every job of the worker's target.
@@ -100,8 +109,39 @@ pub async fn once_with(
         ),
         false => None,
     };
+    let mail = match a.mail_jobs(config).await? {
+        Some((planner, mailer)) => {
+            let planned = planner
+                .run_once(store::now_micros())
+                .instrument(tracing::info_span!("worker.mail_plan"))
+                .await?;
+            let mut sent = outbox::mail::MailReport::default();
+            // Everything due now, a batch at a time.
+            loop {
+                let r = mailer
+                    .run_once()
+                    .instrument(tracing::info_span!("worker.mail"))
+                    .await?;
+                if r.claimed == 0 {
+                    break;
+                }
+                sent.claimed += r.claimed;
+                sent.sent += r.sent;
+                sent.failed += r.failed;
+                sent.dead += r.dead;
+                sent.withdrawn += r.withdrawn;
+                if r.failed > 0 {
+                    // A failed mail waits for its backoff; do not spin.
+                    break;
+                }
+            }
+            Some(MailOnce { planned, sent })
+        }
+        None => None,
+    };
     a.close().await;
     Ok(Once {
+        mail,
         tenants_erased: switching.as_ref().map(|s| s.erased.clone()),
         sweep,
         switching,
@@ -124,6 +164,7 @@ pub async fn run(
         true => Some(a.deliverer(&config)?),
         false => None,
     };
+    let mail = a.mail_jobs(&config).await?;
     let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
     let metrics_task = metrics.map(|l| {
         let collector = crate::metrics::Collector {
@@ -145,6 +186,7 @@ pub async fn run(
         sweep = sweeper.is_some(),
         switching = switching.is_some(),
         delivery = deliverer.is_some(),
+        mail = mail.is_some(),
         "worker started"
     );
     let actor = audit::Actor::system("vault-worker");
@@ -154,6 +196,14 @@ pub async fn run(
         tokio::time::interval(Duration::from_secs(config.worker_interval_secs.max(1)));
     let mut deliver_every =
         tokio::time::interval(Duration::from_millis(config.outbox_poll_ms.max(10)));
+    let mut plan_every = tokio::time::interval(
+        config
+            .mail
+            .setup()?
+            .map(|s| s.plan_every)
+            .unwrap_or(Duration::from_secs(60)),
+    );
+    plan_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     sweep_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     deliver_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shredded = 0u64;
@@ -200,8 +250,53 @@ pub async fn run(
                 }
                 }
             }
+            _ = plan_every.tick(), if mail.is_some() => {
+                let Some((planner, _)) = &mail else { continue };
+                match planner
+                    .run_once(store::now_micros())
+                    .instrument(tracing::info_span!("worker.mail_plan"))
+                    .await
+                {
+                    Ok(r) if r == crate::mail::PlanReport::default() => {}
+                    Ok(r) => tracing::info!(
+                        alerts = r.alerts,
+                        events = r.events,
+                        digests = r.digests,
+                        quiet_digests = r.quiet_digests,
+                        "mail planned"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "mail planning failed; retrying next interval"),
+                }
+            }
             _ = deliver_every.tick(), if deliverer.is_some() => {
                 let Some(deliverer) = &deliverer else { continue };
+                if let Some((_, mailer)) = &mail {
+                    loop {
+                        match mailer
+                            .run_once()
+                            .instrument(tracing::info_span!("worker.mail"))
+                            .await
+                        {
+                            Ok(r) if r.claimed == 0 => break,
+                            Ok(r) => {
+                                tracing::info!(
+                                    sent = r.sent,
+                                    failed = r.failed,
+                                    dead = r.dead,
+                                    withdrawn = r.withdrawn,
+                                    "mail delivery"
+                                );
+                                if r.failed > 0 {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "mail delivery failed; retrying next interval");
+                                break;
+                            }
+                        }
+                    }
+                }
                 // Drain what is due, a batch at a time, before sleeping again.
                 loop {
                     match deliverer
