@@ -101,6 +101,18 @@ const MATRIX: &[(&str, &[&str])] = &[
         "DELETE FROM outbox_attempts WHERE false",
         &["notifications"],
     ),
+    // E-mail to people: addresses and words about every customer, the
+    // mail worker's (notifications) alone; no service enqueues mail.
+    ("SELECT count(*) FROM mail_messages", &["notifications"]),
+    (
+        "UPDATE mail_messages SET status = status WHERE false",
+        &["notifications"],
+    ),
+    ("SELECT count(*) FROM mail_cursors", &["notifications"]),
+    (
+        "UPDATE mail_cursors SET position = position WHERE false",
+        &["notifications"],
+    ),
 ];
 
 fn sql(s: &str) -> Statement {

@@ -66,6 +66,12 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("custodian.v1.CompleteSignInRequest.code", 4096),
     ("custodian.v1.CompleteSignInRequest.binding", 512),
     ("custodian.v1.CompleteSignInRequest.error", 256),
+    // A person's e-mail preferences, and the administrators' mail list.
+    ("custodian.v1.SetPreferencesRequest.alerts", 64),
+    ("custodian.v1.SetPreferencesRequest.digest_at", 16),
+    ("custodian.v1.SetPreferencesRequest.language", 16),
+    ("custodian.v1.ListEmailsRequest.status", 64),
+    ("custodian.v1.RetryEmailRequest.reason", 2000),
 ];
 
 /// A string field over its limit.

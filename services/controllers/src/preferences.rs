@@ -342,10 +342,11 @@ pub async fn set(
     r: &pb::SetPreferencesRequest,
     configured: bool,
 ) -> Result<pb::PersonPreferences, Status> {
+    // The form first (a caller of a tenant is a customer's DPO), then who.
+    let p = Preferences::parse(r, who.tenant.as_deref())
+        .map_err(|e| Status::from(ControllerError::Invalid(e)))?;
     let person = person_of(who)?;
     let row = repo.live_row(&person).await?;
-    let p = Preferences::parse(r, row.tenant_id.as_deref())
-        .map_err(|e| Status::from(ControllerError::Invalid(e)))?;
     let row = repo.set_preferences(&Actor::from(who), &person, &p).await?;
     Ok(Preferences::of(&row).to_pb(row.email.clone(), row.tenant_id.as_deref(), configured))
 }
