@@ -152,6 +152,7 @@ pub fn router(backend: Backend, settings: &Settings) -> Router {
         .merge(pages::admin::routes())
         .merge(pages::people::routes())
         .merge(pages::calendar::routes())
+        .merge(pages::notifications::routes())
         .merge(pages::company::routes())
         .fallback(web::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1423,6 +1423,35 @@ const PHRASES: &[(&str, &str)] = &[
         "expected YYYY-MM-DD or an RFC 3339 instant, got {}",
         "verwacht een datum (JJJJ-MM-DD) of een tijdstip (RFC 3339), niet {1}",
     ),
+    // ---- e-mail preferences and the mail outbox ----
+    (
+        "expected a time of day as HH:MM, got {}",
+        "verwacht een tijdstip als UU:MM, kreeg {1}",
+    ),
+    (
+        "expected breaches, requests, subprocessors, switching, agreements or webhooks, got {}",
+        "verwacht datalekken, verzoeken, subverwerkers, overstappen, overeenkomsten of webhooks, kreeg {1}",
+    ),
+    (
+        "{} alerts are the processor's staff's, not a customer's",
+        "meldingen over {1} zijn voor de medewerkers van de verwerker, niet voor een klant",
+    ),
+    (
+        "expected pending, sent, dead, withdrawn or empty, got {}",
+        "verwacht wachtend, verstuurd, opgegeven, ingetrokken of leeg, kreeg {1}",
+    ),
+    (
+        "the e-mail is {}; only an e-mail that was given up can be sent again",
+        "de e-mail is {1}; alleen een opgegeven e-mail kan opnieuw worden verstuurd",
+    ),
+    (
+        "e-mails to people are for the processor's administrators",
+        "e-mails aan mensen zijn voor de beheerders van de verwerker",
+    ),
+    (
+        "preferences are a person's: sign in through your identity provider",
+        "voorkeuren zijn persoonlijk: meld u aan via uw identiteitsprovider",
+    ),
     // ---- the reports' notes ----
     (
         "Per Europe/Amsterdam day: erased, the candidates crypto-shredded that day (one deletion certificate each); due, the candidates whose retention ends that day and who are still held (not on legal hold). A past day with candidates still due is an erasure overdue.",

@@ -202,7 +202,7 @@ impl PageT<'_> {
 /// Navigation for a role: a page shows only when the role may call the RPC
 /// the page is built on.
 pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, &str); 14] = [
+    let items: [(&'static str, &'static str, &str); 16] = [
         ("/", "Obligations", "DeadlineService/ListObligations"),
         ("/breaches", "Breaches", "BreachService/ListBreachNotices"),
         ("/requests", "Requests", "RequestService/ListRequests"),
@@ -228,16 +228,22 @@ pub fn nav(tr: Tr, who: &Who, path: &str) -> Vec<NavItem> {
         ("/tenants", "Tenants", "ControllerService/ListControllers"),
         ("/people", "People", "PersonService/ListPeople"),
         ("/company", "Our company", "ControllerService/GetController"),
+        ("/mail", "E-mails", "NotificationService/ListEmails"),
         (
             "/calendar",
             "My calendar",
             "PersonService/ResetCalendarFeed",
         ),
+        (
+            "/me/notifications",
+            "My notifications",
+            "PersonService/GetPreferences",
+        ),
     ];
     let here = path.split('?').next().unwrap_or("/");
     // A customer's DPO has its own company, not the processor's tenant and
     // webhook administration.
-    let processor_only = ["/tenants", "/webhooks"];
+    let processor_only = ["/tenants", "/webhooks", "/mail"];
     items
         .into_iter()
         .filter(|(_, _, m)| who.may(m))

@@ -346,7 +346,6 @@ pub async fn set(
     let p = Preferences::parse(r, who.tenant.as_deref())
         .map_err(|e| Status::from(ControllerError::Invalid(e)))?;
     let person = person_of(who)?;
-    let row = repo.live_row(&person).await?;
     let row = repo.set_preferences(&Actor::from(who), &person, &p).await?;
     Ok(Preferences::of(&row).to_pb(row.email.clone(), row.tenant_id.as_deref(), configured))
 }

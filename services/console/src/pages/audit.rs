@@ -144,11 +144,14 @@ pub(crate) const ACTIONS: &[(&str, &str)] = &[
     ("person.sign_out", "signed out"),
     ("person.sign_in_refused", "sign-in refused"),
     ("person.calendar_reset", "calendar address renewed"),
+    ("person.preferences", "e-mail alerts and digest chosen"),
+    ("mail.dead", "e-mail given up"),
+    ("mail.retry", "e-mail sent again"),
     ("vault.tenant_erased", "customer's candidates erased"),
 ];
 
 /// The kinds of audited actions, by the start their codes share.
-pub(crate) const ACTION_KINDS: [(&str, &str); 13] = [
+pub(crate) const ACTION_KINDS: [(&str, &str); 14] = [
     ("breach.", "breaches"),
     ("dsr.", "data-subject requests"),
     ("candidate.", "candidates"),
@@ -161,6 +164,7 @@ pub(crate) const ACTION_KINDS: [(&str, &str); 13] = [
     ("person.", "people"),
     ("console.", "sign-ins to the console"),
     ("notification.", "webhook messages"),
+    ("mail.", "e-mails to people"),
     ("vault.", "erasure of a customer"),
 ];
 
@@ -187,6 +191,7 @@ fn object_cell(tr: crate::i18n::Tr, e: &pb::AuditEvent) -> Cell {
         "api_token" => ("API token", None),
         "console_session" => ("console session", None),
         "person" => ("person", Some("/people".to_owned())),
+        "mail" => ("e-mail", Some("/mail?status=dead".to_owned())),
         _ => ("", None),
     };
     let label = if word.is_empty() {

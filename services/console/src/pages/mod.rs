@@ -10,6 +10,7 @@ pub mod breaches;
 pub mod calendar;
 pub mod company;
 pub mod notice_view;
+pub mod notifications;
 pub mod obligations;
 pub mod people;
 pub mod record;
