@@ -4,5 +4,6 @@
 
 mod browser;
 mod calendar;
+mod mail;
 mod pages;
 mod signin;

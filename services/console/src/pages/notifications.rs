@@ -235,7 +235,7 @@ async fn save(State(st): State<AppState>, me: Signed, body: Bytes) -> Response {
                     true,
                     tr.t("My notifications"),
                     "",
-                    &mine_sections(tr, &me, &p, Some((&c, e.message()))),
+                    &mine_sections(tr, &me, &p, Some((&c, &crate::phrases::refusal(tr, e.message())))),
                 ))
             }
             .await;
@@ -433,7 +433,7 @@ async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&
         everyone
             .iter()
             .find(|p| p.id == id)
-            .map(|p| format!("{} <{address}>", p.name))
+            .map(|p| format!("{} ({address})", p.name))
             .unwrap_or_else(|| address.to_owned())
     };
     let names = tenant_names(st, me).await?;
@@ -549,7 +549,8 @@ async fn retry(State(st): State<AppState>, me: Signed, axum::Form(f): axum::Form
             Redirect::to("/mail").into_response()
         }
         Err(e) if e.code() == tonic::Code::InvalidArgument => {
-            let r = mails_page(&st, &me, "", Some((&f.id, &f.reason, e.message()))).await;
+            let said = crate::phrases::refusal(me.tr, e.message());
+            let r = mails_page(&st, &me, "", Some((&f.id, &f.reason, &said))).await;
             web::done(&me, r)
         }
         Err(e) => web::Failure::from(e).render(&me),
