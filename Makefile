@@ -47,8 +47,9 @@ verifier-deps:
 	  { python3 -m venv $(PYVERIFY) && $(PYVERIFY)/bin/pip install -q --disable-pip-version-check cryptography==$(CRYPTOGRAPHY_VERSION) icalendar==$(ICALENDAR_VERSION) aiosmtpd==$(AIOSMTPD_VERSION); } || \
 	  { echo "verifier-deps: FAILED: cannot create $(PYVERIFY) with cryptography==$(CRYPTOGRAPHY_VERSION), icalendar==$(ICALENDAR_VERSION) and aiosmtpd==$(AIOSMTPD_VERSION) (needs python3 with venv, and PyPI)" >&2; exit 1; }
 
-## bench: run the benchmarks and write docs/benchmarks.md
-bench:
+## bench: run the benchmarks and write docs/benchmarks.md (the mail
+## benchmark sends to the aiosmtpd of verifier-deps)
+bench: verifier-deps
 	$(CARGO) run --release -p custodian-bench -- --out docs/benchmarks.md
 
 ## lint: clippy with warnings as errors, and the format check

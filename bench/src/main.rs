@@ -6,6 +6,7 @@ mod console;
 mod evidence;
 mod export;
 mod grpc;
+mod mail;
 mod notices;
 mod obligations;
 mod reads;
@@ -62,7 +63,13 @@ struct Args {
     /// Candidates (half due) in the sweep-with-and-without-the-trees case.
     #[arg(long, default_value_t = 200_000)]
     evidence_sweep_rows: u64,
-    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, evidence, evidence-sweep: the sweep with and without the trees alone, evidence-audit: the audit trees alone); default all.
+    /// Alerts sent through the mail outbox in the mail benchmark.
+    #[arg(long, default_value_t = 2_000)]
+    mail_alerts: usize,
+    /// People whose daily digest the mail benchmark plans and sends.
+    #[arg(long, default_value_t = 1_000)]
+    mail_people: usize,
+    /// Run only these sections (grpc, reads, crypto, ingest, sweep, notices, export, obligations, split, console, mail, evidence, evidence-sweep: the sweep with and without the trees alone, evidence-audit: the audit trees alone); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -419,6 +426,12 @@ fn main() -> anyhow::Result<()> {
                         n * 10
                     ),
                 ));
+            }
+        }
+        if want("mail") {
+            v.push(mail::run(args.mail_alerts, args.mail_people, None).await?);
+            if let Some(pg) = postgres_db().await {
+                v.push(mail::run(args.mail_alerts, args.mail_people, Some(&pg)).await?);
             }
         }
         if want("export") {

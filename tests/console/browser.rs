@@ -946,3 +946,122 @@ async fn people_sign_in_through_their_identity_provider_in_the_browser() {
     wait_text(&c, "Uw sessie is beëindigd").await;
     w.app.stop().await;
 }
+
+/// An alert's link, followed in the browser: it asks for the sign-in, and
+/// after it the person is on the page the mail named. Then the person's
+/// own choices (English, then Dutch), who receives what and the mails, as
+/// an administrator reads them.
+#[tokio::test]
+async fn a_mails_link_opens_its_page_after_sign_in_and_people_choose_their_alerts_in_the_browser() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let w = custodian_tests::oidc::SignInWorld::start(&db).await;
+    let sink = custodian_tests::smtp::Sink::start(None, 0);
+    let mut cfg = w.app.config.clone();
+    cfg.mail = sink.config(&w.base);
+    custodian::worker::once(&cfg)
+        .await
+        .expect("the event reader starts");
+    let incident = w
+        .app
+        .breaches()
+        .report_incident(req(
+            &w.app.admin,
+            pb::ReportIncidentRequest {
+                discovered_at: proto::wire::timestamp(store::truncate_micros(
+                    chrono::Utc::now() - chrono::Duration::hours(19),
+                )),
+                discovered_by: "SOC".into(),
+                description: "A laptop with exported CVs was stolen".into(),
+                systems: vec!["laptop".into()],
+                internal_notes: String::new(),
+            },
+        ))
+        .await
+        .expect("incident")
+        .into_inner();
+    custodian::worker::once(&cfg).await.expect("mail round");
+    let got = sink.wait_for(4, Duration::from_secs(10)).await;
+    let alert = got
+        .iter()
+        .find(|m| {
+            m.to == vec!["dana@processor.example".to_string()]
+                && m.subject.starts_with("6 hours left:")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "Dana's alert: {:?}",
+                got.iter().map(|m| &m.subject).collect::<Vec<_>>()
+            )
+        });
+    let link = alert
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Open in the console: "))
+        .expect("the console link")
+        .to_owned();
+    assert_eq!(link, format!("{}/breaches/{}", w.base, incident.id));
+
+    let (_d, c) = browser().await;
+    c.goto(&link).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("a[href^='/signin/provider/staff?']"))
+        .await
+        .expect("the sign-in page");
+    click(&c, "a[href^='/signin/provider/staff?']").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#login"))
+        .await
+        .expect("the provider's login page");
+    type_into(&c, "#login", "dana").await;
+    click(&c, "input[name=mfa]").await;
+    click(&c, "#continue").await;
+    until_signed_in(&c).await;
+    assert_eq!(c.current_url().await.unwrap().as_str(), link);
+    let page = text(&c).await;
+    assert!(
+        page.contains("A laptop with exported CVs was stolen"),
+        "{page}"
+    );
+
+    let mine = visit(&c, &w.base, "/me/notifications", "My notifications").await;
+    assert!(
+        mine.contains("Alert me about") && mine.contains("dana@processor.example"),
+        "{mine}"
+    );
+    shot(&c, "my-notifications-en").await;
+    // Agreements off, the digest at 07:30, Dutch.
+    click(&c, "input[name=alerts][value=agreements]").await;
+    c.find(Locator::Css("#preferences-digest_at option[value='07:30']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#preferences-language option[value='nl']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "preferences").await;
+    wait_text(&c, "Uw keuzes zijn opgeslagen.").await;
+    accessible(&c, "/me/notifications (saved)").await;
+    shot(&c, "my-notifications-nl").await;
+    let who = visit(&c, &w.base, "/people/recipients", "Wie ontvangt wat").await;
+    assert!(who.contains("Ander B.V."), "{who}");
+    shot(&c, "who-receives-what-nl").await;
+    let mails = visit(&c, &w.base, "/mail", "E-mails aan mensen").await;
+    assert!(
+        mails.contains("Nog 6 uur") || mails.contains("6 hours left"),
+        "{mails}"
+    );
+    shot(&c, "mails-nl").await;
+    c.goto(&format!("{}/lang/en?back=/people/recipients", w.base))
+        .await
+        .unwrap();
+    wait_text(&c, "Who receives what").await;
+    accessible(&c, "/people/recipients (en)").await;
+    shot(&c, "who-receives-what-en").await;
+    w.app.stop().await;
+}

@@ -24,7 +24,9 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
         let sink = Sink::start(Some("^dana@"), 0);
         let mut cfg = app.config.clone();
         cfg.mail = sink.config(&world.base);
-        custodian::worker::once(&cfg).await.expect("the event reader starts");
+        custodian::worker::once(&cfg)
+            .await
+            .expect("the event reader starts");
         // Ada, the auditor, wants the breaches only and no digest (her
         // session minted as the sign-in does; she is not this test's
         // subject).
@@ -40,10 +42,14 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             .unwrap()
             .id;
         let owner = app.db().await;
-        let (_, ada) = auth::tokens::start_person_session(&owner, &ada_id, chrono::Utc::now() + chrono::Duration::hours(1))
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, ada) = auth::tokens::start_person_session(
+            &owner,
+            &ada_id,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         app.people()
             .set_preferences(req(
                 &ada,
@@ -76,7 +82,10 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             assert!(v.contains(words), "{words}: {v}");
         }
         assert!(p.visible_uuids().is_empty(), "{:?}", p.visible_uuids());
-        assert!(p.has("value=\"08:00\" selected") || p.has("value=\"08:00\"\n"), "the default digest time is chosen");
+        assert!(
+            p.has("value=\"08:00\" selected") || p.has("value=\"08:00\"\n"),
+            "the default digest time is chosen"
+        );
 
         // A time that is no time: the page comes back with the reason
         // beside the field and the boxes as ticked; nothing changed.
@@ -94,12 +103,27 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             )
             .await;
         assert_eq!(bad.status, 400, "{}", bad.body);
-        assert!(bad.visible().contains("expected a time of day as HH:MM, got"), "{}", bad.visible());
-        assert!(bad.has("value=\"requests\" checked") || bad.body.contains("value=\"requests\"\n  checked"), "the boxes come back as ticked");
+        assert!(
+            bad.visible()
+                .contains("expected a time of day as HH:MM, got"),
+            "{}",
+            bad.visible()
+        );
+        assert!(
+            bad.has("value=\"requests\" checked")
+                || bad.body.contains("value=\"requests\"\n  checked"),
+            "the boxes come back as ticked"
+        );
         assert!(!bad.has("value=\"switching\" checked"));
         // Every topic but the agreements, the digest at 07:30, in Dutch.
         let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
-        for t in ["breaches", "requests", "subprocessors", "switching", "webhooks"] {
+        for t in [
+            "breaches",
+            "requests",
+            "subprocessors",
+            "switching",
+            "webhooks",
+        ] {
             form.push(("alerts", t));
         }
         form.extend([("digest_at", "07:30"), ("language", "nl")]);
@@ -111,7 +135,10 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
         assert_eq!(back.status, 303);
         let p = dana.get("/me/notifications").await;
         let v = p.visible();
-        assert!(v.contains("Mijn meldingen") && v.contains("Uw keuzes zijn opgeslagen."), "{v}");
+        assert!(
+            v.contains("Mijn meldingen") && v.contains("Uw keuzes zijn opgeslagen."),
+            "{v}"
+        );
         assert!(v.contains("Meld mij") && v.contains("Datalekken"), "{v}");
         let mine = app
             .people()
@@ -120,7 +147,13 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             .unwrap()
             .into_inner()
             .people;
-        assert_eq!(mine.iter().find(|p| p.name == "Dana Prins").unwrap().language, "nl");
+        assert_eq!(
+            mine.iter()
+                .find(|p| p.name == "Dana Prins")
+                .unwrap()
+                .language,
+            "nl"
+        );
 
         // Who receives what: the customers' agreements reach Kim for Klant
         // B.V. (all her topics are on) and no one for Ander B.V.
@@ -128,7 +161,10 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
         assert_eq!(who.status, 200, "{}", who.body);
         let v = who.visible();
         assert!(v.contains("Wie ontvangt wat"), "{v}");
-        assert!(v.contains("Niemand krijgt meldingen over deze onderwerpen"), "{v}");
+        assert!(
+            v.contains("Niemand krijgt meldingen over deze onderwerpen"),
+            "{v}"
+        );
         assert!(v.contains("Ander B.V. (verwerkersovereenkomsten)"), "{v}");
         assert!(!v.contains("Klant B.V. (verwerkersovereenkomsten)"), "{v}");
         assert!(v.contains("niemand"));
@@ -152,7 +188,9 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             .report_incident(req(
                 &app.admin,
                 pb::ReportIncidentRequest {
-                    discovered_at: proto::wire::timestamp(store::truncate_micros(chrono::Utc::now())),
+                    discovered_at: proto::wire::timestamp(store::truncate_micros(
+                        chrono::Utc::now(),
+                    )),
                     discovered_by: "SOC".into(),
                     description: "A laptop with exported CVs was stolen".into(),
                     systems: vec!["laptop".into()],
@@ -164,7 +202,13 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             .into_inner();
         let mut dead = 0;
         for _ in 0..30 {
-            dead += custodian::worker::once(&cfg).await.unwrap().mail.unwrap().sent.dead;
+            dead += custodian::worker::once(&cfg)
+                .await
+                .unwrap()
+                .mail
+                .unwrap()
+                .sent
+                .dead;
             if dead >= 2 {
                 break;
             }
@@ -172,15 +216,31 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
         }
         assert_eq!(dead, 2, "Dana's report and clock alert were given up");
         let got = sink.wait_for(2, Duration::from_secs(10)).await;
-        let ada: Vec<_> = got.iter().filter(|m| m.to == vec!["aud@processor.example".to_string()]).collect();
-        assert_eq!(ada.len(), 2, "{:?}", got.iter().map(|m| &m.subject).collect::<Vec<_>>());
+        let ada: Vec<_> = got
+            .iter()
+            .filter(|m| m.to == vec!["aud@processor.example".to_string()])
+            .collect();
+        assert_eq!(
+            ada.len(),
+            2,
+            "{:?}",
+            got.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
         // The link in the mail opens the incident's page for a signed-in
         // person (Dana, whose session it is; Ada never signed in).
         let link = format!("{}/breaches/{}", world.base, incident.id);
-        assert!(ada.iter().all(|m| m.text.contains(&link) && m.html.contains(&link)));
+        assert!(
+            ada.iter()
+                .all(|m| m.text.contains(&link) && m.html.contains(&link))
+        );
         let page = dana.get(link.strip_prefix(&world.base).unwrap()).await;
         assert_eq!(page.status, 200, "{}", page.body);
-        assert!(page.visible().contains("A laptop with exported CVs was stolen"), "{}", page.visible());
+        assert!(
+            page.visible()
+                .contains("A laptop with exported CVs was stolen"),
+            "{}",
+            page.visible()
+        );
         // Without a session, the link asks for a sign-in first.
         let mut stranger = Web::at(world.base.clone());
         let r = stranger.get(link.strip_prefix(&world.base).unwrap()).await;
@@ -191,10 +251,17 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
         let list = dana.get("/mail?status=dead").await;
         assert_eq!(list.status, 200, "{}", list.body);
         let v = list.visible();
-        assert!(v.contains("E-mails aan mensen") && v.contains("opgegeven"), "{v}");
+        assert!(
+            v.contains("E-mails aan mensen") && v.contains("opgegeven"),
+            "{v}"
+        );
         assert!(v.contains("550"), "the relay's answer: {v}");
         assert!(v.contains("Dana Prins"), "{v}");
-        assert!(list.visible_uuids().is_empty(), "{:?}", list.visible_uuids());
+        assert!(
+            list.visible_uuids().is_empty(),
+            "{:?}",
+            list.visible_uuids()
+        );
         let csrf = list.csrf();
         let id = {
             let at = list.body.find("name=\"id\"").expect("the retry form");
@@ -203,20 +270,41 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             rest[v..v + 36].to_owned()
         };
         let refused = dana
-            .post("/mail/retry", &[("csrf", &csrf), ("id", &id), ("reason", "")])
+            .post(
+                "/mail/retry",
+                &[("csrf", &csrf), ("id", &id), ("reason", "")],
+            )
             .await;
         assert_eq!(refused.status, 400, "{}", refused.body);
-        assert!(refused.visible().contains("mag niet leeg zijn"), "{}", refused.visible());
+        assert!(
+            refused.visible().contains("mag niet leeg zijn"),
+            "{}",
+            refused.visible()
+        );
         let ok = dana
             .post(
                 "/mail/retry",
-                &[("csrf", &csrf), ("id", &id), ("reason", "Dana's mailbox is reachable again")],
+                &[
+                    ("csrf", &csrf),
+                    ("id", &id),
+                    ("reason", "Dana's mailbox is reachable again"),
+                ],
             )
             .await;
         assert_eq!(ok.status, 303, "{}", ok.body);
         let after = dana.get("/mail").await;
-        assert!(after.visible().contains("De e-mail wordt opnieuw verstuurd."), "{}", after.visible());
-        assert!(app.audit_actions().await.contains(&"mail.retry".to_string()));
+        assert!(
+            after
+                .visible()
+                .contains("De e-mail wordt opnieuw verstuurd."),
+            "{}",
+            after.visible()
+        );
+        assert!(
+            app.audit_actions()
+                .await
+                .contains(&"mail.retry".to_string())
+        );
         world.app.stop().await;
     }
 }

@@ -25,7 +25,14 @@ fn wire(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-async fn invite(app: &TestApp, name: &str, email: &str, lang: &str, role: &str, tenant: &str) -> pb::Person {
+async fn invite(
+    app: &TestApp,
+    name: &str,
+    email: &str,
+    lang: &str,
+    role: &str,
+    tenant: &str,
+) -> pb::Person {
     app.people()
         .invite_person(req(
             &app.admin,
@@ -46,14 +53,21 @@ async fn invite(app: &TestApp, name: &str, email: &str, lang: &str, role: &str, 
 /// function), without the provider round trip this test is not about.
 async fn session_of(app: &TestApp, person: &str) -> String {
     let db = app.db().await;
-    let (_, secret) = auth::tokens::start_person_session(&db, person, Utc::now() + chrono::Duration::hours(1))
-        .await
-        .expect("session")
-        .expect("a live person");
+    let (_, secret) =
+        auth::tokens::start_person_session(&db, person, Utc::now() + chrono::Duration::hours(1))
+            .await
+            .expect("session")
+            .expect("a live person");
     secret
 }
 
-async fn set_prefs(app: &TestApp, token: &str, alerts: &[&str], digest: &str, lang: &str) -> Result<pb::PersonPreferences, tonic::Status> {
+async fn set_prefs(
+    app: &TestApp,
+    token: &str,
+    alerts: &[&str],
+    digest: &str,
+    lang: &str,
+) -> Result<pb::PersonPreferences, tonic::Status> {
     app.people()
         .set_preferences(req(
             token,
@@ -72,7 +86,9 @@ async fn report(app: &TestApp, hours_ago: i64) -> pb::Incident {
         .report_incident(req(
             &app.admin,
             pb::ReportIncidentRequest {
-                discovered_at: wire(store::truncate_micros(Utc::now() - chrono::Duration::hours(hours_ago))),
+                discovered_at: wire(store::truncate_micros(
+                    Utc::now() - chrono::Duration::hours(hours_ago),
+                )),
                 discovered_by: "SOC on-call".into(),
                 description: "Mailbox of a recruiter forwarded to an outside address".into(),
                 systems: vec!["mail".into()],
@@ -106,7 +122,9 @@ async fn emails(app: &TestApp, status: &str) -> Vec<pb::Email> {
 }
 
 fn to<'a>(got: &'a [Received], address: &str) -> Vec<&'a Received> {
-    got.iter().filter(|m| m.to.iter().any(|t| t == address)).collect()
+    got.iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
 }
 
 #[tokio::test]
@@ -115,15 +133,43 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
         let sink = Sink::start(None, 0);
         let app = spawn_app(&db).await;
         let cfg = config(&app, &sink);
-        let (acme, _) = app.controller_with_agreement("Acme B.V.", "12345678", None).await;
-        let (beta, _) = app.controller_with_agreement("Beta B.V.", "87654321", None).await;
+        let (acme, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        let (beta, _) = app
+            .controller_with_agreement("Beta B.V.", "87654321", None)
+            .await;
         // The first round starts reading the audit log at its end: nothing
         // that happened before e-mail was switched on is mailed.
         let first = custodian::worker::once(&cfg).await.expect("first round");
         assert_eq!(first.mail.as_ref().unwrap().sent.claimed, 0);
-        let petra = invite(&app, "Petra de Vries", "petra@processor.example", "en", "admin", "").await;
-        let kim = invite(&app, "Kim Jansen", "kim@acme.example", "nl", "controller", &acme.id).await;
-        let bo = invite(&app, "Bo Bakker", "bo@beta.example", "nl", "controller", &beta.id).await;
+        let petra = invite(
+            &app,
+            "Petra de Vries",
+            "petra@processor.example",
+            "en",
+            "admin",
+            "",
+        )
+        .await;
+        let kim = invite(
+            &app,
+            "Kim Jansen",
+            "kim@acme.example",
+            "nl",
+            "controller",
+            &acme.id,
+        )
+        .await;
+        let bo = invite(
+            &app,
+            "Bo Bakker",
+            "bo@beta.example",
+            "nl",
+            "controller",
+            &beta.id,
+        )
+        .await;
         let (petra_s, kim_s, bo_s) = (
             session_of(&app, &petra.id).await,
             session_of(&app, &kim.id).await,
@@ -140,7 +186,14 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
             .into_inner();
         assert_eq!(mine.alerts, mine.available);
         assert!(!mine.available.contains(&"webhooks".to_string()));
-        assert_eq!((mine.digest_at.as_str(), mine.language.as_str(), mine.email_configured), ("08:00", "nl", false));
+        assert_eq!(
+            (
+                mine.digest_at.as_str(),
+                mine.language.as_str(),
+                mine.email_configured
+            ),
+            ("08:00", "nl", false)
+        );
         // Bad input names the field and writes nothing.
         for (alerts, digest, lang, field) in [
             (&["breach"][..], "", "nl", "alerts"),
@@ -148,25 +201,57 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
             (&[][..], "8 uur", "nl", "digest_at"),
             (&[][..], "", "fr", "language"),
         ] {
-            let e = set_prefs(&app, &kim_s, alerts, digest, lang).await.unwrap_err();
+            let e = set_prefs(&app, &kim_s, alerts, digest, lang)
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), Code::InvalidArgument);
-            assert!(e.message().starts_with(&format!("{field}:")), "{}", e.message());
+            assert!(
+                e.message().starts_with(&format!("{field}:")),
+                "{}",
+                e.message()
+            );
         }
         assert_eq!(
-            app.people().get_preferences(req(&kim_s, pb::GetPreferencesRequest {})).await.unwrap().into_inner().alerts,
+            app.people()
+                .get_preferences(req(&kim_s, pb::GetPreferencesRequest {}))
+                .await
+                .unwrap()
+                .into_inner()
+                .alerts,
             mine.alerts
         );
         // A token that is no person's has no preferences.
-        let e = app.people().get_preferences(req(&app.admin, pb::GetPreferencesRequest {})).await.unwrap_err();
+        let e = app
+            .people()
+            .get_preferences(req(&app.admin, pb::GetPreferencesRequest {}))
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
         // The digest at midnight is due at any time of day; the
         // agreements' notice dates (a week away in the test terms) are
         // left to the digest; Bo hears nothing.
-        let all = ["breaches", "requests", "subprocessors", "switching", "webhooks"];
-        set_prefs(&app, &petra_s, &all, "00:00", "en").await.unwrap();
-        set_prefs(&app, &kim_s, &all[..4], "00:00", "nl").await.unwrap();
+        let all = [
+            "breaches",
+            "requests",
+            "subprocessors",
+            "switching",
+            "webhooks",
+        ];
+        set_prefs(&app, &petra_s, &all, "00:00", "en")
+            .await
+            .unwrap();
+        set_prefs(&app, &kim_s, &all[..4], "00:00", "nl")
+            .await
+            .unwrap();
         set_prefs(&app, &bo_s, &[], "", "nl").await.unwrap();
-        assert!(app.audit_actions().await.iter().filter(|a| *a == "person.preferences").count() >= 3);
+        assert!(
+            app.audit_actions()
+                .await
+                .iter()
+                .filter(|a| *a == "person.preferences")
+                .count()
+                >= 3
+        );
 
         // Who receives what: no one is alerted about the customers'
         // agreements (the view warns); Beta's requests only the staff
@@ -179,13 +264,24 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
             .into_inner();
         let acme_row = who.tenants.iter().find(|t| t.tenant_id == acme.id).unwrap();
         assert_eq!(acme_row.tenant_name, "Acme B.V.");
-        let requests = acme_row.topics.iter().find(|t| t.topic == "requests").unwrap();
+        let requests = acme_row
+            .topics
+            .iter()
+            .find(|t| t.topic == "requests")
+            .unwrap();
         assert_eq!(requests.names, vec!["Kim Jansen", "Petra de Vries"]);
         assert_eq!(acme_row.unwatched, vec!["agreements"]);
         let beta_row = who.tenants.iter().find(|t| t.tenant_id == beta.id).unwrap();
-        let requests = beta_row.topics.iter().find(|t| t.topic == "requests").unwrap();
+        let requests = beta_row
+            .topics
+            .iter()
+            .find(|t| t.topic == "requests")
+            .unwrap();
         assert_eq!(requests.names, vec!["Petra de Vries"]);
-        assert_eq!(who.processor.as_ref().unwrap().unwatched, Vec::<String>::new());
+        assert_eq!(
+            who.processor.as_ref().unwrap().unwatched,
+            Vec::<String>::new()
+        );
         let theirs = app
             .people()
             .list_recipients(req(&bo_s, pb::ListRecipientsRequest {}))
@@ -209,7 +305,9 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
                     controller_id: acme.id.clone(),
                     r#type: "access".into(),
                     channel: "controller_instruction".into(),
-                    received_at: wire(store::truncate_micros(Utc::now() - chrono::Duration::days(26))),
+                    received_at: wire(store::truncate_micros(
+                        Utc::now() - chrono::Duration::days(26),
+                    )),
                     subject: Some(pb::SubjectIdentifiers {
                         email: "sanne@example.nl".into(),
                         ..Default::default()
@@ -223,9 +321,10 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
 
         // Plan, then the second incident is dismissed before anything is
         // sent: its alert is withdrawn, not sent.
-        let a = custodian::assembly::Assembly::build(&cfg, custodian::parse_targets("all").unwrap())
-            .await
-            .unwrap();
+        let a =
+            custodian::assembly::Assembly::build(&cfg, custodian::parse_targets("all").unwrap())
+                .await
+                .unwrap();
         let (planner, mailer) = a.mail_jobs(&cfg).await.unwrap().expect("mail is on");
         let planned = planner.run_once(store::now_micros()).await.unwrap();
         assert_eq!(
@@ -240,7 +339,9 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
                     incident_id: gone.id.clone(),
                     decision: "dismiss".into(),
                     dismissal_basis: "vulnerability_not_exploited".into(),
-                    dismissal_reason: "the forward rule was never active; the mail log shows no message left".into(),
+                    dismissal_reason:
+                        "the forward rule was never active; the mail log shows no message left"
+                            .into(),
                     ..Default::default()
                 },
             ))
@@ -258,16 +359,22 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
         assert_eq!(sent.withdrawn, 1, "{sent:?}");
         a.close().await;
 
-        let got = sink.wait_for(sent.sent as usize, Duration::from_secs(10)).await;
+        let got = sink
+            .wait_for(sent.sent as usize, Duration::from_secs(10))
+            .await;
         assert_eq!(got.len() as u64, sent.sent);
         let ids: HashSet<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
         assert_eq!(ids.len(), got.len(), "every mail once");
         for m in &got {
             assert_eq!(m.multipart, "multipart/alternative");
-            assert!(!m.text.is_empty() && m.html.contains("<a href=\"https://console.custodian.test/"));
+            assert!(
+                !m.text.is_empty() && m.html.contains("<a href=\"https://console.custodian.test/")
+            );
             assert!(m.from.contains("privacy@custodian.test"));
             // No data subject's words, no incident's description.
-            assert!(!m.text.contains("sanne@example.nl") && !m.text.contains("forwarded to an outside"));
+            assert!(
+                !m.text.contains("sanne@example.nl") && !m.text.contains("forwarded to an outside")
+            );
         }
 
         // Petra (English): the live incident's clock, two events (both
@@ -275,28 +382,66 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
         let p = to(&got, "petra@processor.example");
         let subjects: Vec<&str> = p.iter().map(|m| m.subject.as_str()).collect();
         assert_eq!(p.len(), 5, "{subjects:?}");
-        let clock = p.iter().find(|m| m.subject.starts_with("6 hours left:")).expect("the incident's 6-hour alert");
-        assert!(clock.text.contains(&format!("{CONSOLE}/breaches/{}", inc.id)), "{}", clock.text);
-        assert!(clock.text.contains("Citation: GDPR art. 33(2)"), "{}", clock.text);
+        let clock = p
+            .iter()
+            .find(|m| m.subject.starts_with("6 hours left:"))
+            .expect("the incident's 6-hour alert");
+        assert!(
+            clock
+                .text
+                .contains(&format!("{CONSOLE}/breaches/{}", inc.id)),
+            "{}",
+            clock.text
+        );
+        assert!(
+            clock.text.contains("Citation: GDPR art. 33(2)"),
+            "{}",
+            clock.text
+        );
         assert!(!clock.text.contains(&gone.id));
-        assert_eq!(subjects.iter().filter(|s| s.starts_with("An incident was reported")).count(), 2);
-        let week = p.iter().find(|m| m.subject.starts_with("7 days left:")).expect("the request's alert");
+        assert_eq!(
+            subjects
+                .iter()
+                .filter(|s| s.starts_with("An incident was reported"))
+                .count(),
+            2
+        );
+        let week = p
+            .iter()
+            .find(|m| m.subject.starts_with("7 days left:"))
+            .expect("the request's alert");
         assert!(week.subject.contains("(Acme B.V.)"));
-        assert!(week.text.contains(&format!("{CONSOLE}/requests/{}", dsr.id)));
+        assert!(
+            week.text
+                .contains(&format!("{CONSOLE}/requests/{}", dsr.id))
+        );
         assert!(week.text.contains("GDPR art. 12(3)"));
-        let digest = p.iter().find(|m| m.subject.starts_with("Deadlines of")).expect("Petra's digest");
-        assert!(digest.text.contains("Due within 72 hours") && digest.text.contains(&dsr.id), "{}", digest.text);
+        let digest = p
+            .iter()
+            .find(|m| m.subject.starts_with("Deadlines of"))
+            .expect("Petra's digest");
+        assert!(
+            digest.text.contains("Due within 72 hours") && digest.text.contains(&dsr.id),
+            "{}",
+            digest.text
+        );
 
         // Kim (Dutch): her customer's request and her digest, nothing of
         // the processor's incidents.
         let k = to(&got, "kim@acme.example");
         let subjects: Vec<&str> = k.iter().map(|m| m.subject.as_str()).collect();
         assert_eq!(k.len(), 2, "{subjects:?}");
-        let week = k.iter().find(|m| m.subject.starts_with("Nog 7 dagen:")).expect("Kim's alert in Dutch");
+        let week = k
+            .iter()
+            .find(|m| m.subject.starts_with("Nog 7 dagen:"))
+            .expect("Kim's alert in Dutch");
         assert!(week.text.starts_with("Beste Kim Jansen,"), "{}", week.text);
         assert!(week.text.contains("AVG art. 12 lid 3"), "{}", week.text);
         assert!(week.html.contains("Openen in de console"));
-        let digest = k.iter().find(|m| m.subject.starts_with("Termijnen van")).expect("Kim's digest in Dutch");
+        let digest = k
+            .iter()
+            .find(|m| m.subject.starts_with("Termijnen van"))
+            .expect("Kim's digest in Dutch");
         assert!(!digest.text.contains(&inc.id));
         assert!(to(&got, "bo@beta.example").is_empty());
 
@@ -315,7 +460,13 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
         assert_eq!(emails(&app, "sent").await.len(), got.len());
         let e = app
             .notifications()
-            .list_emails(req(&app.admin, pb::ListEmailsRequest { status: "lost".into(), page: None }))
+            .list_emails(req(
+                &app.admin,
+                pb::ListEmailsRequest {
+                    status: "lost".into(),
+                    page: None,
+                },
+            ))
             .await
             .unwrap_err();
         assert!(e.message().starts_with("status:"), "{}", e.message());
@@ -340,8 +491,18 @@ async fn a_relay_that_refuses_is_retried_then_the_mail_is_a_dead_letter_sent_aga
         let app = spawn_app(&db).await;
         let cfg = config(&app, &sink);
         let other = app.create_controller("Acme B.V.", "12345678").await;
-        custodian::worker::once(&cfg).await.expect("start the event reader");
-        let rita = invite(&app, "Rita Smit", "refused@processor.example", "en", "admin", "").await;
+        custodian::worker::once(&cfg)
+            .await
+            .expect("start the event reader");
+        let rita = invite(
+            &app,
+            "Rita Smit",
+            "refused@processor.example",
+            "en",
+            "admin",
+            "",
+        )
+        .await;
         let s = session_of(&app, &rita.id).await;
         set_prefs(&app, &s, &["breaches"], "", "en").await.unwrap();
         // The report (an event) and its 24-hour clock (an alert).
@@ -349,7 +510,13 @@ async fn a_relay_that_refuses_is_retried_then_the_mail_is_a_dead_letter_sent_aga
         // Three attempts (the test's max_attempts), each refused with 550.
         let mut dead = 0;
         for _ in 0..20 {
-            dead += custodian::worker::once(&cfg).await.unwrap().mail.unwrap().sent.dead;
+            dead += custodian::worker::once(&cfg)
+                .await
+                .unwrap()
+                .mail
+                .unwrap()
+                .sent
+                .dead;
             if dead == 2 {
                 break;
             }
@@ -370,12 +537,24 @@ async fn a_relay_that_refuses_is_retried_then_the_mail_is_a_dead_letter_sent_aga
         // puts it back with a fresh round of attempts (audited).
         let mut n = app.notifications();
         let e = n
-            .retry_email(req(&app.admin, pb::RetryEmailRequest { id: l.id.clone(), reason: " ".into() }))
+            .retry_email(req(
+                &app.admin,
+                pb::RetryEmailRequest {
+                    id: l.id.clone(),
+                    reason: " ".into(),
+                },
+            ))
             .await
             .unwrap_err();
         assert!(e.message().starts_with("reason:"), "{}", e.message());
         let e = n
-            .retry_email(req(&app.admin, pb::RetryEmailRequest { id: "nope".into(), reason: "x".into() }))
+            .retry_email(req(
+                &app.admin,
+                pb::RetryEmailRequest {
+                    id: "nope".into(),
+                    reason: "x".into(),
+                },
+            ))
             .await
             .unwrap_err();
         assert!(e.message().starts_with("id:"), "{}", e.message());
@@ -392,14 +571,30 @@ async fn a_relay_that_refuses_is_retried_then_the_mail_is_a_dead_letter_sent_aga
             .into_inner();
         assert_eq!((back.status.as_str(), back.attempts), ("pending", 0));
         let e = n
-            .retry_email(req(&app.admin, pb::RetryEmailRequest { id: l.id.clone(), reason: "again".into() }))
+            .retry_email(req(
+                &app.admin,
+                pb::RetryEmailRequest {
+                    id: l.id.clone(),
+                    reason: "again".into(),
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(e.code(), Code::FailedPrecondition);
-        assert!(app.audit_actions().await.contains(&"mail.retry".to_string()));
+        assert!(
+            app.audit_actions()
+                .await
+                .contains(&"mail.retry".to_string())
+        );
         let tok = app.token(Role::Controller, Some(&other.id)).await;
         let e = n
-            .retry_email(req(&tok, pb::RetryEmailRequest { id: l.id.clone(), reason: "x".into() }))
+            .retry_email(req(
+                &tok,
+                pb::RetryEmailRequest {
+                    id: l.id.clone(),
+                    reason: "x".into(),
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(e.code(), Code::PermissionDenied);
@@ -416,15 +611,63 @@ fn a_misconfigured_relay_stops_the_start_naming_the_setting() {
         ..Default::default()
     };
     assert!(base.setup().unwrap().is_some());
-    assert!(custodian::config::Mail::default().setup().unwrap().is_none(), "no relay: no mail, and make run works");
+    assert!(
+        custodian::config::Mail::default()
+            .setup()
+            .unwrap()
+            .is_none(),
+        "no relay: no mail, and make run works"
+    );
     for (m, setting) in [
-        (custodian::config::Mail { tls: "ssl".into(), ..base.clone() }, "[mail] tls"),
-        (custodian::config::Mail { tls: "none".into(), ..base.clone() }, "[mail] tls"),
-        (custodian::config::Mail { from: "not an address".into(), ..base.clone() }, "[mail] from"),
-        (custodian::config::Mail { console_url: "custodian.example.nl".into(), ..base.clone() }, "[mail] console_url"),
-        (custodian::config::Mail { username: Some("u".into()), ..base.clone() }, "[mail] username"),
-        (custodian::config::Mail { password_file: Some("/no/such/file".into()), ..base.clone() }, "[mail] password_file"),
-        (custodian::config::Mail { relay: Some("smtp://x".into()), ..base.clone() }, "[mail] relay"),
+        (
+            custodian::config::Mail {
+                tls: "ssl".into(),
+                ..base.clone()
+            },
+            "[mail] tls",
+        ),
+        (
+            custodian::config::Mail {
+                tls: "none".into(),
+                ..base.clone()
+            },
+            "[mail] tls",
+        ),
+        (
+            custodian::config::Mail {
+                from: "not an address".into(),
+                ..base.clone()
+            },
+            "[mail] from",
+        ),
+        (
+            custodian::config::Mail {
+                console_url: "custodian.example.nl".into(),
+                ..base.clone()
+            },
+            "[mail] console_url",
+        ),
+        (
+            custodian::config::Mail {
+                username: Some("u".into()),
+                ..base.clone()
+            },
+            "[mail] username",
+        ),
+        (
+            custodian::config::Mail {
+                password_file: Some("/no/such/file".into()),
+                ..base.clone()
+            },
+            "[mail] password_file",
+        ),
+        (
+            custodian::config::Mail {
+                relay: Some("smtp://x".into()),
+                ..base.clone()
+            },
+            "[mail] relay",
+        ),
     ] {
         let e = match m.setup() {
             Ok(_) => panic!("accepted {m:?}"),
@@ -440,7 +683,11 @@ async fn a_relay_that_cannot_be_reached_stops_the_worker_naming_the_setting() {
     let app = spawn_app(&db).await;
     app.create_controller("Acme B.V.", "12345678").await;
     let mut cfg = app.config.clone();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     cfg.mail = custodian::config::Mail {
         relay: Some("127.0.0.1".into()),
         port: Some(port),

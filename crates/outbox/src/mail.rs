@@ -264,7 +264,7 @@ impl Default for MailPolicy {
             backoff_max: Duration::from_secs(3600),
             lease: Duration::from_secs(120),
             batch: 100,
-            concurrency: 4,
+            concurrency: 8,
         }
     }
 }
@@ -552,7 +552,8 @@ impl Mailer {
             MailStatus::Pending if number >= self.policy.max_attempts => MailStatus::Dead,
             s => s,
         };
-        let next = now + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
+        let next =
+            now + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         txn.execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
@@ -679,7 +680,12 @@ impl Mails {
 
     /// Puts a dead mail back, due now, with a fresh round of attempts
     /// (audited `mail.retry`).
-    pub async fn retry(&self, actor: &Actor, id: &str, reason: &str) -> Result<MailView, OutboxError> {
+    pub async fn retry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason: &str,
+    ) -> Result<MailView, OutboxError> {
         let txn = audit::begin(&self.db).await.map_err(internal)?;
         let row = mails::Entity::find_by_id(id.to_owned())
             .one(&txn)

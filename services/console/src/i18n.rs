@@ -4,7 +4,7 @@
 //! without a Dutch entry. What the services write (descriptions, notes,
 //! citations) is shown as they wrote it.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     En,
@@ -118,14 +118,21 @@ pub const NL: &[(&str, &str)] = &[
     ("Agreements", "Overeenkomsten"),
     ("Retention", "Bewaartermijnen"),
     ("Switching", "Overstappen"),
+    ("Alerts per customer", "Meldingen per klant"),
     ("e-mails to people", "e-mails aan mensen"),
     ("e-mail", "e-mail"),
-    ("e-mail alerts and digest chosen", "meldingen per e-mail en dagoverzicht gekozen"),
+    (
+        "e-mail alerts and digest chosen",
+        "meldingen per e-mail en dagoverzicht gekozen",
+    ),
     ("e-mail given up", "e-mail opgegeven"),
     ("e-mail sent again", "e-mail opnieuw verstuurd"),
     // ---- e-mail pages (pages/notifications.rs) ----
     ("No daily digest", "Geen dagoverzicht"),
-    ("E-mail alerts and daily digest", "Meldingen per e-mail en dagoverzicht"),
+    (
+        "E-mail alerts and daily digest",
+        "Meldingen per e-mail en dagoverzicht",
+    ),
     (
         "This installation sends no e-mail yet: its operator has not set up a mail relay. Your choices are kept for when it does.",
         "Deze installatie verstuurt nog geen e-mail: de beheerder heeft nog geen mailserver ingesteld. Uw keuzes worden bewaard tot dat wel zo is.",
@@ -144,10 +151,19 @@ pub const NL: &[(&str, &str)] = &[
         "Een e-mail noemt de verplichting, de klant, de regel en de grondslag, en verwijst naar de pagina hier; nooit gegevens van een kandidaat of een betrokkene.",
     ),
     ("Alert me about", "Meld mij"),
-    ("Daily digest at (Amsterdam time)", "Dagoverzicht om (Nederlandse tijd)"),
-    ("Language of the console and the e-mails", "Taal van de console en de e-mails"),
+    (
+        "Daily digest at (Amsterdam time)",
+        "Dagoverzicht om (Nederlandse tijd)",
+    ),
+    (
+        "Language of the console and the e-mails",
+        "Taal van de console en de e-mails",
+    ),
     ("Everyone's alerts", "Meldingen van iedereen"),
-    ("Who receives what, per customer", "Wie ontvangt wat, per klant"),
+    (
+        "Who receives what, per customer",
+        "Wie ontvangt wat, per klant",
+    ),
     ("My notifications", "Mijn meldingen"),
     (
         "E-mail alerts are a person's own: sign in through your organisation's identity provider to choose yours.",
@@ -169,11 +185,20 @@ pub const NL: &[(&str, &str)] = &[
         "Niemand krijgt meldingen over deze onderwerpen van deze klanten; nodig iemand uit of vraag iemand de melding aan te zetten:",
     ),
     ("Daily digest", "Dagoverzicht"),
-    ("Per customer: who is alerted about each topic", "Per klant: wie meldingen krijgt over elk onderwerp"),
+    (
+        "Per customer: who is alerted about each topic",
+        "Per klant: wie meldingen krijgt over elk onderwerp",
+    ),
     ("No customers yet.", "Nog geen klanten."),
-    ("Incidents before their assessment", "Incidenten voor hun beoordeling"),
+    (
+        "Incidents before their assessment",
+        "Incidenten voor hun beoordeling",
+    ),
     ("The processor's own", "Van de verwerker zelf"),
-    ("What concerns no customer yet", "Wat nog geen klant betreft"),
+    (
+        "What concerns no customer yet",
+        "Wat nog geen klant betreft",
+    ),
     ("Alerted", "Krijgen een melding"),
     ("daily digest", "dagoverzicht"),
     ("event", "gebeurtenis"),
@@ -192,13 +217,25 @@ pub const NL: &[(&str, &str)] = &[
     ("Relay's answer", "Antwoord van de mailserver"),
     ("No e-mails.", "Geen e-mails."),
     ("E-mail", "E-mail"),
-    ("Why it can be sent now", "Waarom het nu verstuurd kan worden"),
-    ("Send a given-up e-mail again", "Een opgegeven e-mail opnieuw versturen"),
+    (
+        "Why it can be sent now",
+        "Waarom het nu verstuurd kan worden",
+    ),
+    (
+        "Send a given-up e-mail again",
+        "Een opgegeven e-mail opnieuw versturen",
+    ),
     ("Send again", "Opnieuw versturen"),
     ("E-mails", "E-mails"),
-    ("The e-mail will be sent again.", "De e-mail wordt opnieuw verstuurd."),
+    (
+        "The e-mail will be sent again.",
+        "De e-mail wordt opnieuw verstuurd.",
+    ),
     ("given up", "opgegeven"),
-    ("withdrawn: done before it was sent", "ingetrokken: afgehandeld voordat hij werd verstuurd"),
+    (
+        "withdrawn: done before it was sent",
+        "ingetrokken: afgehandeld voordat hij werd verstuurd",
+    ),
     // ---- e-mail (mail.rs) ----
     ("Customer", "Klant"),
     ("Dear", "Beste"),
@@ -2269,7 +2306,10 @@ mod coverage {
         ("pages/mod.rs", include_str!("pages/mod.rs")),
         ("pages/people.rs", include_str!("pages/people.rs")),
         ("pages/calendar.rs", include_str!("pages/calendar.rs")),
-        ("pages/notifications.rs", include_str!("pages/notifications.rs")),
+        (
+            "pages/notifications.rs",
+            include_str!("pages/notifications.rs"),
+        ),
         ("calendar.rs", include_str!("calendar.rs")),
         ("mail.rs", include_str!("mail.rs")),
         ("pages/record.rs", include_str!("pages/record.rs")),

@@ -15,10 +15,10 @@
 
 pub mod backend;
 pub mod calendar;
-pub mod mail;
 pub mod charts;
 pub mod i18n;
 pub mod letters;
+pub mod mail;
 pub mod pages;
 pub mod phrases;
 pub mod session;

@@ -231,7 +231,11 @@ fn targets<'a>(
 
 /// The keys of the alerts `now` calls for (cheap: nothing is written), so
 /// the caller can look up which are planned before [`alerts`] writes them.
-pub fn alert_keys(now: DateTime<Utc>, obligations: &[pb::Obligation], people: &[Person]) -> Vec<String> {
+pub fn alert_keys(
+    now: DateTime<Utc>,
+    obligations: &[pb::Obligation],
+    people: &[Person],
+) -> Vec<String> {
     targets(now, obligations, people)
         .into_iter()
         .map(|t| t.key)
@@ -312,7 +316,10 @@ fn event_words(e: &Event) -> Option<EventWords> {
             customer: false,
             subject: "An incident was reported and awaits assessment",
             lead: "An incident was reported. Assess it and notify the controllers it affects without undue delay.",
-            rule: Some(("breach.controller_notice", "GDPR art. 33(2); processing agreement notice SLA")),
+            rule: Some((
+                "breach.controller_notice",
+                "GDPR art. 33(2); processing agreement notice SLA",
+            )),
             href: format!("/breaches/{id}"),
         },
         "breach.notice.send" => EventWords {
@@ -378,7 +385,12 @@ pub fn events(events: &[Event], people: &[Person], ctx: &Context) -> Vec<Mail> {
         let Some(w) = event_words(e) else { continue };
         let tenant = e.tenant.as_deref().filter(|t| !t.is_empty());
         for p in people.iter().filter(|p| {
-            p.receives(w.topic, tenant) && (if w.customer { p.tenant.is_some() } else { p.tenant.is_none() })
+            p.receives(w.topic, tenant)
+                && (if w.customer {
+                    p.tenant.is_some()
+                } else {
+                    p.tenant.is_none()
+                })
         }) {
             let tr = Tr(p.lang);
             let who = customer(tr, ctx, tenant.unwrap_or(""));
@@ -419,7 +431,10 @@ pub fn events(events: &[Event], people: &[Person], ctx: &Context) -> Vec<Mail> {
 
 /// The key of a person's digest for the local day of `now`.
 pub fn digest_key(person: &str, now: DateTime<Utc>) -> String {
-    format!("digest:{person}:{}", now.with_timezone(&Amsterdam).date_naive())
+    format!(
+        "digest:{person}:{}",
+        now.with_timezone(&Amsterdam).date_naive()
+    )
 }
 
 /// Whether a person's digest time has come today (local time).
@@ -440,38 +455,93 @@ pub fn end_of_week(now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(now + Duration::days(days))
 }
 
-/// The digest of `p` for today: `obligations` are every open obligation
-/// due before the later of 72 hours and the end of the week (overdue
-/// ones included), for all people.
+/// An obligation as a digest lists it, in one language: written once per
+/// language for all the people of a round (the words cost more than the
+/// sorting: `phrases::say` matches templates).
+struct Item {
+    due: DateTime<Utc>,
+    tenant: Option<String>,
+    topic: Topic,
+    text: String,
+    citation: String,
+    link: Option<String>,
+}
+
+fn items(tr: Tr, now: DateTime<Utc>, obligations: &[pb::Obligation], ctx: &Context) -> Vec<Item> {
+    let mut out: Vec<Item> = obligations
+        .iter()
+        .filter_map(|o| {
+            let topic = Topic::of_service(&o.service)?;
+            let due = crate::pages::instant(&o.due_strict)?;
+            let what = crate::pages::obligations::what(tr, o);
+            let who = customer(tr, ctx, &o.tenant_id);
+            Some(Item {
+                due,
+                tenant: tenant_of(o).map(str::to_owned),
+                topic,
+                text: format!(
+                    "{what} ({who}): {}, {} ({})",
+                    crate::when::due(tr, due),
+                    tr.remaining((due - now).num_seconds()),
+                    phrases::rule_name(tr, &o.rule),
+                ),
+                citation: phrases::say(tr, &o.citation),
+                link: crate::pages::obligations::object_href(o).map(|h| format!("{}{h}", ctx.base)),
+            })
+        })
+        .collect();
+    out.sort_by_key(|i| i.due);
+    out
+}
+
+/// The digests of `people` for today: `obligations` are every open
+/// obligation due before the later of 72 hours and the end of the week
+/// (overdue ones included), for all of them.
+pub fn digests(
+    now: DateTime<Utc>,
+    people: &[&Person],
+    obligations: &[pb::Obligation],
+    ctx: &Context,
+) -> Vec<Mail> {
+    let mut written: HashMap<Lang, Vec<Item>> = HashMap::new();
+    people
+        .iter()
+        .map(|p| {
+            let list = written
+                .entry(p.lang)
+                .or_insert_with(|| items(Tr(p.lang), now, obligations, ctx));
+            one_digest(now, p, list, ctx)
+        })
+        .collect()
+}
+
+/// The digest of `p` alone (see [`digests`]).
 pub fn digest(
     now: DateTime<Utc>,
     p: &Person,
     obligations: &[pb::Obligation],
     ctx: &Context,
 ) -> Mail {
+    digests(now, &[p], obligations, ctx).remove(0)
+}
+
+fn one_digest(now: DateTime<Utc>, p: &Person, items: &[Item], ctx: &Context) -> Mail {
     let tr = Tr(p.lang);
     let soon = now + Duration::hours(72);
     let week = end_of_week(now);
     let mut overdue = Vec::new();
     let mut within = Vec::new();
     let mut later = Vec::new();
-    for o in obligations {
-        let Some(topic) = Topic::of_service(&o.service) else {
-            continue;
-        };
-        if !topic.open_to(p.tenant.as_deref()) || !p.sees(tenant_of(o)) {
+    for i in items {
+        if !i.topic.open_to(p.tenant.as_deref()) || !p.sees(i.tenant.as_deref()) {
             continue;
         }
-        let Some(due) = crate::pages::instant(&o.due_strict) else {
-            continue;
-        };
-        let item = (due, o);
-        if due <= now {
-            overdue.push(item);
-        } else if due <= soon {
-            within.push(item);
-        } else if due < week {
-            later.push(item);
+        if i.due <= now {
+            overdue.push(i);
+        } else if i.due <= soon {
+            within.push(i);
+        } else if i.due < week {
+            later.push(i);
         }
     }
     let empty = overdue.is_empty() && within.is_empty() && later.is_empty();
@@ -487,29 +557,20 @@ pub fn digest(
         tr.t("coming up")
     );
     let mut lines = Vec::new();
-    for (title, mut items) in [
+    for (title, group) in [
         (tr.t("Overdue"), overdue),
         (tr.t("Due within 72 hours"), within),
         (tr.t("Later this week"), later),
     ] {
-        if items.is_empty() {
+        if group.is_empty() {
             continue;
         }
-        items.sort_by_key(|(d, _)| *d);
         lines.push(Line::Heading(title.to_owned()));
-        for (due, o) in items {
-            let what = crate::pages::obligations::what(tr, o);
-            let who = customer(tr, ctx, &o.tenant_id);
-            let link = crate::pages::obligations::object_href(o).map(|h| format!("{}{h}", ctx.base));
+        for i in group {
             lines.push(Line::Item {
-                text: format!(
-                    "{what} ({who}): {}, {} ({})",
-                    crate::when::due(tr, due),
-                    tr.remaining((due - now).num_seconds()),
-                    phrases::rule_name(tr, &o.rule),
-                ),
-                citation: phrases::say(tr, &o.citation),
-                link,
+                text: i.text.clone(),
+                citation: i.citation.clone(),
+                link: i.link.clone(),
             });
         }
     }
@@ -618,7 +679,11 @@ fn write(
                     in_list = true;
                 }
                 text.push_str(&format!("- {t}\n  {citation}\n"));
-                html.push_str(&format!("<li>{}<br><small>{}</small>", esc(t), esc(citation)));
+                html.push_str(&format!(
+                    "<li>{}<br><small>{}</small>",
+                    esc(t),
+                    esc(citation)
+                ));
                 if let Some(l) = link {
                     text.push_str(&format!("  {l}\n"));
                     html.push_str(&format!(
@@ -649,7 +714,9 @@ fn write(
             tr.t("You receive this because your alerts about this topic are on:"),
             topic_name(tr, t)
         ),
-        None => tr.t("You receive this daily digest at the time you chose.").to_owned(),
+        None => tr
+            .t("You receive this daily digest at the time you chose.")
+            .to_owned(),
     };
     text.push_str(&format!(
         "\n-- \n{why}\n{}: {settings}\n",
@@ -716,7 +783,11 @@ mod tests {
     #[test]
     fn every_text_passed_by_name_has_dutch() {
         let nl = Tr(Lang::Nl);
-        let mut texts: Vec<&str> = DAY_THRESHOLDS.iter().chain(&HOUR_THRESHOLDS).map(|t| t.label).collect();
+        let mut texts: Vec<&str> = DAY_THRESHOLDS
+            .iter()
+            .chain(&HOUR_THRESHOLDS)
+            .map(|t| t.label)
+            .collect();
         for a in EVENT_ACTIONS {
             let w = event_words(&Event {
                 seq: 1,
@@ -747,9 +818,15 @@ mod tests {
         // An hour clock at 15:30 Amsterdam.
         let due = at("2026-12-10T14:30:00Z");
         assert_eq!(threshold(due - Duration::hours(30), due), None);
-        assert_eq!(threshold(due - Duration::hours(20), due).unwrap().code, "24h");
+        assert_eq!(
+            threshold(due - Duration::hours(20), due).unwrap().code,
+            "24h"
+        );
         assert_eq!(threshold(due - Duration::hours(5), due).unwrap().code, "6h");
-        assert_eq!(threshold(due - Duration::minutes(10), due).unwrap().code, "1h");
+        assert_eq!(
+            threshold(due - Duration::minutes(10), due).unwrap().code,
+            "1h"
+        );
         assert_eq!(threshold(due, due), None);
         // A day deadline: the local midnight after its last day.
         let day = at("2026-12-17T23:00:00Z");
@@ -770,16 +847,28 @@ mod tests {
             person("dpo1", Lang::Nl, Some("t1")),
             person("dpo2", Lang::Nl, Some("t2")),
         ];
-        let o = ob("breaches", "breach_notice", "breach.controller_notice", "t1", "2026-12-10T14:30:00Z");
+        let o = ob(
+            "breaches",
+            "breach_notice",
+            "breach.controller_notice",
+            "t1",
+            "2026-12-10T14:30:00Z",
+        );
         let now = at("2026-12-10T09:00:00Z");
         let mails = alerts(now, std::slice::from_ref(&o), &people, &ctx, &|_| false);
         assert_eq!(mails.len(), 2, "the staff and t1's DPO, not t2's");
         let en = &mails[0];
         assert!(en.subject.starts_with("6 hours left: "), "{}", en.subject);
         assert!(en.subject.contains("(Acme BV)"));
-        assert!(en.text.contains("https://custodian.example.nl/breaches/notices/"));
+        assert!(
+            en.text
+                .contains("https://custodian.example.nl/breaches/notices/")
+        );
         assert!(en.text.contains("GDPR art. 33(2)"));
-        assert!(en.html.contains("<a href=\"https://custodian.example.nl/breaches/notices/"));
+        assert!(
+            en.html
+                .contains("<a href=\"https://custodian.example.nl/breaches/notices/")
+        );
         let nl = &mails[1];
         assert!(nl.subject.starts_with("Nog 6 uur: "), "{}", nl.subject);
         assert!(nl.text.contains("AVG art. 33 lid 2"), "{}", nl.text);
@@ -820,12 +909,23 @@ mod tests {
             &people,
             &ctx,
         );
-        let who: Vec<(&str, &str)> = mails.iter().map(|m| (m.person_id.as_str(), m.key.as_str())).collect();
+        let who: Vec<(&str, &str)> = mails
+            .iter()
+            .map(|m| (m.person_id.as_str(), m.key.as_str()))
+            .collect();
         assert_eq!(
             who,
-            vec![("staff", "event:staff:1"), ("dpo1", "event:dpo1:2"), ("staff", "event:staff:3")]
+            vec![
+                ("staff", "event:staff:1"),
+                ("dpo1", "event:dpo1:2"),
+                ("staff", "event:staff:3")
+            ]
         );
-        assert!(mails[1].subject.contains("inbreuk") || mails[1].subject.contains("datalek"), "{}", mails[1].subject);
+        assert!(
+            mails[1].subject.contains("inbreuk") || mails[1].subject.contains("datalek"),
+            "{}",
+            mails[1].subject
+        );
     }
 
     #[test]
@@ -839,16 +939,50 @@ mod tests {
         let now = at("2026-12-07T07:00:00Z");
         let p = person("staff", Lang::En, None);
         let obs = vec![
-            ob("requests", "dsr_request", "dsr.response", "t1", "2026-12-06T23:00:00Z"),
-            ob("breaches", "breach_notice", "breach.controller_notice", "t1", "2026-12-08T10:00:00Z"),
-            ob("agreements", "agreement", "agreement.renewal", "t1", "2026-12-12T23:00:00Z"),
-            ob("agreements", "agreement", "agreement.renewal", "t1", "2026-12-20T23:00:00Z"),
-            ob("vault", "candidate", "retention.applicant", "t1", "2026-12-06T23:00:00Z"),
+            ob(
+                "requests",
+                "dsr_request",
+                "dsr.response",
+                "t1",
+                "2026-12-06T23:00:00Z",
+            ),
+            ob(
+                "breaches",
+                "breach_notice",
+                "breach.controller_notice",
+                "t1",
+                "2026-12-08T10:00:00Z",
+            ),
+            ob(
+                "agreements",
+                "agreement",
+                "agreement.renewal",
+                "t1",
+                "2026-12-12T23:00:00Z",
+            ),
+            ob(
+                "agreements",
+                "agreement",
+                "agreement.renewal",
+                "t1",
+                "2026-12-20T23:00:00Z",
+            ),
+            ob(
+                "vault",
+                "candidate",
+                "retention.applicant",
+                "t1",
+                "2026-12-06T23:00:00Z",
+            ),
         ];
         let d = digest(now, &p, &obs, &ctx);
         assert!(!d.empty);
         assert_eq!(d.key, "digest:staff:2026-12-07");
-        assert!(d.subject.contains("1 overdue, 2 coming up"), "{}", d.subject);
+        assert!(
+            d.subject.contains("1 overdue, 2 coming up"),
+            "{}",
+            d.subject
+        );
         let (o, s, l) = (
             d.text.find("Overdue").unwrap(),
             d.text.find("Due within 72 hours").unwrap(),

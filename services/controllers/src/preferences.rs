@@ -129,7 +129,12 @@ impl Preferences {
         self.digest_at.map(|t| t.format("%H:%M").to_string())
     }
 
-    fn to_pb(&self, email: String, tenant: Option<&str>, configured: bool) -> pb::PersonPreferences {
+    fn to_pb(
+        &self,
+        email: String,
+        tenant: Option<&str>,
+        configured: bool,
+    ) -> pb::PersonPreferences {
         pb::PersonPreferences {
             alerts: self.alerts.iter().map(|t| t.as_str().to_owned()).collect(),
             available: topics_for(tenant)
@@ -209,7 +214,10 @@ fn coverage(people: &[Recipient], tenant: Option<&str>, name: &str, topics: &[To
 
 /// Who receives each topic for each customer, and for what concerns no
 /// customer (an incident before its assessment, a dead webhook message).
-pub fn who_receives(people: &[Recipient], tenants: &[(String, String)]) -> (Vec<Coverage>, Coverage) {
+pub fn who_receives(
+    people: &[Recipient],
+    tenants: &[(String, String)],
+) -> (Vec<Coverage>, Coverage) {
     let customer_topics = topics_for(Some(""));
     let per_tenant = tenants
         .iter()
@@ -266,13 +274,12 @@ impl PeopleRepo {
         am.digest_at = Set(p.digest_text());
         am.language = Set(p.language.to_owned());
         let row = am.update(&txn).await.map_err(internal)?;
-        let mut rec = Record::new(actor, "person.preferences", "person", person).details(
-            serde_json::json!({
+        let mut rec =
+            Record::new(actor, "person.preferences", "person", person).details(serde_json::json!({
                 "alerts": p.alerts.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
                 "digest_at": p.digest_text(),
                 "language": p.language,
-            }),
-        );
+            }));
         if let Some(t) = &tenant {
             rec = rec.tenant(t);
         }
@@ -383,7 +390,12 @@ mod tests {
             id: name.into(),
             name: name.into(),
             email: format!("{name}@example.nl"),
-            role: if tenant.is_some() { "controller" } else { "admin" }.into(),
+            role: if tenant.is_some() {
+                "controller"
+            } else {
+                "admin"
+            }
+            .into(),
             tenant: tenant.map(str::to_owned),
             preferences: Preferences {
                 alerts: alerts.iter().copied().collect(),
@@ -403,8 +415,16 @@ mod tests {
         let p = Preferences::parse(&r(&["breaches", "requests"], "07:30", "en"), None).unwrap();
         assert_eq!(p.alerts.len(), 2);
         assert_eq!(p.digest_text().as_deref(), Some("07:30"));
-        assert_eq!(p.alerts_off(None), "subprocessors,switching,agreements,webhooks");
-        assert_eq!(Preferences::parse(&r(&[], "", "nl"), None).unwrap().digest_at, None);
+        assert_eq!(
+            p.alerts_off(None),
+            "subprocessors,switching,agreements,webhooks"
+        );
+        assert_eq!(
+            Preferences::parse(&r(&[], "", "nl"), None)
+                .unwrap()
+                .digest_at,
+            None
+        );
         for (bad, field) in [
             (r(&["breach"], "", "nl"), "alerts"),
             (r(&[], "7:30", "nl"), "digest_at"),
@@ -421,9 +441,17 @@ mod tests {
     fn coverage_finds_the_customer_no_one_watches() {
         let people = vec![
             person("Anna", None, &[Topic::Breaches, Topic::Webhooks], true),
-            person("Bram", Some("t1"), &[Topic::Requests, Topic::Subprocessors], false),
+            person(
+                "Bram",
+                Some("t1"),
+                &[Topic::Requests, Topic::Subprocessors],
+                false,
+            ),
         ];
-        let tenants = vec![("t1".to_owned(), "Acme".to_owned()), ("t2".to_owned(), "Beta".to_owned())];
+        let tenants = vec![
+            ("t1".to_owned(), "Acme".to_owned()),
+            ("t2".to_owned(), "Beta".to_owned()),
+        ];
         let (per, processor) = who_receives(&people, &tenants);
         let t1 = &per[0];
         assert_eq!(t1.topics[0], (Topic::Breaches, vec!["Anna".to_owned()]));
@@ -432,7 +460,10 @@ mod tests {
         assert_eq!(t1.digest, vec!["Anna".to_owned()]);
         // Bram sees only his own customer.
         assert_eq!(per[1].topics[1], (Topic::Requests, vec![]));
-        assert_eq!(processor.topics[1], (Topic::Webhooks, vec!["Anna".to_owned()]));
+        assert_eq!(
+            processor.topics[1],
+            (Topic::Webhooks, vec!["Anna".to_owned()])
+        );
         assert!(processor.unwatched.is_empty());
     }
 }

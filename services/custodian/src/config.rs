@@ -178,6 +178,8 @@ pub struct Mail {
     /// Seconds a claimed mail stays the claiming worker's; a worker that
     /// dies mid-send loses its claims after this.
     pub lease_secs: u64,
+    /// Mails in flight at once (each its own SMTP connection from a pool).
+    pub concurrency: usize,
 }
 
 impl Default for Mail {
@@ -198,6 +200,7 @@ impl Default for Mail {
             backoff_max_ms: 3_600_000,
             plan_interval_secs: 60,
             lease_secs: 120,
+            concurrency: 8,
         }
     }
 }
@@ -221,18 +224,46 @@ impl Mail {
     pub fn setup(&self) -> anyhow::Result<Option<MailSetup>> {
         use outbox::mail::RelayTls;
         use std::time::Duration;
-        let Some(host) = self.relay.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
+        let Some(host) = self
+            .relay
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        else {
             return Ok(None);
         };
-        let bad = |setting: &str, why: String| anyhow::anyhow!("[mail] {setting} (CUSTODIAN_MAIL__{}): {why}", setting.to_uppercase());
-        if !host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)) || host.contains("://") {
-            return Err(bad("relay", format!("expected a host name such as smtp.example.nl, got {}", domain_kit::quote(host))));
+        let bad = |setting: &str, why: String| {
+            anyhow::anyhow!(
+                "[mail] {setting} (CUSTODIAN_MAIL__{}): {why}",
+                setting.to_uppercase()
+            )
+        };
+        if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            || host.contains("://")
+        {
+            return Err(bad(
+                "relay",
+                format!(
+                    "expected a host name such as smtp.example.nl, got {}",
+                    domain_kit::quote(host)
+                ),
+            ));
         }
         let tls = match self.tls.trim() {
             "starttls" => RelayTls::StartTls,
             "tls" => RelayTls::Tls,
             "none" => RelayTls::None,
-            other => return Err(bad("tls", format!("expected starttls, tls or none, got {}", domain_kit::quote(other)))),
+            other => {
+                return Err(bad(
+                    "tls",
+                    format!(
+                        "expected starttls, tls or none, got {}",
+                        domain_kit::quote(other)
+                    ),
+                ));
+            }
         };
         let local = host == "localhost"
             || host
@@ -240,7 +271,13 @@ impl Mail {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
         if tls == RelayTls::None && !local {
-            return Err(bad("tls", format!("none sends passwords and personal names in the clear: only a relay on this host may be reached without TLS, got {}", domain_kit::quote(host))));
+            return Err(bad(
+                "tls",
+                format!(
+                    "none sends passwords and personal names in the clear: only a relay on this host may be reached without TLS, got {}",
+                    domain_kit::quote(host)
+                ),
+            ));
         }
         let port = self.port.unwrap_or(match tls {
             RelayTls::StartTls => 587,
@@ -248,15 +285,34 @@ impl Mail {
             RelayTls::None => 25,
         });
         let from: outbox::mail::Mailbox = self.from.trim().parse().map_err(|e| {
-            bad("from", format!("expected a sender such as Custodian <privacy@example.nl>, got {} ({e})", domain_kit::quote(self.from.trim())))
+            bad(
+                "from",
+                format!(
+                    "expected a sender such as Custodian <privacy@example.nl>, got {} ({e})",
+                    domain_kit::quote(self.from.trim())
+                ),
+            )
         })?;
         let url = self.console_url.trim().trim_end_matches('/');
         match url::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return Err(bad("console_url", format!("expected the console's address, such as https://custodian.example.nl, got {}", domain_kit::quote(url)))),
+            _ => {
+                return Err(bad(
+                    "console_url",
+                    format!(
+                        "expected the console's address, such as https://custodian.example.nl, got {}",
+                        domain_kit::quote(url)
+                    ),
+                ));
+            }
         }
         let password = match (&self.password, &self.password_file) {
-            (Some(_), Some(_)) => return Err(bad("password_file", "set password or password_file, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "password_file",
+                    "set password or password_file, not both".into(),
+                ));
+            }
             (Some(p), None) => Some(p.clone()),
             (None, Some(f)) => Some(
                 std::fs::read_to_string(f)
@@ -267,13 +323,19 @@ impl Mail {
             (None, None) => None,
         };
         if password.is_some() != self.username.is_some() {
-            return Err(bad("username", "a relay login needs both username and password".into()));
+            return Err(bad(
+                "username",
+                "a relay login needs both username and password".into(),
+            ));
         }
         if password.is_some() && tls == RelayTls::None {
             return Err(bad("tls", "a password is never sent without TLS".into()));
         }
         let extra_roots = match &self.ca_file {
-            Some(p) => Some(std::fs::read(p).map_err(|e| bad("ca_file", format!("cannot read {}: {e}", p.display())))?),
+            Some(p) => Some(
+                std::fs::read(p)
+                    .map_err(|e| bad("ca_file", format!("cannot read {}: {e}", p.display())))?,
+            ),
             None => None,
         };
         if self.max_attempts == 0 {
@@ -295,6 +357,7 @@ impl Mail {
                 backoff_base: Duration::from_millis(self.backoff_base_ms.max(1)),
                 backoff_max: Duration::from_millis(self.backoff_max_ms.max(1)),
                 lease: Duration::from_secs(self.lease_secs.max(1)),
+                concurrency: self.concurrency.clamp(1, 64),
                 ..Default::default()
             },
             console_url: url.to_owned(),

@@ -174,19 +174,21 @@ impl Planner {
 
         // Which keys are planned already, so only new mails are written.
         let mut keys = words::alert_keys(now, &obligations, &people);
-        let digest_people: Vec<&words::Person> =
-            people.iter().filter(|p| words::digest_due(p, now)).collect();
+        let digest_people: Vec<&words::Person> = people
+            .iter()
+            .filter(|p| words::digest_due(p, now))
+            .collect();
         keys.extend(digest_people.iter().map(|p| words::digest_key(&p.id, now)));
         let planned = outbox::mail::planned(&self.db, &keys).await?;
 
         let alerts = words::alerts(now, &obligations, &people, &ctx, &|k| planned.contains(k));
         let (events, cursor) = self.events().await?;
         let event_mails = words::events(&events, &people, &ctx);
-        let digests: Vec<words::Mail> = digest_people
+        let due_digests: Vec<&words::Person> = digest_people
             .into_iter()
             .filter(|p| !planned.contains(&words::digest_key(&p.id, now)))
-            .map(|p| words::digest(now, p, &obligations, &ctx))
             .collect();
+        let digests = words::digests(now, &due_digests, &obligations, &ctx);
         let report = PlanReport {
             alerts: alerts.len() as u64,
             events: event_mails.len() as u64,

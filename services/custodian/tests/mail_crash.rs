@@ -16,14 +16,15 @@ use store::entities::outbox::mail_messages;
 use store::sea_orm::EntityTrait;
 
 const ALERTS: usize = 200;
-/// `outbox::mail::MailPolicy::default().concurrency`.
-const IN_FLIGHT: usize = 4;
+/// `[mail] concurrency`'s default.
+const IN_FLIGHT: usize = 8;
 
 fn python() -> std::path::PathBuf {
     let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/tools/pyverify/bin/python")
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.ci/tools/pyverify/bin/python")
         });
     assert!(
         p.exists(),
@@ -48,7 +49,10 @@ impl Sink {
             .port();
         let out = dir.join("received.jsonl");
         let mut child = Command::new(python())
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/mail/smtp_sink.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/mail/smtp_sink.py"
+            ))
             .arg(port.to_string())
             .arg(&out)
             .args(["--delay-ms", &delay_ms.to_string()])
@@ -101,7 +105,10 @@ fn worker(config: &custodian::Config, sink: &Sink, once: bool) -> Command {
         .env("CUSTODIAN_MAIL__PORT", sink.port.to_string())
         .env("CUSTODIAN_MAIL__TLS", "none")
         .env("CUSTODIAN_MAIL__FROM", "Custodian <privacy@custodian.test>")
-        .env("CUSTODIAN_MAIL__CONSOLE_URL", "https://console.custodian.test")
+        .env(
+            "CUSTODIAN_MAIL__CONSOLE_URL",
+            "https://console.custodian.test",
+        )
         .env("CUSTODIAN_MAIL__LEASE_SECS", "1")
         .env_remove("CUSTODIAN_MASTER_KEY")
         .env("CUSTODIAN_LOG_LEVEL", "warn");
@@ -197,7 +204,11 @@ fn killed_mid_batch(rt: &tokio::runtime::Runtime, db: &testkit::TestDb) {
 
     let received = sink.message_ids();
     let distinct: HashSet<String> = received.iter().cloned().collect();
-    assert_eq!(distinct, ids, "{}: every alert arrived, no other", db.backend);
+    assert_eq!(
+        distinct, ids,
+        "{}: every alert arrived, no other",
+        db.backend
+    );
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for r in &received {
         *seen.entry(r.as_str()).or_default() += 1;
@@ -218,7 +229,8 @@ fn killed_mid_batch(rt: &tokio::runtime::Runtime, db: &testkit::TestDb) {
         let rows = mail_messages::Entity::find().all(&db).await.unwrap();
         assert_eq!(rows.len(), ALERTS);
         assert!(
-            rows.iter().all(|r| r.status == "sent" && r.sent_at.is_some()),
+            rows.iter()
+                .all(|r| r.status == "sent" && r.sent_at.is_some()),
             "every alert is recorded sent"
         );
     });

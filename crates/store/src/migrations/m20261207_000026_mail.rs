@@ -77,7 +77,12 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(People::Table)
-                .add_column(ColumnDef::new(People::DigestAt).string().null().default("08:00"))
+                .add_column(
+                    ColumnDef::new(People::DigestAt)
+                        .string()
+                        .null()
+                        .default("08:00"),
+                )
                 .to_owned(),
         )
         .await?;
@@ -85,7 +90,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(MailMessages::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(MailMessages::Id).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(MailMessages::Id)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(MailMessages::DedupKey).string().not_null())
                 .col(ColumnDef::new(MailMessages::PersonId).string().not_null())
                 .col(ColumnDef::new(MailMessages::Address).string().not_null())
@@ -93,9 +103,17 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(MailMessages::TenantId).string().null())
                 .col(ColumnDef::new(MailMessages::Kind).string().not_null())
                 .col(ColumnDef::new(MailMessages::Topic).string().not_null())
-                .col(ColumnDef::new(MailMessages::ObligationService).string().null())
+                .col(
+                    ColumnDef::new(MailMessages::ObligationService)
+                        .string()
+                        .null(),
+                )
                 .col(ColumnDef::new(MailMessages::ObligationUid).string().null())
-                .col(ColumnDef::new(MailMessages::Due).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(MailMessages::Due)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .col(ColumnDef::new(MailMessages::Subject).text().not_null())
                 .col(ColumnDef::new(MailMessages::TextBody).text().not_null())
                 .col(ColumnDef::new(MailMessages::HtmlBody).text().not_null())
@@ -116,7 +134,11 @@ impl MigrationTrait for Migration {
                         .timestamp_with_time_zone()
                         .not_null(),
                 )
-                .col(ColumnDef::new(MailMessages::SentAt).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(MailMessages::SentAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .col(ColumnDef::new(MailMessages::LastError).text().null())
                 .to_owned(),
         )
@@ -145,8 +167,17 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(MailCursors::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(MailCursors::Name).string().not_null().primary_key())
-                .col(ColumnDef::new(MailCursors::Position).big_integer().not_null())
+                .col(
+                    ColumnDef::new(MailCursors::Name)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(MailCursors::Position)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await
@@ -158,8 +189,13 @@ impl MigrationTrait for Migration {
         m.drop_table(Table::drop().table(MailMessages::Table).to_owned())
             .await?;
         for c in [People::DigestAt, People::AlertsOff] {
-            m.alter_table(Table::alter().table(People::Table).drop_column(c).to_owned())
-                .await?;
+            m.alter_table(
+                Table::alter()
+                    .table(People::Table)
+                    .drop_column(c)
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -45,14 +45,17 @@ fn notifications(st: &AppState) -> Notifications {
     Notifications::new(st.backend.channel(Service::Notifications))
 }
 
-/// A topic as a form's box and a table's column says it.
-fn topic_label(tr: Tr, t: Topic) -> String {
-    let s = crate::mail::topic_name(tr, t);
+fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// A topic as a form's box and a table's column says it.
+fn topic_label(tr: Tr, t: Topic) -> String {
+    capitalised(crate::mail::topic_name(tr, t))
 }
 
 fn topic_word(tr: Tr, wire: &str) -> String {
@@ -84,7 +87,12 @@ struct Choice {
     language: String,
 }
 
-fn mine_sections(tr: Tr, me: &Signed, p: &pb::PersonPreferences, typed: Option<(&Choice, &str)>) -> Vec<Section> {
+fn mine_sections(
+    tr: Tr,
+    me: &Signed,
+    p: &pb::PersonPreferences,
+    typed: Option<(&Choice, &str)>,
+) -> Vec<Section> {
     let mut s = Section::new(tr.t("E-mail alerts and daily digest"));
     if !p.email_configured {
         s.push(Body::Message {
@@ -157,10 +165,12 @@ fn mine_sections(tr: Tr, me: &Signed, p: &pb::PersonPreferences, typed: Option<(
     }));
     let mut out = vec![s];
     if me.s.who.may("PersonService/ListRecipients") {
-        out.push(Section::new(tr.t("Everyone's alerts")).with(Body::Links(vec![(
-            "/people/recipients".into(),
-            tr.t("Who receives what, per customer").into(),
-        )])));
+        out.push(
+            Section::new(tr.t("Everyone's alerts")).with(Body::Links(vec![(
+                tr.t("Who receives what, per customer").into(),
+                "/people/recipients".into(),
+            )])),
+        );
     }
     out
 }
@@ -184,7 +194,12 @@ async fn mine(State(st): State<AppState>, me: Signed) -> Response {
             .get_preferences(me.s.req(pb::GetPreferencesRequest {}))
             .await?
             .into_inner();
-        Ok(web::page(&me, tr.t("My notifications"), "", &mine_sections(tr, &me, &p, None)))
+        Ok(web::page(
+            &me,
+            tr.t("My notifications"),
+            "",
+            &mine_sections(tr, &me, &p, None),
+        ))
     }
     .await;
     web::done(&me, r)
@@ -220,7 +235,10 @@ async fn save(State(st): State<AppState>, me: Signed, body: Bytes) -> Response {
     match saved {
         Ok(p) => {
             let p = p.into_inner();
-            me.say_done(crate::i18n::Tr(crate::i18n::Lang::parse(&p.language).unwrap_or_default()).t("Your choices were saved."));
+            me.say_done(
+                crate::i18n::Tr(crate::i18n::Lang::parse(&p.language).unwrap_or_default())
+                    .t("Your choices were saved."),
+            );
             // The language cookie follows the choice.
             Redirect::to(&format!("/lang/{}?back=/me/notifications", p.language)).into_response()
         }
@@ -235,7 +253,12 @@ async fn save(State(st): State<AppState>, me: Signed, body: Bytes) -> Response {
                     true,
                     tr.t("My notifications"),
                     "",
-                    &mine_sections(tr, &me, &p, Some((&c, &crate::phrases::refusal(tr, e.message())))),
+                    &mine_sections(
+                        tr,
+                        &me,
+                        &p,
+                        Some((&c, &crate::phrases::refusal(tr, e.message()))),
+                    ),
                 ))
             }
             .await;
@@ -264,7 +287,7 @@ async fn recipients_page(st: &AppState, me: &Signed) -> PageResult {
         .list_recipients(me.s.req(pb::ListRecipientsRequest {}))
         .await?
         .into_inner();
-    let mut head = Section::new(tr.t("Who receives what"));
+    let mut head = Section::new(tr.t("Alerts per customer"));
     if !r.email_configured {
         head.push(Body::Message {
             tone: Tone::Warn,
@@ -292,7 +315,9 @@ async fn recipients_page(st: &AppState, me: &Signed) -> PageResult {
     if unwatched.is_empty() {
         head.push(Body::Message {
             tone: Tone::Good,
-            text: tr.t("Every customer has someone alerted about each of its topics.").into(),
+            text: tr
+                .t("Every customer has someone alerted about each of its topics.")
+                .into(),
         });
     } else {
         head.push(Body::Message {
@@ -348,12 +373,14 @@ async fn recipients_page(st: &AppState, me: &Signed) -> PageResult {
                 ]
             })
             .collect();
-        out.push(Section::new(tr.t("The processor's own")).with(Body::Table(table(
-            tr.t("What concerns no customer yet"),
-            &[tr.t("Topic"), tr.t("Alerted")],
-            rows,
-            "",
-        ))));
+        out.push(
+            Section::new(tr.t("The processor's own")).with(Body::Table(table(
+                tr.t("What concerns no customer yet"),
+                &[tr.t("Topic"), tr.t("Alerted")],
+                rows,
+                "",
+            ))),
+        );
     }
     Ok(web::page(me, tr.t("Who receives what"), "", &out))
 }
@@ -389,8 +416,16 @@ fn status_cell(tr: Tr, s: &str) -> Cell {
 fn kind_word(tr: Tr, kind: &str, topic: &str) -> String {
     match kind {
         "digest" => tr.t("daily digest").into(),
-        "event" => format!("{}: {}", tr.t("event"), topic_word(tr, topic).to_lowercase()),
-        _ => format!("{}: {}", tr.t("deadline alert"), topic_word(tr, topic).to_lowercase()),
+        "event" => format!(
+            "{}: {}",
+            tr.t("event"),
+            topic_word(tr, topic).to_lowercase()
+        ),
+        _ => format!(
+            "{}: {}",
+            tr.t("deadline alert"),
+            topic_word(tr, topic).to_lowercase()
+        ),
     }
 }
 
@@ -399,10 +434,19 @@ async fn mails(State(st): State<AppState>, me: Signed, Query(f): Query<MailFilte
     web::done(&me, r)
 }
 
-async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&str, &str, &str)>) -> PageResult {
+async fn mails_page(
+    st: &AppState,
+    me: &Signed,
+    status: &str,
+    refused: Option<(&str, &str, &str)>,
+) -> PageResult {
     let tr = me.tr;
     let c = notifications(st);
-    let status = STATUSES.iter().find(|(w, _)| *w == status).map(|(w, _)| *w).unwrap_or("");
+    let status = STATUSES
+        .iter()
+        .find(|(w, _)| *w == status)
+        .map(|(w, _)| *w)
+        .unwrap_or("");
     let list = collect(2_000, |token| {
         let mut c = c.clone();
         let req = me.s.req(pb::ListEmailsRequest {
@@ -438,11 +482,11 @@ async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&
     };
     let names = tenant_names(st, me).await?;
     let mut s = Section::new(tr.t("E-mails to people"));
-    let mut links = vec![("/mail".to_owned(), tr.t("All").to_owned())];
+    let mut links = vec![(tr.t("All").to_owned(), "/mail".to_owned())];
     links.extend(
         STATUSES
             .iter()
-            .map(|(w, l)| (format!("/mail?status={w}"), tr.t(l).to_owned())),
+            .map(|(w, l)| (capitalised(tr.t(l)), format!("/mail?status={w}"))),
     );
     s.push(Body::Links(links));
     let dead: Vec<&pb::Email> = list.iter().filter(|m| m.status == "dead").collect();
@@ -465,7 +509,14 @@ async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&
                 Cell::text(names.get(&m.tenant_id).cloned().unwrap_or_default()),
                 status_cell(tr, &m.status),
                 Cell::text(m.attempts.to_string()),
-                Cell::time(tr, if m.sent_at.is_empty() { &m.next_attempt_at } else { &m.sent_at }),
+                Cell::time(
+                    tr,
+                    if m.sent_at.is_empty() {
+                        &m.next_attempt_at
+                    } else {
+                        &m.sent_at
+                    },
+                ),
                 Cell::text(m.last_error.clone()),
             ]
         })
@@ -490,7 +541,12 @@ async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&
     if !dead.is_empty() {
         let options: Vec<(String, String)> = dead
             .iter()
-            .map(|m| (m.id.clone(), format!("{}: {}", name(&m.person_id, &m.address), m.subject)))
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    format!("{}: {}", name(&m.person_id, &m.address), m.subject),
+                )
+            })
             .collect();
         let mut fields = vec![
             Field::new("id", tr.t("E-mail"), FieldKind::Select(options)).required(),
@@ -520,7 +576,13 @@ async fn mails_page(st: &AppState, me: &Signed, status: &str, refused: Option<(&
         }));
         out.push(again);
     }
-    Ok(web::page_or_refused(me, refused.is_some(), tr.t("E-mails"), "", &out))
+    Ok(web::page_or_refused(
+        me,
+        refused.is_some(),
+        tr.t("E-mails"),
+        "",
+        &out,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -533,7 +595,11 @@ pub struct RetryForm {
     reason: String,
 }
 
-async fn retry(State(st): State<AppState>, me: Signed, axum::Form(f): axum::Form<RetryForm>) -> Response {
+async fn retry(
+    State(st): State<AppState>,
+    me: Signed,
+    axum::Form(f): axum::Form<RetryForm>,
+) -> Response {
     if let Err(e) = web::check_csrf(&me, &f.csrf) {
         return e.render(&me);
     }
