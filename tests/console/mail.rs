@@ -139,7 +139,10 @@ async fn people_choose_their_alerts_see_who_receives_what_and_send_a_given_up_ma
             v.contains("Mijn meldingen") && v.contains("Uw keuzes zijn opgeslagen."),
             "{v}"
         );
-        assert!(v.contains("Meld mij") && v.contains("Datalekken"), "{v}");
+        assert!(
+            v.contains("Stuur mij meldingen over") && v.contains("Datalekken"),
+            "{v}"
+        );
         let mine = app
             .people()
             .list_people(req(&app.admin, pb::ListPeopleRequest::default()))

@@ -701,3 +701,56 @@ async fn a_relay_that_cannot_be_reached_stops_the_worker_naming_the_setting() {
     assert!(e.starts_with("[mail] relay:"), "{e}");
     app.stop().await;
 }
+
+/// STARTTLS to a relay whose certificate a private CA signed (`ca_file`),
+/// with a login: the mail arrives; without the CA the relay is not trusted
+/// and the worker does not start, naming the setting.
+#[tokio::test]
+async fn starttls_with_a_login_to_a_relay_of_a_private_ca() {
+    let db = all_dbs().await.remove(0);
+    let app = spawn_app(&db).await;
+    app.create_controller("Acme B.V.", "12345678").await;
+    let relay = Sink::start_secured("custodian", "s3cret-relay-password");
+    let mut cfg = app.config.clone();
+    cfg.mail = custodian::config::Mail {
+        relay: Some("localhost".into()),
+        port: Some(relay.sink.port),
+        tls: "starttls".into(),
+        username: Some("custodian".into()),
+        password: Some("s3cret-relay-password".into()),
+        ca_file: Some(relay.ca_file.clone()),
+        from: "Custodian <privacy@custodian.test>".into(),
+        console_url: CONSOLE.into(),
+        timeout_ms: 5_000,
+        ..Default::default()
+    };
+    custodian::worker::once(&cfg)
+        .await
+        .expect("the event reader starts");
+    invite(
+        &app,
+        "Petra de Vries",
+        "petra@processor.example",
+        "en",
+        "admin",
+        "",
+    )
+    .await;
+    report(&app, 2).await;
+    let once = custodian::worker::once(&cfg).await.unwrap().mail.unwrap();
+    assert!(once.sent.sent >= 1, "{once:?}");
+    let got = relay.sink.wait_for(1, Duration::from_secs(10)).await;
+    assert!(
+        got.iter()
+            .any(|m| m.subject.starts_with("An incident was reported"))
+    );
+
+    let mut untrusted = cfg.clone();
+    untrusted.mail.ca_file = None;
+    let e = custodian::worker::once(&untrusted)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("[mail] relay:"), "{e}");
+    app.stop().await;
+}

@@ -5,10 +5,13 @@ recipients, the subject, the plain-text and the HTML part, as Python's own
 e-mail parser reads them (an independent reader of what lettre wrote).
 
   smtp_sink.py <port> <out> [--refuse REGEX] [--delay-ms N]
+               [--starttls CERT KEY] [--auth USER:PASSWORD]
 
 --refuse answers 550 to every message for a recipient matching REGEX;
 --delay-ms waits before accepting each message (a slow relay, so a test
-can kill the sender mid-batch). Prints "READY" once it listens.
+can kill the sender mid-batch); --starttls requires STARTTLS with that
+certificate chain and key (PEM); --auth requires a login (after TLS) with
+exactly that user and password. Prints "READY" once it listens.
 """
 
 import argparse
@@ -17,10 +20,12 @@ import email
 import email.policy
 import json
 import re
+import ssl
 import sys
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
@@ -59,8 +64,23 @@ def main():
     p.add_argument("out")
     p.add_argument("--refuse", default="")
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--auth", default="")
     a = p.parse_args()
-    c = Controller(Sink(a.out, a.refuse, a.delay_ms), hostname="127.0.0.1", port=a.port)
+    kw = {}
+    if a.starttls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.starttls[0], a.starttls[1])
+        kw.update(tls_context=ctx, require_starttls=True)
+    if a.auth:
+        user, password = a.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, data):
+            ok = data.login.decode() == user and data.password.decode() == password
+            return AuthResult(success=ok)
+
+        kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=True)
+    c = Controller(Sink(a.out, a.refuse, a.delay_ms), hostname="127.0.0.1", port=a.port, **kw)
     c.start()
     print("READY", flush=True)
     try:

@@ -25,6 +25,7 @@ pub struct Sink {
     out: PathBuf,
     child: Child,
     _dir: tempfile::TempDir,
+    _keys: Option<tempfile::TempDir>,
 }
 
 /// The venv's Python (`make verifier-deps`), or `CUSTODIAN_TEST_PYTHON`.
@@ -48,10 +49,62 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A relay that requires STARTTLS (a certificate for `localhost` from a
+/// throw-away CA) and a login.
+pub struct Secured {
+    pub sink: Sink,
+    /// The CA certificate (PEM) the mailer must trust: `[mail] ca_file`.
+    pub ca_file: PathBuf,
+}
+
 impl Sink {
     /// Starts the server; `refuse` answers 550 for recipients matching the
     /// regular expression, `delay_ms` slows each acceptance.
     pub fn start(refuse: Option<&str>, delay_ms: u64) -> Sink {
+        Sink::start_with(refuse, delay_ms, &[])
+    }
+
+    /// A relay on `localhost` that requires STARTTLS and the login
+    /// `user`/`password`.
+    pub fn start_secured(user: &str, password: &str) -> Secured {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca_key = rcgen::KeyPair::generate().expect("ca key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "custodian test mail CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
+        let key = rcgen::KeyPair::generate().expect("leaf key");
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .expect("leaf params")
+            .signed_by(&key, &ca)
+            .expect("leaf");
+        let (cert_file, key_file, ca_file) = (
+            dir.path().join("relay.pem"),
+            dir.path().join("relay.key"),
+            dir.path().join("ca.pem"),
+        );
+        std::fs::write(&cert_file, format!("{}{}", leaf.pem(), ca.pem())).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        let auth = format!("{user}:{password}");
+        let mut sink = Sink::start_with(
+            None,
+            0,
+            &[
+                "--starttls",
+                cert_file.to_str().unwrap(),
+                key_file.to_str().unwrap(),
+                "--auth",
+                &auth,
+            ],
+        );
+        sink._keys = Some(dir);
+        Secured { sink, ca_file }
+    }
+
+    fn start_with(refuse: Option<&str>, delay_ms: u64, extra: &[&str]) -> Sink {
         use std::io::{BufRead, BufReader};
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("received.jsonl");
@@ -65,6 +118,7 @@ impl Sink {
         if let Some(r) = refuse {
             cmd.arg("--refuse").arg(r);
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -82,6 +136,7 @@ impl Sink {
             out,
             child,
             _dir: dir,
+            _keys: None,
         }
     }
 

@@ -376,7 +376,8 @@ impl Mailer {
                 reason: "the relay did not answer NOOP".into(),
             }),
             Err(e) => Err(RelayError {
-                setting: if e.is_permanent() && e.to_string().contains("authentication") {
+                // 535: the relay refused the login.
+                setting: if e.is_permanent() && e.to_string().contains("535") {
                     "username"
                 } else {
                     "relay"

@@ -150,7 +150,7 @@ pub const NL: &[(&str, &str)] = &[
         "A mail names the obligation, the customer, the rule and its citation, and links to the page here; never a candidate's or a data subject's details.",
         "Een e-mail noemt de verplichting, de klant, de regel en de grondslag, en verwijst naar de pagina hier; nooit gegevens van een kandidaat of een betrokkene.",
     ),
-    ("Alert me about", "Meld mij"),
+    ("Alert me about", "Stuur mij meldingen over"),
     (
         "Daily digest at (Amsterdam time)",
         "Dagoverzicht om (Nederlandse tijd)",
