@@ -188,37 +188,20 @@ impl Deliverer {
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, OutboxError> {
         let until = now + chrono::Duration::from_std(self.policy.lease).unwrap_or_default();
-        let lock = if store::is_postgres(&self.db) {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        // The inner select walks idx_outbox_due (status, next_attempt_at):
-        // the cost follows what is due. A claim whose lease ran out (its
-        // worker died mid-delivery) is due again.
-        // A claim starts an attempt: the message's count goes up and the
-        // attempt is logged as started, in one transaction, before anything
-        // is sent. A worker killed mid-delivery leaves that attempt in the
-        // log (shown as interrupted) and in the count that dead-letters, so
-        // a redelivery is attempt 2, never a second attempt 1. (The claim is
-        // the worker's bookkeeping, like its lease; the audited record
-        // comes with the outcome, naming the attempt.)
-        let sql = format!(
-            "UPDATE outbox_messages SET claimed_until = $2, attempts = attempts + 1 \
-             WHERE id IN ( \
-               SELECT id FROM outbox_messages \
-               WHERE status = 'pending' AND next_attempt_at <= $1 \
-                 AND (claimed_until IS NULL OR claimed_until < $1) \
-               ORDER BY next_attempt_at LIMIT $3{lock}) \
-             RETURNING id, tenant_id, topic, body, attempts"
+        // The attempt the claim counts is logged as started in the same
+        // transaction, before anything is sent: a worker killed mid-delivery
+        // leaves it in the log (shown as interrupted). (The claim is the
+        // worker's bookkeeping, like its lease; the audited record comes
+        // with the outcome, naming the attempt.)
+        let stmt = crate::claim_statement(
+            &self.db,
+            "outbox_messages",
+            "id, tenant_id, topic, body, attempts",
+            now,
+            until,
+            self.policy.batch,
         );
-        let values: Vec<sea_orm::Value> = vec![
-            now.into(),
-            until.into(),
-            (self.policy.batch.max(1) as i64).into(),
-        ];
         let txn = self.db.begin().await.map_err(internal)?;
-        let stmt = Statement::from_sql_and_values(txn.get_database_backend(), sql, values);
         let rows = txn.query_all_raw(stmt).await.map_err(internal)?;
         let claimed: Vec<Claimed> = rows
             .into_iter()

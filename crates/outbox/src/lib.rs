@@ -69,6 +69,42 @@ fn internal(e: impl std::fmt::Display + 'static) -> OutboxError {
     }
 }
 
+/// The claim both deliverers (webhooks, mail) make: up to `batch` due rows
+/// of `table` (status `pending`, due by `now`, no live lease) get a lease
+/// until `until` and one more attempt, counted before anything is sent, so
+/// a worker killed mid-send used that attempt and a redelivery is the next
+/// one. The inner select walks the table's (status, next_attempt_at) index,
+/// so the cost follows what is due; a claim whose lease ran out is due
+/// again. `FOR UPDATE SKIP LOCKED` on PostgreSQL keeps workers disjoint.
+pub(crate) fn claim_statement(
+    db: &DatabaseConnection,
+    table: &str,
+    returning: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    batch: u64,
+) -> sea_orm::Statement {
+    let lock = if store::is_postgres(db) {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE {table} SET claimed_until = $2, attempts = attempts + 1 \
+         WHERE id IN ( \
+           SELECT id FROM {table} \
+           WHERE status = 'pending' AND next_attempt_at <= $1 \
+             AND (claimed_until IS NULL OR claimed_until < $1) \
+           ORDER BY next_attempt_at LIMIT $3{lock}) \
+         RETURNING {returning}"
+    );
+    sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [now.into(), until.into(), (batch.max(1) as i64).into()],
+    )
+}
+
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -426,37 +426,17 @@ impl Mailer {
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, OutboxError> {
         let until = now + chrono::Duration::from_std(self.policy.lease).unwrap_or_default();
-        let lock = if store::is_postgres(&self.db) {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        // As the webhook claim: the attempt is counted before anything is
-        // sent, so a worker killed mid-send used one attempt.
-        let sql = format!(
-            "UPDATE mail_messages SET claimed_until = $2, attempts = attempts + 1 \
-             WHERE id IN ( \
-               SELECT id FROM mail_messages \
-               WHERE status = 'pending' AND next_attempt_at <= $1 \
-                 AND (claimed_until IS NULL OR claimed_until < $1) \
-               ORDER BY next_attempt_at LIMIT $3{lock}) \
-             RETURNING id, address, tenant_id, topic, obligation_service, obligation_uid, due, \
-               subject, text_body, html_body, attempts"
+        let stmt = crate::claim_statement(
+            &self.db,
+            "mail_messages",
+            "id, address, tenant_id, topic, obligation_service, obligation_uid, due, \
+             subject, text_body, html_body, attempts",
+            now,
+            until,
+            self.policy.batch,
         );
-        let values: Vec<sea_orm::Value> = vec![
-            now.into(),
-            until.into(),
-            (self.policy.batch.max(1) as i64).into(),
-        ];
         let txn = self.db.begin().await.map_err(internal)?;
-        let rows = txn
-            .query_all_raw(Statement::from_sql_and_values(
-                txn.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await
-            .map_err(internal)?;
+        let rows = txn.query_all_raw(stmt).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         rows.into_iter()
             .map(|r| {

@@ -79,6 +79,21 @@ fn digest_options(tr: Tr, current: &str) -> Vec<(String, String)> {
     o
 }
 
+/// A refusal (already in the reader's language) beside the field it
+/// names, or above the form when it names none.
+fn say_refusal(tr: Tr, s: &mut Section, fields: &mut [Field], error: &str) {
+    if let Some(rest) = web::place_error(fields, error) {
+        s.push(Body::Message {
+            tone: Tone::Bad,
+            text: format!(
+                "{} {}",
+                tr.t("Nothing was changed:"),
+                crate::phrases::unfield(tr, &rest)
+            ),
+        });
+    }
+}
+
 /// What the form holds.
 #[derive(Debug, Default)]
 struct Choice {
@@ -144,17 +159,8 @@ fn mine_sections(
         )
         .value(language),
     ];
-    if let Some((_, error)) = typed
-        && let Some(rest) = web::place_error(&mut fields, error)
-    {
-        s.push(Body::Message {
-            tone: Tone::Bad,
-            text: format!(
-                "{} {}",
-                tr.t("Nothing was changed:"),
-                crate::phrases::unfield(tr, &rest)
-            ),
-        });
+    if let Some((_, error)) = typed {
+        say_refusal(tr, &mut s, &mut fields, error);
     }
     s.push(Body::Form(FormV {
         id: "preferences".into(),
@@ -556,16 +562,7 @@ async fn mails_page(
         if let Some((id, reason, error)) = refused {
             fields[0].value = id.to_owned();
             fields[1].value = reason.to_owned();
-            if let Some(rest) = web::place_error(&mut fields, error) {
-                again.push(Body::Message {
-                    tone: Tone::Bad,
-                    text: format!(
-                        "{} {}",
-                        tr.t("Nothing was changed:"),
-                        crate::phrases::unfield(tr, &rest)
-                    ),
-                });
-            }
+            say_refusal(tr, &mut again, &mut fields, error);
         }
         again.push(Body::Form(FormV {
             id: "retry".into(),
