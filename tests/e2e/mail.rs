@@ -586,6 +586,20 @@ async fn a_relay_that_refuses_is_retried_then_the_mail_is_a_dead_letter_sent_aga
                 .await
                 .contains(&"mail.retry".to_string())
         );
+        // Rita leaves before it is sent: the next round withdraws it.
+        app.people()
+            .remove_person(req(
+                &app.admin,
+                pb::RemovePersonRequest {
+                    id: rita.id.clone(),
+                    reason: "left the privacy office".into(),
+                },
+            ))
+            .await
+            .expect("remove");
+        let once = custodian::worker::once(&cfg).await.unwrap().mail.unwrap();
+        assert_eq!(once.sent.claimed, 0, "{once:?}");
+        assert!(emails(&app, "withdrawn").await.iter().any(|m| m.id == l.id));
         let tok = app.token(Role::Controller, Some(&other.id)).await;
         let e = n
             .retry_email(req(

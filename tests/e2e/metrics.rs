@@ -223,6 +223,10 @@ async fn metrics_are_scraped_and_parse() {
             value(&w, "custodian_outbox_messages", &[("status", "pending")]).is_some(),
             "{body}"
         );
+        assert!(
+            value(&w, "custodian_mail_messages", &[("status", "dead")]).is_some(),
+            "{body}"
+        );
         stop.send(()).unwrap();
         worker.await.unwrap().unwrap();
         app.stop().await;

@@ -184,6 +184,25 @@ pub async fn planned<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Withdraws the waiting mails of anyone not in `live` (a person removed
+/// after its mail was planned is not written to); returns how many.
+pub async fn withdraw_all_but<C: ConnectionTrait>(
+    db: &C,
+    live: &[String],
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut q = mails::Entity::update_many()
+        .col_expr(
+            mails::Column::Status,
+            Expr::value(MailStatus::Withdrawn.as_str()),
+        )
+        .filter(mails::Column::Status.eq(MailStatus::Pending.as_str()));
+    if !live.is_empty() {
+        q = q.filter(mails::Column::PersonId.is_not_in(live.iter().cloned()));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}
+
 /// The position of a named reader of the audit log (`None`: it never ran).
 pub async fn cursor<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<i64>, sea_orm::DbErr> {
     Ok(mail_cursors::Entity::find_by_id(name.to_owned())

@@ -201,7 +201,10 @@ impl Planner {
             .chain(digests)
             .map(new_mail)
             .collect();
+        let live: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
         let txn = self.db.begin().await?;
+        // A person removed since its mail was planned is not written to.
+        outbox::mail::withdraw_all_but(&txn, &live).await?;
         outbox::mail::plan(&txn, all, store::now_micros()).await?;
         if let Some(c) = cursor {
             outbox::mail::set_cursor(&txn, EVENTS_CURSOR, c).await?;

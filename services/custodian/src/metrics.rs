@@ -80,6 +80,14 @@ fn describe() {
         "custodian_outbox_messages",
         "outbox messages by status (pending, dead)"
     );
+    describe_gauge!(
+        "custodian_mail_messages",
+        "e-mails to people by status (pending, dead): a dead one waits for an administrator"
+    );
+    describe_counter!(
+        "custodian_mail_attempts_total",
+        "e-mail sending attempts by result (sent, failed, dead, withdrawn)"
+    );
     describe_counter!(
         "custodian_outbox_attempts_total",
         "webhook delivery attempts by result (delivered, failed, dead)"
@@ -230,6 +238,17 @@ impl Collector {
                 {
                     Ok(n) => gauge!("custodian_outbox_messages", "status" => status).set(n as f64),
                     Err(e) => tracing::warn!(error = %e, "metrics: outbox count failed"),
+                }
+            }
+            use store::entities::outbox::mail_messages as mm;
+            for status in ["pending", "dead"] {
+                match mm::Entity::find()
+                    .filter(mm::Column::Status.eq(status))
+                    .count(&self.db)
+                    .await
+                {
+                    Ok(n) => gauge!("custodian_mail_messages", "status" => status).set(n as f64),
+                    Err(e) => tracing::warn!(error = %e, "metrics: mail count failed"),
                 }
             }
         }
