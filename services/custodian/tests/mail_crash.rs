@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use store::entities::outbox::mail_messages;
+use store::entities::people;
 use store::sea_orm::EntityTrait;
 
 const ALERTS: usize = 200;
@@ -137,6 +138,29 @@ fn killed_mid_batch(rt: &tokio::runtime::Runtime, db: &testkit::TestDb) {
     };
     let ids: HashSet<String> = rt.block_on(async {
         let db = store::open_main(&config.database_url()).await.unwrap();
+        // The person the alerts are for (the planner withdraws the waiting
+        // mails of anyone not live).
+        let now = store::now_micros();
+        people::Entity::insert(people::ActiveModel::from(people::Model {
+            id: "p1".into(),
+            name: "Petra de Vries".into(),
+            email: "petra@processor.example".into(),
+            language: "en".into(),
+            role: "admin".into(),
+            tenant_id: None,
+            issuer: None,
+            subject: None,
+            invited_at: now,
+            invited_by: "test".into(),
+            signed_in_at: None,
+            removed_at: None,
+            // No alerts and no digest of her own: the 200 below are the batch.
+            alerts_off: "breaches,requests,subprocessors,switching,agreements,webhooks".into(),
+            digest_at: None,
+        }))
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
         let planned: Vec<outbox::mail::NewMail> = (0..ALERTS)
             .map(|i| outbox::mail::NewMail {
                 dedup_key: format!("alert:p1:incident-{i}:24h"),
