@@ -13,19 +13,6 @@ use custodian_tests::*;
 use proto::v1 as pb;
 use serde_json::Value;
 
-fn python() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join(".ci/tools/pyverify/bin/python"));
-    assert!(
-        p.exists(),
-        "the calendar test reads the feed with Python's `icalendar` at {}: run `make verifier-deps`",
-        p.display()
-    );
-    p
-}
-
 /// The feed as the independent parser reads it.
 fn parse(ics: &str) -> Value {
     use std::io::Write;

@@ -325,7 +325,9 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
             custodian::assembly::Assembly::build(&cfg, custodian::parse_targets("all").unwrap())
                 .await
                 .unwrap();
-        let (planner, mailer) = a.mail_jobs(&cfg).await.unwrap().expect("mail is on");
+        let custodian::assembly::MailJobs {
+            planner, mailer, ..
+        } = a.mail_jobs(&cfg).await.unwrap().expect("mail is on");
         let planned = planner.run_once(store::now_micros()).await.unwrap();
         assert_eq!(
             (planned.alerts, planned.events, planned.digests),

@@ -20,6 +20,21 @@ pub mod split;
 pub mod switch;
 pub mod webhook;
 
+/// The Python of the independent tools (`make verifier-deps`: the evidence
+/// verifier, the iCalendar reader, the SMTP server), or `CUSTODIAN_TEST_PYTHON`.
+pub fn python() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join(".ci/tools/pyverify/bin/python"));
+    assert!(
+        p.exists(),
+        "the tests run Python tools (icalendar, aiosmtpd, cryptography) with {}: run `make verifier-deps`",
+        p.display()
+    );
+    p
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub channel: Channel,

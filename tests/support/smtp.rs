@@ -28,20 +28,6 @@ pub struct Sink {
     _keys: Option<tempfile::TempDir>,
 }
 
-/// The venv's Python (`make verifier-deps`), or `CUSTODIAN_TEST_PYTHON`.
-pub fn python() -> PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let p = std::env::var_os("CUSTODIAN_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".ci/tools/pyverify/bin/python"));
-    assert!(
-        p.exists(),
-        "the e-mail tests start an aiosmtpd server with {}: run `make verifier-deps`",
-        p.display()
-    );
-    p
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -109,7 +95,7 @@ impl Sink {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("received.jsonl");
         let port = free_port();
-        let mut cmd = Command::new(python());
+        let mut cmd = Command::new(crate::python());
         cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/mail/smtp_sink.py"))
             .arg(port.to_string())
             .arg(&out)

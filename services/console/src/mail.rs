@@ -604,7 +604,8 @@ enum Line {
     },
 }
 
-fn capitalised(s: &str) -> String {
+/// `s` with its first letter upper case.
+pub(crate) fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -61,7 +61,7 @@ impl Default for SignInConfig {
 }
 
 /// One provider, as configured (see docs/sign-in.md).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderConfig {
     pub id: String,
@@ -83,6 +83,32 @@ pub struct ProviderConfig {
     /// The e-mail domains a customer's provider vouches for.
     pub domains: Vec<String>,
     pub trust_email: bool,
+}
+
+/// Every field but the secret, which is shown as set or not: a
+/// configuration printed by mistake (a panic, a debug log) leaks no secret.
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("client_secret_file", &self.client_secret_file)
+            .field("scopes", &self.scopes)
+            .field("roles_claim", &self.roles_claim)
+            .field("roles", &self.roles)
+            .field("require_acr", &self.require_acr)
+            .field("require_amr", &self.require_amr)
+            .field("tenant", &self.tenant)
+            .field("domains", &self.domains)
+            .field("trust_email", &self.trust_email)
+            .finish()
+    }
 }
 
 impl SignInConfig {

@@ -249,10 +249,7 @@ impl Assembly {
     /// `[mail]` names a relay and notifications are hosted here (they
     /// need the controllers' people, so the controllers too). The relay is
     /// tried at once: a relay that cannot be used stops the start.
-    pub async fn mail_jobs(
-        &self,
-        config: &Config,
-    ) -> anyhow::Result<Option<(crate::mail::Planner, outbox::mail::Mailer)>> {
+    pub async fn mail_jobs(&self, config: &Config) -> anyhow::Result<Option<MailJobs>> {
         let Some(setup) = config.mail.setup()? else {
             return Ok(None);
         };
@@ -279,7 +276,11 @@ impl Assembly {
             setup.policy,
         )?;
         mailer.check_relay().await?;
-        Ok(Some((planner, mailer)))
+        Ok(Some(MailJobs {
+            planner,
+            mailer,
+            plan_every: setup.plan_every,
+        }))
     }
 
     /// Closes the databases this process opened.
@@ -289,4 +290,12 @@ impl Assembly {
             v.keys.db.clone().close().await.ok();
         }
     }
+}
+
+/// The e-mail jobs of a worker ([`Assembly::mail_jobs`]).
+pub struct MailJobs {
+    pub planner: crate::mail::Planner,
+    pub mailer: outbox::mail::Mailer,
+    /// `[mail] plan_interval_secs`.
+    pub plan_every: std::time::Duration,
 }

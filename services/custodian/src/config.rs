@@ -146,7 +146,7 @@ pub struct Config {
 }
 
 /// `[mail]`: the SMTP relay, the sender, and where mails link to.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct Mail {
     /// The relay's host name; none: no e-mail is planned or sent.
@@ -202,6 +202,31 @@ impl Default for Mail {
             lease_secs: 120,
             concurrency: 8,
         }
+    }
+}
+
+/// Every setting but the password, shown as set or not: a configuration
+/// printed by mistake leaks no secret.
+impl std::fmt::Debug for Mail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mail")
+            .field("relay", &self.relay)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
+            .field("from", &self.from)
+            .field("console_url", &self.console_url)
+            .field("ca_file", &self.ca_file)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_base_ms", &self.backoff_base_ms)
+            .field("backoff_max_ms", &self.backoff_max_ms)
+            .field("plan_interval_secs", &self.plan_interval_secs)
+            .field("lease_secs", &self.lease_secs)
+            .field("concurrency", &self.concurrency)
+            .finish()
     }
 }
 

@@ -110,7 +110,9 @@ pub async fn once_with(
         false => None,
     };
     let mail = match a.mail_jobs(config).await? {
-        Some((planner, mailer)) => {
+        Some(crate::assembly::MailJobs {
+            planner, mailer, ..
+        }) => {
             let planned = planner
                 .run_once(store::now_micros())
                 .instrument(tracing::info_span!("worker.mail_plan"))
@@ -197,10 +199,8 @@ pub async fn run(
     let mut deliver_every =
         tokio::time::interval(Duration::from_millis(config.outbox_poll_ms.max(10)));
     let mut plan_every = tokio::time::interval(
-        config
-            .mail
-            .setup()?
-            .map(|s| s.plan_every)
+        mail.as_ref()
+            .map(|m| m.plan_every)
             .unwrap_or(Duration::from_secs(60)),
     );
     plan_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -251,7 +251,7 @@ pub async fn run(
                 }
             }
             _ = plan_every.tick(), if mail.is_some() => {
-                let Some((planner, _)) = &mail else { continue };
+                let Some(crate::assembly::MailJobs { planner, .. }) = &mail else { continue };
                 match planner
                     .run_once(store::now_micros())
                     .instrument(tracing::info_span!("worker.mail_plan"))
@@ -270,7 +270,7 @@ pub async fn run(
             }
             _ = deliver_every.tick(), if deliverer.is_some() => {
                 let Some(deliverer) = &deliverer else { continue };
-                if let Some((_, mailer)) = &mail {
+                if let Some(crate::assembly::MailJobs { mailer, .. }) = &mail {
                     loop {
                         match mailer
                             .run_once()

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use super::{collect, page, table, tenant_names};
 use crate::backend::Service;
 use crate::i18n::Tr;
+use crate::mail::capitalised;
 use crate::view::{Body, Cell, Field, FieldKind, Form as FormV, Section, Tone};
 use crate::web::{self, AppState, PageResult, Signed};
 
@@ -43,14 +44,6 @@ fn people(st: &AppState) -> People {
 
 fn notifications(st: &AppState) -> Notifications {
     Notifications::new(st.backend.channel(Service::Notifications))
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// A topic as a form's box and a table's column says it.
