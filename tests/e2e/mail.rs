@@ -770,3 +770,115 @@ async fn starttls_with_a_login_to_a_relay_of_a_private_ca() {
     assert!(e.starts_with("[mail] relay:"), "{e}");
     app.stop().await;
 }
+
+/// The split deployment: core's worker plans from the obligations of every
+/// process (breaches and requests answer over `ObligationsPeer`), reads the
+/// shared audit log, and checks an alert's deadline with the process that
+/// owns it before sending (an incident dismissed at processing withdraws
+/// its alert); on PostgreSQL under core's own login role.
+#[tokio::test]
+async fn core_alerts_people_about_every_process_of_the_split_deployment() {
+    for db in all_dbs().await {
+        let sink = Sink::start(None, 0);
+        let app = custodian_tests::split::spawn_split(&db).await;
+        let mut cfg = app.config_of(custodian::Target::Notifications).clone();
+        cfg.mail = sink.config(CONSOLE);
+        let (acme, _) = app
+            .controller_with_agreement("Acme B.V.", "12345678", None)
+            .await;
+        custodian::worker::once(&cfg)
+            .await
+            .expect("the event reader starts");
+        let petra = invite(
+            &app,
+            "Petra de Vries",
+            "petra@processor.example",
+            "en",
+            "admin",
+            "",
+        )
+        .await;
+        let s = session_of(&app, &petra.id).await;
+        set_prefs(&app, &s, &["breaches", "requests"], "", "en")
+            .await
+            .unwrap();
+        let inc = report(&app, 20).await;
+        let gone = report(&app, 20).await;
+        let dsr = app
+            .requests()
+            .create_request(req(
+                &app.admin,
+                pb::CreateRequestRequest {
+                    controller_id: acme.id.clone(),
+                    r#type: "access".into(),
+                    channel: "controller_instruction".into(),
+                    received_at: wire(store::truncate_micros(
+                        Utc::now() - chrono::Duration::days(26),
+                    )),
+                    subject: Some(pb::SubjectIdentifiers {
+                        email: "sanne@example.nl".into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("request")
+            .into_inner();
+        let a = custodian::assembly::Assembly::build(
+            &cfg,
+            custodian::parse_targets(&cfg.target).unwrap(),
+        )
+        .await
+        .unwrap();
+        let custodian::assembly::MailJobs {
+            planner, mailer, ..
+        } = a
+            .mail_jobs(&cfg)
+            .await
+            .unwrap()
+            .expect("mail is on in core");
+        let planned = planner.run_once(store::now_micros()).await.unwrap();
+        assert_eq!((planned.alerts, planned.events), (3, 2), "{planned:?}");
+        app.breaches()
+            .assess_incident(req(
+                &app.admin,
+                pb::AssessIncidentRequest {
+                    incident_id: gone.id.clone(),
+                    decision: "dismiss".into(),
+                    dismissal_basis: "vulnerability_not_exploited".into(),
+                    dismissal_reason: "the forward rule was never active".into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("dismiss");
+        let mut sent = outbox::mail::MailReport::default();
+        loop {
+            let r = mailer.run_once().await.unwrap();
+            if r.claimed == 0 {
+                break;
+            }
+            sent.sent += r.sent;
+            sent.withdrawn += r.withdrawn;
+        }
+        a.close().await;
+        assert_eq!((sent.sent, sent.withdrawn), (4, 1), "{sent:?}");
+        let got = sink.wait_for(4, Duration::from_secs(10)).await;
+        let text: Vec<&str> = got.iter().map(|m| m.text.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains(&format!("{CONSOLE}/breaches/{}", inc.id)))
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains(&format!("{CONSOLE}/requests/{}", dsr.id)))
+        );
+        assert!(
+            !text
+                .iter()
+                .any(|t| t.contains(&gone.id) && !t.contains("was reported"))
+        );
+        app.stop().await;
+    }
+}
