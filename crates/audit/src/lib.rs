@@ -142,6 +142,49 @@ pub fn outage_of(e: &dyn std::any::Any) -> Option<store::outage::Outage> {
     None
 }
 
+#[doc(hidden)]
+pub use sea_orm as __sea_orm;
+
+/// Lets `?` turn the storage's failures into a service's error: `From`
+/// conversions from the database's (`DbErr`, a failed transaction), the audit
+/// log's ([`AuditError`]) and any further types listed after the error, each
+/// through the service's one helper, which makes an outage `UNAVAILABLE` and
+/// anything else `INTERNAL` ([`outage_of`]). Written once in each service's
+/// service module, beside that helper, so its domain stays free of sea-orm:
+///
+/// ```ignore
+/// audit::storage_errors!(VaultError => internal, outbox::OutboxError);
+/// ```
+#[macro_export]
+macro_rules! storage_errors {
+    ($error:ty => $internal:path $(, $extra:ty)* $(,)?) => {
+        impl ::core::convert::From<$crate::__sea_orm::DbErr> for $error {
+            fn from(e: $crate::__sea_orm::DbErr) -> Self {
+                $internal(e)
+            }
+        }
+        impl ::core::convert::From<$crate::__sea_orm::TransactionError<$crate::__sea_orm::DbErr>>
+            for $error
+        {
+            fn from(e: $crate::__sea_orm::TransactionError<$crate::__sea_orm::DbErr>) -> Self {
+                $internal(e)
+            }
+        }
+        impl ::core::convert::From<$crate::AuditError> for $error {
+            fn from(e: $crate::AuditError) -> Self {
+                $internal(e)
+            }
+        }
+        $(
+            impl ::core::convert::From<$extra> for $error {
+                fn from(e: $extra) -> Self {
+                    $internal(e)
+                }
+            }
+        )*
+    };
+}
+
 const GLOBAL: &str = "global";
 
 fn tenant_chain(tenant: &str) -> String {

@@ -491,6 +491,29 @@ impl Txn {
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.txn.rollback().await
     }
+
+    /// The audited write's one ending (invariant 4): appends `record` to the
+    /// log in this transaction and commits, so the change and its entry are
+    /// durable together or not at all. Returns the appended entry.
+    pub async fn commit_with(self, record: Record) -> Result<audit_events::Model, AuditError> {
+        let appended = crate::append(&self.txn, record).await?;
+        self.commit().await?;
+        Ok(appended)
+    }
+
+    /// [`Txn::commit_with`] for a change that several entries record (one
+    /// per object it touched), appended in order.
+    pub async fn commit_with_all(
+        self,
+        records: Vec<Record>,
+    ) -> Result<Vec<audit_events::Model>, AuditError> {
+        let mut appended = Vec::with_capacity(records.len());
+        for record in records {
+            appended.push(crate::append(&self.txn, record).await?);
+        }
+        self.commit().await?;
+        Ok(appended)
+    }
 }
 
 impl std::ops::Deref for Txn {

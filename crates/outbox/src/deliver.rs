@@ -201,17 +201,17 @@ impl Deliverer {
             until,
             self.policy.batch,
         );
-        let txn = self.db.begin().await.map_err(internal)?;
-        let rows = txn.query_all_raw(stmt).await.map_err(internal)?;
+        let txn = self.db.begin().await?;
+        let rows = txn.query_all_raw(stmt).await?;
         let claimed: Vec<Claimed> = rows
             .into_iter()
             .map(|r| {
                 Ok(Claimed {
-                    id: r.try_get("", "id").map_err(internal)?,
-                    tenant_id: r.try_get("", "tenant_id").map_err(internal)?,
-                    topic: r.try_get("", "topic").map_err(internal)?,
-                    body: r.try_get("", "body").map_err(internal)?,
-                    attempts: r.try_get::<i32>("", "attempts").map_err(internal)?.max(0) as u32,
+                    id: r.try_get("", "id")?,
+                    tenant_id: r.try_get("", "tenant_id")?,
+                    topic: r.try_get("", "topic")?,
+                    body: r.try_get("", "body")?,
+                    attempts: r.try_get::<i32>("", "attempts")?.max(0) as u32,
                 })
             })
             .collect::<Result<_, OutboxError>>()?;
@@ -233,10 +233,9 @@ impl Deliverer {
         for chunk in started.chunks(500) {
             attempts::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(claimed)
     }
 
@@ -315,7 +314,7 @@ impl Deliverer {
         };
         let next = o.finished_at
             + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         // The attempt the claim started, now with its outcome.
         txn.execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
@@ -331,8 +330,7 @@ impl Deliverer {
                 (number as i32).into(),
             ],
         ))
-        .await
-        .map_err(internal)?;
+        .await?;
         let sql = "UPDATE outbox_messages SET status = $1, attempts = $2, next_attempt_at = $3, \
                    delivered_at = COALESCE(delivered_at, $4), last_error = $5, claimed_until = NULL \
                    WHERE id = $6 AND status = 'pending'";
@@ -349,15 +347,13 @@ impl Deliverer {
             sql,
             values,
         ))
-        .await
-        .map_err(internal)?;
+        .await?;
         let action = match status {
             Status::Delivered => "notification.delivered",
             Status::Dead => "notification.dead",
             Status::Pending => "notification.attempt_failed",
         };
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(&self.actor, action, "notification", &c.id)
                 .tenant(&c.tenant_id)
                 .details(json!({
@@ -366,9 +362,7 @@ impl Deliverer {
                     "http_status": o.http_status,
                 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         match status {
             Status::Delivered => {
                 tracing::info!(message = %c.id, attempt = number, "notification delivered")

@@ -69,6 +69,8 @@ fn internal(e: impl std::fmt::Display + 'static) -> OutboxError {
     }
 }
 
+audit::storage_errors!(OutboxError => internal);
+
 /// The claim both deliverers (webhooks, mail) make: up to `batch` due rows
 /// of `table` (status `pending`, due by `now`, no live lease) get a lease
 /// until `until` and one more attempt, counted before anything is sent, so
@@ -325,8 +327,7 @@ impl Outbox {
             .order_by_asc(attempts::Column::MessageId)
             .order_by_asc(attempts::Column::Number)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         for r in rows {
             out.entry(r.message_id.clone())
                 .or_default()
@@ -340,8 +341,7 @@ impl Outbox {
     pub async fn get(&self, scope: &Scope, id: &str) -> Result<Message, OutboxError> {
         let row = messages::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|m| scope.allows(&m.tenant_id))
             .ok_or(OutboxError::NotFound)?;
         let under_way = under_way(&row);
@@ -367,8 +367,7 @@ impl Outbox {
         let rows = without_body(messages::Entity::find())
             .filter(messages::Column::Id.is_in(ids.iter().cloned()))
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut log = self.attempts_of(ids).await?;
         Ok(rows
             .into_iter()
@@ -408,8 +407,7 @@ impl Outbox {
             .order_by_asc(messages::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows.into_iter().map(to_message).collect())
     }
 
@@ -422,11 +420,10 @@ impl Outbox {
         id: &str,
         reason: &str,
     ) -> Result<Message, OutboxError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let row = messages::Entity::find_by_id(id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|m| scope.allows(&m.tenant_id))
             .ok_or(OutboxError::NotFound)?;
         if row.status != Status::Dead.as_str() {
@@ -440,16 +437,13 @@ impl Outbox {
         am.status = Set(Status::Pending.as_str().to_owned());
         am.next_attempt_at = Set(store::now_micros());
         am.claimed_until = Set(None);
-        am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "notification.retry", "notification", id)
                 .tenant(&tenant)
                 .reason(reason),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.get(&Scope::All, id).await
     }
 }

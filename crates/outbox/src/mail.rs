@@ -39,7 +39,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use store::entities::outbox::{mail_cursors, mail_messages as mails};
 
-use crate::{OutboxError, internal};
+use crate::OutboxError;
 
 /// Where a mail is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,16 +454,15 @@ impl Mailer {
             until,
             self.policy.batch,
         );
-        let txn = self.db.begin().await.map_err(internal)?;
-        let rows = txn.query_all_raw(stmt).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        let txn = self.db.begin().await?;
+        let rows = txn.query_all_raw(stmt).await?;
+        txn.commit().await?;
         rows.into_iter()
             .map(|r| {
-                let tenant: Option<String> = r.try_get("", "tenant_id").map_err(internal)?;
-                let service: Option<String> =
-                    r.try_get("", "obligation_service").map_err(internal)?;
-                let uid: Option<String> = r.try_get("", "obligation_uid").map_err(internal)?;
-                let due: Option<DateTime<Utc>> = r.try_get("", "due").map_err(internal)?;
+                let tenant: Option<String> = r.try_get("", "tenant_id")?;
+                let service: Option<String> = r.try_get("", "obligation_service")?;
+                let uid: Option<String> = r.try_get("", "obligation_uid")?;
+                let due: Option<DateTime<Utc>> = r.try_get("", "due")?;
                 let obligation = match (service, uid, due) {
                     (Some(service), Some(uid), Some(due)) => Some(ObligationRef {
                         service,
@@ -474,15 +473,15 @@ impl Mailer {
                     _ => None,
                 };
                 Ok(Claimed {
-                    id: r.try_get("", "id").map_err(internal)?,
-                    address: r.try_get("", "address").map_err(internal)?,
+                    id: r.try_get("", "id")?,
+                    address: r.try_get("", "address")?,
                     tenant,
-                    topic: r.try_get("", "topic").map_err(internal)?,
+                    topic: r.try_get("", "topic")?,
                     obligation,
-                    subject: r.try_get("", "subject").map_err(internal)?,
-                    text: r.try_get("", "text_body").map_err(internal)?,
-                    html: r.try_get("", "html_body").map_err(internal)?,
-                    attempts: r.try_get::<i32>("", "attempts").map_err(internal)?.max(0) as u32,
+                    subject: r.try_get("", "subject")?,
+                    text: r.try_get("", "text_body")?,
+                    html: r.try_get("", "html_body")?,
+                    attempts: r.try_get::<i32>("", "attempts")?.max(0) as u32,
                 })
             })
             .collect()
@@ -554,7 +553,7 @@ impl Mailer {
         };
         let next =
             now + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         txn.execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
             "UPDATE mail_messages SET status = $1, next_attempt_at = $2, \
@@ -573,8 +572,7 @@ impl Mailer {
                 c.id.clone().into(),
             ],
         ))
-        .await
-        .map_err(internal)?;
+        .await?;
         // A dead letter is a fact an administrator must be able to find.
         if status == MailStatus::Dead {
             let mut r = Record::new(&self.actor, "mail.dead", "mail", &c.id).details(json!({
@@ -585,9 +583,9 @@ impl Mailer {
             if let Some(t) = &c.tenant {
                 r = r.tenant(t);
             }
-            audit::append(&txn, r).await.map_err(internal)?;
+            audit::append(&txn, r).await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(status)
     }
 }
@@ -673,8 +671,7 @@ impl Mails {
             .order_by_desc(mails::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows.into_iter().map(view).collect())
     }
 
@@ -686,11 +683,10 @@ impl Mails {
         id: &str,
         reason: &str,
     ) -> Result<MailView, OutboxError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let row = mails::Entity::find_by_id(id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(OutboxError::NotFound)?;
         if row.status != MailStatus::Dead.as_str() {
             return Err(OutboxError::Precondition(format!(
@@ -705,15 +701,14 @@ impl Mails {
         am.attempts = Set(0);
         am.next_attempt_at = Set(store::now_micros());
         am.claimed_until = Set(None);
-        let updated = am.update(&txn).await.map_err(internal)?;
+        let updated = am.update(&txn).await?;
         let mut r = Record::new(actor, "mail.retry", "mail", id)
             .reason(reason)
             .details(json!({ "topic": topic }));
         if let Some(t) = &tenant {
             r = r.tenant(t);
         }
-        audit::append(&txn, r).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit_with(r).await?;
         Ok(view(updated))
     }
 }

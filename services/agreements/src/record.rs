@@ -225,7 +225,7 @@ impl Agreements {
                     ))
                 })?;
             let engaged = match source {
-                Some(s) => s.engaged(&a.tenant_id, now).await.map_err(internal)?,
+                Some(s) => s.engaged(&a.tenant_id, now).await?,
                 None => Vec::new(),
             };
             controllers.push(entry(a, &c, &engaged, now, &mut warnings));

@@ -48,13 +48,15 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> AgreementError {
     }
 }
 
+audit::storage_errors!(AgreementError => internal, serde_json::Error);
+
 /// Today in Europe/Amsterdam, where legal days are counted.
 pub fn today() -> NaiveDate {
     legal_time::period::local_date(Utc::now())
 }
 
 fn assemble(a: tbl::Model, v: versions::Model) -> Result<Agreement, AgreementError> {
-    let terms: Terms = serde_json::from_str(&v.terms).map_err(internal)?;
+    let terms: Terms = serde_json::from_str(&v.terms)?;
     Ok(Agreement {
         status: Status::parse(&a.status)
             .ok_or_else(|| internal(format!("unknown status {}", a.status)))?,
@@ -108,8 +110,7 @@ impl Agreements {
     ) -> Result<tbl::Model, AgreementError> {
         tbl::Entity::find_by_id(id.to_owned())
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|a| scope.allows(&a.tenant_id))
             .ok_or(AgreementError::NotFound("agreement"))
     }
@@ -122,8 +123,7 @@ impl Agreements {
     ) -> Result<versions::Model, AgreementError> {
         versions::Entity::find_by_id((id.to_owned(), version))
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(AgreementError::NotFound("agreement version"))
     }
 
@@ -138,7 +138,7 @@ impl Agreements {
         }
         let id = uuid::Uuid::now_v7().hyphenated().to_string();
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let a = tbl::ActiveModel::from(tbl::Model {
             id: id.clone(),
             tenant_id: tenant.to_owned(),
@@ -152,18 +152,14 @@ impl Agreements {
             updated_at: now,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         let v = insert_version(&txn, &id, 1, &terms, "created", actor, now).await?;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "agreement.create", "agreement", &id)
                 .tenant(tenant)
                 .details(json!({ "version": 1 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         assemble(a, v)
     }
 
@@ -192,8 +188,7 @@ impl Agreements {
             .filter(versions::Column::AgreementId.eq(id.to_owned()))
             .order_by_asc(versions::Column::Version)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         vs.into_iter().map(|v| assemble(a.clone(), v)).collect()
     }
 
@@ -223,8 +218,7 @@ impl Agreements {
         let vs = versions::Entity::find()
             .filter(versions::Column::AgreementId.is_in(ids))
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         for v in vs {
             let keep = latest
                 .get(&v.agreement_id)
@@ -265,8 +259,7 @@ impl Agreements {
             .order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         self.with_latest(rows).await
     }
 
@@ -278,8 +271,7 @@ impl Agreements {
             )
             .order_by_asc(tbl::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         self.with_latest(rows).await
     }
 
@@ -295,8 +287,7 @@ impl Agreements {
             .filter(tbl::Column::ActivatedAt.lte(at))
             .order_by_desc(tbl::Column::ActivatedAt)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let hit = rows
             .into_iter()
             .find(|a| a.status != Status::Draft.as_str() && a.ended_at.is_none_or(|e| at < e));
@@ -326,7 +317,7 @@ impl Agreements {
         terms: Terms,
         note: &str,
     ) -> Result<Agreement, AgreementError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
         Transition::Amend.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
         let next = a.latest_version + 1;
@@ -336,17 +327,14 @@ impl Agreements {
         let mut am: tbl::ActiveModel = a.into();
         am.latest_version = Set(next);
         am.updated_at = Set(now);
-        let a = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let a = am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "agreement.amend", "agreement", id)
                 .tenant(&tenant)
                 .reason(note)
                 .details(json!({ "version": next })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         assemble(a, v)
     }
 
@@ -357,7 +345,7 @@ impl Agreements {
         id: &str,
         reason: &str,
     ) -> Result<Agreement, AgreementError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
         Transition::Activate.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
         let other = tbl::Entity::find()
@@ -366,8 +354,7 @@ impl Agreements {
                 tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
             )
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(o) = other {
             return Err(AgreementError::Precondition(format!(
                 "agreement {} is {} for this controller; at most one agreement is in force at a time",
@@ -381,18 +368,15 @@ impl Agreements {
         am.status = Set(Status::Active.as_str().into());
         am.activated_at = Set(Some(now));
         am.updated_at = Set(now);
-        let a = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let a = am.update(&txn).await?;
+        let v = self.version_row(&txn, id, latest).await?;
+        txn.commit_with(
             Record::new(actor, "agreement.activate", "agreement", id)
                 .tenant(&tenant)
                 .reason(reason)
                 .details(json!({ "version": latest })),
         )
-        .await
-        .map_err(internal)?;
-        let v = self.version_row(&txn, id, latest).await?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         assemble(a, v)
     }
 
@@ -406,11 +390,11 @@ impl Agreements {
         reason: &str,
     ) -> Result<Agreement, AgreementError> {
         let today = today();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
         Transition::Terminate.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
         let v = self.version_row(&txn, id, a.latest_version).await?;
-        let terms: Terms = serde_json::from_str(&v.terms).map_err(internal)?;
+        let terms: Terms = serde_json::from_str(&v.terms)?;
         let notice_on = notice_on.unwrap_or(today);
         if notice_on > today {
             return Err(err(
@@ -447,17 +431,13 @@ impl Agreements {
         am.notice_given_on = Set(Some(notice_on));
         am.ends_on = Set(Some(ends_on));
         am.updated_at = Set(now);
-        let a = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
-            Record::new(actor, "agreement.terminate", "agreement", id)
+        let a = am.update(&txn).await?;
+        txn.commit_with(Record::new(actor, "agreement.terminate", "agreement", id)
                 .tenant(&tenant)
                 .reason(reason)
                 .details(json!({ "notice_given_on": notice_on.to_string(), "ends_on": ends_on.to_string() })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         assemble(a, v)
     }
 
@@ -469,7 +449,7 @@ impl Agreements {
         reason: &str,
     ) -> Result<Agreement, AgreementError> {
         let today = today();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
         Transition::End.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
         if let Some(e) = a.ends_on
@@ -486,17 +466,14 @@ impl Agreements {
         am.status = Set(Status::Ended.as_str().into());
         am.ended_at = Set(Some(now));
         am.updated_at = Set(now);
-        let a = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let a = am.update(&txn).await?;
+        let v = self.version_row(&txn, id, latest).await?;
+        txn.commit_with(
             Record::new(actor, "agreement.end", "agreement", id)
                 .tenant(&tenant)
                 .reason(reason),
         )
-        .await
-        .map_err(internal)?;
-        let v = self.version_row(&txn, id, latest).await?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         assemble(a, v)
     }
 }
@@ -515,15 +492,14 @@ impl Agreements {
         contract_end: NaiveDate,
         reason: &str,
     ) -> Result<Vec<String>, AgreementError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let rows = tbl::Entity::find()
             .filter(tbl::Column::TenantId.eq(tenant.to_owned()))
             .filter(
                 tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
             )
             .all(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let now = store::now_micros();
         let mut ended = Vec::new();
         for a in rows {
@@ -535,7 +511,7 @@ impl Agreements {
             am.ends_on = Set(Some(ends_on));
             am.ended_at = Set(Some(now));
             am.updated_at = Set(now);
-            am.update(&txn).await.map_err(internal)?;
+            am.update(&txn).await?;
             audit::append(
                 &txn,
                 Record::new(actor, "agreement.end", "agreement", &id)
@@ -544,10 +520,10 @@ impl Agreements {
                     .details(json!({ "contract_end": contract_end.to_string(), "ends_on": ends_on.to_string() })),
             )
             .await
-            .map_err(internal)?;
+            ?;
             ended.push(id);
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(ended)
     }
 }
@@ -561,15 +537,14 @@ async fn insert_version<C: ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<versions::Model, AgreementError> {
-    versions::ActiveModel::from(versions::Model {
+    Ok(versions::ActiveModel::from(versions::Model {
         agreement_id: id.to_owned(),
         version,
-        terms: serde_json::to_string(terms).map_err(internal)?,
+        terms: serde_json::to_string(terms)?,
         note: note.to_owned(),
         created_at: now,
         created_by: actor.id.clone(),
     })
     .insert(c)
-    .await
-    .map_err(internal)
+    .await?)
 }

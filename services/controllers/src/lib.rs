@@ -15,6 +15,7 @@ pub mod preferences;
 pub mod repo;
 pub mod signin;
 pub mod signin_rules;
+mod signin_store;
 pub mod tokens;
 
 pub use grpc::ControllerGrpc;

@@ -178,12 +178,11 @@ impl PeopleRepo {
         by: &str,
         p: NewPerson,
     ) -> Result<Person, ControllerError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         if let Some(t) = &p.tenant
             && controllers::Entity::find_by_id(t.clone())
                 .one(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .is_none()
         {
             return Err(ControllerError::Invalid(err(
@@ -198,7 +197,7 @@ impl PeopleRepo {
             Some(t) => same.filter(tbl::Column::TenantId.eq(t.clone())),
             None => same.filter(tbl::Column::TenantId.is_null()),
         };
-        if same.one(&txn).await.map_err(internal)?.is_some() {
+        if same.one(&txn).await?.is_some() {
             return Err(ControllerError::Duplicate(format!(
                 "email: {} is already invited",
                 wire::quote(&p.email)
@@ -237,8 +236,7 @@ impl PeopleRepo {
         if let Some(t) = &row.tenant_id {
             rec = rec.tenant(t);
         }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit_with(rec).await?;
         Ok(to_domain(row))
     }
 
@@ -265,8 +263,7 @@ impl PeopleRepo {
         Ok(q.order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(to_domain)
             .collect())
@@ -283,11 +280,10 @@ impl PeopleRepo {
         id: &str,
         reason: &str,
     ) -> Result<Person, ControllerError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let row = tbl::Entity::find_by_id(id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|r| match scope {
                 Scope::All => true,
                 Scope::Tenant(t) => r.tenant_id.as_deref() == Some(t.as_str()),
@@ -299,19 +295,16 @@ impl PeopleRepo {
         let tenant = row.tenant_id.clone();
         let mut active: tbl::ActiveModel = row.into();
         active.removed_at = Set(Some(store::now_micros()));
-        let row = active.update(&txn).await.map_err(internal)?;
+        let row = active.update(&txn).await?;
         // Its sessions end with it.
-        let ended = auth::tokens::end_person_sessions(&txn, id)
-            .await
-            .map_err(internal)?;
+        let ended = auth::tokens::end_person_sessions(&txn, id).await?;
         let mut rec = Record::new(actor, "person.remove", "person", id)
             .reason(reason)
             .details(serde_json::json!({ "sessions_ended": ended }));
         if let Some(t) = &tenant {
             rec = rec.tenant(t);
         }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit_with(rec).await?;
         Ok(to_domain(row))
     }
 }
@@ -325,18 +318,16 @@ impl PeopleRepo {
         person: &str,
         tenant: Option<&str>,
     ) -> Result<String, ControllerError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let (id, secret) = auth::tokens::start_person_feed(&txn, person)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(ControllerError::NotFound)?;
         let mut rec = Record::new(actor, "person.calendar_reset", "person", person)
             .details(serde_json::json!({ "feed": id }));
         if let Some(t) = tenant {
             rec = rec.tenant(t);
         }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit_with(rec).await?;
         Ok(secret)
     }
 }
@@ -369,12 +360,11 @@ impl PeopleRepo {
         use sea_orm::TransactionTrait;
         use store::entities::calendar_events as ev;
         let now = store::now_micros();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.db.begin().await?;
         let known: std::collections::HashMap<String, ev::Model> = ev::Entity::find()
             .filter(ev::Column::PersonId.eq(person))
             .all(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|m| (m.uid.clone(), m))
             .collect();
@@ -397,8 +387,7 @@ impl PeopleRepo {
                         gone_at: Set(None),
                     }
                     .insert(&txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 Some(k)
                     if k.gone_at.is_some()
@@ -411,7 +400,7 @@ impl PeopleRepo {
                     am.start = Set(e.start.clone());
                     am.url = Set(e.url.clone());
                     am.gone_at = Set(None);
-                    am.update(&txn).await.map_err(internal)?;
+                    am.update(&txn).await?;
                 }
                 Some(_) => {}
             }
@@ -427,7 +416,7 @@ impl PeopleRepo {
                 None => {
                     let mut am: ev::ActiveModel = k.clone().into();
                     am.gone_at = Set(Some(now));
-                    am.update(&txn).await.map_err(internal)?;
+                    am.update(&txn).await?;
                     now
                 }
             };
@@ -436,8 +425,7 @@ impl PeopleRepo {
                     .filter(ev::Column::PersonId.eq(person))
                     .filter(ev::Column::Uid.eq(k.uid.clone()))
                     .exec(&txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             } else {
                 gone.push(FeedEvent {
                     uid: k.uid,
@@ -447,7 +435,7 @@ impl PeopleRepo {
                 });
             }
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         gone.sort_by(|a, b| a.uid.cmp(&b.uid));
         Ok(gone)
     }

@@ -23,7 +23,6 @@ use tonic::Status;
 
 use crate::domain::ControllerError;
 use crate::people::PeopleRepo;
-use crate::repo::internal;
 
 /// A new person's digest time (and every alert on).
 pub const DEFAULT_DIGEST_AT: &str = "08:00";
@@ -248,8 +247,7 @@ impl PeopleRepo {
     async fn live_row(&self, person: &str) -> Result<tbl::Model, ControllerError> {
         tbl::Entity::find_by_id(person.to_owned())
             .one(self.db())
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|p| p.removed_at.is_none())
             .ok_or(ControllerError::NotFound)
     }
@@ -261,11 +259,10 @@ impl PeopleRepo {
         person: &str,
         p: &Preferences,
     ) -> Result<tbl::Model, ControllerError> {
-        let txn = audit::begin(self.db()).await.map_err(internal)?;
+        let txn = audit::begin(self.db()).await?;
         let row = tbl::Entity::find_by_id(person.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|p| p.removed_at.is_none())
             .ok_or(ControllerError::NotFound)?;
         let tenant = row.tenant_id.clone();
@@ -273,7 +270,7 @@ impl PeopleRepo {
         am.alerts_off = Set(p.alerts_off(tenant.as_deref()));
         am.digest_at = Set(p.digest_text());
         am.language = Set(p.language.to_owned());
-        let row = am.update(&txn).await.map_err(internal)?;
+        let row = am.update(&txn).await?;
         let mut rec =
             Record::new(actor, "person.preferences", "person", person).details(serde_json::json!({
                 "alerts": p.alerts.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
@@ -283,8 +280,7 @@ impl PeopleRepo {
         if let Some(t) = &tenant {
             rec = rec.tenant(t);
         }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit_with(rec).await?;
         Ok(row)
     }
 
@@ -296,8 +292,7 @@ impl PeopleRepo {
             .order_by_asc(tbl::Column::Name)
             .order_by_asc(tbl::Column::Id)
             .all(self.db())
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| Recipient {
@@ -317,8 +312,7 @@ impl PeopleRepo {
         let rows = controllers::Entity::find()
             .order_by_asc(controllers::Column::LegalName)
             .all(self.db())
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows.into_iter().map(|c| (c.id, c.legal_name)).collect())
     }
 }

@@ -26,9 +26,7 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
     }
 }
 
-fn from_audit(e: audit::AuditError) -> ControllerError {
-    internal(e)
-}
+audit::storage_errors!(ControllerError => internal, auth::tokens::TokenError);
 
 fn to_domain(m: tbl::Model) -> Controller {
     Controller {
@@ -79,20 +77,17 @@ impl ControllerRepo {
             created_at: now,
             updated_at: now,
         };
-        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let txn = audit::begin(&self.db).await?;
         let saved = tbl::ActiveModel::from(model)
             .insert(&txn)
             .await
             .map_err(|e| map_db(e, &kvk))?;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "controller.create", "controller", &saved.id)
                 .tenant(&saved.id)
                 .details(json!({ "webhook": saved.webhook_url.is_some() })),
         )
-        .await
-        .map_err(from_audit)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_domain(saved))
     }
 
@@ -107,8 +102,7 @@ impl ControllerRepo {
         }
         tbl::Entity::find_by_id(id.as_str().to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .map(to_domain)
             .ok_or(ControllerError::NotFound)
     }
@@ -116,10 +110,7 @@ impl ControllerRepo {
     /// The webhook URL and secret of a controller, for the outbox worker
     /// only: the secret never leaves the process any other way.
     pub async fn webhook(&self, id: &str) -> Result<Option<(String, String)>, ControllerError> {
-        let row = tbl::Entity::find_by_id(id.to_owned())
-            .one(&self.db)
-            .await
-            .map_err(internal)?;
+        let row = tbl::Entity::find_by_id(id.to_owned()).one(&self.db).await?;
         Ok(row.and_then(|r| match (r.webhook_url, r.webhook_secret) {
             (Some(u), Some(s)) => Some((u, s)),
             _ => None,
@@ -141,32 +132,26 @@ impl ControllerRepo {
     /// tenant; they can no longer sign in), audited
     /// `controller.tokens_revoked`. Returns how many tokens were revoked.
     pub async fn revoke_tokens(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
-        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
-        let tokens = auth::tokens::revoke_tenant(&txn, id)
-            .await
-            .map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
+        let tokens = auth::tokens::revoke_tenant(&txn, id).await?;
         let people = store::entities::people::Entity::delete_many()
             .filter(store::entities::people::Column::TenantId.eq(id))
             .exec(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .rows_affected;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "controller.tokens_revoked", "controller", id)
                 .tenant(id)
                 .details(json!({ "tokens_revoked": tokens, "people_deleted": people })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(tokens)
     }
 
     /// Removes an erased tenant's webhook URL and secret (audited
     /// `controller.webhook_removed`). Returns 1 when there was one.
     pub async fn remove_webhook(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
-        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let txn = audit::begin(&self.db).await?;
         let hooks = tbl::Entity::update_many()
             .col_expr(tbl::Column::WebhookUrl, Expr::value(Option::<String>::None))
             .col_expr(
@@ -177,18 +162,14 @@ impl ControllerRepo {
             .filter(tbl::Column::Id.eq(id))
             .filter(tbl::Column::WebhookUrl.is_not_null())
             .exec(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .rows_affected;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "controller.webhook_removed", "controller", id)
                 .tenant(id)
                 .details(json!({ "webhook_removed": hooks > 0 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(hooks)
     }
 
@@ -210,8 +191,7 @@ impl ControllerRepo {
             .order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows.into_iter().map(to_domain).collect())
     }
 
@@ -226,11 +206,10 @@ impl ControllerRepo {
             return Err(ControllerError::NotFound);
         }
         let fields = patch.fields();
-        let txn = audit::begin(&self.db).await.map_err(from_audit)?;
+        let txn = audit::begin(&self.db).await?;
         let row = tbl::Entity::find_by_id(id.as_str().to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(ControllerError::NotFound)?;
         let has_secret = row.webhook_secret.is_some() || patch.webhook_secret.is_some();
         let url_after = patch.webhook_url.is_some() || row.webhook_url.is_some();
@@ -272,15 +251,12 @@ impl ControllerRepo {
         }
         am.updated_at = Set(store::now_micros());
         let saved = am.update(&txn).await.map_err(|e| map_db(e, &kvk))?;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "controller.update", "controller", &saved.id)
                 .tenant(&saved.id)
                 .details(json!({ "fields": fields })),
         )
-        .await
-        .map_err(from_audit)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_domain(saved))
     }
 }

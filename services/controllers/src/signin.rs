@@ -33,13 +33,14 @@ use openidconnect::{
 };
 use proto::v1::{self as pb, sign_in_service_server::SignInService};
 use proto::wire;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{DatabaseConnection, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::entities::{people, sign_in_attempts as attempts};
 use tonic::{Request, Response, Status};
 
 use crate::signin_rules::{self as rules, Candidate, Provider, Refusal, Verified};
+use crate::signin_store::{self, Started};
 
 /// `[sign_in]` of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,23 +399,10 @@ impl SignIn {
         state: &str,
         binding: &str,
     ) -> Result<Option<attempts::Model>, Status> {
-        let key = sha256(state);
-        let Some(row) = attempts::Entity::find_by_id(key.clone())
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-        else {
+        // None also when another completion took it first.
+        let Some(row) = signin_store::take_attempt(&self.db, sha256(state)).await? else {
             return Ok(None);
         };
-        let gone = attempts::Entity::delete_many()
-            .filter(attempts::Column::StateHash.eq(key))
-            .exec(&self.db)
-            .await
-            .map_err(internal)?;
-        // Another completion took it first.
-        if gone.rows_affected != 1 {
-            return Ok(None);
-        }
         let fresh = Utc::now() - row.created_at
             < chrono::Duration::from_std(ATTEMPT_TTL).unwrap_or_default();
         let ours: bool =
@@ -537,27 +525,13 @@ impl SignIn {
                 email: m.email,
             })
         };
-        let bound = people::Entity::find()
-            .filter(people::Column::Issuer.eq(v.issuer.clone()))
-            .filter(people::Column::Subject.eq(v.subject.clone()))
-            .filter(people::Column::RemovedAt.is_null())
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .and_then(to);
-        let invited = match (&bound, &v.email) {
-            (None, Some(email)) => people::Entity::find()
-                .filter(people::Column::Email.eq(email.clone()))
-                .filter(people::Column::RemovedAt.is_null())
-                .all(&self.db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .filter_map(to)
-                .collect(),
-            _ => Vec::new(),
-        };
-        Ok((bound, invited))
+        let (bound, invited) =
+            signin_store::people_of_account(&self.db, &v.issuer, &v.subject, v.email.as_deref())
+                .await?;
+        Ok((
+            bound.and_then(to),
+            invited.into_iter().filter_map(to).collect(),
+        ))
     }
 }
 
@@ -644,12 +618,7 @@ impl SignInService for SignInGrpc {
         let binding = random();
         // Stale attempts go whenever one begins.
         let stale = Utc::now() - chrono::Duration::from_std(ATTEMPT_TTL).unwrap_or_default();
-        attempts::Entity::delete_many()
-            .filter(attempts::Column::CreatedAt.lt(stale))
-            .exec(&s.db)
-            .await
-            .map_err(internal)?;
-        attempts::Entity::insert(attempts::ActiveModel {
+        let attempt = attempts::ActiveModel {
             state_hash: Set(sha256(state.secret())),
             provider: Set(p.id.clone()),
             nonce: Set(nonce.secret().clone()),
@@ -657,10 +626,8 @@ impl SignInService for SignInGrpc {
             binding_hash: Set(sha256(&binding)),
             redirect_uri: Set(redirect.to_string()),
             created_at: Set(store::now_micros()),
-        })
-        .exec(&s.db)
-        .await
-        .map_err(internal)?;
+        };
+        signin_store::begin_attempt(&s.db, attempt, stale).await?;
         Ok(Response::new(pb::BeginSignInResponse {
             authorization_url: url.to_string(),
             state: state.secret().clone(),
@@ -720,46 +687,23 @@ impl SignInService for SignInGrpc {
             }
         };
         let expires = store::now_micros() + s.session;
-        let txn = audit::begin(&s.db).await.map_err(internal)?;
-        let row = people::Entity::find_by_id(person.id.clone())
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .filter(|m| m.removed_at.is_none())
-            .ok_or_else(|| Status::permission_denied(Refusal::NoPerson.message()))?;
-        let first = row.issuer.is_none();
-        let mut am: people::ActiveModel = row.into();
-        if first {
-            am.issuer = Set(Some(v.issuer.clone()));
-            am.subject = Set(Some(v.subject.clone()));
-        }
-        am.signed_in_at = Set(Some(store::now_micros()));
-        let row = sea_orm::ActiveModelTrait::update(am, &txn)
-            .await
-            .map_err(|e| match e.sql_err() {
-                // The account is bound to another person already.
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                    Status::permission_denied(Refusal::Ambiguous.message())
-                }
-                _ => internal(e),
-            })?;
-        let Some((token_id, secret)) = auth::tokens::start_person_session(&txn, &row.id, expires)
-            .await
-            .map_err(internal)?
-        else {
-            return Err(Status::permission_denied(Refusal::NoPerson.message()));
+        let (row, secret) = match signin_store::start_session(
+            &s.db,
+            &person.id,
+            (&v.issuer, &v.subject),
+            &p.id,
+            expires,
+        )
+        .await?
+        {
+            Started::Session { person, secret } => (*person, secret),
+            Started::NoPerson => {
+                return Err(Status::permission_denied(Refusal::NoPerson.message()));
+            }
+            Started::Ambiguous => {
+                return Err(Status::permission_denied(Refusal::Ambiguous.message()));
+            }
         };
-        let actor = Actor {
-            id: format!("person:{}", row.id),
-            role: row.role.clone(),
-        };
-        let mut rec = Record::new(&actor, "person.sign_in", "person", &row.id)
-            .details(serde_json::json!({ "provider": p.id, "session": token_id, "first": first }));
-        if let Some(t) = &row.tenant_id {
-            rec = rec.tenant(t);
-        }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
         Ok(Response::new(pb::CompleteSignInResponse {
             session_token: secret,
             expires_at: wire::timestamp(expires),
@@ -778,17 +722,14 @@ impl SignInService for SignInGrpc {
             ));
         };
         let s = &self.inner;
-        let txn = audit::begin(&s.db).await.map_err(internal)?;
-        auth::tokens::revoke(&txn, &who.token_id)
-            .await
-            .map_err(internal)?;
-        let mut rec = Record::new(&Actor::from(&who), "person.sign_out", "person", &person)
-            .details(serde_json::json!({ "session": who.token_id }));
-        if let Some(t) = &who.tenant {
-            rec = rec.tenant(t);
-        }
-        audit::append(&txn, rec).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        signin_store::end_session(
+            &s.db,
+            &Actor::from(&who),
+            &who.token_id,
+            &person,
+            who.tenant.as_deref(),
+        )
+        .await?;
         Ok(Response::new(pb::EndSessionResponse {}))
     }
 }

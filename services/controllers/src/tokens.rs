@@ -50,6 +50,12 @@ pub enum RevokeError {
     Internal(String),
 }
 
+fn storage(e: impl std::fmt::Display) -> RevokeError {
+    RevokeError::Internal(e.to_string())
+}
+
+audit::storage_errors!(RevokeError => storage, TokenError);
+
 /// Revokes token `id` and audits it (`token.revoke`, with `reason` when
 /// given) in one transaction; revoking a revoked token changes nothing and
 /// is not audited again. The one path of `TokenService.RevokeToken` and
@@ -60,30 +66,29 @@ pub async fn revoke_audited(
     id: &str,
     reason: Option<&str>,
 ) -> Result<TokenInfo, RevokeError> {
-    let internal = |e: &dyn std::fmt::Display| RevokeError::Internal(e.to_string());
-    let txn = audit::begin(db).await.map_err(|e| internal(&e))?;
-    let before = tokens::list(&txn)
-        .await
-        .map_err(|e| internal(&e))?
+    let txn = audit::begin(db).await?;
+    let before = tokens::list(&*txn)
+        .await?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(|| RevokeError::NotFound(id.to_owned()))?;
-    let info = match tokens::revoke(&txn, id).await {
+    let info = match tokens::revoke(&*txn, id).await {
         Ok(i) => i,
         Err(TokenError::NotFound(_)) => return Err(RevokeError::NotFound(id.to_owned())),
-        Err(e) => return Err(internal(&e)),
+        Err(e) => return Err(e.into()),
     };
-    if before.revoked_at.is_none() {
-        let mut rec = audit::Record::new(actor, "token.revoke", "token", id);
-        if let Some(r) = reason {
-            rec = rec.reason(r);
-        }
-        if let Some(t) = &info.tenant {
-            rec = rec.tenant(t);
-        }
-        audit::append(&txn, rec).await.map_err(|e| internal(&e))?;
+    if before.revoked_at.is_some() {
+        txn.commit().await?;
+        return Ok(info);
     }
-    txn.commit().await.map_err(|e| internal(&e))?;
+    let mut rec = audit::Record::new(actor, "token.revoke", "token", id);
+    if let Some(r) = reason {
+        rec = rec.reason(r);
+    }
+    if let Some(t) = &info.tenant {
+        rec = rec.tenant(t);
+    }
+    txn.commit_with(rec).await?;
     Ok(info)
 }
 

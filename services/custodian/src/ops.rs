@@ -67,8 +67,7 @@ pub async fn create_token(
     if let Some(t) = &info.tenant {
         rec = rec.tenant(t);
     }
-    audit::append(&txn, rec).await?;
-    txn.commit().await?;
+    txn.commit_with(rec).await?;
     Ok((info, secret))
 }
 
@@ -136,14 +135,12 @@ pub async fn rotate_keys_with(
     for t in tenants {
         let (version, n) = v.keys.rotate_with(&t, rewrapped).await?;
         let txn = audit::begin(&db).await?;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(&Actor::cli("keys rotate"), "kek.rotate", "tenant_kek", &t)
                 .tenant(&t)
                 .details(json!({ "version": version, "rewrapped": n })),
         )
         .await?;
-        txn.commit().await?;
         out.push((t, version, n));
     }
     Ok(out)

@@ -31,6 +31,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> RequestError {
     }
 }
 
+audit::storage_errors!(RequestError => internal, serde_json::Error);
+
 /// A peer's error as this service's, keeping its kind.
 fn port(e: PortError) -> RequestError {
     match e {
@@ -98,8 +100,8 @@ fn facts(r: &tbl::Model) -> ClockFacts {
 pub fn view(r: tbl::Model, now: DateTime<Utc>) -> Result<RequestView, RequestError> {
     let (response, extension_notice, extended_response) =
         deadlines(&facts(&r), now).map_err(internal)?;
-    let kind = Kind::parse("type", &r.kind).map_err(internal)?;
-    let state = State::parse("state", &r.state).map_err(internal)?;
+    let kind = Kind::parse("type", &r.kind)?;
+    let state = State::parse("state", &r.state)?;
     let done = r.answered_at;
     let due = if r.extended_at.is_some() {
         extended_response.strict
@@ -137,30 +139,25 @@ impl Requests {
     /// Deletes every request of an erased tenant (they hold the subjects'
     /// blind-index hashes); audited. Returns how many.
     pub async fn erase_tenant(&self, actor: &Actor, tenant: &str) -> Result<u64, RequestError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = tbl::Entity::delete_many()
             .filter(tbl::Column::TenantId.eq(tenant))
             .exec(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .rows_affected;
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "dsr.tenant_erased", "tenant", tenant)
                 .tenant(tenant)
                 .details(json!({ "requests_deleted": n })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(n)
     }
 
     async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, RequestError> {
         let r = tbl::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(RequestError::NotFound("request"))?;
         if !scope.allows(&r.tenant_id) {
             return Err(RequestError::NotFound("request"));
@@ -227,8 +224,7 @@ impl Requests {
         q.order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| view(r, now))
             .collect()
@@ -259,7 +255,7 @@ impl Requests {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
-            q.into_tuple().all(&self.db).await.map_err(internal)?;
+            q.into_tuple().all(&self.db).await?;
         Ok(crate::stats::group(
             rows.iter()
                 .map(|(t, at, ext)| (t.as_str(), *at, ext.is_some())),
@@ -289,8 +285,7 @@ impl Requests {
         let now = store::now_micros();
         let views = q
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| view(r, now))
             .collect::<Result<Vec<_>, _>>()?;
@@ -317,8 +312,7 @@ impl Requests {
         }
         let now = store::now_micros();
         q.all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| view(r, now))
             .collect()
@@ -357,12 +351,11 @@ impl Requests {
                 q = q.filter(tbl::Column::ReceivedAt.gt(*at));
             }
         }
-        q.order_by_asc(tbl::Column::ReceivedAt)
+        Ok(q.order_by_asc(tbl::Column::ReceivedAt)
             .order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// A request filed by a caller in `scope`: a controller's token files
@@ -424,8 +417,8 @@ impl Requests {
             channel: n.channel.as_str().into(),
             received_at: n.received_at,
             state: State::Open.as_str().into(),
-            identified_by: serde_json::to_string(&identified_by).map_err(internal)?,
-            subject_hashes: serde_json::to_string(&hashes).map_err(internal)?,
+            identified_by: serde_json::to_string(&identified_by)?,
+            subject_hashes: serde_json::to_string(&hashes)?,
             candidate_ref: n.candidate_ref.clone(),
             description: n.description.clone(),
             suspension,
@@ -444,7 +437,7 @@ impl Requests {
             created_at: now,
             created_by: actor.id.clone(),
         };
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         if n.channel == Channel::ProcessorDirect {
             // Forwarded to the controller (seed 001 annex 1 art. 7.1, seed
             // 003 art. 12.14): ids and references only, never identifiers.
@@ -475,17 +468,12 @@ impl Requests {
                 },
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             row.forwarded_message_id = Some(mid);
             row.subject_informed_at = Some(n.subject_informed_at.unwrap_or(now));
         }
-        let saved = tbl::ActiveModel::from(row)
-            .insert(&txn)
-            .await
-            .map_err(internal)?;
-        audit::append(
-            &txn,
+        let saved = tbl::ActiveModel::from(row).insert(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "dsr.create", "dsr_request", &id)
                 .tenant(&n.tenant)
                 .details(json!({
@@ -495,9 +483,7 @@ impl Requests {
                     "forwarded": saved.forwarded_message_id.is_some(),
                 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         view(saved, now)
     }
 
@@ -516,11 +502,10 @@ impl Requests {
         F: FnOnce(&mut tbl::Model, &RequestView) -> Result<(), RequestError>,
     {
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let r = tbl::Entity::find_by_id(id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|r| scope.allows(&r.tenant_id))
             .ok_or(RequestError::NotFound("request"))?;
         let v = view(r.clone(), now)?;
@@ -532,17 +517,13 @@ impl Requests {
         let saved = tbl::ActiveModel::from(next)
             .reset_all()
             .update(&txn)
-            .await
-            .map_err(internal)?;
-        audit::append(
-            &txn,
+            .await?;
+        txn.commit_with(
             Record::new(actor, step.action(), "dsr_request", id)
                 .tenant(&tenant)
                 .details(details),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         view(saved, now)
     }
 
@@ -667,7 +648,7 @@ impl Requests {
         } else if corrections.is_some() {
             return Err(err("corrections", "only for rectification").into());
         }
-        let hashes: Vec<String> = serde_json::from_str(&r.subject_hashes).map_err(internal)?;
+        let hashes: Vec<String> = serde_json::from_str(&r.subject_hashes)?;
         let matched = self
             .subjects
             .matching(&r.tenant_id, &hashes, r.candidate_ref.as_deref())

@@ -208,17 +208,13 @@ impl KeyStore {
         }
         let row = tenant_keks::Entity::find_by_id((tenant.to_owned(), version as i32))
             .one(db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| {
                 internal(format!(
                     "KEK version {version} of tenant {tenant} is missing"
                 ))
             })?;
-        let kek = self
-            .master
-            .unwrap_kek(tenant, &row.wrapped)
-            .map_err(internal)?;
+        let kek = self.master.unwrap_kek(tenant, &row.wrapped)?;
         Ok(self.cache_kek(tenant, kek))
     }
 
@@ -232,18 +228,14 @@ impl KeyStore {
             .filter(tenant_keks::Column::TenantId.eq(tenant))
             .order_by_desc(tenant_keks::Column::Version)
             .one(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         match newest {
             Some(row) => {
                 let v = row.version as u32;
                 if let Some(k) = self.cached_kek(tenant, v) {
                     return Ok(k);
                 }
-                let kek = self
-                    .master
-                    .unwrap_kek(tenant, &row.wrapped)
-                    .map_err(internal)?;
+                let kek = self.master.unwrap_kek(tenant, &row.wrapped)?;
                 Ok(self.cache_kek(tenant, kek))
             }
             None => {
@@ -268,8 +260,7 @@ impl KeyStore {
             created_at: Set(store::now_micros()),
         }
         .insert(db)
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 
@@ -285,13 +276,9 @@ impl KeyStore {
         }
         let row = tenant_index_keys::Entity::find_by_id(tenant.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let key = match row {
-            Some(r) => self
-                .master
-                .unwrap_index_key(tenant, &r.wrapped)
-                .map_err(internal)?,
+            Some(r) => self.master.unwrap_index_key(tenant, &r.wrapped)?,
             None => {
                 self.refuse_if_erased(&self.db, tenant).await?;
                 let k = IndexKey::generate();
@@ -305,17 +292,13 @@ impl KeyStore {
                         .to_owned(),
                 )
                 .exec_without_returning(&self.db)
-                .await
-                .map_err(internal)?;
+                .await?;
                 // Another process may have won the race: use what is stored.
                 let r = tenant_index_keys::Entity::find_by_id(tenant.to_owned())
                     .one(&self.db)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .ok_or_else(|| internal("index key vanished"))?;
-                self.master
-                    .unwrap_index_key(tenant, &r.wrapped)
-                    .map_err(internal)?
+                self.master.unwrap_index_key(tenant, &r.wrapped)?
             }
         };
         let key = Arc::new(key);
@@ -333,12 +316,11 @@ impl KeyStore {
         tenant: &str,
         candidates: &[String],
     ) -> Result<Vec<Dek>, VaultError> {
-        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let txn = begin_write(&self.db).await?;
         let fenced = shred_ledger::Entity::find()
             .filter(shred_ledger::Column::CandidateId.is_in(candidates.iter().cloned()))
             .count(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if fenced > 0 {
             return Err(VaultError::Precondition(
                 "a shredded candidate id can never get a new key".into(),
@@ -360,10 +342,9 @@ impl KeyStore {
         for chunk in rows.chunks(500) {
             candidate_deks::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(deks)
     }
 
@@ -372,8 +353,7 @@ impl KeyStore {
         candidate_deks::Entity::delete_many()
             .filter(candidate_deks::Column::CandidateId.is_in(candidates.iter().cloned()))
             .exec(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(())
     }
 
@@ -381,8 +361,7 @@ impl KeyStore {
     pub async fn dek(&self, tenant: &str, candidate: &str) -> Result<Option<Dek>, VaultError> {
         let Some(row) = candidate_deks::Entity::find_by_id(candidate.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
         else {
             return Ok(None);
         };
@@ -390,9 +369,7 @@ impl KeyStore {
             return Ok(None);
         }
         let kek = self.kek(&self.db, tenant, row.kek_version as u32).await?;
-        kek.unwrap_dek(tenant, candidate, &row.wrapped)
-            .map(Some)
-            .map_err(internal)
+        Ok(kek.unwrap_dek(tenant, candidate, &row.wrapped).map(Some)?)
     }
 
     /// KEK rotation for one tenant: a new version, every DEK rewrapped under it
@@ -406,12 +383,11 @@ impl KeyStore {
     /// rotation will rewrap).
     pub async fn to_rewrap(&self, tenant: &str) -> Result<u64, VaultError> {
         let current = self.active_kek(&self.db, tenant).await?;
-        candidate_deks::Entity::find()
+        Ok(candidate_deks::Entity::find()
             .filter(candidate_deks::Column::TenantId.eq(tenant))
             .filter(candidate_deks::Column::KekVersion.lte(current.version() as i32))
             .count(&self.db)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// [`Self::rotate`], telling `rewrapped` after each batch how many keys it rewrapped.
@@ -420,11 +396,11 @@ impl KeyStore {
         tenant: &str,
         rewrapped_batch: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<(u32, u64), VaultError> {
-        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let txn = begin_write(&self.db).await?;
         let current = self.active_kek(&txn, tenant).await?;
         let next = Kek::generate(current.version() + 1);
         self.insert_kek(&txn, tenant, &next).await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         let next = self.cache_kek(tenant, next);
         let mut rewrapped = 0u64;
         loop {
@@ -433,18 +409,15 @@ impl KeyStore {
                 .filter(candidate_deks::Column::KekVersion.lt(next.version() as i32))
                 .limit(1000)
                 .all(&self.db)
-                .await
-                .map_err(internal)?;
+                .await?;
             if batch.is_empty() {
                 break;
             }
-            let txn = begin_write(&self.db).await.map_err(internal)?;
+            let txn = begin_write(&self.db).await?;
             let mut n = 0u64;
             for row in batch {
                 let old = self.kek(&txn, tenant, row.kek_version as u32).await?;
-                let wrapped = old
-                    .rewrap(&next, tenant, &row.candidate_id, &row.wrapped)
-                    .map_err(internal)?;
+                let wrapped = old.rewrap(&next, tenant, &row.candidate_id, &row.wrapped)?;
                 // Only if still present and unchanged: a shred may have won.
                 candidate_deks::Entity::update_many()
                     .col_expr(
@@ -458,31 +431,28 @@ impl KeyStore {
                     .filter(candidate_deks::Column::CandidateId.eq(row.candidate_id))
                     .filter(candidate_deks::Column::KekVersion.eq(row.kek_version))
                     .exec(&txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 rewrapped += 1;
                 n += 1;
             }
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             rewrapped_batch(n);
         }
         // Destroy old versions in the same transaction that proves nothing uses them.
-        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let txn = begin_write(&self.db).await?;
         let still = candidate_deks::Entity::find()
             .filter(candidate_deks::Column::TenantId.eq(tenant))
             .filter(candidate_deks::Column::KekVersion.lt(next.version() as i32))
             .count(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if still == 0 {
             tenant_keks::Entity::delete_many()
                 .filter(tenant_keks::Column::TenantId.eq(tenant))
                 .filter(tenant_keks::Column::Version.lt(next.version() as i32))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok((next.version(), rewrapped))
     }
 
@@ -494,8 +464,7 @@ impl KeyStore {
     ) -> Result<(), VaultError> {
         let fenced = tenant_shreds::Entity::find_by_id(tenant.to_owned())
             .one(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         match fenced {
             Some(f) => Err(VaultError::Precondition(format!(
                 "tenant {tenant} was erased on {}: it can never hold data again",
@@ -520,13 +489,12 @@ impl KeyStore {
         tenant: &str,
         basis: &str,
     ) -> Result<tenant_shreds::Model, VaultError> {
-        let txn = begin_write(&self.db).await.map_err(internal)?;
+        let txn = begin_write(&self.db).await?;
         if let Some(done) = tenant_shreds::Entity::find_by_id(tenant.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
         {
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             self.forget(tenant);
             return Ok(done);
         }
@@ -534,8 +502,7 @@ impl KeyStore {
         let head = shred_ledger::Entity::find()
             .order_by_desc(shred_ledger::Column::Seq)
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let (seq, prev) = head
             .map(|h| (h.seq, h.hash))
             .unwrap_or((0, store::GENESIS_HASH.to_owned()));
@@ -550,11 +517,8 @@ impl KeyStore {
             hash: String::new(),
         };
         e.hash = e.compute_hash();
-        crate::service::entry_model(&e)
-            .insert(&txn)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        crate::service::entry_model(&e).insert(&txn).await?;
+        txn.commit().await?;
         self.forget(tenant);
         Ok(row)
     }
@@ -582,14 +546,11 @@ impl KeyStore {
         let rows = candidate_deks::Entity::find()
             .filter(candidate_deks::Column::CandidateId.is_in(ids.iter().cloned()))
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut out = HashMap::with_capacity(rows.len());
         for row in rows.into_iter().filter(|r| r.tenant_id == tenant) {
             let kek = self.kek(&self.db, tenant, row.kek_version as u32).await?;
-            let dek = kek
-                .unwrap_dek(tenant, &row.candidate_id, &row.wrapped)
-                .map_err(internal)?;
+            let dek = kek.unwrap_dek(tenant, &row.candidate_id, &row.wrapped)?;
             out.insert(row.candidate_id, dek);
         }
         Ok(out)
@@ -603,8 +564,7 @@ impl KeyStore {
             .distinct()
             .into_tuple::<String>()
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(rows)
     }
 }
@@ -620,8 +580,7 @@ pub(crate) async fn destroy_tenant_keys<C: ConnectionTrait>(
 ) -> Result<tenant_shreds::Model, VaultError> {
     if let Some(done) = tenant_shreds::Entity::find_by_id(tenant.to_owned())
         .one(txn)
-        .await
-        .map_err(internal)?
+        .await?
     {
         return Ok(done);
     }
@@ -632,32 +591,27 @@ pub(crate) async fn destroy_tenant_keys<C: ConnectionTrait>(
         .order_by_asc(tenant_keks::Column::Version)
         .into_tuple()
         .all(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let deks = candidate_deks::Entity::delete_many()
         .filter(candidate_deks::Column::TenantId.eq(tenant))
         .exec(txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     let index = tenant_index_keys::Entity::delete_many()
         .filter(tenant_index_keys::Column::TenantId.eq(tenant))
         .exec(txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     tenant_keks::Entity::delete_many()
         .filter(tenant_keks::Column::TenantId.eq(tenant))
         .exec(txn)
-        .await
-        .map_err(internal)?;
-    tenant_shreds::ActiveModel {
+        .await?;
+    Ok(tenant_shreds::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         destroyed_at: Set(at),
-        kek_versions: Set(serde_json::to_string(&versions).map_err(internal)?),
+        kek_versions: Set(serde_json::to_string(&versions)?),
         keys_destroyed: Set((deks + index + versions.len() as u64) as i64),
     }
     .insert(txn)
-    .await
-    .map_err(internal)
+    .await?)
 }

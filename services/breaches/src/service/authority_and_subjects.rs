@@ -28,7 +28,7 @@ impl crate::Breaches {
                 "processor"
             }
         };
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = self.visible_row(&txn, scope, id).await?;
         let v = self.notice(&Scope::All, id).await?;
         let facts: Vec<AuthorityFact> = v
@@ -65,10 +65,8 @@ impl crate::Breaches {
             recorded_by: actor.id.clone(),
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "breach.authority.record", "breach_notice", id)
                 .tenant(&n.tenant_id)
                 .details(json!({
@@ -78,9 +76,7 @@ impl crate::Breaches {
                     "notification_id": aid,
                 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.notice(scope, id).await
     }
 
@@ -95,7 +91,7 @@ impl crate::Breaches {
         if let Some(t) = i.communicated_at {
             instant_in_range("communicated_at", t, now)?;
         }
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = self.visible_row(&txn, scope, id).await?;
         let inc = self.load(&n.incident_id, Some(&n.tenant_id)).await?;
         let a = inc
@@ -114,17 +110,13 @@ impl crate::Breaches {
             decided_by: actor.id.clone(),
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "breach.subjects.decide", "breach_notice", id)
                 .tenant(&n.tenant_id)
                 .details(json!({ "decision": i.choice.as_str() })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.notice(scope, id).await
     }
 

@@ -85,8 +85,7 @@ impl crate::Breaches {
     ) -> Result<Prepared, BreachError> {
         let n = notices::Entity::find_by_id(notice_id.to_owned())
             .one(conn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(BreachError::NotFound("breach notice"))?;
         if n.cancelled_at.is_some() {
             return Err(BreachError::Precondition(
@@ -151,7 +150,7 @@ impl crate::Breaches {
         asserted: Option<Phase>,
         note: Option<String>,
     ) -> Result<NoticeView, BreachError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let Prepared {
             notice: n,
             phase,
@@ -173,8 +172,7 @@ impl crate::Breaches {
             },
             now,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         sends::ActiveModel::from(sends::Model {
             id: new_id(),
             notice_id: n.id.clone(),
@@ -186,13 +184,11 @@ impl crate::Breaches {
             sent_by: actor.id.clone(),
             message_id: mid.clone(),
             content: body.to_string(),
-            missing: serde_json::to_string(&missing).map_err(internal)?,
+            missing: serde_json::to_string(&missing)?,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "breach.notice.send", "breach_notice", &n.id)
                 .tenant(&n.tenant_id)
                 .details(json!({
@@ -202,9 +198,7 @@ impl crate::Breaches {
                     "missing": missing,
                 })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.notice(&Scope::All, notice_id).await
     }
 
@@ -220,7 +214,7 @@ impl crate::Breaches {
             Some(t) => instant_in_range("aware_at", t, now)?,
             None => now,
         };
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = self.visible_row(&txn, scope, id).await?;
         if let Some(t) = n.acknowledged_at {
             return Err(BreachError::Precondition(format!(
@@ -233,16 +227,13 @@ impl crate::Breaches {
         am.controller_aware_at = Set(Some(aware));
         am.acknowledged_at = Set(Some(now));
         am.acknowledged_by = Set(Some(actor.id.clone()));
-        am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "breach.notice.acknowledge", "breach_notice", id)
                 .tenant(&tenant)
                 .details(json!({ "aware_at": proto::wire::timestamp(aware) })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.notice(scope, id).await
     }
 }

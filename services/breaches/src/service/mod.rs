@@ -48,6 +48,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> BreachError {
     }
 }
 
+audit::storage_errors!(BreachError => internal, serde_json::Error, outbox::OutboxError);
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }
@@ -138,7 +140,7 @@ fn record(m: &assessments::Model) -> Result<AssessmentRecord, BreachError> {
         version: m.version as u32,
         assessed_at: m.assessed_at,
         assessed_by: m.assessed_by.clone(),
-        assessment: serde_json::from_str(&m.body).map_err(internal)?,
+        assessment: serde_json::from_str(&m.body)?,
     })
 }
 
@@ -192,15 +194,13 @@ impl crate::Breaches {
                 .filter(incidents::Column::Id.is_in(chunk.iter().cloned()))
                 .order_by_asc(incidents::Column::Id)
                 .all(&self.db)
-                .await
-                .map_err(internal)?;
+                .await?;
             let mut ass = group(
                 assessments::Entity::find()
                     .filter(assessments::Column::IncidentId.is_in(chunk.iter().cloned()))
                     .order_by_asc(assessments::Column::Version)
                     .all(&self.db)
-                    .await
-                    .map_err(internal)?,
+                    .await?,
                 |a| a.incident_id.clone(),
             );
             let mut nq = notices::Entity::find()
@@ -208,11 +208,7 @@ impl crate::Breaches {
             if let Some(t) = tenant {
                 nq = nq.filter(notices::Column::TenantId.eq(t));
             }
-            let ns = nq
-                .order_by_asc(notices::Column::Id)
-                .all(&self.db)
-                .await
-                .map_err(internal)?;
+            let ns = nq.order_by_asc(notices::Column::Id).all(&self.db).await?;
             let nids: Vec<String> = ns.iter().map(|n| n.id.clone()).collect();
             let mut sd = Vec::new();
             let mut au = Vec::new();
@@ -223,8 +219,7 @@ impl crate::Breaches {
                         .filter(sends::Column::NoticeId.is_in(nc.iter().cloned()))
                         .order_by_asc(sends::Column::Sequence)
                         .all(&self.db)
-                        .await
-                        .map_err(internal)?,
+                        .await?,
                 );
                 au.extend(
                     authority::Entity::find()
@@ -232,8 +227,7 @@ impl crate::Breaches {
                         .order_by_asc(authority::Column::NotifiedAt)
                         .order_by_asc(authority::Column::Id)
                         .all(&self.db)
-                        .await
-                        .map_err(internal)?,
+                        .await?,
                 );
                 de.extend(
                     decisions::Entity::find()
@@ -241,12 +235,11 @@ impl crate::Breaches {
                         .order_by_asc(decisions::Column::DecidedAt)
                         .order_by_asc(decisions::Column::Id)
                         .all(&self.db)
-                        .await
-                        .map_err(internal)?,
+                        .await?,
                 );
             }
             let mids: Vec<String> = sd.iter().map(|s| s.message_id.clone()).collect();
-            let mut messages = self.outbox.by_ids(&mids).await.map_err(internal)?;
+            let mut messages = self.outbox.by_ids(&mids).await?;
             let mut ns = group(ns, |n| n.incident_id.clone());
             let mut sd = group(sd, |s| s.incident_id.clone());
             let au_by_notice = group(au, |a| a.notice_id.clone());
@@ -380,7 +373,7 @@ impl crate::Breaches {
             None => Vec::new(),
         };
         Ok(IncidentView {
-            status: Status::parse("status", &f.incident.status).map_err(internal)?,
+            status: Status::parse("status", &f.incident.status)?,
             systems: serde_json::from_str(&f.incident.systems).unwrap_or_default(),
             investigation_flag: investigation_flag(
                 f.incident.discovered_at,
@@ -410,8 +403,7 @@ impl crate::Breaches {
     ) -> Result<incidents::Model, BreachError> {
         incidents::Entity::find_by_id(id.to_owned())
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(BreachError::NotFound("incident"))
     }
 
@@ -424,8 +416,7 @@ impl crate::Breaches {
     ) -> Result<notices::Model, BreachError> {
         let n = notices::Entity::find_by_id(id.to_owned())
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(BreachError::NotFound("breach notice"))?;
         if !scope.allows(&n.tenant_id) {
             return Err(BreachError::NotFound("breach notice"));
@@ -434,8 +425,7 @@ impl crate::Breaches {
             .filter(sends::Column::NoticeId.eq(id))
             .limit(1)
             .all(c)
-            .await
-            .map_err(internal)?;
+            .await?;
         if sent.is_empty() {
             return Err(match scope {
                 Scope::All => BreachError::Precondition(

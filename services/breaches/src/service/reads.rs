@@ -25,8 +25,7 @@ impl crate::Breaches {
             .order_by_asc(incidents::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|i| i.id)
             .collect();
@@ -43,8 +42,7 @@ impl crate::Breaches {
     pub async fn notice(&self, scope: &Scope, id: &str) -> Result<NoticeView, BreachError> {
         let n = notices::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(BreachError::NotFound("breach notice"))?;
         if !scope.allows(&n.tenant_id) {
             return Err(BreachError::NotFound("breach notice"));
@@ -87,8 +85,7 @@ impl crate::Breaches {
             let mut sent: Vec<String> = sends::Entity::find()
                 .filter(sends::Column::TenantId.eq(t.clone()))
                 .all(&self.db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|s| s.notice_id)
                 .collect();
@@ -100,8 +97,7 @@ impl crate::Breaches {
             .order_by_asc(notices::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut incs: Vec<String> = rows.iter().map(|n| n.incident_id.clone()).collect();
         incs.sort();
         incs.dedup();
@@ -129,8 +125,7 @@ impl crate::Breaches {
                 .order_by_asc(incidents::Column::DiscoveredAt)
                 .order_by_asc(incidents::Column::Id)
                 .all(&self.db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|i| i.id)
                 .collect(),
@@ -138,8 +133,7 @@ impl crate::Breaches {
                 let mut v: Vec<String> = notices::Entity::find()
                     .filter(notices::Column::TenantId.eq(t.clone()))
                     .all(&self.db)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .into_iter()
                     .map(|n| n.incident_id)
                     .collect();
@@ -198,12 +192,12 @@ impl crate::Breaches {
         if let Some(f) = from {
             sel = sel.filter(incidents::Column::DiscoveredAt.gte(f));
         }
-        sel.order_by_asc(incidents::Column::DiscoveredAt)
+        Ok(sel
+            .order_by_asc(incidents::Column::DiscoveredAt)
             .order_by_asc(incidents::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// Confirmed incidents, as views with their notices' clocks, for
@@ -218,8 +212,7 @@ impl crate::Breaches {
             None => incidents::Entity::find()
                 .filter(incidents::Column::Status.eq(Status::Confirmed.as_str()))
                 .all(&self.db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|i| i.id)
                 .collect(),
@@ -228,8 +221,7 @@ impl crate::Breaches {
                     .filter(notices::Column::TenantId.eq(t))
                     .filter(notices::Column::CancelledAt.is_null())
                     .all(&self.db)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .into_iter()
                     .map(|n| n.incident_id)
                     .collect();

@@ -8,14 +8,14 @@ impl crate::Breaches {
         let now = store::now_micros();
         instant_in_range("discovered_at", n.discovered_at, now)?;
         let id = new_id();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         incidents::ActiveModel::from(incidents::Model {
             id: id.clone(),
             status: Status::Reported.as_str().into(),
             discovered_at: n.discovered_at,
             discovered_by: n.discovered_by,
             description: n.description,
-            systems: serde_json::to_string(&n.systems).map_err(internal)?,
+            systems: serde_json::to_string(&n.systems)?,
             internal_notes: n.internal_notes,
             reported_at: now,
             reported_by: actor.id.clone(),
@@ -25,16 +25,12 @@ impl crate::Breaches {
             decided_by: None,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "breach.incident.report", "breach_incident", &id)
                 .details(json!({ "discovered_at": proto::wire::timestamp(n.discovered_at) })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.incident(&id).await
     }
 
@@ -74,19 +70,17 @@ impl crate::Breaches {
             }
         }
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let inc = self.incident_row(&txn, id).await?;
-        let status = Status::parse("status", &inc.status).map_err(internal)?;
+        let status = Status::parse("status", &inc.status)?;
         let existing = notices::Entity::find()
             .filter(notices::Column::IncidentId.eq(id))
             .all(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let sent: Vec<String> = sends::Entity::find()
             .filter(sends::Column::IncidentId.eq(id))
             .all(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|s| s.notice_id)
             .collect();
@@ -96,7 +90,7 @@ impl crate::Breaches {
                 for n in existing.iter().filter(|n| n.cancelled_at.is_none()) {
                     let mut am: notices::ActiveModel = n.clone().into();
                     am.cancelled_at = Set(Some(now));
-                    am.update(&txn).await.map_err(internal)?;
+                    am.update(&txn).await?;
                 }
                 let mut am: incidents::ActiveModel = inc.into();
                 am.status = Set(Status::Dismissed.as_str().into());
@@ -104,14 +98,13 @@ impl crate::Breaches {
                 am.dismissal_reason = Set(Some(reason));
                 am.decided_at = Set(Some(now));
                 am.decided_by = Set(Some(actor.id.clone()));
-                am.update(&txn).await.map_err(internal)?;
+                am.update(&txn).await?;
                 audit::append(
                     &txn,
                     Record::new(actor, "breach.incident.dismiss", "breach_incident", id)
                         .details(json!({ "basis": basis.as_str() })),
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
             }
             Decision::Confirm(a) => {
                 if status == Status::Dismissed {
@@ -140,8 +133,7 @@ impl crate::Breaches {
                 let version = assessments::Entity::find()
                     .filter(assessments::Column::IncidentId.eq(id))
                     .all(&txn)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .len() as i32
                     + 1;
                 assessments::ActiveModel::from(assessments::Model {
@@ -150,18 +142,17 @@ impl crate::Breaches {
                     version,
                     assessed_at: now,
                     assessed_by: actor.id.clone(),
-                    body: serde_json::to_string(&a).map_err(internal)?,
+                    body: serde_json::to_string(&a)?,
                 })
                 .insert(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
                 let mut added = Vec::new();
                 for aff in &a.affected {
                     match existing.iter().find(|n| n.tenant_id == aff.controller_id) {
                         Some(n) if n.cancelled_at.is_some() => {
                             let mut am: notices::ActiveModel = n.clone().into();
                             am.cancelled_at = Set(None);
-                            am.update(&txn).await.map_err(internal)?;
+                            am.update(&txn).await?;
                         }
                         Some(_) => {}
                         None => {
@@ -184,16 +175,14 @@ impl crate::Breaches {
                                 acknowledged_by: None,
                             })
                             .insert(&txn)
-                            .await
-                            .map_err(internal)?;
+                            .await?;
                             audit::append(
                                 &txn,
                                 Record::new(actor, "breach.notice.create", "breach_notice", &nid)
                                     .tenant(&aff.controller_id)
                                     .details(json!({ "incident_id": id })),
                             )
-                            .await
-                            .map_err(internal)?;
+                            .await?;
                             added.push(aff.controller_id.clone());
                         }
                     }
@@ -204,15 +193,14 @@ impl crate::Breaches {
                 {
                     let mut am: notices::ActiveModel = n.clone().into();
                     am.cancelled_at = Set(Some(now));
-                    am.update(&txn).await.map_err(internal)?;
+                    am.update(&txn).await?;
                     audit::append(
                         &txn,
                         Record::new(actor, "breach.notice.cancel", "breach_notice", &n.id)
                             .tenant(&n.tenant_id)
                             .details(json!({ "incident_id": id })),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 let first = status == Status::Reported;
                 let mut am: incidents::ActiveModel = inc.into();
@@ -221,7 +209,7 @@ impl crate::Breaches {
                     am.decided_at = Set(Some(now));
                     am.decided_by = Set(Some(actor.id.clone()));
                 }
-                am.update(&txn).await.map_err(internal)?;
+                am.update(&txn).await?;
                 audit::append(
                     &txn,
                     Record::new(actor, "breach.incident.assess", "breach_incident", id).details(
@@ -233,11 +221,10 @@ impl crate::Breaches {
                         }),
                     ),
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
             }
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         self.incident(id).await
     }
 }

@@ -64,7 +64,7 @@ impl Subprocessors {
             ));
         }
         let change_id = new_id();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         changes::ActiveModel::from(changes::Model {
             id: change_id.clone(),
             kind: p.kind.as_str().into(),
@@ -76,8 +76,7 @@ impl Subprocessors {
             created_by: actor.id.clone(),
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         audit::append(
             &txn,
             Record::new(
@@ -94,8 +93,7 @@ impl Subprocessors {
                 "controllers": targets.len(),
             })),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let on = legal_time::period::local_date(now);
         let who = |s: &subs::Model| {
             let s = to_sub(s.clone());
@@ -140,8 +138,7 @@ impl Subprocessors {
                 },
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             notices::ActiveModel::from(notices::Model {
                 id: notice_id.clone(),
                 change_id: change_id.clone(),
@@ -159,8 +156,7 @@ impl Subprocessors {
                 created_at: now,
             })
             .insert(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
             audit::append(
                 &txn,
                 Record::new(
@@ -172,10 +168,9 @@ impl Subprocessors {
                 .tenant(&t.tenant)
                 .details(json!({ "change": change_id, "mode": t.mode.as_str() })),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         self.get_change(&Scope::All, &change_id).await
     }
 
@@ -186,18 +181,13 @@ impl Subprocessors {
     ) -> Result<ChangeView, SubprocessorError> {
         let c = changes::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SubprocessorError::NotFound("change"))?;
         let mut q = notices::Entity::find().filter(notices::Column::ChangeId.eq(id.to_owned()));
         if let Scope::Tenant(t) = scope {
             q = q.filter(notices::Column::TenantId.eq(t.clone()));
         }
-        let rows = q
-            .order_by_asc(notices::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
+        let rows = q.order_by_asc(notices::Column::Id).all(&self.db).await?;
         if rows.is_empty() && matches!(scope, Scope::Tenant(_)) {
             // A change that never concerned this controller does not exist for it.
             return Err(SubprocessorError::NotFound("change"));
@@ -238,8 +228,7 @@ impl Subprocessors {
             .order_by_asc(notices::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let facts = self.complete(Vec::new(), rows.clone()).await?;
         self.views(&facts, &rows, store::now_micros()).await
     }
@@ -252,8 +241,7 @@ impl Subprocessors {
     ) -> Result<notices::Model, SubprocessorError> {
         notices::Entity::find_by_id(id.to_owned())
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|n| scope.allows(&n.tenant_id))
             .ok_or(SubprocessorError::NotFound("notice"))
     }

@@ -22,14 +22,13 @@ impl Subprocessors {
                 "the controller has no processing agreement in force; activate one first".into(),
             ));
         }
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let dup = grants::Entity::find()
             .filter(grants::Column::TenantId.eq(tenant.to_owned()))
             .filter(grants::Column::SubprocessorId.eq(sub_id.to_owned()))
             .filter(grants::Column::Basis.eq("annex"))
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(d) = dup {
             return Err(SubprocessorError::AlreadyExists(format!(
                 "the controller already authorised this sub-processor ({})",
@@ -49,17 +48,13 @@ impl Subprocessors {
             created_at: now,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "subprocessor.authorise", "subprocessor", sub_id)
                 .tenant(tenant)
                 .details(json!({ "authorisation": g.id, "basis": "annex" })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_grant(g))
     }
 
@@ -72,7 +67,7 @@ impl Subprocessors {
         reason: &str,
     ) -> Result<Objection, SubprocessorError> {
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = self.notice_row(&txn, scope, notice_id).await?;
         let facts = self.complete(Vec::new(), vec![n.clone()]).await?;
         let f = facts.notice_facts(&n);
@@ -111,10 +106,8 @@ impl Subprocessors {
             resolution_note: None,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(
                 actor,
                 "subprocessor.objection",
@@ -124,9 +117,7 @@ impl Subprocessors {
             .tenant(&n.tenant_id)
             .details(json!({ "objection": o.id })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_objection(o))
     }
 
@@ -138,11 +129,10 @@ impl Subprocessors {
         resolution: Resolution,
         note: &str,
     ) -> Result<Objection, SubprocessorError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let o = objections::Entity::find_by_id(objection_id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|o| scope.allows(&o.tenant_id))
             .ok_or(SubprocessorError::NotFound("objection"))?;
         if let Some(r) = &o.resolution {
@@ -156,9 +146,8 @@ impl Subprocessors {
         am.resolution = Set(Some(resolution.as_str().into()));
         am.resolved_at = Set(Some(store::now_micros()));
         am.resolution_note = Set(Some(note.to_owned()).filter(|n| !n.is_empty()));
-        let o = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let o = am.update(&txn).await?;
+        txn.commit_with(
             Record::new(
                 actor,
                 "subprocessor.objection_resolved",
@@ -168,9 +157,7 @@ impl Subprocessors {
             .tenant(&tenant)
             .details(json!({ "objection": objection_id, "resolution": resolution.as_str() })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_objection(o))
     }
 
@@ -184,7 +171,7 @@ impl Subprocessors {
         reference: &str,
     ) -> Result<NoticeView, SubprocessorError> {
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let n = self.notice_row(&txn, scope, notice_id).await?;
         if n.mode != Mode::Specific.as_str() {
             return Err(SubprocessorError::Precondition(
@@ -207,7 +194,7 @@ impl Subprocessors {
         am.approval = Set(Some(if approved { "approved" } else { "refused" }.into()));
         am.approved_at = Set(Some(now));
         am.approval_reference = Set(Some(reference.to_owned()));
-        am.update(&txn).await.map_err(internal)?;
+        am.update(&txn).await?;
         if approved {
             grants::ActiveModel::from(grants::Model {
                 id: new_id(),
@@ -221,11 +208,9 @@ impl Subprocessors {
                 created_at: now,
             })
             .insert(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(
                 actor,
                 if approved {
@@ -238,9 +223,7 @@ impl Subprocessors {
             )
             .tenant(&tenant),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.get_notice(scope, notice_id).await
     }
 }

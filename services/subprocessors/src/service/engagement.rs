@@ -129,7 +129,7 @@ impl Subprocessors {
         if let Some(t) = tenant {
             q = q.filter(notices::Column::TenantId.eq(t.to_owned()));
         }
-        let rows = q.all(&self.db).await.map_err(internal)?;
+        let rows = q.all(&self.db).await?;
         let facts = self.complete(Vec::new(), rows.clone()).await?;
         let views = self.views(&facts, &rows, now).await?;
         Ok(views

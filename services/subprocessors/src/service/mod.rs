@@ -39,6 +39,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> SubprocessorError
     }
 }
 
+audit::storage_errors!(SubprocessorError => internal, serde_json::Error, outbox::OutboxError);
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }
@@ -388,16 +390,14 @@ impl Subprocessors {
                     .filter(grants::Column::TenantId.is_in(chunk.iter().cloned()))
                     .order_by_asc(grants::Column::Id)
                     .all(&self.db)
-                    .await
-                    .map_err(internal)?,
+                    .await?,
             );
             n.extend(
                 notices::Entity::find()
                     .filter(notices::Column::TenantId.is_in(chunk.iter().cloned()))
                     .order_by_asc(notices::Column::Id)
                     .all(&self.db)
-                    .await
-                    .map_err(internal)?,
+                    .await?,
             );
         }
         Ok(self.complete(g, n).await?.split())
@@ -415,14 +415,13 @@ impl Subprocessors {
                 .filter(objections::Column::NoticeId.is_in(ids))
                 .order_by_asc(objections::Column::Id)
                 .all(&self.db)
-                .await
-                .map_err(internal)?
+                .await?
             {
                 objections.entry(o.notice_id.clone()).or_default().push(o);
             }
         }
         let msg_ids: Vec<String> = n.iter().map(|x| x.message_id.clone()).collect();
-        let messages = self.outbox.by_ids(&msg_ids).await.map_err(internal)?;
+        let messages = self.outbox.by_ids(&msg_ids).await?;
         Ok(TenantFacts {
             grants: g,
             notices: n,
@@ -443,8 +442,7 @@ impl Subprocessors {
         Ok(subs::Entity::find()
             .filter(subs::Column::Id.is_in(ids))
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|s| (s.id.clone(), to_sub(s)))
             .collect())
@@ -463,8 +461,7 @@ impl Subprocessors {
             changes::Entity::find()
                 .filter(changes::Column::Id.is_in(change_ids))
                 .all(&self.db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|c| (c.id, c.description))
                 .collect()

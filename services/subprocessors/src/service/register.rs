@@ -10,14 +10,14 @@ impl Subprocessors {
     ) -> Result<Subprocessor, SubprocessorError> {
         let now = store::now_micros();
         let id = new_id();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let m = subs::ActiveModel::from(subs::Model {
             id: id.clone(),
             legal_name: n.legal_name,
             address: n.address,
             country: n.country,
             service: n.service,
-            data_categories: serde_json::to_string(&n.data_categories).map_err(internal)?,
+            data_categories: serde_json::to_string(&n.data_categories)?,
             contact_email: n.contact_email,
             flowdown_contract_ref: n.flowdown_contract_ref,
             flowdown_date: Some(n.flowdown_date),
@@ -27,16 +27,12 @@ impl Subprocessors {
             updated_at: now,
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "subprocessor.register", "subprocessor", &id)
                 .details(json!({ "country": m.country })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_sub(m))
     }
 
@@ -47,8 +43,7 @@ impl Subprocessors {
     ) -> Result<subs::Model, SubprocessorError> {
         subs::Entity::find_by_id(id.to_owned())
             .one(c)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SubprocessorError::NotFound("sub-processor"))
     }
 
@@ -68,8 +63,7 @@ impl Subprocessors {
         Ok(q.order_by_asc(subs::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(to_sub)
             .collect())
@@ -81,7 +75,7 @@ impl Subprocessors {
         id: &str,
         p: SubprocessorPatch,
     ) -> Result<Subprocessor, SubprocessorError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let row = self.sub_row(&txn, id).await?;
         let mut fields = Vec::new();
         let mut am: subs::ActiveModel = row.into();
@@ -94,7 +88,7 @@ impl Subprocessors {
             fields.push("service");
         }
         if let Some(v) = p.data_categories {
-            am.data_categories = Set(serde_json::to_string(&v).map_err(internal)?);
+            am.data_categories = Set(serde_json::to_string(&v)?);
             fields.push("data_categories");
         }
         if let Some(v) = p.contact_email {
@@ -121,15 +115,12 @@ impl Subprocessors {
             return Err(err("update", "names no field to change").into());
         }
         am.updated_at = Set(store::now_micros());
-        let m = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let m = am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "subprocessor.update", "subprocessor", id)
                 .details(json!({ "fields": fields })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(to_sub(m))
     }
 

@@ -88,12 +88,11 @@ impl Switching {
             .filter(tbl::Column::Status.eq(Status::Erased.as_str()))
             .filter(tbl::Column::WebhookClosedAt.is_null())
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut done = Vec::new();
         for r in rows {
             let settled = match &r.erasure_notice_id {
-                Some(id) => outbox::settled(&self.db, id).await.map_err(internal)?,
+                Some(id) => outbox::settled(&self.db, id).await?,
                 None => true,
             };
             if !settled {
@@ -103,7 +102,7 @@ impl Switching {
             let id = r.id.clone();
             let mut am: tbl::ActiveModel = r.into();
             am.webhook_closed_at = Set(Some(store::now_micros()));
-            am.update(&self.db).await.map_err(internal)?;
+            am.update(&self.db).await?;
             done.push(id);
         }
         Ok(done)
@@ -130,8 +129,7 @@ impl Switching {
                 ),
             )
             .exec(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .rows_affected;
         rows.insert("switching_export_chunks".into(), chunks);
         let now = store::now_micros();
@@ -167,22 +165,21 @@ impl Switching {
             vault_certificate: erased.vault_certificate.clone(),
         };
         let (json, sha) = cert.seal();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         exports::Entity::delete_many()
             .filter(exports::Column::TenantId.eq(&tenant))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let id = v.row.id.clone();
         let mut am: tbl::ActiveModel = v.row.into();
         am.status = Set(Status::Erased.as_str().into());
         am.erased_at = Set(Some(now));
         am.certificate = Set(Some(json.clone()));
-        let m = am.update(&txn).await.map_err(internal)?;
+        let m = am.update(&txn).await?;
         // The certificate goes to the customer's webhook, which stays until
         // this message is settled (`close_webhooks`).
         let erased_view = view(m, Vec::new(), now)?;
-        let cert_value: Value = serde_json::from_str(&json).map_err(internal)?;
+        let cert_value: Value = serde_json::from_str(&json)?;
         let notice = notices::enqueue(
             &txn,
             Event::Erased,
@@ -190,20 +187,16 @@ impl Switching {
             json!({ "certificate": cert_value, "certificate_sha256": sha }),
             now,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let mut am: tbl::ActiveModel = erased_view.row.into();
         am.erasure_notice_id = Set(Some(notice));
-        am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "switching.tenant_erased", "switch", &id)
                 .tenant(&tenant)
                 .details(json!({ "certificate_sha256": sha })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(id)
     }
 }

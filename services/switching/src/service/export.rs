@@ -11,8 +11,7 @@ impl Switching {
     ) -> Result<exports::Model, SwitchError> {
         let e = exports::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SwitchError::NotFound("export"))?;
         if !scope.allows(&e.tenant_id) {
             return Err(SwitchError::NotFound("export"));
@@ -27,8 +26,7 @@ impl Switching {
             .filter(exports::Column::SwitchId.eq(switch_id))
             .order_by_asc(exports::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|e| e.id)
             .collect())
@@ -79,8 +77,7 @@ impl Switching {
             .filter(exports::Column::SwitchId.eq(switch_id))
             .filter(exports::Column::Status.eq(ExportStatus::Building.as_str()))
             .one(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(b) = building {
             return Err(SwitchError::Precondition(format!(
                 "export {} of this switch is still being built",
@@ -91,7 +88,7 @@ impl Switching {
         let tenant = v.row.tenant_id.clone();
         self.data.create_export_key(&tenant, &id).await?;
         let now = store::now_micros();
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let m = exports::ActiveModel::from(exports::Model {
             id: id.clone(),
             switch_id: switch_id.to_owned(),
@@ -109,17 +106,13 @@ impl Switching {
             created_by: actor.id.clone(),
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
+        .await?;
+        txn.commit_with(
             Record::new(actor, "switching.export_start", "export", &id)
                 .tenant(&tenant)
                 .details(json!({ "switch_id": switch_id })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.spawn_build(actor.clone(), id);
         Ok(m)
     }
@@ -148,8 +141,7 @@ impl Switching {
         let open = exports::Entity::find()
             .filter(exports::Column::Status.eq(ExportStatus::Building.as_str()))
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let actor = Actor::system("switching");
         for e in &open {
             self.spawn_build(actor.clone(), e.id.clone());
@@ -163,26 +155,19 @@ impl Switching {
         id: &str,
         error: &str,
     ) -> Result<(), SwitchError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
-        let Some(e) = exports::Entity::find_by_id(id.to_owned())
-            .one(&txn)
-            .await
-            .map_err(internal)?
-        else {
+        let txn = audit::begin(&self.db).await?;
+        let Some(e) = exports::Entity::find_by_id(id.to_owned()).one(&txn).await? else {
             return Ok(());
         };
         let tenant = e.tenant_id.clone();
         let mut am: exports::ActiveModel = e.into();
         am.status = Set(ExportStatus::Failed.as_str().into());
         am.error = Set(Some(error.chars().take(500).collect()));
-        am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "switching.export_failed", "export", id).tenant(&tenant),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(())
     }
 
@@ -211,8 +196,7 @@ impl Switching {
         for row in rows {
             export_chunks::Entity::insert(row)
                 .exec_without_returning(&self.db)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
         Ok(())
     }
@@ -222,16 +206,14 @@ impl Switching {
     pub async fn build(&self, actor: &Actor, id: &str) -> Result<(), SwitchError> {
         let e = exports::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SwitchError::NotFound("export"))?;
         let tenant = e.tenant_id.clone();
         // A resumed build starts over.
         export_chunks::Entity::delete_many()
             .filter(export_chunks::Column::ExportId.eq(id))
             .exec(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut seq = 0i32;
         let mut b = Bundle::new();
         let cj = b.open("candidates.jsonl", "jsonl");
@@ -288,8 +270,7 @@ impl Switching {
                     ..Default::default()
                 },
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let Some(last) = page.last() else { break };
             after_seq = last.seq;
             for a in &page {
@@ -328,28 +309,22 @@ impl Switching {
         let manifest_sha = done.manifest_sha256;
         let top: Vec<FileEntry> = done.files;
         debug_assert_eq!(done.documents, documents);
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let switch_id = e.switch_id.clone();
         let mut am: exports::ActiveModel = e.into();
         am.status = Set(ExportStatus::Ready.as_str().into());
         am.ready_at = Set(Some(store::now_micros()));
-        am.files = Set(Some(serde_json::to_string(&top).map_err(internal)?));
+        am.files = Set(Some(serde_json::to_string(&top)?));
         am.manifest_sha256 = Set(Some(manifest_sha.clone()));
         am.candidates = Set(candidates as i64);
         am.documents = Set(documents as i64);
-        am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
-            Record::new(actor, "switching.export_ready", "export", id)
-                .tenant(&tenant)
-                .details(json!({ "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha })),
-        )
-        .await
-        .map_err(internal)?;
+        am.update(&txn).await?;
+        let record = Record::new(actor, "switching.export_ready", "export", id)
+            .tenant(&tenant)
+            .details(json!({ "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha }));
         let sw = tbl::Entity::find_by_id(switch_id.clone())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SwitchError::NotFound("switch"))?;
         let now = store::now_micros();
         let v = view(sw, Vec::new(), now)?;
@@ -360,9 +335,8 @@ impl Switching {
             json!({ "export_id": id, "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha }),
             now,
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
+        txn.commit_with(record).await?;
         Ok(())
     }
 
@@ -396,27 +370,23 @@ impl Switching {
             .filter(export_chunks::Column::ExportId.eq(&e.id))
             .order_by_asc(export_chunks::Column::Seq)
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| internal("a ready export has no chunks"))?;
         self.data
             .open_export_chunk(&e.tenant_id, id, first.seq, first.data)
             .await?;
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let tenant = e.tenant_id.clone();
         let n = e.downloads + 1;
         let mut am: exports::ActiveModel = e.into();
         am.downloads = Set(n);
-        let e = am.update(&txn).await.map_err(internal)?;
-        audit::append(
-            &txn,
+        let e = am.update(&txn).await?;
+        txn.commit_with(
             Record::new(actor, "switching.export_download", "export", id)
                 .tenant(&tenant)
                 .details(json!({ "download": n })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         Ok(e)
     }
 
@@ -435,8 +405,7 @@ impl Switching {
             .order_by_asc(export_chunks::Column::Seq)
             .limit(STREAM_PAGE)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let last = rows.last().map(|r| r.seq);
         let mut out = Vec::new();
         for r in rows {

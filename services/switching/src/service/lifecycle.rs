@@ -10,8 +10,7 @@ impl Switching {
         let others = tbl::Entity::find()
             .filter(tbl::Column::TenantId.eq(tenant))
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(o) = others.iter().find(|o| o.status == Status::Erased.as_str()) {
             return Err(SwitchError::Precondition(format!(
                 "controller {tenant} was erased by switch {}",
@@ -34,25 +33,15 @@ impl Switching {
         action: &str,
         details: Value,
     ) -> Result<SwitchView, SwitchError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
-        let m = tbl::ActiveModel::from(row)
-            .insert(&txn)
-            .await
-            .map_err(internal)?;
-        audit::append(
-            &txn,
-            Record::new(actor, action, "switch", &m.id)
-                .tenant(&m.tenant_id)
-                .details(details),
-        )
-        .await
-        .map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
+        let m = tbl::ActiveModel::from(row).insert(&txn).await?;
+        let record = Record::new(actor, action, "switch", &m.id)
+            .tenant(&m.tenant_id)
+            .details(details);
         let now = store::now_micros();
         let v = view(m, Vec::new(), now)?;
-        notices::enqueue(&txn, Event::Requested, &v, json!({}), now)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        notices::enqueue(&txn, Event::Requested, &v, json!({}), now).await?;
+        txn.commit_with(record).await?;
         Ok(v)
     }
 
@@ -235,25 +224,22 @@ impl Switching {
         details: Value,
         notice: Option<(Event, Value)>,
     ) -> Result<SwitchView, SwitchError> {
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
-        let m = row.update(&txn).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
+        let m = row.update(&txn).await?;
         audit::append(
             &txn,
             Record::new(actor, action, "switch", &m.id)
                 .tenant(&m.tenant_id)
                 .details(details),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let c = self.charges_of(&m.id).await?;
         let now = store::now_micros();
         let v = view(m, c, now)?;
         if let Some((event, extra)) = notice {
-            notices::enqueue(&txn, event, &v, extra, now)
-                .await
-                .map_err(internal)?;
+            notices::enqueue(&txn, event, &v, extra, now).await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(v)
     }
 
@@ -266,7 +252,7 @@ impl Switching {
         alt_end: NaiveDate,
     ) -> Result<SwitchView, SwitchError> {
         let (r, v) = self.active_data_act(scope, id).await?;
-        let election = Election::parse("election", &r.election).map_err(internal)?;
+        let election = Election::parse("election", &r.election)?;
         check_unfeasible(
             &v.plan,
             election,
@@ -300,7 +286,7 @@ impl Switching {
         new_end: NaiveDate,
     ) -> Result<SwitchView, SwitchError> {
         let (r, v) = self.active_data_act(scope, id).await?;
-        let election = Election::parse("election", &r.election).map_err(internal)?;
+        let election = Election::parse("election", &r.election)?;
         check_extension(
             &v.plan,
             election,
@@ -369,7 +355,7 @@ impl Switching {
             input.description,
             v.plan.transition_end(),
         )?;
-        let txn = audit::begin(&self.db).await.map_err(internal)?;
+        let txn = audit::begin(&self.db).await?;
         let m = charges::ActiveModel::from(charges::Model {
             id: new_id(),
             switch_id: r.id.clone(),
@@ -383,17 +369,10 @@ impl Switching {
             recorded_by: actor.id.clone(),
         })
         .insert(&txn)
-        .await
-        .map_err(internal)?;
-        audit::append(
-            &txn,
-            Record::new(actor, "switching.charge", "switch", &r.id)
+        .await?;
+        txn.commit_with(Record::new(actor, "switching.charge", "switch", &r.id)
                 .tenant(&r.tenant_id)
-                .details(json!({ "charge_id": m.id, "amount_cents": c.amount_cents, "charged_on": c.charged_on.to_string(), "legal_review": c.legal_review })),
-        )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+                .details(json!({ "charge_id": m.id, "amount_cents": c.amount_cents, "charged_on": c.charged_on.to_string(), "legal_review": c.legal_review }))).await?;
         Ok(m)
     }
 

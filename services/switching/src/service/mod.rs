@@ -33,6 +33,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> SwitchError {
     }
 }
 
+audit::storage_errors!(SwitchError => internal, serde_json::Error);
+
 mod advance;
 mod export;
 mod lifecycle;
@@ -77,7 +79,7 @@ impl SwitchView {
 
 fn facts(r: &tbl::Model) -> Result<Facts, SwitchError> {
     Ok(Facts {
-        kind: Kind::parse("kind", &r.kind).map_err(internal)?,
+        kind: Kind::parse("kind", &r.kind)?,
         election: r.election.clone(),
         notice_months: r.notice_months.max(0) as u32,
         requested_at: r.requested_at,
@@ -96,7 +98,7 @@ pub fn view(
 ) -> Result<SwitchView, SwitchError> {
     let f = facts(&r)?;
     let plan = plan(&f).map_err(internal)?;
-    let status = Status::parse("status", &r.status).map_err(internal)?;
+    let status = Status::parse("status", &r.status)?;
     let retrieval_open =
         status != Status::Erased && plan.retrieval_until().is_some_and(|t| now < t);
     // Erasure waits for the end of the retrieval period and, for a switch
@@ -143,8 +145,7 @@ impl Switching {
     async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, SwitchError> {
         let r = tbl::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(SwitchError::NotFound("switch"))?;
         if !scope.allows(&r.tenant_id) {
             return Err(SwitchError::NotFound("switch"));
@@ -153,12 +154,11 @@ impl Switching {
     }
 
     async fn charges_of(&self, id: &str) -> Result<Vec<charges::Model>, SwitchError> {
-        charges::Entity::find()
+        Ok(charges::Entity::find()
             .filter(charges::Column::SwitchId.eq(id))
             .order_by_asc(charges::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(internal)
+            .await?)
     }
 }
 
@@ -294,7 +294,7 @@ fn retention_json(p: &crate::ports::RetentionSettings) -> Vec<u8> {
 
 /// One line of `agreements.jsonl` (schema `custodian.agreement_version.v1`).
 fn agreement_json(v: &crate::ports::AgreementVersion) -> Result<Value, SwitchError> {
-    let terms: Value = serde_json::from_str(&v.terms_json).map_err(internal)?;
+    let terms: Value = serde_json::from_str(&v.terms_json)?;
     Ok(json!({
         "schema": "custodian.agreement_version.v1",
         "agreement_id": v.agreement_id,

@@ -27,8 +27,7 @@ impl Switching {
             .order_by_asc(tbl::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         // The page's charges in one query, grouped by switch.
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut by_switch: std::collections::HashMap<String, Vec<charges::Model>> =
@@ -37,8 +36,7 @@ impl Switching {
             .filter(charges::Column::SwitchId.is_in(ids))
             .order_by_asc(charges::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
         {
             by_switch.entry(c.switch_id.clone()).or_default().push(c);
         }
@@ -62,8 +60,7 @@ impl Switching {
         let now = store::now_micros();
         q.order_by_asc(tbl::Column::Id)
             .all(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| view(r, Vec::new(), now))
             .collect()

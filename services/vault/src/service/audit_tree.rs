@@ -43,12 +43,11 @@ async fn latest<C: ConnectionTrait>(
     db: &C,
     tree: &str,
 ) -> Result<Option<audit_checkpoints::Model>, VaultError> {
-    audit_checkpoints::Entity::find()
+    Ok(audit_checkpoints::Entity::find()
         .filter(audit_checkpoints::Column::Tree.eq(tree))
         .order_by_desc(audit_checkpoints::Column::TreeSize)
         .one(db)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 fn root_of(c: &Option<audit_checkpoints::Model>) -> Result<Option<Hash>, VaultError> {
@@ -90,7 +89,7 @@ impl Vault {
     /// [`Self::extend_audit`], adding at most `limit` events when given
     /// (pages of at most that many).
     pub async fn extend_audit_by(&self, limit: Option<u64>) -> Result<u64, VaultError> {
-        let (head, _) = audit::global_head(&self.main).await.map_err(internal)?;
+        let (head, _) = audit::global_head(&self.main).await?;
         let mut added = 0u64;
         let size = latest(&self.keys.db, "global")
             .await?
@@ -99,7 +98,7 @@ impl Vault {
             return Ok(size as u64);
         }
         loop {
-            let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+            let txn = begin_write(&self.keys.db).await?;
             let last = latest(&txn, "global").await?;
             let size = last.as_ref().map_or(0, |c| c.tree_size as u64);
             let events = audit_events::Entity::find()
@@ -108,17 +107,15 @@ impl Vault {
                 .order_by_asc(audit_events::Column::Seq)
                 .limit(limit.map_or(AUDIT_PAGE, |l| l.clamp(1, AUDIT_PAGE)))
                 .all(&self.main)
-                .await
-                .map_err(internal)?;
+                .await?;
             if events.is_empty() {
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
                 return Ok(size);
             }
             if size > 0 {
                 let at_end = audit_events::Entity::find_by_id(size as i64)
                     .one(&self.main)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .ok_or_else(|| diverged(format!("event {size}, the tree's last, is gone")))?;
                 if !holds(
                     &txn,
@@ -184,7 +181,7 @@ impl Vault {
                 )
                 .await?;
             }
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             metrics::counter!("custodian_audit_checkpoints_total").increment(1);
             added += new - size;
             if new >= head as u64 || limit.is_some_and(|l| added >= l) {
@@ -212,8 +209,7 @@ impl Vault {
             signed_at: Set(store::now_micros()),
         }
         .insert(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 
@@ -230,10 +226,11 @@ impl Vault {
                 self.extend_audit().await?;
                 latest(&self.keys.db, &key).await?
             }
-            Some(s) => audit_checkpoints::Entity::find_by_id((key.clone(), s as i64))
-                .one(&self.keys.db)
-                .await
-                .map_err(internal)?,
+            Some(s) => {
+                audit_checkpoints::Entity::find_by_id((key.clone(), s as i64))
+                    .one(&self.keys.db)
+                    .await?
+            }
         };
         found.ok_or_else(|| match size {
             None => VaultError::NotFound,
@@ -259,8 +256,7 @@ impl Vault {
         let rows = audit_events::Entity::find()
             .filter(audit_events::Column::Seq.is_in(seqs.iter().copied()))
             .all(&self.main)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut proven = Vec::with_capacity(seqs.len());
         for seq in seqs {
             let leaf = rows

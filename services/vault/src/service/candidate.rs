@@ -47,7 +47,7 @@ impl Vault {
                 external_ref: item.external_ref,
                 vacancy_ref: item.vacancy_ref,
                 applied_on: item.applied_on,
-                categories: serde_json::to_string(&item.categories).map_err(internal)?,
+                categories: serde_json::to_string(&item.categories)?,
                 status: Status::Open.as_str().into(),
                 closed_on: None,
                 consent: "none".into(),
@@ -69,7 +69,7 @@ impl Vault {
             });
         }
         let result = async {
-            let txn = audit::begin(&self.main).await.map_err(internal)?;
+            let txn = audit::begin(&self.main).await?;
             for chunk in rows.chunks(200) {
                 candidates::Entity::insert_many(chunk.iter().cloned().map(candidates::ActiveModel::from))
                     .exec_without_returning(&txn)
@@ -82,7 +82,7 @@ impl Vault {
                     })?;
             }
             for chunk in docs.chunks(500) {
-                candidate_documents::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await.map_err(internal)?;
+                candidate_documents::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
             }
             for chunk in index.chunks(500) {
                 candidate_index::Entity::insert_many(chunk.to_vec())
@@ -93,13 +93,12 @@ impl Vault {
                     )
                     .exec_without_returning(&txn)
                     .await
-                    .map_err(internal)?;
+                    ?;
             }
             let object = if ids.len() == 1 { ids[0].clone() } else { format!("batch of {}", ids.len()) };
-            audit::append(&txn, Record::new(actor, "candidate.create", "candidate", &object).tenant(tenant).details(ids_json(&ids)))
-                .await
-                .map_err(internal)?;
-            txn.commit().await.map_err(internal)
+            txn.commit_with(Record::new(actor, "candidate.create", "candidate", &object).tenant(tenant).details(ids_json(&ids)))
+                .await?;
+            Ok(())
         }
         .await;
         if let Err(e) = result {
@@ -160,18 +159,15 @@ impl Vault {
             .await?
             .ok_or(VaultError::NotFound)?;
         let profile_bytes = zeroize::Zeroizing::new(
-            dek.open(&ctx(&row.tenant_id, &row.id, PROFILE), &row.profile)
-                .map_err(internal)?,
+            dek.open(&ctx(&row.tenant_id, &row.id, PROFILE), &row.profile)?,
         );
-        let profile: Profile = serde_json::from_slice(&profile_bytes).map_err(internal)?;
+        let profile: Profile = serde_json::from_slice(&profile_bytes)?;
         let cv = if row.cv_size > 0 {
             let doc = candidate_documents::Entity::find_by_id(row.id.clone())
                 .one(&self.main)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or_else(|| internal("cv document missing"))?;
-            dek.open(&ctx(&row.tenant_id, &row.id, CV), &doc.body)
-                .map_err(internal)?
+            dek.open(&ctx(&row.tenant_id, &row.id, CV), &doc.body)?
         } else {
             Vec::new()
         };
@@ -182,8 +178,7 @@ impl Vault {
                 .tenant(&row.tenant_id)
                 .reason(purpose),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok((row, Payload { profile, cv }))
     }
 
@@ -223,11 +218,10 @@ impl Vault {
             q = q.filter(candidates::Column::Id.gt(a));
         }
         // Metadata only: the sealed profile is never decrypted here.
-        q.order_by_asc(candidates::Column::Id)
+        Ok(q.order_by_asc(candidates::Column::Id)
             .limit(limit)
             .all(&self.main)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// How many candidates [`Vault::list`] would give over all its pages.
@@ -237,10 +231,7 @@ impl Vault {
         filter: &CandidateFilter<'_>,
     ) -> Result<u64, VaultError> {
         use sea_orm::PaginatorTrait;
-        self.filtered(scope, filter)
-            .count(&self.main)
-            .await
-            .map_err(internal)
+        Ok(self.filtered(scope, filter).count(&self.main).await?)
     }
 
     fn filtered(
@@ -304,8 +295,7 @@ impl Vault {
                 .filter(candidate_index::Column::TenantId.eq(tenant))
                 .filter(candidate_index::Column::Hash.is_in(hashes.iter().cloned()))
                 .all(&self.main)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|r| r.candidate_id)
                 .collect()
@@ -316,20 +306,18 @@ impl Vault {
                     .filter(candidates::Column::TenantId.eq(tenant))
                     .filter(candidates::Column::ExternalRef.eq(r))
                     .all(&self.main)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .into_iter()
                     .map(|c| c.id),
             );
         }
-        candidates::Entity::find()
+        Ok(candidates::Entity::find()
             .filter(candidates::Column::TenantId.eq(tenant))
             .filter(candidates::Column::Id.is_in(ids))
             .filter(visible(Utc::now()))
             .order_by_asc(candidates::Column::Id)
             .all(&self.main)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     pub async fn find_by_index(
@@ -391,8 +379,7 @@ impl Vault {
                     next.cv_size = cv_len.unwrap_or(0);
                     candidate_documents::Entity::delete_by_id(id.clone())
                         .exec(txn)
-                        .await
-                        .map_err(internal)?;
+                        .await?;
                     if let Some(body) = cv {
                         candidate_documents::ActiveModel {
                             candidate_id: Set(id.clone()),
@@ -400,33 +387,29 @@ impl Vault {
                             body: Set(body),
                         }
                         .insert(txn)
-                        .await
-                        .map_err(internal)?;
+                        .await?;
                     }
                     candidate_index::Entity::delete_many()
                         .filter(candidate_index::Column::CandidateId.eq(&id))
                         .exec(txn)
-                        .await
-                        .map_err(internal)?;
+                        .await?;
                     if !index.is_empty() {
                         candidate_index::Entity::insert_many(index)
                             .exec_without_returning(txn)
-                            .await
-                            .map_err(internal)?;
+                            .await?;
                     }
                 }
                 if let Some(v) = vacancy {
                     next.vacancy_ref = v;
                 }
                 if let Some(c) = categories {
-                    next.categories = serde_json::to_string(&c).map_err(internal)?;
+                    next.categories = serde_json::to_string(&c)?;
                 }
                 next.updated_at = store::now_micros();
                 let saved = candidates::ActiveModel::from(next)
                     .reset_all()
                     .update(txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 log.push(
                     Record::new(&actor, "candidate.update", "candidate", &id)
                         .tenant(&tenant)

@@ -24,7 +24,7 @@ impl Vault {
         reference: &str,
     ) -> Result<deletion_certificates::Model, VaultError> {
         let now = store::now_micros();
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
+        let txn = audit::begin(&self.main).await?;
         let row = self.find_visible_locked(&txn, scope, id).await?;
         if row.legal_hold {
             return Err(VaultError::Precondition(format!(
@@ -57,21 +57,17 @@ impl Vault {
             .filter(candidates::Column::ShredClaimedAt.is_null())
             .filter(candidates::Column::LegalHold.eq(false))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if claimed.rows_affected != 1 {
             return Err(VaultError::NotFound);
         }
-        audit::append(
-            &txn,
+        txn.commit_with(
             Record::new(actor, "candidate.erase_requested", "candidate", id)
                 .tenant(&row.tenant_id)
                 .reason(reason.as_str())
                 .details(json!({ "reference_given": !reference.is_empty() })),
         )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        .await?;
         self.shred(
             actor,
             vec![Claimed {
@@ -104,7 +100,7 @@ impl Vault {
         if let Some(t) = &tenant {
             q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
         }
-        let erased: Vec<DateTime<Utc>> = q.into_tuple().all(&self.main).await.map_err(internal)?;
+        let erased: Vec<DateTime<Utc>> = q.into_tuple().all(&self.main).await?;
         let mut q = candidates::Entity::find()
             .select_only()
             .column(candidates::Column::DeleteAfter)
@@ -114,8 +110,7 @@ impl Vault {
         if let Some(t) = &tenant {
             q = q.filter(candidates::Column::TenantId.eq(t.clone()));
         }
-        let due: Vec<Option<DateTime<Utc>>> =
-            q.into_tuple().all(&self.main).await.map_err(internal)?;
+        let due: Vec<Option<DateTime<Utc>>> = q.into_tuple().all(&self.main).await?;
         Ok(crate::domain::erasure_days(
             erased,
             due.into_iter().flatten(),
@@ -131,8 +126,7 @@ impl Vault {
     ) -> Result<deletion_certificates::Model, VaultError> {
         let c = deletion_certificates::Entity::find_by_id(id.to_owned())
             .one(&self.main)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(VaultError::NotFound)?;
         if !scope.allows(&c.tenant_id) {
             return Err(VaultError::NotFound);
@@ -163,7 +157,7 @@ impl Vault {
             q = q.filter(C::ShreddedAt.lt(t));
         }
         let total = if count {
-            Some(q.clone().count(&self.main).await.map_err(internal)?)
+            Some(q.clone().count(&self.main).await?)
         } else {
             None
         };
@@ -181,8 +175,7 @@ impl Vault {
             .order_by_desc(C::CandidateId)
             .limit(limit)
             .all(&self.main)
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok((rows, total))
     }
 
@@ -225,19 +218,17 @@ impl Vault {
         );
         let values: Vec<sea_orm::Value> = vec![now.into(), until.into(), (limit as i64).into()];
         let stmt = Statement::from_sql_and_values(self.main.get_database_backend(), sql, values);
-        let rows = self.main.query_all_raw(stmt).await.map_err(internal)?;
+        let rows = self.main.query_all_raw(stmt).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(Claimed {
-                    id: r.try_get("", "id").map_err(internal)?,
-                    tenant_id: r.try_get("", "tenant_id").map_err(internal)?,
+                    id: r.try_get("", "id")?,
+                    tenant_id: r.try_get("", "tenant_id")?,
                     reason: r
-                        .try_get::<Option<String>>("", "shred_reason")
-                        .map_err(internal)?
+                        .try_get::<Option<String>>("", "shred_reason")?
                         .unwrap_or_else(|| "retention".into()),
                     basis: r
-                        .try_get::<Option<String>>("", "shred_basis")
-                        .map_err(internal)?
+                        .try_get::<Option<String>>("", "shred_basis")?
                         .unwrap_or_default(),
                 })
             })
@@ -256,20 +247,18 @@ impl Vault {
             return Ok(ReconcileReport::default());
         }
         let ids: Vec<String> = claimed.iter().map(|c| c.id.clone()).collect();
-        let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+        let txn = begin_write(&self.keys.db).await?;
         let done: HashSet<String> = shred_ledger::Entity::find()
             .filter(shred_ledger::Column::CandidateId.is_in(ids.clone()))
             .all(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| r.candidate_id)
             .collect();
         let head = shred_ledger::Entity::find()
             .order_by_desc(shred_ledger::Column::Seq)
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let (mut seq, mut prev) = head
             .map(|h| (h.seq, h.hash))
             .unwrap_or((0, store::GENESIS_HASH.to_owned()));
@@ -294,15 +283,13 @@ impl Vault {
         for chunk in rows.chunks(500) {
             shred_ledger::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
         candidate_deks::Entity::delete_many()
             .filter(candidate_deks::Column::CandidateId.is_in(ids))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+            .await?;
+        txn.commit().await?;
         self.reconcile(actor).await
     }
 

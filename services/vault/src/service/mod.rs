@@ -35,6 +35,8 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> VaultError {
     }
 }
 
+audit::storage_errors!(VaultError => internal, serde_json::Error, crate::keys::KeyError, crate::ledger::LedgerError, vault_crypto::CryptoError);
+
 pub use audit_tree::MAX_PROVEN_EVENTS;
 pub use candidate::CandidateFilter;
 pub use erasure::CertificateFilter;
@@ -238,7 +240,7 @@ impl Vault {
         dek: &Dek,
         p: &Payload,
     ) -> Result<(Vec<u8>, Option<Vec<u8>>), VaultError> {
-        let profile = serde_json::to_vec(&p.profile).map_err(internal)?;
+        let profile = serde_json::to_vec(&p.profile)?;
         let sealed = dek.seal(&ctx(tenant, id, PROFILE), &profile);
         let cv = (!p.cv.is_empty()).then(|| dek.seal(&ctx(tenant, id, CV), &p.cv));
         Ok((sealed, cv))
@@ -330,8 +332,7 @@ impl Vault {
                 let saved = candidates::ActiveModel::from(next)
                     .reset_all()
                     .update(txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 let mut rec = Record::new(&actor, &action, "candidate", &id)
                     .tenant(&saved.tenant_id)
                     .details(details);
@@ -343,12 +344,6 @@ impl Vault {
             })
         })
         .await
-    }
-}
-
-impl From<audit::AuditError> for VaultError {
-    fn from(e: audit::AuditError) -> Self {
-        internal(e)
     }
 }
 
@@ -364,11 +359,7 @@ async fn lookup<C: ConnectionTrait>(
     if lock {
         q = q.lock_exclusive();
     }
-    let row = q
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(VaultError::NotFound)?;
+    let row = q.one(db).await?.ok_or(VaultError::NotFound)?;
     if !scope.allows(&row.tenant_id) {
         return Err(VaultError::NotFound);
     }
@@ -400,8 +391,7 @@ async fn purge_tenant_rows<C: ConnectionTrait>(
                 $m::Entity::delete_many()
                     .filter($m::Column::TenantId.eq(tenant))
                     .exec(txn)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .rows_affected,
             ));
         };

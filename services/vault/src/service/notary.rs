@@ -93,8 +93,7 @@ pub(super) async fn read_hashes<C: ConnectionTrait>(
             Table::Ledger => ledger_tree_hashes::Entity::find()
                 .filter(ledger_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
                 .all(db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|r| (r.idx, r.hash))
                 .collect(),
@@ -102,8 +101,7 @@ pub(super) async fn read_hashes<C: ConnectionTrait>(
                 .filter(audit_tree_hashes::Column::Tree.eq(tree))
                 .filter(audit_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
                 .all(db)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|r| (r.idx, r.hash))
                 .collect(),
@@ -192,8 +190,7 @@ pub(super) async fn grow<C: ConnectionTrait>(
                 .exec_without_returning(txn)
                 .await
             }
-        }
-        .map_err(internal)?;
+        }?;
     }
     // What the root and the self-check read beyond what is in hand.
     let mut want = tree::needs(Op::Root { size: new });
@@ -220,11 +217,10 @@ pub(super) async fn grow<C: ConnectionTrait>(
 async fn latest_checkpoint<C: ConnectionTrait>(
     db: &C,
 ) -> Result<Option<ledger_checkpoints::Model>, VaultError> {
-    ledger_checkpoints::Entity::find()
+    Ok(ledger_checkpoints::Entity::find()
         .order_by_desc(ledger_checkpoints::Column::TreeSize)
         .one(db)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 /// What a deletion certificate states, with the entry's own time.
@@ -256,11 +252,10 @@ impl Vault {
     pub async fn register_signing_key(&self) -> Result<(), VaultError> {
         let public = self.notary.public();
         let now = store::now_micros();
-        let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+        let txn = begin_write(&self.keys.db).await?;
         if signing_keys::Entity::find_by_id(public.handle())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .is_none()
         {
             signing_keys::ActiveModel {
@@ -270,16 +265,14 @@ impl Vault {
                 retired_at: Set(None),
             }
             .insert(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         signing_keys::Entity::update_many()
             .col_expr(signing_keys::Column::RetiredAt, Expr::value(now))
             .filter(signing_keys::Column::KeyHandle.ne(public.handle()))
             .filter(signing_keys::Column::RetiredAt.is_null())
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         // The key in use is never retired (a key brought back is current).
         signing_keys::Entity::update_many()
             .col_expr(
@@ -288,9 +281,9 @@ impl Vault {
             )
             .filter(signing_keys::Column::KeyHandle.eq(public.handle()))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)
+            .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Every key the vault has signed with, the one in use first.
@@ -298,8 +291,7 @@ impl Vault {
         let mut keys = signing_keys::Entity::find()
             .order_by_asc(signing_keys::Column::FirstUsedAt)
             .all(&self.keys.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         keys.sort_by_key(|k| k.retired_at.is_some());
         Ok(keys)
     }
@@ -312,8 +304,7 @@ impl Vault {
         let head = shred_ledger::Entity::find()
             .order_by_desc(shred_ledger::Column::Seq)
             .one(&self.keys.db)
-            .await
-            .map_err(internal)?
+            .await?
             .map_or(0, |r| r.seq);
         // Nothing new (every idle sweep): no write transaction, no lock.
         let size = latest_checkpoint(&self.keys.db)
@@ -323,7 +314,7 @@ impl Vault {
             return Ok(size as u64);
         }
         loop {
-            let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+            let txn = begin_write(&self.keys.db).await?;
             let last = latest_checkpoint(&txn).await?;
             let size = last.as_ref().map(|c| c.tree_size as u64).unwrap_or(0);
             let rows = shred_ledger::Entity::find()
@@ -332,10 +323,9 @@ impl Vault {
                 .order_by_asc(shred_ledger::Column::Seq)
                 .limit(TREE_PAGE)
                 .all(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             if rows.is_empty() {
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
                 return Ok(size);
             }
             let mut leaves = Vec::with_capacity(rows.len());
@@ -365,9 +355,8 @@ impl Vault {
                 signed_at: Set(store::now_micros()),
             }
             .insert(&txn)
-            .await
-            .map_err(internal)?;
-            txn.commit().await.map_err(internal)?;
+            .await?;
+            txn.commit().await?;
             metrics::counter!("custodian_ledger_checkpoints_total").increment(1);
         }
     }
@@ -379,10 +368,11 @@ impl Vault {
     ) -> Result<ledger_checkpoints::Model, VaultError> {
         let found = match size {
             None => latest_checkpoint(&self.keys.db).await?,
-            Some(s) => ledger_checkpoints::Entity::find_by_id(s as i64)
-                .one(&self.keys.db)
-                .await
-                .map_err(internal)?,
+            Some(s) => {
+                ledger_checkpoints::Entity::find_by_id(s as i64)
+                    .one(&self.keys.db)
+                    .await?
+            }
         };
         found.ok_or_else(|| match size {
             None => VaultError::Precondition("no checkpoint yet: nothing has been erased".into()),
@@ -401,15 +391,17 @@ impl Vault {
         size: Option<u64>,
     ) -> Result<Proven, VaultError> {
         let row = match leaf {
-            LeafRef::Seq(seq) => shred_ledger::Entity::find_by_id(*seq)
-                .one(&self.keys.db)
-                .await
-                .map_err(internal)?,
-            LeafRef::Candidate(id) => shred_ledger::Entity::find()
-                .filter(shred_ledger::Column::CandidateId.eq(id.clone()))
-                .one(&self.keys.db)
-                .await
-                .map_err(internal)?,
+            LeafRef::Seq(seq) => {
+                shred_ledger::Entity::find_by_id(*seq)
+                    .one(&self.keys.db)
+                    .await?
+            }
+            LeafRef::Candidate(id) => {
+                shred_ledger::Entity::find()
+                    .filter(shred_ledger::Column::CandidateId.eq(id.clone()))
+                    .one(&self.keys.db)
+                    .await?
+            }
         }
         .filter(|r| scope.allows(&r.tenant_id))
         .ok_or(VaultError::NotFound)?;
@@ -498,10 +490,9 @@ impl Vault {
         if let Scope::Tenant(t) = scope {
             q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
         }
-        q.order_by_asc(deletion_certificates::Column::LedgerSeq)
+        Ok(q.order_by_asc(deletion_certificates::Column::LedgerSeq)
             .all(&self.main)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// The signed certificate of a data-subject request's erasures: every
@@ -537,8 +528,7 @@ impl Vault {
         for c in &certs {
             let row = shred_ledger::Entity::find_by_id(c.ledger_seq)
                 .one(&self.keys.db)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or_else(|| {
                     internal(format!(
                         "ledger entry {} of a certificate is missing",

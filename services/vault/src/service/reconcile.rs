@@ -43,7 +43,7 @@ impl Vault {
         if let Some(after) = cursor.as_ref() {
             q = q.filter(candidate_deks::Column::CandidateId.gt(after.clone()));
         }
-        let ids: Vec<String> = q.into_tuple().all(&self.keys.db).await.map_err(internal)?;
+        let ids: Vec<String> = q.into_tuple().all(&self.keys.db).await?;
         *cursor = match ids.last() {
             Some(last) if ids.len() as u64 == page => Some(last.clone()),
             // The end: round again from the start next time.
@@ -61,8 +61,7 @@ impl Vault {
                 .filter(candidates::Column::Id.is_in(chunk.iter().cloned()))
                 .into_tuple()
                 .all(&self.main)
-                .await
-                .map_err(internal)?;
+                .await?;
             present.extend(found);
         }
         let orphans: Vec<String> = ids.into_iter().filter(|i| !present.contains(i)).collect();
@@ -76,8 +75,7 @@ impl Vault {
             .filter(candidate_deks::Column::CandidateId.is_in(orphans.iter().cloned()))
             .filter(candidate_deks::Column::CandidateId.lt(cutoff))
             .exec(&self.keys.db)
-            .await
-            .map_err(internal)?
+            .await?
             .rows_affected;
         metrics::counter!("custodian_vault_orphan_deks_total").increment(gone);
         tracing::info!(
@@ -112,28 +110,20 @@ impl Vault {
     pub(super) async fn reconcile_file(&self) -> Result<ReconcileReport, VaultError> {
         let _guard = self.ledger_lock.lock().await;
         let mut report = ReconcileReport::default();
-        let mut held = self.ledger.lock().await.map_err(internal)?;
+        let mut held = self.ledger.lock().await?;
         let state = keystore_state::Entity::find_by_id(1)
             .one(&self.keys.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| internal("keystore_state missing"))?;
-        let tail = held
-            .read_from(state.ledger_file_offset as u64)
-            .await
-            .map_err(internal)?;
+        let tail = held.read_from(state.ledger_file_offset as u64).await?;
         let mut file_seq = tail.last_seq.unwrap_or(state.ledger_file_seq);
         let mut offset = tail.end;
         let mut erased = Vec::new();
         if !tail.entries.is_empty() {
             // The file knows shreds this key store does not: it was restored.
-            let txn = begin_write(&self.keys.db).await.map_err(internal)?;
+            let txn = begin_write(&self.keys.db).await?;
             for e in &tail.entries {
-                match shred_ledger::Entity::find_by_id(e.seq)
-                    .one(&txn)
-                    .await
-                    .map_err(internal)?
-                {
+                match shred_ledger::Entity::find_by_id(e.seq).one(&txn).await? {
                     Some(r) if r.candidate_id == e.candidate_id => {}
                     Some(r) => {
                         return Err(internal(format!(
@@ -142,7 +132,7 @@ impl Vault {
                         )));
                     }
                     None => {
-                        entry_model(e).insert(&txn).await.map_err(internal)?;
+                        entry_model(e).insert(&txn).await?;
                         report.restored_ledger_entries += 1;
                     }
                 }
@@ -150,8 +140,7 @@ impl Vault {
                     Subject::Candidate(id) => {
                         let gone = candidate_deks::Entity::delete_by_id(id.to_owned())
                             .exec(&txn)
-                            .await
-                            .map_err(internal)?;
+                            .await?;
                         report.reshredded_keys += gone.rows_affected;
                     }
                     Subject::Tenant(t) => {
@@ -161,8 +150,7 @@ impl Vault {
                         let had_keys = tenant_keks::Entity::find()
                             .filter(tenant_keks::Column::TenantId.eq(t))
                             .count(&txn)
-                            .await
-                            .map_err(internal)?;
+                            .await?;
                         let fence =
                             crate::keys::destroy_tenant_keys(&txn, t, e.shredded_at).await?;
                         if had_keys > 0 {
@@ -174,7 +162,7 @@ impl Vault {
                 }
                 file_seq = file_seq.max(e.seq);
             }
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             for t in &erased {
                 self.keys.forget(t);
             }
@@ -187,20 +175,19 @@ impl Vault {
                 .order_by_asc(shred_ledger::Column::Seq)
                 .limit(5000)
                 .all(&self.keys.db)
-                .await
-                .map_err(internal)?;
+                .await?;
             if missing.is_empty() {
                 break;
             }
             let entries: Vec<Entry> = missing.into_iter().map(model_entry).collect();
-            offset = held.append(&entries).await.map_err(internal)?;
+            offset = held.append(&entries).await?;
             file_seq = entries.last().map(|e| e.seq).unwrap_or(file_seq);
             report.appended_to_file += entries.len() as u64;
         }
         // The appends are durable before the key store's mark moves past
         // them (the shared table commits here); a crash in between only
         // makes the next pass read them again.
-        held.release().await.map_err(internal)?;
+        held.release().await?;
         if offset as i64 != state.ledger_file_offset || file_seq != state.ledger_file_seq {
             keystore_state::ActiveModel {
                 id: Set(1),
@@ -208,8 +195,7 @@ impl Vault {
                 ledger_file_seq: Set(file_seq),
             }
             .update(&self.keys.db)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         Ok(report)
     }
@@ -220,11 +206,10 @@ impl Vault {
     ) -> Result<ReconcileReport, VaultError> {
         let mut report = ReconcileReport::default();
         loop {
-            let txn = audit::begin(&self.main).await.map_err(internal)?;
+            let txn = audit::begin(&self.main).await?;
             let applied = vault_state::Entity::find_by_id(1)
                 .one(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .map(|s| s.applied_seq)
                 .unwrap_or(0);
             let entries = shred_ledger::Entity::find()
@@ -232,10 +217,9 @@ impl Vault {
                 .order_by_asc(shred_ledger::Column::Seq)
                 .limit(1000)
                 .all(&self.keys.db)
-                .await
-                .map_err(internal)?;
+                .await?;
             if entries.is_empty() {
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
                 break;
             }
             // Tenant erasures: every row of the tenant goes (again, after a
@@ -260,7 +244,7 @@ impl Vault {
                             })),
                     )
                     .await
-                    .map_err(internal)?;
+                    ?;
                 }
             }
             let last_seq = tenant_entries
@@ -279,33 +263,28 @@ impl Vault {
                 .filter(candidates::Column::Id.is_in(ids.clone()))
                 .into_tuple::<(String, String)>()
                 .all(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .collect();
             let existing_certs: HashSet<String> = deletion_certificates::Entity::find()
                 .filter(deletion_certificates::Column::CandidateId.is_in(ids.clone()))
                 .all(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|c| c.candidate_id)
                 .collect();
             candidate_index::Entity::delete_many()
                 .filter(candidate_index::Column::CandidateId.is_in(ids.clone()))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             candidate_documents::Entity::delete_many()
                 .filter(candidate_documents::Column::CandidateId.is_in(ids.clone()))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             let removed = candidates::Entity::delete_many()
                 .filter(candidates::Column::Id.is_in(ids.clone()))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             report.removed_rows += removed.rows_affected;
             let certs: Vec<deletion_certificates::ActiveModel> = entries
                 .iter()
@@ -326,8 +305,7 @@ impl Vault {
             for chunk in certs.chunks(500) {
                 deletion_certificates::Entity::insert_many(chunk.to_vec())
                     .exec_without_returning(&txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             }
             // One audit entry per tenant per batch, listing the ids.
             let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -351,16 +329,14 @@ impl Vault {
                         .tenant(tenant)
                         .details(ids_json(&ids)),
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
             }
             vault_state::Entity::update_many()
                 .col_expr(vault_state::Column::AppliedSeq, Expr::value(last_seq))
                 .filter(vault_state::Column::Id.eq(1))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
-            txn.commit().await.map_err(internal)?;
+                .await?;
+            txn.commit().await?;
             report.applied_to_main += applied_now;
         }
         Ok(report)

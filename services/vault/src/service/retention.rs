@@ -40,12 +40,11 @@ impl Vault {
         id: &str,
         reason: &str,
     ) -> Result<candidates::Model, VaultError> {
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
+        let txn = audit::begin(&self.main).await?;
         let row = candidates::Entity::find_by_id(id.to_owned())
             .lock_exclusive()
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(VaultError::NotFound)?;
         if !scope.allows(&row.tenant_id) {
             return Err(VaultError::NotFound);
@@ -66,8 +65,7 @@ impl Vault {
             .filter(candidates::Column::Id.eq(id))
             .filter(candidates::Column::ShredClaimedAt.is_null())
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if set.rows_affected != 1 {
             return Err(VaultError::Precondition(
                 "erasure of this candidate is already under way; it cannot be held".into(),
@@ -79,14 +77,12 @@ impl Vault {
                 .tenant(&row.tenant_id)
                 .reason(reason),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let saved = candidates::Entity::find_by_id(id.to_owned())
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(VaultError::NotFound)?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         Ok(saved)
     }
 
@@ -121,7 +117,7 @@ impl Vault {
         tenant: &str,
         p: Policy,
     ) -> Result<retention_policies::Model, VaultError> {
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
+        let txn = audit::begin(&self.main).await?;
         let model = retention_policies::Model {
             tenant_id: tenant.to_owned(),
             rejected_weeks: p.rejected_weeks as i32,
@@ -143,8 +139,7 @@ impl Vault {
                     .to_owned(),
             )
             .exec_without_returning(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         // delete_after follows every input change, the policy included.
         let mut after = String::new();
         let mut recomputed = 0u64;
@@ -157,8 +152,7 @@ impl Vault {
                 .order_by_asc(candidates::Column::Id)
                 .limit(1000)
                 .all(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             if batch.is_empty() {
                 break;
             }
@@ -170,21 +164,14 @@ impl Vault {
                     candidates::ActiveModel::from(row)
                         .reset_all()
                         .update(&txn)
-                        .await
-                        .map_err(internal)?;
+                        .await?;
                     recomputed += 1;
                 }
             }
         }
-        audit::append(
-            &txn,
-            Record::new(actor, "retention_policy.set", "retention_policy", tenant)
+        txn.commit_with(Record::new(actor, "retention_policy.set", "retention_policy", tenant)
                 .tenant(tenant)
-                .details(json!({ "rejected_weeks": p.rejected_weeks, "talent_pool_months": p.talent_pool_months, "hired_months": p.hired_months, "anchor": p.anchor.as_str(), "recomputed": recomputed })),
-        )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+                .details(json!({ "rejected_weeks": p.rejected_weeks, "talent_pool_months": p.talent_pool_months, "hired_months": p.hired_months, "anchor": p.anchor.as_str(), "recomputed": recomputed }))).await?;
         Ok(model)
     }
 }
@@ -196,8 +183,7 @@ pub(super) async fn policy_of<C: ConnectionTrait>(
 ) -> Result<Policy, VaultError> {
     let row = retention_policies::Entity::find_by_id(tenant.to_owned())
         .one(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(match row {
         Some(r) => Policy {
             rejected_weeks: r.rejected_weeks as u32,

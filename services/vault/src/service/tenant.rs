@@ -25,8 +25,7 @@ impl Vault {
             .order_by_asc(candidates::Column::Id)
             .limit(limit)
             .all(&self.main)
-            .await
-            .map_err(internal)?;
+            .await?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let deks = self.keys.deks(tenant, &ids).await?;
         let with_cv: Vec<String> = rows
@@ -40,8 +39,7 @@ impl Vault {
             candidate_documents::Entity::find()
                 .filter(candidate_documents::Column::CandidateId.is_in(with_cv))
                 .all(&self.main)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|d| (d.candidate_id, d.body))
                 .collect()
@@ -53,14 +51,11 @@ impl Vault {
                 continue;
             };
             let profile_bytes = zeroize::Zeroizing::new(
-                dek.open(&ctx(&row.tenant_id, &row.id, PROFILE), &row.profile)
-                    .map_err(internal)?,
+                dek.open(&ctx(&row.tenant_id, &row.id, PROFILE), &row.profile)?,
             );
-            let profile: Profile = serde_json::from_slice(&profile_bytes).map_err(internal)?;
+            let profile: Profile = serde_json::from_slice(&profile_bytes)?;
             let cv = match docs.remove(&row.id) {
-                Some(body) => dek
-                    .open(&ctx(&row.tenant_id, &row.id, CV), &body)
-                    .map_err(internal)?,
+                Some(body) => dek.open(&ctx(&row.tenant_id, &row.id, CV), &body)?,
                 None => Vec::new(),
             };
             out.push((row, Payload { profile, cv }));
@@ -152,22 +147,16 @@ impl Vault {
         // The erasure's ledger entry reaches the append-only file before
         // anything else happens, so no restore of the key store can undo it.
         self.reconcile_file().await?;
-        let txn = audit::begin(&self.main).await.map_err(internal)?;
+        let txn = audit::begin(&self.main).await?;
         let rows = purge_tenant_rows(&txn, tenant).await?;
-        audit::append(
-            &txn,
-            Record::new(actor, "vault.tenant_erased", "tenant", tenant)
+        txn.commit_with(Record::new(actor, "vault.tenant_erased", "tenant", tenant)
                 .tenant(tenant)
                 .details(json!({
                     "keys_destroyed": shred.keys_destroyed,
                     "kek_versions": shred.kek_versions,
                     "rows_deleted": rows.iter().map(|(t, n)| json!({ "table": t, "rows": n })).collect::<Vec<_>>(),
-                })),
-        )
-        .await
-        .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
-        let kek_versions: Vec<u32> = serde_json::from_str(&shred.kek_versions).map_err(internal)?;
+                }))).await?;
+        let kek_versions: Vec<u32> = serde_json::from_str(&shred.kek_versions)?;
         let rows_deleted: Vec<(String, u64)> =
             rows.into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
         let signed = self
