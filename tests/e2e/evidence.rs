@@ -1129,3 +1129,65 @@ async fn a_pass_extends_the_audit_trees_by_at_most_its_limit() {
         assert_eq!(v.extend_audit().await.unwrap(), head as u64);
     }
 }
+
+/// A ledger tree whose stored hashes were changed in the key store is not
+/// signed over: the erasure's caller is told FAILED_PRECONDITION with the
+/// tree, the size and root of the last signed checkpoint and those the
+/// stored hashes give now, which an operator compares with the checkpoints
+/// DPOs kept.
+#[tokio::test]
+async fn a_tree_whose_stored_history_changed_is_refused_with_both_sizes_and_roots() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        let cs = put_many(&app, &svc, "tamper", 2).await;
+        erase(&app, &svc, &cs[0].id).await;
+        let signed = latest_checkpoint(&app, &svc).await;
+        assert_eq!(signed.tree_size, 1);
+
+        // Someone with the key store's password rewrites its tree.
+        use sea_orm::{ConnectionTrait, Statement};
+        let keys = store::connect(&db.keystore_url).await.unwrap();
+        let zeros = match keys.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "decode(repeat('00', 32), 'hex')",
+            _ => "zeroblob(32)",
+        };
+        keys.execute_raw(Statement::from_string(
+            keys.get_database_backend(),
+            format!("UPDATE ledger_tree_hashes SET hash = {zeros}"),
+        ))
+        .await
+        .unwrap();
+        keys.close().await.ok();
+
+        let e = app
+            .vault()
+            .erase_candidate(req(
+                &svc,
+                pb::EraseCandidateRequest {
+                    id: cs[1].id.clone(),
+                    reason: "request".into(),
+                    reference: "DSR-8".into(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+        let m = e.message();
+        assert!(
+            m.starts_with("refusing to sign: the ledger's tree of size 2"),
+            "{m}"
+        );
+        assert!(
+            m.contains(&format!(
+                "its last signed checkpoint of size 1 (root {})",
+                signed.root_hash
+            )),
+            "{m}"
+        );
+        // Nothing was signed over the changed tree.
+        assert_eq!(latest_checkpoint(&app, &svc).await.tree_size, 1);
+        app.stop().await;
+    }
+}

@@ -1,7 +1,7 @@
 //! AuditService over gRPC. Admins and auditors see every chain; a controller
 //! sees only its own tenant's entries, whatever tenant it asks for.
 
-use auth::{Principal, Scope};
+use auth::Principal;
 use proto::v1::{self as pb, audit_service_server::AuditService};
 use proto::wire;
 use sea_orm::DatabaseConnection;
@@ -53,27 +53,20 @@ impl AuditService for AuditGrpc {
     ) -> Result<Response<pb::ListEventsResponse>, Status> {
         let who = Principal::from_request(&req)?;
         let r = req.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| Status::invalid_argument(format!("{}: {e}", wire::PAGE_SIZE_FIELD)))?;
-        let after_seq = if token.is_empty() {
-            0
-        } else {
+        // The token is the last seq shown.
+        let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
             token
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n >= 0)
-                .ok_or_else(|| {
-                    Status::invalid_argument("page.page_token: not a token this service issued")
-                })?
-        };
+                .ok_or_else(|| wire::err(wire::PAGE_TOKEN_FIELD, "not a token this service issued"))
+        })?;
+        let after_seq = page.after.unwrap_or(0);
         let requested = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
-        let scope = who.scope();
-        if let (Scope::Tenant(own), Some(req_t)) = (&scope, &requested)
-            && own != req_t
-        {
-            // Another tenant's chain does not exist for this caller.
+        // Another tenant's chain does not exist for a tenant-bound caller.
+        let Ok(tenant) = who.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListEventsResponse::default()));
-        }
+        };
         let day = |field: &str, v: &str| -> Result<Option<chrono::NaiveDate>, Status> {
             let v = v.trim();
             if v.is_empty() {
@@ -97,19 +90,19 @@ impl AuditService for AuditGrpc {
             )));
         }
         let filter = ListFilter {
-            tenant_id: scope.filter(requested.as_deref()),
+            tenant_id: tenant,
             action_prefix: (!r.action_prefix.is_empty()).then_some(r.action_prefix),
             object_id: (!r.object_id.is_empty()).then_some(r.object_id),
             after_seq,
             // In newest-first order the token is the last seq shown: the
             // next page is older.
-            before_seq: (r.newest_first && !token.is_empty()).then_some(after_seq),
+            before_seq: page.after.filter(|_| r.newest_first),
             newest_first: r.newest_first,
             // Amsterdam days: from the start of `from` to the end of `to`.
             from: from
                 .map(|d| legal_time::period::end_of_day_exclusive(d - chrono::Duration::days(1))),
             until: to.map(legal_time::period::end_of_day_exclusive),
-            limit: u64::from(size) + 1,
+            limit: page.fetch(),
         };
         let failed = |e: crate::AuditError| {
             tracing::error!(error = %e, "audit list failed");
@@ -121,7 +114,7 @@ impl AuditService for AuditGrpc {
         } else {
             None
         };
-        let next = wire::finish_page(&mut rows, size, |e| e.seq.to_string());
+        let next = page.finish(&mut rows, |e| e.seq.to_string());
         Ok(Response::new(pb::ListEventsResponse {
             events: rows.into_iter().map(to_pb).collect(),
             next_page_token: next,

@@ -120,15 +120,56 @@ impl Scope {
         }
     }
 
-    /// The tenant filter to apply to a list: a tenant-bound caller is always
-    /// limited to its own tenant, whatever it asked for; a processor-wide caller
-    /// gets the tenant it asked for, or all.
-    pub fn filter(&self, requested: Option<&str>) -> Option<String> {
+    /// The tenant this caller is bound to; `None` for a processor-wide one.
+    pub fn bound(&self) -> Option<&str> {
         match self {
-            Scope::Tenant(t) => Some(t.clone()),
-            Scope::All => requested.map(str::to_owned),
+            Scope::All => None,
+            Scope::Tenant(t) => Some(t),
         }
     }
+
+    /// The one list rule: the tenant a list is limited to (`None`: every
+    /// tenant), given the tenant the caller named (`requested`, already
+    /// parsed). A tenant-bound caller sees its own tenant only; when it
+    /// names another, that tenant's objects do not exist for it
+    /// ([`Foreign`]): the list answers empty, as for a tenant with nothing.
+    /// A processor-wide caller sees the tenant it named, or all.
+    pub fn listing(&self, requested: Option<&str>) -> Result<Option<String>, Foreign> {
+        match (self, requested) {
+            (Scope::Tenant(own), Some(r)) if own != r => Err(Foreign),
+            (Scope::Tenant(own), _) => Ok(Some(own.clone())),
+            (Scope::All, r) => Ok(r.map(str::to_owned)),
+        }
+    }
+
+    /// The one write rule: the tenant a change acts for, given the tenant
+    /// the caller named (`requested`, already parsed). A tenant-bound
+    /// caller acts for its own tenant, named or not; naming another is
+    /// [`TenantRefusal::Foreign`], which every service answers NOT_FOUND,
+    /// as for a missing object. A processor-wide caller must name one
+    /// ([`TenantRefusal::Unnamed`], a bad argument).
+    pub fn acting_for(&self, requested: Option<&str>) -> Result<String, TenantRefusal> {
+        match (self, requested) {
+            (Scope::Tenant(own), Some(r)) if own != r => Err(TenantRefusal::Foreign),
+            (Scope::Tenant(own), _) => Ok(own.clone()),
+            (Scope::All, Some(r)) => Ok(r.to_owned()),
+            (Scope::All, None) => Err(TenantRefusal::Unnamed),
+        }
+    }
+}
+
+/// A tenant-bound caller named another tenant, whose objects do not exist
+/// for it ([`Scope::listing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Foreign;
+
+/// Why a change has no tenant to act for ([`Scope::acting_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantRefusal {
+    /// A tenant-bound caller named another tenant: NOT_FOUND.
+    Foreign,
+    /// A processor-wide caller named none: the field is required.
+    Unnamed,
 }
 
 impl Principal {
@@ -220,11 +261,23 @@ mod tests {
     }
 
     #[test]
-    fn tenant_scope_ignores_requested_tenant() {
+    fn a_list_shows_a_tenant_bound_caller_its_own_tenant_and_nothing_of_another() {
         let s = Scope::Tenant("a".into());
-        assert_eq!(s.filter(Some("b")), Some("a".into()));
-        assert_eq!(Scope::All.filter(Some("b")), Some("b".into()));
-        assert_eq!(Scope::All.filter(None), None);
+        assert_eq!(s.listing(None), Ok(Some("a".into())));
+        assert_eq!(s.listing(Some("a")), Ok(Some("a".into())));
+        assert_eq!(s.listing(Some("b")), Err(Foreign));
+        assert_eq!(Scope::All.listing(Some("b")), Ok(Some("b".into())));
+        assert_eq!(Scope::All.listing(None), Ok(None));
         assert!(s.allows("a") && !s.allows("b"));
+    }
+
+    #[test]
+    fn a_change_acts_for_the_callers_own_tenant_and_another_is_not_found() {
+        let s = Scope::Tenant("a".into());
+        assert_eq!(s.acting_for(None), Ok("a".into()));
+        assert_eq!(s.acting_for(Some("a")), Ok("a".into()));
+        assert_eq!(s.acting_for(Some("b")), Err(TenantRefusal::Foreign));
+        assert_eq!(Scope::All.acting_for(Some("b")), Ok("b".into()));
+        assert_eq!(Scope::All.acting_for(None), Err(TenantRefusal::Unnamed));
     }
 }

@@ -127,20 +127,12 @@ impl NotificationService for NotificationGrpc {
     ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| invalid(wire::PAGE_SIZE_FIELD, e))?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = if r.controller_id.trim().is_empty() {
             None
         } else {
             Some(uuid_field("controller_id", &r.controller_id)?)
         };
-        let scope = p.scope();
-        if let (Some(req), auth::Scope::Tenant(t)) = (&requested, &scope)
-            && req != t
-        {
-            // Another tenant's list is empty, not an error that confirms it exists.
-            return Ok(Response::new(pb::ListNotificationsResponse::default()));
-        }
         let status = match r.status.trim() {
             "" => None,
             s => Some(crate::Status::parse(s).ok_or_else(|| {
@@ -153,21 +145,20 @@ impl NotificationService for NotificationGrpc {
                 )
             })?),
         };
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
+        // Another tenant's list is empty, not an error that confirms it exists.
+        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
+            return Ok(Response::new(pb::ListNotificationsResponse::default()));
         };
         let filter = ListFilter {
-            tenant: scope.filter(requested.as_deref()),
+            tenant,
             status,
             topic: Some(r.topic.trim().to_owned()).filter(|t| !t.is_empty()),
         };
         let mut rows = self
             .outbox
-            .list(&filter, after.as_deref(), u64::from(size) + 1)
+            .list(&filter, page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |m| m.id.clone());
+        let next = page.finish(&mut rows, |m| m.id.clone());
         Ok(Response::new(pb::ListNotificationsResponse {
             notifications: rows.iter().map(notification_pb).collect(),
             next_page_token: next,
@@ -209,8 +200,8 @@ impl NotificationService for NotificationGrpc {
         let p = Principal::from_request(&request)?;
         processor_only(&p)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| invalid(wire::PAGE_SIZE_FIELD, e))?;
+        // Newest first: the page starts before the mail its token names.
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let status = match r.status.trim() {
             "" => None,
             s => Some(crate::mail::MailStatus::parse(s).ok_or_else(|| {
@@ -223,16 +214,11 @@ impl NotificationService for NotificationGrpc {
                 )
             })?),
         };
-        let before = if token.is_empty() {
-            None
-        } else {
-            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
-        };
         let mut rows = self
             .mails
-            .list(status, before.as_deref(), u64::from(size) + 1)
+            .list(status, page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |m| m.id.clone());
+        let next = page.finish(&mut rows, |m| m.id.clone());
         Ok(Response::new(pb::ListEmailsResponse {
             emails: rows.iter().map(email_pb).collect(),
             next_page_token: next,

@@ -56,7 +56,7 @@ pub mod status;
 /// Conventions of the wire format shared by every service adapter.
 pub mod wire {
     pub use domain_kit::{
-        DATA_CATEGORIES, QUOTE_CHARS, SUBJECT_CATEGORIES, quote, timestamp, uuid,
+        DATA_CATEGORIES, FieldError, QUOTE_CHARS, SUBJECT_CATEGORIES, err, quote, timestamp, uuid,
     };
 
     /// The field a page-size error names.
@@ -81,6 +81,69 @@ pub mod wire {
         Ok((if size == 0 { default } else { size }, token))
     }
 
+    /// A list request's page, parsed once: how many rows it shows and the
+    /// key it starts after (decoded from the token the previous page gave).
+    /// The one paging prelude of every list RPC:
+    ///
+    /// ```ignore
+    /// let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
+    /// let mut rows = svc.list(.., page.after.as_deref(), page.fetch()).await?;
+    /// let next = page.finish(&mut rows, |row| row.id.clone());
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Page<K> {
+        /// Rows shown (the default when the caller asked for 0).
+        pub size: u32,
+        /// Where the page starts: after this key; `None` on the first page.
+        pub after: Option<K>,
+    }
+
+    impl<K> Page<K> {
+        /// The page asked for, its token decoded by `key` (a token this
+        /// service did not issue is the caller's error, on
+        /// [`PAGE_TOKEN_FIELD`]); a size over `max` is refused on
+        /// [`PAGE_SIZE_FIELD`].
+        pub fn parse<E: From<domain_kit::FieldError>>(
+            p: Option<&super::v1::PageRequest>,
+            default: u32,
+            max: u32,
+            key: impl FnOnce(&str) -> Result<K, E>,
+        ) -> Result<Page<K>, E> {
+            let (size, token) =
+                page(p, default, max).map_err(|reason| domain_kit::err(PAGE_SIZE_FIELD, reason))?;
+            let after = match token.trim() {
+                "" => None,
+                t => Some(key(t)?),
+            };
+            Ok(Page { size, after })
+        }
+
+        /// How many rows to fetch: one more than the page, to learn whether
+        /// another page follows.
+        pub fn fetch(&self) -> u64 {
+            u64::from(self.size) + 1
+        }
+
+        /// Drops the extra row and returns the next page's token (empty on
+        /// the last page).
+        pub fn finish<T>(&self, rows: &mut Vec<T>, token: impl Fn(&T) -> String) -> String {
+            finish_page(rows, self.size, token)
+        }
+    }
+
+    impl Page<String> {
+        /// A page of a list ordered by id: the token is the last id shown.
+        pub fn by_id(
+            p: Option<&super::v1::PageRequest>,
+            default: u32,
+            max: u32,
+        ) -> Result<Page<String>, domain_kit::FieldError> {
+            Page::parse(p, default, max, |t| {
+                domain_kit::uuid_field(PAGE_TOKEN_FIELD, t)
+            })
+        }
+    }
+
     /// Lists fetch one row more than the page: drop it, and return the token
     /// of the next page (empty when this is the last one).
     pub fn finish_page<T>(rows: &mut Vec<T>, size: u32, token: impl Fn(&T) -> String) -> String {
@@ -97,6 +160,39 @@ pub mod wire {
         use super::*;
         use crate::v1::PageRequest;
         use chrono::{DateTime, Utc};
+
+        #[test]
+        fn a_page_is_parsed_once_with_its_token() {
+            let first = Page::by_id(None, 50, 500).unwrap();
+            assert_eq!((first.size, first.after.clone()), (50, None));
+            assert_eq!(first.fetch(), 51);
+            let id = "0190a5b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b";
+            let p = PageRequest {
+                page_size: 2,
+                page_token: id.into(),
+            };
+            let next = Page::by_id(Some(&p), 50, 500).unwrap();
+            assert_eq!(next.after.as_deref(), Some(id));
+            let mut rows = vec!["a", "b", "c"];
+            assert_eq!(next.finish(&mut rows, |r| r.to_string()), "b");
+            assert_eq!(rows, ["a", "b"]);
+            let bad = PageRequest {
+                page_size: 2,
+                page_token: "x".into(),
+            };
+            assert_eq!(
+                Page::by_id(Some(&bad), 50, 500).unwrap_err().field,
+                PAGE_TOKEN_FIELD
+            );
+            let big = PageRequest {
+                page_size: 501,
+                page_token: String::new(),
+            };
+            assert_eq!(
+                Page::by_id(Some(&big), 50, 500).unwrap_err().field,
+                PAGE_SIZE_FIELD
+            );
+        }
 
         #[test]
         fn paging() {

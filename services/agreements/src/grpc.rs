@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use audit::Actor;
-use auth::{Principal, Scope};
+use auth::Principal;
 use proto::v1::{self as pb, agreement_service_server::AgreementService};
 use proto::wire;
 use tonic::{Request, Response, Status};
@@ -186,8 +186,7 @@ impl AgreementService for AgreementGrpc {
     ) -> Result<Response<pb::ListAgreementsResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = if r.controller_id.trim().is_empty() {
             None
         } else {
@@ -205,28 +204,19 @@ impl AgreementService for AgreementGrpc {
                 )
             })?),
         };
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
-        };
-        let scope = p.scope();
-        if let (Some(req), Scope::Tenant(t)) = (&requested, &scope)
-            && req != t
-        {
+        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListAgreementsResponse::default()));
-        }
-        let tenant = scope.filter(requested.as_deref());
+        };
         let mut rows = self
             .svc
             .list(
                 tenant.as_deref(),
                 status,
-                after.as_deref(),
-                u64::from(size) + 1,
+                page.after.as_deref(),
+                page.fetch(),
             )
             .await?;
-        let next = wire::finish_page(&mut rows, size, |a| a.id.clone());
+        let next = page.finish(&mut rows, |a| a.id.clone());
         Ok(Response::new(pb::ListAgreementsResponse {
             agreements: rows.iter().map(agreement_pb).collect(),
             next_page_token: next,
@@ -320,13 +310,11 @@ impl AgreementService for AgreementGrpc {
         } else {
             Some(uuid_field("controller_id", &r.controller_id)?)
         };
-        let scope = p.scope();
-        if let (Some(req), Scope::Tenant(t)) = (&requested, &scope)
-            && req != t
-        {
+        // One controller's record is an object: another tenant's is not
+        // found, as a missing one.
+        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
             return Err(AgreementError::NotFound("agreement in force for this controller").into());
-        }
-        let tenant = scope.filter(requested.as_deref());
+        };
         let rec = self.svc.processing_record(tenant.as_deref()).await?;
         let content = record::render(&rec, format);
         Ok(Response::new(pb::ProcessingRecordExport {

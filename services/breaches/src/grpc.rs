@@ -275,9 +275,7 @@ impl BreachService for BreachGrpc {
         request: Request<pb::ListIncidentsRequest>,
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let status = if r.status.trim().is_empty() {
             None
         } else {
@@ -285,9 +283,9 @@ impl BreachService for BreachGrpc {
         };
         let mut rows = self
             .svc
-            .incidents(status, after.as_deref(), u64::from(size) + 1)
+            .incidents(status, page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        let next = page.finish(&mut rows, |v| v.row.id.clone());
         Ok(Response::new(pb::ListIncidentsResponse {
             incidents: rows.iter().map(incident_pb).collect(),
             next_page_token: next,
@@ -310,9 +308,7 @@ impl BreachService for BreachGrpc {
     ) -> Result<Response<pb::ListBreachNoticesResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = optional_uuid("controller_id", &r.controller_id)?;
         let incident = optional_uuid("incident_id", &r.incident_id)?;
         let mut rows = self
@@ -321,11 +317,11 @@ impl BreachService for BreachGrpc {
                 &p.scope(),
                 controller.as_deref(),
                 incident.as_deref(),
-                after.as_deref(),
-                u64::from(size) + 1,
+                page.after.as_deref(),
+                page.fetch(),
             )
             .await?;
-        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        let next = page.finish(&mut rows, |v| v.row.id.clone());
         Ok(Response::new(pb::ListBreachNoticesResponse {
             notices: rows.iter().map(notice_pb).collect(),
             next_page_token: next,

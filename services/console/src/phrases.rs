@@ -1170,8 +1170,8 @@ const PHRASES: &[(&str, &str)] = &[
         "er is geen verwerkingsverantwoordelijke {1}",
     ),
     (
-        "a controller's token files requests for itself only",
-        "een verwerkingsverantwoordelijke dient alleen verzoeken voor zichzelf in",
+        "refusing to sign: {} of size {} (root {}) does not extend its last signed checkpoint of size {} (root {}); its stored hashes were changed",
+        "ondertekenen geweigerd: {1} met omvang {2} (wortel {3}) is geen voortzetting van het laatst ondertekende controlepunt met omvang {4} (wortel {5}); de opgeslagen hashes zijn gewijzigd",
     ),
     (
         "needs controller_id: each controller's addresses are hashed with its own key",

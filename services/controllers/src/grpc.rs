@@ -123,25 +123,6 @@ impl TryFrom<&pb::UpdateControllerRequest> for ControllerPatch {
     }
 }
 
-/// Parses a page request into (after, limit) where the repo is asked for one
-/// more than the page so we know whether there is a next page.
-fn page(p: Option<&pb::PageRequest>) -> Result<(Option<String>, u32), FieldError> {
-    let (size, token) = wire::page(p, DEFAULT_PAGE, MAX_PAGE).map_err(|reason| FieldError {
-        field: wire::PAGE_SIZE_FIELD,
-        reason,
-    })?;
-    let after = if token.is_empty() {
-        None
-    } else {
-        Some(
-            ControllerId::parse(wire::PAGE_TOKEN_FIELD, &token)?
-                .as_str()
-                .to_owned(),
-        )
-    };
-    Ok((after, size))
-}
-
 #[tonic::async_trait]
 impl ControllerService for ControllerGrpc {
     async fn create_controller(
@@ -170,12 +151,15 @@ impl ControllerService for ControllerGrpc {
         req: Request<pb::ListControllersRequest>,
     ) -> Result<Response<pb::ListControllersResponse>, Status> {
         let who = Principal::from_request(&req)?;
-        let (after, size) = page(req.get_ref().page.as_ref()).map_err(ControllerError::from)?;
+        let page = wire::Page::parse(req.get_ref().page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |t| {
+            ControllerId::parse(wire::PAGE_TOKEN_FIELD, t).map(|id| id.as_str().to_owned())
+        })
+        .map_err(ControllerError::from)?;
         let mut rows = self
             .repo
-            .list(&who.scope(), after.as_deref(), u64::from(size) + 1)
+            .list(&who.scope(), page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |c| c.id.clone());
+        let next = page.finish(&mut rows, |c| c.id.clone());
         Ok(Response::new(pb::ListControllersResponse {
             controllers: rows.into_iter().map(Into::into).collect(),
             next_page_token: next,

@@ -250,8 +250,11 @@ impl PeopleRepo {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Person>, ControllerError> {
+        let Ok(tenant) = scope.listing(tenant) else {
+            return Ok(Vec::new());
+        };
         let mut q = tbl::Entity::find();
-        if let Some(t) = scope.filter(tenant) {
+        if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         if !include_removed {
@@ -498,29 +501,26 @@ impl PersonService for PersonGrpc {
         let who = Principal::from_request(&request)?;
         let r = request.into_inner();
         let tenant = domain_kit::optional_uuid("tenant_id", &r.tenant_id).map_err(invalid)?;
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|why| invalid(err(wire::PAGE_SIZE_FIELD, why)))?;
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(wire::uuid(&token).ok_or_else(|| {
-                invalid(err(
+        let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
+            wire::uuid(token).ok_or_else(|| {
+                err(
                     wire::PAGE_TOKEN_FIELD,
-                    format!("is not a token this list gave, got {}", wire::quote(&token)),
-                ))
-            })?)
-        };
+                    format!("is not a token this list gave, got {}", wire::quote(token)),
+                )
+            })
+        })
+        .map_err(invalid)?;
         let mut rows = self
             .repo
             .list(
                 &who.scope(),
                 tenant.as_deref(),
                 r.include_removed,
-                after.as_deref(),
-                u64::from(size) + 1,
+                page.after.as_deref(),
+                page.fetch(),
             )
             .await?;
-        let next_page_token = wire::finish_page(&mut rows, size, |p| p.id.clone());
+        let next_page_token = page.finish(&mut rows, |p| p.id.clone());
         Ok(Response::new(pb::ListPeopleResponse {
             people: rows.into_iter().map(Into::into).collect(),
             next_page_token,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use auth::{Principal, Scope};
+use auth::Principal;
 use chrono::{DateTime, Utc};
 use legal_time::json::format_instant;
 use proto::v1::{self as pb, deadline_service_server::DeadlineService};
@@ -118,17 +118,15 @@ impl DeadlineService for DeadlineGrpc {
     ) -> Result<Response<pb::ListObligationsResponse>, Status> {
         let who = Principal::from_request(&req)?;
         let r = req.into_inner();
-        let (size, token) =
-            proto::wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE).map_err(|e| {
-                Status::invalid_argument(format!("{}: {e}", proto::wire::PAGE_SIZE_FIELD))
-            })?;
-        let after = if token.is_empty() {
-            PageCursor::default()
-        } else {
-            PageCursor::parse(&token).ok_or_else(|| {
-                Status::invalid_argument("page.page_token: not a token this service issued")
-            })?
-        };
+        let page = proto::wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
+            PageCursor::parse(token).ok_or_else(|| {
+                domain_kit::err(
+                    proto::wire::PAGE_TOKEN_FIELD,
+                    "not a token this service issued",
+                )
+            })
+        })?;
+        let after = page.after.unwrap_or_default();
         let due_before = domain_kit::instant("due_before", &r.due_before)?;
         let due_from = domain_kit::instant("due_from", &r.due_from)?;
         let service = (!r.service.trim().is_empty()).then(|| r.service.trim().to_owned());
@@ -142,19 +140,16 @@ impl DeadlineService for DeadlineGrpc {
             )));
         }
         let requested = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
-        let scope = who.scope();
-        if let (Scope::Tenant(own), Some(t)) = (&scope, &requested)
-            && own != t
-        {
+        let Ok(tenant) = who.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListObligationsResponse {
                 total: r.count_total.then_some(0),
                 ..Default::default()
             }));
-        }
+        };
         let now = Utc::now();
         let list = ListRequest {
             query: ObligationQuery {
-                tenant: scope.filter(requested.as_deref()),
+                tenant,
                 due_before,
                 due_from,
                 ..Default::default()
@@ -163,7 +158,7 @@ impl DeadlineService for DeadlineGrpc {
             overdue_only: r.overdue_only,
             now,
             after,
-            limit: size as usize,
+            limit: page.size as usize,
             count: r.count_total,
         };
         let page = self.obligations.list(&list).await.map_err(|e| {

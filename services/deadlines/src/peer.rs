@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use auth::Scope;
 use chrono::{DateTime, Utc};
 use proto::internal as ipb;
 use tonic::{Request, Response, Status};
@@ -45,11 +44,9 @@ impl ipb::obligations_peer_server::ObligationsPeer for ObligationsPeerGrpc {
                 ))
             })?;
         let requested = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
-        if let (Scope::Tenant(own), Some(t)) = (&scope, &requested)
-            && own != t
-        {
+        let Ok(tenant) = scope.listing(requested.as_deref()) else {
             return Ok(Response::new(ipb::OpenObligationsResponse::default()));
-        }
+        };
         let after = if r.after_object_id.is_empty() {
             None
         } else {
@@ -62,7 +59,7 @@ impl ipb::obligations_peer_server::ObligationsPeer for ObligationsPeerGrpc {
             })
         };
         let query = ObligationQuery {
-            tenant: scope.filter(requested.as_deref()),
+            tenant,
             due_before: instant("due_before", &r.due_before)?,
             due_by: instant("due_by", &r.due_by)?,
             due_from: instant("due_from", &r.due_from)?,

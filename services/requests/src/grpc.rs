@@ -145,15 +145,12 @@ impl RequestService for RequestGrpc {
         let (from, to) = range(from, to, today).map_err(RequestError::from)?;
         let scope = p.scope();
         // Another tenant's figures are never shown: a tenant-bound caller
-        // naming another controller gets an empty answer, as for a missing one.
-        let stats = match (&scope, controller.as_deref()) {
-            (auth::Scope::Tenant(own), Some(c)) if own != c => Vec::new(),
-            _ => {
-                self.svc
-                    .extension_stats(&scope, controller.as_deref(), from, to)
-                    .await?
-            }
-        };
+        // naming another controller gets an empty answer, as for a missing
+        // one (`Scope::listing`, applied by the service).
+        let stats = self
+            .svc
+            .extension_stats(&scope, controller.as_deref(), from, to)
+            .await?;
         Ok(Response::new(pb::ExtensionStats {
             stats: stats
                 .iter()
@@ -192,14 +189,10 @@ impl RequestService for RequestGrpc {
         let (from, to) = month_range(from, to, today).map_err(RequestError::from)?;
         let scope = p.scope();
         // As for the extension figures: another tenant's are never shown.
-        let stats = match (&scope, controller.as_deref()) {
-            (auth::Scope::Tenant(own), Some(c)) if own != c => Vec::new(),
-            _ => {
-                self.svc
-                    .monthly_stats(&scope, controller.as_deref(), from, to)
-                    .await?
-            }
-        };
+        let stats = self
+            .svc
+            .monthly_stats(&scope, controller.as_deref(), from, to)
+            .await?;
         Ok(Response::new(pb::RequestStats {
             stats: stats
                 .into_iter()
@@ -225,9 +218,7 @@ impl RequestService for RequestGrpc {
     ) -> Result<Response<pb::ListRequestsResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = optional_uuid("controller_id", &r.controller_id)?;
         let state = if r.status.trim().is_empty() {
             None
@@ -254,9 +245,9 @@ impl RequestService for RequestGrpc {
         };
         let mut rows = self
             .svc
-            .list(&p.scope(), &filter, after.as_deref(), u64::from(size) + 1)
+            .list(&p.scope(), &filter, page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        let next = page.finish(&mut rows, |v| v.row.id.clone());
         Ok(Response::new(pb::ListRequestsResponse {
             requests: rows.iter().map(request_pb).collect(),
             next_page_token: next,

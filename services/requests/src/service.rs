@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use audit::{Actor, Record};
-use auth::Scope;
+use auth::{Scope, TenantRefusal};
 use chrono::{DateTime, Utc};
 use outbox::NewMessage;
 use sea_orm::{
@@ -176,8 +176,11 @@ impl Requests {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<RequestView>, RequestError> {
+        let Ok(tenant) = scope.listing(f.controller) else {
+            return Ok(Vec::new());
+        };
         let mut q = tbl::Entity::find();
-        if let Some(t) = scope.filter(f.controller) {
+        if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         if let Some(s) = f.state {
@@ -241,6 +244,9 @@ impl Requests {
     ) -> Result<Vec<crate::stats::Stat>, RequestError> {
         // A day either side of the range in UTC; `group` cuts by the
         // Amsterdam date.
+        let Ok(tenant) = scope.listing(controller) else {
+            return Ok(Vec::new());
+        };
         let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
         let hi =
             legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
@@ -251,7 +257,7 @@ impl Requests {
             .column(tbl::Column::ExtendedAt)
             .filter(tbl::Column::ReceivedAt.gte(lo))
             .filter(tbl::Column::ReceivedAt.lt(hi));
-        if let Some(t) = scope.filter(controller) {
+        if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
@@ -273,13 +279,16 @@ impl Requests {
         from: crate::stats::Month,
         to: crate::stats::Month,
     ) -> Result<Vec<crate::stats::MonthStat>, RequestError> {
+        let Ok(tenant) = scope.listing(controller) else {
+            return Ok(Vec::new());
+        };
         let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
         let hi =
             legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
         let mut q = tbl::Entity::find()
             .filter(tbl::Column::ReceivedAt.gte(lo))
             .filter(tbl::Column::ReceivedAt.lt(hi));
-        if let Some(t) = scope.filter(controller) {
+        if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         let now = store::now_micros();
@@ -777,22 +786,12 @@ pub struct ListFilter<'a> {
     pub candidate_ref: Option<&'a str>,
 }
 
-fn tenant_for(scope: &Scope, requested: &str) -> Result<String, FieldError> {
-    match scope {
-        Scope::Tenant(t) => {
-            if !requested.trim().is_empty() && uuid_field("controller_id", requested)? != *t {
-                return Err(err(
-                    "controller_id",
-                    "a controller's token files requests for itself only",
-                ));
-            }
-            Ok(t.clone())
-        }
-        Scope::All => {
-            if requested.trim().is_empty() {
-                return Err(err("controller_id", "must not be empty"));
-            }
-            uuid_field("controller_id", requested)
-        }
-    }
+fn tenant_for(scope: &Scope, requested: &str) -> Result<String, RequestError> {
+    let requested = optional_uuid("controller_id", requested)?;
+    scope
+        .acting_for(requested.as_deref())
+        .map_err(|refusal| match refusal {
+            TenantRefusal::Foreign => RequestError::NotFound("controller"),
+            TenantRefusal::Unnamed => err("controller_id", "must not be empty").into(),
+        })
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use audit::Actor;
-use auth::{Principal, Scope};
+use auth::Principal;
 use proto::v1::{self as pb, subprocessor_service_server::SubprocessorService};
 use proto::wire;
 use tonic::{Request, Response, Status};
@@ -195,11 +195,9 @@ impl SubprocessorService for SubprocessorGrpc {
         request: Request<pb::ListSubprocessorsRequest>,
     ) -> Result<Response<pb::ListSubprocessorsResponse>, Status> {
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
-        let mut rows = self.svc.list(after.as_deref(), u64::from(size) + 1).await?;
-        let next = wire::finish_page(&mut rows, size, |s| s.id.clone());
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
+        let mut rows = self.svc.list(page.after.as_deref(), page.fetch()).await?;
+        let next = page.finish(&mut rows, |s| s.id.clone());
         Ok(Response::new(pb::ListSubprocessorsResponse {
             subprocessors: rows.iter().map(subprocessor_pb).collect(),
             next_page_token: next,
@@ -380,28 +378,22 @@ impl SubprocessorService for SubprocessorGrpc {
     ) -> Result<Response<pb::ListNoticesResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = optional_uuid(wire::PAGE_TOKEN_FIELD, &token)?;
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = optional_uuid("controller_id", &r.controller_id)?;
         let change = optional_uuid("change_id", &r.change_id)?;
-        let scope = p.scope();
-        if let (Some(req), Scope::Tenant(t)) = (&requested, &scope)
-            && req != t
-        {
+        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListNoticesResponse::default()));
-        }
-        let tenant = scope.filter(requested.as_deref());
+        };
         let mut rows = self
             .svc
             .list_notices(
                 tenant.as_deref(),
                 change.as_deref(),
-                after.as_deref(),
-                u64::from(size) + 1,
+                page.after.as_deref(),
+                page.fetch(),
             )
             .await?;
-        let next = wire::finish_page(&mut rows, size, |n| n.id.clone());
+        let next = page.finish(&mut rows, |n| n.id.clone());
         Ok(Response::new(pb::ListNoticesResponse {
             notices: rows.iter().map(notice_pb).collect(),
             next_page_token: next,

@@ -372,13 +372,7 @@ impl SwitchingService for SwitchingGrpc {
     ) -> Result<Response<pb::ListSwitchesResponse>, Status> {
         let p = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|e| err(wire::PAGE_SIZE_FIELD, e))?;
-        let after = if token.trim().is_empty() {
-            None
-        } else {
-            Some(uuid_field(wire::PAGE_TOKEN_FIELD, &token)?)
-        };
+        let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = if r.controller_id.trim().is_empty() {
             None
         } else {
@@ -389,11 +383,11 @@ impl SwitchingService for SwitchingGrpc {
             .list(
                 &p.scope(),
                 controller.as_deref(),
-                after.as_deref(),
-                u64::from(size) + 1,
+                page.after.as_deref(),
+                page.fetch(),
             )
             .await?;
-        let next = wire::finish_page(&mut rows, size, |v| v.row.id.clone());
+        let next = page.finish(&mut rows, |v| v.row.id.clone());
         Ok(Response::new(pb::ListSwitchesResponse {
             switches: rows.iter().map(switch_pb).collect(),
             next_page_token: next,

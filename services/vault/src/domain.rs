@@ -41,6 +41,36 @@ pub enum VaultError {
     /// A peer's answer, kept by its kind (a peer that is down is UNAVAILABLE).
     #[error("{0}")]
     Port(domain_kit::PortError),
+    /// The vault will not sign a tree whose stored history changed.
+    #[error("{0}")]
+    Refused(TreeRefusal),
+}
+
+/// A tree whose stored hashes no longer extend its last signed checkpoint:
+/// the vault refuses to sign over it (`FAILED_PRECONDITION`), naming both
+/// trees, so an operator can compare them with the checkpoints that DPOs
+/// and verifiers keep. Roots are RFC 6962 hashes in base64, as in a
+/// checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeRefusal {
+    /// The tree, in words (`the ledger's tree`, `the audit tree global`).
+    pub tree: String,
+    /// The size and root of the last checkpoint signed.
+    pub signed_size: u64,
+    pub signed_root: String,
+    /// The size and root the stored hashes give now.
+    pub size: u64,
+    pub root: String,
+}
+
+impl fmt::Display for TreeRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refusing to sign: {} of size {} (root {}) does not extend its last signed checkpoint of size {} (root {}); its stored hashes were changed",
+            self.tree, self.size, self.root, self.signed_size, self.signed_root
+        )
+    }
 }
 
 impl From<domain_kit::PortError> for VaultError {
@@ -59,6 +89,7 @@ impl domain_kit::Classified for VaultError {
             VaultError::AlreadyExists(_) => ErrorKind::AlreadyExists,
             VaultError::Internal(_) => ErrorKind::Internal,
             VaultError::Port(e) => domain_kit::Classified::kind(e),
+            VaultError::Refused(_) => ErrorKind::Precondition,
         }
     }
 }
@@ -66,6 +97,12 @@ impl domain_kit::Classified for VaultError {
 impl From<FieldError> for VaultError {
     fn from(e: FieldError) -> Self {
         VaultError::Invalid(e)
+    }
+}
+
+impl From<domain_kit::FieldError> for VaultError {
+    fn from(e: domain_kit::FieldError) -> Self {
+        VaultError::Invalid(field_err(e.field, e.reason))
     }
 }
 

@@ -275,19 +275,10 @@ impl VaultService for VaultGrpc {
     ) -> Result<Response<pb::ListCandidatesResponse>, Status> {
         let (_, _, scope) = who(&req)?;
         let r = req.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|reason| field_err(wire::PAGE_SIZE_FIELD, reason))?;
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(id(wire::PAGE_TOKEN_FIELD, &token)?)
-        };
+        let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |t| {
+            id(wire::PAGE_TOKEN_FIELD, t)
+        })?;
         let tenant = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
-        if let (Scope::Tenant(own), Some(t)) = (&scope, &tenant)
-            && own != t
-        {
-            return Ok(Response::new(pb::ListCandidatesResponse::default()));
-        }
         let vacancy = if r.vacancy_ref.trim().is_empty() {
             None
         } else {
@@ -302,9 +293,9 @@ impl VaultService for VaultGrpc {
         };
         let mut rows = self
             .vault
-            .list(&scope, &filter, after.as_deref(), u64::from(size) + 1)
+            .list(&scope, &filter, page.after.as_deref(), page.fetch())
             .await?;
-        let next = wire::finish_page(&mut rows, size, |c| c.id.clone());
+        let next = page.finish(&mut rows, |c| c.id.clone());
         let total = if r.count_total {
             Some(self.vault.count(&scope, &filter).await?)
         } else {
@@ -481,12 +472,9 @@ impl VaultService for VaultGrpc {
         use crate::domain::parse_day;
         let (_, _, scope) = who(&req)?;
         let r = req.into_inner();
-        let (size, token) = wire::page(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)
-            .map_err(|reason| field_err(wire::PAGE_SIZE_FIELD, reason))?;
-        // The token is the last certificate's erasure instant and id.
-        let before = if token.is_empty() {
-            None
-        } else {
+        // Newest first; the token is the last certificate's erasure instant
+        // and id.
+        let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
             let bad = || field_err(wire::PAGE_TOKEN_FIELD, "not a token this service issued");
             let (micros, cid) = token.split_once(',').ok_or_else(bad)?;
             let t = micros
@@ -494,8 +482,8 @@ impl VaultService for VaultGrpc {
                 .ok()
                 .and_then(chrono::DateTime::from_timestamp_micros)
                 .ok_or_else(bad)?;
-            Some((t, id(wire::PAGE_TOKEN_FIELD, cid)?))
-        };
+            Ok::<_, VaultError>((t, id(wire::PAGE_TOKEN_FIELD, cid)?))
+        })?;
         let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
         let prefix = r.ref_prefix.trim();
         ref_prefix(prefix)?;
@@ -524,19 +512,14 @@ impl VaultService for VaultGrpc {
             .vault
             .list_certificates(
                 &filter,
-                before.as_ref().map(|(t, id)| (*t, id.as_str())),
-                u64::from(size) + 1,
+                page.after.as_ref().map(|(t, id)| (*t, id.as_str())),
+                page.fetch(),
                 r.count_total,
             )
             .await?;
-        let next = if rows.len() > size as usize {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|c| format!("{},{}", c.shredded_at.timestamp_micros(), c.candidate_id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = page.finish(&mut rows, |c| {
+            format!("{},{}", c.shredded_at.timestamp_micros(), c.candidate_id)
+        });
         Ok(Response::new(pb::ListDeletionCertificatesResponse {
             certificates: rows.iter().map(certificate_pb).collect(),
             next_page_token: next,
@@ -574,15 +557,12 @@ impl VaultService for VaultGrpc {
         let to = parse_day("to_day", &r.to_day)?;
         let today = legal_time::period::local_date(chrono::Utc::now());
         let (from, to) = erasure_range(from, to, today)?;
-        // Another tenant's figures are never shown: empty, as for a missing one.
-        let days = match (&scope, tenant.as_deref()) {
-            (Scope::Tenant(own), Some(t)) if own != t => Vec::new(),
-            _ => {
-                self.vault
-                    .erasure_stats(&scope, tenant.as_deref(), from, to)
-                    .await?
-            }
-        };
+        // Another tenant's figures are never shown: empty, as for a missing
+        // one (`Scope::listing`, applied by the service).
+        let days = self
+            .vault
+            .erasure_stats(&scope, tenant.as_deref(), from, to)
+            .await?;
         Ok(Response::new(pb::ErasureStats {
             days: days
                 .into_iter()

@@ -440,7 +440,7 @@ impl crate::Breaches {
     /// The incident as `scope` may see it: everything for admins and
     /// auditors; for a controller, its own sent notice only.
     pub async fn scoped(&self, scope: &Scope, id: &str) -> Result<IncidentView, BreachError> {
-        let tenant = scope.filter(None);
+        let tenant = scope.bound().map(str::to_owned);
         let mut v = self.load(id, tenant.as_deref()).await?;
         if tenant.is_some() {
             v.notices.retain(|n| !n.sends.is_empty());

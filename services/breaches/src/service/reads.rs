@@ -47,7 +47,7 @@ impl crate::Breaches {
         if !scope.allows(&n.tenant_id) {
             return Err(BreachError::NotFound("breach notice"));
         }
-        let tenant = scope.filter(None);
+        let tenant = scope.bound().map(str::to_owned);
         let inc = self.load(&n.incident_id, tenant.as_deref()).await?;
         let v = inc
             .notices
@@ -68,7 +68,9 @@ impl crate::Breaches {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<NoticeView>, BreachError> {
-        let tenant = scope.filter(controller);
+        let Ok(tenant) = scope.listing(controller) else {
+            return Ok(Vec::new());
+        };
         let mut q = notices::Entity::find();
         if let Some(t) = &tenant {
             q = q.filter(notices::Column::TenantId.eq(t.clone()));
@@ -119,7 +121,9 @@ impl crate::Breaches {
         scope: &Scope,
         controller: Option<&str>,
     ) -> Result<Vec<IncidentView>, BreachError> {
-        let tenant = scope.filter(controller);
+        let Ok(tenant) = scope.listing(controller) else {
+            return Ok(Vec::new());
+        };
         let ids: Vec<String> = match &tenant {
             None => incidents::Entity::find()
                 .order_by_asc(incidents::Column::DiscoveredAt)

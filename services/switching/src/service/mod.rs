@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use audit::{Actor, Record};
-use auth::Scope;
+use auth::{Scope, TenantRefusal};
 use chrono::{DateTime, NaiveDate, Utc};
 use proto::v1 as pb;
 use sea_orm::{
@@ -396,18 +396,11 @@ pub fn file_pb(f: &FileEntry) -> pb::BundleFile {
 /// The tenant a call acts for: a tenant-bound caller's own (naming another
 /// is NOT_FOUND); a processor-wide caller must name it.
 pub fn tenant_for(scope: &Scope, requested: &str) -> Result<String, SwitchError> {
-    match scope {
-        Scope::Tenant(t) => {
-            if !requested.trim().is_empty() && uuid_field("controller_id", requested)? != *t {
-                return Err(SwitchError::NotFound("controller"));
-            }
-            Ok(t.clone())
-        }
-        Scope::All => {
-            if requested.trim().is_empty() {
-                return Err(err("controller_id", "must not be empty").into());
-            }
-            Ok(uuid_field("controller_id", requested)?)
-        }
-    }
+    let requested = domain_kit::optional_uuid("controller_id", requested)?;
+    scope
+        .acting_for(requested.as_deref())
+        .map_err(|refusal| match refusal {
+            TenantRefusal::Foreign => SwitchError::NotFound("controller"),
+            TenantRefusal::Unnamed => err("controller_id", "must not be empty").into(),
+        })
 }

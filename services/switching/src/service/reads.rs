@@ -16,8 +16,11 @@ impl Switching {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<SwitchView>, SwitchError> {
+        let Ok(tenant) = scope.listing(controller) else {
+            return Ok(Vec::new());
+        };
         let mut q = tbl::Entity::find();
-        if let Some(t) = scope.filter(controller) {
+        if let Some(t) = tenant {
             q = q.filter(tbl::Column::TenantId.eq(t));
         }
         if let Some(a) = after {

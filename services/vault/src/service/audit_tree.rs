@@ -26,7 +26,8 @@ use evidence::tree::{self, Hash, Op};
 use store::entities::audit_events;
 use store::entities::vault::audit_checkpoints;
 
-use super::notary::{Table, consistency_in, evidence_err, grow, read_hashes};
+use super::notary::{consistency_in, evidence_err, grow, read_hashes};
+use super::tree_store::AuditTreeStore;
 use super::*;
 
 /// Events added to the trees per transaction.
@@ -56,11 +57,11 @@ fn root_of(c: &Option<audit_checkpoints::Model>) -> Result<Option<Hash>, VaultEr
         .transpose()
 }
 
-/// The stored leaf hash of `index` in `table` equals `leaf`: the event the
+/// The stored leaf hash of `index` in `store` equals `leaf`: the event the
 /// tree holds is the one the log has now.
 async fn holds<C: ConnectionTrait>(
     db: &C,
-    table: Table<'_>,
+    table: &AuditTreeStore<'_>,
     index: u64,
     leaf: &AuditLeaf,
 ) -> Result<bool, VaultError> {
@@ -119,7 +120,7 @@ impl Vault {
                     .ok_or_else(|| diverged(format!("event {size}, the tree's last, is gone")))?;
                 if !holds(
                     &txn,
-                    Table::Audit("global"),
+                    &AuditTreeStore("global"),
                     size - 1,
                     &audit::leaf(&at_end),
                 )
@@ -150,7 +151,14 @@ impl Vault {
                 }
             }
             let new = size + leaves.len() as u64;
-            let root = grow(&txn, Table::Audit("global"), size, &leaves, root_of(&last)?).await?;
+            let root = grow(
+                &txn,
+                &AuditTreeStore("global"),
+                size,
+                &leaves,
+                root_of(&last)?,
+            )
+            .await?;
             let origin = evidence::audit::global_origin(self.notary.public().name());
             self.insert_audit_checkpoint(&txn, "global", &origin, new, root)
                 .await?;
@@ -170,7 +178,8 @@ impl Vault {
                     }
                 }
                 let hashes: Vec<Hash> = evs.iter().map(AuditLeaf::leaf_hash).collect();
-                let troot = grow(&txn, Table::Audit(&key), tsize, &hashes, root_of(&last)?).await?;
+                let troot =
+                    grow(&txn, &AuditTreeStore(&key), tsize, &hashes, root_of(&last)?).await?;
                 let origin = t.origin(self.notary.public().name());
                 self.insert_audit_checkpoint(
                     &txn,
@@ -278,7 +287,7 @@ impl Vault {
             let at = tree::stored_hash_index(0, index);
             let mut want = tree::needs(Op::Inclusion { size: t, index });
             want.push(at);
-            let known = read_hashes(&self.keys.db, Table::Audit(&key), &want).await?;
+            let known = read_hashes(&self.keys.db, &AuditTreeStore(&key), &want).await?;
             if known.0.get(&at) != Some(&leaf.leaf_hash()) {
                 return Err(diverged(format!(
                     "event {seq} is not the event the tree holds at its place"
@@ -304,7 +313,7 @@ impl Vault {
         let cp = self.audit_checkpoint(tree, new).await?;
         let proof = consistency_in(
             &self.keys.db,
-            Table::Audit(&tree.key()),
+            &AuditTreeStore(&tree.key()),
             old,
             cp.tree_size as u64,
         )

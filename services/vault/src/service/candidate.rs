@@ -213,7 +213,9 @@ impl Vault {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<candidates::Model>, VaultError> {
-        let mut q = self.filtered(scope, filter);
+        let Some(mut q) = self.filtered(scope, filter) else {
+            return Ok(Vec::new());
+        };
         if let Some(a) = after {
             q = q.filter(candidates::Column::Id.gt(a));
         }
@@ -231,16 +233,21 @@ impl Vault {
         filter: &CandidateFilter<'_>,
     ) -> Result<u64, VaultError> {
         use sea_orm::PaginatorTrait;
-        Ok(self.filtered(scope, filter).count(&self.main).await?)
+        match self.filtered(scope, filter) {
+            Some(q) => Ok(q.count(&self.main).await?),
+            None => Ok(0),
+        }
     }
 
     fn filtered(
         &self,
         scope: &Scope,
         f: &CandidateFilter<'_>,
-    ) -> sea_orm::Select<candidates::Entity> {
+    ) -> Option<sea_orm::Select<candidates::Entity>> {
+        // Another tenant's candidates do not exist for a tenant-bound caller.
+        let tenant = scope.listing(f.tenant).ok()?;
         let mut q = candidates::Entity::find().filter(visible(Utc::now()));
-        if let Some(t) = scope.filter(f.tenant) {
+        if let Some(t) = tenant {
             q = q.filter(candidates::Column::TenantId.eq(t));
         }
         if let Some(v) = f.vacancy {
@@ -249,7 +256,7 @@ impl Vault {
         if let Some(p) = f.ref_prefix {
             q = q.filter(candidates::Column::ExternalRef.like(store::like_prefix(p)));
         }
-        q
+        Some(q)
     }
 
     /// The tenant's keyed blind-index hashes of a subject's e-mail address

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use audit::{Actor, Record};
-use auth::Scope;
+use auth::{Scope, TenantRefusal};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -44,11 +44,13 @@ pub use notary::{LeafRef, Notary, Proven};
 
 mod audit_tree;
 mod candidate;
+mod certificates;
 mod erasure;
 mod notary;
 mod reconcile;
 mod retention;
 mod tenant;
+mod tree_store;
 
 /// Whether a tenant (controller) exists. The vault does not read the
 /// controllers table: the server wires this to the controllers service.
@@ -215,23 +217,18 @@ impl Vault {
             )
             .into());
         }
-        match scope {
-            Scope::Tenant(t) => {
-                if !requested.is_empty() && requested != t {
-                    return Err(VaultError::NotFound);
+        let tenant = scope
+            .acting_for(Some(requested).filter(|r| !r.is_empty()))
+            .map_err(|refusal| match refusal {
+                TenantRefusal::Foreign => VaultError::NotFound,
+                TenantRefusal::Unnamed => {
+                    field_err("tenant_id", "required for processor-wide tokens").into()
                 }
-                Ok(t.clone())
-            }
-            Scope::All => {
-                if requested.is_empty() {
-                    return Err(field_err("tenant_id", "required for processor-wide tokens").into());
-                }
-                if !self.tenants.exists(requested).await? {
-                    return Err(VaultError::NotFound);
-                }
-                Ok(requested.to_owned())
-            }
+            })?;
+        if *scope == Scope::All && !self.tenants.exists(&tenant).await? {
+            return Err(VaultError::NotFound);
         }
+        Ok(tenant)
     }
 
     fn seal_payload(

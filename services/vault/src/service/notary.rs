@@ -13,13 +13,11 @@
 //! the last checkpoint it signed: a tree whose stored history was changed
 //! is refused, not signed over.
 
-use evidence::certificate::{DeletionFields, Inclusion};
 use evidence::tree::{self, Hash, Known, Op};
 use evidence::{ProcessorKey, PublicKey};
-use store::entities::vault::{
-    audit_tree_hashes, ledger_checkpoints, ledger_tree_hashes, signing_keys,
-};
+use store::entities::vault::{ledger_checkpoints, signing_keys};
 
+use super::tree_store::{LedgerTree, TreeStore};
 use super::*;
 
 /// Entries added to the tree per transaction (and checkpoint).
@@ -65,71 +63,39 @@ pub(super) fn evidence_err(e: evidence::EvidenceError) -> VaultError {
     internal(e.to_string())
 }
 
-/// Where a tree's stored hashes live: the ledger's table, or one audit
-/// tree's rows (`global`, `tenant:<id>`) of the audit table.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Table<'a> {
-    Ledger,
-    Audit(&'a str),
-}
-
-impl Table<'_> {
-    fn name(&self) -> String {
-        match self {
-            Table::Ledger => "the ledger's tree".into(),
-            Table::Audit(t) => format!("the audit tree {t}"),
-        }
-    }
-}
-
+/// The stored hashes `want` of the tree in `store`; a missing or malformed
+/// one means the key store's tree tables were changed.
 pub(super) async fn read_hashes<C: ConnectionTrait>(
     db: &C,
-    table: Table<'_>,
+    store: &impl TreeStore,
     want: &[u64],
 ) -> Result<Known, VaultError> {
     let mut known = Known::default();
     for chunk in want.chunks(500) {
-        let rows: Vec<(i64, Vec<u8>)> = match table {
-            Table::Ledger => ledger_tree_hashes::Entity::find()
-                .filter(ledger_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| (r.idx, r.hash))
-                .collect(),
-            Table::Audit(tree) => audit_tree_hashes::Entity::find()
-                .filter(audit_tree_hashes::Column::Tree.eq(tree))
-                .filter(audit_tree_hashes::Column::Idx.is_in(chunk.iter().map(|i| *i as i64)))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| (r.idx, r.hash))
-                .collect(),
-        };
-        for (idx, hash) in rows {
+        for (idx, hash) in store.read(db, chunk).await? {
             let h: [u8; 32] = hash.as_slice().try_into().map_err(|_| {
                 internal(format!(
                     "{}: stored hash {idx} is not 32 bytes",
-                    table.name()
+                    store.name()
                 ))
             })?;
-            known.0.insert(idx as u64, Hash(h));
+            known.0.insert(idx, Hash(h));
         }
     }
     if let Some(missing) = want.iter().find(|i| !known.0.contains_key(i)) {
         return Err(internal(format!(
             "{} lacks stored hash {missing}: the key store's tree tables were changed",
-            table.name()
+            store.name()
         )));
     }
     Ok(known)
 }
 
-/// The consistency proof of the tree in `table` from size `old` to `new`
+/// The consistency proof of the tree in `store` from size `old` to `new`
 /// (a signed checkpoint's size); `old` must be from 1 to `new`.
 pub(super) async fn consistency_in<C: ConnectionTrait>(
     db: &C,
-    table: Table<'_>,
+    store: &impl TreeStore,
     old: u64,
     new: u64,
 ) -> Result<Vec<Hash>, VaultError> {
@@ -139,17 +105,18 @@ pub(super) async fn consistency_in<C: ConnectionTrait>(
             format!("must be from 1 to the new tree size ({new}); it is {old}"),
         )));
     }
-    let known = read_hashes(db, table, &tree::needs(Op::Consistency { old, new })).await?;
+    let known = read_hashes(db, store, &tree::needs(Op::Consistency { old, new })).await?;
     tree::consistency(old, new, &known).map_err(evidence_err)
 }
 
-/// Appends `leaves` to the tree of `size` in `table`, within `txn`, and
+/// Appends `leaves` to the tree of `size` in `store`, within `txn`, and
 /// returns the new root. When the tree had a signed root (`last`), the new
 /// tree must prove consistent with it: a tree whose stored history was
-/// changed is refused, not signed over.
+/// changed is refused ([`TreeRefusal`], with both sizes and roots), not
+/// signed over.
 pub(super) async fn grow<C: ConnectionTrait>(
     txn: &C,
-    table: Table<'_>,
+    store: &impl TreeStore,
     size: u64,
     leaves: &[Hash],
     last: Option<Hash>,
@@ -157,7 +124,7 @@ pub(super) async fn grow<C: ConnectionTrait>(
     let new = size + leaves.len() as u64;
     let known = read_hashes(
         txn,
-        table,
+        store,
         &tree::needs(Op::Append {
             size,
             count: leaves.len() as u64,
@@ -168,29 +135,7 @@ pub(super) async fn grow<C: ConnectionTrait>(
     let mut all = known;
     all.0.extend(added.iter().copied());
     for chunk in added.chunks(1000) {
-        match table {
-            Table::Ledger => {
-                ledger_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
-                    ledger_tree_hashes::ActiveModel {
-                        idx: Set(*i as i64),
-                        hash: Set(h.0.to_vec()),
-                    }
-                }))
-                .exec_without_returning(txn)
-                .await
-            }
-            Table::Audit(tree) => {
-                audit_tree_hashes::Entity::insert_many(chunk.iter().map(|(i, h)| {
-                    audit_tree_hashes::ActiveModel {
-                        tree: Set(tree.to_owned()),
-                        idx: Set(*i as i64),
-                        hash: Set(h.0.to_vec()),
-                    }
-                }))
-                .exec_without_returning(txn)
-                .await
-            }
-        }?;
+        store.write(txn, chunk).await?;
     }
     // What the root and the self-check read beyond what is in hand.
     let mut want = tree::needs(Op::Root { size: new });
@@ -200,46 +145,30 @@ pub(super) async fn grow<C: ConnectionTrait>(
     want.retain(|i| !all.0.contains_key(i));
     want.sort_unstable();
     want.dedup();
-    all.0.extend(read_hashes(txn, table, &want).await?.0);
+    all.0.extend(read_hashes(txn, store, &want).await?.0);
     let root = tree::root(new, &all).map_err(evidence_err)?;
     if let Some(old_root) = last {
         let proof = tree::consistency(size, new, &all).map_err(evidence_err)?;
-        tree::check_consistency(&proof, size, old_root, new, root).map_err(|e| {
-            internal(format!(
-                "refusing to sign: {} does not extend its last checkpoint ({e})",
-                table.name()
-            ))
+        tree::check_consistency(&proof, size, old_root, new, root).map_err(|_| {
+            VaultError::Refused(TreeRefusal {
+                tree: store.name(),
+                signed_size: size,
+                signed_root: tree::b64(&old_root),
+                size: new,
+                root: tree::b64(&root),
+            })
         })?;
     }
     Ok(root)
 }
 
-async fn latest_checkpoint<C: ConnectionTrait>(
+pub(super) async fn latest_checkpoint<C: ConnectionTrait>(
     db: &C,
 ) -> Result<Option<ledger_checkpoints::Model>, VaultError> {
     Ok(ledger_checkpoints::Entity::find()
         .order_by_desc(ledger_checkpoints::Column::TreeSize)
         .one(db)
         .await?)
-}
-
-/// What a deletion certificate states, with the entry's own time.
-fn deletion_fields(
-    c: &deletion_certificates::Model,
-    entry: &evidence::ledger::LedgerEntry,
-) -> DeletionFields {
-    DeletionFields {
-        candidate_id: c.candidate_id.clone(),
-        tenant_id: c.tenant_id.clone(),
-        external_ref: c.external_ref.clone(),
-        reason: c.reason.clone(),
-        basis: c.basis.clone(),
-        shredded_at: entry.shredded_at.clone(),
-        destroyed: crate::domain::DESTROYED
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-    }
 }
 
 impl Vault {
@@ -344,7 +273,7 @@ impl Vault {
                 Some(c) => Some(tree::parse_b64(&c.root_hash).map_err(evidence_err)?),
                 None => None,
             };
-            let root = grow(&txn, Table::Ledger, size, &leaves, last_root).await?;
+            let root = grow(&txn, &LedgerTree, size, &leaves, last_root).await?;
             let note = evidence::sign_checkpoint(&self.notary.key, &self.notary.origin, new, root)
                 .map_err(evidence_err)?;
             ledger_checkpoints::ActiveModel {
@@ -424,7 +353,7 @@ impl Vault {
         let t = checkpoint.tree_size as u64;
         let known = read_hashes(
             &self.keys.db,
-            Table::Ledger,
+            &LedgerTree,
             &tree::needs(Op::Inclusion { size: t, index }),
         )
         .await?;
@@ -444,173 +373,7 @@ impl Vault {
         new: Option<u64>,
     ) -> Result<(Vec<Hash>, ledger_checkpoints::Model), VaultError> {
         let cp = self.checkpoint(new).await?;
-        let proof = consistency_in(&self.keys.db, Table::Ledger, old, cp.tree_size as u64).await?;
+        let proof = consistency_in(&self.keys.db, &LedgerTree, old, cp.tree_size as u64).await?;
         Ok((proof, cp))
-    }
-
-    /// Erases one candidate now ([`Vault::erase`]) and returns its
-    /// certificate with the signed document.
-    pub async fn erase_certified(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        id: &str,
-        reason: EraseReason,
-        reference: &str,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
-        let c = self.erase(actor, scope, id, reason, reference).await?;
-        self.sign_certificate(scope, c).await
-    }
-
-    /// A candidate's deletion certificate and its signed document.
-    pub async fn signed_certificate(
-        &self,
-        scope: &Scope,
-        id: &str,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
-        let c = self.certificate(scope, id).await?;
-        self.sign_certificate(scope, c).await
-    }
-
-    /// The deletion certificates of every candidate the vault erased for
-    /// request `request_id` (whose basis names it), within `scope`, over all
-    /// of the request's attempts, in ledger order: what the request's
-    /// record and its certificate both list.
-    pub async fn erased_for_request(
-        &self,
-        scope: &Scope,
-        request_id: &str,
-    ) -> Result<Vec<deletion_certificates::Model>, VaultError> {
-        let mut q = deletion_certificates::Entity::find()
-            .filter(deletion_certificates::Column::Reason.eq(EraseReason::Request.as_str()))
-            .filter(
-                deletion_certificates::Column::Basis
-                    .ends_with(evidence::certificate::request_basis_suffix(request_id)),
-            );
-        if let Scope::Tenant(t) = scope {
-            q = q.filter(deletion_certificates::Column::TenantId.eq(t.clone()));
-        }
-        Ok(q.order_by_asc(deletion_certificates::Column::LedgerSeq)
-            .all(&self.main)
-            .await?)
-    }
-
-    /// The signed certificate of a data-subject request's erasures: every
-    /// candidate the vault erased for request `request_id` (its deletion
-    /// certificates whose basis names the request), within `scope`, each
-    /// entry proven against one checkpoint. Not found when the vault erased
-    /// nothing for it (nothing found, or everything held).
-    pub async fn request_certificate(
-        &self,
-        scope: &Scope,
-        request_id: &str,
-    ) -> Result<(String, Vec<deletion_certificates::Model>), VaultError> {
-        let certs = self.erased_for_request(scope, request_id).await?;
-        let Some(first) = certs.first() else {
-            return Err(VaultError::NotFound);
-        };
-        let tenant = first.tenant_id.clone();
-        if certs.iter().any(|c| c.tenant_id != tenant) {
-            return Err(internal(format!(
-                "request {request_id}'s erasures name two controllers"
-            )));
-        }
-        let last_seq = certs.iter().map(|c| c.ledger_seq).max().unwrap_or(0);
-        if latest_checkpoint(&self.keys.db)
-            .await?
-            .is_none_or(|c| c.tree_size < last_seq)
-        {
-            self.extend_tree().await?;
-        }
-        let cp = self.checkpoint(None).await?;
-        let size = cp.tree_size as u64;
-        let mut erased = Vec::with_capacity(certs.len());
-        for c in &certs {
-            let row = shred_ledger::Entity::find_by_id(c.ledger_seq)
-                .one(&self.keys.db)
-                .await?
-                .ok_or_else(|| {
-                    internal(format!(
-                        "ledger entry {} of a certificate is missing",
-                        c.ledger_seq
-                    ))
-                })?;
-            let entry = model_entry(row).to_evidence();
-            let index = entry.leaf_index().map_err(evidence_err)?;
-            let known = read_hashes(
-                &self.keys.db,
-                Table::Ledger,
-                &tree::needs(Op::Inclusion { size, index }),
-            )
-            .await?;
-            erased.push(evidence::certificate::ProvenDeletion {
-                fields: deletion_fields(c, &entry),
-                proof: tree::inclusion(size, index, &known).map_err(evidence_err)?,
-                entry,
-            });
-        }
-        let signed = evidence::certificate::sign_request_erasure_certificate(
-            &self.notary.key,
-            request_id,
-            &tenant,
-            &erased,
-            size,
-            &cp.note,
-        )
-        .map_err(evidence_err)?;
-        Ok((signed, certs))
-    }
-
-    /// The signed certificate of `tenant`'s erasure: the ledger entry of
-    /// its keys' destruction proven against the latest checkpoint, and what
-    /// the vault deleted. The vault signs only what it did and recorded.
-    pub(super) async fn sign_tenant_erasure(
-        &self,
-        tenant: &str,
-        fields: &evidence::certificate::TenantErasureFields,
-    ) -> Result<String, VaultError> {
-        let p = self
-            .inclusion(
-                &Scope::Tenant(tenant.to_owned()),
-                &LeafRef::Candidate(crate::ledger::tenant_subject(tenant)),
-                None,
-            )
-            .await?;
-        evidence::certificate::sign_tenant_erasure_certificate(
-            &self.notary.key,
-            fields,
-            &Inclusion {
-                entry: p.entry,
-                tree_size: p.checkpoint.tree_size as u64,
-                proof: p.proof,
-                checkpoint: p.checkpoint.note,
-            },
-        )
-        .map_err(evidence_err)
-    }
-
-    /// Signs a certificate read in `scope`: its entry proven against the
-    /// latest checkpoint.
-    async fn sign_certificate(
-        &self,
-        scope: &Scope,
-        c: deletion_certificates::Model,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
-        let p = self
-            .inclusion(scope, &LeafRef::Seq(c.ledger_seq), None)
-            .await?;
-        let fields = deletion_fields(&c, &p.entry);
-        let signed = evidence::certificate::sign_deletion_certificate(
-            &self.notary.key,
-            &fields,
-            &Inclusion {
-                entry: p.entry,
-                tree_size: p.checkpoint.tree_size as u64,
-                proof: p.proof,
-                checkpoint: p.checkpoint.note,
-            },
-        )
-        .map_err(evidence_err)?;
-        Ok((c, signed))
     }
 }
