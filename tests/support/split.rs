@@ -68,7 +68,10 @@ pub fn process_config(
         auth_cache_ttl_ms: 0,
         migrate_on_start: false,
         peer_token: Some(peer_token.into()),
-        peer_timeout_ms: 3_000,
+        // Generous: on a 2-core machine running the browser tests beside
+        // two five-process deployments, a fan-out of obligations took over
+        // 3 s. The tests of the timeout itself set their own.
+        peer_timeout_ms: 15_000,
         peer_health_interval_ms: 50,
         // Test receivers listen on loopback: the operator allows it.
         webhook_allow: vec!["127.0.0.1/32".into(), "::1/128".into()],

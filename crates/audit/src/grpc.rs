@@ -51,7 +51,7 @@ impl AuditService for AuditGrpc {
         &self,
         req: Request<pb::ListEventsRequest>,
     ) -> Result<Response<pb::ListEventsResponse>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let r = req.into_inner();
         // The token is the last seq shown.
         let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
@@ -64,7 +64,7 @@ impl AuditService for AuditGrpc {
         let after_seq = page.after.unwrap_or(0);
         let requested = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
         // Another tenant's chain does not exist for a tenant-bound caller.
-        let Ok(tenant) = who.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListEventsResponse::default()));
         };
         let day = |field: &str, v: &str| -> Result<Option<chrono::NaiveDate>, Status> {
@@ -126,7 +126,7 @@ impl AuditService for AuditGrpc {
         &self,
         req: Request<pb::RecordConsoleSessionRequest>,
     ) -> Result<Response<pb::RecordConsoleSessionResponse>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let action = match req.get_ref().event.as_str() {
             "sign_in" => "console.sign_in",
             "sign_out" => "console.sign_out",
@@ -137,9 +137,13 @@ impl AuditService for AuditGrpc {
                 )));
             }
         };
-        let mut record =
-            crate::Record::new(&crate::Actor::from(&who), action, "token", &who.token_id);
-        if let Some(t) = &who.tenant {
+        let mut record = crate::Record::new(
+            &crate::Actor::from(&caller),
+            action,
+            "token",
+            &caller.token_id,
+        );
+        if let Some(t) = &caller.tenant {
             record = record.tenant(t.clone());
         }
         let e = crate::record(&self.db, record).await.map_err(|e| {

@@ -20,16 +20,16 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::WhoAmIRequest>,
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         Ok(Response::new(pb::WhoAmIResponse {
-            allowed_methods: permissions::allowed_methods(p.role)
+            allowed_methods: permissions::allowed_methods(caller.role)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
-            token_id: p.token_id,
-            name: p.name,
-            role: p.role.as_str().into(),
-            tenant_id: p.tenant.unwrap_or_default(),
+            token_id: caller.token_id,
+            name: caller.name,
+            role: caller.role.as_str().into(),
+            tenant_id: caller.tenant.unwrap_or_default(),
         }))
     }
 }

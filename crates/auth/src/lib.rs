@@ -211,7 +211,7 @@ pub const ACTOR_HEADER: &str = "x-custodian-actor";
 /// `peer` principal, and `all` or `tenant:<uuid>` from [`SCOPE_HEADER`],
 /// the scope of the caller the peer acts for. The callee enforces it.
 pub fn peer_scope<T>(req: &tonic::Request<T>) -> Result<(Principal, Scope), tonic::Status> {
-    let p = Principal::from_request(req)?;
+    let caller = Principal::from_request(req)?;
     let raw = req
         .metadata()
         .get(SCOPE_HEADER)
@@ -230,7 +230,7 @@ pub fn peer_scope<T>(req: &tonic::Request<T>) -> Result<(Principal, Scope), toni
         None if raw == "all" => Scope::All,
         None => return Err(bad()),
     };
-    Ok((p, scope))
+    Ok((caller, scope))
 }
 
 /// The tenant a peer call names (`field`, a UUID), inside the scope the peer

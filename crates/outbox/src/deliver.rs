@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use store::entities::outbox::attempts;
 
-use crate::{OutboxError, Status, internal, signature};
+use crate::{DeliveryStatus, OutboxError, internal, signature};
 
 /// Where a tenant's messages go.
 pub struct Endpoint {
@@ -158,7 +158,7 @@ impl Deliverer {
             claimed: claimed.len() as u64,
             ..Default::default()
         };
-        let results: Vec<Result<Status, OutboxError>> = stream::iter(claimed)
+        let results: Vec<Result<DeliveryStatus, OutboxError>> = stream::iter(claimed)
             .map(|c| async move {
                 let outcome = self.attempt(&c).await;
                 self.record(&c, outcome).await
@@ -168,15 +168,15 @@ impl Deliverer {
             .await;
         for r in results {
             let result = match r? {
-                Status::Delivered => {
+                DeliveryStatus::Delivered => {
                     report.delivered += 1;
                     "delivered"
                 }
-                Status::Dead => {
+                DeliveryStatus::Dead => {
                     report.dead += 1;
                     "dead"
                 }
-                Status::Pending => {
+                DeliveryStatus::Pending => {
                     report.failed += 1;
                     "failed"
                 }
@@ -301,16 +301,16 @@ impl Deliverer {
     /// Records the attempt and moves the message on, in one audited
     /// transaction. Only a pending message changes state, and the first
     /// delivery's time stays: a duplicate delivery never moves it.
-    async fn record(&self, c: &Claimed, o: Outcome) -> Result<Status, OutboxError> {
+    async fn record(&self, c: &Claimed, o: Outcome) -> Result<DeliveryStatus, OutboxError> {
         // The claim counted this attempt already.
         let number = c.attempts.max(1);
         let delivered = o.error.is_none();
         let status = if delivered {
-            Status::Delivered
+            DeliveryStatus::Delivered
         } else if number >= self.policy.max_attempts {
-            Status::Dead
+            DeliveryStatus::Dead
         } else {
-            Status::Pending
+            DeliveryStatus::Pending
         };
         let next = o.finished_at
             + chrono::Duration::from_std(self.policy.backoff(number)).unwrap_or_default();
@@ -349,9 +349,9 @@ impl Deliverer {
         ))
         .await?;
         let action = match status {
-            Status::Delivered => "notification.delivered",
-            Status::Dead => "notification.dead",
-            Status::Pending => "notification.attempt_failed",
+            DeliveryStatus::Delivered => "notification.delivered",
+            DeliveryStatus::Dead => "notification.dead",
+            DeliveryStatus::Pending => "notification.attempt_failed",
         };
         txn.commit_with(
             Record::new(&self.actor, action, "notification", &c.id)
@@ -364,13 +364,13 @@ impl Deliverer {
         )
         .await?;
         match status {
-            Status::Delivered => {
+            DeliveryStatus::Delivered => {
                 tracing::info!(message = %c.id, attempt = number, "notification delivered")
             }
-            Status::Dead => {
+            DeliveryStatus::Dead => {
                 tracing::warn!(message = %c.id, attempt = number, error = ?o.error, "notification dead-lettered")
             }
-            Status::Pending => {
+            DeliveryStatus::Pending => {
                 tracing::info!(message = %c.id, attempt = number, error = ?o.error, "notification delivery failed; will retry")
             }
         }

@@ -45,7 +45,7 @@ pub fn notification_pb(m: &Message) -> pb::Notification {
         created_at: wire::timestamp(m.created_at),
         delivered_at: m.delivered_at.map(wire::timestamp).unwrap_or_default(),
         attempts: m.attempts,
-        next_attempt_at: if m.status == crate::Status::Pending {
+        next_attempt_at: if m.status == crate::DeliveryStatus::Pending {
             wire::timestamp(m.next_attempt_at)
         } else {
             String::new()
@@ -96,8 +96,8 @@ pub fn email_pb(m: &crate::mail::MailView) -> pb::Email {
 }
 
 /// E-mails are the processor's: addresses of people of every customer.
-fn processor_only(p: &Principal) -> Result<(), Status> {
-    match p.scope() {
+fn processor_only(caller: &Principal) -> Result<(), Status> {
+    match caller.scope() {
         auth::Scope::All => Ok(()),
         _ => Err(Status::permission_denied(
             "e-mails to people are for the processor's administrators",
@@ -125,7 +125,7 @@ impl NotificationService for NotificationGrpc {
         &self,
         request: Request<pb::ListNotificationsRequest>,
     ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = if r.controller_id.trim().is_empty() {
@@ -135,7 +135,7 @@ impl NotificationService for NotificationGrpc {
         };
         let status = match r.status.trim() {
             "" => None,
-            s => Some(crate::Status::parse(s).ok_or_else(|| {
+            s => Some(crate::DeliveryStatus::parse(s).ok_or_else(|| {
                 invalid(
                     "status",
                     format!(
@@ -146,7 +146,7 @@ impl NotificationService for NotificationGrpc {
             })?),
         };
         // Another tenant's list is empty, not an error that confirms it exists.
-        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListNotificationsResponse::default()));
         };
         let filter = ListFilter {
@@ -169,9 +169,9 @@ impl NotificationService for NotificationGrpc {
         &self,
         request: Request<pb::GetNotificationRequest>,
     ) -> Result<Response<pb::Notification>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let m = self.outbox.get(&p.scope(), &id).await?;
+        let m = self.outbox.get(&caller.scope(), &id).await?;
         Ok(Response::new(notification_pb(&m)))
     }
 
@@ -179,7 +179,7 @@ impl NotificationService for NotificationGrpc {
         &self,
         request: Request<pb::RetryNotificationRequest>,
     ) -> Result<Response<pb::Notification>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         let reason = r.reason.trim();
@@ -188,7 +188,7 @@ impl NotificationService for NotificationGrpc {
         }
         let m = self
             .outbox
-            .retry(&audit::Actor::from(&p), &p.scope(), &id, reason)
+            .retry(&audit::Actor::from(&caller), &caller.scope(), &id, reason)
             .await?;
         Ok(Response::new(notification_pb(&m)))
     }
@@ -197,8 +197,8 @@ impl NotificationService for NotificationGrpc {
         &self,
         request: Request<pb::ListEmailsRequest>,
     ) -> Result<Response<pb::ListEmailsResponse>, Status> {
-        let p = Principal::from_request(&request)?;
-        processor_only(&p)?;
+        let caller = Principal::from_request(&request)?;
+        processor_only(&caller)?;
         let r = request.into_inner();
         // Newest first: the page starts before the mail its token names.
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
@@ -229,8 +229,8 @@ impl NotificationService for NotificationGrpc {
         &self,
         request: Request<pb::RetryEmailRequest>,
     ) -> Result<Response<pb::Email>, Status> {
-        let p = Principal::from_request(&request)?;
-        processor_only(&p)?;
+        let caller = Principal::from_request(&request)?;
+        processor_only(&caller)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         let reason = r.reason.trim();
@@ -239,7 +239,7 @@ impl NotificationService for NotificationGrpc {
         }
         let m = self
             .mails
-            .retry(&audit::Actor::from(&p), &id, reason)
+            .retry(&audit::Actor::from(&caller), &id, reason)
             .await?;
         Ok(Response::new(email_pb(&m)))
     }

@@ -109,26 +109,26 @@ pub(crate) fn claim_statement(
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum DeliveryStatus {
     Pending,
     Delivered,
     /// Every attempt failed; an admin may put it back ([`Outbox::retry`]).
     Dead,
 }
 
-impl Status {
+impl DeliveryStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Pending => "pending",
-            Status::Delivered => "delivered",
-            Status::Dead => "dead",
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
         }
     }
-    pub fn parse(s: &str) -> Option<Status> {
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
         match s {
-            "pending" => Some(Status::Pending),
-            "delivered" => Some(Status::Delivered),
-            "dead" => Some(Status::Dead),
+            "pending" => Some(DeliveryStatus::Pending),
+            "delivered" => Some(DeliveryStatus::Delivered),
+            "dead" => Some(DeliveryStatus::Dead),
             _ => None,
         }
     }
@@ -170,7 +170,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         subject_type: m.subject_type.to_owned(),
         subject_id: m.subject_id.to_owned(),
         body: body.to_string(),
-        status: Status::Pending.as_str().to_owned(),
+        status: DeliveryStatus::Pending.as_str().to_owned(),
         attempts: 0,
         next_attempt_at: now,
         claimed_until: None,
@@ -192,7 +192,7 @@ pub async fn settled<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, sea_o
         .into_tuple()
         .one(db)
         .await?;
-    Ok(status.is_none_or(|s| s != Status::Pending.as_str()))
+    Ok(status.is_none_or(|s| s != DeliveryStatus::Pending.as_str()))
 }
 
 /// Every column of a message but its body, which only the deliverer's
@@ -241,7 +241,7 @@ pub struct Message {
     pub topic: String,
     pub subject_type: String,
     pub subject_id: String,
-    pub status: Status,
+    pub status: DeliveryStatus,
     pub body: String,
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
@@ -254,7 +254,7 @@ pub struct Message {
 
 fn to_message(m: messages::Model) -> Message {
     Message {
-        status: Status::parse(&m.status).unwrap_or(Status::Pending),
+        status: DeliveryStatus::parse(&m.status).unwrap_or(DeliveryStatus::Pending),
         id: m.id,
         tenant_id: m.tenant_id,
         topic: m.topic,
@@ -285,7 +285,7 @@ fn to_attempt(a: attempts::Model) -> Attempt {
 /// Whether a worker holds the message's claim now (its last attempt,
 /// started, is under way rather than interrupted).
 fn under_way(m: &messages::Model) -> bool {
-    m.status == Status::Pending.as_str() && m.claimed_until.is_some_and(|t| t > Utc::now())
+    m.status == DeliveryStatus::Pending.as_str() && m.claimed_until.is_some_and(|t| t > Utc::now())
 }
 
 /// An attempt under way is not yet in the log.
@@ -299,7 +299,7 @@ fn drop_last_started(log: &mut Vec<Attempt>) {
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub tenant: Option<String>,
-    pub status: Option<Status>,
+    pub status: Option<DeliveryStatus>,
     pub topic: Option<String>,
 }
 
@@ -426,7 +426,7 @@ impl Outbox {
             .await?
             .filter(|m| scope.allows(&m.tenant_id))
             .ok_or(OutboxError::NotFound)?;
-        if row.status != Status::Dead.as_str() {
+        if row.status != DeliveryStatus::Dead.as_str() {
             return Err(OutboxError::Precondition(format!(
                 "notification is {}; only a dead notification can be retried",
                 row.status
@@ -434,7 +434,7 @@ impl Outbox {
         }
         let tenant = row.tenant_id.clone();
         let mut am: messages::ActiveModel = row.into();
-        am.status = Set(Status::Pending.as_str().to_owned());
+        am.status = Set(DeliveryStatus::Pending.as_str().to_owned());
         am.next_attempt_at = Set(store::now_micros());
         am.claimed_until = Set(None);
         am.update(&txn).await?;

@@ -53,34 +53,34 @@ impl From<FieldError> for AgreementError {
 
 /// draft → active → terminating → ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum AgreementStatus {
     Draft,
     Active,
     Terminating,
     Ended,
 }
 
-impl Status {
+impl AgreementStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Draft => "draft",
-            Status::Active => "active",
-            Status::Terminating => "terminating",
-            Status::Ended => "ended",
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::Active => "active",
+            AgreementStatus::Terminating => "terminating",
+            AgreementStatus::Ended => "ended",
         }
     }
-    pub fn parse(s: &str) -> Option<Status> {
+    pub fn parse(s: &str) -> Option<AgreementStatus> {
         match s {
-            "draft" => Some(Status::Draft),
-            "active" => Some(Status::Active),
-            "terminating" => Some(Status::Terminating),
-            "ended" => Some(Status::Ended),
+            "draft" => Some(AgreementStatus::Draft),
+            "active" => Some(AgreementStatus::Active),
+            "terminating" => Some(AgreementStatus::Terminating),
+            "ended" => Some(AgreementStatus::Ended),
             _ => None,
         }
     }
     /// In force: the processor acts under it.
     pub fn in_force(self) -> bool {
-        matches!(self, Status::Active | Status::Terminating)
+        matches!(self, AgreementStatus::Active | AgreementStatus::Terminating)
     }
 }
 
@@ -97,13 +97,13 @@ pub enum Transition {
 }
 
 impl Transition {
-    fn allowed_from(self) -> &'static [Status] {
+    fn allowed_from(self) -> &'static [AgreementStatus] {
         match self {
-            Transition::Amend => &[Status::Draft, Status::Active],
-            Transition::Activate => &[Status::Draft],
-            Transition::Terminate => &[Status::Active],
-            Transition::End => &[Status::Terminating],
-            Transition::EndWithContract => &[Status::Active, Status::Terminating],
+            Transition::Amend => &[AgreementStatus::Draft, AgreementStatus::Active],
+            Transition::Activate => &[AgreementStatus::Draft],
+            Transition::Terminate => &[AgreementStatus::Active],
+            Transition::End => &[AgreementStatus::Terminating],
+            Transition::EndWithContract => &[AgreementStatus::Active, AgreementStatus::Terminating],
         }
     }
     fn verb(self) -> &'static str {
@@ -116,7 +116,7 @@ impl Transition {
     }
 
     /// Whether the step may be taken from `from`; the error says why not.
-    pub fn check(self, from: Status) -> Result<(), AgreementError> {
+    pub fn check(self, from: AgreementStatus) -> Result<(), AgreementError> {
         let ok = self.allowed_from();
         if ok.contains(&from) {
             return Ok(());
@@ -669,7 +669,7 @@ mod tests {
 
     #[test]
     fn lifecycle() {
-        use Status::*;
+        use AgreementStatus::*;
         use Transition::*;
         let table = [
             (Amend, Draft, true),

@@ -100,8 +100,8 @@ pub fn terms_pb(t: &Terms) -> pb::AgreementTerms {
 
 pub fn agreement_pb(a: &Agreement) -> pb::Agreement {
     let schedule = match a.status {
-        crate::domain::Status::Ended => None,
-        crate::domain::Status::Terminating => Some(pb::AgreementSchedule {
+        crate::domain::AgreementStatus::Ended => None,
+        crate::domain::AgreementStatus::Terminating => Some(pb::AgreementSchedule {
             period_end: a.ends_on.map(|d| d.to_string()).unwrap_or_default(),
             notice_by: String::new(),
             notes: vec!["notice was given: the agreement ends on ends_on".into()],
@@ -148,14 +148,17 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::CreateAgreementRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let tenant = uuid_field("controller_id", &r.controller_id)?;
         let terms = terms(r.terms)?;
-        if !p.scope().allows(&tenant) {
+        if !caller.scope().allows(&tenant) {
             return Err(AgreementError::NotFound("controller").into());
         }
-        let a = self.svc.create(&Actor::from(&p), &tenant, terms).await?;
+        let a = self
+            .svc
+            .create(&Actor::from(&caller), &tenant, terms)
+            .await?;
         Ok(Response::new(agreement_pb(&a)))
     }
 
@@ -163,7 +166,7 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::GetAgreementRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         // Versions are stored as 32-bit signed integers: a larger one is
@@ -176,7 +179,7 @@ impl AgreementService for AgreementGrpc {
             )));
         }
         let v = (r.version > 0).then_some(r.version);
-        let a = self.svc.get(&p.scope(), &id, v).await?;
+        let a = self.svc.get(&caller.scope(), &id, v).await?;
         Ok(Response::new(agreement_pb(&a)))
     }
 
@@ -184,7 +187,7 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::ListAgreementsRequest>,
     ) -> Result<Response<pb::ListAgreementsResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = if r.controller_id.trim().is_empty() {
@@ -194,7 +197,7 @@ impl AgreementService for AgreementGrpc {
         };
         let status = match r.status.trim() {
             "" => None,
-            s => Some(crate::domain::Status::parse(s).ok_or_else(|| {
+            s => Some(crate::domain::AgreementStatus::parse(s).ok_or_else(|| {
                 err(
                     "status",
                     format!(
@@ -204,7 +207,7 @@ impl AgreementService for AgreementGrpc {
                 )
             })?),
         };
-        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListAgreementsResponse::default()));
         };
         let mut rows = self
@@ -227,9 +230,9 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::ListAgreementVersionsRequest>,
     ) -> Result<Response<pb::ListAgreementVersionsResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let vs = self.svc.versions(&p.scope(), &id).await?;
+        let vs = self.svc.versions(&caller.scope(), &id).await?;
         Ok(Response::new(pb::ListAgreementVersionsResponse {
             versions: vs.iter().map(agreement_pb).collect(),
         }))
@@ -239,14 +242,14 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::AmendAgreementRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let terms = terms(r.terms)?;
         let note = text("note", &r.note, 500)?;
         let a = self
             .svc
-            .amend(&Actor::from(&p), &p.scope(), &id, terms, &note)
+            .amend(&Actor::from(&caller), &caller.scope(), &id, terms, &note)
             .await?;
         Ok(Response::new(agreement_pb(&a)))
     }
@@ -255,13 +258,13 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::AgreementTransitionRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         let why = reason(&r.reason)?;
         let a = self
             .svc
-            .activate(&Actor::from(&p), &p.scope(), &id, &why)
+            .activate(&Actor::from(&caller), &caller.scope(), &id, &why)
             .await?;
         Ok(Response::new(agreement_pb(&a)))
     }
@@ -270,7 +273,7 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::TerminateAgreementRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         let notice = optional_date("notice_given_on", &r.notice_given_on)?;
@@ -278,7 +281,14 @@ impl AgreementService for AgreementGrpc {
         let why = reason(&r.reason)?;
         let a = self
             .svc
-            .terminate(&Actor::from(&p), &p.scope(), &id, notice, ends, &why)
+            .terminate(
+                &Actor::from(&caller),
+                &caller.scope(),
+                &id,
+                notice,
+                ends,
+                &why,
+            )
             .await?;
         Ok(Response::new(agreement_pb(&a)))
     }
@@ -287,13 +297,13 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::AgreementTransitionRequest>,
     ) -> Result<Response<pb::Agreement>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("id", &r.id)?;
         let why = reason(&r.reason)?;
         let a = self
             .svc
-            .end(&Actor::from(&p), &p.scope(), &id, &why)
+            .end(&Actor::from(&caller), &caller.scope(), &id, &why)
             .await?;
         Ok(Response::new(agreement_pb(&a)))
     }
@@ -302,7 +312,7 @@ impl AgreementService for AgreementGrpc {
         &self,
         request: Request<pb::ExportProcessingRecordRequest>,
     ) -> Result<Response<pb::ProcessingRecordExport>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let format = Format::parse(&r.format)?;
         let requested = if r.controller_id.trim().is_empty() {
@@ -312,7 +322,7 @@ impl AgreementService for AgreementGrpc {
         };
         // One controller's record is an object: another tenant's is not
         // found, as a missing one.
-        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Err(AgreementError::NotFound("agreement in force for this controller").into());
         };
         let rec = self.svc.processing_record(tenant.as_deref()).await?;

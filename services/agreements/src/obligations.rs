@@ -4,9 +4,9 @@
 //! given. Agreements in force are one per controller, so computing them per
 //! call costs what is in force, not what is stored.
 
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
-use crate::domain::Status;
+use crate::domain::AgreementStatus;
 use crate::service::{Agreements, today};
 
 const CITATION: &str = "processing agreement term and notice clauses; GDPR art. 28(3)";
@@ -40,7 +40,7 @@ impl Agreements {
                 });
             };
             match a.status {
-                Status::Terminating => {
+                AgreementStatus::Terminating => {
                     if let Some(e) = a.ends_on {
                         push(
                             format!(
@@ -108,7 +108,7 @@ impl ObligationSource for AgreementObligations {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             self.0.obligations(q).await.map_err(|message| SourceError {
                 service: "agreements",

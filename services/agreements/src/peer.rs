@@ -19,7 +19,7 @@ use proto::internal as ipb;
 use proto::wire;
 use tonic::{Request, Response, Status};
 
-use crate::domain::Status as AgreementStatus;
+use crate::domain::AgreementStatus;
 use crate::service::{Agreement, Agreements};
 
 pub struct AgreementsPeerGrpc {
@@ -169,8 +169,8 @@ impl ipb::agreements_peer_server::AgreementsPeer for AgreementsPeerGrpc {
         &self,
         request: Request<ipb::EndWithContractRequest>,
     ) -> Result<Response<ipb::EndedAgreements>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let actor = Actor::relayed(&p, &request);
+        let (caller, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&caller, &request);
         let r = request.into_inner();
         let tenant = peer_tenant(&scope, "tenant_id", &r.tenant_id)?;
         let end = domain_kit::date("contract_end", &r.contract_end)?;

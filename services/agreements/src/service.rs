@@ -14,7 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
-use store::entities::agreements::{agreement_versions as versions, agreements as tbl};
+use store::entities::agreements::{agreement_versions as versions, agreements};
 
 use crate::domain::*;
 use crate::ports::{ControllerDirectory, SubprocessorSource};
@@ -26,7 +26,7 @@ pub use domain_kit::ProcessorIdentity;
 pub struct Agreement {
     pub id: String,
     pub tenant_id: String,
-    pub status: Status,
+    pub status: AgreementStatus,
     pub version: u32,
     pub latest_version: u32,
     pub terms: Terms,
@@ -55,10 +55,10 @@ pub fn today() -> NaiveDate {
     legal_time::period::local_date(Utc::now())
 }
 
-fn assemble(a: tbl::Model, v: versions::Model) -> Result<Agreement, AgreementError> {
+fn assemble(a: agreements::Model, v: versions::Model) -> Result<Agreement, AgreementError> {
     let terms: Terms = serde_json::from_str(&v.terms)?;
     Ok(Agreement {
-        status: Status::parse(&a.status)
+        status: AgreementStatus::parse(&a.status)
             .ok_or_else(|| internal(format!("unknown status {}", a.status)))?,
         id: a.id,
         tenant_id: a.tenant_id,
@@ -107,8 +107,8 @@ impl Agreements {
         c: &C,
         scope: &Scope,
         id: &str,
-    ) -> Result<tbl::Model, AgreementError> {
-        tbl::Entity::find_by_id(id.to_owned())
+    ) -> Result<agreements::Model, AgreementError> {
+        agreements::Entity::find_by_id(id.to_owned())
             .one(c)
             .await?
             .filter(|a| scope.allows(&a.tenant_id))
@@ -139,10 +139,10 @@ impl Agreements {
         let id = uuid::Uuid::now_v7().hyphenated().to_string();
         let now = store::now_micros();
         let txn = audit::begin(&self.db).await?;
-        let a = tbl::ActiveModel::from(tbl::Model {
+        let a = agreements::ActiveModel::from(agreements::Model {
             id: id.clone(),
             tenant_id: tenant.to_owned(),
-            status: Status::Draft.as_str().into(),
+            status: AgreementStatus::Draft.as_str().into(),
             latest_version: 1,
             activated_at: None,
             notice_given_on: None,
@@ -209,7 +209,10 @@ impl Agreements {
         Ok(out)
     }
 
-    async fn with_latest(&self, rows: Vec<tbl::Model>) -> Result<Vec<Agreement>, AgreementError> {
+    async fn with_latest(
+        &self,
+        rows: Vec<agreements::Model>,
+    ) -> Result<Vec<Agreement>, AgreementError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -241,22 +244,22 @@ impl Agreements {
     pub async fn list(
         &self,
         tenant: Option<&str>,
-        status: Option<Status>,
+        status: Option<AgreementStatus>,
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Agreement>, AgreementError> {
-        let mut q = tbl::Entity::find();
+        let mut q = agreements::Entity::find();
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t.to_owned()));
+            q = q.filter(agreements::Column::TenantId.eq(t.to_owned()));
         }
         if let Some(s) = status {
-            q = q.filter(tbl::Column::Status.eq(s.as_str()));
+            q = q.filter(agreements::Column::Status.eq(s.as_str()));
         }
         if let Some(a) = after {
-            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+            q = q.filter(agreements::Column::Id.gt(a.to_owned()));
         }
         let rows = q
-            .order_by_asc(tbl::Column::Id)
+            .order_by_asc(agreements::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
@@ -265,11 +268,12 @@ impl Agreements {
 
     /// Every agreement in force now (active or terminating).
     pub async fn all_in_force(&self) -> Result<Vec<Agreement>, AgreementError> {
-        let rows = tbl::Entity::find()
-            .filter(
-                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
-            )
-            .order_by_asc(tbl::Column::Id)
+        let rows = agreements::Entity::find()
+            .filter(agreements::Column::Status.is_in([
+                AgreementStatus::Active.as_str(),
+                AgreementStatus::Terminating.as_str(),
+            ]))
+            .order_by_asc(agreements::Column::Id)
             .all(&self.db)
             .await?;
         self.with_latest(rows).await
@@ -282,15 +286,15 @@ impl Agreements {
         tenant: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<Agreement>, AgreementError> {
-        let rows = tbl::Entity::find()
-            .filter(tbl::Column::TenantId.eq(tenant.to_owned()))
-            .filter(tbl::Column::ActivatedAt.lte(at))
-            .order_by_desc(tbl::Column::ActivatedAt)
+        let rows = agreements::Entity::find()
+            .filter(agreements::Column::TenantId.eq(tenant.to_owned()))
+            .filter(agreements::Column::ActivatedAt.lte(at))
+            .order_by_desc(agreements::Column::ActivatedAt)
             .all(&self.db)
             .await?;
-        let hit = rows
-            .into_iter()
-            .find(|a| a.status != Status::Draft.as_str() && a.ended_at.is_none_or(|e| at < e));
+        let hit = rows.into_iter().find(|a| {
+            a.status != AgreementStatus::Draft.as_str() && a.ended_at.is_none_or(|e| at < e)
+        });
         Ok(self.with_latest(hit.into_iter().collect()).await?.pop())
     }
 
@@ -319,12 +323,13 @@ impl Agreements {
     ) -> Result<Agreement, AgreementError> {
         let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
-        Transition::Amend.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
+        Transition::Amend
+            .check(AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Ended))?;
         let next = a.latest_version + 1;
         let now = store::now_micros();
         let v = insert_version(&txn, id, next, &terms, note, actor, now).await?;
         let tenant = a.tenant_id.clone();
-        let mut am: tbl::ActiveModel = a.into();
+        let mut am: agreements::ActiveModel = a.into();
         am.latest_version = Set(next);
         am.updated_at = Set(now);
         let a = am.update(&txn).await?;
@@ -347,12 +352,14 @@ impl Agreements {
     ) -> Result<Agreement, AgreementError> {
         let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
-        Transition::Activate.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
-        let other = tbl::Entity::find()
-            .filter(tbl::Column::TenantId.eq(a.tenant_id.clone()))
-            .filter(
-                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
-            )
+        Transition::Activate
+            .check(AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Ended))?;
+        let other = agreements::Entity::find()
+            .filter(agreements::Column::TenantId.eq(a.tenant_id.clone()))
+            .filter(agreements::Column::Status.is_in([
+                AgreementStatus::Active.as_str(),
+                AgreementStatus::Terminating.as_str(),
+            ]))
             .one(&txn)
             .await?;
         if let Some(o) = other {
@@ -364,8 +371,8 @@ impl Agreements {
         let now = store::now_micros();
         let tenant = a.tenant_id.clone();
         let latest = a.latest_version;
-        let mut am: tbl::ActiveModel = a.into();
-        am.status = Set(Status::Active.as_str().into());
+        let mut am: agreements::ActiveModel = a.into();
+        am.status = Set(AgreementStatus::Active.as_str().into());
         am.activated_at = Set(Some(now));
         am.updated_at = Set(now);
         let a = am.update(&txn).await?;
@@ -392,7 +399,8 @@ impl Agreements {
         let today = today();
         let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
-        Transition::Terminate.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
+        Transition::Terminate
+            .check(AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Ended))?;
         let v = self.version_row(&txn, id, a.latest_version).await?;
         let terms: Terms = serde_json::from_str(&v.terms)?;
         let notice_on = notice_on.unwrap_or(today);
@@ -426,8 +434,8 @@ impl Agreements {
         };
         let now = store::now_micros();
         let tenant = a.tenant_id.clone();
-        let mut am: tbl::ActiveModel = a.into();
-        am.status = Set(Status::Terminating.as_str().into());
+        let mut am: agreements::ActiveModel = a.into();
+        am.status = Set(AgreementStatus::Terminating.as_str().into());
         am.notice_given_on = Set(Some(notice_on));
         am.ends_on = Set(Some(ends_on));
         am.updated_at = Set(now);
@@ -451,7 +459,8 @@ impl Agreements {
         let today = today();
         let txn = audit::begin(&self.db).await?;
         let a = self.row(&txn, scope, id).await?;
-        Transition::End.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
+        Transition::End
+            .check(AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Ended))?;
         if let Some(e) = a.ends_on
             && today < e
         {
@@ -462,8 +471,8 @@ impl Agreements {
         let now = store::now_micros();
         let tenant = a.tenant_id.clone();
         let latest = a.latest_version;
-        let mut am: tbl::ActiveModel = a.into();
-        am.status = Set(Status::Ended.as_str().into());
+        let mut am: agreements::ActiveModel = a.into();
+        am.status = Set(AgreementStatus::Ended.as_str().into());
         am.ended_at = Set(Some(now));
         am.updated_at = Set(now);
         let a = am.update(&txn).await?;
@@ -493,21 +502,23 @@ impl Agreements {
         reason: &str,
     ) -> Result<Vec<String>, AgreementError> {
         let txn = audit::begin(&self.db).await?;
-        let rows = tbl::Entity::find()
-            .filter(tbl::Column::TenantId.eq(tenant.to_owned()))
-            .filter(
-                tbl::Column::Status.is_in([Status::Active.as_str(), Status::Terminating.as_str()]),
-            )
+        let rows = agreements::Entity::find()
+            .filter(agreements::Column::TenantId.eq(tenant.to_owned()))
+            .filter(agreements::Column::Status.is_in([
+                AgreementStatus::Active.as_str(),
+                AgreementStatus::Terminating.as_str(),
+            ]))
             .all(&txn)
             .await?;
         let now = store::now_micros();
         let mut ended = Vec::new();
         for a in rows {
-            Transition::EndWithContract.check(Status::parse(&a.status).unwrap_or(Status::Ended))?;
+            Transition::EndWithContract
+                .check(AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Ended))?;
             let id = a.id.clone();
             let ends_on = a.ends_on.map_or(contract_end, |e| e.min(contract_end));
-            let mut am: tbl::ActiveModel = a.into();
-            am.status = Set(Status::Ended.as_str().into());
+            let mut am: agreements::ActiveModel = a.into();
+            am.status = Set(AgreementStatus::Ended.as_str().into());
             am.ends_on = Set(Some(ends_on));
             am.ended_at = Set(Some(now));
             am.updated_at = Set(now);

@@ -228,7 +228,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::ReportIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let n = NewIncident::parse(&IncidentInput {
             discovered_at: &r.discovered_at,
@@ -237,7 +237,7 @@ impl BreachService for BreachGrpc {
             systems: &r.systems,
             internal_notes: &r.internal_notes,
         })?;
-        let v = self.svc.report(&Actor::from(&p), n).await?;
+        let v = self.svc.report(&Actor::from(&caller), n).await?;
         Ok(Response::new(incident_pb(&v)))
     }
 
@@ -245,7 +245,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::AssessIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("incident_id", &r.incident_id)?;
         let d = Decision::parse(
@@ -257,7 +257,7 @@ impl BreachService for BreachGrpc {
             },
             store::now_micros(),
         )?;
-        let v = self.svc.assess(&Actor::from(&p), &id, d).await?;
+        let v = self.svc.assess(&Actor::from(&caller), &id, d).await?;
         Ok(Response::new(incident_pb(&v)))
     }
 
@@ -279,7 +279,7 @@ impl BreachService for BreachGrpc {
         let status = if r.status.trim().is_empty() {
             None
         } else {
-            Some(crate::domain::Status::parse("status", &r.status)?)
+            Some(crate::domain::IncidentStatus::parse("status", &r.status)?)
         };
         let mut rows = self
             .svc
@@ -296,9 +296,9 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::GetBreachNoticeRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let v = self.svc.notice(&p.scope(), &id).await?;
+        let v = self.svc.notice(&caller.scope(), &id).await?;
         Ok(Response::new(notice_pb(&v)))
     }
 
@@ -306,7 +306,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::ListBreachNoticesRequest>,
     ) -> Result<Response<pb::ListBreachNoticesResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = optional_uuid("controller_id", &r.controller_id)?;
@@ -314,7 +314,7 @@ impl BreachService for BreachGrpc {
         let mut rows = self
             .svc
             .notices(
-                &p.scope(),
+                &caller.scope(),
                 controller.as_deref(),
                 incident.as_deref(),
                 page.after.as_deref(),
@@ -332,9 +332,12 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::SendNoticeRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let (id, phase, note) = send_args(&request.into_inner())?;
-        let v = self.svc.send(&Actor::from(&p), &id, phase, note).await?;
+        let v = self
+            .svc
+            .send(&Actor::from(&caller), &id, phase, note)
+            .await?;
         Ok(Response::new(notice_pb(&v)))
     }
 
@@ -357,13 +360,13 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::AcknowledgeNoticeRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("notice_id", &r.notice_id)?;
         let aware = instant("aware_at", &r.aware_at)?;
         let v = self
             .svc
-            .acknowledge(&Actor::from(&p), &p.scope(), &id, aware)
+            .acknowledge(&Actor::from(&caller), &caller.scope(), &id, aware)
             .await?;
         Ok(Response::new(notice_pb(&v)))
     }
@@ -372,7 +375,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::RecordAuthorityNotificationRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("notice_id", &r.notice_id)?;
         let input = AuthorityInput {
@@ -388,7 +391,7 @@ impl BreachService for BreachGrpc {
         };
         let v = self
             .svc
-            .record_authority(&Actor::from(&p), &p.scope(), &id, input)
+            .record_authority(&Actor::from(&caller), &caller.scope(), &id, input)
             .await?;
         Ok(Response::new(notice_pb(&v)))
     }
@@ -397,7 +400,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::DecideSubjectCommunicationRequest>,
     ) -> Result<Response<pb::BreachNotice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("notice_id", &r.notice_id)?;
         if r.decision.trim().is_empty() {
@@ -414,7 +417,7 @@ impl BreachService for BreachGrpc {
         };
         let v = self
             .svc
-            .decide_subjects(&Actor::from(&p), &p.scope(), &id, input)
+            .decide_subjects(&Actor::from(&caller), &caller.scope(), &id, input)
             .await?;
         Ok(Response::new(notice_pb(&v)))
     }
@@ -423,9 +426,9 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::GetTimelineRequest>,
     ) -> Result<Response<pb::Timeline>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("incident_id", &request.get_ref().incident_id)?;
-        let scope = p.scope();
+        let scope = caller.scope();
         let v = self.svc.scoped(&scope, &id).await?;
         let internal = matches!(scope, Scope::All);
         Ok(Response::new(pb::Timeline {
@@ -448,7 +451,7 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::GetAuthorityDraftRequest>,
     ) -> Result<Response<pb::Document>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("notice_id", &r.notice_id)?;
         let format = match Format::parse(&r.format)? {
@@ -457,7 +460,7 @@ impl BreachService for BreachGrpc {
             }
             f => f,
         };
-        let scope = p.scope();
+        let scope = caller.scope();
         let n = self.svc.notice(&scope, &id).await?;
         let inc = self.svc.scoped(&scope, &n.row.incident_id).await?;
         let controller = self.svc.controller_info(&n.row.tenant_id).await?;
@@ -478,11 +481,11 @@ impl BreachService for BreachGrpc {
         &self,
         request: Request<pb::ExportRegisterRequest>,
     ) -> Result<Response<pb::Document>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let format = Format::parse(&r.format)?;
         let controller = optional_uuid("controller_id", &r.controller_id)?;
-        let scope = p.scope();
+        let scope = caller.scope();
         let views = self
             .svc
             .register_views(&scope, controller.as_deref())

@@ -13,10 +13,10 @@
 
 use std::sync::Arc;
 
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
 use crate::Breaches;
-use crate::domain::{ClockState, Status};
+use crate::domain::{ClockState, IncidentStatus};
 
 const NOTICE_CITATION: &str = "GDPR art. 33(2); processing agreement breach notice SLA";
 const AUTHORITY_CITATION: &str = "GDPR art. 33(1); EDPB Guidelines 9/2022";
@@ -46,7 +46,7 @@ impl ObligationSource for BreachObligations {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             let err = |e: crate::domain::BreachError| SourceError {
                 service: "breaches",
@@ -102,7 +102,7 @@ impl ObligationSource for BreachObligations {
                 .await
                 .map_err(err)?;
             for v in views {
-                if v.status != Status::Confirmed {
+                if v.status != IncidentStatus::Confirmed {
                     continue;
                 }
                 for n in v.notices.iter().filter(|n| n.row.cancelled_at.is_none()) {

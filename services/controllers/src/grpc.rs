@@ -129,10 +129,10 @@ impl ControllerService for ControllerGrpc {
         &self,
         req: Request<pb::CreateControllerRequest>,
     ) -> Result<Response<pb::Controller>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let cmd = NewController::try_from(req.into_inner()).map_err(ControllerError::from)?;
         self.check_target(cmd.webhook.as_ref().map(|w| &w.url))?;
-        let c = self.repo.create(&audit::Actor::from(&who), cmd).await?;
+        let c = self.repo.create(&audit::Actor::from(&caller), cmd).await?;
         Ok(Response::new(c.into()))
     }
 
@@ -140,9 +140,9 @@ impl ControllerService for ControllerGrpc {
         &self,
         req: Request<pb::GetControllerRequest>,
     ) -> Result<Response<pb::Controller>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let id = ControllerId::parse("id", &req.get_ref().id).map_err(ControllerError::from)?;
-        let c = self.repo.get(&who.scope(), &id).await?;
+        let c = self.repo.get(&caller.scope(), &id).await?;
         Ok(Response::new(c.into()))
     }
 
@@ -150,14 +150,14 @@ impl ControllerService for ControllerGrpc {
         &self,
         req: Request<pb::ListControllersRequest>,
     ) -> Result<Response<pb::ListControllersResponse>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let page = wire::Page::parse(req.get_ref().page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |t| {
             ControllerId::parse(wire::PAGE_TOKEN_FIELD, t).map(|id| id.as_str().to_owned())
         })
         .map_err(ControllerError::from)?;
         let mut rows = self
             .repo
-            .list(&who.scope(), page.after.as_deref(), page.fetch())
+            .list(&caller.scope(), page.after.as_deref(), page.fetch())
             .await?;
         let next = page.finish(&mut rows, |c| c.id.clone());
         Ok(Response::new(pb::ListControllersResponse {
@@ -170,16 +170,16 @@ impl ControllerService for ControllerGrpc {
         &self,
         req: Request<pb::UpdateControllerRequest>,
     ) -> Result<Response<pb::Controller>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let r = req.get_ref();
         let id = ControllerId::parse("id", &r.id).map_err(ControllerError::from)?;
         // Tenant first: another tenant's id is NotFound even with a bad body.
-        if !who.scope().allows(id.as_str()) {
+        if !caller.scope().allows(id.as_str()) {
             return Err(ControllerError::NotFound.into());
         }
         let patch = ControllerPatch::try_from(r).map_err(ControllerError::from)?;
         self.check_target(patch.webhook_url.as_ref())?;
-        if who.role == Role::Controller && patch.webhook_secret.is_some() {
+        if caller.role == Role::Controller && patch.webhook_secret.is_some() {
             return Err(ControllerError::Forbidden(
                 "a controller token may not set webhook_secret",
             )
@@ -194,7 +194,7 @@ impl ControllerService for ControllerGrpc {
         }
         let c = self
             .repo
-            .update(&audit::Actor::from(&who), &who.scope(), &id, patch)
+            .update(&audit::Actor::from(&caller), &caller.scope(), &id, patch)
             .await?;
         Ok(Response::new(c.into()))
     }

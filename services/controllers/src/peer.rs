@@ -75,8 +75,8 @@ pub fn from_record(c: ipb::ControllerRecord) -> Result<Controller, PortError> {
 
 /// The peer, and the tenant it names inside its scope.
 fn tenant_of(request: Request<ipb::TenantRef>) -> Result<(Actor, String), Status> {
-    let (p, scope) = peer_scope(&request)?;
-    let actor = Actor::relayed(&p, &request);
+    let (caller, scope) = peer_scope(&request)?;
+    let actor = Actor::relayed(&caller, &request);
     let tenant = peer_tenant(&scope, "tenant_id", &request.into_inner().tenant_id)?;
     Ok((actor, tenant))
 }

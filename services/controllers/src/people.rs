@@ -20,7 +20,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, SqlErr,
 };
-use store::entities::{controllers, people as tbl};
+use store::entities::{controllers, people};
 use tonic::{Request, Response, Status};
 
 use crate::domain::{ControllerError, Email, PersonName};
@@ -132,13 +132,13 @@ pub struct Person {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
-impl From<tbl::Model> for Person {
-    fn from(m: tbl::Model) -> Person {
+impl From<people::Model> for Person {
+    fn from(m: people::Model) -> Person {
         to_domain(m)
     }
 }
 
-fn to_domain(m: tbl::Model) -> Person {
+fn to_domain(m: people::Model) -> Person {
     Person {
         id: m.id,
         name: m.name,
@@ -190,12 +190,12 @@ impl PeopleRepo {
                 format!("no controller {}", wire::quote(t)),
             )));
         }
-        let mut same = tbl::Entity::find()
-            .filter(tbl::Column::Email.eq(p.email.clone()))
-            .filter(tbl::Column::RemovedAt.is_null());
+        let mut same = people::Entity::find()
+            .filter(people::Column::Email.eq(p.email.clone()))
+            .filter(people::Column::RemovedAt.is_null());
         same = match &p.tenant {
-            Some(t) => same.filter(tbl::Column::TenantId.eq(t.clone())),
-            None => same.filter(tbl::Column::TenantId.is_null()),
+            Some(t) => same.filter(people::Column::TenantId.eq(t.clone())),
+            None => same.filter(people::Column::TenantId.is_null()),
         };
         if same.one(&txn).await?.is_some() {
             return Err(ControllerError::Duplicate(format!(
@@ -204,7 +204,7 @@ impl PeopleRepo {
             )));
         }
         let email = p.email.clone();
-        let row = tbl::ActiveModel {
+        let row = people::ActiveModel {
             id: Set(uuid::Uuid::now_v7().hyphenated().to_string()),
             name: Set(p.name),
             email: Set(p.email),
@@ -253,17 +253,17 @@ impl PeopleRepo {
         let Ok(tenant) = scope.listing(tenant) else {
             return Ok(Vec::new());
         };
-        let mut q = tbl::Entity::find();
+        let mut q = people::Entity::find();
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(people::Column::TenantId.eq(t));
         }
         if !include_removed {
-            q = q.filter(tbl::Column::RemovedAt.is_null());
+            q = q.filter(people::Column::RemovedAt.is_null());
         }
         if let Some(a) = after {
-            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+            q = q.filter(people::Column::Id.gt(a.to_owned()));
         }
-        Ok(q.order_by_asc(tbl::Column::Id)
+        Ok(q.order_by_asc(people::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?
@@ -284,7 +284,7 @@ impl PeopleRepo {
         reason: &str,
     ) -> Result<Person, ControllerError> {
         let txn = audit::begin(&self.db).await?;
-        let row = tbl::Entity::find_by_id(id.to_owned())
+        let row = people::Entity::find_by_id(id.to_owned())
             .one(&txn)
             .await?
             .filter(|r| match scope {
@@ -296,7 +296,7 @@ impl PeopleRepo {
             return Ok(to_domain(row));
         }
         let tenant = row.tenant_id.clone();
-        let mut active: tbl::ActiveModel = row.into();
+        let mut active: people::ActiveModel = row.into();
         active.removed_at = Set(Some(store::now_micros()));
         let row = active.update(&txn).await?;
         // Its sessions end with it.
@@ -488,9 +488,12 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::InvitePersonRequest>,
     ) -> Result<Response<pb::Person>, Status> {
-        let who = Principal::from_request(&request)?;
-        let p = NewPerson::parse(request.get_ref(), &who.scope()).map_err(invalid)?;
-        let person = self.repo.invite(&Actor::from(&who), &who.name, p).await?;
+        let caller = Principal::from_request(&request)?;
+        let p = NewPerson::parse(request.get_ref(), &caller.scope()).map_err(invalid)?;
+        let person = self
+            .repo
+            .invite(&Actor::from(&caller), &caller.name, p)
+            .await?;
         Ok(Response::new(person.into()))
     }
 
@@ -498,7 +501,7 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::ListPeopleRequest>,
     ) -> Result<Response<pb::ListPeopleResponse>, Status> {
-        let who = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let tenant = domain_kit::optional_uuid("tenant_id", &r.tenant_id).map_err(invalid)?;
         let page = wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
@@ -513,7 +516,7 @@ impl PersonService for PersonGrpc {
         let mut rows = self
             .repo
             .list(
-                &who.scope(),
+                &caller.scope(),
                 tenant.as_deref(),
                 r.include_removed,
                 page.after.as_deref(),
@@ -531,15 +534,15 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::ResetCalendarFeedRequest>,
     ) -> Result<Response<pb::CalendarFeed>, Status> {
-        let who = Principal::from_request(&request)?;
-        let Some(person) = who.person.clone() else {
+        let caller = Principal::from_request(&request)?;
+        let Some(person) = caller.person.clone() else {
             return Err(Status::failed_precondition(
                 "a calendar feed is a person's: sign in through your identity provider",
             ));
         };
         let token = self
             .repo
-            .reset_calendar_feed(&Actor::from(&who), &person, who.tenant.as_deref())
+            .reset_calendar_feed(&Actor::from(&caller), &person, caller.tenant.as_deref())
             .await?;
         Ok(Response::new(pb::CalendarFeed { token }))
     }
@@ -548,8 +551,8 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::GetPreferencesRequest>,
     ) -> Result<Response<pb::PersonPreferences>, Status> {
-        let who = Principal::from_request(&request)?;
-        crate::preferences::get(&self.repo, &who, self.email_configured)
+        let caller = Principal::from_request(&request)?;
+        crate::preferences::get(&self.repo, &caller, self.email_configured)
             .await
             .map(Response::new)
     }
@@ -558,18 +561,23 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::SetPreferencesRequest>,
     ) -> Result<Response<pb::PersonPreferences>, Status> {
-        let who = Principal::from_request(&request)?;
-        crate::preferences::set(&self.repo, &who, request.get_ref(), self.email_configured)
-            .await
-            .map(Response::new)
+        let caller = Principal::from_request(&request)?;
+        crate::preferences::set(
+            &self.repo,
+            &caller,
+            request.get_ref(),
+            self.email_configured,
+        )
+        .await
+        .map(Response::new)
     }
 
     async fn list_recipients(
         &self,
         request: Request<pb::ListRecipientsRequest>,
     ) -> Result<Response<pb::ListRecipientsResponse>, Status> {
-        let who = Principal::from_request(&request)?;
-        crate::preferences::list(&self.repo, &who, self.email_configured)
+        let caller = Principal::from_request(&request)?;
+        crate::preferences::list(&self.repo, &caller, self.email_configured)
             .await
             .map(Response::new)
     }
@@ -578,8 +586,8 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::SyncCalendarFeedRequest>,
     ) -> Result<Response<pb::SyncCalendarFeedResponse>, Status> {
-        let who = Principal::from_request(&request)?;
-        let Some(person) = who.person.clone() else {
+        let caller = Principal::from_request(&request)?;
+        let Some(person) = caller.person.clone() else {
             return Err(Status::failed_precondition(
                 "a calendar feed is a person's: sign in through your identity provider",
             ));
@@ -638,13 +646,13 @@ impl PersonService for PersonGrpc {
         &self,
         request: Request<pb::RemovePersonRequest>,
     ) -> Result<Response<pb::Person>, Status> {
-        let who = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = domain_kit::uuid_field("id", &r.id).map_err(invalid)?;
         let reason = domain_kit::text("reason", &r.reason, 500).map_err(invalid)?;
         let person = self
             .repo
-            .remove(&Actor::from(&who), &who.scope(), &id, &reason)
+            .remove(&Actor::from(&caller), &caller.scope(), &id, &reason)
             .await?;
         Ok(Response::new(person.into()))
     }

@@ -18,7 +18,7 @@ use proto::alerts::{Topic, topics_for};
 use proto::v1 as pb;
 use proto::wire;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use store::entities::{controllers, people as tbl};
+use store::entities::{controllers, people};
 use tonic::Status;
 
 use crate::domain::ControllerError;
@@ -64,7 +64,7 @@ pub fn digest_time(s: &str) -> Result<Option<NaiveTime>, FieldError> {
 
 impl Preferences {
     /// The preferences stored on a person's row.
-    pub fn of(row: &tbl::Model) -> Preferences {
+    pub fn of(row: &people::Model) -> Preferences {
         let off: BTreeSet<&str> = row.alerts_off.split(',').map(str::trim).collect();
         Preferences {
             alerts: topics_for(row.tenant_id.as_deref())
@@ -244,8 +244,8 @@ fn coverage_pb(c: Coverage) -> pb::TenantRecipients {
 }
 
 impl PeopleRepo {
-    async fn live_row(&self, person: &str) -> Result<tbl::Model, ControllerError> {
-        tbl::Entity::find_by_id(person.to_owned())
+    async fn live_row(&self, person: &str) -> Result<people::Model, ControllerError> {
+        people::Entity::find_by_id(person.to_owned())
             .one(self.db())
             .await?
             .filter(|p| p.removed_at.is_none())
@@ -258,15 +258,15 @@ impl PeopleRepo {
         actor: &Actor,
         person: &str,
         p: &Preferences,
-    ) -> Result<tbl::Model, ControllerError> {
+    ) -> Result<people::Model, ControllerError> {
         let txn = audit::begin(self.db()).await?;
-        let row = tbl::Entity::find_by_id(person.to_owned())
+        let row = people::Entity::find_by_id(person.to_owned())
             .one(&txn)
             .await?
             .filter(|p| p.removed_at.is_none())
             .ok_or(ControllerError::NotFound)?;
         let tenant = row.tenant_id.clone();
-        let mut am: tbl::ActiveModel = row.into();
+        let mut am: people::ActiveModel = row.into();
         am.alerts_off = Set(p.alerts_off(tenant.as_deref()));
         am.digest_at = Set(p.digest_text());
         am.language = Set(p.language.to_owned());
@@ -287,10 +287,10 @@ impl PeopleRepo {
     /// Every live person, with its preferences, in name order (the alert
     /// planner's and the who-receives-what view's input).
     pub async fn recipients(&self) -> Result<Vec<Recipient>, ControllerError> {
-        let rows = tbl::Entity::find()
-            .filter(tbl::Column::RemovedAt.is_null())
-            .order_by_asc(tbl::Column::Name)
-            .order_by_asc(tbl::Column::Id)
+        let rows = people::Entity::find()
+            .filter(people::Column::RemovedAt.is_null())
+            .order_by_asc(people::Column::Name)
+            .order_by_asc(people::Column::Id)
             .all(self.db())
             .await?;
         Ok(rows
@@ -317,8 +317,8 @@ impl PeopleRepo {
     }
 }
 
-fn person_of(who: &Principal) -> Result<String, Status> {
-    who.person.clone().ok_or_else(|| {
+fn person_of(caller: &Principal) -> Result<String, Status> {
+    caller.person.clone().ok_or_else(|| {
         Status::failed_precondition(
             "preferences are a person's: sign in through your identity provider",
         )
@@ -328,10 +328,10 @@ fn person_of(who: &Principal) -> Result<String, Status> {
 /// `GetPreferences`.
 pub async fn get(
     repo: &PeopleRepo,
-    who: &Principal,
+    caller: &Principal,
     configured: bool,
 ) -> Result<pb::PersonPreferences, Status> {
-    let person = person_of(who)?;
+    let person = person_of(caller)?;
     let row = repo.live_row(&person).await?;
     Ok(Preferences::of(&row).to_pb(row.email.clone(), row.tenant_id.as_deref(), configured))
 }
@@ -339,15 +339,17 @@ pub async fn get(
 /// `SetPreferences`.
 pub async fn set(
     repo: &PeopleRepo,
-    who: &Principal,
+    caller: &Principal,
     r: &pb::SetPreferencesRequest,
     configured: bool,
 ) -> Result<pb::PersonPreferences, Status> {
     // The form first (a caller of a tenant is a customer's DPO), then who.
-    let p = Preferences::parse(r, who.tenant.as_deref())
+    let p = Preferences::parse(r, caller.tenant.as_deref())
         .map_err(|e| Status::from(ControllerError::Invalid(e)))?;
-    let person = person_of(who)?;
-    let row = repo.set_preferences(&Actor::from(who), &person, &p).await?;
+    let person = person_of(caller)?;
+    let row = repo
+        .set_preferences(&Actor::from(caller), &person, &p)
+        .await?;
     Ok(Preferences::of(&row).to_pb(row.email.clone(), row.tenant_id.as_deref(), configured))
 }
 
@@ -355,12 +357,12 @@ pub async fn set(
 /// concerns none; a customer's DPO its own customer.
 pub async fn list(
     repo: &PeopleRepo,
-    who: &Principal,
+    caller: &Principal,
     configured: bool,
 ) -> Result<pb::ListRecipientsResponse, Status> {
     let people = repo.recipients().await?;
     let mut tenants = repo.tenant_names().await?;
-    let scope = who.scope();
+    let scope = caller.scope();
     if let Scope::Tenant(t) = &scope {
         tenants.retain(|(id, _)| id == t);
     }

@@ -9,7 +9,7 @@ use sea_orm::{
     QuerySelect, Set, SqlErr,
 };
 use serde_json::json;
-use store::entities::controllers as tbl;
+use store::entities::controllers;
 
 use crate::domain::{Controller, ControllerError, ControllerId, ControllerPatch, NewController};
 
@@ -28,7 +28,7 @@ pub(crate) fn internal(e: impl std::fmt::Display + 'static) -> ControllerError {
 
 audit::storage_errors!(ControllerError => internal, auth::tokens::TokenError);
 
-fn to_domain(m: tbl::Model) -> Controller {
+fn to_domain(m: controllers::Model) -> Controller {
     Controller {
         id: m.id,
         legal_name: m.legal_name,
@@ -64,7 +64,7 @@ impl ControllerRepo {
         let id = ControllerId::new();
         let now = store::now_micros();
         let kvk = new.kvk_number.as_str().to_owned();
-        let model = tbl::Model {
+        let model = controllers::Model {
             id: id.as_str().to_owned(),
             legal_name: new.legal_name.into_inner(),
             kvk_number: new.kvk_number.into_inner(),
@@ -78,7 +78,7 @@ impl ControllerRepo {
             updated_at: now,
         };
         let txn = audit::begin(&self.db).await?;
-        let saved = tbl::ActiveModel::from(model)
+        let saved = controllers::ActiveModel::from(model)
             .insert(&txn)
             .await
             .map_err(|e| map_db(e, &kvk))?;
@@ -100,7 +100,7 @@ impl ControllerRepo {
         if !scope.allows(id.as_str()) {
             return Err(ControllerError::NotFound);
         }
-        tbl::Entity::find_by_id(id.as_str().to_owned())
+        controllers::Entity::find_by_id(id.as_str().to_owned())
             .one(&self.db)
             .await?
             .map(to_domain)
@@ -110,7 +110,9 @@ impl ControllerRepo {
     /// The webhook URL and secret of a controller, for the outbox worker
     /// only: the secret never leaves the process any other way.
     pub async fn webhook(&self, id: &str) -> Result<Option<(String, String)>, ControllerError> {
-        let row = tbl::Entity::find_by_id(id.to_owned()).one(&self.db).await?;
+        let row = controllers::Entity::find_by_id(id.to_owned())
+            .one(&self.db)
+            .await?;
         Ok(row.and_then(|r| match (r.webhook_url, r.webhook_secret) {
             (Some(u), Some(s)) => Some((u, s)),
             _ => None,
@@ -152,15 +154,21 @@ impl ControllerRepo {
     /// `controller.webhook_removed`). Returns 1 when there was one.
     pub async fn remove_webhook(&self, actor: &Actor, id: &str) -> Result<u64, ControllerError> {
         let txn = audit::begin(&self.db).await?;
-        let hooks = tbl::Entity::update_many()
-            .col_expr(tbl::Column::WebhookUrl, Expr::value(Option::<String>::None))
+        let hooks = controllers::Entity::update_many()
             .col_expr(
-                tbl::Column::WebhookSecret,
+                controllers::Column::WebhookUrl,
                 Expr::value(Option::<String>::None),
             )
-            .col_expr(tbl::Column::UpdatedAt, Expr::value(store::now_micros()))
-            .filter(tbl::Column::Id.eq(id))
-            .filter(tbl::Column::WebhookUrl.is_not_null())
+            .col_expr(
+                controllers::Column::WebhookSecret,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                controllers::Column::UpdatedAt,
+                Expr::value(store::now_micros()),
+            )
+            .filter(controllers::Column::Id.eq(id))
+            .filter(controllers::Column::WebhookUrl.is_not_null())
             .exec(&txn)
             .await?
             .rows_affected;
@@ -180,15 +188,15 @@ impl ControllerRepo {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Controller>, ControllerError> {
-        let mut q = tbl::Entity::find();
+        let mut q = controllers::Entity::find();
         if let Scope::Tenant(t) = scope {
-            q = q.filter(tbl::Column::Id.eq(t.clone()));
+            q = q.filter(controllers::Column::Id.eq(t.clone()));
         }
         if let Some(a) = after {
-            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+            q = q.filter(controllers::Column::Id.gt(a.to_owned()));
         }
         let rows = q
-            .order_by_asc(tbl::Column::Id)
+            .order_by_asc(controllers::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
@@ -207,7 +215,7 @@ impl ControllerRepo {
         }
         let fields = patch.fields();
         let txn = audit::begin(&self.db).await?;
-        let row = tbl::Entity::find_by_id(id.as_str().to_owned())
+        let row = controllers::Entity::find_by_id(id.as_str().to_owned())
             .one(&txn)
             .await?
             .ok_or(ControllerError::NotFound)?;
@@ -224,7 +232,7 @@ impl ControllerRepo {
             .as_ref()
             .map(|k| k.as_str().to_owned())
             .unwrap_or_default();
-        let mut am: tbl::ActiveModel = row.into();
+        let mut am: controllers::ActiveModel = row.into();
         if let Some(v) = patch.legal_name {
             am.legal_name = Set(v.into_inner());
         }

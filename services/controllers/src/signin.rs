@@ -715,8 +715,8 @@ impl SignInService for SignInGrpc {
         &self,
         request: Request<pb::EndSessionRequest>,
     ) -> Result<Response<pb::EndSessionResponse>, Status> {
-        let who = Principal::from_request(&request)?;
-        let Some(person) = who.person.clone() else {
+        let caller = Principal::from_request(&request)?;
+        let Some(person) = caller.person.clone() else {
             return Err(Status::failed_precondition(
                 "this credential is not a person's session; revoke a token with TokenService",
             ));
@@ -724,10 +724,10 @@ impl SignInService for SignInGrpc {
         let s = &self.inner;
         signin_store::end_session(
             &s.db,
-            &Actor::from(&who),
-            &who.token_id,
+            &Actor::from(&caller),
+            &caller.token_id,
             &person,
-            who.tenant.as_deref(),
+            caller.tenant.as_deref(),
         )
         .await?;
         Ok(Response::new(pb::EndSessionResponse {}))

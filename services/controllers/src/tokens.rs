@@ -121,7 +121,7 @@ impl TokenService for TokenGrpc {
         &self,
         request: Request<pb::RevokeTokenRequest>,
     ) -> Result<Response<pb::Token>, Status> {
-        let who = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = r.id.trim();
         if id.is_empty() {
@@ -139,7 +139,7 @@ impl TokenService for TokenGrpc {
         }
         let info = revoke_audited(
             &self.db,
-            &audit::Actor::from(&who),
+            &audit::Actor::from(&caller),
             id,
             Some(r.reason.trim()),
         )

@@ -116,7 +116,7 @@ impl DeadlineService for DeadlineGrpc {
         &self,
         req: Request<pb::ListObligationsRequest>,
     ) -> Result<Response<pb::ListObligationsResponse>, Status> {
-        let who = Principal::from_request(&req)?;
+        let caller = Principal::from_request(&req)?;
         let r = req.into_inner();
         let page = proto::wire::Page::parse(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE, |token| {
             PageCursor::parse(token).ok_or_else(|| {
@@ -140,7 +140,7 @@ impl DeadlineService for DeadlineGrpc {
             )));
         }
         let requested = (!r.tenant_id.trim().is_empty()).then(|| r.tenant_id.trim().to_owned());
-        let Ok(tenant) = who.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListObligationsResponse {
                 total: r.count_total.then_some(0),
                 ..Default::default()

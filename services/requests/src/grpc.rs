@@ -93,7 +93,7 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::CreateRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let s = r.subject.unwrap_or_default();
         let input = RequestInput {
@@ -109,7 +109,7 @@ impl RequestService for RequestGrpc {
         };
         let v = self
             .svc
-            .create(&Actor::from(&p), &p.scope(), &input)
+            .create(&Actor::from(&caller), &caller.scope(), &input)
             .await?;
         Ok(Response::new(request_pb(&v)))
     }
@@ -118,9 +118,9 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::GetRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let v = self.svc.get(&p.scope(), &id).await?;
+        let v = self.svc.get(&caller.scope(), &id).await?;
         Ok(Response::new(request_pb(&v)))
     }
 
@@ -129,7 +129,7 @@ impl RequestService for RequestGrpc {
         request: Request<pb::GetExtensionStatsRequest>,
     ) -> Result<Response<pb::ExtensionStats>, Status> {
         use crate::stats::{NOTE, Quarter, range};
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let controller = optional_uuid("controller_id", &r.controller_id)?;
         let quarter = |field: &'static str, s: &str| -> Result<Option<Quarter>, Status> {
@@ -143,7 +143,7 @@ impl RequestService for RequestGrpc {
         let to = quarter("to_quarter", &r.to_quarter)?;
         let today = legal_time::period::local_date(chrono::Utc::now());
         let (from, to) = range(from, to, today).map_err(RequestError::from)?;
-        let scope = p.scope();
+        let scope = caller.scope();
         // Another tenant's figures are never shown: a tenant-bound caller
         // naming another controller gets an empty answer, as for a missing
         // one (`Scope::listing`, applied by the service).
@@ -173,7 +173,7 @@ impl RequestService for RequestGrpc {
         request: Request<pb::GetRequestStatsRequest>,
     ) -> Result<Response<pb::RequestStats>, Status> {
         use crate::stats::{MONTH_NOTE, Month, month_range};
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let controller = optional_uuid("controller_id", &r.controller_id)?;
         let month = |field: &'static str, s: &str| -> Result<Option<Month>, Status> {
@@ -187,7 +187,7 @@ impl RequestService for RequestGrpc {
         let to = month("to_month", &r.to_month)?;
         let today = legal_time::period::local_date(chrono::Utc::now());
         let (from, to) = month_range(from, to, today).map_err(RequestError::from)?;
-        let scope = p.scope();
+        let scope = caller.scope();
         // As for the extension figures: another tenant's are never shown.
         let stats = self
             .svc
@@ -216,7 +216,7 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::ListRequestsRequest>,
     ) -> Result<Response<pb::ListRequestsResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = optional_uuid("controller_id", &r.controller_id)?;
@@ -245,7 +245,12 @@ impl RequestService for RequestGrpc {
         };
         let mut rows = self
             .svc
-            .list(&p.scope(), &filter, page.after.as_deref(), page.fetch())
+            .list(
+                &caller.scope(),
+                &filter,
+                page.after.as_deref(),
+                page.fetch(),
+            )
             .await?;
         let next = page.finish(&mut rows, |v| v.row.id.clone());
         Ok(Response::new(pb::ListRequestsResponse {
@@ -258,7 +263,7 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::RecordIdentityCheckRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let received = match r.step.trim() {
@@ -276,7 +281,7 @@ impl RequestService for RequestGrpc {
         let at = past("at", &r.at, now)?.unwrap_or(now);
         let v = self
             .svc
-            .identity(&Actor::from(&p), &p.scope(), &id, received, at)
+            .identity(&Actor::from(&caller), &caller.scope(), &id, received, at)
             .await?;
         Ok(Response::new(request_pb(&v)))
     }
@@ -285,13 +290,13 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::ExtendRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let reasons = text("reasons", &r.reasons, 4000)?;
         let v = self
             .svc
-            .extend(&Actor::from(&p), &p.scope(), &id, reasons)
+            .extend(&Actor::from(&caller), &caller.scope(), &id, reasons)
             .await?;
         Ok(Response::new(request_pb(&v)))
     }
@@ -300,15 +305,15 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::FulfilRequestRequest>,
     ) -> Result<Response<pb::FulfilResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let note = optional_text("note", &r.note, 4000)?;
         let (v, f) = self
             .svc
             .fulfil(
-                &Actor::from(&p),
-                &p.scope(),
+                &Actor::from(&caller),
+                &caller.scope(),
                 &id,
                 r.corrections.map(corrections),
                 note,
@@ -325,7 +330,7 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::RefuseRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let reasons = text("reasons", &r.reasons, 4000)?;
@@ -334,8 +339,8 @@ impl RequestService for RequestGrpc {
         let v = self
             .svc
             .refuse(
-                &Actor::from(&p),
-                &p.scope(),
+                &Actor::from(&caller),
+                &caller.scope(),
                 &id,
                 reasons,
                 complaint,
@@ -349,9 +354,12 @@ impl RequestService for RequestGrpc {
         &self,
         request: Request<pb::CloseRequestRequest>,
     ) -> Result<Response<pb::DataSubjectRequest>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let v = self.svc.close(&Actor::from(&p), &p.scope(), &id).await?;
+        let v = self
+            .svc
+            .close(&Actor::from(&caller), &caller.scope(), &id)
+            .await?;
         Ok(Response::new(request_pb(&v)))
     }
 }

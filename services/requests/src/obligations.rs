@@ -19,7 +19,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
 use crate::domain::{State, earliest_due};
 use crate::service::{ReceiptPosition, RequestView, Requests, view};
@@ -167,7 +167,7 @@ impl ObligationSource for RequestObligations {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             self.earliest(q).await.map_err(|message| SourceError {
                 service: "requests",

@@ -27,11 +27,11 @@ impl ipb::requests_peer_server::RequestsPeer for RequestsPeerGrpc {
         &self,
         request: Request<ipb::TenantRef>,
     ) -> Result<Response<ipb::Count>, Status> {
-        let (p, scope) = peer_scope(&request)?;
+        let (caller, scope) = peer_scope(&request)?;
         let tenant = peer_tenant(&scope, "tenant_id", &request.into_inner().tenant_id)?;
         let count = self
             .requests
-            .erase_tenant(&Actor::from(&p), &tenant)
+            .erase_tenant(&Actor::from(&caller), &tenant)
             .await?;
         Ok(Response::new(ipb::Count { count }))
     }

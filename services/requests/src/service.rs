@@ -14,7 +14,7 @@ use sea_orm::{
     QuerySelect,
 };
 use serde_json::{Value, json};
-use store::entities::dsr_requests as tbl;
+use store::entities::dsr_requests;
 
 use crate::domain::*;
 use crate::export;
@@ -45,7 +45,7 @@ fn port(e: PortError) -> RequestError {
 /// A request as shown, with its deadlines.
 #[derive(Debug, Clone)]
 pub struct RequestView {
-    pub row: tbl::Model,
+    pub row: dsr_requests::Model,
     pub kind: Kind,
     pub state: State,
     pub response: Deadline,
@@ -88,7 +88,7 @@ pub struct Requests {
     controllers: Arc<dyn Controllers>,
 }
 
-fn facts(r: &tbl::Model) -> ClockFacts {
+fn facts(r: &dsr_requests::Model) -> ClockFacts {
     ClockFacts {
         received_at: r.received_at,
         suspension: Suspension::parse("suspension", &r.suspension).unwrap_or(Suspension::None),
@@ -97,7 +97,7 @@ fn facts(r: &tbl::Model) -> ClockFacts {
     }
 }
 
-pub fn view(r: tbl::Model, now: DateTime<Utc>) -> Result<RequestView, RequestError> {
+pub fn view(r: dsr_requests::Model, now: DateTime<Utc>) -> Result<RequestView, RequestError> {
     let (response, extension_notice, extended_response) =
         deadlines(&facts(&r), now).map_err(internal)?;
     let kind = Kind::parse("type", &r.kind)?;
@@ -140,8 +140,8 @@ impl Requests {
     /// blind-index hashes); audited. Returns how many.
     pub async fn erase_tenant(&self, actor: &Actor, tenant: &str) -> Result<u64, RequestError> {
         let txn = audit::begin(&self.db).await?;
-        let n = tbl::Entity::delete_many()
-            .filter(tbl::Column::TenantId.eq(tenant))
+        let n = dsr_requests::Entity::delete_many()
+            .filter(dsr_requests::Column::TenantId.eq(tenant))
             .exec(&txn)
             .await?
             .rows_affected;
@@ -154,8 +154,8 @@ impl Requests {
         Ok(n)
     }
 
-    async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, RequestError> {
-        let r = tbl::Entity::find_by_id(id.to_owned())
+    async fn row(&self, scope: &Scope, id: &str) -> Result<dsr_requests::Model, RequestError> {
+        let r = dsr_requests::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?
             .ok_or(RequestError::NotFound("request"))?;
@@ -179,12 +179,12 @@ impl Requests {
         let Ok(tenant) = scope.listing(f.controller) else {
             return Ok(Vec::new());
         };
-        let mut q = tbl::Entity::find();
+        let mut q = dsr_requests::Entity::find();
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(dsr_requests::Column::TenantId.eq(t));
         }
         if let Some(s) = f.state {
-            q = q.filter(tbl::Column::State.eq(s.as_str()));
+            q = q.filter(dsr_requests::Column::State.eq(s.as_str()));
         }
         if let Some(email) = f.subject_email {
             // The tenant's keyed hash of the address: the request keeps only
@@ -215,16 +215,16 @@ impl Requests {
                 return Ok(Vec::new());
             };
             // Hashes are hex: no LIKE wildcard can occur in one.
-            q = q.filter(tbl::Column::SubjectHashes.like(format!("%\"{h}\"%")));
+            q = q.filter(dsr_requests::Column::SubjectHashes.like(format!("%\"{h}\"%")));
         }
         if let Some(r) = f.candidate_ref {
-            q = q.filter(tbl::Column::CandidateRef.like(store::like_prefix(r)));
+            q = q.filter(dsr_requests::Column::CandidateRef.like(store::like_prefix(r)));
         }
         if let Some(a) = after {
-            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+            q = q.filter(dsr_requests::Column::Id.gt(a.to_owned()));
         }
         let now = store::now_micros();
-        q.order_by_asc(tbl::Column::Id)
+        q.order_by_asc(dsr_requests::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?
@@ -250,15 +250,15 @@ impl Requests {
         let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
         let hi =
             legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
-        let mut q = tbl::Entity::find()
+        let mut q = dsr_requests::Entity::find()
             .select_only()
-            .column(tbl::Column::TenantId)
-            .column(tbl::Column::ReceivedAt)
-            .column(tbl::Column::ExtendedAt)
-            .filter(tbl::Column::ReceivedAt.gte(lo))
-            .filter(tbl::Column::ReceivedAt.lt(hi));
+            .column(dsr_requests::Column::TenantId)
+            .column(dsr_requests::Column::ReceivedAt)
+            .column(dsr_requests::Column::ExtendedAt)
+            .filter(dsr_requests::Column::ReceivedAt.gte(lo))
+            .filter(dsr_requests::Column::ReceivedAt.lt(hi));
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(dsr_requests::Column::TenantId.eq(t));
         }
         let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
             q.into_tuple().all(&self.db).await?;
@@ -285,11 +285,11 @@ impl Requests {
         let lo = legal_time::period::start_of_day(from.first_day()) - chrono::Duration::days(1);
         let hi =
             legal_time::period::start_of_day(to.next().first_day()) + chrono::Duration::days(1);
-        let mut q = tbl::Entity::find()
-            .filter(tbl::Column::ReceivedAt.gte(lo))
-            .filter(tbl::Column::ReceivedAt.lt(hi));
+        let mut q = dsr_requests::Entity::find()
+            .filter(dsr_requests::Column::ReceivedAt.gte(lo))
+            .filter(dsr_requests::Column::ReceivedAt.lt(hi));
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(dsr_requests::Column::TenantId.eq(t));
         }
         let now = store::now_micros();
         let views = q
@@ -313,11 +313,12 @@ impl Requests {
 
     /// Requests still waiting for an answer (for DeadlineService).
     pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<RequestView>, RequestError> {
-        let mut q = tbl::Entity::find().filter(
-            tbl::Column::State.is_in([State::Open.as_str(), State::AwaitingIdentity.as_str()]),
+        let mut q = dsr_requests::Entity::find().filter(
+            dsr_requests::Column::State
+                .is_in([State::Open.as_str(), State::AwaitingIdentity.as_str()]),
         );
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(dsr_requests::Column::TenantId.eq(t));
         }
         let now = store::now_micros();
         q.all(&self.db)
@@ -338,30 +339,31 @@ impl Requests {
         state: State,
         after: Option<&ReceiptPosition>,
         limit: u64,
-    ) -> Result<Vec<tbl::Model>, RequestError> {
-        let mut q = tbl::Entity::find().filter(tbl::Column::State.eq(state.as_str()));
+    ) -> Result<Vec<dsr_requests::Model>, RequestError> {
+        let mut q =
+            dsr_requests::Entity::find().filter(dsr_requests::Column::State.eq(state.as_str()));
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(dsr_requests::Column::TenantId.eq(t));
         }
         match after {
             None => {}
             Some(ReceiptPosition::After(at, id)) => {
                 q = q.filter(
                     sea_orm::Condition::any()
-                        .add(tbl::Column::ReceivedAt.gt(*at))
+                        .add(dsr_requests::Column::ReceivedAt.gt(*at))
                         .add(
                             sea_orm::Condition::all()
-                                .add(tbl::Column::ReceivedAt.eq(*at))
-                                .add(tbl::Column::Id.gt(id.clone())),
+                                .add(dsr_requests::Column::ReceivedAt.eq(*at))
+                                .add(dsr_requests::Column::Id.gt(id.clone())),
                         ),
                 );
             }
             Some(ReceiptPosition::PastInstant(at)) => {
-                q = q.filter(tbl::Column::ReceivedAt.gt(*at));
+                q = q.filter(dsr_requests::Column::ReceivedAt.gt(*at));
             }
         }
-        Ok(q.order_by_asc(tbl::Column::ReceivedAt)
-            .order_by_asc(tbl::Column::Id)
+        Ok(q.order_by_asc(dsr_requests::Column::ReceivedAt)
+            .order_by_asc(dsr_requests::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?)
@@ -419,7 +421,7 @@ impl Requests {
         } else {
             Vec::new()
         };
-        let mut row = tbl::Model {
+        let mut row = dsr_requests::Model {
             id: id.clone(),
             tenant_id: n.tenant.clone(),
             kind: n.kind.as_str().into(),
@@ -481,7 +483,7 @@ impl Requests {
             row.forwarded_message_id = Some(mid);
             row.subject_informed_at = Some(n.subject_informed_at.unwrap_or(now));
         }
-        let saved = tbl::ActiveModel::from(row).insert(&txn).await?;
+        let saved = dsr_requests::ActiveModel::from(row).insert(&txn).await?;
         txn.commit_with(
             Record::new(actor, "dsr.create", "dsr_request", &id)
                 .tenant(&n.tenant)
@@ -508,11 +510,11 @@ impl Requests {
         f: F,
     ) -> Result<RequestView, RequestError>
     where
-        F: FnOnce(&mut tbl::Model, &RequestView) -> Result<(), RequestError>,
+        F: FnOnce(&mut dsr_requests::Model, &RequestView) -> Result<(), RequestError>,
     {
         let now = store::now_micros();
         let txn = audit::begin(&self.db).await?;
-        let r = tbl::Entity::find_by_id(id.to_owned())
+        let r = dsr_requests::Entity::find_by_id(id.to_owned())
             .one(&txn)
             .await?
             .filter(|r| scope.allows(&r.tenant_id))
@@ -523,7 +525,7 @@ impl Requests {
         next.state = to.as_str().into();
         f(&mut next, &v)?;
         let tenant = next.tenant_id.clone();
-        let saved = tbl::ActiveModel::from(next)
+        let saved = dsr_requests::ActiveModel::from(next)
             .reset_all()
             .update(&txn)
             .await?;

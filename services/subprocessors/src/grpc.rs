@@ -175,9 +175,9 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::RegisterSubprocessorRequest>,
     ) -> Result<Response<pb::Subprocessor>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let n = new_subprocessor(request.into_inner())?;
-        let s = self.svc.register(&Actor::from(&p), n).await?;
+        let s = self.svc.register(&Actor::from(&caller), n).await?;
         Ok(Response::new(subprocessor_pb(&s)))
     }
 
@@ -208,7 +208,7 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::UpdateSubprocessorRequest>,
     ) -> Result<Response<pb::Subprocessor>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = uuid_field("id", &r.id)?;
         let patch = SubprocessorPatch {
@@ -249,7 +249,7 @@ impl SubprocessorService for SubprocessorGrpc {
                 .map(|s| optional_text("tia_reference", s, 200))
                 .transpose()?,
         };
-        let s = self.svc.update(&Actor::from(&p), &id, patch).await?;
+        let s = self.svc.update(&Actor::from(&caller), &id, patch).await?;
         Ok(Response::new(subprocessor_pb(&s)))
     }
 
@@ -280,7 +280,7 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::AuthoriseSubprocessorRequest>,
     ) -> Result<Response<pb::Authorisation>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let tenant = uuid_field("controller_id", &r.controller_id)?;
         let sub = uuid_field("subprocessor_id", &r.subprocessor_id)?;
@@ -289,8 +289,8 @@ impl SubprocessorService for SubprocessorGrpc {
         let a = self
             .svc
             .authorise(
-                &Actor::from(&p),
-                &p.scope(),
+                &Actor::from(&caller),
+                &caller.scope(),
                 &tenant,
                 &sub,
                 &reference,
@@ -304,7 +304,7 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::ProposeChangeRequest>,
     ) -> Result<Response<pb::Change>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let kind = ChangeKind::parse(&r.kind)?;
         let sub = uuid_field("subprocessor_id", &r.subprocessor_id)?;
@@ -348,7 +348,7 @@ impl SubprocessorService for SubprocessorGrpc {
         let change = self
             .svc
             .propose(
-                &Actor::from(&p),
+                &Actor::from(&caller),
                 ProposeChange {
                     kind,
                     subprocessor_id: sub,
@@ -366,9 +366,9 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::GetChangeRequest>,
     ) -> Result<Response<pb::Change>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let c = self.svc.get_change(&p.scope(), &id).await?;
+        let c = self.svc.get_change(&caller.scope(), &id).await?;
         Ok(Response::new(change_pb(&c)))
     }
 
@@ -376,12 +376,12 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::ListNoticesRequest>,
     ) -> Result<Response<pb::ListNoticesResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let requested = optional_uuid("controller_id", &r.controller_id)?;
         let change = optional_uuid("change_id", &r.change_id)?;
-        let Ok(tenant) = p.scope().listing(requested.as_deref()) else {
+        let Ok(tenant) = caller.scope().listing(requested.as_deref()) else {
             return Ok(Response::new(pb::ListNoticesResponse::default()));
         };
         let mut rows = self
@@ -404,9 +404,9 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::GetNoticeRequest>,
     ) -> Result<Response<pb::Notice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("id", &request.get_ref().id)?;
-        let n = self.svc.get_notice(&p.scope(), &id).await?;
+        let n = self.svc.get_notice(&caller.scope(), &id).await?;
         Ok(Response::new(notice_pb(&n)))
     }
 
@@ -414,13 +414,13 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::RecordObjectionRequest>,
     ) -> Result<Response<pb::Objection>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("notice_id", &r.notice_id)?;
         let reason = text("reason", &r.reason, 2000)?;
         let o = self
             .svc
-            .object(&Actor::from(&p), &p.scope(), &id, &reason)
+            .object(&Actor::from(&caller), &caller.scope(), &id, &reason)
             .await?;
         Ok(Response::new(objection_pb(&o)))
     }
@@ -429,14 +429,14 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::ResolveObjectionRequest>,
     ) -> Result<Response<pb::Objection>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("objection_id", &r.objection_id)?;
         let res = Resolution::parse(&r.resolution)?;
         let note = optional_text("note", &r.note, 2000)?.unwrap_or_default();
         let o = self
             .svc
-            .resolve(&Actor::from(&p), &p.scope(), &id, res, &note)
+            .resolve(&Actor::from(&caller), &caller.scope(), &id, res, &note)
             .await?;
         Ok(Response::new(objection_pb(&o)))
     }
@@ -445,13 +445,19 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::RecordApprovalRequest>,
     ) -> Result<Response<pb::Notice>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let id = uuid_field("notice_id", &r.notice_id)?;
         let reference = text("reference", &r.reference, 300)?;
         let n = self
             .svc
-            .approve(&Actor::from(&p), &p.scope(), &id, r.approved, &reference)
+            .approve(
+                &Actor::from(&caller),
+                &caller.scope(),
+                &id,
+                r.approved,
+                &reference,
+            )
             .await?;
         Ok(Response::new(notice_pb(&n)))
     }
@@ -460,12 +466,12 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::CheckEngagementRequest>,
     ) -> Result<Response<pb::EngagementDecision>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.get_ref();
         let sub = uuid_field("subprocessor_id", &r.subprocessor_id)?;
         let tenant = uuid_field("controller_id", &r.controller_id)?;
         let at = instant("at", &r.at)?.unwrap_or_else(store::now_micros);
-        let e = self.svc.check(&p.scope(), &sub, &tenant, at).await?;
+        let e = self.svc.check(&caller.scope(), &sub, &tenant, at).await?;
         Ok(Response::new(pb::EngagementDecision {
             allowed: e.decision.allowed,
             reason: e.decision.reason,
@@ -479,9 +485,9 @@ impl SubprocessorService for SubprocessorGrpc {
         &self,
         request: Request<pb::ListAuthorisedSubprocessorsRequest>,
     ) -> Result<Response<pb::AuthorisedSubprocessors>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let tenant = uuid_field("controller_id", &request.get_ref().controller_id)?;
-        let l = self.svc.authorised(&p.scope(), &tenant).await?;
+        let l = self.svc.authorised(&caller.scope(), &tenant).await?;
         Ok(Response::new(pb::AuthorisedSubprocessors {
             controller_id: l.tenant_id,
             authorisation_mode: l.mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
 use crate::Subprocessors;
 
@@ -22,7 +22,7 @@ impl ObligationSource for SubprocessorObligations {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             let err = |e: crate::domain::SubprocessorError| SourceError {
                 service: "subprocessors",

@@ -166,7 +166,7 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::RequestSwitchRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let input = SwitchInput {
             controller_id: &r.controller_id,
@@ -177,7 +177,7 @@ impl SwitchingService for SwitchingGrpc {
         };
         let v = self
             .svc
-            .request(&Actor::from(&p), &p.scope(), input)
+            .request(&Actor::from(&caller), &caller.scope(), input)
             .await?;
         Ok(Response::new(switch_pb(&v)))
     }
@@ -186,14 +186,14 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::DeclareUnfeasibleRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = switch_id(&r.switch_id)?;
         let reasons = text("reasons", &r.reasons, 4000)?;
         let alt = date("alternative_transition_end", &r.alternative_transition_end)?;
         let v = self
             .svc
-            .declare_unfeasible(&Actor::from(&p), &p.scope(), &id, reasons, alt)
+            .declare_unfeasible(&Actor::from(&caller), &caller.scope(), &id, reasons, alt)
             .await?;
         Ok(Response::new(switch_pb(&v)))
     }
@@ -202,13 +202,13 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::ExtendTransitionRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = switch_id(&r.switch_id)?;
         let end = date("transition_end", &r.transition_end)?;
         let v = self
             .svc
-            .extend(&Actor::from(&p), &p.scope(), &id, end)
+            .extend(&Actor::from(&caller), &caller.scope(), &id, end)
             .await?;
         Ok(Response::new(switch_pb(&v)))
     }
@@ -217,13 +217,13 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::StartExportRequest>,
     ) -> Result<Response<pb::SwitchExport>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = switch_id(&request.into_inner().switch_id)?;
         let e = self
             .svc
-            .start_export(&Actor::from(&p), &p.scope(), &id)
+            .start_export(&Actor::from(&caller), &caller.scope(), &id)
             .await?;
-        let v = self.svc.get(&p.scope(), &id).await?;
+        let v = self.svc.get(&caller.scope(), &id).await?;
         Ok(Response::new(export_pb(&e, &v)))
     }
 
@@ -231,9 +231,9 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::GetExportRequest>,
     ) -> Result<Response<pb::SwitchExport>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("export_id", &request.into_inner().export_id)?;
-        let (e, v) = self.svc.get_export(&p.scope(), &id).await?;
+        let (e, v) = self.svc.get_export(&caller.scope(), &id).await?;
         Ok(Response::new(export_pb(&e, &v)))
     }
 
@@ -243,11 +243,11 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::DownloadExportRequest>,
     ) -> Result<Response<ChunkStream>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = uuid_field("export_id", &request.into_inner().export_id)?;
         let e = self
             .svc
-            .begin_download(&Actor::from(&p), &p.scope(), &id)
+            .begin_download(&Actor::from(&caller), &caller.scope(), &id)
             .await?;
         let svc = self.svc.clone();
         // A small channel: the stream reads ahead at most a few chunks.
@@ -288,9 +288,12 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::ConfirmSwitchCompleteRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = switch_id(&request.into_inner().switch_id)?;
-        let v = self.svc.confirm(&Actor::from(&p), &p.scope(), &id).await?;
+        let v = self
+            .svc
+            .confirm(&Actor::from(&caller), &caller.scope(), &id)
+            .await?;
         Ok(Response::new(switch_pb(&v)))
     }
 
@@ -298,14 +301,14 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::WithdrawSwitchRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = switch_id(&r.switch_id)?;
         let reason =
             domain_kit::optional_text("reason", &r.reason, 2000).map_err(SwitchError::from)?;
         let v = self
             .svc
-            .withdraw(&Actor::from(&p), &p.scope(), &id, reason)
+            .withdraw(&Actor::from(&caller), &caller.scope(), &id, reason)
             .await?;
         Ok(Response::new(switch_pb(&v)))
     }
@@ -314,9 +317,9 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::ExitAgreementRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
-        let tenant = tenant_for(&p.scope(), &r.controller_id)?;
+        let tenant = tenant_for(&caller.scope(), &r.controller_id)?;
         let end = if r.contract_end.trim().is_empty() {
             None
         } else {
@@ -325,7 +328,7 @@ impl SwitchingService for SwitchingGrpc {
         let reason = text("reason", &r.reason, 2000)?;
         let v = self
             .svc
-            .terminate(&Actor::from(&p), &tenant, end, reason)
+            .terminate(&Actor::from(&caller), &tenant, end, reason)
             .await?;
         Ok(Response::new(switch_pb(&v)))
     }
@@ -334,14 +337,14 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::RecordChargeRequest>,
     ) -> Result<Response<pb::SwitchingCharge>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let id = switch_id(&r.switch_id)?;
         let c = self
             .svc
             .record_charge(
-                &Actor::from(&p),
-                &p.scope(),
+                &Actor::from(&caller),
+                &caller.scope(),
                 &id,
                 &ChargeInput {
                     amount_cents: r.amount_cents,
@@ -358,9 +361,9 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::GetSwitchRequest>,
     ) -> Result<Response<pb::Switch>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let id = switch_id(&request.into_inner().switch_id)?;
-        let v = self.svc.get(&p.scope(), &id).await?;
+        let v = self.svc.get(&caller.scope(), &id).await?;
         let mut out = switch_pb(&v);
         out.export_ids = self.svc.export_ids(&v.row.id).await?;
         Ok(Response::new(out))
@@ -370,7 +373,7 @@ impl SwitchingService for SwitchingGrpc {
         &self,
         request: Request<pb::ListSwitchesRequest>,
     ) -> Result<Response<pb::ListSwitchesResponse>, Status> {
-        let p = Principal::from_request(&request)?;
+        let caller = Principal::from_request(&request)?;
         let r = request.into_inner();
         let page = wire::Page::by_id(r.page.as_ref(), DEFAULT_PAGE, MAX_PAGE)?;
         let controller = if r.controller_id.trim().is_empty() {
@@ -381,7 +384,7 @@ impl SwitchingService for SwitchingGrpc {
         let mut rows = self
             .svc
             .list(
-                &p.scope(),
+                &caller.scope(),
                 controller.as_deref(),
                 page.after.as_deref(),
                 page.fetch(),

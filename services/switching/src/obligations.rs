@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 
 use crate::domain::{DATA_ACT_CITATION, EXIT_CITATION, Election, Kind, Status};
 use crate::service::{SwitchView, Switching};
@@ -80,7 +80,7 @@ impl ObligationSource for SwitchingObligations {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             let views = self
                 .0

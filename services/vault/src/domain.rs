@@ -377,36 +377,36 @@ pub fn validate_vacancy_ref(s: &str) -> Result<String, FieldError> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum CandidateStatus {
     Open,
     Rejected,
     Withdrawn,
     Hired,
 }
 
-impl Status {
+impl CandidateStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Open => "open",
-            Status::Rejected => "rejected",
-            Status::Withdrawn => "withdrawn",
-            Status::Hired => "hired",
+            CandidateStatus::Open => "open",
+            CandidateStatus::Rejected => "rejected",
+            CandidateStatus::Withdrawn => "withdrawn",
+            CandidateStatus::Hired => "hired",
         }
     }
-    pub fn parse(s: &str) -> Option<Status> {
+    pub fn parse(s: &str) -> Option<CandidateStatus> {
         [
-            Status::Open,
-            Status::Rejected,
-            Status::Withdrawn,
-            Status::Hired,
+            CandidateStatus::Open,
+            CandidateStatus::Rejected,
+            CandidateStatus::Withdrawn,
+            CandidateStatus::Hired,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
     }
     /// The outcomes CloseProcedure accepts.
-    pub fn parse_outcome(s: &str) -> Result<Status, FieldError> {
-        match Status::parse(s.trim()) {
-            Some(Status::Open) | None => Err(field_err(
+    pub fn parse_outcome(s: &str) -> Result<CandidateStatus, FieldError> {
+        match CandidateStatus::parse(s.trim()) {
+            Some(CandidateStatus::Open) | None => Err(field_err(
                 "outcome",
                 "expected rejected, withdrawn or hired",
             )),
@@ -547,7 +547,7 @@ impl Policy {
 /// The retention inputs of one candidate.
 #[derive(Debug, Clone, Copy)]
 pub struct RetentionInputs {
-    pub status: Status,
+    pub status: CandidateStatus,
     pub closed_on: Option<NaiveDate>,
     pub talent_pool: bool,
     pub consent_withdrawn_on: Option<NaiveDate>,
@@ -564,10 +564,10 @@ pub fn delete_after(
     let Some(closed) = inputs.closed_on else {
         return Ok(None);
     };
-    if inputs.status == Status::Open {
+    if inputs.status == CandidateStatus::Open {
         return Ok(None);
     }
-    if inputs.status == Status::Hired {
+    if inputs.status == CandidateStatus::Hired {
         let end = legal_time::period::add_months(closed, policy.hired_months).date;
         return Ok(Some((
             legal_time::period::end_of_day_exclusive(end),
@@ -733,14 +733,14 @@ mod tests {
     fn retention_by_outcome() {
         let p = Policy::default();
         let open = RetentionInputs {
-            status: Status::Open,
+            status: CandidateStatus::Open,
             closed_on: None,
             talent_pool: false,
             consent_withdrawn_on: None,
         };
         assert!(delete_after(&open, &p).unwrap().is_none());
         let rejected = RetentionInputs {
-            status: Status::Rejected,
+            status: CandidateStatus::Rejected,
             closed_on: Some(d("2026-06-10")),
             ..open
         };
@@ -772,7 +772,7 @@ mod tests {
             "2026-09-01T22:00:00+00:00"
         );
         let hired = RetentionInputs {
-            status: Status::Hired,
+            status: CandidateStatus::Hired,
             ..rejected
         };
         assert_eq!(

@@ -193,10 +193,10 @@ fn id(field: &str, s: &str) -> Result<String, VaultError> {
 }
 
 fn who<T>(req: &Request<T>) -> Result<(Principal, audit::Actor, Scope), Status> {
-    let p = Principal::from_request(req)?;
-    let a = audit::Actor::from(&p);
-    let s = p.scope();
-    Ok((p, a, s))
+    let caller = Principal::from_request(req)?;
+    let a = audit::Actor::from(&caller);
+    let s = caller.scope();
+    Ok((caller, a, s))
 }
 
 #[tonic::async_trait]
@@ -366,7 +366,8 @@ impl VaultService for VaultGrpc {
         let (_, actor, scope) = who(&req)?;
         let r = req.into_inner();
         let id = id("id", &r.id)?;
-        let outcome = crate::domain::Status::parse_outcome(&r.outcome).map_err(VaultError::from)?;
+        let outcome =
+            crate::domain::CandidateStatus::parse_outcome(&r.outcome).map_err(VaultError::from)?;
         let row = self
             .vault
             .close(&actor, &scope, &id, outcome, &r.closed_on)

@@ -3,7 +3,7 @@
 //! erased by its `delete_after`. An overdue one means the worker is behind.
 
 use chrono::{DateTime, Utc};
-use deadlines::{Obligation, ObligationQuery, ObligationSource, SourceError};
+use obligation_model::{Obligation, ObligationQuery, ObligationSource, SourceError};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
@@ -55,7 +55,7 @@ impl ObligationSource for Vault {
     fn open_obligations<'a>(
         &'a self,
         q: &'a ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
+    ) -> obligation_model::SourceFuture<'a> {
         Box::pin(async move {
             // Ordered by the delete_after index and limited: the cost follows
             // the page asked for, not the size of the vault. One obligation
@@ -124,7 +124,7 @@ impl ObligationSource for Vault {
     }
 
     /// Counted by the database over the delete_after index, never read.
-    fn count_open<'a>(&'a self, q: &'a ObligationQuery) -> deadlines::obligations::CountFuture<'a> {
+    fn count_open<'a>(&'a self, q: &'a ObligationQuery) -> obligation_model::CountFuture<'a> {
         Box::pin(async move { open_erasures(q).count(&self.main).await.map_err(db_error) })
     }
 }

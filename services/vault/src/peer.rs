@@ -42,8 +42,8 @@ struct ForRequest {
 }
 
 fn for_request(request: Request<ipb::CandidateForRequest>) -> Result<ForRequest, Status> {
-    let (p, scope) = peer_scope(&request)?;
-    let actor = Actor::relayed(&p, &request);
+    let (caller, scope) = peer_scope(&request)?;
+    let actor = Actor::relayed(&caller, &request);
     let r = request.into_inner();
     Ok(ForRequest {
         actor,
@@ -288,8 +288,8 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::RewriteRequest>,
     ) -> Result<Response<ipb::Empty>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let actor = Actor::relayed(&p, &request);
+        let (caller, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&caller, &request);
         let r = request.into_inner();
         let tenant = tenant_in(&scope, &r.tenant_id)?;
         let id = id_field("candidate_id", &r.candidate_id)?;
@@ -387,8 +387,8 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
         &self,
         request: Request<ipb::TenantRef>,
     ) -> Result<Response<ipb::TenantErasure>, Status> {
-        let (p, scope) = peer_scope(&request)?;
-        let actor = Actor::relayed(&p, &request);
+        let (caller, scope) = peer_scope(&request)?;
+        let actor = Actor::relayed(&caller, &request);
         let tenant = tenant_in(&scope, &request.into_inner().tenant_id)?;
         let e = self.vault.erase_tenant(&actor, &tenant).await?;
         Ok(Response::new(ipb::TenantErasure {

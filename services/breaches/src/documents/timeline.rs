@@ -63,7 +63,7 @@ pub fn timeline(v: &IncidentView, internal: bool) -> Vec<Event> {
                 ),
             ));
         }
-        if let (Status::Dismissed, Some(at)) = (v.status, r.decided_at) {
+        if let (IncidentStatus::Dismissed, Some(at)) = (v.status, r.decided_at) {
             out.push(ev(
                 at,
                 "incident.dismissed",

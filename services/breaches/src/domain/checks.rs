@@ -139,12 +139,12 @@ pub fn subject_communication(
 }
 
 /// Whether a dismissal is allowed from here.
-pub fn check_dismissal(status: Status, sends: usize) -> Result<(), BreachError> {
+pub fn check_dismissal(status: IncidentStatus, sends: usize) -> Result<(), BreachError> {
     match status {
-        Status::Dismissed => Err(BreachError::Precondition(
+        IncidentStatus::Dismissed => Err(BreachError::Precondition(
             "the incident is already dismissed".into(),
         )),
-        Status::Confirmed if sends > 0 => Err(BreachError::Precondition(format!(
+        IncidentStatus::Confirmed if sends > 0 => Err(BreachError::Precondition(format!(
             "the incident is confirmed and {sends} notice send(s) reached controllers; it cannot be dismissed"
         ))),
         _ => Ok(()),

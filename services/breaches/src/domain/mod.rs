@@ -62,7 +62,7 @@ impl From<FieldError> for BreachError {
 
 domain_kit::vocabulary!(
     /// Where an incident stands.
-    Status {
+    IncidentStatus {
         Reported = "reported",
         Dismissed = "dismissed",
         Confirmed = "confirmed",
@@ -734,10 +734,10 @@ mod tests {
         assert_eq!(send_phase(2, None).unwrap(), Phase::Supplement);
         assert!(send_phase(1, Some(Phase::Initial)).is_err());
         assert!(send_phase(0, Some(Phase::Supplement)).is_err());
-        check_dismissal(Status::Reported, 0).unwrap();
-        check_dismissal(Status::Confirmed, 0).unwrap();
-        assert!(check_dismissal(Status::Confirmed, 1).is_err());
-        assert!(check_dismissal(Status::Dismissed, 0).is_err());
+        check_dismissal(IncidentStatus::Reported, 0).unwrap();
+        check_dismissal(IncidentStatus::Confirmed, 0).unwrap();
+        assert!(check_dismissal(IncidentStatus::Confirmed, 1).is_err());
+        assert!(check_dismissal(IncidentStatus::Dismissed, 0).is_err());
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl crate::Breaches {
             ));
         }
         let inc = self.incident_row(conn, &n.incident_id).await?;
-        if inc.status != Status::Confirmed.as_str() {
+        if inc.status != IncidentStatus::Confirmed.as_str() {
             return Err(BreachError::Precondition(format!(
                 "the incident is {}; only a confirmed breach is notified (GDPR art. 33(2): a personal data breach, once the processor is aware of it)",
                 inc.status

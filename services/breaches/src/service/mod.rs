@@ -116,7 +116,7 @@ impl NoticeView {
 #[derive(Debug, Clone)]
 pub struct IncidentView {
     pub row: incidents::Model,
-    pub status: Status,
+    pub status: IncidentStatus,
     pub systems: Vec<String>,
     pub assessment: Option<AssessmentRecord>,
     pub history: Vec<AssessmentRecord>,
@@ -195,7 +195,7 @@ impl crate::Breaches {
                 .order_by_asc(incidents::Column::Id)
                 .all(&self.db)
                 .await?;
-            let mut ass = group(
+            let mut assessments_by_incident = group(
                 assessments::Entity::find()
                     .filter(assessments::Column::IncidentId.is_in(chunk.iter().cloned()))
                     .order_by_asc(assessments::Column::Version)
@@ -203,12 +203,15 @@ impl crate::Breaches {
                     .await?,
                 |a| a.incident_id.clone(),
             );
-            let mut nq = notices::Entity::find()
+            let mut notice_query = notices::Entity::find()
                 .filter(notices::Column::IncidentId.is_in(chunk.iter().cloned()));
             if let Some(t) = tenant {
-                nq = nq.filter(notices::Column::TenantId.eq(t));
+                notice_query = notice_query.filter(notices::Column::TenantId.eq(t));
             }
-            let ns = nq.order_by_asc(notices::Column::Id).all(&self.db).await?;
+            let ns = notice_query
+                .order_by_asc(notices::Column::Id)
+                .all(&self.db)
+                .await?;
             let nids: Vec<String> = ns.iter().map(|n| n.id.clone()).collect();
             let mut sd = Vec::new();
             let mut au = Vec::new();
@@ -257,7 +260,7 @@ impl crate::Breaches {
                     .collect();
                 let ids: Vec<&String> = notices.iter().map(|n| &n.id).collect();
                 out.push(Facts {
-                    assessments: ass.remove(&inc.id).unwrap_or_default(),
+                    assessments: assessments_by_incident.remove(&inc.id).unwrap_or_default(),
                     sends: group(my_sends, |s| s.notice_id.clone()),
                     authority: au_by_notice
                         .iter()
@@ -373,7 +376,7 @@ impl crate::Breaches {
             None => Vec::new(),
         };
         Ok(IncidentView {
-            status: Status::parse("status", &f.incident.status)?,
+            status: IncidentStatus::parse("status", &f.incident.status)?,
             systems: serde_json::from_str(&f.incident.systems).unwrap_or_default(),
             investigation_flag: investigation_flag(
                 f.incident.discovered_at,

@@ -10,7 +10,7 @@ impl crate::Breaches {
 
     pub async fn incidents(
         &self,
-        status: Option<Status>,
+        status: Option<IncidentStatus>,
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<IncidentView>, BreachError> {
@@ -181,7 +181,7 @@ impl crate::Breaches {
         limit: u64,
     ) -> Result<Vec<incidents::Model>, BreachError> {
         let mut sel = incidents::Entity::find()
-            .filter(incidents::Column::Status.eq(Status::Reported.as_str()));
+            .filter(incidents::Column::Status.eq(IncidentStatus::Reported.as_str()));
         if let Some((t, id)) = after {
             sel = sel.filter(
                 sea_orm::Condition::any()
@@ -214,7 +214,7 @@ impl crate::Breaches {
     ) -> Result<Vec<IncidentView>, BreachError> {
         let ids: Vec<String> = match tenant {
             None => incidents::Entity::find()
-                .filter(incidents::Column::Status.eq(Status::Confirmed.as_str()))
+                .filter(incidents::Column::Status.eq(IncidentStatus::Confirmed.as_str()))
                 .all(&self.db)
                 .await?
                 .into_iter()

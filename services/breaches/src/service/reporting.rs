@@ -11,7 +11,7 @@ impl crate::Breaches {
         let txn = audit::begin(&self.db).await?;
         incidents::ActiveModel::from(incidents::Model {
             id: id.clone(),
-            status: Status::Reported.as_str().into(),
+            status: IncidentStatus::Reported.as_str().into(),
             discovered_at: n.discovered_at,
             discovered_by: n.discovered_by,
             description: n.description,
@@ -72,7 +72,7 @@ impl crate::Breaches {
         let now = store::now_micros();
         let txn = audit::begin(&self.db).await?;
         let inc = self.incident_row(&txn, id).await?;
-        let status = Status::parse("status", &inc.status)?;
+        let status = IncidentStatus::parse("status", &inc.status)?;
         let existing = notices::Entity::find()
             .filter(notices::Column::IncidentId.eq(id))
             .all(&txn)
@@ -93,7 +93,7 @@ impl crate::Breaches {
                     am.update(&txn).await?;
                 }
                 let mut am: incidents::ActiveModel = inc.into();
-                am.status = Set(Status::Dismissed.as_str().into());
+                am.status = Set(IncidentStatus::Dismissed.as_str().into());
                 am.dismissal_basis = Set(Some(basis.as_str().into()));
                 am.dismissal_reason = Set(Some(reason));
                 am.decided_at = Set(Some(now));
@@ -107,7 +107,7 @@ impl crate::Breaches {
                 .await?;
             }
             Decision::Confirm(a) => {
-                if status == Status::Dismissed {
+                if status == IncidentStatus::Dismissed {
                     return Err(BreachError::Precondition(
                         "the incident was dismissed; a dismissal is final: report a new incident if new facts show a breach".into(),
                     ));
@@ -202,9 +202,9 @@ impl crate::Breaches {
                     )
                     .await?;
                 }
-                let first = status == Status::Reported;
+                let first = status == IncidentStatus::Reported;
                 let mut am: incidents::ActiveModel = inc.into();
-                am.status = Set(Status::Confirmed.as_str().into());
+                am.status = Set(IncidentStatus::Confirmed.as_str().into());
                 if first {
                     am.decided_at = Set(Some(now));
                     am.decided_by = Set(Some(actor.id.clone()));

@@ -95,7 +95,7 @@ impl Subprocessors {
         )
         .await?;
         let on = legal_time::period::local_date(now);
-        let who = |s: &subs::Model| {
+        let described = |s: &subs::Model| {
             let s = to_sub(s.clone());
             let c = s.classify(on);
             json!({
@@ -115,8 +115,8 @@ impl Subprocessors {
                 "notice_id": notice_id,
                 "change_id": change_id,
                 "kind": p.kind.as_str(),
-                "subprocessor": who(&sub),
-                "replaces": replaced.as_ref().map(who),
+                "subprocessor": described(&sub),
+                "replaces": replaced.as_ref().map(described),
                 "effective_on": p.effective_on.to_string(),
                 "description": p.description,
                 "authorisation_mode": t.mode.as_str(),

@@ -32,7 +32,7 @@ impl Switching {
                 now,
             );
             if let Some(r) = d.remind_retrieval_end {
-                let mut am: tbl::ActiveModel = v.row.clone().into();
+                let mut am: switch_rows::ActiveModel = v.row.clone().into();
                 am.retrieval_reminded_for = Set(Some(r));
                 self.update(
                     actor,
@@ -53,7 +53,8 @@ impl Switching {
                     .data
                     .end_agreements(actor, &v.row.tenant_id, end, &reason)
                     .await?;
-                let mut am: tbl::ActiveModel = self.row(&Scope::All, &v.row.id).await?.into();
+                let mut am: switch_rows::ActiveModel =
+                    self.row(&Scope::All, &v.row.id).await?.into();
                 am.agreement_ended_at = Set(Some(store::now_micros()));
                 self.update(
                     actor,
@@ -84,9 +85,9 @@ impl Switching {
     /// Removes the webhook of every erased tenant whose erasure notice was
     /// delivered or dead-lettered (the notice needs the webhook to go out).
     pub(super) async fn close_webhooks(&self, actor: &Actor) -> Result<Vec<String>, SwitchError> {
-        let rows = tbl::Entity::find()
-            .filter(tbl::Column::Status.eq(Status::Erased.as_str()))
-            .filter(tbl::Column::WebhookClosedAt.is_null())
+        let rows = switch_rows::Entity::find()
+            .filter(switch_rows::Column::Status.eq(Status::Erased.as_str()))
+            .filter(switch_rows::Column::WebhookClosedAt.is_null())
             .all(&self.db)
             .await?;
         let mut done = Vec::new();
@@ -100,7 +101,7 @@ impl Switching {
             }
             self.data.close_webhook(actor, &r.tenant_id).await?;
             let id = r.id.clone();
-            let mut am: tbl::ActiveModel = r.into();
+            let mut am: switch_rows::ActiveModel = r.into();
             am.webhook_closed_at = Set(Some(store::now_micros()));
             am.update(&self.db).await?;
             done.push(id);
@@ -171,7 +172,7 @@ impl Switching {
             .exec(&txn)
             .await?;
         let id = v.row.id.clone();
-        let mut am: tbl::ActiveModel = v.row.into();
+        let mut am: switch_rows::ActiveModel = v.row.into();
         am.status = Set(Status::Erased.as_str().into());
         am.erased_at = Set(Some(now));
         am.certificate = Set(Some(json.clone()));
@@ -188,7 +189,7 @@ impl Switching {
             now,
         )
         .await?;
-        let mut am: tbl::ActiveModel = erased_view.row.into();
+        let mut am: switch_rows::ActiveModel = erased_view.row.into();
         am.erasure_notice_id = Set(Some(notice));
         am.update(&txn).await?;
         txn.commit_with(

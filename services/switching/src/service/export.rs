@@ -322,7 +322,7 @@ impl Switching {
         let record = Record::new(actor, "switching.export_ready", "export", id)
             .tenant(&tenant)
             .details(json!({ "candidates": candidates, "documents": documents, "manifest_sha256": manifest_sha }));
-        let sw = tbl::Entity::find_by_id(switch_id.clone())
+        let sw = switch_rows::Entity::find_by_id(switch_id.clone())
             .one(&txn)
             .await?
             .ok_or(SwitchError::NotFound("switch"))?;

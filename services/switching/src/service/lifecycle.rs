@@ -7,8 +7,8 @@ use super::*;
 impl Switching {
     /// Refuses a second open switch or exit, and an erased tenant.
     pub(super) async fn check_no_other(&self, tenant: &str) -> Result<(), SwitchError> {
-        let others = tbl::Entity::find()
-            .filter(tbl::Column::TenantId.eq(tenant))
+        let others = switch_rows::Entity::find()
+            .filter(switch_rows::Column::TenantId.eq(tenant))
             .all(&self.db)
             .await?;
         if let Some(o) = others.iter().find(|o| o.status == Status::Erased.as_str()) {
@@ -29,12 +29,12 @@ impl Switching {
     pub(super) async fn insert(
         &self,
         actor: &Actor,
-        row: tbl::Model,
+        row: switch_rows::Model,
         action: &str,
         details: Value,
     ) -> Result<SwitchView, SwitchError> {
         let txn = audit::begin(&self.db).await?;
-        let m = tbl::ActiveModel::from(row).insert(&txn).await?;
+        let m = switch_rows::ActiveModel::from(row).insert(&txn).await?;
         let record = Record::new(actor, action, "switch", &m.id)
             .tenant(&m.tenant_id)
             .details(details);
@@ -71,7 +71,7 @@ impl Switching {
         })?;
         let months = notice_months(n.notice_months, terms.notice_months)?;
         self.check_no_other(&n.tenant).await?;
-        let row = tbl::Model {
+        let row = switch_rows::Model {
             id: new_id(),
             tenant_id: n.tenant.clone(),
             kind: Kind::DataAct.as_str().into(),
@@ -155,7 +155,7 @@ impl Switching {
             .into());
         }
         self.check_no_other(tenant).await?;
-        let row = tbl::Model {
+        let row = switch_rows::Model {
             id: new_id(),
             tenant_id: tenant.to_owned(),
             kind: Kind::Termination.as_str().into(),
@@ -197,7 +197,7 @@ impl Switching {
         &self,
         scope: &Scope,
         id: &str,
-    ) -> Result<(tbl::Model, SwitchView), SwitchError> {
+    ) -> Result<(switch_rows::Model, SwitchView), SwitchError> {
         let r = self.row(scope, id).await?;
         let v = view(r.clone(), Vec::new(), store::now_micros())?;
         if v.kind != Kind::DataAct {
@@ -219,7 +219,7 @@ impl Switching {
     pub(super) async fn update(
         &self,
         actor: &Actor,
-        row: tbl::ActiveModel,
+        row: switch_rows::ActiveModel,
         action: &str,
         details: Value,
         notice: Option<(Event, Value)>,
@@ -260,7 +260,7 @@ impl Switching {
             alt_end,
             store::now_micros(),
         )?;
-        let mut am: tbl::ActiveModel = r.into();
+        let mut am: switch_rows::ActiveModel = r.into();
         am.unfeasible_declared_at = Set(Some(store::now_micros()));
         let reasons_sent = reasons.clone();
         am.unfeasibility_reasons = Set(Some(reasons));
@@ -294,7 +294,7 @@ impl Switching {
             new_end,
             store::now_micros(),
         )?;
-        let mut am: tbl::ActiveModel = r.into();
+        let mut am: switch_rows::ActiveModel = r.into();
         am.extended_transition_end = Set(Some(new_end));
         self.update(
             actor,
@@ -321,7 +321,7 @@ impl Switching {
                 "the customer elected erasure: there is no switch to confirm; the contract ends with the notice period".into(),
             ));
         }
-        let mut am: tbl::ActiveModel = r.into();
+        let mut am: switch_rows::ActiveModel = r.into();
         am.completed_at = Set(Some(store::now_micros()));
         am.status = Set(Status::Completed.as_str().into());
         self.update(
@@ -390,7 +390,7 @@ impl Switching {
         let r = self.row(scope, id).await?;
         let v = view(r.clone(), Vec::new(), store::now_micros())?;
         check_withdrawal(v.kind, v.status, &v.plan, store::now_micros())?;
-        let mut am: tbl::ActiveModel = r.into();
+        let mut am: switch_rows::ActiveModel = r.into();
         am.status = Set(Status::Withdrawn.as_str().into());
         am.withdrawn_at = Set(Some(store::now_micros()));
         am.withdrawal_reason = Set(reason.clone());

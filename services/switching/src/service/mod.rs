@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use store::entities::switching::{charges, export_chunks, exports, requests as tbl};
+use store::entities::switching::{charges, export_chunks, exports, requests as switch_rows};
 
 use crate::bundle::{self, Bundle, FileEntry, Piece};
 use crate::domain::*;
@@ -59,7 +59,7 @@ pub struct ChargeInput<'a> {
 /// A switch as shown: the row, its milestones, charges and certificate.
 #[derive(Debug, Clone)]
 pub struct SwitchView {
-    pub row: tbl::Model,
+    pub row: switch_rows::Model,
     pub kind: Kind,
     pub status: Status,
     pub plan: Plan,
@@ -77,7 +77,7 @@ impl SwitchView {
     }
 }
 
-fn facts(r: &tbl::Model) -> Result<Facts, SwitchError> {
+fn facts(r: &switch_rows::Model) -> Result<Facts, SwitchError> {
     Ok(Facts {
         kind: Kind::parse("kind", &r.kind)?,
         election: r.election.clone(),
@@ -92,7 +92,7 @@ fn facts(r: &tbl::Model) -> Result<Facts, SwitchError> {
 }
 
 pub fn view(
-    r: tbl::Model,
+    r: switch_rows::Model,
     charges: Vec<charges::Model>,
     now: DateTime<Utc>,
 ) -> Result<SwitchView, SwitchError> {
@@ -142,8 +142,8 @@ impl Switching {
         Self { db, data }
     }
 
-    async fn row(&self, scope: &Scope, id: &str) -> Result<tbl::Model, SwitchError> {
-        let r = tbl::Entity::find_by_id(id.to_owned())
+    async fn row(&self, scope: &Scope, id: &str) -> Result<switch_rows::Model, SwitchError> {
+        let r = switch_rows::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?
             .ok_or(SwitchError::NotFound("switch"))?;

@@ -19,15 +19,15 @@ impl Switching {
         let Ok(tenant) = scope.listing(controller) else {
             return Ok(Vec::new());
         };
-        let mut q = tbl::Entity::find();
+        let mut q = switch_rows::Entity::find();
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(switch_rows::Column::TenantId.eq(t));
         }
         if let Some(a) = after {
-            q = q.filter(tbl::Column::Id.gt(a.to_owned()));
+            q = q.filter(switch_rows::Column::Id.gt(a.to_owned()));
         }
         let rows = q
-            .order_by_asc(tbl::Column::Id)
+            .order_by_asc(switch_rows::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
@@ -54,14 +54,15 @@ impl Switching {
 
     /// Switches not yet erased nor withdrawn, for obligations and the worker.
     pub async fn open(&self, tenant: Option<&str>) -> Result<Vec<SwitchView>, SwitchError> {
-        let mut q = tbl::Entity::find().filter(
-            tbl::Column::Status.is_not_in([Status::Erased.as_str(), Status::Withdrawn.as_str()]),
+        let mut q = switch_rows::Entity::find().filter(
+            switch_rows::Column::Status
+                .is_not_in([Status::Erased.as_str(), Status::Withdrawn.as_str()]),
         );
         if let Some(t) = tenant {
-            q = q.filter(tbl::Column::TenantId.eq(t));
+            q = q.filter(switch_rows::Column::TenantId.eq(t));
         }
         let now = store::now_micros();
-        q.order_by_asc(tbl::Column::Id)
+        q.order_by_asc(switch_rows::Column::Id)
             .all(&self.db)
             .await?
             .into_iter()

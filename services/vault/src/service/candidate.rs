@@ -48,7 +48,7 @@ impl Vault {
                 vacancy_ref: item.vacancy_ref,
                 applied_on: item.applied_on,
                 categories: serde_json::to_string(&item.categories)?,
-                status: Status::Open.as_str().into(),
+                status: CandidateStatus::Open.as_str().into(),
                 closed_on: None,
                 consent: "none".into(),
                 consent_given_on: None,
@@ -433,13 +433,13 @@ impl Vault {
         actor: &Actor,
         scope: &Scope,
         id: &str,
-        outcome: Status,
+        outcome: CandidateStatus,
         closed_on: &str,
     ) -> Result<candidates::Model, VaultError> {
         let today = legal_time::period::local_date(Utc::now());
         let closed_on = closed_on.to_owned();
         self.change(actor, scope, id, "candidate.close", None, move |row| {
-            if row.status != Status::Open.as_str() {
+            if row.status != CandidateStatus::Open.as_str() {
                 return Err(VaultError::Precondition(format!(
                     "the procedure is already closed ({})",
                     row.status

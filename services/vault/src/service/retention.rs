@@ -13,7 +13,7 @@ impl Vault {
         policy: &Policy,
     ) -> Result<(), VaultError> {
         let inputs = RetentionInputs {
-            status: Status::parse(&row.status).unwrap_or(Status::Open),
+            status: CandidateStatus::parse(&row.status).unwrap_or(CandidateStatus::Open),
             closed_on: row.closed_on,
             talent_pool: row.consent == "talent_pool",
             consent_withdrawn_on: row.consent_withdrawn_on,
