@@ -32,6 +32,23 @@ pub struct ProcessorIdentity {
     pub representative: String,
 }
 
+/// A customer (a controller, Custodian's tenant) as the other services see
+/// it: who it is and how to reach it, never its secrets. The one record
+/// every port that asks the controllers service for a customer answers
+/// (agreements' record of processing, breach notices, switching's export).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ControllerRecord {
+    pub id: String,
+    pub legal_name: String,
+    pub kvk_number: String,
+    pub country: String,
+    pub privacy_email: String,
+    pub dpo_name: String,
+    pub dpo_email: String,
+    /// Where its notices are delivered, when it set one.
+    pub webhook_url: Option<String>,
+}
+
 /// How a controller authorised sub-processors in its agreement (GDPR art.
 /// 28(2)): the agreement's term, and the sub-processor decision's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

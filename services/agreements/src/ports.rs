@@ -8,23 +8,14 @@ use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
 use futures::future::BoxFuture;
 
-/// A controller as the record of processing names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControllerInfo {
-    pub id: String,
-    pub legal_name: String,
-    pub kvk_number: String,
-    pub country: String,
-    pub privacy_email: String,
-    pub dpo_name: String,
-    pub dpo_email: String,
-}
+/// A customer as this service sees it (one record for every service).
+pub use domain_kit::ControllerRecord;
 
 pub trait ControllerDirectory: Send + Sync {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, PortError>>;
+    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>>;
 }
 
 /// A sub-processor engaged for a controller, with the chapter V basis of

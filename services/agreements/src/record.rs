@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{AgreementError, Terms};
-use crate::ports::{ControllerInfo, EngagedSubprocessor};
+use crate::ports::{ControllerRecord, EngagedSubprocessor};
 use crate::service::{Agreement, Agreements, ProcessorIdentity, internal};
 
 pub use domain_kit::{Format, cell, md};
@@ -98,7 +98,7 @@ fn processor_party(p: &ProcessorIdentity) -> Party {
 
 fn entry(
     a: &Agreement,
-    c: &ControllerInfo,
+    c: &ControllerRecord,
     engaged: &[EngagedSubprocessor],
     at: DateTime<Utc>,
     warnings: &mut Vec<String>,

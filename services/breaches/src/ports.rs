@@ -8,17 +8,8 @@ use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
 use futures::future::BoxFuture;
 
-/// A controller's identity and contacts, as a breach notice names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControllerInfo {
-    pub id: String,
-    pub legal_name: String,
-    pub kvk_number: String,
-    pub country: String,
-    pub privacy_email: String,
-    pub dpo_name: String,
-    pub dpo_email: String,
-}
+/// A customer as this service sees it (one record for every service).
+pub use domain_kit::ControllerRecord;
 
 /// The terms of a controller's agreement that govern breach notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +26,7 @@ pub trait Directory: Send + Sync {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerInfo>, PortError>>;
+    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>>;
     /// The breach terms of the agreement in force for `tenant` at `at`.
     fn terms_at<'a>(
         &'a self,

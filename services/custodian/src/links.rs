@@ -83,6 +83,27 @@ impl ControllersLink {
         }
     }
 
+    /// The customer `id` as every other service sees it
+    /// ([`domain_kit::ControllerRecord`]: no secrets); `None` when missing.
+    pub async fn record(
+        &self,
+        id: &str,
+    ) -> Result<Option<domain_kit::ControllerRecord>, PortError> {
+        Ok(self
+            .controller(id)
+            .await?
+            .map(|c| domain_kit::ControllerRecord {
+                id: c.id,
+                legal_name: c.legal_name,
+                kvk_number: c.kvk_number,
+                country: c.country,
+                privacy_email: c.privacy_email,
+                dpo_name: c.dpo_name,
+                dpo_email: c.dpo_email,
+                webhook_url: c.webhook_url,
+            }))
+    }
+
     /// The tenant's webhook URL and secret, if one is set.
     pub async fn webhook(&self, tenant: &str) -> Result<Option<(String, String)>, PortError> {
         match self {

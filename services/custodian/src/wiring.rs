@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use domain_kit::PortError;
+use domain_kit::{ControllerRecord, PortError};
 use futures::future::BoxFuture;
 
 use crate::links::{AgreementsLink, ControllersLink, RequestsLink, SubprocessorsLink, VaultLink};
@@ -19,22 +19,8 @@ impl agreements::ports::ControllerDirectory for ControllerDirectory {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<agreements::ports::ControllerInfo>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .controller(id)
-                .await?
-                .map(|c| agreements::ports::ControllerInfo {
-                    id: c.id,
-                    legal_name: c.legal_name,
-                    kvk_number: c.kvk_number,
-                    country: c.country,
-                    privacy_email: c.privacy_email,
-                    dpo_name: c.dpo_name,
-                    dpo_email: c.dpo_email,
-                }))
-        })
+    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>> {
+        Box::pin(self.0.record(id))
     }
 }
 
@@ -126,20 +112,8 @@ impl breaches::ports::Directory for BreachDirectory {
     fn controller<'a>(
         &'a self,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<breaches::ports::ControllerInfo>, PortError>> {
-        Box::pin(async move {
-            let c =
-                agreements::ports::ControllerDirectory::controller(&self.controllers, id).await?;
-            Ok(c.map(|c| breaches::ports::ControllerInfo {
-                id: c.id,
-                legal_name: c.legal_name,
-                kvk_number: c.kvk_number,
-                country: c.country,
-                privacy_email: c.privacy_email,
-                dpo_name: c.dpo_name,
-                dpo_email: c.dpo_email,
-            }))
-        })
+    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>> {
+        agreements::ports::ControllerDirectory::controller(&self.controllers, id)
     }
 
     fn terms_at<'a>(
@@ -536,23 +510,12 @@ impl switching::ports::TenantData for SwitchingTenant {
     fn configuration<'a>(
         &'a self,
         tenant: &'a str,
-    ) -> BoxFuture<'a, Result<switching::ports::ControllerRecord, PortError>> {
+    ) -> BoxFuture<'a, Result<ControllerRecord, PortError>> {
         Box::pin(async move {
-            let c = self
-                .controllers
-                .controller(tenant)
+            self.controllers
+                .record(tenant)
                 .await?
-                .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))?;
-            Ok(switching::ports::ControllerRecord {
-                id: c.id,
-                legal_name: c.legal_name,
-                kvk_number: c.kvk_number,
-                country: c.country,
-                privacy_email: c.privacy_email,
-                dpo_name: c.dpo_name,
-                dpo_email: c.dpo_email,
-                webhook_url: c.webhook_url,
-            })
+                .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))
         })
     }
 

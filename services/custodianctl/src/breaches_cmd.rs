@@ -146,6 +146,37 @@ const ASSESSMENT_FIELDS: &[&str] = &[
     "internal_notes",
 ];
 
+/// An assessment file as a DPO writes it (every field optional).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AssessmentFile {
+    summary: String,
+    nature: Vec<String>,
+    occurred_from: String,
+    occurred_until: String,
+    data_categories: Vec<String>,
+    subject_categories: Vec<String>,
+    encrypted: bool,
+    key_safe: bool,
+    protection: String,
+    likely_consequences: String,
+    measures_taken: String,
+    measures_proposed: String,
+    risk: String,
+    risk_reasoning: String,
+    affected: Vec<AffectedFile>,
+    contact: String,
+    internal_notes: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AffectedFile {
+    controller_id: String,
+    subjects_approx: Option<u64>,
+    records_approx: Option<u64>,
+}
+
 /// Reads an assessment file; unknown fields are refused before sending.
 fn read_assessment(path: &PathBuf) -> Result<pb::Assessment, CtlError> {
     let usage = |m: String| CtlError::Usage(format!("--assessment {}: {m}", path.display()));
@@ -160,51 +191,33 @@ fn read_assessment(path: &PathBuf) -> Result<pb::Assessment, CtlError> {
             ASSESSMENT_FIELDS.join(", ")
         )));
     }
-    let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
-    let list = |k: &str| -> Vec<String> {
-        v[k].as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut affected = Vec::new();
-    for a in v["affected"].as_array().into_iter().flatten() {
-        let n = |k: &str| -> Result<Option<u64>, CtlError> {
-            match &a[k] {
-                Value::Null => Ok(None),
-                x => x
-                    .as_u64()
-                    .map(Some)
-                    .ok_or_else(|| usage(format!("affected.{k} must be a whole number"))),
-            }
-        };
-        affected.push(pb::AffectedController {
-            controller_id: a["controller_id"].as_str().unwrap_or("").to_owned(),
-            subjects_approx: n("subjects_approx")?,
-            records_approx: n("records_approx")?,
-        });
-    }
+    let a: AssessmentFile = serde_json::from_value(v).map_err(|e| usage(e.to_string()))?;
     Ok(pb::Assessment {
-        summary: s("summary"),
-        nature: list("nature"),
-        occurred_from: s("occurred_from"),
-        occurred_until: s("occurred_until"),
-        data_categories: list("data_categories"),
-        subject_categories: list("subject_categories"),
-        encrypted: v["encrypted"].as_bool().unwrap_or(false),
-        key_safe: v["key_safe"].as_bool().unwrap_or(false),
-        protection: s("protection"),
-        likely_consequences: s("likely_consequences"),
-        measures_taken: s("measures_taken"),
-        measures_proposed: s("measures_proposed"),
-        risk: s("risk"),
-        risk_reasoning: s("risk_reasoning"),
-        affected,
-        contact: s("contact"),
-        internal_notes: s("internal_notes"),
+        summary: a.summary,
+        nature: a.nature,
+        occurred_from: a.occurred_from,
+        occurred_until: a.occurred_until,
+        data_categories: a.data_categories,
+        subject_categories: a.subject_categories,
+        encrypted: a.encrypted,
+        key_safe: a.key_safe,
+        protection: a.protection,
+        likely_consequences: a.likely_consequences,
+        measures_taken: a.measures_taken,
+        measures_proposed: a.measures_proposed,
+        risk: a.risk,
+        risk_reasoning: a.risk_reasoning,
+        affected: a
+            .affected
+            .into_iter()
+            .map(|x| pb::AffectedController {
+                controller_id: x.controller_id,
+                subjects_approx: x.subjects_approx,
+                records_approx: x.records_approx,
+            })
+            .collect(),
+        contact: a.contact,
+        internal_notes: a.internal_notes,
         ..Default::default()
     })
 }
@@ -290,7 +303,7 @@ fn incident(i: &pb::Incident) -> Value {
     })
 }
 
-fn notice_table() -> Table {
+fn notice_table() -> Table<pb::BreachNotice> {
     Table::new(
         &[
             "ID",
@@ -302,30 +315,23 @@ fn notice_table() -> Table {
             "AUTHORITY",
             "MISSING",
         ],
-        |v| {
-            let s = |p: &str| {
-                v.pointer(p)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
+        |n| {
+            let clock = |c: &Option<pb::Clock>| {
+                c.as_ref()
+                    .map(|c| (c.strict.clone(), c.state.clone()))
+                    .unwrap_or_default()
             };
+            let (notice_due, notice) = clock(&n.controller_clock);
+            let (authority_due, authority) = clock(&n.authority_clock);
             vec![
-                s("/id"),
-                s("/controller_id"),
-                s("/status"),
-                s("/controller_clock/strict"),
-                s("/controller_clock/state"),
-                s("/authority_clock/strict"),
-                s("/authority_clock/state"),
-                v["missing"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    })
-                    .unwrap_or_default(),
+                n.id.clone(),
+                n.controller_id.clone(),
+                n.status.clone(),
+                notice_due,
+                notice,
+                authority_due,
+                authority,
+                n.missing.join(","),
             ]
         },
     )
@@ -420,20 +426,24 @@ pub async fn breaches(conn: &Conn, cmd: BreachesCmd, o: Out<'_>) -> Result<(), C
                 .into_inner();
             o.list(
                 "incidents",
-                r.incidents.iter().map(incident).collect(),
+                &r.incidents,
+                incident,
                 &r.next_page_token,
-                Table::new(&["ID", "STATUS", "DISCOVERED", "RISK", "NOTICES"], |v| {
-                    vec![
-                        v["id"].as_str().unwrap_or("").into(),
-                        v["status"].as_str().unwrap_or("").into(),
-                        v["discovered_at"].as_str().unwrap_or("").into(),
-                        v.pointer("/assessment/risk")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .into(),
-                        v["notices"].as_array().map_or(0, Vec::len).to_string(),
-                    ]
-                }),
+                Table::new(
+                    &["ID", "STATUS", "DISCOVERED", "RISK", "NOTICES"],
+                    |i: &pb::Incident| {
+                        vec![
+                            i.id.clone(),
+                            i.status.clone(),
+                            i.discovered_at.clone(),
+                            i.assessment
+                                .as_ref()
+                                .map(|a| a.risk.clone())
+                                .unwrap_or_default(),
+                            i.notices.len().to_string(),
+                        ]
+                    },
+                ),
             )
         }
         BreachesCmd::Notices {
@@ -452,7 +462,8 @@ pub async fn breaches(conn: &Conn, cmd: BreachesCmd, o: Out<'_>) -> Result<(), C
                 .into_inner();
             o.list(
                 "notices",
-                r.notices.iter().map(notice).collect(),
+                &r.notices,
+                notice,
                 &r.next_page_token,
                 notice_table(),
             )
@@ -535,27 +546,28 @@ pub async fn breaches(conn: &Conn, cmd: BreachesCmd, o: Out<'_>) -> Result<(), C
                 .into_inner();
             o.list(
                 "events",
-                t.events
-                    .iter()
-                    .map(|e| {
-                        json!({
-                            "at": e.at,
-                            "kind": e.kind,
-                            "controller_id": e.controller_id,
-                            "notice_id": e.notice_id,
-                            "summary": e.summary,
-                        })
+                &t.events,
+                |e| {
+                    json!({
+                        "at": e.at,
+                        "kind": e.kind,
+                        "controller_id": e.controller_id,
+                        "notice_id": e.notice_id,
+                        "summary": e.summary,
                     })
-                    .collect(),
+                },
                 "",
-                Table::new(&["AT", "KIND", "CONTROLLER", "SUMMARY"], |v| {
-                    vec![
-                        v["at"].as_str().unwrap_or("").into(),
-                        v["kind"].as_str().unwrap_or("").into(),
-                        v["controller_id"].as_str().unwrap_or("").into(),
-                        v["summary"].as_str().unwrap_or("").into(),
-                    ]
-                }),
+                Table::new(
+                    &["AT", "KIND", "CONTROLLER", "SUMMARY"],
+                    |e: &pb::TimelineEvent| {
+                        vec![
+                            e.at.clone(),
+                            e.kind.clone(),
+                            e.controller_id.clone(),
+                            e.summary.clone(),
+                        ]
+                    },
+                ),
             )
         }
         BreachesCmd::Draft {

@@ -140,10 +140,10 @@ pub async fn evidence(conn: &Conn, cmd: EvidenceCmd, o: Out<'_>) -> Result<(), C
                 .get_signing_keys(conn.req(pb::GetSigningKeysRequest {}))
                 .await?
                 .into_inner();
-            let rows = r
-                .keys
-                .iter()
-                .map(|k| {
+            o.list(
+                "keys",
+                &r.keys,
+                |k| {
                     serde_json::json!({
                         "public_key": k.public_key,
                         "key": k.key,
@@ -151,19 +151,18 @@ pub async fn evidence(conn: &Conn, cmd: EvidenceCmd, o: Out<'_>) -> Result<(), C
                         "retired_at": k.retired_at,
                         "ledger_origin": r.ledger_origin,
                     })
-                })
-                .collect();
-            o.list(
-                "keys",
-                rows,
+                },
                 "",
-                Table::new(&["PUBLIC KEY", "FIRST USED", "RETIRED"], |v| {
-                    vec![
-                        v["public_key"].as_str().unwrap_or("").to_owned(),
-                        v["first_used_at"].as_str().unwrap_or("").to_owned(),
-                        v["retired_at"].as_str().unwrap_or("").to_owned(),
-                    ]
-                }),
+                Table::new(
+                    &["PUBLIC KEY", "FIRST USED", "RETIRED"],
+                    |k: &pb::SigningKey| {
+                        vec![
+                            k.public_key.clone(),
+                            k.first_used_at.clone(),
+                            k.retired_at.clone(),
+                        ]
+                    },
+                ),
             )
         }
         EvidenceCmd::Checkpoint { size, out } => {

@@ -3,17 +3,22 @@
 //! [`run`] takes the arguments and two writers and returns the exit code, so
 //! the end-to-end tests drive exactly the code the binary runs.
 
+mod agreements_cmd;
+mod audit_cmd;
 mod breaches_cmd;
+mod controllers_cmd;
+mod deadlines_cmd;
 mod evidence_cmd;
+mod notifications_cmd;
 mod output;
-mod processing_cmd;
 mod requests_cmd;
+mod subprocessors_cmd;
 mod switching_cmd;
 mod vault_cmd;
 
 use std::io::Write;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use proto::v1 as pb;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
@@ -68,25 +73,25 @@ enum Online {
     Whoami,
     /// Controllers (the provider's customers, Custodian's tenants).
     #[command(subcommand)]
-    Controllers(ControllersCmd),
+    Controllers(controllers_cmd::ControllersCmd),
     /// The audit log.
     #[command(subcommand)]
-    Audit(AuditCmd),
+    Audit(audit_cmd::AuditCmd),
     /// Deadlines: compute a rule, list the catalogue, list open obligations.
     #[command(subcommand)]
-    Deadlines(DeadlinesCmd),
+    Deadlines(deadlines_cmd::DeadlinesCmd),
     /// The candidate vault.
     #[command(subcommand)]
     Vault(vault_cmd::VaultCmd),
     /// Processing agreements and the record of processing.
     #[command(subcommand)]
-    Agreements(processing_cmd::AgreementsCmd),
+    Agreements(agreements_cmd::AgreementsCmd),
     /// Sub-processors: register, authorisations, change notices, objections.
     #[command(subcommand)]
-    Subprocessors(processing_cmd::SubprocessorsCmd),
+    Subprocessors(subprocessors_cmd::SubprocessorsCmd),
     /// The outbox: messages to controllers and their delivery attempts.
     #[command(subcommand)]
-    Notifications(processing_cmd::NotificationsCmd),
+    Notifications(notifications_cmd::NotificationsCmd),
     /// Personal-data breaches: incidents, notices and their clocks, the
     /// authority notification, the art. 34 decision, the register.
     #[command(subcommand)]
@@ -104,117 +109,6 @@ enum Online {
     /// shred ledger, consistency proofs, signed deletion certificates.
     #[command(subcommand)]
     Evidence(evidence_cmd::EvidenceCmd),
-}
-
-#[derive(Subcommand, Debug)]
-enum DeadlinesCmd {
-    /// Compute one rule on the server; prints the same JSON as `custodian deadlines compute`.
-    Compute {
-        #[arg(long)]
-        rule: String,
-        #[arg(long)]
-        at: String,
-        #[arg(long = "param", value_name = "KEY=VALUE")]
-        params: Vec<String>,
-    },
-    /// The rule catalogue.
-    Rules,
-    /// Open obligations (due soon, overdue) across services.
-    Obligations {
-        #[arg(long, default_value = "")]
-        tenant: String,
-        #[arg(long, default_value = "")]
-        service: String,
-        /// RFC 3339: only obligations due before this.
-        #[arg(long, default_value = "")]
-        due_before: String,
-        #[arg(long)]
-        overdue: bool,
-        #[arg(long, default_value_t = 0)]
-        page_size: u32,
-        #[arg(long, default_value = "")]
-        page_token: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum ControllersCmd {
-    Create(CreateController),
-    Get {
-        id: String,
-    },
-    List {
-        #[arg(long, default_value_t = 0)]
-        page_size: u32,
-        #[arg(long, default_value = "")]
-        page_token: String,
-    },
-    Update(UpdateController),
-}
-
-#[derive(Args, Debug)]
-struct CreateController {
-    #[arg(long)]
-    legal_name: String,
-    #[arg(long)]
-    kvk: String,
-    #[arg(long, default_value = "NL")]
-    country: String,
-    #[arg(long)]
-    privacy_email: String,
-    #[arg(long)]
-    dpo_name: String,
-    #[arg(long)]
-    dpo_email: String,
-    #[arg(long, default_value = "")]
-    webhook_url: String,
-    #[arg(
-        long,
-        default_value = "",
-        env = "CUSTODIAN_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
-    webhook_secret: String,
-}
-
-#[derive(Args, Debug)]
-struct UpdateController {
-    id: String,
-    #[arg(long)]
-    legal_name: Option<String>,
-    #[arg(long)]
-    kvk: Option<String>,
-    #[arg(long)]
-    country: Option<String>,
-    #[arg(long)]
-    privacy_email: Option<String>,
-    #[arg(long)]
-    dpo_name: Option<String>,
-    #[arg(long)]
-    dpo_email: Option<String>,
-    #[arg(long)]
-    webhook_url: Option<String>,
-    #[arg(long)]
-    webhook_secret: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
-enum AuditCmd {
-    List {
-        #[arg(long, default_value = "")]
-        tenant: String,
-        #[arg(long, default_value = "")]
-        action_prefix: String,
-        #[arg(long, default_value = "")]
-        object_id: String,
-        #[arg(long, default_value_t = 0)]
-        page_size: u32,
-        #[arg(long, default_value = "")]
-        page_token: String,
-    },
-    /// Walk the whole chain on the server and report the first broken link;
-    /// exit 1 when it is broken (admin or auditor).
-    Verify,
 }
 
 /// Runs one command. Exit codes: 0 success, 1 a gRPC or connection error
@@ -391,84 +285,16 @@ async fn execute(cli: Cli, out: &mut dyn Write, ui: &mut Ui<'_>) -> Result<(), C
                 "allowed_methods": r.allowed_methods,
             }))
         }
-        Online::Controllers(c) => controllers(&conn, c, o).await,
-        Online::Deadlines(c) => deadlines(&conn, c, o).await,
+        Online::Controllers(c) => controllers_cmd::run(&conn, c, o).await,
+        Online::Deadlines(c) => deadlines_cmd::run(&conn, c, o).await,
         Online::Vault(c) => vault_cmd::run(&conn, c, o).await,
-        Online::Agreements(c) => processing_cmd::agreements(&conn, c, o).await,
-        Online::Subprocessors(c) => processing_cmd::subprocessors(&conn, c, o).await,
-        Online::Notifications(c) => processing_cmd::notifications(&conn, c, o).await,
+        Online::Agreements(c) => agreements_cmd::agreements(&conn, c, o).await,
+        Online::Subprocessors(c) => subprocessors_cmd::subprocessors(&conn, c, o).await,
+        Online::Notifications(c) => notifications_cmd::notifications(&conn, c, o).await,
         Online::Breaches(c) => breaches_cmd::breaches(&conn, c, o).await,
         Online::Requests(c) => requests_cmd::requests(&conn, c, o, ui).await,
         Online::Switching(c) => switching_cmd::switching(&conn, c, o, ui).await,
-        Online::Audit(AuditCmd::Verify) => {
-            let mut client =
-                pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());
-            let r = client
-                .verify_chain(conn.req(pb::VerifyChainRequest {}))
-                .await?
-                .into_inner();
-            o.object(serde_json::json!({
-                    "intact": r.intact,
-                    "entries": r.entries,
-                    "tenants": r.tenants,
-                    "broken_seq": r.broken_seq,
-                    "broken_chain": r.broken_chain,
-                    "broken_reason": r.broken_reason,
-                    "head_seq": r.head_seq,
-                    "head_hash": r.head_hash,
-                    "verified_at": r.verified_at,
-                    "writers": r.writers.iter()
-                        .map(|w| serde_json::json!({"writer": w.writer, "entries": w.entries}))
-                        .collect::<Vec<_>>(),
-            }))?;
-            if !r.intact {
-                return Err(CtlError::Failed(format!(
-                    "the audit chain is broken at entry {} ({}): {}",
-                    r.broken_seq, r.broken_chain, r.broken_reason
-                )));
-            }
-            Ok(())
-        }
-        Online::Audit(AuditCmd::List {
-            tenant,
-            action_prefix,
-            object_id,
-            page_size,
-            page_token,
-        }) => {
-            let mut client =
-                pb::audit_service_client::AuditServiceClient::new(conn.channel.clone());
-            let r = client
-                .list_events(conn.req(pb::ListEventsRequest {
-                    page: page(page_size, page_token),
-                    tenant_id: tenant,
-                    action_prefix,
-                    object_id,
-                    ..Default::default()
-                }))
-                .await?
-                .into_inner();
-            let rows: Vec<_> = r.events.iter().map(output::audit_event).collect();
-            o.list(
-                "events",
-                rows,
-                &r.next_page_token,
-                Table::new(&["SEQ", "AT", "TENANT", "ACTOR", "ACTION", "OBJECT"], |v| {
-                    vec![
-                        v["seq"].to_string(),
-                        v["at"].as_str().unwrap_or("").to_owned(),
-                        v["tenant_id"].as_str().unwrap_or("").to_owned(),
-                        v["actor_id"].as_str().unwrap_or("").to_owned(),
-                        v["action"].as_str().unwrap_or("").to_owned(),
-                        format!(
-                            "{}:{}",
-                            v["object_type"].as_str().unwrap_or(""),
-                            v["object_id"].as_str().unwrap_or("")
-                        ),
-                    ]
-                }),
-            )
-        }
+        Online::Audit(c) => audit_cmd::run(&conn, c, o).await,
     }
 }
 
@@ -504,185 +330,15 @@ async fn health(conn: &Conn, o: Out<'_>) -> Result<(), CtlError> {
         } else {
             service
         };
-        rows.push(serde_json::json!({ "service": name, "status": status }));
+        rows.push((name.to_owned(), status));
     }
     o.list(
         "services",
-        rows,
+        &rows,
+        |(service, status)| serde_json::json!({ "service": service, "status": status }),
         "",
-        Table::new(&["SERVICE", "STATUS"], |v| {
-            vec![
-                v["service"].as_str().unwrap_or("").into(),
-                v["status"].as_str().unwrap_or("").into(),
-            ]
+        Table::new(&["SERVICE", "STATUS"], |(service, status)| {
+            vec![service.clone(), status.clone()]
         }),
     )
-}
-
-async fn controllers(conn: &Conn, cmd: ControllersCmd, o: Out<'_>) -> Result<(), CtlError> {
-    let mut client =
-        pb::controller_service_client::ControllerServiceClient::new(conn.channel.clone());
-    let one = |c: pb::Controller, o: Out<'_>| o.object(output::controller(&c));
-    match cmd {
-        ControllersCmd::Create(a) => {
-            let c = client
-                .create_controller(conn.req(pb::CreateControllerRequest {
-                    legal_name: a.legal_name,
-                    kvk_number: a.kvk,
-                    country: a.country,
-                    privacy_email: a.privacy_email,
-                    dpo_name: a.dpo_name,
-                    dpo_email: a.dpo_email,
-                    webhook_url: a.webhook_url,
-                    webhook_secret: a.webhook_secret,
-                }))
-                .await?
-                .into_inner();
-            one(c, o)
-        }
-        ControllersCmd::Get { id } => {
-            let c = client
-                .get_controller(conn.req(pb::GetControllerRequest { id }))
-                .await?
-                .into_inner();
-            one(c, o)
-        }
-        ControllersCmd::List {
-            page_size,
-            page_token,
-        } => {
-            let r = client
-                .list_controllers(conn.req(pb::ListControllersRequest {
-                    page: page(page_size, page_token),
-                }))
-                .await?
-                .into_inner();
-            let rows: Vec<_> = r.controllers.iter().map(output::controller).collect();
-            o.list(
-                "controllers",
-                rows,
-                &r.next_page_token,
-                Table::new(&["ID", "LEGAL NAME", "KVK", "COUNTRY", "DPO E-MAIL"], |v| {
-                    ["id", "legal_name", "kvk_number", "country", "dpo_email"]
-                        .iter()
-                        .map(|k| v[*k].as_str().unwrap_or("").to_owned())
-                        .collect()
-                }),
-            )
-        }
-        ControllersCmd::Update(a) => {
-            let c = client
-                .update_controller(conn.req(pb::UpdateControllerRequest {
-                    id: a.id,
-                    legal_name: a.legal_name,
-                    kvk_number: a.kvk,
-                    country: a.country,
-                    privacy_email: a.privacy_email,
-                    dpo_name: a.dpo_name,
-                    dpo_email: a.dpo_email,
-                    webhook_url: a.webhook_url,
-                    webhook_secret: a.webhook_secret,
-                }))
-                .await?
-                .into_inner();
-            one(c, o)
-        }
-    }
-}
-
-async fn deadlines(conn: &Conn, cmd: DeadlinesCmd, o: Out<'_>) -> Result<(), CtlError> {
-    let mut client = pb::deadline_service_client::DeadlineServiceClient::new(conn.channel.clone());
-    match cmd {
-        DeadlinesCmd::Compute { rule, at, params } => {
-            let mut map = std::collections::HashMap::new();
-            for p in params {
-                let (k, v) = p
-                    .split_once('=')
-                    .ok_or_else(|| CtlError::Usage(format!("--param {p:?}: expected KEY=VALUE")))?;
-                map.insert(k.trim().to_owned(), v.trim().to_owned());
-            }
-            let r = client
-                .compute(conn.req(pb::ComputeRequest {
-                    rule,
-                    at,
-                    params: map,
-                }))
-                .await?
-                .into_inner();
-            // The server's JSON is the contract; print it as is in both modes.
-            o.raw(&r.json)
-        }
-        DeadlinesCmd::Rules => {
-            let r = client
-                .list_rules(conn.req(pb::ListRulesRequest {}))
-                .await?
-                .into_inner();
-            let rows: Vec<_> = r.rules.iter().map(output::rule).collect();
-            o.list(
-                "rules",
-                rows,
-                "",
-                Table::new(&["RULE", "KIND", "CITATION"], |v| {
-                    ["id", "kind", "citation"]
-                        .iter()
-                        .map(|k| v[*k].as_str().unwrap_or("").to_owned())
-                        .collect()
-                }),
-            )
-        }
-        DeadlinesCmd::Obligations {
-            tenant,
-            service,
-            due_before,
-            overdue,
-            page_size,
-            page_token,
-        } => {
-            let r = client
-                .list_obligations(conn.req(pb::ListObligationsRequest {
-                    page: page(page_size, page_token),
-                    tenant_id: tenant,
-                    service,
-                    due_before,
-                    overdue_only: overdue,
-                    ..Default::default()
-                }))
-                .await?
-                .into_inner();
-            let rows: Vec<_> = r.obligations.iter().map(output::obligation).collect();
-            o.list(
-                "obligations",
-                rows,
-                &r.next_page_token,
-                Table::new(
-                    &[
-                        "DUE (STRICT)",
-                        "OVERDUE",
-                        "SERVICE",
-                        "TENANT",
-                        "OBJECT",
-                        "WHAT",
-                    ],
-                    |v| {
-                        vec![
-                            v["due_strict"].as_str().unwrap_or("").to_owned(),
-                            if v["overdue"].as_bool().unwrap_or(false) {
-                                "yes".into()
-                            } else {
-                                "".into()
-                            },
-                            v["service"].as_str().unwrap_or("").to_owned(),
-                            v["tenant_id"].as_str().unwrap_or("").to_owned(),
-                            format!(
-                                "{}:{}",
-                                v["object_type"].as_str().unwrap_or(""),
-                                v["object_id"].as_str().unwrap_or("")
-                            ),
-                            v["description"].as_str().unwrap_or("").to_owned(),
-                        ]
-                    },
-                ),
-            )
-        }
-    }
 }

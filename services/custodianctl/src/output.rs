@@ -12,13 +12,16 @@ pub struct Out<'a> {
     json: bool,
 }
 
-pub struct Table {
+/// How a list of `T` (a protobuf message, as the server answered it) is
+/// shown as a table: its headers and one row of cells per item, read from
+/// the message's own fields.
+pub struct Table<T> {
     headers: &'static [&'static str],
-    row: fn(&Value) -> Vec<String>,
+    row: fn(&T) -> Vec<String>,
 }
 
-impl Table {
-    pub fn new(headers: &'static [&'static str], row: fn(&Value) -> Vec<String>) -> Table {
+impl<T> Table<T> {
+    pub fn new(headers: &'static [&'static str], row: fn(&T) -> Vec<String>) -> Table<T> {
         Table { headers, row }
     }
 }
@@ -61,17 +64,22 @@ impl<'a> Out<'a> {
         Ok(())
     }
 
-    /// A list: `{"<key>": [...], "next_page_token": ...}` or a table.
-    pub fn list(
+    /// A list: `{"<key>": [...], "next_page_token": ...}` (each item as
+    /// `json` writes it) or a table.
+    pub fn list<T>(
         self,
         key: &str,
-        rows: Vec<Value>,
+        rows: &[T],
+        json: impl Fn(&T) -> Value,
         next: &str,
-        table: Table,
+        table: Table<T>,
     ) -> Result<(), CtlError> {
         if self.json {
             let mut m = serde_json::Map::new();
-            m.insert(key.to_owned(), Value::Array(rows));
+            m.insert(
+                key.to_owned(),
+                Value::Array(rows.iter().map(json).collect()),
+            );
             if !next.is_empty() {
                 m.insert("next_page_token".into(), Value::String(next.to_owned()));
             }
@@ -170,4 +178,49 @@ pub fn obligation(o: &pb::Obligation) -> Value {
         "due_lenient": o.due_lenient,
         "overdue": o.overdue,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<pb::Controller> {
+        vec![
+            pb::Controller {
+                id: "c1".into(),
+                legal_name: "Acme B.V.".into(),
+                ..Default::default()
+            },
+            pb::Controller {
+                id: "c2".into(),
+                legal_name: "Klant N.V.".into(),
+                ..Default::default()
+            },
+        ]
+    }
+
+    fn table() -> Table<pb::Controller> {
+        Table::new(&["ID", "LEGAL NAME"], |c| {
+            vec![c.id.clone(), c.legal_name.clone()]
+        })
+    }
+
+    #[test]
+    fn a_list_is_a_table_of_the_messages_own_fields_or_json() {
+        let mut text = Vec::new();
+        Out::new(&mut text, false)
+            .list("controllers", &rows(), controller, "next", table())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "ID  LEGAL NAME\nc1  Acme B.V.\nc2  Klant N.V.\n(more: --page-token next)\n"
+        );
+        let mut text = Vec::new();
+        Out::new(&mut text, true)
+            .list("controllers", &rows(), controller, "", table())
+            .unwrap();
+        let v: Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(v["controllers"][1]["legal_name"], "Klant N.V.");
+        assert!(v.get("next_page_token").is_none());
+    }
 }

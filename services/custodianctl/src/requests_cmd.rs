@@ -151,20 +151,23 @@ fn read_corrections(path: &Path) -> Result<pb::CandidatePayload, CtlError> {
             KNOWN.join(", ")
         )));
     }
-    let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+    /// A corrections file (every field optional).
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Corrections {
+        name: String,
+        email: String,
+        phone: String,
+        notes: String,
+        custom_fields: std::collections::HashMap<String, String>,
+    }
+    let c: Corrections = serde_json::from_value(v).map_err(|e| usage(e.to_string()))?;
     Ok(pb::CandidatePayload {
-        name: s("name"),
-        email: s("email"),
-        phone: s("phone"),
-        notes: s("notes"),
-        custom_fields: v["custom_fields"]
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        notes: c.notes,
+        custom_fields: c.custom_fields,
         ..Default::default()
     })
 }
@@ -283,7 +286,8 @@ pub async fn requests(
                 .into_inner();
             o.list(
                 "requests",
-                r.requests.iter().map(request).collect(),
+                &r.requests,
+                request,
                 &r.next_page_token,
                 Table::new(
                     &[
@@ -295,21 +299,20 @@ pub async fn requests(
                         "DUE (STRICT)",
                         "RULE",
                     ],
-                    |v| {
-                        let s = |p: &str| {
-                            v.pointer(p)
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_owned()
-                        };
+                    |r: &pb::DataSubjectRequest| {
+                        let (due, rule) = r
+                            .deadline
+                            .as_ref()
+                            .map(|d| (d.strict.clone(), d.rule.clone()))
+                            .unwrap_or_default();
                         vec![
-                            s("/id"),
-                            s("/controller_id"),
-                            s("/type"),
-                            s("/status"),
-                            s("/received_at"),
-                            s("/deadline/strict"),
-                            s("/deadline/rule"),
+                            r.id.clone(),
+                            r.controller_id.clone(),
+                            r.r#type.clone(),
+                            r.status.clone(),
+                            r.received_at.clone(),
+                            due,
+                            rule,
                         ]
                     },
                 ),

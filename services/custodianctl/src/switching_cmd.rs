@@ -185,14 +185,24 @@ fn verify(dir: &Path) -> Result<(u64, u64), CtlError> {
     let bad = |m: String| CtlError::Usage(format!("the bundle does not verify: {m}"));
     let text =
         std::fs::read(dir.join("manifest.json")).map_err(|e| bad(format!("manifest.json: {e}")))?;
-    let m: Value = serde_json::from_slice(&text).map_err(|e| bad(format!("manifest.json: {e}")))?;
+    /// What the bundle's manifest says of each file.
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        files: Vec<ManifestFile>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ManifestFile {
+        path: String,
+        bytes: u64,
+        sha256: String,
+    }
+    let m: Manifest =
+        serde_json::from_slice(&text).map_err(|e| bad(format!("manifest.json: {e}")))?;
     let (mut n, mut total) = (0u64, 0u64);
-    for f in m["files"].as_array().into_iter().flatten() {
-        let name = f["path"].as_str().unwrap_or("");
+    for f in &m.files {
+        let name = f.path.as_str();
         let bytes = std::fs::read(inside(dir, name)?).map_err(|e| bad(format!("{name}: {e}")))?;
-        if bytes.len() as u64 != f["bytes"].as_u64().unwrap_or(u64::MAX)
-            || hex::encode(Sha256::digest(&bytes)) != f["sha256"].as_str().unwrap_or("")
-        {
+        if bytes.len() as u64 != f.bytes || hex::encode(Sha256::digest(&bytes)) != f.sha256 {
             return Err(bad(format!(
                 "{name}: size or SHA-256 differs from the manifest"
             )));
@@ -251,7 +261,8 @@ pub async fn switching(
                 .into_inner();
             o.list(
                 "switches",
-                r.switches.iter().map(switch).collect(),
+                &r.switches,
+                switch,
                 &r.next_page_token,
                 Table::new(
                     &[
@@ -263,16 +274,15 @@ pub async fn switching(
                         "REQUESTED",
                         "RETRIEVAL OPEN",
                     ],
-                    |v| {
-                        let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+                    |s: &pb::Switch| {
                         vec![
-                            s("id"),
-                            s("controller_id"),
-                            s("kind"),
-                            s("election"),
-                            s("status"),
-                            s("requested_at"),
-                            v["retrieval_open"].to_string(),
+                            s.id.clone(),
+                            s.controller_id.clone(),
+                            s.kind.clone(),
+                            s.election.clone(),
+                            s.status.clone(),
+                            s.requested_at.clone(),
+                            s.retrieval_open.to_string(),
                         ]
                     },
                 ),

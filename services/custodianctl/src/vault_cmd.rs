@@ -224,7 +224,27 @@ fn policy(p: &pb::RetentionPolicy) -> serde_json::Value {
     })
 }
 
-fn table() -> Table {
+/// One line of a `put-batch` file (JSON Lines).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct BatchLine {
+    external_ref: String,
+    vacancy_ref: String,
+    applied_on: String,
+    categories: Vec<String>,
+    payload: BatchPayload,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct BatchPayload {
+    name: String,
+    email: String,
+    phone: String,
+    notes: String,
+}
+
+fn table() -> Table<pb::Candidate> {
     Table::new(
         &[
             "ID",
@@ -234,18 +254,14 @@ fn table() -> Table {
             "HOLD",
             "DELETE AFTER",
         ],
-        |v| {
+        |c| {
             vec![
-                v["id"].as_str().unwrap_or("").into(),
-                v["external_ref"].as_str().unwrap_or("").into(),
-                v["vacancy_ref"].as_str().unwrap_or("").into(),
-                v["status"].as_str().unwrap_or("").into(),
-                if v["legal_hold"].as_bool().unwrap_or(false) {
-                    "held".into()
-                } else {
-                    String::new()
-                },
-                v["delete_after"].as_str().unwrap_or("").into(),
+                c.id.clone(),
+                c.external_ref.clone(),
+                c.vacancy_ref.clone(),
+                c.status.clone(),
+                if c.legal_hold { "held" } else { "" }.into(),
+                c.delete_after.clone(),
             ]
         },
     )
@@ -276,29 +292,19 @@ pub async fn run(conn: &Conn, cmd: VaultCmd, o: Out<'_>) -> Result<(), CtlError>
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
             {
-                let v: serde_json::Value = serde_json::from_str(line)
+                let line: BatchLine = serde_json::from_str(line)
                     .map_err(|e| CtlError::Usage(format!("--file line {}: {e}", i + 1)))?;
-                let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
-                let p = &v["payload"];
-                let ps = |k: &str| p[k].as_str().unwrap_or("").to_owned();
                 candidates.push(pb::PutCandidateRequest {
                     tenant_id: String::new(),
-                    external_ref: s("external_ref"),
-                    vacancy_ref: s("vacancy_ref"),
-                    applied_on: s("applied_on"),
-                    categories: v["categories"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|c| c.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    external_ref: line.external_ref,
+                    vacancy_ref: line.vacancy_ref,
+                    applied_on: line.applied_on,
+                    categories: line.categories,
                     payload: Some(pb::CandidatePayload {
-                        name: ps("name"),
-                        email: ps("email"),
-                        phone: ps("phone"),
-                        notes: ps("notes"),
+                        name: line.payload.name,
+                        email: line.payload.email,
+                        phone: line.payload.phone,
+                        notes: line.payload.notes,
                         ..Default::default()
                     }),
                 });
@@ -310,12 +316,7 @@ pub async fn run(conn: &Conn, cmd: VaultCmd, o: Out<'_>) -> Result<(), CtlError>
                 }))
                 .await?
                 .into_inner();
-            o.list(
-                "candidates",
-                r.candidates.iter().map(candidate).collect(),
-                "",
-                table(),
-            )
+            o.list("candidates", &r.candidates, candidate, "", table())
         }
         VaultCmd::Get {
             id,
@@ -356,7 +357,8 @@ pub async fn run(conn: &Conn, cmd: VaultCmd, o: Out<'_>) -> Result<(), CtlError>
                 .into_inner();
             o.list(
                 "candidates",
-                r.candidates.iter().map(candidate).collect(),
+                &r.candidates,
+                candidate,
                 &r.next_page_token,
                 table(),
             )
@@ -397,12 +399,7 @@ pub async fn run(conn: &Conn, cmd: VaultCmd, o: Out<'_>) -> Result<(), CtlError>
                 }))
                 .await?
                 .into_inner();
-            o.list(
-                "candidates",
-                r.candidates.iter().map(candidate).collect(),
-                "",
-                table(),
-            )
+            o.list("candidates", &r.candidates, candidate, "", table())
         }
         VaultCmd::Close { id, outcome, date } => {
             let r = c

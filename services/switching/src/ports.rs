@@ -79,19 +79,8 @@ pub struct AgreementVersion {
     pub terms_json: String,
 }
 
-/// The controller's record as exported (no secrets: the webhook secret and
-/// tokens are access credentials).
-#[derive(Debug, Clone, Default)]
-pub struct ControllerRecord {
-    pub id: String,
-    pub legal_name: String,
-    pub kvk_number: String,
-    pub country: String,
-    pub privacy_email: String,
-    pub dpo_name: String,
-    pub dpo_email: String,
-    pub webhook_url: Option<String>,
-}
+/// A customer as this service sees it (one record for every service).
+pub use domain_kit::ControllerRecord;
 
 /// What one erasure step did, for the certificate.
 #[derive(Debug, Clone, Default)]

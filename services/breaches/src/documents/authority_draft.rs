@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::ts;
 use crate::domain::*;
-use crate::ports::ControllerInfo;
+use crate::ports::ControllerRecord;
 use crate::service::{IncidentView, NoticeView, ProcessorIdentity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ fn label(known: &[(&str, &str)], k: &str) -> String {
 struct Draft<'a> {
     inc: &'a IncidentView,
     n: &'a NoticeView,
-    controller: Option<&'a ControllerInfo>,
+    controller: Option<&'a ControllerRecord>,
     processor: &'a ProcessorIdentity,
     a: Option<&'a Assessment>,
     aff: Option<&'a Affected>,
@@ -67,7 +67,7 @@ fn yes_no(b: bool) -> String {
 pub fn draft(
     inc: &IncidentView,
     n: &NoticeView,
-    controller: Option<&ControllerInfo>,
+    controller: Option<&ControllerRecord>,
     processor: &ProcessorIdentity,
     now: DateTime<Utc>,
 ) -> Vec<Section> {

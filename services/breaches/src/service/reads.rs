@@ -249,7 +249,7 @@ impl crate::Breaches {
     pub async fn controller_info(
         &self,
         id: &str,
-    ) -> Result<Option<crate::ports::ControllerInfo>, BreachError> {
+    ) -> Result<Option<crate::ports::ControllerRecord>, BreachError> {
         self.directory.controller(id).await.map_err(Into::into)
     }
 }
