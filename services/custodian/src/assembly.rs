@@ -17,7 +17,7 @@ use deadlines::ObligationSource;
 use crate::app::Target;
 use crate::config::Config;
 use crate::links::{ControllersLink, RequestsLink, VaultLink};
-use crate::peers::{Peer, RemoteObligations, RemoteSubjectVault};
+use crate::peers::{Peer, RemoteObligations};
 use crate::wiring::{self, Links, Processing};
 
 pub struct Assembly {
@@ -80,22 +80,26 @@ impl Assembly {
         };
         let processing = wiring::processing(config, db.clone(), &links);
 
+        // The one way to the vault of this process's services (requests and
+        // switching): in process when it is opened here, else its peer.
+        let vault_link = match (&vault, &vault_peer) {
+            (Some(v), _) => Some(VaultLink::Local(v.clone())),
+            (None, Some(peer)) => Some(VaultLink::Remote(peer.clone())),
+            (None, None) => None,
+        };
         let requests = if needs_requests {
-            let subjects: Arc<dyn requests::ports::SubjectData> = match (&vault, &vault_peer) {
-                (Some(v), _) => Arc::new(wiring::SubjectVault(v.clone())),
-                (None, Some(peer)) => Arc::new(RemoteSubjectVault(peer.clone())),
-                (None, None) => unreachable!("the vault is opened when requests need it"),
-            };
+            let subjects: Arc<dyn requests::ports::SubjectData> =
+                Arc::new(wiring::SubjectVault(vault_link.clone().expect(
+                    "the vault is opened, or its peer named, when requests need it",
+                )));
             Some(wiring::requests(db.clone(), subjects, &processing))
         } else {
             None
         };
         let switching = if hosts(Target::Switching) {
-            let vault_link = match (&vault, &vault_peer) {
-                (Some(v), _) => VaultLink::Local(v.clone()),
-                (None, Some(peer)) => VaultLink::Remote(peer.clone()),
-                (None, None) => unreachable!("the vault is opened when switching needs it"),
-            };
+            let vault_link = vault_link
+                .clone()
+                .expect("the vault is opened, or its peer named, when switching needs it");
             let requests_link = match (&requests, &requests_peer) {
                 (Some(r), _) => RequestsLink::Local(r.clone()),
                 (None, Some(peer)) => RequestsLink::Remote(peer.clone()),

@@ -372,8 +372,9 @@ impl RequestsLink {
     }
 }
 
-/// The vault, as the switching service reaches it (the request service has
-/// its own port, `requests::ports::SubjectData`).
+/// The vault, as the switching and request services reach it (the one
+/// vault link: switching's tenant data, and the request service's port
+/// `requests::ports::SubjectData`, both over it).
 #[derive(Clone)]
 pub enum VaultLink {
     Local(Arc<vault::Vault>),
@@ -588,6 +589,302 @@ impl VaultLink {
                         .collect(),
                     signed: e.signed,
                 })
+            }
+        }
+    }
+}
+
+/// A vault error as a port's: a refused field keeps its name.
+fn vault_err(e: vault::domain::VaultError) -> PortError {
+    match e {
+        vault::domain::VaultError::Invalid(f) => PortError::Invalid {
+            field: f.field,
+            reason: f.reason,
+        },
+        e => PortError::from_classified(&e),
+    }
+}
+
+fn tenant_scope(tenant: &str) -> auth::Scope {
+    auth::Scope::Tenant(tenant.to_owned())
+}
+
+fn for_request(tenant: &str, id: &str, request: &str) -> ipb::CandidateForRequest {
+    ipb::CandidateForRequest {
+        tenant_id: tenant.into(),
+        candidate_id: id.into(),
+        request_id: request.into(),
+    }
+}
+
+/// What the request service asks of the vault (its port `SubjectData`):
+/// matching by keyed index, reads for a request, erasure with its
+/// certificate, restriction and the rewriting of a payload. Candidates,
+/// payloads and certificates of the in-process vault go through the same
+/// wire conversions as a vault peer's answers, so both shapes give the same
+/// values.
+impl VaultLink {
+    /// The tenant's keyed blind-index hashes of an e-mail address and a
+    /// phone number.
+    pub async fn subject_hashes(
+        &self,
+        tenant: &str,
+        email: &str,
+        phone: &str,
+    ) -> Result<Vec<String>, PortError> {
+        match self {
+            VaultLink::Local(v) => v
+                .subject_hashes(tenant, email, phone)
+                .await
+                .map_err(vault_err),
+            VaultLink::Remote(p) => {
+                let msg = ipb::SubjectHashesRequest {
+                    tenant_id: tenant.into(),
+                    email: email.into(),
+                    phone: phone.into(),
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .subject_hashes(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await
+                .map(|r| r.into_inner().hashes)
+            }
+        }
+    }
+
+    /// The tenant's candidates whose keyed hashes match, or whose reference
+    /// starts with `candidate_ref`.
+    pub async fn matching(
+        &self,
+        tenant: &str,
+        hashes: &[String],
+        candidate_ref: Option<&str>,
+    ) -> Result<Vec<requests::ports::SubjectCandidate>, PortError> {
+        match self {
+            VaultLink::Local(v) => v
+                .match_subject(tenant, hashes, candidate_ref)
+                .await
+                .map_err(vault_err)?
+                .iter()
+                .map(|r| crate::peers::candidate(vault::peer::subject_candidate_pb(r)))
+                .collect(),
+            VaultLink::Remote(p) => {
+                let msg = ipb::MatchSubjectRequest {
+                    tenant_id: tenant.into(),
+                    hashes: hashes.to_vec(),
+                    candidate_ref: candidate_ref.unwrap_or_default().into(),
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .match_subject(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await?
+                .into_inner()
+                .candidates
+                .into_iter()
+                .map(crate::peers::candidate)
+                .collect()
+            }
+        }
+    }
+
+    /// A candidate's payload, read (and audited) for a request.
+    pub async fn read_for_request(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<requests::ports::SubjectPayload, PortError> {
+        match self {
+            VaultLink::Local(v) => {
+                let (_, p) = v
+                    .read_for_request(actor, tenant, id, request)
+                    .await
+                    .map_err(vault_err)?;
+                Ok(crate::peers::payload(vault::peer::payload_pb(p)))
+            }
+            VaultLink::Remote(p) => retry(p, || async {
+                Self::client(p)
+                    .read_for_request(p.request_as(actor, tenant, for_request(tenant, id, request)))
+                    .await
+            })
+            .await
+            .map(|r| crate::peers::payload(r.into_inner())),
+        }
+    }
+
+    /// Erases a candidate for a request; a repeat returns the first
+    /// certificate.
+    pub async fn erase_for_request(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<requests::ports::CandidateCertificate, PortError> {
+        match self {
+            VaultLink::Local(v) => {
+                let (c, signed) = v
+                    .erase_certified(
+                        actor,
+                        &tenant_scope(tenant),
+                        id,
+                        vault::domain::EraseReason::Request,
+                        &evidence::certificate::request_reference(request),
+                    )
+                    .await
+                    .map_err(vault_err)?;
+                crate::peers::certificate(vault::peer::certificate_pb(&c, signed))
+            }
+            VaultLink::Remote(p) => {
+                let c = retry(p, || async {
+                    Self::client(p)
+                        .erase_for_request(p.request_as(
+                            actor,
+                            tenant,
+                            for_request(tenant, id, request),
+                        ))
+                        .await
+                })
+                .await?
+                .into_inner();
+                crate::peers::certificate(c)
+            }
+        }
+    }
+
+    /// The candidates erased for a request, with their ledger entries.
+    pub async fn erased_for_request(
+        &self,
+        tenant: &str,
+        request: &str,
+    ) -> Result<Vec<requests::ports::ErasedCandidate>, PortError> {
+        match self {
+            VaultLink::Local(v) => Ok(v
+                .erased_for_request(&tenant_scope(tenant), request)
+                .await
+                .map_err(vault_err)?
+                .into_iter()
+                .map(|c| requests::ports::ErasedCandidate {
+                    candidate_id: c.candidate_id,
+                    ledger_seq: c.ledger_seq as u64,
+                })
+                .collect()),
+            VaultLink::Remote(p) => {
+                let msg = ipb::ErasedForRequestRequest {
+                    tenant_id: tenant.into(),
+                    request_id: request.into(),
+                };
+                let r = retry(p, || async {
+                    Self::client(p)
+                        .erased_for_request(p.request(tenant, msg.clone()))
+                        .await
+                })
+                .await?;
+                Ok(r.into_inner()
+                    .erased
+                    .into_iter()
+                    .map(|e| requests::ports::ErasedCandidate {
+                        candidate_id: e.candidate_id,
+                        ledger_seq: e.ledger_seq,
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Restricts a candidate's processing for a request (GDPR art. 18).
+    pub async fn restrict_for_request(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<(), PortError> {
+        match self {
+            VaultLink::Local(v) => {
+                v.restrict(
+                    actor,
+                    &tenant_scope(tenant),
+                    id,
+                    &evidence::certificate::request_reference(request),
+                )
+                .await
+                .map_err(vault_err)?;
+                Ok(())
+            }
+            VaultLink::Remote(p) => retry(p, || async {
+                Self::client(p)
+                    .restrict_for_request(p.request_as(
+                        actor,
+                        tenant,
+                        for_request(tenant, id, request),
+                    ))
+                    .await
+            })
+            .await
+            .map(|_| ()),
+        }
+    }
+
+    /// Replaces a candidate's payload with a rectified one (GDPR art. 16),
+    /// checked by the vault's own rules (errors name `corrections.<field>`).
+    pub async fn rewrite(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        payload: requests::ports::SubjectPayload,
+    ) -> Result<(), PortError> {
+        match self {
+            VaultLink::Local(v) => {
+                let p = vault::domain::validate_payload(
+                    "corrections.",
+                    &payload.name,
+                    &payload.email,
+                    &payload.phone,
+                    payload.cv,
+                    &payload.cv_filename,
+                    &payload.cv_content_type,
+                    &payload.notes,
+                    payload.custom_fields.into_iter().collect(),
+                    v.limits,
+                )
+                .map_err(|f| PortError::Invalid {
+                    field: f.field,
+                    reason: f.reason,
+                })?;
+                v.update(actor, &tenant_scope(tenant), id, Some(p), None, None)
+                    .await
+                    .map_err(vault_err)?;
+                Ok(())
+            }
+            VaultLink::Remote(p) => {
+                let msg = ipb::RewriteRequest {
+                    tenant_id: tenant.into(),
+                    candidate_id: id.into(),
+                    payload: Some(ipb::SubjectPayload {
+                        name: payload.name,
+                        email: payload.email,
+                        phone: payload.phone,
+                        notes: payload.notes,
+                        custom_fields: payload.custom_fields.into_iter().collect(),
+                        cv: payload.cv,
+                        cv_filename: payload.cv_filename,
+                        cv_content_type: payload.cv_content_type,
+                    }),
+                };
+                retry(p, || async {
+                    Self::client(p)
+                        .rewrite(p.request_as(actor, tenant, msg.clone()))
+                        .await
+                })
+                .await
+                .map(|_| ())
             }
         }
     }

@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use domain_kit::{ErrorKind, PortError};
-use futures::future::BoxFuture;
 use proto::internal as ipb;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
@@ -146,12 +145,6 @@ impl Peer {
             Ok(s) if s == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
         )
     }
-
-    fn vault(&self) -> ipb::vault_peer_client::VaultPeerClient<Channel> {
-        ipb::vault_peer_client::VaultPeerClient::new(self.channel.clone())
-            .max_decoding_message_size(64 * 1024 * 1024)
-            .max_encoding_message_size(64 * 1024 * 1024)
-    }
 }
 
 /// A peer's answer as a classified error, so its message is read back into
@@ -242,195 +235,6 @@ pub(crate) fn payload(p: ipb::SubjectPayload) -> requests::ports::SubjectPayload
     }
 }
 
-/// The vault of another process, as the request service sees it.
-pub struct RemoteSubjectVault(pub Peer);
-
-impl requests::ports::SubjectData for RemoteSubjectVault {
-    fn subject_hashes<'a>(
-        &'a self,
-        tenant: &'a str,
-        email: &'a str,
-        phone: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            retry(p, || async {
-                p.vault()
-                    .subject_hashes(p.request(
-                        tenant,
-                        ipb::SubjectHashesRequest {
-                            tenant_id: tenant.into(),
-                            email: email.into(),
-                            phone: phone.into(),
-                        },
-                    ))
-                    .await
-            })
-            .await
-            .map(|r| r.into_inner().hashes)
-        })
-    }
-
-    fn matching<'a>(
-        &'a self,
-        tenant: &'a str,
-        hashes: &'a [String],
-        candidate_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            let r = retry(p, || async {
-                p.vault()
-                    .match_subject(p.request(
-                        tenant,
-                        ipb::MatchSubjectRequest {
-                            tenant_id: tenant.into(),
-                            hashes: hashes.to_vec(),
-                            candidate_ref: candidate_ref.unwrap_or_default().into(),
-                        },
-                    ))
-                    .await
-            })
-            .await?;
-            r.into_inner()
-                .candidates
-                .into_iter()
-                .map(candidate)
-                .collect()
-        })
-    }
-
-    fn read<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<requests::ports::SubjectPayload, PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            retry(p, || async {
-                p.vault()
-                    .read_for_request(p.request_as(actor, tenant, for_request(tenant, id, request)))
-                    .await
-            })
-            .await
-            .map(|r| payload(r.into_inner()))
-        })
-    }
-
-    fn erase<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            // Erasure is idempotent: a repeat returns the first certificate.
-            let c = retry(p, || async {
-                p.vault()
-                    .erase_for_request(p.request_as(
-                        actor,
-                        tenant,
-                        for_request(tenant, id, request),
-                    ))
-                    .await
-            })
-            .await?
-            .into_inner();
-            certificate(c)
-        })
-    }
-
-    fn erased<'a>(
-        &'a self,
-        tenant: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<requests::ports::ErasedCandidate>, PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            let r = retry(p, || async {
-                p.vault()
-                    .erased_for_request(p.request(
-                        tenant,
-                        ipb::ErasedForRequestRequest {
-                            tenant_id: tenant.into(),
-                            request_id: request.into(),
-                        },
-                    ))
-                    .await
-            })
-            .await?;
-            Ok(r.into_inner()
-                .erased
-                .into_iter()
-                .map(|e| requests::ports::ErasedCandidate {
-                    candidate_id: e.candidate_id,
-                    ledger_seq: e.ledger_seq,
-                })
-                .collect())
-        })
-    }
-
-    fn restrict<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            retry(p, || async {
-                p.vault()
-                    .restrict_for_request(p.request_as(
-                        actor,
-                        tenant,
-                        for_request(tenant, id, request),
-                    ))
-                    .await
-            })
-            .await
-            .map(|_| ())
-        })
-    }
-
-    fn rewrite<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        payload: requests::ports::SubjectPayload,
-    ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(async move {
-            let p = &self.0;
-            let msg = ipb::RewriteRequest {
-                tenant_id: tenant.into(),
-                candidate_id: id.into(),
-                payload: Some(ipb::SubjectPayload {
-                    name: payload.name,
-                    email: payload.email,
-                    phone: payload.phone,
-                    notes: payload.notes,
-                    custom_fields: payload.custom_fields.into_iter().collect(),
-                    cv: payload.cv,
-                    cv_filename: payload.cv_filename,
-                    cv_content_type: payload.cv_content_type,
-                }),
-            };
-            retry(p, || async {
-                p.vault()
-                    .rewrite(p.request_as(actor, tenant, msg.clone()))
-                    .await
-            })
-            .await
-            .map(|_| ())
-        })
-    }
-}
-
 /// A deletion certificate from its wire shape.
 pub(crate) fn certificate(
     c: ipb::CandidateCertificate,
@@ -448,14 +252,6 @@ pub(crate) fn certificate(
         destroyed: c.destroyed,
         signed: c.signed,
     })
-}
-
-fn for_request(tenant: &str, id: &str, request: &str) -> ipb::CandidateForRequest {
-    ipb::CandidateForRequest {
-        tenant_id: tenant.into(),
-        candidate_id: id.into(),
-        request_id: request.into(),
-    }
 }
 
 /// The obligations of a service hosted by a peer, as DeadlineService merges

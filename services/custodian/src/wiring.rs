@@ -224,25 +224,9 @@ pub fn deliverer(
     )?)
 }
 
-/// The vault, as the request service sees it (candidates, payloads and
-/// certificates read through the same wire conversions as a vault peer's
-/// answers, so both shapes give the same values): matching by keyed index,
-/// reads for a request, erasure, restriction and rewriting of a payload.
-pub struct SubjectVault(pub Arc<vault::Vault>);
-
-fn vault_err(e: vault::domain::VaultError) -> PortError {
-    match e {
-        vault::domain::VaultError::Invalid(f) => PortError::Invalid {
-            field: f.field,
-            reason: f.reason,
-        },
-        e => PortError::from_classified(&e),
-    }
-}
-
-fn tenant_scope(tenant: &str) -> auth::Scope {
-    auth::Scope::Tenant(tenant.to_owned())
-}
+/// The vault, as the request service sees it: one link, in process or
+/// over a vault peer ([`VaultLink`], which switching uses too).
+pub struct SubjectVault(pub VaultLink);
 
 impl requests::ports::SubjectData for SubjectVault {
     fn subject_hashes<'a>(
@@ -251,12 +235,7 @@ impl requests::ports::SubjectData for SubjectVault {
         email: &'a str,
         phone: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
-        Box::pin(async move {
-            self.0
-                .subject_hashes(tenant, email, phone)
-                .await
-                .map_err(vault_err)
-        })
+        Box::pin(self.0.subject_hashes(tenant, email, phone))
     }
 
     fn matching<'a>(
@@ -265,15 +244,7 @@ impl requests::ports::SubjectData for SubjectVault {
         hashes: &'a [String],
         candidate_ref: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
-        Box::pin(async move {
-            self.0
-                .match_subject(tenant, hashes, candidate_ref)
-                .await
-                .map_err(vault_err)?
-                .iter()
-                .map(|r| crate::peers::candidate(vault::peer::subject_candidate_pb(r)))
-                .collect()
-        })
+        Box::pin(self.0.matching(tenant, hashes, candidate_ref))
     }
 
     fn read<'a>(
@@ -283,14 +254,7 @@ impl requests::ports::SubjectData for SubjectVault {
         id: &'a str,
         request: &'a str,
     ) -> BoxFuture<'a, Result<requests::ports::SubjectPayload, PortError>> {
-        Box::pin(async move {
-            let (_, p) = self
-                .0
-                .read_for_request(actor, tenant, id, request)
-                .await
-                .map_err(vault_err)?;
-            Ok(crate::peers::payload(vault::peer::payload_pb(p)))
-        })
+        Box::pin(self.0.read_for_request(actor, tenant, id, request))
     }
 
     fn erase<'a>(
@@ -300,20 +264,7 @@ impl requests::ports::SubjectData for SubjectVault {
         id: &'a str,
         request: &'a str,
     ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
-        Box::pin(async move {
-            let (c, signed) = self
-                .0
-                .erase_certified(
-                    actor,
-                    &tenant_scope(tenant),
-                    id,
-                    vault::domain::EraseReason::Request,
-                    &evidence::certificate::request_reference(request),
-                )
-                .await
-                .map_err(vault_err)?;
-            crate::peers::certificate(vault::peer::certificate_pb(&c, signed))
-        })
+        Box::pin(self.0.erase_for_request(actor, tenant, id, request))
     }
 
     fn erased<'a>(
@@ -321,19 +272,7 @@ impl requests::ports::SubjectData for SubjectVault {
         tenant: &'a str,
         request: &'a str,
     ) -> BoxFuture<'a, Result<Vec<requests::ports::ErasedCandidate>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .erased_for_request(&tenant_scope(tenant), request)
-                .await
-                .map_err(vault_err)?
-                .into_iter()
-                .map(|c| requests::ports::ErasedCandidate {
-                    candidate_id: c.candidate_id,
-                    ledger_seq: c.ledger_seq as u64,
-                })
-                .collect())
-        })
+        Box::pin(self.0.erased_for_request(tenant, request))
     }
 
     fn restrict<'a>(
@@ -343,18 +282,7 @@ impl requests::ports::SubjectData for SubjectVault {
         id: &'a str,
         request: &'a str,
     ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(async move {
-            self.0
-                .restrict(
-                    actor,
-                    &tenant_scope(tenant),
-                    id,
-                    &evidence::certificate::request_reference(request),
-                )
-                .await
-                .map_err(vault_err)?;
-            Ok(())
-        })
+        Box::pin(self.0.restrict_for_request(actor, tenant, id, request))
     }
 
     fn rewrite<'a>(
@@ -364,30 +292,7 @@ impl requests::ports::SubjectData for SubjectVault {
         id: &'a str,
         payload: requests::ports::SubjectPayload,
     ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(async move {
-            // The vault's own validation; errors name `corrections.<field>`.
-            let p = vault::domain::validate_payload(
-                "corrections.",
-                &payload.name,
-                &payload.email,
-                &payload.phone,
-                payload.cv,
-                &payload.cv_filename,
-                &payload.cv_content_type,
-                &payload.notes,
-                payload.custom_fields.into_iter().collect(),
-                self.0.limits,
-            )
-            .map_err(|f| PortError::Invalid {
-                field: f.field,
-                reason: f.reason,
-            })?;
-            self.0
-                .update(actor, &tenant_scope(tenant), id, Some(p), None, None)
-                .await
-                .map_err(vault_err)?;
-            Ok(())
-        })
+        Box::pin(self.0.rewrite(actor, tenant, id, payload))
     }
 }
 
