@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
 use custodian_tests::smtp::Sink;
-use deadlines::obligations::{Obligation, ObligationQuery, ObligationSource, SourceFuture};
+use deadlines::obligations::{Obligation, ObligationQuery, ObligationSource};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sea_orm::EntityTrait;
 use store::entities::people;
@@ -21,23 +21,29 @@ use crate::{Row, Section};
 /// queries (those are the obligations benchmark's).
 struct Fixed(&'static str, Vec<Obligation>);
 
+#[async_trait::async_trait]
+
 impl ObligationSource for Fixed {
     fn service(&self) -> &'static str {
         self.0
     }
-    fn open_obligations<'a>(&'a self, q: &'a ObligationQuery) -> SourceFuture<'a> {
-        Box::pin(async move { Ok(q.select(self.1.clone())) })
+    async fn open_obligations(
+        &self,
+        q: &ObligationQuery,
+    ) -> Result<Vec<deadlines::Obligation>, deadlines::SourceError> {
+        Ok(q.select(self.1.clone()))
     }
 }
 
 /// Never asked: the bench's alerts name no obligation.
 struct Open;
+#[async_trait::async_trait]
 impl outbox::mail::StillDue for Open {
-    fn still_due<'a>(
-        &'a self,
-        _: &'a outbox::mail::ObligationRef,
-    ) -> futures::future::BoxFuture<'a, Result<bool, domain_kit::PortError>> {
-        Box::pin(async { Ok(true) })
+    async fn still_due(
+        &self,
+        _: &outbox::mail::ObligationRef,
+    ) -> Result<bool, domain_kit::PortError> {
+        Ok(true)
     }
 }
 

@@ -6,8 +6,6 @@
 //! deadline service that merges their answers (`services/deadlines`).
 
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
@@ -149,21 +147,20 @@ pub struct SourceError {
     pub message: String,
 }
 
-pub type SourceFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Vec<Obligation>, SourceError>> + Send + 'a>>;
-pub type CountFuture<'a> = Pin<Box<dyn Future<Output = Result<u64, SourceError>> + Send + 'a>>;
-
-/// Implemented by every service that owns deadlines.
+/// Implemented by every service that owns deadlines (in process, or over a
+/// peer in a split deployment).
+#[async_trait::async_trait]
 pub trait ObligationSource: Send + Sync {
     fn service(&self) -> &'static str;
-    fn open_obligations<'a>(&'a self, query: &'a ObligationQuery) -> SourceFuture<'a>;
+    async fn open_obligations(
+        &self,
+        query: &ObligationQuery,
+    ) -> Result<Vec<Obligation>, SourceError>;
     /// How many obligations the query admits, ignoring `after` and `limit`.
     /// By default the source computes them all and counts; a source over a
     /// large table counts in its database instead.
-    fn count_open<'a>(&'a self, query: &'a ObligationQuery) -> CountFuture<'a> {
-        Box::pin(async move {
-            let q = query.unpaged();
-            Ok(self.open_obligations(&q).await?.len() as u64)
-        })
+    async fn count_open(&self, query: &ObligationQuery) -> Result<u64, SourceError> {
+        let q = query.unpaged();
+        Ok(self.open_obligations(&q).await?.len() as u64)
     }
 }

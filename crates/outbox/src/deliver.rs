@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use audit::{Actor, Record};
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
@@ -22,11 +21,9 @@ pub struct Endpoint {
 
 /// Resolves a tenant's webhook. Implemented over the controllers service by
 /// the binary, so the outbox never reads the `controllers` table.
+#[async_trait::async_trait]
 pub trait Endpoints: Send + Sync {
-    fn endpoint<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Endpoint>, domain_kit::PortError>>;
+    async fn endpoint(&self, tenant: &str) -> Result<Option<Endpoint>, domain_kit::PortError>;
 }
 
 /// Retries, timeouts and batch sizes.

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use audit::{Actor, Record};
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
 pub use lettre::message::Mailbox;
 use lettre::message::MultiPart;
@@ -233,11 +232,9 @@ pub async fn set_cursor<C: ConnectionTrait>(
 
 /// Whether an obligation is still open at its due instant. Implemented by
 /// the binary over the services' obligation sources.
+#[async_trait::async_trait]
 pub trait StillDue: Send + Sync {
-    fn still_due<'a>(
-        &'a self,
-        o: &'a ObligationRef,
-    ) -> BoxFuture<'a, Result<bool, domain_kit::PortError>>;
+    async fn still_due(&self, o: &ObligationRef) -> Result<bool, domain_kit::PortError>;
 }
 
 /// How the relay is reached.

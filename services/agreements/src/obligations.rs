@@ -100,20 +100,17 @@ impl Agreements {
 /// The agreements service as an obligation source.
 pub struct AgreementObligations(pub std::sync::Arc<Agreements>);
 
+#[async_trait::async_trait]
+
 impl ObligationSource for AgreementObligations {
     fn service(&self) -> &'static str {
         "agreements"
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a ObligationQuery,
-    ) -> obligation_model::SourceFuture<'a> {
-        Box::pin(async move {
-            self.0.obligations(q).await.map_err(|message| SourceError {
-                service: "agreements",
-                message,
-            })
+    async fn open_obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, SourceError> {
+        self.0.obligations(q).await.map_err(|message| SourceError {
+            service: "agreements",
+            message,
         })
     }
 }

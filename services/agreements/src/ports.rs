@@ -6,16 +6,13 @@
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
-use futures::future::BoxFuture;
 
 /// A customer as this service sees it (one record for every service).
 pub use domain_kit::ControllerRecord;
 
+#[async_trait::async_trait]
 pub trait ControllerDirectory: Send + Sync {
-    fn controller<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>>;
+    async fn controller(&self, id: &str) -> Result<Option<ControllerRecord>, PortError>;
 }
 
 /// A sub-processor engaged for a controller, with the chapter V basis of
@@ -37,11 +34,12 @@ pub struct EngagedSubprocessor {
     pub permitted: bool,
 }
 
+#[async_trait::async_trait]
 pub trait SubprocessorSource: Send + Sync {
     /// The sub-processors allowed to process `tenant`'s data at `at`.
-    fn engaged<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn engaged(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<EngagedSubprocessor>, PortError>>;
+    ) -> Result<Vec<EngagedSubprocessor>, PortError>;
 }

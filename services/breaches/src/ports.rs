@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
-use futures::future::BoxFuture;
 
 /// A customer as this service sees it (one record for every service).
 pub use domain_kit::ControllerRecord;
@@ -21,16 +20,14 @@ pub struct BreachTerms {
     pub processor_may_notify_authority: bool,
 }
 
+#[async_trait::async_trait]
 pub trait Directory: Send + Sync {
     /// A controller's identity and contacts, if it exists.
-    fn controller<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>>;
+    async fn controller(&self, id: &str) -> Result<Option<ControllerRecord>, PortError>;
     /// The breach terms of the agreement in force for `tenant` at `at`.
-    fn terms_at<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn terms_at(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<BreachTerms>, PortError>>;
+    ) -> Result<Option<BreachTerms>, PortError>;
 }

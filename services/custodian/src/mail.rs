@@ -13,7 +13,6 @@ use chrono::{DateTime, Duration, Utc};
 use console::mail as words;
 use deadlines::obligations::{ListRequest, PageCursor};
 use deadlines::{ObligationQuery, ObligationSource, Obligations};
-use futures::future::BoxFuture;
 use outbox::mail::{NewMail, ObligationRef, StillDue};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use store::entities::audit_events;
@@ -240,31 +239,27 @@ fn new_mail(m: words::Mail) -> NewMail {
 /// of the service that owns it.
 pub struct OpenObligations(pub Vec<Arc<dyn ObligationSource>>);
 
+#[async_trait::async_trait]
 impl StillDue for OpenObligations {
-    fn still_due<'a>(
-        &'a self,
-        o: &'a ObligationRef,
-    ) -> BoxFuture<'a, Result<bool, domain_kit::PortError>> {
-        Box::pin(async move {
-            let Some(source) = self.0.iter().find(|s| s.service() == o.service) else {
-                // No source answers for it here any more: nothing is due.
-                return Ok(false);
-            };
-            let q = ObligationQuery {
-                tenant: o.tenant.clone(),
-                due_from: Some(o.due),
-                due_by: Some(o.due),
-                limit: 1_000,
-                ..Default::default()
-            };
-            let open = source
-                .open_obligations(&q)
-                .await
-                .map_err(|e| domain_kit::PortError::Unavailable(e.to_string()))?;
-            Ok(open.iter().any(|x| {
-                x.due_strict == o.due
-                    && format!("{}.{}.{}@custodian", x.object_type, x.object_id, x.rule) == o.uid
-            }))
-        })
+    async fn still_due(&self, o: &ObligationRef) -> Result<bool, domain_kit::PortError> {
+        let Some(source) = self.0.iter().find(|s| s.service() == o.service) else {
+            // No source answers for it here any more: nothing is due.
+            return Ok(false);
+        };
+        let q = ObligationQuery {
+            tenant: o.tenant.clone(),
+            due_from: Some(o.due),
+            due_by: Some(o.due),
+            limit: 1_000,
+            ..Default::default()
+        };
+        let open = source
+            .open_obligations(&q)
+            .await
+            .map_err(|e| domain_kit::PortError::Unavailable(e.to_string()))?;
+        Ok(open.iter().any(|x| {
+            x.due_strict == o.due
+                && format!("{}.{}.{}@custodian", x.object_type, x.object_id, x.rule) == o.uid
+        }))
     }
 }

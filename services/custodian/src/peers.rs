@@ -302,62 +302,60 @@ impl RemoteObligations {
     }
 }
 
+#[async_trait::async_trait]
+
 impl deadlines::ObligationSource for RemoteObligations {
     fn service(&self) -> &'static str {
         self.service
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a deadlines::ObligationQuery,
-    ) -> deadlines::obligations::SourceFuture<'a> {
-        Box::pin(async move {
-            let fail = |e: PortError| deadlines::SourceError {
-                service: self.service,
-                message: e.to_string(),
-            };
-            let r = self.ask(q, false).await.map_err(fail)?;
-            r.obligations
-                .into_iter()
-                .map(|o| {
-                    let at = |s: &str| {
-                        instant(s).map_err(fail)?.ok_or_else(|| {
-                            fail(PortError::Internal(
-                                "an obligation without a due time".into(),
-                            ))
-                        })
-                    };
-                    Ok(deadlines::Obligation {
-                        service: self.service,
-                        due_strict: at(&o.due_strict)?,
-                        due_lenient: at(&o.due_lenient)?,
-                        tenant_id: o.tenant_id,
-                        object_type: o.object_type.into(),
-                        object_id: o.object_id,
-                        title: o.title,
-                        description: o.description,
-                        rule: o.rule.into(),
-                        citation: o.citation.into(),
-                        notes: o.notes,
+    async fn open_obligations(
+        &self,
+        q: &deadlines::ObligationQuery,
+    ) -> Result<Vec<deadlines::Obligation>, deadlines::SourceError> {
+        let fail = |e: PortError| deadlines::SourceError {
+            service: self.service,
+            message: e.to_string(),
+        };
+        let r = self.ask(q, false).await.map_err(fail)?;
+        r.obligations
+            .into_iter()
+            .map(|o| {
+                let at = |s: &str| {
+                    instant(s).map_err(fail)?.ok_or_else(|| {
+                        fail(PortError::Internal(
+                            "an obligation without a due time".into(),
+                        ))
                     })
+                };
+                Ok(deadlines::Obligation {
+                    service: self.service,
+                    due_strict: at(&o.due_strict)?,
+                    due_lenient: at(&o.due_lenient)?,
+                    tenant_id: o.tenant_id,
+                    object_type: o.object_type.into(),
+                    object_id: o.object_id,
+                    title: o.title,
+                    description: o.description,
+                    rule: o.rule.into(),
+                    citation: o.citation.into(),
+                    notes: o.notes,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
-    fn count_open<'a>(
-        &'a self,
-        q: &'a deadlines::ObligationQuery,
-    ) -> deadlines::obligations::CountFuture<'a> {
-        Box::pin(async move {
-            let r = self
-                .ask(q, true)
-                .await
-                .map_err(|e| deadlines::SourceError {
-                    service: self.service,
-                    message: e.to_string(),
-                })?;
-            Ok(r.count)
-        })
+    async fn count_open(
+        &self,
+        q: &deadlines::ObligationQuery,
+    ) -> Result<u64, deadlines::SourceError> {
+        let r = self
+            .ask(q, true)
+            .await
+            .map_err(|e| deadlines::SourceError {
+                service: self.service,
+                message: e.to_string(),
+            })?;
+        Ok(r.count)
     }
 }

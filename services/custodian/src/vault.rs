@@ -15,12 +15,10 @@ use crate::config::Config;
 /// process or over its link).
 struct Controllers(crate::links::ControllersLink);
 
+#[async_trait::async_trait]
 impl TenantDirectory for Controllers {
-    fn exists<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> futures::future::BoxFuture<'a, Result<bool, domain_kit::PortError>> {
-        Box::pin(async move { Ok(self.0.controller(tenant).await?.is_some()) })
+    async fn exists(&self, tenant: &str) -> Result<bool, domain_kit::PortError> {
+        Ok(self.0.controller(tenant).await?.is_some())
     }
 }
 

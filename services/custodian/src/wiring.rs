@@ -8,37 +8,30 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain_kit::{ControllerRecord, PortError};
-use futures::future::BoxFuture;
 
 use crate::links::{AgreementsLink, ControllersLink, RequestsLink, SubprocessorsLink, VaultLink};
 
 /// The controllers service, as the agreements service and the outbox see it.
 pub struct ControllerDirectory(pub ControllersLink);
 
+#[async_trait::async_trait]
 impl agreements::ports::ControllerDirectory for ControllerDirectory {
-    fn controller<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>> {
-        Box::pin(self.0.record(id))
+    async fn controller(&self, id: &str) -> Result<Option<ControllerRecord>, PortError> {
+        self.0.record(id).await
     }
 }
 
+#[async_trait::async_trait]
 impl outbox::Endpoints for ControllerDirectory {
-    fn endpoint<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Option<outbox::Endpoint>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .webhook(tenant)
-                .await?
-                .map(|(url, secret)| outbox::Endpoint {
-                    url,
-                    secret: secrecy::SecretString::from(secret),
-                }))
-        })
+    async fn endpoint(&self, tenant: &str) -> Result<Option<outbox::Endpoint>, PortError> {
+        Ok(self
+            .0
+            .webhook(tenant)
+            .await?
+            .map(|(url, secret)| outbox::Endpoint {
+                url,
+                secret: secrecy::SecretString::from(secret),
+            }))
     }
 }
 
@@ -54,51 +47,49 @@ fn terms(a: &agreements::Agreement) -> subprocessors::ports::ControllerTerms {
     }
 }
 
+#[async_trait::async_trait]
 impl subprocessors::ports::AgreementDirectory for AgreementDirectory {
-    fn in_force_at<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn in_force_at(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<subprocessors::ports::ControllerTerms>, PortError>> {
-        Box::pin(async move { Ok(self.0.in_force_at(tenant, at).await?.as_ref().map(terms)) })
+    ) -> Result<Option<subprocessors::ports::ControllerTerms>, PortError> {
+        Ok(self.0.in_force_at(tenant, at).await?.as_ref().map(terms))
     }
 
-    fn all_in_force(
-        &self,
-    ) -> BoxFuture<'_, Result<Vec<subprocessors::ports::ControllerTerms>, PortError>> {
-        Box::pin(async move { Ok(self.0.all_in_force().await?.iter().map(terms).collect()) })
+    async fn all_in_force(&self) -> Result<Vec<subprocessors::ports::ControllerTerms>, PortError> {
+        Ok(self.0.all_in_force().await?.iter().map(terms).collect())
     }
 }
 
 /// The sub-processors service, as the record of processing sees it.
 pub struct SubprocessorSource(pub SubprocessorsLink);
 
+#[async_trait::async_trait]
 impl agreements::ports::SubprocessorSource for SubprocessorSource {
-    fn engaged<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn engaged(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Vec<agreements::ports::EngagedSubprocessor>, PortError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .engaged(tenant, at)
-                .await?
-                .into_iter()
-                .map(|s| agreements::ports::EngagedSubprocessor {
-                    safeguards_doc: (!s.safeguards_doc.is_empty()).then_some(s.safeguards_doc),
-                    id: s.id,
-                    legal_name: s.legal_name,
-                    address: s.address,
-                    country: s.country,
-                    service: s.service,
-                    contact_email: s.contact_email,
-                    mechanism: s.mechanism,
-                    explanation: s.explanation,
-                    permitted: s.permitted,
-                })
-                .collect())
-        })
+    ) -> Result<Vec<agreements::ports::EngagedSubprocessor>, PortError> {
+        Ok(self
+            .0
+            .engaged(tenant, at)
+            .await?
+            .into_iter()
+            .map(|s| agreements::ports::EngagedSubprocessor {
+                safeguards_doc: (!s.safeguards_doc.is_empty()).then_some(s.safeguards_doc),
+                id: s.id,
+                legal_name: s.legal_name,
+                address: s.address,
+                country: s.country,
+                service: s.service,
+                contact_email: s.contact_email,
+                mechanism: s.mechanism,
+                explanation: s.explanation,
+                permitted: s.permitted,
+            })
+            .collect())
     }
 }
 
@@ -108,28 +99,26 @@ pub struct BreachDirectory {
     agreements: AgreementsLink,
 }
 
+#[async_trait::async_trait]
 impl breaches::ports::Directory for BreachDirectory {
-    fn controller<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<ControllerRecord>, PortError>> {
-        agreements::ports::ControllerDirectory::controller(&self.controllers, id)
+    async fn controller(&self, id: &str) -> Result<Option<ControllerRecord>, PortError> {
+        agreements::ports::ControllerDirectory::controller(&self.controllers, id).await
     }
 
-    fn terms_at<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn terms_at(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<breaches::ports::BreachTerms>, PortError>> {
-        Box::pin(async move {
-            Ok(self.agreements.in_force_at(tenant, at).await?.map(|a| {
-                breaches::ports::BreachTerms {
-                    agreement_id: a.id,
-                    sla_hours: a.terms.breach_notice_sla_hours,
-                    processor_may_notify_authority: a.terms.processor_may_notify_authority,
-                }
+    ) -> Result<Option<breaches::ports::BreachTerms>, PortError> {
+        Ok(self
+            .agreements
+            .in_force_at(tenant, at)
+            .await?
+            .map(|a| breaches::ports::BreachTerms {
+                agreement_id: a.id,
+                sla_hours: a.terms.breach_notice_sla_hours,
+                processor_may_notify_authority: a.terms.processor_may_notify_authority,
             }))
-        })
     }
 }
 
@@ -228,71 +217,74 @@ pub fn deliverer(
 /// over a vault peer ([`VaultLink`], which switching uses too).
 pub struct SubjectVault(pub VaultLink);
 
+#[async_trait::async_trait]
 impl requests::ports::SubjectData for SubjectVault {
-    fn subject_hashes<'a>(
-        &'a self,
-        tenant: &'a str,
-        email: &'a str,
-        phone: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
-        Box::pin(self.0.subject_hashes(tenant, email, phone))
+    async fn subject_hashes(
+        &self,
+        tenant: &str,
+        email: &str,
+        phone: &str,
+    ) -> Result<Vec<String>, PortError> {
+        self.0.subject_hashes(tenant, email, phone).await
     }
 
-    fn matching<'a>(
-        &'a self,
-        tenant: &'a str,
-        hashes: &'a [String],
-        candidate_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<requests::ports::SubjectCandidate>, PortError>> {
-        Box::pin(self.0.matching(tenant, hashes, candidate_ref))
+    async fn matching(
+        &self,
+        tenant: &str,
+        hashes: &[String],
+        candidate_ref: Option<&str>,
+    ) -> Result<Vec<requests::ports::SubjectCandidate>, PortError> {
+        self.0.matching(tenant, hashes, candidate_ref).await
     }
 
-    fn read<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<requests::ports::SubjectPayload, PortError>> {
-        Box::pin(self.0.read_for_request(actor, tenant, id, request))
+    async fn read(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<requests::ports::SubjectPayload, PortError> {
+        self.0.read_for_request(actor, tenant, id, request).await
     }
 
-    fn erase<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<requests::ports::CandidateCertificate, PortError>> {
-        Box::pin(self.0.erase_for_request(actor, tenant, id, request))
+    async fn erase(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<requests::ports::CandidateCertificate, PortError> {
+        self.0.erase_for_request(actor, tenant, id, request).await
     }
 
-    fn erased<'a>(
-        &'a self,
-        tenant: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<requests::ports::ErasedCandidate>, PortError>> {
-        Box::pin(self.0.erased_for_request(tenant, request))
+    async fn erased(
+        &self,
+        tenant: &str,
+        request: &str,
+    ) -> Result<Vec<requests::ports::ErasedCandidate>, PortError> {
+        self.0.erased_for_request(tenant, request).await
     }
 
-    fn restrict<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(self.0.restrict_for_request(actor, tenant, id, request))
+    async fn restrict(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<(), PortError> {
+        self.0
+            .restrict_for_request(actor, tenant, id, request)
+            .await
     }
 
-    fn rewrite<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-        id: &'a str,
+    async fn rewrite(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+        id: &str,
         payload: requests::ports::SubjectPayload,
-    ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(self.0.rewrite(actor, tenant, id, payload))
+    ) -> Result<(), PortError> {
+        self.0.rewrite(actor, tenant, id, payload).await
     }
 }
 
@@ -302,20 +294,19 @@ pub struct RequestDirectory {
     pub agreements: AgreementsLink,
 }
 
+#[async_trait::async_trait]
 impl requests::ports::Controllers for RequestDirectory {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
-        Box::pin(async move { Ok(self.controllers.controller(tenant).await?.is_some()) })
+    async fn exists(&self, tenant: &str) -> Result<bool, PortError> {
+        Ok(self.controllers.controller(tenant).await?.is_some())
     }
 
-    fn suspension<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn suspension(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
-        Box::pin(async move {
-            let a = self.agreements.governing_at(tenant, at).await?;
-            Ok(a.map(|a| a.terms.dsr_identity_suspension))
-        })
+    ) -> Result<Option<String>, PortError> {
+        let a = self.agreements.governing_at(tenant, at).await?;
+        Ok(a.map(|a| a.terms.dsr_identity_suspension))
     }
 }
 
@@ -346,156 +337,138 @@ pub struct SwitchingTenant {
     pub requests: RequestsLink,
 }
 
+#[async_trait::async_trait]
 impl switching::ports::TenantData for SwitchingTenant {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>> {
-        Box::pin(async move { Ok(self.controllers.controller(tenant).await?.is_some()) })
+    async fn exists(&self, tenant: &str) -> Result<bool, PortError> {
+        Ok(self.controllers.controller(tenant).await?.is_some())
     }
 
-    fn exit_terms<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn exit_terms(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<switching::ports::ExitTerms>, PortError>> {
-        Box::pin(async move {
-            let a = self.agreements.governing_at(tenant, at).await?;
-            Ok(a.map(|a| switching::ports::ExitTerms {
-                notice_months: switching::domain::agreement_notice_months(
-                    a.terms.notice_period,
-                    a.terms.notice_period_unit.as_str(),
-                ),
-                end_of_contract: a.terms.end_of_contract.as_str().into(),
-                deletion_term_days: a.terms.deletion_term_days,
-                ends_on: a.ends_on,
-                agreement_id: a.id,
-            }))
-        })
+    ) -> Result<Option<switching::ports::ExitTerms>, PortError> {
+        let a = self.agreements.governing_at(tenant, at).await?;
+        Ok(a.map(|a| switching::ports::ExitTerms {
+            notice_months: switching::domain::agreement_notice_months(
+                a.terms.notice_period,
+                a.terms.notice_period_unit.as_str(),
+            ),
+            end_of_contract: a.terms.end_of_contract.as_str().into(),
+            deletion_term_days: a.terms.deletion_term_days,
+            ends_on: a.ends_on,
+            agreement_id: a.id,
+        }))
     }
 
-    fn candidates<'a>(
-        &'a self,
-        tenant: &'a str,
-        after: Option<&'a str>,
+    async fn candidates(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
         limit: u64,
-    ) -> BoxFuture<'a, Result<Vec<switching::ports::ExportCandidate>, PortError>> {
-        Box::pin(self.vault.export_page(tenant, after, limit))
+    ) -> Result<Vec<switching::ports::ExportCandidate>, PortError> {
+        self.vault.export_page(tenant, after, limit).await
     }
 
-    fn retention<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<switching::ports::RetentionSettings, PortError>> {
-        Box::pin(self.vault.retention(tenant))
+    async fn retention(
+        &self,
+        tenant: &str,
+    ) -> Result<switching::ports::RetentionSettings, PortError> {
+        self.vault.retention(tenant).await
     }
 
-    fn agreements<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<switching::ports::AgreementVersion>, PortError>> {
-        Box::pin(async move {
-            self.agreements
-                .tenant_versions(tenant)
-                .await?
-                .into_iter()
-                .map(|v| {
-                    Ok(switching::ports::AgreementVersion {
-                        terms_json: serde_json::to_string(&v.terms).map_err(PortError::internal)?,
-                        agreement_id: v.id,
-                        version: v.version,
-                        status: v.status.as_str().into(),
-                        activated_at: v.activated_at,
-                        notice_given_on: v.notice_given_on,
-                        ends_on: v.ends_on,
-                        note: v.version_note,
-                    })
+    async fn agreements(
+        &self,
+        tenant: &str,
+    ) -> Result<Vec<switching::ports::AgreementVersion>, PortError> {
+        self.agreements
+            .tenant_versions(tenant)
+            .await?
+            .into_iter()
+            .map(|v| {
+                Ok(switching::ports::AgreementVersion {
+                    terms_json: serde_json::to_string(&v.terms).map_err(PortError::internal)?,
+                    agreement_id: v.id,
+                    version: v.version,
+                    status: v.status.as_str().into(),
+                    activated_at: v.activated_at,
+                    notice_given_on: v.notice_given_on,
+                    ends_on: v.ends_on,
+                    note: v.version_note,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
-    fn configuration<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<ControllerRecord, PortError>> {
-        Box::pin(async move {
-            self.controllers
-                .record(tenant)
-                .await?
-                .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))
-        })
+    async fn configuration(&self, tenant: &str) -> Result<ControllerRecord, PortError> {
+        self.controllers
+            .record(tenant)
+            .await?
+            .ok_or_else(|| PortError::NotFound(format!("controller {tenant}")))
     }
 
-    fn create_export_key<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), PortError>> {
-        Box::pin(self.vault.create_export_key(tenant, export_id))
+    async fn create_export_key(&self, tenant: &str, export_id: &str) -> Result<(), PortError> {
+        self.vault.create_export_key(tenant, export_id).await
     }
 
-    fn seal_export_chunk<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
+    async fn seal_export_chunk(
+        &self,
+        tenant: &str,
+        export_id: &str,
         seq: i32,
         plain: Vec<u8>,
-    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
-        Box::pin(self.vault.export_chunk(true, tenant, export_id, seq, plain))
+    ) -> Result<Vec<u8>, PortError> {
+        self.vault
+            .export_chunk(true, tenant, export_id, seq, plain)
+            .await
     }
 
-    fn open_export_chunk<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
+    async fn open_export_chunk(
+        &self,
+        tenant: &str,
+        export_id: &str,
         seq: i32,
         sealed: Vec<u8>,
-    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>> {
-        Box::pin(
-            self.vault
-                .export_chunk(false, tenant, export_id, seq, sealed),
-        )
+    ) -> Result<Vec<u8>, PortError> {
+        self.vault
+            .export_chunk(false, tenant, export_id, seq, sealed)
+            .await
     }
 
-    fn erase<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<switching::ports::Erased, PortError>> {
-        Box::pin(async move {
-            let v = self.vault.erase_tenant(actor, tenant).await?;
-            let dsr = self.requests.erase_tenant(actor, tenant).await?;
-            let tokens = self.controllers.revoke_tokens(actor, tenant).await?;
-            let mut rows = v.rows_deleted;
-            rows.push(("dsr_requests".into(), dsr));
-            rows.push(("api_tokens (revoked)".into(), tokens));
-            Ok(switching::ports::Erased {
-                kek_destroyed_at: Some(v.keys_destroyed_at),
-                kek_versions: v.kek_versions,
-                keys_destroyed: v.keys_destroyed,
-                rows_deleted: rows,
-                vault_certificate: v.signed,
-            })
+    async fn erase(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
+    ) -> Result<switching::ports::Erased, PortError> {
+        let v = self.vault.erase_tenant(actor, tenant).await?;
+        let dsr = self.requests.erase_tenant(actor, tenant).await?;
+        let tokens = self.controllers.revoke_tokens(actor, tenant).await?;
+        let mut rows = v.rows_deleted;
+        rows.push(("dsr_requests".into(), dsr));
+        rows.push(("api_tokens (revoked)".into(), tokens));
+        Ok(switching::ports::Erased {
+            kek_destroyed_at: Some(v.keys_destroyed_at),
+            kek_versions: v.kek_versions,
+            keys_destroyed: v.keys_destroyed,
+            rows_deleted: rows,
+            vault_certificate: v.signed,
         })
     }
 
-    fn close_webhook<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<u64, PortError>> {
-        Box::pin(self.controllers.remove_webhook(actor, tenant))
+    async fn close_webhook(&self, actor: &audit::Actor, tenant: &str) -> Result<u64, PortError> {
+        self.controllers.remove_webhook(actor, tenant).await
     }
 
-    fn end_agreements<'a>(
-        &'a self,
-        actor: &'a audit::Actor,
-        tenant: &'a str,
+    async fn end_agreements(
+        &self,
+        actor: &audit::Actor,
+        tenant: &str,
         contract_end: chrono::NaiveDate,
-        reason: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
-        Box::pin(
-            self.agreements
-                .end_with_contract(actor, tenant, contract_end, reason),
-        )
+        reason: &str,
+    ) -> Result<Vec<String>, PortError> {
+        self.agreements
+            .end_with_contract(actor, tenant, contract_end, reason)
+            .await
     }
 }
 

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use obligation_model::{
-    COUNT_LIMIT, CountFuture, Cursor, Obligation, ObligationQuery, ObligationSource, SourceError,
-    SourceFuture, tiebreak,
+    COUNT_LIMIT, Cursor, Obligation, ObligationQuery, ObligationSource, SourceError, tiebreak,
 };
 
 /// The filter of a `ListObligations` call, after scoping.
@@ -193,12 +192,16 @@ mod tests {
     use super::*;
 
     struct Fixed(&'static str, Vec<Obligation>);
+    #[async_trait::async_trait]
     impl ObligationSource for Fixed {
         fn service(&self) -> &'static str {
             self.0
         }
-        fn open_obligations<'a>(&'a self, q: &'a ObligationQuery) -> SourceFuture<'a> {
-            Box::pin(async move { Ok(q.select(self.1.clone())) })
+        async fn open_obligations(
+            &self,
+            q: &ObligationQuery,
+        ) -> Result<Vec<Obligation>, SourceError> {
+            Ok(q.select(self.1.clone()))
         }
     }
 

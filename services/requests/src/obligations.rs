@@ -159,20 +159,17 @@ impl RequestObligations {
     }
 }
 
+#[async_trait::async_trait]
+
 impl ObligationSource for RequestObligations {
     fn service(&self) -> &'static str {
         "requests"
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a ObligationQuery,
-    ) -> obligation_model::SourceFuture<'a> {
-        Box::pin(async move {
-            self.earliest(q).await.map_err(|message| SourceError {
-                service: "requests",
-                message,
-            })
+    async fn open_obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, SourceError> {
+        self.earliest(q).await.map_err(|message| SourceError {
+            service: "requests",
+            message,
         })
     }
 }

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use audit::Actor;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use domain_kit::PortError;
-use futures::future::BoxFuture;
 
 /// A candidate that matched the subject: its metadata, no personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,68 +66,66 @@ pub struct ErasedCandidate {
     pub ledger_seq: u64,
 }
 
+#[async_trait::async_trait]
 pub trait SubjectData: Send + Sync {
     /// The tenant's keyed blind-index hashes of an e-mail address and a phone number.
-    fn subject_hashes<'a>(
-        &'a self,
-        tenant: &'a str,
-        email: &'a str,
-        phone: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
+    async fn subject_hashes(
+        &self,
+        tenant: &str,
+        email: &str,
+        phone: &str,
+    ) -> Result<Vec<String>, PortError>;
     /// The tenant's live candidates matching a hash or the candidate reference.
-    fn matching<'a>(
-        &'a self,
-        tenant: &'a str,
-        hashes: &'a [String],
-        candidate_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<SubjectCandidate>, PortError>>;
+    async fn matching(
+        &self,
+        tenant: &str,
+        hashes: &[String],
+        candidate_ref: Option<&str>,
+    ) -> Result<Vec<SubjectCandidate>, PortError>;
     /// Decrypts one candidate for the request (restricted ones too); audited.
-    fn read<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<SubjectPayload, PortError>>;
+    async fn read(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<SubjectPayload, PortError>;
     /// Erases one candidate; `Refused` while a legal hold is in place.
-    fn erase<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<CandidateCertificate, PortError>>;
+    async fn erase(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<CandidateCertificate, PortError>;
     /// Every candidate erased for `request`, over all its attempts, in
     /// ledger order (the deletion certificates that name it).
-    fn erased<'a>(
-        &'a self,
-        tenant: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ErasedCandidate>, PortError>>;
-    fn restrict<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-        id: &'a str,
-        request: &'a str,
-    ) -> BoxFuture<'a, Result<(), PortError>>;
+    async fn erased(&self, tenant: &str, request: &str) -> Result<Vec<ErasedCandidate>, PortError>;
+    async fn restrict(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        id: &str,
+        request: &str,
+    ) -> Result<(), PortError>;
     /// Replaces one candidate's payload (the rectified one).
-    fn rewrite<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-        id: &'a str,
+    async fn rewrite(
+        &self,
+        actor: &Actor,
+        tenant: &str,
+        id: &str,
         payload: SubjectPayload,
-    ) -> BoxFuture<'a, Result<(), PortError>>;
+    ) -> Result<(), PortError>;
 }
 
+#[async_trait::async_trait]
 pub trait Controllers: Send + Sync {
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>>;
+    async fn exists(&self, tenant: &str) -> Result<bool, PortError>;
     /// The identity-suspension mode of the agreement governing a request
     /// received at `at` (agreements' `governing_at`).
-    fn suspension<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn suspension(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<String>, PortError>>;
+    ) -> Result<Option<String>, PortError>;
 }

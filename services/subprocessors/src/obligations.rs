@@ -14,49 +14,46 @@ const CITATION: &str = "GDPR art. 28(2); processing agreement objection period";
 
 pub struct SubprocessorObligations(pub Arc<Subprocessors>);
 
+#[async_trait::async_trait]
+
 impl ObligationSource for SubprocessorObligations {
     fn service(&self) -> &'static str {
         "subprocessors"
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a ObligationQuery,
-    ) -> obligation_model::SourceFuture<'a> {
-        Box::pin(async move {
-            let err = |e: crate::domain::SubprocessorError| SourceError {
-                service: "subprocessors",
-                message: e.to_string(),
-            };
-            let views = self
-                .0
-                .open_windows(q.tenant.as_deref(), store::now_micros())
-                .await
-                .map_err(err)?;
-            let out: Vec<Obligation> = views
-                .into_iter()
-                .filter_map(|v| {
-                    let w = v.window?;
-                    Some(Obligation {
-                        service: "subprocessors",
-                        tenant_id: v.tenant_id,
-                        object_type: "subprocessor_notice".into(),
-                        object_id: v.id,
-                        title: v.subprocessor_name.clone(),
-                        description: format!(
-                            "objection window for {} {} closes; the change may take effect after it if no objection was filed",
-                            v.kind.as_str(),
-                            v.subprocessor_name
-                        ),
-                        rule: "subprocessor.objection_window".into(),
-                        citation: CITATION.into(),
-                        due_strict: w.closes_at,
-                        due_lenient: w.closes_at_lenient,
-                        notes: w.notes,
-                    })
+    async fn open_obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, SourceError> {
+        let err = |e: crate::domain::SubprocessorError| SourceError {
+            service: "subprocessors",
+            message: e.to_string(),
+        };
+        let views = self
+            .0
+            .open_windows(q.tenant.as_deref(), store::now_micros())
+            .await
+            .map_err(err)?;
+        let out: Vec<Obligation> = views
+            .into_iter()
+            .filter_map(|v| {
+                let w = v.window?;
+                Some(Obligation {
+                    service: "subprocessors",
+                    tenant_id: v.tenant_id,
+                    object_type: "subprocessor_notice".into(),
+                    object_id: v.id,
+                    title: v.subprocessor_name.clone(),
+                    description: format!(
+                        "objection window for {} {} closes; the change may take effect after it if no objection was filed",
+                        v.kind.as_str(),
+                        v.subprocessor_name
+                    ),
+                    rule: "subprocessor.objection_window".into(),
+                    citation: CITATION.into(),
+                    due_strict: w.closes_at,
+                    due_lenient: w.closes_at_lenient,
+                    notes: w.notes,
                 })
-                .collect();
-            Ok(q.select(out))
-        })
+            })
+            .collect();
+        Ok(q.select(out))
     }
 }

@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 pub use domain_kit::PortError;
-use futures::future::BoxFuture;
 
 use crate::domain::Mode;
 
@@ -19,13 +18,14 @@ pub struct ControllerTerms {
     pub objection_days: u32,
 }
 
+#[async_trait::async_trait]
 pub trait AgreementDirectory: Send + Sync {
     /// The agreement in force for `tenant` at `at`, if any.
-    fn in_force_at<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn in_force_at(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<ControllerTerms>, PortError>>;
+    ) -> Result<Option<ControllerTerms>, PortError>;
     /// Every controller with an agreement in force now.
-    fn all_in_force(&self) -> BoxFuture<'_, Result<Vec<ControllerTerms>, PortError>>;
+    async fn all_in_force(&self) -> Result<Vec<ControllerTerms>, PortError>;
 }

@@ -72,27 +72,24 @@ pub fn obligations(v: &SwitchView, now: DateTime<Utc>) -> Vec<Obligation> {
     out
 }
 
+#[async_trait::async_trait]
+
 impl ObligationSource for SwitchingObligations {
     fn service(&self) -> &'static str {
         "switching"
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a ObligationQuery,
-    ) -> obligation_model::SourceFuture<'a> {
-        Box::pin(async move {
-            let views = self
-                .0
-                .open(q.tenant.as_deref())
-                .await
-                .map_err(|e| SourceError {
-                    service: "switching",
-                    message: e.to_string(),
-                })?;
-            let now = store::now_micros();
-            let out: Vec<Obligation> = views.iter().flat_map(|v| obligations(v, now)).collect();
-            Ok(q.select(out))
-        })
+    async fn open_obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, SourceError> {
+        let views = self
+            .0
+            .open(q.tenant.as_deref())
+            .await
+            .map_err(|e| SourceError {
+                service: "switching",
+                message: e.to_string(),
+            })?;
+        let now = store::now_micros();
+        let out: Vec<Obligation> = views.iter().flat_map(|v| obligations(v, now)).collect();
+        Ok(q.select(out))
     }
 }

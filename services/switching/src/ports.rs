@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use audit::Actor;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain_kit::PortError;
-use futures::future::BoxFuture;
 
 /// The exit terms of the agreement in force.
 #[derive(Debug, Clone)]
@@ -95,85 +94,65 @@ pub struct Erased {
     pub vault_certificate: String,
 }
 
+#[async_trait::async_trait]
 pub trait TenantData: Send + Sync {
     /// Whether the controller exists.
-    fn exists<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, Result<bool, PortError>>;
+    async fn exists(&self, tenant: &str) -> Result<bool, PortError>;
     /// The agreement governing `tenant` at `at` (agreements' `governing_at`
     /// rule: the one in force then, else the one in force now), if any.
-    fn exit_terms<'a>(
-        &'a self,
-        tenant: &'a str,
+    async fn exit_terms(
+        &self,
+        tenant: &str,
         at: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<ExitTerms>, PortError>>;
+    ) -> Result<Option<ExitTerms>, PortError>;
     /// One page of candidates in id order after `after`, decrypted.
-    fn candidates<'a>(
-        &'a self,
-        tenant: &'a str,
-        after: Option<&'a str>,
+    async fn candidates(
+        &self,
+        tenant: &str,
+        after: Option<&str>,
         limit: u64,
-    ) -> BoxFuture<'a, Result<Vec<ExportCandidate>, PortError>>;
+    ) -> Result<Vec<ExportCandidate>, PortError>;
     /// The tenant's retention settings.
-    fn retention<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<RetentionSettings, PortError>>;
+    async fn retention(&self, tenant: &str) -> Result<RetentionSettings, PortError>;
     /// Every version of every agreement of the tenant.
-    fn agreements<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<AgreementVersion>, PortError>>;
+    async fn agreements(&self, tenant: &str) -> Result<Vec<AgreementVersion>, PortError>;
     /// The controller's record.
-    fn configuration<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<ControllerRecord, PortError>>;
+    async fn configuration(&self, tenant: &str) -> Result<ControllerRecord, PortError>;
     /// Creates the key of an export bundle (wrapped under the tenant's KEK,
     /// kept by the vault). Idempotent.
-    fn create_export_key<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), PortError>>;
+    async fn create_export_key(&self, tenant: &str, export_id: &str) -> Result<(), PortError>;
     /// Seals one chunk of a bundle under its key, bound to the chunk's
     /// sequence number. `Refused` once the key was destroyed.
-    fn seal_export_chunk<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
+    async fn seal_export_chunk(
+        &self,
+        tenant: &str,
+        export_id: &str,
         seq: i32,
         plain: Vec<u8>,
-    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>>;
+    ) -> Result<Vec<u8>, PortError>;
     /// Opens one sealed chunk. `Refused` once the key was destroyed.
-    fn open_export_chunk<'a>(
-        &'a self,
-        tenant: &'a str,
-        export_id: &'a str,
+    async fn open_export_chunk(
+        &self,
+        tenant: &str,
+        export_id: &str,
         seq: i32,
         sealed: Vec<u8>,
-    ) -> BoxFuture<'a, Result<Vec<u8>, PortError>>;
+    ) -> Result<Vec<u8>, PortError>;
     /// Erases the tenant everywhere but here: keys first (vault), then the
     /// vault's rows, the requests, and its tokens. The webhook stays until
     /// the erasure notice is settled ([`TenantData::close_webhook`]).
     /// Idempotent.
-    fn erase<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<Erased, PortError>>;
+    async fn erase(&self, actor: &Actor, tenant: &str) -> Result<Erased, PortError>;
     /// Removes an erased tenant's webhook; returns 1 when there was one.
-    fn close_webhook<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
-    ) -> BoxFuture<'a, Result<u64, PortError>>;
+    async fn close_webhook(&self, actor: &Actor, tenant: &str) -> Result<u64, PortError>;
     /// Moves the tenant's agreements that are active or terminating to
     /// `ended`, with the contract that ended on `contract_end`; returns the
     /// ids of the agreements ended. Idempotent.
-    fn end_agreements<'a>(
-        &'a self,
-        actor: &'a Actor,
-        tenant: &'a str,
+    async fn end_agreements(
+        &self,
+        actor: &Actor,
+        tenant: &str,
         contract_end: NaiveDate,
-        reason: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
+        reason: &str,
+    ) -> Result<Vec<String>, PortError>;
 }

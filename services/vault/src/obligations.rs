@@ -47,84 +47,81 @@ fn db_error(e: sea_orm::DbErr) -> SourceError {
     }
 }
 
+#[async_trait::async_trait]
+
 impl ObligationSource for Vault {
     fn service(&self) -> &'static str {
         "vault"
     }
 
-    fn open_obligations<'a>(
-        &'a self,
-        q: &'a ObligationQuery,
-    ) -> obligation_model::SourceFuture<'a> {
-        Box::pin(async move {
-            // Ordered by the delete_after index and limited: the cost follows
-            // the page asked for, not the size of the vault. One obligation
-            // per candidate, so its rank is (delete_after, id).
-            let mut sel = open_erasures(q).select_only().columns([
-                candidates::Column::Id,
-                candidates::Column::TenantId,
-                candidates::Column::Status,
-                candidates::Column::DeleteAfter,
-                candidates::Column::ExternalRef,
-            ]);
-            if let Some(c) = &q.after {
-                sel = sel.filter(
-                    Condition::any()
-                        .add(candidates::Column::DeleteAfter.gt(c.due))
-                        .add(
-                            Condition::all()
-                                .add(candidates::Column::DeleteAfter.eq(c.due))
-                                .add(candidates::Column::Id.gt(c.object_id.clone())),
-                        ),
-                );
-            }
-            let rows: Vec<ErasureRow> = sel
-                .order_by_asc(candidates::Column::DeleteAfter)
-                .order_by_asc(candidates::Column::Id)
-                .limit(q.limit.max(1))
-                .into_tuple()
-                .all(&self.main)
-                .await
-                .map_err(db_error)?;
-            Ok(rows
-                .into_iter()
-                .filter_map(|(id, tenant, status, due, reference)| {
-                    let due = due?;
-                    let (rule, description) = if status == "hired" {
-                        (
-                            "vault.hired_handoff",
-                            "erase the hired candidate's application data (tenant policy)"
-                                .to_owned(),
-                        )
-                    } else {
-                        (
-                            "retention.applicant",
-                            format!("erase the {status} candidate's data when retention ends"),
-                        )
-                    };
-                    Some(Obligation {
-                        service: "vault",
-                        tenant_id: tenant,
-                        object_type: "candidate".into(),
-                        object_id: id,
-                        title: reference,
-                        description,
-                        rule: rule.into(),
-                        citation: RETENTION_CITATION.into(),
-                        // Retention maxima are never rolled: both readings agree.
-                        due_strict: due,
-                        due_lenient: due,
-                        notes: vec![
-                            "a retention maximum is never rolled to a working day: both readings agree".into(),
-                        ],
-                    })
+    async fn open_obligations(&self, q: &ObligationQuery) -> Result<Vec<Obligation>, SourceError> {
+        // Ordered by the delete_after index and limited: the cost follows
+        // the page asked for, not the size of the vault. One obligation
+        // per candidate, so its rank is (delete_after, id).
+        let mut sel = open_erasures(q).select_only().columns([
+            candidates::Column::Id,
+            candidates::Column::TenantId,
+            candidates::Column::Status,
+            candidates::Column::DeleteAfter,
+            candidates::Column::ExternalRef,
+        ]);
+        if let Some(c) = &q.after {
+            sel = sel.filter(
+                Condition::any()
+                    .add(candidates::Column::DeleteAfter.gt(c.due))
+                    .add(
+                        Condition::all()
+                            .add(candidates::Column::DeleteAfter.eq(c.due))
+                            .add(candidates::Column::Id.gt(c.object_id.clone())),
+                    ),
+            );
+        }
+        let rows: Vec<ErasureRow> = sel
+            .order_by_asc(candidates::Column::DeleteAfter)
+            .order_by_asc(candidates::Column::Id)
+            .limit(q.limit.max(1))
+            .into_tuple()
+            .all(&self.main)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, tenant, status, due, reference)| {
+                let due = due?;
+                let (rule, description) = if status == "hired" {
+                    (
+                        "vault.hired_handoff",
+                        "erase the hired candidate's application data (tenant policy)".to_owned(),
+                    )
+                } else {
+                    (
+                        "retention.applicant",
+                        format!("erase the {status} candidate's data when retention ends"),
+                    )
+                };
+                Some(Obligation {
+                    service: "vault",
+                    tenant_id: tenant,
+                    object_type: "candidate".into(),
+                    object_id: id,
+                    title: reference,
+                    description,
+                    rule: rule.into(),
+                    citation: RETENTION_CITATION.into(),
+                    // Retention maxima are never rolled: both readings agree.
+                    due_strict: due,
+                    due_lenient: due,
+                    notes: vec![
+                        "a retention maximum is never rolled to a working day: both readings agree"
+                            .into(),
+                    ],
                 })
-                .collect())
-        })
+            })
+            .collect())
     }
 
     /// Counted by the database over the delete_after index, never read.
-    fn count_open<'a>(&'a self, q: &'a ObligationQuery) -> obligation_model::CountFuture<'a> {
-        Box::pin(async move { open_erasures(q).count(&self.main).await.map_err(db_error) })
+    async fn count_open(&self, q: &ObligationQuery) -> Result<u64, SourceError> {
+        open_erasures(q).count(&self.main).await.map_err(db_error)
     }
 }

@@ -54,13 +54,9 @@ mod tree_store;
 
 /// Whether a tenant (controller) exists. The vault does not read the
 /// controllers table: the server wires this to the controllers service.
+#[async_trait::async_trait]
 pub trait TenantDirectory: Send + Sync {
-    fn exists<'a>(
-        &'a self,
-        tenant: &'a str,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<bool, domain_kit::PortError>> + Send + 'a>,
-    >;
+    async fn exists(&self, tenant: &str) -> Result<bool, domain_kit::PortError>;
 }
 
 pub struct Vault {
