@@ -1111,7 +1111,7 @@ async fn the_console_of_a_split_deployment_reaches_every_process() {
             ("/audit".to_owned(), "Events".to_owned()),
             ("/tenants".to_owned(), "Acme DPO".to_owned()),
         ] {
-            let p = w.get(&path).await;
+            let p = w.get_settled(&path).await;
             assert_eq!(p.status, 200, "{:?} {path}: {}", db.backend, p.body);
             assert!(p.has(&expect), "{:?} {path} shows {expect:?}", db.backend);
         }

@@ -406,7 +406,7 @@ async fn a_person_signs_in_to_the_split_deployment() {
         let r = staff.sign_in(&mut w, "staff", "dana").await;
         assert_eq!(r.status, 303, "{:?}: {}", db.backend, r.body);
         // The dashboard: obligations from the processing process.
-        let home = w.get("/").await;
+        let home = w.get_settled("/").await;
         assert_eq!(home.status, 200, "{}", home.body);
         assert!(home.has("Dana Prins"));
         assert_eq!(w.get("/people").await.status, 200);

@@ -254,6 +254,21 @@ impl Web {
         self.finish(r).await
     }
 
+    /// A GET of a deployment that may still be settling: while the console
+    /// answers 503 (a service said "retry later": a split deployment just
+    /// started on a loaded 2-core machine, its databases' pools busy with
+    /// start-up work), it asks again, as a person reloads, for up to 30 s.
+    pub async fn get_settled(&mut self, path: &str) -> Page {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let page = self.get(path).await;
+            if page.status != 503 || std::time::Instant::now() > until {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
     /// A GET with extra request headers (`Host`, `Sec-Fetch-Site`, …).
     pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
         let mut b = self

@@ -785,14 +785,16 @@ impl VaultService for VaultGrpc {
 /// (another tenant's does not exist for it); a processor-wide caller the
 /// global tree, or the tenant's it names.
 fn audit_tree(scope: &Scope, tenant_id: &str) -> Result<AuditTree, VaultError> {
-    let asked = tenant_id.trim();
-    match scope {
-        Scope::Tenant(own) if asked.is_empty() || asked == own => {
-            Ok(AuditTree::Tenant(own.clone()))
-        }
-        Scope::Tenant(_) => Err(VaultError::NotFound),
-        Scope::All if asked.is_empty() => Ok(AuditTree::Global),
-        Scope::All => Ok(AuditTree::Tenant(id("tenant_id", asked)?)),
+    let asked = match tenant_id.trim() {
+        "" => None,
+        t => Some(id("tenant_id", t)?),
+    };
+    // The list rule picks the tenant; one tree is an object, so another
+    // tenant's is not found, as a missing one.
+    match scope.listing(asked.as_deref()) {
+        Err(auth::Foreign) => Err(VaultError::NotFound),
+        Ok(None) => Ok(AuditTree::Global),
+        Ok(Some(t)) => Ok(AuditTree::Tenant(t)),
     }
 }
 
