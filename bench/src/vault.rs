@@ -672,18 +672,14 @@ pub async fn sweep(rows: u64, postgres: Option<&testkit::TestDb>) -> anyhow::Res
     let today = vault::service::today();
     let items = (0..25)
         .map(|i| {
-            let p = vault::domain::validate_payload(
-                "",
-                &format!("Echt {i}"),
-                &format!("e{i}@example.nl"),
-                "",
-                vec![b'c'; 800],
-                "cv.pdf",
-                "",
-                "",
-                Default::default(),
-                Default::default(),
-            )?;
+            let input = vault::domain::PayloadInput {
+                name: format!("Echt {i}"),
+                email: format!("e{i}@example.nl"),
+                cv: vec![b'c'; 800],
+                cv_filename: "cv.pdf".into(),
+                ..Default::default()
+            };
+            let p = vault::domain::Payload::parse(input, "", Default::default())?;
             vault::domain::NewCandidate::validate(
                 "",
                 &format!("real-{i}"),

@@ -842,22 +842,22 @@ impl VaultLink {
     ) -> Result<(), PortError> {
         match self {
             VaultLink::Local(v) => {
-                let p = vault::domain::validate_payload(
-                    "corrections.",
-                    &payload.name,
-                    &payload.email,
-                    &payload.phone,
-                    payload.cv,
-                    &payload.cv_filename,
-                    &payload.cv_content_type,
-                    &payload.notes,
-                    payload.custom_fields.into_iter().collect(),
-                    v.limits,
-                )
-                .map_err(|f| PortError::Invalid {
-                    field: f.field,
-                    reason: f.reason,
-                })?;
+                let input = vault::domain::PayloadInput {
+                    name: payload.name,
+                    email: payload.email,
+                    phone: payload.phone,
+                    cv: payload.cv,
+                    cv_filename: payload.cv_filename,
+                    cv_content_type: payload.cv_content_type,
+                    notes: payload.notes,
+                    custom_fields: payload.custom_fields.into_iter().collect(),
+                };
+                let p = vault::domain::Payload::parse(input, "corrections.", v.limits).map_err(
+                    |f| PortError::Invalid {
+                        field: f.field,
+                        reason: f.reason,
+                    },
+                )?;
                 v.update(actor, &tenant_scope(tenant), id, Some(p), None, None)
                     .await
                     .map_err(vault_err)?;

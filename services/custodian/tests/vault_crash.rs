@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use store::entities::vault::{candidate_deks, candidates, deletion_certificates, shred_ledger};
 use store::sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
-use vault::domain::{NewCandidate, Payload, validate_payload};
+use vault::domain::{NewCandidate, Payload, PayloadInput};
 
 fn worker(config: &custodian::Config, lease: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_custodian"));
@@ -68,7 +68,7 @@ fn killed_mid_sweep(rt: &tokio::runtime::Runtime, db: &testkit::TestDb) {
             let items: Vec<NewCandidate> = (0..500)
                 .map(|i| {
                     let n = chunk * 500 + i;
-                    let p: Payload = validate_payload("", &format!("Kandidaat {n}"), &format!("k{n}@example.nl"), "", vec![], "", "", "", Default::default(), Default::default()).unwrap();
+                    let p: Payload = Payload::parse(PayloadInput { name: format!("Kandidaat {n}"), email: format!("k{n}@example.nl"), ..Default::default() }, "", Default::default()).unwrap();
                     NewCandidate::validate("", &format!("ref-{n}"), "vac-1", "2026-01-05", &["cv".to_string()], p, today).unwrap()
                 })
                 .collect();

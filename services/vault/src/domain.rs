@@ -220,19 +220,45 @@ impl Default for Limits {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn validate_payload(
-    prefix: &str,
-    name: &str,
-    email: &str,
-    phone: &str,
-    cv: Vec<u8>,
-    cv_filename: &str,
-    cv_content_type: &str,
-    notes: &str,
-    custom: BTreeMap<String, String>,
-    limits: Limits,
-) -> Result<Payload, FieldError> {
+/// A candidate's payload as a caller sent it, before the vault's checks
+/// ([`Payload::parse`]). Personal data: it has no `Debug`.
+#[derive(Clone, Default)]
+pub struct PayloadInput {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub cv: Vec<u8>,
+    pub cv_filename: String,
+    pub cv_content_type: String,
+    pub notes: String,
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+impl Payload {
+    /// The vault's checks of a payload, each refusal naming its field after
+    /// `prefix` (`payload.`, `candidates[3].payload.`, `corrections.`).
+    pub fn parse(input: PayloadInput, prefix: &str, limits: Limits) -> Result<Payload, FieldError> {
+        parse_payload(input, prefix, limits)
+    }
+}
+
+fn parse_payload(input: PayloadInput, prefix: &str, limits: Limits) -> Result<Payload, FieldError> {
+    let PayloadInput {
+        name,
+        email,
+        phone,
+        cv,
+        cv_filename,
+        cv_content_type,
+        notes,
+        custom_fields: custom,
+    } = input;
+    let (name, email, phone) = (name.as_str(), email.as_str(), phone.as_str());
+    let (cv_filename, cv_content_type, notes) = (
+        cv_filename.as_str(),
+        cv_content_type.as_str(),
+        notes.as_str(),
+    );
     let f = |n: &str| format!("{prefix}{n}");
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -835,16 +861,18 @@ mod tests {
         let e = validate_close("2025-12-31", d("2026-01-01"), today).unwrap_err();
         assert!(e.reason.contains("before the applied date"));
         let big = vec![0u8; 11];
-        let e = validate_payload(
+        let e = Payload::parse(
+            PayloadInput {
+                name: "Jan".into(),
+                email: "".into(),
+                phone: "".into(),
+                cv: big,
+                cv_filename: "cv.pdf".into(),
+                cv_content_type: "".into(),
+                notes: "".into(),
+                ..Default::default()
+            },
             "payload.",
-            "Jan",
-            "",
-            "",
-            big,
-            "cv.pdf",
-            "",
-            "",
-            BTreeMap::new(),
             Limits {
                 max_document_bytes: 10,
             },
@@ -852,46 +880,52 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.field, "payload.cv");
         assert!(
-            validate_payload(
+            Payload::parse(
+                PayloadInput {
+                    name: "".into(),
+                    email: "".into(),
+                    phone: "".into(),
+                    cv: vec![],
+                    cv_filename: "".into(),
+                    cv_content_type: "".into(),
+                    notes: "".into(),
+                    ..Default::default()
+                },
                 "",
-                "",
-                "",
-                "",
-                vec![],
-                "",
-                "",
-                "",
-                BTreeMap::new(),
                 Limits::default()
             )
             .is_err()
         );
         assert!(
-            validate_payload(
+            Payload::parse(
+                PayloadInput {
+                    name: "Jan".into(),
+                    email: "not-an-email".into(),
+                    phone: "".into(),
+                    cv: vec![],
+                    cv_filename: "".into(),
+                    cv_content_type: "".into(),
+                    notes: "".into(),
+                    ..Default::default()
+                },
                 "",
-                "Jan",
-                "not-an-email",
-                "",
-                vec![],
-                "",
-                "",
-                "",
-                BTreeMap::new(),
                 Limits::default()
             )
             .is_err()
         );
         assert!(
-            validate_payload(
+            Payload::parse(
+                PayloadInput {
+                    name: "Jan".into(),
+                    email: "".into(),
+                    phone: "123".into(),
+                    cv: vec![],
+                    cv_filename: "".into(),
+                    cv_content_type: "".into(),
+                    notes: "".into(),
+                    ..Default::default()
+                },
                 "",
-                "Jan",
-                "",
-                "123",
-                vec![],
-                "",
-                "",
-                "",
-                BTreeMap::new(),
                 Limits::default()
             )
             .is_err()

@@ -1,6 +1,5 @@
 //! The thin gRPC adapter of VaultService.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use auth::{Principal, Scope};
@@ -136,18 +135,17 @@ pub fn payload(
 ) -> Result<Payload, VaultError> {
     let p = p.ok_or_else(|| field_err(format!("{prefix}payload"), "required"))?;
     let pre = format!("{prefix}payload.");
-    Ok(validate_payload(
-        &pre,
-        &p.name,
-        &p.email,
-        &p.phone,
-        p.cv,
-        &p.cv_filename,
-        &p.cv_content_type,
-        &p.notes,
-        p.custom_fields.into_iter().collect::<BTreeMap<_, _>>(),
-        limits,
-    )?)
+    let input = PayloadInput {
+        name: p.name,
+        email: p.email,
+        phone: p.phone,
+        cv: p.cv,
+        cv_filename: p.cv_filename,
+        cv_content_type: p.cv_content_type,
+        notes: p.notes,
+        custom_fields: p.custom_fields.into_iter().collect(),
+    };
+    Ok(Payload::parse(input, &pre, limits)?)
 }
 
 pub fn payload_pb(p: Payload) -> pb::CandidatePayload {
