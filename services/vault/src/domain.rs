@@ -364,6 +364,55 @@ pub fn validate_categories(field: &str, cats: &[String]) -> Result<Vec<String>, 
     Ok(out)
 }
 
+/// A batch of new candidates for one tenant (`PutCandidates`), checked as
+/// a whole: 1 to [`PutBatch::MAX`] items, each naming no tenant or the
+/// batch's, each external reference once.
+#[derive(Debug, Clone)]
+pub struct PutBatch {
+    pub items: Vec<NewCandidate>,
+}
+
+impl PutBatch {
+    /// The most candidates one call may add.
+    pub const MAX: usize = 1000;
+
+    /// Checks `items` (each with the tenant it named, empty for none) in
+    /// order: an item's tenant, then the item itself (`parse_item`, given
+    /// the item's field prefix `candidates[i].`), then its reference, so
+    /// the first refusal is the first bad field of the first bad item.
+    pub fn parse<T>(
+        tenant: &str,
+        items: Vec<(String, T)>,
+        mut parse_item: impl FnMut(&str, T) -> Result<NewCandidate, VaultError>,
+    ) -> Result<PutBatch, VaultError> {
+        if items.is_empty() || items.len() > Self::MAX {
+            return Err(field_err("candidates", format!("1 to {} per call", Self::MAX)).into());
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut refs = std::collections::HashSet::new();
+        for (i, (named, item)) in items.into_iter().enumerate() {
+            let prefix = format!("candidates[{i}].");
+            if !named.is_empty() && named != tenant {
+                return Err(field_err(
+                    format!("{prefix}tenant_id"),
+                    "must be empty or the batch's tenant",
+                )
+                .into());
+            }
+            let n = parse_item(&prefix, item)?;
+            if !refs.insert(n.external_ref.clone()) {
+                return Err(field_err(
+                    format!("{prefix}external_ref"),
+                    "appears twice in the batch",
+                )
+                .into());
+            }
+            out.push(n);
+        }
+        Ok(PutBatch { items: out })
+    }
+}
+
 /// A new candidate, validated.
 #[derive(Debug, Clone)]
 pub struct NewCandidate {

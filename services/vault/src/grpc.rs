@@ -16,7 +16,6 @@ use crate::service::{LeafRef, MAX_PROVEN_EVENTS, Vault, today};
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
-const MAX_BATCH: usize = 1000;
 
 pub struct VaultGrpc {
     vault: Arc<Vault>,
@@ -218,35 +217,14 @@ impl VaultService for VaultGrpc {
         let (_, actor, scope) = who(&req)?;
         let r = req.into_inner();
         let tenant = self.vault.write_tenant(&scope, &r.tenant_id).await?;
-        if r.candidates.is_empty() || r.candidates.len() > MAX_BATCH {
-            return Err(VaultError::from(field_err(
-                "candidates",
-                format!("1 to {MAX_BATCH} per call"),
-            ))
-            .into());
-        }
-        let mut items = Vec::with_capacity(r.candidates.len());
-        let mut refs = std::collections::HashSet::new();
-        for (i, c) in r.candidates.into_iter().enumerate() {
-            let prefix = format!("candidates[{i}].");
-            if !c.tenant_id.is_empty() && c.tenant_id != tenant {
-                return Err(VaultError::from(field_err(
-                    format!("{prefix}tenant_id"),
-                    "must be empty or the batch's tenant",
-                ))
-                .into());
-            }
-            let n = new_candidate(&prefix, c, self.vault.limits)?;
-            if !refs.insert(n.external_ref.clone()) {
-                return Err(VaultError::from(field_err(
-                    format!("{prefix}external_ref"),
-                    "appears twice in the batch",
-                ))
-                .into());
-            }
-            items.push(n);
-        }
-        let rows = self.vault.put(&actor, &tenant, items).await?;
+        let items = r
+            .candidates
+            .into_iter()
+            .map(|c| (c.tenant_id.clone(), c))
+            .collect();
+        let limits = self.vault.limits;
+        let batch = PutBatch::parse(&tenant, items, |prefix, c| new_candidate(prefix, c, limits))?;
+        let rows = self.vault.put(&actor, &tenant, batch.items).await?;
         Ok(Response::new(pb::PutCandidatesResponse {
             candidates: rows.iter().map(candidate_pb).collect(),
         }))
