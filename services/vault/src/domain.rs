@@ -413,6 +413,64 @@ impl PutBatch {
     }
 }
 
+/// A change of one candidate (`UpdateCandidate`): a new payload, vacancy
+/// or categories, at least one of them.
+#[derive(Debug, Clone)]
+pub struct CandidateChange {
+    pub payload: Option<Payload>,
+    pub vacancy_ref: Option<String>,
+    pub categories: Option<Vec<String>>,
+}
+
+impl CandidateChange {
+    /// Checks each part given (no categories given is none to change).
+    pub fn parse(
+        payload: Option<PayloadInput>,
+        vacancy_ref: Option<&str>,
+        categories: &[String],
+        limits: Limits,
+    ) -> Result<CandidateChange, FieldError> {
+        let payload = payload
+            .map(|p| Payload::parse(p, "payload.", limits))
+            .transpose()?;
+        let vacancy_ref = vacancy_ref.map(validate_vacancy_ref).transpose()?;
+        let categories = if categories.is_empty() {
+            None
+        } else {
+            Some(validate_categories("categories", categories)?)
+        };
+        if payload.is_none() && vacancy_ref.is_none() && categories.is_none() {
+            return Err(field_err("update", "no field to change was given"));
+        }
+        Ok(CandidateChange {
+            payload,
+            vacancy_ref,
+            categories,
+        })
+    }
+}
+
+/// An erasure asked for now (`EraseCandidate`): why, and the caller's
+/// reference (a request or ticket number, at most 200 characters).
+#[derive(Debug, Clone)]
+pub struct ErasureRequest {
+    pub reason: EraseReason,
+    pub reference: String,
+}
+
+impl ErasureRequest {
+    pub fn parse(reason: &str, reference: &str) -> Result<ErasureRequest, VaultError> {
+        let reason = EraseReason::parse_requested(reason)?;
+        if reference.chars().count() > 200 {
+            return Err(field_err("reference", "must be at most 200 characters").into());
+        }
+        Ok(ErasureRequest {
+            reason,
+            reference: reference.trim().to_owned(),
+        })
+    }
+}
+
 /// A new candidate, validated.
 #[derive(Debug, Clone)]
 pub struct NewCandidate {

@@ -134,7 +134,12 @@ pub fn payload(
 ) -> Result<Payload, VaultError> {
     let p = p.ok_or_else(|| field_err(format!("{prefix}payload"), "required"))?;
     let pre = format!("{prefix}payload.");
-    let input = PayloadInput {
+    Ok(Payload::parse(payload_input(p), &pre, limits)?)
+}
+
+/// A payload as the caller sent it, for the vault's parser.
+fn payload_input(p: pb::CandidatePayload) -> PayloadInput {
+    PayloadInput {
         name: p.name,
         email: p.email,
         phone: p.phone,
@@ -143,8 +148,7 @@ pub fn payload(
         cv_content_type: p.cv_content_type,
         notes: p.notes,
         custom_fields: p.custom_fields.into_iter().collect(),
-    };
-    Ok(Payload::parse(input, &pre, limits)?)
+    }
 }
 
 pub fn payload_pb(p: Payload) -> pb::CandidatePayload {
@@ -291,28 +295,23 @@ impl VaultService for VaultGrpc {
         let (_, actor, scope) = who(&req)?;
         let r = req.into_inner();
         let id = id("id", &r.id)?;
-        let payload = match r.payload {
-            Some(p) => Some(payload("", Some(p), self.vault.limits)?),
-            None => None,
-        };
-        let vacancy = r
-            .vacancy_ref
-            .as_deref()
-            .map(validate_vacancy_ref)
-            .transpose()?;
-        let categories = if r.categories.is_empty() {
-            None
-        } else {
-            Some(validate_categories("categories", &r.categories)?)
-        };
-        if payload.is_none() && vacancy.is_none() && categories.is_none() {
-            return Err(
-                VaultError::from(field_err("update", "no field to change was given")).into(),
-            );
-        }
+        let change = CandidateChange::parse(
+            r.payload.map(payload_input),
+            r.vacancy_ref.as_deref(),
+            &r.categories,
+            self.vault.limits,
+        )
+        .map_err(VaultError::from)?;
         let row = self
             .vault
-            .update(&actor, &scope, &id, payload, vacancy, categories)
+            .update(
+                &actor,
+                &scope,
+                &id,
+                change.payload,
+                change.vacancy_ref,
+                change.categories,
+            )
             .await?;
         Ok(Response::new(candidate_pb(&row)))
     }
@@ -413,15 +412,10 @@ impl VaultService for VaultGrpc {
         let (_, actor, scope) = who(&req)?;
         let r = req.into_inner();
         let id = id("id", &r.id)?;
-        let reason = EraseReason::parse_requested(&r.reason)?;
-        if r.reference.chars().count() > 200 {
-            return Err(
-                VaultError::from(field_err("reference", "must be at most 200 characters")).into(),
-            );
-        }
+        let erasure = ErasureRequest::parse(&r.reason, &r.reference)?;
         let (cert, signed) = self
             .vault
-            .erase_certified(&actor, &scope, &id, reason, r.reference.trim())
+            .erase_certified(&actor, &scope, &id, erasure.reason, &erasure.reference)
             .await?;
         Ok(Response::new(pb::DeletionCertificate {
             signed,
