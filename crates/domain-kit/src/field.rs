@@ -1,14 +1,17 @@
 //! Field-level validation: which field, and why; and the parsers of the
 //! wire's strings (ids, instants, dates, free text).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 
-/// A field-level validation failure: which field, and why.
+/// A field-level validation failure: which field, and why. The field is a
+/// fixed name (`kvk_number`) or one built for an item of a list
+/// (`candidates[3].payload.email`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     pub reason: String,
 }
 
@@ -20,9 +23,9 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
-pub fn err(field: &'static str, reason: impl Into<String>) -> FieldError {
+pub fn err(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> FieldError {
     FieldError {
-        field,
+        field: field.into(),
         reason: reason.into(),
     }
 }

@@ -509,8 +509,8 @@ mod tests {
         }
     }
 
-    fn field(i: TermsInput) -> &'static str {
-        Terms::parse(i).unwrap_err().field
+    fn field(i: TermsInput) -> String {
+        Terms::parse(i).unwrap_err().field.into_owned()
     }
 
     #[test]

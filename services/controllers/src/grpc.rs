@@ -30,7 +30,7 @@ impl ControllerGrpc {
         match url {
             Some(u) => self.targets.check_url(u.as_str()).map_err(|reason| {
                 ControllerError::Invalid(FieldError {
-                    field: "webhook_url",
+                    field: "webhook_url".into(),
                     reason,
                 })
             }),
@@ -70,7 +70,7 @@ impl TryFrom<pb::CreateControllerRequest> for NewController {
             (true, true) => None,
             (true, false) => {
                 return Err(FieldError {
-                    field: "webhook_url",
+                    field: "webhook_url".into(),
                     reason: "required when webhook_secret is set".into(),
                 });
             }
@@ -78,7 +78,7 @@ impl TryFrom<pb::CreateControllerRequest> for NewController {
                 // Check the URL first so a bad URL is reported as such.
                 WebhookUrl::parse("webhook_url", &r.webhook_url)?;
                 return Err(FieldError {
-                    field: "webhook_secret",
+                    field: "webhook_secret".into(),
                     reason: "required when webhook_url is set".into(),
                 });
             }
@@ -187,7 +187,7 @@ impl ControllerService for ControllerGrpc {
         }
         if patch.fields().is_empty() {
             return Err(ControllerError::Invalid(FieldError {
-                field: "update",
+                field: "update".into(),
                 reason: "no field to change was given".into(),
             })
             .into());

@@ -223,7 +223,7 @@ impl ControllerRepo {
         let url_after = patch.webhook_url.is_some() || row.webhook_url.is_some();
         if url_after && !has_secret {
             return Err(ControllerError::Invalid(crate::domain::FieldError {
-                field: "webhook_secret",
+                field: "webhook_secret".into(),
                 reason: "required when webhook_url is set".into(),
             }));
         }

@@ -598,7 +598,7 @@ impl VaultLink {
 fn vault_err(e: vault::domain::VaultError) -> PortError {
     match e {
         vault::domain::VaultError::Invalid(f) => PortError::Invalid {
-            field: f.field,
+            field: f.field.into_owned(),
             reason: f.reason,
         },
         e => PortError::from_classified(&e),
@@ -854,7 +854,7 @@ impl VaultLink {
                 };
                 let p = vault::domain::Payload::parse(input, "corrections.", v.limits).map_err(
                     |f| PortError::Invalid {
-                        field: f.field,
+                        field: f.field.into_owned(),
                         reason: f.reason,
                     },
                 )?;

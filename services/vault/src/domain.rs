@@ -7,23 +7,11 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub reason: String,
-}
+pub use domain_kit::FieldError;
 
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason)
-    }
-}
-
+/// A refused field: a fixed name or one built for a list's item.
 pub fn field_err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        reason: reason.into(),
-    }
+    domain_kit::err(field.into(), reason)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,12 +85,6 @@ impl domain_kit::Classified for VaultError {
 impl From<FieldError> for VaultError {
     fn from(e: FieldError) -> Self {
         VaultError::Invalid(e)
-    }
-}
-
-impl From<domain_kit::FieldError> for VaultError {
-    fn from(e: domain_kit::FieldError) -> Self {
-        VaultError::Invalid(field_err(e.field, e.reason))
     }
 }
 

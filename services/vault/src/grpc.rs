@@ -33,12 +33,6 @@ impl From<VaultError> for Status {
     }
 }
 
-impl From<FieldError> for Status {
-    fn from(e: FieldError) -> Status {
-        VaultError::Invalid(e).into()
-    }
-}
-
 pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
     pb::Candidate {
         id: r.id.clone(),
@@ -120,7 +114,10 @@ fn policy_pb(
 pub fn correction(p: pb::CandidatePayload, limits: Limits) -> Result<Payload, VaultError> {
     payload("corrections.", Some(p), limits).map_err(|e| match e {
         VaultError::Invalid(f) => VaultError::Invalid(crate::domain::FieldError {
-            field: f.field.replacen("corrections.payload.", "corrections.", 1),
+            field: f
+                .field
+                .replacen("corrections.payload.", "corrections.", 1)
+                .into(),
             reason: f.reason,
         }),
         e => e,
