@@ -81,6 +81,31 @@ async fn set_prefs(
         .map(|r| r.into_inner())
 }
 
+/// A subject's access request to `tenant` received 26 days ago: a week
+/// left of its month.
+async fn request_with_a_week_left(app: &TestApp, tenant: &str) -> pb::DataSubjectRequest {
+    app.requests()
+        .create_request(req(
+            &app.admin,
+            pb::CreateRequestRequest {
+                controller_id: tenant.into(),
+                r#type: "access".into(),
+                channel: "controller_instruction".into(),
+                received_at: wire(store::truncate_micros(
+                    Utc::now() - chrono::Duration::days(26),
+                )),
+                subject: Some(pb::SubjectIdentifiers {
+                    email: "sanne@example.nl".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("request")
+        .into_inner()
+}
+
 async fn report(app: &TestApp, hours_ago: i64) -> pb::Incident {
     app.breaches()
         .report_incident(req(
@@ -297,27 +322,7 @@ async fn alerts_events_and_digests_reach_each_person_once_in_its_language() {
         // request received 26 days ago (a week left of its month).
         let inc = report(&app, 20).await;
         let gone = report(&app, 20).await;
-        let dsr = app
-            .requests()
-            .create_request(req(
-                &app.admin,
-                pb::CreateRequestRequest {
-                    controller_id: acme.id.clone(),
-                    r#type: "access".into(),
-                    channel: "controller_instruction".into(),
-                    received_at: wire(store::truncate_micros(
-                        Utc::now() - chrono::Duration::days(26),
-                    )),
-                    subject: Some(pb::SubjectIdentifiers {
-                        email: "sanne@example.nl".into(),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("request")
-            .into_inner();
+        let dsr = request_with_a_week_left(&app, &acme.id).await;
 
         // Plan, then the second incident is dismissed before anything is
         // sent: its alert is withdrawn, not sent.
@@ -804,27 +809,7 @@ async fn core_alerts_people_about_every_process_of_the_split_deployment() {
             .unwrap();
         let inc = report(&app, 20).await;
         let gone = report(&app, 20).await;
-        let dsr = app
-            .requests()
-            .create_request(req(
-                &app.admin,
-                pb::CreateRequestRequest {
-                    controller_id: acme.id.clone(),
-                    r#type: "access".into(),
-                    channel: "controller_instruction".into(),
-                    received_at: wire(store::truncate_micros(
-                        Utc::now() - chrono::Duration::days(26),
-                    )),
-                    subject: Some(pb::SubjectIdentifiers {
-                        email: "sanne@example.nl".into(),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("request")
-            .into_inner();
+        let dsr = request_with_a_week_left(&app, &acme.id).await;
         let a = custodian::assembly::Assembly::build(
             &cfg,
             custodian::parse_targets(&cfg.target).unwrap(),

@@ -500,20 +500,6 @@ impl Txn {
         self.commit().await?;
         Ok(appended)
     }
-
-    /// [`Txn::commit_with`] for a change that several entries record (one
-    /// per object it touched), appended in order.
-    pub async fn commit_with_all(
-        self,
-        records: Vec<Record>,
-    ) -> Result<Vec<audit_events::Model>, AuditError> {
-        let mut appended = Vec::with_capacity(records.len());
-        for record in records {
-            appended.push(crate::append(&self.txn, record).await?);
-        }
-        self.commit().await?;
-        Ok(appended)
-    }
 }
 
 impl std::ops::Deref for Txn {

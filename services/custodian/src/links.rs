@@ -594,17 +594,6 @@ impl VaultLink {
     }
 }
 
-/// A vault error as a port's: a refused field keeps its name.
-fn vault_err(e: vault::domain::VaultError) -> PortError {
-    match e {
-        vault::domain::VaultError::Invalid(f) => PortError::Invalid {
-            field: f.field.into_owned(),
-            reason: f.reason,
-        },
-        e => PortError::from_classified(&e),
-    }
-}
-
 fn tenant_scope(tenant: &str) -> auth::Scope {
     auth::Scope::Tenant(tenant.to_owned())
 }
@@ -633,10 +622,7 @@ impl VaultLink {
         phone: &str,
     ) -> Result<Vec<String>, PortError> {
         match self {
-            VaultLink::Local(v) => v
-                .subject_hashes(tenant, email, phone)
-                .await
-                .map_err(vault_err),
+            VaultLink::Local(v) => v.subject_hashes(tenant, email, phone).await.map_err(port),
             VaultLink::Remote(p) => {
                 let msg = ipb::SubjectHashesRequest {
                     tenant_id: tenant.into(),
@@ -666,7 +652,7 @@ impl VaultLink {
             VaultLink::Local(v) => v
                 .match_subject(tenant, hashes, candidate_ref)
                 .await
-                .map_err(vault_err)?
+                .map_err(port)?
                 .iter()
                 .map(|r| crate::peers::candidate(vault::peer::subject_candidate_pb(r)))
                 .collect(),
@@ -704,7 +690,7 @@ impl VaultLink {
                 let (_, p) = v
                     .read_for_request(actor, tenant, id, request)
                     .await
-                    .map_err(vault_err)?;
+                    .map_err(port)?;
                 Ok(crate::peers::payload(vault::peer::payload_pb(p)))
             }
             VaultLink::Remote(p) => retry(p, || async {
@@ -737,7 +723,7 @@ impl VaultLink {
                         &evidence::certificate::request_reference(request),
                     )
                     .await
-                    .map_err(vault_err)?;
+                    .map_err(port)?;
                 crate::peers::certificate(vault::peer::certificate_pb(&c, signed))
             }
             VaultLink::Remote(p) => {
@@ -767,7 +753,7 @@ impl VaultLink {
             VaultLink::Local(v) => Ok(v
                 .erased_for_request(&tenant_scope(tenant), request)
                 .await
-                .map_err(vault_err)?
+                .map_err(port)?
                 .into_iter()
                 .map(|c| requests::ports::ErasedCandidate {
                     candidate_id: c.candidate_id,
@@ -814,7 +800,7 @@ impl VaultLink {
                     &evidence::certificate::request_reference(request),
                 )
                 .await
-                .map_err(vault_err)?;
+                .map_err(port)?;
                 Ok(())
             }
             VaultLink::Remote(p) => retry(p, || async {
@@ -852,15 +838,12 @@ impl VaultLink {
                     notes: payload.notes,
                     custom_fields: payload.custom_fields.into_iter().collect(),
                 };
-                let p = vault::domain::Payload::parse(input, "corrections.", v.limits).map_err(
-                    |f| PortError::Invalid {
-                        field: f.field.into_owned(),
-                        reason: f.reason,
-                    },
-                )?;
+                // A refused field keeps its name (`corrections.<field>`).
+                let p = vault::domain::Payload::parse(input, "corrections.", v.limits)
+                    .map_err(|f| port(vault::domain::VaultError::Invalid(f)))?;
                 v.update(actor, &tenant_scope(tenant), id, Some(p), None, None)
                     .await
-                    .map_err(vault_err)?;
+                    .map_err(port)?;
                 Ok(())
             }
             VaultLink::Remote(p) => {
