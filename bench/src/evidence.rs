@@ -404,7 +404,7 @@ async fn audit_size(
             // The limit: the event and the same stored hashes (with its
             // leaf) read with plain SQL.
             let mut want = evidence::tree::needs(evidence::tree::Op::Inclusion {
-                size: cp.tree_size as u64,
+                size: cp.tree_size,
                 index: p[0].leaf_index,
             });
             want.push(evidence::tree::stored_hash_index(0, p[0].leaf_index));

@@ -311,33 +311,65 @@ pub enum SubprocessorsLink {
 }
 
 impl SubprocessorsLink {
-    /// The sub-processors engaged for `tenant` at `at`, in their wire shape
-    /// (one conversion for both shapes).
+    /// The sub-processors engaged for `tenant` at `at`, with how their
+    /// transfers are safeguarded.
     pub async fn engaged(
         &self,
         tenant: &str,
         at: DateTime<Utc>,
-    ) -> Result<Vec<ipb::EngagedSubprocessor>, PortError> {
+    ) -> Result<Vec<agreements::ports::EngagedSubprocessor>, PortError> {
         match self {
             SubprocessorsLink::Local(s) => Ok(s
                 .engaged(tenant, at)
                 .await
                 .map_err(port)?
                 .into_iter()
-                .map(|(s, c)| subprocessors::peer::engaged_pb(s, &c))
+                .map(|(s, c)| agreements::ports::EngagedSubprocessor {
+                    mechanism: c.mechanism.as_str().into(),
+                    permitted: c.permitted(),
+                    safeguards_doc: match c.mechanism {
+                        transfers::Mechanism::Scc { tia_reference } => {
+                            tia_reference.filter(|d| !d.is_empty())
+                        }
+                        _ => None,
+                    },
+                    explanation: c.explanation,
+                    id: s.id,
+                    legal_name: s.legal_name,
+                    address: s.address,
+                    country: s.country,
+                    service: s.service,
+                    contact_email: s.contact_email,
+                })
                 .collect()),
             SubprocessorsLink::Remote(p) => {
                 let msg = ipb::EngagedRequest {
                     tenant_id: tenant.into(),
                     at: proto::wire::timestamp(at),
                 };
-                retry(p, || async {
+                let engaged = retry(p, || async {
                     ipb::subprocessors_peer_client::SubprocessorsPeerClient::new(p.channel.clone())
                         .engaged(p.request(tenant, msg.clone()))
                         .await
                 })
-                .await
-                .map(|r| r.into_inner().subprocessors)
+                .await?
+                .into_inner()
+                .subprocessors;
+                Ok(engaged
+                    .into_iter()
+                    .map(|s| agreements::ports::EngagedSubprocessor {
+                        safeguards_doc: (!s.safeguards_doc.is_empty()).then_some(s.safeguards_doc),
+                        id: s.id,
+                        legal_name: s.legal_name,
+                        address: s.address,
+                        country: s.country,
+                        service: s.service,
+                        contact_email: s.contact_email,
+                        mechanism: s.mechanism,
+                        explanation: s.explanation,
+                        permitted: s.permitted,
+                    })
+                    .collect())
             }
         }
     }
@@ -381,8 +413,7 @@ pub enum VaultLink {
     Remote(Peer),
 }
 
-/// A decrypted export candidate from its wire shape (a vault peer's answer,
-/// or the in-process vault's through the same conversion).
+/// A decrypted export candidate from its wire shape (a vault peer's answer).
 fn export_candidate(
     c: ipb::ExportCandidate,
 ) -> Result<switching::ports::ExportCandidate, PortError> {
@@ -416,6 +447,95 @@ fn export_candidate(
     })
 }
 
+/// The in-process vault's answers in the ports' types: straight from the
+/// vault's domain, no wire shape between (the remote answers come through
+/// `crate::peers`' conversions of the same facts).
+mod from_vault {
+    use vault::domain::{Candidate, DeletionCertificate, Payload};
+
+    pub fn subject_candidate(c: Candidate) -> requests::ports::SubjectCandidate {
+        requests::ports::SubjectCandidate {
+            status: c.status.as_str().into(),
+            consent: c.consent.as_str().into(),
+            retention_basis: c.retention_basis.unwrap_or_default(),
+            id: c.id,
+            external_ref: c.external_ref,
+            vacancy_ref: c.vacancy_ref,
+            applied_on: c.applied_on,
+            closed_on: c.closed_on,
+            categories: c.categories,
+            consent_withdrawn_on: c.consent_withdrawn_on,
+            delete_after: c.delete_after,
+            restricted: c.restricted,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+
+    pub fn payload(p: Payload) -> requests::ports::SubjectPayload {
+        requests::ports::SubjectPayload {
+            name: p.profile.name,
+            email: p.profile.email,
+            phone: p.profile.phone,
+            notes: p.profile.notes,
+            custom_fields: p.profile.custom_fields,
+            cv: p.cv,
+            cv_filename: p.profile.cv_filename,
+            cv_content_type: p.profile.cv_content_type,
+        }
+    }
+
+    pub fn certificate(
+        c: DeletionCertificate,
+        signed: String,
+    ) -> requests::ports::CandidateCertificate {
+        requests::ports::CandidateCertificate {
+            candidate_id: c.candidate_id,
+            tenant_id: c.tenant_id,
+            external_ref: c.external_ref,
+            reason: c.reason,
+            basis: c.basis,
+            shredded_at: c.shredded_at,
+            ledger_seq: c.ledger_seq,
+            ledger_hash: c.ledger_hash,
+            destroyed: vault::domain::DESTROYED
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            signed,
+        }
+    }
+
+    pub fn export_candidate(c: Candidate, p: Payload) -> switching::ports::ExportCandidate {
+        switching::ports::ExportCandidate {
+            status: c.status.as_str().into(),
+            consent: c.consent.as_str().into(),
+            legal_hold: c.hold.is_some(),
+            legal_hold_reason: c.hold.filter(|r| !r.is_empty()),
+            retention_basis: c.retention_basis.unwrap_or_default(),
+            id: c.id,
+            external_ref: c.external_ref,
+            vacancy_ref: c.vacancy_ref,
+            applied_on: c.applied_on,
+            closed_on: c.closed_on,
+            consent_withdrawn_on: c.consent_withdrawn_on,
+            categories: c.categories,
+            restricted: c.restricted,
+            delete_after: c.delete_after,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            name: p.profile.name,
+            email: p.profile.email,
+            phone: p.profile.phone,
+            notes: p.profile.notes,
+            custom_fields: p.profile.custom_fields,
+            cv: p.cv,
+            cv_filename: p.profile.cv_filename,
+            cv_content_type: p.profile.cv_content_type,
+        }
+    }
+}
+
 impl VaultLink {
     fn client(p: &Peer) -> ipb::vault_peer_client::VaultPeerClient<Channel> {
         ipb::vault_peer_client::VaultPeerClient::new(p.channel.clone())
@@ -431,13 +551,13 @@ impl VaultLink {
         limit: u64,
     ) -> Result<Vec<switching::ports::ExportCandidate>, PortError> {
         match self {
-            VaultLink::Local(v) => v
+            VaultLink::Local(v) => Ok(v
                 .export_page(tenant, after, limit)
                 .await
                 .map_err(port)?
                 .into_iter()
-                .map(|(r, p)| export_candidate(vault::peer::export_candidate_pb(r, p)))
-                .collect(),
+                .map(|(c, p)| from_vault::export_candidate(c, p))
+                .collect()),
             VaultLink::Remote(p) => {
                 let msg = ipb::ExportPageRequest {
                     tenant_id: tenant.into(),
@@ -649,13 +769,13 @@ impl VaultLink {
         candidate_ref: Option<&str>,
     ) -> Result<Vec<requests::ports::SubjectCandidate>, PortError> {
         match self {
-            VaultLink::Local(v) => v
+            VaultLink::Local(v) => Ok(v
                 .match_subject(tenant, hashes, candidate_ref)
                 .await
                 .map_err(port)?
-                .iter()
-                .map(|r| crate::peers::candidate(vault::peer::subject_candidate_pb(r)))
-                .collect(),
+                .into_iter()
+                .map(from_vault::subject_candidate)
+                .collect()),
             VaultLink::Remote(p) => {
                 let msg = ipb::MatchSubjectRequest {
                     tenant_id: tenant.into(),
@@ -691,7 +811,7 @@ impl VaultLink {
                     .read_for_request(actor, tenant, id, request)
                     .await
                     .map_err(port)?;
-                Ok(crate::peers::payload(vault::peer::payload_pb(p)))
+                Ok(from_vault::payload(p))
             }
             VaultLink::Remote(p) => retry(p, || async {
                 Self::client(p)
@@ -724,7 +844,7 @@ impl VaultLink {
                     )
                     .await
                     .map_err(port)?;
-                crate::peers::certificate(vault::peer::certificate_pb(&c, signed))
+                Ok(from_vault::certificate(c, signed))
             }
             VaultLink::Remote(p) => {
                 let c = retry(p, || async {
@@ -757,7 +877,7 @@ impl VaultLink {
                 .into_iter()
                 .map(|c| requests::ports::ErasedCandidate {
                     candidate_id: c.candidate_id,
-                    ledger_seq: c.ledger_seq as u64,
+                    ledger_seq: c.ledger_seq,
                 })
                 .collect()),
             VaultLink::Remote(p) => {

@@ -197,8 +197,7 @@ pub(crate) fn instant(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, 
         .map_err(|_| PortError::Internal(format!("a peer sent an instant that is none: {s:?}")))
 }
 
-/// A matched candidate from its wire shape (a peer's answer, or the
-/// in-process vault's through the same conversion).
+/// A matched candidate from its wire shape (a vault peer's answer).
 pub(crate) fn candidate(
     c: ipb::SubjectCandidate,
 ) -> Result<requests::ports::SubjectCandidate, PortError> {

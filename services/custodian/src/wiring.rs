@@ -72,24 +72,7 @@ impl agreements::ports::SubprocessorSource for SubprocessorSource {
         tenant: &str,
         at: DateTime<Utc>,
     ) -> Result<Vec<agreements::ports::EngagedSubprocessor>, PortError> {
-        Ok(self
-            .0
-            .engaged(tenant, at)
-            .await?
-            .into_iter()
-            .map(|s| agreements::ports::EngagedSubprocessor {
-                safeguards_doc: (!s.safeguards_doc.is_empty()).then_some(s.safeguards_doc),
-                id: s.id,
-                legal_name: s.legal_name,
-                address: s.address,
-                country: s.country,
-                service: s.service,
-                contact_email: s.contact_email,
-                mechanism: s.mechanism,
-                explanation: s.explanation,
-                permitted: s.permitted,
-            })
-            .collect())
+        self.0.engaged(tenant, at).await
     }
 }
 

@@ -26,7 +26,7 @@ pub fn service(
 
 /// One engaged sub-processor with its transfer classification, as it
 /// crosses the wire (and as the in-process wiring reads it too).
-pub fn engaged_pb(s: Subprocessor, c: &transfers::Classification) -> ipb::EngagedSubprocessor {
+fn engaged_pb(s: Subprocessor, c: &transfers::Classification) -> ipb::EngagedSubprocessor {
     ipb::EngagedSubprocessor {
         mechanism: c.mechanism.as_str().into(),
         permitted: c.permitted(),

@@ -530,6 +530,97 @@ impl CandidateStatus {
     }
 }
 
+/// Whether the candidate agreed to stay in the talent pool after the
+/// procedure (a withdrawal keeps `TalentPool` and sets its date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    None,
+    TalentPool,
+}
+
+impl Consent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consent::None => "none",
+            Consent::TalentPool => "talent_pool",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Consent> {
+        [Consent::None, Consent::TalentPool]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// A candidate as the vault answers it: the application's facts, consent,
+/// hold, restriction and retention. Never the sealed payload (that is
+/// [`Payload`], opened for a stated purpose) nor the sweep's claim: a stored
+/// row does not leave the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub tenant_id: String,
+    pub external_ref: String,
+    pub vacancy_ref: String,
+    pub applied_on: NaiveDate,
+    pub categories: Vec<String>,
+    pub status: CandidateStatus,
+    pub closed_on: Option<NaiveDate>,
+    pub consent: Consent,
+    pub consent_given_on: Option<NaiveDate>,
+    pub consent_withdrawn_on: Option<NaiveDate>,
+    /// The legal hold's reason while one is in place.
+    pub hold: Option<String>,
+    /// Processing restricted (GDPR art. 18): ordinary reads are refused.
+    pub restricted: bool,
+    pub delete_after: Option<DateTime<Utc>>,
+    pub retention_basis: Option<String>,
+    /// The stored CV's size in bytes (0: none).
+    pub cv_size: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A candidate's deletion certificate as the vault answers it: what was
+/// erased, why, when, and its shred-ledger entry. What it destroyed is
+/// [`DESTROYED`]; the signed document is separate (docs/evidence.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionCertificate {
+    pub candidate_id: String,
+    pub tenant_id: String,
+    pub external_ref: String,
+    pub reason: String,
+    pub basis: String,
+    pub shredded_at: DateTime<Utc>,
+    pub ledger_seq: u64,
+    pub ledger_hash: String,
+}
+
+/// A signed checkpoint of one of the vault's trees (the shred ledger's, or
+/// an audit tree's): its size, root and C2SP signed note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub tree_size: u64,
+    /// Base64, as in the note.
+    pub root_hash: String,
+    pub note: String,
+    /// `name+id` of the key that signed it.
+    pub signed_by: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// A key that signs (or signed) the vault's checkpoints and certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// `name+id` (eight hex digits).
+    pub handle: String,
+    /// The signed-note verifier key `name+id+base64`.
+    pub public_key: String,
+    pub first_used_at: DateTime<Utc>,
+    /// When another key took over; none for the key in use.
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
 pub fn validate_close(
     closed_on: &str,
     applied_on: NaiveDate,

@@ -6,9 +6,6 @@ use auth::{Principal, Scope};
 use evidence::audit::AuditTree;
 use proto::v1::{self as pb, vault_service_server::VaultService};
 use proto::wire;
-use store::entities::vault::{
-    audit_checkpoints, candidates, deletion_certificates, ledger_checkpoints, retention_policies,
-};
 use tonic::{Request, Response, Status};
 
 use crate::domain::*;
@@ -33,31 +30,33 @@ impl From<VaultError> for Status {
     }
 }
 
-pub fn candidate_pb(r: &candidates::Model) -> pb::Candidate {
+pub fn candidate_pb(r: &Candidate) -> pb::Candidate {
     pb::Candidate {
         id: r.id.clone(),
         tenant_id: r.tenant_id.clone(),
         external_ref: r.external_ref.clone(),
         vacancy_ref: r.vacancy_ref.clone(),
         applied_on: r.applied_on.to_string(),
-        categories: serde_json::from_str(&r.categories).unwrap_or_default(),
-        status: r.status.clone(),
-        closed_on: r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
-        consent: r.consent.clone(),
-        consent_withdrawn_on: r
-            .consent_withdrawn_on
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        legal_hold: r.legal_hold,
-        legal_hold_reason: r.hold_reason.clone().unwrap_or_default(),
+        categories: r.categories.clone(),
+        status: r.status.as_str().into(),
+        closed_on: day(r.closed_on),
+        consent: r.consent.as_str().into(),
+        consent_withdrawn_on: day(r.consent_withdrawn_on),
+        legal_hold: r.hold.is_some(),
+        legal_hold_reason: r.hold.clone().unwrap_or_default(),
         delete_after: r.delete_after.map(wire::timestamp).unwrap_or_default(),
         retention_basis: r.retention_basis.clone().unwrap_or_default(),
         has_cv: r.cv_size > 0,
-        cv_size: r.cv_size as u64,
+        cv_size: r.cv_size,
         created_at: wire::timestamp(r.created_at),
         updated_at: wire::timestamp(r.updated_at),
         restricted: r.restricted,
     }
+}
+
+/// A day on the wire: `YYYY-MM-DD`, or empty for none.
+pub fn day(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
 }
 
 /// A reference prefix typed in a search box: at most 200 characters, none
@@ -76,7 +75,7 @@ fn ref_prefix(prefix: &str) -> Result<(), Status> {
     Ok(())
 }
 
-pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertificate {
+pub fn certificate_pb(c: &DeletionCertificate) -> pb::DeletionCertificate {
     pb::DeletionCertificate {
         candidate_id: c.candidate_id.clone(),
         tenant_id: c.tenant_id.clone(),
@@ -84,7 +83,7 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertifica
         reason: c.reason.clone(),
         basis: c.basis.clone(),
         shredded_at: wire::timestamp(c.shredded_at),
-        ledger_seq: c.ledger_seq as u64,
+        ledger_seq: c.ledger_seq,
         ledger_hash: c.ledger_hash.clone(),
         destroyed: DESTROYED.iter().map(|s| (*s).into()).collect(),
         signed: String::new(),
@@ -94,7 +93,7 @@ pub fn certificate_pb(c: &deletion_certificates::Model) -> pb::DeletionCertifica
 fn policy_pb(
     tenant: &str,
     p: &Policy,
-    updated: Option<&retention_policies::Model>,
+    updated: Option<chrono::DateTime<chrono::Utc>>,
 ) -> pb::RetentionPolicy {
     pb::RetentionPolicy {
         tenant_id: tenant.to_owned(),
@@ -102,9 +101,7 @@ fn policy_pb(
         talent_pool_months: p.talent_pool_months,
         hired_months: p.hired_months,
         anchor: p.anchor.as_str().into(),
-        updated_at: updated
-            .map(|u| wire::timestamp(u.updated_at))
-            .unwrap_or_default(),
+        updated_at: updated.map(wire::timestamp).unwrap_or_default(),
     }
 }
 
@@ -560,7 +557,7 @@ impl VaultService for VaultGrpc {
             &r.anchor,
         )?;
         let saved = self.vault.set_policy(&actor, &tenant, p.clone()).await?;
-        Ok(Response::new(policy_pb(&tenant, &p, Some(&saved))))
+        Ok(Response::new(policy_pb(&tenant, &p, Some(saved))))
     }
 
     async fn get_signing_keys(
@@ -574,7 +571,7 @@ impl VaultService for VaultGrpc {
                 .into_iter()
                 .map(|k| pb::SigningKey {
                     public_key: k.public_key,
-                    key: k.key_handle,
+                    key: k.handle,
                     first_used_at: wire::timestamp(k.first_used_at),
                     retired_at: k.retired_at.map(wire::timestamp).unwrap_or_default(),
                 })
@@ -677,7 +674,7 @@ impl VaultService for VaultGrpc {
             .vault
             .audit_checkpoint(&tree, tree_size(r.tree_size))
             .await?;
-        Ok(Response::new(audit_checkpoint_pb(c)))
+        Ok(Response::new(checkpoint_pb(c)))
     }
 
     async fn get_audit_proof(
@@ -724,7 +721,7 @@ impl VaultService for VaultGrpc {
                     hashes: p.hashes.iter().map(evidence::tree::b64).collect(),
                 })
                 .collect(),
-            checkpoint: Some(audit_checkpoint_pb(cp)),
+            checkpoint: Some(checkpoint_pb(cp)),
             proof_file,
         }))
     }
@@ -743,7 +740,7 @@ impl VaultService for VaultGrpc {
         Ok(Response::new(pb::ConsistencyProof {
             old_size: r.old_size,
             hashes: proof.iter().map(evidence::tree::b64).collect(),
-            checkpoint: Some(audit_checkpoint_pb(cp)),
+            checkpoint: Some(checkpoint_pb(cp)),
         }))
     }
 }
@@ -765,19 +762,9 @@ fn audit_tree(scope: &Scope, tenant_id: &str) -> Result<AuditTree, VaultError> {
     }
 }
 
-fn audit_checkpoint_pb(c: audit_checkpoints::Model) -> pb::Checkpoint {
-    checkpoint_pb(ledger_checkpoints::Model {
-        tree_size: c.tree_size,
-        root_hash: c.root_hash,
-        note: c.note,
-        signed_by: c.signed_by,
-        signed_at: c.signed_at,
-    })
-}
-
-fn checkpoint_pb(c: ledger_checkpoints::Model) -> pb::Checkpoint {
+fn checkpoint_pb(c: Checkpoint) -> pb::Checkpoint {
     pb::Checkpoint {
-        tree_size: c.tree_size as u64,
+        tree_size: c.tree_size,
         root_hash: c.root_hash,
         note: c.note,
         signed_by: c.signed_by,

@@ -14,9 +14,8 @@ use proto::v1 as pb;
 use proto::wire;
 use tonic::{Request, Response, Status};
 
-use store::entities::vault::{candidates, deletion_certificates};
-
-use crate::domain::{EraseReason, Payload, VaultError};
+use crate::domain::{Candidate, DeletionCertificate, EraseReason, Payload, VaultError};
+use crate::grpc::day;
 use crate::service::Vault;
 
 pub use auth::{SCOPE_HEADER, peer_scope};
@@ -53,22 +52,17 @@ fn for_request(request: Request<ipb::CandidateForRequest>) -> Result<ForRequest,
     })
 }
 
-fn day(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_default()
-}
-
-/// A candidate matched for a data-subject request, as it crosses the wire
-/// (and as the in-process wiring reads it too: one conversion).
-pub fn subject_candidate_pb(c: &candidates::Model) -> ipb::SubjectCandidate {
+/// A candidate matched for a data-subject request, as it crosses the wire.
+fn subject_candidate_pb(c: &Candidate) -> ipb::SubjectCandidate {
     ipb::SubjectCandidate {
         id: c.id.clone(),
         external_ref: c.external_ref.clone(),
         vacancy_ref: c.vacancy_ref.clone(),
         applied_on: c.applied_on.to_string(),
-        status: c.status.clone(),
+        status: c.status.as_str().into(),
         closed_on: day(c.closed_on),
-        categories: serde_json::from_str(&c.categories).unwrap_or_default(),
-        consent: c.consent.clone(),
+        categories: c.categories.clone(),
+        consent: c.consent.as_str().into(),
         consent_withdrawn_on: day(c.consent_withdrawn_on),
         delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
         retention_basis: c.retention_basis.clone().unwrap_or_default(),
@@ -78,36 +72,32 @@ pub fn subject_candidate_pb(c: &candidates::Model) -> ipb::SubjectCandidate {
     }
 }
 
-/// A decrypted candidate of a Data Act export, as it crosses the wire (and
-/// as the in-process wiring reads it too: one conversion).
-pub fn export_candidate_pb(c: candidates::Model, p: Payload) -> ipb::ExportCandidate {
+/// A decrypted candidate of a Data Act export, as it crosses the wire.
+fn export_candidate_pb(c: Candidate, p: Payload) -> ipb::ExportCandidate {
     ipb::ExportCandidate {
-        categories: serde_json::from_str(&c.categories).unwrap_or_default(),
         applied_on: c.applied_on.to_string(),
         closed_on: day(c.closed_on),
         consent_withdrawn_on: day(c.consent_withdrawn_on),
         delete_after: c.delete_after.map(wire::timestamp).unwrap_or_default(),
         created_at: wire::timestamp(c.created_at),
         updated_at: wire::timestamp(c.updated_at),
-        legal_hold_reason: c.hold_reason.unwrap_or_default(),
+        legal_hold: c.hold.is_some(),
+        legal_hold_reason: c.hold.unwrap_or_default(),
         retention_basis: c.retention_basis.unwrap_or_default(),
+        status: c.status.as_str().into(),
+        consent: c.consent.as_str().into(),
+        categories: c.categories,
         id: c.id,
         external_ref: c.external_ref,
         vacancy_ref: c.vacancy_ref,
-        status: c.status,
-        consent: c.consent,
-        legal_hold: c.legal_hold,
         restricted: c.restricted,
         payload: Some(payload_pb(p)),
     }
 }
 
 /// A deletion certificate for a data-subject request, as it crosses the
-/// wire (and as the in-process wiring reads it too: one conversion).
-pub fn certificate_pb(
-    c: &deletion_certificates::Model,
-    signed: String,
-) -> ipb::CandidateCertificate {
+/// wire.
+fn certificate_pb(c: &DeletionCertificate, signed: String) -> ipb::CandidateCertificate {
     let pb::DeletionCertificate {
         candidate_id,
         tenant_id,
@@ -144,9 +134,8 @@ pub fn service(vault: Arc<Vault>) -> ipb::vault_peer_server::VaultPeerServer<Vau
         .max_encoding_message_size(64 * 1024 * 1024)
 }
 
-/// A decrypted payload, as it crosses the wire (and as the in-process
-/// wiring reads it too: one conversion).
-pub fn payload_pb(p: Payload) -> ipb::SubjectPayload {
+/// A decrypted payload, as it crosses the wire.
+fn payload_pb(p: Payload) -> ipb::SubjectPayload {
     ipb::SubjectPayload {
         name: p.profile.name,
         email: p.profile.email,
@@ -262,7 +251,7 @@ impl ipb::vault_peer_server::VaultPeer for VaultPeerGrpc {
             .into_iter()
             .map(|c| ipb::ErasedCandidate {
                 candidate_id: c.candidate_id,
-                ledger_seq: c.ledger_seq as u64,
+                ledger_seq: c.ledger_seq,
             })
             .collect();
         Ok(Response::new(ipb::ErasedForRequestResponse { erased }))

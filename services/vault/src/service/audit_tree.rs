@@ -228,7 +228,7 @@ impl Vault {
         &self,
         tree: &AuditTree,
         size: Option<u64>,
-    ) -> Result<audit_checkpoints::Model, VaultError> {
+    ) -> Result<Checkpoint, VaultError> {
         let key = tree.key();
         let found = match size {
             None => {
@@ -241,7 +241,7 @@ impl Vault {
                     .await?
             }
         };
-        found.ok_or_else(|| match size {
+        found.map(Checkpoint::from).ok_or_else(|| match size {
             None => VaultError::NotFound,
             Some(s) => VaultError::Precondition(format!(
                 "no checkpoint of this audit tree of size {s} was signed; \
@@ -258,9 +258,9 @@ impl Vault {
         tree: &AuditTree,
         seqs: &[i64],
         size: Option<u64>,
-    ) -> Result<(audit_checkpoints::Model, Vec<ProvenEvent>), VaultError> {
+    ) -> Result<(Checkpoint, Vec<ProvenEvent>), VaultError> {
         let checkpoint = self.audit_checkpoint(tree, size).await?;
-        let t = checkpoint.tree_size as u64;
+        let t = checkpoint.tree_size;
         let key = tree.key();
         let rows = audit_events::Entity::find()
             .filter(audit_events::Column::Seq.is_in(seqs.iter().copied()))
@@ -309,13 +309,13 @@ impl Vault {
         tree: &AuditTree,
         old: u64,
         new: Option<u64>,
-    ) -> Result<(Vec<Hash>, audit_checkpoints::Model), VaultError> {
+    ) -> Result<(Vec<Hash>, Checkpoint), VaultError> {
         let cp = self.audit_checkpoint(tree, new).await?;
         let proof = consistency_in(
             &self.keys.db,
             &AuditTreeStore(&tree.key()),
             old,
-            cp.tree_size as u64,
+            cp.tree_size,
         )
         .await?;
         Ok((proof, cp))

@@ -21,7 +21,7 @@ impl Vault {
         actor: &Actor,
         tenant: &str,
         items: Vec<NewCandidate>,
-    ) -> Result<Vec<candidates::Model>, VaultError> {
+    ) -> Result<Vec<Candidate>, VaultError> {
         let ids: Vec<String> = items
             .iter()
             .map(|_| uuid::Uuid::now_v7().to_string())
@@ -105,7 +105,7 @@ impl Vault {
             let _ = self.keys.discard_deks(&ids).await;
             return Err(e);
         }
-        Ok(rows)
+        candidates_of(rows)
     }
 
     /// Decrypts a candidate for a stated purpose; the read is audited. A
@@ -117,7 +117,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         purpose: &str,
-    ) -> Result<(candidates::Model, Payload), VaultError> {
+    ) -> Result<(Candidate, Payload), VaultError> {
         let row = self.find_visible(&self.main, scope, id).await?;
         if row.restricted {
             return Err(VaultError::Precondition(
@@ -135,7 +135,7 @@ impl Vault {
         tenant: &str,
         id: &str,
         request_id: &str,
-    ) -> Result<(candidates::Model, Payload), VaultError> {
+    ) -> Result<(Candidate, Payload), VaultError> {
         let row = self
             .find_visible(&self.main, &Scope::Tenant(tenant.to_owned()), id)
             .await?;
@@ -152,7 +152,7 @@ impl Vault {
         actor: &Actor,
         row: candidates::Model,
         purpose: &str,
-    ) -> Result<(candidates::Model, Payload), VaultError> {
+    ) -> Result<(Candidate, Payload), VaultError> {
         let dek = self
             .keys
             .dek(&row.tenant_id, &row.id)
@@ -179,7 +179,7 @@ impl Vault {
                 .reason(purpose),
         )
         .await?;
-        Ok((row, Payload { profile, cv }))
+        Ok((row.try_into()?, Payload { profile, cv }))
     }
 
     /// Marks a candidate's processing as restricted (GDPR art. 18): ordinary
@@ -190,7 +190,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         reference: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         let reference = reference.to_owned();
         self.change(
             actor,
@@ -212,7 +212,7 @@ impl Vault {
         filter: &CandidateFilter<'_>,
         after: Option<&str>,
         limit: u64,
-    ) -> Result<Vec<candidates::Model>, VaultError> {
+    ) -> Result<Vec<Candidate>, VaultError> {
         let Some(mut q) = self.filtered(scope, filter) else {
             return Ok(Vec::new());
         };
@@ -220,10 +220,12 @@ impl Vault {
             q = q.filter(candidates::Column::Id.gt(a));
         }
         // Metadata only: the sealed profile is never decrypted here.
-        Ok(q.order_by_asc(candidates::Column::Id)
-            .limit(limit)
-            .all(&self.main)
-            .await?)
+        candidates_of(
+            q.order_by_asc(candidates::Column::Id)
+                .limit(limit)
+                .all(&self.main)
+                .await?,
+        )
     }
 
     /// How many candidates [`Vault::list`] would give over all its pages.
@@ -294,7 +296,7 @@ impl Vault {
         tenant: &str,
         hashes: &[String],
         external_ref: Option<&str>,
-    ) -> Result<Vec<candidates::Model>, VaultError> {
+    ) -> Result<Vec<Candidate>, VaultError> {
         let mut ids: HashSet<String> = if hashes.is_empty() {
             HashSet::new()
         } else {
@@ -318,13 +320,15 @@ impl Vault {
                     .map(|c| c.id),
             );
         }
-        Ok(candidates::Entity::find()
-            .filter(candidates::Column::TenantId.eq(tenant))
-            .filter(candidates::Column::Id.is_in(ids))
-            .filter(visible(Utc::now()))
-            .order_by_asc(candidates::Column::Id)
-            .all(&self.main)
-            .await?)
+        candidates_of(
+            candidates::Entity::find()
+                .filter(candidates::Column::TenantId.eq(tenant))
+                .filter(candidates::Column::Id.is_in(ids))
+                .filter(visible(Utc::now()))
+                .order_by_asc(candidates::Column::Id)
+                .all(&self.main)
+                .await?,
+        )
     }
 
     pub async fn find_by_index(
@@ -333,7 +337,7 @@ impl Vault {
         tenant: &str,
         email: &str,
         phone: &str,
-    ) -> Result<Vec<candidates::Model>, VaultError> {
+    ) -> Result<Vec<Candidate>, VaultError> {
         let hashes = self.subject_hashes(tenant, email, phone).await?;
         let mut rows = self.match_subject(tenant, &hashes, None).await?;
         rows.retain(|r| scope.allows(&r.tenant_id));
@@ -348,7 +352,7 @@ impl Vault {
         payload: Option<Payload>,
         vacancy: Option<String>,
         categories: Option<Vec<String>>,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         // Seal outside the transaction; the DEK does not change.
         let row = self.find_visible(&self.main, scope, id).await?;
         let sealed = match &payload {
@@ -422,10 +426,11 @@ impl Vault {
                         .tenant(&tenant)
                         .details(json!({ "fields": fields })),
                 );
-                Ok(saved)
+                Ok::<_, VaultError>(saved)
             })
         })
-        .await
+        .await?
+        .try_into()
     }
 
     pub async fn close(
@@ -435,7 +440,7 @@ impl Vault {
         id: &str,
         outcome: CandidateStatus,
         closed_on: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         let today = legal_time::period::local_date(Utc::now());
         let closed_on = closed_on.to_owned();
         self.change(actor, scope, id, "candidate.close", None, move |row| {
@@ -459,7 +464,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         given_on: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         let today = legal_time::period::local_date(Utc::now());
         let given = parse_date("given_on", given_on)?;
         if given > today {
@@ -492,7 +497,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         withdrawn_on: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         let today = legal_time::period::local_date(Utc::now());
         let w = parse_date("withdrawn_on", withdrawn_on)?;
         if w > today {

@@ -13,7 +13,7 @@ use super::*;
 
 /// What a deletion certificate states, with the entry's own time.
 fn deletion_fields(
-    c: &deletion_certificates::Model,
+    c: &DeletionCertificate,
     entry: &evidence::ledger::LedgerEntry,
 ) -> DeletionFields {
     DeletionFields {
@@ -40,7 +40,7 @@ impl Vault {
         id: &str,
         reason: EraseReason,
         reference: &str,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
+    ) -> Result<(DeletionCertificate, String), VaultError> {
         let c = self.erase(actor, scope, id, reason, reference).await?;
         self.sign_certificate(scope, c).await
     }
@@ -50,7 +50,7 @@ impl Vault {
         &self,
         scope: &Scope,
         id: &str,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
+    ) -> Result<(DeletionCertificate, String), VaultError> {
         let c = self.certificate(scope, id).await?;
         self.sign_certificate(scope, c).await
     }
@@ -63,7 +63,7 @@ impl Vault {
         &self,
         scope: &Scope,
         request_id: &str,
-    ) -> Result<Vec<deletion_certificates::Model>, VaultError> {
+    ) -> Result<Vec<DeletionCertificate>, VaultError> {
         let mut q = deletion_certificates::Entity::find()
             .filter(deletion_certificates::Column::Reason.eq(EraseReason::Request.as_str()))
             .filter(
@@ -75,7 +75,10 @@ impl Vault {
         }
         Ok(q.order_by_asc(deletion_certificates::Column::LedgerSeq)
             .all(&self.main)
-            .await?)
+            .await?
+            .into_iter()
+            .map(DeletionCertificate::from)
+            .collect())
     }
 
     /// The signed certificate of a data-subject request's erasures: every
@@ -87,7 +90,7 @@ impl Vault {
         &self,
         scope: &Scope,
         request_id: &str,
-    ) -> Result<(String, Vec<deletion_certificates::Model>), VaultError> {
+    ) -> Result<(String, Vec<DeletionCertificate>), VaultError> {
         let certs = self.erased_for_request(scope, request_id).await?;
         let Some(first) = certs.first() else {
             return Err(VaultError::NotFound);
@@ -101,15 +104,15 @@ impl Vault {
         let last_seq = certs.iter().map(|c| c.ledger_seq).max().unwrap_or(0);
         if latest_checkpoint(&self.keys.db)
             .await?
-            .is_none_or(|c| c.tree_size < last_seq)
+            .is_none_or(|c| (c.tree_size as u64) < last_seq)
         {
             self.extend_tree().await?;
         }
         let cp = self.checkpoint(None).await?;
-        let size = cp.tree_size as u64;
+        let size = cp.tree_size;
         let mut erased = Vec::with_capacity(certs.len());
         for c in &certs {
-            let row = shred_ledger::Entity::find_by_id(c.ledger_seq)
+            let row = shred_ledger::Entity::find_by_id(c.ledger_seq as i64)
                 .one(&self.keys.db)
                 .await?
                 .ok_or_else(|| {
@@ -164,7 +167,7 @@ impl Vault {
             fields,
             &Inclusion {
                 entry: p.entry,
-                tree_size: p.checkpoint.tree_size as u64,
+                tree_size: p.checkpoint.tree_size,
                 proof: p.proof,
                 checkpoint: p.checkpoint.note,
             },
@@ -177,10 +180,10 @@ impl Vault {
     async fn sign_certificate(
         &self,
         scope: &Scope,
-        c: deletion_certificates::Model,
-    ) -> Result<(deletion_certificates::Model, String), VaultError> {
+        c: DeletionCertificate,
+    ) -> Result<(DeletionCertificate, String), VaultError> {
         let p = self
-            .inclusion(scope, &LeafRef::Seq(c.ledger_seq), None)
+            .inclusion(scope, &LeafRef::Seq(c.ledger_seq as i64), None)
             .await?;
         let fields = deletion_fields(&c, &p.entry);
         let signed = evidence::certificate::sign_deletion_certificate(
@@ -188,7 +191,7 @@ impl Vault {
             &fields,
             &Inclusion {
                 entry: p.entry,
-                tree_size: p.checkpoint.tree_size as u64,
+                tree_size: p.checkpoint.tree_size,
                 proof: p.proof,
                 checkpoint: p.checkpoint.note,
             },

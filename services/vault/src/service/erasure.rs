@@ -22,7 +22,7 @@ impl Vault {
         id: &str,
         reason: EraseReason,
         reference: &str,
-    ) -> Result<deletion_certificates::Model, VaultError> {
+    ) -> Result<DeletionCertificate, VaultError> {
         let now = store::now_micros();
         let txn = audit::begin(&self.main).await?;
         let row = self.find_visible_locked(&txn, scope, id).await?;
@@ -125,7 +125,7 @@ impl Vault {
         &self,
         scope: &Scope,
         id: &str,
-    ) -> Result<deletion_certificates::Model, VaultError> {
+    ) -> Result<DeletionCertificate, VaultError> {
         let c = deletion_certificates::Entity::find_by_id(id.to_owned())
             .one(&self.main)
             .await?
@@ -133,7 +133,7 @@ impl Vault {
         if !scope.allows(&c.tenant_id) {
             return Err(VaultError::NotFound);
         }
-        Ok(c)
+        Ok(c.into())
     }
 
     /// A tenant's deletion certificates, newest first (erasure instant, then
@@ -145,7 +145,7 @@ impl Vault {
         before: Option<(DateTime<Utc>, &str)>,
         limit: u64,
         count: bool,
-    ) -> Result<(Vec<deletion_certificates::Model>, Option<u64>), VaultError> {
+    ) -> Result<(Vec<DeletionCertificate>, Option<u64>), VaultError> {
         use deletion_certificates::Column as C;
         use sea_orm::{Condition, PaginatorTrait};
         let mut q = deletion_certificates::Entity::find().filter(C::TenantId.eq(f.tenant));
@@ -178,7 +178,10 @@ impl Vault {
             .limit(limit)
             .all(&self.main)
             .await?;
-        Ok((rows, total))
+        Ok((
+            rows.into_iter().map(DeletionCertificate::from).collect(),
+            total,
+        ))
     }
 
     /// Claims due candidates for erasure: the point of no return. A claim

@@ -15,8 +15,9 @@ use sea_orm::{
 };
 use serde_json::json;
 use store::entities::vault::{
-    candidate_deks, candidate_documents, candidate_index, candidates, deletion_certificates,
-    keystore_state, retention_policies, shred_ledger, tenant_keks, vault_state,
+    audit_checkpoints, candidate_deks, candidate_documents, candidate_index, candidates,
+    deletion_certificates, keystore_state, ledger_checkpoints, retention_policies, shred_ledger,
+    signing_keys, tenant_keks, vault_state,
 };
 use tokio::sync::Mutex;
 use vault_crypto::{Dek, FieldContext};
@@ -264,7 +265,7 @@ impl Vault {
     }
 
     /// A visible candidate in the caller's scope.
-    pub async fn find_visible<C: ConnectionTrait>(
+    async fn find_visible<C: ConnectionTrait>(
         &self,
         db: &C,
         scope: &Scope,
@@ -304,7 +305,7 @@ impl Vault {
         action: &str,
         reason: Option<String>,
         f: F,
-    ) -> Result<candidates::Model, VaultError>
+    ) -> Result<Candidate, VaultError>
     where
         F: FnOnce(&mut candidates::Model) -> Result<serde_json::Value, VaultError> + Send + 'static,
     {
@@ -333,10 +334,11 @@ impl Vault {
                     rec = rec.reason(r);
                 }
                 log.push(rec);
-                Ok(saved)
+                Ok::<_, VaultError>(saved)
             })
         })
-        .await
+        .await?
+        .try_into()
     }
 }
 
@@ -357,6 +359,94 @@ async fn lookup<C: ConnectionTrait>(
         return Err(VaultError::NotFound);
     }
     Ok(row)
+}
+
+/// The vault's answers from its rows: a row that does not read as the
+/// domain's (an unknown status, categories that are not a list) is an
+/// internal error, never a guess.
+impl TryFrom<candidates::Model> for Candidate {
+    type Error = VaultError;
+    fn try_from(r: candidates::Model) -> Result<Candidate, VaultError> {
+        let status = CandidateStatus::parse(&r.status)
+            .ok_or_else(|| internal(format!("candidate {} has status {:?}", r.id, r.status)))?;
+        let consent = Consent::parse(&r.consent)
+            .ok_or_else(|| internal(format!("candidate {} has consent {:?}", r.id, r.consent)))?;
+        Ok(Candidate {
+            categories: serde_json::from_str(&r.categories)?,
+            status,
+            consent,
+            hold: r.legal_hold.then(|| r.hold_reason.unwrap_or_default()),
+            cv_size: r.cv_size.max(0) as u64,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            external_ref: r.external_ref,
+            vacancy_ref: r.vacancy_ref,
+            applied_on: r.applied_on,
+            closed_on: r.closed_on,
+            consent_given_on: r.consent_given_on,
+            consent_withdrawn_on: r.consent_withdrawn_on,
+            restricted: r.restricted,
+            delete_after: r.delete_after,
+            retention_basis: r.retention_basis,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// Rows in order, each as [`Candidate`].
+fn candidates_of(rows: Vec<candidates::Model>) -> Result<Vec<Candidate>, VaultError> {
+    rows.into_iter().map(Candidate::try_from).collect()
+}
+
+impl From<deletion_certificates::Model> for DeletionCertificate {
+    fn from(c: deletion_certificates::Model) -> DeletionCertificate {
+        DeletionCertificate {
+            candidate_id: c.candidate_id,
+            tenant_id: c.tenant_id,
+            external_ref: c.external_ref,
+            reason: c.reason,
+            basis: c.basis,
+            shredded_at: c.shredded_at,
+            ledger_seq: c.ledger_seq.max(0) as u64,
+            ledger_hash: c.ledger_hash,
+        }
+    }
+}
+
+impl From<ledger_checkpoints::Model> for Checkpoint {
+    fn from(c: ledger_checkpoints::Model) -> Checkpoint {
+        Checkpoint {
+            tree_size: c.tree_size.max(0) as u64,
+            root_hash: c.root_hash,
+            note: c.note,
+            signed_by: c.signed_by,
+            signed_at: c.signed_at,
+        }
+    }
+}
+
+impl From<audit_checkpoints::Model> for Checkpoint {
+    fn from(c: audit_checkpoints::Model) -> Checkpoint {
+        Checkpoint {
+            tree_size: c.tree_size.max(0) as u64,
+            root_hash: c.root_hash,
+            note: c.note,
+            signed_by: c.signed_by,
+            signed_at: c.signed_at,
+        }
+    }
+}
+
+impl From<signing_keys::Model> for SigningKey {
+    fn from(k: signing_keys::Model) -> SigningKey {
+        SigningKey {
+            handle: k.key_handle,
+            public_key: k.public_key,
+            first_used_at: k.first_used_at,
+            retired_at: k.retired_at,
+        }
+    }
 }
 
 /// The associated data of an export chunk: tenant, `export:<id>`, the

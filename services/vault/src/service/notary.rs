@@ -56,7 +56,7 @@ pub enum LeafRef {
 pub struct Proven {
     pub entry: evidence::ledger::LedgerEntry,
     pub proof: Vec<Hash>,
-    pub checkpoint: ledger_checkpoints::Model,
+    pub checkpoint: Checkpoint,
 }
 
 pub(super) fn evidence_err(e: evidence::EvidenceError) -> VaultError {
@@ -216,13 +216,13 @@ impl Vault {
     }
 
     /// Every key the vault has signed with, the one in use first.
-    pub async fn signing_keys(&self) -> Result<Vec<signing_keys::Model>, VaultError> {
+    pub async fn signing_keys(&self) -> Result<Vec<SigningKey>, VaultError> {
         let mut keys = signing_keys::Entity::find()
             .order_by_asc(signing_keys::Column::FirstUsedAt)
             .all(&self.keys.db)
             .await?;
         keys.sort_by_key(|k| k.retired_at.is_some());
-        Ok(keys)
+        Ok(keys.into_iter().map(SigningKey::from).collect())
     }
 
     /// Appends every ledger entry the tree lacks (up to the ledger's head
@@ -291,10 +291,7 @@ impl Vault {
     }
 
     /// The checkpoint of `size`, or the latest (`None`).
-    pub async fn checkpoint(
-        &self,
-        size: Option<u64>,
-    ) -> Result<ledger_checkpoints::Model, VaultError> {
+    pub async fn checkpoint(&self, size: Option<u64>) -> Result<Checkpoint, VaultError> {
         let found = match size {
             None => latest_checkpoint(&self.keys.db).await?,
             Some(s) => {
@@ -303,7 +300,7 @@ impl Vault {
                     .await?
             }
         };
-        found.ok_or_else(|| match size {
+        found.map(Checkpoint::from).ok_or_else(|| match size {
             None => VaultError::Precondition("no checkpoint yet: nothing has been erased".into()),
             Some(s) => VaultError::Precondition(format!(
                 "no checkpoint of tree size {s} was signed; GetCheckpoint gives the latest"
@@ -335,14 +332,18 @@ impl Vault {
         .filter(|r| scope.allows(&r.tenant_id))
         .ok_or(VaultError::NotFound)?;
         let mut checkpoint = self.checkpoint(size).await;
-        if size.is_none() && checkpoint.as_ref().map_or(true, |c| c.tree_size < row.seq) {
+        if size.is_none()
+            && checkpoint
+                .as_ref()
+                .map_or(true, |c| (c.tree_size as i64) < row.seq)
+        {
             // Shredded, and the tree not yet extended (a crash between the
             // two): extend it now.
             self.extend_tree().await?;
             checkpoint = self.checkpoint(None).await;
         }
         let checkpoint = checkpoint?;
-        if checkpoint.tree_size < row.seq {
+        if (checkpoint.tree_size as i64) < row.seq {
             return Err(VaultError::Precondition(format!(
                 "entry {} is not in the tree of size {}: ask for a later checkpoint",
                 row.seq, checkpoint.tree_size
@@ -350,7 +351,7 @@ impl Vault {
         }
         let entry = model_entry(row).to_evidence();
         let index = entry.leaf_index().map_err(evidence_err)?;
-        let t = checkpoint.tree_size as u64;
+        let t = checkpoint.tree_size;
         let known = read_hashes(
             &self.keys.db,
             &LedgerTree,
@@ -371,9 +372,9 @@ impl Vault {
         &self,
         old: u64,
         new: Option<u64>,
-    ) -> Result<(Vec<Hash>, ledger_checkpoints::Model), VaultError> {
+    ) -> Result<(Vec<Hash>, Checkpoint), VaultError> {
         let cp = self.checkpoint(new).await?;
-        let proof = consistency_in(&self.keys.db, &LedgerTree, old, cp.tree_size as u64).await?;
+        let proof = consistency_in(&self.keys.db, &LedgerTree, old, cp.tree_size).await?;
         Ok((proof, cp))
     }
 }

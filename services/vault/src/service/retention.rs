@@ -39,7 +39,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         reason: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         let txn = audit::begin(&self.main).await?;
         let row = candidates::Entity::find_by_id(id.to_owned())
             .lock_exclusive()
@@ -83,7 +83,7 @@ impl Vault {
             .await?
             .ok_or(VaultError::NotFound)?;
         txn.commit().await?;
-        Ok(saved)
+        saved.try_into()
     }
 
     pub async fn release_hold(
@@ -92,7 +92,7 @@ impl Vault {
         scope: &Scope,
         id: &str,
         reason: &str,
-    ) -> Result<candidates::Model, VaultError> {
+    ) -> Result<Candidate, VaultError> {
         self.change(
             actor,
             scope,
@@ -111,12 +111,14 @@ impl Vault {
         .await
     }
 
+    /// Sets the tenant's policy and recomputes its candidates' retention;
+    /// returns the instant the policy took effect.
     pub async fn set_policy(
         &self,
         actor: &Actor,
         tenant: &str,
         p: Policy,
-    ) -> Result<retention_policies::Model, VaultError> {
+    ) -> Result<DateTime<Utc>, VaultError> {
         let txn = audit::begin(&self.main).await?;
         let model = retention_policies::Model {
             tenant_id: tenant.to_owned(),
@@ -172,7 +174,7 @@ impl Vault {
         txn.commit_with(Record::new(actor, "retention_policy.set", "retention_policy", tenant)
                 .tenant(tenant)
                 .details(json!({ "rejected_weeks": p.rejected_weeks, "talent_pool_months": p.talent_pool_months, "hired_months": p.hired_months, "anchor": p.anchor.as_str(), "recomputed": recomputed }))).await?;
-        Ok(model)
+        Ok(model.updated_at)
     }
 }
 

@@ -14,7 +14,7 @@ impl Vault {
         tenant: &str,
         after: Option<&str>,
         limit: u64,
-    ) -> Result<Vec<(candidates::Model, Payload)>, VaultError> {
+    ) -> Result<Vec<(Candidate, Payload)>, VaultError> {
         let mut q = candidates::Entity::find()
             .filter(candidates::Column::TenantId.eq(tenant))
             .filter(candidates::Column::ShredClaimedAt.is_null());
@@ -58,7 +58,7 @@ impl Vault {
                 Some(body) => dek.open(&ctx(&row.tenant_id, &row.id, CV), &body)?,
                 None => Vec::new(),
             };
-            out.push((row, Payload { profile, cv }));
+            out.push((row.try_into()?, Payload { profile, cv }));
         }
         Ok(out)
     }
