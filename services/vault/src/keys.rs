@@ -484,7 +484,7 @@ impl KeyStore {
     /// (`basis` says why), so the erasure is in the append-only ledger file
     /// too and a key store restored from before it is erased again on
     /// reconcile (`Vault::reconcile`).
-    pub async fn destroy_tenant(
+    pub(crate) async fn destroy_tenant(
         &self,
         tenant: &str,
         basis: &str,
