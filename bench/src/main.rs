@@ -9,6 +9,7 @@ mod grpc;
 mod mail;
 mod notices;
 mod obligations;
+mod raw;
 mod reads;
 mod split;
 mod vault;

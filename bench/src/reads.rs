@@ -2,15 +2,51 @@
 //! audit entry that is durable before the answer) and `UpdateCandidate` (a
 //! mutation whose entry commits with it), against `DeadlineService.Compute`
 //! measured in the same run: the same gRPC and auth path without a database,
-//! the ceiling every ratio here is taken against.
+//! the ceiling; and against the raw limit (`crate::raw`), the same reads,
+//! opens and group-committed audit rows as plain code on the database's own
+//! driver, measured in the same run on the same data: the framework's share
+//! of a request is the difference.
 
 use std::time::{Duration, Instant};
 
 use proto::v1 as pb;
 use tonic::transport::Channel;
 
+use crate::raw;
 use crate::vault::{candidate, start_server};
 use crate::{Row, Section, pct};
+
+/// One raw phase (`crate::raw`) on the server's own databases.
+async fn raw_phase(
+    dir: &std::path::Path,
+    postgres: Option<&testkit::TestDb>,
+    ids: &[String],
+    op: raw::Op,
+    in_flight: usize,
+    dur: Duration,
+) -> anyhow::Result<raw::Measured> {
+    let master = dir.join("master.key");
+    match postgres {
+        Some(pg) => {
+            let targets = raw::PgTargets {
+                main: pg.url.clone(),
+                keys: pg.keystore_url.clone(),
+                master,
+            };
+            raw::postgres(&targets, ids, op, in_flight, dur).await
+        }
+        None => {
+            let files = raw::SqliteFiles {
+                main: dir.join("custodian.db"),
+                keys: dir.join("keys.db"),
+                master,
+            };
+            let ids = ids.to_vec();
+            tokio::task::spawn_blocking(move || raw::sqlite(&files, &ids, op, in_flight, dur))
+                .await?
+        }
+    }
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Call {
@@ -110,7 +146,7 @@ async fn phase(
     })
 }
 
-fn row(name: String, p: &Phase, ceiling: f64) -> Row {
+fn row(name: String, p: &Phase, ceiling: f64, raw: Option<f64>) -> Row {
     Row {
         name,
         cells: vec![
@@ -120,6 +156,13 @@ fn row(name: String, p: &Phase, ceiling: f64) -> Row {
             (
                 "of the ceiling".into(),
                 format!("{:.0}%", p.per_sec / ceiling.max(1.0) * 100.0),
+            ),
+            (
+                "of the raw limit".into(),
+                match raw {
+                    Some(r) => format!("{:.0}%", p.per_sec / r.max(1.0) * 100.0),
+                    None => "-".into(),
+                },
             ),
             ("p50 ms".into(), format!("{:.3}", p.p50)),
             ("p99 ms".into(), format!("{:.3}", p.p99)),
@@ -183,14 +226,64 @@ pub async fn run(
     ];
     let mut rows = Vec::new();
     let mut ceiling = 0.0f64;
+    let mut raw_read = 0.0f64;
+    let mut raw_update = 0.0f64;
     for (name, call, n) in cases {
         // Warm up (connections, caches, page cache), then measure.
         phase(&conns, &bearer, &ids, call, n, Duration::from_secs(2)).await?;
         let p = phase(&conns, &bearer, &ids, call, n, Duration::from_secs(seconds)).await?;
-        if call == Call::Compute {
-            ceiling = p.per_sec;
-        }
-        rows.push(row(format!("{name}, {n} clients"), &p, ceiling));
+        let raw = match call {
+            Call::Compute => {
+                ceiling = p.per_sec;
+                rows.push(row(format!("{name}, {n} clients"), &p, ceiling, None));
+                // The raw limits, on the same data while the server idles.
+                let driver = if postgres.is_some() {
+                    "tokio-postgres"
+                } else {
+                    "rusqlite"
+                };
+                for (op, what) in [
+                    (
+                        raw::Op::Read,
+                        "GetCandidate's read, decrypt and audit entry",
+                    ),
+                    (raw::Op::Update, "UpdateCandidate's change and audit entry"),
+                ] {
+                    raw_phase(
+                        dir.path(),
+                        postgres,
+                        &ids,
+                        op,
+                        clients,
+                        Duration::from_secs(2),
+                    )
+                    .await?;
+                    let r = raw_phase(
+                        dir.path(),
+                        postgres,
+                        &ids,
+                        op,
+                        clients,
+                        Duration::from_secs(seconds),
+                    )
+                    .await?;
+                    match op {
+                        raw::Op::Read => raw_read = r.per_sec,
+                        raw::Op::Update => raw_update = r.per_sec,
+                    }
+                    rows.push(row(
+                        format!("raw limit: {what} as plain {driver} code, group-committed, {clients} in flight"),
+                        &Phase { count: r.count, errors: 0, per_sec: r.per_sec, p50: r.p50, p99: r.p99, max: r.max },
+                        ceiling,
+                        None,
+                    ));
+                }
+                continue;
+            }
+            Call::GetCandidate => raw_read,
+            Call::UpdateCandidate => raw_update,
+        };
+        rows.push(row(format!("{name}, {n} clients"), &p, ceiling, Some(raw)));
     }
     // Growth: the same point read among a tenth and ten and a hundred
     // times as many candidates (the audit log grows meanwhile too).
@@ -238,6 +331,7 @@ pub async fn run(
             ),
             &p,
             ceiling,
+            Some(raw_read),
         ));
     }
     let _ = stop.send(());
@@ -249,14 +343,20 @@ pub async fn run(
              service token (real auth), 200 candidates of about 1 KiB on {backend}. GetCandidate decrypts \
              profile and CV and returns only after its `candidate.read` audit entry is committed; \
              UpdateCandidate changes the vacancy reference with its entry in the same transaction. \
-             The limit row is Compute, the same gRPC and auth path without a database, measured first \
-             in the same run; every row gives its share of it. The growth rows read 20 of the 200, then \
+             The ceiling is Compute, the same gRPC and auth path without a database, measured first \
+             in the same run. The raw limits are the same work as plain code on the database's own \
+             driver with no framework (bench/src/raw.rs: every column of the row and the DEK read, \
+             the DEK unwrapped under the cached KEK, profile and CV opened, the same chained audit \
+             entries group-committed; on PostgreSQL through `audit_append`), measured next on the same \
+             data; each RPC row gives its share of both (the growth rows of the raw read limit at 200). \
+             The growth rows read 20 of the 200, then \
              all of 2,000 and of 20,000 candidates (ingested between the phases): a point read should \
              cost the same."
         ),
-        aim: "GetCandidate and UpdateCandidate at least 40% of the Compute ceiling at 32 clients, \
-              p99 under 10 ms, no request over 100 ms"
-            .into(),
+        aim:
+            "GetCandidate and UpdateCandidate at 32 clients at least 50% of their raw limit and at \
+              least 25% of the Compute ceiling, p99 under 10 ms, no request over 50 ms"
+                .into(),
         rows,
     })
 }

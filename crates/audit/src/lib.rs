@@ -185,9 +185,11 @@ macro_rules! storage_errors {
     };
 }
 
-const GLOBAL: &str = "global";
+/// The global chain's name in `audit_heads`.
+pub const GLOBAL: &str = "global";
 
-fn tenant_chain(tenant: &str) -> String {
+/// A controller's chain's name in `audit_heads`.
+pub fn tenant_chain(tenant: &str) -> String {
     format!("tenant:{tenant}")
 }
 

@@ -146,8 +146,9 @@ pub struct Claimed {
     pub basis: String,
 }
 
-const PROFILE: &str = "profile";
-const CV: &str = "cv";
+/// The sealed fields' names in their associated data.
+pub const PROFILE: &str = "profile";
+pub const CV: &str = "cv";
 
 fn ctx<'a>(tenant: &'a str, candidate: &'a str, field: &'a str) -> FieldContext<'a> {
     FieldContext {
