@@ -33,6 +33,9 @@ use crate::pct;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     Read,
+    /// The read with the tenant's KEK read from the key store and unwrapped
+    /// under the master key every time: what the vault's KEK cache saves.
+    ReadUncached,
     Update,
 }
 
@@ -114,6 +117,7 @@ fn read_sqlite(
     master: &MasterKey,
     keks: &mut HashMap<(String, i64), Kek>,
     id: &str,
+    cache: bool,
 ) -> anyhow::Result<Entry> {
     let now = sqlite_instant(Utc::now());
     let mut st = main.prepare_cached(SELECT_CANDIDATE)?;
@@ -141,7 +145,7 @@ fn read_sqlite(
         st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     anyhow::ensure!(dek_tenant == tenant, "the DEK of {id} is another tenant's");
     let key = (tenant.clone(), version);
-    if !keks.contains_key(&key) {
+    if !cache || !keks.contains_key(&key) {
         let wrapped_kek: Vec<u8> = keys.query_row(
             "SELECT wrapped FROM tenant_keks WHERE tenant_id = ?1 AND version = ?2",
             rusqlite::params![tenant, version],
@@ -342,8 +346,8 @@ pub fn sqlite(
                 n += workers;
                 let id = &ids[n % ids.len()];
                 let pending = match op {
-                    Op::Read => Pending {
-                        entry: read_sqlite(&main, &keys, &master, &mut keks, id)?,
+                    Op::Read | Op::ReadUncached => Pending {
+                        entry: read_sqlite(&main, &keys, &master, &mut keks, id, op == Op::Read)?,
                         vacancy: None,
                         started: t,
                     },
@@ -458,8 +462,8 @@ pub async fn postgres(
                 let id = &ids[n % ids.len()];
                 let t = Instant::now();
                 let pending = match op {
-                    Op::Read => Pending {
-                        entry: read_pg(&main, &key_db, &master, &keks, id).await?,
+                    Op::Read | Op::ReadUncached => Pending {
+                        entry: read_pg(&main, &key_db, &master, &keks, id, op == Op::Read).await?,
                         vacancy: None,
                         started: t,
                     },
@@ -500,6 +504,7 @@ async fn read_pg(
     master: &MasterKey,
     keks: &KekCache,
     id: &str,
+    cache: bool,
 ) -> anyhow::Result<Entry> {
     let now = Utc::now();
     // The row, its DEK and its document at once: one round trip's wait.
@@ -534,22 +539,25 @@ async fn read_pg(
     let (dek_tenant, version, wrapped): (String, i32, Vec<u8>) =
         (dek.get(0), dek.get(1), dek.get(2));
     anyhow::ensure!(dek_tenant == tenant, "the DEK of {id} is another tenant's");
-    let kek = {
-        let mut cache = keks.lock().await;
-        match cache.get(&(tenant.clone(), version)) {
-            Some(k) => k.clone(),
-            None => {
-                let w: Vec<u8> = keys
-                    .query_one(
-                        "SELECT wrapped FROM tenant_keks WHERE tenant_id = $1 AND version = $2",
-                        &[&tenant, &version],
-                    )
-                    .await?
-                    .get(0);
-                let k = std::sync::Arc::new(master.unwrap_kek(&tenant, &w)?);
-                cache.insert((tenant.clone(), version), k.clone());
-                k
-            }
+    let hit = match cache {
+        true => keks.lock().await.get(&(tenant.clone(), version)).cloned(),
+        false => None,
+    };
+    let kek = match hit {
+        Some(k) => k,
+        None => {
+            let w: Vec<u8> = keys
+                .query_one(
+                    "SELECT wrapped FROM tenant_keks WHERE tenant_id = $1 AND version = $2",
+                    &[&tenant, &version],
+                )
+                .await?
+                .get(0);
+            let k = std::sync::Arc::new(master.unwrap_kek(&tenant, &w)?);
+            keks.lock()
+                .await
+                .insert((tenant.clone(), version), k.clone());
+            k
         }
     };
     let dek = kek.unwrap_dek(&tenant, id, &wrapped)?;

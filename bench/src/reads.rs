@@ -247,6 +247,10 @@ pub async fn run(
                         raw::Op::Read,
                         "GetCandidate's read, decrypt and audit entry",
                     ),
+                    (
+                        raw::Op::ReadUncached,
+                        "the same read with its KEK fetched and unwrapped every time (no key cache)",
+                    ),
                     (raw::Op::Update, "UpdateCandidate's change and audit entry"),
                 ] {
                     raw_phase(
@@ -269,6 +273,7 @@ pub async fn run(
                     .await?;
                     match op {
                         raw::Op::Read => raw_read = r.per_sec,
+                        raw::Op::ReadUncached => {}
                         raw::Op::Update => raw_update = r.per_sec,
                     }
                     rows.push(row(
@@ -348,7 +353,8 @@ pub async fn run(
              driver with no framework (bench/src/raw.rs: every column of the row and the DEK read, \
              the DEK unwrapped under the cached KEK, profile and CV opened, the same chained audit \
              entries group-committed; on PostgreSQL through `audit_append`), measured next on the same \
-             data; each RPC row gives its share of both (the growth rows of the raw read limit at 200). \
+             data (the uncached row reads and unwraps the tenant's KEK for every read, as the vault \
+             would without its key cache: docs/vault.md, \"Keys in memory\"); each RPC row gives its share of both (the growth rows of the raw read limit at 200). \
              The growth rows read 20 of the 200, then \
              all of 2,000 and of 20,000 candidates (ingested between the phases): a point read should \
              cost the same."

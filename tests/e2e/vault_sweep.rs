@@ -646,6 +646,32 @@ async fn backup_restore(db: &testkit::TestDb) {
 }
 
 #[tokio::test]
+async fn a_rotation_leaves_only_the_new_kek_in_memory() {
+    for db in all_dbs().await {
+        let app = spawn_app(&db).await;
+        let t = app.create_controller("Alpha B.V.", "11111111").await;
+        let svc = app.token(Role::Service, Some(&t.id)).await;
+        put_many(&app, &svc, "m", 3).await;
+        let master = std::fs::read_to_string(db.dir.path().join("master.key")).unwrap();
+        let ks = vault::keys::KeyStore::new(
+            store::connect(&app.config.keystore_url()).await.unwrap(),
+            vault_crypto::MasterKey::from_hex(master.trim()).unwrap(),
+        );
+        let v1 = ks.active_kek(&ks.db, &t.id).await.unwrap();
+        assert_eq!(v1.version(), 1);
+        ks.index_key(&t.id).await.unwrap();
+        assert_eq!(ks.keys_in_memory(), (1, 1));
+        let (version, rewrapped) = ks.rotate(&t.id).await.unwrap();
+        assert_eq!((version, rewrapped), (2, 3));
+        // Version 1 is destroyed in the key store and gone from memory.
+        assert_eq!(ks.keys_in_memory(), (1, 1));
+        assert_eq!(ks.active_kek(&ks.db, &t.id).await.unwrap().version(), 2);
+        assert_eq!(ks.keys_in_memory(), (1, 1));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn the_master_key_is_created_once_and_a_wrong_one_is_refused() {
     let db = testkit::TestDb::new(Backend::Sqlite).await;
     let app = spawn_app(&db).await;

@@ -163,11 +163,90 @@ pub async fn begin_write(
     }
 }
 
+/// How long an unwrapped tenant key stays in a process's memory after it was
+/// unwrapped (docs/vault.md, "Keys in memory"): long enough that a busy
+/// tenant's reads do not go to the key store and the master key for every
+/// candidate, short enough that a key another replica destroyed (a tenant's
+/// erasure, a rotation's old version) is gone from this one within minutes.
+pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// At most this many unwrapped keys per cache; past it the oldest goes.
+pub const KEY_CACHE_ENTRIES: usize = 4_096;
+
+/// A bounded, time-limited cache of unwrapped keys: an entry older than
+/// its time-to-live is never returned (and is dropped when met); a full
+/// cache drops its oldest entry for a new one.
+pub struct KeyCache<K, V> {
+    ttl: std::time::Duration,
+    capacity: usize,
+    entries: RwLock<HashMap<K, (std::time::Instant, Arc<V>)>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> KeyCache<K, V> {
+    pub fn new(ttl: std::time::Duration, capacity: usize) -> KeyCache<K, V> {
+        KeyCache {
+            ttl,
+            capacity: capacity.max(1),
+            entries: RwLock::default(),
+        }
+    }
+
+    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+        let fresh = {
+            let c = self.entries.read().ok()?;
+            let (at, v) = c.get(key)?;
+            (at.elapsed() < self.ttl).then(|| v.clone())
+        };
+        if fresh.is_none()
+            && let Ok(mut c) = self.entries.write()
+        {
+            c.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        }
+        fresh
+    }
+
+    pub fn put(&self, key: K, value: V) -> Arc<V> {
+        let v = Arc::new(value);
+        if let Ok(mut c) = self.entries.write() {
+            if c.len() >= self.capacity && !c.contains_key(&key) {
+                c.retain(|_, (at, _)| at.elapsed() < self.ttl);
+                if c.len() >= self.capacity
+                    && let Some(oldest) = c
+                        .iter()
+                        .min_by_key(|(_, (at, _))| *at)
+                        .map(|(k, _)| k.clone())
+                {
+                    c.remove(&oldest);
+                }
+            }
+            c.insert(key, (std::time::Instant::now(), v.clone()));
+        }
+        v
+    }
+
+    /// Drops every entry `keep` refuses.
+    pub fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
+        if let Ok(mut c) = self.entries.write() {
+            c.retain(|k, _| keep(k));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.read().map_or(0, |c| c.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 pub struct KeyStore {
     pub db: DatabaseConnection,
     master: MasterKey,
-    keks: RwLock<HashMap<(String, u32), Arc<Kek>>>,
-    index_keys: RwLock<HashMap<String, Arc<IndexKey>>>,
+    /// Unwrapped KEKs by tenant and version.
+    keks: KeyCache<(String, u32), Kek>,
+    /// Unwrapped blind-index keys by tenant.
+    index_keys: KeyCache<String, IndexKey>,
 }
 
 impl KeyStore {
@@ -175,25 +254,17 @@ impl KeyStore {
         KeyStore {
             db,
             master,
-            keks: RwLock::default(),
-            index_keys: RwLock::default(),
+            keks: KeyCache::new(KEY_CACHE_TTL, KEY_CACHE_ENTRIES),
+            index_keys: KeyCache::new(KEY_CACHE_TTL, KEY_CACHE_ENTRIES),
         }
     }
 
     fn cached_kek(&self, tenant: &str, version: u32) -> Option<Arc<Kek>> {
-        self.keks
-            .read()
-            .ok()?
-            .get(&(tenant.to_owned(), version))
-            .cloned()
+        self.keks.get(&(tenant.to_owned(), version))
     }
 
     fn cache_kek(&self, tenant: &str, kek: Kek) -> Arc<Kek> {
-        let k = Arc::new(kek);
-        if let Ok(mut c) = self.keks.write() {
-            c.insert((tenant.to_owned(), k.version()), k.clone());
-        }
-        k
+        self.keks.put((tenant.to_owned(), kek.version()), kek)
     }
 
     /// A specific KEK version of a tenant.
@@ -266,12 +337,7 @@ impl KeyStore {
 
     /// The tenant's blind-index key, created on first use.
     pub async fn index_key(&self, tenant: &str) -> Result<Arc<IndexKey>, VaultError> {
-        if let Some(k) = self
-            .index_keys
-            .read()
-            .ok()
-            .and_then(|c| c.get(tenant).cloned())
-        {
+        if let Some(k) = self.index_keys.get(&tenant.to_owned()) {
             return Ok(k);
         }
         let row = tenant_index_keys::Entity::find_by_id(tenant.to_owned())
@@ -301,11 +367,7 @@ impl KeyStore {
                 self.master.unwrap_index_key(tenant, &r.wrapped)?
             }
         };
-        let key = Arc::new(key);
-        if let Ok(mut c) = self.index_keys.write() {
-            c.insert(tenant.to_owned(), key.clone());
-        }
-        Ok(key)
+        Ok(self.index_keys.put(tenant.to_owned(), key))
     }
 
     /// Creates one random DEK per new candidate, wrapped under the tenant's
@@ -453,6 +515,11 @@ impl KeyStore {
                 .await?;
         }
         txn.commit().await?;
+        if still == 0 {
+            // The old versions are destroyed: not kept in memory either.
+            let newest = next.version();
+            self.keks.retain(|(t, v)| t != tenant || *v >= newest);
+        }
         Ok((next.version(), rewrapped))
     }
 
@@ -525,12 +592,13 @@ impl KeyStore {
 
     /// Drops a tenant's unwrapped keys from this process's caches.
     pub(crate) fn forget(&self, tenant: &str) {
-        if let Ok(mut c) = self.keks.write() {
-            c.retain(|(t, _), _| t != tenant);
-        }
-        if let Ok(mut c) = self.index_keys.write() {
-            c.remove(tenant);
-        }
+        self.keks.retain(|(t, _)| t != tenant);
+        self.index_keys.retain(|t| t != tenant);
+    }
+
+    /// How many unwrapped KEKs and index keys this process holds now.
+    pub fn keys_in_memory(&self) -> (usize, usize) {
+        (self.keks.len(), self.index_keys.len())
     }
 
     /// The DEKs of several candidates of one tenant (those that still exist).
@@ -614,4 +682,48 @@ pub(crate) async fn destroy_tenant_keys<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyCache;
+    use std::time::Duration;
+
+    #[test]
+    fn a_key_past_its_time_is_never_returned_and_is_dropped() {
+        let c: KeyCache<&str, u32> = KeyCache::new(Duration::from_millis(30), 10);
+        c.put("t", 1);
+        assert_eq!(c.get(&"t").as_deref(), Some(&1));
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(c.get(&"t"), None);
+        assert!(c.is_empty(), "the stale key is gone from memory");
+    }
+
+    #[test]
+    fn a_full_cache_drops_its_oldest_key() {
+        let c: KeyCache<u32, u32> = KeyCache::new(Duration::from_secs(60), 3);
+        for k in 0..3 {
+            c.put(k, k);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        c.put(3, 3);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.get(&0), None, "the oldest went");
+        assert!((1..=3).all(|k| c.get(&k).is_some()));
+        // Replacing a key already held evicts nothing.
+        c.put(3, 30);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.get(&3).as_deref(), Some(&30));
+    }
+
+    #[test]
+    fn retain_drops_what_it_refuses() {
+        let c: KeyCache<(String, u32), u32> = KeyCache::new(Duration::from_secs(60), 10);
+        c.put(("a".into(), 1), 1);
+        c.put(("a".into(), 2), 2);
+        c.put(("b".into(), 1), 1);
+        c.retain(|(t, v)| t != "a" || *v >= 2);
+        assert_eq!(c.len(), 2);
+        assert!(c.get(&("a".into(), 1)).is_none());
+    }
 }
