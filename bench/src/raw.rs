@@ -87,6 +87,21 @@ struct Pending {
     started: Instant,
 }
 
+/// An update of the vacancy reference (the tenant is read when it is applied).
+fn update(id: &str, n: usize, started: Instant) -> Pending {
+    Pending {
+        entry: Entry {
+            tenant: String::new(),
+            object: id.to_owned(),
+            action: "candidate.update",
+            reason: None,
+            details: r#"{"fields":["vacancy_ref"]}"#.into(),
+        },
+        vacancy: Some(format!("vac-{}", n % 7)),
+        started,
+    }
+}
+
 /// The SQLite files of a vault (main database, key store, master key).
 pub struct SqliteFiles {
     pub main: PathBuf,
@@ -351,17 +366,7 @@ pub fn sqlite(
                         vacancy: None,
                         started: t,
                     },
-                    Op::Update => Pending {
-                        entry: Entry {
-                            tenant: String::new(),
-                            object: id.clone(),
-                            action: "candidate.update",
-                            reason: None,
-                            details: r#"{"fields":["vacancy_ref"]}"#.into(),
-                        },
-                        vacancy: Some(format!("vac-{}", n % 7)),
-                        started: t,
-                    },
+                    Op::Update => update(id, n, t),
                 };
                 work.send(pending)?;
             }
@@ -467,17 +472,7 @@ pub async fn postgres(
                         vacancy: None,
                         started: t,
                     },
-                    Op::Update => Pending {
-                        entry: Entry {
-                            tenant: String::new(),
-                            object: id.clone(),
-                            action: "candidate.update",
-                            reason: None,
-                            details: r#"{"fields":["vacancy_ref"]}"#.into(),
-                        },
-                        vacancy: Some(format!("vac-{}", n % 7)),
-                        started: t,
-                    },
+                    Op::Update => update(id, n, t),
                 };
                 let (done, wait) = tokio::sync::oneshot::channel();
                 work.send((pending, done))

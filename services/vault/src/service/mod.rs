@@ -415,29 +415,24 @@ impl From<deletion_certificates::Model> for DeletionCertificate {
     }
 }
 
-impl From<ledger_checkpoints::Model> for Checkpoint {
-    fn from(c: ledger_checkpoints::Model) -> Checkpoint {
-        Checkpoint {
-            tree_size: c.tree_size.max(0) as u64,
-            root_hash: c.root_hash,
-            note: c.note,
-            signed_by: c.signed_by,
-            signed_at: c.signed_at,
+/// Both trees' checkpoint rows hold the same facts (the audit trees' also
+/// name their tree).
+macro_rules! checkpoint_from {
+    ($($row:ty),*) => {$(
+        impl From<$row> for Checkpoint {
+            fn from(c: $row) -> Checkpoint {
+                Checkpoint {
+                    tree_size: c.tree_size.max(0) as u64,
+                    root_hash: c.root_hash,
+                    note: c.note,
+                    signed_by: c.signed_by,
+                    signed_at: c.signed_at,
+                }
+            }
         }
-    }
+    )*};
 }
-
-impl From<audit_checkpoints::Model> for Checkpoint {
-    fn from(c: audit_checkpoints::Model) -> Checkpoint {
-        Checkpoint {
-            tree_size: c.tree_size.max(0) as u64,
-            root_hash: c.root_hash,
-            note: c.note,
-            signed_by: c.signed_by,
-            signed_at: c.signed_at,
-        }
-    }
-}
+checkpoint_from!(ledger_checkpoints::Model, audit_checkpoints::Model);
 
 impl From<signing_keys::Model> for SigningKey {
     fn from(k: signing_keys::Model) -> SigningKey {
