@@ -333,7 +333,7 @@ impl Requests {
     /// pages until the rest cannot be due earlier than what it keeps.
     /// Indexed by (state, received_at, id) and (tenant_id, state,
     /// received_at, id).
-    pub async fn in_receipt_order(
+    pub(crate) async fn in_receipt_order(
         &self,
         tenant: Option<&str>,
         state: State,

@@ -174,7 +174,7 @@ impl crate::Breaches {
     /// its discovery, so discovery order is due order and the rest need not
     /// be read. `after` resumes a page: only incidents after that
     /// (discovery, id) in this order; `from`: discovered at or after it.
-    pub async fn reported_by_discovery(
+    pub(crate) async fn reported_by_discovery(
         &self,
         after: Option<(DateTime<Utc>, &str)>,
         from: Option<DateTime<Utc>>,
