@@ -64,11 +64,13 @@ const ACTOR: &str = "raw-baseline";
 const ACTOR_ROLE: &str = "service";
 
 /// The candidate row as `GetCandidate` reads it: every column, visible only.
+/// One text for both databases: SQLite numbers `$1`, `$2` in order and takes
+/// a bare integer as a condition.
 const SELECT_CANDIDATE: &str = "SELECT id, tenant_id, external_ref, vacancy_ref, applied_on, \
      categories, status, closed_on, consent, consent_given_on, consent_withdrawn_on, legal_hold, \
      hold_reason, restricted, delete_after, retention_basis, profile, cv_size, created_at, \
-     updated_at FROM candidates WHERE id = ?1 AND shred_claimed_at IS NULL \
-     AND (delete_after IS NULL OR delete_after > ?2 OR legal_hold = 1)";
+     updated_at FROM candidates WHERE id = $1 AND shred_claimed_at IS NULL \
+     AND (delete_after IS NULL OR delete_after > $2 OR legal_hold)";
 
 /// An audit entry waiting for its group.
 struct Entry {
@@ -311,7 +313,9 @@ pub fn sqlite(
     dur: Duration,
 ) -> anyhow::Result<Measured> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let master = MasterKey::from_hex(std::fs::read_to_string(&files.master)?.trim())?;
+    let master = std::sync::Arc::new(MasterKey::from_hex(
+        std::fs::read_to_string(&files.master)?.trim(),
+    )?);
     // One ticket per request that may be outstanding.
     let (tickets_tx, tickets_rx) = mpsc::channel::<()>();
     for _ in 0..in_flight {
@@ -344,7 +348,7 @@ pub fn sqlite(
     for w in 0..workers {
         let (tickets, work) = (tickets_rx.clone(), work_tx.clone());
         let (main, keys) = (open(&files.main)?, open(&files.keys)?);
-        let master = MasterKey::from_hex(&master.to_hex())?;
+        let master = master.clone();
         let ids = ids.to_vec();
         threads.push(std::thread::spawn(move || -> anyhow::Result<()> {
             let mut keks = HashMap::new();
@@ -383,13 +387,6 @@ pub fn sqlite(
         .map_err(|_| anyhow::anyhow!("the raw committer panicked"))??;
     Ok(measured(lat, started.elapsed()))
 }
-
-/// The candidate row on PostgreSQL, as [`SELECT_CANDIDATE`].
-const PG_SELECT_CANDIDATE: &str = "SELECT id, tenant_id, external_ref, vacancy_ref, applied_on, \
-     categories, status, closed_on, consent, consent_given_on, consent_withdrawn_on, legal_hold, \
-     hold_reason, restricted, delete_after, retention_basis, profile, cv_size, created_at, \
-     updated_at FROM candidates WHERE id = $1 AND shred_claimed_at IS NULL \
-     AND (delete_after IS NULL OR delete_after > $2 OR legal_hold)";
 
 /// Unwrapped KEKs by tenant and version, as the vault caches them.
 type KekCache = tokio::sync::Mutex<HashMap<(String, i32), std::sync::Arc<Kek>>>;
@@ -506,7 +503,7 @@ async fn read_pg(
     let by_id: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
     let visible: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&id, &now];
     let (row, dek, doc) = tokio::try_join!(
-        main.query_one(PG_SELECT_CANDIDATE, &visible),
+        main.query_one(SELECT_CANDIDATE, &visible),
         keys.query_one(
             "SELECT tenant_id, kek_version, wrapped FROM candidate_deks WHERE candidate_id = $1",
             &by_id,

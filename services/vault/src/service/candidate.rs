@@ -50,7 +50,7 @@ impl Vault {
                 categories: serde_json::to_string(&item.categories)?,
                 status: CandidateStatus::Open.as_str().into(),
                 closed_on: None,
-                consent: "none".into(),
+                consent: Consent::None.as_str().into(),
                 consent_given_on: None,
                 consent_withdrawn_on: None,
                 legal_hold: false,
@@ -478,15 +478,15 @@ impl Vault {
                 )
                 .into());
             }
-            if row.consent == "talent_pool" && row.consent_withdrawn_on.is_none() {
+            if row.consent == Consent::TalentPool.as_str() && row.consent_withdrawn_on.is_none() {
                 return Err(VaultError::Precondition(
                     "talent-pool consent is already recorded".into(),
                 ));
             }
-            row.consent = "talent_pool".into();
+            row.consent = Consent::TalentPool.as_str().into();
             row.consent_given_on = Some(given);
             row.consent_withdrawn_on = None;
-            Ok(json!({ "consent": "talent_pool", "given_on": given.to_string() }))
+            Ok(json!({ "consent": Consent::TalentPool.as_str(), "given_on": given.to_string() }))
         })
         .await
     }
@@ -510,7 +510,8 @@ impl Vault {
             "candidate.consent_withdrawn",
             None,
             move |row| {
-                if row.consent != "talent_pool" || row.consent_withdrawn_on.is_some() {
+                if row.consent != Consent::TalentPool.as_str() || row.consent_withdrawn_on.is_some()
+                {
                     return Err(VaultError::Precondition(
                         "no talent-pool consent to withdraw".into(),
                     ));

@@ -15,7 +15,7 @@ impl Vault {
         let inputs = RetentionInputs {
             status: CandidateStatus::parse(&row.status).unwrap_or(CandidateStatus::Open),
             closed_on: row.closed_on,
-            talent_pool: row.consent == "talent_pool",
+            talent_pool: row.consent == Consent::TalentPool.as_str(),
             consent_withdrawn_on: row.consent_withdrawn_on,
         };
         match delete_after(&inputs, policy)? {
